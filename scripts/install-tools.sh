@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs the pinned Go tools the tests and benchmarks use into .tools/bin (idempotent).
+# OPA v1.18.2 is the version @open-policy-agent/opa-wasm is tested with; cosign is used for interoperability tests.
+set -euo pipefail
+OPA_VERSION=v1.18.2
+COSIGN_VERSION=v3.1.3
+root="$(cd "$(dirname "$0")/.." && pwd)"
+bin="$root/.tools/bin"
+mkdir -p "$bin"
+export GOBIN="$bin" CGO_ENABLED=0 GOFLAGS=-mod=mod
+
+have() { [ -x "$bin/$1" ] && [ "$(cat "$bin/.$1.version" 2>/dev/null)" = "$2" ]; }
+
+if ! have opa "$OPA_VERSION"; then
+  echo "installing opa $OPA_VERSION" >&2
+  (cd /tmp && go install "github.com/open-policy-agent/opa@$OPA_VERSION")
+  echo "$OPA_VERSION" > "$bin/.opa.version"
+fi
+if [ "${AGENT_GATE_SKIP_COSIGN:-}" != 1 ] && ! have cosign "$COSIGN_VERSION"; then
+  echo "installing cosign $COSIGN_VERSION (a few minutes the first time)" >&2
+  (cd /tmp && go install "github.com/sigstore/cosign/v3/cmd/cosign@$COSIGN_VERSION")
+  echo "$COSIGN_VERSION" > "$bin/.cosign.version"
+fi

@@ -1,0 +1,28 @@
+// The agent-gate command: dispatches to one module per subcommand; returns the process exit code.
+const USAGE = `usage: agent-gate <command> [options]
+
+commands:
+  verify-bundle   verify a Sigstore bundle (sigstore-conformance client protocol)
+  demo            run the embedded demonstration
+  help            show this message`;
+
+type Command = (args: string[]) => Promise<number>;
+
+const commands: Record<string, () => Promise<Command>> = {
+  help: () => Promise.resolve(() => Promise.resolve((console.log(USAGE), 0))),
+};
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "--help" || name === "-h") {
+    console.log(USAGE);
+    return name === undefined ? 2 : 0;
+  }
+  const load = commands[name];
+  if (!load) {
+    console.error(`agent-gate: unknown command "${name}"; expected one of: ${Object.keys(commands).join(", ")}`);
+    return 2;
+  }
+  const run = await load();
+  return run(rest);
+}
