@@ -1,0 +1,69 @@
+// Reads .github/agent-gate.yml from the repository's DEFAULT branch (never from the pull request), falling back
+// to the organisation's `.github` repository. Conditional requests (ETag) make repeated reads free of rate limit.
+import { createHash } from "node:crypto";
+import type { Octokit } from "@octokit/rest";
+import { z } from "zod";
+import { AgentGateError } from "../../core/errors.js";
+
+export const CONFIG_PATH = ".github/agent-gate.yml";
+export const CONFIG_MAX_BYTES = 64 * 1024;
+
+export interface ConfigText {
+  readonly text: string;
+  readonly source: string; // e.g. "acme/web:.github/agent-gate.yml (default branch)"
+  readonly digest: string; // sha256:<hex> of the text
+}
+
+const ContentFile = z.object({ type: z.literal("file"), encoding: z.string(), content: z.string(), size: z.number() });
+
+interface Cached {
+  etag: string;
+  value: ConfigText | null;
+}
+
+type RequestOnly = Pick<Octokit, "request">;
+
+export class ConfigSource {
+  private readonly cache = new Map<string, Cached>();
+
+  async load(octokit: RequestOnly, owner: string, repo: string): Promise<ConfigText | null> {
+    const own = await this.fetch(octokit, owner, repo);
+    if (own) return own;
+    if (repo === ".github") return null;
+    return this.fetch(octokit, owner, ".github");
+  }
+
+  private async fetch(octokit: RequestOnly, owner: string, repo: string): Promise<ConfigText | null> {
+    const key = `${owner}/${repo}`.toLowerCase();
+    const cached = this.cache.get(key);
+    try {
+      const res = await octokit.request("GET /repos/{owner}/{repo}/contents/{path}", {
+        owner,
+        repo,
+        path: CONFIG_PATH,
+        headers: cached ? { "if-none-match": cached.etag } : {},
+      });
+      const file = ContentFile.safeParse(res.data);
+      if (!file.success) {
+        throw new AgentGateError("CONFIG_UNREADABLE", `${owner}/${repo}:${CONFIG_PATH} is not a file; expected a YAML file on the default branch`);
+      }
+      if (file.data.size > CONFIG_MAX_BYTES) {
+        throw new AgentGateError("CONFIG_TOO_LARGE", `${owner}/${repo}:${CONFIG_PATH} is ${file.data.size} bytes; expected at most ${CONFIG_MAX_BYTES}`);
+      }
+      const text = Buffer.from(file.data.content, "base64").toString("utf8");
+      const value: ConfigText = {
+        text,
+        source: `${owner}/${repo}:${CONFIG_PATH} (default branch)`,
+        digest: `sha256:${createHash("sha256").update(text).digest("hex")}`,
+      };
+      const etag = res.headers.etag;
+      if (etag) this.cache.set(key, { etag, value });
+      return value;
+    } catch (err) {
+      const status = (err as { status?: number }).status;
+      if (status === 304 && cached) return cached.value;
+      if (status === 404) return null;
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,114 @@
+// Webhook deliveries -> evaluation triggers. Every field used is parsed with zod; a payload that lacks one is an
+// error that names it (the delivery is then answered, logged and never silently treated as a pass).
+import { z } from "zod";
+import { AgentGateError } from "../../core/errors.js";
+
+export const PR_ACTIONS = ["opened", "synchronize", "reopened", "edited", "labeled", "unlabeled", "ready_for_review"] as const;
+export const REVIEW_ACTIONS = ["submitted", "dismissed"] as const;
+export const REEVALUATE_ACTION = "reevaluate";
+
+export interface PullRequestTrigger {
+  readonly kind: "pull_request";
+  readonly event: string; // e.g. "pull_request.synchronize"
+  readonly owner: string;
+  readonly repo: string;
+  readonly installationId: number;
+  /** The head commit the evaluation is bound to; `undefined` when only the PR number is known. */
+  readonly headSha: string | undefined;
+  readonly pullNumbers: readonly number[];
+  /** Check run to update in place (re-request / requested action). */
+  readonly checkRunId?: number;
+}
+
+export interface MergeGroupTrigger {
+  readonly kind: "merge_group";
+  readonly event: string;
+  readonly owner: string;
+  readonly repo: string;
+  readonly installationId: number;
+  readonly headSha: string;
+  readonly headRef: string;
+  readonly pullNumbers: readonly number[];
+}
+
+export type Trigger = PullRequestTrigger | MergeGroupTrigger;
+
+const Sha = z.string().regex(/^[0-9a-f]{40}$/, "expected a 40-hex commit SHA");
+const Repo = z.object({ name: z.string(), owner: z.object({ login: z.string() }) });
+const Installation = z.object({ id: z.number().int() });
+const PrRef = z.object({ number: z.number().int(), head: z.object({ sha: Sha }) });
+
+const Payloads = {
+  pull_request: z.object({ action: z.string(), repository: Repo, installation: Installation, pull_request: PrRef }),
+  pull_request_review: z.object({ action: z.string(), repository: Repo, installation: Installation, pull_request: PrRef }),
+  check_suite: z.object({
+    action: z.string(),
+    repository: Repo,
+    installation: Installation,
+    check_suite: z.object({ head_sha: Sha, pull_requests: z.array(z.object({ number: z.number().int() })) }),
+  }),
+  check_run: z.object({
+    action: z.string(),
+    repository: Repo,
+    installation: Installation,
+    requested_action: z.object({ identifier: z.string() }).optional().nullable(),
+    check_run: z.object({ id: z.number().int(), name: z.string(), head_sha: Sha, pull_requests: z.array(z.object({ number: z.number().int() })) }),
+  }),
+  merge_group: z.object({
+    action: z.string(),
+    repository: Repo,
+    installation: Installation,
+    merge_group: z.object({ head_sha: Sha, head_ref: z.string() }),
+  }),
+};
+
+function parse<T>(schema: z.ZodType<T>, event: string, payload: unknown): T {
+  const r = schema.safeParse(payload);
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    throw new AgentGateError("WEBHOOK_PAYLOAD_INVALID", `${event} payload: ${issue ? `${issue.path.join(".")}: ${issue.message}` : "invalid"}`);
+  }
+  return r.data;
+}
+
+/** The PR numbers a merge-queue branch names: refs/heads/gh-readonly-queue/<base>/pr-<n>-<sha>. */
+export function mergeQueuePullNumbers(headRef: string): number[] {
+  return [...headRef.matchAll(/\/pr-(\d+)-[0-9a-f]{40}/g)].map((m) => Number(m[1]));
+}
+
+/** Returns the trigger for a delivery, or `null` for events and actions the gate ignores. */
+export function toTrigger(name: string, payload: unknown, checkName: string): Trigger | null {
+  const action = (payload as { action?: unknown } | null)?.action;
+  const event = `${name}.${String(action)}`;
+  switch (name) {
+    case "pull_request": {
+      if (!(PR_ACTIONS as readonly unknown[]).includes(action)) return null;
+      const p = parse(Payloads.pull_request, event, payload);
+      return { kind: "pull_request", event, owner: p.repository.owner.login, repo: p.repository.name, installationId: p.installation.id, headSha: p.pull_request.head.sha, pullNumbers: [p.pull_request.number] };
+    }
+    case "pull_request_review": {
+      if (!(REVIEW_ACTIONS as readonly unknown[]).includes(action)) return null;
+      const p = parse(Payloads.pull_request_review, event, payload);
+      return { kind: "pull_request", event, owner: p.repository.owner.login, repo: p.repository.name, installationId: p.installation.id, headSha: p.pull_request.head.sha, pullNumbers: [p.pull_request.number] };
+    }
+    case "check_suite": {
+      if (action !== "requested" && action !== "rerequested") return null;
+      const p = parse(Payloads.check_suite, event, payload);
+      return { kind: "pull_request", event, owner: p.repository.owner.login, repo: p.repository.name, installationId: p.installation.id, headSha: p.check_suite.head_sha, pullNumbers: p.check_suite.pull_requests.map((x) => x.number) };
+    }
+    case "check_run": {
+      const p = parse(Payloads.check_run, event, payload);
+      if (p.check_run.name !== checkName) return null;
+      if (action === "requested_action" && p.requested_action?.identifier !== REEVALUATE_ACTION) return null;
+      if (action !== "rerequested" && action !== "requested_action") return null;
+      return { kind: "pull_request", event, owner: p.repository.owner.login, repo: p.repository.name, installationId: p.installation.id, headSha: p.check_run.head_sha, pullNumbers: p.check_run.pull_requests.map((x) => x.number), checkRunId: p.check_run.id };
+    }
+    case "merge_group": {
+      if (action !== "checks_requested") return null;
+      const p = parse(Payloads.merge_group, event, payload);
+      return { kind: "merge_group", event, owner: p.repository.owner.login, repo: p.repository.name, installationId: p.installation.id, headSha: p.merge_group.head_sha, headRef: p.merge_group.head_ref, pullNumbers: mergeQueuePullNumbers(p.merge_group.head_ref) };
+    }
+    default:
+      return null;
+  }
+}

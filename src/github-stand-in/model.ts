@@ -1,0 +1,92 @@
+// The state a GitHub stand-in serves: repositories, pull requests and what the App writes back.
+// Scenarios are plain data of this shape; responses are built from GitHub's own example bodies.
+
+export interface Account {
+  login: string;
+  id: number;
+  type?: "User" | "Bot" | "Organization";
+}
+
+export interface StandInCommit {
+  sha: string;
+  tree: string;
+  message: string;
+  author: { name: string; email: string; date?: string; account?: Account | null };
+  committer?: { name: string; email: string; date?: string; account?: Account | null };
+  parents?: string[];
+}
+
+export interface StandInFile {
+  filename: string;
+  status?: "added" | "removed" | "modified" | "renamed";
+  additions: number;
+  deletions: number;
+}
+
+export interface StandInReview {
+  id?: number;
+  user: Account;
+  state: "APPROVED" | "CHANGES_REQUESTED" | "COMMENTED" | "DISMISSED";
+  commit_id: string;
+  submitted_at?: string;
+  body?: string;
+}
+
+export interface StandInComment {
+  id?: number;
+  user: Account;
+  body: string;
+  created_at?: string;
+}
+
+export interface StandInPull {
+  number: number;
+  title: string;
+  body: string | null;
+  user: Account;
+  state?: "open" | "closed";
+  draft?: boolean;
+  labels?: string[];
+  head: { ref: string; sha: string; repo?: { owner: string; name: string; id: number } };
+  base: { ref: string; sha: string };
+  commits: StandInCommit[];
+  files: StandInFile[];
+  reviews: StandInReview[];
+  comments: StandInComment[];
+}
+
+export interface StandInRepo {
+  owner: string;
+  name: string;
+  id: number;
+  defaultBranch: string;
+  private?: boolean;
+  /** Files on the default branch, by path (e.g. ".github/agent-gate.yml"). */
+  files: Record<string, string>;
+  pulls: StandInPull[];
+}
+
+export interface StandInCheckRun {
+  id: number;
+  owner: string;
+  repo: string;
+  head_sha: string;
+  name: string;
+  status: "queued" | "in_progress" | "completed";
+  conclusion: string | null;
+  external_id: string | null;
+  output: { title: string | null; summary: string | null; text: string | null; annotations_count: number };
+  annotations: unknown[];
+  actions: unknown[];
+  started_at: string | null;
+  completed_at: string | null;
+  /** Every body written to this check run, in order (for assertions and the demo). */
+  writes: Record<string, unknown>[];
+}
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  status: number;
+  write: boolean;
+}

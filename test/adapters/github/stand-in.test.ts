@@ -1,0 +1,92 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { Octokit } from "@octokit/rest";
+import { validatedGitHub } from "../../support/github.js";
+import { ConfigSource } from "../../../src/adapters/github/config-source.js";
+import { loadPullRequest, fetchPull } from "../../../src/adapters/github/pull-request-source.js";
+import { CheckRunPublisher } from "../../../src/adapters/github/check-runs.js";
+import type { StandInRepo } from "../../../src/github-stand-in/model.js";
+
+const sha = (n: number): string => n.toString(16).padStart(40, "0");
+const human = { login: "alice", id: 1001 };
+const agent = { login: "claude[bot]", id: 209825114 };
+
+function repo(commits = 3): StandInRepo {
+  return {
+    owner: "acme", name: "web", id: 77, defaultBranch: "main",
+    files: { ".github/agent-gate.yml": "rules:\n  provenance_coverage:\n    enabled: true\n" },
+    pulls: [{
+      number: 7, title: "Add feature", body: "body", user: agent,
+      head: { ref: "claude/feature", sha: sha(commits) }, base: { ref: "main", sha: sha(100) },
+      commits: Array.from({ length: commits }, (_, i) => ({ sha: sha(i + 1), tree: sha(500 + i), message: `change ${i}`, author: { name: "Claude", email: "noreply@anthropic.com", account: agent } })),
+      files: [{ filename: "src/a.ts", additions: 3, deletions: 1 }],
+      reviews: [{ user: human, state: "APPROVED", commit_id: sha(commits) }],
+      comments: [{ user: human, body: "looks good" }],
+    }],
+  };
+}
+
+const client = (fetch: typeof globalThis.fetch): Octokit => new Octokit({ auth: "test-token", request: { fetch } });
+
+test("gathering a PR sends only requests GitHub documents and gets only responses its schema allows", async () => {
+  const gh = validatedGitHub([repo(130)]);
+  const octokit = client(gh.fetch);
+  const pull = await fetchPull(octokit, "acme", "web", 7);
+  const snap = await loadPullRequest(octokit, "acme", "web", pull);
+  assert.equal(snap.commits.length, 130, "paginates past one page");
+  assert.equal(snap.commits[0]?.author?.login, "claude[bot]");
+  assert.equal(snap.reviews[0]?.commit_id, sha(130));
+  assert.equal(snap.comments[0]?.body, "looks good");
+  assert.deepEqual(snap.truncated, []);
+  assert.deepEqual(gh.problems, []);
+});
+
+test("comments are not fetched when the PR has none", async () => {
+  const r = repo();
+  r.pulls[0]!.comments = [];
+  const gh = validatedGitHub([r]);
+  const octokit = client(gh.fetch);
+  const pull = await fetchPull(octokit, "acme", "web", 7);
+  const mark = gh.standIn.requests.length;
+  await loadPullRequest(octokit, "acme", "web", pull);
+  assert.deepEqual(gh.standIn.since(mark).map((q) => q.path).sort(), ["/repos/acme/web/pulls/7/commits", "/repos/acme/web/pulls/7/files", "/repos/acme/web/pulls/7/reviews"]);
+});
+
+test("the config is read from the default branch, then conditionally (304) on later events", async () => {
+  const gh = validatedGitHub([repo()]);
+  const octokit = client(gh.fetch);
+  const source = new ConfigSource();
+  const first = await source.load(octokit, "acme", "web");
+  const second = await source.load(octokit, "acme", "web");
+  assert.equal(first?.text, "rules:\n  provenance_coverage:\n    enabled: true\n");
+  assert.deepEqual(second, first);
+  assert.deepEqual(gh.standIn.requests.map((q) => q.status), [200, 304]);
+  assert.match(first?.digest ?? "", /^sha256:[0-9a-f]{64}$/);
+  assert.deepEqual(gh.problems, []);
+});
+
+test("a repository without config falls back to the organisation's .github repository", async () => {
+  const own = repo();
+  own.files = {};
+  const org: StandInRepo = { owner: "acme", name: ".github", id: 5, defaultBranch: "main", files: { ".github/agent-gate.yml": "org: true\n" }, pulls: [] };
+  const gh = validatedGitHub([own, org]);
+  const config = await new ConfigSource().load(client(gh.fetch), "acme", "web");
+  assert.equal(config?.source, "acme/.github:.github/agent-gate.yml (default branch)");
+  assert.equal(config?.text, "org: true\n");
+});
+
+test("check runs: created in progress, completed once, annotations beyond 50 sent in batches, same run on redelivery", async () => {
+  const gh = validatedGitHub([repo()]);
+  const octokit = client(gh.fetch);
+  const publisher = new CheckRunPublisher();
+  const id = await publisher.start(octokit, "acme", "web", sha(3), { lookup: false });
+  const annotations = Array.from({ length: 120 }, (_, i) => ({ path: `f${i}`, start_line: 1, end_line: 1, annotation_level: "failure" as const, message: "m" }));
+  await publisher.complete(octokit, "acme", "web", id, { conclusion: "failure", title: "Blocked", summary: "s", annotations, externalId: "d1", actions: [{ label: "Re-evaluate", identifier: "reevaluate", description: "Evaluate this commit again" }] });
+  const again = await new CheckRunPublisher().start(octokit, "acme", "web", sha(3), { lookup: true });
+  assert.equal(again, id, "a fresh process finds the existing run instead of adding one");
+  assert.equal(gh.standIn.checkRuns.length, 1);
+  const run = gh.standIn.checkRuns[0]!;
+  assert.equal(run.annotations.length, 120);
+  assert.equal(run.writes.filter((w) => ((w.output as { annotations?: unknown[] } | undefined)?.annotations?.length ?? 0) > 50).length, 0);
+  assert.deepEqual(gh.problems, []);
+});
