@@ -1,0 +1,51 @@
+// Signing with a key the caller holds (ECDSA P-256 / SHA-256, PEM): the key-based path of `agent-gate attest`.
+import type { Buffer } from "node:buffer";
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign } from "node:crypto";
+import type { KeyObject } from "node:crypto";
+
+/** Anything that can sign bytes and say which public key checks the signature. */
+export interface Signer {
+  readonly publicKeyPem: string; // SPKI PEM
+  sign(data: Uint8Array): Buffer; // DER ECDSA signature over SHA-256(data)
+}
+
+export interface KeyPairPem {
+  readonly privateKeyPem: string; // PKCS#8
+  readonly publicKeyPem: string; // SPKI
+}
+
+export interface KeySigner extends Signer {
+  readonly keyHint: string;
+}
+
+export function generateSigningKey(): KeyPairPem {
+  const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+  return {
+    privateKeyPem: privateKey.export({ format: "pem", type: "pkcs8" }).toString(),
+    publicKeyPem: publicKey.export({ format: "pem", type: "spki" }).toString(),
+  };
+}
+
+/** The default key hint: hex SHA-256 of the SPKI DER, so a verifier can pick a key without trusting the hint. */
+export function keyHintOf(publicKeyPem: string): string {
+  const der = createPublicKey(publicKeyPem).export({ format: "der", type: "spki" });
+  return createHash("sha256").update(der).digest("hex");
+}
+
+export function createKeySigner(privateKeyPem: string, opts: { keyHint?: string } = {}): KeySigner {
+  const key = createPrivateKey(privateKeyPem);
+  assertP256(key);
+  const publicKeyPem = createPublicKey(key).export({ format: "pem", type: "spki" }).toString();
+  return {
+    publicKeyPem,
+    keyHint: opts.keyHint ?? keyHintOf(publicKeyPem),
+    sign: (data) => sign("sha256", data, key),
+  };
+}
+
+function assertP256(key: KeyObject): void {
+  const curve = key.asymmetricKeyDetails?.namedCurve;
+  if (key.asymmetricKeyType !== "ec" || curve !== "prime256v1") {
+    throw new Error(`expected an ECDSA P-256 private key, got ${key.asymmetricKeyType ?? "unknown"} ${curve ?? ""}`.trim());
+  }
+}
