@@ -1,0 +1,208 @@
+// Which commits and pull requests an AI agent made: configurable signals with their reasons, for the policy.
+// Accounts match on login AND numeric id (logins can be renamed and re-registered, ids cannot); e-mail
+// addresses match in full, with the display name when the address alone is shared (noreply@anthropic.com).
+// Never a bare display name or a domain alone: GitHub user `claude` (id 81847) is a human.
+import type { BodyMarkerClaim, TrailerClaim } from "./trailers.js";
+
+export interface AgentAccount {
+  readonly login: string;
+  readonly id: number;
+  readonly agent: string;
+}
+
+export interface AgentEmail {
+  readonly email: string;
+  readonly name?: string; // required display name (case-insensitive) when the address is shared
+  readonly agent: string;
+}
+
+export interface AgentDetectionConfig {
+  readonly accounts: readonly AgentAccount[];
+  readonly nonAgents: readonly AgentAccount[]; // automation that is not an AI agent (dependabot, ...)
+  readonly branchPrefixes: readonly { readonly prefix: string; readonly agent: string }[];
+  readonly emails: readonly AgentEmail[];
+  readonly labels: readonly { readonly name: string; readonly agent: string }[];
+  readonly trailers: readonly string[]; // trailer keys whose presence claims agent involvement
+  readonly bodyMarkers: boolean;
+}
+
+export const DEFAULT_AGENT_ACCOUNTS: readonly AgentAccount[] = [
+  { login: "copilot-swe-agent[bot]", id: 198982749, agent: "copilot" },
+  { login: "Copilot", id: 198982749, agent: "copilot" },
+  { login: "claude[bot]", id: 209825114, agent: "claude-code" },
+  { login: "devin-ai-integration[bot]", id: 158243242, agent: "devin" },
+  { login: "cursor[bot]", id: 206951365, agent: "cursor" },
+  { login: "google-labs-jules[bot]", id: 161369871, agent: "jules" },
+  { login: "amazon-q-developer[bot]", id: 208079219, agent: "amazon-q" },
+  { login: "sweep-ai[bot]", id: 128439645, agent: "sweep" },
+  { login: "chatgpt-codex-connector[bot]", id: 199175422, agent: "codex" },
+];
+
+export const DEFAULT_NON_AGENTS: readonly AgentAccount[] = [
+  { login: "dependabot[bot]", id: 49699333, agent: "dependabot" },
+  { login: "renovate[bot]", id: 29139614, agent: "renovate" },
+  { login: "github-actions[bot]", id: 41898282, agent: "github-actions" },
+];
+
+export const DEFAULT_AGENT_CONFIG: AgentDetectionConfig = {
+  accounts: DEFAULT_AGENT_ACCOUNTS,
+  nonAgents: DEFAULT_NON_AGENTS,
+  branchPrefixes: [
+    { prefix: "copilot/", agent: "copilot" },
+    { prefix: "codex/", agent: "codex" },
+    { prefix: "claude/", agent: "claude-code" },
+    { prefix: "devin/", agent: "devin" },
+    { prefix: "cursor/", agent: "cursor" },
+    { prefix: "aider/", agent: "aider" },
+  ],
+  emails: [
+    { email: "noreply@anthropic.com", name: "Claude", agent: "claude-code" },
+    { email: "noreply@openai.com", name: "Codex", agent: "codex" },
+    { email: "cursoragent@cursor.com", agent: "cursor" },
+    { email: "aider@aider.chat", agent: "aider" },
+    { email: "openhands@all-hands.dev", agent: "openhands" },
+    { email: "198982749+Copilot@users.noreply.github.com", agent: "copilot" },
+  ],
+  labels: [],
+  trailers: ["Assisted-by", "Generated-by"],
+  bodyMarkers: true,
+};
+
+/** Repository configuration adds to the defaults; it never removes a default agent. */
+export function withConfiguredAgents(
+  extra: Partial<Omit<AgentDetectionConfig, "bodyMarkers">> & { bodyMarkers?: boolean },
+  base: AgentDetectionConfig = DEFAULT_AGENT_CONFIG,
+): AgentDetectionConfig {
+  return {
+    accounts: [...base.accounts, ...(extra.accounts ?? [])],
+    nonAgents: [...base.nonAgents, ...(extra.nonAgents ?? [])],
+    branchPrefixes: [...base.branchPrefixes, ...(extra.branchPrefixes ?? [])],
+    emails: [...base.emails, ...(extra.emails ?? [])],
+    labels: [...base.labels, ...(extra.labels ?? [])],
+    trailers: [...base.trailers, ...(extra.trailers ?? [])],
+    bodyMarkers: extra.bodyMarkers ?? base.bodyMarkers,
+  };
+}
+
+/** In precedence order (strongest first), as detectors in the wild rank them. */
+export const SIGNALS = ["login", "branch-prefix", "co-author-email", "author-email", "label", "trailer", "body-marker", "commit"] as const;
+export type AgentSignal = (typeof SIGNALS)[number];
+
+export interface AgentReason {
+  readonly signal: AgentSignal;
+  readonly agent: string;
+  readonly detail: string;
+}
+
+export interface AgentDetection {
+  readonly isAgent: boolean;
+  readonly agent?: string; // from the strongest signal
+  readonly reasons: readonly AgentReason[]; // strongest first
+  readonly nonAgent?: string; // a known non-agent account (dependabot, ...), which outranks weaker signals
+}
+
+export interface GitHubUser {
+  readonly login: string;
+  readonly id: number;
+}
+
+export interface CommitIdentity {
+  readonly name: string;
+  readonly email: string;
+  readonly user?: GitHubUser; // the GitHub account the address resolves to, when any
+}
+
+export interface CommitForDetection {
+  readonly sha: string;
+  readonly author: CommitIdentity;
+  readonly committer?: CommitIdentity;
+  readonly claims: readonly TrailerClaim[];
+}
+
+export interface PullRequestForDetection {
+  readonly author: GitHubUser;
+  readonly headRef: string;
+  readonly labels: readonly string[];
+  readonly bodyClaims: readonly BodyMarkerClaim[];
+  readonly commits: readonly { readonly sha: string; readonly detection: AgentDetection }[];
+}
+
+function account(list: readonly AgentAccount[], user: GitHubUser | undefined): AgentAccount | undefined {
+  if (!user) return undefined;
+  const login = user.login.toLowerCase();
+  return list.find((a) => a.id === user.id && a.login.toLowerCase() === login);
+}
+
+function email(list: readonly AgentEmail[], name: string | undefined, address: string | undefined): AgentEmail | undefined {
+  if (!address) return undefined;
+  const addr = address.trim().toLowerCase();
+  return list.find(
+    (e) => e.email.toLowerCase() === addr && (e.name === undefined || e.name.toLowerCase() === (name ?? "").trim().toLowerCase()),
+  );
+}
+
+function conclude(reasons: AgentReason[], nonAgent: AgentAccount | undefined): AgentDetection {
+  const rank = (r: AgentReason): number => SIGNALS.indexOf(r.signal);
+  const sorted = [...reasons].sort((a, b) => rank(a) - rank(b));
+  // A known non-agent login outranks everything but an agent login (login > other signals).
+  const agentLogin = sorted.find((r) => r.signal === "login");
+  if (nonAgent && !agentLogin) {
+    return { isAgent: false, reasons: sorted, nonAgent: nonAgent.login };
+  }
+  const first = sorted[0];
+  return first ? { isAgent: true, agent: first.agent, reasons: sorted } : { isAgent: false, reasons: [] };
+}
+
+/** Agent signals on one commit: the author's account, author/co-author e-mail addresses, agent trailers. */
+export function detectCommitAgent(commit: CommitForDetection, config: AgentDetectionConfig = DEFAULT_AGENT_CONFIG): AgentDetection {
+  const reasons: AgentReason[] = [];
+  const byLogin = account(config.accounts, commit.author.user);
+  if (byLogin) reasons.push({ signal: "login", agent: byLogin.agent, detail: `author ${byLogin.login} (id ${byLogin.id})` });
+  const byAuthorEmail = email(config.emails, commit.author.name, commit.author.email);
+  if (byAuthorEmail) reasons.push({ signal: "author-email", agent: byAuthorEmail.agent, detail: `author e-mail ${byAuthorEmail.email}` });
+  const trailerKeys = new Set(config.trailers.map((t) => t.toLowerCase()));
+  for (const claim of commit.claims) {
+    if (claim.kind === "co-authored-by") {
+      const match = email(config.emails, claim.name, claim.email);
+      if (match) reasons.push({ signal: "co-author-email", agent: match.agent, detail: `Co-authored-by ${match.email}` });
+    } else if (claim.kind === "assisted-by" && trailerKeys.has("assisted-by")) {
+      reasons.push({ signal: "trailer", agent: claim.agent, detail: claim.raw });
+    } else if (claim.kind === "generated-by" && trailerKeys.has("generated-by")) {
+      reasons.push({ signal: "trailer", agent: claim.generator, detail: claim.raw });
+    }
+  }
+  return conclude(reasons, account(config.nonAgents, commit.author.user));
+}
+
+/** Agent signals on a pull request: its author's account, head branch prefix, labels, body markers, its commits. */
+export function detectPullRequestAgent(
+  pr: PullRequestForDetection,
+  config: AgentDetectionConfig = DEFAULT_AGENT_CONFIG,
+): AgentDetection {
+  const reasons: AgentReason[] = [];
+  const byLogin = account(config.accounts, pr.author);
+  if (byLogin) reasons.push({ signal: "login", agent: byLogin.agent, detail: `opened by ${byLogin.login} (id ${byLogin.id})` });
+  const prefix = config.branchPrefixes.find((b) => pr.headRef.startsWith(b.prefix));
+  if (prefix) reasons.push({ signal: "branch-prefix", agent: prefix.agent, detail: `head branch starts with ${prefix.prefix}` });
+  const labels = new Set(pr.labels.map((l) => l.toLowerCase()));
+  for (const l of config.labels) {
+    if (labels.has(l.name.toLowerCase())) reasons.push({ signal: "label", agent: l.agent, detail: `label ${l.name}` });
+  }
+  if (config.bodyMarkers) {
+    for (const m of pr.bodyClaims) reasons.push({ signal: "body-marker", agent: m.agent, detail: m.raw });
+  }
+  const agentCommits = pr.commits.filter((c) => c.detection.isAgent);
+  const firstAgentCommit = agentCommits[0];
+  if (firstAgentCommit?.detection.agent) {
+    reasons.push({
+      signal: "commit",
+      agent: firstAgentCommit.detection.agent,
+      detail: `${agentCommits.length} of ${pr.commits.length} commits show agent signals`,
+    });
+  }
+  // Commit-level signals still count on a non-agent's PR (a human may push agent commits to a bot's branch).
+  const nonAgent = account(config.nonAgents, pr.author);
+  const detection = conclude(reasons, nonAgent);
+  if (!detection.isAgent && firstAgentCommit) return conclude(reasons.filter((r) => r.signal === "commit"), undefined);
+  return detection;
+}

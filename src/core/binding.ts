@@ -1,0 +1,238 @@
+// Which commits of a pull request each verified statement covers. A statement counts only for the commits its
+// subjects name (gitCommit, or gitTree when tree matching is allowed) in THIS repository; provenance copied from
+// another repository or commit is rejected with that reason. A subject naming another branch ref but the same
+// commit sha still counts: commits are content-addressed, so the sha alone fixes what was produced.
+import type { SignerSummary, VerifiedBundle } from "./verification.js";
+import { parseAgentProvenance, sha256Hex } from "./provenance.js";
+import type { AgentProvenance } from "./provenance.js";
+import { scanSecrets } from "./secrets.js";
+import type { SecretFinding } from "./secrets.js";
+
+export type BindingCode =
+  | "STATEMENT_MISSING" // a message signature: no in-toto statement to read subjects from
+  | "STATEMENT_INVALID"
+  | "PREDICATE_TYPE_UNSUPPORTED"
+  | "PREDICATE_INVALID"
+  | "PROVENANCE_NOT_AGENT" // SLSA build provenance: says how an artifact was built, not who wrote a commit
+  | "SUBJECT_NOT_A_COMMIT" // no subject carries a gitCommit/gitTree digest
+  | "SUBJECT_NAME_INVALID" // the subject's name is not git+https://github.com/OWNER/REPO[@ref]
+  | "SUBJECT_OTHER_REPOSITORY" // names this commit, but in another repository
+  | "SUBJECT_OTHER_COMMIT" // names commits of this repository that are not in the pull request
+  | "SUBJECT_TREE_ONLY" // names this commit's tree but not the commit, and tree matching is off
+  | "TARGET_OTHER_REPOSITORY" // the agent was pointed at another repository
+  | "PROMPT_DIGEST_MISMATCH"; // the included prompt text does not hash to the signed digest
+
+export interface BindingRejection {
+  readonly bundleDigest: string;
+  readonly code: BindingCode;
+  readonly message: string;
+}
+
+export interface CoveringStatement {
+  readonly bundleDigest: string;
+  readonly matchedBy: "gitCommit" | "gitTree";
+  readonly subjectName: string;
+  readonly signer: SignerSummary;
+  readonly tlog: VerifiedBundle["tlogEntries"];
+  readonly timestamps: VerifiedBundle["timestamps"];
+  readonly format: AgentProvenance["format"];
+  readonly runtime: AgentProvenance["runtime"];
+  readonly model: AgentProvenance["model"];
+  readonly tools: readonly string[];
+  readonly mcpServers: readonly string[];
+  /** Never the text: its digest, whether it was included (and matched), and secret-like content found in it. */
+  readonly prompt?: { readonly sha256: string; readonly textIncluded: boolean; readonly secrets: readonly SecretFinding[] };
+  readonly delegation?: AgentProvenance["delegation"];
+  readonly target?: AgentProvenance["target"];
+  readonly invocation: AgentProvenance["invocation"];
+  readonly subjects: AgentProvenance["subjects"];
+}
+
+export interface CommitCoverage {
+  readonly sha: string;
+  readonly covered: boolean;
+  readonly by: readonly CoveringStatement[];
+  readonly rejected: readonly BindingRejection[];
+}
+
+export interface BundleBinding {
+  readonly bundleDigest: string;
+  readonly covers: readonly string[]; // commit shas
+  readonly rejected: readonly BindingRejection[];
+}
+
+export interface BindingInput {
+  readonly repository: { readonly owner: string; readonly name: string; readonly id: number };
+  readonly commits: readonly { readonly sha: string; readonly treeSha: string }[];
+  readonly bundles: readonly VerifiedBundle[];
+  readonly allowTreeMatch?: boolean;
+}
+
+export interface BindingResult {
+  readonly commits: readonly CommitCoverage[];
+  readonly bundles: readonly BundleBinding[];
+}
+
+/**
+ * `owner/name`, lower-cased, from `git+https://github.com/O/R[.git][@ref]`, `https://github.com/O/R[.git]` or
+ * `O/R`; undefined for anything else (another host, a path, garbage).
+ */
+export function parseRepositoryName(name: string): { repository: string; ref?: string } | undefined {
+  const m = /^(?:(?:git\+)?https:\/\/github\.com\/)?([A-Za-z0-9-]{1,39})\/([A-Za-z0-9._-]{1,100}?)(?:\.git)?(?:@(\S{1,255}))?\/?$/i.exec(name.trim());
+  if (!m || m[1] === undefined || m[2] === undefined) return undefined;
+  if (!name.includes("github.com/") && m[3] !== undefined) return undefined; // `O/R@x` alone is not a subject name
+  return { repository: `${m[1]}/${m[2]}`.toLowerCase(), ...(m[3] !== undefined ? { ref: m[3] } : {}) };
+}
+
+const short = (sha: string): string => sha.slice(0, 7);
+
+type Match =
+  | { kind: "covers"; matchedBy: "gitCommit" | "gitTree"; subjectName: string }
+  | { kind: "reject"; code: BindingCode; message: string };
+
+function matchCommit(
+  subjects: readonly { name: string; digest: Readonly<Record<string, string>> }[],
+  commit: { sha: string; treeSha: string },
+  repository: string,
+  allowTree: boolean,
+): Match | undefined {
+  const sha = commit.sha.toLowerCase();
+  const tree = commit.treeSha.toLowerCase();
+  let rejection: Match | undefined;
+  for (const s of subjects) {
+    const gitCommit = s.digest["gitCommit"]?.toLowerCase();
+    const gitTree = s.digest["gitTree"]?.toLowerCase();
+    const byCommit = gitCommit === sha;
+    const byTree = gitTree !== undefined && gitTree === tree;
+    if (!byCommit && !byTree) continue;
+    const repo = parseRepositoryName(s.name);
+    const shown = JSON.stringify(s.name.slice(0, 200));
+    if (!repo || !/^git\+https:\/\/github\.com\//i.test(s.name)) {
+      rejection ??= { kind: "reject", code: "SUBJECT_NAME_INVALID", message: `subject ${shown} names commit ${short(sha)} but not as git+https://github.com/OWNER/REPO@ref` };
+      continue;
+    }
+    if (repo.repository !== repository) {
+      rejection = { kind: "reject", code: "SUBJECT_OTHER_REPOSITORY", message: `provenance names commit ${short(sha)} in ${repo.repository}, expected ${repository}` };
+      continue;
+    }
+    if (byCommit) return { kind: "covers", matchedBy: "gitCommit", subjectName: s.name };
+    if (allowTree) return { kind: "covers", matchedBy: "gitTree", subjectName: s.name };
+    rejection ??= {
+      kind: "reject",
+      code: "SUBJECT_TREE_ONLY",
+      message: `provenance names tree ${short(tree)} of commit ${short(sha)} but not the commit, and the policy does not allow tree matching`,
+    };
+  }
+  return rejection;
+}
+
+function unboundReason(subjects: readonly { name: string; digest: Readonly<Record<string, string>> }[], repository: string): { code: BindingCode; message: string } {
+  const commits = subjects.filter((s) => s.digest["gitCommit"] !== undefined || s.digest["gitTree"] !== undefined);
+  if (commits.length === 0) return { code: "SUBJECT_NOT_A_COMMIT", message: "no subject carries a gitCommit or gitTree digest" };
+  const names = commits.map((s) => ({ repo: parseRepositoryName(s.name), digest: s.digest["gitCommit"] ?? s.digest["gitTree"] ?? "" }));
+  const here = names.filter((n) => n.repo?.repository === repository);
+  if (here.length > 0) {
+    const listed = here.slice(0, 3).map((n) => `${short(n.digest)}${n.repo?.ref ? ` (${n.repo.ref.slice(0, 100)})` : ""}`).join(", ");
+    return { code: "SUBJECT_OTHER_COMMIT", message: `provenance names ${listed}${here.length > 3 ? ", ..." : ""}, not a commit of this pull request` };
+  }
+  const elsewhere = names.find((n) => n.repo)?.repo?.repository;
+  if (elsewhere) return { code: "SUBJECT_OTHER_REPOSITORY", message: `provenance is about ${elsewhere}, expected ${repository}` };
+  return { code: "SUBJECT_NAME_INVALID", message: "no subject is named git+https://github.com/OWNER/REPO@ref" };
+}
+
+function bundleProblem(p: AgentProvenance, repository: string): { code: BindingCode; message: string } | undefined {
+  if (p.prompt?.text !== undefined && sha256Hex(p.prompt.text) !== p.prompt.sha256) {
+    return { code: "PROMPT_DIGEST_MISMATCH", message: `the included prompt text does not hash to the signed digest sha256:${p.prompt.sha256.slice(0, 12)}…` };
+  }
+  if (p.target) {
+    const target = parseRepositoryName(p.target.repository);
+    if (target && target.repository !== repository) {
+      return { code: "TARGET_OTHER_REPOSITORY", message: `the agent's target repository is ${target.repository}, expected ${repository}` };
+    }
+  }
+  return undefined;
+}
+
+function covering(b: VerifiedBundle, p: AgentProvenance, match: { matchedBy: "gitCommit" | "gitTree"; subjectName: string }): CoveringStatement {
+  return {
+    bundleDigest: b.bundleDigest,
+    matchedBy: match.matchedBy,
+    subjectName: match.subjectName,
+    signer: b.signer,
+    tlog: b.tlogEntries,
+    timestamps: b.timestamps,
+    format: p.format,
+    runtime: p.runtime,
+    model: p.model,
+    tools: p.tools.map((t) => t.name),
+    mcpServers: p.mcpServers.map((m) => m.name),
+    ...(p.prompt
+      ? { prompt: { sha256: p.prompt.sha256, textIncluded: p.prompt.text !== undefined, secrets: p.prompt.text !== undefined ? scanSecrets(p.prompt.text) : [] } }
+      : {}),
+    ...(p.delegation ? { delegation: p.delegation } : {}),
+    ...(p.target ? { target: p.target } : {}),
+    invocation: p.invocation,
+    subjects: p.subjects,
+  };
+}
+
+/** Coverage of every commit of the pull request by the verified statements, with the reason for each rejection. */
+export function bindProvenance(input: BindingInput): BindingResult {
+  const repository = `${input.repository.owner}/${input.repository.name}`.toLowerCase();
+  const allowTree = input.allowTreeMatch ?? false;
+  const by = new Map<string, CoveringStatement[]>(input.commits.map((c) => [c.sha, []]));
+  const rejected = new Map<string, BindingRejection[]>(input.commits.map((c) => [c.sha, []]));
+  const unbound: BindingRejection[] = [];
+  const bundles: BundleBinding[] = [];
+  const seen = new Set<string>();
+
+  for (const b of input.bundles) {
+    if (seen.has(b.bundleDigest)) continue; // the same bundle posted twice counts once
+    seen.add(b.bundleDigest);
+    const reject = (code: BindingCode, message: string): BindingRejection => ({ bundleDigest: b.bundleDigest, code, message });
+    if (!b.statement) {
+      const r = reject("STATEMENT_MISSING", "the bundle signs a message, not an in-toto statement; it names no commit");
+      unbound.push(r);
+      bundles.push({ bundleDigest: b.bundleDigest, covers: [], rejected: [r] });
+      continue;
+    }
+    const parsed = parseAgentProvenance(b.statement);
+    const problem = !parsed.ok
+      ? { code: parsed.code, message: parsed.message }
+      : parsed.value.kind === "build"
+        ? {
+            code: "PROVENANCE_NOT_AGENT" as const,
+            message: `build provenance (${parsed.value.buildType}) says how an artifact was built, not which agent wrote a commit`,
+          }
+        : bundleProblem(parsed.value, repository);
+    const covers: string[] = [];
+    const own: BindingRejection[] = [];
+    for (const c of input.commits) {
+      const m = matchCommit(b.statement.subject, c, repository, allowTree);
+      if (!m) continue;
+      if (m.kind === "reject") own.push(reject(m.code, m.message));
+      else if (problem || !parsed.ok || parsed.value.kind !== "agent") own.push(reject(problem?.code ?? "PREDICATE_INVALID", problem?.message ?? "not agent provenance"));
+      else {
+        covers.push(c.sha);
+        by.get(c.sha)?.push(covering(b, parsed.value, m));
+        continue;
+      }
+      rejected.get(c.sha)?.push(own[own.length - 1] as BindingRejection);
+    }
+    if (covers.length === 0 && own.length === 0) {
+      const why = problem ?? unboundReason(b.statement.subject, repository);
+      const r = reject(why.code, why.message);
+      unbound.push(r);
+      own.push(r);
+    }
+    bundles.push({ bundleDigest: b.bundleDigest, covers, rejected: own });
+  }
+
+  const commits = input.commits.map((c): CommitCoverage => {
+    const coveredBy = by.get(c.sha) ?? [];
+    const covered = coveredBy.length > 0;
+    // A bundle that binds to nothing in the PR is shown against every uncovered commit: it may be the one meant.
+    return { sha: c.sha, covered, by: coveredBy, rejected: [...(rejected.get(c.sha) ?? []), ...(covered ? [] : unbound)] };
+  });
+  return { commits, bundles };
+}

@@ -1,0 +1,62 @@
+// The ONE mapping from an evaluation's result to a check conclusion. It fails closed: an error, a timeout, an
+// unverifiable input or a decision that contradicts itself is `failure`; never `neutral` (a neutral conclusion
+// satisfies a required check) and never `success` unless the policy allowed with no denial.
+import type { Decision } from "./decision.js";
+import { AgentGateError, describeError } from "./errors.js";
+
+export type Conclusion = "success" | "failure";
+
+export interface CheckConclusion {
+  readonly conclusion: Conclusion;
+  readonly title: string; // one line, plain text, at most TITLE_MAX characters
+  readonly outcome: "allowed" | "allowed-with-warnings" | "denied" | "error";
+  readonly code?: string; // the error code, for errors
+}
+
+export type EvaluationResult =
+  | { readonly kind: "decision"; readonly decision: Decision }
+  | { readonly kind: "error"; readonly error: unknown };
+
+export const TITLE_MAX = 120;
+
+/** One line of plain text: controls, line breaks and bidi overrides gone, whitespace collapsed, cut at `max`. */
+export function oneLine(text: string, max = TITLE_MAX): string {
+  // eslint-disable-next-line no-control-regex
+  const flat = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]+/g, " ").replace(/\s+/g, " ").trim();
+  const chars = Array.from(flat);
+  return chars.length <= max ? flat : `${chars.slice(0, max - 1).join("").trimEnd()}…`;
+}
+
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? "" : "s"}`;
+
+function fromError(error: unknown): CheckConclusion {
+  const code = error instanceof AgentGateError ? error.code : "INTERNAL_ERROR";
+  const retry = error instanceof AgentGateError && error.kind === "transient" ? " (transient: re-run to retry)" : "";
+  return { conclusion: "failure", outcome: "error", code, title: oneLine(`Not evaluated: ${describeError(error)}${retry}`) };
+}
+
+function isDecision(d: unknown): d is Decision {
+  if (typeof d !== "object" || d === null) return false;
+  const x = d as Record<string, unknown>;
+  return typeof x["allow"] === "boolean" && Array.isArray(x["deny"]) && Array.isArray(x["warn"]);
+}
+
+/** Decision or error -> check conclusion and title. */
+export function conclude(result: EvaluationResult): CheckConclusion {
+  if (result.kind !== "decision") return fromError(result.kind === "error" ? result.error : new Error("unknown evaluation result"));
+  const d: unknown = result.decision;
+  if (!isDecision(d)) return fromError(new AgentGateError("POLICY_CONTRACT_VIOLATION", "the decision is malformed", "internal"));
+  if (d.deny.length > 0) {
+    const first = d.deny[0]?.msg ?? "";
+    const more = d.deny.length > 1 ? ` (+${d.deny.length - 1} more)` : "";
+    return { conclusion: "failure", outcome: "denied", title: oneLine(`Blocked: ${first}${more}`) };
+  }
+  if (!d.allow) {
+    return fromError(new AgentGateError("POLICY_CONTRACT_VIOLATION", "the policy did not allow the change but gave no denial", "internal"));
+  }
+  if (d.warn.length > 0) {
+    const first = d.warn[0]?.msg ?? "";
+    return { conclusion: "success", outcome: "allowed-with-warnings", title: oneLine(`Mergeable with ${plural(d.warn.length, "warning")}: ${first}`) };
+  }
+  return { conclusion: "success", outcome: "allowed", title: "Mergeable: every rule passes" };
+}

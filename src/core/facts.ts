@@ -1,0 +1,93 @@
+// Every fact one pull-request evaluation needs, gathered before anything is decided (gather, then decide):
+// the GitHub gatherer fills it, the binder and the policy input read it, and a recorded Facts replays a decision.
+import type { AgentDetection, CommitIdentity, GitHubUser } from "./agents.js";
+import type { BodyMarkerClaim, TrailerClaim } from "./trailers.js";
+
+export const FACTS_VERSION = 1;
+
+export interface RepositoryFacts {
+  readonly owner: string;
+  readonly name: string;
+  readonly id: number;
+  readonly defaultBranch: string;
+  readonly private: boolean;
+}
+
+export interface PullRequestFacts {
+  readonly number: number;
+  readonly title: string;
+  readonly body: string;
+  readonly author: GitHubUser;
+  readonly headRef: string;
+  readonly headSha: string;
+  readonly baseRef: string;
+  readonly baseSha: string;
+  readonly headRepository: { readonly owner: string; readonly name: string; readonly id: number }; // differs for forks
+  readonly fork: boolean;
+  readonly draft: boolean;
+  readonly labels: readonly string[];
+  readonly bodyClaims: readonly BodyMarkerClaim[]; // unsigned
+}
+
+export interface CommitFacts {
+  readonly sha: string;
+  readonly treeSha: string;
+  readonly parents: readonly string[];
+  readonly message: string;
+  readonly author: CommitIdentity & { readonly date?: string };
+  readonly committer: CommitIdentity & { readonly date?: string };
+  readonly claims: readonly TrailerClaim[]; // unsigned
+  readonly gitSignature?: { readonly verified: boolean; readonly reason: string }; // GitHub's commit verification
+  readonly detection: AgentDetection;
+}
+
+export interface FileFacts {
+  readonly path: string;
+  readonly previousPath?: string; // renames: the old path is a protected path too
+  readonly status: "added" | "modified" | "removed" | "renamed" | "copied" | "changed" | "unchanged";
+  readonly additions: number;
+  readonly deletions: number;
+}
+
+export interface ReviewFacts {
+  readonly id: number;
+  readonly user: GitHubUser;
+  readonly state: "APPROVED" | "CHANGES_REQUESTED" | "COMMENTED" | "DISMISSED" | "PENDING";
+  readonly commitId: string; // the head the review was given on
+  readonly submittedAt?: string;
+  readonly authorAssociation?: string;
+}
+
+export interface ConfigFacts {
+  readonly source: "repository" | "organization" | "default";
+  readonly path: string; // e.g. .github/agent-gate.yml
+  readonly ref?: string; // the default branch's commit it was read at
+  readonly digest: string; // sha256:<hex> of the file bytes, or of the built-in defaults
+}
+
+/** Where a provenance bundle was found. Who posted it does not matter; only what its signatures prove. */
+export type BundleLocation =
+  | { readonly kind: "pr-body" }
+  | { readonly kind: "pr-comment"; readonly commentId: number; readonly author?: GitHubUser };
+
+/** A bundle found in a provenance block (see src/core/provenance-block.ts for the block format). */
+export interface FoundBundle {
+  readonly json: string; // the bundle JSON text exactly as found
+  readonly location: BundleLocation;
+  readonly index: number; // position among the blocks in that location
+}
+
+export interface Facts {
+  readonly version: typeof FACTS_VERSION;
+  readonly gatheredAt: string;
+  readonly repository: RepositoryFacts;
+  readonly pullRequest: PullRequestFacts;
+  readonly commits: readonly CommitFacts[]; // oldest first
+  readonly files: readonly FileFacts[];
+  readonly reviews: readonly ReviewFacts[];
+  readonly config: ConfigFacts;
+  readonly bundles: readonly FoundBundle[];
+  readonly detection: AgentDetection; // the pull request as a whole
+  /** GitHub's list APIs stop at 250 commits and 3,000 files; an incomplete list must not pass silently. */
+  readonly incomplete: { readonly commits: boolean; readonly files: boolean; readonly reviews: boolean };
+}

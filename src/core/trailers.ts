@@ -1,0 +1,166 @@
+// Commit-message trailers and PR-body markers that say an agent was involved. Both are unsigned CLAIMS: anyone
+// who can push a commit or edit a PR body can write them. They are read and shown, never counted as proof.
+
+/** Every claim is unsigned: `verified: false` is part of the type so no caller can mistake one for evidence. */
+interface ClaimBase {
+  readonly verified: false;
+  readonly source: "commit-trailer" | "pr-body";
+  readonly raw: string; // the line as written (trailer value or marker text), for display as inert text
+}
+
+export interface Trailer {
+  readonly key: string; // as written
+  readonly value: string; // continuation lines joined with a single space
+}
+
+export type TrailerClaim =
+  | (ClaimBase & { readonly kind: "co-authored-by"; readonly name: string; readonly email?: string })
+  | (ClaimBase & { readonly kind: "signed-off-by"; readonly name: string; readonly email?: string })
+  | (ClaimBase & { readonly kind: "assisted-by"; readonly agent: string; readonly model?: string; readonly tools: readonly string[] })
+  | (ClaimBase & { readonly kind: "generated-by"; readonly generator: string });
+
+export type BodyMarkerClaim = ClaimBase & {
+  readonly kind: "body-marker";
+  readonly agent: string; // stable agent key, e.g. "claude-code", "devin"
+  readonly requestedBy?: string; // login claimed as the human who asked, without "@"
+};
+
+export type Claim = TrailerClaim | BodyMarkerClaim;
+
+const TRAILER_LINE = /^([A-Za-z0-9][A-Za-z0-9-]{0,99})[ \t]*:[ \t]?(.*)$/;
+// Lines git itself writes into trailer blocks; with one of them, a block may be 25 % trailers (as git decides).
+const GIT_GENERATED = [/^Signed-off-by: /i, /^\(cherry picked from commit [0-9a-f]+\)$/];
+
+function splitParagraphs(lines: readonly string[]): string[][] {
+  const paragraphs: string[][] = [];
+  let current: string[] = [];
+  for (const line of lines) {
+    if (line.trim() === "") {
+      if (current.length) paragraphs.push(current);
+      current = [];
+    } else current.push(line);
+  }
+  if (current.length) paragraphs.push(current);
+  return paragraphs;
+}
+
+/**
+ * The trailers of a commit message, as `git interpret-trailers --parse` finds them: the last paragraph (never the
+ * subject), `Key: value` lines with continuation lines starting with whitespace; the block counts when every line
+ * is a trailer, or when at least 25 % are and one of them is git-generated (Signed-off-by, cherry-picked).
+ */
+export function parseTrailers(message: string): Trailer[] {
+  const lines = message
+    .replace(/\r\n?/g, "\n")
+    .split("\n")
+    .filter((l) => !l.startsWith("#"));
+  const paragraphs = splitParagraphs(lines);
+  if (paragraphs.length < 2) return [];
+  const block = paragraphs[paragraphs.length - 1] ?? [];
+  const trailers: { key: string; value: string }[] = [];
+  let trailerLines = 0;
+  let otherLines = 0;
+  let gitGenerated = false;
+  let last: { key: string; value: string } | undefined;
+  for (const line of block) {
+    if (/^[ \t]/.test(line) && last) {
+      last.value = `${last.value} ${line.trim()}`.trim();
+      continue;
+    }
+    const m = TRAILER_LINE.exec(line);
+    if (m && m[1] !== undefined && m[2] !== undefined) {
+      last = { key: m[1], value: m[2].trim() };
+      trailers.push(last);
+      trailerLines++;
+      if (GIT_GENERATED.some((re) => re.test(line))) gitGenerated = true;
+    } else {
+      last = undefined;
+      otherLines++;
+      if (GIT_GENERATED.some((re) => re.test(line))) gitGenerated = true;
+    }
+  }
+  if (trailerLines === 0) return [];
+  if (otherLines > 0 && !(gitGenerated && trailerLines * 4 >= trailerLines + otherLines)) return [];
+  return trailers;
+}
+
+const NAME_EMAIL = /^(.*?)\s*<([^<>\s]+)>\s*$/;
+
+function nameEmail(value: string): { name: string; email?: string } {
+  const m = NAME_EMAIL.exec(value);
+  if (m && m[1] !== undefined && m[2] !== undefined) return { name: m[1].trim(), email: m[2] };
+  return { name: value.trim() };
+}
+
+/** `<agent>:<model> [tool] [tool]`, also `agent:model tool1, tool2` (OpenSSF draft; kernel style). */
+function assistedBy(value: string): { agent: string; model?: string; tools: string[] } {
+  const colon = value.indexOf(":");
+  if (colon < 0) return { agent: value.trim(), tools: [] };
+  const agent = value.slice(0, colon).trim();
+  const rest = value.slice(colon + 1).trim();
+  const [model, ...others] = rest.split(/\s+/);
+  const tools = others
+    .join(" ")
+    .split(/[\s,]+/)
+    .map((t) => t.replace(/^\[|\]$/g, ""))
+    .filter((t) => t.length > 0);
+  return model ? { agent, model, tools } : { agent, tools };
+}
+
+/** The agent-relevant claims among a commit message's trailers (keys compared case-insensitively). */
+export function trailerClaims(message: string): TrailerClaim[] {
+  const claims: TrailerClaim[] = [];
+  for (const { key, value } of parseTrailers(message)) {
+    const base = { verified: false as const, source: "commit-trailer" as const, raw: `${key}: ${value}` };
+    switch (key.toLowerCase()) {
+      case "co-authored-by":
+        claims.push({ ...base, kind: "co-authored-by", ...nameEmail(value) });
+        break;
+      case "signed-off-by":
+        claims.push({ ...base, kind: "signed-off-by", ...nameEmail(value) });
+        break;
+      case "assisted-by":
+        claims.push({ ...base, kind: "assisted-by", ...assistedBy(value) });
+        break;
+      case "generated-by":
+        claims.push({ ...base, kind: "generated-by", generator: value });
+        break;
+    }
+  }
+  return claims;
+}
+
+interface MarkerRule {
+  readonly agent: string;
+  readonly re: RegExp; // bounded quantifiers only; group `login` is the claimed requester
+}
+
+const LOGIN = "(?<login>[A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))";
+
+const MARKERS: readonly MarkerRule[] = [
+  { agent: "claude-code", re: /Generated with \[?Claude Code\]?/i },
+  { agent: "devin", re: new RegExp(`Requested by:?\\s{0,3}(?:\\*\\*)?@${LOGIN}`, "i") },
+  { agent: "jules", re: new RegExp(`started by\\s{0,3}@${LOGIN}`, "i") },
+  { agent: "copilot", re: /Copilot coding agent|<!-- START COPILOT CODING AGENT/i },
+  { agent: "codex", re: /chatgpt\.com\/codex\/tasks\//i },
+  { agent: "cursor", re: /cursor\.com\/(?:agents|background-agent)/i },
+];
+
+/** Agent markers in a PR body: unsigned claims, at most one per agent, the first occurrence. */
+export function bodyMarkerClaims(body: string): BodyMarkerClaim[] {
+  const claims: BodyMarkerClaim[] = [];
+  for (const { agent, re } of MARKERS) {
+    const m = re.exec(body);
+    if (!m) continue;
+    const requestedBy = m.groups?.["login"];
+    claims.push({
+      verified: false,
+      source: "pr-body",
+      kind: "body-marker",
+      agent,
+      raw: m[0].slice(0, 200),
+      ...(requestedBy ? { requestedBy } : {}),
+    });
+  }
+  return claims;
+}
