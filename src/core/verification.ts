@@ -70,6 +70,7 @@ export interface VerifiedBundle {
   readonly tlogEntries: readonly TlogEntrySummary[];
   readonly timestamps: readonly { readonly source: "tlog" | "rfc3161"; readonly time: string }[];
   readonly statement?: InTotoStatement; // DSSE with an in-toto payload
+  readonly dssePayload?: { readonly payloadType: string; readonly payloadBase64: string }; // DSSE of any other payload type
 }
 
 export type VerificationOutcome = VerifiedBundle | VerificationFailure;

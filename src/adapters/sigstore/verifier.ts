@@ -1,16 +1,46 @@
-// The bundle verifier's public API: built once from trust material, verify() is synchronous and never throws.
-import { AgentGateError } from "../../core/errors.js";
+// The bundle verifier: built once from trust material; verify() is synchronous and never throws.
+// @sigstore/verify does the cryptography; this file orders the checks, fills the library's gaps (identity is
+// compared here, DSSE payloads are read here, Rekor v2 DSSE entries are checked here) and codes every failure.
+import { createHash } from "node:crypto";
+import type { KeyObject } from "node:crypto";
+import { assertBundleLatest, assertBundleV01, assertBundleV02 } from "@sigstore/bundle";
+import type { Bundle, TransparencyLogEntry } from "@sigstore/bundle";
+import type { X509Certificate} from "@sigstore/core";
+import { crypto as score } from "@sigstore/core";
+import { Bundle as ProtoBundle, TrustedRoot } from "@sigstore/protobuf-specs";
+import { toSignedEntity, toTrustMaterial } from "@sigstore/verify";
+import type { SignedEntity, TrustMaterial } from "@sigstore/verify";
+import { CertificateChainVerifier } from "@sigstore/verify/dist/key/certificate.js";
+import { verifySCTs } from "@sigstore/verify/dist/key/sct.js";
+import { getTSATimestamp } from "@sigstore/verify/dist/timestamp/index.js";
+import { verifyCheckpoint } from "@sigstore/verify/dist/tlog/checkpoint.js";
+import type { LogCheckpoint } from "@sigstore/verify/dist/tlog/checkpoint.js";
+import { verifyTLogBody } from "@sigstore/verify/dist/tlog/index.js";
+import { verifyMerkleInclusion } from "@sigstore/verify/dist/tlog/merkle.js";
+import { verifyTLogSET } from "@sigstore/verify/dist/tlog/set.js";
+import { AgentGateError, describeError } from "../../core/errors.js";
 import { failure } from "../../core/verification.js";
-import type { VerificationOutcome } from "../../core/verification.js";
+import type { InTotoStatement, SignerSummary, VerificationCode, VerificationOutcome, VerifiedBundle } from "../../core/verification.js";
+import { certificateIssuer, fulcioExtensions } from "./extensions.js";
+import { IN_TOTO_PAYLOAD_TYPE, parseStatement, statementHasDigest } from "./intoto.js";
+import { convertLegacyCosignBundle, isLegacyCosignBundle } from "./legacy.js";
+import { compileSigner } from "./policy.js";
+import type { CompiledSigner } from "./policy.js";
+import { verifyPrehashed } from "./prehash.js";
+import { lintTrustedRoot } from "./rootlint.js";
+import { checkDsseHashedRekordV2, isHashedRekordV2, summarizeEntry } from "./tlog.js";
 
 export type SignerPolicy =
   | { kind: "certificate"; identity: string; issuer: string } // exact SAN match
   | { kind: "certificate"; identityPattern: string; issuer: string } // regex; must be anchored ^...$ (else POLICY_INVALID); full-match on the SAN
   | { kind: "key"; publicKeyPem: string; keyHint?: string }; // PEM SPKI (cosign public keys are PEM SPKI too)
 
+export type DigestAlgorithm = "sha256" | "sha384" | "sha512";
+
 export type SubjectSpec =
   | { kind: "artifact"; bytes: Uint8Array } // message signature over bytes; for DSSE: sha256(bytes) must be a statement subject digest
-  | { kind: "digest"; algorithm: "sha256"; hex: string }; // digest-only; for DSSE: must be a statement subject digest
+  | { kind: "digest"; algorithm: DigestAlgorithm; hex: string } // digest-only; for DSSE: must be a statement subject digest
+  | { kind: "dsse-payload"; payloadType: string }; // a DSSE envelope of a non-in-toto payload type; the caller reads VerifiedBundle.dssePayload
 
 export interface VerifyRequest {
   bundle: unknown; // parsed JSON, or Uint8Array/string of JSON
@@ -27,14 +57,451 @@ export interface VerifierOptions {
   tlogThreshold?: number;
   ctlogThreshold?: number;
   timestampThreshold?: number;
+  verdictCacheSize?: number; // 0 disables the verdict cache (benchmarks of the full path)
+}
+
+export const BUNDLE_MEDIA_TYPES: readonly string[] = [
+  "application/vnd.dev.sigstore.bundle+json;version=0.1",
+  "application/vnd.dev.sigstore.bundle+json;version=0.2",
+  "application/vnd.dev.sigstore.bundle+json;version=0.3",
+  "application/vnd.dev.sigstore.bundle.v0.3+json",
+];
+
+const LIBRARY_CODES: Readonly<Record<string, VerificationCode>> = {
+  TLOG_INCLUSION_PROOF_ERROR: "TLOG_INCLUSION_PROOF_INVALID",
+  TLOG_INCLUSION_PROMISE_ERROR: "TLOG_SET_INVALID",
+  TLOG_MISSING_INCLUSION_ERROR: "TLOG_INCLUSION_PROOF_INVALID",
+  TLOG_BODY_ERROR: "TLOG_ENTRY_INCONSISTENT",
+  TLOG_ERROR: "TLOG_THRESHOLD_NOT_MET",
+  CERTIFICATE_ERROR: "CERTIFICATE_CHAIN_INVALID",
+  SIGNATURE_ERROR: "SIGNATURE_INVALID",
+  TIMESTAMP_ERROR: "TIMESTAMP_INVALID",
+  UNTRUSTED_SIGNER_ERROR: "IDENTITY_MISMATCH",
+  PUBLIC_KEY_ERROR: "KEY_MISMATCH",
+};
+
+const HASHES: Readonly<Record<number, DigestAlgorithm>> = { 0: "sha256", 1: "sha256", 2: "sha384", 3: "sha512" };
+const HEX_LENGTH: Readonly<Record<DigestAlgorithm, number>> = { sha256: 64, sha384: 96, sha512: 128 };
+
+class Fail extends Error {
+  constructor(
+    readonly code: VerificationCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Runs one step; a library error keeps its mapped code, anything else thrown gets the step's code. */
+function step<T>(code: VerificationCode, what: string, fn: () => T, keepCode = false): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof Fail) throw e;
+    const libCode = typeof e === "object" && e !== null && "code" in e && typeof e.code === "string" ? e.code : undefined;
+    const mapped = libCode !== undefined && !keepCode ? LIBRARY_CODES[libCode] : undefined;
+    const cause = e instanceof Error && e.cause instanceof Error ? ` (${e.cause.message})` : "";
+    throw new Fail(mapped ?? code, `${what}: ${describeError(e)}${cause}`);
+  }
+}
+
+const sha256hex = (b: Uint8Array | string): string => createHash("sha256").update(b).digest("hex");
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+type ChainPath = X509Certificate[] | undefined;
+interface SignedTime {
+  source: "tlog" | "rfc3161";
+  time: Date;
+}
+interface SubjectCheck {
+  key: string;
+  artifact?: Buffer;
+  sha256?: string;
+  digest?: { algorithm: DigestAlgorithm; hex: string };
+  payloadType?: string;
+}
+
+class Verifier implements BundleVerifier {
+  private readonly chainCache = new Map<string, ChainPath[]>(); // leaf sha256 -> path per trusted CA
+  private readonly sctCache = new Map<string, string[] | string>(); // leaf sha256 -> verified CT log ids, or why not
+  private readonly signerCache = new Map<string, CompiledSigner | string>(); // policy JSON -> compiled policy
+  private readonly verdicts = new Map<string, VerificationOutcome>(); // (bundle, subject, policy) digests -> verdict
+
+  constructor(
+    private readonly tm: TrustMaterial,
+    private readonly opts: { tlog: number; ctlog: number; timestamp: number; cacheSize: number },
+  ) {}
+
+  verify(req: VerifyRequest): VerificationOutcome {
+    try {
+      return this.verifyCached(req);
+    } catch (e) {
+      if (e instanceof Fail) return failure(e.code, e.message);
+      return failure("INTERNAL_ERROR", `unexpected error while verifying: ${describeError(e)}`);
+    }
+  }
+
+  private verifyCached(req: VerifyRequest): VerificationOutcome {
+    if (!isObj(req)) throw new Fail("POLICY_INVALID", "expected a request { bundle, subject, signer }");
+    const { raw, json } = readBundle(req.bundle);
+    const policyKey = JSON.stringify(req.signer ?? null);
+    let signer = this.signerCache.get(policyKey);
+    if (signer === undefined) {
+      signer = compileSigner(req.signer);
+      if (this.signerCache.size < 1000) this.signerCache.set(policyKey, signer);
+    }
+    if (typeof signer === "string") throw new Fail("POLICY_INVALID", signer);
+    const subject = checkSubject(req.subject);
+    const key = `${sha256hex(raw)}|${subject.key}|${sha256hex(policyKey)}`;
+    const hit = this.verdicts.get(key);
+    if (hit) return hit;
+    let outcome: VerificationOutcome;
+    try {
+      outcome = this.run(raw, json, subject, signer);
+    } catch (e) {
+      if (!(e instanceof Fail)) throw e;
+      outcome = failure(e.code, e.message);
+    }
+    if (this.opts.cacheSize > 0) {
+      if (this.verdicts.size >= this.opts.cacheSize) this.verdicts.delete(this.verdicts.keys().next().value!);
+      this.verdicts.set(key, outcome);
+    }
+    return outcome;
+  }
+
+  private run(raw: Buffer, input: unknown, subject: SubjectCheck, signer: CompiledSigner): VerifiedBundle {
+    const bundleDigest = sha256hex(raw);
+    const json = isLegacyCosignBundle(input) ? step("BUNDLE_MALFORMED", "legacy cosign bundle", () => convertLegacyCosignBundle(input)) : input;
+    const bundle = parseBundle(json);
+    const content = bundle.content;
+    let statement: InTotoStatement | undefined;
+    let dssePayload: VerifiedBundle["dssePayload"];
+
+    // 1. what was signed: the artifact or digest for message signatures, the payload for DSSE
+    if (content.$case === "messageSignature") {
+      checkMessageSubject(bundle, subject);
+    } else {
+      const env = content.dsseEnvelope;
+      if (subject.payloadType !== undefined) {
+        if (env.payloadType !== subject.payloadType) throw new Fail("DSSE_INVALID", `expected DSSE payloadType ${subject.payloadType}, got ${env.payloadType}`);
+        dssePayload = { payloadType: env.payloadType, payloadBase64: env.payload.toString("base64") };
+      } else {
+        if (env.payloadType !== IN_TOTO_PAYLOAD_TYPE) throw new Fail("DSSE_INVALID", `expected DSSE payloadType ${IN_TOTO_PAYLOAD_TYPE}, got ${env.payloadType}`);
+        const st = parseStatement(env.payload);
+        if (typeof st === "string") throw new Fail("STATEMENT_INVALID", st);
+        const [alg, hex] = subject.sha256 !== undefined ? ["sha256", subject.sha256] : [subject.digest!.algorithm, subject.digest!.hex];
+        if (!statementHasDigest(st, alg, hex)) {
+          const named = st.subject.map((s) => `${s.name} (${Object.entries(s.digest).map(([a, h]) => `${a}:${h}`).join(", ")})`).join("; ");
+          throw new Fail("SUBJECT_MISMATCH", `expected a statement subject with ${alg}:${hex}; the statement names ${named}`);
+        }
+        statement = st;
+      }
+    }
+
+    const entity = step("BUNDLE_MALFORMED", "bundle verification material", () => toSignedEntity(bundle, subject.artifact));
+
+    // 2. signed time: every time source the bundle offers must verify, and at least one must exist
+    const times = this.signedTimes(entity);
+
+    // 3. who signed: certificate chain, validity at every signed time, SCTs and identity; or the caller's key
+    const { key, summary } = this.signingKey(bundle, entity, times, signer);
+
+    // 4. the signature itself
+    this.checkSignature(bundle, entity, key, signer, subject);
+
+    // 5. transparency log: inclusion (SET and/or proof against a signed checkpoint) and body consistency
+    this.checkTlogs(bundle, entity);
+
+    return {
+      ok: true,
+      bundleDigest,
+      mediaType: bundle.mediaType,
+      contentKind: content.$case === "messageSignature" ? "message-signature" : "dsse",
+      signer: summary,
+      tlogEntries: bundle.verificationMaterial.tlogEntries.map(summarizeEntry),
+      timestamps: times.map((t) => ({ source: t.source, time: t.time.toISOString() })),
+      ...(statement ? { statement } : {}),
+      ...(dssePayload ? { dssePayload } : {}),
+    };
+  }
+
+  private signedTimes(entity: SignedEntity): SignedTime[] {
+    const times: SignedTime[] = [];
+    for (const ts of entity.timestamps) {
+      if (ts.$case === "timestamp-authority") {
+        const t = step("TIMESTAMP_INVALID", "RFC 3161 timestamp", () => getTSATimestamp(ts.timestamp, entity.signature.signature, this.tm.timestampAuthorities));
+        times.push({ source: "rfc3161", time: t.timestamp });
+      } else if (ts.tlogEntry.inclusionPromise) {
+        // the SET over this time is verified in step 5; nothing passes unless it does
+        times.push({ source: "tlog", time: new Date(Number(ts.tlogEntry.integratedTime) * 1000) });
+      }
+    }
+    const seen = new Set(times.map((t) => `${t.source}@${t.time.getTime()}`));
+    if (seen.size !== times.length) throw new Fail("TIMESTAMP_INVALID", "the bundle repeats a signed time");
+    if (times.length === 0) {
+      throw new Fail("NO_SIGNED_TIME", "the bundle carries no signed time: no tlog inclusion promise (SET) and no RFC 3161 timestamp");
+    }
+    if (times.length < this.opts.timestamp) {
+      throw new Fail("NO_SIGNED_TIME", `expected at least ${this.opts.timestamp} signed times, got ${times.length}`);
+    }
+    return times;
+  }
+
+  private signingKey(bundle: Bundle, entity: SignedEntity, times: SignedTime[], signer: CompiledSigner): { key: KeyObject; summary: SignerSummary } {
+    const material = entity.key;
+    if (material.$case === "public-key") {
+      if (signer.kind !== "key") {
+        throw new Fail("IDENTITY_MISMATCH", `expected a certificate for ${signer.describe}; the bundle is signed with a bare public key (hint ${JSON.stringify(material.hint)})`);
+      }
+      if (signer.keyHint !== undefined && signer.keyHint !== material.hint) {
+        throw new Fail("KEY_MISMATCH", `expected key hint ${JSON.stringify(signer.keyHint)}, got ${JSON.stringify(material.hint)}`);
+      }
+      return { key: signer.key, summary: { type: "key", keyHint: material.hint, extensions: {} } };
+    }
+    const leaf = material.certificate;
+    const fp = sha256hex(leaf.root.toDER());
+    if (signer.kind !== "certificate") {
+      throw new Fail("KEY_MISMATCH", `expected a bundle signed with the caller's public key; it is signed with a certificate for ${leaf.subjectAltName ?? "<no SAN>"}`);
+    }
+    this.checkChain(leaf, fp, times);
+    const san = leaf.subjectAltName;
+    const extensions = fulcioExtensions(leaf);
+    const issuer = certificateIssuer(extensions);
+    if (san === undefined || !signer.matches(san)) throw new Fail("IDENTITY_MISMATCH", `expected signer ${signer.describe}, got ${san ?? "<no SAN>"}`);
+    if (issuer !== signer.issuer) throw new Fail("ISSUER_MISMATCH", `expected OIDC issuer ${signer.issuer}, got ${issuer ?? "<no issuer extension>"}`);
+    const key = step("CERTIFICATE_CHAIN_INVALID", "leaf public key", () => score.createPublicKey(leaf.publicKey));
+    return { key, summary: { type: "certificate", identity: san, issuer, extensions, certificateFingerprint: fp } };
+  }
+
+  private chainPaths(leaf: X509Certificate, fp: string): ChainPath[] {
+    const hit = this.chainCache.get(fp);
+    if (hit) return hit;
+    const paths = this.tm.certificateAuthorities.map((ca): ChainPath => {
+      try {
+        // path building and signature checks do not depend on time; validity windows are checked per signed time
+        const v = new CertificateChainVerifier({ trustedCerts: ca.certChain, untrustedCert: leaf, timestamp: leaf.notBefore });
+        const internal = v as unknown as { sort(): X509Certificate[]; checkPath(p: X509Certificate[]): void };
+        const path = internal.sort();
+        internal.checkPath(path);
+        return path;
+      } catch {
+        return undefined;
+      }
+    });
+    if (this.chainCache.size < 10_000) this.chainCache.set(fp, paths);
+    return paths;
+  }
+
+  private checkChain(leaf: X509Certificate, fp: string, times: SignedTime[]): void {
+    const paths = this.chainPaths(leaf, fp);
+    const first = paths.findIndex((p) => p !== undefined);
+    if (first < 0) throw new Fail("CERTIFICATE_CHAIN_INVALID", "the signing certificate does not chain to a trusted Fulcio CA");
+    for (const { time, source } of times) {
+      const ok = this.tm.certificateAuthorities.some((ca, i) => {
+        const path = paths[i];
+        return path !== undefined && ca.validFor.start <= time && time <= ca.validFor.end && path.every((c) => c.validForDate(time));
+      });
+      if (!ok) {
+        throw new Fail(
+          "CERTIFICATE_NOT_VALID_AT_TIME",
+          `the certificate (valid ${leaf.notBefore.toISOString()} to ${leaf.notAfter.toISOString()}) or its CA was not valid at the ${source} signed time ${time.toISOString()}`,
+        );
+      }
+    }
+    let scts = this.sctCache.get(fp);
+    if (scts === undefined) {
+      const path = paths[first]!;
+      try {
+        if (path.length < 2) throw new Error("the certificate has no issuer in the path");
+        scts = verifySCTs(path[0]!, path[1]!, this.tm.ctlogs).map((id) => id.toString("hex"));
+      } catch (e) {
+        scts = `SCT verification failed: ${describeError(e)}`;
+      }
+      if (this.sctCache.size < 10_000) this.sctCache.set(fp, scts);
+    }
+    if (typeof scts === "string") throw new Fail("CERTIFICATE_CHAIN_INVALID", scts);
+    if (new Set(scts).size !== scts.length) throw new Fail("CERTIFICATE_CHAIN_INVALID", "the certificate repeats an SCT");
+    if (scts.length < this.opts.ctlog) {
+      throw new Fail("CERTIFICATE_CHAIN_INVALID", `expected at least ${this.opts.ctlog} verified SCTs in the certificate, got ${scts.length}`);
+    }
+  }
+
+  private checkSignature(bundle: Bundle, entity: SignedEntity, key: KeyObject, signer: CompiledSigner, subject: SubjectCheck): void {
+    const content = bundle.content;
+    let ok: boolean;
+    if (content.$case === "messageSignature" && subject.artifact === undefined) {
+      const alg = HASHES[content.messageSignature.messageDigest.algorithm] ?? "sha256";
+      ok = verifyPrehashed(key, alg, content.messageSignature.messageDigest.digest, content.messageSignature.signature);
+    } else {
+      ok = step("SIGNATURE_INVALID", "signature", () => entity.signature.verifySignature(key));
+    }
+    if (ok) return;
+    if (signer.kind === "key" && !loggedKeyMatches(bundle.verificationMaterial.tlogEntries, signer.spki)) {
+      throw new Fail("KEY_MISMATCH", "the caller's public key did not make this signature (the log records a different key)");
+    }
+    const what = content.$case === "dsseEnvelope" ? "the DSSE envelope signature does not verify over its PAE" : "the signature does not verify over the artifact";
+    throw new Fail("SIGNATURE_INVALID", what);
+  }
+
+  private checkTlogs(bundle: Bundle, entity: SignedEntity): void {
+    let verified = 0;
+    const seen = new Set<string>();
+    for (const [i, entry] of (bundle.verificationMaterial.tlogEntries as TransparencyLogEntry[]).entries()) {
+      const where = `tlog entry ${i} (log index ${entry.logIndex})`;
+      const id = entry.logId?.keyId;
+      if (!id || !this.tm.tlogs.some((t) => t.logID.equals(id))) {
+        throw new Fail("TLOG_UNTRUSTED_LOG", `${where}: log ${id?.toString("hex") ?? "<none>"} is not in the trusted root`);
+      }
+      const dedupe = `${id.toString("hex")}/${entry.logIndex}`;
+      if (seen.has(dedupe)) throw new Fail("TLOG_ENTRY_INCONSISTENT", `${where}: the bundle repeats a tlog entry`);
+      seen.add(dedupe);
+      if (!entry.inclusionPromise && !entry.inclusionProof) throw new Fail("TLOG_INCLUSION_PROOF_INVALID", `${where}: neither an inclusion promise nor an inclusion proof`);
+      if (entry.inclusionPromise) {
+        step("TLOG_SET_INVALID", `${where}: inclusion promise (SET)`, () => verifyTLogSET(entry as Parameters<typeof verifyTLogSET>[0], this.tm.tlogs));
+      }
+      const proof = entry.inclusionProof;
+      if (proof) {
+        const cp = step("TLOG_CHECKPOINT_INVALID", `${where}: checkpoint`, () => verifyCheckpoint(entry as Parameters<typeof verifyCheckpoint>[0], this.tm.tlogs), true);
+        if (!score.bufferEqual(cp.logHash, proof.rootHash) || cp.logSize !== BigInt(proof.treeSize)) {
+          throw new Fail("TLOG_CHECKPOINT_INVALID", `${where}: the signed checkpoint (size ${cp.logSize}) does not match the inclusion proof's root (size ${proof.treeSize})`);
+        }
+        step("TLOG_INCLUSION_PROOF_INVALID", `${where}: inclusion proof`, () => verifyMerkleInclusion(entry as Parameters<typeof verifyMerkleInclusion>[0], cp));
+      }
+      if (bundle.content.$case === "dsseEnvelope" && isHashedRekordV2(entry)) {
+        const env = bundle.content.dsseEnvelope;
+        const why = step("TLOG_ENTRY_INCONSISTENT", `${where}: log entry body`, () => checkDsseHashedRekordV2(entry, env));
+        if (why !== undefined) throw new Fail("TLOG_ENTRY_INCONSISTENT", `${where}: ${why}`);
+      } else {
+        step("TLOG_ENTRY_INCONSISTENT", `${where}: log entry body`, () => verifyTLogBody(entry, entity.signature));
+      }
+      verified++;
+    }
+    if (verified < this.opts.tlog) {
+      throw new Fail("TLOG_THRESHOLD_NOT_MET", `expected at least ${this.opts.tlog} verified tlog entries, got ${verified}`);
+    }
+  }
+}
+
+function readBundle(input: unknown): { raw: Buffer; json: unknown } {
+  try {
+    if (input instanceof Uint8Array || typeof input === "string") {
+      const raw = typeof input === "string" ? Buffer.from(input, "utf8") : Buffer.from(input);
+      return { raw, json: JSON.parse(raw.toString("utf8")) };
+    }
+    const text = JSON.stringify(input);
+    if (typeof text !== "string") throw new Error("not JSON");
+    return { raw: Buffer.from(text, "utf8"), json: input };
+  } catch (e) {
+    throw new Fail("BUNDLE_MALFORMED", `the bundle is not JSON: ${describeError(e)}`);
+  }
+}
+
+function checkSubject(s: unknown): SubjectCheck {
+  if (!isObj(s)) throw new Fail("POLICY_INVALID", "expected a subject { kind: artifact | digest | dsse-payload }");
+  if (s.kind === "artifact") {
+    if (!(s.bytes instanceof Uint8Array)) throw new Fail("POLICY_INVALID", "expected artifact bytes (Uint8Array)");
+    const artifact = Buffer.from(s.bytes);
+    const sha256 = sha256hex(artifact);
+    return { key: `a:${sha256}`, artifact, sha256 };
+  }
+  if (s.kind === "digest") {
+    const alg = s.algorithm;
+    if (alg !== "sha256" && alg !== "sha384" && alg !== "sha512") throw new Fail("POLICY_INVALID", `expected digest algorithm sha256, sha384 or sha512, got ${String(alg)}`);
+    const hex = typeof s.hex === "string" ? s.hex.toLowerCase() : "";
+    if (!new RegExp(`^[0-9a-f]{${HEX_LENGTH[alg]}}$`).test(hex)) throw new Fail("POLICY_INVALID", `expected ${HEX_LENGTH[alg]} hex digits for a ${alg} digest`);
+    return { key: `d:${alg}:${hex}`, digest: { algorithm: alg, hex }, ...(alg === "sha256" ? { sha256: hex } : {}) };
+  }
+  if (s.kind === "dsse-payload") {
+    if (typeof s.payloadType !== "string" || s.payloadType === "") throw new Fail("POLICY_INVALID", "expected a DSSE payloadType");
+    if (s.payloadType === IN_TOTO_PAYLOAD_TYPE) {
+      throw new Fail("POLICY_INVALID", "in-toto statements must be verified against an artifact or digest subject, not as a bare payload");
+    }
+    return { key: `p:${s.payloadType}`, payloadType: s.payloadType };
+  }
+  throw new Fail("POLICY_INVALID", `expected subject kind artifact, digest or dsse-payload, got ${JSON.stringify(s.kind)}`);
+}
+
+function parseBundle(json: unknown): Bundle {
+  if (!isObj(json)) throw new Fail("BUNDLE_MALFORMED", "the bundle is not a JSON object");
+  const mediaType = json.mediaType;
+  if (typeof mediaType !== "string" || !BUNDLE_MEDIA_TYPES.includes(mediaType)) {
+    throw new Fail("BUNDLE_MALFORMED", `unsupported bundle mediaType ${JSON.stringify(mediaType)}; expected one of ${BUNDLE_MEDIA_TYPES.join(", ")}`);
+  }
+  const env = json.dsseEnvelope;
+  if (isObj(env) && Array.isArray(env.signatures) && env.signatures.length !== 1) {
+    throw new Fail("DSSE_INVALID", `expected exactly one DSSE signature, got ${env.signatures.length}`);
+  }
+  const b: Bundle = step("BUNDLE_MALFORMED", "the bundle does not parse", () => ProtoBundle.fromJSON(json) as Bundle);
+  // an inclusion proof without a checkpoint cannot be tied to a signed tree head; say first whether it even hashes up
+  for (const [i, entry] of (b.verificationMaterial?.tlogEntries ?? []).entries()) {
+    const proof = entry.inclusionProof;
+    if (proof && !proof.checkpoint?.envelope) {
+      const unsigned = { logSize: BigInt(proof.treeSize), logHash: proof.rootHash } as LogCheckpoint;
+      step("TLOG_INCLUSION_PROOF_INVALID", `tlog entry ${i}: inclusion proof`, () => verifyMerkleInclusion(entry as unknown as Parameters<typeof verifyMerkleInclusion>[0], unsigned));
+      throw new Fail("BUNDLE_MALFORMED", `tlog entry ${i}: the inclusion proof has no checkpoint, so it cannot be checked against a signed tree head`);
+    }
+  }
+  step("BUNDLE_MALFORMED", "the bundle is malformed", () => {
+    if (mediaType.endsWith("version=0.1")) assertBundleV01(b);
+    else if (mediaType.endsWith("version=0.2")) assertBundleV02(b);
+    else assertBundleLatest(b);
+  });
+  if (b.content.$case === "messageSignature" && !b.content.messageSignature.messageDigest) {
+    throw new Fail("BUNDLE_MALFORMED", "the message signature has no messageDigest");
+  }
+  return b;
+}
+
+function checkMessageSubject(bundle: Bundle, subject: SubjectCheck): void {
+  if (bundle.content.$case !== "messageSignature") return;
+  const md = bundle.content.messageSignature.messageDigest;
+  const alg = md ? HASHES[md.algorithm] : undefined;
+  if (!md || !alg) throw new Fail("BUNDLE_MALFORMED", "unsupported messageDigest algorithm");
+  const signed = md.digest.toString("hex");
+  if (subject.payloadType !== undefined) throw new Fail("POLICY_INVALID", "a message-signature bundle is verified against an artifact or digest, not a DSSE payload type");
+  let actual: string;
+  if (subject.artifact !== undefined) {
+    actual = alg === "sha256" && subject.sha256 !== undefined ? subject.sha256 : createHash(alg).update(subject.artifact).digest("hex");
+  } else {
+    const d = subject.digest!;
+    if (d.algorithm !== alg) throw new Fail("ARTIFACT_MISMATCH", `the bundle signs a ${alg} digest, the caller gave ${d.algorithm}`);
+    actual = d.hex;
+  }
+  if (actual !== signed) throw new Fail("ARTIFACT_MISMATCH", `the bundle signs ${alg}:${signed}, the artifact is ${alg}:${actual}`);
+}
+
+// Whether some tlog entry body names the caller's key (as base64 DER or base64 PEM), to tell a wrong key from a bad signature.
+function loggedKeyMatches(entries: TransparencyLogEntry[], spki: Buffer): boolean {
+  const der = spki.toString("base64");
+  const pem = `-----BEGIN PUBLIC KEY-----\n${der.replace(/(.{64})/g, "$1\n")}\n-----END PUBLIC KEY-----\n`;
+  const pemB64 = Buffer.from(pem).toString("base64");
+  return entries.some((e) => {
+    const body = e.canonicalizedBody.toString("utf8");
+    return body.includes(der) || body.includes(pemB64);
+  });
 }
 
 /** Lints the root and builds trust material once; throws AgentGateError("TRUSTED_ROOT_INVALID", reason) on a bad root. */
 export function createVerifier(opts: VerifierOptions): BundleVerifier {
-  if (typeof opts.trustedRoot !== "object" || opts.trustedRoot === null) {
-    throw new AgentGateError("TRUSTED_ROOT_INVALID", "expected a trusted_root.json object");
+  const problems = lintTrustedRoot(opts.trustedRoot);
+  if (problems.length > 0) throw new AgentGateError("TRUSTED_ROOT_INVALID", `the trusted root is refused: ${problems.join("; ")}`);
+  let tm: TrustMaterial;
+  try {
+    tm = toTrustMaterial(TrustedRoot.fromJSON(opts.trustedRoot), () => {
+      throw new Error("keys come from the signer policy");
+    });
+  } catch (e) {
+    throw new AgentGateError("TRUSTED_ROOT_INVALID", `the trusted root does not load: ${describeError(e)}`, "invalid-input", { cause: e });
   }
-  return {
-    verify: () => failure("INTERNAL_ERROR", "verifier not implemented yet"),
+  const threshold = (name: string, v: number | undefined, min: number): number => {
+    const n = v ?? 1;
+    if (!Number.isInteger(n) || n < min) throw new AgentGateError("VERIFIER_OPTIONS_INVALID", `expected ${name} to be an integer >= ${min}, got ${String(v)}`);
+    return n;
   };
+  return new Verifier(tm, {
+    tlog: threshold("tlogThreshold", opts.tlogThreshold, 0),
+    ctlog: threshold("ctlogThreshold", opts.ctlogThreshold, 0),
+    timestamp: threshold("timestampThreshold", opts.timestampThreshold, 1),
+    cacheSize: opts.verdictCacheSize ?? 10_000,
+  });
 }

@@ -1,0 +1,40 @@
+// DSSE payload checks the library leaves to its caller: payload type, in-toto statement shape, subject digests.
+import { z } from "zod";
+import type { InTotoStatement } from "../../core/verification.js";
+
+export const IN_TOTO_PAYLOAD_TYPE = "application/vnd.in-toto+json";
+export const STATEMENT_TYPES: readonly string[] = ["https://in-toto.io/Statement/v1", "https://in-toto.io/Statement/v0.1"];
+
+const Statement = z.object({
+  _type: z.string(),
+  subject: z
+    .array(z.object({ name: z.string().default(""), digest: z.record(z.string(), z.string()) }))
+    .min(1),
+  predicateType: z.string().min(1),
+  predicate: z.unknown().optional(),
+});
+
+/** Parses an in-toto statement or returns why it is not one. */
+export function parseStatement(payload: Uint8Array): InTotoStatement | string {
+  let json: unknown;
+  try {
+    json = JSON.parse(Buffer.from(payload).toString("utf8"));
+  } catch {
+    return "the DSSE payload is not JSON";
+  }
+  const r = Statement.safeParse(json);
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    return `the in-toto statement is malformed at ${issue?.path.join(".") || "<root>"}: ${issue?.message ?? "invalid"}`;
+  }
+  if (!STATEMENT_TYPES.includes(r.data._type)) {
+    return `expected statement _type ${STATEMENT_TYPES.join(" or ")}, got ${r.data._type}`;
+  }
+  return { _type: r.data._type, subject: r.data.subject, predicateType: r.data.predicateType, predicate: r.data.predicate ?? null };
+}
+
+/** True when some subject carries exactly this digest (hex compared case-insensitively). */
+export function statementHasDigest(st: InTotoStatement, algorithm: string, hex: string): boolean {
+  const want = hex.toLowerCase();
+  return st.subject.some((s) => s.digest[algorithm]?.toLowerCase() === want);
+}

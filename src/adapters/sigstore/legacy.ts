@@ -1,0 +1,73 @@
+// cosign <= 2.x `sign-blob --bundle` JSON (not a Sigstore bundle) converted to the v0.1 bundle it maps onto.
+import { z } from "zod";
+
+const LegacyBundle = z.object({
+  base64Signature: z.string().min(1),
+  cert: z.string().optional(),
+  rekorBundle: z.object({
+    SignedEntryTimestamp: z.string().min(1),
+    Payload: z.object({
+      body: z.string().min(1),
+      integratedTime: z.number().int().nonnegative(),
+      logIndex: z.number().int().nonnegative(),
+      logID: z.string().regex(/^[0-9a-f]{64}$/),
+    }),
+  }),
+});
+
+const Body = z.object({
+  kind: z.string(),
+  apiVersion: z.string(),
+  spec: z.object({ data: z.object({ hash: z.object({ algorithm: z.string(), value: z.string().regex(/^[0-9a-f]+$/) }).optional() }).optional() }),
+});
+
+const DIGEST_ALGORITHMS: Readonly<Record<string, string>> = { sha256: "SHA2_256", sha384: "SHA2_384", sha512: "SHA2_512" };
+
+export function isLegacyCosignBundle(json: unknown): boolean {
+  return typeof json === "object" && json !== null && "base64Signature" in json && "rekorBundle" in json;
+}
+
+function pemToDer(pem: string): string {
+  const m = /-----BEGIN CERTIFICATE-----([\s\S]+?)-----END CERTIFICATE-----/.exec(pem);
+  if (!m?.[1]) throw new Error("cert is not a PEM certificate");
+  return m[1].replace(/\s+/g, "");
+}
+
+/** Converts a legacy cosign bundle; throws an Error naming the first field that is wrong. */
+export function convertLegacyCosignBundle(json: unknown): Record<string, unknown> {
+  const legacy = LegacyBundle.parse(json);
+  const { Payload: p, SignedEntryTimestamp: set } = legacy.rekorBundle;
+  const body = Body.parse(JSON.parse(Buffer.from(p.body, "base64").toString("utf8")));
+  if (body.kind !== "hashedrekord") throw new Error(`expected a hashedrekord log entry, got ${body.kind}`);
+  const hash = body.spec.data?.hash;
+  const algorithm = hash ? DIGEST_ALGORITHMS[hash.algorithm] : undefined;
+  if (!hash || !algorithm) throw new Error("the log entry carries no supported artifact digest");
+  let material: Record<string, unknown>;
+  if (legacy.cert !== undefined) {
+    // cosign writes the PEM certificate base64-encoded once more
+    const pem = legacy.cert.includes("-----BEGIN") ? legacy.cert : Buffer.from(legacy.cert, "base64").toString("utf8");
+    material = { x509CertificateChain: { certificates: [{ rawBytes: pemToDer(pem) }] } };
+  } else {
+    material = { publicKey: { hint: "" } };
+  }
+  return {
+    mediaType: "application/vnd.dev.sigstore.bundle+json;version=0.1",
+    verificationMaterial: {
+      ...material,
+      tlogEntries: [
+        {
+          logIndex: String(p.logIndex),
+          logId: { keyId: Buffer.from(p.logID, "hex").toString("base64") },
+          kindVersion: { kind: body.kind, version: body.apiVersion },
+          integratedTime: String(p.integratedTime),
+          inclusionPromise: { signedEntryTimestamp: set },
+          canonicalizedBody: p.body,
+        },
+      ],
+    },
+    messageSignature: {
+      messageDigest: { algorithm, digest: Buffer.from(hash.value, "hex").toString("base64") },
+      signature: legacy.base64Signature,
+    },
+  };
+}
