@@ -1,0 +1,216 @@
+# The deployment gate's decision: attestations and trusted builders per environment, data residency,
+# an extra human approval for agent-authored changes, and a passed pull-request gate.
+package agent_gate.deployment
+
+import data.agent_gate.lib
+
+decision := {"deny": deny, "warn": warn}
+
+_cfg := lib.config.deployments
+
+env_name := input.environment.name
+
+# The environment's settings: deployments.environments[name] over deployments.default.
+env := object.union(_cfg["default"], object.get(_cfg.environments, env_name, {}))
+
+active if _cfg.enabled == true
+
+sha := input.deployment.sha
+
+deny contains {
+	"rule": "input",
+	"severity": "critical",
+	"msg": "the policy input is not version 1",
+	"remediation": "run an agent-gate and a policy bundle that speak the same input version",
+	"details": {"version": object.get(input, "version", null)},
+} if {
+	not lib.value_at(input, ["version"], 1)
+}
+
+deny contains {
+	"rule": "config",
+	"severity": "critical",
+	"msg": "the policy data has no config.deployments",
+	"remediation": "pass the merged .github/agent-gate.yml configuration as policy data",
+	"details": {},
+} if {
+	not lib.object_at(lib.config, ["deployments", "default"])
+}
+
+# The commit passed agent-gate's pull-request gate.
+_gate_conclusion := input.pr_gate.conclusion if is_string(input.pr_gate.conclusion)
+
+_gate_conclusion := "none" if not lib.string_at(input, ["pr_gate", "conclusion"])
+
+deny contains {
+	"rule": "pr-gate",
+	"severity": "critical",
+	"msg": concat("", ["commit ", lib.short(sha), " has not passed the pull-request gate (conclusion: ", _gate_conclusion, ")"]),
+	"remediation": "deploy a commit that passed agent-gate's pull-request check",
+	"details": {"sha": sha, "conclusion": _gate_conclusion},
+} if {
+	active
+	env.require_pr_gate == true
+	_gate_conclusion != "success"
+}
+
+# Attestations: every artifact has a verified attestation of each required predicate type.
+_artifact_label(a) := concat("", ["artifact `", substring(a.digest, 0, 19), "`"])
+
+deny contains {
+	"rule": "deployment-attestations",
+	"severity": "critical",
+	"msg": concat("", ["the deployment to ", env_name, " names no artifact to verify"]),
+	"remediation": "name the artifact digests in the deployment payload or in deployments.environments in .github/agent-gate.yml",
+	"details": {"environment": env_name},
+} if {
+	active
+	env.require_artifacts == true
+	count(object.get(input, "artifacts", [])) == 0
+}
+
+_verified_of_type(a, t) := [att |
+	some att in a.attestations
+	att.verified == true
+	att.predicate_type == t
+]
+
+deny contains {
+	"rule": "deployment-attestations",
+	"severity": "critical",
+	"msg": concat("", [_artifact_label(a), " has no verified attestation of type ", t]),
+	"remediation": "attest the artifact in the release workflow (for example actions/attest-build-provenance)",
+	"details": {"digest": a.digest, "predicate_type": t, "failures": [att.failure_code | some att in a.attestations; att.verified != true]},
+} if {
+	active
+	some a in input.artifacts
+	some t in env.predicate_types
+	count(_verified_of_type(a, t)) == 0
+}
+
+# Trusted builders: SLSA provenance attestations must name a builder the environment trusts.
+_slsa(att) if startswith(att.predicate_type, "https://slsa.dev/provenance/")
+
+_provenance_of(a) := [att |
+	some att in a.attestations
+	att.verified == true
+	_slsa(att)
+]
+
+_trusted_builder(att) if {
+	some b in env.builders
+	att.builder_id == b
+}
+
+deny contains {
+	"rule": "deployment-builders",
+	"severity": "critical",
+	"msg": concat("", [_artifact_label(a), " was not built by a builder trusted for ", env_name]),
+	"remediation": "build the artifact with a trusted builder, or add its builder id to deployments.environments.<name>.builders",
+	"details": {"digest": a.digest, "builders": sort({att.builder_id | some att in _provenance_of(a)}), "trusted": env.builders},
+} if {
+	active
+	some a in input.artifacts
+	count(_provenance_of(a)) > 0
+	not _any_trusted(a)
+}
+
+_any_trusted(a) if {
+	some att in _provenance_of(a)
+	_trusted_builder(att)
+}
+
+_signer_ok(att) if {
+	some s in env.signers
+	att.signer.identity == s.identity
+	att.signer.issuer == s.issuer
+}
+
+deny contains {
+	"rule": "deployment-builders",
+	"severity": "critical",
+	"msg": concat("", [_artifact_label(a), ": attestation signed by `", object.get(att.signer, "identity", ""), "`, which may not vouch for ", env_name]),
+	"remediation": "sign attestations from the release workflow, or add it to deployments.environments.<name>.signers",
+	"details": {"digest": a.digest, "signer": att.signer, "allowed": env.signers},
+} if {
+	active
+	count(env.signers) > 0
+	some a in input.artifacts
+	some att in a.attestations
+	att.verified == true
+	not _signer_ok(att)
+}
+
+warn contains {
+	"rule": "deployment-attestations",
+	"severity": "low",
+	"msg": concat("", [_artifact_label(a), ": an attestation failed verification (", object.get(att, "failure_code", "unknown"), ")"]),
+	"remediation": "check the attestation's signer and subject; verified attestations were used instead",
+	"details": {"digest": a.digest, "failure_code": object.get(att, "failure_code", null)},
+} if {
+	active
+	some a in input.artifacts
+	some att in a.attestations
+	att.verified != true
+}
+
+# Data residency: the environment may deploy only to its regions.
+deny contains {
+	"rule": "data-residency",
+	"severity": "high",
+	"msg": concat("", ["the deployment to ", env_name, " names no region; allowed: ", concat(", ", env.regions)]),
+	"remediation": "name the target region in the deployment payload",
+	"details": {"allowed": env.regions},
+} if {
+	active
+	count(env.regions) > 0
+	not lib.string_at(input, ["deployment", "region"])
+}
+
+deny contains {
+	"rule": "data-residency",
+	"severity": "high",
+	"msg": concat("", [env_name, " may not deploy to region ", input.deployment.region, "; allowed: ", concat(", ", env.regions)]),
+	"remediation": "deploy to an allowed region, or change deployments.environments.<name>.regions",
+	"details": {"region": input.deployment.region, "allowed": env.regions},
+} if {
+	active
+	count(env.regions) > 0
+	is_string(input.deployment.region)
+	not input.deployment.region in env.regions
+}
+
+# Approvals: agent-authored commits need extra human approvals (never a bot, the agent or a prompter).
+_excluded contains a.id if some a in input.agent.accounts
+
+_excluded contains p.id if some p in input.prompters
+
+_approvers contains a.login if {
+	some a in input.approvals
+	not lib.is_bot(a)
+	not _excluded[a.id]
+}
+
+_extra := env.agent_extra_approvals if input.agent_authored == true
+
+_extra := 0 if not lib.value_at(input, ["agent_authored"], true)
+
+_needed := env.approvals + _extra
+
+deny contains {
+	"rule": "deployment-approval",
+	"severity": "high",
+	"msg": concat("", [
+		"the deployment to ", env_name, " needs ", format_int(_needed, 10), " human ", lib.plural(_needed, "approval"),
+		_agent_note, " (has ", format_int(count(_approvers), 10), ")",
+	]),
+	"remediation": "a reviewer of the environment who did not prompt the agent approves the deployment",
+	"details": {"required": _needed, "approvers": sort(_approvers), "agent_authored": input.agent_authored == true},
+} if {
+	active
+	count(_approvers) < _needed
+}
+
+_agent_note := " because the commit is agent-authored" if _extra > 0
+
+_agent_note := "" if _extra == 0

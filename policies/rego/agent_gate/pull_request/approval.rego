@@ -1,0 +1,35 @@
+# Rule 6: human approval with separation of duties. Only approvals on the head commit count, from humans
+# who are neither the agent nor someone who prompted it; bots never count.
+package agent_gate.pull_request
+
+import data.agent_gate.lib
+
+_required := rules.human_approval.count
+
+# Approvals on the head commit that were set aside, with the reason, so reviewers see why they did not count.
+_ignored contains {"login": user.login, "reason": "bot"} if {
+	some _, user in lib.head_approvers
+	lib.is_bot(user)
+}
+
+_ignored contains {"login": user.login, "reason": "agent or prompter"} if {
+	rules.human_approval.separation_of_duties == true
+	some id, user in lib.head_approvers
+	not lib.is_bot(user)
+	lib.excluded_ids[id]
+}
+
+deny contains {
+	"rule": "human-approval",
+	"severity": "high",
+	"msg": concat("", [
+		"an agent pull request needs ", format_int(_required, 10), " human ", lib.plural(_required, "approval"),
+		" on the head commit ", lib.short(head_sha), " (has ", format_int(count(lib.approvers), 10), ")",
+	]),
+	"remediation": concat("", ["approval on the head commit from ", lib.approver_hint]),
+	"details": {"required": _required, "approvers": sort(lib.approvers), "ignored": _ignored},
+} if {
+	agent_pr
+	enabled("human_approval")
+	count(lib.approvers) < _required
+}

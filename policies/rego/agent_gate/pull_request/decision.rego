@@ -1,0 +1,89 @@
+# The pull-request gate's decision: conftest-style deny/warn sets of {msg, rule, severity, remediation, details}.
+# Each rule lives in its own file of this package and is switched and parameterised by data.config.rules.
+package agent_gate.pull_request
+
+import data.agent_gate.lib
+
+decision := {"deny": deny, "warn": warn}
+
+rules := lib.config.rules
+
+head_sha := input.pull_request.head_sha
+
+repository := concat("/", [input.repository.owner, input.repository.name])
+
+agent_pr if input.agent.detected == true
+
+enabled(name) if rules[name].enabled == true
+
+agent_commits contains c if {
+	some c in input.commits
+	c.is_agent == true
+}
+
+verified(c) if c.provenance.status == "verified"
+
+# Agent commits whose provenance verified: the evidence the signer, model and prompt rules judge.
+attested_agent_commits contains c if {
+	some c in agent_commits
+	verified(c)
+}
+
+author_name(c) := lib.at(c.author) if is_string(c.author.login)
+
+author_name(c) := c.author.name if {
+	not lib.string_at(c, ["author", "login"])
+	is_string(c.author.name)
+}
+
+author_name(c) := "an unknown author" if {
+	not lib.string_at(c, ["author", "login"])
+	not lib.string_at(c, ["author", "name"])
+}
+
+commit_label(c) := concat("", ["commit ", lib.short(c.sha), " (head)"]) if c.sha == head_sha
+
+commit_label(c) := concat("", ["commit ", lib.short(c.sha)]) if c.sha != head_sha
+
+# Fail closed on a contract mismatch: an input of another version or a config without a section denies.
+deny contains {
+	"rule": "input",
+	"severity": "critical",
+	"msg": "the policy input is not version 1",
+	"remediation": "run an agent-gate and a policy bundle that speak the same input version",
+	"details": {"version": object.get(input, "version", null)},
+} if {
+	not lib.value_at(input, ["version"], 1)
+}
+
+_sections := {
+	"provenance_coverage", "signers", "model_governance", "prompt",
+	"protected_paths", "human_approval", "size",
+}
+
+deny contains {
+	"rule": "config",
+	"severity": "critical",
+	"msg": concat("", ["the policy data has no config.rules.", s]),
+	"remediation": "pass the merged .github/agent-gate.yml configuration as policy data (agent-gate does this; check a replaced bundle)",
+	"details": {"section": s},
+} if {
+	some s in _sections
+	not lib.object_at(lib.config, ["rules", s])
+}
+
+deny contains {
+	"rule": "input",
+	"severity": "critical",
+	"msg": concat("", ["the head commit ", lib.short(head_sha), " is not among the pull request's commits"]),
+	"remediation": "re-run agent-gate; the gathered commit list is incomplete",
+	"details": {"head_sha": head_sha},
+} if {
+	input.version == 1
+	not _head_listed
+}
+
+_head_listed if {
+	some c in input.commits
+	c.sha == head_sha
+}

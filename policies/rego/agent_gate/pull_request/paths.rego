@@ -1,0 +1,112 @@
+# Rules 5 and 7: protected paths an agent may not change (or only with approval), and size limits.
+package agent_gate.pull_request
+
+import data.agent_gate.lib
+
+# 5. Protected paths. An entry is a glob ("/" is the separator, "**" crosses directories) or
+# {pattern, mode}; a rename counts for its old path as well as its new one.
+_patterns contains {"pattern": p, "mode": rules.protected_paths.mode} if {
+	some p in rules.protected_paths.paths
+	is_string(p)
+}
+
+_patterns contains {"pattern": e.pattern, "mode": object.get(e, "mode", rules.protected_paths.mode)} if {
+	some e in rules.protected_paths.paths
+	is_object(e)
+}
+
+_agent_paths contains f.path if {
+	some f in input.files
+	f.agent_touched == true
+}
+
+_agent_paths contains f.previous_path if {
+	some f in input.files
+	f.agent_touched == true
+	is_string(f.previous_path)
+}
+
+_hits contains {"path": path, "pattern": p.pattern, "mode": p.mode} if {
+	agent_pr
+	enabled("protected_paths")
+	some path in _agent_paths
+	some p in _patterns
+	glob.match(p.pattern, ["/"], path)
+}
+
+_denied_paths contains h.path if {
+	some h in _hits
+	h.mode == "deny"
+}
+
+_approval_paths contains h.path if {
+	some h in _hits
+	h.mode == "require-approval"
+	not _denied_paths[h.path]
+}
+
+_patterns_for(path) := sort({h.pattern | some h in _hits; h.path == path})
+
+deny contains {
+	"rule": "protected-paths",
+	"severity": "high",
+	"msg": concat("", ["the agent changed `", path, "`, which agents may not change"]),
+	"remediation": "have a human author this change in a separate pull request",
+	"details": {"path": path, "patterns": _patterns_for(path), "mode": "deny"},
+} if {
+	some path in _denied_paths
+}
+
+_path_approvals_needed := rules.protected_paths.approvals
+
+deny contains {
+	"rule": "protected-paths",
+	"severity": "high",
+	"msg": concat("", [
+		"the agent changed `", path, "`, which needs ", format_int(_path_approvals_needed, 10), " ",
+		lib.plural(_path_approvals_needed, "approval"), " on the head commit (has ", format_int(count(lib.approvers), 10), ")",
+	]),
+	"remediation": concat("", ["approval on the head commit from ", lib.approver_hint]),
+	"details": {
+		"path": path, "patterns": _patterns_for(path), "mode": "require-approval",
+		"required": _path_approvals_needed, "approvers": sort(lib.approvers),
+	},
+} if {
+	some path in _approval_paths
+	count(lib.approvers) < _path_approvals_needed
+}
+
+# 7. Size: files and changed lines an agent may touch in one pull request.
+_agent_files := [f | some f in input.files; f.agent_touched == true]
+
+_agent_lines := sum([(f.additions + f.deletions) | some f in _agent_files])
+
+deny contains {
+	"rule": "size",
+	"severity": "medium",
+	"msg": concat("", [
+		"the agent changed ", format_int(count(_agent_files), 10), " files; the limit is ",
+		format_int(rules.size.max_files, 10),
+	]),
+	"remediation": "split the work into smaller pull requests, or raise rules.size.max_files",
+	"details": {"files": count(_agent_files), "max_files": rules.size.max_files},
+} if {
+	agent_pr
+	enabled("size")
+	count(_agent_files) > rules.size.max_files
+}
+
+deny contains {
+	"rule": "size",
+	"severity": "medium",
+	"msg": concat("", [
+		"the agent changed ", format_int(_agent_lines, 10), " lines; the limit is ",
+		format_int(rules.size.max_lines, 10),
+	]),
+	"remediation": "split the work into smaller pull requests, or raise rules.size.max_lines",
+	"details": {"lines": _agent_lines, "max_lines": rules.size.max_lines},
+} if {
+	agent_pr
+	enabled("size")
+	_agent_lines > rules.size.max_lines
+}

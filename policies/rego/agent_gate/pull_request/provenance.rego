@@ -1,0 +1,223 @@
+# Rules 1-4: provenance coverage, acceptable signers, model governance and the prompt.
+# Signatures were verified by the host; these rules judge what the verified evidence says.
+package agent_gate.pull_request
+
+import data.agent_gate.lib
+
+# 1. Every agent commit, the head included, is covered by verified provenance.
+deny contains {
+	"rule": "provenance-coverage",
+	"severity": "critical",
+	"msg": concat("", [commit_label(c), " by ", author_name(c), " carries no verified provenance (", _status_text(c), ")"]),
+	"remediation": _coverage_remediation(c),
+	"details": {
+		"sha": c.sha,
+		"head": c.sha == head_sha,
+		"status": object.get(c, ["provenance", "status"], "missing"),
+		"failure_code": object.get(c, ["provenance", "failure_code"], null),
+	},
+} if {
+	enabled("provenance_coverage")
+	some c in agent_commits
+	not verified(c)
+}
+
+_status_text(c) := concat("", ["verification failed: ", c.provenance.failure_code]) if {
+	c.provenance.status == "invalid"
+	is_string(c.provenance.failure_code)
+}
+
+_status_text(c) := "verification failed" if {
+	c.provenance.status == "invalid"
+	not lib.string_at(c, ["provenance", "failure_code"])
+}
+
+_status_text(c) := "none found" if not lib.value_at(c, ["provenance", "status"], "invalid")
+
+_coverage_remediation(c) := "re-create the provenance from the agent workflow; the attached bundle does not verify" if {
+	c.provenance.status == "invalid"
+}
+
+_coverage_remediation(c) := "re-run the agent workflow's attest step for this push, or have a human author the commit" if {
+	not lib.value_at(c, ["provenance", "status"], "invalid")
+}
+
+# 2. The verified signer is one this repository accepts (identity and issuer compared exactly, or a key).
+_signer_entries := rules.signers.repositories[repository]
+
+_signer_entries := rules.signers.allowed if not rules.signers.repositories[repository]
+
+_signer_ok(s) if {
+	some e in _signer_entries
+	is_string(e.identity)
+	e.identity == s.identity
+	e.issuer == s.issuer
+}
+
+_signer_ok(s) if {
+	some e in _signer_entries
+	is_string(e.key)
+	s.type == "key"
+	e.key == s.key_hint
+}
+
+_signer_text(s) := concat("", ["`", s.identity, "` (issuer `", s.issuer, "`)"]) if {
+	is_string(s.identity)
+	is_string(s.issuer)
+}
+
+_signer_text(s) := concat("", ["`", s.identity, "`"]) if {
+	is_string(s.identity)
+	not lib.string_at(s, ["issuer"])
+}
+
+_signer_text(s) := concat("", ["key `", s.key_hint, "`"]) if {
+	not lib.string_at(s, ["identity"])
+	is_string(s.key_hint)
+}
+
+_signer_text(s) := "an unnamed signer" if {
+	not lib.string_at(s, ["identity"])
+	not lib.string_at(s, ["key_hint"])
+}
+
+deny contains {
+	"rule": "signers",
+	"severity": "high",
+	"msg": concat("", [commit_label(c), ": provenance signed by ", _signer_text(c.provenance.signer), ", which is not an allowed signer for ", repository]),
+	"remediation": "produce the provenance from an allowed agent workflow, or add the signer to rules.signers.allowed in .github/agent-gate.yml on the default branch",
+	"details": {
+		"sha": c.sha,
+		"signer": object.get(c.provenance, "signer", null),
+		"allowed": _signer_entries,
+	},
+} if {
+	enabled("signers")
+	some c in attested_agent_commits
+	not _signer_ok(object.get(c.provenance, "signer", {}))
+}
+
+# 3. Model governance: the model and version are on the allow-list and not expired; expiring soon warns.
+_model_label(m) := concat("@", [m.id, m.version]) if is_string(m.version)
+
+_model_label(m) := m.id if not lib.string_at(m, ["version"])
+
+_model_entries(m) := [e |
+	some e in rules.model_governance.allowed
+	e.model == m.id
+	_version_fits(e, m)
+]
+
+_version_fits(e, _) if not lib.string_at(e, ["version"])
+
+_version_fits(e, m) if e.version == m.version
+
+_live(e) if not lib.string_at(e, ["expires"])
+
+_live(e) if lib.days_until(e.expires) > 0
+
+_has_model(c) if is_string(c.provenance.model.id)
+
+deny contains {
+	"rule": "model-governance",
+	"severity": "high",
+	"msg": concat("", [commit_label(c), ": the provenance names no model"]),
+	"remediation": "record the model (provider/model and version) in the agent's provenance",
+	"details": {"sha": c.sha},
+} if {
+	enabled("model_governance")
+	rules.model_governance.require_model == true
+	some c in attested_agent_commits
+	not _has_model(c)
+}
+
+deny contains {
+	"rule": "model-governance",
+	"severity": "high",
+	"msg": concat("", [commit_label(c), ": model `", _model_label(c.provenance.model), "` is not on the allow-list"]),
+	"remediation": "move the agent workflow to an approved model, or add the model to rules.model_governance.allowed",
+	"details": {"sha": c.sha, "model": c.provenance.model},
+} if {
+	enabled("model_governance")
+	some c in attested_agent_commits
+	_has_model(c)
+	count(_model_entries(c.provenance.model)) == 0
+}
+
+deny contains {
+	"rule": "model-governance",
+	"severity": "high",
+	"msg": concat("", [commit_label(c), ": model `", _model_label(c.provenance.model), "` left the allow-list on ", _last_expiry(entries)]),
+	"remediation": "move the agent workflow to an approved model",
+	"details": {"sha": c.sha, "model": c.provenance.model, "expired": _last_expiry(entries)},
+} if {
+	enabled("model_governance")
+	some c in attested_agent_commits
+	_has_model(c)
+	entries := _model_entries(c.provenance.model)
+	count(entries) > 0
+	not _any_live(entries)
+}
+
+_any_live(entries) if {
+	some e in entries
+	_live(e)
+}
+
+_last_expiry(entries) := max({e.expires | some e in entries})
+
+warn contains {
+	"rule": "model-governance",
+	"severity": "medium",
+	"msg": concat("", [
+		"model `", _model_label(c.provenance.model), "` leaves the allow-list on ", until,
+		" (in ", format_int(days, 10), " ", lib.plural(days, "day"), ")",
+	]),
+	"remediation": "move the agent workflow to an approved model before then",
+	"details": {"sha": c.sha, "model": c.provenance.model, "expires": until, "days_left": days},
+} if {
+	enabled("model_governance")
+	some c in attested_agent_commits
+	_has_model(c)
+	live := [e | some e in _model_entries(c.provenance.model); _live(e)]
+	count(live) > 0
+	every e in live {
+		is_string(e.expires)
+	}
+	until := _last_expiry(live)
+	days := lib.days_until(until)
+	days <= rules.model_governance.warn_days
+}
+
+# 4. Prompt: the provenance carries a prompt digest, and a prompt the host found secrets in is refused.
+_digest_ok(d) if {
+	is_string(d)
+	startswith(d, "sha256:")
+	count(d) == 71
+}
+
+deny contains {
+	"rule": "prompt",
+	"severity": "medium",
+	"msg": concat("", [commit_label(c), ": the provenance carries no prompt digest"]),
+	"remediation": "record the prompt's sha256 digest in the agent's provenance",
+	"details": {"sha": c.sha},
+} if {
+	enabled("prompt")
+	rules.prompt.require_digest == true
+	some c in attested_agent_commits
+	not _digest_ok(object.get(c.provenance, ["prompt", "digest"], null))
+}
+
+deny contains {
+	"rule": "prompt",
+	"severity": "critical",
+	"msg": concat("", [commit_label(c), ": the prompt contains secret-like content"]),
+	"remediation": "rotate the exposed secret, and re-run the agent with a prompt that holds no credentials",
+	"details": {"sha": c.sha, "prompt_digest": object.get(c.provenance, ["prompt", "digest"], null)},
+} if {
+	enabled("prompt")
+	rules.prompt.deny_secrets == true
+	some c in attested_agent_commits
+	c.provenance.prompt.contains_secrets == true
+}

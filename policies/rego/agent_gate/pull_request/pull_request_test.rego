@@ -1,0 +1,323 @@
+# Every pull-request rule, deny and allow sides, on the compliant fixture with one fact changed at a time.
+package agent_gate.pull_request_test
+
+import data.agent_gate.lib
+import data.agent_gate.pull_request
+import data.agent_gate.test.fixtures as fx
+
+decide(inp, cfg) := d if {
+	d := pull_request.decision with input as inp with data.config as cfg
+}
+
+denied(inp, cfg) := fx.rules_of(decide(inp, cfg).deny)
+
+warned(inp, cfg) := fx.rules_of(decide(inp, cfg).warn)
+
+test_compliant_agent_pr_passes if {
+	d := decide(fx.pr, fx.config)
+	count(d.deny) == 0
+	count(d.warn) == 0
+}
+
+test_default_config_denies_unconfigured_signers_and_models if {
+	denied(fx.pr, data.config) == {"signers", "model-governance"}
+}
+
+# input and config contract
+test_other_input_version_denies if {
+	"input" in denied(object.union(fx.pr, {"version": 2}), fx.config)
+}
+
+test_missing_config_section_denies if {
+	d := decide(fx.pr, {"rules": object.remove(fx.config.rules, ["size"])})
+	some f in d.deny
+	f.rule == "config"
+	f.details.section == "size"
+}
+
+test_no_config_at_all_denies if {
+	"config" in denied(fx.pr, {})
+}
+
+test_head_missing_from_commits_denies if {
+	inp := object.union(fx.pr, {"commits": [fx.agent_commit(fx.first)]})
+	some f in decide(inp, fx.config).deny
+	f.rule == "input"
+	contains(f.msg, "2222222")
+}
+
+# 1. provenance coverage
+test_head_without_provenance_denies if {
+	inp := object.union(fx.pr, {"commits": [fx.agent_commit(fx.first), object.union(fx.agent_commit(fx.head), {"provenance": {"status": "missing"}})]})
+	d := decide(inp, fx.config)
+	some f in d.deny
+	f.rule == "provenance-coverage"
+	f.msg == "commit 2222222 (head) by @claude[bot] carries no verified provenance (none found)"
+	f.details.head == true
+	f.severity == "critical"
+}
+
+test_earlier_commit_with_invalid_provenance_denies if {
+	inp := object.union(fx.pr, {"commits": [object.union(fx.agent_commit(fx.first), {"provenance": {"status": "invalid", "failure_code": "SUBJECT_MISMATCH"}}), fx.agent_commit(fx.head)]})
+	some f in decide(inp, fx.config).deny
+	f.rule == "provenance-coverage"
+	contains(f.msg, "verification failed: SUBJECT_MISMATCH")
+	f.details.failure_code == "SUBJECT_MISMATCH"
+}
+
+test_human_commit_needs_no_provenance if {
+	human := object.union(fx.agent_commit(fx.first), {"is_agent": false, "author": {"login": "bob", "id": 1002}, "provenance": {"status": "missing"}})
+	inp := object.union(fx.pr, {"commits": [human, fx.agent_commit(fx.head)]})
+	count(decide(inp, fx.config).deny) == 0
+}
+
+test_coverage_rule_off if {
+	inp := object.union(fx.pr, {"commits": [fx.agent_commit(fx.first), object.union(fx.agent_commit(fx.head), {"provenance": {"status": "missing"}})]})
+	not "provenance-coverage" in denied(inp, fx.with_rules({"provenance_coverage": {"enabled": false}}))
+}
+
+# 2. signers
+test_untrusted_workflow_identity_denies if {
+	other := object.union(fx.signer, {"identity": "https://github.com/acme/agents/.github/workflows/agent.yml@refs/heads/dev"})
+	inp := fx.with_provenance(fx.pr, fx.head, {"signer": other})
+	some f in decide(inp, fx.config).deny
+	f.rule == "signers"
+	contains(f.msg, "@refs/heads/dev")
+}
+
+test_issuer_mismatch_denies if {
+	inp := fx.with_provenance(fx.pr, fx.head, {"signer": object.union(fx.signer, {"issuer": "https://accounts.example.com"})})
+	"signers" in denied(inp, fx.config)
+}
+
+test_allowed_key_signer_passes if {
+	inp := fx.with_provenance(fx.with_provenance(fx.pr, fx.head, {"signer": {"type": "key", "key_hint": "k1", "extensions": {}}}), fx.first, {"signer": {"type": "key", "key_hint": "k1", "extensions": {}}})
+	cfg := fx.with_rules({"signers": {"allowed": [{"key": "k1"}]}})
+	not "signers" in denied(inp, cfg)
+	"signers" in denied(inp, fx.config)
+}
+
+test_repository_entry_replaces_allowed if {
+	cfg := fx.with_rules({"signers": {"repositories": {"acme/web": [{"identity": "https://example.com/other", "issuer": "https://issuer"}]}}})
+	"signers" in denied(fx.pr, cfg)
+	cfg2 := fx.with_rules({"signers": {"repositories": {"acme/other": [{"identity": "https://example.com/other", "issuer": "https://issuer"}]}}})
+	not "signers" in denied(fx.pr, cfg2)
+}
+
+test_signers_rule_off if {
+	not "signers" in denied(fx.pr, fx.with_rules({"signers": {"enabled": false, "allowed": []}}))
+}
+
+# 3. model governance
+test_dates_are_days_since_epoch if {
+	lib.days_from_civil("1970-01-01") == 0
+	lib.days_from_civil("2000-03-01") == 11017
+	lib.days_from_civil("2024-02-29") == 19782
+	lib.days_from_civil("1969-12-31") == -1
+	lib.days_until("2026-12-26") == 30 with input as fx.pr
+}
+
+test_unlisted_model_denies if {
+	inp := fx.with_provenance(fx.pr, fx.head, {"model": {"id": "acme/experimental", "version": "1"}})
+	some f in decide(inp, fx.config).deny
+	f.rule == "model-governance"
+	contains(f.msg, "`acme/experimental@1` is not on the allow-list")
+}
+
+test_other_version_denies if {
+	inp := fx.with_provenance(fx.pr, fx.head, {"model": {"id": "anthropic/claude-sonnet-4-5", "version": "20240101"}})
+	"model-governance" in denied(inp, fx.config)
+}
+
+test_any_version_entry_allows if {
+	inp := fx.with_provenance(fx.pr, fx.head, {"model": {"id": "anthropic/claude-sonnet-4-5", "version": "20240101"}})
+	cfg := fx.with_rules({"model_governance": {"allowed": [{"model": "anthropic/claude-sonnet-4-5"}]}})
+	not "model-governance" in denied(inp, cfg)
+}
+
+test_expired_model_denies if {
+	cfg := fx.with_rules({"model_governance": {"allowed": [{"model": "anthropic/claude-sonnet-4-5", "version": "20250929", "expires": "2026-11-26"}]}})
+	some f in decide(fx.pr, cfg).deny
+	f.rule == "model-governance"
+	contains(f.msg, "left the allow-list on 2026-11-26")
+}
+
+test_expiring_model_warns if {
+	cfg := fx.with_rules({"model_governance": {"allowed": [{"model": "anthropic/claude-sonnet-4-5", "version": "20250929", "expires": "2026-12-01"}]}})
+	d := decide(fx.pr, cfg)
+	count(d.deny) == 0
+	some f in d.warn
+	f.rule == "model-governance"
+	f.details.days_left == 5
+	contains(f.msg, "(in 5 days)")
+}
+
+test_model_far_from_expiry_does_not_warn if {
+	cfg := fx.with_rules({"model_governance": {"allowed": [{"model": "anthropic/claude-sonnet-4-5", "version": "20250929", "expires": "2027-06-01"}]}})
+	count(decide(fx.pr, cfg).warn) == 0
+}
+
+test_unexpiring_entry_beats_expiring_one if {
+	cfg := fx.with_rules({"model_governance": {"allowed": [
+		{"model": "anthropic/claude-sonnet-4-5", "version": "20250929", "expires": "2026-12-01"},
+		{"model": "anthropic/claude-sonnet-4-5"},
+	]}})
+	count(decide(fx.pr, cfg).warn) == 0
+}
+
+test_missing_model_denies_unless_not_required if {
+	inp := fx.with_provenance(fx.pr, fx.head, {"model": null})
+	"model-governance" in denied(inp, fx.config)
+	not "model-governance" in denied(inp, fx.with_rules({"model_governance": {"require_model": false}}))
+}
+
+# 4. prompt
+test_missing_prompt_digest_denies if {
+	inp := fx.with_provenance(fx.pr, fx.head, {"prompt": {"contains_secrets": false, "text_present": false}})
+	"prompt" in denied(inp, fx.config)
+	not "prompt" in denied(inp, fx.with_rules({"prompt": {"require_digest": false}}))
+}
+
+test_prompt_with_secrets_denies if {
+	inp := fx.with_provenance(fx.pr, fx.first, {"prompt": object.union(fx.provenance.prompt, {"contains_secrets": true})})
+	some f in decide(inp, fx.config).deny
+	f.rule == "prompt"
+	f.severity == "critical"
+	not "prompt" in denied(inp, fx.with_rules({"prompt": {"enabled": false}}))
+}
+
+# 5. protected paths
+workflow_pr := object.union(fx.pr, {"files": [{"path": ".github/workflows/deploy.yml", "status": "modified", "additions": 1, "deletions": 1, "agent_touched": true}]})
+
+test_workflow_change_with_qualifying_approval_passes if {
+	count(decide(workflow_pr, fx.config).deny) == 0
+}
+
+test_workflow_change_without_approval_denies if {
+	inp := object.union(workflow_pr, {"reviews": []})
+	some f in decide(inp, fx.config).deny
+	f.rule == "protected-paths"
+	f.details.mode == "require-approval"
+	contains(f.remediation, "@alice")
+}
+
+test_workflow_change_approved_only_by_prompter_denies if {
+	inp := object.union(workflow_pr, {"reviews": [fx.review("alice", 1001, "APPROVED", fx.head, "2026-11-26T06:30:00Z")]})
+	"protected-paths" in denied(inp, fx.config)
+}
+
+test_deny_mode_denies_despite_approval if {
+	cfg := fx.with_rules({"protected_paths": {"mode": "deny"}})
+	some f in decide(workflow_pr, cfg).deny
+	f.rule == "protected-paths"
+	f.details.mode == "deny"
+}
+
+test_per_pattern_mode if {
+	cfg := fx.with_rules({"protected_paths": {"paths": [{"pattern": ".github/workflows/**", "mode": "deny"}, "infra/**"]}})
+	"protected-paths" in denied(workflow_pr, cfg)
+	inp := object.union(fx.pr, {"files": [{"path": "infra/main.tf", "status": "added", "additions": 1, "deletions": 0, "agent_touched": true}]})
+	not "protected-paths" in denied(inp, cfg)
+}
+
+test_renaming_a_protected_file_away_denies if {
+	inp := object.union(fx.pr, {
+		"reviews": [],
+		"files": [{"path": "ci/old.yml", "previous_path": ".github/workflows/ci.yml", "status": "renamed", "additions": 0, "deletions": 0, "agent_touched": true}],
+	})
+	"protected-paths" in denied(inp, fx.with_rules({"human_approval": {"enabled": false}}))
+}
+
+test_config_and_codeowners_are_protected if {
+	some p in ["CODEOWNERS", ".github/agent-gate.yml", "policies/rego/x.rego"]
+	inp := object.union(fx.pr, {"reviews": [], "files": [{"path": p, "status": "modified", "additions": 1, "deletions": 0, "agent_touched": true}]})
+	"protected-paths" in denied(inp, fx.config)
+}
+
+test_human_change_to_protected_path_is_not_judged if {
+	inp := object.union(workflow_pr, {"reviews": [], "files": [object.union(workflow_pr.files[0], {"agent_touched": false})]})
+	not "protected-paths" in denied(inp, fx.config)
+}
+
+test_protected_paths_rule_off if {
+	inp := object.union(workflow_pr, {"reviews": []})
+	not "protected-paths" in denied(inp, fx.with_rules({"protected_paths": {"enabled": false}}))
+}
+
+# 6. human approval with separation of duties
+test_agent_pr_without_review_denies if {
+	some f in decide(object.union(fx.pr, {"reviews": []}), fx.config).deny
+	f.rule == "human-approval"
+	f.msg == "an agent pull request needs 1 human approval on the head commit 2222222 (has 0)"
+}
+
+test_prompter_approval_does_not_count if {
+	inp := object.union(fx.pr, {"reviews": [fx.review("alice", 1001, "APPROVED", fx.head, "2026-11-26T06:30:00Z")]})
+	some f in decide(inp, fx.config).deny
+	f.rule == "human-approval"
+	f.details.ignored == {{"login": "alice", "reason": "agent or prompter"}}
+}
+
+test_prompter_from_provenance_only_does_not_count if {
+	inp := object.union(fx.pr, {"prompters": [], "reviews": [fx.review("alice", 1001, "APPROVED", fx.head, "2026-11-26T06:30:00Z")]})
+	"human-approval" in denied(inp, fx.config)
+}
+
+test_bot_approval_does_not_count if {
+	r := object.union(fx.review("helper[bot]", 5, "APPROVED", fx.head, "2026-11-26T06:30:00Z"), {"user": {"login": "helper[bot]", "id": 5, "type": "Bot"}})
+	"human-approval" in denied(object.union(fx.pr, {"reviews": [r]}), fx.config)
+}
+
+test_approval_of_an_older_commit_does_not_count if {
+	inp := object.union(fx.pr, {"reviews": [fx.review("bob", 1002, "APPROVED", fx.first, "2026-11-26T06:30:00Z")]})
+	"human-approval" in denied(inp, fx.config)
+}
+
+test_later_change_request_supersedes_approval if {
+	inp := object.union(fx.pr, {"reviews": [
+		fx.review("bob", 1002, "APPROVED", fx.head, "2026-11-26T06:30:00Z"),
+		fx.review("bob", 1002, "CHANGES_REQUESTED", fx.head, "2026-11-26T06:40:00Z"),
+	]})
+	"human-approval" in denied(inp, fx.config)
+}
+
+test_later_comment_keeps_approval if {
+	inp := object.union(fx.pr, {"reviews": [
+		fx.review("bob", 1002, "APPROVED", fx.head, "2026-11-26T06:30:00Z"),
+		fx.review("bob", 1002, "COMMENTED", fx.head, "2026-11-26T06:40:00Z"),
+	]})
+	not "human-approval" in denied(inp, fx.config)
+}
+
+test_two_approvals_required if {
+	cfg := fx.with_rules({"human_approval": {"count": 2}})
+	"human-approval" in denied(fx.pr, cfg)
+	inp := object.union(fx.pr, {"reviews": array.concat(fx.pr.reviews, [fx.review("carol", 1003, "APPROVED", fx.head, "2026-11-26T06:31:00Z")])})
+	not "human-approval" in denied(inp, cfg)
+}
+
+test_without_separation_of_duties_prompter_counts if {
+	inp := object.union(fx.pr, {"reviews": [fx.review("alice", 1001, "APPROVED", fx.head, "2026-11-26T06:30:00Z")]})
+	not "human-approval" in denied(inp, fx.with_rules({"human_approval": {"separation_of_duties": false}}))
+}
+
+test_human_pr_needs_no_agent_approval if {
+	inp := object.union(fx.pr, {"reviews": [], "agent": {"detected": false, "reasons": [], "accounts": []}})
+	not "human-approval" in denied(inp, fx.config)
+}
+
+# 7. size
+test_too_many_files_denies if {
+	cfg := fx.with_rules({"size": {"max_files": 1}})
+	files := [{"path": concat("", ["src/f", format_int(i, 10), ".ts"]), "status": "added", "additions": 1, "deletions": 0, "agent_touched": true} | some i in numbers.range(1, 2)]
+	some f in decide(object.union(fx.pr, {"files": files}), cfg).deny
+	f.rule == "size"
+	f.msg == "the agent changed 2 files; the limit is 1"
+}
+
+test_too_many_lines_denies if {
+	cfg := fx.with_rules({"size": {"max_lines": 11}})
+	"size" in denied(fx.pr, cfg)
+	not "size" in denied(fx.pr, fx.with_rules({"size": {"max_lines": 12}}))
+	not "size" in denied(fx.pr, fx.with_rules({"size": {"max_lines": 11, "enabled": false}}))
+}

@@ -1,0 +1,201 @@
+// The versioned policy input: what the Rego policy sees, built from gathered and already verified facts.
+// Signatures, digests and times are checked in TypeScript (the wasm module has no crypto or time builtins);
+// the policy only judges facts. docs/policy-input.schema.json is generated from these schemas (npm run docs:gen).
+import { z } from "zod";
+import { AgentGateError } from "./errors.js";
+
+export const POLICY_INPUT_VERSION = 1;
+
+// UTC, second precision, "Z": the policy compares these as strings and derives dates from the first 10 characters.
+const TIME = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\dZ$/;
+export const PolicyTime = z.string().regex(TIME, { error: "expected a UTC time YYYY-MM-DDTHH:MM:SSZ" });
+
+/** A time as the policy expects it: UTC, whole seconds, "Z". */
+export function toPolicyTime(t: Date | string | number): string {
+  const d = new Date(t);
+  if (Number.isNaN(d.getTime())) throw new AgentGateError("INPUT_INVALID", `expected a time, got ${JSON.stringify(t)}`);
+  return d.toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+const Sha = z.string().regex(/^[0-9a-f]{40}([0-9a-f]{24})?$/, { error: "expected a full commit sha (40 or 64 hex)" });
+const Digest = z.string().regex(/^sha256:[0-9a-f]{64}$/, { error: "expected sha256:<64 hex>" });
+
+export const Account = z.object({ login: z.string().min(1), id: z.number().int().positive() });
+export const User = Account.extend({ type: z.enum(["User", "Bot", "Organization"]) });
+export const GitPerson = z.object({
+  login: z.string().min(1).optional().describe("the GitHub account the commit is attributed to, when GitHub knows it"),
+  id: z.number().int().positive().optional(),
+  email: z.string().optional(),
+  name: z.string().optional(),
+});
+
+export const Signer = z.object({
+  type: z.enum(["certificate", "key"]),
+  identity: z.string().optional().describe("certificate SAN"),
+  issuer: z.string().optional().describe("OIDC issuer extension"),
+  key_hint: z.string().optional(),
+  extensions: z.record(z.string(), z.string()).default({}).describe("Fulcio extensions by name"),
+});
+
+const VerifiedProvenance = z.object({
+  status: z.literal("verified"),
+  signer: Signer,
+  agent: z.object({ name: z.string().min(1), version: z.string().optional() }).optional(),
+  model: z.object({ id: z.string().min(1).describe('"provider/model"'), version: z.string().optional() }).optional(),
+  prompt: z
+    .object({
+      digest: Digest.optional(),
+      contains_secrets: z.boolean().default(false).describe("the host found secret-like content in the prompt text"),
+      text_present: z.boolean().default(false),
+    })
+    .optional(),
+  prompter: Account.optional().describe("the human who delegated the work, from the signed statement"),
+  rekor_log_index: z.string().regex(/^\d+$/).optional().describe("decimal string: indexes exceed 2^53"),
+  integrated_time: PolicyTime.optional(),
+  bundle_digest: Digest,
+});
+const MissingProvenance = z.object({ status: z.literal("missing") });
+const InvalidProvenance = z.object({
+  status: z.literal("invalid"),
+  failure_code: z.string().min(1).describe("a VerificationCode or a binding reason"),
+  message: z.string().optional(),
+});
+export const Provenance = z.discriminatedUnion("status", [VerifiedProvenance, MissingProvenance, InvalidProvenance]);
+
+export const Commit = z.object({
+  sha: Sha,
+  is_head: z.boolean().describe("true for exactly the pull request's head commit"),
+  author: GitPerson,
+  committer: GitPerson,
+  is_agent: z.boolean(),
+  agent_reasons: z.array(z.string()).default([]).describe("why the host considers the commit agent-authored"),
+  trailers: z
+    .object({
+      co_authored_by: z.array(z.string()).default([]),
+      assisted_by: z.array(z.string()).default([]),
+      generated_by: z.array(z.string()).default([]),
+    })
+    .prefault({})
+    .describe("unsigned claims, shown but never proof"),
+  provenance: Provenance,
+});
+
+export const ChangedFile = z.object({
+  path: z.string().min(1),
+  previous_path: z.string().min(1).optional().describe("for renames: the old path, protected as well"),
+  status: z.enum(["added", "removed", "modified", "renamed", "copied", "changed", "unchanged"]),
+  additions: z.number().int().nonnegative(),
+  deletions: z.number().int().nonnegative(),
+  agent_touched: z.boolean().describe("an agent commit of this pull request changed the file"),
+});
+
+export const Review = z.object({
+  user: User,
+  state: z.enum(["APPROVED", "CHANGES_REQUESTED", "COMMENTED", "DISMISSED", "PENDING"]),
+  commit_id: Sha,
+  submitted_at: PolicyTime,
+});
+
+const Repository = z.object({ owner: z.string().min(1), name: z.string().min(1), id: z.number().int().positive(), default_branch: z.string().min(1) });
+
+export const AgentFacts = z.object({
+  detected: z.boolean(),
+  reasons: z.array(z.string()).default([]),
+  accounts: z.array(Account).default([]).describe("the agent accounts configured for detection; never approvers"),
+});
+
+export const PullRequestInput = z
+  .object({
+    version: z.literal(POLICY_INPUT_VERSION),
+    kind: z.literal("pull_request"),
+    now: PolicyTime,
+    config_digest: Digest,
+    repository: Repository,
+    pull_request: z.object({
+      number: z.number().int().positive(),
+      title: z.string(),
+      author: User,
+      head_sha: Sha,
+      base_sha: Sha,
+      base_ref: z.string(),
+      head_ref: z.string(),
+      labels: z.array(z.string()).default([]),
+      draft: z.boolean(),
+      fork: z.boolean(),
+    }),
+    commits: z.array(Commit),
+    files: z.array(ChangedFile),
+    reviews: z.array(Review).default([]),
+    agent: AgentFacts,
+    prompters: z.array(Account).default([]).describe("humans who prompted the agent (host-detected and from provenance)"),
+  })
+  .superRefine((v, ctx) => {
+    v.commits.forEach((c, i) => {
+      if (c.is_head !== (c.sha === v.pull_request.head_sha))
+        ctx.addIssue({ code: "custom", path: ["commits", i, "is_head"], message: `expected is_head ${!c.is_head} for commit ${c.sha.slice(0, 7)}` });
+    });
+  });
+export type PullRequestInput = z.output<typeof PullRequestInput>;
+/** What a builder writes: defaults (empty lists) may be left out. */
+export type PullRequestInputDraft = z.input<typeof PullRequestInput>;
+
+export const Attestation = z.object({
+  verified: z.boolean(),
+  failure_code: z.string().optional(),
+  predicate_type: z.string().optional(),
+  builder_id: z.string().optional(),
+  signer: z.object({ identity: z.string().optional(), issuer: z.string().optional() }).default({}),
+});
+
+export const DeploymentInput = z.object({
+  version: z.literal(POLICY_INPUT_VERSION),
+  kind: z.literal("deployment"),
+  now: PolicyTime,
+  config_digest: Digest,
+  repository: Repository,
+  environment: z.object({ name: z.string().min(1) }),
+  deployment: z.object({
+    id: z.number().int().positive().optional(),
+    sha: Sha,
+    ref: z.string(),
+    region: z.string().min(1).optional(),
+  }),
+  artifacts: z.array(z.object({ digest: Digest, attestations: z.array(Attestation) })),
+  pr_gate: z
+    .object({ conclusion: z.string().min(1).describe("agent-gate's check conclusion on the commit"), decision_id: z.string().optional() })
+    .nullable()
+    .describe("null: the commit never went through the gate"),
+  approvals: z.array(User).default([]).describe("humans who approved the deployment"),
+  agent_authored: z.boolean(),
+  agent: AgentFacts.pick({ accounts: true }).prefault({}),
+  prompters: z.array(Account).default([]),
+});
+export type DeploymentInput = z.output<typeof DeploymentInput>;
+export type DeploymentInputDraft = z.input<typeof DeploymentInput>;
+
+export const PolicyInput = z.union([PullRequestInput, DeploymentInput]);
+export type PolicyInput = PullRequestInput | DeploymentInput;
+
+function fail(kind: string, error: z.ZodError): never {
+  const where = error.issues
+    .slice(0, 8)
+    .map((i) => `${i.path.length ? i.path.join(".") : "(input)"}: ${i.message}`)
+    .join("; ");
+  throw new AgentGateError("INPUT_INVALID", `the ${kind} policy input is malformed: ${where}`);
+}
+
+/** Validates a pull-request input draft and fills defaults; a malformed input is an error, never evaluated. */
+export function pullRequestInput(draft: unknown): PullRequestInput {
+  const r = PullRequestInput.safeParse(draft);
+  return r.success ? r.data : fail("pull-request", r.error);
+}
+
+export function deploymentInput(draft: unknown): DeploymentInput {
+  const r = DeploymentInput.safeParse(draft);
+  return r.success ? r.data : fail("deployment", r.error);
+}
+
+/** The entrypoint that judges an input of this kind. */
+export function entrypointFor(input: PolicyInput): string {
+  return input.kind === "pull_request" ? "agent_gate/pull_request/decision" : "agent_gate/deployment/decision";
+}
