@@ -10,6 +10,7 @@ type Command = (args: string[]) => Promise<number>;
 
 const commands: Record<string, () => Promise<Command>> = {
   help: () => Promise.resolve(() => Promise.resolve((console.log(USAGE), 0))),
+  "verify-bundle": async () => (await import("./verify-bundle.js")).verifyBundleCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -1,0 +1,118 @@
+// `agent-gate verify-bundle`: the sigstore-conformance client protocol.
+//   agent-gate verify-bundle --bundle FILE (--certificate-identity ID | --certificate-identity-regexp RE)
+//     --certificate-oidc-issuer URL | --key PEM [--key-hint HINT]) [--trusted-root FILE] [--json] FILE_OR_DIGEST
+// Exit 0 when verified; 1 with a one-line reason on stderr when not; 2 for bad arguments or unreadable inputs.
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { AgentGateError, describeError } from "../core/errors.js";
+import { loadPinnedRoot, loadRootFile } from "../adapters/sigstore/trusted-root.js";
+import { createVerifier } from "../adapters/sigstore/verifier.js";
+import type { SignerPolicy, SubjectSpec } from "../adapters/sigstore/verifier.js";
+
+const USAGE = `usage: agent-gate verify-bundle --bundle FILE
+         (--certificate-identity ID | --certificate-identity-regexp ^RE$) --certificate-oidc-issuer URL
+         | --key PUBLIC_KEY.pem [--key-hint HINT]
+         [--trusted-root trusted_root.json] [--json] FILE_OR_DIGEST
+FILE_OR_DIGEST is the artifact's path, or sha256:<64 hex digits> when it is not an existing path.`;
+
+class UsageError extends Error {}
+
+function readFile(what: string, path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    throw new UsageError(`cannot read ${what} ${path}: ${describeError(e)}`);
+  }
+}
+
+function subjectOf(arg: string): SubjectSpec {
+  if (existsSync(arg) && statSync(arg).isFile()) return { kind: "artifact", bytes: readFile("artifact", arg) };
+  const m = /^sha256:([0-9a-fA-F]{64})$/.exec(arg);
+  if (m?.[1]) return { kind: "digest", algorithm: "sha256", hex: m[1].toLowerCase() };
+  throw new UsageError(`expected an existing artifact file or sha256:<64 hex digits>, got ${JSON.stringify(arg)}`);
+}
+
+function signerOf(v: Record<string, string | boolean | undefined>): SignerPolicy {
+  const str = (k: string): string | undefined => (typeof v[k] === "string" ? v[k] : undefined);
+  const identity = str("certificate-identity");
+  const pattern = str("certificate-identity-regexp");
+  const issuer = str("certificate-oidc-issuer");
+  const key = str("key");
+  if (key !== undefined) {
+    if (identity !== undefined || pattern !== undefined || issuer !== undefined) {
+      throw new UsageError("expected either --key or --certificate-identity/--certificate-oidc-issuer, not both");
+    }
+    const hint = str("key-hint");
+    return { kind: "key", publicKeyPem: readFile("public key", key).toString("utf8"), ...(hint !== undefined ? { keyHint: hint } : {}) };
+  }
+  if (identity !== undefined && pattern !== undefined) throw new UsageError("expected one of --certificate-identity and --certificate-identity-regexp, not both");
+  if (identity === undefined && pattern === undefined) {
+    throw new UsageError("expected the signer: --certificate-identity ID (or --certificate-identity-regexp ^RE$) with --certificate-oidc-issuer URL, or --key PEM");
+  }
+  if (issuer === undefined) throw new UsageError("expected --certificate-oidc-issuer URL with the certificate identity");
+  return pattern !== undefined ? { kind: "certificate", identityPattern: pattern, issuer } : { kind: "certificate", identity: identity!, issuer };
+}
+
+export function verifyBundleCommand(args: string[]): Promise<number> {
+  return Promise.resolve(run(args));
+}
+
+function run(args: string[]): number {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        bundle: { type: "string" },
+        "certificate-identity": { type: "string" },
+        "certificate-identity-regexp": { type: "string" },
+        "certificate-oidc-issuer": { type: "string" },
+        key: { type: "string" },
+        "key-hint": { type: "string" },
+        "trusted-root": { type: "string" },
+        json: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (e) {
+    console.error(`agent-gate verify-bundle: ${describeError(e)}\n${USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  try {
+    if (values.bundle === undefined) throw new UsageError("expected --bundle FILE");
+    if (positionals.length !== 1) throw new UsageError(`expected exactly one FILE_OR_DIGEST, got ${positionals.length}`);
+    const signer = signerOf(values);
+    const subject = subjectOf(positionals[0]!);
+    const bundle = readFile("bundle", values.bundle);
+    const root = values["trusted-root"] !== undefined ? loadRootFile(values["trusted-root"]) : loadPinnedRoot();
+    const outcome = createVerifier({ trustedRoot: root }).verify({ bundle, subject, signer });
+    if (!outcome.ok) {
+      console.error(`agent-gate verify-bundle: ${outcome.code}: ${outcome.message}`);
+      return 1;
+    }
+    if (values.json) {
+      const { signer: s, tlogEntries, timestamps, statement, mediaType, contentKind, bundleDigest, dssePayload } = outcome;
+      console.log(JSON.stringify({ verified: true, mediaType, contentKind, bundleDigest, signer: s, tlogEntries, timestamps, statement, dssePayload }, null, 2));
+    } else {
+      console.log(`OK: ${outcome.signer.identity ?? `key ${outcome.signer.keyHint ?? ""}`.trim()}`);
+    }
+    return 0;
+  } catch (e) {
+    if (e instanceof UsageError) {
+      console.error(`agent-gate verify-bundle: ${e.message}\n${USAGE}`);
+      return 2;
+    }
+    if (e instanceof AgentGateError) {
+      console.error(`agent-gate verify-bundle: ${e.code}: ${e.message}`);
+      return 1;
+    }
+    console.error(`agent-gate verify-bundle: INTERNAL_ERROR: ${describeError(e)}`);
+    return 1;
+  }
+}
