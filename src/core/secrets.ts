@@ -32,7 +32,10 @@ interface Pattern {
 
 // Order matters: the first pattern to claim a span wins, so specific kinds precede generic ones.
 export const SECRET_PATTERNS: readonly Pattern[] = [
-  { kind: "private-key", re: /-----BEGIN[A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----/dg },
+  {
+    kind: "private-key",
+    re: /-----BEGIN[A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----[^-]{0,16384}(?:-----END[A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----)?/dg,
+  },
   { kind: "github-pat", re: /(?<![A-Za-z0-9_])github_pat_[A-Za-z0-9_]{22,255}/dg },
   { kind: "github-token", re: /(?<![A-Za-z0-9_])gh[pousr]_[A-Za-z0-9]{36,255}(?![A-Za-z0-9])/dg },
   { kind: "aws-access-key-id", re: /(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Z0-9])/dg },

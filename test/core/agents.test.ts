@@ -1,0 +1,134 @@
+import { test, describe } from "node:test";
+import assert from "node:assert/strict";
+import { DEFAULT_AGENT_CONFIG, detectCommitAgent, detectPullRequestAgent, withConfiguredAgents } from "../../src/core/agents.js";
+import type { AgentDetection, CommitForDetection, PullRequestForDetection } from "../../src/core/agents.js";
+import { bodyMarkerClaims, trailerClaims } from "../../src/core/trailers.js";
+
+const human = { name: "Bob", email: "bob@example.com", user: { login: "bob", id: 5 } };
+const commit = (over: Partial<CommitForDetection> = {}): CommitForDetection => ({ sha: "a".repeat(40), author: human, claims: [], ...over });
+const pr = (over: Partial<PullRequestForDetection> = {}): PullRequestForDetection => ({
+  author: { login: "bob", id: 5 },
+  headRef: "fix-login",
+  labels: [],
+  bodyClaims: [],
+  commits: [],
+  ...over,
+});
+const signals = (d: AgentDetection) => d.reasons.map((r) => r.signal);
+
+describe("commit detection", () => {
+  test("a human commit is not an agent's", () => {
+    assert.deepEqual(detectCommitAgent(commit()), { isAgent: false, reasons: [] });
+  });
+
+  test("the Copilot agent account matches on login and id", () => {
+    const d = detectCommitAgent(commit({ author: { name: "Copilot", email: "198982749+Copilot@users.noreply.github.com", user: { login: "Copilot", id: 198982749 } } }));
+    assert.equal(d.isAgent, true);
+    assert.equal(d.agent, "copilot");
+    assert.deepEqual(signals(d), ["login", "author-email"]);
+  });
+
+  test("a look-alike login with another id is not an agent (logins can be re-registered)", () => {
+    const d = detectCommitAgent(commit({ author: { name: "claude", email: "x@example.com", user: { login: "claude[bot]", id: 1 } } }));
+    assert.equal(d.isAgent, false);
+  });
+
+  test("GitHub user `claude` (id 81847) is a human", () => {
+    const d = detectCommitAgent(commit({ author: { name: "Claude", email: "claude@example.com", user: { login: "claude", id: 81847 } } }));
+    assert.equal(d.isAgent, false);
+  });
+
+  test("Claude Code's co-author trailer matches on address and name", () => {
+    const claims = trailerClaims("fix\n\nCo-Authored-By: Claude <noreply@anthropic.com>\n");
+    const d = detectCommitAgent(commit({ claims }));
+    assert.equal(d.agent, "claude-code");
+    assert.deepEqual(d.reasons, [{ signal: "co-author-email", agent: "claude-code", detail: "Co-authored-by noreply@anthropic.com" }]);
+  });
+
+  test("the shared noreply address with another name, or the noreply domain alone, is not an agent", () => {
+    for (const trailer of ["Co-authored-by: Mallory <noreply@anthropic.com>", "Co-authored-by: Claude <claude@users.noreply.github.com>", "Co-authored-by: Claude"]) {
+      assert.equal(detectCommitAgent(commit({ claims: trailerClaims(`fix\n\n${trailer}\n`) })).isAgent, false, trailer);
+    }
+  });
+
+  test("Cursor, Aider and Copilot co-author addresses", () => {
+    for (const [trailer, agent] of [
+      ["Co-authored-by: Cursor Agent <cursoragent@cursor.com>", "cursor"],
+      ["Co-authored-by: aider (anthropic/claude-sonnet-4-5) <aider@aider.chat>", "aider"],
+      ["Co-authored-by: Copilot <198982749+Copilot@users.noreply.github.com>", "copilot"],
+    ] as const) {
+      assert.equal(detectCommitAgent(commit({ claims: trailerClaims(`fix\n\n${trailer}\n`) })).agent, agent, trailer);
+    }
+  });
+
+  test("Assisted-by and Generated-by trailers are agent signals (weaker than addresses)", () => {
+    const claims = trailerClaims("fix\n\nAssisted-by: cursor:openai/gpt-5\nCo-authored-by: Claude <noreply@anthropic.com>\n");
+    const d = detectCommitAgent(commit({ claims }));
+    assert.deepEqual(signals(d), ["co-author-email", "trailer"]);
+    assert.equal(d.agent, "claude-code", "the strongest signal names the agent");
+  });
+
+  test("dependabot is a known non-agent", () => {
+    const d = detectCommitAgent(commit({ author: { name: "dependabot[bot]", email: "49699333+dependabot[bot]@users.noreply.github.com", user: { login: "dependabot[bot]", id: 49699333 } } }));
+    assert.equal(d.isAgent, false);
+    assert.equal(d.nonAgent, "dependabot[bot]");
+  });
+
+  test("configuration adds accounts, e-mail addresses and trailers", () => {
+    const config = withConfiguredAgents({
+      accounts: [{ login: "openhands-agent", id: 4242, agent: "openhands" }],
+      trailers: ["X-Agent"],
+    });
+    assert.equal(config.accounts.length, DEFAULT_AGENT_CONFIG.accounts.length + 1);
+    const d = detectCommitAgent(commit({ author: { name: "oh", email: "oh@example.com", user: { login: "OpenHands-Agent", id: 4242 } } }), config);
+    assert.equal(d.agent, "openhands", "logins compare case-insensitively");
+  });
+});
+
+describe("pull request detection", () => {
+  test("a human PR with human commits", () => {
+    const d = detectPullRequestAgent(pr({ commits: [{ sha: "a", detection: { isAgent: false, reasons: [] } }] }));
+    assert.equal(d.isAgent, false);
+  });
+
+  test("precedence: login > branch prefix > co-author e-mail > body marker", () => {
+    const agentCommit = detectCommitAgent(commit({ claims: trailerClaims("x\n\nCo-authored-by: Cursor Agent <cursoragent@cursor.com>\n") }));
+    const d = detectPullRequestAgent(
+      pr({
+        author: { login: "devin-ai-integration[bot]", id: 158243242 },
+        headRef: "claude/fix",
+        bodyClaims: bodyMarkerClaims("Requested by: @alice"),
+        commits: [{ sha: "a", detection: agentCommit }],
+      }),
+    );
+    assert.deepEqual(signals(d), ["login", "branch-prefix", "body-marker", "commit"]);
+    assert.equal(d.agent, "devin");
+    const byBranch = detectPullRequestAgent(pr({ headRef: "codex/task-1", bodyClaims: bodyMarkerClaims("Generated with Claude Code") }));
+    assert.equal(byBranch.agent, "codex");
+  });
+
+  test("a body marker alone flags the PR (claims raise scrutiny, never lower it)", () => {
+    const d = detectPullRequestAgent(pr({ bodyClaims: bodyMarkerClaims("🤖 Generated with [Claude Code](https://claude.ai/code)") }));
+    assert.equal(d.isAgent, true);
+    assert.deepEqual(signals(d), ["body-marker"]);
+  });
+
+  test("configured labels flag the PR", () => {
+    const config = withConfiguredAgents({ labels: [{ name: "sweep", agent: "sweep" }] });
+    assert.equal(detectPullRequestAgent(pr({ labels: ["Sweep"] }), config).agent, "sweep");
+    assert.equal(detectPullRequestAgent(pr({ labels: ["sweep"] })).isAgent, false, "no label is an agent label by default");
+  });
+
+  test("renovate's PR is not an agent's, even on an agent-looking branch", () => {
+    const d = detectPullRequestAgent(pr({ author: { login: "renovate[bot]", id: 29139614 }, headRef: "codex/renovate-lookalike" }));
+    assert.equal(d.isAgent, false);
+    assert.equal(d.nonAgent, "renovate[bot]");
+  });
+
+  test("agent commits pushed to a non-agent's PR still flag it", () => {
+    const agentCommit = detectCommitAgent(commit({ claims: trailerClaims("x\n\nCo-authored-by: Claude <noreply@anthropic.com>\n") }));
+    const d = detectPullRequestAgent(pr({ author: { login: "github-actions[bot]", id: 41898282 }, commits: [{ sha: "a", detection: agentCommit }] }));
+    assert.equal(d.isAgent, true);
+    assert.deepEqual(signals(d), ["commit"]);
+  });
+});
