@@ -34,8 +34,17 @@ export interface Decision {
   readonly decisionId: string;
 }
 
-const byRuleThenMsg = (a: Finding, b: Finding): number =>
-  a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : a.msg < b.msg ? -1 : a.msg > b.msg ? 1 : 0;
+const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+// JSON with sorted object keys: a total order for findings that share rule and msg.
+const canonical = (v: unknown): string =>
+  JSON.stringify(v, (_k, x: unknown) =>
+    x && typeof x === "object" && !Array.isArray(x)
+      ? Object.fromEntries(Object.entries(x as Record<string, unknown>).sort(([p], [q]) => cmp(p, q)))
+      : x,
+  );
+
+const byRuleThenMsg = (a: Finding, b: Finding): number => cmp(a.rule, b.rule) || cmp(a.msg, b.msg) || cmp(canonical(a), canonical(b));
 
 /** Validates what the policy returned and sorts the sets so output is deterministic. */
 export function parseDecisionResult(raw: unknown): PolicyResult {

@@ -214,3 +214,17 @@ deny contains {
 _agent_note := " because the commit is agent-authored" if _extra > 0
 
 _agent_note := "" if _extra == 0
+
+# An input without the facts the rules read would pass by silence: deny it instead.
+_input_fields := {"now", "repository", "environment", "deployment", "artifacts", "pr_gate", "approvals", "agent_authored"}
+
+deny contains {
+	"rule": "input",
+	"severity": "critical",
+	"msg": concat("", ["the policy input has no ", k]),
+	"remediation": "build the input with agent-gate's policy-input module (docs/policy-input.deployment.schema.json)",
+	"details": {"field": k},
+} if {
+	some k in _input_fields
+	not lib.has_key(input, k)
+}

@@ -125,3 +125,9 @@ test_human_commit_to_production_needs_no_extra_approval if {
 test_deployments_off if {
 	count(decide(unsigned, env({"enabled": false})).deny) == 0
 }
+
+test_input_without_facts_denies if {
+	some f in decide(object.remove(fx.deployment, ["artifacts"]), fx.deploy_config).deny
+	f.rule == "input"
+	f.details.field == "artifacts"
+}

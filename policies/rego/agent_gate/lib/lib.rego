@@ -124,3 +124,5 @@ approver_hint := concat("", ["a human maintainer other than @", concat(", @", so
 plural(1, word) := word
 
 plural(n, word) := concat("", [word, "s"]) if n != 1
+
+has_key(x, key) if _ = x[key]

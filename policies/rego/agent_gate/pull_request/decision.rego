@@ -87,3 +87,17 @@ _head_listed if {
 	some c in input.commits
 	c.sha == head_sha
 }
+
+# An input without the facts the rules read would pass by silence: deny it instead.
+_input_fields := {"now", "repository", "pull_request", "commits", "files", "reviews", "agent", "prompters"}
+
+deny contains {
+	"rule": "input",
+	"severity": "critical",
+	"msg": concat("", ["the policy input has no ", k]),
+	"remediation": "build the input with agent-gate's policy-input module (docs/policy-input.pull-request.schema.json)",
+	"details": {"field": k},
+} if {
+	some k in _input_fields
+	not lib.has_key(input, k)
+}

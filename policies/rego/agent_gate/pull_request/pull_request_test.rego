@@ -321,3 +321,10 @@ test_too_many_lines_denies if {
 	not "size" in denied(fx.pr, fx.with_rules({"size": {"max_lines": 12}}))
 	not "size" in denied(fx.pr, fx.with_rules({"size": {"max_lines": 11, "enabled": false}}))
 }
+
+test_input_without_facts_denies if {
+	some f in decide({"version": 1}, fx.config).deny
+	f.rule == "input"
+	f.details.field == "pull_request"
+	not "input" in denied(fx.pr, fx.config)
+}

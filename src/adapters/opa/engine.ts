@@ -1,0 +1,158 @@
+// Evaluates a Rego policy compiled to WebAssembly, in-process, with @open-policy-agent/opa-wasm.
+// The engine takes bytes (policy.wasm, data), never paths; its result is validated against the decision contract
+// and every failure is a coded error: a broken policy, input or memory cap never turns into an allow.
+import { createHash, randomUUID } from "node:crypto";
+import { createRequire } from "node:module";
+import { parseDecisionResult } from "../../core/decision.js";
+import type { Decision, PolicyRef } from "../../core/decision.js";
+import { AgentGateError, describeError } from "../../core/errors.js";
+
+export const PULL_REQUEST_ENTRYPOINT = "agent_gate/pull_request/decision";
+export const DEPLOYMENT_ENTRYPOINT = "agent_gate/deployment/decision";
+
+/** A compiled policy as bytes plus the data it ships with; where it came from is the bundle source's business. */
+export interface PolicyBundle {
+  readonly wasm: Uint8Array;
+  readonly data: unknown; // the bundle's data.json (the built-in one holds the config defaults)
+  readonly dataBytes: Uint8Array; // as shipped, for the digest
+  readonly revision: string;
+  readonly source: string; // for messages: "builtin", a file path or a URL
+}
+
+export interface EngineOptions {
+  /** Largest input accepted, as JSON bytes. Default 4 MiB. */
+  readonly maxInputBytes?: number;
+  /** WebAssembly memory cap in 64 KiB pages. Default 1024 (64 MiB). */
+  readonly maxMemoryPages?: number;
+}
+
+export interface EvaluateOptions {
+  /** The data document for this evaluation (e.g. {config} merged from .github/agent-gate.yml); default: the bundle's. */
+  readonly data?: unknown;
+  readonly decisionId?: string;
+}
+
+const PAGE = 64 * 1024;
+
+// The slice of the SDK used here. Its ESM entry exports only loadPolicy (async); the CommonJS one has loadPolicySync,
+// and its bundled types lean on DOM WebAssembly types this Node-only project does not load.
+interface LoadedPolicy {
+  readonly entrypoints: Record<string, number>;
+  readonly mem: { readonly buffer: ArrayBuffer };
+  evaluate(input: ArrayBuffer, entrypoint: string): unknown;
+  setData(data: ArrayBuffer): void;
+}
+interface OpaSdk {
+  loadPolicySync(wasm: CompiledModule, memory: { initial: number; maximum: number }): LoadedPolicy;
+}
+type CompiledModule = object;
+declare const WebAssembly: { compile(bytes: Uint8Array): Promise<CompiledModule> };
+const opa = createRequire(import.meta.url)("@open-policy-agent/opa-wasm") as OpaSdk;
+
+export function bundleDigest(wasm: Uint8Array, dataBytes: Uint8Array): string {
+  return `sha256:${createHash("sha256").update(wasm).update(dataBytes).digest("hex")}`;
+}
+
+export class PolicyEngine {
+  readonly policy: PolicyRef;
+  readonly entrypoints: readonly string[];
+  private instance: LoadedPolicy;
+  private dataKey: string | undefined;
+  private readonly maxInputBytes: number;
+  private readonly encoder = new TextEncoder();
+
+  private constructor(
+    private readonly module: CompiledModule,
+    private readonly bundle: PolicyBundle,
+    private readonly memory: { initial: number; maximum: number },
+    maxInputBytes: number,
+  ) {
+    this.policy = { revision: bundle.revision, digest: bundleDigest(bundle.wasm, bundle.dataBytes) };
+    this.maxInputBytes = maxInputBytes;
+    this.instance = this.instantiate();
+    this.entrypoints = Object.keys(this.instance.entrypoints).sort();
+  }
+
+  static async load(bundle: PolicyBundle, options: EngineOptions = {}): Promise<PolicyEngine> {
+    const maximum = options.maxMemoryPages ?? 1024;
+    const initial = Math.min(maximum, Math.max(8, Math.ceil((bundle.dataBytes.byteLength * 8) / PAGE) + 8));
+    let module: CompiledModule;
+    try {
+      module = await WebAssembly.compile(bundle.wasm);
+    } catch (err) {
+      throw new AgentGateError("POLICY_BUNDLE_INVALID", `${bundle.source}: policy.wasm is not a WebAssembly module: ${describeError(err)}`);
+    }
+    return new PolicyEngine(module, bundle, { initial, maximum }, options.maxInputBytes ?? 4 * 1024 * 1024);
+  }
+
+  private instantiate(): LoadedPolicy {
+    try {
+      const p = opa.loadPolicySync(this.module, { initial: this.memory.initial, maximum: this.memory.maximum });
+      this.dataKey = undefined;
+      return p;
+    } catch (err) {
+      throw new AgentGateError("POLICY_BUNDLE_INVALID", `${this.bundle.source}: cannot instantiate policy.wasm: ${describeError(err)}`);
+    }
+  }
+
+  private useData(data: unknown): void {
+    const key = JSON.stringify(data);
+    if (key === this.dataKey) return;
+    if (data === null || typeof data !== "object" || Array.isArray(data))
+      throw new AgentGateError("POLICY_DATA_INVALID", `policy data must be a JSON object, got ${key === undefined ? "nothing" : key.slice(0, 40)}`);
+    this.instance.setData(this.encoder.encode(key).buffer);
+    this.dataKey = key;
+  }
+
+  /** Evaluates one entrypoint. Throws AgentGateError for bad input, an unknown entrypoint, a policy failure or a contract break. */
+  evaluate(entrypoint: string, input: unknown, options: EvaluateOptions = {}): Decision {
+    if (!this.entrypoints.includes(entrypoint))
+      throw new AgentGateError("POLICY_ENTRYPOINT_UNKNOWN", `the policy has no entrypoint "${entrypoint}"; it has: ${this.entrypoints.join(", ")}`);
+    // opa-wasm treats a falsy input as no input at all: only a JSON object is evaluated.
+    if (input === null || typeof input !== "object" || Array.isArray(input))
+      throw new AgentGateError("INPUT_INVALID", `the policy input must be a JSON object, got ${Array.isArray(input) ? "an array" : String(input)}`);
+    const bytes = this.encoder.encode(JSON.stringify(input));
+    if (bytes.byteLength > this.maxInputBytes)
+      throw new AgentGateError(
+        "INPUT_TOO_LARGE",
+        `the policy input is ${bytes.byteLength} bytes; the limit is ${this.maxInputBytes} bytes (EngineOptions.maxInputBytes)`,
+      );
+    let raw: unknown;
+    try {
+      this.useData(options.data ?? this.bundle.data);
+      raw = this.instance.evaluate(bytes.buffer, entrypoint);
+    } catch (err) {
+      // The instance may be half-way through an allocation: start the next evaluation on a fresh one.
+      this.instance = this.instantiate();
+      if (err instanceof AgentGateError) throw err;
+      if (err instanceof RangeError || /memory|malloc/i.test(describeError(err)))
+        throw new AgentGateError(
+          "POLICY_MEMORY_EXCEEDED",
+          `evaluating ${entrypoint} needed more than the memory cap of ${(this.memory.maximum * PAGE) / (1024 * 1024)} MiB: ${describeError(err)}`,
+          "invalid-input",
+          { cause: err },
+        );
+      throw new AgentGateError("POLICY_EVAL_FAILED", `evaluating ${entrypoint} failed: ${describeError(err)}`, "internal", { cause: err });
+    }
+    const results = raw as { result?: unknown }[] | undefined;
+    if (!Array.isArray(results) || results.length !== 1)
+      throw new AgentGateError(
+        "POLICY_CONTRACT_VIOLATION",
+        `${entrypoint} is undefined for this input (the policy produced ${Array.isArray(results) ? results.length : 0} results); a decision must always be defined`,
+      );
+    const result = parseDecisionResult(results[0]?.result);
+    return {
+      allow: result.deny.length === 0,
+      deny: result.deny,
+      warn: result.warn,
+      policy: this.policy,
+      entrypoint,
+      decisionId: options.decisionId ?? randomUUID(),
+    };
+  }
+
+  /** Bytes of WebAssembly memory the current instance holds. */
+  memoryBytes(): number {
+    return this.instance.mem.buffer.byteLength;
+  }
+}

@@ -1,0 +1,33 @@
+// Shared by the policy tests and the benchmark: the hand-written cases in fixtures/policy and the opa binary.
+import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { policyData, validateRepoConfig } from "../../src/config/repo-config.js";
+
+export const ROOT = new URL("../../", import.meta.url).pathname;
+export const OPA = join(ROOT, ".tools/bin/opa");
+export const hasOpa = existsSync(OPA);
+
+export interface PolicyCase {
+  name: string;
+  note?: string;
+  entrypoint: "pull_request" | "deployment";
+  config: unknown;
+  input: Record<string, unknown>;
+}
+
+export function loadCases(): PolicyCase[] {
+  const dir = join(ROOT, "fixtures/policy");
+  return readdirSync(dir)
+    .filter((f) => f.endsWith(".json"))
+    .sort()
+    .map((f) => JSON.parse(readFileSync(join(dir, f), "utf8")) as PolicyCase);
+}
+
+/** The policy data for a partial config, as the host builds it. */
+export function dataFor(config: unknown): { config: unknown } {
+  const r = validateRepoConfig(config);
+  if (!r.ok) throw new Error(r.messages.join("\n"));
+  return policyData(r.config);
+}
+
+export const entrypointName = (e: "pull_request" | "deployment") => `agent_gate/${e}/decision`;
