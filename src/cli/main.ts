@@ -11,6 +11,7 @@ type Command = (args: string[]) => Promise<number>;
 const commands: Record<string, () => Promise<Command>> = {
   help: () => Promise.resolve(() => Promise.resolve((console.log(USAGE), 0))),
   "verify-bundle": async () => (await import("./verify-bundle.js")).verifyBundleCommand,
+  policy: async () => (await import("./policy-eval.js")).policyCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {
