@@ -7,17 +7,20 @@ import data.agent_gate.lib
 _required := rules.human_approval.count
 
 # Approvals on the head commit that were set aside, with the reason, so reviewers see why they did not count.
-_ignored contains {"login": user.login, "reason": "bot"} if {
+# An array ordered by login: a set of objects would serialise in an evaluator-specific order.
+_ignored_reason[user.login] := "bot" if {
 	some _, user in lib.head_approvers
 	lib.is_bot(user)
 }
 
-_ignored contains {"login": user.login, "reason": "agent or prompter"} if {
+_ignored_reason[user.login] := "agent or prompter" if {
 	rules.human_approval.separation_of_duties == true
 	some id, user in lib.head_approvers
 	not lib.is_bot(user)
 	lib.excluded_ids[id]
 }
+
+_ignored := [{"login": login, "reason": _ignored_reason[login]} | some login in sort(object.keys(_ignored_reason))]
 
 deny contains {
 	"rule": "human-approval",

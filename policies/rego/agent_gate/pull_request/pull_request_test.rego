@@ -255,7 +255,7 @@ test_prompter_approval_does_not_count if {
 	inp := object.union(fx.pr, {"reviews": [fx.review("alice", 1001, "APPROVED", fx.head, "2026-11-26T06:30:00Z")]})
 	some f in decide(inp, fx.config).deny
 	f.rule == "human-approval"
-	f.details.ignored == {{"login": "alice", "reason": "agent or prompter"}}
+	f.details.ignored == [{"login": "alice", "reason": "agent or prompter"}]
 }
 
 test_prompter_from_provenance_only_does_not_count if {

@@ -1,0 +1,90 @@
+// Replacement bundles are pinned by sha256: unpinned, mismatching, non-https and unreachable bundles are refused.
+// The URL path is exercised against a loopback HTTP server through the explicit test-only http override.
+import assert from "node:assert/strict";
+import { createServer } from "node:http";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { readFileSync } from "node:fs";
+import { gzipSync } from "node:zlib";
+import { after, before, describe, it } from "node:test";
+import { BUILTIN_BUNDLE_PATH, bundleFromFile, bundleFromTarGz, fetchBundle, sha256Hex } from "../../../src/adapters/opa/bundle-source.js";
+import { AgentGateError } from "../../../src/core/errors.js";
+
+const code = (c: string) => (err: unknown) => err instanceof AgentGateError && err.code === c;
+const bytes = readFileSync(BUILTIN_BUNDLE_PATH);
+const pin = sha256Hex(bytes);
+const wrongPin = "0".repeat(64);
+
+describe("bundle from a file", () => {
+  it("reads policy.wasm, data.json and the revision of an opa build -t wasm bundle", () => {
+    const b = bundleFromFile(BUILTIN_BUNDLE_PATH, `sha256:${pin}`);
+    assert.equal(Buffer.from(b.wasm.subarray(0, 4)).toString("hex"), "0061736d"); // \0asm
+    assert.ok((b.data as { config?: unknown }).config);
+    assert.match(b.revision, /^builtin-/);
+  });
+  it("refuses an unpinned bundle", () => {
+    assert.throws(() => bundleFromFile(BUILTIN_BUNDLE_PATH, undefined), code("POLICY_BUNDLE_UNPINNED"));
+    assert.throws(() => bundleFromFile(BUILTIN_BUNDLE_PATH, "sha256:abc"), code("POLICY_BUNDLE_UNPINNED"));
+  });
+  it("refuses a bundle whose digest differs from the pin, naming both", () => {
+    assert.throws(
+      () => bundleFromFile(BUILTIN_BUNDLE_PATH, wrongPin),
+      (e: unknown) => code("POLICY_BUNDLE_DIGEST_MISMATCH")(e) && (e as Error).message.includes(pin) && (e as Error).message.includes(wrongPin),
+    );
+  });
+  it("refuses what is not a wasm bundle", () => {
+    assert.throws(() => bundleFromTarGz(new Uint8Array([1, 2, 3]), "junk"), code("POLICY_BUNDLE_INVALID"));
+    const emptyTar = gzipSync(Buffer.alloc(1024));
+    assert.throws(() => bundleFromTarGz(emptyTar, "empty"), (e: unknown) => code("POLICY_BUNDLE_INVALID")(e) && /policy\.wasm/.test((e as Error).message));
+  });
+});
+
+describe("bundle from a URL", () => {
+  let server: Server;
+  let base = "";
+  let requests = 0;
+  before(async () => {
+    server = createServer((req, res) => {
+      requests++;
+      if (req.url === "/bundle.tar.gz") return void res.end(bytes);
+      if (req.url === "/slow") return; // never answers
+      res.statusCode = 404;
+      res.end("not found");
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+
+  it("fetches and checks a pinned bundle", async () => {
+    const b = await fetchBundle(`${base}/bundle.tar.gz`, pin, { insecureHttpForTests: true });
+    assert.match(b.revision, /^builtin-/);
+    assert.equal(b.source, `${base}/bundle.tar.gz`);
+  });
+  it("requires https unless the test-only override is set", async () => {
+    await assert.rejects(fetchBundle(`${base}/bundle.tar.gz`, pin), (e: unknown) => code("POLICY_BUNDLE_URL_INVALID")(e) && /https:\/\//.test((e as Error).message));
+    await assert.rejects(fetchBundle("file:///etc/passwd", pin), code("POLICY_BUNDLE_URL_INVALID"));
+    await assert.rejects(fetchBundle("not a url", pin), code("POLICY_BUNDLE_URL_INVALID"));
+  });
+  it("refuses an unpinned URL before fetching anything", async () => {
+    const before = requests;
+    await assert.rejects(fetchBundle(`${base}/bundle.tar.gz`, "", { insecureHttpForTests: true }), code("POLICY_BUNDLE_UNPINNED"));
+    assert.equal(requests, before);
+  });
+  it("refuses a mismatching download", async () => {
+    await assert.rejects(fetchBundle(`${base}/bundle.tar.gz`, wrongPin, { insecureHttpForTests: true }), code("POLICY_BUNDLE_DIGEST_MISMATCH"));
+  });
+  it("reports HTTP errors and timeouts as transient fetch failures", async () => {
+    await assert.rejects(
+      fetchBundle(`${base}/missing`, pin, { insecureHttpForTests: true }),
+      (e: unknown) => code("POLICY_BUNDLE_FETCH_FAILED")(e) && (e as AgentGateError).kind === "transient" && /404/.test((e as Error).message),
+    );
+    await assert.rejects(
+      fetchBundle(`${base}/slow`, pin, { insecureHttpForTests: true, timeoutMs: 200 }),
+      (e: unknown) => code("POLICY_BUNDLE_FETCH_FAILED")(e) && /within 200 ms/.test((e as Error).message),
+    );
+  });
+});
