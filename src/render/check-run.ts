@@ -12,6 +12,7 @@ import { code, codeFence, link, row, text, truncate } from "./markdown.js";
 export const FIELD_LIMIT = 65_535;
 export const FIELD_BUDGET = 60_000; // room to spare under GitHub's limit
 export const ANNOTATIONS_PER_REQUEST = 50;
+export const MAX_ANNOTATIONS = 500; // bounds the follow-up requests one evaluation can make
 export const MAX_COMMIT_ROWS = 20;
 export const MAX_FINDING_ROWS = 25;
 export const MAX_BUNDLE_SECTIONS = 25;
@@ -67,7 +68,8 @@ export interface CheckRunOutput {
   readonly title: string;
   readonly summary: string;
   readonly text: string;
-  /** Annotations in batches of at most 50: the first goes with the completing update, the rest in follow-ups. */
+  /** Every annotation (at most MAX_ANNOTATIONS), and the same in batches of at most 50 per request. */
+  readonly annotations: readonly Annotation[];
   readonly annotationBatches: readonly (readonly Annotation[])[];
   readonly actions: readonly CheckRunAction[];
 }
@@ -188,6 +190,13 @@ function authorCell(c: RenderCommit): string {
   return c.isAgent ? `${who} (agent${c.agent ? ` ${code(c.agent, { table: true, max: 40 })}` : ""})` : `${who} (human)`;
 }
 
+function timestampCell(s: CoveringStatement, urlOf: (e: TlogEntrySummary) => string | undefined): string {
+  const tsa = s.timestamps.filter((t) => t.source === "rfc3161").map((t) => utc(t.time)).filter((t): t is string => t !== undefined);
+  const log = tlogCell(s.tlog, urlOf);
+  const stamp = tsa[0] ? `TSA ${tsa[0]}` : "";
+  return log === "–" ? stamp || "–" : stamp ? `${log} · ${stamp}` : log;
+}
+
 function tlogCell(entries: readonly TlogEntrySummary[], urlOf: (e: TlogEntrySummary) => string | undefined): string {
   const e = entries[0];
   if (!e) return "–";
@@ -203,7 +212,7 @@ function commitRow(c: RenderCommit, urlOf: (e: TlogEntrySummary) => string | und
   const s = c.coverage.by[0];
   if (st === "verified" && s) {
     const signer = `${code(s.signer.identity ?? s.signer.keyHint ?? "key", { table: true, max: 200 })}${issuerLabel(s.signer.issuer)}`;
-    return row([shortSha(c.sha), authorCell(c), c.coverage.by.length > 1 ? `✅ verified (${c.coverage.by.length})` : "✅ verified", signer, tlogCell(s.tlog, urlOf)]);
+    return row([shortSha(c.sha), authorCell(c), c.coverage.by.length > 1 ? `✅ verified (${c.coverage.by.length})` : "✅ verified", signer, timestampCell(s, urlOf)]);
   }
   const why = c.coverage.rejected[0];
   const provenance = st === "missing" ? (why ? `❌ none (${code(why.code, { table: true })})` : "❌ none") : "not required";
@@ -360,12 +369,12 @@ function fit(sections: readonly { readonly lines: readonly string[]; readonly pr
 
 // ---- annotations ---------------------------------------------------------------------------------------------
 
-function annotations(hits: readonly ProtectedPathHit[]): Annotation[][] {
+function annotations(hits: readonly ProtectedPathHit[]): Annotation[] {
   const seen = new Set<string>();
   const all: Annotation[] = [];
   for (const h of hits) {
     const key = `${h.path}\u0000${h.rule}`;
-    if (!h.path || seen.has(key)) continue;
+    if (!h.path || seen.has(key) || all.length >= MAX_ANNOTATIONS) continue;
     seen.add(key);
     all.push({
       path: h.path,
@@ -376,9 +385,13 @@ function annotations(hits: readonly ProtectedPathHit[]): Annotation[][] {
       message: truncate(h.message, 4_000),
     });
   }
-  const batches: Annotation[][] = [];
-  for (let i = 0; i < all.length; i += ANNOTATIONS_PER_REQUEST) batches.push(all.slice(i, i + ANNOTATIONS_PER_REQUEST));
-  return batches;
+  return all;
+}
+
+function batches<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
 }
 
 /** Protected paths named by findings (`details.path` or `details.paths`), as annotation hits. */
@@ -429,13 +442,14 @@ export function renderCheckRun(input: RenderInput): CheckRunOutput {
     FIELD_BUDGET,
   );
 
-  const hits = [...(input.protectedPaths ?? []), ...(input.decision ? protectedPathsFromDecision(input.decision) : [])];
+  const notes = annotations([...(input.protectedPaths ?? []), ...(input.decision ? protectedPathsFromDecision(input.decision) : [])]);
   return {
     conclusion: input.conclusion.conclusion,
     title: input.conclusion.title,
     summary,
     text,
-    annotationBatches: annotations(hits),
+    annotations: notes,
+    annotationBatches: batches(notes, ANNOTATIONS_PER_REQUEST),
     actions: [REEVALUATE_ACTION],
   };
 }

@@ -169,6 +169,21 @@ describe("renderCheckRun", () => {
     assert.deepEqual(first, { path: ".github/workflows/w0.yml", start_line: 1, end_line: 1, annotation_level: "failure", title: "agent-gate: protected-paths", message: "changed by an agent" });
   });
 
+  test("annotations are also given flat, deduplicated, capped, and taken from findings' details", () => {
+    const out = renderCheckRun(richInput());
+    assert.deepEqual(out.annotations.map((a) => [a.path, a.annotation_level]), [[".github/workflows/deploy.yml", "failure"]]);
+    const many = Array.from({ length: 700 }, (_, i) => ({ path: `p${i % 600}`, rule: "r", level: "warning" as const, message: "m" }));
+    const capped = renderCheckRun({ ...richInput(), protectedPaths: many });
+    assert.equal(capped.annotations.length, 500);
+    assert.equal(capped.annotationBatches.length, 10);
+  });
+
+  test("an RFC 3161 timestamp shows next to a Rekor v2 entry that has no integrated time", () => {
+    const c = agentCommit(1, true, covering({ tlog: [{ logId: "ee".repeat(32), logIndex: "9", kind: "dsse", kindVersion: "0.0.2", rekorVersion: 2 }], timestamps: [{ source: "rfc3161", time: "2026-11-26T06:13:09.123Z" }] }));
+    const { summary } = renderCheckRun({ ...richInput(), commits: [c] });
+    assert.match(summary, /\| Rekor v2 #9 · TSA 2026-11-26 06:13 UTC \|$/m);
+  });
+
   test("a Re-evaluate button within GitHub's limits", () => {
     assert.deepEqual(renderCheckRun(richInput()).actions, [REEVALUATE_ACTION]);
     assert.ok(REEVALUATE_ACTION.label.length <= 20 && REEVALUATE_ACTION.identifier.length <= 20 && REEVALUATE_ACTION.description.length <= 40);
