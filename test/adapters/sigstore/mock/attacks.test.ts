@@ -250,6 +250,22 @@ test("tampered RFC 3161 timestamp: one flipped bit in the token is refused (TIME
   expectFailure(verify(b), "TIMESTAMP_INVALID");
 });
 
+test("a bit flip anywhere in the RFC 3161 timestamp token is refused (TIMESTAMP_INVALID or BUNDLE_MALFORMED)", { todo: "the DER reader tolerates flips in unsigned parts of the token (outer tags, PKIStatus, SignedData digestAlgorithms, signature algorithm OID); reported to the verifier's owner" }, () => {
+  const token = Buffer.from(msgV2.verificationMaterial.timestampVerificationData.rfc3161Timestamps[0]!.signedTimestamp, "base64");
+  const accepted: string[] = [];
+  // one bit per byte, rotating, keeps this to a few seconds
+  for (let i = 0; i < token.length; i++) {
+    const bit = i % 8;
+    const flipped = Buffer.from(token);
+    flipped[i] = flipped[i]! ^ (1 << bit);
+    const b = copy(msgV2);
+    b.verificationMaterial.timestampVerificationData.rfc3161Timestamps[0]!.signedTimestamp = flipped.toString("base64");
+    const out = verify(b);
+    if (out.ok || (out.code !== "TIMESTAMP_INVALID" && out.code !== "BUNDLE_MALFORMED")) accepted.push(`byte ${i} bit ${bit}: ${out.ok ? "verified" : out.code}`);
+  }
+  assert.deepEqual(accepted.slice(0, 20), [], `${accepted.length} of ${token.length} flips were not refused as a bad timestamp`);
+});
+
 test("a timestamp over another signature is refused (TIMESTAMP_INVALID)", async () => {
   const other = await world.sign({ payload: { kind: "message", artifact }, rekor: "v2" });
   const b = copy(msgV2);
@@ -272,7 +288,47 @@ test("a bundle without any tlog entry misses the tlog threshold (TLOG_THRESHOLD_
   expectFailure(verify(bundle), "TLOG_THRESHOLD_NOT_MET");
 });
 
+test("a message digest whose algorithm is left out (HASH_ALGORITHM_UNSPECIFIED) is refused (BUNDLE_MALFORMED)", { todo: "verifier reads an unspecified digest algorithm as sha256; reported to the verifier's owner" }, () => {
+  const b = copy(msgV1);
+  delete (b.messageSignature!.messageDigest as { algorithm?: string }).algorithm;
+  expectFailure(verify(b), "BUNDLE_MALFORMED");
+});
+
+test("a non-numeric integratedTime is refused as malformed, not as an internal error (BUNDLE_MALFORMED)", { todo: "the verifier throws 'Invalid time value' and reports INTERNAL_ERROR; reported to the verifier's owner" }, () => {
+  const b = copy(msgV1);
+  tlogEntry(b).integratedTime = "EECF5oA=";
+  expectFailure(verify(b), "BUNDLE_MALFORMED");
+});
+
 test("a bundle with an unknown media type is refused (BUNDLE_MALFORMED)", () => {
   const b: BundleJson = { ...copy(msgV1), mediaType: "application/vnd.dev.sigstore.bundle.v9+json" };
   expectFailure(verify(b), "BUNDLE_MALFORMED");
+});
+
+// --- Rekor v2 entries carry no SET: every field the audit record reports must be bound by the proof ---
+
+const V2_TODO = "verifier bug reported to the verifier's owner: Rekor v2 entry fields outside the proof are not bound";
+
+test("a Rekor v2 entry whose logId names another trusted log than the one that signed its checkpoint is refused (TLOG_CHECKPOINT_INVALID)", { todo: V2_TODO }, () => {
+  for (const original of [msgV2, dsseV2]) {
+    const b = copy(original);
+    tlogEntry(b).logId = { keyId: world.rekorV1.logId.toString("base64") };
+    expectFailure(verify(b), "TLOG_CHECKPOINT_INVALID");
+  }
+});
+
+test("a Rekor v2 entry whose logIndex differs from its inclusion proof's is refused (TLOG_INCLUSION_PROOF_INVALID)", { todo: V2_TODO }, () => {
+  const b = copy(msgV2);
+  const e = tlogEntry(b);
+  e.logIndex = String(Number(e.logIndex) + 1000);
+  expectFailure(verify(b), "TLOG_INCLUSION_PROOF_INVALID");
+});
+
+test("a made-up integratedTime on a Rekor v2 entry (no SET) is neither a signed time nor reported as one", { todo: V2_TODO }, () => {
+  const b = copy(msgV2);
+  tlogEntry(b).integratedTime = String(Math.floor(world.now.getTime() / 1000) - 86_400);
+  const out = verify(b);
+  expectVerified(out);
+  assert.equal(out.tlogEntries[0]?.integratedTime, undefined);
+  assert.deepEqual(out.timestamps.map((t) => t.source), ["rfc3161"]);
 });
