@@ -1,0 +1,219 @@
+// The audit log over SQL: the same statements on PGlite and PostgreSQL. Appends are serialised by locking the
+// head row (SELECT ... FOR UPDATE) inside a transaction, so any number of processes extend one chain; the
+// UNIQUE seq, prev_hash and hash columns and the audit_link trigger refuse a fork even from a writer that skips
+// the lock. Verification streams the rows in pages through the pure ChainVerifier.
+import {
+  AuditEvent,
+  ChainVerifier,
+  chainRecord,
+  explainLink,
+  fromRow,
+  recordContent,
+  chainHash,
+} from "../../core/audit.js";
+import type { AuditRecord, ChainBreak, Checkpoint, SourcedCheckpoint, StoredRow, VerifyResult } from "../../core/audit.js";
+import { AgentGateError, describeError } from "../../core/errors.js";
+import type { Db, Queryable } from "./db.js";
+import { sqlState } from "./db.js";
+import { migrate } from "./migrations.js";
+
+export interface AppendResult {
+  readonly seq: number;
+  readonly hash: string;
+  /** The same decision was already recorded with the same content (an at-least-once redelivery). */
+  readonly duplicate?: true;
+}
+
+export interface ListOptions {
+  /** Records whose decision time is at or after this time. */
+  readonly since?: Date | string;
+  /** Records after this seq (for paging). */
+  readonly afterSeq?: number;
+  readonly limit?: number;
+}
+
+export interface VerifyOptions {
+  /** Start here instead of at the first record, trusting what precedes it (its own record is checked). */
+  readonly fromCheckpoint?: Checkpoint;
+  /** Known-good points kept elsewhere; the chain must pass through each and reach the furthest. */
+  readonly checkpoints?: readonly SourcedCheckpoint[];
+}
+
+export interface AuditLog {
+  append(event: AuditEvent): Promise<AppendResult>;
+  get(decisionId: string): Promise<AuditRecord | undefined>;
+  list(opts?: ListOptions): Promise<AuditRecord[]>;
+  verify(opts?: VerifyOptions): Promise<VerifyResult>;
+  /** The head pointer: seq and hash of the last record ({0, genesis} when empty). */
+  head(): Promise<Checkpoint>;
+  /** Records the current head in the checkpoints table and returns it, to be copied somewhere else too. */
+  checkpoint(note?: string): Promise<Checkpoint>;
+  close(): Promise<void>;
+}
+
+const RETRYABLE = new Set(["40001", "40P01", "23505", "55P03"]);
+const MAX_ATTEMPTS = 20;
+const PAGE = 500;
+
+const ROW_COLUMNS = "seq, prev_hash, hash, record, decision_id";
+
+interface DbRow {
+  [k: string]: unknown;
+  seq: string | number | bigint;
+  prev_hash: string;
+  hash: string;
+  record: string;
+  decision_id: string;
+}
+const toStored = (r: DbRow): StoredRow => ({ seq: Number(r.seq), prev_hash: r.prev_hash, hash: r.hash, record: r.record, decision_id: r.decision_id });
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export class SqlAuditLog implements AuditLog {
+  private constructor(
+    readonly db: Db,
+    private readonly ownsDb: boolean,
+  ) {}
+
+  /** Migrates the schema if needed. With `ownsDb`, close() closes the database too. */
+  static async open(db: Db, ownsDb = true): Promise<SqlAuditLog> {
+    await migrate(db);
+    return new SqlAuditLog(db, ownsDb);
+  }
+
+  async append(event: AuditEvent): Promise<AppendResult> {
+    const parsed = AuditEvent.safeParse(event);
+    if (!parsed.success) {
+      const where = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join(".") || "(event)"}: ${i.message}`).join("; ");
+      throw new AgentGateError("AUDIT_EVENT_INVALID", `the audit event is malformed: ${where}`, "internal");
+    }
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.db.transaction((q) => this.appendIn(q, parsed.data));
+      } catch (err) {
+        const state = sqlState(err);
+        if (state && RETRYABLE.has(state) && attempt < MAX_ATTEMPTS) {
+          await sleep(Math.random() * Math.min(100, 2 ** attempt));
+          continue;
+        }
+        if (err instanceof AgentGateError) throw err;
+        throw new AgentGateError("AUDIT_APPEND_FAILED", `could not append decision ${event.decision_id} to the audit log in ${this.db.location}: ${describeError(err)}`, "transient", { cause: err });
+      }
+    }
+  }
+
+  private async appendIn(q: Queryable, event: AuditEvent): Promise<AppendResult> {
+    const [h] = await q.query<{ seq: string; hash: string }>("SELECT seq, hash FROM audit_head FOR UPDATE");
+    if (!h) throw new AgentGateError("AUDIT_HEAD_MISSING", `the audit head pointer row is missing in ${this.db.location}: the log was tampered with`, "internal");
+    const head = { seq: Number(h.seq), hash: h.hash };
+    const { record, text } = chainRecord(event, head);
+    const [existing] = await q.query<DbRow>(`SELECT ${ROW_COLUMNS} FROM audit_records WHERE decision_id = $1`, [event.decision_id]);
+    if (existing) {
+      const stored = fromRow(toStored(existing));
+      if (recordContent(stored) !== recordContent(record)) {
+        throw new AgentGateError("AUDIT_DECISION_CONFLICT", `decision ${event.decision_id} is already recorded as record ${stored.seq} with different content`, "internal");
+      }
+      return { seq: stored.seq, hash: stored.hash, duplicate: true };
+    }
+    await q.query("INSERT INTO audit_records (seq, prev_hash, hash, decision_id, ts, record) VALUES ($1, $2, $3, $4, $5, $6)", [
+      record.seq,
+      record.prev_hash,
+      record.hash,
+      record.decision_id,
+      record.timestamp,
+      text,
+    ]);
+    return { seq: record.seq, hash: record.hash };
+  }
+
+  async get(decisionId: string): Promise<AuditRecord | undefined> {
+    const [r] = await this.db.query<DbRow>(`SELECT ${ROW_COLUMNS} FROM audit_records WHERE decision_id = $1`, [decisionId]);
+    return r ? fromRow(toStored(r)) : undefined;
+  }
+
+  /** The stored row as hashed, for callers that check it themselves (audit show). */
+  async getRow(decisionId: string): Promise<StoredRow | undefined> {
+    const [r] = await this.db.query<DbRow>(`SELECT ${ROW_COLUMNS} FROM audit_records WHERE decision_id = $1`, [decisionId]);
+    return r ? toStored(r) : undefined;
+  }
+
+  async list(opts: ListOptions = {}): Promise<AuditRecord[]> {
+    const since = opts.since === undefined ? null : new Date(opts.since);
+    if (since && Number.isNaN(since.getTime())) throw new AgentGateError("AUDIT_SINCE_INVALID", `expected a time for since, got ${JSON.stringify(opts.since)}`);
+    const rows = await this.db.query<DbRow>(
+      `SELECT ${ROW_COLUMNS} FROM audit_records WHERE seq > $1 AND ($2::timestamptz IS NULL OR ts >= $2::timestamptz) ORDER BY seq LIMIT $3`,
+      [opts.afterSeq ?? 0, since?.toISOString() ?? null, opts.limit ?? 1000],
+    );
+    return rows.map((r) => fromRow(toStored(r)));
+  }
+
+  async head(): Promise<Checkpoint> {
+    const [h] = await this.db.query<{ seq: string; hash: string }>("SELECT seq, hash FROM audit_head");
+    if (!h) throw new AgentGateError("AUDIT_HEAD_MISSING", `the audit head pointer row is missing in ${this.db.location}: the log was tampered with`, "internal");
+    return { seq: Number(h.seq), hash: h.hash };
+  }
+
+  async checkpoint(note = ""): Promise<Checkpoint> {
+    const head = await this.head();
+    if (head.seq > 0) {
+      await this.db.query("INSERT INTO audit_checkpoints (seq, hash, note) VALUES ($1, $2, $3) ON CONFLICT (seq) DO NOTHING", [head.seq, head.hash, note]);
+    }
+    return head;
+  }
+
+  async verify(opts: VerifyOptions = {}): Promise<VerifyResult> {
+    const head = await this.head().catch((err: unknown) => {
+      if (err instanceof AgentGateError && err.code === "AUDIT_HEAD_MISSING") return undefined;
+      throw err;
+    });
+    const recorded = await this.db.query<{ seq: string; hash: string; created_at: unknown }>("SELECT seq, hash, created_at FROM audit_checkpoints ORDER BY seq");
+    const checkpoints: SourcedCheckpoint[] = [
+      ...(head ? [{ ...head, source: "head pointer" }] : []),
+      ...recorded.map((c) => ({ seq: Number(c.seq), hash: c.hash, source: `checkpoint recorded ${c.created_at instanceof Date ? c.created_at.toISOString() : String(c.created_at)}` })),
+      ...(opts.checkpoints ?? []),
+    ];
+    const from = opts.fromCheckpoint ?? { seq: 0, hash: "0".repeat(64) };
+    if (from.seq > 0) {
+      const bad = await this.checkStart(from);
+      if (bad) return bad;
+    }
+    const verifier = new ChainVerifier(
+      from,
+      checkpoints.filter((c) => c.seq > from.seq),
+    );
+    let after = from.seq;
+    for (;;) {
+      const page = (await this.db.query<DbRow>(`SELECT ${ROW_COLUMNS} FROM audit_records WHERE seq > $1 ORDER BY seq LIMIT ${PAGE}`, [after])).map(toStored);
+      for (const row of page) {
+        const b = verifier.push(row);
+        if (b) return this.explain(b, row);
+        after = row.seq;
+      }
+      if (page.length < PAGE) break;
+    }
+    if (!head) return { ok: false, seq: 0, code: "TRUNCATED", reason: "the head pointer row is missing: it was deleted" };
+    return verifier.finish();
+  }
+
+  /** The checkpoint's own record must be there, intact, and carry the checkpoint's hash. */
+  private async checkStart(from: Checkpoint): Promise<ChainBreak | undefined> {
+    const [r] = await this.db.query<DbRow>(`SELECT ${ROW_COLUMNS} FROM audit_records WHERE seq = $1`, [from.seq]);
+    if (!r) return { ok: false, seq: from.seq, code: "TRUNCATED", reason: `record ${from.seq}, where the checkpoint starts, is missing` };
+    const row = toStored(r);
+    if (chainHash(row.prev_hash, row.record) !== row.hash || row.hash !== from.hash) {
+      return { ok: false, seq: from.seq, code: "CHECKPOINT_MISMATCH", reason: `record ${from.seq} does not match the checkpoint ${from.hash.slice(0, 12)}…: it was edited, or the history was rewritten` };
+    }
+    return undefined;
+  }
+
+  /** A broken link whose prev_hash names another stored record means the records were reordered. */
+  private async explain(b: ChainBreak, row: StoredRow): Promise<ChainBreak> {
+    if (b.code !== "LINK_MISMATCH") return b;
+    const [p] = await this.db.query<{ seq: string }>("SELECT seq FROM audit_records WHERE hash = $1", [row.prev_hash]);
+    return explainLink(b, p ? Number(p.seq) : undefined);
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsDb) await this.db.close();
+  }
+}

@@ -1,0 +1,221 @@
+// One small SQL port over the two databases agent-gate runs on: embedded PGlite (PostgreSQL in WebAssembly,
+// in a data directory, nothing to start) and PostgreSQL through DATABASE_URL (`pg`, pure JavaScript). The
+// audit log (and later the durable intake) write the same SQL to either.
+import { mkdirSync, openSync, readFileSync, rmSync, writeSync, closeSync } from "node:fs";
+import { join, resolve } from "node:path";
+import type { PGlite } from "@electric-sql/pglite";
+import { AgentGateError, describeError } from "../../core/errors.js";
+
+export type Row = Record<string, unknown>;
+
+export interface Queryable {
+  query<R extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<R[]>;
+  /** Several statements, no parameters (migrations). */
+  exec(sql: string): Promise<void>;
+}
+
+export interface Db extends Queryable {
+  readonly kind: "embedded" | "postgres";
+  readonly schema: string;
+  /** Where the data lives, for messages: the data directory, or the URL without its password. */
+  readonly location: string;
+  transaction<T>(fn: (q: Queryable) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_DATA_DIR = ".agent-gate/data";
+export const DEFAULT_SCHEMA = "agent_gate";
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+export function quoteSchema(schema: string): string {
+  if (!SCHEMA_NAME.test(schema)) {
+    throw new AgentGateError("STORAGE_SCHEMA_INVALID", `expected a schema name of lowercase letters, digits and _ (at most 63), got ${JSON.stringify(schema)}`);
+  }
+  return `"${schema}"`;
+}
+
+/** The URL as it may be shown: no password. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = "***";
+    return u.toString();
+  } catch {
+    return "(unparseable database URL)";
+  }
+}
+
+/** The SQLSTATE of a database error from either driver. */
+export function sqlState(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === "string" && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// PostgreSQL
+
+export async function openPostgres(url: string, schema = DEFAULT_SCHEMA, poolSize = 4): Promise<Db> {
+  const { default: pg } = await import("pg");
+  const quoted = quoteSchema(schema);
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, options: `-c search_path=${quoted}`, connectionTimeoutMillis: 10_000 });
+  // An idle client's error (the server restarting) must not crash the process; the next query reports it.
+  pool.on("error", () => undefined);
+  const location = redactUrl(url);
+  const wrap = async <T>(what: string, f: () => Promise<T>): Promise<T> => {
+    try {
+      return await f();
+    } catch (err) {
+      if (sqlState(err)) throw err;
+      throw new AgentGateError("STORAGE_UNAVAILABLE", `could not reach PostgreSQL at ${location} (${what}): ${describeError(err)}`, "transient", { cause: err });
+    }
+  };
+  const on = (c: { query: (sql: string, params?: unknown[]) => Promise<{ rows: unknown[] }> }): Queryable => ({
+    query: async <R extends Row>(sql: string, params?: readonly unknown[]) => (await c.query(sql, params ? [...params] : undefined)).rows as R[],
+    exec: async (sql: string) => void (await c.query(sql)),
+  });
+  const q = on(pool);
+  return {
+    kind: "postgres",
+    schema,
+    location,
+    query: (sql, params) => wrap("query", () => q.query(sql, params)),
+    exec: (sql) => wrap("exec", () => q.exec(sql)),
+    transaction: async <T>(fn: (q: Queryable) => Promise<T>): Promise<T> => {
+      const client = await wrap("connect", () => pool.connect());
+      let broken = false;
+      try {
+        await client.query("BEGIN");
+        const out = await fn(on(client));
+        await client.query("COMMIT");
+        return out;
+      } catch (err) {
+        try {
+          await client.query("ROLLBACK");
+        } catch {
+          broken = true; // the connection is gone: do not return it to the pool
+        }
+        throw err;
+      } finally {
+        client.release(broken);
+      }
+    },
+    close: () => pool.end(),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Embedded (PGlite)
+
+/**
+ * PGlite's data directory may be opened by one process at a time: a second opener would corrupt it. A lock
+ * file holding the owner's pid refuses a second opener while the owner lives and is taken over once it died.
+ */
+function lockDataDir(dir: string): () => void {
+  const path = join(dir, "lock");
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(path, "wx");
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      return () => rmSync(path, { force: true });
+    } catch (err) {
+      if ((err as { code?: string }).code !== "EEXIST") throw err;
+      const pid = Number(readFileSync(path, "utf8").trim());
+      if (Number.isInteger(pid) && pid > 0 && alive(pid)) {
+        throw new AgentGateError(
+          "STORAGE_IN_USE",
+          `the embedded database in ${dir} is in use by process ${pid}; stop it, or point both at PostgreSQL with DATABASE_URL`,
+          "transient",
+        );
+      }
+      rmSync(path, { force: true }); // the owner died: take the lock over
+    }
+  }
+  throw new AgentGateError("STORAGE_IN_USE", `could not lock the embedded database in ${dir}`, "transient");
+}
+
+function alive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as { code?: string }).code === "EPERM";
+  }
+}
+
+type PGliteInstance = PGlite;
+
+/** An embedded database: one PGlite instance, viewed through one schema or more (audit log, intake queue). */
+export interface EmbeddedDb extends Db {
+  readonly kind: "embedded";
+  /** The same instance seen through another schema; closing a view closes the instance. */
+  withSchema(schema: string): EmbeddedDb;
+}
+
+function embeddedView(pg: PGliteInstance, schema: string, location: string, close: () => Promise<void>): EmbeddedDb {
+  const quoted = quoteSchema(schema);
+  const on = (c: Pick<PGliteInstance, "query" | "exec">): Queryable => ({
+    query: async <R extends Row>(sql: string, params?: readonly unknown[]) => (await c.query<R>(sql, params ? [...params] : undefined)).rows,
+    exec: async (sql: string) => void (await c.exec(sql)),
+  });
+  // PGlite has one session; every statement runs in a transaction that sets this view's schema first.
+  const inSchema = <T>(fn: (q: Queryable) => Promise<T>): Promise<T> =>
+    pg.transaction(async (tx) => {
+      await tx.exec(`SET LOCAL search_path TO ${quoted}`);
+      return fn(on(tx));
+    });
+  return {
+    kind: "embedded",
+    schema,
+    location,
+    query: (sql, params) => inSchema((q) => q.query(sql, params)),
+    exec: (sql) => inSchema((q) => q.exec(sql)),
+    transaction: inSchema,
+    withSchema: (other) => embeddedView(pg, other, location, close),
+    close,
+  };
+}
+
+/** Opens (creating on first use) the embedded database in `dataDir`; `memory://` keeps it in memory. */
+export async function openEmbedded(dataDir: string = DEFAULT_DATA_DIR, schema = DEFAULT_SCHEMA): Promise<EmbeddedDb> {
+  quoteSchema(schema);
+  const { PGlite: Engine } = await import("@electric-sql/pglite");
+  const inMemory = dataDir === "memory://";
+  const dir = inMemory ? dataDir : resolve(dataDir);
+  let unlock = (): void => undefined;
+  if (!inMemory) {
+    mkdirSync(dir, { recursive: true });
+    unlock = lockDataDir(dir);
+  }
+  let pg: PGliteInstance;
+  try {
+    pg = await Engine.create(inMemory ? "memory://" : join(dir, "pg"));
+  } catch (err) {
+    unlock();
+    throw new AgentGateError("STORAGE_UNAVAILABLE", `could not open the embedded database in ${dir}: ${describeError(err)}`, "internal", { cause: err });
+  }
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> =>
+    (closing ??= (async () => {
+      try {
+        await pg.close();
+      } finally {
+        unlock();
+      }
+    })());
+  return embeddedView(pg, schema, dir, close);
+}
+
+export interface DatabaseOptions {
+  readonly databaseUrl?: string | undefined;
+  readonly dataDir?: string | undefined;
+  readonly schema?: string | undefined;
+}
+
+/** PostgreSQL when a URL is given, the embedded database otherwise. */
+export function openDatabase(opts: DatabaseOptions = {}): Promise<Db> {
+  const schema = opts.schema ?? DEFAULT_SCHEMA;
+  return opts.databaseUrl ? openPostgres(opts.databaseUrl, schema) : openEmbedded(opts.dataDir ?? DEFAULT_DATA_DIR, schema);
+}

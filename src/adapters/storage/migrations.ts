@@ -1,0 +1,126 @@
+// The schema, as numbered migrations shared by PGlite and PostgreSQL, applied once each and recorded in
+// schema_migrations. Appending is guarded in SQL as well as in code: a record must extend the head pointer,
+// records and checkpoints refuse UPDATE, DELETE and TRUNCATE, and the head only moves forward by one.
+import type { Db } from "./db.js";
+import { quoteSchema } from "./db.js";
+
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: "audit log: records, head pointer, checkpoints, append-only triggers",
+    sql: `
+CREATE TABLE audit_records (
+  seq         bigint PRIMARY KEY CHECK (seq >= 1),
+  prev_hash   text NOT NULL UNIQUE CHECK (prev_hash ~ '^[0-9a-f]{64}$'),
+  hash        text NOT NULL UNIQUE CHECK (hash ~ '^[0-9a-f]{64}$'),
+  decision_id text NOT NULL UNIQUE,
+  ts          timestamptz NOT NULL,
+  record      text NOT NULL -- canonical JSON of the record without its hash: exactly the bytes hashed
+);
+CREATE INDEX audit_records_ts ON audit_records (ts, seq);
+
+CREATE TABLE audit_head (
+  one  boolean PRIMARY KEY DEFAULT true CHECK (one),
+  seq  bigint NOT NULL,
+  hash text NOT NULL
+);
+INSERT INTO audit_head (seq, hash) VALUES (0, repeat('0', 64));
+
+CREATE TABLE audit_checkpoints (
+  seq        bigint PRIMARY KEY,
+  hash       text NOT NULL CHECK (hash ~ '^[0-9a-f]{64}$'),
+  created_at timestamptz NOT NULL DEFAULT now(),
+  note       text NOT NULL DEFAULT ''
+);
+
+CREATE FUNCTION audit_refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION 'the agent-gate audit log is append-only: % on % refused', TG_OP, TG_TABLE_NAME
+    USING ERRCODE = '42501';
+END $$;
+CREATE TRIGGER audit_records_append_only BEFORE UPDATE OR DELETE ON audit_records
+  FOR EACH ROW EXECUTE FUNCTION audit_refuse();
+CREATE TRIGGER audit_records_no_truncate BEFORE TRUNCATE ON audit_records
+  FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse();
+CREATE TRIGGER audit_checkpoints_append_only BEFORE UPDATE OR DELETE ON audit_checkpoints
+  FOR EACH ROW EXECUTE FUNCTION audit_refuse();
+CREATE TRIGGER audit_checkpoints_no_truncate BEFORE TRUNCATE ON audit_checkpoints
+  FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse();
+CREATE TRIGGER audit_head_no_delete BEFORE DELETE ON audit_head
+  FOR EACH ROW EXECUTE FUNCTION audit_refuse();
+CREATE TRIGGER audit_head_no_truncate BEFORE TRUNCATE ON audit_head
+  FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse();
+
+-- The head moves forward by exactly one record at a time.
+CREATE FUNCTION audit_head_forward() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF NEW.seq <> OLD.seq + 1 THEN
+    RAISE EXCEPTION 'the agent-gate audit head moves forward by one: % -> % refused', OLD.seq, NEW.seq
+      USING ERRCODE = '42501';
+  END IF;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER audit_head_forward BEFORE UPDATE ON audit_head
+  FOR EACH ROW EXECUTE FUNCTION audit_head_forward();
+
+-- A record must extend the head, and inserting it moves the head: one chain, whoever writes.
+CREATE FUNCTION audit_link() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+DECLARE
+  h_seq bigint;
+  h_hash text;
+BEGIN
+  SELECT seq, hash INTO h_seq, h_hash FROM audit_head FOR UPDATE;
+  IF NEW.seq <> h_seq + 1 OR NEW.prev_hash <> h_hash THEN
+    RAISE EXCEPTION 'agent-gate audit record % does not extend the head (seq %)', NEW.seq, h_seq
+      USING ERRCODE = '40001';
+  END IF;
+  UPDATE audit_head SET seq = NEW.seq, hash = NEW.hash;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER audit_records_link BEFORE INSERT ON audit_records
+  FOR EACH ROW EXECUTE FUNCTION audit_link();
+`,
+  },
+  {
+    version: 2,
+    name: "policy bundles by digest, for replay",
+    sql: `
+CREATE TABLE policy_bundles (
+  digest      text PRIMARY KEY,
+  revision    text NOT NULL,
+  wasm        bytea NOT NULL,
+  data        text NOT NULL,
+  wasm_sha256 text NOT NULL,
+  data_sha256 text NOT NULL,
+  stored_at   timestamptz NOT NULL DEFAULT now()
+);
+`,
+  },
+];
+
+/** Applies the migrations not applied yet, in one transaction, serialised between processes. */
+export async function migrate(db: Db): Promise<number[]> {
+  const schema = quoteSchema(db.schema);
+  return db.transaction(async (q) => {
+    // Several App processes may start at once; the first migrates, the others then find nothing to do.
+    await q.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`agent-gate migrate ${db.schema}`]);
+    await q.exec(`CREATE SCHEMA IF NOT EXISTS ${schema}; SET LOCAL search_path TO ${schema};
+      CREATE TABLE IF NOT EXISTS schema_migrations (
+        version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now());`);
+    const done = new Set((await q.query<{ version: number }>("SELECT version FROM schema_migrations")).map((r) => Number(r.version)));
+    const applied: number[] = [];
+    for (const m of MIGRATIONS) {
+      if (done.has(m.version)) continue;
+      await q.exec(m.sql);
+      await q.query("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", [m.version, m.name]);
+      applied.push(m.version);
+    }
+    return applied;
+  });
+}
