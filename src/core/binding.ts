@@ -63,13 +63,19 @@ export interface BundleBinding {
 
 export interface BindingInput {
   readonly repository: { readonly owner: string; readonly name: string; readonly id: number };
-  readonly commits: readonly { readonly sha: string; readonly treeSha: string }[];
+  /**
+   * `expectsProvenance: false` (a human's commit) keeps rejections of bundles that bind to nothing off that
+   * commit: they explain a missing attestation, and a human commit misses none. Default true.
+   */
+  readonly commits: readonly { readonly sha: string; readonly treeSha: string; readonly expectsProvenance?: boolean }[];
   readonly bundles: readonly VerifiedBundle[];
   readonly allowTreeMatch?: boolean;
 }
 
 export interface BindingResult {
   readonly commits: readonly CommitCoverage[];
+  /** Bundles that bind to no commit of the pull request, with the reason. */
+  readonly unbound: readonly BindingRejection[];
   readonly bundles: readonly BundleBinding[];
 }
 
@@ -231,8 +237,10 @@ export function bindProvenance(input: BindingInput): BindingResult {
   const commits = input.commits.map((c): CommitCoverage => {
     const coveredBy = by.get(c.sha) ?? [];
     const covered = coveredBy.length > 0;
-    // A bundle that binds to nothing in the PR is shown against every uncovered commit: it may be the one meant.
-    return { sha: c.sha, covered, by: coveredBy, rejected: [...(rejected.get(c.sha) ?? []), ...(covered ? [] : unbound)] };
+    // A bundle that binds to nothing in the PR is shown against every uncovered commit that expects provenance:
+    // it may be the one meant (replayed from another commit, or signed for another repository).
+    const explain = !covered && c.expectsProvenance !== false ? unbound : [];
+    return { sha: c.sha, covered, by: coveredBy, rejected: [...(rejected.get(c.sha) ?? []), ...explain] };
   });
-  return { commits, bundles };
+  return { commits, bundles, unbound };
 }

@@ -26,6 +26,7 @@ describe("bindProvenance", () => {
     assert.equal(by.model.id, "anthropic/claude-sonnet-4-5");
     assert.deepEqual(by.prompt, { sha256: sha256Hex("Fix the login redirect bug described in #42."), textIncluded: false, secrets: [] });
     assert.deepEqual(r.bundles, [{ bundleDigest: b.bundleDigest, covers: [SHA_B], rejected: [] }]);
+    assert.deepEqual(r.unbound, []);
     assert.deepEqual(r.commits[0]!.rejected, [], "a bundle that covers some commit is not a rejection for the others");
   });
 
@@ -35,6 +36,14 @@ describe("bindProvenance", () => {
     assert.ok(r.commits.every((c) => !c.covered));
     assert.deepEqual(codes(r.commits[0]!.rejected), ["SUBJECT_OTHER_COMMIT"]);
     assert.match(r.commits[0]!.rejected[0]!.message, /names 9c8d7e6 \(refs\/heads\/claude\/other\), not a commit of this pull request/);
+  });
+
+  test("a stray bundle is not held against a commit that expects no provenance (a human's)", () => {
+    const b = verified(agentStatement({ commits: [{ sha: SHA_C }] }));
+    const r = bindProvenance({ repository, commits: [{ ...commits[0]!, expectsProvenance: false }, commits[1]!], bundles: [b] });
+    assert.deepEqual(r.commits[0]!.rejected, []);
+    assert.deepEqual(codes(r.commits[1]!.rejected), ["SUBJECT_OTHER_COMMIT"]);
+    assert.deepEqual(codes(r.unbound), ["SUBJECT_OTHER_COMMIT"]);
   });
 
   test("provenance for the same sha in another repository is rejected with SUBJECT_OTHER_REPOSITORY", () => {
