@@ -28,6 +28,11 @@ export const AuditContext = z.object({
   signer_identities: z.array(z.string()),
   rekor_log_indexes: z.array(z.string()).describe("decimal strings: indexes exceed 2^53"),
   conclusion: z.string().min(1),
+  policy_data_digest: z
+    .string()
+    .nullable()
+    .optional()
+    .describe("sha256 of the canonical data document the policy was evaluated with (the merged repo config), kept for replay"),
 });
 export type AuditContext = z.infer<typeof AuditContext>;
 

@@ -16,6 +16,7 @@ import { AgentGateError, describeError } from "../../core/errors.js";
 import type { Db, Queryable } from "./db.js";
 import { sqlState } from "./db.js";
 import { migrate } from "./migrations.js";
+import { putData } from "./bundle-store.js";
 
 export interface AppendResult {
   readonly seq: number;
@@ -39,8 +40,13 @@ export interface VerifyOptions {
   readonly checkpoints?: readonly SourcedCheckpoint[];
 }
 
+export interface AppendOptions {
+  /** The data document the policy was evaluated with: stored by digest in the same transaction, for replay. */
+  readonly policyData?: unknown;
+}
+
 export interface AuditLog {
-  append(event: AuditEvent): Promise<AppendResult>;
+  append(event: AuditEvent, opts?: AppendOptions): Promise<AppendResult>;
   get(decisionId: string): Promise<AuditRecord | undefined>;
   list(opts?: ListOptions): Promise<AuditRecord[]>;
   verify(opts?: VerifyOptions): Promise<VerifyResult>;
@@ -81,7 +87,7 @@ export class SqlAuditLog implements AuditLog {
     return new SqlAuditLog(db, ownsDb);
   }
 
-  async append(event: AuditEvent): Promise<AppendResult> {
+  async append(event: AuditEvent, opts: AppendOptions = {}): Promise<AppendResult> {
     const parsed = AuditEvent.safeParse(event);
     if (!parsed.success) {
       const where = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join(".") || "(event)"}: ${i.message}`).join("; ");
@@ -89,7 +95,7 @@ export class SqlAuditLog implements AuditLog {
     }
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.db.transaction((q) => this.appendIn(q, parsed.data));
+        return await this.db.transaction((q) => this.appendIn(q, parsed.data, opts));
       } catch (err) {
         const state = sqlState(err);
         if (state && RETRYABLE.has(state) && attempt < MAX_ATTEMPTS) {
@@ -102,7 +108,12 @@ export class SqlAuditLog implements AuditLog {
     }
   }
 
-  private async appendIn(q: Queryable, event: AuditEvent): Promise<AppendResult> {
+  private async appendIn(q: Queryable, given: AuditEvent, opts: AppendOptions): Promise<AppendResult> {
+    let event = given;
+    if (opts.policyData !== undefined) {
+      const digest = await putData(q, opts.policyData);
+      event = { ...event, agent_gate: { ...event.agent_gate, policy_data_digest: digest } };
+    }
     const [h] = await q.query<{ seq: string; hash: string }>("SELECT seq, hash FROM audit_head FOR UPDATE");
     if (!h) throw new AgentGateError("AUDIT_HEAD_MISSING", `the audit head pointer row is missing in ${this.db.location}: the log was tampered with`, "internal");
     const head = { seq: Number(h.seq), hash: h.hash };

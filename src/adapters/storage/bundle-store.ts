@@ -1,51 +1,77 @@
-// Policy bundles kept by digest beside the audit log, so that a recorded decision can be replayed with the
-// exact policy that made it. The key is the digest the decision carries (PolicyRef.digest); the stored
-// bytes' own sha256 sums are checked on every read, so a bundle edited in the database is never evaluated.
-import { sha256Hex } from "../../core/audit.js";
+// Policy bundles and data documents kept by digest beside the audit log, so that a recorded decision can be
+// replayed with the exact policy and data that made it. Content-addressed: the key is the digest of the
+// content, recomputed on every read, so a bundle edited in the database is refused, never evaluated.
+import { canonicalize, sha256Hex } from "../../core/audit.js";
 import { AgentGateError } from "../../core/errors.js";
-import type { Db } from "./db.js";
+import type { Db, Queryable } from "./db.js";
 
 export interface PolicyBundle {
   readonly digest: string; // as in the decision's bundles.<name>.digest
   readonly revision: string;
   readonly wasm: Uint8Array;
-  readonly data: string; // data.json as text
+  readonly data: string; // data.json as the bundle ships it
 }
 
 export interface BundleStore {
-  /** Stores the bundle unless one with this digest is there already (content-addressed: it is the same). */
+  /** Stores the bundle unless it is there already; refuses one whose digest does not match its content. */
   put(bundle: PolicyBundle): Promise<void>;
   get(digest: string): Promise<PolicyBundle | undefined>;
+  getData(digest: string): Promise<unknown>;
 }
 
-/**
- * The digest of a bundle's content when the engine does not supply its own: sha256 over the sha256 of the
- * wasm and of data.json, so neither can be moved into the other.
- */
-export function contentDigest(wasm: Uint8Array, data: string): string {
-  return `sha256:${sha256Hex(`${sha256Hex(wasm)}\n${sha256Hex(data)}\n`)}`;
+/** The policy engine's digest of a bundle: sha256 over policy.wasm followed by the data bytes. */
+export function contentDigest(wasm: Uint8Array, data: string | Uint8Array): string {
+  const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+  const both = new Uint8Array(wasm.byteLength + bytes.byteLength);
+  both.set(wasm, 0);
+  both.set(bytes, wasm.byteLength);
+  return `sha256:${sha256Hex(both)}`;
+}
+
+/** The digest of a data document: sha256 of its canonical JSON. */
+export function dataDigest(data: unknown): string {
+  return `sha256:${sha256Hex(canonicalize(data))}`;
+}
+
+export async function putData(q: Queryable, data: unknown): Promise<string> {
+  const digest = dataDigest(data);
+  await q.query("INSERT INTO policy_data (digest, data) VALUES ($1, $2) ON CONFLICT (digest) DO NOTHING", [digest, canonicalize(data)]);
+  return digest;
 }
 
 export class SqlBundleStore implements BundleStore {
   constructor(private readonly db: Db) {}
 
   async put(b: PolicyBundle): Promise<void> {
-    await this.db.query(
-      "INSERT INTO policy_bundles (digest, revision, wasm, data, wasm_sha256, data_sha256) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (digest) DO NOTHING",
-      [b.digest, b.revision, b.wasm, b.data, sha256Hex(b.wasm), sha256Hex(b.data)],
-    );
+    const actual = contentDigest(b.wasm, b.data);
+    if (actual !== b.digest) {
+      throw new AgentGateError("BUNDLE_DIGEST_MISMATCH", `expected the policy bundle's content to hash to ${b.digest}, it hashes to ${actual}`, "internal");
+    }
+    await this.db.query("INSERT INTO policy_bundles (digest, revision, wasm, data) VALUES ($1, $2, $3, $4) ON CONFLICT (digest) DO NOTHING", [
+      b.digest,
+      b.revision,
+      b.wasm,
+      b.data,
+    ]);
   }
 
   async get(digest: string): Promise<PolicyBundle | undefined> {
-    const [r] = await this.db.query<{ revision: string; wasm: Uint8Array; data: string; wasm_sha256: string; data_sha256: string }>(
-      "SELECT revision, wasm, data, wasm_sha256, data_sha256 FROM policy_bundles WHERE digest = $1",
-      [digest],
-    );
+    const [r] = await this.db.query<{ revision: string; wasm: Uint8Array; data: string }>("SELECT revision, wasm, data FROM policy_bundles WHERE digest = $1", [digest]);
     if (!r) return undefined;
     const wasm = new Uint8Array(r.wasm);
-    if (sha256Hex(wasm) !== r.wasm_sha256 || sha256Hex(r.data) !== r.data_sha256) {
-      throw new AgentGateError("BUNDLE_CORRUPT", `the stored policy bundle ${digest} no longer matches its sha256 sums: it was altered in the database`, "internal");
+    if (contentDigest(wasm, r.data) !== digest) {
+      throw new AgentGateError("BUNDLE_CORRUPT", `the stored policy bundle ${digest} no longer hashes to its digest: it was altered in the database`, "internal");
     }
     return { digest, revision: r.revision, wasm, data: r.data };
+  }
+
+  async getData(digest: string): Promise<unknown> {
+    const [r] = await this.db.query<{ data: string }>("SELECT data FROM policy_data WHERE digest = $1", [digest]);
+    if (!r) return undefined;
+    const data = JSON.parse(r.data) as unknown;
+    if (dataDigest(data) !== digest) {
+      throw new AgentGateError("BUNDLE_CORRUPT", `the stored policy data ${digest} no longer hashes to its digest: it was altered in the database`, "internal");
+    }
+    return data;
   }
 }

@@ -4,13 +4,13 @@ import { SqlBundleStore } from "./bundle-store.js";
 import { openDatabase } from "./db.js";
 import type { DatabaseOptions, Db } from "./db.js";
 
-export type { AuditLog, AppendResult, ListOptions, VerifyOptions } from "./audit-log.js";
+export type { AuditLog, AppendOptions, AppendResult, ListOptions, VerifyOptions } from "./audit-log.js";
 export { SqlAuditLog } from "./audit-log.js";
 export type { BundleStore, PolicyBundle } from "./bundle-store.js";
-export { SqlBundleStore, contentDigest } from "./bundle-store.js";
+export { SqlBundleStore, contentDigest, dataDigest } from "./bundle-store.js";
 export type { Replayer, ReplayOutcome } from "./replay.js";
 export { replayDecision } from "./replay.js";
-export type { Db, DatabaseOptions, Queryable } from "./db.js";
+export type { Db, DatabaseOptions, EmbeddedDb, Queryable } from "./db.js";
 export { DEFAULT_DATA_DIR, DEFAULT_SCHEMA, openDatabase, openEmbedded, openPostgres } from "./db.js";
 export { MIGRATIONS, migrate } from "./migrations.js";
 

@@ -89,16 +89,20 @@ CREATE TRIGGER audit_records_link BEFORE INSERT ON audit_records
   },
   {
     version: 2,
-    name: "policy bundles by digest, for replay",
+    name: "policy bundles and data documents by digest, for replay",
     sql: `
+-- Content-addressed: the key is the digest of the content, checked again on every read.
 CREATE TABLE policy_bundles (
-  digest      text PRIMARY KEY,
-  revision    text NOT NULL,
-  wasm        bytea NOT NULL,
-  data        text NOT NULL,
-  wasm_sha256 text NOT NULL,
-  data_sha256 text NOT NULL,
-  stored_at   timestamptz NOT NULL DEFAULT now()
+  digest    text PRIMARY KEY, -- sha256(policy.wasm || data.json bytes), as the policy engine computes it
+  revision  text NOT NULL,
+  wasm      bytea NOT NULL,
+  data      text NOT NULL,
+  stored_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE policy_data (
+  digest    text PRIMARY KEY, -- sha256 of the canonical JSON
+  data      text NOT NULL,
+  stored_at timestamptz NOT NULL DEFAULT now()
 );
 `,
   },

@@ -8,8 +8,11 @@ import type { BundleStore, PolicyBundle } from "./bundle-store.js";
 export interface Replayer {
   /** The engine's own digest of a bundle, to check that the stored bytes are the ones the decision names. */
   digest?(bundle: PolicyBundle): string;
-  /** Evaluates `input` at `entrypoint` with the bundle; returns the result as the decision recorded it. */
-  evaluate(bundle: PolicyBundle, entrypoint: string, input: unknown): Promise<unknown>;
+  /**
+   * Evaluates `input` at `entrypoint` with the bundle and `data` (the recorded data document; the bundle's own
+   * when undefined); returns the result in the recorded shape ({allow, deny, warn}).
+   */
+  evaluate(bundle: PolicyBundle, entrypoint: string, input: unknown, data: unknown): Promise<unknown>;
 }
 
 export type ReplayOutcome =
@@ -47,7 +50,12 @@ export async function replayDecision(
   if (replayer.digest && replayer.digest(bundle) !== digest) {
     return { status: "bundle-unavailable", decisionId, digest, reason: `the stored bundle's content does not hash to ${digest}: it was altered` };
   }
-  const replayed = await replayer.evaluate(bundle, record.path, record.input);
+  const dataDigest = record.agent_gate.policy_data_digest ?? undefined;
+  const data = dataDigest ? await bundles.getData(dataDigest) : undefined;
+  if (dataDigest && data === undefined) {
+    return { status: "bundle-unavailable", decisionId, digest, reason: `the policy data document ${dataDigest} the decision used is not stored` };
+  }
+  const replayed = await replayer.evaluate(bundle, record.path, record.input, data);
   const same = canonicalize(replayed) === canonicalize(record.result);
   return { status: same ? "reproduced" : "differs", decisionId, digest, recorded: record.result, replayed, masked: record.masked.filter((p) => p.startsWith("/input/")) };
 }

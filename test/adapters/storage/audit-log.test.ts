@@ -4,7 +4,7 @@ import { test, describe, before, after } from "node:test";
 import type { TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { SqlAuditLog } from "../../../src/adapters/storage/audit-log.js";
-import { SqlBundleStore, contentDigest } from "../../../src/adapters/storage/bundle-store.js";
+import { SqlBundleStore, contentDigest, dataDigest } from "../../../src/adapters/storage/bundle-store.js";
 import { openEmbedded, openPostgres } from "../../../src/adapters/storage/db.js";
 import type { Db, EmbeddedDb } from "../../../src/adapters/storage/db.js";
 import { MIGRATIONS } from "../../../src/adapters/storage/migrations.js";
@@ -175,20 +175,26 @@ function suite(name: string, open: Opener): void {
       assert.equal((await db.query("SELECT version FROM schema_migrations")).length, MIGRATIONS.length);
     });
 
-    withLog("policy bundles are kept by digest for replay, and an altered one is refused", async ({ db, log }) => {
+    withLog("policy bundles and data are kept by digest for replay, and altered ones are refused", async ({ db, log }) => {
       const bundles = new SqlBundleStore(db);
       const wasm = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]);
       const digest = contentDigest(wasm, '{"x":1}');
       await bundles.put({ digest, revision: "r1", wasm, data: '{"x":1}' });
       await bundles.put({ digest, revision: "r1", wasm, data: '{"x":1}' });
+      await assert.rejects(bundles.put({ digest, revision: "r1", wasm, data: '{"x":2}' }), { code: "BUNDLE_DIGEST_MISMATCH" });
       assert.deepEqual(await bundles.get(digest), { digest, revision: "r1", wasm, data: '{"x":1}' });
       assert.equal(await bundles.get("sha256:" + "0".repeat(64)), undefined);
 
-      const event = sampleEvent(1, { bundles: { "agent-gate": { revision: "r1", digest } }, result: { allow: true, deny: [], warn: [] } });
-      await log.append(event);
-      const echo = { evaluate: (_b: unknown, _e: string, input: unknown) => Promise.resolve((input as { verdict?: unknown }).verdict ?? { allow: true, deny: [], warn: [] }), digest: (b: { wasm: Uint8Array; data: string }) => contentDigest(b.wasm, b.data) };
-      const replayed = await replayDecision(log, bundles, echo, "dec-000001");
-      assert.equal(replayed.status, "reproduced");
+      // The echo engine returns what the data document says, so replay proves the recorded data came back.
+      const data = { config: { verdict: { allow: true, deny: [], warn: [] } } };
+      const event = sampleEvent(1, { bundles: { "agent-gate": { revision: "r1", digest } }, result: data.config.verdict });
+      await log.append(event, { policyData: data });
+      assert.equal((await log.get("dec-000001"))?.agent_gate.policy_data_digest, dataDigest(data));
+      const echo = {
+        evaluate: (_b: unknown, _e: string, _input: unknown, d: unknown) => Promise.resolve((d as typeof data).config.verdict),
+        digest: (b: { wasm: Uint8Array; data: string }) => contentDigest(b.wasm, b.data),
+      };
+      assert.equal((await replayDecision(log, bundles, echo, "dec-000001")).status, "reproduced");
       assert.equal((await replayDecision(log, bundles, { evaluate: () => Promise.resolve({ allow: false, deny: [], warn: [] }) }, "dec-000001")).status, "differs");
       assert.equal((await replayDecision(log, bundles, undefined, "dec-000001")).status, "engine-unavailable");
       assert.equal((await replayDecision(log, bundles, echo, "dec-none")).status, "not-found");
@@ -198,6 +204,8 @@ function suite(name: string, open: Opener): void {
 
       await db.query("UPDATE policy_bundles SET data = '{\"x\":2}' WHERE digest = $1", [digest]);
       await assert.rejects(bundles.get(digest), { code: "BUNDLE_CORRUPT" });
+      await db.query("UPDATE policy_data SET data = '{}'");
+      await assert.rejects(bundles.getData(dataDigest(data)), { code: "BUNDLE_CORRUPT" });
       assert.equal(canonicalize((await log.get("dec-000001"))?.result), canonicalize(event.result));
     });
   });
