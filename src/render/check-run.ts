@@ -312,7 +312,7 @@ function rejectedSection(bundles: readonly BundleBinding[]): string[] {
     seen.add(key);
     return true;
   });
-  const lines = ["### Bundles that cover nothing here", "", "| bundle | reason | detail |", "|---|---|---|"];
+  const lines = ["### Provenance that does not count", "", "| bundle | reason | detail |", "|---|---|---|"];
   for (const r of unique.slice(0, 50)) lines.push(row([code(`sha256:${r.bundleDigest.slice(0, 12)}…`, { table: true }), code(r.code, { table: true }), text(r.message, { max: 300 })]));
   if (unique.length > 50) lines.push("", `… and ${unique.length - 50} more`);
   return lines;

@@ -128,6 +128,15 @@ describe("renderCheckRun", () => {
     assert.match(summary, /\| `0000000` \| `claude\[bot\]` \(agent `claude-code`\) \| ❌ none \(`SUBJECT_OTHER_COMMIT`\) \| – \| – \|/);
   });
 
+  test("rejected provenance is listed in the text with its code, its message inert", () => {
+    const bundles = [{ bundleDigest: "cd".repeat(32), covers: [], rejected: [{ bundleDigest: "cd".repeat(32), code: "SUBJECT_NAME_INVALID" as const, message: 'subject "[x](https://evil.example) | @bob" names commit 0000001' }] }];
+    const { text } = renderCheckRun({ ...richInput(), bundles });
+    const line = text.split("\n").find((l) => l.includes("SUBJECT_NAME_INVALID"));
+    assert.ok(line);
+    assert.equal(cells(line).length, 3);
+    assert.doesNotMatch(withoutCodeSpans(line), /\]\(|@bob/);
+  });
+
   test("300 verified commits: the first rows and a count, well within the limit", () => {
     const commits = Array.from({ length: 300 }, (_, i) => agentCommit(i, true));
     const { summary, text } = renderCheckRun({ ...richInput(allow), conclusion: conclude({ kind: "decision", decision: allow }), commits });
