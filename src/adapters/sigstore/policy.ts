@@ -7,10 +7,6 @@ export type CompiledSigner =
   | { kind: "certificate"; describe: string; matches(san: string): boolean; issuer: string }
   | { kind: "key"; describe: string; key: KeyObject; spki: Buffer; keyHint?: string };
 
-export function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&");
-}
-
 /** Compiles a policy or returns why it is unusable (POLICY_INVALID). */
 export function compileSigner(p: SignerPolicy): CompiledSigner | string {
   if (typeof p !== "object" || p === null) return "expected a signer policy object";

@@ -37,7 +37,8 @@ function bodyKind(entry: TransparencyLogEntry): { rekorVersion: 1 | 2 } {
 }
 
 export function summarizeEntry(entry: TransparencyLogEntry): TlogEntrySummary {
-  const t = Number(entry.integratedTime);
+  // an integrated time is reported only when a verified SET covers it
+  const t = entry.inclusionPromise ? Number(entry.integratedTime) : 0;
   return {
     logId: entry.logId?.keyId.toString("hex") ?? "",
     logIndex: entry.logIndex,
@@ -46,4 +47,31 @@ export function summarizeEntry(entry: TransparencyLogEntry): TlogEntrySummary {
     kindVersion: entry.kindVersion?.version ?? "",
     rekorVersion: bodyKind(entry).rekorVersion,
   };
+}
+
+const SIGNATURE_LINE = /^\u2014 (\S+) ([A-Za-z0-9+/]+={0,2})$/;
+
+/**
+ * The library finds checkpoint signatures with a loose regex and matches names as patterns against the log URL;
+ * here the signed note must be exactly a note plus signature lines, each named after the note's origin, and the
+ * origin must be the host of the log that vouches for the entry. Returns why not, or undefined.
+ */
+export function checkCheckpointShape(envelope: string, logBaseUrl: string): string | undefined {
+  const split = envelope.indexOf("\n\n");
+  if (split < 0 || !envelope.endsWith("\n")) return "the checkpoint is not a signed note";
+  const origin = envelope.slice(0, envelope.indexOf("\n"));
+  const name = origin.split(" - ")[0] ?? "";
+  const lines = envelope.slice(split + 2, -1).split("\n");
+  for (const line of lines) {
+    const m = SIGNATURE_LINE.exec(line);
+    if (!m) return `malformed checkpoint signature line ${JSON.stringify(line.slice(0, 80))}`;
+    if (m[1] !== name) return `checkpoint signature by ${m[1]} on a note of origin ${name}`;
+  }
+  let host: string;
+  try {
+    host = new URL(logBaseUrl).host;
+  } catch {
+    return `the trusted log's base URL ${logBaseUrl} is not a URL`;
+  }
+  return host === name ? undefined : `the checkpoint origin ${name} is not the log at ${logBaseUrl}`;
 }

@@ -28,7 +28,8 @@ import { compileSigner } from "./policy.js";
 import type { CompiledSigner } from "./policy.js";
 import { verifyPrehashed } from "./prehash.js";
 import { lintTrustedRoot } from "./rootlint.js";
-import { checkDsseHashedRekordV2, isHashedRekordV2, summarizeEntry } from "./tlog.js";
+import { checkTimestampToken } from "./tsa-strict.js";
+import { checkCheckpointShape, checkDsseHashedRekordV2, isHashedRekordV2, summarizeEntry } from "./tlog.js";
 
 export type SignerPolicy =
   | { kind: "certificate"; identity: string; issuer: string } // exact SAN match
@@ -80,7 +81,8 @@ const LIBRARY_CODES: Readonly<Record<string, VerificationCode>> = {
   PUBLIC_KEY_ERROR: "KEY_MISMATCH",
 };
 
-const HASHES: Readonly<Record<number, DigestAlgorithm>> = { 0: "sha256", 1: "sha256", 2: "sha384", 3: "sha512" };
+// HASH_ALGORITHM_UNSPECIFIED (0) is refused: a bundle names the digest it signs
+const HASHES: Readonly<Record<number, DigestAlgorithm>> = { 1: "sha256", 2: "sha384", 3: "sha512" };
 const HEX_LENGTH: Readonly<Record<DigestAlgorithm, number>> = { sha256: 64, sha384: 96, sha512: 128 };
 
 class Fail extends Error {
@@ -352,18 +354,26 @@ class Verifier implements BundleVerifier {
       if (!id || !this.tm.tlogs.some((t) => t.logID.equals(id))) {
         throw new Fail("TLOG_UNTRUSTED_LOG", `${where}: log ${id?.toString("hex") ?? "<none>"} is not in the trusted root`);
       }
+      // only the log the entry names may vouch for it: its SET and its checkpoint are checked against that log alone
+      const logs = this.tm.tlogs.filter((t) => t.logID.equals(id));
       const dedupe = `${id.toString("hex")}/${entry.logIndex}`;
       if (seen.has(dedupe)) throw new Fail("TLOG_ENTRY_INCONSISTENT", `${where}: the bundle repeats a tlog entry`);
       seen.add(dedupe);
       if (!entry.inclusionPromise && !entry.inclusionProof) throw new Fail("TLOG_INCLUSION_PROOF_INVALID", `${where}: neither an inclusion promise nor an inclusion proof`);
       if (entry.inclusionPromise) {
-        step("TLOG_SET_INVALID", `${where}: inclusion promise (SET)`, () => verifyTLogSET(entry as Parameters<typeof verifyTLogSET>[0], this.tm.tlogs));
+        step("TLOG_SET_INVALID", `${where}: inclusion promise (SET)`, () => verifyTLogSET(entry as Parameters<typeof verifyTLogSET>[0], logs));
       }
       const proof = entry.inclusionProof;
       if (proof) {
-        const cp = step("TLOG_CHECKPOINT_INVALID", `${where}: checkpoint`, () => verifyCheckpoint(entry as Parameters<typeof verifyCheckpoint>[0], this.tm.tlogs), true);
+        const cp = step("TLOG_CHECKPOINT_INVALID", `${where}: checkpoint`, () => verifyCheckpoint(entry as Parameters<typeof verifyCheckpoint>[0], logs), true);
+        const shape = checkCheckpointShape(proof.checkpoint!.envelope, logs[0]!.baseURL);
+        if (shape !== undefined) throw new Fail("TLOG_CHECKPOINT_INVALID", `${where}: ${shape}`);
         if (!score.bufferEqual(cp.logHash, proof.rootHash) || cp.logSize !== BigInt(proof.treeSize)) {
           throw new Fail("TLOG_CHECKPOINT_INVALID", `${where}: the signed checkpoint (size ${cp.logSize}) does not match the inclusion proof's root (size ${proof.treeSize})`);
+        }
+        // without a SET nothing else covers the entry's own logIndex: it must be the one the proof is for
+        if (!entry.inclusionPromise && entry.logIndex !== proof.logIndex) {
+          throw new Fail("TLOG_INCLUSION_PROOF_INVALID", `${where}: the entry's log index differs from its inclusion proof's (${proof.logIndex})`);
         }
         step("TLOG_INCLUSION_PROOF_INVALID", `${where}: inclusion proof`, () => verifyMerkleInclusion(entry as Parameters<typeof verifyMerkleInclusion>[0], cp));
       }
@@ -432,6 +442,8 @@ function parseBundle(json: unknown): Bundle {
     throw new Fail("DSSE_INVALID", `expected exactly one DSSE signature, got ${env.signatures.length}`);
   }
   const b: Bundle = step("BUNDLE_MALFORMED", "the bundle does not parse", () => ProtoBundle.fromJSON(json) as Bundle);
+  checkNumbers(b);
+  checkTimestampEncoding(b);
   // an inclusion proof without a checkpoint cannot be tied to a signed tree head; say first whether it even hashes up
   for (const [i, entry] of (b.verificationMaterial?.tlogEntries ?? []).entries()) {
     const proof = entry.inclusionProof;
@@ -452,11 +464,34 @@ function parseBundle(json: unknown): Bundle {
   return b;
 }
 
+const DECIMAL = /^(0|[1-9][0-9]{0,18})$/;
+// Log indexes, sizes and times are int64 decimal strings; anything else would become NaN or an invalid date downstream.
+function checkNumbers(b: Bundle): void {
+  for (const [i, e] of (b.verificationMaterial?.tlogEntries ?? []).entries()) {
+    const fields: [string, unknown][] = [["logIndex", e.logIndex], ["integratedTime", e.integratedTime]];
+    if (e.inclusionProof) fields.push(["inclusionProof.logIndex", e.inclusionProof.logIndex], ["inclusionProof.treeSize", e.inclusionProof.treeSize]);
+    for (const [name, v] of fields) {
+      if (typeof v !== "string" || !DECIMAL.test(v)) throw new Fail("BUNDLE_MALFORMED", `tlog entry ${i}: ${name} is not a decimal integer: ${JSON.stringify(v)}`);
+    }
+    // a signed time after 9999-12-31 is no time at all
+    if (Number(e.integratedTime) > 253_402_300_799) throw new Fail("BUNDLE_MALFORMED", `tlog entry ${i}: integratedTime ${e.integratedTime} is out of range`);
+  }
+}
+
+// The TSA signs the TSTInfo, not the token around it: the unsigned parts must have the one shape a TSA produces.
+function checkTimestampEncoding(b: Bundle): void {
+  for (const [i, t] of (b.verificationMaterial?.timestampVerificationData?.rfc3161Timestamps ?? []).entries()) {
+    const der = Buffer.from(t.signedTimestamp);
+    const why = checkTimestampToken(der);
+    if (why !== undefined) throw new Fail("TIMESTAMP_INVALID", `RFC 3161 timestamp ${i}: ${why}`);
+  }
+}
+
 function checkMessageSubject(bundle: Bundle, subject: SubjectCheck): void {
   if (bundle.content.$case !== "messageSignature") return;
   const md = bundle.content.messageSignature.messageDigest;
   const alg = md ? HASHES[md.algorithm] : undefined;
-  if (!md || !alg) throw new Fail("BUNDLE_MALFORMED", "unsupported messageDigest algorithm");
+  if (!md || !alg) throw new Fail("BUNDLE_MALFORMED", `expected messageDigest algorithm SHA2_256, SHA2_384 or SHA2_512, got ${md?.algorithm ?? "none"}`);
   const signed = md.digest.toString("hex");
   if (subject.payloadType !== undefined) throw new Fail("POLICY_INVALID", "a message-signature bundle is verified against an artifact or digest, not a DSSE payload type");
   let actual: string;
