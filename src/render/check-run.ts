@@ -6,7 +6,8 @@ import type { BindingRejection, BundleBinding, CommitCoverage, CoveringStatement
 import type { CheckConclusion } from "../core/conclusion.js";
 import type { Decision, Finding } from "../core/decision.js";
 import type { TlogEntrySummary } from "../core/verification.js";
-import type { Claim } from "../core/trailers.js";
+import type { AgentDetection } from "../core/agents.js";
+import type { BodyMarkerClaim, Claim } from "../core/trailers.js";
 import { code, codeFence, link, row, text, truncate } from "./markdown.js";
 
 export const FIELD_LIMIT = 65_535;
@@ -43,6 +44,9 @@ export interface RenderInput {
   readonly commits: readonly RenderCommit[];
   readonly bundles?: readonly BundleBinding[];
   readonly protectedPaths?: readonly ProtectedPathHit[];
+  /** The pull request's agent detection: why it counts as agent work (shown as signals, not as proof). */
+  readonly detection?: AgentDetection;
+  readonly bodyClaims?: readonly BodyMarkerClaim[];
   readonly durationMs?: number;
   /** The URL of a transparency-log entry, or undefined for no link. Defaults to the public Rekor search. */
   readonly tlogEntryUrl?: (entry: TlogEntrySummary) => string | undefined;
@@ -174,6 +178,14 @@ function agentLines(commits: readonly RenderCommit[]): string[] {
   const shown = lines.slice(0, 3);
   if (lines.length > 3) shown.push(`… and ${lines.length - 3} more agent runs (see details below)`);
   return shown.map((l) => `${l}  `);
+}
+
+function signalsLine(d: AgentDetection | undefined): string[] {
+  if (!d || d.reasons.length === 0) return [];
+  const shown = d.reasons.slice(0, 4).map((r) => code(`${r.signal}: ${r.detail}`, { max: 120 }));
+  const more = d.reasons.length > 4 ? ` and ${d.reasons.length - 4} more` : "";
+  const label = d.isAgent ? "**Agent work by** " : "**Not agent work** ";
+  return [`${label}${shown.join(" · ")}${more} <sub>(signals, not proof)</sub>`];
 }
 
 // ---- per-commit table ----------------------------------------------------------------------------------------
@@ -318,9 +330,13 @@ function rejectedSection(bundles: readonly BundleBinding[]): string[] {
   return lines;
 }
 
-function claimsSection(commits: readonly RenderCommit[]): string[] {
+function claimsSection(commits: readonly RenderCommit[], bodyClaims: readonly BodyMarkerClaim[]): string[] {
   const rows: string[] = [];
   let total = 0;
+  for (const claim of bodyClaims) {
+    total++;
+    if (rows.length < 50) rows.push(row(["PR body", code(claim.kind, { table: true }), code(claim.raw, { table: true, max: 200 })]));
+  }
   for (const c of commits) {
     for (const claim of c.claims ?? []) {
       total++;
@@ -413,10 +429,9 @@ export function protectedPathsFromDecision(d: Decision): ProtectedPathHit[] {
 export function renderCheckRun(input: RenderInput): CheckRunOutput {
   const urlOf = input.tlogEntryUrl ?? publicRekorUrl;
   const summary = fit(
-    [verdictLines(input), findingsTable(input.decision), agentLines(input.commits), commitTable(input.commits, urlOf), [footer(input)]].map((lines, i) => ({
-      lines,
-      priority: i === 0 || i === 4 ? 0 : i,
-    })),
+    [verdictLines(input), findingsTable(input.decision), [...agentLines(input.commits), ...signalsLine(input.detection)], commitTable(input.commits, urlOf), [footer(input)]].map(
+      (lines, i) => ({ lines, priority: i === 0 || i === 4 ? 0 : i }),
+    ),
     FIELD_BUDGET,
   );
 
@@ -436,7 +451,7 @@ export function renderCheckRun(input: RenderInput): CheckRunOutput {
       ...bundleSections.map((lines) => ({ lines, priority: 3 })),
       { lines: moreBundles, priority: 3 },
       { lines: rejectedSection(input.bundles ?? []), priority: 2 },
-      { lines: claimsSection(input.commits), priority: 4 },
+      { lines: claimsSection(input.commits, input.bodyClaims ?? []), priority: 4 },
       { lines: rawDecision(input.decision, 15_000), priority: 1 },
     ],
     FIELD_BUDGET,

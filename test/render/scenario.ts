@@ -2,7 +2,8 @@
 import { bindProvenance } from "../../src/core/binding.js";
 import { conclude } from "../../src/core/conclusion.js";
 import type { Decision } from "../../src/core/decision.js";
-import { trailerClaims } from "../../src/core/trailers.js";
+import { detectPullRequestAgent } from "../../src/core/agents.js";
+import { bodyMarkerClaims, trailerClaims } from "../../src/core/trailers.js";
 import type { RenderCommit, RenderInput } from "../../src/render/check-run.js";
 import { SHA_A, SHA_B, SHA_C, TREE_A, TREE_B, TREE_C, agentStatement, verified } from "../core/fixtures.js";
 
@@ -50,5 +51,7 @@ export function richInput(decision: Decision = richDecision()): RenderInput {
     { sha: SHA_A, author: bot, isAgent: true, agent: "claude-code", coverage: a! },
     { sha: SHA_C, author: { login: "bob", name: "Bob" }, isAgent: false, coverage: c! },
   ];
-  return { conclusion: conclude({ kind: "decision", decision }), decision, commits, bundles: binding.bundles, durationMs: 38 };
+  const bodyClaims = bodyMarkerClaims("Fixes #42\n\n🤖 Generated with [Claude Code](https://claude.ai/code)");
+  const detection = detectPullRequestAgent({ author: { login: "claude[bot]", id: 209825114 }, headRef: "claude/fix-login", labels: [], bodyClaims, commits: [] });
+  return { conclusion: conclude({ kind: "decision", decision }), decision, commits, bundles: binding.bundles, durationMs: 38, detection, bodyClaims };
 }
