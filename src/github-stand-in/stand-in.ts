@@ -50,6 +50,14 @@ export class GitHubStandIn {
     return this.repo(owner, name)?.pulls.find((p) => p.number === number);
   }
 
+  /** The pull request as GitHub's REST API shows it (webhook payloads carry the same object). */
+  pullPayload(owner: string, name: string, number: number): Record<string, unknown> {
+    const repo = this.repo(owner, name);
+    const pull = this.pull(owner, name, number);
+    if (!repo || !pull) throw new Error(`the stand-in has no pull request ${owner}/${name}#${number}`);
+    return this.pullBody(repo, pull);
+  }
+
   /** Requests recorded since `mark` (an index into `requests`). */
   since(mark: number): RecordedRequest[] {
     return this.requests.slice(mark);

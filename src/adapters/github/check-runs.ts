@@ -1,28 +1,12 @@
 // Writes the one `agent-gate` check run per head commit: created in_progress, then completed; a redelivered
 // event or a re-request updates the same run instead of adding one. Annotations beyond 50 go in further batches.
 import type { Octokit } from "@octokit/rest";
+import type { Annotation, CheckRunOutput as RenderedCheckRun } from "../../render/check-run.js";
 
 export const CHECK_NAME = "agent-gate";
-export const ANNOTATIONS_PER_REQUEST = 50;
 
-export interface Annotation {
-  path: string;
-  start_line: number;
-  end_line: number;
-  annotation_level: "notice" | "warning" | "failure";
-  message: string;
-  title?: string;
-}
-
-export interface CheckRunOutput {
-  conclusion: "success" | "failure";
-  title: string;
-  summary: string;
-  text?: string;
-  annotations: readonly Annotation[];
-  actions?: readonly { label: string; identifier: string; description: string }[];
-  externalId: string; // the decision id
-}
+/** What the renderer produced, plus the decision id recorded as the run's external id. */
+export type CheckRunOutput = RenderedCheckRun & { readonly externalId: string };
 
 type Api = Pick<Octokit, "request">;
 
@@ -65,13 +49,12 @@ export class CheckRunPublisher {
   }
 
   async complete(octokit: Api, owner: string, repo: string, id: number, out: CheckRunOutput): Promise<void> {
-    const batches: Annotation[][] = [];
-    for (let i = 0; i < out.annotations.length; i += ANNOTATIONS_PER_REQUEST) batches.push(out.annotations.slice(i, i + ANNOTATIONS_PER_REQUEST));
-    const output = (annotations: Annotation[] | undefined): Record<string, unknown> => ({
+    const batches = out.annotationBatches;
+    const output = (annotations: readonly Annotation[] | undefined): Record<string, unknown> => ({
       title: out.title,
       summary: out.summary,
       ...(out.text ? { text: out.text } : {}),
-      ...(annotations?.length ? { annotations } : {}),
+      ...(annotations?.length ? { annotations: [...annotations] } : {}),
     });
     await octokit.request("PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}", {
       owner,
@@ -82,7 +65,7 @@ export class CheckRunPublisher {
       completed_at: new Date().toISOString(),
       external_id: out.externalId,
       output: output(batches[0]) as never,
-      ...(out.actions ? { actions: [...out.actions] } : {}),
+      ...(out.actions.length ? { actions: [...out.actions] } : {}),
     });
     for (const batch of batches.slice(1)) {
       await octokit.request("PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}", { owner, repo, check_run_id: id, output: output(batch) as never });

@@ -80,8 +80,9 @@ test("check runs: created in progress, completed once, annotations beyond 50 sen
   const octokit = client(gh.fetch);
   const publisher = new CheckRunPublisher();
   const id = await publisher.start(octokit, "acme", "web", sha(3), { lookup: false });
-  const annotations = Array.from({ length: 120 }, (_, i) => ({ path: `f${i}`, start_line: 1, end_line: 1, annotation_level: "failure" as const, message: "m" }));
-  await publisher.complete(octokit, "acme", "web", id, { conclusion: "failure", title: "Blocked", summary: "s", annotations, externalId: "d1", actions: [{ label: "Re-evaluate", identifier: "reevaluate", description: "Evaluate this commit again" }] });
+  const annotations = Array.from({ length: 120 }, (_, i) => ({ path: `f${i}`, start_line: 1, end_line: 1, annotation_level: "failure" as const, title: "t", message: "m" }));
+  const annotationBatches = [annotations.slice(0, 50), annotations.slice(50, 100), annotations.slice(100)];
+  await publisher.complete(octokit, "acme", "web", id, { conclusion: "failure", title: "Blocked", summary: "s", text: "", annotations, annotationBatches, externalId: "d1", actions: [{ label: "Re-evaluate", identifier: "reevaluate", description: "Evaluate this commit again" }] });
   const again = await new CheckRunPublisher().start(octokit, "acme", "web", sha(3), { lookup: true });
   assert.equal(again, id, "a fresh process finds the existing run instead of adding one");
   assert.equal(gh.standIn.checkRuns.length, 1);

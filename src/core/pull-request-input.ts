@@ -1,0 +1,122 @@
+// Facts + verification outcomes + binding -> the versioned pull-request policy input. Pure. The policy sees, for
+// every commit, whether verified provenance covers it, who signed it and whether an agent or a human wrote it.
+import type { AgentDetection } from "./agents.js";
+import type { BindingResult, CoveringStatement } from "./binding.js";
+import type { CommitFacts, Facts } from "./facts.js";
+import { pullRequestInput, toPolicyTime, type PullRequestInput } from "./policy-input.js";
+import type { TrailerClaim } from "./trailers.js";
+import type { VerificationFailure } from "./verification.js";
+
+/** A bundle that failed verification, and the commits its (untrusted) statement claimed, for explanation only. */
+export interface FailedBundle {
+  readonly bundleDigest: string;
+  readonly failure: VerificationFailure;
+  readonly claimedCommits: readonly string[];
+}
+
+export interface PullRequestInputParts {
+  readonly facts: Facts;
+  readonly binding: BindingResult;
+  readonly failed: readonly FailedBundle[];
+  readonly configDigest: string;
+  readonly agentAccounts: readonly { login: string; id: number }[];
+  readonly now: Date;
+}
+
+const reasonText = (d: AgentDetection): string[] => d.reasons.map((r) => `${r.signal}: ${r.detail}`);
+
+function trailers(claims: readonly TrailerClaim[]): { co_authored_by: string[]; assisted_by: string[]; generated_by: string[] } {
+  const pick = (kind: TrailerClaim["kind"]): string[] => claims.filter((c) => c.kind === kind).map((c) => c.raw);
+  return { co_authored_by: pick("co-authored-by"), assisted_by: pick("assisted-by"), generated_by: pick("generated-by") };
+}
+
+function verified(s: CoveringStatement): Record<string, unknown> {
+  const tlog = s.tlog[0];
+  const time = tlog?.integratedTime ?? s.timestamps[0]?.time;
+  return {
+    status: "verified",
+    signer: {
+      type: s.signer.type,
+      ...(s.signer.identity ? { identity: s.signer.identity } : {}),
+      ...(s.signer.issuer ? { issuer: s.signer.issuer } : {}),
+      ...(s.signer.keyHint ? { key_hint: s.signer.keyHint } : {}),
+      extensions: { ...s.signer.extensions },
+    },
+    agent: { name: s.runtime.name, version: s.runtime.version },
+    model: { id: s.model.id, ...(s.model.version ? { version: s.model.version } : {}) },
+    ...(s.prompt ? { prompt: { digest: `sha256:${s.prompt.sha256}`, contains_secrets: s.prompt.secrets.length > 0, text_present: s.prompt.textIncluded } } : {}),
+    ...(s.delegation ? { prompter: { login: s.delegation.principal.login, id: s.delegation.principal.id } } : {}),
+    ...(tlog ? { rekor_log_index: tlog.logIndex } : {}),
+    ...(time ? { integrated_time: toPolicyTime(time) } : {}),
+    bundle_digest: `sha256:${s.bundleDigest}`,
+  };
+}
+
+function provenanceOf(c: CommitFacts, parts: PullRequestInputParts): Record<string, unknown> {
+  const coverage = parts.binding.commits.find((x) => x.sha === c.sha);
+  const first = coverage?.by[0];
+  if (coverage?.covered && first) return verified(first);
+  const rejection = coverage?.rejected[0];
+  if (rejection) return { status: "invalid", failure_code: rejection.code, message: rejection.message };
+  const failed = parts.failed.find((f) => f.claimedCommits.includes(c.sha));
+  if (failed) return { status: "invalid", failure_code: failed.failure.code, message: failed.failure.message };
+  return { status: "missing" };
+}
+
+export function buildPullRequestInput(parts: PullRequestInputParts): PullRequestInput {
+  const { facts } = parts;
+  const pr = facts.pullRequest;
+  const agentShas = new Set(facts.commits.filter((c) => c.detection.isAgent).map((c) => c.sha));
+  // A file is agent-touched when the PR is an agent's, or when any agent commit exists (per-file history is not
+  // fetched: a conservative over-approximation that can only demand more, never less).
+  const agentTouched = facts.detection.isAgent || agentShas.size > 0;
+  const prompters = new Map<number, { login: string; id: number }>();
+  for (const c of parts.binding.commits) for (const s of c.by) if (s.delegation) prompters.set(s.delegation.principal.id, { login: s.delegation.principal.login, id: s.delegation.principal.id });
+  // An agent PR opened under a human's own account (Codex cloud, Cursor, Claude Code CLI): that human asked for it.
+  const authorIsAgent = parts.agentAccounts.some((a) => a.id === pr.author.id);
+  if (facts.detection.isAgent && !authorIsAgent && !pr.author.login.endsWith("[bot]")) prompters.set(pr.author.id, { login: pr.author.login, id: pr.author.id });
+
+  return pullRequestInput({
+    version: 1,
+    kind: "pull_request",
+    now: toPolicyTime(parts.now),
+    config_digest: parts.configDigest,
+    repository: { owner: facts.repository.owner, name: facts.repository.name, id: facts.repository.id, default_branch: facts.repository.defaultBranch },
+    pull_request: {
+      number: pr.number,
+      title: pr.title,
+      author: { login: pr.author.login, id: pr.author.id, type: pr.author.login.endsWith("[bot]") ? "Bot" : "User" },
+      head_sha: pr.headSha,
+      base_sha: pr.baseSha,
+      base_ref: pr.baseRef,
+      head_ref: pr.headRef,
+      labels: [...pr.labels],
+      draft: pr.draft,
+      fork: pr.fork,
+    },
+    commits: facts.commits.map((c) => ({
+      sha: c.sha,
+      is_head: c.sha === pr.headSha,
+      author: { ...(c.author.user ? { login: c.author.user.login, id: c.author.user.id } : {}), email: c.author.email, name: c.author.name },
+      committer: { ...(c.committer.user ? { login: c.committer.user.login, id: c.committer.user.id } : {}), email: c.committer.email, name: c.committer.name },
+      // Commits of an agent's pull request are the agent's unless shown otherwise.
+      is_agent: c.detection.isAgent || (facts.detection.isAgent && !c.detection.nonAgent),
+      agent_reasons: c.detection.isAgent ? reasonText(c.detection) : facts.detection.isAgent ? reasonText(facts.detection) : [],
+      trailers: trailers(c.claims),
+      provenance: provenanceOf(c, parts),
+    })),
+    files: facts.files.map((f) => ({
+      path: f.path,
+      ...(f.previousPath ? { previous_path: f.previousPath } : {}),
+      status: f.status,
+      additions: f.additions,
+      deletions: f.deletions,
+      agent_touched: agentTouched,
+    })),
+    reviews: facts.reviews
+      .filter((r) => r.submittedAt !== undefined)
+      .map((r) => ({ user: { login: r.user.login, id: r.user.id, type: r.user.login.endsWith("[bot]") ? "Bot" : "User" }, state: r.state, commit_id: r.commitId, submitted_at: toPolicyTime(r.submittedAt!) })),
+    agent: { detected: facts.detection.isAgent || agentShas.size > 0, reasons: reasonText(facts.detection), accounts: [...parts.agentAccounts] },
+    prompters: [...prompters.values()],
+  });
+}
