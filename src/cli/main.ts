@@ -12,6 +12,7 @@ const commands: Record<string, () => Promise<Command>> = {
   help: () => Promise.resolve(() => Promise.resolve((console.log(USAGE), 0))),
   "verify-bundle": async () => (await import("./verify-bundle.js")).verifyBundleCommand,
   policy: async () => (await import("./policy-eval.js")).policyCommand,
+  audit: async () => (await import("./audit.js")).auditCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {
