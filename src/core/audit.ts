@@ -168,8 +168,11 @@ export function recordContent(r: UnhashedRecord | AuditRecord): string {
 export const MASK_PROMPT = "[MASKED:prompt]";
 export const MASK_SECRET = "[MASKED:secret]";
 
-// A string under a key naming a prompt is prompt text; so is `text` or `content` inside such an object.
-const PROMPT_KEY = /prompt/i;
+// A string under a key naming a prompt (prompt, prompts, system_prompt, promptText, userPrompt; not
+// prompter) is prompt text; so is `text` or `content` inside such an object.
+const PROMPT_WORD = /(?:^|[_\-.])prompts?(?:$|[_\-.])/i;
+const PROMPT_CAMEL = /[a-z]Prompts?(?:$|[A-Z_])|^prompts?[A-Z]/;
+const PROMPT_KEY = { test: (k: string): boolean => PROMPT_WORD.test(k) || PROMPT_CAMEL.test(k) };
 const PROMPT_TEXT_CHILD = /^(text|content|body|messages?)$/i;
 // Values under these keys are secrets whatever they look like (the scanner cannot see a bare "hunter22").
 const SECRET_KEY = /^(?:.*[_-])?(password|passwd|pwd|secret|client_secret|token|access_token|auth_token|api_?key|private_?key|authorization|cookie|credentials?)$/i;

@@ -114,6 +114,12 @@ describe("masking before storage", () => {
     assert.equal(input.settings.api_key, MASK_SECRET);
   });
 
+  test("prompt keys are told from look-alikes", () => {
+    const input = { systemPrompt: "a", prompt_text: "b", prompts: ["c"], user_prompt: "d", promptText: "e", prompter: { login: "alice" }, prompter_login: "bob", prompt: { digest: "sha256:00", text: "f" } };
+    const { masked } = maskEvent(sampleEvent(1, { input }));
+    assert.deepEqual(masked, ["/input/prompt/text", "/input/promptText", "/input/prompt_text", "/input/prompts/0", "/input/systemPrompt", "/input/user_prompt"]);
+  });
+
   test("identity fields and clean text are left alone", () => {
     const e = sampleEvent(2, { input: { title: "plain title" } });
     const { value, masked } = maskEvent(e);
