@@ -51,7 +51,9 @@ _shifted_month(m) := m + 9 if m <= 2
 today := substring(input.now, 0, 10)
 
 # Whole days from today (input.now) to the date "YYYY-MM-DD"; negative when it lies in the past.
-days_until(date) := to_number(format_int(days_from_civil(date) - days_from_civil(today), 10))
+days_until(date) := to_number(format_int(days_from_civil(date) - today_days, 10))
+
+today_days := days_from_civil(today)
 
 # People who may not approve agent work: the agent accounts, the people who prompted the agent
 # (host-listed and named in verified provenance) and the pull request's author when it is an agent.

@@ -16,17 +16,18 @@ agent_pr if input.agent.detected == true
 
 enabled(name) if rules[name].enabled == true
 
-agent_commits contains c if {
-	some c in input.commits
+# Commits are selected by index: sets of whole commit objects are costly to build and compare, in wasm above all.
+agent_commit_idx contains i if {
+	some i, c in input.commits
 	c.is_agent == true
 }
 
 verified(c) if c.provenance.status == "verified"
 
 # Agent commits whose provenance verified: the evidence the signer, model and prompt rules judge.
-attested_agent_commits contains c if {
-	some c in agent_commits
-	verified(c)
+attested_idx contains i if {
+	some i in agent_commit_idx
+	verified(input.commits[i])
 }
 
 author_name(c) := lib.at(c.author) if is_string(c.author.login)

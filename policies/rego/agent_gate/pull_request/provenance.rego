@@ -18,7 +18,8 @@ deny contains {
 	},
 } if {
 	enabled("provenance_coverage")
-	some c in agent_commits
+	some i in agent_commit_idx
+	c := input.commits[i]
 	not verified(c)
 }
 
@@ -81,20 +82,32 @@ _signer_text(s) := "an unnamed signer" if {
 	not lib.string_at(s, ["key_hint"])
 }
 
+# Signers and models are judged once per distinct value, listing the commits that carry it: a pull request of
+# 20 commits from one agent run gives one finding, not 20.
+_signers contains object.get(c.provenance, "signer", {}) if {
+	some i in attested_idx
+	c := input.commits[i]
+}
+
+_signed_by(s) := [c.sha |
+	some i, c in input.commits
+	attested_idx[i]
+	object.get(c.provenance, "signer", {}) == s
+]
+
+_commit_list(shas) := concat("", [lib.plural(count(shas), "commit"), " ", concat(", ", [lib.short(x) | some x in shas])])
+
 deny contains {
 	"rule": "signers",
 	"severity": "high",
-	"msg": concat("", [commit_label(c), ": provenance signed by ", _signer_text(c.provenance.signer), ", which is not an allowed signer for ", repository]),
+	"msg": concat("", ["provenance signed by ", _signer_text(s), " is not from an allowed signer for ", repository, " (", _commit_list(shas), ")"]),
 	"remediation": "produce the provenance from an allowed agent workflow, or add the signer to rules.signers.allowed in .github/agent-gate.yml on the default branch",
-	"details": {
-		"sha": c.sha,
-		"signer": object.get(c.provenance, "signer", null),
-		"allowed": _signer_entries,
-	},
+	"details": {"commits": shas, "signer": s, "allowed": _signer_entries},
 } if {
 	enabled("signers")
-	some c in attested_agent_commits
-	not _signer_ok(object.get(c.provenance, "signer", {}))
+	some s in _signers
+	not _signer_ok(s)
+	shas := _signed_by(s)
 }
 
 # 3. Model governance: the model and version are on the allow-list and not expired; expiring soon warns.
@@ -118,6 +131,18 @@ _live(e) if lib.days_until(e.expires) > 0
 
 _has_model(c) if is_string(c.provenance.model.id)
 
+_models contains c.provenance.model if {
+	some i in attested_idx
+	c := input.commits[i]
+	_has_model(c)
+}
+
+_naming(m) := [c.sha |
+	some i, c in input.commits
+	attested_idx[i]
+	c.provenance.model == m
+]
+
 deny contains {
 	"rule": "model-governance",
 	"severity": "high",
@@ -127,36 +152,37 @@ deny contains {
 } if {
 	enabled("model_governance")
 	rules.model_governance.require_model == true
-	some c in attested_agent_commits
+	some i in attested_idx
+	c := input.commits[i]
 	not _has_model(c)
 }
 
 deny contains {
 	"rule": "model-governance",
 	"severity": "high",
-	"msg": concat("", [commit_label(c), ": model `", _model_label(c.provenance.model), "` is not on the allow-list"]),
+	"msg": concat("", ["model `", _model_label(m), "` is not on the allow-list (", _commit_list(shas), ")"]),
 	"remediation": "move the agent workflow to an approved model, or add the model to rules.model_governance.allowed",
-	"details": {"sha": c.sha, "model": c.provenance.model},
+	"details": {"commits": shas, "model": m},
 } if {
 	enabled("model_governance")
-	some c in attested_agent_commits
-	_has_model(c)
-	count(_model_entries(c.provenance.model)) == 0
+	some m in _models
+	count(_model_entries(m)) == 0
+	shas := _naming(m)
 }
 
 deny contains {
 	"rule": "model-governance",
 	"severity": "high",
-	"msg": concat("", [commit_label(c), ": model `", _model_label(c.provenance.model), "` left the allow-list on ", _last_expiry(entries)]),
+	"msg": concat("", ["model `", _model_label(m), "` left the allow-list on ", _last_expiry(entries), " (", _commit_list(shas), ")"]),
 	"remediation": "move the agent workflow to an approved model",
-	"details": {"sha": c.sha, "model": c.provenance.model, "expired": _last_expiry(entries)},
+	"details": {"commits": shas, "model": m, "expired": _last_expiry(entries)},
 } if {
 	enabled("model_governance")
-	some c in attested_agent_commits
-	_has_model(c)
-	entries := _model_entries(c.provenance.model)
+	some m in _models
+	entries := _model_entries(m)
 	count(entries) > 0
 	not _any_live(entries)
+	shas := _naming(m)
 }
 
 _any_live(entries) if {
@@ -170,16 +196,15 @@ warn contains {
 	"rule": "model-governance",
 	"severity": "medium",
 	"msg": concat("", [
-		"model `", _model_label(c.provenance.model), "` leaves the allow-list on ", until,
+		"model `", _model_label(m), "` leaves the allow-list on ", until,
 		" (in ", format_int(days, 10), " ", lib.plural(days, "day"), ")",
 	]),
 	"remediation": "move the agent workflow to an approved model before then",
-	"details": {"sha": c.sha, "model": c.provenance.model, "expires": until, "days_left": days},
+	"details": {"commits": _naming(m), "model": m, "expires": until, "days_left": days},
 } if {
 	enabled("model_governance")
-	some c in attested_agent_commits
-	_has_model(c)
-	live := [e | some e in _model_entries(c.provenance.model); _live(e)]
+	some m in _models
+	live := [e | some e in _model_entries(m); _live(e)]
 	count(live) > 0
 	every e in live {
 		is_string(e.expires)
@@ -205,7 +230,8 @@ deny contains {
 } if {
 	enabled("prompt")
 	rules.prompt.require_digest == true
-	some c in attested_agent_commits
+	some i in attested_idx
+	c := input.commits[i]
 	not _digest_ok(object.get(c.provenance, ["prompt", "digest"], null))
 }
 
@@ -218,6 +244,7 @@ deny contains {
 } if {
 	enabled("prompt")
 	rules.prompt.deny_secrets == true
-	some c in attested_agent_commits
+	some i in attested_idx
+	c := input.commits[i]
 	c.provenance.prompt.contains_secrets == true
 }

@@ -328,3 +328,13 @@ test_input_without_facts_denies if {
 	f.details.field == "pull_request"
 	not "input" in denied(fx.pr, fx.config)
 }
+
+test_one_finding_per_signer_and_model_listing_the_commits if {
+	other := object.union(fx.signer, {"identity": "https://example.com/other"})
+	inp := fx.with_provenance(fx.with_provenance(fx.pr, fx.head, {"signer": other, "model": {"id": "acme/x"}}), fx.first, {"signer": other, "model": {"id": "acme/x"}})
+	d := decide(inp, fx.config)
+	{f.msg | some f in d.deny} == {
+		"model `acme/x` is not on the allow-list (commits 1111111, 2222222)",
+		"provenance signed by `https://example.com/other` (issuer `https://token.actions.githubusercontent.com`) is not from an allowed signer for acme/web (commits 1111111, 2222222)",
+	}
+}

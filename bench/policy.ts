@@ -1,0 +1,198 @@
+// Policy evaluation benchmark: the in-process wasm engine against OPA's own server (`opa run --server`, same Rego,
+// same data, POST over loopback with keep-alive), measured in the same run, for a pull request with 20 commits.
+// Run: `npm run bench -- policy` or `node --import tsx bench/policy.ts`.
+import { spawn } from "node:child_process";
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { Agent, request } from "node:http";
+import { createServer } from "node:net";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { isDeepStrictEqual } from "node:util";
+import { builtinBundle } from "../src/adapters/opa/bundle-source.js";
+import { PULL_REQUEST_ENTRYPOINT, PolicyEngine } from "../src/adapters/opa/engine.js";
+import { parseRepoConfig, policyData } from "../src/config/repo-config.js";
+import { parseDecisionResult } from "../src/core/decision.js";
+
+const ROOT = new URL("../", import.meta.url).pathname;
+const OPA = join(ROOT, ".tools/bin/opa");
+
+const CONFIG = `rules:
+  signers:
+    allowed:
+      - identity: https://github.com/acme/agents/.github/workflows/agent.yml@refs/heads/main
+        issuer: https://token.actions.githubusercontent.com
+  model_governance:
+    allowed: [{model: anthropic/claude-sonnet-4-5, version: "20250929", expires: "2027-06-01"}]
+`;
+
+/** A realistic agent pull request: 20 verified agent commits, 20 files (one protected), 3 reviews. */
+export function twentyCommitInput(): Record<string, unknown> {
+  const base = JSON.parse(readFileSync(join(ROOT, "fixtures/policy/pr-signed-agent-passes.json"), "utf8")) as { input: Record<string, unknown> };
+  const input = structuredClone(base.input);
+  const template = (input.commits as Record<string, unknown>[])[0] as Record<string, unknown>;
+  const head = (input.pull_request as { head_sha: string }).head_sha;
+  input.commits = Array.from({ length: 20 }, (_, i) => {
+    const sha = i === 19 ? head : (i + 1).toString(16).padStart(2, "0").repeat(20);
+    return { ...structuredClone(template), sha, is_head: i === 19 };
+  });
+  input.files = Array.from({ length: 20 }, (_, i) => ({
+    path: i === 0 ? ".github/workflows/ci.yml" : `src/module${i}/file${i}.ts`,
+    status: "modified",
+    additions: 12,
+    deletions: 3,
+    agent_touched: true,
+  }));
+  input.reviews = [
+    { user: { login: "bob", id: 1002, type: "User" }, state: "APPROVED", commit_id: head, submitted_at: "2026-11-26T06:30:00Z" },
+    { user: { login: "carol", id: 1003, type: "User" }, state: "COMMENTED", commit_id: head, submitted_at: "2026-11-26T06:31:00Z" },
+    { user: { login: "alice", id: 1001, type: "User" }, state: "APPROVED", commit_id: head, submitted_at: "2026-11-26T06:32:00Z" },
+  ];
+  return input;
+}
+
+const quantile = (sorted: readonly number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function post(agent: Agent, port: number, body: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { host: "127.0.0.1", port, method: "POST", path: "/v1/data/agent_gate/pull_request/decision", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } },
+      (res) => {
+        let text = "";
+        res.setEncoding("utf8");
+        res.on("data", (c: string) => (text += c));
+        res.on("end", () => (res.statusCode === 200 ? resolve(text) : reject(new Error(`opa server: HTTP ${res.statusCode}: ${text}`))));
+      },
+    );
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+function rssOf(pid: number | undefined): number {
+  try {
+    const kb = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
+    return kb ? Number(kb) / 1024 : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
+interface Row {
+  evaluator: string;
+  "decisions/s": number;
+  "p50 ms": number;
+  "p99 ms": number;
+  "RSS MB": number;
+}
+
+function printRows(rows: readonly Row[]): void {
+  const cols = Object.keys(rows[0] ?? {}) as (keyof Row)[];
+  const cell = (v: string | number) => (typeof v === "number" ? (Number.isInteger(v) ? String(v) : v < 1 ? v.toFixed(3) : v.toFixed(1)) : v);
+  const widths = cols.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)));
+  const line = (vals: string[]) => vals.map((v, i) => (i === 0 ? v.padEnd(widths[i] ?? 0) : v.padStart(widths[i] ?? 0))).join("  ");
+  console.log(line(cols));
+  console.log(widths.map((w) => "-".repeat(w)).join("  "));
+  for (const r of rows) console.log(line(cols.map((c) => cell(r[c]))));
+}
+
+export async function benchPolicy(): Promise<void> {
+  const parsed = parseRepoConfig(CONFIG);
+  if (!parsed.ok) throw new Error(parsed.messages.join("\n"));
+  const data = policyData(parsed.config);
+  const input = twentyCommitInput();
+  const body = JSON.stringify({ input });
+
+  // In-process: one engine, the config set once (the App caches per config digest), sequential decisions.
+  const engine = await PolicyEngine.load(builtinBundle());
+  const reference = engine.evaluate(PULL_REQUEST_ENTRYPOINT, input, { data });
+  for (let i = 0; i < 2000; i++) engine.evaluate(PULL_REQUEST_ENTRYPOINT, input, { data });
+  const n = 20_000;
+  const lat: number[] = new Array<number>(n);
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) {
+    const s = process.hrtime.bigint();
+    engine.evaluate(PULL_REQUEST_ENTRYPOINT, input, { data });
+    lat[i] = Number(process.hrtime.bigint() - s) / 1e6;
+  }
+  const wasmSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  lat.sort((a, b) => a - b);
+  const rows: Row[] = [
+    { evaluator: "in-process wasm", "decisions/s": Math.round(n / wasmSeconds), "p50 ms": quantile(lat, 0.5), "p99 ms": quantile(lat, 0.99), "RSS MB": process.memoryUsage().rss / 2 ** 20 },
+  ];
+
+  if (!existsSync(OPA)) {
+    console.log("(no .tools/bin/opa: run npm run tools for the OPA server comparison)");
+    printRows(rows);
+    return;
+  }
+  // OPA's server over the same Rego sources and the same data.
+  const dir = mkdtempSync(join(tmpdir(), "agent-gate-bench-"));
+  cpSync(join(ROOT, "policies/rego/agent_gate"), join(dir, "agent_gate"), { recursive: true, filter: (src) => !src.endsWith("_test.rego") });
+  writeFileSync(join(dir, "data.json"), JSON.stringify(data));
+  const port = await freePort();
+  const server = spawn(OPA, ["run", "--server", "--addr", `127.0.0.1:${port}`, "--log-level", "error", dir], { stdio: ["ignore", "ignore", "inherit"] });
+  const agent = new Agent({ keepAlive: true, maxSockets: 16 });
+  try {
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      try {
+        await post(agent, port, body);
+        break;
+      } catch (err) {
+        if (Date.now() > deadline) throw err;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    const served = parseDecisionResult((JSON.parse(await post(agent, port, body)) as { result: unknown }).result);
+    if (!isDeepStrictEqual(served, { deny: reference.deny, warn: reference.warn })) throw new Error("the OPA server and the wasm engine disagree on the benchmark input");
+
+    for (let i = 0; i < 300; i++) await post(agent, port, body);
+    const m = 3000;
+    const slat: number[] = new Array<number>(m);
+    const s0 = process.hrtime.bigint();
+    for (let i = 0; i < m; i++) {
+      const s = process.hrtime.bigint();
+      await post(agent, port, body);
+      slat[i] = Number(process.hrtime.bigint() - s) / 1e6;
+    }
+    const serverSeconds = Number(process.hrtime.bigint() - s0) / 1e9;
+    slat.sort((a, b) => a - b);
+    rows.push({ evaluator: "opa run --server (1 in flight)", "decisions/s": Math.round(m / serverSeconds), "p50 ms": quantile(slat, 0.5), "p99 ms": quantile(slat, 0.99), "RSS MB": rssOf(server.pid) });
+
+    // Its best throughput: 16 requests in flight on keep-alive connections.
+    const c0 = process.hrtime.bigint();
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        while (next++ < m) await post(agent, port, body);
+      }),
+    );
+    const concSeconds = Number(process.hrtime.bigint() - c0) / 1e9;
+    rows.push({ evaluator: "opa run --server (16 in flight)", "decisions/s": Math.round(m / concSeconds), "p50 ms": NaN, "p99 ms": NaN, "RSS MB": rssOf(server.pid) });
+  } finally {
+    agent.destroy();
+    server.kill();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  printRows(rows);
+  const wasmRate = rows[0]?.["decisions/s"] ?? 0;
+  const best = Math.max(...rows.slice(1).map((r) => r["decisions/s"]));
+  console.log(
+    `\nratio: in-process ${wasmRate} decisions/s = ${(wasmRate / best).toFixed(1)}x the OPA server's best (${best}/s); target >= 10x. ` +
+      `p99 ${quantile(lat, 0.99).toFixed(3)} ms (target < 1 ms), 20 commits, ${Buffer.byteLength(body)} bytes of input, ${reference.deny.length} deny / ${reference.warn.length} warn.`,
+  );
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await benchPolicy();
