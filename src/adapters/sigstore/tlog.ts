@@ -75,3 +75,32 @@ export function checkCheckpointShape(envelope: string, logBaseUrl: string): stri
   }
   return host === name ? undefined : `the checkpoint origin ${name} is not the log at ${logBaseUrl}`;
 }
+
+function pemDer(b64: unknown): Buffer | undefined {
+  if (typeof b64 !== "string") return undefined;
+  const pem = Buffer.from(b64, "base64").toString("utf8");
+  const m = /-----BEGIN [A-Z ]+-----([A-Za-z0-9+/=\s]+)-----END [A-Z ]+-----/.exec(pem);
+  return m?.[1] ? Buffer.from(m[1].replace(/\s+/g, ""), "base64") : undefined;
+}
+const dig = (o: unknown, ...path: (string | number)[]): unknown =>
+  path.reduce<unknown>((n, k) => (typeof n === "object" && n !== null ? (n as Record<string | number, unknown>)[k] : undefined), o);
+
+/**
+ * The DER of the certificate or public key the log entry records as the signer (the library compares only the
+ * signature and digest: CVE-2022-36056 is about exactly this gap). Undefined when the body names none.
+ */
+export function loggedVerifier(entry: TransparencyLogEntry): Buffer | undefined {
+  const body: unknown = JSON.parse(entry.canonicalizedBody.toString("utf8"));
+  const kind = dig(body, "kind");
+  const version = dig(body, "apiVersion");
+  if (version === "0.0.2" && (kind === "hashedrekord" || kind === "dsse")) {
+    const spec = dig(body, "spec", kind === "hashedrekord" ? "hashedRekordV002" : "dsseV002");
+    const verifier = kind === "hashedrekord" ? dig(spec, "signature", "verifier") : dig(spec, "signatures", 0, "verifier");
+    const raw = dig(verifier, "x509Certificate", "rawBytes") ?? dig(verifier, "publicKey", "rawBytes");
+    return typeof raw === "string" ? Buffer.from(raw, "base64") : undefined;
+  }
+  if (kind === "hashedrekord") return pemDer(dig(body, "spec", "signature", "publicKey", "content"));
+  if (kind === "dsse") return pemDer(dig(body, "spec", "signatures", 0, "verifier"));
+  if (kind === "intoto") return pemDer(dig(body, "spec", "content", "envelope", "signatures", 0, "publicKey"));
+  return undefined;
+}

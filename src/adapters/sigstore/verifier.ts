@@ -1,12 +1,11 @@
 // The bundle verifier: built once from trust material; verify() is synchronous and never throws.
 // @sigstore/verify does the cryptography; this file orders the checks, fills the library's gaps (identity is
 // compared here, DSSE payloads are read here, Rekor v2 DSSE entries are checked here) and codes every failure.
-import { createHash } from "node:crypto";
+import { createHash, createPublicKey } from "node:crypto";
 import type { KeyObject } from "node:crypto";
 import { assertBundleLatest, assertBundleV01, assertBundleV02 } from "@sigstore/bundle";
 import type { Bundle, TransparencyLogEntry } from "@sigstore/bundle";
-import type { X509Certificate} from "@sigstore/core";
-import { crypto as score } from "@sigstore/core";
+import { X509Certificate, crypto as score } from "@sigstore/core";
 import { Bundle as ProtoBundle, TrustedRoot } from "@sigstore/protobuf-specs";
 import { toSignedEntity, toTrustMaterial } from "@sigstore/verify";
 import type { SignedEntity, TrustMaterial } from "@sigstore/verify";
@@ -29,7 +28,7 @@ import type { CompiledSigner } from "./policy.js";
 import { verifyPrehashed } from "./prehash.js";
 import { lintTrustedRoot } from "./rootlint.js";
 import { checkTimestampToken } from "./tsa-strict.js";
-import { checkCheckpointShape, checkDsseHashedRekordV2, isHashedRekordV2, summarizeEntry } from "./tlog.js";
+import { checkCheckpointShape, checkDsseHashedRekordV2, isHashedRekordV2, loggedVerifier, summarizeEntry } from "./tlog.js";
 
 export type SignerPolicy =
   | { kind: "certificate"; identity: string; issuer: string } // exact SAN match
@@ -212,7 +211,7 @@ class Verifier implements BundleVerifier {
     this.checkSignature(bundle, entity, key, signer, subject);
 
     // 5. transparency log: inclusion (SET and/or proof against a signed checkpoint) and body consistency
-    this.checkTlogs(bundle, entity);
+    this.checkTlogs(bundle, entity, summary.type === "certificate" ? { cert: leafDer(bundle) } : { spki: (signer as { spki: Buffer }).spki });
 
     return {
       ok: true,
@@ -345,7 +344,7 @@ class Verifier implements BundleVerifier {
     throw new Fail("SIGNATURE_INVALID", what);
   }
 
-  private checkTlogs(bundle: Bundle, entity: SignedEntity): void {
+  private checkTlogs(bundle: Bundle, entity: SignedEntity, signedBy: { cert: Buffer } | { spki: Buffer }): void {
     let verified = 0;
     const seen = new Set<string>();
     for (const [i, entry] of (bundle.verificationMaterial.tlogEntries as TransparencyLogEntry[]).entries()) {
@@ -384,11 +383,38 @@ class Verifier implements BundleVerifier {
       } else {
         step("TLOG_ENTRY_INCONSISTENT", `${where}: log entry body`, () => verifyTLogBody(entry, entity.signature));
       }
+      const logged = step("TLOG_ENTRY_INCONSISTENT", `${where}: log entry body`, () => loggedVerifier(entry));
+      if (!logged || !sameSigner(logged, signedBy)) {
+        throw new Fail("TLOG_ENTRY_INCONSISTENT", `${where}: the log entry records another ${logged ? "signer" : "kind of entry"} than the bundle's certificate or key`);
+      }
       verified++;
     }
     if (verified < this.opts.tlog) {
       throw new Fail("TLOG_THRESHOLD_NOT_MET", `expected at least ${this.opts.tlog} verified tlog entries, got ${verified}`);
     }
+  }
+}
+
+function leafDer(bundle: Bundle): Buffer {
+  const m = bundle.verificationMaterial.content;
+  if (m.$case === "certificate") return Buffer.from(m.certificate.rawBytes);
+  if (m.$case === "x509CertificateChain") return Buffer.from(m.x509CertificateChain.certificates[0]?.rawBytes ?? []);
+  return Buffer.alloc(0);
+}
+
+// A keyless bundle's log entry must record its very certificate; a key-based one, a key or certificate of the caller's key.
+function sameSigner(logged: Buffer, signedBy: { cert: Buffer } | { spki: Buffer }): boolean {
+  if ("cert" in signedBy) return signedBy.cert.length > 0 && score.bufferEqual(logged, signedBy.cert);
+  try {
+    let spki = logged;
+    try {
+      spki = X509Certificate.parse(logged).publicKey;
+    } catch {
+      // not a certificate: the entry records a bare public key
+    }
+    return score.bufferEqual(createPublicKey({ key: spki, format: "der", type: "spki" }).export({ format: "der", type: "spki" }), signedBy.spki);
+  } catch {
+    return false;
   }
 }
 
