@@ -96,21 +96,41 @@ type Match =
   | { kind: "covers"; matchedBy: "gitCommit" | "gitTree"; subjectName: string }
   | { kind: "reject"; code: BindingCode; message: string };
 
+type Subject = { name: string; digest: Readonly<Record<string, string>> };
+
+interface SubjectIndex {
+  readonly byCommit: Map<string, number[]>;
+  readonly byTree: Map<string, number[]>;
+}
+
+// Subjects by lower-cased gitCommit and gitTree, so matching a PR's commits is a lookup, not a scan.
+function indexSubjects(subjects: readonly Subject[]): SubjectIndex {
+  const byCommit = new Map<string, number[]>();
+  const byTree = new Map<string, number[]>();
+  subjects.forEach((s, i) => {
+    const commit = s.digest["gitCommit"]?.toLowerCase();
+    const tree = s.digest["gitTree"]?.toLowerCase();
+    if (commit !== undefined) byCommit.set(commit, [...(byCommit.get(commit) ?? []), i]);
+    if (tree !== undefined) byTree.set(tree, [...(byTree.get(tree) ?? []), i]);
+  });
+  return { byCommit, byTree };
+}
+
 function matchCommit(
-  subjects: readonly { name: string; digest: Readonly<Record<string, string>> }[],
+  subjects: readonly Subject[],
+  index: SubjectIndex,
   commit: { sha: string; treeSha: string },
   repository: string,
   allowTree: boolean,
 ): Match | undefined {
   const sha = commit.sha.toLowerCase();
   const tree = commit.treeSha.toLowerCase();
+  const candidates = [...new Set([...(index.byCommit.get(sha) ?? []), ...(index.byTree.get(tree) ?? [])])].sort((a, b) => a - b);
   let rejection: Match | undefined;
-  for (const s of subjects) {
-    const gitCommit = s.digest["gitCommit"]?.toLowerCase();
-    const gitTree = s.digest["gitTree"]?.toLowerCase();
-    const byCommit = gitCommit === sha;
-    const byTree = gitTree !== undefined && gitTree === tree;
-    if (!byCommit && !byTree) continue;
+  for (const i of candidates) {
+    const s = subjects[i];
+    if (!s) continue;
+    const byCommit = s.digest["gitCommit"]?.toLowerCase() === sha;
     const repo = parseRepositoryName(s.name);
     const shown = JSON.stringify(s.name.slice(0, 200));
     if (!repo || !/^git\+https:\/\/github\.com\//i.test(s.name)) {
@@ -132,7 +152,7 @@ function matchCommit(
   return rejection;
 }
 
-function unboundReason(subjects: readonly { name: string; digest: Readonly<Record<string, string>> }[], repository: string): { code: BindingCode; message: string } {
+function unboundReason(subjects: readonly Subject[], repository: string): { code: BindingCode; message: string } {
   const commits = subjects.filter((s) => s.digest["gitCommit"] !== undefined || s.digest["gitTree"] !== undefined);
   if (commits.length === 0) return { code: "SUBJECT_NOT_A_COMMIT", message: "no subject carries a gitCommit or gitTree digest" };
   const names = commits.map((s) => ({ repo: parseRepositoryName(s.name), digest: s.digest["gitCommit"] ?? s.digest["gitTree"] ?? "" }));
@@ -159,11 +179,10 @@ function bundleProblem(p: AgentProvenance, repository: string): { code: BindingC
   return undefined;
 }
 
-function covering(b: VerifiedBundle, p: AgentProvenance, match: { matchedBy: "gitCommit" | "gitTree"; subjectName: string }): CoveringStatement {
+// Everything a covering statement says but the subject it matched by: computed once per bundle.
+function covering(b: VerifiedBundle, p: AgentProvenance): Omit<CoveringStatement, "matchedBy" | "subjectName"> {
   return {
     bundleDigest: b.bundleDigest,
-    matchedBy: match.matchedBy,
-    subjectName: match.subjectName,
     signer: b.signer,
     tlog: b.tlogEntries,
     timestamps: b.timestamps,
@@ -213,14 +232,17 @@ export function bindProvenance(input: BindingInput): BindingResult {
         : bundleProblem(parsed.value, repository);
     const covers: string[] = [];
     const own: BindingRejection[] = [];
+    const subjects = b.statement.subject;
+    const index = indexSubjects(subjects);
+    const shared = parsed.ok && parsed.value.kind === "agent" && !problem ? covering(b, parsed.value) : undefined;
     for (const c of input.commits) {
-      const m = matchCommit(b.statement.subject, c, repository, allowTree);
+      const m = matchCommit(subjects, index, c, repository, allowTree);
       if (!m) continue;
       if (m.kind === "reject") own.push(reject(m.code, m.message));
-      else if (problem || !parsed.ok || parsed.value.kind !== "agent") own.push(reject(problem?.code ?? "PREDICATE_INVALID", problem?.message ?? "not agent provenance"));
+      else if (!shared) own.push(reject(problem?.code ?? "PREDICATE_INVALID", problem?.message ?? "not agent provenance"));
       else {
         covers.push(c.sha);
-        by.get(c.sha)?.push(covering(b, parsed.value, m));
+        by.get(c.sha)?.push({ ...shared, matchedBy: m.matchedBy, subjectName: m.subjectName });
         continue;
       }
       rejected.get(c.sha)?.push(own[own.length - 1] as BindingRejection);
