@@ -408,7 +408,7 @@ function sameSigner(logged: Buffer, signedBy: { cert: Buffer } | { spki: Buffer 
   try {
     let spki = logged;
     try {
-      spki = X509Certificate.parse(logged).publicKey;
+      spki = X509Certificate.parse(Buffer.from(logged)).publicKey;
     } catch {
       // not a certificate: the entry records a bare public key
     }
