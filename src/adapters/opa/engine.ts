@@ -27,7 +27,8 @@ export interface EngineOptions {
 }
 
 export interface EvaluateOptions {
-  /** The data document for this evaluation (e.g. {config} merged from .github/agent-gate.yml); default: the bundle's. */
+  /** The data document for this evaluation (e.g. {config} merged from .github/agent-gate.yml); default: the bundle's.
+   *  Treated as immutable: the engine skips re-loading an object it saw last time. */
   readonly data?: unknown;
   readonly decisionId?: string;
 }
@@ -58,6 +59,7 @@ export class PolicyEngine {
   readonly entrypoints: readonly string[];
   private instance: LoadedPolicy;
   private dataKey: string | undefined;
+  private dataRef: unknown;
   private readonly maxInputBytes: number;
   private readonly encoder = new TextEncoder();
 
@@ -96,7 +98,9 @@ export class PolicyEngine {
   }
 
   private useData(data: unknown): void {
+    if (data === this.dataRef && this.dataKey !== undefined) return; // the same object as last time: no re-serialising
     const key = JSON.stringify(data);
+    this.dataRef = data;
     if (key === this.dataKey) return;
     if (data === null || typeof data !== "object" || Array.isArray(data))
       throw new AgentGateError("POLICY_DATA_INVALID", `policy data must be a JSON object, got ${key === undefined ? "nothing" : key.slice(0, 40)}`);

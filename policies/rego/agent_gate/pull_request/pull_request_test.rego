@@ -338,3 +338,11 @@ test_one_finding_per_signer_and_model_listing_the_commits if {
 		"provenance signed by `https://example.com/other` (issuer `https://token.actions.githubusercontent.com`) is not from an allowed signer for acme/web (commits 1111111, 2222222)",
 	}
 }
+
+test_literal_prefix_of_globs if {
+	data.agent_gate.pull_request._literal_prefix(".github/workflows/**") == ".github/workflows/"
+	data.agent_gate.pull_request._literal_prefix("**/*.tf") == ""
+	data.agent_gate.pull_request._literal_prefix("CODEOWNERS") == "CODEOWNERS"
+	data.agent_gate.pull_request._literal_prefix("src/{a,b}/x") == "src/"
+	data.agent_gate.pull_request._literal_prefix("a\\*b") == ""
+}
