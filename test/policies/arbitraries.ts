@@ -42,7 +42,7 @@ const PATHS = [
   "terraform/prod.tf",
   "src/.github/workflows/x.yml",
 ];
-const GLOBS = [".github/workflows/**", "CODEOWNERS", "infra/**", "**/*.tf", "*.md", "policies/*", "src/**/*.ts", ".github/*.yml", "**"];
+const GLOBS = ["src/{app,lib}.ts", "infra/?ain.tf", "[Cc]ODEOWNERS", "docs/\\*", ".github/workflows/**", "CODEOWNERS", "infra/**", "**/*.tf", "*.md", "policies/*", "src/**/*.ts", ".github/*.yml", "**"];
 const NOWS = ["2026-11-26T07:00:00Z", "2026-12-31T23:59:59Z", "2024-02-29T12:00:00Z", "2027-01-01T00:00:00Z"];
 const DATES = ["2026-11-26", "2026-11-27", "2026-12-20", "2026-12-26", "2026-12-27", "2027-01-01", "2024-03-01", "2028-02-29"];
 const TIMES = ["2026-11-26T06:00:00Z", "2026-11-26T06:30:00Z", "2026-11-26T06:40:00Z"];

@@ -81,13 +81,19 @@ describe("wasm engine vs opa eval", { skip: hasOpa ? false : "no .tools/bin/opa 
       const out = JSON.parse(r.stdout) as { result: { expressions: { value: Record<string, unknown> }[] }[] };
       const results = out.result[0]?.expressions[0]?.value ?? {};
       let denied = 0;
+      const seen = new Set<string>();
       all.forEach((c, i) => {
         const raw = results[String(i)];
         assert.ok(raw !== undefined, `${c.name}: opa eval has no decision`);
         const go = parseDecisionResult(raw);
         assert.deepEqual(wasm[i], go, `${c.name}: wasm and opa eval differ\ninput: ${JSON.stringify(c.input)}\nconfig: ${JSON.stringify(c.data)}`);
         if (go.deny.length) denied++;
+        for (const f of [...go.deny, ...go.warn]) seen.add(`${go.deny.includes(f) ? "deny" : "warn"}:${f.rule}`);
       });
+      // Every rule fired somewhere, on both sides of the comparison.
+      const rules = ["provenance-coverage", "signers", "model-governance", "prompt", "protected-paths", "human-approval", "size", "input", "pr-gate", "deployment-attestations", "deployment-builders", "data-residency", "deployment-approval"];
+      for (const r of rules) assert.ok(seen.has(`deny:${r}`), `no generated case denied by ${r}`);
+      for (const r of ["model-governance", "deployment-attestations"]) assert.ok(seen.has(`warn:${r}`), `no generated case warned by ${r}`);
       // A differential test where everything allows (or everything denies) would prove little.
       assert.ok(denied > all.length * 0.2 && denied < all.length * 0.95, `${denied} of ${all.length} denied`);
       console.log(`differential: ${all.length} cases identical (${denied} denied, ${all.length - denied} allowed)`);
