@@ -168,3 +168,17 @@ function checkPinFormat(sha256: string | undefined, source: string): void {
   if (!want || !/^[0-9a-f]{64}$/.test(want))
     throw new AgentGateError("POLICY_BUNDLE_UNPINNED", `${source}: a replacement policy bundle must be pinned by its sha256 digest (64 hex digits)`);
 }
+
+/**
+ * The bundle the App evaluates: the built-in one, or an organisation's replacement named by a file path or an
+ * https:// URL, which must come with its sha256 pin (e.g. from AGENT_GATE_POLICY_BUNDLE / _SHA256 in the environment).
+ */
+export async function loadPolicyBundle(spec: { location?: string; sha256?: string }, options: FetchBundleOptions = {}): Promise<PolicyBundle> {
+  const location = spec.location?.trim();
+  if (!location) {
+    if (spec.sha256) throw new AgentGateError("POLICY_BUNDLE_UNPINNED", "a bundle sha256 was given without a bundle location");
+    return builtinBundle();
+  }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(location)) return fetchBundle(location, spec.sha256 ?? "", options);
+  return bundleFromFile(location, spec.sha256);
+}

@@ -7,7 +7,7 @@ import type { AddressInfo } from "node:net";
 import { readFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { after, before, describe, it } from "node:test";
-import { BUILTIN_BUNDLE_PATH, bundleFromFile, bundleFromTarGz, fetchBundle, sha256Hex } from "../../../src/adapters/opa/bundle-source.js";
+import { BUILTIN_BUNDLE_PATH, bundleFromFile, bundleFromTarGz, fetchBundle, loadPolicyBundle, sha256Hex } from "../../../src/adapters/opa/bundle-source.js";
 import { AgentGateError } from "../../../src/core/errors.js";
 
 const code = (c: string) => (err: unknown) => err instanceof AgentGateError && err.code === c;
@@ -86,5 +86,18 @@ describe("bundle from a URL", () => {
       fetchBundle(`${base}/slow`, pin, { insecureHttpForTests: true, timeoutMs: 200 }),
       (e: unknown) => code("POLICY_BUNDLE_FETCH_FAILED")(e) && /within 200 ms/.test((e as Error).message),
     );
+  });
+});
+
+describe("loadPolicyBundle", () => {
+  it("is the built-in bundle when no location is configured", async () => {
+    assert.match((await loadPolicyBundle({})).revision, /^builtin-/);
+    await assert.rejects(loadPolicyBundle({ sha256: pin }), code("POLICY_BUNDLE_UNPINNED"));
+  });
+  it("requires the pin for a file and for a URL", async () => {
+    await assert.rejects(loadPolicyBundle({ location: BUILTIN_BUNDLE_PATH }), code("POLICY_BUNDLE_UNPINNED"));
+    assert.equal((await loadPolicyBundle({ location: BUILTIN_BUNDLE_PATH, sha256: pin })).source, BUILTIN_BUNDLE_PATH);
+    await assert.rejects(loadPolicyBundle({ location: "https://policies.invalid/bundle.tar.gz" }), code("POLICY_BUNDLE_UNPINNED"));
+    await assert.rejects(loadPolicyBundle({ location: "http://127.0.0.1:9/bundle.tar.gz", sha256: pin }), code("POLICY_BUNDLE_URL_INVALID"));
   });
 });
