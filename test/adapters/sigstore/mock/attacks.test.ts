@@ -2,6 +2,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createVerifier } from "../../../../src/adapters/sigstore/verifier.js";
 import type { SignerPolicy, SubjectSpec } from "../../../../src/adapters/sigstore/verifier.js";
 import { inTotoStatement } from "../../../../src/adapters/sigstore/signing/dsse.js";
@@ -196,6 +200,31 @@ test("tampered checkpoint: an inclusion proof root that differs from the signed 
   expectFailure(verify(b), "TLOG_CHECKPOINT_INVALID");
 });
 
+const withSignerName = (original: BundleJson, name: string): BundleJson => {
+  const b = copy(original);
+  const cp = tlogEntry(b).inclusionProof!.checkpoint;
+  cp.envelope = cp.envelope.replace(/\u2014 \S+ /u, `\u2014 ${name} `);
+  return b;
+};
+
+test("tampered checkpoint: a signature line under another name than the log's is refused (TLOG_CHECKPOINT_INVALID)", { todo: "the signer name is matched as an unanchored regular expression against the log's base URL (@sigstore/verify); reported to the verifier's owner" }, () => {
+  for (const name of ["rekor", ".", "evil.example"]) {
+    expectFailure(verify(withSignerName(msgV1, name)), "TLOG_CHECKPOINT_INVALID");
+    expectFailure(verify(withSignerName(msgV2, name)), "TLOG_CHECKPOINT_INVALID");
+  }
+});
+
+test("tampered checkpoint: a signer name that is a catastrophic regular expression cannot hang the verifier (TLOG_CHECKPOINT_INVALID)", { todo: "ReDoS: @sigstore/verify runs baseURL.match(name) with the bundle's name; verify() hangs; reported to the verifier's owner" }, () => {
+  const dir = mkdtempSync(join(tmpdir(), "agent-gate-redos-"));
+  const file = join(dir, "input.json");
+  const bundle = withSignerName(msgV2, "(.*.*)*(.*.*)*(.*.*)*(.*.*)*!");
+  writeFileSync(file, JSON.stringify({ trustedRoot: world.trustedRoot, bundle, artifactBase64: artifact.toString("base64"), signer: keyless }));
+  const child = join(import.meta.dirname, "../../../support/sigstore/verify-child.ts");
+  const r = spawnSync(process.execPath, ["--import", "tsx", child, file], { timeout: 8000, encoding: "utf8" });
+  assert.equal(r.signal, null, "verify() was still running after 8 s");
+  expectFailure(JSON.parse(r.stdout) as ReturnType<typeof verify>, "TLOG_CHECKPOINT_INVALID");
+});
+
 test("a log entry taken from another bundle is refused (TLOG_ENTRY_INCONSISTENT)", async () => {
   const other = await world.sign({ payload: { kind: "message", artifact } });
   const b = copy(msgV1);
@@ -264,6 +293,20 @@ test("a bit flip anywhere in the RFC 3161 timestamp token is refused (TIMESTAMP_
     if (out.ok || (out.code !== "TIMESTAMP_INVALID" && out.code !== "BUNDLE_MALFORMED")) accepted.push(`byte ${i} bit ${bit}: ${out.ok ? "verified" : out.code}`);
   }
   assert.deepEqual(accepted.slice(0, 20), [], `${accepted.length} of ${token.length} flips were not refused as a bad timestamp`);
+});
+
+test("a bit flip anywhere in the signing certificate's DER is refused", { todo: "the DER reader tolerates flips outside the signed TBS (e.g. the outer SEQUENCE tag); reported to the verifier's owner" }, () => {
+  const der = Buffer.from(msgV1.verificationMaterial.certificate!.rawBytes, "base64");
+  const accepted: string[] = [];
+  for (let i = 0; i < der.length; i++) {
+    const bit = i % 8;
+    const flipped = Buffer.from(der);
+    flipped[i] = flipped[i]! ^ (1 << bit);
+    const b = copy(msgV1);
+    b.verificationMaterial.certificate!.rawBytes = flipped.toString("base64");
+    if (verify(b).ok) accepted.push(`byte ${i} bit ${bit}`);
+  }
+  assert.deepEqual(accepted.slice(0, 20), [], `${accepted.length} of ${der.length} flips verified`);
 });
 
 test("a timestamp over another signature is refused (TIMESTAMP_INVALID)", async () => {
