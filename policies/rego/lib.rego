@@ -1,3 +1,5 @@
+# (This file sits at policies/rego/ rather than under agent_gate/lib/ so that scripts/test.sh's `policies/**/*.rego`
+# check, which bash expands without globstar as `policies/*/*.rego`, finds the sources and runs policy-check.sh.)
 # Helpers shared by the pull-request and deployment decisions. Only builtins the wasm module implements
 # natively are available (policies/capabilities.json): dates are compared with integer arithmetic here,
 # never with time.* builtins; the host normalises every time to UTC "YYYY-MM-DDTHH:MM:SSZ".
