@@ -1,8 +1,9 @@
 // The schema, as numbered migrations shared by PGlite and PostgreSQL, applied once each and recorded in
 // schema_migrations. Appending is guarded in SQL as well as in code: a record must extend the head pointer,
 // records and checkpoints refuse UPDATE, DELETE and TRUNCATE, and the head only moves forward by one.
+import { AgentGateError } from "../../core/errors.js";
 import type { Db } from "./db.js";
-import { quoteSchema } from "./db.js";
+import { quoteSchema, sqlState } from "./db.js";
 
 export interface Migration {
   readonly version: number;
@@ -108,9 +109,32 @@ CREATE TABLE policy_data (
   },
 ];
 
-/** Applies the migrations not applied yet, in one transaction, serialised between processes. */
+const LATEST = Math.max(...MIGRATIONS.map((m) => m.version));
+
+function refuseNewer(versions: Iterable<number>, db: Db): void {
+  const newest = Math.max(0, ...versions);
+  if (newest > LATEST) {
+    throw new AgentGateError(
+      "STORAGE_SCHEMA_NEWER",
+      `the database schema ${db.schema} in ${db.location} is at migration ${newest}, newer than this agent-gate knows (${LATEST}): upgrade agent-gate`,
+      "internal",
+    );
+  }
+}
+
+/**
+ * Applies the migrations not applied yet, in one transaction, serialised between processes. A database that
+ * is already current is only read, so the App can run as a role that may not create anything.
+ */
 export async function migrate(db: Db): Promise<number[]> {
   const schema = quoteSchema(db.schema);
+  try {
+    const have = (await db.query<{ version: number }>("SELECT version FROM schema_migrations")).map((r) => Number(r.version));
+    refuseNewer(have, db);
+    if (MIGRATIONS.every((m) => have.includes(m.version))) return [];
+  } catch (err) {
+    if (sqlState(err) !== "42P01") throw err; // undefined_table: a new database, migrate below
+  }
   return db.transaction(async (q) => {
     // Several App processes may start at once; the first migrates, the others then find nothing to do.
     await q.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`agent-gate migrate ${db.schema}`]);
@@ -118,6 +142,7 @@ export async function migrate(db: Db): Promise<number[]> {
       CREATE TABLE IF NOT EXISTS schema_migrations (
         version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now());`);
     const done = new Set((await q.query<{ version: number }>("SELECT version FROM schema_migrations")).map((r) => Number(r.version)));
+    refuseNewer(done, db);
     const applied: number[] = [];
     for (const m of MIGRATIONS) {
       if (done.has(m.version)) continue;

@@ -173,6 +173,8 @@ function suite(name: string, open: Opener): void {
       const again = await SqlAuditLog.open(db, false);
       await again.append(sampleEvent(1));
       assert.equal((await db.query("SELECT version FROM schema_migrations")).length, MIGRATIONS.length);
+      await db.query("INSERT INTO schema_migrations (version, name) VALUES (999, 'from the future')");
+      await assert.rejects(SqlAuditLog.open(db, false), { code: "STORAGE_SCHEMA_NEWER" });
     });
 
     withLog("policy bundles and data are kept by digest for replay, and altered ones are refused", async ({ db, log }) => {
