@@ -3,7 +3,8 @@
 // streaming verifier that finds and locates the first broken link. Pure: storage lives in adapters/storage.
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import type { Decision } from "./decision.js";
+import type { Decision, PolicyRef } from "./decision.js";
+import type { PolicyInput } from "./policy-input.js";
 import { AgentGateError } from "./errors.js";
 import { redact, scanSecrets } from "./secrets.js";
 
@@ -251,6 +252,47 @@ export function auditEventFromDecision(d: Decision, facts: DecisionAuditFacts): 
     metrics: facts.metrics ?? {},
     agent_gate: facts.context,
   });
+}
+
+/** An evaluation that produced no decision (a transient fault, a broken policy): recorded as well. */
+export function auditEventFromError(
+  error: { readonly code: string; readonly message: string },
+  at: { readonly decisionId: string; readonly entrypoint: string; readonly policy: PolicyRef },
+  facts: DecisionAuditFacts,
+): AuditEvent | undefined {
+  if (facts.dryRun) return undefined;
+  return AuditEvent.parse({
+    decision_id: at.decisionId,
+    timestamp: facts.decidedAt.toISOString(),
+    path: at.entrypoint,
+    input: facts.input ?? null,
+    result: { error: { code: error.code, message: error.message } },
+    bundles: { [facts.bundleName ?? "agent-gate"]: { revision: at.policy.revision, digest: at.policy.digest } },
+    labels: { app: "agent-gate", ...facts.labels },
+    metrics: facts.metrics ?? {},
+    agent_gate: facts.context,
+  });
+}
+
+/** The verified evidence a policy input carries, for AuditContext: bundle digests, signers, Rekor indexes. */
+export function evidenceOf(input: PolicyInput): Pick<AuditContext, "evidence_bundle_digests" | "signer_identities" | "rekor_log_indexes"> {
+  const digests = new Set<string>();
+  const signers = new Set<string>();
+  const indexes = new Set<string>();
+  if (input.kind === "pull_request") {
+    for (const c of input.commits) {
+      if (c.provenance.status !== "verified") continue;
+      digests.add(c.provenance.bundle_digest);
+      if (c.provenance.signer.identity) signers.add(c.provenance.signer.identity);
+      if (c.provenance.rekor_log_index) indexes.add(c.provenance.rekor_log_index);
+    }
+  } else {
+    for (const a of input.artifacts) {
+      for (const att of a.attestations) if (att.verified && att.signer.identity) signers.add(att.signer.identity);
+    }
+  }
+  const sorted = (s: Set<string>): string[] => [...s].sort();
+  return { evidence_bundle_digests: sorted(digests), signer_identities: sorted(signers), rekor_log_indexes: sorted(indexes) };
 }
 
 // ---------------------------------------------------------------------------------------------------------

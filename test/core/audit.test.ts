@@ -8,6 +8,8 @@ import {
   MASK_PROMPT,
   MASK_SECRET,
   auditEventFromDecision,
+  auditEventFromError,
+  evidenceOf,
   canonicalize,
   chainRecord,
   explainLink,
@@ -19,6 +21,8 @@ import {
 } from "../../src/core/audit.js";
 import type { AuditRecord, Checkpoint, StoredRow } from "../../src/core/audit.js";
 import type { Decision } from "../../src/core/decision.js";
+import { readFileSync } from "node:fs";
+import { pullRequestInput } from "../../src/core/policy-input.js";
 import { LEAKED_TOKEN, PROMPT, sampleEvent } from "../adapters/storage/events.js";
 
 describe("canonical JSON (RFC 8785)", () => {
@@ -281,6 +285,25 @@ describe("events from decisions", () => {
 
   test("a dry run is never recorded", () => {
     assert.equal(auditEventFromDecision(decision, { input: {}, decidedAt: new Date(), context, dryRun: true }), undefined);
+    assert.equal(auditEventFromError({ code: "X", message: "x" }, { ...decision, decisionId: "e" }, { input: {}, decidedAt: new Date(), context, dryRun: true }), undefined);
+  });
+
+  test("an evaluation that failed is recorded with its error", () => {
+    const e = auditEventFromError({ code: "POLICY_EVAL_FAILED", message: "boom" }, decision, { input: undefined, decidedAt: new Date("2026-11-26T07:00:00Z"), context: { ...context, conclusion: "failure" } })!;
+    assert.deepEqual(e.result, { error: { code: "POLICY_EVAL_FAILED", message: "boom" } });
+    assert.equal(e.input, null);
+    assert.equal(chainRecord(e, GENESIS).record.agent_gate.conclusion, "failure");
+  });
+
+  test("the evidence of a policy input: verified bundles, signers and Rekor indexes only", () => {
+    const fixture = JSON.parse(readFileSync("fixtures/policy/pr-signed-agent-passes.json", "utf8")) as { input: unknown };
+    const input = pullRequestInput(fixture.input);
+    const ev = evidenceOf(input);
+    const verified = input.commits.filter((c) => c.provenance.status === "verified");
+    assert.ok(verified.length > 0);
+    assert.equal(ev.evidence_bundle_digests.length, new Set(verified.map((c) => (c.provenance as { bundle_digest: string }).bundle_digest)).size);
+    assert.ok(ev.signer_identities.every((s) => s.startsWith("https://")));
+    assert.ok(ev.rekor_log_indexes.every((i) => /^\d+$/.test(i)));
   });
 });
 
