@@ -41,7 +41,7 @@ export function findPostgres(): Promise<{ url?: string; why: string }> {
 export async function requirePostgres(t: TestContext): Promise<string | undefined> {
   const { url, why } = await findPostgres();
   if (url) return url;
-  const message = `PostgreSQL is not reachable on 127.0.0.1:5432 (set TEST_DATABASE_URL to point elsewhere): ${why}`;
+  const message = `PostgreSQL is not reachable (set TEST_DATABASE_URL to point elsewhere); tried ${why}`;
   if (process.env["CI"] === "true") throw new Error(message);
   console.log(`# skipped: ${message}`);
   t.skip(message);
