@@ -6,7 +6,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } 
 import { Agent, request } from "node:http";
 import { createServer } from "node:net";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { builtinBundle } from "../src/adapters/opa/bundle-source.js";
@@ -80,6 +80,16 @@ function post(agent: Agent, port: number, body: string): Promise<string> {
   });
 }
 
+// CPU seconds (user + system) a process has used, from /proc: contention-independent, unlike wall-clock time.
+function cpuOf(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /, "").split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return NaN;
+  }
+}
+
 function rssOf(pid: number | undefined): number {
   try {
     const kb = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
@@ -94,6 +104,7 @@ interface Row {
   "decisions/s": number;
   "p50 ms": number;
   "p99 ms": number;
+  "CPU ms/decision": number;
   "RSS MB": number;
 }
 
@@ -120,6 +131,7 @@ export async function benchPolicy(): Promise<void> {
   for (let i = 0; i < 2000; i++) engine.evaluate(PULL_REQUEST_ENTRYPOINT, input, { data });
   const n = 20_000;
   const lat: number[] = new Array<number>(n);
+  const cpu0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   for (let i = 0; i < n; i++) {
     const s = process.hrtime.bigint();
@@ -127,9 +139,11 @@ export async function benchPolicy(): Promise<void> {
     lat[i] = Number(process.hrtime.bigint() - s) / 1e6;
   }
   const wasmSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const cpu = process.cpuUsage(cpu0);
+  const wasmCpuMs = (cpu.user + cpu.system) / 1000 / n;
   lat.sort((a, b) => a - b);
   const rows: Row[] = [
-    { evaluator: "in-process wasm", "decisions/s": Math.round(n / wasmSeconds), "p50 ms": quantile(lat, 0.5), "p99 ms": quantile(lat, 0.99), "RSS MB": process.memoryUsage().rss / 2 ** 20 },
+    { evaluator: "in-process wasm", "decisions/s": Math.round(n / wasmSeconds), "p50 ms": quantile(lat, 0.5), "p99 ms": quantile(lat, 0.99), "CPU ms/decision": wasmCpuMs, "RSS MB": process.memoryUsage().rss / 2 ** 20 },
   ];
 
   if (!existsSync(OPA)) {
@@ -139,8 +153,8 @@ export async function benchPolicy(): Promise<void> {
   }
   // OPA's server over the same Rego sources and the same data.
   const dir = mkdtempSync(join(tmpdir(), "agent-gate-bench-"));
-  cpSync(join(ROOT, "policies/rego/agent_gate"), join(dir, "agent_gate"), { recursive: true, filter: (src) => !src.endsWith("_test.rego") });
-  writeFileSync(join(dir, "data.json"), JSON.stringify(data));
+  cpSync(join(ROOT, "policies/rego"), dir, { recursive: true, filter: (src) => !src.endsWith("_test.rego") });
+  writeFileSync(join(dir, "data.json"), JSON.stringify(data)); // replaces the defaults with the same data the engine uses
   const port = await freePort();
   const server = spawn(OPA, ["run", "--server", "--addr", `127.0.0.1:${port}`, "--log-level", "error", dir], { stdio: ["ignore", "ignore", "inherit"] });
   const agent = new Agent({ keepAlive: true, maxSockets: 16 });
@@ -151,6 +165,7 @@ export async function benchPolicy(): Promise<void> {
         await post(agent, port, body);
         break;
       } catch (err) {
+        if (server.exitCode !== null) throw new Error(`opa run --server exited with ${server.exitCode} (see its output above)`);
         if (Date.now() > deadline) throw err;
         await new Promise((r) => setTimeout(r, 100));
       }
@@ -161,6 +176,7 @@ export async function benchPolicy(): Promise<void> {
     for (let i = 0; i < 300; i++) await post(agent, port, body);
     const m = 3000;
     const slat: number[] = new Array<number>(m);
+    const serverCpu0 = cpuOf(server.pid);
     const s0 = process.hrtime.bigint();
     for (let i = 0; i < m; i++) {
       const s = process.hrtime.bigint();
@@ -168,8 +184,9 @@ export async function benchPolicy(): Promise<void> {
       slat[i] = Number(process.hrtime.bigint() - s) / 1e6;
     }
     const serverSeconds = Number(process.hrtime.bigint() - s0) / 1e9;
+    const serverCpuMs = ((cpuOf(server.pid) - serverCpu0) * 1000) / m;
     slat.sort((a, b) => a - b);
-    rows.push({ evaluator: "opa run --server (1 in flight)", "decisions/s": Math.round(m / serverSeconds), "p50 ms": quantile(slat, 0.5), "p99 ms": quantile(slat, 0.99), "RSS MB": rssOf(server.pid) });
+    rows.push({ evaluator: "opa run --server (1 in flight)", "decisions/s": Math.round(m / serverSeconds), "p50 ms": quantile(slat, 0.5), "p99 ms": quantile(slat, 0.99), "CPU ms/decision": serverCpuMs, "RSS MB": rssOf(server.pid) });
 
     // Its best throughput: 16 requests in flight on keep-alive connections.
     const c0 = process.hrtime.bigint();
@@ -180,7 +197,7 @@ export async function benchPolicy(): Promise<void> {
       }),
     );
     const concSeconds = Number(process.hrtime.bigint() - c0) / 1e9;
-    rows.push({ evaluator: "opa run --server (16 in flight)", "decisions/s": Math.round(m / concSeconds), "p50 ms": NaN, "p99 ms": NaN, "RSS MB": rssOf(server.pid) });
+    rows.push({ evaluator: "opa run --server (16 in flight)", "decisions/s": Math.round(m / concSeconds), "p50 ms": NaN, "p99 ms": NaN, "CPU ms/decision": NaN, "RSS MB": rssOf(server.pid) });
   } finally {
     agent.destroy();
     server.kill();
@@ -192,6 +209,11 @@ export async function benchPolicy(): Promise<void> {
   console.log(
     `\nratio: in-process ${wasmRate} decisions/s = ${(wasmRate / best).toFixed(1)}x the OPA server's best (${best}/s); target >= 10x. ` +
       `p99 ${quantile(lat, 0.99).toFixed(3)} ms (target < 1 ms), 20 commits, ${Buffer.byteLength(body)} bytes of input, ${reference.deny.length} deny / ${reference.warn.length} warn.`,
+  );
+  const serverCpu = rows[1]?.["CPU ms/decision"] ?? NaN;
+  console.log(
+    `CPU per decision (independent of other load on the machine): in-process ${wasmCpuMs.toFixed(3)} ms, OPA server ${serverCpu.toFixed(3)} ms ` +
+      `(server side only, HTTP client not counted): ${(serverCpu / wasmCpuMs).toFixed(1)}x. Load average at the end: ${loadavg()[0]?.toFixed(1)} on ${cpus().length} CPUs.`,
   );
 }
 
