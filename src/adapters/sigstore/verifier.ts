@@ -5,9 +5,10 @@ import { createHash, createPublicKey } from "node:crypto";
 import type { KeyObject } from "node:crypto";
 import { assertBundleLatest, assertBundleV01, assertBundleV02 } from "@sigstore/bundle";
 import type { Bundle, TransparencyLogEntry } from "@sigstore/bundle";
-import { X509Certificate, crypto as score } from "@sigstore/core";
+import { RFC3161Timestamp, X509Certificate, crypto as score } from "@sigstore/core";
 import { Bundle as ProtoBundle, TrustedRoot } from "@sigstore/protobuf-specs";
-import { toSignedEntity, toTrustMaterial } from "@sigstore/verify";
+import { toTrustMaterial } from "@sigstore/verify";
+import { signatureContent } from "@sigstore/verify/dist/bundle/index.js";
 import type { SignedEntity, TrustMaterial } from "@sigstore/verify";
 import { CertificateChainVerifier } from "@sigstore/verify/dist/key/certificate.js";
 import { verifySCTs } from "@sigstore/verify/dist/key/sct.js";
@@ -40,7 +41,10 @@ export type DigestAlgorithm = "sha256" | "sha384" | "sha512";
 export type SubjectSpec =
   | { kind: "artifact"; bytes: Uint8Array } // message signature over bytes; for DSSE: sha256(bytes) must be a statement subject digest
   | { kind: "digest"; algorithm: DigestAlgorithm; hex: string } // digest-only; for DSSE: must be a statement subject digest
-  | { kind: "dsse-payload"; payloadType: string }; // a DSSE envelope of a non-in-toto payload type; the caller reads VerifiedBundle.dssePayload
+  | { kind: "dsse-payload"; payloadType: string } // a DSSE envelope of a non-in-toto payload type; the caller reads VerifiedBundle.dssePayload
+  // An in-toto statement whose subjects the CALLER binds (the PR gate binds gitCommit subjects to the PR's commits in
+  // core/binding.ts). Signature, log, time and signer are verified here; VerifiedBundle.statement must then be bound.
+  | { kind: "in-toto-statement"; subjectsBoundBy: "caller" };
 
 export interface VerifyRequest {
   bundle: unknown; // parsed JSON, or Uint8Array/string of JSON
@@ -110,12 +114,21 @@ const sha256hex = (b: Uint8Array | string): string => createHash("sha256").updat
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 type ChainPath = X509Certificate[] | undefined;
+interface Leaf {
+  fp: string;
+  cert: X509Certificate;
+  key: KeyObject | undefined;
+  san: string | undefined;
+  extensions: Readonly<Record<string, string>>;
+  issuer: string | undefined;
+}
 interface SignedTime {
   source: "tlog" | "rfc3161";
   time: Date;
 }
 interface SubjectCheck {
   key: string;
+  callerBindsSubjects?: true;
   artifact?: Buffer;
   sha256?: string;
   digest?: { algorithm: DigestAlgorithm; hex: string };
@@ -123,6 +136,7 @@ interface SubjectCheck {
 }
 
 class Verifier implements BundleVerifier {
+  private readonly leafCache = new Map<string, Leaf>(); // leaf sha256 -> parsed certificate, key, SAN, extensions
   private readonly chainCache = new Map<string, ChainPath[]>(); // leaf sha256 -> path per trusted CA
   private readonly sctCache = new Map<string, string[] | string>(); // leaf sha256 -> verified CT log ids, or why not
   private readonly signerCache = new Map<string, CompiledSigner | string>(); // policy JSON -> compiled policy
@@ -144,7 +158,7 @@ class Verifier implements BundleVerifier {
 
   private verifyCached(req: VerifyRequest): VerificationOutcome {
     if (!isObj(req)) throw new Fail("POLICY_INVALID", "expected a request { bundle, subject, signer }");
-    const { raw, json } = readBundle(req.bundle);
+    const { raw, parse } = readBundle(req.bundle);
     const policyKey = JSON.stringify(req.signer ?? null);
     let signer = this.signerCache.get(policyKey);
     if (signer === undefined) {
@@ -153,12 +167,13 @@ class Verifier implements BundleVerifier {
     }
     if (typeof signer === "string") throw new Fail("POLICY_INVALID", signer);
     const subject = checkSubject(req.subject);
-    const key = `${sha256hex(raw)}|${subject.key}|${sha256hex(policyKey)}`;
+    const bundleDigest = sha256hex(raw);
+    const key = `${bundleDigest}|${subject.key}|${sha256hex(policyKey)}`;
     const hit = this.verdicts.get(key);
     if (hit) return hit;
     let outcome: VerificationOutcome;
     try {
-      outcome = this.run(raw, json, subject, signer);
+      outcome = this.run(bundleDigest, parse(), subject, signer);
     } catch (e) {
       if (!(e instanceof Fail)) throw e;
       outcome = failure(e.code, e.message);
@@ -170,8 +185,7 @@ class Verifier implements BundleVerifier {
     return outcome;
   }
 
-  private run(raw: Buffer, input: unknown, subject: SubjectCheck, signer: CompiledSigner): VerifiedBundle {
-    const bundleDigest = sha256hex(raw);
+  private run(bundleDigest: string, input: unknown, subject: SubjectCheck, signer: CompiledSigner): VerifiedBundle {
     const json = isLegacyCosignBundle(input) ? step("BUNDLE_MALFORMED", "legacy cosign bundle", () => convertLegacyCosignBundle(input)) : input;
     const bundle = parseBundle(json);
     const content = bundle.content;
@@ -190,8 +204,9 @@ class Verifier implements BundleVerifier {
         if (env.payloadType !== IN_TOTO_PAYLOAD_TYPE) throw new Fail("DSSE_INVALID", `expected DSSE payloadType ${IN_TOTO_PAYLOAD_TYPE}, got ${env.payloadType}`);
         const st = parseStatement(env.payload);
         if (typeof st === "string") throw new Fail("STATEMENT_INVALID", st);
-        const [alg, hex] = subject.sha256 !== undefined ? ["sha256", subject.sha256] : [subject.digest!.algorithm, subject.digest!.hex];
-        if (!statementHasDigest(st, alg, hex)) {
+        if (subject.callerBindsSubjects && st.subject.length === 0) throw new Fail("STATEMENT_INVALID", "expected a statement with at least one subject, got none");
+        const [alg, hex] = subject.callerBindsSubjects ? ["", ""] : subject.sha256 !== undefined ? ["sha256", subject.sha256] : [subject.digest!.algorithm, subject.digest!.hex];
+        if (!subject.callerBindsSubjects && !statementHasDigest(st, alg, hex)) {
           const named = st.subject.map((s) => `${s.name} (${Object.entries(s.digest).map(([a, h]) => `${a}:${h}`).join(", ")})`).join("; ");
           throw new Fail("SUBJECT_MISMATCH", `expected a statement subject with ${alg}:${hex}; the statement names ${named}`);
         }
@@ -199,7 +214,7 @@ class Verifier implements BundleVerifier {
       }
     }
 
-    const entity = step("BUNDLE_MALFORMED", "bundle verification material", () => toSignedEntity(bundle, subject.artifact));
+    const entity = step("BUNDLE_MALFORMED", "bundle verification material", () => this.toEntity(bundle, subject.artifact));
 
     // 2. signed time: every time source the bundle offers must verify, and at least one must exist
     const times = this.signedTimes(entity);
@@ -224,6 +239,39 @@ class Verifier implements BundleVerifier {
       ...(statement ? { statement } : {}),
       ...(dssePayload ? { dssePayload } : {}),
     };
+  }
+
+  // @sigstore/verify's toSignedEntity, with the leaf certificate parsed once per fingerprint (parsing dominates)
+  private toEntity(bundle: Bundle, artifact: Buffer | undefined): SignedEntity {
+    const m = bundle.verificationMaterial.content;
+    let key: SignedEntity["key"];
+    if (m.$case === "publicKey") key = { $case: "public-key", hint: m.publicKey.hint };
+    else key = { $case: "certificate", certificate: this.leaf(leafDer(bundle)).cert };
+    const timestamps: SignedEntity["timestamps"] = [];
+    for (const entry of bundle.verificationMaterial.tlogEntries as TransparencyLogEntry[]) {
+      if (entry.integratedTime && entry.integratedTime !== "0") timestamps.push({ $case: "transparency-log", tlogEntry: entry });
+    }
+    for (const ts of bundle.verificationMaterial.timestampVerificationData?.rfc3161Timestamps ?? []) {
+      timestamps.push({ $case: "timestamp-authority", timestamp: RFC3161Timestamp.parse(Buffer.from(ts.signedTimestamp)) });
+    }
+    return { signature: signatureContent(bundle, artifact), key, tlogEntries: bundle.verificationMaterial.tlogEntries, timestamps };
+  }
+
+  private leaf(der: Buffer): Leaf {
+    const fp = sha256hex(der);
+    const hit = this.leafCache.get(fp);
+    if (hit) return hit;
+    const cert = X509Certificate.parse(Buffer.from(der));
+    const extensions = fulcioExtensions(cert);
+    let key: KeyObject | undefined;
+    try {
+      key = score.createPublicKey(cert.publicKey);
+    } catch {
+      key = undefined;
+    }
+    const leaf: Leaf = { fp, cert, key, san: cert.subjectAltName, extensions, issuer: certificateIssuer(extensions) };
+    if (this.leafCache.size < 10_000) this.leafCache.set(fp, leaf);
+    return leaf;
   }
 
   private signedTimes(entity: SignedEntity): SignedTime[] {
@@ -259,19 +307,15 @@ class Verifier implements BundleVerifier {
       }
       return { key: signer.key, summary: { type: "key", keyHint: material.hint, extensions: {} } };
     }
-    const leaf = material.certificate;
-    const fp = sha256hex(leaf.root.toDER());
+    const { fp, cert, san, extensions, issuer, key } = this.leaf(leafDer(bundle));
     if (signer.kind !== "certificate") {
-      throw new Fail("KEY_MISMATCH", `expected a bundle signed with the caller's public key; it is signed with a certificate for ${leaf.subjectAltName ?? "<no SAN>"}`);
+      throw new Fail("KEY_MISMATCH", `expected a bundle signed with the caller's public key; it is signed with a certificate for ${san ?? "<no SAN>"}`);
     }
-    this.checkChain(leaf, fp, times);
-    const san = leaf.subjectAltName;
-    const extensions = fulcioExtensions(leaf);
-    const issuer = certificateIssuer(extensions);
+    this.checkChain(cert, fp, times);
     if (san === undefined || !signer.matches(san)) throw new Fail("IDENTITY_MISMATCH", `expected signer ${signer.describe}, got ${san ?? "<no SAN>"}`);
     if (issuer !== signer.issuer) throw new Fail("ISSUER_MISMATCH", `expected OIDC issuer ${signer.issuer}, got ${issuer ?? "<no issuer extension>"}`);
-    const key = step("CERTIFICATE_CHAIN_INVALID", "leaf public key", () => score.createPublicKey(leaf.publicKey));
-    return { key, summary: { type: "certificate", identity: san, issuer, extensions, certificateFingerprint: fp } };
+    if (!key) throw new Fail("CERTIFICATE_CHAIN_INVALID", "the certificate's public key does not parse");
+    return { key, summary: { type: "certificate", identity: san, issuer, extensions: { ...extensions }, certificateFingerprint: fp } };
   }
 
   private chainPaths(leaf: X509Certificate, fp: string): ChainPath[] {
@@ -364,9 +408,10 @@ class Verifier implements BundleVerifier {
       }
       const proof = entry.inclusionProof;
       if (proof) {
-        const cp = step("TLOG_CHECKPOINT_INVALID", `${where}: checkpoint`, () => verifyCheckpoint(entry as Parameters<typeof verifyCheckpoint>[0], logs), true);
+        // the shape check comes first: the library matches the note's signer name as a regular expression
         const shape = checkCheckpointShape(proof.checkpoint!.envelope, logs[0]!.baseURL);
         if (shape !== undefined) throw new Fail("TLOG_CHECKPOINT_INVALID", `${where}: ${shape}`);
+        const cp = step("TLOG_CHECKPOINT_INVALID", `${where}: checkpoint`, () => verifyCheckpoint(entry as Parameters<typeof verifyCheckpoint>[0], logs), true);
         if (!score.bufferEqual(cp.logHash, proof.rootHash) || cp.logSize !== BigInt(proof.treeSize)) {
           throw new Fail("TLOG_CHECKPOINT_INVALID", `${where}: the signed checkpoint (size ${cp.logSize}) does not match the inclusion proof's root (size ${proof.treeSize})`);
         }
@@ -418,18 +463,25 @@ function sameSigner(logged: Buffer, signedBy: { cert: Buffer } | { spki: Buffer 
   }
 }
 
-function readBundle(input: unknown): { raw: Buffer; json: unknown } {
-  try {
-    if (input instanceof Uint8Array || typeof input === "string") {
-      const raw = typeof input === "string" ? Buffer.from(input, "utf8") : Buffer.from(input);
-      return { raw, json: JSON.parse(raw.toString("utf8")) };
+// The bytes are hashed for the verdict cache before anything is parsed; parsing happens only on a cache miss.
+function readBundle(input: unknown): { raw: string | Uint8Array; parse: () => unknown } {
+  const parseText = (text: string) => (): unknown => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch (e) {
+      throw new Fail("BUNDLE_MALFORMED", `the bundle is not JSON: ${describeError(e)}`);
     }
-    const text = JSON.stringify(input);
-    if (typeof text !== "string") throw new Error("not JSON");
-    return { raw: Buffer.from(text, "utf8"), json: input };
+  };
+  if (typeof input === "string") return { raw: input, parse: parseText(input) };
+  if (input instanceof Uint8Array) return { raw: input, parse: parseText(Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString("utf8")) };
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(input);
   } catch (e) {
     throw new Fail("BUNDLE_MALFORMED", `the bundle is not JSON: ${describeError(e)}`);
   }
+  if (typeof text !== "string") throw new Fail("BUNDLE_MALFORMED", "the bundle is not JSON");
+  return { raw: text, parse: () => input };
 }
 
 function checkSubject(s: unknown): SubjectCheck {
@@ -454,7 +506,11 @@ function checkSubject(s: unknown): SubjectCheck {
     }
     return { key: `p:${s.payloadType}`, payloadType: s.payloadType };
   }
-  throw new Fail("POLICY_INVALID", `expected subject kind artifact, digest or dsse-payload, got ${JSON.stringify(s.kind)}`);
+  if (s.kind === "in-toto-statement") {
+    if (s.subjectsBoundBy !== "caller") throw new Fail("POLICY_INVALID", 'expected subjectsBoundBy: "caller" for an in-toto-statement subject');
+    return { key: "s:caller", callerBindsSubjects: true };
+  }
+  throw new Fail("POLICY_INVALID", `expected subject kind artifact, digest, dsse-payload or in-toto-statement, got ${JSON.stringify(s.kind)}`);
 }
 
 function parseBundle(json: unknown): Bundle {
@@ -520,6 +576,7 @@ function checkMessageSubject(bundle: Bundle, subject: SubjectCheck): void {
   if (!md || !alg) throw new Fail("BUNDLE_MALFORMED", `expected messageDigest algorithm SHA2_256, SHA2_384 or SHA2_512, got ${md?.algorithm ?? "none"}`);
   const signed = md.digest.toString("hex");
   if (subject.payloadType !== undefined) throw new Fail("POLICY_INVALID", "a message-signature bundle is verified against an artifact or digest, not a DSSE payload type");
+  if (subject.callerBindsSubjects) throw new Fail("STATEMENT_INVALID", "expected a DSSE in-toto statement; the bundle holds a message signature, which names no commit");
   let actual: string;
   if (subject.artifact !== undefined) {
     actual = alg === "sha256" && subject.sha256 !== undefined ? subject.sha256 : createHash(alg).update(subject.artifact).digest("hex");
