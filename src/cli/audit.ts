@@ -2,15 +2,16 @@
 // replay a decision with the policy bundle it was made with, and record checkpoints to keep elsewhere.
 // Exit codes: 0 ok (verified, found, reproduced); 1 broken chain, not found, or a replay that differs;
 // 2 usage or operational error; 3 replay impossible (bundle, data or engine not available).
-import { createWriteStream, readFileSync } from "node:fs";
+import { createWriteStream, existsSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { z } from "zod";
-import { openStorage } from "../adapters/storage/index.js";
+import { DEFAULT_DATA_DIR, openStorage } from "../adapters/storage/index.js";
 import type { Replayer, Storage } from "../adapters/storage/index.js";
 import { replayDecision } from "../adapters/storage/replay.js";
 import { AuditRecord, ChainVerifier, canonicalize, chainHash, parseCheckpoint } from "../core/audit.js";
 import type { Checkpoint, SourcedCheckpoint, StoredRow, VerifyResult } from "../core/audit.js";
-import { describeError } from "../core/errors.js";
+import { AgentGateError, describeError } from "../core/errors.js";
 
 const USAGE = `usage: agent-gate audit <command> [options]
 
@@ -59,7 +60,12 @@ function readCheckpoint(arg: string): Checkpoint {
 
 async function withStorage<T>(v: Values, fn: (s: Storage) => Promise<T>): Promise<T> {
   const databaseUrl = v["database-url"] ?? (v["data-dir"] === undefined ? process.env["DATABASE_URL"] || undefined : undefined);
-  const s = await openStorage({ databaseUrl, dataDir: v["data-dir"], schema: v.schema });
+  const dataDir = v["data-dir"] ?? DEFAULT_DATA_DIR;
+  // Reading must not create: a mistyped --data-dir would otherwise verify a new, empty log as "ok".
+  if (!databaseUrl && !existsSync(join(dataDir, "pg"))) {
+    throw new AgentGateError("AUDIT_LOG_MISSING", `there is no embedded audit log in ${resolve(dataDir)} (nothing recorded there yet, or another --data-dir, or set DATABASE_URL)`);
+  }
+  const s = await openStorage({ databaseUrl, dataDir, schema: v.schema });
   try {
     return await fn(s);
   } finally {

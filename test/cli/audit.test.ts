@@ -147,6 +147,14 @@ describe("agent-gate audit on the embedded database", () => {
     assert.equal((await cli("verify", "--checkpoint", "nope", "--data-dir", dataDir)).code, 2);
   });
 
+  test("a data directory without a log is reported, not created", async () => {
+    const missing = join(dir.path, "typo");
+    const r = await cli("verify", "--data-dir", missing);
+    assert.equal(r.code, 2);
+    assert.match(r.err, /there is no embedded audit log in .*typo/);
+    assert.equal((await import("node:fs")).existsSync(missing), false);
+  });
+
   test("verify, run as its own process, finds an edited record and exits non-zero", async () => {
     // The attacker edits a row directly in the embedded database with the triggers off.
     const s = await openStorage({ dataDir });
