@@ -9,12 +9,12 @@ import { OPA, ROOT, hasOpa } from "./support.js";
 
 const CAPS = join(ROOT, "policies/capabilities.json");
 
-function build(rego: string): { status: number | null; stderr: string } {
+function build(rego: string): { status: number | null; output: string } {
   const dir = mkdtempSync(join(tmpdir(), "agent-gate-caps-"));
   try {
     writeFileSync(join(dir, "p.rego"), rego);
     const r = spawnSync(OPA, ["build", "-t", "wasm", "--capabilities", CAPS, "-e", "p/decision", "-o", join(dir, "b.tar.gz"), join(dir, "p.rego")], { encoding: "utf8" });
-    return { status: r.status, stderr: r.stderr };
+    return { status: r.status, output: r.stdout + r.stderr }; // opa build prints errors on stdout
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -37,7 +37,7 @@ describe("policies/capabilities.json", { skip: hasOpa ? false : "no .tools/bin/o
     it(`refuses a policy that calls ${name} at build time`, () => {
       const r = build(`package p\ndecision := {"deny": [{"msg": x, "rule": "r"}], "warn": []} if x := ${call}\n`);
       assert.notEqual(r.status, 0);
-      assert.match(r.stderr, new RegExp(`undefined function ${name.replace(".", "\\.")}`));
+      assert.match(r.output, new RegExp(`undefined function ${name.replace(".", "\\.")}`));
     });
   }
 
