@@ -4,7 +4,6 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { TrustedRoot } from "@sigstore/protobuf-specs";
-import { getTrustedRoot } from "@sigstore/tuf";
 import { AgentGateError, describeError } from "../../core/errors.js";
 import { lintTrustedRoot } from "./rootlint.js";
 
@@ -49,6 +48,8 @@ export interface RefreshOptions {
 const lastGoodPath = (cacheDir: string): string => join(cacheDir, "trusted_root.last-good.json");
 
 async function fetchThroughTuf(cacheDir: string): Promise<unknown> {
+  // loaded only when refreshing: the TUF client and its HTTP stack would otherwise slow every CLI start
+  const { getTrustedRoot } = await import("@sigstore/tuf");
   const root = await getTrustedRoot({ cachePath: join(cacheDir, "tuf"), retry: 2, timeout: 10_000 });
   return TrustedRoot.toJSON(root);
 }
