@@ -305,6 +305,19 @@ export interface StoredRow {
   readonly hash: string;
   readonly record: string; // canonical JSON of the record without `hash`
   readonly decision_id: string;
+  /** Further indexed columns, checked against the record when storage has them (null for older rows). */
+  readonly columns?: {
+    readonly ts?: string | null; // ISO time
+    readonly kind?: string | null;
+    readonly repository?: string | null;
+    readonly head_sha?: string | null;
+  };
+}
+
+/** The indexed columns' values as the record says they must be. */
+function expectedColumns(body: { timestamp?: unknown; agent_gate?: { kind?: unknown; repository?: unknown; head_sha?: unknown } }): Record<string, unknown> {
+  const t = typeof body.timestamp === "string" ? new Date(body.timestamp).toISOString() : undefined;
+  return { ts: t, kind: body.agent_gate?.kind, repository: body.agent_gate?.repository, head_sha: body.agent_gate?.head_sha };
 }
 
 export type BreakCode =
@@ -390,7 +403,7 @@ export class ChainVerifier {
         `record ${row.seq} was modified after it was written: its content hashes to ${short(actual)}…, the stored hash is ${short(row.hash)}…`,
       );
     }
-    const body = parsed as { seq?: unknown; prev_hash?: unknown; decision_id?: unknown };
+    const body = parsed as { seq?: unknown; prev_hash?: unknown; decision_id?: unknown; timestamp?: unknown; agent_gate?: { kind?: unknown; repository?: unknown; head_sha?: unknown } };
     if (body.seq !== row.seq || body.prev_hash !== row.prev_hash) {
       return breakAt(
         row.seq,
@@ -400,6 +413,13 @@ export class ChainVerifier {
     }
     if (body.decision_id !== row.decision_id) {
       return breakAt(row.seq, "COLUMN_MISMATCH", `record ${row.seq}'s decision_id column (${row.decision_id}) differs from the hashed record (${String(body.decision_id)}): the column was edited`);
+    }
+    const expected = expectedColumns(body);
+    for (const [name, value] of Object.entries(row.columns ?? {})) {
+      if (value === null || value === undefined) continue;
+      if (expected[name] !== value) {
+        return breakAt(row.seq, "COLUMN_MISMATCH", `record ${row.seq}'s ${name} column (${value}) differs from the hashed record (${String(expected[name])}): the column was edited`);
+      }
     }
     if (row.prev_hash !== this.prev.hash) {
       if (this.prev.seq === 0 && this.start.seq === 0) {

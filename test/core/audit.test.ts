@@ -227,6 +227,14 @@ describe("chain verification: each attack is detected and located", () => {
     assert.ok(!r.ok && r.seq === 2 && r.code === "COLUMN_MISMATCH");
   });
 
+  test("when a further indexed column disagrees with the record", () => {
+    const rs = rows(3);
+    const r1 = rs[1]!;
+    assert.equal(verifyChain([rs[0]!, { ...r1, columns: { repository: "acme/app", ts: sampleEvent(2).timestamp, kind: null } }, rs[2]!]).ok, true);
+    const r = verifyChain([rs[0]!, { ...r1, columns: { repository: "acme/elsewhere" } }]);
+    assert.ok(!r.ok && r.seq === 2 && r.code === "COLUMN_MISMATCH" && /repository column/.test(r.reason));
+  });
+
   test("when the tail is truncated, against the head pointer or a checkpoint", () => {
     const rs = rows(8);
     const head = headOf(rs);

@@ -61,7 +61,7 @@ const RETRYABLE = new Set(["40001", "40P01", "23505", "55P03"]);
 const MAX_ATTEMPTS = 20;
 const PAGE = 500;
 
-const ROW_COLUMNS = "seq, prev_hash, hash, record, decision_id";
+const ROW_COLUMNS = "seq, prev_hash, hash, record, decision_id, ts, kind, repository, head_sha";
 
 interface DbRow {
   [k: string]: unknown;
@@ -70,8 +70,19 @@ interface DbRow {
   hash: string;
   record: string;
   decision_id: string;
+  ts: Date | string;
+  kind: string | null;
+  repository: string | null;
+  head_sha: string | null;
 }
-const toStored = (r: DbRow): StoredRow => ({ seq: Number(r.seq), prev_hash: r.prev_hash, hash: r.hash, record: r.record, decision_id: r.decision_id });
+const toStored = (r: DbRow): StoredRow => ({
+  seq: Number(r.seq),
+  prev_hash: r.prev_hash,
+  hash: r.hash,
+  record: r.record,
+  decision_id: r.decision_id,
+  columns: { ts: new Date(r.ts).toISOString(), kind: r.kind, repository: r.repository, head_sha: r.head_sha },
+});
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -126,14 +137,10 @@ export class SqlAuditLog implements AuditLog {
       }
       return { seq: stored.seq, hash: stored.hash, duplicate: true };
     }
-    await q.query("INSERT INTO audit_records (seq, prev_hash, hash, decision_id, ts, record) VALUES ($1, $2, $3, $4, $5, $6)", [
-      record.seq,
-      record.prev_hash,
-      record.hash,
-      record.decision_id,
-      record.timestamp,
-      text,
-    ]);
+    await q.query(
+      "INSERT INTO audit_records (seq, prev_hash, hash, decision_id, ts, record, kind, repository, head_sha) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+      [record.seq, record.prev_hash, record.hash, record.decision_id, record.timestamp, text, record.agent_gate.kind, record.agent_gate.repository, record.agent_gate.head_sha],
+    );
     return { seq: record.seq, hash: record.hash };
   }
 
@@ -146,6 +153,22 @@ export class SqlAuditLog implements AuditLog {
   async getRow(decisionId: string): Promise<StoredRow | undefined> {
     const [r] = await this.db.query<DbRow>(`SELECT ${ROW_COLUMNS} FROM audit_records WHERE decision_id = $1`, [decisionId]);
     return r ? toStored(r) : undefined;
+  }
+
+  /**
+   * The latest decision recorded for a commit of a repository (the deployment gate asks for the PR gate's),
+   * checked against its own hash: a record edited in place is refused, never relied on.
+   */
+  async latest(subject: { repository: string; headSha: string; kind?: AuditRecord["agent_gate"]["kind"] }): Promise<AuditRecord | undefined> {
+    const [r] = await this.db.query<DbRow>(
+      `SELECT ${ROW_COLUMNS} FROM audit_records WHERE repository = $1 AND head_sha = $2 AND ($3::text IS NULL OR kind = $3::text) ORDER BY seq DESC LIMIT 1`,
+      [subject.repository, subject.headSha, subject.kind ?? null],
+    );
+    if (!r) return undefined;
+    const row = toStored(r);
+    const b = new ChainVerifier({ seq: row.seq - 1, hash: row.prev_hash }).push(row);
+    if (b) throw new AgentGateError("AUDIT_RECORD_TAMPERED", `the audit record for ${subject.repository}@${subject.headSha.slice(0, 12)} cannot be relied on: ${b.reason}`, "internal");
+    return fromRow(row);
   }
 
   async list(opts: ListOptions = {}): Promise<AuditRecord[]> {

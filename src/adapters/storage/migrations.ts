@@ -107,6 +107,14 @@ CREATE TABLE policy_data (
 );
 `,
   },
+  {
+    version: 3,
+    name: "audit records indexed by subject (repository, head commit, kind) for the deployment gate",
+    sql: `
+ALTER TABLE audit_records ADD COLUMN kind text, ADD COLUMN repository text, ADD COLUMN head_sha text;
+CREATE INDEX audit_records_subject ON audit_records (repository, head_sha, kind, seq DESC);
+`,
+  },
 ];
 
 const LATEST = Math.max(...MIGRATIONS.map((m) => m.version));

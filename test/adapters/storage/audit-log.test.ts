@@ -154,6 +154,26 @@ function suite(name: string, open: Opener): void {
       assert.ok(!r3.ok && r3.code === "TRUNCATED" && r3.seq === 5, JSON.stringify(r3));
     });
 
+    withLog("when an indexed column is edited (export --since and latest() read them)", async ({ db, log }) => {
+      await fill(log, 4);
+      await asAttacker(db, "UPDATE audit_records SET ts = ts - interval '1 day' WHERE seq = 3");
+      const r = await log.verify();
+      assert.ok(!r.ok && r.seq === 3 && r.code === "COLUMN_MISMATCH" && /ts column/.test(r.reason), JSON.stringify(r));
+    });
+
+    withLog("the deployment gate finds the PR gate's latest decision for a commit, and never an edited one", async ({ db, log }) => {
+      await fill(log, 4);
+      const sha = sampleEvent(2).agent_gate.head_sha;
+      const again = sampleEvent(2, { decision_id: "dec-again", agent_gate: { ...sampleEvent(2).agent_gate, conclusion: "failure" } });
+      await log.append(again);
+      const found = await log.latest({ repository: "acme/app", headSha: sha, kind: "pull_request" });
+      assert.equal(found?.decision_id, "dec-again");
+      assert.equal(await log.latest({ repository: "acme/app", headSha: sha, kind: "deployment" }), undefined);
+      assert.equal(await log.latest({ repository: "acme/other", headSha: sha }), undefined);
+      await asAttacker(db, `UPDATE audit_records SET record = replace(record, '"conclusion":"failure"', '"conclusion":"success"') WHERE decision_id = 'dec-again'`);
+      await assert.rejects(log.latest({ repository: "acme/app", headSha: sha }), { code: "AUDIT_RECORD_TAMPERED" });
+    });
+
     withLog("a checkpoint that does not match its record is reported", async ({ log }) => {
       await fill(log, 4);
       const r = await log.verify({ fromCheckpoint: { seq: 2, hash: "a".repeat(64) } });
