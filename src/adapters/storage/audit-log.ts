@@ -49,6 +49,8 @@ export interface AuditLog {
   append(event: AuditEvent, opts?: AppendOptions): Promise<AppendResult>;
   get(decisionId: string): Promise<AuditRecord | undefined>;
   list(opts?: ListOptions): Promise<AuditRecord[]>;
+  /** The latest decision for a commit of a repository, refused if the record was edited. */
+  latest(subject: { repository: string; headSha: string; kind?: AuditRecord["agent_gate"]["kind"] }): Promise<AuditRecord | undefined>;
   verify(opts?: VerifyOptions): Promise<VerifyResult>;
   /** The head pointer: seq and hash of the last record ({0, genesis} when empty). */
   head(): Promise<Checkpoint>;
