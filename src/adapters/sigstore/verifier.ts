@@ -206,7 +206,8 @@ class Verifier implements BundleVerifier {
         if (typeof st === "string") throw new Fail("STATEMENT_INVALID", st);
         if (subject.callerBindsSubjects && st.subject.length === 0) throw new Fail("STATEMENT_INVALID", "expected a statement with at least one subject, got none");
         const [alg, hex] = subject.callerBindsSubjects ? ["", ""] : subject.sha256 !== undefined ? ["sha256", subject.sha256] : [subject.digest!.algorithm, subject.digest!.hex];
-        if (!subject.callerBindsSubjects && !statementHasDigest(st, alg, hex)) {
+        const found = subject.callerBindsSubjects || (subject.artifact !== undefined ? artifactInStatement(st, subject.artifact, hex) : statementHasDigest(st, alg, hex));
+        if (!found) {
           const named = st.subject.map((s) => `${s.name} (${Object.entries(s.digest).map(([a, h]) => `${a}:${h}`).join(", ")})`).join("; ");
           throw new Fail("SUBJECT_MISMATCH", `expected a statement subject with ${alg}:${hex}; the statement names ${named}`);
         }
@@ -567,6 +568,12 @@ function checkTimestampEncoding(b: Bundle): void {
     const why = checkTimestampToken(der);
     if (why !== undefined) throw new Fail("TIMESTAMP_INVALID", `RFC 3161 timestamp ${i}: ${why}`);
   }
+}
+
+// An artifact matches a subject by any digest the statement uses (npm provenance names sha512 only).
+function artifactInStatement(st: InTotoStatement, artifact: Buffer, sha256: string): boolean {
+  if (statementHasDigest(st, "sha256", sha256)) return true;
+  return (["sha384", "sha512"] as const).some((alg) => st.subject.some((s) => s.digest[alg] !== undefined) && statementHasDigest(st, alg, createHash(alg).update(artifact).digest("hex")));
 }
 
 function checkMessageSubject(bundle: Bundle, subject: SubjectCheck): void {

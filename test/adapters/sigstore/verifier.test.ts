@@ -201,3 +201,55 @@ test("createVerifier refuses a bad trusted root with TRUSTED_ROOT_INVALID and th
   assert.throws(() => createVerifier({ trustedRoot: {} }), (e: unknown) => e instanceof AgentGateError && e.code === "TRUSTED_ROOT_INVALID");
   assert.throws(() => createVerifier({ trustedRoot: PRODUCTION, timestampThreshold: 0 }), (e: unknown) => e instanceof AgentGateError);
 });
+
+test("thresholds: more tlog entries, signed times or SCTs than the bundle has are refused with their codes", () => {
+  const signer: SignerPolicy = { kind: "certificate", identity: IDENTITY, issuer: ISSUER };
+  const cases: [Parameters<typeof createVerifier>[0], string][] = [
+    [{ trustedRoot: PRODUCTION, tlogThreshold: 2 }, "TLOG_THRESHOLD_NOT_MET"],
+    [{ trustedRoot: PRODUCTION, timestampThreshold: 2 }, "NO_SIGNED_TIME"],
+    [{ trustedRoot: PRODUCTION, ctlogThreshold: 2 }, "CERTIFICATE_CHAIN_INVALID"],
+  ];
+  for (const [opts, code] of cases) {
+    const o = createVerifier(opts).verify(request(signer));
+    assert.ok(!o.ok && o.code === code, `${JSON.stringify({ ...opts, trustedRoot: undefined })}: ${o.ok ? "verified" : o.code}`);
+  }
+});
+
+test("an artifact matches an in-toto subject by the digest the statement uses (npm provenance: sha512 only)", () => {
+  // g01's statement names sigstore-2.0.0.tgz by sha512; giving the digest the case confirms independently
+  const d = dir("g01-npm-slsa-v1-provenance");
+  const c = JSON.parse(read(`${d}/case.json`)) as { identity: string; issuer: string; subjectDigest: { sha512: string } };
+  const v = createVerifier({ trustedRoot: JSON.parse(read(`${d}/trusted_root.json`)) });
+  const signer: SignerPolicy = { kind: "certificate", identity: c.identity, issuer: c.issuer };
+  const o = v.verify({ bundle: read(`${d}/bundle.sigstore.json`), subject: { kind: "digest", algorithm: "sha512", hex: c.subjectDigest.sha512 }, signer });
+  assert.ok(o.ok, o.ok ? "" : o.message);
+  const other = v.verify({ bundle: read(`${d}/bundle.sigstore.json`), subject: { kind: "artifact", bytes: Buffer.from("not the tarball") }, signer });
+  assert.ok(!other.ok && other.code === "SUBJECT_MISMATCH");
+  assert.match(other.message, /the statement names .*sha512:46d4e2f7/);
+});
+
+test("an in-toto statement whose subjects the caller binds: verified and returned; a message signature is refused", () => {
+  const d = dir("c05-dsse-intoto-slsa-v0.3");
+  const signer: SignerPolicy = { kind: "certificate", identity: IDENTITY, issuer: ISSUER };
+  const o = verifier.verify({ bundle: read(`${d}/bundle.sigstore.json`), subject: { kind: "in-toto-statement", subjectsBoundBy: "caller" }, signer });
+  assert.ok(o.ok, o.ok ? "" : o.message);
+  assert.ok((o.statement?.subject.length ?? 0) > 0);
+  const msg = verifier.verify({ bundle: c04, subject: { kind: "in-toto-statement", subjectsBoundBy: "caller" }, signer });
+  assert.ok(!msg.ok && msg.code === "STATEMENT_INVALID");
+});
+
+test("an artifact matches a statement subject named by sha512 only", async () => {
+  const { createTestSigstore, DEFAULT_IDENTITY, DEFAULT_ISSUER } = await import("../../support/sigstore/index.js");
+  const world = await createTestSigstore();
+  const artifact = Buffer.from("a tarball\n");
+  const sha512 = createHash("sha512").update(artifact).digest("hex");
+  const { bundle } = await world.sign({
+    payload: { kind: "dsse", statement: { subjects: [{ name: "pkg.tgz", digest: { sha512 } }], predicateType: "https://slsa.dev/provenance/v1", predicate: {} } },
+  });
+  const v = createVerifier({ trustedRoot: world.trustedRoot });
+  const signer: SignerPolicy = { kind: "certificate", identity: DEFAULT_IDENTITY, issuer: DEFAULT_ISSUER };
+  const o = v.verify({ bundle, subject: { kind: "artifact", bytes: artifact }, signer });
+  assert.ok(o.ok, o.ok ? "" : o.message);
+  const other = v.verify({ bundle, subject: { kind: "artifact", bytes: Buffer.from("another tarball\n") }, signer });
+  assert.ok(!other.ok && other.code === "SUBJECT_MISMATCH");
+});
