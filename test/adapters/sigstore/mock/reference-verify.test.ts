@@ -42,6 +42,11 @@ test("keyless DSSE, Rekor v2 dsse/0.0.2 + RFC 3161 timestamp: @sigstore/verify a
   referenceVerify({ trustedRoot: world.trustedRoot, bundle, identity });
 });
 
+test("@sigstore/verify 3.x refuses a Rekor v2 DSSE entry logged as hashedrekord over the PAE (it compares the payload digest)", async () => {
+  const { bundle } = await world.sign({ payload: { kind: "dsse", statement }, rekor: "v2", rekorV2Dsse: "hashedrekord-pae" });
+  assert.throws(() => referenceVerify({ trustedRoot: world.trustedRoot, bundle, identity }), /digest mismatch/);
+});
+
 test("keyless message signature with Rekor v1 and a TSA timestamp: @sigstore/verify accepts it", async () => {
   const { bundle } = await world.sign({ payload: { kind: "message", artifact }, tsa: true });
   referenceVerify({ trustedRoot: world.trustedRoot, bundle, artifact, identity });
