@@ -50,11 +50,12 @@ export function summarizeEntry(entry: TransparencyLogEntry): TlogEntrySummary {
 }
 
 const SIGNATURE_LINE = /^\u2014 (\S+) ([A-Za-z0-9+/]+={0,2})$/;
+const SIGNER_NAME = /^[A-Za-z0-9._:/-]{1,255}$/;
 
 /**
  * The library finds checkpoint signatures with a loose regex and matches names as patterns against the log URL;
- * here the signed note must be exactly a note plus signature lines, each named after the note's origin, and the
- * origin must be the host of the log that vouches for the entry. Returns why not, or undefined.
+ * here the signed note must be exactly a note plus well-formed signature lines with plain names, one of them by the
+ * note's origin, and the origin must be the host of the log that vouches for the entry. Returns why not, or undefined.
  */
 export function checkCheckpointShape(envelope: string, logBaseUrl: string): string | undefined {
   const split = envelope.indexOf("\n\n");
@@ -62,11 +63,15 @@ export function checkCheckpointShape(envelope: string, logBaseUrl: string): stri
   const origin = envelope.slice(0, envelope.indexOf("\n"));
   const name = origin.split(" - ")[0] ?? "";
   const lines = envelope.slice(split + 2, -1).split("\n");
+  let byOrigin = false;
   for (const line of lines) {
     const m = SIGNATURE_LINE.exec(line);
     if (!m) return `malformed checkpoint signature line ${JSON.stringify(line.slice(0, 80))}`;
-    if (m[1] !== name) return `checkpoint signature by ${m[1]} on a note of origin ${name}`;
+    // witnesses may cosign under their own names, but only plain names: the library matches them as patterns
+    if (!SIGNER_NAME.test(m[1] ?? "")) return `checkpoint signer name ${JSON.stringify(m[1]?.slice(0, 80))} is not a plain name`;
+    byOrigin ||= m[1] === name;
   }
+  if (!byOrigin) return `the checkpoint carries no signature by its origin ${name}`;
   let host: string;
   try {
     host = new URL(logBaseUrl).host;
