@@ -1,7 +1,11 @@
-// Checkpoint notes are read strictly before the library sees them (it matches signer names as regular expressions).
+// Checkpoint notes are read strictly before the library sees them (it matches signer names as regular expressions),
+// and Rekor v2 DSSE entries logged as hashedrekord over the PAE are checked here (the library compares the payload).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { checkCheckpointShape } from "../../../src/adapters/sigstore/tlog.js";
+import { createHash } from "node:crypto";
+import type { TransparencyLogEntry } from "@sigstore/bundle";
+import type { Envelope } from "@sigstore/protobuf-specs";
+import { checkCheckpointShape, checkDsseHashedRekordV2 } from "../../../src/adapters/sigstore/tlog.js";
 
 const NOTE = "rekor.sigstore.dev - 2605736670972794746\n75408393\nFnnj13Uu1jdksPc4HZLapKX329dVlD5+MGNsiqBq1XM=\n\n";
 const SIG = "\u2014 rekor.sigstore.dev wNI9ajBFAiBTyiBM9WtyOTgohje6QZ5rFGJUdMq7Wk3A6oThE98SUgIhAMvxDwa7FyqRqg+YV3rdPPrfS23w19iK+piMSGVOmP5w\n";
@@ -25,3 +29,23 @@ for (const [what, envelope, log, reason] of refused) {
     assert.match(checkCheckpointShape(envelope, log) ?? "accepted", reason);
   });
 }
+
+// Rekor v2 may log a DSSE envelope as hashedrekord/0.0.2 over its PAE; @sigstore/verify 3.x compares the payload digest.
+
+const env = { payloadType: "application/vnd.in-toto+json", payload: Buffer.from('{"_type":"https://in-toto.io/Statement/v1"}'), signatures: [{ keyid: "", sig: Buffer.from("a signature") }] } as Envelope;
+const pae = Buffer.concat([Buffer.from(`DSSEv1 ${env.payloadType.length} ${env.payloadType} ${env.payload.length} `), env.payload]);
+const sha = (b: Buffer): string => createHash("sha256").update(b).digest("base64");
+function entry(digest: string, sig = env.signatures[0]!.sig, kind = "hashedrekord"): TransparencyLogEntry {
+  const body = { apiVersion: "0.0.2", kind, spec: { hashedRekordV002: { data: { algorithm: "SHA2_256", digest }, signature: { content: sig.toString("base64"), verifier: { keyDetails: "PKIX_ECDSA_P256_SHA_256" } } } } };
+  return { canonicalizedBody: Buffer.from(JSON.stringify(body)), kindVersion: { kind, version: "0.0.2" } } as unknown as TransparencyLogEntry;
+}
+
+test("a hashedrekord/0.0.2 entry over the envelope's PAE describes the envelope", () => {
+  assert.equal(checkDsseHashedRekordV2(entry(sha(pae)), env), undefined);
+});
+
+test("a hashedrekord/0.0.2 entry over the payload alone, another signature, or another kind does not", () => {
+  assert.match(checkDsseHashedRekordV2(entry(sha(env.payload)), env) ?? "", /not sha256 of the envelope's PAE/);
+  assert.match(checkDsseHashedRekordV2(entry(sha(pae), Buffer.from("another")), env) ?? "", /logged signature differs/);
+  assert.match(checkDsseHashedRekordV2(entry(sha(pae), env.signatures[0]!.sig, "dsse"), env) ?? "", /kind\/version mismatch|not a hashedRekordV002/);
+});
