@@ -159,7 +159,12 @@ class Verifier implements BundleVerifier {
   private verifyCached(req: VerifyRequest): VerificationOutcome {
     if (!isObj(req)) throw new Fail("POLICY_INVALID", "expected a request { bundle, subject, signer }");
     const { raw, parse } = readBundle(req.bundle);
-    const policyKey = JSON.stringify(req.signer ?? null);
+    let policyKey: string;
+    try {
+      policyKey = JSON.stringify(req.signer ?? null);
+    } catch (e) {
+      throw new Fail("POLICY_INVALID", `the signer policy is not plain data: ${describeError(e)}`);
+    }
     let signer = this.signerCache.get(policyKey);
     if (signer === undefined) {
       signer = compileSigner(req.signer);
