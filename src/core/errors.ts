@@ -4,13 +4,16 @@ export type ErrorKind = "invalid-input" | "transient" | "internal";
 
 export class AgentGateError extends Error {
   override readonly name = "AgentGateError";
+  /** Itemised problems (e.g. every invalid config field), shown to humans one per line. */
+  readonly details: readonly string[];
   constructor(
     readonly code: string,
     message: string,
     readonly kind: ErrorKind = "invalid-input",
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; details?: readonly string[] },
   ) {
     super(message, options);
+    this.details = options?.details ?? [];
   }
 }
 

@@ -23,6 +23,11 @@ export interface PullRequestInputParts {
   readonly now: Date;
 }
 
+/** Commits of an agent's pull request are the agent's unless shown otherwise (a known non-agent account). */
+export function commitIsAgent(c: CommitFacts, facts: Facts): boolean {
+  return c.detection.isAgent || (facts.detection.isAgent && !c.detection.nonAgent);
+}
+
 const reasonText = (d: AgentDetection): string[] => d.reasons.map((r) => `${r.signal}: ${r.detail}`);
 
 function trailers(claims: readonly TrailerClaim[]): { co_authored_by: string[]; assisted_by: string[]; generated_by: string[] } {
@@ -99,8 +104,7 @@ export function buildPullRequestInput(parts: PullRequestInputParts): PullRequest
       is_head: c.sha === pr.headSha,
       author: { ...(c.author.user ? { login: c.author.user.login, id: c.author.user.id } : {}), email: c.author.email, name: c.author.name },
       committer: { ...(c.committer.user ? { login: c.committer.user.login, id: c.committer.user.id } : {}), email: c.committer.email, name: c.committer.name },
-      // Commits of an agent's pull request are the agent's unless shown otherwise.
-      is_agent: c.detection.isAgent || (facts.detection.isAgent && !c.detection.nonAgent),
+      is_agent: commitIsAgent(c, facts),
       agent_reasons: c.detection.isAgent ? reasonText(c.detection) : facts.detection.isAgent ? reasonText(facts.detection) : [],
       trailers: trailers(c.claims),
       provenance: provenanceOf(c, parts),

@@ -40,6 +40,8 @@ export interface ProtectedPathHit {
 
 export interface RenderInput {
   readonly conclusion: CheckConclusion;
+  /** Why an evaluation could not be made, in full (the title holds only its first line). */
+  readonly error?: { readonly code: string; readonly message: string; readonly details?: readonly string[]; readonly transient?: boolean };
   readonly decision?: Decision; // absent when evaluation failed
   readonly commits: readonly RenderCommit[];
   readonly bundles?: readonly BundleBinding[];
@@ -118,7 +120,22 @@ function issuerLabel(issuer: string | undefined): string {
 // ---- verdict and findings ------------------------------------------------------------------------------------
 
 function verdictLines(input: RenderInput): string[] {
-  return [verdict(input)];
+  const e = input.error;
+  if (!e || input.decision) return [verdict(input)];
+  const todo = e.code.startsWith("CONFIG_")
+    ? "fix .github/agent-gate.yml on the default branch (a pull request cannot change the config it is judged by), then press Re-evaluate"
+    : e.transient
+      ? "nothing is wrong with the change itself: press Re-evaluate (or push again) to retry"
+      : "press Re-evaluate; if it fails again, report the decision id below to whoever runs agent-gate";
+  return [
+    "### ❌ Not evaluated",
+    "",
+    ...(e.details?.length
+      ? [`**Why** (${code(e.code)})`, "", ...e.details.slice(0, 20).map((d) => `- ${text(d, { max: 500 })}`), ...(e.details.length > 20 ? [`- … and ${e.details.length - 20} more`] : [])]
+      : [`**Why** ${text(e.message, { max: 2000 })} (${code(e.code)})`]),
+    "",
+    `**What to do** ${text(todo, { max: 300 })}`,
+  ];
 }
 
 function verdict(input: RenderInput): string {

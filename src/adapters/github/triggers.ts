@@ -94,6 +94,9 @@ export function toTrigger(name: string, payload: unknown, checkName: string): Tr
     case "check_suite": {
       if (action !== "requested" && action !== "rerequested") return null;
       const p = parse(Payloads.check_suite, event, payload);
+      // A new head on a PR of this repository already arrives as pull_request.opened/synchronize; only forks'
+      // suites (which name no PR) and explicit re-requests need evaluating from here.
+      if (action === "requested" && p.check_suite.pull_requests.length > 0) return null;
       return { kind: "pull_request", event, owner: p.repository.owner.login, repo: p.repository.name, installationId: p.installation.id, headSha: p.check_suite.head_sha, pullNumbers: p.check_suite.pull_requests.map((x) => x.number) };
     }
     case "check_run": {

@@ -34,9 +34,22 @@ test("review submissions and dismissals re-evaluate; edits do not", () => {
 
 test("check_suite requests carry the head SHA even when the suite names no pull request (forks)", () => {
   for (const payload of [...of("check_suite", "requested"), ...of("check_suite", "rerequested")]) {
-    const t = toTrigger("check_suite", payload, "agent-gate");
+    const suite = payload.check_suite as Record<string, unknown>;
+    const t = toTrigger("check_suite", { ...payload, check_suite: { ...suite, pull_requests: [] } }, "agent-gate");
     assert.ok(t);
     assert.match(t.headSha ?? "", /^[0-9a-f]{40}$/);
+    assert.deepEqual(t.pullNumbers, []);
+  }
+});
+
+test("a requested check suite that names its pull requests is left to the pull_request event", () => {
+  for (const payload of of("check_suite", "requested")) {
+    const suite = payload.check_suite as Record<string, unknown>;
+    assert.equal(toTrigger("check_suite", { ...payload, check_suite: { ...suite, pull_requests: [{ number: 1 }] } }, "agent-gate"), null);
+  }
+  for (const payload of of("check_suite", "rerequested")) {
+    const suite = payload.check_suite as Record<string, unknown>;
+    assert.ok(toTrigger("check_suite", { ...payload, check_suite: { ...suite, pull_requests: [{ number: 1 }] } }, "agent-gate"));
   }
 });
 

@@ -1,0 +1,20 @@
+// Builds the gate from its parts: trusted root -> verifier, policy bundle -> engine. Used by the App server,
+// the demo, the `evaluate` command and the tests, so all of them run the same code.
+import { createVerifier } from "../adapters/sigstore/verifier.js";
+import { PolicyEngine, type PolicyBundle } from "../adapters/opa/engine.js";
+import { builtinBundle } from "../adapters/opa/bundle-source.js";
+import { loadPinnedRoot } from "../adapters/sigstore/trusted-root.js";
+import { PullRequestGate, type PullRequestGateOptions } from "./pull-request-gate.js";
+
+export interface ComposeOptions extends Partial<Omit<PullRequestGateOptions, "verifier" | "engine">> {
+  /** A linted trusted_root.json; default: the pinned public-good production root. */
+  readonly trustedRoot?: unknown;
+  /** The policy bundle; default: the built-in bundle compiled from policies/rego. */
+  readonly bundle?: PolicyBundle;
+}
+
+export async function composeGate(opts: ComposeOptions = {}): Promise<PullRequestGate> {
+  const verifier = createVerifier({ trustedRoot: opts.trustedRoot ?? loadPinnedRoot() });
+  const engine = await PolicyEngine.load(opts.bundle ?? builtinBundle());
+  return new PullRequestGate({ ...opts, verifier, engine });
+}

@@ -1,0 +1,88 @@
+// Verifies the provenance bundles found on a pull request against the signers the repository trusts. Each bundle
+// is verified once per (bundle digest, trusted-signer set): results of immutable inputs are cached.
+import { createHash } from "node:crypto";
+import type { BundleVerifier, SignerPolicy } from "../adapters/sigstore/verifier.js";
+import type { RepoConfig } from "../config/repo-config.js";
+import type { FoundBundle } from "../core/facts.js";
+import type { FailedBundle } from "../core/pull-request-input.js";
+import { failure, type VerificationFailure, type VerifiedBundle } from "../core/verification.js";
+
+export interface Evidence {
+  readonly verified: VerifiedBundle[];
+  readonly failed: FailedBundle[];
+}
+
+/** The signer policies a repository trusts for agent provenance; keys are resolved from the App's key ring. */
+export function trustedSigners(config: RepoConfig, repository: string, keyRing: ReadonlyMap<string, string>): { signers: SignerPolicy[]; problems: string[] } {
+  const rules = config.rules.signers;
+  const entries = Object.entries(rules.repositories).find(([name]) => name.toLowerCase() === repository.toLowerCase())?.[1] ?? rules.allowed;
+  const signers: SignerPolicy[] = [];
+  const problems: string[] = [];
+  for (const e of entries) {
+    if ("identity" in e) signers.push({ kind: "certificate", identity: e.identity, issuer: e.issuer });
+    else {
+      const pem = keyRing.get(e.key);
+      if (pem) signers.push({ kind: "key", publicKeyPem: pem, keyHint: e.key });
+      else problems.push(`rules.signers: key "${e.key}" is not in the App's trusted key ring`);
+    }
+  }
+  return { signers, problems };
+}
+
+/** Commits an unverified statement claims (never trusted: only to explain which commit a bad bundle was meant for). */
+export function claimedCommits(json: string): string[] {
+  try {
+    const bundle = JSON.parse(json) as { dsseEnvelope?: { payload?: string } };
+    const payload = bundle.dsseEnvelope?.payload;
+    if (typeof payload !== "string") return [];
+    const st = JSON.parse(Buffer.from(payload, "base64").toString("utf8")) as { subject?: { digest?: Record<string, unknown> }[] };
+    return (st.subject ?? []).map((s) => s.digest?.gitCommit).filter((x): x is string => typeof x === "string" && /^[0-9a-f]{40}$/.test(x));
+  } catch {
+    return [];
+  }
+}
+
+const digestOf = (text: string): string => createHash("sha256").update(text).digest("hex");
+
+export class EvidenceVerifier {
+  private readonly cache = new Map<string, VerifiedBundle | VerificationFailure>();
+
+  constructor(
+    private readonly verifier: BundleVerifier,
+    private readonly maxCache = 10_000,
+  ) {}
+
+  private verifyOne(json: string, signers: readonly SignerPolicy[]): VerifiedBundle | VerificationFailure {
+    if (signers.length === 0) return failure("IDENTITY_MISMATCH", "no signer is trusted for agent provenance in this repository: configure rules.signers.allowed in .github/agent-gate.yml");
+    const failures: VerificationFailure[] = [];
+    for (const signer of signers) {
+      const outcome = this.verifier.verify({ bundle: json, subject: { kind: "in-toto-statement", subjectsBoundBy: "caller" }, signer });
+      if (outcome.ok) return outcome;
+      failures.push(outcome);
+    }
+    // Report the most specific failure: a signer mismatch only when every trusted signer was tried.
+    const notSigner = failures.find((f) => f.code !== "IDENTITY_MISMATCH" && f.code !== "ISSUER_MISMATCH" && f.code !== "KEY_MISMATCH");
+    if (notSigner) return notSigner;
+    const first = failures[0]!;
+    return failures.length === 1 ? first : failure(first.code, `${first.message} (none of the ${failures.length} trusted signers matched)`);
+  }
+
+  verifyAll(bundles: readonly FoundBundle[], signers: readonly SignerPolicy[]): Evidence {
+    const signerKey = digestOf(JSON.stringify(signers));
+    const verified: VerifiedBundle[] = [];
+    const failed: FailedBundle[] = [];
+    for (const b of bundles) {
+      const bundleDigest = digestOf(b.json);
+      const key = `${bundleDigest}:${signerKey}`;
+      let outcome = this.cache.get(key);
+      if (!outcome) {
+        outcome = this.verifyOne(b.json, signers);
+        if (this.cache.size >= this.maxCache) this.cache.delete(this.cache.keys().next().value!);
+        this.cache.set(key, outcome);
+      }
+      if (outcome.ok) verified.push(outcome);
+      else failed.push({ bundleDigest, failure: outcome, claimedCommits: claimedCommits(b.json) });
+    }
+    return { verified, failed };
+  }
+}

@@ -1,0 +1,32 @@
+// The App's process environment, validated once at start. Probot reads its own variables (APP_ID, PRIVATE_KEY or
+// PRIVATE_KEY_PATH, WEBHOOK_SECRET, PORT, HOST, LOG_LEVEL, REDIS_URL, GHE_HOST); these are agent-gate's.
+import { readFileSync } from "node:fs";
+import { z } from "zod";
+import { AgentGateError } from "../core/errors.js";
+
+const Env = z.object({
+  AGENT_GATE_TRUSTED_ROOT: z.string().min(1).optional().describe("trusted_root.json of a private Sigstore deployment; default: the pinned public-good root"),
+  AGENT_GATE_TUF_CACHE: z.string().min(1).optional().describe("directory for an online TUF refresh of the public-good root (keeps the last good copy)"),
+  AGENT_GATE_POLICY_BUNDLE: z.string().min(1).optional().describe("an organisation's `opa build -t wasm` bundle: a file path or an https:// URL"),
+  AGENT_GATE_POLICY_SHA256: z.string().regex(/^(sha256:)?[0-9a-f]{64}$/, { error: "expected the bundle's sha256 (64 hex)" }).optional(),
+  AGENT_GATE_TRUSTED_KEYS: z.string().min(1).optional().describe('JSON file {"hint": "PEM public key"} for key-signed provenance'),
+});
+export type AppEnv = z.infer<typeof Env>;
+
+export function readEnv(env: NodeJS.ProcessEnv = process.env): AppEnv {
+  const r = Env.safeParse(env);
+  if (!r.success) {
+    throw new AgentGateError("ENV_INVALID", r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
+  }
+  if (r.data.AGENT_GATE_POLICY_BUNDLE && !r.data.AGENT_GATE_POLICY_SHA256) {
+    throw new AgentGateError("ENV_INVALID", "AGENT_GATE_POLICY_BUNDLE is set without AGENT_GATE_POLICY_SHA256: a replacement policy must be pinned by its digest");
+  }
+  return r.data;
+}
+
+export function readKeyRing(path: string | undefined): Map<string, string> {
+  if (!path) return new Map();
+  const parsed = z.record(z.string(), z.string().includes("BEGIN PUBLIC KEY", { error: "expected a PEM public key" })).safeParse(JSON.parse(readFileSync(path, "utf8")));
+  if (!parsed.success) throw new AgentGateError("ENV_INVALID", `AGENT_GATE_TRUSTED_KEYS ${path}: ${parsed.error.issues[0]?.path.join(".")}: ${parsed.error.issues[0]?.message}`);
+  return new Map(Object.entries(parsed.data));
+}
