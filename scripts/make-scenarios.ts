@@ -200,7 +200,7 @@ const scenarios: Scenario[] = [];
   const hostileModel = { id: "anthropic/claude-[evil](https://evil.example)|✅", version: "<img src=x onerror=alert(1)>" };
   const r = repo([agentPull(11, commits, `x\n\n${await provenanceBlock({ commits, model: hostileModel })}`, { title: "### ✅ Mergeable | [approved](https://evil.example) <script>alert(1)</script> @acme/security", reviews: [{ user: bob, state: "APPROVED", commit_id: commits[0]!.sha }] })]);
   scenarios.push({ name: "hostile-strings", title: "Markdown and HTML in a title and a model name are shown inert", description: "The PR title and the signed model name carry markdown, HTML, a mention and a table pipe; the model is not on the allow-list, and nothing renders.", repos: [r],
-    steps: [step("pull_request.opened", payloadFor("pull_request.opened", r, 11), { headSha: commits[0]!.sha, conclusion: "failure", summaryExcludes: ["<img", "<script", "](https://evil.example)"] })] });
+    steps: [step("pull_request.opened", payloadFor("pull_request.opened", r, 11), { headSha: commits[0]!.sha, conclusion: "failure", summaryExcludes: ["<img", "<script", 'href="https://evil.example', "<h3>✅"] })] });
 }
 { // 12. a new push while an evaluation runs
   const first = [commit("s12-a", claude)];

@@ -2,14 +2,19 @@
 const USAGE = `usage: agent-gate <command> [options]
 
 commands:
+  demo            run the App in-process on the recorded scenarios and print each check run
+  evaluate        evaluate a pull request (live with a token, or a recorded scenario) and print its check run
   verify-bundle   verify a Sigstore bundle (sigstore-conformance client protocol)
-  demo            run the embedded demonstration
+  policy eval     evaluate a policy input with the built-in or a given policy bundle
+  audit           verify, show, export and replay the decision audit log
   help            show this message`;
 
 type Command = (args: string[]) => Promise<number>;
 
 const commands: Record<string, () => Promise<Command>> = {
   help: () => Promise.resolve(() => Promise.resolve((console.log(USAGE), 0))),
+  demo: async () => (await import("./demo.js")).demo,
+  evaluate: async () => (await import("./evaluate.js")).evaluateCommand,
   "verify-bundle": async () => (await import("./verify-bundle.js")).verifyBundleCommand,
   policy: async () => (await import("./policy-eval.js")).policyCommand,
   audit: async () => (await import("./audit.js")).auditCommand,

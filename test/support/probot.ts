@@ -3,8 +3,9 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createHmac, generateKeyPairSync, randomUUID } from "node:crypto";
-import { Probot, ProbotOctokit, createNodeMiddleware, type ApplicationFunction } from "probot";
+import { Probot, createNodeMiddleware, type ApplicationFunction } from "probot";
 import pino from "pino";
+import { unthrottled } from "../../src/demo/run.js";
 
 export const WEBHOOK_SECRET = "test-webhook-secret";
 
@@ -25,7 +26,7 @@ export async function startApp(appFn: ApplicationFunction, fetch: typeof globalT
     privateKey: testPrivateKey(),
     secret: WEBHOOK_SECRET,
     log: pino({ level: process.env.LOG_LEVEL ?? "silent" }),
-    Octokit: ProbotOctokit.defaults({ retry: { enabled: false }, throttle: { enabled: false } }),
+    Octokit: unthrottled(),
     request: { fetch },
   });
   const middleware = await createNodeMiddleware(appFn, { probot, webhooksPath: "/api/github/webhooks" });
