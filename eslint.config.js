@@ -3,7 +3,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/", "node_modules/", ".tools/", "coverage/", "policies/**/*.wasm", "fixtures/", "out/"] },
+  { ignores: ["dist/", "node_modules/", ".tools/", ".agent-gate/", "coverage/", "policies/**/*.wasm", "fixtures/", "out/"] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -7,7 +7,7 @@ export PATH="$PWD/.tools/bin:$PATH"
 echo "== lint"; npx eslint .
 echo "== typecheck"; npx tsc -p tsconfig.json --noEmit
 echo "== build"; npx tsc -p tsconfig.build.json
-if compgen -G "policies/**/*.rego" >/dev/null || compgen -G "policies/*.rego" >/dev/null; then
+if [ -n "$(find policies -name '*.rego' -print -quit)" ]; then
   echo "== policies"; bash scripts/policy-check.sh
 fi
 echo "== tests"; node scripts/run-tests.mjs

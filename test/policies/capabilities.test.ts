@@ -37,7 +37,7 @@ describe("policies/capabilities.json", { skip: hasOpa ? false : "no .tools/bin/o
     it(`refuses a policy that calls ${name} at build time`, () => {
       const r = build(`package p\ndecision := {"deny": [{"msg": x, "rule": "r"}], "warn": []} if x := ${call}\n`);
       assert.notEqual(r.status, 0);
-      assert.match(r.output, new RegExp(`undefined function ${name.replace(".", "\\.")}`));
+      assert.match(r.output, new RegExp(`undefined function ${name!.replace(".", "\\.")}`));
     });
   }
 

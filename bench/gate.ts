@@ -1,0 +1,93 @@
+// PR gate throughput: the real App (Probot, in-process) handling pull_request events against a zero-latency GitHub
+// stand-in, three provenance bundles per PR. Prints events/s, p50/p99 latency, GitHub requests per event and RSS.
+// Run alone: node --import tsx bench/gate.ts
+import { createHash, generateKeyPairSync } from "node:crypto";
+import { pathToFileURL } from "node:url";
+import { Probot } from "probot";
+import { pino } from "pino";
+import { agentGateApp } from "../src/index.js";
+import { unthrottled } from "../src/demo/run.js";
+import { composeGate } from "../src/app/compose.js";
+import { GitHubStandIn } from "../src/github-stand-in/stand-in.js";
+import type { Account, StandInRepo } from "../src/github-stand-in/model.js";
+import { buildAgentStatement } from "../src/core/provenance.js";
+import { renderProvenanceBlock } from "../src/core/provenance-block.js";
+import { createTestSigstore, DEFAULT_IDENTITY, DEFAULT_ISSUER } from "../test/support/sigstore/index.js";
+import { printTable, type Row } from "./table.js";
+
+const sha = (s: string): string => createHash("sha1").update(s).digest("hex");
+const claude: Account = { login: "claude[bot]", id: 209825114, type: "Bot" };
+const bob: Account = { login: "bob", id: 5002, type: "User" };
+
+async function repoWithPulls(pulls: number): Promise<{ repo: StandInRepo; trustedRoot: unknown }> {
+  const sigstore = await createTestSigstore({ now: new Date("2026-11-20T10:00:00Z") });
+  const config = `rules:\n  signers:\n    allowed:\n      - identity: ${DEFAULT_IDENTITY}\n        issuer: ${DEFAULT_ISSUER}\n  model_governance:\n    allowed:\n      - model: anthropic/claude-sonnet-4-5\n`;
+  const repo: StandInRepo = { owner: "acme", name: "widgets", id: 42, defaultBranch: "main", files: { ".github/agent-gate.yml": config }, pulls: [] };
+  for (let n = 1; n <= pulls; n++) {
+    const commits = [0, 1, 2].map((i) => ({ sha: sha(`${n}-${i}`), tree: sha(`t${n}-${i}`), message: `change ${i}\n`, author: { name: "Claude", email: "noreply@anthropic.com", account: claude } }));
+    const blocks: string[] = [];
+    for (const c of commits) {
+      const st = buildAgentStatement({
+        repository: "acme/widgets", commits: [{ sha: c.sha, tree: c.tree }], runtime: { name: "claude-code", version: "2.1.0" }, model: { id: "anthropic/claude-sonnet-4-5", version: "20250929" },
+        prompt: { text: `task ${n}` }, target: { repository: "https://github.com/acme/widgets", baseRef: "refs/heads/main", baseCommit: sha("base") },
+        delegation: { principal: { login: "alice", id: 5001 }, trigger: { event: "issue_comment" } }, builderId: DEFAULT_IDENTITY,
+        invocation: { invocationId: "https://github.com/acme/agents/actions/runs/1", startedOn: "2026-11-20T09:00:00Z", finishedOn: "2026-11-20T09:30:00Z" },
+      });
+      const signed = await sigstore.sign({ payload: { kind: "dsse", statement: { subjects: st.subject.map((s) => ({ name: s.name, digest: { ...s.digest } })), predicateType: st.predicateType, predicate: st.predicate } } });
+      blocks.push(renderProvenanceBlock(JSON.stringify(signed.bundle)));
+    }
+    repo.pulls.push({ number: n, title: `PR ${n}`, body: blocks.join("\n"), user: claude, head: { ref: "claude/x", sha: commits[2]!.sha }, base: { ref: "main", sha: sha("base") }, commits, files: [{ filename: "src/a.ts", additions: 10, deletions: 2 }], reviews: [{ user: bob, state: "APPROVED", commit_id: commits[2]!.sha }], comments: [] });
+  }
+  return { repo, trustedRoot: sigstore.trustedRoot };
+}
+
+export async function benchGate(): Promise<Row[]> {
+  const PRS = Number(process.env.BENCH_PRS ?? 20);
+  const EVENTS = Number(process.env.BENCH_EVENTS ?? 1000);
+  const { repo, trustedRoot } = await repoWithPulls(PRS);
+  if (process.env.BENCH_DEBUG) console.log("signed");
+  const standIn = new GitHubStandIn([repo]);
+  const gate = await composeGate({ trustedRoot, tlogEntryUrl: () => undefined });
+  const probot = new Probot({
+    appId: 1,
+    privateKey: generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs1", format: "pem" }).toString(),
+    log: pino({ level: "silent" }),
+    Octokit: unthrottled(),
+    request: { fetch: standIn.fetch },
+  });
+  await probot.load(agentGateApp({ gate }));
+  if (process.env.BENCH_DEBUG) console.log("loaded");
+  const payload = (n: number, action: string): Record<string, unknown> => ({ action, number: n, installation: { id: 1 }, repository: { name: "widgets", owner: { login: "acme" } }, pull_request: standIn.pullPayload("acme", "widgets", n) });
+
+  // Warm-up: the first event per PR verifies its bundles (cached by digest afterwards) and creates its check run.
+  for (let n = 1; n <= PRS; n++) {
+    await probot.receive({ id: `warm-${n}`, name: "pull_request", payload: payload(n, "opened") } as never);
+    if (process.env.BENCH_DEBUG) console.log("warm", n, standIn.checkRuns.at(-1)?.conclusion, standIn.checkRuns.at(-1)?.output.title);
+  }
+  const mark = standIn.requests.length;
+  const latencies: number[] = [];
+  const t0 = performance.now();
+  for (let i = 0; i < EVENTS; i++) {
+    const n = (i % PRS) + 1;
+    const s = performance.now();
+    await probot.receive({ id: `e-${i}`, name: "pull_request", payload: payload(n, i % 2 ? "labeled" : "synchronize") } as never);
+    latencies.push(performance.now() - s);
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  const reqs = standIn.since(mark);
+  latencies.sort((a, b) => a - b);
+  const q = (p: number): number => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]!;
+  const failures = standIn.checkRuns.filter((r) => r.conclusion !== "success").length;
+  return [
+    { metric: "events per second (one core)", value: EVENTS / seconds, target: ">= 100" },
+    { metric: "p50 latency per event (ms)", value: q(0.5), target: "" },
+    { metric: "p99 latency per event (ms)", value: q(0.99), target: "< 50" },
+    { metric: "GitHub requests per event", value: reqs.length / EVENTS, target: "<= 6" },
+    { metric: "  of which writes", value: reqs.filter((r) => r.write).length / EVENTS, target: "<= 2" },
+    { metric: "  config reads answered 304", value: reqs.filter((r) => r.path.includes("/contents/") && r.status === 304).length / EVENTS, target: "" },
+    { metric: "RSS after run (MB)", value: process.memoryUsage().rss / 1024 / 1024, target: "< 250" },
+    { metric: "check runs not success (expect 0)", value: failures, target: "0" },
+  ];
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) printTable("PR gate (3 bundles per PR, zero-latency stand-in)", await benchGate());

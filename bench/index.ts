@@ -1,0 +1,19 @@
+// `npm run bench`: every benchmark of the project, each printing its own table. Run one with
+// `npm run bench -- verify` (names: verify, policy, gate, audit).
+import { printTable, type Row } from "./table.js";
+
+type Bench = () => Promise<Row[] | void>;
+const benches: Record<string, { title: string; load: () => Promise<Bench> }> = {
+  verify: { title: "Sigstore verification", load: async () => (await import("./verify.js")).benchVerify },
+  policy: { title: "Policy evaluation", load: async () => (await import("./policy.js")).benchPolicy },
+  gate: { title: "PR gate", load: async () => (await import("./gate.js")).benchGate },
+  audit: { title: "Audit log", load: async () => (await import("./audit.js")).benchAudit },
+};
+
+const only = process.argv.slice(2);
+for (const [name, b] of Object.entries(benches)) {
+  if (only.length > 0 && !only.includes(name)) continue;
+  console.log(`\n=== ${b.title} (${name})`);
+  const rows = await (await b.load())();
+  if (Array.isArray(rows)) printTable(b.title, rows);
+}
