@@ -21,3 +21,13 @@ if [ "${AGENT_GATE_SKIP_COSIGN:-}" != 1 ] && ! have cosign "$COSIGN_VERSION"; th
   (cd /tmp && go install "github.com/sigstore/cosign/v3/cmd/cosign@$COSIGN_VERSION")
   echo "$COSIGN_VERSION" > "$bin/.cosign.version"
 fi
+
+# Debian's Chromium renders the demo's check-run pages in the browser test (playwright-core drives it).
+if [ "${AGENT_GATE_SKIP_CHROMIUM:-}" != 1 ] && ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing Debian's chromium" >&2
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-color-emoji >/dev/null
+  else
+    echo "chromium is missing and cannot be installed here (need root and apt-get): the browser test will fail" >&2
+  fi
+fi

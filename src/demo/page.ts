@@ -8,9 +8,15 @@ const require = createRequire(import.meta.url);
 let css: string | undefined;
 const escapeHtml = (s: string): string => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 
-// GitHub keeps a small allow-list of tags (details, summary, sub, br, ...); everything else is shown as text.
-const ALLOWED = /^<\/?(details|summary|sub|sup|br|b|i|code|pre|kbd)(\s[^<>]*)?\/?>$/i;
-const marked = new Marked({ gfm: true, renderer: { html: ({ text }) => (ALLOWED.test(text.trim()) ? text : escapeHtml(text)) } });
+// GitHub keeps a small allow-list of attribute-free tags (details, summary, sub, br, ...); anything else in raw
+// HTML is shown as text.
+const ALLOWED = new Set(["details", "summary", "sub", "sup", "br", "b", "i", "code", "pre", "kbd"]);
+const sanitise = (html: string): string =>
+  html.replace(/<[^<>]*>|[<>]/g, (tag) => {
+    const m = /^<\/?([a-z0-9]+)\s*\/?>$/i.exec(tag);
+    return m && ALLOWED.has(m[1]!.toLowerCase()) ? tag : escapeHtml(tag);
+  });
+const marked = new Marked({ gfm: true, renderer: { html: ({ text }) => sanitise(text) } });
 
 export function checkRunPage(opts: { scenario: string; title: string; conclusion: string; summary: string; text: string }): string {
   css ??= readFileSync(require.resolve("github-markdown-css/github-markdown-light.css"), "utf8");
