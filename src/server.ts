@@ -6,6 +6,8 @@ import { composeGate } from "./app/compose.js";
 import { readEnv, readKeyRing } from "./config/env.js";
 import { loadRootFile, refreshTrustedRoot } from "./adapters/sigstore/trusted-root.js";
 import { builtinBundle, bundleFromFile, fetchBundle } from "./adapters/opa/bundle-source.js";
+import { PolicyEngine } from "./adapters/opa/engine.js";
+import { decisionRecorder, openStorage } from "./adapters/storage/index.js";
 
 const env = readEnv();
 const trustedRoot = env.AGENT_GATE_TRUSTED_ROOT
@@ -16,6 +18,15 @@ const trustedRoot = env.AGENT_GATE_TRUSTED_ROOT
 const source = env.AGENT_GATE_POLICY_BUNDLE;
 const sha = env.AGENT_GATE_POLICY_SHA256;
 const bundle = !source || !sha ? builtinBundle() : source.startsWith("https://") ? await fetchBundle(source, sha) : bundleFromFile(source, sha);
-const gate = await composeGate({ ...(trustedRoot ? { trustedRoot } : {}), bundle, keyRing: readKeyRing(env.AGENT_GATE_TRUSTED_KEYS) });
+// Every decision goes to the tamper-evident audit log: PostgreSQL with DATABASE_URL, else the embedded database.
+const storage = await openStorage({ databaseUrl: process.env.DATABASE_URL, dataDir: env.AGENT_GATE_DATA_DIR });
+const engineBundle = await PolicyEngine.load(bundle);
+await storage.bundles.put({ digest: engineBundle.policy.digest, revision: bundle.revision, wasm: bundle.wasm, data: Buffer.from(bundle.dataBytes).toString("utf8") });
+const gate = await composeGate({
+  ...(trustedRoot ? { trustedRoot } : {}),
+  bundle,
+  keyRing: readKeyRing(env.AGENT_GATE_TRUSTED_KEYS),
+  onDecision: decisionRecorder(storage.audit, { policy: engineBundle.policy }),
+});
 const appFn: ApplicationFunction = agentGateApp({ gate });
 await run(appFn);

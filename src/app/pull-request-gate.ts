@@ -44,6 +44,8 @@ export interface DecisionEvent {
   readonly decision: Decision | undefined;
   readonly conclusion: CheckConclusion;
   readonly durationMs: number;
+  /** The data document the policy was evaluated with (the repository's config), kept for replay. */
+  readonly policyData: unknown;
 }
 
 export interface PullRequestGateOptions {
@@ -54,7 +56,7 @@ export interface PullRequestGateOptions {
   readonly keyRing?: ReadonlyMap<string, string>;
   readonly now?: () => Date;
   readonly tlogEntryUrl?: (entry: TlogEntrySummary) => string | undefined;
-  readonly onDecision?: (event: DecisionEvent) => Promise<void> | void;
+  readonly onDecision?: (event: DecisionEvent) => Promise<unknown> | void;
 }
 
 export interface HandleContext {
@@ -75,6 +77,7 @@ export interface Evaluation {
   readonly output: ReturnType<typeof renderCheckRun>;
   readonly decisionId: string;
   readonly durationMs: number;
+  readonly policyData: unknown;
 }
 
 export class PullRequestGate {
@@ -147,6 +150,7 @@ export class PullRequestGate {
         decision: evaluation.decision,
         conclusion: evaluation.conclusion,
         durationMs: evaluation.durationMs,
+        policyData: evaluation.policyData,
       });
     }
     return { pullNumber, headSha, conclusion: evaluation.output.conclusion, title: evaluation.output.title, decisionId: evaluation.decisionId, checkRunId };
@@ -161,6 +165,7 @@ export class PullRequestGate {
     let decision: Decision | undefined;
     let commits: RenderCommit[] = [];
     let binding: ReturnType<typeof bindProvenance> | undefined;
+    let data: unknown;
     let conclusion: CheckConclusion;
     let error: RenderInput["error"];
     try {
@@ -192,7 +197,8 @@ export class PullRequestGate {
       const f = facts;
       binding = bindProvenance({ repository: f.repository, commits: f.commits.map((c) => ({ sha: c.sha, treeSha: c.treeSha, expectsProvenance: commitIsAgent(c, f) })), bundles: evidence.verified });
       input = buildPullRequestInput({ facts, binding, failed: evidence.failed, configDigest: configFacts.digest, agentAccounts: config.agents.accounts, now: this.now() });
-      decision = this.opts.engine.evaluate(PULL_REQUEST_ENTRYPOINT, input, { data: policyData(config), decisionId });
+      data = policyData(config);
+      decision = this.opts.engine.evaluate(PULL_REQUEST_ENTRYPOINT, input, { data, decisionId });
       if (facts.incomplete.commits || facts.incomplete.files) {
         const what = [facts.incomplete.commits && "commits", facts.incomplete.files && "files"].filter(Boolean).join(" and ");
         decision = { ...decision, allow: false, deny: [...decision.deny, { msg: `GitHub listed only part of this pull request's ${what}; agent-gate cannot judge what it cannot see`, rule: "completeness", remediation: "split the pull request into smaller ones" }] };
@@ -216,7 +222,7 @@ export class PullRequestGate {
       durationMs,
       ...(this.opts.tlogEntryUrl ? { tlogEntryUrl: this.opts.tlogEntryUrl } : {}),
     });
-    return { facts, input, decision, conclusion, output, decisionId, durationMs };
+    return { facts, input, decision, conclusion, output, decisionId, durationMs, policyData: data };
   }
 
   /** Merge queues: the group commit passes only when every queued pull request's head passed. */

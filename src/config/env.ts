@@ -9,6 +9,7 @@ const Env = z.object({
   AGENT_GATE_TUF_CACHE: z.string().min(1).optional().describe("directory for an online TUF refresh of the public-good root (keeps the last good copy)"),
   AGENT_GATE_POLICY_BUNDLE: z.string().min(1).optional().describe("an organisation's `opa build -t wasm` bundle: a file path or an https:// URL"),
   AGENT_GATE_POLICY_SHA256: z.string().regex(/^(sha256:)?[0-9a-f]{64}$/, { error: "expected the bundle's sha256 (64 hex)" }).optional(),
+  AGENT_GATE_DATA_DIR: z.string().min(1).optional().describe("the embedded database's directory (audit log) when DATABASE_URL is not set; default .agent-gate/data"),
   AGENT_GATE_TRUSTED_KEYS: z.string().min(1).optional().describe('JSON file {"hint": "PEM public key"} for key-signed provenance'),
 });
 export type AppEnv = z.infer<typeof Env>;
