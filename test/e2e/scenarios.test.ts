@@ -79,3 +79,37 @@ test("a redelivered event updates the same check run instead of adding one", asy
     await app.close();
   }
 });
+
+test("the Re-evaluate button and a merge-queue group each get a result on the right commit", async () => {
+  const { createRequire } = await import("node:module");
+  const require = createRequire(import.meta.url);
+  const examples = require("@octokit/webhooks-examples/api.github.com/index.json") as { name: string; examples: Record<string, unknown>[] }[];
+  const example = (name: string, action: string): Record<string, unknown> => structuredClone(examples.find((e) => e.name === name)!.examples.find((x) => x.action === action)!);
+  const scenario = scenarios.find((s) => s.name === "signed-agent-pr")!;
+  const gh = validatedGitHub(structuredClone(scenario.repos));
+  const app = await startApp(agentGateApp({ gate: await composeGate({ trustedRoot }) }), gh.fetch);
+  try {
+    const opened = scenario.steps[0]!;
+    assert.equal((await app.deliver("pull_request", opened.payload, { id: opened.deliveryId })).status, 200);
+    const run = gh.standIn.checkRuns[0]!;
+    assert.deepEqual((run.actions as { identifier: string }[]).map((a) => a.identifier), ["reevaluate"], "the run offers Re-evaluate");
+    const base = { repository: opened.payload.repository, installation: opened.payload.installation };
+
+    const button = example("check_run", "requested_action");
+    const checkRun = { ...(button.check_run as object), id: run.id, name: "agent-gate", head_sha: run.head_sha, pull_requests: [{ ...((button.check_run as { pull_requests: object[] }).pull_requests[0] ?? {}), number: 1 }] };
+    const pressed = await app.deliver("check_run", { ...button, ...base, check_run: checkRun, requested_action: { identifier: "reevaluate" } });
+    assert.equal(pressed.status, 200, pressed.body);
+    assert.equal(gh.standIn.checkRuns.length, 1, "Re-evaluate updates the same run");
+    assert.equal(run.writes.length, 4, "start and completion, twice");
+
+    const group = example("merge_group", "checks_requested");
+    const groupSha = "f".repeat(40);
+    const mg = { ...(group.merge_group as object), head_sha: groupSha, head_ref: `refs/heads/gh-readonly-queue/main/pr-1-${run.head_sha}` };
+    assert.equal((await app.deliver("merge_group", { ...group, ...base, merge_group: mg })).status, 200);
+    const groupRun = gh.standIn.checkRuns.find((r) => r.head_sha === groupSha);
+    assert.equal(groupRun?.conclusion, "success", "the queued PR passed, so the group commit passes");
+    assert.deepEqual(gh.problems, []);
+  } finally {
+    await app.close();
+  }
+});
