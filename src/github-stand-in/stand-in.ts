@@ -33,6 +33,8 @@ export class GitHubStandIn {
   readonly requests: RecordedRequest[] = [];
   readonly checkRuns: StandInCheckRun[] = [];
   faults: Fault[] = [];
+  /** Keep every body written to a check run (assertions, demo); benchmarks keep only the latest state. */
+  keepWrites = true;
   private nextId = 1000;
   private server: Server | undefined;
 
@@ -214,7 +216,7 @@ export class GitHubStandIn {
   }
 
   private applyCheckRunWrite(r: StandInCheckRun, body: Record<string, unknown>): void {
-    r.writes.push(clone(body));
+    if (this.keepWrites) r.writes.push(clone(body));
     if (typeof body.status === "string") r.status = body.status as StandInCheckRun["status"];
     if (typeof body.conclusion === "string") {
       r.conclusion = body.conclusion;
