@@ -6,11 +6,14 @@ import { toTrigger } from "./adapters/github/triggers.js";
 import { CHECK_NAME } from "./adapters/github/check-runs.js";
 import { describeError } from "./core/errors.js";
 import type { PullRequestGate } from "./app/pull-request-gate.js";
+import type { DeploymentGate } from "./app/deployment-gate.js";
 
 const EVENTS = ["pull_request", "pull_request_review", "check_suite", "check_run", "merge_group"] as const;
 
 export interface AppDeps {
   gate: PullRequestGate;
+  /** The custom deployment protection rule; without it `deployment_protection_rule` deliveries are not handled. */
+  deploymentGate?: DeploymentGate;
 }
 
 export function agentGateApp(deps: AppDeps): ApplicationFunction {
@@ -31,5 +34,18 @@ export function agentGateApp(deps: AppDeps): ApplicationFunction {
         throw err;
       }
     });
+    const deploymentGate = deps.deploymentGate;
+    if (deploymentGate) {
+      app.on("deployment_protection_rule.requested", async (context) => {
+        const log = context.log.child({ delivery: context.id, event: "deployment_protection_rule.requested" });
+        try {
+          const r = await deploymentGate.handle(context.octokit as unknown as Octokit, context.payload, { deliveryId: context.id });
+          log.info({ state: r.state, decision: r.decisionId }, "deployment answered");
+        } catch (err) {
+          log.error({ err: describeError(err) }, "deployment evaluation failed");
+          throw err;
+        }
+      });
+    }
   };
 }

@@ -5,6 +5,7 @@ import { PolicyEngine, type PolicyBundle } from "../adapters/opa/engine.js";
 import { builtinBundle } from "../adapters/opa/bundle-source.js";
 import { loadPinnedRoot } from "../adapters/sigstore/trusted-root.js";
 import { PullRequestGate, type PullRequestGateOptions } from "./pull-request-gate.js";
+import { DeploymentGate, type DeploymentGateOptions } from "./deployment-gate.js";
 
 export interface ComposeOptions extends Partial<Omit<PullRequestGateOptions, "verifier" | "engine">> {
   /** A linted trusted_root.json; default: the pinned public-good production root. */
@@ -17,4 +18,16 @@ export async function composeGate(opts: ComposeOptions = {}): Promise<PullReques
   const verifier = createVerifier({ trustedRoot: opts.trustedRoot ?? loadPinnedRoot() });
   const engine = await PolicyEngine.load(opts.bundle ?? builtinBundle());
   return new PullRequestGate({ ...opts, verifier, engine });
+}
+
+export interface DeploymentComposeOptions extends Partial<Omit<DeploymentGateOptions, "verifier" | "engine">> {
+  readonly trustedRoot?: unknown;
+  readonly bundle?: PolicyBundle;
+}
+
+/** The deployment gate from the same parts: trusted root -> verifier, policy bundle -> engine. */
+export async function composeDeploymentGate(opts: DeploymentComposeOptions = {}): Promise<DeploymentGate> {
+  const verifier = createVerifier({ trustedRoot: opts.trustedRoot ?? loadPinnedRoot() });
+  const engine = await PolicyEngine.load(opts.bundle ?? builtinBundle());
+  return new DeploymentGate({ ...opts, verifier, engine });
 }

@@ -64,6 +64,25 @@ export interface StandInRepo {
   /** Files on the default branch, by path (e.g. ".github/agent-gate.yml"). */
   files: Record<string, string>;
   pulls: StandInPull[];
+  /** Artifact attestations by subject digest (served by the attestation API; bundles only through bundle_url). */
+  attestations?: StandInAttestation[];
+}
+
+export interface StandInAttestation {
+  /** The digest the attestation is listed under, "sha256:<hex>". */
+  digest: string;
+  /** The Sigstore bundle (JSON), served snappy-compressed at the attestation's bundle_url. */
+  bundle: unknown;
+}
+
+/** A review posted to a deployment protection rule's callback (a state, or a status comment without one). */
+export interface StandInDeploymentReview {
+  owner: string;
+  repo: string;
+  runId: number;
+  body: Record<string, unknown>;
+  /** Whether the request carried an Authorization header. */
+  authorized: boolean;
 }
 
 export interface StandInCheckRun {

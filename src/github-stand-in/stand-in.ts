@@ -4,7 +4,8 @@
 import { createHash } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Account, RecordedRequest, StandInCheckRun, StandInCommit, StandInPull, StandInRepo } from "./model.js";
+import snappy from "snappyjs";
+import type { Account, RecordedRequest, StandInCheckRun, StandInCommit, StandInDeploymentReview, StandInPull, StandInRepo } from "./model.js";
 import templates from "./templates.js";
 
 export interface StandInRequest {
@@ -21,6 +22,7 @@ export interface StandInResponse {
 export type Fault = (req: StandInRequest) => StandInResponse | "drop" | undefined;
 
 const API = "https://api.github.com";
+const BUNDLE_PATH = "_attestation-bundles";
 const clone = <T>(v: T): T => structuredClone(v);
 
 function user(a: Account): Record<string, unknown> {
@@ -32,7 +34,11 @@ function user(a: Account): Record<string, unknown> {
 export class GitHubStandIn {
   readonly requests: RecordedRequest[] = [];
   readonly checkRuns: StandInCheckRun[] = [];
+  /** Reviews and status comments posted to deployment protection rule callbacks, in order. */
+  readonly deploymentReviews: StandInDeploymentReview[] = [];
   faults: Fault[] = [];
+  /** Where attestation bundles are served (GitHub serves them from another host than the API; no token needed). */
+  bundleBase = "https://attestations.stand-in.invalid";
   /** Keep every body written to a check run (assertions, demo); benchmarks keep only the latest state. */
   keepWrites = true;
   private nextId = 1000;
@@ -99,6 +105,7 @@ export class GitHubStandIn {
     if (m === "POST" && p[1] === "app" && p[2] === "installations" && p[4] === "access_tokens") {
       return this.json(201, { ...clone(templates.installationToken), expires_at: new Date(Date.now() + 3600_000).toISOString() });
     }
+    if (m === "GET" && p[1] === BUNDLE_PATH && p[2] && p[3] && p[4]) return this.attestationBundle(p[2], p[3], Number(p[4]));
     if (p[1] !== "repos" || !p[2] || !p[3]) return this.notFound();
     const repo = this.repo(p[2], p[3]);
     if (!repo) return this.notFound();
@@ -132,9 +139,30 @@ export class GitHubStandIn {
       const runs = this.checkRuns.filter((r) => r.owner === repo.owner && r.repo === repo.name && r.head_sha === rest[1] && (!url.searchParams.get("check_name") || r.name === url.searchParams.get("check_name")));
       return this.json(200, { total_count: runs.length, check_runs: runs.map((r) => this.checkRunBody(repo, r)) });
     }
+    if (m === "GET" && rest[0] === "attestations" && rest[1] && rest.length === 2) return this.attestations(repo, rest[1]);
+    if (m === "POST" && rest[0] === "actions" && rest[1] === "runs" && rest[2] && rest[3] === "deployment_protection_rule" && rest.length === 4) {
+      this.deploymentReviews.push({ owner: repo.owner, repo: repo.name, runId: Number(rest[2]), body: clone(req.body as Record<string, unknown>), authorized: req.headers.authorization !== undefined });
+      return { status: 204, headers: {}, body: undefined };
+    }
     if (m === "POST" && rest[0] === "check-runs" && rest.length === 1) return this.createCheckRun(repo, req.body as Record<string, unknown>);
     if (m === "PATCH" && rest[0] === "check-runs" && rest[1]) return this.updateCheckRun(repo, Number(rest[1]), req.body as Record<string, unknown>);
     return this.notFound();
+  }
+
+  private attestations(repo: StandInRepo, digest: string): StandInResponse {
+    const list = (repo.attestations ?? []).map((a, i) => ({ a, i })).filter(({ a }) => a.digest === digest);
+    // Since mid-2026 the list carries no bundle: clients fetch bundle_url. (GitHub sends `bundle: null`; the REST
+    // description still types it as an object, so the stand-in leaves the field out, which both accept.)
+    return this.json(200, {
+      attestations: list.map(({ i }) => ({ repository_id: repo.id, bundle_url: `${this.bundleBase}/${BUNDLE_PATH}/${repo.owner}/${repo.name}/${i}`, initiator: "github-actions" })),
+    });
+  }
+
+  private attestationBundle(owner: string, name: string, index: number): StandInResponse {
+    const a = this.repo(owner, name)?.attestations?.[index];
+    if (!a) return { status: 404, headers: { "content-type": "text/plain" }, body: new TextEncoder().encode("not found") };
+    const json = new TextEncoder().encode(JSON.stringify(a.bundle));
+    return { status: 200, headers: { "content-type": "application/x-snappy" }, body: snappy.compress(json) };
   }
 
   private paginated(items: unknown[], page: number, perPage: number, url: URL): StandInResponse {
@@ -265,7 +293,7 @@ export class GitHubStandIn {
     request.headers.forEach((v, k) => (headers[k] = v));
     const res = this.handle({ method: request.method, url: url.pathname + url.search, headers, body: text ? (JSON.parse(text) as unknown) : undefined });
     if (res === "drop") throw new TypeError("fetch failed: connection reset by the GitHub stand-in");
-    const payload = res.body === undefined ? null : JSON.stringify(res.body);
+    const payload = res.body === undefined ? null : res.body instanceof Uint8Array ? res.body : JSON.stringify(res.body);
     return new Response(res.status === 304 ? null : payload, { status: res.status, headers: res.headers });
   };
 
@@ -289,11 +317,13 @@ export class GitHubStandIn {
           return;
         }
         res.writeHead(result.status, result.headers);
-        res.end(result.body === undefined ? undefined : JSON.stringify(result.body));
+        res.end(result.body === undefined ? undefined : result.body instanceof Uint8Array ? result.body : JSON.stringify(result.body));
       });
     });
     await new Promise<void>((resolve) => this.server!.listen(port, "127.0.0.1", resolve));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    const base = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.bundleBase = base;
+    return base;
   }
 
   async close(): Promise<void> {

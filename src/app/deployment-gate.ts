@@ -1,0 +1,266 @@
+// The deployment gate use-case (a custom deployment protection rule): delivery -> config -> artifacts ->
+// attestations (verified) -> the PR gate's decision for the commit -> policy -> callback. Every path answers:
+// any error, missing fact or timeout rejects with its reason; nothing approves on error (fail closed).
+import { randomUUID } from "node:crypto";
+import type { Octokit } from "@octokit/rest";
+import { CHECK_NAME } from "../adapters/github/check-runs.js";
+import { ConfigSource } from "../adapters/github/config-source.js";
+import { DeploymentCallback, MAX_COMMENT, fetchAttestations, parseDeploymentRequest, type AttestationSourceOptions, type DeploymentRequest } from "../adapters/github/deployment-protection.js";
+import { DEPLOYMENT_ENTRYPOINT, type PolicyEngine } from "../adapters/opa/engine.js";
+import type { BundleVerifier, SignerPolicy } from "../adapters/sigstore/verifier.js";
+import type { AuditLog } from "../adapters/storage/audit-log.js";
+import type { GateDecision } from "../adapters/storage/recorder.js";
+import { defaultRepoConfig, parseRepoConfig, policyData, type RepoConfig } from "../config/repo-config.js";
+import type { Decision, Finding } from "../core/decision.js";
+import { AgentGateError, describeError } from "../core/errors.js";
+import { deploymentInput, toPolicyTime, type DeploymentInput } from "../core/policy-input.js";
+import type { VerificationOutcome } from "../core/verification.js";
+
+export const GITHUB_ACTIONS_ISSUER = "https://token.actions.githubusercontent.com";
+const DIGEST = /^sha256:[0-9a-f]{64}$/;
+
+export interface DeploymentGateOptions {
+  readonly verifier: BundleVerifier;
+  readonly engine: PolicyEngine;
+  readonly configSource?: ConfigSource;
+  /** Where the PR gate's decisions are recorded; without it (or without a record) the check run is asked. */
+  readonly auditLog?: Pick<AuditLog, "latest">;
+  /** The plain fetch for bundle_url downloads (no token). */
+  readonly bundleFetch?: typeof globalThis.fetch;
+  /** The whole evaluation's deadline; past it the deployment is rejected. */
+  readonly timeoutMs?: number;
+  readonly now?: () => Date;
+  /** The App's id: a check run named agent-gate counts only when this App wrote it. */
+  readonly appId?: number;
+  readonly onDecision?: (event: GateDecision) => Promise<unknown> | void;
+}
+
+export interface DeploymentResult {
+  readonly state: "approved" | "rejected";
+  readonly comment: string;
+  readonly decisionId: string;
+  readonly input: DeploymentInput | undefined;
+  readonly decision: Decision | undefined;
+}
+
+type EnvironmentSettings = RepoConfig["deployments"]["default"];
+
+/** The environment's settings: deployments.environments[name] over deployments.default (as the policy merges them). */
+export function environmentSettings(config: RepoConfig, name: string): EnvironmentSettings {
+  const override = config.deployments.environments[name] ?? {};
+  const defined = Object.fromEntries(Object.entries(override).filter(([, v]) => v !== undefined));
+  return { ...config.deployments.default, ...defined };
+}
+
+/** The artifact digests to verify: named in the deployment payload (`artifacts`) and by the environment's config. */
+export function artifactDigests(payload: Record<string, unknown>, env: EnvironmentSettings): string[] {
+  const named: unknown[] = Array.isArray(payload.artifacts) ? payload.artifacts : payload.artifacts === undefined ? [] : [payload.artifacts];
+  const digests: string[] = [];
+  for (const a of named) {
+    const d = typeof a === "string" ? a : typeof a === "object" && a !== null ? (a as { digest?: unknown }).digest : undefined;
+    if (typeof d !== "string" || !DIGEST.test(d)) throw new AgentGateError("DEPLOYMENT_PAYLOAD_INVALID", `the deployment payload names an artifact that is not a digest sha256:<64 hex>: ${JSON.stringify(a).slice(0, 80)}`);
+    digests.push(d);
+  }
+  return [...new Set([...digests, ...env.artifacts])];
+}
+
+/** The identities allowed to sign the environment's attestations: its signers, else its builders as GitHub Actions workflows. */
+export function attestationSigners(env: EnvironmentSettings): SignerPolicy[] {
+  if (env.signers.length > 0) return env.signers.map((s) => ({ kind: "certificate", identity: s.identity, issuer: s.issuer }));
+  return env.builders.map((b) => ({ kind: "certificate", identity: b, issuer: GITHUB_ACTIONS_ISSUER }));
+}
+
+/** The builder id a SLSA provenance predicate names (v1: runDetails.builder.id; v0.2: builder.id). */
+export function builderId(predicate: unknown): string | undefined {
+  const p = predicate as { runDetails?: { builder?: { id?: unknown } }; builder?: { id?: unknown } } | null | undefined;
+  const id = p?.runDetails?.builder?.id ?? p?.builder?.id;
+  return typeof id === "string" ? id : undefined;
+}
+
+type Attestation = DeploymentInput["artifacts"][number]["attestations"][number];
+
+function attestationOf(outcome: VerificationOutcome): Attestation {
+  if (!outcome.ok) return { verified: false, failure_code: outcome.code, signer: {} };
+  const st = outcome.statement;
+  const builder = builderId(st?.predicate);
+  return {
+    verified: st !== undefined,
+    ...(st ? {} : { failure_code: "STATEMENT_INVALID" }),
+    ...(st ? { predicate_type: st.predicateType } : {}),
+    ...(builder ? { builder_id: builder } : {}),
+    signer: { ...(outcome.signer.identity ? { identity: outcome.signer.identity } : {}), ...(outcome.signer.issuer ? { issuer: outcome.signer.issuer } : {}) },
+  };
+}
+
+/** Verifies one bundle against each allowed signer; the most specific failure is kept. */
+function verifyAttestation(verifier: BundleVerifier, bundle: unknown, digest: string, signers: readonly SignerPolicy[]): { attestation: Attestation; message?: string } {
+  if (signers.length === 0) return { attestation: { verified: false, failure_code: "IDENTITY_MISMATCH", signer: {} }, message: "no builder or signer is trusted for this environment (deployments.*.builders / signers)" };
+  let kept: VerificationOutcome | undefined;
+  for (const signer of signers) {
+    const outcome = verifier.verify({ bundle, subject: { kind: "digest", algorithm: "sha256", hex: digest.slice("sha256:".length) }, signer });
+    if (outcome.ok) return { attestation: attestationOf(outcome) };
+    const signerOnly = outcome.code === "IDENTITY_MISMATCH" || outcome.code === "ISSUER_MISMATCH";
+    if (!kept || (!signerOnly && (kept.ok || kept.code === "IDENTITY_MISMATCH" || kept.code === "ISSUER_MISMATCH"))) kept = outcome;
+  }
+  const k = kept!;
+  return { attestation: attestationOf(k), ...(k.ok ? {} : { message: k.message }) };
+}
+
+const short = (d: string): string => d.slice(0, 19);
+
+/** The reject/approve comment: the findings that decided, and why attestations failed; at most 1,024 characters. */
+export function answerComment(state: "approved" | "rejected", deny: readonly Finding[], failures: readonly string[], env: string): string {
+  if (state === "approved") return `agent-gate approved the deployment to ${env}: every artifact is attested by a trusted builder and the commit passed the pull-request gate.`;
+  const lines = [`agent-gate rejected the deployment to ${env}:`, ...deny.map((f) => `- ${f.msg}`), ...failures.map((f) => `- ${f}`)];
+  let out = "";
+  for (const line of lines) {
+    const next = out ? `${out}\n${line}` : line;
+    if (next.length > MAX_COMMENT) return `${out.slice(0, MAX_COMMENT - 2)}\n…`.slice(0, MAX_COMMENT);
+    out = next;
+  }
+  return out;
+}
+
+export class DeploymentGate {
+  private readonly configSource: ConfigSource;
+  private readonly now: () => Date;
+
+  constructor(private readonly opts: DeploymentGateOptions) {
+    this.configSource = opts.configSource ?? new ConfigSource();
+    this.now = opts.now ?? (() => new Date());
+  }
+
+  /**
+   * Handles one delivery. A payload without a usable callback cannot be answered and throws; everything after
+   * that ends with an answer through the callback (rejected on any error).
+   */
+  async handle(octokit: Octokit, payload: unknown, ctx: { deliveryId?: string } = {}): Promise<DeploymentResult> {
+    const req = parseDeploymentRequest(payload);
+    const callback = new DeploymentCallback(octokit, req);
+    const started = performance.now();
+    const decisionId = randomUUID();
+    let input: DeploymentInput | undefined;
+    let decision: Decision | undefined;
+    let data: unknown;
+    let state: "approved" | "rejected" = "rejected";
+    let comment: string;
+    let code: string | undefined;
+    const failures: string[] = [];
+    const timeoutMs = this.opts.timeoutMs ?? 120_000;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await callback.progress(`agent-gate is verifying the artifacts of ${req.sha.slice(0, 7)} for ${req.environment}`).catch(() => undefined);
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new AgentGateError("DEPLOYMENT_TIMEOUT", `agent-gate did not finish within ${Math.round(timeoutMs / 1000)} s`, "transient")), timeoutMs);
+      });
+      const work = this.evaluate(octokit, req, decisionId, failures);
+      work.catch(() => undefined);
+      ({ input, decision, data } = await Promise.race([work, timeout]));
+      state = decision.allow && decision.deny.length === 0 ? "approved" : "rejected";
+      comment = answerComment(state, decision.deny, state === "rejected" ? failures : [], req.environment);
+    } catch (err) {
+      state = "rejected";
+      code = err instanceof AgentGateError ? err.code : "INTERNAL_ERROR";
+      const message = err instanceof AgentGateError ? err.message : `internal error: ${describeError(err)}`;
+      comment = answerComment("rejected", [{ rule: "error", msg: `${code}: ${message}` }], [], req.environment);
+    } finally {
+      clearTimeout(timer);
+    }
+    // Answering must not fail silently: a failed callback propagates and the delivery is failed loudly.
+    await callback.answer(state, comment);
+    await this.opts.onDecision?.({
+      decisionId,
+      deliveryId: ctx.deliveryId,
+      installationId: req.installationId,
+      repository: `${req.owner}/${req.repo}`,
+      deploymentId: req.deploymentId,
+      environment: req.environment,
+      headSha: req.sha,
+      input,
+      decision,
+      conclusion: { conclusion: state, title: comment.split("\n")[0] ?? state, ...(code ? { code } : {}) },
+      durationMs: Math.round(performance.now() - started),
+      policyData: data,
+    });
+    return { state, comment, decisionId, input, decision };
+  }
+
+  private async evaluate(octokit: Octokit, req: DeploymentRequest, decisionId: string, failures: string[]): Promise<{ input: DeploymentInput; decision: Decision; data: unknown }> {
+    const { owner, repo } = req;
+    const configText = await this.configSource.load(octokit, owner, repo);
+    let config = defaultRepoConfig();
+    let configDigest = `sha256:${"0".repeat(64)}`;
+    if (configText) {
+      const parsed = parseRepoConfig(configText.text, configText.source);
+      if (!parsed.ok) throw new AgentGateError("CONFIG_INVALID", parsed.messages[0] ?? `${configText.source} is invalid`, "invalid-input");
+      config = parsed.config;
+      configDigest = configText.digest;
+    }
+    const env = environmentSettings(config, req.environment);
+    const signers = attestationSigners(env);
+    const artifacts: DeploymentInput["artifacts"] = [];
+    const source: AttestationSourceOptions = this.opts.bundleFetch ? { fetch: this.opts.bundleFetch } : {};
+    for (const digest of artifactDigests(req.payload, env)) {
+      const attestations: Attestation[] = [];
+      for (const fetched of await fetchAttestations(octokit, owner, repo, digest, source)) {
+        if (fetched.bundle === undefined) {
+          attestations.push({ verified: false, failure_code: "BUNDLE_MALFORMED", signer: {} });
+          failures.push(`artifact ${short(digest)}: BUNDLE_MALFORMED: ${fetched.problem ?? "unreadable"}`);
+          continue;
+        }
+        const { attestation, message } = verifyAttestation(this.opts.verifier, fetched.bundle, digest, signers);
+        attestations.push(attestation);
+        if (!attestation.verified) failures.push(`artifact ${short(digest)}: ${attestation.failure_code ?? "UNVERIFIED"}${message ? `: ${message}` : ""}`);
+      }
+      if (attestations.length === 0) failures.push(`artifact ${short(digest)}: no attestation found (unsigned)`);
+      artifacts.push({ digest, attestations });
+    }
+    const gate = await this.prGate(octokit, req);
+    const region = typeof req.payload.region === "string" && req.payload.region !== "" ? req.payload.region : undefined;
+    const input = deploymentInput({
+      version: 1,
+      kind: "deployment",
+      now: toPolicyTime(this.now()),
+      config_digest: configDigest,
+      repository: { owner, name: repo, id: req.repositoryId, default_branch: req.defaultBranch },
+      environment: { name: req.environment },
+      deployment: { id: req.deploymentId, sha: req.sha, ref: req.ref, ...(region ? { region } : {}) },
+      artifacts,
+      pr_gate: gate.pr_gate,
+      approvals: [],
+      agent_authored: gate.agentAuthored ?? this.agentAuthored(config, req),
+      agent: { accounts: config.agents.accounts },
+      prompters: gate.prompters,
+    });
+    const data = policyData(config);
+    const decision = this.opts.engine.evaluate(DEPLOYMENT_ENTRYPOINT, input, { data, decisionId });
+    return { input, decision, data };
+  }
+
+  /** From the payload's pull requests: agent-authored when any is by an agent account, branch or label; unknown counts as agent. */
+  private agentAuthored(config: RepoConfig, req: DeploymentRequest): boolean {
+    if (req.pullRequests.length === 0) return true;
+    const ids = new Set(config.agents.accounts.map((a) => a.id));
+    return req.pullRequests.some(
+      (p) => (p.user && ids.has(p.user.id)) || config.agents.branch_prefixes.some((b) => p.headRef.startsWith(b)) || p.labels.some((l) => config.agents.labels.includes(l)),
+    );
+  }
+
+  /** agent-gate's own decision for the deployed commit: the audit log when it has one, else the check run. */
+  private async prGate(octokit: Octokit, req: DeploymentRequest): Promise<{ pr_gate: DeploymentInput["pr_gate"]; agentAuthored?: boolean; prompters: { login: string; id: number }[] }> {
+    const record = await this.opts.auditLog?.latest({ repository: `${req.owner}/${req.repo}`, headSha: req.sha, kind: "pull_request" });
+    if (record) {
+      const input = record.input as { agent?: { detected?: unknown }; prompters?: { login: string; id: number }[] } | undefined;
+      const prompters = Array.isArray(input?.prompters) ? input.prompters.filter((p) => typeof p?.login === "string" && typeof p.id === "number" && p.id > 0) : [];
+      return {
+        pr_gate: { conclusion: record.agent_gate.conclusion, decision_id: record.decision_id },
+        ...(typeof input?.agent?.detected === "boolean" ? { agentAuthored: input.agent.detected } : {}),
+        prompters,
+      };
+    }
+    const res = await octokit.request("GET /repos/{owner}/{repo}/commits/{ref}/check-runs", { owner: req.owner, repo: req.repo, ref: req.sha, check_name: CHECK_NAME, filter: "latest" });
+    const run = res.data.check_runs.find((r) => r.status === "completed" && (this.opts.appId === undefined || r.app?.id === this.opts.appId));
+    if (!run) return { pr_gate: null, prompters: [] };
+    return { pr_gate: { conclusion: run.conclusion ?? "none", ...(run.external_id ? { decision_id: run.external_id } : {}) }, prompters: [] };
+  }
+}

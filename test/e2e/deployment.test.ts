@@ -1,0 +1,229 @@
+// The deployment gate end to end: a `deployment_protection_rule` delivery built to GitHub's webhook schema (and
+// validated against @octokit/openapi-webhooks), through Probot's HTTP middleware with a signed delivery, against
+// the GitHub stand-in with every REST exchange validated (the callback included); attestation bundles are
+// downloaded from bundle_url without a token and decoded from Snappy; Sigstore bundles are signed by a test world.
+import { test, before } from "node:test";
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { createRequire } from "node:module";
+import { readFileSync } from "node:fs";
+import { Ajv } from "ajv";
+import { agentGateApp } from "../../src/index.js";
+import { composeGate } from "../../src/app/compose.js";
+import { DeploymentGate } from "../../src/app/deployment-gate.js";
+import { createVerifier } from "../../src/adapters/sigstore/verifier.js";
+import { PolicyEngine } from "../../src/adapters/opa/engine.js";
+import { builtinBundle } from "../../src/adapters/opa/bundle-source.js";
+import type { AuditLog } from "../../src/adapters/storage/audit-log.js";
+import type { StandInAttestation, StandInCheckRun, StandInRepo } from "../../src/github-stand-in/model.js";
+import { createTestSigstore, type TestSigstore } from "../support/sigstore/index.js";
+import { validatedGitHub } from "../support/github.js";
+import { startApp } from "../support/probot.js";
+import type { PullRequestGate } from "../../src/app/pull-request-gate.js";
+
+const require = createRequire(import.meta.url);
+const RELEASE = "https://github.com/acme/web/.github/workflows/release.yml@refs/heads/main";
+const OTHER = "https://github.com/acme/web/.github/workflows/agent.yml@refs/heads/main";
+const ISSUER = "https://token.actions.githubusercontent.com";
+const SLSA_V1 = "https://slsa.dev/provenance/v1";
+const SHA = "2222222222222222222222222222222222222222";
+const RUN_ID = 4242;
+const hex = (s: string): string => createHash("sha256").update(s).digest("hex");
+const ARTIFACT = `sha256:${hex("web-1.2.3.tar.gz")}`;
+const OTHER_ARTIFACT = `sha256:${hex("something-else.tar.gz")}`;
+
+const CONFIG = `deployments:
+  default:
+    builders:
+      - ${RELEASE}
+  environments:
+    staging:
+      regions: [eu-west-1, eu-central-1]
+`;
+
+// ── the webhook payload, to GitHub's schema ──────────────────────────────────────────────────────────────────
+const webhooks = JSON.parse(readFileSync(require.resolve("@octokit/openapi-webhooks/generated/api.github.com.json"), "utf8")) as Record<string, unknown>;
+const ajv = new Ajv({ strict: false, validateFormats: false });
+ajv.addSchema(webhooks, "wh");
+const validateDelivery = ajv.compile({ $ref: "wh#/components/schemas/webhook-deployment-protection-rule-requested" });
+const examples = require("@octokit/webhooks-examples/api.github.com/index.json") as { name: string; examples: Record<string, unknown>[] }[];
+const deploymentExample = examples.find((e) => e.name === "deployment")!.examples[0]!;
+
+function deliveryPayload(opts: { payload?: Record<string, unknown>; environment?: string } = {}): Record<string, unknown> {
+  const environment = opts.environment ?? "staging";
+  const repository: Record<string, unknown> = { ...(structuredClone(deploymentExample.repository) as Record<string, unknown>), id: 42, name: "web", full_name: "acme/web", default_branch: "main" };
+  (repository.owner as Record<string, unknown>).login = "acme";
+  const deployment = {
+    ...(structuredClone(deploymentExample.deployment) as Record<string, unknown>),
+    id: 9,
+    sha: SHA,
+    ref: "main",
+    environment,
+    original_environment: environment,
+    payload: opts.payload ?? { artifacts: [ARTIFACT], region: "eu-west-1" },
+  };
+  return {
+    action: "requested",
+    environment,
+    event: "workflow_dispatch",
+    deployment_callback_url: `https://api.github.com/repos/acme/web/actions/runs/${RUN_ID}/deployment_protection_rule`,
+    deployment,
+    pull_requests: [],
+    repository,
+    installation: { id: 77, node_id: "MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uNzc=" },
+    sender: structuredClone(deploymentExample.sender),
+  };
+}
+
+// ── the world ────────────────────────────────────────────────────────────────────────────────────────────────
+let world: TestSigstore;
+let prGate: PullRequestGate;
+let verifier: ReturnType<typeof createVerifier>;
+let engine: PolicyEngine;
+
+before(async () => {
+  world = await createTestSigstore({ name: "deployments.test" });
+  verifier = createVerifier({ trustedRoot: world.trustedRoot });
+  engine = await PolicyEngine.load(builtinBundle());
+  prGate = await composeGate({ trustedRoot: world.trustedRoot });
+});
+
+async function attestation(opts: { listedUnder?: string; subject?: string; identity?: string; builder?: string } = {}): Promise<StandInAttestation> {
+  const subject = opts.subject ?? ARTIFACT;
+  const { bundle } = await world.sign({
+    payload: {
+      kind: "dsse",
+      statement: {
+        subjects: [{ name: "web-1.2.3.tar.gz", digest: { sha256: subject.slice(7) } }],
+        predicateType: SLSA_V1,
+        predicate: { buildDefinition: { buildType: "https://actions.github.io/buildtypes/workflow/v1", externalParameters: {} }, runDetails: { builder: { id: opts.builder ?? RELEASE } } },
+      },
+    },
+    signWith: { kind: "keyless", san: { uri: opts.identity ?? RELEASE }, issuer: ISSUER },
+  });
+  return { digest: opts.listedUnder ?? subject, bundle };
+}
+
+function gateRun(conclusion: string): StandInCheckRun {
+  return {
+    id: 501, owner: "acme", repo: "web", head_sha: SHA, name: "agent-gate", status: "completed", conclusion, external_id: "01JDX3",
+    output: { title: conclusion, summary: "", text: "", annotations_count: 0 }, annotations: [], actions: [], started_at: "2026-11-26T06:00:00Z", completed_at: "2026-11-26T06:00:05Z", writes: [],
+  };
+}
+
+interface Case {
+  attestations?: StandInAttestation[];
+  prGate?: string | null; // the check run's conclusion; null: none
+  payload?: Record<string, unknown>;
+  auditLog?: Pick<AuditLog, "latest">;
+  outage?: boolean;
+}
+
+async function deploy(c: Case) {
+  const repo: StandInRepo = { owner: "acme", name: "web", id: 42, defaultBranch: "main", files: { ".github/agent-gate.yml": CONFIG }, pulls: [], attestations: c.attestations ?? [] };
+  const gh = validatedGitHub([repo]);
+  if (c.prGate !== null) gh.standIn.checkRuns.push(gateRun(c.prGate ?? "success"));
+  if (c.outage) gh.standIn.faults.push((req) => (req.url.includes("/attestations/") ? { status: 503, headers: { "content-type": "application/json" }, body: { message: "Service Unavailable" } } : undefined));
+  const bundleRequests: { url: string; authorization: string | null }[] = [];
+  const bundleFetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+    const request = input instanceof Request ? input : new Request(input, init);
+    bundleRequests.push({ url: request.url, authorization: request.headers.get("authorization") });
+    return gh.standIn.fetch(request);
+  };
+  const deploymentGate = new DeploymentGate({ verifier, engine, bundleFetch, ...(c.auditLog ? { auditLog: c.auditLog } : {}) });
+  const payload = deliveryPayload(c.payload ? { payload: c.payload } : {});
+  assert.ok(validateDelivery(payload), `the delivery matches GitHub's webhook schema: ${JSON.stringify(validateDelivery.errors?.slice(0, 3))}`);
+  const app = await startApp(agentGateApp({ gate: prGate, deploymentGate }), gh.fetch);
+  try {
+    const res = await app.deliver("deployment_protection_rule", payload);
+    assert.equal(res.status, 200, res.body);
+  } finally {
+    await app.close();
+  }
+  assert.deepEqual(gh.problems, [], "every request and response matches GitHub's REST description");
+  for (const b of bundleRequests) assert.equal(b.authorization, null, `bundle_url is fetched without the token: ${b.url}`);
+  const reviews = gh.standIn.deploymentReviews;
+  assert.ok(reviews.length >= 1 && reviews.length <= 11, `between one and eleven callback posts, got ${reviews.length}`);
+  assert.ok(reviews.filter((r) => r.body.state === undefined).length <= 10, "at most 10 status comments");
+  for (const r of reviews) {
+    assert.equal(r.runId, RUN_ID);
+    assert.equal(r.body.environment_name, "staging");
+    assert.ok(typeof r.body.comment === "string" && r.body.comment.length <= 1024, "comments fit GitHub's 1,024 characters");
+  }
+  const answers = reviews.filter((r) => r.body.state !== undefined);
+  assert.equal(answers.length, 1, "exactly one answer");
+  const answer = answers[0]!.body as { state: string; comment: string };
+  return { ...answer, bundleRequests, gh };
+}
+
+test("the webhook schema validator rejects a payload that lacks what GitHub always sends", () => {
+  const { repository: _r, ...withoutRepository } = deliveryPayload();
+  assert.equal(validateDelivery(withoutRepository), false);
+  assert.ok(validateDelivery(deliveryPayload()));
+});
+
+test("a signed artifact from a trusted builder on a gated commit is approved", async () => {
+  const r = await deploy({ attestations: [await attestation()] });
+  assert.equal(r.state, "approved", r.comment);
+  assert.equal(r.bundleRequests.length, 1, "the bundle came from bundle_url");
+});
+
+test("an unsigned artifact is rejected", async () => {
+  const r = await deploy({ attestations: [] });
+  assert.equal(r.state, "rejected");
+  assert.match(r.comment, /has no verified attestation of type https:\/\/slsa\.dev\/provenance\/v1/);
+  assert.match(r.comment, /no attestation found \(unsigned\)/);
+});
+
+test("an attestation signed by another workflow is rejected", async () => {
+  const r = await deploy({ attestations: [await attestation({ identity: OTHER, builder: OTHER })] });
+  assert.equal(r.state, "rejected");
+  assert.match(r.comment, /IDENTITY_MISMATCH/);
+});
+
+test("an attestation whose subject is another artifact is rejected", async () => {
+  const r = await deploy({ attestations: [await attestation({ subject: OTHER_ARTIFACT, listedUnder: ARTIFACT })] });
+  assert.equal(r.state, "rejected");
+  assert.match(r.comment, /SUBJECT_MISMATCH/);
+});
+
+test("a commit that failed the PR gate is rejected", async () => {
+  const r = await deploy({ attestations: [await attestation()], prGate: "failure" });
+  assert.equal(r.state, "rejected");
+  assert.match(r.comment, /has not passed the pull-request gate \(conclusion: failure\)/);
+});
+
+test("a commit that skipped the PR gate is rejected", async () => {
+  const r = await deploy({ attestations: [await attestation()], prGate: null });
+  assert.equal(r.state, "rejected");
+  assert.match(r.comment, /has not passed the pull-request gate \(conclusion: none\)/);
+});
+
+test("a region the environment may not use is rejected", async () => {
+  const r = await deploy({ attestations: [await attestation()], payload: { artifacts: [ARTIFACT], region: "us-east-1" } });
+  assert.equal(r.state, "rejected");
+  assert.match(r.comment, /staging may not deploy to region us-east-1; allowed: eu-west-1, eu-central-1/);
+});
+
+test("an attestation API outage rejects, never approves", async () => {
+  const r = await deploy({ attestations: [await attestation()], outage: true });
+  assert.equal(r.state, "rejected");
+  assert.match(r.comment, /ATTESTATIONS_UNAVAILABLE/);
+  assert.match(r.comment, /HTTP 503/);
+});
+
+test("the audit log's PR-gate decision is preferred over the check run", async () => {
+  const latest: AuditLog["latest"] = (subject) => {
+    assert.deepEqual(subject, { repository: "acme/web", headSha: SHA, kind: "pull_request" });
+    return Promise.resolve({ decision_id: "d-1", agent_gate: { conclusion: "failure" }, input: { agent: { detected: false }, prompters: [] } } as unknown as Awaited<ReturnType<AuditLog["latest"]>>);
+  };
+  const r = await deploy({ attestations: [await attestation()], prGate: "success", auditLog: { latest } });
+  assert.equal(r.state, "rejected");
+  assert.match(r.comment, /conclusion: failure/);
+});
+
+test("a deployment payload naming a malformed digest is rejected with the reason", async () => {
+  const r = await deploy({ attestations: [await attestation()], payload: { artifacts: ["latest"], region: "eu-west-1" } });
+  assert.equal(r.state, "rejected");
+  assert.match(r.comment, /DEPLOYMENT_PAYLOAD_INVALID/);
+});
