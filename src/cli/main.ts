@@ -4,6 +4,7 @@ const USAGE = `usage: agent-gate <command> [options]
 commands:
   demo            run the App in-process on the recorded scenarios and print each check run
   evaluate        evaluate a pull request (live with a token, or a recorded scenario) and print its check run
+  attest          sign an agent's provenance for its commits (key or keyless) and write or publish the bundle
   verify-bundle   verify a Sigstore bundle (sigstore-conformance client protocol)
   policy eval     evaluate a policy input with the built-in or a given policy bundle
   audit           verify, show, export and replay the decision audit log
@@ -15,6 +16,7 @@ const commands: Record<string, () => Promise<Command>> = {
   help: () => Promise.resolve(() => Promise.resolve((console.log(USAGE), 0))),
   demo: async () => (await import("./demo.js")).demo,
   evaluate: async () => (await import("./evaluate.js")).evaluateCommand,
+  attest: async () => (await import("./attest.js")).attestCommand,
   "verify-bundle": async () => (await import("./verify-bundle.js")).verifyBundleCommand,
   policy: async () => (await import("./policy-eval.js")).policyCommand,
   audit: async () => (await import("./audit.js")).auditCommand,

@@ -1,0 +1,112 @@
+// `agent-gate attest`, the library half: builds the agent-gate provenance statement, refuses secret-bearing
+// inputs, signs it as a DSSE in-toto envelope and assembles a Sigstore bundle (v0.3) that the PR gate reads.
+// I/O (git, files, HTTP) is the CLI's; everything here is given its inputs, so tests run it offline.
+import { Buffer } from "node:buffer";
+import { randomBytes } from "node:crypto";
+import { AgentGateError } from "../core/errors.js";
+import { AgentGateStatement, buildAgentStatement, sha256Hex } from "../core/provenance.js";
+import type { AgentStatementInput } from "../core/provenance.js";
+import { scanSecrets } from "../core/secrets.js";
+import { renderProvenanceBlock } from "../core/provenance-block.js";
+import { assembleBundle, IN_TOTO_PAYLOAD_TYPE, signDsse } from "../adapters/sigstore/signing/index.js";
+import type { BundleJson, KeySigner, TlogEntryJson } from "../adapters/sigstore/signing/index.js";
+
+export interface InputFile {
+  readonly path: string; // as the user named it; shown in errors
+  readonly text: string;
+}
+
+/** Throws SECRETS_FOUND naming every finding as path:line:column (kind); the values are never included. */
+export function refuseSecrets(files: readonly InputFile[]): void {
+  const found: string[] = [];
+  for (const f of files) for (const s of scanSecrets(f.text)) found.push(`${f.path}:${s.line}:${s.column} (${s.kind})`);
+  if (found.length > 0) {
+    throw new AgentGateError("SECRETS_FOUND", `refusing to sign: secret-like content in ${found.join(", ")}; remove it and try again`, "invalid-input", {
+      details: found,
+    });
+  }
+}
+
+export interface AttestStatementInput extends Omit<AgentStatementInput, "prompt"> {
+  readonly prompt: InputFile & { readonly includeText?: boolean };
+  readonly config?: InputFile;
+}
+
+/** The agent-gate v1 statement; the configuration (when given) is recorded by digest as a resolved dependency. */
+export function attestStatement(input: AttestStatementInput): AgentGateStatement {
+  refuseSecrets([input.prompt, ...(input.config ? [input.config] : [])]);
+  const { config, prompt, ...rest } = input;
+  const statement = buildAgentStatement({ ...rest, prompt: { text: prompt.text, includeText: prompt.includeText === true } });
+  if (!config) return statement;
+  const withConfig = structuredClone(statement) as AgentGateStatement & { predicate: { buildDefinition: { resolvedDependencies?: unknown[] } } };
+  withConfig.predicate.buildDefinition.resolvedDependencies = [
+    ...(withConfig.predicate.buildDefinition.resolvedDependencies ?? []),
+    { name: "agent-configuration", uri: `file:${config.path}`, digest: { sha256: sha256Hex(config.text) } },
+  ];
+  return AgentGateStatement.parse(withConfig);
+}
+
+/** Fetches an RFC 3161 TimeStampResp (DER) over the signature bytes. */
+export type Timestamper = (signature: Buffer) => Promise<Uint8Array>;
+/** Logs the signed content; returns the bundle's tlog entry. */
+export type TlogUploader = (envelope: { payloadType: string; payload: Buffer; signature: Buffer }) => Promise<TlogEntryJson>;
+
+export interface SignOptions {
+  readonly signer: KeySigner;
+  readonly timestamper?: Timestamper;
+  readonly tlog?: TlogUploader;
+}
+
+export interface Attestation {
+  readonly statement: AgentGateStatement;
+  readonly bundle: BundleJson;
+  readonly bundleJson: string;
+  readonly block: string; // the PR-body provenance block
+}
+
+/** Signs `statement` with a key: a DSSE in-toto envelope, timestamped and logged when those are configured. */
+export async function signStatement(statement: AgentGateStatement, opts: SignOptions): Promise<Attestation> {
+  const payload = Buffer.from(JSON.stringify(statement), "utf8");
+  const content = signDsse(opts.signer, IN_TOTO_PAYLOAD_TYPE, payload);
+  const rfc3161Timestamps = opts.timestamper ? [await opts.timestamper(content.signature)] : [];
+  const tlogEntries = opts.tlog ? [await opts.tlog({ payloadType: content.payloadType, payload, signature: content.signature })] : [];
+  const bundle = assembleBundle({ version: "0.3", content, key: { kind: "key", hint: opts.signer.keyHint }, tlogEntries, rfc3161Timestamps });
+  const bundleJson = JSON.stringify(bundle);
+  return { statement, bundle, bundleJson, block: renderProvenanceBlock(bundleJson) };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// RFC 3161 over HTTP (a Sigstore timestamp authority: POST application/timestamp-query to .../api/v1/timestamp).
+
+const SHA256_OID_DER = Buffer.from("0609608648016503040201", "hex");
+
+function der(tag: number, body: Buffer): Buffer {
+  const n = body.length;
+  const len = n < 0x80 ? Buffer.from([n]) : n < 0x100 ? Buffer.from([0x81, n]) : Buffer.from([0x82, n >> 8, n & 0xff]);
+  return Buffer.concat([Buffer.from([tag]), len, body]);
+}
+
+/** A DER TimeStampReq (v1, SHA-256 imprint, a random nonce, certReq TRUE). */
+export function timeStampRequest(digest: Buffer, nonce: Buffer = randomBytes(8)): Buffer {
+  const algorithm = der(0x30, Buffer.concat([SHA256_OID_DER, Buffer.from([0x05, 0x00])]));
+  const imprint = der(0x30, Buffer.concat([algorithm, der(0x04, digest)]));
+  // a positive, minimally encoded INTEGER: top bit clear and a non-zero first byte (DER parsers such as Go's reject both)
+  const positiveNonce = Buffer.from(nonce);
+  positiveNonce[0] = ((positiveNonce[0] ?? 1) & 0x7f) | 0x01;
+  return der(0x30, Buffer.concat([der(0x02, Buffer.from([1])), imprint, der(0x02, positiveNonce), Buffer.from([0x01, 0x01, 0xff])]));
+}
+
+export function httpTimestamper(url: string, fetchImpl: typeof fetch = fetch): Timestamper {
+  return async (signature) => {
+    const { createHash } = await import("node:crypto");
+    const body = timeStampRequest(createHash("sha256").update(signature).digest());
+    let res: Response;
+    try {
+      res = await fetchImpl(url, { method: "POST", headers: { "content-type": "application/timestamp-query" }, body });
+    } catch (e) {
+      throw new AgentGateError("TSA_UNREACHABLE", `timestamp authority ${url} did not answer: ${e instanceof Error ? e.message : String(e)}`, "transient");
+    }
+    if (!res.ok) throw new AgentGateError("TSA_FAILED", `timestamp authority ${url} answered HTTP ${res.status}`, "transient");
+    return new Uint8Array(await res.arrayBuffer());
+  };
+}

@@ -1,0 +1,267 @@
+// `agent-gate attest`: sign an agent's provenance for the commits it produced and write (or publish) the bundle.
+// Exit 0 when signed; 1 when refused (secrets, missing OIDC permission, signing or publishing failed); 2 for bad
+// arguments or unreadable inputs. Every error names what was expected; secrets are named by place, never shown.
+import { randomUUID } from "node:crypto";
+import { execFileSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { AgentGateError, describeError } from "../core/errors.js";
+import { SLSA_PROVENANCE_V1 } from "../core/provenance.js";
+import { attestStatement, httpTimestamper, signStatement } from "../app/attest.js";
+import type { Attestation } from "../app/attest.js";
+import { createKeySigner } from "../adapters/sigstore/signing/index.js";
+
+const USAGE = `usage: agent-gate attest --agent NAME --agent-version V --model PROVIDER/MODEL --model-version V
+         --prompt-file FILE [--include-prompt] [--config-file FILE]
+         [--repo OWNER/REPO] [--base SHA] [--base-ref REF] [--commits SHA,SHA,...]
+         (--key PRIVATE_KEY.pem | keyless in GitHub Actions with id-token: write)
+         [--tsa-url URL] [--fulcio-url URL] [--rekor-url URL]
+         [--actor LOGIN --actor-id N] [--out FILE] [--publish pr [--pr N]]
+Defaults come from the GitHub Actions environment: GITHUB_REPOSITORY, GITHUB_BASE_REF, GITHUB_ACTOR(_ID),
+GITHUB_EVENT_NAME, GITHUB_RUN_ID; --base defaults to the merge base of HEAD and origin/$GITHUB_BASE_REF and
+--commits to the commits from the base to HEAD (git rev-list).
+The prompt is always recorded by its sha256 digest; its text only with --include-prompt.
+The bundle's predicate type is ${SLSA_PROVENANCE_V1} (cosign verify-blob-attestation --type).`;
+
+export interface AttestIo {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly cwd: string;
+  readonly out: (line: string) => void;
+  readonly err: (line: string) => void;
+  readonly fetch: typeof fetch;
+  readonly now: () => Date;
+}
+
+const defaultIo = (): AttestIo => ({
+  env: process.env,
+  cwd: process.cwd(),
+  out: (l) => console.log(l),
+  err: (l) => console.error(l),
+  fetch: globalThis.fetch,
+  now: () => new Date(),
+});
+
+class UsageError extends Error {}
+
+export function attestCommand(args: string[], io: AttestIo = defaultIo()): Promise<number> {
+  return run(args, io);
+}
+
+const OPTIONS = {
+  agent: { type: "string" },
+  "agent-version": { type: "string" },
+  model: { type: "string" },
+  "model-version": { type: "string" },
+  "prompt-file": { type: "string" },
+  "include-prompt": { type: "boolean" },
+  "config-file": { type: "string" },
+  base: { type: "string" },
+  "base-ref": { type: "string" },
+  commits: { type: "string" },
+  repo: { type: "string" },
+  key: { type: "string" },
+  "fulcio-url": { type: "string" },
+  "rekor-url": { type: "string" },
+  "tsa-url": { type: "string" },
+  actor: { type: "string" },
+  "actor-id": { type: "string" },
+  out: { type: "string" },
+  publish: { type: "string" },
+  pr: { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+async function run(args: string[], io: AttestIo): Promise<number> {
+  let values;
+  try {
+    values = parseArgs({ args, options: OPTIONS, allowPositionals: false }).values;
+  } catch (e) {
+    io.err(`agent-gate attest: ${describeError(e)}\n${USAGE}`);
+    return 2;
+  }
+  if (values.help) {
+    io.out(USAGE);
+    return 0;
+  }
+  try {
+    const attestation = await attest(values, io);
+    if (values.out !== undefined) writeFileSync(values.out, attestation.bundleJson + "\n");
+    else if (values.publish === undefined) io.out(attestation.bundleJson);
+    if (values.publish !== undefined) await publish(values.publish, values.pr, attestation, io);
+    const commits = attestation.statement.subject.map((s) => s.digest.gitCommit.slice(0, 7)).join(", ");
+    io.err(`agent-gate attest: signed provenance for ${attestation.statement.subject.length} commit(s) (${commits})${values.out !== undefined ? ` -> ${values.out}` : ""}`);
+    return 0;
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.err(`agent-gate attest: ${e.message}\n${USAGE}`);
+      return 2;
+    }
+    if (e instanceof AgentGateError) {
+      io.err(`agent-gate attest: ${e.code}: ${e.message}`);
+      return 1;
+    }
+    io.err(`agent-gate attest: INTERNAL_ERROR: ${describeError(e)}`);
+    return 1;
+  }
+}
+
+type Values = { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]["type"] extends "boolean" ? boolean : string };
+
+function required(v: Values, name: keyof Values): string {
+  const x = v[name];
+  if (typeof x !== "string" || x.length === 0) throw new UsageError(`expected --${name}`);
+  return x;
+}
+
+function readText(what: string, path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (e) {
+    throw new UsageError(`cannot read ${what} ${path}: ${describeError(e)}`);
+  }
+}
+
+function git(io: AttestIo, ...args: string[]): string {
+  try {
+    return execFileSync("git", args, { cwd: io.cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+  } catch (e) {
+    const stderr = (e as { stderr?: string }).stderr?.trim();
+    throw new AgentGateError("GIT_FAILED", `git ${args.join(" ")} failed: ${stderr !== undefined && stderr.length > 0 ? stderr : describeError(e)}`);
+  }
+}
+
+const SHA = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
+
+function resolveCommit(io: AttestIo, rev: string): string {
+  const sha = git(io, "rev-parse", "--verify", `${rev}^{commit}`);
+  if (!SHA.test(sha)) throw new AgentGateError("GIT_FAILED", `expected a commit id for ${rev}, got ${JSON.stringify(sha)}`);
+  return sha;
+}
+
+async function attest(v: Values, io: AttestIo): Promise<Attestation> {
+  const env = io.env;
+  const repository = v.repo ?? env.GITHUB_REPOSITORY;
+  if (repository === undefined || !/^[^/\s]+\/[^/\s]+$/.test(repository)) {
+    throw new UsageError(`expected --repo OWNER/REPO (or GITHUB_REPOSITORY), got ${JSON.stringify(repository ?? "")}`);
+  }
+  const agent = { name: required(v, "agent"), version: required(v, "agent-version") };
+  const model = { id: required(v, "model"), version: required(v, "model-version") };
+  const promptPath = required(v, "prompt-file");
+  const prompt = { path: promptPath, text: readText("prompt file", promptPath), includeText: v["include-prompt"] === true };
+  const config = v["config-file"] !== undefined ? { path: v["config-file"], text: readText("config file", v["config-file"]) } : undefined;
+  if (v.publish !== undefined && v.publish !== "pr") throw new UsageError(`expected --publish pr, got --publish ${v.publish}`);
+
+  const baseRef = v["base-ref"] ?? env.GITHUB_BASE_REF ?? "main";
+  const base = v.base !== undefined ? resolveCommit(io, v.base) : resolveCommit(io, git(io, "merge-base", "HEAD", `origin/${baseRef}`));
+  const shas =
+    v.commits !== undefined
+      ? v.commits.split(",").map((s) => s.trim()).filter((s) => s.length > 0).map((s) => resolveCommit(io, s))
+      : git(io, "rev-list", "--reverse", `${base}..HEAD`).split("\n").filter((s) => s.length > 0);
+  if (shas.length === 0) throw new AgentGateError("NO_COMMITS", `no commits from the base ${base.slice(0, 7)} to HEAD: nothing to attest (give --commits or --base)`);
+  const commits = shas.map((sha) => ({ sha, tree: git(io, "rev-parse", `${sha}^{tree}`) }));
+
+  const login = v.actor ?? env.GITHUB_ACTOR;
+  const id = Number(v["actor-id"] ?? env.GITHUB_ACTOR_ID);
+  if (login === undefined || !Number.isInteger(id) || id <= 0) {
+    throw new UsageError("expected who delegated the task: --actor LOGIN --actor-id N (or GITHUB_ACTOR and GITHUB_ACTOR_ID)");
+  }
+  const server = env.GITHUB_SERVER_URL ?? "https://github.com";
+  const builderId = env.GITHUB_WORKFLOW_REF !== undefined ? `${server}/${env.GITHUB_WORKFLOW_REF}` : "https://agent-gate.dev/attest/cli";
+  const runId = env.GITHUB_RUN_ID !== undefined ? `${server}/${repository}/actions/runs/${env.GITHUB_RUN_ID}/attempts/${env.GITHUB_RUN_ATTEMPT ?? "1"}` : randomUUID();
+  const now = io.now().toISOString().replace(/\.\d{3}Z$/, "Z");
+
+  // sign with the key, or keyless with the workflow's identity; checked before the statement so a missing
+  // permission is reported first
+  const keyPath = v.key;
+  if (keyPath === undefined) keyless(env);
+  const statement = attestStatement({
+    repository,
+    commits,
+    runtime: agent,
+    model,
+    prompt,
+    ...(config ? { config } : {}),
+    target: { repository, baseRef, baseCommit: base },
+    delegation: { principal: { login, id }, trigger: { event: env.GITHUB_EVENT_NAME ?? "manual", at: now } },
+    builderId,
+    invocation: { invocationId: runId, startedOn: now, finishedOn: now },
+  });
+  const signer = createKeySigner(loadPrivateKey(keyPath, env));
+  return signStatement(statement, { signer, ...(v["tsa-url"] !== undefined ? { timestamper: httpTimestamper(v["tsa-url"], io.fetch) } : {}) });
+}
+
+function keyless(env: AttestIo["env"]): never {
+  if (env.ACTIONS_ID_TOKEN_REQUEST_URL === undefined || env.ACTIONS_ID_TOKEN_REQUEST_TOKEN === undefined) {
+    throw new AgentGateError(
+      "NO_OIDC_PERMISSION",
+      "no OIDC permission: add `permissions: id-token: write` to the signing job (ACTIONS_ID_TOKEN_REQUEST_URL and ACTIONS_ID_TOKEN_REQUEST_TOKEN are not set), or sign with --key",
+    );
+  }
+  throw new AgentGateError("KEYLESS_UNSUPPORTED", "keyless signing is not implemented in this version of agent-gate attest; sign with --key PRIVATE_KEY.pem");
+}
+
+function loadPrivateKey(path: string, _env: AttestIo["env"]): string {
+  const pem = readText("private key", path);
+  if (pem.includes("ENCRYPTED SIGSTORE PRIVATE KEY")) {
+    throw new AgentGateError("KEY_FORMAT_UNSUPPORTED", `${path} is a cosign-encrypted key; export it as PEM first (cosign import-key-pair reads PEM; openssl ec produces it) and pass the PEM`);
+  }
+  if (!/-----BEGIN (?:EC )?PRIVATE KEY-----/.test(pem)) throw new UsageError(`expected a PEM EC private key in ${path}`);
+  return pem;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// --publish pr: the block goes into the PR body, marked with the head commit, so a re-run for the same push
+// replaces its own block and a new push adds one; blocks of other pushes are kept.
+
+const MARK = (head: string): string => `<!-- agent-gate:attest head=${head} -->`;
+const MARKED_BLOCK = /<!-- agent-gate:attest head=([0-9a-f]{40,64}) -->\r?\n<!-- agent-gate:provenance v1\r?\n[A-Za-z0-9+/=\s]*?-->/g;
+
+/** The PR body with this push's block added, or replaced when the body already has a block for the same head. */
+export function bodyWithBlock(body: string, head: string, block: string): string {
+  const marked = `${MARK(head)}\n${block}`;
+  let replaced = false;
+  const next = body.replace(MARKED_BLOCK, (whole, h: string) => {
+    if (h !== head) return whole;
+    if (replaced) return "";
+    replaced = true;
+    return marked;
+  });
+  if (replaced) return next;
+  return `${body.trimEnd()}${body.trim().length > 0 ? "\n\n" : ""}${marked}\n`;
+}
+
+async function publish(target: string, prArg: string | undefined, a: Attestation, io: AttestIo): Promise<void> {
+  if (target !== "pr") throw new UsageError(`expected --publish pr, got --publish ${target}`);
+  const env = io.env;
+  const token = env.GITHUB_TOKEN;
+  if (token === undefined || token.length === 0) throw new AgentGateError("NO_TOKEN", "--publish pr needs the workflow's token in GITHUB_TOKEN (with pull-requests: write)");
+  const repo = a.statement.predicate.buildDefinition.externalParameters.target.repository;
+  const pr = Number(prArg ?? prFromEvent(env.GITHUB_EVENT_PATH));
+  if (!Number.isInteger(pr) || pr <= 0) throw new AgentGateError("NO_PULL_REQUEST", "no pull request to publish to: give --pr N, or run on a pull_request event");
+  const api = env.GITHUB_API_URL ?? "https://api.github.com";
+  const headers = { authorization: `Bearer ${token}`, accept: "application/vnd.github+json", "x-github-api-version": "2022-11-28", "content-type": "application/json" };
+  const url = `${api}/repos/${repo}/pulls/${pr}`;
+  const got = await io.fetch(url, { headers });
+  if (!got.ok) throw new AgentGateError("PUBLISH_FAILED", `GET ${url} answered HTTP ${got.status}`, got.status >= 500 ? "transient" : "invalid-input");
+  const pull = (await got.json()) as { body?: string | null; head?: { sha?: string }; commits?: number };
+  const head = pull.head?.sha;
+  const subjects = a.statement.subject.map((s) => s.digest.gitCommit);
+  if (head === undefined || !subjects.includes(head)) {
+    throw new AgentGateError("COMMITS_OUTSIDE_PR", `the signed commits (${subjects.map((s) => s.slice(0, 7)).join(", ")}) do not include the head of pull request #${pr} (${head?.slice(0, 7) ?? "unknown"})`);
+  }
+  const body = bodyWithBlock(pull.body ?? "", head, a.block);
+  const put = await io.fetch(url, { method: "PATCH", headers, body: JSON.stringify({ body }) });
+  if (!put.ok) throw new AgentGateError("PUBLISH_FAILED", `PATCH ${url} answered HTTP ${put.status}`, put.status >= 500 ? "transient" : "invalid-input");
+  io.err(`agent-gate attest: provenance block published on ${repo}#${pr} for ${head.slice(0, 7)}`);
+}
+
+function prFromEvent(path: string | undefined): string | undefined {
+  if (path === undefined) return undefined;
+  try {
+    const event = JSON.parse(readFileSync(path, "utf8")) as { pull_request?: { number?: number }; number?: number };
+    const n = event.pull_request?.number ?? event.number;
+    return n === undefined ? undefined : String(n);
+  } catch {
+    return undefined;
+  }
+}
