@@ -2,7 +2,7 @@
 import { run } from "probot";
 import type { ApplicationFunction } from "probot";
 import { agentGateApp } from "./index.js";
-import { composeGate } from "./app/compose.js";
+import { composeDeploymentGate, composeGate } from "./app/compose.js";
 import { readEnv, readKeyRing } from "./config/env.js";
 import { loadRootFile, refreshTrustedRoot } from "./adapters/sigstore/trusted-root.js";
 import { builtinBundle, bundleFromFile, fetchBundle } from "./adapters/opa/bundle-source.js";
@@ -28,5 +28,14 @@ const gate = await composeGate({
   keyRing: readKeyRing(env.AGENT_GATE_TRUSTED_KEYS),
   onDecision: decisionRecorder(storage.audit, { policy: engineBundle.policy }),
 });
-const appFn: ApplicationFunction = agentGateApp({ gate });
+// The deployment protection rule: the PR gate's decisions come from the same audit log; its own are recorded there.
+const appId = Number(process.env.APP_ID);
+const deploymentGate = await composeDeploymentGate({
+  ...(trustedRoot ? { trustedRoot } : {}),
+  bundle,
+  auditLog: storage.audit,
+  ...(Number.isInteger(appId) && appId > 0 ? { appId } : {}),
+  onDecision: decisionRecorder(storage.audit, { policy: engineBundle.policy }),
+});
+const appFn: ApplicationFunction = agentGateApp({ gate, deploymentGate });
 await run(appFn);

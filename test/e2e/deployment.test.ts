@@ -6,7 +6,9 @@ import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Ajv } from "ajv";
 import { agentGateApp } from "../../src/index.js";
 import { composeGate } from "../../src/app/compose.js";
@@ -15,6 +17,9 @@ import { createVerifier } from "../../src/adapters/sigstore/verifier.js";
 import { PolicyEngine } from "../../src/adapters/opa/engine.js";
 import { builtinBundle } from "../../src/adapters/opa/bundle-source.js";
 import type { AuditLog } from "../../src/adapters/storage/audit-log.js";
+import { decisionRecorder, openStorage } from "../../src/adapters/storage/index.js";
+import { loadScenarios } from "../../src/demo/scenario.js";
+import { runScenario } from "../../src/demo/run.js";
 import type { StandInAttestation, StandInCheckRun, StandInRepo } from "../../src/github-stand-in/model.js";
 import { createTestSigstore, type TestSigstore } from "../support/sigstore/index.js";
 import { validatedGitHub } from "../support/github.js";
@@ -49,14 +54,23 @@ const validateDelivery = ajv.compile({ $ref: "wh#/components/schemas/webhook-dep
 const examples = require("@octokit/webhooks-examples/api.github.com/index.json") as { name: string; examples: Record<string, unknown>[] }[];
 const deploymentExample = examples.find((e) => e.name === "deployment")!.examples[0]!;
 
-function deliveryPayload(opts: { payload?: Record<string, unknown>; environment?: string } = {}): Record<string, unknown> {
+interface Target {
+  owner: string;
+  name: string;
+  id: number;
+  sha: string;
+}
+const WEB: Target = { owner: "acme", name: "web", id: 42, sha: SHA };
+
+function deliveryPayload(opts: { payload?: Record<string, unknown>; environment?: string; target?: Target } = {}): Record<string, unknown> {
   const environment = opts.environment ?? "staging";
-  const repository: Record<string, unknown> = { ...(structuredClone(deploymentExample.repository) as Record<string, unknown>), id: 42, name: "web", full_name: "acme/web", default_branch: "main" };
-  (repository.owner as Record<string, unknown>).login = "acme";
+  const t = opts.target ?? WEB;
+  const repository: Record<string, unknown> = { ...(structuredClone(deploymentExample.repository) as Record<string, unknown>), id: t.id, name: t.name, full_name: `${t.owner}/${t.name}`, default_branch: "main" };
+  (repository.owner as Record<string, unknown>).login = t.owner;
   const deployment = {
     ...(structuredClone(deploymentExample.deployment) as Record<string, unknown>),
     id: 9,
-    sha: SHA,
+    sha: t.sha,
     ref: "main",
     environment,
     original_environment: environment,
@@ -66,7 +80,7 @@ function deliveryPayload(opts: { payload?: Record<string, unknown>; environment?
     action: "requested",
     environment,
     event: "workflow_dispatch",
-    deployment_callback_url: `https://api.github.com/repos/acme/web/actions/runs/${RUN_ID}/deployment_protection_rule`,
+    deployment_callback_url: `https://api.github.com/repos/${t.owner}/${t.name}/actions/runs/${RUN_ID}/deployment_protection_rule`,
     deployment,
     pull_requests: [],
     repository,
@@ -226,4 +240,48 @@ test("a deployment payload naming a malformed digest is rejected with the reason
   const r = await deploy({ attestations: [await attestation()], payload: { artifacts: ["latest"], region: "eu-west-1" } });
   assert.equal(r.state, "rejected");
   assert.match(r.comment, /DEPLOYMENT_PAYLOAD_INVALID/);
+});
+
+test("with the audit log: a PR the gate passed (recorded there) deploys; the deployment's own decision is recorded", async () => {
+  const { trustedRoot, scenarios } = loadScenarios();
+  const scenario = scenarios.find((x) => x.name === "signed-agent-pr")!;
+  const head = scenario.steps.at(-1)!.expect.headSha;
+  const release = "https://github.com/acme/widgets/.github/workflows/release.yml@refs/heads/main";
+  const dir = mkdtempSync(join(tmpdir(), "agent-gate-deploy-"));
+  const storage = await openStorage({ dataDir: join(dir, "data") });
+  try {
+    const recorder = decisionRecorder(storage.audit, { policy: engine.policy });
+    const repos = structuredClone(scenario.repos);
+    const repo = repos[0]!;
+    repo.files[".github/agent-gate.yml"] += `deployments:\n  default:\n    builders:\n      - ${release}\n`;
+    repo.attestations = [await attestation({ identity: release, builder: release })];
+    const gh = validatedGitHub(repos);
+    const gate = await composeGate({ trustedRoot, onDecision: recorder });
+    const deploymentGate = new DeploymentGate({ verifier, engine, bundleFetch: gh.standIn.fetch, auditLog: storage.audit, onDecision: recorder });
+    const app = await startApp(agentGateApp({ gate, deploymentGate }), gh.fetch);
+    try {
+      await runScenario(scenario, gh.standIn, async (step) => {
+        await app.deliver(step.event.split(".")[0]!, step.payload, { id: step.deliveryId });
+      });
+      assert.equal(gh.standIn.checkRuns.find((r) => r.head_sha === head)?.conclusion, "success");
+      gh.standIn.checkRuns.length = 0; // only the audit log can tell now
+      const payload = deliveryPayload({ target: { owner: repo.owner, name: repo.name, id: repo.id, sha: head } });
+      assert.ok(validateDelivery(payload));
+      const res = await app.deliver("deployment_protection_rule", payload);
+      assert.equal(res.status, 200, res.body);
+    } finally {
+      await app.close();
+    }
+    assert.deepEqual(gh.problems, []);
+    const answer = gh.standIn.deploymentReviews.find((r) => r.body.state !== undefined);
+    assert.equal(answer?.body.state, "approved", String(answer?.body.comment));
+    const record = await storage.audit.latest({ repository: `${repo.owner}/${repo.name}`, headSha: head, kind: "deployment" });
+    assert.equal(record?.agent_gate.conclusion, "approved");
+    assert.equal(record?.agent_gate.environment, "staging");
+    assert.deepEqual(record?.agent_gate.signer_identities, [release]);
+    assert.equal((await storage.audit.verify()).ok, true);
+  } finally {
+    await storage.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
