@@ -9,7 +9,7 @@ import type { AgentStatementInput } from "../core/provenance.js";
 import { scanSecrets } from "../core/secrets.js";
 import { renderProvenanceBlock } from "../core/provenance-block.js";
 import { assembleBundle, IN_TOTO_PAYLOAD_TYPE, signDsse } from "../adapters/sigstore/signing/index.js";
-import type { BundleJson, KeySigner, TlogEntryJson } from "../adapters/sigstore/signing/index.js";
+import type { BundleJson, DsseContent, KeySigner, TlogEntryJson } from "../adapters/sigstore/signing/index.js";
 
 export interface InputFile {
   readonly path: string; // as the user named it; shown in errors
@@ -48,8 +48,8 @@ export function attestStatement(input: AttestStatementInput): AgentGateStatement
 
 /** Fetches an RFC 3161 TimeStampResp (DER) over the signature bytes. */
 export type Timestamper = (signature: Buffer) => Promise<Uint8Array>;
-/** Logs the signed content; returns the bundle's tlog entry. */
-export type TlogUploader = (envelope: { payloadType: string; payload: Buffer; signature: Buffer }) => Promise<TlogEntryJson>;
+/** Logs the signed DSSE envelope (with the public key that checks it); returns the bundle's tlog entry. */
+export type TlogUploader = (content: DsseContent, publicKeyPem: string) => Promise<TlogEntryJson>;
 
 export interface SignOptions {
   readonly signer: KeySigner;
@@ -69,7 +69,7 @@ export async function signStatement(statement: AgentGateStatement, opts: SignOpt
   const payload = Buffer.from(JSON.stringify(statement), "utf8");
   const content = signDsse(opts.signer, IN_TOTO_PAYLOAD_TYPE, payload);
   const rfc3161Timestamps = opts.timestamper ? [await opts.timestamper(content.signature)] : [];
-  const tlogEntries = opts.tlog ? [await opts.tlog({ payloadType: content.payloadType, payload, signature: content.signature })] : [];
+  const tlogEntries = opts.tlog ? [await opts.tlog(content, opts.signer.publicKeyPem)] : [];
   const bundle = assembleBundle({ version: "0.3", content, key: { kind: "key", hint: opts.signer.keyHint }, tlogEntries, rfc3161Timestamps });
   const bundleJson = JSON.stringify(bundle);
   return { statement, bundle, bundleJson, block: renderProvenanceBlock(bundleJson) };
