@@ -70,7 +70,7 @@ async function attestFor(world: TestSigstore, signer: ReturnType<typeof createKe
 /** The scenario with the PR body replaced by `block` and the config trusting `hint`; returns each step's run. */
 async function gate(scenario: Scenario, world: TestSigstore, keyRing: Map<string, string>, hint: string, block: string) {
   const repo = scenario.repos[0]!;
-  (repo.files as Record<string, string>)[".github/agent-gate.yml"] = CONFIG(hint);
+  repo.files[".github/agent-gate.yml"] = CONFIG(hint);
   const pr = repo.pulls[0] as unknown as Pr;
   pr.body = `Agent change.\n\n${block}\n`;
   // the webhook payloads carry the body too, and the App reads it from there
@@ -103,12 +103,12 @@ test("attest output in the recorded PR passes the gate; the same bundle on anoth
   const pass = await gate(signed, world, keyRing, signer.keyHint, attestation.block);
   const run = pass.at(-1)?.run;
   assert.equal(run?.conclusion, "success", `${run?.output.title}\n${run?.output.summary}\n${run?.output.text ?? ""}`);
-  assert.match(run.output.summary, /anthropic\/claude-sonnet-4-5/);
+  assert.match(run.output.summary ?? "", /anthropic\/claude-sonnet-4-5/);
 
   const replayed = await gate(byName("replayed-provenance"), world, keyRing, signer.keyHint, attestation.block);
   const failed = replayed.at(-1)?.run;
   assert.equal(failed?.conclusion, "failure");
-  assert.match(`${failed.output.summary}\n${failed.output.text ?? ""}`, /SUBJECT_OTHER_COMMIT/);
+  assert.match(`${failed.output.summary ?? ""}\n${failed.output.text ?? ""}`, /SUBJECT_OTHER_COMMIT/);
 });
 
 test("the gate refuses the attest bundle when the repository trusts another key", async () => {
