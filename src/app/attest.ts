@@ -110,3 +110,68 @@ export function httpTimestamper(url: string, fetchImpl: typeof fetch = fetch): T
     return new Uint8Array(await res.arrayBuffer());
   };
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Rekor v1 over HTTP: POST {url}/api/v1/log/entries with a dsse/0.0.1 proposed entry; the answer (uuid -> entry
+// with its SET and inclusion proof) becomes the bundle's tlog entry.
+
+interface RekorV1Entry {
+  body: string;
+  integratedTime: number;
+  logID: string; // hex
+  logIndex: number;
+  verification?: {
+    signedEntryTimestamp?: string;
+    inclusionProof?: { checkpoint: string; hashes: string[]; logIndex: number; rootHash: string; treeSize: number };
+  };
+}
+
+const hexToB64 = (hex: string): string => Buffer.from(hex, "hex").toString("base64");
+
+/** The bundle form of a Rekor v1 log entry as the API returns it. */
+export function tlogEntryFromRekorV1(entry: RekorV1Entry): TlogEntryJson {
+  const body = JSON.parse(Buffer.from(entry.body, "base64").toString("utf8")) as { kind?: string; apiVersion?: string };
+  const proof = entry.verification?.inclusionProof;
+  const set = entry.verification?.signedEntryTimestamp;
+  return {
+    logIndex: String(entry.logIndex),
+    logId: { keyId: hexToB64(entry.logID) },
+    kindVersion: { kind: body.kind ?? "dsse", version: body.apiVersion ?? "0.0.1" },
+    integratedTime: String(entry.integratedTime),
+    ...(set !== undefined ? { inclusionPromise: { signedEntryTimestamp: set } } : {}),
+    ...(proof !== undefined
+      ? {
+          inclusionProof: {
+            logIndex: String(proof.logIndex),
+            rootHash: hexToB64(proof.rootHash),
+            treeSize: String(proof.treeSize),
+            hashes: proof.hashes.map(hexToB64),
+            checkpoint: { envelope: proof.checkpoint },
+          },
+        }
+      : {}),
+    canonicalizedBody: entry.body,
+  };
+}
+
+export function httpRekorV1Uploader(url: string, fetchImpl: typeof fetch = fetch): TlogUploader {
+  return async (content, publicKeyPem) => {
+    const { rekorV1ProposedEntry } = await import("../adapters/sigstore/signing/index.js");
+    const endpoint = `${url.replace(/\/+$/, "")}/api/v1/log/entries`;
+    let res: Response;
+    try {
+      res = await fetchImpl(endpoint, {
+        method: "POST",
+        headers: { "content-type": "application/json", accept: "application/json" },
+        body: JSON.stringify(rekorV1ProposedEntry(content, { kind: "key", publicKeyPem }, "dsse")),
+      });
+    } catch (e) {
+      throw new AgentGateError("REKOR_UNREACHABLE", `transparency log ${endpoint} did not answer: ${e instanceof Error ? e.message : String(e)}`, "transient");
+    }
+    if (res.status !== 201 && res.status !== 200) throw new AgentGateError("REKOR_FAILED", `transparency log ${endpoint} answered HTTP ${res.status}`, "transient");
+    const answer = (await res.json()) as Record<string, RekorV1Entry>;
+    const entry = Object.values(answer)[0];
+    if (entry === undefined) throw new AgentGateError("REKOR_FAILED", `transparency log ${endpoint} answered with no entry`, "transient");
+    return tlogEntryFromRekorV1(entry);
+  };
+}

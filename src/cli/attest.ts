@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { AgentGateError, describeError } from "../core/errors.js";
 import { SLSA_PROVENANCE_V1 } from "../core/provenance.js";
-import { attestStatement, httpTimestamper, signStatement } from "../app/attest.js";
+import { attestStatement, httpRekorV1Uploader, httpTimestamper, signStatement } from "../app/attest.js";
 import type { Attestation } from "../app/attest.js";
 import { createKeySigner } from "../adapters/sigstore/signing/index.js";
 
@@ -187,7 +187,13 @@ async function attest(v: Values, io: AttestIo): Promise<Attestation> {
     invocation: { invocationId: runId, startedOn: now, finishedOn: now },
   });
   const signer = createKeySigner(loadPrivateKey(keyPath, env));
-  return signStatement(statement, { signer, ...(v["tsa-url"] !== undefined ? { timestamper: httpTimestamper(v["tsa-url"], io.fetch) } : {}) });
+  // with a key nothing is logged or timestamped unless asked: the PR gate needs a log entry (--rekor-url) and
+  // accepts a timestamp (--tsa-url) as the signed time
+  return signStatement(statement, {
+    signer,
+    ...(v["tsa-url"] !== undefined ? { timestamper: httpTimestamper(v["tsa-url"], io.fetch) } : {}),
+    ...(v["rekor-url"] !== undefined ? { tlog: httpRekorV1Uploader(v["rekor-url"], io.fetch) } : {}),
+  });
 }
 
 function keyless(env: AttestIo["env"]): never {
