@@ -6,6 +6,7 @@ import { parseArgs } from "node:util";
 import { loadScenarios } from "../demo/scenario.js";
 import { inProcessApp, runScenario } from "../demo/run.js";
 import { checkRunPage } from "../demo/page.js";
+import { loadDeploymentScenarios, runDeploymentScenario } from "../demo/deployments.js";
 
 export async function demo(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { pages: { type: "string" }, only: { type: "string" }, quiet: { type: "boolean" } }, strict: true });
@@ -29,6 +30,18 @@ export async function demo(argv: string[]): Promise<number> {
         writeFileSync(file, checkRunPage({ scenario: scenario.title, title: run.output.title ?? "", conclusion: run.conclusion ?? "", summary: run.output.summary ?? "", text: run.output.text ?? "" }));
       }
     }
+  }
+  // Deployments: the custom deployment protection rule answering GitHub through the callback.
+  const deployments = loadDeploymentScenarios();
+  for (const [i, scenario] of deployments.scenarios.entries()) {
+    if (values.only && !scenario.name.includes(values.only)) continue;
+    const o = await runDeploymentScenario(scenario, deployments.trustedRoot);
+    console.log(`\n${"═".repeat(100)}\n${scenarios.length + i + 1}. ${scenario.title}\n   ${scenario.description}`);
+    const mark = o.problems.length === 0 ? "as expected" : `UNEXPECTED: ${o.problems.join("; ")}`;
+    console.log(`\n── deployment_protection_rule.requested → ${o.state ?? "no answer"} (${mark})`);
+    if (!values.quiet) for (const c of o.statusComments) console.log(`   status: ${c}`);
+    if (!values.quiet) console.log(o.comment.replace(/^/gm, "   │ "));
+    if (o.problems.length) failures++;
   }
   console.log(`\n${failures === 0 ? "every scenario ended as expected" : `${failures} step(s) did not end as expected`}`);
   return failures === 0 ? 0 : 1;
