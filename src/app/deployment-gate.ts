@@ -5,7 +5,7 @@ import { randomUUID } from "node:crypto";
 import type { Octokit } from "@octokit/rest";
 import { CHECK_NAME } from "../adapters/github/check-runs.js";
 import { ConfigSource } from "../adapters/github/config-source.js";
-import { DeploymentCallback, MAX_COMMENT, fetchAttestations, parseDeploymentRequest, type AttestationSourceOptions, type DeploymentRequest } from "../adapters/github/deployment-protection.js";
+import { DeploymentCallback, MAX_COMMENT, fetchApprovals, fetchAttestations, parseDeploymentRequest, type AttestationSourceOptions, type DeploymentRequest } from "../adapters/github/deployment-protection.js";
 import { DEPLOYMENT_ENTRYPOINT, type PolicyEngine } from "../adapters/opa/engine.js";
 import type { BundleVerifier, SignerPolicy } from "../adapters/sigstore/verifier.js";
 import type { AuditLog } from "../adapters/storage/audit-log.js";
@@ -216,6 +216,7 @@ export class DeploymentGate {
       artifacts.push({ digest, attestations });
     }
     const gate = await this.prGate(octokit, req);
+    const approvals = await fetchApprovals(octokit, req);
     const region = typeof req.payload.region === "string" && req.payload.region !== "" ? req.payload.region : undefined;
     const input = deploymentInput({
       version: 1,
@@ -227,7 +228,7 @@ export class DeploymentGate {
       deployment: { id: req.deploymentId, sha: req.sha, ref: req.ref, ...(region ? { region } : {}) },
       artifacts,
       pr_gate: gate.pr_gate,
-      approvals: [],
+      approvals,
       agent_authored: gate.agentAuthored ?? this.agentAuthored(config, req),
       agent: { accounts: config.agents.accounts },
       prompters: gate.prompters,

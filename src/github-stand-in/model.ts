@@ -66,6 +66,16 @@ export interface StandInRepo {
   pulls: StandInPull[];
   /** Artifact attestations by subject digest (served by the attestation API; bundles only through bundle_url). */
   attestations?: StandInAttestation[];
+  /** Reviews of deployments waiting on environments, by workflow run (GET .../actions/runs/{id}/approvals). */
+  deploymentApprovals?: StandInDeploymentApproval[];
+}
+
+export interface StandInDeploymentApproval {
+  runId: number;
+  environment: string;
+  user: Account;
+  state: "approved" | "rejected" | "pending";
+  comment?: string;
 }
 
 export interface StandInAttestation {

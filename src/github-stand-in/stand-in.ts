@@ -140,6 +140,13 @@ export class GitHubStandIn {
       return this.json(200, { total_count: runs.length, check_runs: runs.map((r) => this.checkRunBody(repo, r)) });
     }
     if (m === "GET" && rest[0] === "attestations" && rest[1] && rest.length === 2) return this.attestations(repo, rest[1]);
+    if (m === "GET" && rest[0] === "actions" && rest[1] === "runs" && rest[2] && rest[3] === "approvals" && rest.length === 4) {
+      const approvals = (repo.deploymentApprovals ?? []).filter((a) => a.runId === Number(rest[2]));
+      return this.json(200, approvals.map((a) => ({
+        environments: [{ id: 5600 + a.environment.length, node_id: `EN_${a.environment}`, name: a.environment, url: `${API}/repos/${repo.owner}/${repo.name}/environments/${a.environment}`, html_url: `https://github.com/${repo.owner}/${repo.name}/deployments/activity_log?environments_filter=${a.environment}`, created_at: "2026-01-01T00:00:00Z", updated_at: "2026-01-01T00:00:00Z" }],
+        state: a.state, user: user(a.user), comment: a.comment ?? "",
+      })));
+    }
     if (m === "POST" && rest[0] === "actions" && rest[1] === "runs" && rest[2] && rest[3] === "deployment_protection_rule" && rest.length === 4) {
       this.deploymentReviews.push({ owner: repo.owner, repo: repo.name, runId: Number(rest[2]), body: clone(req.body as Record<string, unknown>), authorized: req.headers.authorization !== undefined });
       return { status: 204, headers: {}, body: undefined };

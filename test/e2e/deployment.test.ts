@@ -20,7 +20,7 @@ import type { AuditLog } from "../../src/adapters/storage/audit-log.js";
 import { decisionRecorder, openStorage } from "../../src/adapters/storage/index.js";
 import { loadScenarios } from "../../src/demo/scenario.js";
 import { runScenario } from "../../src/demo/run.js";
-import type { StandInAttestation, StandInCheckRun, StandInRepo } from "../../src/github-stand-in/model.js";
+import type { StandInAttestation, StandInCheckRun, StandInDeploymentApproval, StandInRepo } from "../../src/github-stand-in/model.js";
 import { createTestSigstore, type TestSigstore } from "../support/sigstore/index.js";
 import { validatedGitHub } from "../support/github.js";
 import { startApp } from "../support/probot.js";
@@ -131,10 +131,12 @@ interface Case {
   payload?: Record<string, unknown>;
   auditLog?: Pick<AuditLog, "latest">;
   outage?: boolean;
+  environment?: string;
+  approvals?: StandInDeploymentApproval[];
 }
 
 async function deploy(c: Case) {
-  const repo: StandInRepo = { owner: "acme", name: "web", id: 42, defaultBranch: "main", files: { ".github/agent-gate.yml": CONFIG }, pulls: [], attestations: c.attestations ?? [] };
+  const repo: StandInRepo = { owner: "acme", name: "web", id: 42, defaultBranch: "main", files: { ".github/agent-gate.yml": CONFIG }, pulls: [], attestations: c.attestations ?? [], deploymentApprovals: c.approvals ?? [] };
   const gh = validatedGitHub([repo]);
   if (c.prGate !== null) gh.standIn.checkRuns.push(gateRun(c.prGate ?? "success"));
   if (c.outage) gh.standIn.faults.push((req) => (req.url.includes("/attestations/") ? { status: 503, headers: { "content-type": "application/json" }, body: { message: "Service Unavailable" } } : undefined));
@@ -145,7 +147,7 @@ async function deploy(c: Case) {
     return gh.standIn.fetch(request);
   };
   const deploymentGate = new DeploymentGate({ verifier, engine, bundleFetch, ...(c.auditLog ? { auditLog: c.auditLog } : {}) });
-  const payload = deliveryPayload(c.payload ? { payload: c.payload } : {});
+  const payload = deliveryPayload({ ...(c.payload ? { payload: c.payload } : {}), ...(c.environment ? { environment: c.environment } : {}) });
   assert.ok(validateDelivery(payload), `the delivery matches GitHub's webhook schema: ${JSON.stringify(validateDelivery.errors?.slice(0, 3))}`);
   const app = await startApp(agentGateApp({ gate: prGate, deploymentGate }), gh.fetch);
   try {
@@ -161,7 +163,7 @@ async function deploy(c: Case) {
   assert.ok(reviews.filter((r) => r.body.state === undefined).length <= 10, "at most 10 status comments");
   for (const r of reviews) {
     assert.equal(r.runId, RUN_ID);
-    assert.equal(r.body.environment_name, "staging");
+    assert.equal(r.body.environment_name, c.environment ?? "staging");
     assert.ok(typeof r.body.comment === "string" && r.body.comment.length <= 1024, "comments fit GitHub's 1,024 characters");
   }
   const answers = reviews.filter((r) => r.body.state !== undefined);
@@ -284,4 +286,21 @@ test("with the audit log: a PR the gate passed (recorded there) deploys; the dep
     await storage.close();
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("production: an agent-authored deployment needs an extra human approval; a bot's or another environment's does not count", async () => {
+  const att = await attestation();
+  const payload = { artifacts: [ARTIFACT] };
+  const none = await deploy({ attestations: [att], environment: "production", payload });
+  assert.equal(none.state, "rejected");
+  assert.match(none.comment, /the deployment to production needs 1 human approval because the commit is agent-authored \(has 0\)/);
+  const bot = { login: "release-bot[bot]", id: 9001, type: "Bot" as const };
+  const alice = { login: "alice", id: 5001, type: "User" as const };
+  const notCounted = await deploy({
+    attestations: [att], environment: "production", payload,
+    approvals: [{ runId: RUN_ID, environment: "production", user: bot, state: "approved" }, { runId: RUN_ID, environment: "staging", user: alice, state: "approved" }],
+  });
+  assert.equal(notCounted.state, "rejected", notCounted.comment);
+  const approved = await deploy({ attestations: [att], environment: "production", payload, approvals: [{ runId: RUN_ID, environment: "production", user: alice, state: "approved", comment: "ship it" }] });
+  assert.equal(approved.state, "approved", approved.comment);
 });

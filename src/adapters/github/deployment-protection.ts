@@ -140,6 +140,38 @@ export class DeploymentCallback {
   }
 }
 
+const Approvals = z.array(
+  z.object({ environments: z.array(z.object({ name: z.string() })), state: z.string(), user: z.object({ login: z.string(), id: z.number().int().positive(), type: z.string() }) }),
+);
+
+export interface Approver {
+  readonly login: string;
+  readonly id: number;
+  readonly type: "User" | "Bot" | "Organization";
+}
+
+/** The people who approved this workflow run's deployment to the environment (GitHub's required reviewers). */
+export async function fetchApprovals(octokit: RequestOnly, req: DeploymentRequest): Promise<Approver[]> {
+  let data: unknown;
+  try {
+    data = (await octokit.request("GET /repos/{owner}/{repo}/actions/runs/{run_id}/approvals", { owner: req.owner, repo: req.repo, run_id: req.runId })).data;
+  } catch (err) {
+    const status = (err as { status?: number }).status;
+    if (status === 404) return [];
+    throw new AgentGateError("APPROVALS_UNAVAILABLE", `the deployment's approvals could not be read: ${status ? `HTTP ${status}` : describeError(err)}`, "transient");
+  }
+  const parsed = Approvals.safeParse(data);
+  if (!parsed.success) throw new AgentGateError("APPROVALS_UNAVAILABLE", "the deployment's approvals are not a list of reviews", "transient");
+  const seen = new Set<number>();
+  const out: Approver[] = [];
+  for (const a of parsed.data) {
+    if (a.state !== "approved" || !a.environments.some((e) => e.name === req.environment) || seen.has(a.user.id)) continue;
+    seen.add(a.user.id);
+    out.push({ login: a.user.login, id: a.user.id, type: a.user.type === "Bot" || a.user.type === "Organization" ? a.user.type : "User" });
+  }
+  return out;
+}
+
 const AttestationList = z.object({
   attestations: z.array(z.object({ bundle: z.unknown().optional(), bundle_url: z.string().optional(), repository_id: z.number().optional() })).default([]),
 });
