@@ -8,8 +8,8 @@ import { AgentGateStatement, buildAgentStatement, sha256Hex } from "../core/prov
 import type { AgentStatementInput } from "../core/provenance.js";
 import { scanSecrets } from "../core/secrets.js";
 import { renderProvenanceBlock } from "../core/provenance-block.js";
-import { assembleBundle, IN_TOTO_PAYLOAD_TYPE, signDsse } from "../adapters/sigstore/signing/index.js";
-import type { BundleJson, DsseContent, KeySigner, TlogEntryJson } from "../adapters/sigstore/signing/index.js";
+import { assembleBundle, IN_TOTO_PAYLOAD_TYPE, keyHintOf, rekorV1ProposedEntry, signDsse } from "../adapters/sigstore/signing/index.js";
+import type { BundleJson, DsseContent, LogVerifier, Signer, TlogEntryJson, VerificationKey } from "../adapters/sigstore/signing/index.js";
 
 export interface InputFile {
   readonly path: string; // as the user named it; shown in errors
@@ -48,11 +48,13 @@ export function attestStatement(input: AttestStatementInput): AgentGateStatement
 
 /** Fetches an RFC 3161 TimeStampResp (DER) over the signature bytes. */
 export type Timestamper = (signature: Buffer) => Promise<Uint8Array>;
-/** Logs the signed DSSE envelope (with the public key that checks it); returns the bundle's tlog entry. */
-export type TlogUploader = (content: DsseContent, publicKeyPem: string) => Promise<TlogEntryJson>;
+/** Logs the signed DSSE envelope (with the key or certificate that checks it); returns the bundle's tlog entry. */
+export type TlogUploader = (content: DsseContent, verifier: LogVerifier) => Promise<TlogEntryJson>;
 
 export interface SignOptions {
-  readonly signer: KeySigner;
+  readonly signer: Signer & { readonly keyHint?: string };
+  /** Who signed, as the bundle says: default the signer's key by its hint; keyless: the Fulcio chain (leaf first). */
+  readonly key?: VerificationKey;
   readonly timestamper?: Timestamper;
   readonly tlog?: TlogUploader;
 }
@@ -69,8 +71,10 @@ export async function signStatement(statement: AgentGateStatement, opts: SignOpt
   const payload = Buffer.from(JSON.stringify(statement), "utf8");
   const content = signDsse(opts.signer, IN_TOTO_PAYLOAD_TYPE, payload);
   const rfc3161Timestamps = opts.timestamper ? [await opts.timestamper(content.signature)] : [];
-  const tlogEntries = opts.tlog ? [await opts.tlog(content, opts.signer.publicKeyPem)] : [];
-  const bundle = assembleBundle({ version: "0.3", content, key: { kind: "key", hint: opts.signer.keyHint }, tlogEntries, rfc3161Timestamps });
+  const key: VerificationKey = opts.key ?? { kind: "key", hint: opts.signer.keyHint ?? keyHintOf(opts.signer.publicKeyPem) };
+  const verifier: LogVerifier = key.kind === "key" ? { kind: "key", publicKeyPem: opts.signer.publicKeyPem } : { kind: "certificate", der: key.chain[0] ?? new Uint8Array() };
+  const tlogEntries = opts.tlog ? [await opts.tlog(content, verifier)] : [];
+  const bundle = assembleBundle({ version: "0.3", content, key, tlogEntries, rfc3161Timestamps });
   const bundleJson = JSON.stringify(bundle);
   return { statement, bundle, bundleJson, block: renderProvenanceBlock(bundleJson) };
 }
@@ -155,15 +159,14 @@ export function tlogEntryFromRekorV1(entry: RekorV1Entry): TlogEntryJson {
 }
 
 export function httpRekorV1Uploader(url: string, fetchImpl: typeof fetch = fetch): TlogUploader {
-  return async (content, publicKeyPem) => {
-    const { rekorV1ProposedEntry } = await import("../adapters/sigstore/signing/index.js");
+  return async (content, verifier) => {
     const endpoint = `${url.replace(/\/+$/, "")}/api/v1/log/entries`;
     let res: Response;
     try {
       res = await fetchImpl(endpoint, {
         method: "POST",
         headers: { "content-type": "application/json", accept: "application/json" },
-        body: JSON.stringify(rekorV1ProposedEntry(content, { kind: "key", publicKeyPem }, "dsse")),
+        body: JSON.stringify(rekorV1ProposedEntry(content, verifier, "dsse")),
       });
     } catch (e) {
       throw new AgentGateError("REKOR_UNREACHABLE", `transparency log ${endpoint} did not answer: ${e instanceof Error ? e.message : String(e)}`, "transient");
@@ -174,4 +177,94 @@ export function httpRekorV1Uploader(url: string, fetchImpl: typeof fetch = fetch
     if (entry === undefined) throw new AgentGateError("REKOR_FAILED", `transparency log ${endpoint} answered with no entry`, "transient");
     return tlogEntryFromRekorV1(entry);
   };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Keyless: the workflow's OIDC token (audience "sigstore") -> a Fulcio certificate for an ephemeral key -> sign,
+// log in Rekor v1, timestamp. The private key never leaves this process and is dropped after one signature.
+
+export const PUBLIC_GOOD = {
+  fulcio: "https://fulcio.sigstore.dev",
+  rekor: "https://rekor.sigstore.dev",
+} as const;
+
+/** The Actions OIDC token for Sigstore; NO_OIDC_PERMISSION when the job lacks `id-token: write`. */
+export async function actionsIdToken(env: Readonly<Record<string, string | undefined>>, fetchImpl: typeof fetch = fetch): Promise<string> {
+  const url = env.ACTIONS_ID_TOKEN_REQUEST_URL;
+  const token = env.ACTIONS_ID_TOKEN_REQUEST_TOKEN;
+  if (url === undefined || token === undefined || url.length === 0 || token.length === 0) {
+    throw new AgentGateError(
+      "NO_OIDC_PERMISSION",
+      "no OIDC permission: add `permissions: id-token: write` to the signing job (ACTIONS_ID_TOKEN_REQUEST_URL and ACTIONS_ID_TOKEN_REQUEST_TOKEN are not set), or sign with --key",
+    );
+  }
+  const u = new URL(url);
+  u.searchParams.set("audience", "sigstore");
+  const res = await fetchImpl(u, { headers: { authorization: `Bearer ${token}`, accept: "application/json" } }).catch((e: unknown) => {
+    throw new AgentGateError("OIDC_UNREACHABLE", `the Actions OIDC endpoint did not answer: ${e instanceof Error ? e.message : String(e)}`, "transient");
+  });
+  if (!res.ok) throw new AgentGateError("OIDC_FAILED", `the Actions OIDC endpoint answered HTTP ${res.status}`, "transient");
+  const { value } = (await res.json()) as { value?: unknown };
+  if (typeof value !== "string" || value.split(".").length !== 3) throw new AgentGateError("OIDC_FAILED", "the Actions OIDC endpoint answered without a token");
+  return value;
+}
+
+function jwtSubject(token: string): string {
+  try {
+    const claims = JSON.parse(Buffer.from(token.split(".")[1] ?? "", "base64url").toString("utf8")) as { sub?: unknown; email?: unknown };
+    const sub = typeof claims.email === "string" ? claims.email : claims.sub;
+    if (typeof sub === "string" && sub.length > 0) return sub;
+  } catch {
+    // fall through
+  }
+  throw new AgentGateError("OIDC_FAILED", "the OIDC token has no subject claim");
+}
+
+function pemToDer(pem: string): Buffer {
+  return Buffer.from(pem.replace(/-----(BEGIN|END) CERTIFICATE-----/g, "").replace(/\s+/g, ""), "base64");
+}
+
+/** Fulcio v2 `signingCert`: the certificate chain (leaf first, DER) for `signer`'s public key. */
+export async function fulcioCertificate(fulcioUrl: string, idToken: string, signer: Signer, fetchImpl: typeof fetch = fetch): Promise<Buffer[]> {
+  const endpoint = `${fulcioUrl.replace(/\/+$/, "")}/api/v2/signingCert`;
+  const proof = signer.sign(Buffer.from(jwtSubject(idToken), "utf8")).toString("base64");
+  const res = await fetchImpl(endpoint, {
+    method: "POST",
+    headers: { "content-type": "application/json", accept: "application/json" },
+    body: JSON.stringify({
+      credentials: { oidcIdentityToken: idToken },
+      publicKeyRequest: { publicKey: { algorithm: "ECDSA", content: signer.publicKeyPem }, proofOfPossession: proof },
+    }),
+  }).catch((e: unknown) => {
+    throw new AgentGateError("FULCIO_UNREACHABLE", `Fulcio ${endpoint} did not answer: ${e instanceof Error ? e.message : String(e)}`, "transient");
+  });
+  if (!res.ok) throw new AgentGateError("FULCIO_FAILED", `Fulcio ${endpoint} answered HTTP ${res.status}: ${(await res.text()).slice(0, 200)}`, "transient");
+  type Chain = { chain?: { certificates?: string[] } };
+  const answer = (await res.json()) as { signedCertificateEmbeddedSct?: Chain; signedCertificateDetachedSct?: Chain };
+  const pems = (answer.signedCertificateEmbeddedSct ?? answer.signedCertificateDetachedSct)?.chain?.certificates ?? [];
+  if (pems.length === 0) throw new AgentGateError("FULCIO_FAILED", `Fulcio ${endpoint} answered without a certificate chain`);
+  return pems.map(pemToDer);
+}
+
+export interface KeylessOptions {
+  readonly idToken: string;
+  readonly fulcioUrl?: string; // default: public-good
+  readonly rekorUrl?: string; // default: public-good
+  readonly tsaUrl?: string; // default: none (the Rekor v1 SET is the signed time)
+  readonly fetch?: typeof fetch;
+}
+
+/** Signs `statement` keyless: an ephemeral P-256 key certified by Fulcio for the OIDC identity. */
+export async function signKeyless(statement: AgentGateStatement, opts: KeylessOptions): Promise<Attestation> {
+  const f = opts.fetch ?? fetch;
+  const { generateKeyPairSync, sign } = await import("node:crypto");
+  const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+  const signer: Signer = { publicKeyPem: publicKey.export({ format: "pem", type: "spki" }).toString(), sign: (data) => sign("sha256", data, privateKey) };
+  const chain = await fulcioCertificate(opts.fulcioUrl ?? PUBLIC_GOOD.fulcio, opts.idToken, signer, f);
+  return signStatement(statement, {
+    signer,
+    key: { kind: "certificate", chain },
+    tlog: httpRekorV1Uploader(opts.rekorUrl ?? PUBLIC_GOOD.rekor, f),
+    ...(opts.tsaUrl !== undefined ? { timestamper: httpTimestamper(opts.tsaUrl, f) } : {}),
+  });
 }

@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { AgentGateError, describeError } from "../core/errors.js";
 import { SLSA_PROVENANCE_V1 } from "../core/provenance.js";
-import { attestStatement, httpRekorV1Uploader, httpTimestamper, signStatement } from "../app/attest.js";
+import { actionsIdToken, attestStatement, httpRekorV1Uploader, httpTimestamper, signKeyless, signStatement } from "../app/attest.js";
 import type { Attestation } from "../app/attest.js";
 import { createKeySigner } from "../adapters/sigstore/signing/index.js";
 
@@ -170,10 +170,9 @@ async function attest(v: Values, io: AttestIo): Promise<Attestation> {
   const runId = env.GITHUB_RUN_ID !== undefined ? `${server}/${repository}/actions/runs/${env.GITHUB_RUN_ID}/attempts/${env.GITHUB_RUN_ATTEMPT ?? "1"}` : randomUUID();
   const now = io.now().toISOString().replace(/\.\d{3}Z$/, "Z");
 
-  // sign with the key, or keyless with the workflow's identity; checked before the statement so a missing
-  // permission is reported first
+  // keyless needs the workflow's OIDC token: asked for first, so a missing permission is reported before anything else
   const keyPath = v.key;
-  if (keyPath === undefined) keyless(env);
+  const idToken = keyPath === undefined ? await actionsIdToken(env, io.fetch) : undefined;
   const statement = attestStatement({
     repository,
     commits,
@@ -186,6 +185,15 @@ async function attest(v: Values, io: AttestIo): Promise<Attestation> {
     builderId,
     invocation: { invocationId: runId, startedOn: now, finishedOn: now },
   });
+  if (keyPath === undefined || idToken !== undefined) {
+    return signKeyless(statement, {
+      idToken: idToken ?? "", // set whenever there is no --key
+      ...(v["fulcio-url"] !== undefined ? { fulcioUrl: v["fulcio-url"] } : {}),
+      ...(v["rekor-url"] !== undefined ? { rekorUrl: v["rekor-url"] } : {}),
+      ...(v["tsa-url"] !== undefined ? { tsaUrl: v["tsa-url"] } : {}),
+      fetch: io.fetch,
+    });
+  }
   const signer = createKeySigner(loadPrivateKey(keyPath, env));
   // with a key nothing is logged or timestamped unless asked: the PR gate needs a log entry (--rekor-url) and
   // accepts a timestamp (--tsa-url) as the signed time
@@ -194,16 +202,6 @@ async function attest(v: Values, io: AttestIo): Promise<Attestation> {
     ...(v["tsa-url"] !== undefined ? { timestamper: httpTimestamper(v["tsa-url"], io.fetch) } : {}),
     ...(v["rekor-url"] !== undefined ? { tlog: httpRekorV1Uploader(v["rekor-url"], io.fetch) } : {}),
   });
-}
-
-function keyless(env: AttestIo["env"]): never {
-  if (env.ACTIONS_ID_TOKEN_REQUEST_URL === undefined || env.ACTIONS_ID_TOKEN_REQUEST_TOKEN === undefined) {
-    throw new AgentGateError(
-      "NO_OIDC_PERMISSION",
-      "no OIDC permission: add `permissions: id-token: write` to the signing job (ACTIONS_ID_TOKEN_REQUEST_URL and ACTIONS_ID_TOKEN_REQUEST_TOKEN are not set), or sign with --key",
-    );
-  }
-  throw new AgentGateError("KEYLESS_UNSUPPORTED", "keyless signing is not implemented in this version of agent-gate attest; sign with --key PRIVATE_KEY.pem");
 }
 
 function loadPrivateKey(path: string, _env: AttestIo["env"]): string {

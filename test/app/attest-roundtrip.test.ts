@@ -62,7 +62,7 @@ async function attestFor(world: TestSigstore, signer: ReturnType<typeof createKe
   });
   return signStatement(statement, {
     signer,
-    tlog: (content, publicKeyPem) => Promise.resolve(world.rekorV1.log(rekorV1ProposedEntry(content, { kind: "key", publicKeyPem }), world.now)),
+    tlog: (content, verifier) => Promise.resolve(world.rekorV1.log(rekorV1ProposedEntry(content, verifier), world.now)),
     timestamper: (signature) => world.tsa.timestamp(signature, world.now),
   });
 }
