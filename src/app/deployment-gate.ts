@@ -44,6 +44,11 @@ export interface DeploymentResult {
 }
 
 type EnvironmentSettings = RepoConfig["deployments"]["default"];
+interface PrGateFacts {
+  readonly pr_gate: DeploymentInput["pr_gate"];
+  readonly agentAuthored?: boolean;
+  readonly prompters: { login: string; id: number }[];
+}
 
 /** The environment's settings: deployments.environments[name] over deployments.default (as the policy merges them). */
 export function environmentSettings(config: RepoConfig, name: string): EnvironmentSettings {
@@ -247,9 +252,22 @@ export class DeploymentGate {
     );
   }
 
-  /** agent-gate's own decision for the deployed commit: the audit log when it has one, else the check run. */
-  private async prGate(octokit: Octokit, req: DeploymentRequest): Promise<{ pr_gate: DeploymentInput["pr_gate"]; agentAuthored?: boolean; prompters: { login: string; id: number }[] }> {
-    const record = await this.opts.auditLog?.latest({ repository: `${req.owner}/${req.repo}`, headSha: req.sha, kind: "pull_request" });
+  /**
+   * agent-gate's own decision for the deployed commit: the audit log when it has one, else the check run. A merge
+   * (or squash) commit was never evaluated itself: then the decision is the one on the head of the pull request
+   * GitHub says was merged as exactly that commit.
+   */
+  private async prGate(octokit: Octokit, req: DeploymentRequest): Promise<PrGateFacts> {
+    const direct = await this.prGateOn(octokit, req, req.sha);
+    if (direct.pr_gate) return direct;
+    const res = await octokit.request("GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls", { owner: req.owner, repo: req.repo, commit_sha: req.sha });
+    const merged = res.data.find((p) => p.merged_at !== null && p.merge_commit_sha === req.sha);
+    if (!merged) return direct;
+    return this.prGateOn(octokit, req, merged.head.sha);
+  }
+
+  private async prGateOn(octokit: Octokit, req: DeploymentRequest, sha: string): Promise<PrGateFacts> {
+    const record = await this.opts.auditLog?.latest({ repository: `${req.owner}/${req.repo}`, headSha: sha, kind: "pull_request" });
     if (record) {
       const input = record.input as { agent?: { detected?: unknown }; prompters?: { login: string; id: number }[] } | undefined;
       const prompters = Array.isArray(input?.prompters) ? input.prompters.filter((p) => typeof p?.login === "string" && typeof p.id === "number" && p.id > 0) : [];
@@ -259,7 +277,7 @@ export class DeploymentGate {
         prompters,
       };
     }
-    const res = await octokit.request("GET /repos/{owner}/{repo}/commits/{ref}/check-runs", { owner: req.owner, repo: req.repo, ref: req.sha, check_name: CHECK_NAME, filter: "latest" });
+    const res = await octokit.request("GET /repos/{owner}/{repo}/commits/{ref}/check-runs", { owner: req.owner, repo: req.repo, ref: sha, check_name: CHECK_NAME, filter: "latest" });
     const run = res.data.check_runs.find((r) => r.status === "completed" && (this.opts.appId === undefined || r.app?.id === this.opts.appId));
     if (!run) return { pr_gate: null, prompters: [] };
     return { pr_gate: { conclusion: run.conclusion ?? "none", ...(run.external_id ? { decision_id: run.external_id } : {}) }, prompters: [] };

@@ -53,6 +53,8 @@ export interface StandInPull {
   files: StandInFile[];
   reviews: StandInReview[];
   comments: StandInComment[];
+  /** Set once merged: the commit the merge made on the base branch (what a deployment then names). */
+  merged?: { commitSha: string; at: string };
 }
 
 export interface StandInRepo {

@@ -133,7 +133,7 @@ export class GitHubStandIn {
     }
     if (m === "GET" && rest[0] === "commits" && rest[2] === "pulls") {
       const sha = rest[1];
-      return this.json(200, repo.pulls.filter((x) => x.head.sha === sha).map((x) => this.pullBody(repo, x)));
+      return this.json(200, repo.pulls.filter((x) => x.head.sha === sha || x.merged?.commitSha === sha).map((x) => this.pullBody(repo, x)));
     }
     if (m === "GET" && rest[0] === "commits" && rest[2] === "check-runs") {
       const runs = this.checkRuns.filter((r) => r.owner === repo.owner && r.repo === repo.name && r.head_sha === rest[1] && (!url.searchParams.get("check_name") || r.name === url.searchParams.get("check_name")));
@@ -214,6 +214,7 @@ export class GitHubStandIn {
       comments: pull.comments.length, commits: pull.commits.length, changed_files: pull.files.length,
       additions: pull.files.reduce((n, f) => n + f.additions, 0), deletions: pull.files.reduce((n, f) => n + f.deletions, 0),
       url: `${API}/repos/${repo.owner}/${repo.name}/pulls/${pull.number}`, html_url: `https://github.com/${repo.owner}/${repo.name}/pull/${pull.number}`,
+      ...(pull.merged ? { state: "closed", merged: true, merged_at: pull.merged.at, closed_at: pull.merged.at, merge_commit_sha: pull.merged.commitSha } : {}),
     };
   }
 

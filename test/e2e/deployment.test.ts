@@ -20,7 +20,7 @@ import type { AuditLog } from "../../src/adapters/storage/audit-log.js";
 import { decisionRecorder, openStorage } from "../../src/adapters/storage/index.js";
 import { loadScenarios } from "../../src/demo/scenario.js";
 import { runScenario } from "../../src/demo/run.js";
-import type { StandInAttestation, StandInCheckRun, StandInDeploymentApproval, StandInRepo } from "../../src/github-stand-in/model.js";
+import type { StandInAttestation, StandInCheckRun, StandInDeploymentApproval, StandInPull, StandInRepo } from "../../src/github-stand-in/model.js";
 import { createTestSigstore, type TestSigstore } from "../support/sigstore/index.js";
 import { validatedGitHub } from "../support/github.js";
 import { startApp } from "../support/probot.js";
@@ -118,9 +118,9 @@ async function attestation(opts: { listedUnder?: string; subject?: string; ident
   return { digest: opts.listedUnder ?? subject, bundle };
 }
 
-function gateRun(conclusion: string): StandInCheckRun {
+function gateRun(conclusion: string, sha = SHA): StandInCheckRun {
   return {
-    id: 501, owner: "acme", repo: "web", head_sha: SHA, name: "agent-gate", status: "completed", conclusion, external_id: "01JDX3",
+    id: 501, owner: "acme", repo: "web", head_sha: sha, name: "agent-gate", status: "completed", conclusion, external_id: "01JDX3",
     output: { title: conclusion, summary: "", text: "", annotations_count: 0 }, annotations: [], actions: [], started_at: "2026-11-26T06:00:00Z", completed_at: "2026-11-26T06:00:05Z", writes: [],
   };
 }
@@ -133,12 +133,15 @@ interface Case {
   outage?: boolean;
   environment?: string;
   approvals?: StandInDeploymentApproval[];
+  pulls?: StandInPull[];
+  /** The commit the PR gate's check run is on (default: the deployed commit). */
+  gatedSha?: string;
 }
 
 async function deploy(c: Case) {
-  const repo: StandInRepo = { owner: "acme", name: "web", id: 42, defaultBranch: "main", files: { ".github/agent-gate.yml": CONFIG }, pulls: [], attestations: c.attestations ?? [], deploymentApprovals: c.approvals ?? [] };
+  const repo: StandInRepo = { owner: "acme", name: "web", id: 42, defaultBranch: "main", files: { ".github/agent-gate.yml": CONFIG }, pulls: c.pulls ?? [], attestations: c.attestations ?? [], deploymentApprovals: c.approvals ?? [] };
   const gh = validatedGitHub([repo]);
-  if (c.prGate !== null) gh.standIn.checkRuns.push(gateRun(c.prGate ?? "success"));
+  if (c.prGate !== null) gh.standIn.checkRuns.push(gateRun(c.prGate ?? "success", c.gatedSha));
   if (c.outage) gh.standIn.faults.push((req) => (req.url.includes("/attestations/") ? { status: 503, headers: { "content-type": "application/json" }, body: { message: "Service Unavailable" } } : undefined));
   const bundleRequests: { url: string; authorization: string | null }[] = [];
   const bundleFetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
@@ -303,4 +306,23 @@ test("production: an agent-authored deployment needs an extra human approval; a 
   assert.equal(notCounted.state, "rejected", notCounted.comment);
   const approved = await deploy({ attestations: [att], environment: "production", payload, approvals: [{ runId: RUN_ID, environment: "production", user: alice, state: "approved", comment: "ship it" }] });
   assert.equal(approved.state, "approved", approved.comment);
+});
+
+test("a squash-merge commit is judged by the PR gate's decision on the head of the pull request merged as it", async () => {
+  const head = "3333333333333333333333333333333333333333";
+  const pull = (merged: boolean): StandInPull => ({
+    number: 12, title: "Add caching", body: null, user: { login: "claude[bot]", id: 209825114, type: "Bot" },
+    head: { ref: "claude/cache", sha: head }, base: { ref: "main", sha: "4444444444444444444444444444444444444444" },
+    commits: [], files: [], reviews: [], comments: [], ...(merged ? { merged: { commitSha: SHA, at: "2026-11-26T07:00:00Z" } } : {}),
+  });
+  const att = await attestation();
+  const passed = await deploy({ attestations: [att], pulls: [pull(true)], gatedSha: head });
+  assert.equal(passed.state, "approved", passed.comment);
+  const failed = await deploy({ attestations: [att], pulls: [pull(true)], gatedSha: head, prGate: "failure" });
+  assert.equal(failed.state, "rejected");
+  assert.match(failed.comment, /conclusion: failure/);
+  // A pull request that was not merged as this commit lends it nothing.
+  const unrelated = await deploy({ attestations: [att], pulls: [{ ...pull(false), merged: { commitSha: "5".repeat(40), at: "2026-11-26T07:00:00Z" } }], gatedSha: head });
+  assert.equal(unrelated.state, "rejected");
+  assert.match(unrelated.comment, /conclusion: none/);
 });
