@@ -250,6 +250,7 @@ export interface KeylessOptions {
   readonly idToken: string;
   readonly fulcioUrl?: string; // default: public-good
   readonly rekorUrl?: string; // default: public-good
+  readonly rekorVersion?: 1 | 2; // default 1; a Rekor v2 entry carries no signed time, so v2 needs tsaUrl
   readonly tsaUrl?: string; // default: none (the Rekor v1 SET is the signed time)
   readonly fetch?: typeof fetch;
 }
@@ -257,6 +258,9 @@ export interface KeylessOptions {
 /** Signs `statement` keyless: an ephemeral P-256 key certified by Fulcio for the OIDC identity. */
 export async function signKeyless(statement: AgentGateStatement, opts: KeylessOptions): Promise<Attestation> {
   const f = opts.fetch ?? fetch;
+  if (opts.rekorVersion === 2 && opts.tsaUrl === undefined) {
+    throw new AgentGateError("TSA_REQUIRED", "a Rekor v2 entry carries no signed time: give --tsa-url with --rekor-version 2");
+  }
   const { generateKeyPairSync, sign } = await import("node:crypto");
   const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
   const signer: Signer = { publicKeyPem: publicKey.export({ format: "pem", type: "spki" }).toString(), sign: (data) => sign("sha256", data, privateKey) };
@@ -264,7 +268,28 @@ export async function signKeyless(statement: AgentGateStatement, opts: KeylessOp
   return signStatement(statement, {
     signer,
     key: { kind: "certificate", chain },
-    tlog: httpRekorV1Uploader(opts.rekorUrl ?? PUBLIC_GOOD.rekor, f),
+    tlog: opts.rekorVersion === 2 ? httpRekorV2Uploader(opts.rekorUrl ?? PUBLIC_GOOD.rekor, f) : httpRekorV1Uploader(opts.rekorUrl ?? PUBLIC_GOOD.rekor, f),
     ...(opts.tsaUrl !== undefined ? { timestamper: httpTimestamper(opts.tsaUrl, f) } : {}),
   });
+}
+
+/** Rekor v2 (rekor-tiles): POST {url}/api/v2/log/entries with a dsseRequestV002; the answer is the bundle's entry. */
+export function httpRekorV2Uploader(url: string, fetchImpl: typeof fetch = fetch): TlogUploader {
+  return async (content, verifier) => {
+    const { rekorV2Request } = await import("../adapters/sigstore/signing/index.js");
+    const endpoint = `${url.replace(/\/+$/, "")}/api/v2/log/entries`;
+    const res = await fetchImpl(endpoint, {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/json" },
+      body: JSON.stringify(rekorV2Request(content, verifier)),
+    }).catch((e: unknown) => {
+      throw new AgentGateError("REKOR_UNREACHABLE", `transparency log ${endpoint} did not answer: ${e instanceof Error ? e.message : String(e)}`, "transient");
+    });
+    if (res.status !== 201 && res.status !== 200) throw new AgentGateError("REKOR_FAILED", `transparency log ${endpoint} answered HTTP ${res.status}`, "transient");
+    const entry = (await res.json()) as TlogEntryJson;
+    if (typeof entry.canonicalizedBody !== "string" || entry.inclusionProof === undefined) {
+      throw new AgentGateError("REKOR_FAILED", `transparency log ${endpoint} answered without an entry and its inclusion proof`, "transient");
+    }
+    return entry;
+  };
 }

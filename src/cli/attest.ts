@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { AgentGateError, describeError } from "../core/errors.js";
 import { SLSA_PROVENANCE_V1 } from "../core/provenance.js";
-import { actionsIdToken, attestStatement, httpRekorV1Uploader, httpTimestamper, signKeyless, signStatement } from "../app/attest.js";
+import { actionsIdToken, attestStatement, httpRekorV1Uploader, httpRekorV2Uploader, httpTimestamper, signKeyless, signStatement } from "../app/attest.js";
 import type { Attestation } from "../app/attest.js";
 import { createKeySigner } from "../adapters/sigstore/signing/index.js";
 
@@ -15,7 +15,7 @@ const USAGE = `usage: agent-gate attest --agent NAME --agent-version V --model P
          --prompt-file FILE [--include-prompt] [--config-file FILE]
          [--repo OWNER/REPO] [--base SHA] [--base-ref REF] [--commits SHA,SHA,...]
          (--key PRIVATE_KEY.pem | keyless in GitHub Actions with id-token: write)
-         [--tsa-url URL] [--fulcio-url URL] [--rekor-url URL]
+         [--tsa-url URL] [--fulcio-url URL] [--rekor-url URL [--rekor-version 1|2]]
          [--actor LOGIN --actor-id N] [--out FILE] [--publish pr [--pr N]]
 Defaults come from the GitHub Actions environment: GITHUB_REPOSITORY, GITHUB_BASE_REF, GITHUB_ACTOR(_ID),
 GITHUB_EVENT_NAME, GITHUB_RUN_ID; --base defaults to the merge base of HEAD and origin/$GITHUB_BASE_REF and
@@ -62,6 +62,7 @@ const OPTIONS = {
   key: { type: "string" },
   "fulcio-url": { type: "string" },
   "rekor-url": { type: "string" },
+  "rekor-version": { type: "string" },
   "tsa-url": { type: "string" },
   actor: { type: "string" },
   "actor-id": { type: "string" },
@@ -149,6 +150,8 @@ async function attest(v: Values, io: AttestIo): Promise<Attestation> {
   const promptPath = required(v, "prompt-file");
   const prompt = { path: promptPath, text: readText("prompt file", promptPath), includeText: v["include-prompt"] === true };
   const config = v["config-file"] !== undefined ? { path: v["config-file"], text: readText("config file", v["config-file"]) } : undefined;
+  const rekorVersion = v["rekor-version"] === undefined ? 1 : Number(v["rekor-version"]);
+  if (rekorVersion !== 1 && rekorVersion !== 2) throw new UsageError(`expected --rekor-version 1 or 2, got ${v["rekor-version"] ?? ""}`);
   if (v.publish !== undefined && v.publish !== "pr") throw new UsageError(`expected --publish pr, got --publish ${v.publish}`);
 
   const baseRef = v["base-ref"] ?? env.GITHUB_BASE_REF ?? "main";
@@ -191,6 +194,7 @@ async function attest(v: Values, io: AttestIo): Promise<Attestation> {
       ...(v["fulcio-url"] !== undefined ? { fulcioUrl: v["fulcio-url"] } : {}),
       ...(v["rekor-url"] !== undefined ? { rekorUrl: v["rekor-url"] } : {}),
       ...(v["tsa-url"] !== undefined ? { tsaUrl: v["tsa-url"] } : {}),
+      rekorVersion,
       fetch: io.fetch,
     });
   }
@@ -200,7 +204,7 @@ async function attest(v: Values, io: AttestIo): Promise<Attestation> {
   return signStatement(statement, {
     signer,
     ...(v["tsa-url"] !== undefined ? { timestamper: httpTimestamper(v["tsa-url"], io.fetch) } : {}),
-    ...(v["rekor-url"] !== undefined ? { tlog: httpRekorV1Uploader(v["rekor-url"], io.fetch) } : {}),
+    ...(v["rekor-url"] !== undefined ? { tlog: (rekorVersion === 2 ? httpRekorV2Uploader : httpRekorV1Uploader)(v["rekor-url"], io.fetch) } : {}),
   });
 }
 

@@ -1,4 +1,4 @@
-// Keyless `agent-gate attest` offline: the Actions OIDC endpoint, Fulcio (v2 signingCert), Rekor v1 and a TSA are
+// Keyless `agent-gate attest` offline: the Actions OIDC endpoint, Fulcio (v2 signingCert), Rekor v1 and v2 and a TSA are
 // served on 127.0.0.1 by the tests' own Sigstore (test/support/sigstore). The mock OIDC token is an unsigned JWT:
 // the mock Fulcio reads its claims (it does not verify the token's signature, which the real Fulcio does) and
 // checks the proof of possession. The bundle verifies with agent-gate's verifier at its default thresholds against
@@ -73,6 +73,9 @@ async function handle(method: string, url: URL, headers: Record<string, string |
   }
   if (method === "POST" && url.pathname === "/rekor/api/v1/log/entries") {
     return { status: 201, type: "application/json", body: JSON.stringify(rekorAnswer(world.rekorV1.log(JSON.parse(body.toString("utf8")) as never, now))) };
+  }
+  if (method === "POST" && url.pathname === "/rekor2/api/v2/log/entries") {
+    return { status: 201, type: "application/json", body: JSON.stringify(world.rekorV2.log(JSON.parse(body.toString("utf8")) as never)) };
   }
   if (method === "POST" && url.pathname === "/tsa/api/v1/timestamp") {
     return { status: 200, type: "application/timestamp-reply", body: await respond(world.tsa, body, now, 1) };
@@ -162,6 +165,21 @@ test("keyless attest bundles verify with cosign verify-blob-attestation against 
     child.on("close", (status) => done({ status, stderr }));
   });
   assert.equal(res.status, 0, res.stderr);
+});
+
+test("keyless attest with Rekor v2 (dsse/0.0.2, no SET): the TSA timestamp is the signed time; refused without --tsa-url", async () => {
+  seen.length = 0;
+  const r = await attestKeyless("keyless-v2.json", "--rekor-url", `${origin}/rekor2`, "--rekor-version", "2", "--tsa-url", `${origin}/tsa/api/v1/timestamp`);
+  assert.equal(r.code, 0, r.err.join("\n"));
+  assert.ok(seen.includes("POST /rekor2/api/v2/log/entries"));
+  const bundle = JSON.parse(readFileSync(join(dir, "keyless-v2.json"), "utf8")) as { verificationMaterial: { tlogEntries: { kindVersion: { kind: string; version: string } }[] } };
+  assert.deepEqual(bundle.verificationMaterial.tlogEntries[0]?.kindVersion, { kind: "dsse", version: "0.0.2" });
+  const ok = createVerifier({ trustedRoot: world.trustedRoot }).verify({ bundle, subject: { kind: "in-toto-statement", subjectsBoundBy: "caller" }, signer: { kind: "certificate", identity: DEFAULT_IDENTITY, issuer: DEFAULT_ISSUER } });
+  assert.ok(ok.ok, ok.ok ? "" : `${ok.code}: ${ok.message}`);
+  assert.deepEqual(ok.timestamps.map((t) => t.source), ["rfc3161"]);
+  const noTsa = await attestKeyless("keyless-v2-bare.json", "--rekor-url", `${origin}/rekor2`, "--rekor-version", "2");
+  assert.equal(noTsa.code, 1);
+  assert.match(noTsa.err.join("\n"), /TSA_REQUIRED/);
 });
 
 test("keyless attest without the OIDC variables names the missing permission", async () => {
