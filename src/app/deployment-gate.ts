@@ -113,6 +113,15 @@ function verifyAttestation(verifier: BundleVerifier, bundle: unknown, digest: st
 
 const short = (d: string): string => d.slice(0, 19);
 
+/** A pull request by an agent account, on an agent branch or with an agent label (the host's detection rules). */
+export function isAgentPull(config: RepoConfig, p: { user: { login: string; id: number } | null; headRef: string; labels: readonly string[] }): boolean {
+  return (
+    (p.user !== null && config.agents.accounts.some((a) => a.id === p.user!.id)) ||
+    config.agents.branch_prefixes.some((b) => p.headRef.startsWith(b)) ||
+    p.labels.some((l) => config.agents.labels.includes(l))
+  );
+}
+
 /** The reject/approve comment: the findings that decided, and why attestations failed; at most 1,024 characters. */
 export function answerComment(state: "approved" | "rejected", deny: readonly Finding[], failures: readonly string[], env: string): string {
   if (state === "approved") return `agent-gate approved the deployment to ${env}: every artifact is attested by a trusted builder and the commit passed the pull-request gate.`;
@@ -220,7 +229,7 @@ export class DeploymentGate {
       if (attestations.length === 0) failures.push(`artifact ${short(digest)}: no attestation found (unsigned)`);
       artifacts.push({ digest, attestations });
     }
-    const gate = await this.prGate(octokit, req);
+    const gate = await this.prGate(octokit, req, config);
     const approvals = await fetchApprovals(octokit, req);
     const region = typeof req.payload.region === "string" && req.payload.region !== "" ? req.payload.region : undefined;
     const input = deploymentInput({
@@ -246,10 +255,7 @@ export class DeploymentGate {
   /** From the payload's pull requests: agent-authored when any is by an agent account, branch or label; unknown counts as agent. */
   private agentAuthored(config: RepoConfig, req: DeploymentRequest): boolean {
     if (req.pullRequests.length === 0) return true;
-    const ids = new Set(config.agents.accounts.map((a) => a.id));
-    return req.pullRequests.some(
-      (p) => (p.user && ids.has(p.user.id)) || config.agents.branch_prefixes.some((b) => p.headRef.startsWith(b)) || p.labels.some((l) => config.agents.labels.includes(l)),
-    );
+    return req.pullRequests.some((p) => isAgentPull(config, p));
   }
 
   /**
@@ -257,13 +263,16 @@ export class DeploymentGate {
    * (or squash) commit was never evaluated itself: then the decision is the one on the head of the pull request
    * GitHub says was merged as exactly that commit.
    */
-  private async prGate(octokit: Octokit, req: DeploymentRequest): Promise<PrGateFacts> {
+  private async prGate(octokit: Octokit, req: DeploymentRequest, config: RepoConfig): Promise<PrGateFacts> {
     const direct = await this.prGateOn(octokit, req, req.sha);
     if (direct.pr_gate) return direct;
     const res = await octokit.request("GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls", { owner: req.owner, repo: req.repo, commit_sha: req.sha });
     const merged = res.data.find((p) => p.merged_at !== null && p.merge_commit_sha === req.sha);
     if (!merged) return direct;
-    return this.prGateOn(octokit, req, merged.head.sha);
+    const facts = await this.prGateOn(octokit, req, merged.head.sha);
+    if (facts.agentAuthored !== undefined) return facts;
+    const pull = { user: merged.user ? { login: merged.user.login, id: Number(merged.user.id) } : null, headRef: merged.head.ref, labels: merged.labels.map((l) => l.name) };
+    return { ...facts, agentAuthored: isAgentPull(config, pull) };
   }
 
   private async prGateOn(octokit: Octokit, req: DeploymentRequest, sha: string): Promise<PrGateFacts> {

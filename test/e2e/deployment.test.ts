@@ -321,6 +321,12 @@ test("a squash-merge commit is judged by the PR gate's decision on the head of t
   const failed = await deploy({ attestations: [att], pulls: [pull(true)], gatedSha: head, prGate: "failure" });
   assert.equal(failed.state, "rejected");
   assert.match(failed.comment, /conclusion: failure/);
+  // Production: the merged pull request tells who wrote it; a human's needs no extra approval, an agent's does.
+  const human = { ...pull(true), user: { login: "alice", id: 5001, type: "User" as const }, head: { ref: "feature/cache", sha: head } };
+  const byHuman = await deploy({ attestations: [att], pulls: [human], gatedSha: head, environment: "production", payload: { artifacts: [ARTIFACT] } });
+  assert.equal(byHuman.state, "approved", byHuman.comment);
+  const byAgent = await deploy({ attestations: [att], pulls: [pull(true)], gatedSha: head, environment: "production", payload: { artifacts: [ARTIFACT] } });
+  assert.match(byAgent.comment, /needs 1 human approval because the commit is agent-authored/);
   // A pull request that was not merged as this commit lends it nothing.
   const unrelated = await deploy({ attestations: [att], pulls: [{ ...pull(false), merged: { commitSha: "5".repeat(40), at: "2026-11-26T07:00:00Z" } }], gatedSha: head });
   assert.equal(unrelated.state, "rejected");
