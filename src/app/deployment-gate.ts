@@ -163,10 +163,12 @@ export class DeploymentGate {
     const timeoutMs = this.opts.timeoutMs ?? 120_000;
     let timer: NodeJS.Timeout | undefined;
     try {
-      await callback.progress(`agent-gate is verifying the artifacts of ${req.sha.slice(0, 7)} for ${req.environment}`).catch(() => undefined);
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new AgentGateError("DEPLOYMENT_TIMEOUT", `agent-gate did not finish within ${Math.round(timeoutMs / 1000)} s`, "transient")), timeoutMs);
       });
+      timeout.catch(() => undefined);
+      // A status comment is courtesy: its failure is not the deployment's, but it may not outlast the deadline.
+      await Promise.race([callback.progress(`agent-gate is verifying the artifacts of ${req.sha.slice(0, 7)} for ${req.environment}`).catch(() => undefined), timeout]);
       const work = this.evaluate(octokit, req, decisionId, failures);
       work.catch(() => undefined);
       ({ input, decision, data } = await Promise.race([work, timeout]));
