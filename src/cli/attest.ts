@@ -9,12 +9,12 @@ import { AgentGateError, describeError } from "../core/errors.js";
 import { SLSA_PROVENANCE_V1 } from "../core/provenance.js";
 import { actionsIdToken, attestStatement, httpRekorV1Uploader, httpRekorV2Uploader, httpTimestamper, signKeyless, signStatement } from "../app/attest.js";
 import type { Attestation } from "../app/attest.js";
-import { createKeySigner } from "../adapters/sigstore/signing/index.js";
+import { COSIGN_KEY_LABEL, CosignKeyError, createKeySigner, decryptCosignKey } from "../adapters/sigstore/signing/index.js";
 
 const USAGE = `usage: agent-gate attest --agent NAME --agent-version V --model PROVIDER/MODEL --model-version V
          --prompt-file FILE [--include-prompt] [--config-file FILE]
          [--repo OWNER/REPO] [--base SHA] [--base-ref REF] [--commits SHA,SHA,...]
-         (--key PRIVATE_KEY.pem | keyless in GitHub Actions with id-token: write)
+         (--key PRIVATE_KEY.pem | --key cosign.key with COSIGN_PASSWORD | keyless in GitHub Actions with id-token: write)
          [--tsa-url URL] [--fulcio-url URL] [--rekor-url URL [--rekor-version 1|2]]
          [--actor LOGIN --actor-id N] [--out FILE] [--publish pr [--pr N]]
 Defaults come from the GitHub Actions environment: GITHUB_REPOSITORY, GITHUB_BASE_REF, GITHUB_ACTOR(_ID),
@@ -208,12 +208,19 @@ async function attest(v: Values, io: AttestIo): Promise<Attestation> {
   });
 }
 
-function loadPrivateKey(path: string, _env: AttestIo["env"]): string {
+function loadPrivateKey(path: string, env: AttestIo["env"]): string {
   const pem = readText("private key", path);
-  if (pem.includes("ENCRYPTED SIGSTORE PRIVATE KEY")) {
-    throw new AgentGateError("KEY_FORMAT_UNSUPPORTED", `${path} is a cosign-encrypted key; export it as PEM first (cosign import-key-pair reads PEM; openssl ec produces it) and pass the PEM`);
+  if (pem.includes(`BEGIN ${COSIGN_KEY_LABEL}`)) {
+    const password = env.COSIGN_PASSWORD;
+    if (password === undefined) throw new UsageError(`${path} is a cosign key file: give its password in COSIGN_PASSWORD (empty for none)`);
+    try {
+      return decryptCosignKey(pem, password);
+    } catch (e) {
+      if (e instanceof CosignKeyError) throw new AgentGateError("KEY_UNREADABLE", `cannot decrypt the cosign key ${path}: ${e.message}`);
+      throw e;
+    }
   }
-  if (!/-----BEGIN (?:EC )?PRIVATE KEY-----/.test(pem)) throw new UsageError(`expected a PEM EC private key in ${path}`);
+  if (!/-----BEGIN (?:EC )?PRIVATE KEY-----/.test(pem)) throw new UsageError(`expected a PEM EC private key or a cosign key file in ${path}`);
   return pem;
 }
 

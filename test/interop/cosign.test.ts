@@ -2,7 +2,7 @@
 // no Rekor, no Fulcio, no TUF; the only service is a timestamp authority on 127.0.0.1 (mock-tsa.ts) that signs
 // with the keys of the tests' own Sigstore (createTestSigstore), whose trusted root agent-gate is given.
 //
-//   agent-gate attest --key  ->  cosign verify-blob-attestation --key
+//   agent-gate attest --key (PEM, or cosign's own key file)  ->  cosign verify-blob-attestation --key
 //   cosign attest-blob --key / cosign sign-blob --key (new bundle format)  ->  agent-gate's verifier with the key
 //   cosign sign-blob --key --new-bundle-format=false (legacy `--bundle` JSON)  ->  agent-gate refuses it (no log entry)
 //
@@ -135,6 +135,21 @@ test("agent-gate attest --key: cosign verify-blob-attestation --key accepts the 
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stderr + r.stdout, /Verified OK/);
   }
+});
+
+test("agent-gate attest --key cosign.key (cosign's encrypted key file, COSIGN_PASSWORD): cosign verifies with cosign.pub", { skip }, async () => {
+  const i = io();
+  const code = await attestCommand(
+    [
+      "--repo", "acme/widgets", "--agent", "claude-code", "--agent-version", "2.0.14", "--model", "anthropic/claude-sonnet-4-5",
+      "--model-version", "20250929", "--prompt-file", join(dir, "prompt.txt"), "--base", "HEAD~2", "--actor", "alice", "--actor-id", "5001",
+      "--key", join(dir, "cosign.key"), "--out", join(dir, "attest-cosign-key.json"),
+    ],
+    { ...i, env: { COSIGN_PASSWORD: "" } },
+  );
+  assert.equal(code, 0, i.errors.join("\n"));
+  const r = verifyAttestation("attest-cosign-key.json", "cosign.pub", "--digest", commits[0]!, "--digestAlg", "gitCommit");
+  assert.equal(r.status, 0, r.stderr);
 });
 
 test("cosign refuses the agent-gate bundle for another commit, another key, another predicate type", { skip }, async () => {

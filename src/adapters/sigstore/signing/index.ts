@@ -4,3 +4,4 @@ export * from "./key-signer.js";
 export * from "./content.js";
 export * from "./rekor-requests.js";
 export * from "./bundle.js";
+export * from "./cosign-key.js";
