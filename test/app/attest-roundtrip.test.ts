@@ -10,10 +10,11 @@ import { composeGate } from "../../src/app/compose.js";
 import { attestStatement, signStatement } from "../../src/app/attest.js";
 import type { Attestation } from "../../src/app/attest.js";
 import { createKeySigner, generateSigningKey, rekorV1ProposedEntry } from "../../src/adapters/sigstore/signing/index.js";
+import type { Signer, VerificationKey } from "../../src/adapters/sigstore/signing/index.js";
 import { loadScenarios } from "../../src/demo/scenario.js";
 import type { Scenario } from "../../src/demo/scenario.js";
 import { runScenario } from "../../src/demo/run.js";
-import { createTestSigstore } from "../support/sigstore/index.js";
+import { createTestSigstore, DEFAULT_IDENTITY, DEFAULT_ISSUER } from "../support/sigstore/index.js";
 import type { TestSigstore } from "../support/sigstore/index.js";
 import { validatedGitHub } from "../support/github.js";
 import { startApp } from "../support/probot.js";
@@ -46,7 +47,7 @@ interface Pr {
   commits: { sha: string; tree: string }[];
 }
 
-async function attestFor(world: TestSigstore, signer: ReturnType<typeof createKeySigner>, pr: Pr): Promise<Attestation> {
+async function attestFor(world: TestSigstore, signer: Signer & { keyHint?: string }, pr: Pr, key?: VerificationKey): Promise<Attestation> {
   const at = world.now.toISOString().replace(/\.\d{3}Z$/, "Z");
   const statement = attestStatement({
     repository: "acme/widgets",
@@ -62,15 +63,16 @@ async function attestFor(world: TestSigstore, signer: ReturnType<typeof createKe
   });
   return signStatement(statement, {
     signer,
+    ...(key ? { key } : {}),
     tlog: (content, verifier) => Promise.resolve(world.rekorV1.log(rekorV1ProposedEntry(content, verifier), world.now)),
     timestamper: (signature) => world.tsa.timestamp(signature, world.now),
   });
 }
 
-/** The scenario with the PR body replaced by `block` and the config trusting `hint`; returns each step's run. */
-async function gate(scenario: Scenario, world: TestSigstore, keyRing: Map<string, string>, hint: string, block: string) {
+/** The scenario with the PR body replaced by `block` and the config trusting `hint` (else as recorded); returns each step's run. */
+async function gate(scenario: Scenario, world: TestSigstore, keyRing: Map<string, string>, hint: string | undefined, block: string) {
   const repo = scenario.repos[0]!;
-  repo.files[".github/agent-gate.yml"] = CONFIG(hint);
+  if (hint !== undefined) repo.files[".github/agent-gate.yml"] = CONFIG(hint);
   const pr = repo.pulls[0] as unknown as Pr;
   pr.body = `Agent change.\n\n${block}\n`;
   // the webhook payloads carry the body too, and the App reads it from there
@@ -119,4 +121,27 @@ test("the gate refuses the attest bundle when the repository trusts another key"
   const attestation = await attestFor(world, signer, signed.repos[0]!.pulls[0] as unknown as Pr);
   const outcomes = await gate(signed, world, new Map([[other.keyHint, other.publicKeyPem]]), other.keyHint, attestation.block);
   assert.equal(outcomes.at(-1)?.run?.conclusion, "failure");
+});
+
+test("keyless: a bundle signed with a certificate for the agent workflow passes the recorded config that trusts that identity", async () => {
+  const world = await createTestSigstore();
+  const ephemeral = generateSigningKey();
+  const signer = createKeySigner(ephemeral.privateKeyPem);
+  const { createPublicKey } = await import("node:crypto");
+  const chain = await world.fulcio.issue({
+    publicKeySpki: createPublicKey(ephemeral.publicKeyPem).export({ format: "der", type: "spki" }),
+    san: { uri: DEFAULT_IDENTITY },
+    issuer: DEFAULT_ISSUER,
+    extensions: { sourceRepositoryURI: "https://github.com/acme/widgets", buildSignerURI: DEFAULT_IDENTITY },
+    notBefore: new Date(world.now.getTime() - 60_000),
+    notAfter: new Date(world.now.getTime() + 600_000),
+  });
+  const signed = byName("signed-agent-pr");
+  const attestation = await attestFor(world, signer, signed.repos[0]!.pulls[0] as unknown as Pr, { kind: "certificate", chain });
+  const outcomes = await gate(signed, world, new Map(), undefined, attestation.block);
+  const run = outcomes.at(-1)?.run;
+  assert.equal(run?.conclusion, "success", `${run?.output.title}\n${run?.output.summary ?? ""}`);
+  const replayed = await gate(byName("replayed-provenance"), world, new Map(), undefined, attestation.block);
+  assert.equal(replayed.at(-1)?.run?.conclusion, "failure");
+  assert.match(`${replayed.at(-1)?.run?.output.summary ?? ""}\n${replayed.at(-1)?.run?.output.text ?? ""}`, /SUBJECT_OTHER_COMMIT/);
 });
