@@ -78,7 +78,7 @@ async function handle(method: string, url: URL, headers: Record<string, string |
     return { status: 201, type: "application/json", body: JSON.stringify(world.rekorV2.log(JSON.parse(body.toString("utf8")) as never)) };
   }
   if (method === "POST" && url.pathname === "/tsa/api/v1/timestamp") {
-    return { status: 200, type: "application/timestamp-reply", body: await respond(world.tsa, body, now, 1) };
+    return { status: 200, type: "application/timestamp-reply", body: await respond(world.tsa, body, now) };
   }
   return { status: 404, type: "text/plain", body: "not found" };
 }

@@ -32,6 +32,8 @@ export interface Tsa {
   readonly chain: readonly Buffer[];
   /** A DER TimeStampResp whose message imprint is sha256(data), stamped at `at`. */
   timestamp(data: Uint8Array, at: Date): Promise<Buffer>;
+  /** A DER TimeStampResp for a given imprint (as a client's request names it), echoing its nonce, with the chain when asked. */
+  stamp(imprint: pkijs.MessageImprint, at: Date, opts?: { nonce?: asn1js.Integer; withChain?: boolean }): Promise<Buffer>;
 }
 
 export async function createTsa(opts: { now?: Date; name?: string; leafNotBefore?: Date; leafNotAfter?: Date } = {}): Promise<Tsa> {
@@ -60,6 +62,50 @@ export async function createTsa(opts: { now?: Date; name?: string; leafNotBefore
   const leafDer = Buffer.from(leaf.rawData);
   const leafCert = pkijs.Certificate.fromBER(leafDer);
   let serial = 1;
+  const stamp: Tsa["stamp"] = async (imprint, at, opts = {}) => {
+    const tstInfo = new pkijs.TSTInfo({
+      version: 1,
+      policy: "1.3.6.1.4.1.57264.2",
+      messageImprint: imprint,
+      serialNumber: new asn1js.Integer({ value: serial++ }),
+      genTime: at,
+      accuracy: new pkijs.Accuracy({ seconds: 1 }),
+      ...(opts.nonce ? { nonce: opts.nonce } : {}),
+    });
+    const tstDer = tstInfo.toSchema().toBER(false);
+    const encap = new pkijs.EncapsulatedContentInfo({ eContentType: OID_TSTINFO });
+    // set eContent directly: the constructor would split it into chunks
+    encap.eContent = new asn1js.OctetString({ valueHex: tstDer });
+    const signingCert = new asn1js.Sequence({
+      value: [new asn1js.Sequence({ value: [new asn1js.Sequence({ value: [new asn1js.OctetString({ valueHex: toArrayBuffer(sha256(leafDer)) })] })] })],
+    });
+    const signedData = new pkijs.SignedData({
+      version: 3,
+      encapContentInfo: encap,
+      ...(opts.withChain === true ? { certificates: [leafDer, intermediate.der, root.der].map((c) => pkijs.Certificate.fromBER(toArrayBuffer(c))) } : {}),
+      signerInfos: [
+        new pkijs.SignerInfo({
+          version: 1,
+          sid: new pkijs.IssuerAndSerialNumber({ issuer: leafCert.issuer, serialNumber: leafCert.serialNumber }),
+          signedAttrs: new pkijs.SignedAndUnsignedAttributes({
+            type: 0,
+            attributes: [
+              new pkijs.Attribute({ type: OID_CONTENT_TYPE, values: [new asn1js.ObjectIdentifier({ value: OID_TSTINFO })] }),
+              new pkijs.Attribute({ type: OID_SIGNING_TIME, values: [new asn1js.UTCTime({ valueDate: at })] }),
+              new pkijs.Attribute({ type: OID_MESSAGE_DIGEST, values: [new asn1js.OctetString({ valueHex: toArrayBuffer(sha256(Buffer.from(tstDer))) })] }),
+              new pkijs.Attribute({ type: OID_SIGNING_CERT_V2, values: [signingCert] }),
+            ],
+          }),
+        }),
+      ],
+    });
+    await signedData.sign(leafKey.crypto.privateKey, 0, "SHA-256", undefined, engine);
+    const resp = new pkijs.TimeStampResp({
+      status: new pkijs.PKIStatusInfo({ status: pkijs.PKIStatus.granted }),
+      timeStampToken: new pkijs.ContentInfo({ contentType: OID_SIGNED_DATA, content: signedData.toSchema(true) }),
+    });
+    return Buffer.from(resp.toSchema().toBER(false));
+  };
   return {
     root,
     intermediate,
@@ -67,51 +113,13 @@ export async function createTsa(opts: { now?: Date; name?: string; leafNotBefore
     leafKey,
     uri: "https://tsa.agent-gate.test",
     chain: [leafDer, intermediate.der, root.der],
-    async timestamp(data, at) {
-      const tstInfo = new pkijs.TSTInfo({
-        version: 1,
-        policy: "1.3.6.1.4.1.57264.2",
-        messageImprint: new pkijs.MessageImprint({
-          hashAlgorithm: new pkijs.AlgorithmIdentifier({ algorithmId: OID_SHA256 }),
-          hashedMessage: new asn1js.OctetString({ valueHex: toArrayBuffer(sha256(data)) }),
-        }),
-        serialNumber: new asn1js.Integer({ value: serial++ }),
-        genTime: at,
-        accuracy: new pkijs.Accuracy({ seconds: 1 }),
-        nonce: new asn1js.Integer({ value: Math.floor(Math.random() * 2 ** 31) }),
+    timestamp(data, at) {
+      const imprint = new pkijs.MessageImprint({
+        hashAlgorithm: new pkijs.AlgorithmIdentifier({ algorithmId: OID_SHA256 }),
+        hashedMessage: new asn1js.OctetString({ valueHex: toArrayBuffer(sha256(data)) }),
       });
-      const tstDer = tstInfo.toSchema().toBER(false);
-      const encap = new pkijs.EncapsulatedContentInfo({ eContentType: OID_TSTINFO });
-      // set eContent directly: the constructor would split it into chunks
-      encap.eContent = new asn1js.OctetString({ valueHex: tstDer });
-      const signingCert = new asn1js.Sequence({
-        value: [new asn1js.Sequence({ value: [new asn1js.Sequence({ value: [new asn1js.OctetString({ valueHex: toArrayBuffer(sha256(leafDer)) })] })] })],
-      });
-      const signedData = new pkijs.SignedData({
-        version: 3,
-        encapContentInfo: encap,
-        signerInfos: [
-          new pkijs.SignerInfo({
-            version: 1,
-            sid: new pkijs.IssuerAndSerialNumber({ issuer: leafCert.issuer, serialNumber: leafCert.serialNumber }),
-            signedAttrs: new pkijs.SignedAndUnsignedAttributes({
-              type: 0,
-              attributes: [
-                new pkijs.Attribute({ type: OID_CONTENT_TYPE, values: [new asn1js.ObjectIdentifier({ value: OID_TSTINFO })] }),
-                new pkijs.Attribute({ type: OID_SIGNING_TIME, values: [new asn1js.UTCTime({ valueDate: at })] }),
-                new pkijs.Attribute({ type: OID_MESSAGE_DIGEST, values: [new asn1js.OctetString({ valueHex: toArrayBuffer(sha256(Buffer.from(tstDer))) })] }),
-                new pkijs.Attribute({ type: OID_SIGNING_CERT_V2, values: [signingCert] }),
-              ],
-            }),
-          }),
-        ],
-      });
-      await signedData.sign(leafKey.crypto.privateKey, 0, "SHA-256", undefined, engine);
-      const resp = new pkijs.TimeStampResp({
-        status: new pkijs.PKIStatusInfo({ status: pkijs.PKIStatus.granted }),
-        timeStampToken: new pkijs.ContentInfo({ contentType: OID_SIGNED_DATA, content: signedData.toSchema(true) }),
-      });
-      return Buffer.from(resp.toSchema().toBER(false));
+      return stamp(imprint, at, { nonce: new asn1js.Integer({ value: Math.floor(Math.random() * 2 ** 31) }) });
     },
+    stamp,
   };
 }
