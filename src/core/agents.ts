@@ -68,18 +68,26 @@ export const DEFAULT_AGENT_CONFIG: AgentDetectionConfig = {
   bodyMarkers: true,
 };
 
-/** Repository configuration adds to the defaults; it never removes a default agent. */
+/**
+ * Repository configuration adds to the defaults; it never removes a default agent, and never loosens one: an
+ * added entry for an account, address, prefix or label the defaults already know is dropped, so a default's
+ * constraint (e.g. the display name a shared noreply address must carry) still applies.
+ */
 export function withConfiguredAgents(
   extra: Partial<Omit<AgentDetectionConfig, "bodyMarkers">> & { bodyMarkers?: boolean },
   base: AgentDetectionConfig = DEFAULT_AGENT_CONFIG,
 ): AgentDetectionConfig {
+  const add = <T>(known: readonly T[], more: readonly T[] | undefined, key: (x: T) => string): T[] => {
+    const seen = new Set(known.map(key));
+    return [...known, ...(more ?? []).filter((x) => !seen.has(key(x)) && (seen.add(key(x)), true))];
+  };
   return {
-    accounts: [...base.accounts, ...(extra.accounts ?? [])],
-    nonAgents: [...base.nonAgents, ...(extra.nonAgents ?? [])],
-    branchPrefixes: [...base.branchPrefixes, ...(extra.branchPrefixes ?? [])],
-    emails: [...base.emails, ...(extra.emails ?? [])],
-    labels: [...base.labels, ...(extra.labels ?? [])],
-    trailers: [...base.trailers, ...(extra.trailers ?? [])],
+    accounts: add(base.accounts, extra.accounts, (a) => String(a.id)),
+    nonAgents: add(base.nonAgents, extra.nonAgents, (a) => String(a.id)),
+    branchPrefixes: add(base.branchPrefixes, extra.branchPrefixes, (b) => b.prefix),
+    emails: add(base.emails, extra.emails, (e) => e.email.toLowerCase()),
+    labels: add(base.labels, extra.labels, (l) => l.name.toLowerCase()),
+    trailers: add(base.trailers, extra.trailers, (t) => t.toLowerCase()),
     bodyMarkers: extra.bodyMarkers ?? base.bodyMarkers,
   };
 }

@@ -132,3 +132,13 @@ describe("pull request detection", () => {
     assert.deepEqual(signals(d), ["commit"]);
   });
 });
+
+test("configured agents cannot loosen a default: the shared Anthropic noreply address still needs the name Claude", () => {
+  // The config schema's defaults repeat the address without a name; merged, the default's constraint must hold.
+  const config = withConfiguredAgents({ emails: [{ email: "noreply@anthropic.com", agent: "configured" }, { email: "bot@acme.example", agent: "configured" }] });
+  assert.equal(config.emails.filter((e) => e.email === "noreply@anthropic.com").length, 1);
+  const human = detectCommitAgent({ sha: "a".repeat(40), author: { name: "Dana", email: "noreply@anthropic.com" }, claims: [] }, config);
+  assert.equal(human.isAgent, false, "an address alone, without the agent's name, is not an agent signal");
+  const added = detectCommitAgent({ sha: "b".repeat(40), author: { name: "Build Bot", email: "bot@acme.example" }, claims: [] }, config);
+  assert.equal(added.isAgent, true, "a new address from the config is added");
+});
