@@ -42,15 +42,9 @@ export function claimedCommits(json: string): string[] {
   }
 }
 
-const digestOf = (text: string): string => createHash("sha256").update(text).digest("hex");
-
+/** Verifies found bundles; verdicts are cached inside the BundleVerifier by (bundle digest, subject, signer). */
 export class EvidenceVerifier {
-  private readonly cache = new Map<string, VerifiedBundle | VerificationFailure>();
-
-  constructor(
-    private readonly verifier: BundleVerifier,
-    private readonly maxCache = 10_000,
-  ) {}
+  constructor(private readonly verifier: BundleVerifier) {}
 
   private verifyOne(json: string, signers: readonly SignerPolicy[]): VerifiedBundle | VerificationFailure {
     if (signers.length === 0) return failure("IDENTITY_MISMATCH", "no signer is trusted for agent provenance in this repository: configure rules.signers.allowed in .github/agent-gate.yml");
@@ -68,20 +62,12 @@ export class EvidenceVerifier {
   }
 
   verifyAll(bundles: readonly FoundBundle[], signers: readonly SignerPolicy[]): Evidence {
-    const signerKey = digestOf(JSON.stringify(signers));
     const verified: VerifiedBundle[] = [];
     const failed: FailedBundle[] = [];
     for (const b of bundles) {
-      const bundleDigest = digestOf(b.json);
-      const key = `${bundleDigest}:${signerKey}`;
-      let outcome = this.cache.get(key);
-      if (!outcome) {
-        outcome = this.verifyOne(b.json, signers);
-        if (this.cache.size >= this.maxCache) this.cache.delete(this.cache.keys().next().value!);
-        this.cache.set(key, outcome);
-      }
+      const outcome = this.verifyOne(b.json, signers);
       if (outcome.ok) verified.push(outcome);
-      else failed.push({ bundleDigest, failure: outcome, claimedCommits: claimedCommits(b.json) });
+      else failed.push({ bundleDigest: createHash("sha256").update(b.json).digest("hex"), failure: outcome, claimedCommits: claimedCommits(b.json) });
     }
     return { verified, failed };
   }
