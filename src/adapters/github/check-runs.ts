@@ -13,6 +13,8 @@ type Api = Pick<Octokit, "request">;
 export class CheckRunPublisher {
   /** Check-run ids by repo and head commit, so repeated events need no lookup (ids never change meaning). */
   private readonly known = new Map<string, number>();
+  /** Bounded: a long-running App forgets the oldest commits (a later event for one looks it up again). */
+  private static readonly KNOWN_MAX = 50_000;
 
   constructor(private readonly checkName = CHECK_NAME) {}
 
@@ -44,6 +46,7 @@ export class CheckRunPublisher {
       });
       id = Number(res.data.id);
     }
+    if (this.known.size >= CheckRunPublisher.KNOWN_MAX) this.known.delete(this.known.keys().next().value!);
     this.known.set(key, id);
     return id;
   }
