@@ -100,6 +100,17 @@ export const RunDetails = z
   })
   .loose();
 
+/** runDetails as other producers write it: only the builder id is required (agent-commit, plain SLSA v1). */
+const LooseRunDetails = z
+  .object({
+    builder: z.object({ id: NonEmpty }).loose(),
+    metadata: z
+      .object({ invocationId: z.string().optional(), startedOn: z.string().optional(), finishedOn: z.string().optional() })
+      .loose()
+      .optional(),
+  })
+  .loose();
+
 /** The agent-gate statement, strict where a typo would hide a field (parameters, subjects, metadata). */
 export const AgentGateStatement = z
   .object({
@@ -169,15 +180,7 @@ const AgentCommitStatement = z
               .loose(),
           })
           .loose(),
-        runDetails: z
-          .object({
-            builder: z.object({ id: NonEmpty }).loose(),
-            metadata: z
-              .object({ invocationId: z.string().optional(), startedOn: z.string().optional(), finishedOn: z.string().optional() })
-              .loose()
-              .optional(),
-          })
-          .loose(),
+        runDetails: LooseRunDetails,
       })
       .loose(),
   })
@@ -193,15 +196,7 @@ const SlsaV1Statement = z
         buildDefinition: z
           .object({ buildType: NonEmpty, externalParameters: z.record(z.string(), z.unknown()) })
           .loose(),
-        runDetails: z
-          .object({
-            builder: z.object({ id: NonEmpty }).loose(),
-            metadata: z
-              .object({ invocationId: z.string().optional(), startedOn: z.string().optional(), finishedOn: z.string().optional() })
-              .loose()
-              .optional(),
-          })
-          .loose(),
+        runDetails: LooseRunDetails,
       })
       .loose(),
   })
