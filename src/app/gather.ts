@@ -75,7 +75,7 @@ export function gatherFacts(snap: PullRequestSnapshot, config: ConfigFacts, agen
   const facts: Facts = {
     version: FACTS_VERSION,
     gatheredAt: now.toISOString(),
-    repository: { owner: baseOwner, name: baseName, id: pull.base.repo.id, defaultBranch: pull.base.repo.default_branch, private: false },
+    repository: { owner: baseOwner, name: baseName, id: pull.base.repo.id, defaultBranch: pull.base.repo.default_branch, private: pull.base.repo.private },
     pullRequest: {
       number: pull.number,
       title: pull.title,

@@ -20,7 +20,7 @@ const Pull = z.object({
   comments: z.number().int().optional(),
   commits: z.number().int().optional(),
   head: z.object({ sha: z.string(), ref: z.string(), repo: z.object({ full_name: z.string(), id: z.number() }).nullable() }),
-  base: z.object({ sha: z.string(), ref: z.string(), repo: z.object({ full_name: z.string(), id: z.number(), default_branch: z.string() }) }),
+  base: z.object({ sha: z.string(), ref: z.string(), repo: z.object({ full_name: z.string(), id: z.number(), default_branch: z.string(), private: z.boolean() }) }),
 });
 
 const Commit = z.object({
