@@ -52,7 +52,6 @@ export async function benchGate(): Promise<Row[]> {
   const PRS = Number(process.env.BENCH_PRS ?? 20);
   const EVENTS = Number(process.env.BENCH_EVENTS ?? 1000);
   const { repo, trustedRoot } = signedPullsInChild(PRS);
-  if (process.env.BENCH_DEBUG) console.log("signed");
   const standIn = new GitHubStandIn([repo]);
   standIn.keepWrites = false; // the App's memory, not a growing record of every write
   const gate = await composeGate({ trustedRoot, tlogEntryUrl: () => undefined });
@@ -64,13 +63,11 @@ export async function benchGate(): Promise<Row[]> {
     request: { fetch: standIn.fetch },
   });
   await probot.load(agentGateApp({ gate }));
-  if (process.env.BENCH_DEBUG) console.log("loaded");
   const payload = (n: number, action: string): Record<string, unknown> => ({ action, number: n, installation: { id: 1 }, repository: { name: "widgets", owner: { login: "acme" } }, pull_request: standIn.pullPayload("acme", "widgets", n) });
 
   // Warm-up: the first event per PR verifies its bundles (cached by digest afterwards) and creates its check run.
   for (let n = 1; n <= PRS; n++) {
     await probot.receive({ id: `warm-${n}`, name: "pull_request", payload: payload(n, "opened") } as never);
-    if (process.env.BENCH_DEBUG) console.log("warm", n, standIn.checkRuns.at(-1)?.conclusion, standIn.checkRuns.at(-1)?.output.title);
   }
   const rssLoaded = process.memoryUsage().rss / 1024 / 1024;
   const mark = standIn.requests.length;
