@@ -1,7 +1,43 @@
 // Signer policies: validated before any verification; identity is matched exactly or by a full-match pattern.
 import { createPublicKey } from "node:crypto";
 import type { KeyObject } from "node:crypto";
+import { RE2JS } from "re2js";
 import type { SignerPolicy } from "./verifier.js";
+
+/** Longest identity pattern accepted, in UTF-16 code units: a SAN pattern is a URL or an e-mail address with a few classes. */
+export const IDENTITY_PATTERN_MAX_LENGTH = 1024;
+
+// Characters JavaScript's `.` never matches but RE2's does (RE2 excludes only \n), and no certificate SAN holds.
+// A SAN with any of them matches no pattern, so moving from RegExp to RE2 widens no pattern.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL = /[\u0000-\u001f\u007f\u2028\u2029]/u;
+
+/**
+ * A full-match predicate for a user-given identity pattern, or why the pattern is unusable.
+ * The pattern is matched by RE2 (re2js), whose time is linear in the SAN whatever the pattern, so a pattern such
+ * as ^(a+)+$ cannot hang the App. It must also be valid JavaScript syntax (with the u flag), as it always had to:
+ * RegExp only parses it, never runs it. Syntax RE2 has no linear-time answer for (lookaround, backreferences) and
+ * JavaScript-only escapes (\u0041, \cA) are refused with the pattern named.
+ */
+export function compileIdentityPattern(pat: string): ((san: string) => boolean) | string {
+  if (pat.length > IDENTITY_PATTERN_MAX_LENGTH) {
+    return `identity pattern is ${pat.length} characters; expected at most ${IDENTITY_PATTERN_MAX_LENGTH}`;
+  }
+  try {
+    // Parsed for the syntax check only (a parse is linear in the pattern); never used to match.
+    new RegExp(`^(?:${pat})$`, "u");
+  } catch (e) {
+    return `identity pattern does not compile: ${(e as Error).message}`;
+  }
+  let re: RE2JS;
+  try {
+    // wrapped again so that "^a|b$" cannot match a SAN that merely starts with a or ends with b
+    re = RE2JS.compile(`^(?:${pat})$`);
+  } catch (e) {
+    return `identity pattern ${JSON.stringify(pat)} cannot be compiled by the linear-time matcher (RE2: no lookaround, backreferences or JavaScript-only escapes such as \\u0041): ${(e as Error).message}`;
+  }
+  return (san) => typeof san === "string" && !CONTROL.test(san) && re.testExact(san);
+}
 
 export type CompiledSigner =
   | { kind: "certificate"; describe: string; matches(san: string): boolean; issuer: string }
@@ -17,14 +53,9 @@ export function compileSigner(p: SignerPolicy): CompiledSigner | string {
       if (typeof pat !== "string" || !pat.startsWith("^") || !pat.endsWith("$") || pat.endsWith("\\$") || pat.length < 3) {
         return `expected an identity pattern anchored with ^...$, got ${JSON.stringify(pat)}`;
       }
-      let re: RegExp;
-      try {
-        // wrapped again so that "^a|b$" cannot match a SAN that merely starts with a or ends with b
-        re = new RegExp(`^(?:${pat})$`, "u");
-      } catch (e) {
-        return `identity pattern does not compile: ${(e as Error).message}`;
-      }
-      return { kind: "certificate", describe: `identity matching ${pat}`, matches: (san) => re.test(san), issuer: p.issuer };
+      const compiled = compileIdentityPattern(pat);
+      if (typeof compiled === "string") return compiled;
+      return { kind: "certificate", describe: `identity matching ${pat}`, matches: compiled, issuer: p.issuer };
     }
     if (!("identity" in p) || typeof p.identity !== "string" || p.identity === "") return "expected a non-empty certificate identity";
     const id = p.identity;
