@@ -23,6 +23,10 @@ interface Cached {
 
 type RequestOnly = Pick<Octokit, "request">;
 
+function tooLarge(where: string, bytes: number): AgentGateError {
+  return new AgentGateError("CONFIG_TOO_LARGE", `${where} is ${bytes} bytes; expected at most ${CONFIG_MAX_BYTES} (64 KiB)`);
+}
+
 export class ConfigSource {
   private readonly cache = new Map<string, Cached>();
 
@@ -47,10 +51,17 @@ export class ConfigSource {
       if (!file.success) {
         throw new AgentGateError("CONFIG_UNREADABLE", `${owner}/${repo}:${CONFIG_PATH} is not a file; expected a YAML file on the default branch`);
       }
-      if (file.data.size > CONFIG_MAX_BYTES) {
-        throw new AgentGateError("CONFIG_TOO_LARGE", `${owner}/${repo}:${CONFIG_PATH} is ${file.data.size} bytes; expected at most ${CONFIG_MAX_BYTES}`);
+      const where = `${owner}/${repo}:${CONFIG_PATH}`;
+      if (file.data.size > CONFIG_MAX_BYTES) throw tooLarge(where, file.data.size);
+      if (file.data.encoding !== "base64") {
+        throw new AgentGateError("CONFIG_UNREADABLE", `${where} came with encoding ${JSON.stringify(file.data.encoding)}; expected base64 content`);
       }
-      const text = Buffer.from(file.data.content, "base64").toString("utf8");
+      // `size` is the server's word: the content itself is measured too, before and after decoding.
+      const b64 = file.data.content.replace(/\s+/g, "");
+      if (b64.length > Math.ceil(CONFIG_MAX_BYTES / 3) * 4) throw tooLarge(where, Math.floor((b64.length * 3) / 4) - (b64.endsWith("==") ? 2 : b64.endsWith("=") ? 1 : 0));
+      const bytes = Buffer.from(b64, "base64");
+      if (bytes.byteLength > CONFIG_MAX_BYTES) throw tooLarge(where, bytes.byteLength);
+      const text = bytes.toString("utf8");
       const value: ConfigText = {
         text,
         source: `${owner}/${repo}:${CONFIG_PATH} (default branch)`,
