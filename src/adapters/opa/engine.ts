@@ -19,8 +19,11 @@ export interface PolicyBundle {
   readonly source: string; // for messages: "builtin", a file path or a URL
 }
 
+/** Largest policy input accepted by default, as UTF-8 JSON bytes (8 MiB). */
+export const DEFAULT_MAX_INPUT_BYTES = 8 * 1024 * 1024;
+
 export interface EngineOptions {
-  /** Largest input accepted, as JSON bytes. Default 4 MiB. */
+  /** Largest input accepted, as UTF-8 JSON bytes. Default DEFAULT_MAX_INPUT_BYTES (8 MiB). */
   readonly maxInputBytes?: number;
   /** WebAssembly memory cap in 64 KiB pages. Default 1024 (64 MiB). */
   readonly maxMemoryPages?: number;
@@ -84,7 +87,7 @@ export class PolicyEngine {
     } catch (err) {
       throw new AgentGateError("POLICY_BUNDLE_INVALID", `${bundle.source}: policy.wasm is not a WebAssembly module: ${describeError(err)}`);
     }
-    return new PolicyEngine(module, bundle, { initial, maximum }, options.maxInputBytes ?? 4 * 1024 * 1024);
+    return new PolicyEngine(module, bundle, { initial, maximum }, options.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES);
   }
 
   private instantiate(): LoadedPolicy {
@@ -115,12 +118,12 @@ export class PolicyEngine {
     // opa-wasm treats a falsy input as no input at all: only a JSON object is evaluated.
     if (input === null || typeof input !== "object" || Array.isArray(input))
       throw new AgentGateError("INPUT_INVALID", `the policy input must be a JSON object, got ${Array.isArray(input) ? "an array" : String(input)}`);
-    const bytes = this.encoder.encode(JSON.stringify(input));
-    if (bytes.byteLength > this.maxInputBytes)
-      throw new AgentGateError(
-        "INPUT_TOO_LARGE",
-        `the policy input is ${bytes.byteLength} bytes; the limit is ${this.maxInputBytes} bytes (EngineOptions.maxInputBytes)`,
-      );
+    // Refused before anything is written into wasm memory. UTF-8 takes at least one byte per UTF-16 code unit, so a
+    // JSON text longer than the cap in code units is over it in bytes too, and is refused without encoding it.
+    const json = JSON.stringify(input);
+    if (json.length > this.maxInputBytes) throw this.inputTooLarge(`at least ${json.length}`);
+    const bytes = this.encoder.encode(json);
+    if (bytes.byteLength > this.maxInputBytes) throw this.inputTooLarge(String(bytes.byteLength));
     let raw: unknown;
     try {
       this.useData(options.data ?? this.bundle.data);
@@ -153,6 +156,13 @@ export class PolicyEngine {
       entrypoint,
       decisionId: options.decisionId ?? randomUUID(),
     };
+  }
+
+  private inputTooLarge(size: string): AgentGateError {
+    return new AgentGateError(
+      "POLICY_INPUT_TOO_LARGE",
+      `the policy input is ${size} bytes of JSON; expected at most ${this.maxInputBytes} bytes (EngineOptions.maxInputBytes)`,
+    );
   }
 
   /** Bytes of WebAssembly memory the current instance holds. */

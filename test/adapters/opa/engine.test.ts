@@ -54,7 +54,7 @@ describe("PolicyEngine with the built-in bundle", async () => {
     const small = await PolicyEngine.load(bundle, { maxInputBytes: 2048 });
     assert.throws(
       () => small.evaluate(PULL_REQUEST_ENTRYPOINT, prCase().input),
-      (err: unknown) => code("INPUT_TOO_LARGE")(err) && /limit is 2048 bytes/.test((err as Error).message),
+      (err: unknown) => code("POLICY_INPUT_TOO_LARGE")(err) && /expected at most 2048 bytes/.test((err as Error).message),
     );
   });
 
