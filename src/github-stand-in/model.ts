@@ -118,6 +118,41 @@ export interface StandInCheckRun {
 export interface RecordedRequest {
   method: string;
   path: string;
+  /** The status answered; 0 when the connection was dropped or the client gave up first (see `outcome`). */
   status: number;
   write: boolean;
+  /** Set when no answer was given: the stand-in dropped the connection, or the client aborted while it waited. */
+  outcome?: "dropped" | "aborted";
+}
+
+/** An installation of the App: one per repository owner (see GitHubStandIn.installations). */
+export interface StandInInstallation {
+  id: number;
+  account: Account;
+  /** The installation access token the stand-in issues for it (and recognises in Authorization headers). */
+  token: string;
+  repositories: StandInRepo[];
+}
+
+/** One attempt to deliver a webhook, as GET /app/hook/deliveries/{delivery_id} shows it. */
+export interface StandInHookDelivery {
+  id: number;
+  /** X-GitHub-Delivery: the same for a delivery and its redeliveries. */
+  guid: string;
+  delivered_at: string;
+  redelivery: boolean;
+  /** Seconds spent delivering. */
+  duration: number;
+  /** "OK", "Invalid HTTP Response: <code>", "timed out", "failed to connect". */
+  status: string;
+  /** The App's status code; 502 when GitHub could not connect, 0 when it timed out or the connection broke. */
+  status_code: number;
+  event: string;
+  action: string | null;
+  installation_id: number | null;
+  repository_id: number | null;
+  throttled_at: string | null;
+  url: string;
+  request: { headers: Record<string, string>; payload: Record<string, unknown> | null };
+  response: { headers: Record<string, string> | null; payload: string | null };
 }
