@@ -119,8 +119,11 @@ export class GitHubStandIn {
   private nextId = 1000;
   private nextDeliveryId = 1;
   private server: Server | undefined;
-  /** Where Link headers point: the API, or the loopback server once listening. */
-  private linkBase = API;
+  /**
+   * Where pagination Link headers point: GitHub's API by default, the loopback URL once `listen()` runs. Set it when
+   * serving `handle()` from a server of your own, or clients following Link headers leave for api.github.com.
+   */
+  linkBase = API;
   /** Aborted by close(): ends pending latencies and hangs. */
   private lifetime = new AbortController();
   private readonly budgets = new Map<string, { used: number; resetAt: number }>();
@@ -399,28 +402,32 @@ export class GitHubStandIn {
   }
 
   /**
-   * GET /repos/{owner}/{repo}/commits/{ref}/check-runs: `check_name`, `status`, and `filter` (default `latest`: the
-   * most recent run of each name; `all`: every run), paginated like GitHub (total_count counts all matches).
+   * GET /repos/{owner}/{repo}/commits/{ref}/check-runs: `check_name`, `filter` (default `latest`: the most recent run
+   * of each name; `all`: every run), then `status`; newest first, paginated like GitHub (total_count counts all matches).
    */
   private listCheckRuns(repo: StandInRepo, ref: string, url: URL): StandInResponse {
     const q = url.searchParams;
     const name = q.get("check_name");
     const status = q.get("status");
-    let runs = this.checkRuns.filter((r) => r.owner === repo.owner && r.repo === repo.name && r.head_sha === ref && (!name || r.name === name) && (!status || r.status === status));
+    let runs = this.checkRuns.filter((r) => r.owner === repo.owner && r.repo === repo.name && r.head_sha === ref && (!name || r.name === name));
     if ((q.get("filter") ?? "latest") === "latest") {
       const latest = new Map<string, StandInCheckRun>();
       for (const r of runs) if ((latest.get(r.name)?.id ?? -Infinity) < r.id) latest.set(r.name, r);
       runs = runs.filter((r) => latest.get(r.name) === r);
     }
-    runs = [...runs].sort((a, b) => b.id - a.id);
+    // `status` applies to the runs `filter` kept: a name whose newest run is in progress has no "latest completed" run.
+    runs = runs.filter((r) => !status || r.status === status).sort((a, b) => b.id - a.id);
     return this.paginated(runs.map((r) => this.checkRunBody(repo, r)), url, (items) => ({ total_count: runs.length, check_runs: items }));
   }
 
   private installationBody(inst: StandInInstallation): Record<string, unknown> {
     const t = clone(appTemplates.installation);
+    // The REST description types `account` as allOf [Simple User, Enterprise] (meaning either), so a body valid
+    // against it also carries the Enterprise fields GitHub's own example leaves out.
+    const account = { ...user(inst.account), name: inst.account.login, slug: inst.account.login.toLowerCase(), created_at: "2026-01-01T00:00:00Z", updated_at: "2026-01-01T00:00:00Z" };
     return {
       ...t,
-      id: inst.id, account: user(inst.account), app_id: this.appId, app_slug: "agent-gate",
+      id: inst.id, account, app_id: this.appId, app_slug: "agent-gate",
       target_id: inst.account.id, target_type: inst.account.type === "User" ? "User" : "Organization",
       access_tokens_url: `${API}/app/installations/${inst.id}/access_tokens`, repositories_url: `${API}/installation/repositories`,
       html_url: `https://github.com/organizations/${inst.account.login}/settings/installations/${inst.id}`,
@@ -597,6 +604,8 @@ export class GitHubStandIn {
       labels: (pull.labels ?? []).map((name, i) => ({ id: i + 1, node_id: `L_${i}`, url: `${API}/repos/${repo.owner}/${repo.name}/labels/${name}`, name, description: null, color: "ededed", default: false })),
       head: { ...t.head, ref: pull.head.ref, sha: pull.head.sha, label: `${headRepo.owner}:${pull.head.ref}`, user: user({ login: headRepo.owner, id: headRepo.id + 1 }), repo: repoBody(headRepo.owner, headRepo.name, headRepo.id) },
       base: { ...t.base, ref: pull.base.ref, sha: pull.base.sha, label: `${repo.owner}:${pull.base.ref}`, user: user({ login: repo.owner, id: repo.id + 1 }), repo: repoBody(repo.owner, repo.name, repo.id) },
+      // GitHub's example is of a merged pull request; an unmerged one has no merge time (nor a close time while open).
+      merged: false, merged_at: null, merged_by: null, closed_at: (pull.state ?? "open") === "closed" ? "2026-11-27T00:00:00Z" : null,
       comments: pull.comments.length, commits: pull.commits.length, changed_files: pull.files.length,
       additions: pull.files.reduce((n, f) => n + f.additions, 0), deletions: pull.files.reduce((n, f) => n + f.deletions, 0),
       url: `${API}/repos/${repo.owner}/${repo.name}/pulls/${pull.number}`, html_url: `https://github.com/${repo.owner}/${repo.name}/pull/${pull.number}`,
@@ -688,7 +697,10 @@ export class GitHubStandIn {
     const res = await this.handle({ method: request.method, url: url.pathname + url.search, headers, body: text ? (JSON.parse(text) as unknown) : undefined }, request.signal);
     if (res === "drop") throw new TypeError("fetch failed", { cause: Object.assign(new Error("other side closed: connection reset by the GitHub stand-in"), { code: "UND_ERR_SOCKET" }) });
     const payload = res.body === undefined ? null : res.body instanceof Uint8Array ? res.body : JSON.stringify(res.body);
-    return new Response(res.status === 304 ? null : payload, { status: res.status, headers: res.headers });
+    const response = new Response(res.status === 304 || res.status === 204 ? null : payload, { status: res.status, headers: res.headers });
+    // As a real fetch's: Octokit's paginate reads it on the last page of a list wrapped in an object.
+    Object.defineProperty(response, "url", { value: request.url });
+    return response;
   };
 
   /** Serves the stand-in on loopback; resolves to its base URL (which Link headers and bundle URLs then use). */
