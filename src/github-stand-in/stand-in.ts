@@ -126,7 +126,7 @@ export class GitHubStandIn {
   linkBase = API;
   /** Aborted by close(): ends pending latencies and hangs. */
   private lifetime = new AbortController();
-  private readonly budgets = new Map<string, { used: number; resetAt: number }>();
+  private readonly budgets = new Map<string, { used: number; resetAt: number; limit: number }>();
   private readonly deliveryTargets = new Map<string, { event: string; body: string; url: string; secret: string; timeoutMs: number; fetch: typeof globalThis.fetch | undefined }>();
   private readonly pendingDeliveries = new Set<Promise<unknown>>();
 
@@ -167,7 +167,18 @@ export class GitHubStandIn {
    * with the signal's reason when `signal` aborts (or the stand-in closes) while a fault makes it wait.
    */
   async handle(req: StandInRequest, signal?: AbortSignal): Promise<StandInResponse | "drop"> {
-    const s = signal ? AbortSignal.any([signal, this.lifetime.signal]) : this.lifetime.signal;
+    signal?.throwIfAborted();
+    if (this.faults.length === 0) return this.answer(req);
+    // The client's signal and the stand-in's lifetime, linked by hand: AbortSignal.any would tie every request's
+    // signal to the long-lived lifetime signal.
+    const lifetime = this.lifetime.signal;
+    const link = new AbortController();
+    const s = link.signal;
+    const onAbort = function (this: AbortSignal): void {
+      link.abort(this.reason);
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+    lifetime.addEventListener("abort", onAbort, { once: true });
     try {
       s.throwIfAborted();
       for (const fault of this.faults) {
@@ -186,6 +197,9 @@ export class GitHubStandIn {
     } catch (e) {
       if (s.aborted) this.record(req, 0, "aborted");
       throw e;
+    } finally {
+      signal?.removeEventListener("abort", onAbort);
+      lifetime.removeEventListener("abort", onAbort);
     }
     return this.answer(req);
   }
@@ -208,36 +222,38 @@ export class GitHubStandIn {
   }
 
   private answer(req: StandInRequest): StandInResponse {
-    const budget = this.consume(req);
+    const budget = this.budget(req);
     let res: StandInResponse;
-    if (budget && budget.remaining < 0) {
+    if (budget && budget.used >= budget.limit) {
       res = primaryRateLimit(this.installationFor(req).id, Math.ceil(budget.resetAt / 1000), "0000:0000:000000:000000:00000000", budget.limit);
     } else {
       res = this.route(req);
-      if (budget && res.headers["x-ratelimit-remaining"] !== undefined) Object.assign(res.headers, budget.headers);
+      if (budget) {
+        if (res.status !== 304) budget.used++; // GitHub does not count a conditional request answered 304
+        if (res.headers["x-ratelimit-remaining"] !== undefined) {
+          Object.assign(res.headers, {
+            "x-ratelimit-limit": String(budget.limit), "x-ratelimit-remaining": String(budget.limit - budget.used), "x-ratelimit-used": String(budget.used),
+            "x-ratelimit-reset": String(Math.ceil(budget.resetAt / 1000)), "x-ratelimit-resource": "core",
+          });
+        }
+      }
     }
     this.record(req, res.status);
     return res;
   }
 
-  /** Counts a request against its token's budget (when one is configured and the request carries an installation token). */
-  private consume(req: StandInRequest): { remaining: number; limit: number; resetAt: number; headers: Record<string, string> } | undefined {
+  /** The budget a request counts against: configured, and the request carries an installation token (not the App's JWT). */
+  private budget(req: StandInRequest): { used: number; resetAt: number; limit: number } | undefined {
     const token = bearer(req);
-    if (!this.rateLimit || !token || token.split(".").length === 3) return undefined; // no budget, or the App's JWT
+    if (!this.rateLimit || !token || token.split(".").length === 3) return undefined;
     const now = this.now();
     let b = this.budgets.get(token);
     if (!b || now >= b.resetAt) {
-      b = { used: 0, resetAt: now + (this.rateLimit.windowSeconds ?? 3600) * 1000 };
+      b = { used: 0, resetAt: now + (this.rateLimit.windowSeconds ?? 3600) * 1000, limit: this.rateLimit.limit };
       this.budgets.set(token, b);
     }
-    const limit = this.rateLimit.limit;
-    const remaining = limit - b.used - 1;
-    if (remaining >= 0) b.used++;
-    const headers = {
-      "x-ratelimit-limit": String(limit), "x-ratelimit-remaining": String(Math.max(remaining, 0)), "x-ratelimit-used": String(b.used),
-      "x-ratelimit-reset": String(Math.ceil(b.resetAt / 1000)), "x-ratelimit-resource": "core",
-    };
-    return { remaining, limit, resetAt: b.resetAt, headers };
+    b.limit = this.rateLimit.limit;
+    return b;
   }
 
   private record(req: StandInRequest, status: number, outcome?: RecordedRequest["outcome"]): void {
@@ -601,7 +617,7 @@ export class GitHubStandIn {
     return {
       ...t,
       id: pull.number * 10, number: pull.number, title: pull.title, body: pull.body, user: user(pull.user), state: pull.state ?? "open", draft: pull.draft ?? false,
-      labels: (pull.labels ?? []).map((name, i) => ({ id: i + 1, node_id: `L_${i}`, url: `${API}/repos/${repo.owner}/${repo.name}/labels/${name}`, name, description: null, color: "ededed", default: false })),
+      labels: (pull.labels ?? []).map((name, i) => ({ id: i + 1, node_id: `L_${i}`, url: `${API}/repos/${repo.owner}/${repo.name}/labels/${name}`, name, description: "", color: "ededed", default: false })),
       head: { ...t.head, ref: pull.head.ref, sha: pull.head.sha, label: `${headRepo.owner}:${pull.head.ref}`, user: user({ login: headRepo.owner, id: headRepo.id + 1 }), repo: repoBody(headRepo.owner, headRepo.name, headRepo.id) },
       base: { ...t.base, ref: pull.base.ref, sha: pull.base.sha, label: `${repo.owner}:${pull.base.ref}`, user: user({ login: repo.owner, id: repo.id + 1 }), repo: repoBody(repo.owner, repo.name, repo.id) },
       // GitHub's example is of a merged pull request; an unmerged one has no merge time (nor a close time while open).

@@ -257,6 +257,12 @@ test("a rate-limit budget per installation token: remaining decrements, 403 when
   assert.equal(jwt.headers.get("x-ratelimit-remaining"), "4999");
   now += 60_000;
   assert.equal((await call(standIn)).headers.get("x-ratelimit-remaining"), "2");
+  // A conditional request answered 304 is not counted, as on GitHub.
+  const config = await call(standIn, "/repos/acme/web/contents/.github/agent-gate.yml");
+  assert.equal(config.headers.get("x-ratelimit-remaining"), "1");
+  const unchanged = await call(standIn, "/repos/acme/web/contents/.github/agent-gate.yml", { headers: { authorization: `token ${TOKEN}`, "if-none-match": config.headers.get("etag")! } });
+  assert.equal(unchanged.status, 304);
+  assert.equal((await call(standIn)).headers.get("x-ratelimit-remaining"), "0");
   // Unconfigured, every answer says 4999 as before.
   assert.equal((await call(new GitHubStandIn([repo()]))).headers.get("x-ratelimit-remaining"), "4999");
 });
