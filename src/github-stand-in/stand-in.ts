@@ -280,7 +280,7 @@ export class GitHubStandIn {
   }
 
   /** The installation a request's token belongs to; the first installation for any other token (tests use made-up ones). */
-  private installationFor(req: StandInRequest): StandInInstallation {
+  installationFor(req: StandInRequest): StandInInstallation {
     const all = this.installations();
     const token = bearer(req);
     return all.find((i) => i.token === token) ?? all[0] ?? { id: this.installationId, account: { login: "stand-in", id: 1, type: "Organization" }, token: String(templates.installationToken.token), repositories: [] };
