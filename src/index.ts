@@ -1,5 +1,7 @@
 // The Probot app function: the composition root. It turns deliveries into triggers and hands them to the gate;
 // everything else (gathering, verifying, deciding, reporting) lives in app/ use-cases and adapters.
+// With durable intake (the server), a delivery is persisted as a job and acknowledged; workers evaluate it.
+// Without (the demo, `evaluate`, the end-to-end tests), the delivery is evaluated before it is acknowledged.
 import type { ApplicationFunction, Probot } from "probot";
 import type { Octokit } from "@octokit/rest";
 import { toTrigger } from "./adapters/github/triggers.js";
@@ -7,26 +9,50 @@ import { CHECK_NAME } from "./adapters/github/check-runs.js";
 import { describeError } from "./core/errors.js";
 import type { PullRequestGate } from "./app/pull-request-gate.js";
 import type { DeploymentGate } from "./app/deployment-gate.js";
+import { RECONCILE_QUEUE, type Intake } from "./app/intake.js";
+import { reconcile, type ReconcileReport } from "./app/reconcile.js";
 
 const EVENTS = ["pull_request", "pull_request_review", "check_suite", "check_run", "merge_group"] as const;
+
+export interface DurableOptions {
+  readonly intake: Intake;
+  /** Evaluations this process runs at once. */
+  readonly concurrency: number;
+  /** Seconds between reconciliation runs (one per window across every process); 0 disables the schedule. */
+  readonly reconcileEverySeconds: number;
+  /** GitHub requests one reconciliation run may make. */
+  readonly reconcileBudget: number;
+  readonly onReconciled?: (report: ReconcileReport) => void;
+}
 
 export interface AppDeps {
   gate: PullRequestGate;
   /** The custom deployment protection rule; without it `deployment_protection_rule` deliveries are not handled. */
   deploymentGate?: DeploymentGate;
+  /** Durable intake, workers and reconciliation; without it deliveries are evaluated inline. */
+  durable?: DurableOptions;
+  /** Called for every delivery taken in (metrics). */
+  onEvent?: (name: string, action: string | undefined) => void;
 }
 
 export function agentGateApp(deps: AppDeps): ApplicationFunction {
-  return (app: Probot) => {
+  return async (app: Probot) => {
+    const durable = deps.durable;
     app.on([...EVENTS], async (context) => {
+      deps.onEvent?.(context.name, (context.payload as { action?: string }).action);
       const trigger = toTrigger(context.name, context.payload, CHECK_NAME);
       if (!trigger) return;
       const log = context.log.child({ delivery: context.id, event: trigger.event, repo: `${trigger.owner}/${trigger.repo}` });
+      const pull = "pull_request" in context.payload ? context.payload.pull_request : undefined;
+      if (durable) {
+        // Persisted before GitHub hears 2xx: a crash after this loses nothing; one before it fails the delivery,
+        // which reconciliation redelivers.
+        await durable.intake.acceptTrigger(context.id, trigger, pull);
+        log.debug("queued");
+        return;
+      }
       try {
-        const result = await deps.gate.handle(context.octokit as unknown as Octokit, trigger, {
-          deliveryId: context.id,
-          pullPayload: "pull_request" in context.payload ? context.payload.pull_request : undefined,
-        });
+        const result = await deps.gate.handle(context.octokit as unknown as Octokit, trigger, { deliveryId: context.id, pullPayload: pull });
         log.info({ results: result.map((r) => ({ sha: r.headSha, conclusion: r.conclusion, decision: r.decisionId })) }, "evaluated");
       } catch (err) {
         // The gate already completed the check as failure where it could; this is the last resort log line.
@@ -37,7 +63,12 @@ export function agentGateApp(deps: AppDeps): ApplicationFunction {
     const deploymentGate = deps.deploymentGate;
     if (deploymentGate) {
       app.on("deployment_protection_rule.requested", async (context) => {
+        deps.onEvent?.(context.name, context.payload.action);
         const log = context.log.child({ delivery: context.id, event: "deployment_protection_rule.requested" });
+        if (durable) {
+          await durable.intake.acceptDeployment(context.id, context.payload);
+          return;
+        }
         try {
           const r = await deploymentGate.handle(context.octokit as unknown as Octokit, context.payload, { deliveryId: context.id });
           log.info({ state: r.state, decision: r.decisionId }, "deployment answered");
@@ -47,5 +78,27 @@ export function agentGateApp(deps: AppDeps): ApplicationFunction {
         }
       });
     }
+    if (durable) await startDurable(app, deps, durable);
   };
 }
+
+async function startDurable(app: Probot, deps: AppDeps, durable: DurableOptions): Promise<void> {
+  const auth = async (installationId: number): Promise<Octokit> => (await app.auth(installationId)) as unknown as Octokit;
+  const appAuth = async (): Promise<Octokit> => (await app.auth()) as unknown as Octokit;
+  const { intake } = durable;
+  await intake.start({ auth, gate: deps.gate, ...(deps.deploymentGate ? { deploymentGate: deps.deploymentGate } : {}), concurrency: durable.concurrency });
+  await intake.queue.work<{ requestedAt: string }>(RECONCILE_QUEUE, 1, async (job) => {
+    const report = await reconcile({ appAuth, auth, store: intake.store, intake, budget: durable.reconcileBudget }, job.id);
+    app.log.info({ reconcile: { ...report, redelivered: report.redelivered.length, reEvaluated: report.reEvaluated.length } }, "reconciled");
+    durable.onReconciled?.(report);
+  });
+  const every = durable.reconcileEverySeconds;
+  // On start, then on a schedule; the singleton window makes it one run per window for the whole deployment.
+  const request = (): void =>
+    void intake.queue
+      .send(RECONCILE_QUEUE, { requestedAt: new Date().toISOString() }, { singletonKey: "reconcile", singletonSeconds: Math.max(1, every || 60) })
+      .catch((err: unknown) => app.log.warn({ err: describeError(err) }, "could not schedule reconciliation"));
+  request();
+  if (every > 0) setInterval(request, every * 1000).unref();
+}
+

@@ -4,8 +4,10 @@ import { randomUUID } from "node:crypto";
 import type { Octokit } from "@octokit/rest";
 import { CheckRunPublisher } from "../adapters/github/check-runs.js";
 import { ConfigSource, CONFIG_PATH } from "../adapters/github/config-source.js";
+import { evaluationKey, MemoryGateStore, type GateStore } from "../adapters/storage/gate-store.js";
 import { fetchPull, loadPullRequest, pullsForCommit } from "../adapters/github/pull-request-source.js";
 import type { Trigger } from "../adapters/github/triggers.js";
+import { fromGitHubError } from "../adapters/github/errors.js";
 import { PULL_REQUEST_ENTRYPOINT, type PolicyEngine } from "../adapters/opa/engine.js";
 import type { BundleVerifier } from "../adapters/sigstore/verifier.js";
 import { defaultRepoConfig, parseRepoConfig, policyData, type RepoConfig } from "../config/repo-config.js";
@@ -30,6 +32,13 @@ export interface GateResult {
   readonly title: string;
   readonly decisionId: string;
   readonly checkRunId: number;
+  /**
+   * evaluated: the check run was written; duplicate: this very evaluation (same idempotency key) had already
+   * completed, nothing was written; superseded: the check already shows the result of a newer trigger.
+   */
+  readonly outcome: "evaluated" | "duplicate" | "superseded";
+  /** Completed as "could not be evaluated" (GitHub failing, head still moving): the caller re-queues the work. */
+  readonly transient: boolean;
 }
 
 /** What one evaluation produced, for the audit log (dry runs record nothing). */
@@ -57,6 +66,8 @@ export interface PullRequestGateOptions {
   readonly now?: () => Date;
   readonly tlogEntryUrl?: (entry: TlogEntrySummary) => string | undefined;
   readonly onDecision?: (event: DecisionEvent) => Promise<unknown> | void;
+  /** Durable check-run ids, idempotency and ordering; default: in memory (one process that keeps nothing). */
+  readonly store?: GateStore;
 }
 
 export interface HandleContext {
@@ -64,6 +75,12 @@ export interface HandleContext {
   readonly pullPayload?: unknown;
   /** Evaluate and return results without writing anything to GitHub (the `evaluate` command). */
   readonly dryRun?: boolean;
+  /** When the trigger was received: an evaluation for an older trigger never overwrites a newer result. */
+  readonly receivedAt?: Date;
+  /** The trigger's identity in the idempotency key when there is no delivery (reconciliation sweeps). */
+  readonly triggerId?: string;
+  /** This work was seen before (a redelivery, a retried job): look the check run up before creating one. */
+  readonly redelivered?: boolean;
 }
 
 /** Fresh head commits: no check run can exist yet unless this very delivery was seen before. */
@@ -78,6 +95,13 @@ export interface Evaluation {
   readonly decisionId: string;
   readonly durationMs: number;
   readonly policyData: unknown;
+  readonly configDigest: string | undefined;
+  readonly transient: boolean;
+}
+
+interface LoadedConfig {
+  readonly config: RepoConfig;
+  readonly facts: ConfigFacts;
 }
 
 export class PullRequestGate {
@@ -86,8 +110,7 @@ export class PullRequestGate {
   private readonly evidence: EvidenceVerifier;
   private readonly now: () => Date;
   private readonly keyRing: ReadonlyMap<string, string>;
-  /** Evaluations of one head commit run one after another, so the last one started is the last one written. */
-  private readonly lanes = new Map<string, Promise<unknown>>();
+  private readonly store: GateStore;
   private readonly seenDeliveries = new Set<string>();
 
   constructor(private readonly opts: PullRequestGateOptions) {
@@ -96,10 +119,11 @@ export class PullRequestGate {
     this.evidence = new EvidenceVerifier(opts.verifier);
     this.now = opts.now ?? (() => new Date());
     this.keyRing = opts.keyRing ?? new Map();
+    this.store = opts.store ?? new MemoryGateStore();
   }
 
   async handle(octokit: Octokit, trigger: Trigger, ctx: HandleContext = {}): Promise<GateResult[]> {
-    const redelivered = ctx.deliveryId !== undefined && this.seenDeliveries.has(ctx.deliveryId);
+    const redelivered = ctx.redelivered === true || (ctx.deliveryId !== undefined && this.seenDeliveries.has(ctx.deliveryId));
     if (ctx.deliveryId) this.remember(ctx.deliveryId);
     let numbers = [...trigger.pullNumbers];
     if (numbers.length === 0 && trigger.headSha) numbers = await pullsForCommit(octokit, trigger.owner, trigger.repo, trigger.headSha);
@@ -109,7 +133,9 @@ export class PullRequestGate {
       const headSha = trigger.kind === "merge_group" ? undefined : (trigger.headSha ?? (payload as { head: { sha: string } }).head.sha);
       const sha = headSha ?? (payload as { head: { sha: string } }).head.sha;
       const lookup = redelivered || !FRESH_HEAD_EVENTS.has(trigger.event);
-      results.push(await this.inLane(`${trigger.owner}/${trigger.repo}@${sha}`, () => this.evaluateAndPublish(octokit, trigger, payload, sha, { lookup, ...ctx })));
+      // Evaluations of one head commit run one after another in every process, so the last one started is the
+      // last one written, and two processes never both create its check run.
+      results.push(await this.store.withHead(`${trigger.owner}/${trigger.repo}`, sha, () => this.evaluateAndPublish(octokit, trigger, payload, sha, { lookup, ...ctx })));
     }
     if (trigger.kind === "merge_group") results.push(await this.publishMergeGroup(octokit, trigger, results));
     return results;
@@ -120,30 +146,50 @@ export class PullRequestGate {
     this.seenDeliveries.add(id);
   }
 
-  private async inLane<T>(key: string, work: () => Promise<T>): Promise<T> {
-    const prev = this.lanes.get(key) ?? Promise.resolve();
-    const next = prev.then(work, work);
-    this.lanes.set(key, next);
-    try {
-      return await next;
-    } finally {
-      if (this.lanes.get(key) === next) this.lanes.delete(key);
-    }
-  }
-
   private async evaluateAndPublish(octokit: Octokit, trigger: Trigger, payload: unknown, headSha: string, ctx: HandleContext & { lookup: boolean }): Promise<GateResult> {
     const pullNumber = (payload as { number: number }).number;
-    const existingId = trigger.kind === "pull_request" ? trigger.checkRunId : undefined;
-    const checkRunId = ctx.dryRun ? 0 : await this.checkRuns.start(octokit, trigger.owner, trigger.repo, headSha, { ...(existingId !== undefined ? { existingId } : {}), lookup: ctx.lookup });
-    const evaluation = await this.evaluate(octokit, trigger.owner, trigger.repo, payload, headSha);
+    const repository = `${trigger.owner}/${trigger.repo}`;
+    const receivedAt = ctx.receivedAt ?? new Date();
+    // The config first: its digest is part of the idempotency key, checked before anything is written.
+    const config = await this.loadConfig(octokit, trigger.owner, trigger.repo).catch((err: unknown) => ({ error: err }));
+    const triggerName = ctx.deliveryId ?? ctx.triggerId ?? randomUUID();
+    const key = evaluationKey({
+      repository,
+      headSha,
+      trigger: triggerName,
+      configDigest: "error" in config ? "unavailable" : config.facts.digest,
+      policyDigest: this.opts.engine.policy.digest,
+    });
+    let snapshot: Awaited<ReturnType<typeof loadPullRequest>> | { error: unknown } | undefined;
     if (!ctx.dryRun) {
-      // Publishing must not fail silently: if it throws, the error propagates and the delivery is failed loudly.
+      const done = await this.store.evaluation(key);
+      const run = await this.store.checkRun(repository, headSha);
+      if (done && !done.transient) {
+        return { pullNumber, headSha, conclusion: done.conclusion === "success" ? "success" : "failure", title: "already evaluated", decisionId: done.decisionId, checkRunId: run?.id ?? 0, outcome: "duplicate", transient: false };
+      }
+      // Gathered before anything is written, inside the head's lock: a final result is never replaced by one
+      // that could only say the head moved on.
+      snapshot = await loadPullRequest(octokit, trigger.owner, trigger.repo, payload).catch((err: unknown) => ({ error: err }));
+      const movedOn = trigger.kind === "pull_request" && !("error" in snapshot) && snapshot.commits.at(-1)?.sha !== headSha;
+      // An older trigger never overwrites a newer result; nor does anything overwrite the final result of a commit
+      // that is no longer the pull request's head.
+      if (run?.lastTriggerAt && (run.lastTriggerAt > receivedAt || movedOn)) {
+        // Recorded, so that a redelivery of this trigger is a duplicate from now on; the check is not touched.
+        await this.store.recordEvaluation({ key, trigger: triggerName, repository, headSha, decisionId: done?.decisionId ?? "none", conclusion: "superseded", transient: false, triggerAt: receivedAt });
+        return { pullNumber, headSha, conclusion: "failure", title: "superseded by a newer evaluation", decisionId: done?.decisionId ?? "", checkRunId: run.id, outcome: "superseded", transient: false };
+      }
+    }
+    const existingId = trigger.kind === "pull_request" ? trigger.checkRunId : undefined;
+    const checkRunId = ctx.dryRun ? 0 : await this.startCheck(octokit, trigger.owner, trigger.repo, headSha, { ...(existingId !== undefined ? { existingId } : {}), lookup: ctx.lookup });
+    const evaluation = await this.evaluate(octokit, trigger.owner, trigger.repo, payload, headSha, config, snapshot);
+    if (!ctx.dryRun) {
+      // Publishing must not fail silently: if it throws, the error propagates and the work is retried.
       await this.checkRuns.complete(octokit, trigger.owner, trigger.repo, checkRunId, { ...evaluation.output, externalId: evaluation.decisionId });
       await this.opts.onDecision?.({
         decisionId: evaluation.decisionId,
         deliveryId: ctx.deliveryId,
         installationId: trigger.installationId,
-        repository: `${trigger.owner}/${trigger.repo}`,
+        repository,
         pullNumber,
         headSha,
         input: evaluation.input,
@@ -152,12 +198,42 @@ export class PullRequestGate {
         durationMs: evaluation.durationMs,
         policyData: evaluation.policyData,
       });
+      await this.store.recordEvaluation({ key, trigger: triggerName, repository, headSha, decisionId: evaluation.decisionId, conclusion: evaluation.output.conclusion, transient: evaluation.transient, triggerAt: receivedAt });
     }
-    return { pullNumber, headSha, conclusion: evaluation.output.conclusion, title: evaluation.output.title, decisionId: evaluation.decisionId, checkRunId };
+    return { pullNumber, headSha, conclusion: evaluation.output.conclusion, title: evaluation.output.title, decisionId: evaluation.decisionId, checkRunId, outcome: "evaluated", transient: evaluation.transient };
+  }
+
+  /** The check run of a head commit: the one the store remembers, else GitHub's (when asked to look), else new. */
+  private async startCheck(octokit: Octokit, owner: string, repo: string, headSha: string, opts: { existingId?: number; lookup: boolean }): Promise<number> {
+    const repository = `${owner}/${repo}`;
+    const stored = opts.existingId ?? (await this.store.checkRun(repository, headSha))?.id;
+    const id = await this.checkRuns.start(octokit, owner, repo, headSha, { ...(stored !== undefined ? { existingId: stored } : {}), lookup: opts.lookup });
+    if (id !== stored) await this.store.saveCheckRun(repository, headSha, id);
+    return id;
+  }
+
+  /** The repository's config from its default branch (or the organisation's), else the built-in default. */
+  private async loadConfig(octokit: Octokit, owner: string, repo: string): Promise<LoadedConfig> {
+    const configText = await this.configSource.load(octokit, owner, repo);
+    if (!configText) return { config: defaultRepoConfig(), facts: { source: "default", path: CONFIG_PATH, digest: `sha256:${"0".repeat(64)}` } };
+    const parsed = parseRepoConfig(configText.text, configText.source);
+    if (!parsed.ok) throw new AgentGateError("CONFIG_INVALID", `${parsed.messages[0] ?? `${configText.source} is invalid`}${parsed.messages.length > 1 ? ` (+${parsed.messages.length - 1} more)` : ""}`, "invalid-input", { details: parsed.messages });
+    return {
+      config: parsed.config,
+      facts: { source: configText.source.startsWith(`${owner}/.github:`) && repo !== ".github" ? "organization" : "repository", path: CONFIG_PATH, digest: configText.digest },
+    };
   }
 
   /** Gathers and decides for one PR head; never throws: errors become a failing, explained evaluation. */
-  async evaluate(octokit: Octokit, owner: string, repo: string, payload: unknown, headSha: string): Promise<Evaluation> {
+  async evaluate(
+    octokit: Octokit,
+    owner: string,
+    repo: string,
+    payload: unknown,
+    headSha: string,
+    preloaded?: LoadedConfig | { error: unknown },
+    preSnapshot?: Awaited<ReturnType<typeof loadPullRequest>> | { error: unknown },
+  ): Promise<Evaluation> {
     const started = performance.now();
     const decisionId = randomUUID();
     let facts: Facts | undefined;
@@ -168,20 +244,20 @@ export class PullRequestGate {
     let data: unknown;
     let conclusion: CheckConclusion;
     let error: RenderInput["error"];
+    let configDigest: string | undefined;
     try {
-      const configText = await this.configSource.load(octokit, owner, repo);
-      let config: RepoConfig = defaultRepoConfig();
-      let configFacts: ConfigFacts = { source: "default", path: CONFIG_PATH, digest: `sha256:${"0".repeat(64)}` };
-      if (configText) {
-        const parsed = parseRepoConfig(configText.text, configText.source);
-        if (!parsed.ok) throw new AgentGateError("CONFIG_INVALID", `${parsed.messages[0] ?? `${configText.source} is invalid`}${parsed.messages.length > 1 ? ` (+${parsed.messages.length - 1} more)` : ""}`, "invalid-input", { details: parsed.messages });
-        config = parsed.config;
-        configFacts = { source: configText.source.startsWith(`${owner}/.github:`) && repo !== ".github" ? "organization" : "repository", path: CONFIG_PATH, digest: configText.digest };
-      }
-      const snapshot = await loadPullRequest(octokit, owner, repo, payload);
+      const loaded = preloaded ?? (await this.loadConfig(octokit, owner, repo));
+      if ("error" in loaded) throw loaded.error;
+      const { config, facts: configFacts } = loaded;
+      configDigest = configFacts.digest;
+      const snapshot = preSnapshot ?? (await loadPullRequest(octokit, owner, repo, payload));
+      if ("error" in snapshot) throw snapshot.error;
       const head = snapshot.commits.at(-1)?.sha;
       if (head !== headSha) {
-        throw new AgentGateError("HEAD_MOVED", `the pull request's head moved from ${headSha.slice(0, 7)} to ${head?.slice(0, 7) ?? "nothing"} while this commit was evaluated; the new head is evaluated on its own`, "transient");
+        // Moved on (this commit is in the list, no longer last): final, the new head is judged on its own. Not in the
+        // list at all: GitHub's list lags behind the event, and a retry will see it.
+        const movedOn = snapshot.commits.some((c) => c.sha === headSha);
+        throw new AgentGateError("HEAD_MOVED", `the pull request's head moved from ${headSha.slice(0, 7)} to ${head?.slice(0, 7) ?? "nothing"} while this commit was evaluated; the new head is evaluated on its own`, movedOn ? "invalid-input" : "transient");
       }
       const agents = withConfiguredAgents({
         accounts: config.agents.accounts.map((a) => ({ ...a, agent: "configured" })),
@@ -205,7 +281,8 @@ export class PullRequestGate {
       }
       conclusion = conclude({ kind: "decision", decision });
       commits = commitsForRender(f.commits, binding, (c) => commitIsAgent(c, f));
-    } catch (err) {
+    } catch (thrown) {
+      const err = fromGitHubError(thrown) ?? thrown;
       conclusion = conclude({ kind: "error", error: err });
       error = err instanceof AgentGateError
         ? { code: err.code, message: err.message, details: err.details, transient: err.kind === "transient" }
@@ -222,7 +299,7 @@ export class PullRequestGate {
       durationMs,
       ...(this.opts.tlogEntryUrl ? { tlogEntryUrl: this.opts.tlogEntryUrl } : {}),
     });
-    return { facts, input, decision, conclusion, output, decisionId, durationMs, policyData: data };
+    return { facts, input, decision, conclusion, output, decisionId, durationMs, policyData: data, configDigest, transient: error?.transient === true };
   }
 
   /** Merge queues: the group commit passes only when every queued pull request's head passed. */
@@ -232,8 +309,12 @@ export class PullRequestGate {
     const decisionId = randomUUID();
     const title = prs.length === 0 ? "Blocked: the merge group names no pull request agent-gate can evaluate" : ok ? `Mergeable: all ${prs.length} queued pull requests passed` : `Blocked: ${failed.map((f) => `#${f.pullNumber}`).join(", ")} did not pass`;
     const summary = prs.map((r) => `- #${r.pullNumber} at \`${r.headSha.slice(0, 7)}\`: ${r.conclusion}`).join("\n") || "No pull request found in the merge group's ref.";
-    const id = await this.checkRuns.start(octokit, trigger.owner, trigger.repo, trigger.headSha, { lookup: true });
-    await this.checkRuns.complete(octokit, trigger.owner, trigger.repo, id, { conclusion: ok ? "success" : "failure", title, summary, text: "", annotations: [], annotationBatches: [], actions: [], externalId: decisionId });
-    return { pullNumber: 0, headSha: trigger.headSha, conclusion: ok ? "success" : "failure", title, decisionId, checkRunId: id };
+    const transient = prs.some((r) => r.transient);
+    const id = await this.store.withHead(`${trigger.owner}/${trigger.repo}`, trigger.headSha, async () => {
+      const runId = await this.startCheck(octokit, trigger.owner, trigger.repo, trigger.headSha, { lookup: true });
+      await this.checkRuns.complete(octokit, trigger.owner, trigger.repo, runId, { conclusion: ok ? "success" : "failure", title, summary, text: "", annotations: [], annotationBatches: [], actions: [], externalId: decisionId });
+      return runId;
+    });
+    return { pullNumber: 0, headSha: trigger.headSha, conclusion: ok ? "success" : "failure", title, decisionId, checkRunId: id, outcome: "evaluated", transient };
   }
 }

@@ -31,8 +31,11 @@ const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? "" 
 
 function fromError(error: unknown): CheckConclusion {
   const code = error instanceof AgentGateError ? error.code : "INTERNAL_ERROR";
-  const retry = error instanceof AgentGateError && error.kind === "transient" ? " (transient: re-run to retry)" : "";
-  return { conclusion: "failure", outcome: "error", code, title: oneLine(`Not evaluated: ${describeError(error)}${retry}`) };
+  // A transient failure is re-queued by the App; the check says so until the retry completes it.
+  if (error instanceof AgentGateError && error.kind === "transient") {
+    return { conclusion: "failure", outcome: "error", code, title: oneLine(`Could not be evaluated: ${describeError(error)} (retrying)`) };
+  }
+  return { conclusion: "failure", outcome: "error", code, title: oneLine(`Not evaluated: ${describeError(error)}`) };
 }
 
 function isDecision(d: unknown): d is Decision {

@@ -122,13 +122,15 @@ function issuerLabel(issuer: string | undefined): string {
 function verdictLines(input: RenderInput): string[] {
   const e = input.error;
   if (!e || input.decision) return [verdict(input)];
-  const todo = e.code.startsWith("CONFIG_")
+  const todo = e.code === "HEAD_MOVED"
+    ? "nothing: this commit is no longer the pull request's head, and the new head gets a check of its own"
+    : e.code.startsWith("CONFIG_")
     ? "fix .github/agent-gate.yml on the default branch (a pull request cannot change the config it is judged by), then press Re-evaluate"
     : e.transient
-      ? "nothing is wrong with the change itself: press Re-evaluate (or push again) to retry"
+      ? "nothing is wrong with the change itself: agent-gate retries by itself and completes this check again; Re-evaluate retries now"
       : "press Re-evaluate; if it fails again, report the decision id below to whoever runs agent-gate";
   return [
-    "### ❌ Not evaluated",
+    e.transient ? "### ❌ Could not be evaluated (retrying)" : "### ❌ Not evaluated",
     "",
     ...(e.details?.length
       ? [`**Why** (${code(e.code)})`, "", ...e.details.slice(0, 20).map((d) => `- ${text(d, { max: 500 })}`), ...(e.details.length > 20 ? [`- … and ${e.details.length - 20} more`] : [])]
@@ -141,7 +143,10 @@ function verdictLines(input: RenderInput): string[] {
 function verdict(input: RenderInput): string {
   const c = input.conclusion;
   const d = input.decision;
-  if (c.outcome === "error" || !d) return `### ❌ Not evaluated: ${text(c.title.replace(/^Not evaluated: /, ""), { max: 500 })}`;
+  if (c.outcome === "error" || !d) {
+    const retrying = c.title.startsWith("Could not be evaluated: ");
+    return `### ❌ ${retrying ? "Could not be evaluated" : "Not evaluated"}: ${text(c.title.replace(/^(Not evaluated|Could not be evaluated): /, ""), { max: 500 })}`;
+  }
   if (c.conclusion === "failure") {
     const warns = d.warn.length ? `, ${plural(d.warn.length, "rule warns", "rules warn")}` : "";
     return `### ❌ Not mergeable: ${plural(d.deny.length, "rule denies", "rules deny")}${warns}`;

@@ -55,9 +55,9 @@ test("errors, timeouts and junk are failure with the reason; never neutral", () 
     const c = conclude({ kind: "error", error });
     assert.equal(c.conclusion, "failure", String(error));
     assert.equal(c.outcome, "error");
-    assert.match(c.title, /^Not evaluated: /);
+    assert.match(c.title, /^(Not evaluated|Could not be evaluated): /);
   }
-  assert.equal(conclude({ kind: "error", error: new AgentGateError("TIMEOUT", "took too long", "transient") }).title, "Not evaluated: took too long (transient: re-run to retry)");
+  assert.equal(conclude({ kind: "error", error: new AgentGateError("TIMEOUT", "took too long", "transient") }).title, "Could not be evaluated: took too long (retrying)");
   assert.equal(conclude({ kind: "decision", decision: { allow: "yes" } as unknown as Decision }).conclusion, "failure");
   assert.equal(conclude({ kind: "other" } as never).conclusion, "failure");
 });

@@ -1,5 +1,6 @@
 // Writes the one `agent-gate` check run per head commit: created in_progress, then completed; a redelivered
-// event or a re-request updates the same run instead of adding one. Annotations beyond 50 go in further batches.
+// event or a re-request updates the same run instead of adding one (the gate remembers run ids in its store).
+// Annotations beyond 50 go in further batches.
 import type { Octokit } from "@octokit/rest";
 import type { Annotation, CheckRunOutput as RenderedCheckRun } from "../../render/check-run.js";
 
@@ -11,30 +12,28 @@ export type CheckRunOutput = RenderedCheckRun & { readonly externalId: string };
 type Api = Pick<Octokit, "request">;
 
 export class CheckRunPublisher {
-  /** Check-run ids by repo and head commit, so repeated events need no lookup (ids never change meaning). */
-  private readonly known = new Map<string, number>();
-  /** Bounded: a long-running App forgets the oldest commits (a later event for one looks it up again). */
-  private static readonly KNOWN_MAX = 50_000;
-
   constructor(private readonly checkName = CHECK_NAME) {}
 
-  private key(owner: string, repo: string, sha: string): string {
-    return `${owner}/${repo}@${sha}`.toLowerCase();
+  /** The id of the latest run of this check on a commit, if there is one. */
+  async find(octokit: Api, owner: string, repo: string, headSha: string): Promise<number | undefined> {
+    const res = await octokit.request("GET /repos/{owner}/{repo}/commits/{ref}/check-runs", { owner, repo, ref: headSha, check_name: this.checkName, filter: "latest" });
+    const found = res.data.check_runs[0]?.id;
+    return found === undefined ? undefined : Number(found);
   }
 
-  /** Marks the evaluation started; `lookup` asks GitHub for an existing run (redeliveries, re-requests). */
+  /**
+   * Marks the evaluation started on the run `existingId` (the caller remembers runs durably), else on the run
+   * GitHub has when `lookup` is set (redeliveries, retries, re-requests), else on a new run.
+   */
   async start(octokit: Api, owner: string, repo: string, headSha: string, opts: { existingId?: number; lookup: boolean }): Promise<number> {
-    const key = this.key(owner, repo, headSha);
-    let id = opts.existingId ?? this.known.get(key);
-    if (id === undefined && opts.lookup) {
-      const res = await octokit.request("GET /repos/{owner}/{repo}/commits/{ref}/check-runs", { owner, repo, ref: headSha, check_name: this.checkName, filter: "latest" });
-      const found = res.data.check_runs[0]?.id;
-      id = found === undefined ? undefined : Number(found);
-    }
+    let id = opts.existingId;
+    if (id === undefined && opts.lookup) id = await this.find(octokit, owner, repo, headSha);
     const started_at = new Date().toISOString();
     if (id !== undefined) {
       await octokit.request("PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}", { owner, repo, check_run_id: id, status: "in_progress", started_at });
-    } else {
+      return id;
+    }
+    try {
       const res = await octokit.request("POST /repos/{owner}/{repo}/check-runs", {
         owner,
         repo,
@@ -43,12 +42,15 @@ export class CheckRunPublisher {
         status: "in_progress",
         started_at,
         output: { title: "Evaluating", summary: "agent-gate is verifying this change's provenance and evaluating the policy." },
+        // Not retried blindly: a create whose answer was lost may have happened; the lookup below decides.
+        request: { retries: 0 },
       });
-      id = Number(res.data.id);
+      return Number(res.data.id);
+    } catch (err) {
+      const found = await this.find(octokit, owner, repo, headSha).catch(() => undefined);
+      if (found !== undefined) return found;
+      throw err;
     }
-    if (this.known.size >= CheckRunPublisher.KNOWN_MAX) this.known.delete(this.known.keys().next().value!);
-    this.known.set(key, id);
-    return id;
   }
 
   async complete(octokit: Api, owner: string, repo: string, id: number, out: CheckRunOutput): Promise<void> {

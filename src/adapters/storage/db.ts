@@ -20,7 +20,33 @@ export interface Db extends Queryable {
   /** Where the data lives, for messages: the data directory, or the URL without its password. */
   readonly location: string;
   transaction<T>(fn: (q: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * Raw SQL for a library that brings its own schema-qualified SQL (the job engine): with parameters one
+   * statement; without, several (run as one script, the last result returned). No search_path is set.
+   */
+  executeSql(text: string, values?: readonly unknown[]): Promise<{ rows: Row[] }>;
+  /**
+   * Runs `fn` while holding a mutual-exclusion lock on `key` for the whole deployment: a PostgreSQL advisory
+   * lock (held by a session, so a crashed holder releases it), or in-process for the embedded database (one
+   * process owns its data directory).
+   */
+  withLock<T>(key: string, fn: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
+}
+
+/** In-process mutual exclusion by key: each holder waits for the previous one. */
+function inProcessLocks(): <T>(key: string, fn: () => Promise<T>) => Promise<T> {
+  const lanes = new Map<string, Promise<unknown>>();
+  return async <T>(key: string, fn: () => Promise<T>): Promise<T> => {
+    const prev = lanes.get(key) ?? Promise.resolve();
+    const next = prev.then(fn, fn);
+    lanes.set(key, next);
+    try {
+      return await next;
+    } finally {
+      if (lanes.get(key) === next) lanes.delete(key);
+    }
+  };
 }
 
 export const DEFAULT_DATA_DIR = ".agent-gate/data";
@@ -55,7 +81,7 @@ export function sqlState(err: unknown): string | undefined {
 // ---------------------------------------------------------------------------------------------------------
 // PostgreSQL
 
-export async function openPostgres(url: string, schema = DEFAULT_SCHEMA, poolSize = 4): Promise<Db> {
+export async function openPostgres(url: string, schema = DEFAULT_SCHEMA, poolSize = 12): Promise<Db> {
   const { default: pg } = await import("pg");
   const quoted = quoteSchema(schema);
   const pool = new pg.Pool({ connectionString: url, max: poolSize, options: `-c search_path=${quoted}`, connectionTimeoutMillis: 10_000 });
@@ -96,6 +122,26 @@ export async function openPostgres(url: string, schema = DEFAULT_SCHEMA, poolSiz
           broken = true; // the connection is gone: do not return it to the pool
         }
         throw err;
+      } finally {
+        client.release(broken);
+      }
+    },
+    executeSql: (text, values) => wrap("query", async () => ({ rows: (await pool.query(text, values ? [...values] : undefined)).rows as Row[] })),
+    withLock: async <T>(key: string, fn: () => Promise<T>): Promise<T> => {
+      const client = await wrap("connect", () => pool.connect());
+      let broken = false;
+      try {
+        // A 64-bit hash of the key: a collision only ever serialises two unrelated keys.
+        await client.query("SELECT pg_advisory_lock(hashtextextended($1, 0))", [key]);
+        try {
+          return await fn();
+        } finally {
+          try {
+            await client.query("SELECT pg_advisory_unlock(hashtextextended($1, 0))", [key]);
+          } catch {
+            broken = true; // the session is gone, and its locks with it
+          }
+        }
       } finally {
         client.release(broken);
       }
@@ -154,7 +200,7 @@ export interface EmbeddedDb extends Db {
   withSchema(schema: string): EmbeddedDb;
 }
 
-function embeddedView(pg: PGliteInstance, schema: string, location: string, close: () => Promise<void>): EmbeddedDb {
+function embeddedView(pg: PGliteInstance, schema: string, location: string, close: () => Promise<void>, locks = inProcessLocks()): EmbeddedDb {
   const quoted = quoteSchema(schema);
   const on = (c: Pick<PGliteInstance, "query" | "exec">): Queryable => ({
     query: async <R extends Row>(sql: string, params?: readonly unknown[]) => (await c.query<R>(sql, params ? [...params] : undefined)).rows,
@@ -173,7 +219,19 @@ function embeddedView(pg: PGliteInstance, schema: string, location: string, clos
     query: (sql, params) => inSchema((q) => q.query(sql, params)),
     exec: (sql) => inSchema((q) => q.exec(sql)),
     transaction: inSchema,
-    withSchema: (other) => embeddedView(pg, other, location, close),
+    executeSql: async (text, values) => {
+      if (values && values.length > 0) return { rows: (await pg.query<Row>(text, [...values])).rows };
+      try {
+        const results = await pg.exec(text);
+        return { rows: results.at(-1)?.rows ?? [] };
+      } catch (err) {
+        // A script that failed inside its own BEGIN leaves PGlite's one session in an aborted transaction.
+        await pg.exec("ROLLBACK").catch(() => undefined);
+        throw err;
+      }
+    },
+    withLock: locks,
+    withSchema: (other) => embeddedView(pg, other, location, close, locks),
     close,
   };
 }

@@ -115,6 +115,44 @@ ALTER TABLE audit_records ADD COLUMN kind text, ADD COLUMN repository text, ADD 
 CREATE INDEX audit_records_subject ON audit_records (repository, head_sha, kind, seq DESC);
 `,
   },
+  {
+    version: 4,
+    name: "gate state: deliveries taken in, check runs by head commit, evaluations by idempotency key",
+    sql: `
+-- Every delivery the App persisted (the job engine holds the work; this answers "do we have it?" for
+-- reconciliation, which redelivers only what never arrived).
+CREATE TABLE intake_deliveries (
+  delivery_id text PRIMARY KEY,
+  event       text NOT NULL,
+  received_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX intake_deliveries_received ON intake_deliveries (received_at);
+
+-- The one agent-gate check run of a head commit, and the receipt time of the newest trigger whose final
+-- (not transient) result it shows: an evaluation for an older trigger never overwrites it.
+CREATE TABLE gate_check_runs (
+  repository      text NOT NULL,
+  head_sha        text NOT NULL,
+  check_run_id    bigint NOT NULL,
+  last_trigger_at timestamptz,
+  updated_at      timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (repository, head_sha)
+);
+
+-- Evaluations by idempotency key sha256(repository, head commit, trigger, config digest, policy digest).
+CREATE TABLE gate_evaluations (
+  key          text PRIMARY KEY CHECK (key ~ '^[0-9a-f]{64}$'),
+  delivery_id  text, -- the webhook delivery (or reconciliation) that asked for it
+  repository   text NOT NULL,
+  head_sha     text NOT NULL,
+  decision_id  text NOT NULL,
+  conclusion   text NOT NULL,
+  transient    boolean NOT NULL,
+  completed_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX gate_evaluations_delivery ON gate_evaluations (delivery_id);
+`,
+  },
 ];
 
 const LATEST = Math.max(...MIGRATIONS.map((m) => m.version));

@@ -1,0 +1,51 @@
+// Probot's Octokit with agent-gate's retry budget: 5xx and dropped connections are retried twice with backoff,
+// primary and secondary rate limits are waited out when GitHub asks for at most `maxRetryAfterSeconds`, and
+// writes are paced per installation (GitHub's secondary-limit guidance; shared between processes when Probot
+// has REDIS_URL). Past the budget the request fails, the evaluation completes as "could not be evaluated", and
+// the job is retried later with backoff.
+import Bottleneck from "bottleneck";
+import { ProbotOctokit } from "probot";
+
+export interface GitHubBudget {
+  /** Retries of a request that failed with 5xx or no answer. */
+  readonly retries: number;
+  /** Milliseconds; the n-th retry waits base × n². */
+  readonly retryBaseMs: number;
+  /** A rate limit asking for a longer wait than this fails the request instead (the job backs off). */
+  readonly maxRetryAfterSeconds: number;
+  /** Minimum milliseconds between two writes of one installation; GitHub advises 1000. */
+  readonly writeIntervalMs: number;
+}
+
+export const DEFAULT_BUDGET: GitHubBudget = { retries: 2, retryBaseMs: 250, maxRetryAfterSeconds: 10, writeIntervalMs: 1000 };
+
+type Options = Record<string, unknown> & { auth?: { installationId?: unknown }; throttle?: Record<string, unknown>; retry?: Record<string, unknown> };
+
+export function budgetedOctokit(budget: GitHubBudget = DEFAULT_BUDGET): typeof ProbotOctokit {
+  const writeGroups = new Map<unknown, Bottleneck.Group>();
+  // Probot applies its own retry and throttle defaults over a plain `.defaults({...})`; a function has the last word.
+  return ProbotOctokit.defaults((options: Options) => {
+    const installation = options.auth?.installationId;
+    const throttle = options.throttle ?? {};
+    const connection = throttle["connection"] as Bottleneck.IORedisConnection | undefined;
+    let write = writeGroups.get(connection ?? "local");
+    if (!write) {
+      write = new Bottleneck.Group({ id: "agent-gate-write", maxConcurrent: 1, minTime: budget.writeIntervalMs, timeout: 120_000, ...(connection ? { connection } : {}) });
+      writeGroups.set(connection ?? "local", write);
+    }
+    const retryWithin = (retryAfter: number, _options: unknown, _octokit: unknown, retryCount: number): boolean => retryCount < budget.retries && retryAfter <= budget.maxRetryAfterSeconds;
+    return {
+      ...options,
+      retry: { ...options.retry, enabled: budget.retries > 0, retries: budget.retries, retryAfterBaseValue: budget.retryBaseMs },
+      throttle: {
+        ...throttle,
+        enabled: true,
+        // One pacing lane per installation (the unit GitHub's secondary limits count), not one for the whole App.
+        id: installation === undefined ? "agent-gate-app" : `agent-gate-installation-${typeof installation === "number" || typeof installation === "string" ? installation : "unknown"}`,
+        write,
+        onRateLimit: retryWithin,
+        onSecondaryRateLimit: retryWithin,
+      },
+    };
+  });
+}

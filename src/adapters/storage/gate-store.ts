@@ -1,0 +1,152 @@
+// The PR gate's durable state, shared by every App process through the database: which deliveries were taken
+// in, the one check run of each head commit, and evaluations by idempotency key. With it, a redelivery after a
+// restart, a retried job after a crash, or a second process never adds a second check run, never repeats a
+// finished evaluation, and never lets an older trigger overwrite a newer result.
+import { createHash } from "node:crypto";
+import type { Db } from "./db.js";
+
+/** What the PR gate needs from durable state (an in-memory version serves the demo and the tests). */
+export interface GateStore {
+  /** Runs `fn` exclusively for one head commit across every App process. */
+  withHead<T>(repository: string, headSha: string, fn: () => Promise<T>): Promise<T>;
+  checkRun(repository: string, headSha: string): Promise<{ id: number; lastTriggerAt: Date | undefined } | undefined>;
+  saveCheckRun(repository: string, headSha: string, id: number): Promise<void>;
+  evaluation(key: string): Promise<StoredEvaluation | undefined>;
+  /** Records a completed evaluation; a final one also moves the head commit's last trigger time forward. */
+  recordEvaluation(e: StoredEvaluation & { triggerAt: Date }): Promise<void>;
+}
+
+export interface StoredEvaluation {
+  readonly key: string;
+  /** The delivery (or reconciliation trigger) that asked for it. */
+  readonly trigger?: string | undefined;
+  readonly repository: string;
+  readonly headSha: string;
+  readonly decisionId: string;
+  readonly conclusion: string;
+  /** Completed as "could not be evaluated": the work is re-queued, so this result does not end it. */
+  readonly transient: boolean;
+}
+
+/** sha256 over the parts that make one evaluation the same as another. */
+export function evaluationKey(parts: { repository: string; headSha: string; trigger: string; configDigest: string; policyDigest: string }): string {
+  return createHash("sha256")
+    .update(JSON.stringify([parts.repository.toLowerCase(), parts.headSha, parts.trigger, parts.configDigest, parts.policyDigest]))
+    .digest("hex");
+}
+
+export class SqlGateStore implements GateStore {
+  constructor(private readonly db: Db) {}
+
+  withHead<T>(repository: string, headSha: string, fn: () => Promise<T>): Promise<T> {
+    return this.db.withLock(`agent-gate head ${this.db.schema} ${repository.toLowerCase()}@${headSha}`, fn);
+  }
+
+  async checkRun(repository: string, headSha: string): Promise<{ id: number; lastTriggerAt: Date | undefined } | undefined> {
+    const [row] = await this.db.query<{ check_run_id: string | number; last_trigger_at: Date | string | null }>(
+      "SELECT check_run_id, last_trigger_at FROM gate_check_runs WHERE repository = $1 AND head_sha = $2",
+      [repository.toLowerCase(), headSha],
+    );
+    if (!row) return undefined;
+    return { id: Number(row.check_run_id), lastTriggerAt: row.last_trigger_at === null ? undefined : new Date(row.last_trigger_at) };
+  }
+
+  async saveCheckRun(repository: string, headSha: string, id: number): Promise<void> {
+    await this.db.query(
+      `INSERT INTO gate_check_runs (repository, head_sha, check_run_id) VALUES ($1, $2, $3)
+       ON CONFLICT (repository, head_sha) DO UPDATE SET check_run_id = EXCLUDED.check_run_id, updated_at = now()`,
+      [repository.toLowerCase(), headSha, id],
+    );
+  }
+
+  async evaluation(key: string): Promise<StoredEvaluation | undefined> {
+    const [row] = await this.db.query<{ key: string; repository: string; head_sha: string; decision_id: string; conclusion: string; transient: boolean }>(
+      "SELECT key, repository, head_sha, decision_id, conclusion, transient FROM gate_evaluations WHERE key = $1",
+      [key],
+    );
+    return row ? { key: row.key, repository: row.repository, headSha: row.head_sha, decisionId: row.decision_id, conclusion: row.conclusion, transient: row.transient } : undefined;
+  }
+
+  async recordEvaluation(e: StoredEvaluation & { triggerAt: Date }): Promise<void> {
+    await this.db.transaction(async (q) => {
+      await q.query(
+        `INSERT INTO gate_evaluations (key, delivery_id, repository, head_sha, decision_id, conclusion, transient) VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (key) DO UPDATE SET decision_id = EXCLUDED.decision_id, conclusion = EXCLUDED.conclusion,
+           transient = EXCLUDED.transient, completed_at = now()`,
+        [e.key, e.trigger ?? null, e.repository.toLowerCase(), e.headSha, e.decisionId, e.conclusion, e.transient],
+      );
+      if (!e.transient && e.conclusion !== "superseded") {
+        await q.query(
+          `UPDATE gate_check_runs SET last_trigger_at = GREATEST(COALESCE(last_trigger_at, $3), $3), updated_at = now()
+           WHERE repository = $1 AND head_sha = $2`,
+          [e.repository.toLowerCase(), e.headSha, e.triggerAt.toISOString()],
+        );
+      }
+    });
+  }
+
+  /** Records that a delivery was taken in; false when it already was (a redelivery of one we have). */
+  async takeDelivery(deliveryId: string, event: string): Promise<boolean> {
+    const rows = await this.db.query("INSERT INTO intake_deliveries (delivery_id, event) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING delivery_id", [deliveryId, event]);
+    return rows.length === 1;
+  }
+
+  /** Of these delivery GUIDs, the ones taken in. */
+  async knownDeliveries(ids: readonly string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const rows = await this.db.query<{ delivery_id: string }>("SELECT delivery_id FROM intake_deliveries WHERE delivery_id = ANY($1::text[])", [[...ids]]);
+    return new Set(rows.map((r) => r.delivery_id));
+  }
+}
+
+/** The same contract in memory, for one process that keeps nothing (demo, `evaluate`, tests). */
+export class MemoryGateStore implements GateStore {
+  private readonly runs = new Map<string, { id: number; lastTriggerAt: Date | undefined }>();
+  private readonly evaluations = new Map<string, StoredEvaluation>();
+  private readonly lanes = new Map<string, Promise<unknown>>();
+  private static readonly MAX = 50_000;
+
+  private k(repository: string, headSha: string): string {
+    return `${repository.toLowerCase()}@${headSha}`;
+  }
+
+  async withHead<T>(repository: string, headSha: string, fn: () => Promise<T>): Promise<T> {
+    const key = this.k(repository, headSha);
+    const prev = this.lanes.get(key) ?? Promise.resolve();
+    const next = prev.then(fn, fn);
+    this.lanes.set(key, next);
+    try {
+      return await next;
+    } finally {
+      if (this.lanes.get(key) === next) this.lanes.delete(key);
+    }
+  }
+
+  checkRun(repository: string, headSha: string): Promise<{ id: number; lastTriggerAt: Date | undefined } | undefined> {
+    return Promise.resolve(this.runs.get(this.k(repository, headSha)));
+  }
+
+  saveCheckRun(repository: string, headSha: string, id: number): Promise<void> {
+    bounded(this.runs, MemoryGateStore.MAX);
+    const prev = this.runs.get(this.k(repository, headSha));
+    this.runs.set(this.k(repository, headSha), { id, lastTriggerAt: prev?.lastTriggerAt });
+    return Promise.resolve();
+  }
+
+  evaluation(key: string): Promise<StoredEvaluation | undefined> {
+    return Promise.resolve(this.evaluations.get(key));
+  }
+
+  recordEvaluation(e: StoredEvaluation & { triggerAt: Date }): Promise<void> {
+    bounded(this.evaluations, MemoryGateStore.MAX);
+    const { triggerAt, ...stored } = e;
+    this.evaluations.set(e.key, stored);
+    const run = this.runs.get(this.k(e.repository, e.headSha));
+    if (run && !e.transient && e.conclusion !== "superseded" && (!run.lastTriggerAt || run.lastTriggerAt < triggerAt)) run.lastTriggerAt = triggerAt;
+    return Promise.resolve();
+  }
+}
+
+function bounded(map: Map<string, unknown>, max: number): void {
+  if (map.size >= max) map.delete(map.keys().next().value!);
+}

@@ -1,0 +1,123 @@
+// The deployed App: Probot's server with durable intake, workers, reconciliation, health and metrics.
+// `npm start` runs it from the environment (src/server.ts); the fault-injection harness and the load benchmark
+// start it as separate processes the same way.
+import { Probot, Server } from "probot";
+import pino from "pino";
+import { agentGateApp } from "./index.js";
+import { composeDeploymentGate, composeGate } from "./app/compose.js";
+import { Intake, QUEUES } from "./app/intake.js";
+import { readEnv, readKeyRing } from "./config/env.js";
+import { readServerEnv } from "./config/server-env.js";
+import { loadRootFile, refreshTrustedRoot } from "./adapters/sigstore/trusted-root.js";
+import { builtinBundle, bundleFromFile, fetchBundle } from "./adapters/opa/bundle-source.js";
+import { PolicyEngine } from "./adapters/opa/engine.js";
+import { decisionRecorder, openStorage } from "./adapters/storage/index.js";
+import { SqlGateStore } from "./adapters/storage/gate-store.js";
+import { JobQueue } from "./adapters/queue/job-queue.js";
+import { budgetedOctokit } from "./adapters/github/octokit.js";
+import { describeError } from "./core/errors.js";
+
+export interface RunningServer {
+  readonly port: number;
+  stop(): Promise<void>;
+}
+
+export async function startServer(processEnv: NodeJS.ProcessEnv = process.env): Promise<RunningServer> {
+  const env = readEnv(processEnv);
+  const settings = readServerEnv(processEnv);
+  const log = pino({ level: settings.LOG_LEVEL, name: "agent-gate" });
+  const trustedRoot = env.AGENT_GATE_TRUSTED_ROOT
+    ? loadRootFile(env.AGENT_GATE_TRUSTED_ROOT)
+    : env.AGENT_GATE_TUF_CACHE
+      ? (await refreshTrustedRoot({ cacheDir: env.AGENT_GATE_TUF_CACHE })).root
+      : undefined;
+  const source = env.AGENT_GATE_POLICY_BUNDLE;
+  const sha = env.AGENT_GATE_POLICY_SHA256;
+  const bundle = !source || !sha ? builtinBundle() : source.startsWith("https://") ? await fetchBundle(source, sha) : bundleFromFile(source, sha);
+  // Every decision goes to the tamper-evident audit log and every delivery to the job queue: PostgreSQL with
+  // DATABASE_URL (any number of processes), else the embedded database (one process).
+  const storage = await openStorage({ databaseUrl: settings.DATABASE_URL, dataDir: env.AGENT_GATE_DATA_DIR, schema: settings.AGENT_GATE_DB_SCHEMA });
+  const engineBundle = await PolicyEngine.load(bundle);
+  await storage.bundles.put({ digest: engineBundle.policy.digest, revision: bundle.revision, wasm: bundle.wasm, data: Buffer.from(bundle.dataBytes).toString("utf8") });
+  const store = new SqlGateStore(storage.db);
+  const queue = await JobQueue.open(storage.db, {
+    schema: `${settings.AGENT_GATE_DB_SCHEMA}_jobs`,
+    expireInSeconds: settings.AGENT_GATE_JOB_EXPIRE_SECONDS,
+    retryLimit: settings.AGENT_GATE_JOB_RETRY_LIMIT,
+    retryDelaySeconds: settings.AGENT_GATE_JOB_RETRY_DELAY_SECONDS,
+    maintenanceIntervalSeconds: settings.AGENT_GATE_QUEUE_MAINTENANCE_SECONDS,
+    onError: (err) => log.warn({ err: describeError(err) }, "job queue"),
+  });
+  const intake = new Intake(queue, store, {
+    failed: (queueName, err, retryCount) => log.warn({ queue: queueName, retryCount, err: describeError(err) }, "job failed; it is retried"),
+  });
+  const onDecision = decisionRecorder(storage.audit, { policy: engineBundle.policy });
+  const gate = await composeGate({
+    ...(trustedRoot ? { trustedRoot } : {}),
+    bundle,
+    keyRing: readKeyRing(env.AGENT_GATE_TRUSTED_KEYS),
+    onDecision,
+    store,
+  });
+  // The deployment protection rule: the PR gate's decisions come from the same audit log; its own are recorded there.
+  const deploymentGate = await composeDeploymentGate({
+    ...(trustedRoot ? { trustedRoot } : {}),
+    bundle,
+    auditLog: storage.audit,
+    appId: settings.APP_ID,
+    onDecision,
+  });
+  const Octokit = budgetedOctokit({
+    retries: settings.AGENT_GATE_GITHUB_RETRIES,
+    retryBaseMs: 250,
+    maxRetryAfterSeconds: settings.AGENT_GATE_GITHUB_MAX_RETRY_AFTER_SECONDS,
+    writeIntervalMs: settings.AGENT_GATE_WRITE_INTERVAL_MS,
+  });
+  const timeoutMs = settings.AGENT_GATE_GITHUB_TIMEOUT_MS;
+  // Every outbound GitHub request has a deadline; a hung connection becomes a retried, then a transient, failure.
+  const fetchWithDeadline: typeof fetch = (input, init) => fetch(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs) });
+  const server = new Server({
+    host: settings.HOST,
+    port: settings.PORT,
+    webhookPath: settings.WEBHOOK_PATH,
+    log,
+    Probot: Probot.defaults({
+      appId: settings.APP_ID,
+      privateKey: settings.privateKey,
+      secret: settings.WEBHOOK_SECRET,
+      ...(settings.baseUrl ? { baseUrl: settings.baseUrl } : {}),
+      ...(settings.REDIS_URL ? { redisConfig: settings.REDIS_URL } : {}),
+      log,
+      Octokit,
+      request: { fetch: fetchWithDeadline },
+    }),
+    enableStaticFiles: false,
+  });
+  await server.load(
+    agentGateApp({
+      gate,
+      deploymentGate,
+      durable: {
+        intake,
+        concurrency: settings.AGENT_GATE_WORKERS,
+        reconcileEverySeconds: settings.AGENT_GATE_RECONCILE_SECONDS,
+        reconcileBudget: settings.AGENT_GATE_RECONCILE_BUDGET,
+      },
+    }),
+  );
+  const http = await server.start();
+  const address = http.address();
+  const port = typeof address === "object" && address ? address.port : settings.PORT;
+  let stopping: Promise<void> | undefined;
+  return {
+    port,
+    stop: () =>
+      (stopping ??= (async () => {
+        await server.stop();
+        await queue.stop(true);
+        await storage.close();
+      })()),
+  };
+}
+
+export { QUEUES };

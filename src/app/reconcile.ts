@@ -1,0 +1,160 @@
+// Reconciliation, on start and on a schedule, within a bounded number of GitHub requests:
+// 1. deliveries GitHub failed to bring (the App was down, or slow past ten seconds) are found in the App's
+//    delivery history and redelivered, unless the App persisted them after all;
+// 2. open pull requests whose head commit lacks a completed `agent-gate` check (or shows one that could not be
+//    evaluated) are evaluated again.
+import type { Octokit } from "@octokit/rest";
+import { CHECK_NAME } from "../adapters/github/check-runs.js";
+import type { SqlGateStore } from "../adapters/storage/gate-store.js";
+import { describeError } from "../core/errors.js";
+import type { Intake, InstallationAuth } from "./intake.js";
+
+export interface ReconcileOptions {
+  /** The App's own (JWT) Octokit, for /app endpoints. */
+  readonly appAuth: () => Promise<Octokit>;
+  readonly auth: InstallationAuth;
+  readonly store: SqlGateStore;
+  readonly intake: Intake;
+  /** At most this many GitHub requests per run (redeliveries included). */
+  readonly budget?: number;
+  /** How far back the delivery history is read (GitHub keeps about three days). */
+  readonly lookBackMs?: number;
+  readonly checkName?: string;
+}
+
+export interface ReconcileReport {
+  readonly requests: number;
+  readonly deliveriesSeen: number;
+  readonly redelivered: string[];
+  readonly pullsSeen: number;
+  readonly reEvaluated: string[];
+  /** The budget ran out before everything was looked at; the next run continues. */
+  readonly truncated: boolean;
+  readonly errors: string[];
+}
+
+class Budget {
+  used = 0;
+  constructor(private readonly max: number) {}
+  take(): boolean {
+    if (this.used >= this.max) return false;
+    this.used++;
+    return true;
+  }
+  get spent(): boolean {
+    return this.used >= this.max;
+  }
+}
+
+interface DeliveryRow {
+  id: number;
+  guid: string;
+  delivered_at: string;
+  status_code: number;
+  event: string;
+  action: string | null;
+}
+
+export async function reconcile(opts: ReconcileOptions, runId: string): Promise<ReconcileReport> {
+  const budget = new Budget(opts.budget ?? 500);
+  const errors: string[] = [];
+  const redelivered: string[] = [];
+  const reEvaluated: string[] = [];
+  let deliveriesSeen = 0;
+  let pullsSeen = 0;
+
+  // 1. Failed deliveries.
+  try {
+    const app = await opts.appAuth();
+    const since = Date.now() - (opts.lookBackMs ?? 3 * 24 * 3600_000);
+    const byGuid = new Map<string, { ok: boolean; latest: DeliveryRow }>();
+    let cursor: string | undefined;
+    for (;;) {
+      if (!budget.take()) break;
+      const res = await app.request("GET /app/hook/deliveries", { per_page: 100, ...(cursor ? { cursor } : {}) });
+      const rows = res.data as unknown as DeliveryRow[];
+      let old = false;
+      for (const d of rows) {
+        if (Date.parse(d.delivered_at) < since) {
+          old = true;
+          continue;
+        }
+        deliveriesSeen++;
+        const ok = d.status_code >= 200 && d.status_code < 300;
+        const prev = byGuid.get(d.guid);
+        if (!prev) byGuid.set(d.guid, { ok, latest: d });
+        else {
+          prev.ok ||= ok;
+          if (d.id > prev.latest.id) prev.latest = d;
+        }
+      }
+      cursor = nextCursor(res.headers.link);
+      if (old || !cursor || rows.length === 0) break;
+    }
+    const failed = [...byGuid.entries()].filter(([, v]) => !v.ok);
+    const known = await opts.store.knownDeliveries(failed.map(([g]) => g));
+    for (const [guid, v] of failed) {
+      if (known.has(guid)) continue; // it reached us after all; its job exists
+      if (!budget.take()) break;
+      try {
+        await app.request("POST /app/hook/deliveries/{delivery_id}/attempts", { delivery_id: v.latest.id });
+        redelivered.push(guid);
+      } catch (err) {
+        errors.push(`redeliver ${guid}: ${describeError(err)}`);
+      }
+    }
+  } catch (err) {
+    errors.push(`delivery history: ${describeError(err)}`);
+  }
+
+  // 2. Open pull requests whose head lacks a completed check.
+  try {
+    const app = await opts.appAuth();
+    const installations: { id: number }[] = [];
+    for (let page = 1; budget.take(); page++) {
+      const res = await app.request("GET /app/installations", { per_page: 100, page });
+      installations.push(...res.data.map((i) => ({ id: i.id })));
+      if (res.data.length < 100) break;
+    }
+    outer: for (const inst of installations) {
+      const octokit = await opts.auth(inst.id);
+      const repos: { owner: string; name: string }[] = [];
+      for (let page = 1; ; page++) {
+        if (!budget.take()) break outer;
+        const res = await octokit.request("GET /installation/repositories", { per_page: 100, page });
+        repos.push(...res.data.repositories.map((r) => ({ owner: r.owner.login, name: r.name })));
+        if (res.data.repositories.length < 100) break;
+      }
+      for (const repo of repos) {
+        for (let page = 1; ; page++) {
+          if (!budget.take()) break outer;
+          const res = await octokit.request("GET /repos/{owner}/{repo}/pulls", { owner: repo.owner, repo: repo.name, state: "open", per_page: 100, page });
+          for (const pull of res.data) {
+            pullsSeen++;
+            if (!budget.take()) break outer;
+            const runs = await octokit.request("GET /repos/{owner}/{repo}/commits/{ref}/check-runs", { owner: repo.owner, repo: repo.name, ref: pull.head.sha, check_name: opts.checkName ?? CHECK_NAME, filter: "latest" });
+            const run = runs.data.check_runs[0];
+            const settled = run?.status === "completed" && !(run.output.title ?? "").startsWith("Could not be evaluated");
+            if (settled) continue;
+            await opts.intake.enqueueSweep(
+              { kind: "pull_request", event: "reconcile", owner: repo.owner, repo: repo.name, installationId: inst.id, headSha: pull.head.sha, pullNumbers: [pull.number] },
+              `${runId}:${pull.head.sha}`,
+            );
+            reEvaluated.push(`${repo.owner}/${repo.name}#${pull.number}@${pull.head.sha.slice(0, 7)}`);
+          }
+          if (res.data.length < 100) break;
+        }
+      }
+    }
+  } catch (err) {
+    errors.push(`open pull requests: ${describeError(err)}`);
+  }
+  return { requests: budget.used, deliveriesSeen, redelivered, pullsSeen, reEvaluated, truncated: budget.spent, errors };
+}
+
+/** GitHub's cursor pagination: the `cursor` of the rel="next" link. */
+export function nextCursor(link: string | undefined): string | undefined {
+  const next = link?.split(",").find((p) => /rel="next"/.test(p));
+  const url = next ? /<([^>]+)>/.exec(next)?.[1] : undefined;
+  return url ? (new URL(url).searchParams.get("cursor") ?? undefined) : undefined;
+}
