@@ -1,6 +1,6 @@
 // Request body caps for the App's HTTP server. GitHub never delivers a webhook payload over 25 MB, so anything
 // larger is not GitHub: it is refused with 413 before it is buffered, whether it declares its length or streams it.
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
 
 /** GitHub caps webhook payloads at 25 MB; 25 MiB leaves room for any rounding on their side. */
 export const MAX_WEBHOOK_PAYLOAD_BYTES = 25 * 1024 * 1024;
@@ -84,4 +84,23 @@ export function limitBody<A extends unknown[], R>(
     buffered.body = decoder.decode(body);
     return await handler(req, res, ...rest);
   };
+}
+
+/**
+ * Puts limitBody in front of every "request" listener an http.Server already has. For servers whose handler
+ * chain cannot be wrapped from outside, such as Probot 14's Server (its webhook middleware runs first, and `run()`
+ * keeps the server to itself): `const http = await probotServer.start(); limitServerBodies(http, MAX_WEBHOOK_PAYLOAD_BYTES)`.
+ */
+export function limitServerBodies(server: Server, maxBytes: number = MAX_WEBHOOK_PAYLOAD_BYTES, options: LimitBodyOptions = {}): void {
+  const listeners = server.listeners("request") as ((req: IncomingMessage, res: ServerResponse) => unknown)[];
+  const limited = limitBody(
+    maxBytes,
+    (req, res) => {
+      for (const l of listeners) void l.call(server, req, res);
+      return true;
+    },
+    options,
+  );
+  server.removeAllListeners("request");
+  server.on("request", (req: IncomingMessage, res: ServerResponse) => void limited(req, res));
 }

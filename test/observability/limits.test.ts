@@ -7,8 +7,8 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createHmac, generateKeyPairSync, randomUUID } from "node:crypto";
 import pino from "pino";
-import { Probot, createNodeMiddleware } from "probot";
-import { MAX_WEBHOOK_PAYLOAD_BYTES, limitBody } from "../../src/observability/limits.js";
+import { Probot, Server as ProbotServer, createNodeMiddleware } from "probot";
+import { MAX_WEBHOOK_PAYLOAD_BYTES, limitBody, limitServerBodies } from "../../src/observability/limits.js";
 import type { BufferedRequest } from "../../src/observability/limits.js";
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => unknown;
@@ -170,6 +170,45 @@ describe("limitBody", () => {
       assert.deepEqual(received, [small.id], "the oversized delivery never reached the app");
     } finally {
       await srv.close();
+    }
+  });
+
+  it("limitServerBodies guards Probot 14's own Server, whose webhook middleware cannot be wrapped from outside", async () => {
+    const secret = "server-limit-secret";
+    const received: string[] = [];
+    const log = pino({ level: "silent" });
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const server = new ProbotServer({
+      host: "127.0.0.1",
+      port,
+      log,
+      webhookPath: "/hook",
+      Probot: Probot.defaults({ appId: 1, privateKey: generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs1", format: "pem" }).toString(), secret, log }),
+    });
+    await server.load((app) => {
+      app.on("issues", (context) => {
+        received.push(context.id);
+        return Promise.resolve();
+      });
+    });
+    const http = await server.start();
+    limitServerBodies(http, 4096);
+    try {
+      const deliver = (payload: unknown) => {
+        const body = Buffer.from(JSON.stringify(payload));
+        const signature = `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`;
+        return send(port, [body], { headers: { "x-github-event": "issues", "x-github-delivery": randomUUID(), "x-hub-signature-256": signature } });
+      };
+      assert.equal((await deliver({ action: "opened", issue: { number: 1 }, repository: { id: 1 } })).status, 200);
+      assert.equal(received.length, 1);
+      assert.equal((await deliver({ action: "opened", issue: { number: 2, body: "x".repeat(5000) }, repository: { id: 1 } })).status, 413);
+      assert.equal(received.length, 1);
+      assert.equal(await (await fetch(`http://127.0.0.1:${port}/ping`)).text(), "PONG");
+    } finally {
+      await server.stop();
     }
   });
 
