@@ -27,6 +27,13 @@ export interface HarnessOptions {
   readonly log?: (line: string) => void;
   /** Give up waiting for one step after this long. */
   readonly stepTimeoutMs?: number;
+  /**
+   * true (default): each pull request's next step waits until the App settled the last (deterministic outcomes).
+   * false: every step is delivered at once (the load run); latency is delivery to recorded evaluation.
+   */
+  readonly gated?: boolean;
+  /** Evaluations each App process runs at once. */
+  readonly workers?: number;
 }
 
 export interface HeadOutcome {
@@ -51,6 +58,8 @@ export interface HarnessResult {
   readonly restProblems: string[];
   readonly githubRequests: number;
   readonly durationMs: number;
+  /** From the first delivery until every event settled. */
+  readonly busyMs: number;
   readonly settleMs: number[];
 }
 
@@ -166,7 +175,7 @@ export async function runHarness(opts: HarnessOptions): Promise<HarnessResult> {
     AGENT_GATE_DB_SCHEMA: schema,
     ...(opts.redisUrl ? { REDIS_URL: opts.redisUrl } : {}),
     AGENT_GATE_GITHUB_API_URL: gh.url,
-    AGENT_GATE_WORKERS: "4",
+    AGENT_GATE_WORKERS: String(opts.workers ?? 4),
     AGENT_GATE_RECONCILE_SECONDS: "4",
     AGENT_GATE_RECONCILE_BUDGET: "2000",
     AGENT_GATE_JOB_EXPIRE_SECONDS: "8",
@@ -224,6 +233,8 @@ export async function runHarness(opts: HarnessOptions): Promise<HarnessResult> {
   })();
 
   const dropRnd = mulberry32(opts.seed ^ 0xd209);
+  const deliveriesStarted = Date.now();
+  const requestsBefore = standIn.requests.length;
   let dropped = 0;
   let stepTimeouts = 0;
   const settleMs: number[] = [];
@@ -233,6 +244,8 @@ export async function runHarness(opts: HarnessOptions): Promise<HarnessResult> {
     return r.rows.length > 0;
   };
   let done = 0;
+  const gated = opts.gated ?? true;
+  const sentAt = new Map<string, number>();
   await Promise.all(
     workload.pulls.map(async (plan) => {
       const repo = standIn.repo(plan.owner, plan.repo)!;
@@ -244,6 +257,8 @@ export async function runHarness(opts: HarnessOptions): Promise<HarnessResult> {
         if (drop) dropped++;
         const t0 = Date.now();
         const attempt = await standIn.deliver(step.event.split(".")[0]!, payload, { url: `${lb.url}/api/github/webhooks`, secret: SECRET, drop });
+        sentAt.set(attempt.guid, t0);
+        if (!gated) continue;
         for (;;) {
           if (await settled(attempt.guid)) break;
           if (Date.now() - t0 > stepTimeout) {
@@ -258,6 +273,20 @@ export async function runHarness(opts: HarnessOptions): Promise<HarnessResult> {
       }
     }),
   );
+  if (!gated) {
+    // Delivery to recorded evaluation, read from the database once everything settled.
+    const deadline = Date.now() + stepTimeout;
+    for (;;) {
+      const r = await db.query<{ delivery_id: string; at: string }>(`SELECT delivery_id, (extract(epoch FROM completed_at) * 1000)::bigint AS at FROM ${schema}.gate_evaluations WHERE NOT transient AND delivery_id = ANY($1::text[])`, [[...sentAt.keys()]]);
+      if (r.rows.length >= sentAt.size || Date.now() > deadline) {
+        for (const row of r.rows) settleMs.push(Number(row.at) - sentAt.get(row.delivery_id)!);
+        stepTimeouts += sentAt.size - r.rows.length;
+        break;
+      }
+      await new Promise((res) => setTimeout(res, 100));
+    }
+  }
+  const busyUntil = Date.now();
   stopChaos = true;
   await chaos;
   standIn.faults.length = 0;
@@ -297,8 +326,9 @@ export async function runHarness(opts: HarnessOptions): Promise<HarnessResult> {
     restarts,
     stepTimeouts,
     restProblems: [...new Set(problems)],
-    githubRequests: standIn.requests.length,
+    githubRequests: standIn.requests.length - requestsBefore,
     durationMs: Date.now() - started,
+    busyMs: busyUntil - deliveriesStarted,
     settleMs,
   };
 }

@@ -1,0 +1,101 @@
+// Gate state in the database: a redelivery after a restart, a retried job, or a second process never adds a second
+// check run, never repeats a finished evaluation, and an older trigger never overwrites a newer result.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { agentGateApp } from "../../src/index.js";
+import { composeGate } from "../../src/app/compose.js";
+import { loadScenarios } from "../../src/demo/scenario.js";
+import { openStorage } from "../../src/adapters/storage/index.js";
+import { SqlGateStore, evaluationKey } from "../../src/adapters/storage/gate-store.js";
+import { JobQueue } from "../../src/adapters/queue/job-queue.js";
+import { validatedGitHub } from "../support/github.js";
+import { startApp } from "../support/probot.js";
+
+const { trustedRoot, scenarios } = loadScenarios();
+const human = scenarios.find((s) => s.name === "human-pr")!;
+
+test("a redelivery after a restart updates nothing and adds no check run", async () => {
+  const storage = await openStorage({ dataDir: "memory://" });
+  try {
+    const store = new SqlGateStore(storage.db);
+    const gh = validatedGitHub(structuredClone(human.repos));
+    const step = human.steps[0]!;
+    const first = await startApp(agentGateApp({ gate: await composeGate({ trustedRoot, store }) }), gh.fetch);
+    assert.equal((await first.deliver("pull_request", step.payload, { id: "delivery-1" })).status, 200);
+    await first.close();
+    assert.equal(gh.standIn.checkRuns.length, 1);
+    const writes = gh.standIn.requests.filter((r) => r.write).length;
+
+    // A new process (nothing in memory) gets the same delivery again: the evaluation is a duplicate.
+    const second = await startApp(agentGateApp({ gate: await composeGate({ trustedRoot, store }) }), gh.fetch);
+    assert.equal((await second.deliver("pull_request", step.payload, { id: "delivery-1" })).status, 200);
+    assert.equal(gh.standIn.requests.filter((r) => r.write).length, writes, "no write for a delivery already evaluated");
+    // Another delivery for the same head (GitHub sent `opened` twice): the remembered run is updated in place.
+    assert.equal((await second.deliver("pull_request", step.payload, { id: "delivery-2" })).status, 200);
+    await second.close();
+    assert.equal(gh.standIn.checkRuns.length, 1, "one check run per head commit");
+    assert.equal(gh.standIn.checkRuns[0]!.status, "completed");
+    assert.equal(gh.standIn.checkRuns[0]!.conclusion, step.expect.conclusion);
+    assert.equal(gh.standIn.requests.filter((r) => r.method === "POST" && r.path.endsWith("/check-runs")).length, 1);
+    assert.deepEqual(gh.problems, []);
+  } finally {
+    await storage.close();
+  }
+});
+
+test("an older trigger never overwrites the result of a newer one", async () => {
+  const storage = await openStorage({ dataDir: "memory://" });
+  try {
+    const store = new SqlGateStore(storage.db);
+    const gh = validatedGitHub(structuredClone(human.repos));
+    const gate = await composeGate({ trustedRoot, store });
+    const step = human.steps[0]!;
+    const octokit = (await import("@octokit/rest")).Octokit;
+    const api = new octokit({ auth: "t", request: { fetch: gh.fetch } });
+    const trigger = { kind: "pull_request" as const, event: "pull_request.edited", owner: "acme", repo: "widgets", installationId: 77, headSha: step.expect.headSha, pullNumbers: [5] };
+    const newer = await gate.handle(api, trigger, { deliveryId: "newer", receivedAt: new Date("2026-11-26T10:00:10Z") });
+    assert.equal(newer[0]!.outcome, "evaluated");
+    const older = await gate.handle(api, trigger, { deliveryId: "older", receivedAt: new Date("2026-11-26T10:00:00Z") });
+    assert.equal(older[0]!.outcome, "superseded");
+    const again = await gate.handle(api, trigger, { deliveryId: "newer", receivedAt: new Date("2026-11-26T10:00:10Z") });
+    assert.equal(again[0]!.outcome, "duplicate");
+    assert.equal(gh.standIn.checkRuns.length, 1);
+  } finally {
+    await storage.close();
+  }
+});
+
+test("the idempotency key changes with each of its parts", () => {
+  const base = { repository: "acme/widgets", headSha: "a".repeat(40), trigger: "d-1", configDigest: "sha256:1", policyDigest: "sha256:2" };
+  const k = evaluationKey(base);
+  assert.match(k, /^[0-9a-f]{64}$/);
+  assert.equal(evaluationKey({ ...base, repository: "ACME/Widgets" }), k, "repository names are case-insensitive");
+  for (const part of ["headSha", "trigger", "configDigest", "policyDigest"] as const) assert.notEqual(evaluationKey({ ...base, [part]: `${base[part]}x` }), k, part);
+});
+
+test("the job queue runs on the embedded database: retries a failed job, and a singleton window holds one job", async () => {
+  const storage = await openStorage({ dataDir: "memory://" });
+  const queue = await JobQueue.open(storage.db, { retryDelaySeconds: 1, maintenanceIntervalSeconds: 1, pollingIntervalSeconds: 0.5 });
+  try {
+    const seen: number[] = [];
+    let release!: () => void;
+    const done = new Promise<void>((r) => (release = r));
+    await queue.work<{ n: number }>("t", 1, async (job) => {
+      seen.push(job.retryCount);
+      if (job.retryCount === 0) throw new Error("first attempt fails");
+      release();
+      return Promise.resolve();
+    });
+    await queue.send("t", { n: 1 });
+    await done;
+    assert.deepEqual(seen, [0, 1]);
+    const a = await queue.send("s", { x: 1 }, { singletonKey: "once", singletonSeconds: 60 });
+    const b = await queue.send("s", { x: 2 }, { singletonKey: "once", singletonSeconds: 60 });
+    assert.ok(a);
+    assert.equal(b, null);
+    assert.equal(await queue.depth(["s"]), 1);
+  } finally {
+    await queue.stop(false);
+    await storage.close();
+  }
+});
