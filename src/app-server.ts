@@ -2,7 +2,6 @@
 // `npm start` runs it from the environment (src/server.ts); the fault-injection harness and the load benchmark
 // start it as separate processes the same way.
 import { Probot, Server } from "probot";
-import pino from "pino";
 import { agentGateApp } from "./index.js";
 import { composeDeploymentGate, composeGate } from "./app/compose.js";
 import { Intake, QUEUES } from "./app/intake.js";
@@ -16,6 +15,7 @@ import { SqlGateStore } from "./adapters/storage/gate-store.js";
 import { JobQueue } from "./adapters/queue/job-queue.js";
 import { budgetedOctokit } from "./adapters/github/octokit.js";
 import { describeError } from "./core/errors.js";
+import { Metrics, Readiness, healthHandler, limitServerBodies, octokitMetricsPlugin, redactingLogger, MAX_WEBHOOK_PAYLOAD_BYTES } from "./observability/index.js";
 
 export interface RunningServer {
   readonly port: number;
@@ -25,7 +25,9 @@ export interface RunningServer {
 export async function startServer(processEnv: NodeJS.ProcessEnv = process.env): Promise<RunningServer> {
   const env = readEnv(processEnv);
   const settings = readServerEnv(processEnv);
-  const log = pino({ level: settings.LOG_LEVEL, name: "agent-gate" });
+  // Logs redact tokens, keys, secrets and prompts (by key, by pattern, and the process's own secret values).
+  const log = await redactingLogger({ level: settings.LOG_LEVEL }, processEnv);
+  const metrics = new Metrics();
   const trustedRoot = env.AGENT_GATE_TRUSTED_ROOT
     ? loadRootFile(env.AGENT_GATE_TRUSTED_ROOT)
     : env.AGENT_GATE_TUF_CACHE
@@ -49,8 +51,17 @@ export async function startServer(processEnv: NodeJS.ProcessEnv = process.env): 
     onError: (err) => log.warn({ err: describeError(err) }, "job queue"),
   });
   const intake = new Intake(queue, store, {
-    failed: (queueName, err, retryCount) => log.warn({ queue: queueName, retryCount, err: describeError(err) }, "job failed; it is retried"),
+    evaluated: (_job, r) => {
+      metrics.evaluated("pull_request", r.outcome);
+      if (r.outcome === "evaluated") metrics.concluded(r.transient ? "failure (retrying)" : r.conclusion);
+      if (r.transient) metrics.jobRetried("evaluate");
+    },
+    failed: (queueName, err, retryCount) => {
+      metrics.jobFailed(queueName);
+      log.warn({ queue: queueName, retryCount, err: describeError(err) }, "job failed; it is retried");
+    },
   });
+  metrics.setQueueDepth(() => queue.depth(QUEUES));
   const onDecision = decisionRecorder(storage.audit, { policy: engineBundle.policy });
   const gate = await composeGate({
     ...(trustedRoot ? { trustedRoot } : {}),
@@ -58,6 +69,7 @@ export async function startServer(processEnv: NodeJS.ProcessEnv = process.env): 
     keyRing: readKeyRing(env.AGENT_GATE_TRUSTED_KEYS),
     onDecision,
     store,
+    observe: { verification: (s) => metrics.observeVerification("pull_request", s), policy: (s) => metrics.observePolicy("pull_request", s) },
   });
   // The deployment protection rule: the PR gate's decisions come from the same audit log; its own are recorded there.
   const deploymentGate = await composeDeploymentGate({
@@ -68,6 +80,7 @@ export async function startServer(processEnv: NodeJS.ProcessEnv = process.env): 
     onDecision,
   });
   const Octokit = budgetedOctokit({
+    plugins: [octokitMetricsPlugin(metrics)],
     retries: settings.AGENT_GATE_GITHUB_RETRIES,
     retryBaseMs: 250,
     maxRetryAfterSeconds: settings.AGENT_GATE_GITHUB_MAX_RETRY_AFTER_SECONDS,
@@ -97,6 +110,7 @@ export async function startServer(processEnv: NodeJS.ProcessEnv = process.env): 
     agentGateApp({
       gate,
       deploymentGate,
+      onEvent: (name, action) => metrics.eventReceived(name, action),
       durable: {
         intake,
         concurrency: settings.AGENT_GATE_WORKERS,
@@ -105,7 +119,16 @@ export async function startServer(processEnv: NodeJS.ProcessEnv = process.env): 
       },
     }),
   );
+  // Readiness: the database answers and the queue takes work; liveness while the event loop runs; Prometheus text.
+  const readiness = new Readiness()
+    .register("database", () => storage.db.query("SELECT 1"))
+    .register("queue", () => {
+      if (!queue.running) throw new Error("the job queue is stopped");
+    });
+  server.addHandler(healthHandler({ readiness, metrics, ...(processEnv.AGENT_GATE_METRICS_TOKEN ? { metricsToken: processEnv.AGENT_GATE_METRICS_TOKEN } : {}) }));
   const http = await server.start();
+  // A delivery larger than GitHub ever sends is refused before it is read into memory.
+  limitServerBodies(http, MAX_WEBHOOK_PAYLOAD_BYTES);
   const address = http.address();
   const port = typeof address === "object" && address ? address.port : settings.PORT;
   let stopping: Promise<void> | undefined;
@@ -113,6 +136,7 @@ export async function startServer(processEnv: NodeJS.ProcessEnv = process.env): 
     port,
     stop: () =>
       (stopping ??= (async () => {
+        readiness.setDraining();
         await server.stop();
         await queue.stop(true);
         await storage.close();

@@ -68,6 +68,8 @@ export interface PullRequestGateOptions {
   readonly onDecision?: (event: DecisionEvent) => Promise<unknown> | void;
   /** Durable check-run ids, idempotency and ordering; default: in memory (one process that keeps nothing). */
   readonly store?: GateStore;
+  /** Latencies of the two CPU-bound stages, in seconds (metrics). */
+  readonly observe?: { verification?(seconds: number): void; policy?(seconds: number): void };
 }
 
 export interface HandleContext {
@@ -269,12 +271,16 @@ export class PullRequestGate {
       facts = gathered.facts;
       const { signers, problems } = trustedSigners(config, `${owner}/${repo}`, this.keyRing);
       if (problems.length > 0) throw new AgentGateError("CONFIG_INVALID", problems.join("; "));
+      const tv = performance.now();
       const evidence = this.evidence.verifyAll(facts.bundles, signers);
+      this.opts.observe?.verification?.((performance.now() - tv) / 1000);
       const f = facts;
       binding = bindProvenance({ repository: f.repository, commits: f.commits.map((c) => ({ sha: c.sha, treeSha: c.treeSha, expectsProvenance: commitIsAgent(c, f) })), bundles: evidence.verified });
       input = buildPullRequestInput({ facts, binding, failed: evidence.failed, configDigest: configFacts.digest, agentAccounts: config.agents.accounts, now: this.now() });
       data = policyData(config);
+      const tp = performance.now();
       decision = this.opts.engine.evaluate(PULL_REQUEST_ENTRYPOINT, input, { data, decisionId });
+      this.opts.observe?.policy?.((performance.now() - tp) / 1000);
       if (facts.incomplete.commits || facts.incomplete.files) {
         const what = [facts.incomplete.commits && "commits", facts.incomplete.files && "files"].filter(Boolean).join(" and ");
         decision = { ...decision, allow: false, deny: [...decision.deny, { msg: `GitHub listed only part of this pull request's ${what}; agent-gate cannot judge what it cannot see`, rule: "completeness", remediation: "split the pull request into smaller ones" }] };

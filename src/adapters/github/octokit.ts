@@ -15,6 +15,8 @@ export interface GitHubBudget {
   readonly maxRetryAfterSeconds: number;
   /** Minimum milliseconds between two writes of one installation; GitHub advises 1000. */
   readonly writeIntervalMs: number;
+  /** Octokit plugins to add (metrics). */
+  readonly plugins?: readonly ((octokit: never, options?: never) => void)[];
 }
 
 export const DEFAULT_BUDGET: GitHubBudget = { retries: 2, retryBaseMs: 250, maxRetryAfterSeconds: 10, writeIntervalMs: 1000 };
@@ -24,7 +26,8 @@ type Options = Record<string, unknown> & { auth?: { installationId?: unknown }; 
 export function budgetedOctokit(budget: GitHubBudget = DEFAULT_BUDGET): typeof ProbotOctokit {
   const writeGroups = new Map<unknown, Bottleneck.Group>();
   // Probot applies its own retry and throttle defaults over a plain `.defaults({...})`; a function has the last word.
-  return ProbotOctokit.defaults((options: Options) => {
+  const Base = budget.plugins?.length ? ProbotOctokit.plugin(...(budget.plugins as unknown as Parameters<typeof ProbotOctokit.plugin>)) : ProbotOctokit;
+  return Base.defaults((options: Options) => {
     const installation = options.auth?.installationId;
     const throttle = options.throttle ?? {};
     const connection = throttle["connection"] as Bottleneck.IORedisConnection | undefined;
