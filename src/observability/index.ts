@@ -1,0 +1,12 @@
+// Observability and hardening for the App's server: metrics, the Octokit hook, health endpoints, log redaction and
+// request body caps. Outbound timeouts live with the GitHub adapter (src/adapters/github/http.ts).
+export { Metrics, FAST_BUCKETS_SECONDS, EVALUATION_BUCKETS_SECONDS } from "./metrics.js";
+export type { EvaluationKind, MetricsOptions } from "./metrics.js";
+export { instrumentOctokit, octokitMetricsPlugin, routeTemplate } from "./octokit.js";
+export type { InstrumentOptions } from "./octokit.js";
+export { Readiness, healthHandler, requestListener, DEFAULT_CHECK_TIMEOUT_MS } from "./health.js";
+export type { CheckResult, HealthHandlerOptions, NodeHandler, ReadinessCheck, ReadinessReport } from "./health.js";
+export { CENSOR, REDACT_PATHS, isSensitiveKey, knownSecretsScrubber, pinoOptions, redactingLogger, scrub, scrubError, scrubText, secretsFromEnv } from "./logging.js";
+export type { RedactingLoggerOptions, RedactionOptions } from "./logging.js";
+export { DEFAULT_BODY_READ_TIMEOUT_MS, MAX_WEBHOOK_PAYLOAD_BYTES, limitBody, limitServerBodies } from "./limits.js";
+export type { BufferedRequest, LimitBodyOptions } from "./limits.js";
