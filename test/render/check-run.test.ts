@@ -116,7 +116,7 @@ describe("renderCheckRun", () => {
     const conclusion = conclude({ kind: "error", error: new AgentGateError("TIMEOUT", "policy evaluation exceeded 2000 ms", "transient") });
     const out = renderCheckRun({ conclusion, commits: [] });
     assert.equal(out.conclusion, "failure");
-    assert.match(out.summary, /^### ❌ Could not be evaluated: policy evaluation exceeded 2000 ms \(retrying\)/);
+    assert.match(out.summary, /^### ❌ Could not be evaluated: policy evaluation exceeded 2000 ms &#40;retrying&#41;/);
     assert.match(out.summary, /error `TIMEOUT`/);
     assert.doesNotMatch(out.text, /Raw decision/);
   });
