@@ -14,6 +14,7 @@ import { decisionRecorder, openStorage } from "./adapters/storage/index.js";
 import { SqlGateStore } from "./adapters/storage/gate-store.js";
 import { JobQueue } from "./adapters/queue/job-queue.js";
 import { budgetedOctokit } from "./adapters/github/octokit.js";
+import { fetchWithTimeout } from "./adapters/github/http.js";
 import { describeError } from "./core/errors.js";
 import { Metrics, Readiness, healthHandler, limitServerBodies, octokitMetricsPlugin, redactingLogger, MAX_WEBHOOK_PAYLOAD_BYTES } from "./observability/index.js";
 
@@ -51,11 +52,12 @@ export async function startServer(processEnv: NodeJS.ProcessEnv = process.env): 
     onError: (err) => log.warn({ err: describeError(err) }, "job queue"),
   });
   const intake = new Intake(queue, store, {
-    evaluated: (_job, r) => {
-      metrics.evaluated("pull_request", r.outcome);
+    evaluated: (job, r) => {
+      metrics.evaluated(job.trigger.kind, r.outcome);
       if (r.outcome === "evaluated") metrics.concluded(r.transient ? "failure (retrying)" : r.conclusion);
       if (r.transient) metrics.jobRetried("evaluate");
     },
+    deployed: () => metrics.evaluated("deployment", "evaluated"),
     failed: (queueName, err, retryCount) => {
       metrics.jobFailed(queueName);
       log.warn({ queue: queueName, retryCount, err: describeError(err) }, "job failed; it is retried");
@@ -69,7 +71,7 @@ export async function startServer(processEnv: NodeJS.ProcessEnv = process.env): 
     keyRing: readKeyRing(env.AGENT_GATE_TRUSTED_KEYS),
     onDecision,
     store,
-    observe: { verification: (s) => metrics.observeVerification("pull_request", s), policy: (s) => metrics.observePolicy("pull_request", s) },
+    observe: { verification: (s, outcome) => metrics.observeVerification(outcome, s), policy: (s) => metrics.observePolicy("agent_gate/pull_request/decision", s) },
   });
   // The deployment protection rule: the PR gate's decisions come from the same audit log; its own are recorded there.
   const deploymentGate = await composeDeploymentGate({
@@ -87,8 +89,9 @@ export async function startServer(processEnv: NodeJS.ProcessEnv = process.env): 
     writeIntervalMs: settings.AGENT_GATE_WRITE_INTERVAL_MS,
   });
   const timeoutMs = settings.AGENT_GATE_GITHUB_TIMEOUT_MS;
-  // Every outbound GitHub request has a deadline; a hung connection becomes a retried, then a transient, failure.
-  const fetchWithDeadline: typeof fetch = (input, init) => fetch(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs) });
+  // Every outbound GitHub request has a deadline, body included; a hung connection becomes a retried, then a
+  // transient, failure that names the request.
+  const fetchWithDeadline = fetchWithTimeout(timeoutMs);
   const server = new Server({
     host: settings.HOST,
     port: settings.PORT,

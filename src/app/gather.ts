@@ -3,7 +3,7 @@
 import type { PullRequestSnapshot } from "../adapters/github/pull-request-source.js";
 import { detectCommitAgent, detectPullRequestAgent, type AgentDetectionConfig } from "../core/agents.js";
 import { FACTS_VERSION, type CommitFacts, type ConfigFacts, type Facts, type FileFacts, type FoundBundle, type ReviewFacts } from "../core/facts.js";
-import { extractProvenanceBlocks, type BlockProblem } from "../core/provenance-block.js";
+import { ProvenanceBudget, extractProvenanceBlocks, type BlockProblem } from "../core/provenance-block.js";
 import { bodyMarkerClaims, trailerClaims } from "../core/trailers.js";
 
 const FILE_STATUSES = new Set(["added", "modified", "removed", "renamed", "copied", "changed", "unchanged"]);
@@ -43,11 +43,13 @@ export function gatherFacts(snap: PullRequestSnapshot, config: ConfigFacts, agen
 
   const bundles: FoundBundle[] = [];
   const blockProblems: BlockProblem[] = [];
-  const found = extractProvenanceBlocks(body, { kind: "pr-body" });
+  // One budget over the description and every comment: a pull request carries at most so many bytes of blocks.
+  const budget = new ProvenanceBudget();
+  const found = extractProvenanceBlocks(body, { kind: "pr-body" }, budget);
   found.bundles.forEach((b, index) => bundles.push({ json: b.json, location: { kind: "pr-body" }, index }));
   blockProblems.push(...found.problems);
   for (const comment of snap.comments) {
-    const inComment = extractProvenanceBlocks(comment.body ?? "", { kind: "comment", id: comment.id });
+    const inComment = extractProvenanceBlocks(comment.body ?? "", { kind: "comment", id: comment.id }, budget);
     inComment.bundles.forEach((b, index) =>
       bundles.push({ json: b.json, location: { kind: "pr-comment", commentId: comment.id, ...(comment.user ? { author: { login: comment.user.login, id: comment.user.id } } : {}) }, index }),
     );

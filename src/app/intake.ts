@@ -38,6 +38,7 @@ export type InstallationAuth = (installationId: number) => Promise<Octokit>;
 
 export interface IntakeEvents {
   evaluated?(job: EvaluateJob, outcome: { conclusion: string; outcome: string; transient: boolean; retryCount: number }): void;
+  deployed?(job: DeploymentJob): void;
   failed?(queue: string, err: unknown, retryCount: number): void;
 }
 
@@ -75,6 +76,7 @@ export class Intake {
         try {
           const octokit = await opts.auth(installationOf(job.data.payload));
           await deploymentGate.handle(octokit, job.data.payload, { deliveryId: job.data.deliveryId });
+          this.events.deployed?.(job.data);
         } catch (err) {
           this.events.failed?.(DEPLOYMENT_QUEUE, err, job.retryCount);
           throw err;

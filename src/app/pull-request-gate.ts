@@ -69,7 +69,7 @@ export interface PullRequestGateOptions {
   /** Durable check-run ids, idempotency and ordering; default: in memory (one process that keeps nothing). */
   readonly store?: GateStore;
   /** Latencies of the two CPU-bound stages, in seconds (metrics). */
-  readonly observe?: { verification?(seconds: number): void; policy?(seconds: number): void };
+  readonly observe?: { verification?(seconds: number, outcome: "verified" | "some-failed" | "none"): void; policy?(seconds: number): void };
 }
 
 export interface HandleContext {
@@ -273,7 +273,7 @@ export class PullRequestGate {
       if (problems.length > 0) throw new AgentGateError("CONFIG_INVALID", problems.join("; "));
       const tv = performance.now();
       const evidence = this.evidence.verifyAll(facts.bundles, signers);
-      this.opts.observe?.verification?.((performance.now() - tv) / 1000);
+      this.opts.observe?.verification?.((performance.now() - tv) / 1000, facts.bundles.length === 0 ? "none" : evidence.failed.length > 0 ? "some-failed" : "verified");
       const f = facts;
       binding = bindProvenance({ repository: f.repository, commits: f.commits.map((c) => ({ sha: c.sha, treeSha: c.treeSha, expectsProvenance: commitIsAgent(c, f) })), bundles: evidence.verified });
       input = buildPullRequestInput({ facts, binding, failed: evidence.failed, configDigest: configFacts.digest, agentAccounts: config.agents.accounts, now: this.now() });
