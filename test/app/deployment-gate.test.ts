@@ -91,6 +91,26 @@ test("attestations: bundle null -> bundle_url without the token, Snappy-decoded;
   assert.deepEqual(seen.map((s) => s.auth), [null, null], "two downloads, neither with a token");
 });
 
+test("attestations: a bundle_url answering more than a bundle can be is refused while it streams", async () => {
+  let pulled = 0;
+  const endless = (): Response =>
+    new Response(
+      new ReadableStream<Uint8Array>({
+        pull(c) {
+          pulled += 64 * 1024;
+          c.enqueue(new Uint8Array(64 * 1024));
+        },
+      }),
+      { status: 200 },
+    );
+  const { octokit } = fakeOctokit(() => Promise.resolve({ data: { attestations: [{ bundle: null, bundle_url: "https://bundles.example/huge" }] } }));
+  const [out] = await fetchAttestations(octokit, "acme", "web", D, { fetch: () => Promise.resolve(endless()) });
+  assert.match(out!.problem ?? "", /larger than/);
+  assert.ok(pulled < 6 * 1024 * 1024, `read ${pulled} bytes of an endless body`);
+  const declared = await fetchAttestations(octokit, "acme", "web", D, { fetch: () => Promise.resolve(new Response("x", { status: 200, headers: { "content-length": String(50 * 1024 * 1024) } })) });
+  assert.match(declared[0]!.problem ?? "", /larger than/);
+});
+
 test("attestations: a 404 list is no attestation; a failed download is an error (the caller rejects)", async () => {
   const { octokit: none } = fakeOctokit(() => Promise.reject(Object.assign(new Error("Not Found"), { status: 404 })));
   assert.deepEqual(await fetchAttestations(none, "acme", "web", D), []);

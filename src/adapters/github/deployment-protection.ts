@@ -227,7 +227,10 @@ async function downloadBundle(url: string, opts: AttestationSourceOptions): Prom
   try {
     const res = await (opts.fetch ?? globalThis.fetch)(parsed, { signal: AbortSignal.timeout(opts.timeoutMs ?? 15_000), redirect: "follow" });
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
-    bytes = new Uint8Array(await res.arrayBuffer());
+    // Snappy's worst case for MAX_BUNDLE_BYTES of input: n + n/6 + 32 bytes.
+    const read = await readAtMost(res, MAX_BUNDLE_BYTES + Math.ceil(MAX_BUNDLE_BYTES / 6) + 32);
+    if (read === undefined) return { problem: `the bundle at bundle_url is larger than a compressed ${MAX_BUNDLE_BYTES}-byte bundle can be` };
+    bytes = read;
   } catch (err) {
     throw new AgentGateError("ATTESTATIONS_UNAVAILABLE", `an attestation bundle could not be downloaded: ${describeError(err)}`, "transient");
   }
@@ -242,4 +245,28 @@ async function downloadBundle(url: string, opts: AttestationSourceOptions): Prom
   } catch {
     return { problem: "the bundle at bundle_url is not JSON" };
   }
+}
+
+/** The body, read as it streams, or undefined once it passes `max` bytes (the rest is never read into memory). */
+async function readAtMost(res: Response, max: number): Promise<Uint8Array | undefined> {
+  const declared = Number(res.headers.get("content-length") ?? NaN);
+  if (Number.isFinite(declared) && declared > max) {
+    await res.body?.cancel().catch(() => undefined);
+    return undefined;
+  }
+  if (!res.body) return new Uint8Array(await res.arrayBuffer());
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > max) {
+      await reader.cancel().catch(() => undefined);
+      return undefined;
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks);
 }
