@@ -34,6 +34,8 @@ export interface HarnessOptions {
   readonly gated?: boolean;
   /** Evaluations each App process runs at once. */
   readonly workers?: number;
+  /** Validate every exchange against the REST description (default true; the load run measures the App only). */
+  readonly validate?: boolean;
 }
 
 export interface HeadOutcome {
@@ -66,7 +68,7 @@ export interface HarnessResult {
 const SECRET = "fault-harness-webhook-secret";
 
 /** The stand-in on loopback, validating each exchange against the REST description. */
-async function serveValidated(standIn: GitHubStandIn, description: RestDescription, problems: string[]): Promise<{ url: string; server: Server }> {
+async function serveValidated(standIn: GitHubStandIn, description: RestDescription | undefined, problems: string[]): Promise<{ url: string; server: Server }> {
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
@@ -78,7 +80,7 @@ async function serveValidated(standIn: GitHubStandIn, description: RestDescripti
         const body = text ? (JSON.parse(text) as unknown) : undefined;
         const sreq: StandInRequest = { method: req.method ?? "GET", url: req.url ?? "/", headers, body };
         const path = (req.url ?? "/").split("?")[0]!;
-        if (!path.startsWith("/_")) problems.push(...description.validateRequest(sreq.method, sreq.url, body));
+        if (description && !path.startsWith("/_")) problems.push(...description.validateRequest(sreq.method, sreq.url, body));
         const abort = new AbortController();
         res.on("close", () => abort.abort());
         const result = await standIn.handle(sreq, abort.signal);
@@ -86,7 +88,7 @@ async function serveValidated(standIn: GitHubStandIn, description: RestDescripti
           req.socket.destroy();
           return;
         }
-        if (result.status < 300 && result.status !== 204 && !path.startsWith("/_") && !(result.body instanceof Uint8Array)) {
+        if (description && result.status < 300 && result.status !== 204 && !path.startsWith("/_") && !(result.body instanceof Uint8Array)) {
           problems.push(...description.validateResponse(sreq.method, path, result.status, result.body));
         }
         if (res.destroyed) return;
@@ -148,7 +150,7 @@ export async function runHarness(opts: HarnessOptions): Promise<HarnessResult> {
   const standIn = new GitHubStandIn(workload.repos, { installationId: INSTALLATION_ID });
   standIn.keepWrites = false;
   const problems: string[] = [];
-  const gh = await serveValidated(standIn, RestDescription.load(), problems);
+  const gh = await serveValidated(standIn, opts.validate === false ? undefined : RestDescription.load(), problems);
   const injector = new FaultInjector({
     seed: opts.seed,
     rates: { serverError: 0.04, latency: 0.05, timeout: 0.01, drop: 0.01, primaryRateLimit: 0.01, secondaryRateLimit: 0.01 },
@@ -189,7 +191,7 @@ export async function runHarness(opts: HarnessOptions): Promise<HarnessResult> {
   };
   let restarts = 0;
   const startProc = async (p: AppProcess): Promise<void> => {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/server.ts"], { env: { ...env, PORT: String(p.port) }, stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn(process.execPath, [...(process.env.HARNESS_NODE_ARGS?.split(" ").filter(Boolean) ?? []), "--import", "tsx", "src/server.ts"], { env: { ...env, PORT: String(p.port) }, stdio: ["ignore", "ignore", "pipe"] });
     let err = "";
     child.stderr?.on("data", (c: Buffer) => (err = (err + c.toString()).slice(-2000)));
     p.child = child;
