@@ -5,6 +5,8 @@ import assert from "node:assert/strict";
 import { generateKeyPairSync } from "node:crypto";
 import { startServer } from "../../src/app-server.js";
 import { readServerEnv } from "../../src/config/server-env.js";
+import { GitHubStandIn } from "../../src/github-stand-in/stand-in.js";
+import { loadScenarios } from "../../src/demo/scenario.js";
 
 test("the server answers /healthz, /readyz and /metrics, and refuses an unsigned delivery", { timeout: 120_000 }, async () => {
   const key = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs1", format: "pem" }).toString();
@@ -27,4 +29,33 @@ test("a missing or weak webhook secret stops the server, naming the variable", (
   assert.throws(() => readServerEnv({ APP_ID: "1", PRIVATE_KEY: "-----BEGIN RSA PRIVATE KEY-----" }), /WEBHOOK_SECRET/);
   assert.throws(() => readServerEnv({ APP_ID: "1", PRIVATE_KEY: "-----BEGIN RSA PRIVATE KEY-----", WEBHOOK_SECRET: "short" }), /WEBHOOK_SECRET: expected a webhook secret of at least 16/);
   assert.throws(() => readServerEnv({ APP_ID: "x", WEBHOOK_SECRET: "a-test-webhook-secret" }), /APP_ID/);
+});
+
+test("embedded default: a delivery is queued in the embedded database and a worker completes the check", { timeout: 120_000 }, async () => {
+  const { scenarios } = loadScenarios();
+  const human = scenarios.find((x) => x.name === "human-pr")!;
+  const standIn = new GitHubStandIn(structuredClone(human.repos));
+  const api = await standIn.listen();
+  const key = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs1", format: "pem" }).toString();
+  const secret = "a-test-webhook-secret";
+  const server = await startServer({ APP_ID: "1", PRIVATE_KEY: key, WEBHOOK_SECRET: secret, PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "silent", AGENT_GATE_DATA_DIR: "memory://", AGENT_GATE_RECONCILE_SECONDS: "0", AGENT_GATE_GITHUB_API_URL: api, AGENT_GATE_TRUSTED_ROOT: "fixtures/scenarios/trusted_root.json" });
+  try {
+    const step = human.steps[0]!;
+    const attempt = await standIn.deliver("pull_request", step.payload, { url: `http://127.0.0.1:${server.port}/api/github/webhooks`, secret });
+    assert.equal(attempt.status_code, 200, attempt.status);
+    for (let i = 0; i < 200 && standIn.checkRuns[0]?.status !== "completed"; i++) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(standIn.checkRuns.length, 1);
+    assert.equal(standIn.checkRuns[0]!.status, "completed");
+    assert.equal(standIn.checkRuns[0]!.conclusion, step.expect.conclusion);
+    // The job finishes (audit record, idempotency record) just after the check is written.
+    let metrics = "";
+    for (let i = 0; i < 100 && !/agent_gate_evaluations_total\{/.test(metrics); i++) {
+      metrics = await (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text();
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.match(metrics, /agent_gate_evaluations_total\{[^}]*kind="pull_request"[^}]*\} 1/);
+  } finally {
+    await server.stop();
+    await standIn.close();
+  }
 });
