@@ -34,6 +34,8 @@ export interface HarnessOptions {
   readonly gated?: boolean;
   /** Evaluations each App process runs at once. */
   readonly workers?: number;
+  /** Seconds between reconciliation runs (default 4: the harness relies on them for dropped deliveries). */
+  readonly reconcileSeconds?: number;
   /** Validate every exchange against the REST description (default true; the load run measures the App only). */
   readonly validate?: boolean;
 }
@@ -178,7 +180,7 @@ export async function runHarness(opts: HarnessOptions): Promise<HarnessResult> {
     ...(opts.redisUrl ? { REDIS_URL: opts.redisUrl } : {}),
     AGENT_GATE_GITHUB_API_URL: gh.url,
     AGENT_GATE_WORKERS: String(opts.workers ?? 4),
-    AGENT_GATE_RECONCILE_SECONDS: "4",
+    AGENT_GATE_RECONCILE_SECONDS: String(opts.reconcileSeconds ?? 4),
     AGENT_GATE_RECONCILE_BUDGET: "2000",
     AGENT_GATE_JOB_EXPIRE_SECONDS: "8",
     AGENT_GATE_JOB_RETRY_LIMIT: "100",
