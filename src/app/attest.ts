@@ -8,7 +8,7 @@ import { AgentGateStatement, buildAgentStatement, sha256Hex } from "../core/prov
 import type { AgentStatementInput } from "../core/provenance.js";
 import { scanSecrets } from "../core/secrets.js";
 import { renderProvenanceBlock } from "../core/provenance-block.js";
-import { assembleBundle, IN_TOTO_PAYLOAD_TYPE, keyHintOf, rekorV1ProposedEntry, signDsse } from "../adapters/sigstore/signing/index.js";
+import { assembleBundle, IN_TOTO_PAYLOAD_TYPE, keyHintOf, rekorV1ProposedEntry, rekorV2EntryRequest, signDsse } from "../adapters/sigstore/signing/index.js";
 import type { BundleJson, DsseContent, LogVerifier, Signer, TlogEntryJson, VerificationKey } from "../adapters/sigstore/signing/index.js";
 
 export interface InputFile {
@@ -273,15 +273,17 @@ export async function signKeyless(statement: AgentGateStatement, opts: KeylessOp
   });
 }
 
-/** Rekor v2 (rekor-tiles): POST {url}/api/v2/log/entries with a dsseRequestV002; the answer is the bundle's entry. */
+/**
+ * Rekor v2 (rekor-tiles): POST {url}/api/v2/log/entries with a hashedRekordRequestV002 over the DSSE envelope's PAE
+ * (Rekor v2 has no DSSE entry type); the answer is the bundle's entry.
+ */
 export function httpRekorV2Uploader(url: string, fetchImpl: typeof fetch = fetch): TlogUploader {
   return async (content, verifier) => {
-    const { rekorV2Request } = await import("../adapters/sigstore/signing/index.js");
     const endpoint = `${url.replace(/\/+$/, "")}/api/v2/log/entries`;
     const res = await fetchImpl(endpoint, {
       method: "POST",
       headers: { "content-type": "application/json", accept: "application/json" },
-      body: JSON.stringify(rekorV2Request(content, verifier)),
+      body: JSON.stringify(rekorV2EntryRequest(content, verifier)),
     }).catch((e: unknown) => {
       throw new AgentGateError("REKOR_UNREACHABLE", `transparency log ${endpoint} did not answer: ${e instanceof Error ? e.message : String(e)}`, "transient");
     });

@@ -1,12 +1,10 @@
-// `agent-gate attest --key --rekor-url --tsa-url` against a Rekor v1 and a TSA served on 127.0.0.1 by the tests'
-// own Sigstore: the bundle carries a log entry (SET + inclusion proof) and an RFC 3161 timestamp, and verifies with
-// agent-gate's verifier at its default thresholds (one verified log entry), as the PR gate runs it.
+// `agent-gate attest --key --rekor-url --tsa-url` against a Rekor v1 or v2 and a TSA served on 127.0.0.1 by the tests'
+// own Sigstore (test/support/sigstore/http.ts): the bundle carries a log entry (v1: SET + inclusion proof; v2:
+// inclusion proof) and an RFC 3161 timestamp, and verifies with agent-gate's verifier at its default thresholds (one
+// verified log entry), as the PR gate runs it.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { createServer } from "node:http";
-import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,37 +12,14 @@ import { attestCommand } from "../../src/cli/attest.js";
 import { tlogEntryFromRekorV1 } from "../../src/app/attest.js";
 import { createVerifier } from "../../src/adapters/sigstore/verifier.js";
 import { createKeySigner, generateSigningKey } from "../../src/adapters/sigstore/signing/index.js";
-import type { TlogEntryJson } from "../../src/adapters/sigstore/signing/index.js";
 import { createTestSigstore } from "../support/sigstore/index.js";
 import type { TestSigstore } from "../support/sigstore/index.js";
-import { startMockTsa } from "../interop/mock-tsa.js";
-import type { MockTsa } from "../interop/mock-tsa.js";
+import { startSigstoreServices } from "../support/sigstore/http.js";
+import type { SigstoreServices } from "../support/sigstore/http.js";
 
 let dir = "";
 let world: TestSigstore;
-let tsa: MockTsa;
-let rekor: Server;
-let rekorUrl = "";
-let posted = 0;
-
-const b64ToHex = (b: string): string => Buffer.from(b, "base64").toString("hex");
-
-/** The Rekor v1 API answer for a logged entry (the inverse of tlogEntryFromRekorV1). */
-function apiAnswer(e: TlogEntryJson): Record<string, unknown> {
-  const p = e.inclusionProof!;
-  return {
-    [`uuid${e.logIndex}`]: {
-      body: e.canonicalizedBody,
-      integratedTime: Number(e.integratedTime),
-      logID: b64ToHex(e.logId.keyId),
-      logIndex: Number(e.logIndex),
-      verification: {
-        signedEntryTimestamp: e.inclusionPromise?.signedEntryTimestamp,
-        inclusionProof: { checkpoint: p.checkpoint.envelope, hashes: p.hashes.map(b64ToHex), logIndex: Number(p.logIndex), rootHash: b64ToHex(p.rootHash), treeSize: Number(p.treeSize) },
-      },
-    },
-  };
-}
+let services: SigstoreServices;
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), "agent-gate-attest-http-"));
@@ -54,48 +29,53 @@ before(async () => {
   writeFileSync(join(dir, "prompt.txt"), "Add tests.\n");
   writeFileSync(join(dir, "key.pem"), generateSigningKey().privateKeyPem);
   world = await createTestSigstore();
-  tsa = await startMockTsa(world.tsa);
-  rekor = createServer((req, res) => {
-    let body = "";
-    req.on("data", (c: Buffer) => (body += c.toString("utf8")));
-    req.on("end", () => {
-      if (req.method !== "POST" || req.url !== "/api/v1/log/entries") return void res.writeHead(404).end();
-      posted++;
-      const entry = world.rekorV1.log(JSON.parse(body) as never, new Date(Math.floor(Date.now() / 1000) * 1000));
-      res.writeHead(201, { "content-type": "application/json" }).end(JSON.stringify(apiAnswer(entry)));
-    });
-  });
-  await new Promise<void>((r) => rekor.listen(0, "127.0.0.1", r));
-  rekorUrl = `http://127.0.0.1:${(rekor.address() as AddressInfo).port}`;
+  services = await startSigstoreServices(world);
 });
 
 after(async () => {
-  await tsa.close();
-  await new Promise<void>((r) => rekor.close(() => r()));
+  await services.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
-test("attest --key --rekor-url --tsa-url: logged and timestamped; verifies at the gate's default thresholds", async () => {
+async function attestWithKey(out: string, ...extra: string[]): Promise<void> {
   const err: string[] = [];
   const code = await attestCommand(
     [
       "--repo", "acme/widgets", "--agent", "claude-code", "--agent-version", "2.0.14", "--model", "anthropic/claude-sonnet-4-5", "--model-version", "20250929",
       "--prompt-file", join(dir, "prompt.txt"), "--base", "HEAD~1", "--actor", "alice", "--actor-id", "5001",
-      "--key", join(dir, "key.pem"), "--rekor-url", rekorUrl, "--tsa-url", tsa.url, "--out", join(dir, "b.json"),
+      "--key", join(dir, "key.pem"), "--out", join(dir, out), ...extra,
     ],
     { env: {}, cwd: dir, out: () => undefined, err: (l) => err.push(l), fetch: globalThis.fetch, now: () => new Date() },
   );
   assert.equal(code, 0, err.join("\n"));
-  assert.equal(posted, 1);
+}
+
+function verifyWithKey(out: string): ReturnType<ReturnType<typeof createVerifier>["verify"]> {
   const signer = createKeySigner(readFileSync(join(dir, "key.pem"), "utf8"));
-  const outcome = createVerifier({ trustedRoot: world.trustedRoot }).verify({
-    bundle: readFileSync(join(dir, "b.json")),
+  return createVerifier({ trustedRoot: world.trustedRoot }).verify({
+    bundle: readFileSync(join(dir, out)),
     subject: { kind: "in-toto-statement", subjectsBoundBy: "caller" },
     signer: { kind: "key", publicKeyPem: signer.publicKeyPem, keyHint: signer.keyHint },
   });
+}
+
+test("attest --key --rekor-url --tsa-url: logged and timestamped; verifies at the gate's default thresholds", async () => {
+  services.requests.length = 0;
+  await attestWithKey("b.json", "--rekor-url", services.rekorUrl, "--tsa-url", services.tsaUrl);
+  assert.deepEqual(services.requests, ["POST /tsa/api/v1/timestamp", "POST /rekor/api/v1/log/entries"]);
+  const outcome = verifyWithKey("b.json");
   assert.ok(outcome.ok, outcome.ok ? "" : `${outcome.code}: ${outcome.message}`);
   assert.equal(outcome.tlogEntries.length, 1);
   assert.deepEqual(outcome.timestamps.map((t) => t.source).sort(), ["rfc3161", "tlog"]);
+});
+
+test("attest --key --rekor-version 2 --tsa-url: a hashedrekord/0.0.2 entry over the DSSE PAE (Rekor v2 has no DSSE type); verifies", async () => {
+  await attestWithKey("b-v2.json", "--rekor-url", services.rekorV2Url, "--rekor-version", "2", "--tsa-url", services.tsaUrl);
+  const bundle = JSON.parse(readFileSync(join(dir, "b-v2.json"), "utf8")) as { verificationMaterial: { tlogEntries: { kindVersion: unknown }[] } };
+  assert.deepEqual(bundle.verificationMaterial.tlogEntries[0]?.kindVersion, { kind: "hashedrekord", version: "0.0.2" });
+  const outcome = verifyWithKey("b-v2.json");
+  assert.ok(outcome.ok, outcome.ok ? "" : `${outcome.code}: ${outcome.message}`);
+  assert.equal(outcome.tlogEntries[0]?.rekorVersion, 2);
 });
 
 test("a Rekor answer converts field for field (hex ids and hashes to base64)", () => {

@@ -4,13 +4,13 @@ import type { Buffer } from "node:buffer";
 import { generateKeyPairSync, sign } from "node:crypto";
 import { assembleBundle } from "../../../src/adapters/sigstore/signing/bundle.js";
 import type { BundleJson, BundleVersion, TlogEntryJson } from "../../../src/adapters/sigstore/signing/bundle.js";
-import { sha256, signDsse, signMessage } from "../../../src/adapters/sigstore/signing/content.js";
-import type { DsseContent, SignedContent } from "../../../src/adapters/sigstore/signing/content.js";
-import { IN_TOTO_PAYLOAD_TYPE, inTotoStatement, preAuthEncoding } from "../../../src/adapters/sigstore/signing/dsse.js";
+import { signDsse, signMessage } from "../../../src/adapters/sigstore/signing/content.js";
+import type { SignedContent } from "../../../src/adapters/sigstore/signing/content.js";
+import { IN_TOTO_PAYLOAD_TYPE, inTotoStatement } from "../../../src/adapters/sigstore/signing/dsse.js";
 import type { StatementInput } from "../../../src/adapters/sigstore/signing/dsse.js";
 import { createKeySigner, generateSigningKey } from "../../../src/adapters/sigstore/signing/key-signer.js";
 import type { KeySigner, Signer } from "../../../src/adapters/sigstore/signing/key-signer.js";
-import { rekorV1ProposedEntry, rekorV2Request, v2Verifier } from "../../../src/adapters/sigstore/signing/rekor-requests.js";
+import { rekorV1ProposedEntry, rekorV2EntryRequest, rekorV2Request } from "../../../src/adapters/sigstore/signing/rekor-requests.js";
 import type { LogVerifier } from "../../../src/adapters/sigstore/signing/rekor-requests.js";
 import { createCtLog } from "./ct-log.js";
 import type { CtLog } from "./ct-log.js";
@@ -58,8 +58,9 @@ export interface SignRequest {
   readonly signWith?: SignWith; // default: keyless with the default identity
   readonly rekor?: "v1" | "v2" | "none"; // default v1
   readonly dsseKindV1?: "dsse" | "intoto";
-  // rekor-tiles logs DSSE as dsse/0.0.2; "hashedrekord-pae" logs sha256(PAE) as hashedrekord/0.0.2 instead, a shape
-  // some notes describe but the real Rekor v2 does not produce (kept to exercise verifiers that accept it)
+  // "dsse" (default) logs DSSE as dsse/0.0.2, as rekor-tiles first defined it (older bundles carry it); "hashedrekord-pae"
+  // logs sha256(PAE) as hashedrekord/0.0.2, the only form Rekor v2 accepts now (rekor-tiles v2.3.0 refuses DSSE
+  // requests) and what sigstore-go (cosign v3) and `agent-gate attest` send
   readonly rekorV2Dsse?: "dsse" | "hashedrekord-pae";
   readonly tsa?: boolean; // default: true with Rekor v2 or no log, false with Rekor v1
   readonly version?: BundleVersion; // default 0.3
@@ -114,7 +115,7 @@ export async function createTestSigstore(opts: TestSigstoreOptions = {}): Promis
     const rekor = req.rekor ?? "v1";
     const tlogEntries: TlogEntryJson[] = [];
     if (rekor === "v1") tlogEntries.push(rekorV1.log(rekorV1ProposedEntry(content, verifier, req.dsseKindV1 ?? "dsse"), signedAt));
-    if (rekor === "v2") tlogEntries.push(rekorV2.log(req.rekorV2Dsse === "hashedrekord-pae" && content.kind === "dsse" ? paeHashedRekordRequest(content, verifier) : rekorV2Request(content, verifier)));
+    if (rekor === "v2") tlogEntries.push(rekorV2.log(req.rekorV2Dsse === "hashedrekord-pae" ? rekorV2EntryRequest(content, verifier) : rekorV2Request(content, verifier)));
     const wantTsa = req.tsa ?? rekor !== "v1";
     const rfc3161Timestamps = wantTsa ? [await tsa.timestamp(content.signature, signedAt)] : [];
     const key = how.kind === "key" ? { kind: "key" as const, hint: how.signer.keyHint } : { kind: "certificate" as const, chain: chain ?? [] };
@@ -150,11 +151,6 @@ async function keylessMaterial(fulcio: FulcioCa, id: KeylessIdentity, signedAt: 
   });
   const signer: Signer = { publicKeyPem: publicKey.export({ format: "pem", type: "spki" }).toString(), sign: (data) => sign("sha256", data, privateKey) };
   return { signer, chain, verifier: { kind: "certificate", der: chain[0] as Buffer } };
-}
-
-function paeHashedRekordRequest(content: DsseContent, verifier: LogVerifier): Record<string, unknown> {
-  const digest = sha256(preAuthEncoding(content.payloadType, content.payload)).toString("base64");
-  return { hashedRekordRequestV002: { digest, signature: { content: content.signature.toString("base64"), verifier: v2Verifier(verifier) } } };
 }
 
 function signPayload(signer: Signer, payload: Payload): SignedContent {

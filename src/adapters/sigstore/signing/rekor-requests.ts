@@ -2,6 +2,7 @@
 import { Buffer } from "node:buffer";
 import { createHash, createPublicKey } from "node:crypto";
 import type { DsseContent, SignedContent } from "./content.js";
+import { preAuthEncoding } from "./dsse.js";
 
 /** The key material the log checks the signature with: a certificate (DER) or a public key (PEM SPKI). */
 export type LogVerifier = { readonly kind: "certificate"; readonly der: Uint8Array } | { readonly kind: "key"; readonly publicKeyPem: string };
@@ -67,7 +68,22 @@ export function envelopeJson(content: DsseContent): { payload: string; payloadTy
   return { payload: b64(content.payload), payloadType: content.payloadType, signatures: [{ sig: b64(content.signature), keyid: content.keyid }] };
 }
 
-/** The Rekor v2 create-entry request: hashedRekordRequestV002 for messages, dsseRequestV002 for DSSE (as rekor-tiles defines them). */
+/**
+ * What a client sends to Rekor v2 (rekor-tiles): hashedRekordRequestV002 for both kinds of content. A message is
+ * logged by its sha256; a DSSE envelope by sha256 of its PAE, which is what the envelope's signature covers. Rekor v2
+ * has no DSSE entry type: rekor-tiles refuses dsseRequestV002 ("invalid type, must be hashedrekord", v2.3.0), and
+ * sigstore-go (cosign v3) logs DSSE this way too.
+ */
+export function rekorV2EntryRequest(content: SignedContent, verifier: LogVerifier): Record<string, unknown> {
+  const digest = content.kind === "message" ? content.digest : createHash("sha256").update(preAuthEncoding(content.payloadType, content.payload)).digest();
+  return { hashedRekordRequestV002: { digest: b64(digest), signature: { content: b64(content.signature), verifier: v2Verifier(verifier) } } };
+}
+
+/**
+ * The create-entry request as rekor-tiles first defined it: hashedRekordRequestV002 for messages, dsseRequestV002 for
+ * DSSE. The DSSE form is refused by Rekor v2 as deployed (see rekorV2EntryRequest); it is kept so the tests' own log
+ * can still produce dsse/0.0.2 entries, which verifiers meet in older bundles.
+ */
 export function rekorV2Request(content: SignedContent, verifier: LogVerifier): Record<string, unknown> {
   const v = v2Verifier(verifier);
   if (content.kind === "message") {
