@@ -1,71 +1,46 @@
 // Interoperability with cosign (the pinned binary scripts/install-tools.sh installs at .tools/bin/cosign), offline:
-// no Rekor, no Fulcio, no TUF; the only service is a timestamp authority on 127.0.0.1 (mock-tsa.ts) that signs
-// with the keys of the tests' own Sigstore (createTestSigstore), whose trusted root agent-gate is given.
+// no Rekor, no Fulcio, no TUF; the only service is a timestamp authority on 127.0.0.1 (test/support/sigstore/http.ts)
+// that signs with the keys of the tests' own Sigstore (createTestSigstore), whose trusted root agent-gate is given.
 //
 //   agent-gate attest --key (PEM, or cosign's own key file)  ->  cosign verify-blob-attestation --key
 //   cosign attest-blob --key / cosign sign-blob --key (new bundle format)  ->  agent-gate's verifier with the key
 //   cosign sign-blob --key --new-bundle-format=false (legacy `--bundle` JSON)  ->  agent-gate refuses it (no log entry)
 //
+// cosign against our Fulcio and Rekor (legacy bundles with a SET, keyless, Rekor v2): cosign-services.test.ts.
 // When cosign is missing the tests skip locally and FAIL under CI=true.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { attestCommand } from "../../src/cli/attest.js";
 import type { AttestIo } from "../../src/cli/attest.js";
 import { createVerifier } from "../../src/adapters/sigstore/verifier.js";
 import { SLSA_PROVENANCE_V1 } from "../../src/core/provenance.js";
 import { createTestSigstore } from "../support/sigstore/index.js";
 import type { TestSigstore } from "../support/sigstore/index.js";
-import { startMockTsa } from "./mock-tsa.js";
-import type { MockTsa } from "./mock-tsa.js";
-
-const COSIGN = resolve(".tools/bin/cosign");
-const HAVE = existsSync(COSIGN);
-const skip = !HAVE && process.env.CI !== "true" ? "cosign is not installed (bash scripts/install-tools.sh); under CI=true this fails" : false;
+import { startSigstoreServices } from "../support/sigstore/http.js";
+import type { SigstoreServices } from "../support/sigstore/http.js";
+import { cosignCli, HAVE_COSIGN as HAVE, skipWithoutCosign as skip } from "./cosign-cli.js";
+import type { CosignCli } from "./cosign-cli.js";
 
 let dir = "";
 let world: TestSigstore;
-let tsa: MockTsa;
+let services: SigstoreServices;
+let cli: CosignCli;
 let repo = "";
 let commits: string[] = [];
 
-// a fresh HOME and TUF cache: cosign must not find any public-good trust material
-const cosignEnv = (): NodeJS.ProcessEnv => ({ PATH: process.env.PATH ?? "", HOME: join(dir, "home"), TUF_ROOT: join(dir, "home", "tuf"), COSIGN_PASSWORD: "", GIT_CONFIG_NOSYSTEM: "1" });
-
-function sh(cmd: string, args: string[], cwd = dir): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(cmd, args, {
-    cwd,
-    encoding: "utf8",
-    timeout: 60_000,
-    env: cosignEnv(),
-  });
-  if (r.error) throw new Error(`${cmd} could not run: ${r.error.message}`);
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-const cosign = (...args: string[]): ReturnType<typeof sh> => {
-  assert.ok(HAVE, `cosign is missing at ${COSIGN}: run bash scripts/install-tools.sh`);
-  return sh(COSIGN, args);
-};
-/** cosign while this process keeps serving the mock TSA (spawnSync would block its event loop). */
-function cosignAsync(...args: string[]): Promise<{ status: number | null; stderr: string }> {
-  assert.ok(HAVE, `cosign is missing at ${COSIGN}: run bash scripts/install-tools.sh`);
-  return new Promise((done, fail) => {
-    const child = spawn(COSIGN, args, { cwd: dir, env: cosignEnv(), stdio: ["ignore", "ignore", "pipe"] });
-    let stderr = "";
-    child.stderr.on("data", (c: Buffer) => (stderr += c.toString("utf8")));
-    child.on("error", fail);
-    child.on("close", (status) => done({ status, stderr }));
-  });
-}
-// --signing-config tsa.json: sign with the key, timestamp at the mock TSA, no Fulcio and no Rekor; --trusted-root:
+const sh = (cmd: string, args: string[]): ReturnType<CosignCli["sh"]> => cli.sh(cmd, args);
+const cosign = (...args: string[]): ReturnType<CosignCli["sync"]> => cli.sync(args);
+/** cosign while this process keeps serving the TSA (spawnSync would block its event loop). */
+const cosignAsync = (...args: string[]): ReturnType<CosignCli["run"]> => cli.run(args);
+// --signing-config tsa.json: sign with the key, timestamp at the test TSA, no Fulcio and no Rekor; --trusted-root:
 // the tests' own root, so cosign looks for no public-good trust material (it would otherwise try TUF)
 const SIGN_OFFLINE = (config: string): string[] => ["--signing-config", config, "--trusted-root", "trusted_root.json", "--yes"];
 const git = (...args: string[]): string => {
-  const r = sh("git", ["-c", "user.name=agent", "-c", "user.email=agent@example.test", ...args], repo);
+  const r = sh("git", ["-C", repo, "-c", "user.name=agent", "-c", "user.email=agent@example.test", ...args]);
   assert.equal(r.status, 0, r.stderr);
   return r.stdout.trim();
 };
@@ -90,6 +65,7 @@ async function attest(out: string, ...extra: string[]): Promise<void> {
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), "agent-gate-cosign-"));
+  cli = cosignCli(dir);
   repo = join(dir, "repo");
   sh("mkdir", ["-p", repo, join(dir, "home")]);
   git("init", "-q", "-b", "main");
@@ -99,7 +75,7 @@ before(async () => {
   writeFileSync(join(dir, "blob.txt"), "an artifact\n");
   writeFileSync(join(dir, "predicate.json"), JSON.stringify({ buildDefinition: { buildType: "https://example.test/cosign" }, runDetails: {} }));
   world = await createTestSigstore();
-  tsa = await startMockTsa(world.tsa);
+  services = await startSigstoreServices(world);
   writeFileSync(join(dir, "trusted_root.json"), JSON.stringify(world.trustedRoot));
   if (!HAVE) return;
   // cosign's key pair (its encrypted key format) and a PEM EC key for agent-gate, imported into cosign too
@@ -110,14 +86,14 @@ before(async () => {
   // signing configs: no Fulcio, no Rekor; one with the mock TSA only, one with nothing at all
   assert.equal(cosign("signing-config", "create", "--out", "none.json").status, 0);
   const withTsa = cosign(
-    "signing-config", "create", `--tsa=url=${tsa.url},api-version=1,start-time=2020-01-01T00:00:00Z,operator=agent-gate.test`,
+    "signing-config", "create", `--tsa=url=${services.tsaUrl},api-version=1,start-time=2020-01-01T00:00:00Z,operator=agent-gate.test`,
     "--tsa-config=EXACT:1", "--out", "tsa.json",
   );
   assert.equal(withTsa.status, 0, withTsa.stderr);
 });
 
 after(async () => {
-  await tsa.close();
+  await services.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -162,7 +138,7 @@ test("cosign refuses the agent-gate bundle for another commit, another key, anot
 });
 
 test("agent-gate attest --key --tsa-url: cosign verifies it with the TSA timestamp too (--use-signed-timestamps, --trusted-root)", { skip }, async () => {
-  await attest("attest-tsa.json", "--tsa-url", tsa.url);
+  await attest("attest-tsa.json", "--tsa-url", services.tsaUrl);
   const r = verifyAttestation("attest-tsa.json", "agent.pub", "--use-signed-timestamps=true", "--trusted-root", "trusted_root.json", "--digest", commits[1]!, "--digestAlg", "gitCommit");
   assert.equal(r.status, 0, r.stderr);
   // and agent-gate's own verifier accepts it with the same root
