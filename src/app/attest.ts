@@ -158,7 +158,10 @@ export function tlogEntryFromRekorV1(entry: RekorV1Entry): TlogEntryJson {
   };
 }
 
-export function httpRekorV1Uploader(url: string, fetchImpl: typeof fetch = fetch): TlogUploader {
+/** Rekor v1 entry kinds for a DSSE envelope: dsse/0.0.1 (the default), or intoto/0.0.2 (what sigstore-js logs with legacyCompatibility, as npm provenance does). */
+export type RekorV1DsseKind = "dsse" | "intoto";
+
+export function httpRekorV1Uploader(url: string, fetchImpl: typeof fetch = fetch, kind: RekorV1DsseKind = "dsse"): TlogUploader {
   return async (content, verifier) => {
     const endpoint = `${url.replace(/\/+$/, "")}/api/v1/log/entries`;
     let res: Response;
@@ -166,7 +169,7 @@ export function httpRekorV1Uploader(url: string, fetchImpl: typeof fetch = fetch
       res = await fetchImpl(endpoint, {
         method: "POST",
         headers: { "content-type": "application/json", accept: "application/json" },
-        body: JSON.stringify(rekorV1ProposedEntry(content, verifier, "dsse")),
+        body: JSON.stringify(rekorV1ProposedEntry(content, verifier, kind)),
       });
     } catch (e) {
       throw new AgentGateError("REKOR_UNREACHABLE", `transparency log ${endpoint} did not answer: ${e instanceof Error ? e.message : String(e)}`, "transient");
@@ -251,6 +254,7 @@ export interface KeylessOptions {
   readonly fulcioUrl?: string; // default: public-good
   readonly rekorUrl?: string; // default: public-good
   readonly rekorVersion?: 1 | 2; // default 1; a Rekor v2 entry carries no signed time, so v2 needs tsaUrl
+  readonly rekorV1Kind?: RekorV1DsseKind; // default dsse
   readonly tsaUrl?: string; // default: none (the Rekor v1 SET is the signed time)
   readonly fetch?: typeof fetch;
 }
@@ -268,7 +272,7 @@ export async function signKeyless(statement: AgentGateStatement, opts: KeylessOp
   return signStatement(statement, {
     signer,
     key: { kind: "certificate", chain },
-    tlog: opts.rekorVersion === 2 ? httpRekorV2Uploader(opts.rekorUrl ?? PUBLIC_GOOD.rekor, f) : httpRekorV1Uploader(opts.rekorUrl ?? PUBLIC_GOOD.rekor, f),
+    tlog: opts.rekorVersion === 2 ? httpRekorV2Uploader(opts.rekorUrl ?? PUBLIC_GOOD.rekor, f) : httpRekorV1Uploader(opts.rekorUrl ?? PUBLIC_GOOD.rekor, f, opts.rekorV1Kind),
     ...(opts.tsaUrl !== undefined ? { timestamper: httpTimestamper(opts.tsaUrl, f) } : {}),
   });
 }
