@@ -2,6 +2,13 @@
 import { startServer } from "./app-server.js";
 import { describeError } from "./core/errors.js";
 
+// pg-boss completes a finished job without awaiting it; a database blip there must not end the process (the job
+// expires and runs again, idempotently). Anything else unhandled is logged loudly too; evaluations themselves
+// never depend on it (every path completes the check or re-queues the work).
+process.on("unhandledRejection", (reason) => {
+  console.error(`agent-gate: unhandled rejection: ${describeError(reason)}`);
+});
+
 try {
   const server = await startServer();
   for (const signal of ["SIGTERM", "SIGINT"] as const) {

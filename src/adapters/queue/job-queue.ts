@@ -158,5 +158,8 @@ export class JobQueue {
     if (this.stopped) return;
     this.stopped = true;
     await this.boss.stop({ graceful, wait: true, close: false, timeout: 10_000 });
+    // pg-boss does not await a finished job's completion before it reports the worker idle: give the last ones a
+    // moment to land before the caller closes the database (else they expire and run again, harmlessly but late).
+    await new Promise((r) => setTimeout(r, 500));
   }
 }
