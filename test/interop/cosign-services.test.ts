@@ -4,6 +4,7 @@
 //
 //   cosign sign-blob --key --rekor-url URL, legacy `--bundle` JSON          -> carries a Rekor entry and its SET: verified
 //   cosign sign-blob keyless (--fulcio-url, --identity-token, --rekor-url), legacy JSON with the certificate and SET: verified
+//   cosign attest-blob --rekor-url (key and keyless), legacy JSON: the DSSE envelope and a dsse/0.0.1 entry: verified
 //   cosign sign-blob / attest-blob keyless with a signing config: Fulcio + Rekor v1 + TSA, and Fulcio + Rekor v2 + TSA
 //     (new bundle format): verified
 //
@@ -160,6 +161,30 @@ test("cosign sign-blob keyless against our Fulcio (--fulcio-url, --identity-toke
     LEGACY_KEYS(),
   );
   assert.equal(cosignOk.status, 0, cosignOk.stderr);
+});
+
+test("cosign attest-blob --rekor-url, legacy --bundle JSON (the DSSE envelope, a dsse/0.0.1 entry and its SET), with a key and keyless: agent-gate verifies both", { skip }, async () => {
+  const attest = ["attest-blob", ...LEGACY_SIGN, "--rekor-url", services.rekorUrl, "--type", SLSA_PROVENANCE_V1, "--predicate", "predicate.json"];
+  const withKey = await cli.run([...attest, "--key", "cosign.key", "--bundle", "legacy-attest-key.json", "blob.txt"]);
+  assert.equal(withKey.status, 0, withKey.stderr);
+  const keyless = await cli.run([...attest, "--fulcio-url", services.fulcioUrl, "--identity-token", ID_TOKEN, "--trusted-root", "trusted_root.json", "--bundle", "legacy-attest-keyless.json", "blob.txt"]);
+  assert.equal(keyless.status, 0, keyless.stderr);
+  for (const [file, signer, other] of [
+    ["legacy-attest-key.json", keyed(), keyed("other.pub")],
+    ["legacy-attest-keyless.json", workflow(), workflow("https://github.com/evil/widgets/.github/workflows/agent.yml@refs/heads/main")],
+  ] as const) {
+    const legacy = read(file) as unknown as LegacyJson;
+    // base64Signature holds the whole envelope, not a signature
+    assert.equal((JSON.parse(Buffer.from(legacy.base64Signature, "base64").toString("utf8")) as { payloadType: string }).payloadType, "application/vnd.in-toto+json");
+    assert.equal((JSON.parse(Buffer.from(legacy.rekorBundle.Payload.body, "base64").toString("utf8")) as { kind: string }).kind, "dsse");
+    const ok = verify(file, signer);
+    assert.ok(ok.ok, ok.ok ? "" : `${file}: ${ok.code}: ${ok.message}`);
+    assert.equal(ok.contentKind, "dsse");
+    assert.deepEqual(ok.tlogEntries.map((e) => [e.kind, e.kindVersion]), [["dsse", "0.0.1"]]);
+    assert.deepEqual(ok.timestamps.map((t) => t.source), ["tlog"]);
+    assert.equal(verify(file, other).ok, false, `${file}: another signer`);
+    assert.equal(verify(file, signer, { kind: "artifact", bytes: Buffer.from("another artifact\n") }).ok, false, `${file}: another artifact`);
+  }
 });
 
 for (const [rekor, config, want] of [

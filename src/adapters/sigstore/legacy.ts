@@ -1,4 +1,6 @@
-// cosign <= 2.x `sign-blob --bundle` JSON (not a Sigstore bundle) converted to the v0.1 bundle it maps onto.
+// cosign's legacy `--bundle` JSON (not a Sigstore bundle; cosign <= 2.x by default, v3 with --new-bundle-format=false)
+// converted to the v0.1 bundle it maps onto: `sign-blob` (a message signature, logged as hashedrekord) and
+// `attest-blob` (base64Signature holds the DSSE envelope's JSON, logged as dsse/0.0.1).
 import { z } from "zod";
 
 const LegacyBundle = z.object({
@@ -21,6 +23,12 @@ const Body = z.object({
   spec: z.object({ data: z.object({ hash: z.object({ algorithm: z.string(), value: z.string().regex(/^[0-9a-f]+$/) }).optional() }).optional() }),
 });
 
+const Envelope = z.object({
+  payloadType: z.string().min(1),
+  payload: z.string(),
+  signatures: z.array(z.object({ sig: z.string().min(1), keyid: z.string().optional() })).length(1),
+});
+
 const DIGEST_ALGORITHMS: Readonly<Record<string, string>> = { sha256: "SHA2_256", sha384: "SHA2_384", sha512: "SHA2_512" };
 
 export function isLegacyCosignBundle(json: unknown): boolean {
@@ -38,10 +46,19 @@ export function convertLegacyCosignBundle(json: unknown): Record<string, unknown
   const legacy = LegacyBundle.parse(json);
   const { Payload: p, SignedEntryTimestamp: set } = legacy.rekorBundle;
   const body = Body.parse(JSON.parse(Buffer.from(p.body, "base64").toString("utf8")));
-  if (body.kind !== "hashedrekord") throw new Error(`expected a hashedrekord log entry, got ${body.kind}`);
-  const hash = body.spec.data?.hash;
-  const algorithm = hash ? DIGEST_ALGORITHMS[hash.algorithm] : undefined;
-  if (!hash || !algorithm) throw new Error("the log entry carries no supported artifact digest");
+  let content: Record<string, unknown>;
+  if (body.kind === "dsse") {
+    // the log entry names the envelope's payload hash and signature; the verifier checks them against this envelope
+    const env = Envelope.parse(JSON.parse(Buffer.from(legacy.base64Signature, "base64").toString("utf8")));
+    content = { dsseEnvelope: { payload: env.payload, payloadType: env.payloadType, signatures: env.signatures.map((sig) => ({ sig: sig.sig, keyid: sig.keyid ?? "" })) } };
+  } else if (body.kind === "hashedrekord") {
+    const hash = body.spec.data?.hash;
+    const algorithm = hash ? DIGEST_ALGORITHMS[hash.algorithm] : undefined;
+    if (!hash || !algorithm) throw new Error("the log entry carries no supported artifact digest");
+    content = { messageSignature: { messageDigest: { algorithm, digest: Buffer.from(hash.value, "hex").toString("base64") }, signature: legacy.base64Signature } };
+  } else {
+    throw new Error(`expected a hashedrekord or dsse log entry, got ${body.kind}`);
+  }
   let material: Record<string, unknown>;
   if (legacy.cert !== undefined) {
     // cosign writes the PEM certificate base64-encoded once more
@@ -65,9 +82,6 @@ export function convertLegacyCosignBundle(json: unknown): Record<string, unknown
         },
       ],
     },
-    messageSignature: {
-      messageDigest: { algorithm, digest: Buffer.from(hash.value, "hex").toString("base64") },
-      signature: legacy.base64Signature,
-    },
+    ...content,
   };
 }
