@@ -27,6 +27,7 @@ import { convertLegacyCosignBundle, isLegacyCosignBundle } from "./legacy.js";
 import { compileSigner } from "./policy.js";
 import type { CompiledSigner } from "./policy.js";
 import { verifyPrehashed } from "./prehash.js";
+import { LruCache } from "./lru.js";
 import { lintTrustedRoot } from "./rootlint.js";
 import { checkTimestampToken } from "./tsa-strict.js";
 import { checkCheckpointShape, checkDsseHashedRekordV2, isHashedRekordV2, loggedVerifier, summarizeEntry } from "./tlog.js";
@@ -56,12 +57,34 @@ export interface BundleVerifier {
   verify(req: VerifyRequest): VerificationOutcome; // synchronous, never throws
 }
 
+/** What the verifier's caches hold: every one is bounded (a long-running App sees endless distinct bundles). */
+export interface VerifierCacheStats {
+  readonly verdicts: number;
+  /** The verdict cache's weight: the cached bundles' sizes plus an allowance per entry. */
+  readonly verdictBytes: number;
+  /** Certificates held parsed, with their chain paths and SCT results. */
+  readonly certificates: number;
+}
+
+export interface CachingBundleVerifier extends BundleVerifier {
+  cacheStats(): VerifierCacheStats;
+}
+
+/** Default bound of the verdict cache by weight: a verdict holds the parsed statement, so big bundles count big. */
+export const DEFAULT_VERDICT_CACHE_BYTES = 32 * 1024 * 1024;
+/** Default bound of the certificate cache: a parsed certificate with its chain and SCT results is about 30 KiB. */
+export const DEFAULT_CERTIFICATE_CACHE_SIZE = 512;
+/** Weight of a verdict beyond its bundle's size (key, outcome and summaries). */
+const VERDICT_OVERHEAD_BYTES = 1024;
+
 export interface VerifierOptions {
   trustedRoot: unknown; // trusted_root.json, parsed
   tlogThreshold?: number;
   ctlogThreshold?: number;
   timestampThreshold?: number;
-  verdictCacheSize?: number; // 0 disables the verdict cache (benchmarks of the full path)
+  verdictCacheSize?: number; // entries; default 10,000; 0 disables the verdict cache (benchmarks of the full path)
+  verdictCacheBytes?: number; // weight (bundle sizes); default DEFAULT_VERDICT_CACHE_BYTES
+  certificateCacheSize?: number; // certificates; default DEFAULT_CERTIFICATE_CACHE_SIZE
 }
 
 export const BUNDLE_MEDIA_TYPES: readonly string[] = [
@@ -114,6 +137,7 @@ const sha256hex = (b: Uint8Array | string): string => createHash("sha256").updat
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 type ChainPath = X509Certificate[] | undefined;
+// A parsed leaf certificate and what was learnt about it; cached per fingerprint as one entry.
 interface Leaf {
   fp: string;
   cert: X509Certificate;
@@ -121,6 +145,8 @@ interface Leaf {
   san: string | undefined;
   extensions: Readonly<Record<string, string>>;
   issuer: string | undefined;
+  paths?: ChainPath[]; // path per trusted CA
+  scts?: string[] | string; // verified CT log ids, or why not
 }
 interface SignedTime {
   source: "tlog" | "rfc3161";
@@ -135,17 +161,22 @@ interface SubjectCheck {
   payloadType?: string;
 }
 
-class Verifier implements BundleVerifier {
-  private readonly leafCache = new Map<string, Leaf>(); // leaf sha256 -> parsed certificate, key, SAN, extensions
-  private readonly chainCache = new Map<string, ChainPath[]>(); // leaf sha256 -> path per trusted CA
-  private readonly sctCache = new Map<string, string[] | string>(); // leaf sha256 -> verified CT log ids, or why not
-  private readonly signerCache = new Map<string, CompiledSigner | string>(); // policy JSON -> compiled policy
-  private readonly verdicts = new Map<string, VerificationOutcome>(); // (bundle, subject, policy) digests -> verdict
+class Verifier implements CachingBundleVerifier {
+  private readonly leafCache: LruCache<string, Leaf>; // leaf sha256 -> parsed certificate, key, SAN, extensions, chain, SCTs
+  private readonly signerCache = new LruCache<string, CompiledSigner | string>(1000); // policy JSON -> compiled policy
+  private readonly verdicts: LruCache<string, VerificationOutcome>; // (bundle, subject, policy) digests -> verdict
 
   constructor(
     private readonly tm: TrustMaterial,
-    private readonly opts: { tlog: number; ctlog: number; timestamp: number; cacheSize: number },
-  ) {}
+    private readonly opts: { tlog: number; ctlog: number; timestamp: number; cacheSize: number; cacheBytes: number; certificates: number },
+  ) {
+    this.leafCache = new LruCache(opts.certificates);
+    this.verdicts = new LruCache(opts.cacheSize, opts.cacheBytes);
+  }
+
+  cacheStats(): VerifierCacheStats {
+    return { verdicts: this.verdicts.size, verdictBytes: this.verdicts.weight, certificates: this.leafCache.size };
+  }
 
   verify(req: VerifyRequest): VerificationOutcome {
     try {
@@ -168,7 +199,7 @@ class Verifier implements BundleVerifier {
     let signer = this.signerCache.get(policyKey);
     if (signer === undefined) {
       signer = compileSigner(req.signer);
-      if (this.signerCache.size < 1000) this.signerCache.set(policyKey, signer);
+      this.signerCache.set(policyKey, signer);
     }
     if (typeof signer === "string") throw new Fail("POLICY_INVALID", signer);
     const subject = checkSubject(req.subject);
@@ -183,10 +214,7 @@ class Verifier implements BundleVerifier {
       if (!(e instanceof Fail)) throw e;
       outcome = failure(e.code, e.message);
     }
-    if (this.opts.cacheSize > 0) {
-      if (this.verdicts.size >= this.opts.cacheSize) this.verdicts.delete(this.verdicts.keys().next().value!);
-      this.verdicts.set(key, outcome);
-    }
+    this.verdicts.set(key, outcome, (typeof raw === "string" ? raw.length : raw.byteLength) + VERDICT_OVERHEAD_BYTES);
     return outcome;
   }
 
@@ -276,7 +304,7 @@ class Verifier implements BundleVerifier {
       key = undefined;
     }
     const leaf: Leaf = { fp, cert, key, san: cert.subjectAltName, extensions, issuer: certificateIssuer(extensions) };
-    if (this.leafCache.size < 10_000) this.leafCache.set(fp, leaf);
+    this.leafCache.set(fp, leaf);
     return leaf;
   }
 
@@ -313,21 +341,20 @@ class Verifier implements BundleVerifier {
       }
       return { key: signer.key, summary: { type: "key", keyHint: material.hint, extensions: {} } };
     }
-    const { fp, cert, san, extensions, issuer, key } = this.leaf(leafDer(bundle));
+    const leaf = this.leaf(leafDer(bundle));
+    const { fp, san, extensions, issuer, key } = leaf;
     if (signer.kind !== "certificate") {
       throw new Fail("KEY_MISMATCH", `expected a bundle signed with the caller's public key; it is signed with a certificate for ${san ?? "<no SAN>"}`);
     }
-    this.checkChain(cert, fp, times);
+    this.checkChain(leaf, times);
     if (san === undefined || !signer.matches(san)) throw new Fail("IDENTITY_MISMATCH", `expected signer ${signer.describe}, got ${san ?? "<no SAN>"}`);
     if (issuer !== signer.issuer) throw new Fail("ISSUER_MISMATCH", `expected OIDC issuer ${signer.issuer}, got ${issuer ?? "<no issuer extension>"}`);
     if (!key) throw new Fail("CERTIFICATE_CHAIN_INVALID", "the certificate's public key does not parse");
     return { key, summary: { type: "certificate", identity: san, issuer, extensions: { ...extensions }, certificateFingerprint: fp } };
   }
 
-  private chainPaths(leaf: X509Certificate, fp: string): ChainPath[] {
-    const hit = this.chainCache.get(fp);
-    if (hit) return hit;
-    const paths = this.tm.certificateAuthorities.map((ca): ChainPath => {
+  private chainPaths(leaf: X509Certificate): ChainPath[] {
+    return this.tm.certificateAuthorities.map((ca): ChainPath => {
       try {
         // path building and signature checks do not depend on time; validity windows are checked per signed time
         const v = new CertificateChainVerifier({ trustedCerts: ca.certChain, untrustedCert: leaf, timestamp: leaf.notBefore });
@@ -339,12 +366,11 @@ class Verifier implements BundleVerifier {
         return undefined;
       }
     });
-    if (this.chainCache.size < 10_000) this.chainCache.set(fp, paths);
-    return paths;
   }
 
-  private checkChain(leaf: X509Certificate, fp: string, times: SignedTime[]): void {
-    const paths = this.chainPaths(leaf, fp);
+  private checkChain(entry: Leaf, times: SignedTime[]): void {
+    const leaf = entry.cert;
+    const paths = (entry.paths ??= this.chainPaths(leaf));
     const first = paths.findIndex((p) => p !== undefined);
     if (first < 0) throw new Fail("CERTIFICATE_CHAIN_INVALID", "the signing certificate does not chain to a trusted Fulcio CA");
     for (const { time, source } of times) {
@@ -359,7 +385,7 @@ class Verifier implements BundleVerifier {
         );
       }
     }
-    let scts = this.sctCache.get(fp);
+    let scts = entry.scts;
     if (scts === undefined) {
       const path = paths[first]!;
       try {
@@ -368,7 +394,7 @@ class Verifier implements BundleVerifier {
       } catch (e) {
         scts = `SCT verification failed: ${describeError(e)}`;
       }
-      if (this.sctCache.size < 10_000) this.sctCache.set(fp, scts);
+      entry.scts = scts;
     }
     if (typeof scts === "string") throw new Fail("CERTIFICATE_CHAIN_INVALID", scts);
     if (new Set(scts).size !== scts.length) throw new Fail("CERTIFICATE_CHAIN_INVALID", "the certificate repeats an SCT");
@@ -612,7 +638,7 @@ function loggedKeyMatches(entries: TransparencyLogEntry[], spki: Buffer): boolea
 }
 
 /** Lints the root and builds trust material once; throws AgentGateError("TRUSTED_ROOT_INVALID", reason) on a bad root. */
-export function createVerifier(opts: VerifierOptions): BundleVerifier {
+export function createVerifier(opts: VerifierOptions): CachingBundleVerifier {
   const problems = lintTrustedRoot(opts.trustedRoot);
   if (problems.length > 0) throw new AgentGateError("TRUSTED_ROOT_INVALID", `the trusted root is refused: ${problems.join("; ")}`);
   let tm: TrustMaterial;
@@ -623,6 +649,11 @@ export function createVerifier(opts: VerifierOptions): BundleVerifier {
   } catch (e) {
     throw new AgentGateError("TRUSTED_ROOT_INVALID", `the trusted root does not load: ${describeError(e)}`, "invalid-input", { cause: e });
   }
+  const bound = (name: string, v: number | undefined, fallback: number): number => {
+    const n = v ?? fallback;
+    if (!Number.isInteger(n) || n < 0) throw new AgentGateError("VERIFIER_OPTIONS_INVALID", `expected ${name} to be an integer >= 0, got ${String(v)}`);
+    return n;
+  };
   const threshold = (name: string, v: number | undefined, min: number): number => {
     const n = v ?? 1;
     if (!Number.isInteger(n) || n < min) throw new AgentGateError("VERIFIER_OPTIONS_INVALID", `expected ${name} to be an integer >= ${min}, got ${String(v)}`);
@@ -632,6 +663,8 @@ export function createVerifier(opts: VerifierOptions): BundleVerifier {
     tlog: threshold("tlogThreshold", opts.tlogThreshold, 0),
     ctlog: threshold("ctlogThreshold", opts.ctlogThreshold, 0),
     timestamp: threshold("timestampThreshold", opts.timestampThreshold, 1),
-    cacheSize: opts.verdictCacheSize ?? 10_000,
+    cacheSize: bound("verdictCacheSize", opts.verdictCacheSize, 10_000),
+    cacheBytes: bound("verdictCacheBytes", opts.verdictCacheBytes, DEFAULT_VERDICT_CACHE_BYTES),
+    certificates: bound("certificateCacheSize", opts.certificateCacheSize, DEFAULT_CERTIFICATE_CACHE_SIZE),
   });
 }
