@@ -5,14 +5,20 @@ import data.agent_gate.lib
 
 # 5. Protected paths. An entry is a glob ("/" is the separator, "**" crosses directories) or
 # {pattern, mode}; a rename counts for its old path as well as its new one.
-_patterns contains {"pattern": p, "mode": rules.protected_paths.mode, "prefix": _literal_prefix(p)} if {
-	some p in rules.protected_paths.paths
-	is_string(p)
-}
+# An array, not a set: iterating a set of objects re-hashes every element at each step, in wasm above all.
+_patterns := array.concat(
+	[_pattern(p, rules.protected_paths.mode) |
+		some p in rules.protected_paths.paths
+		is_string(p)
+	],
+	[_pattern(e.pattern, object.get(e, "mode", rules.protected_paths.mode)) |
+		some e in rules.protected_paths.paths
+		is_object(e)
+	],
+)
 
-_patterns contains {"pattern": e.pattern, "mode": object.get(e, "mode", rules.protected_paths.mode), "prefix": _literal_prefix(e.pattern)} if {
-	some e in rules.protected_paths.paths
-	is_object(e)
+_pattern(glob, mode) := {"pattern": glob, "mode": mode, "prefix": prefix, "kind": _glob_kind(glob, prefix)} if {
+	prefix := _literal_prefix(glob)
 }
 
 # The text before a glob's first special character: a path can only match if it starts with it, and
@@ -21,16 +27,34 @@ _literal_prefix(p) := split(split(split(split(p, "*")[0], "?")[0], "[")[0], "{")
 
 _literal_prefix(p) := "" if contains(p, "\\")
 
-_agent_paths contains f.path if {
-	some f in input.files
-	f.agent_touched == true
+# The two common shapes need no glob.match, which compiles a regular expression at every call in wasm:
+# a glob without special characters matches only itself, and one that is its literal prefix followed by
+# "**" (which crosses separators and may be empty) matches every path that starts with that prefix.
+# (A glob with an escape has the prefix "", so it is neither.)
+_glob_kind(glob, prefix) := "literal" if {
+	glob == prefix
+} else := "subtree" if {
+	glob == concat("", [prefix, "**"])
+} else := "glob"
+
+# Whether the path matches the pattern, given that it starts with the pattern's literal prefix.
+_matches(path, p) if {
+	p.kind == "literal"
+	path == p.pattern
 }
 
-_agent_paths contains f.previous_path if {
-	some f in input.files
-	f.agent_touched == true
-	is_string(f.previous_path)
+_matches(_, p) if p.kind == "subtree"
+
+_matches(path, p) if {
+	p.kind == "glob"
+	glob.match(p.pattern, ["/"], path)
 }
+
+# The paths an agent changed (a rename counts for its old path too), as an array: duplicates only repeat a hit.
+_agent_paths := array.concat(
+	[f.path | some f in input.files; f.agent_touched == true],
+	[f.previous_path | some f in input.files; f.agent_touched == true; is_string(f.previous_path)],
+)
 
 _hits contains {"path": path, "pattern": p.pattern, "mode": p.mode} if {
 	agent_pr
@@ -38,7 +62,7 @@ _hits contains {"path": path, "pattern": p.pattern, "mode": p.mode} if {
 	some path in _agent_paths
 	some p in _patterns
 	startswith(path, p.prefix)
-	glob.match(p.pattern, ["/"], path)
+	_matches(path, p)
 }
 
 _denied_paths contains h.path if {
@@ -86,7 +110,8 @@ deny contains {
 # 7. Size: files and changed lines an agent may touch in one pull request.
 _agent_files := [f | some f in input.files; f.agent_touched == true]
 
-_agent_lines := sum([(f.additions + f.deletions) | some f in _agent_files])
+# Two sums rather than one of per-file additions: every arithmetic operation is a decimal one in wasm.
+_agent_lines := sum([f.additions | some f in _agent_files]) + sum([f.deletions | some f in _agent_files])
 
 deny contains {
 	"rule": "size",

@@ -346,3 +346,35 @@ test_literal_prefix_of_globs if {
 	data.agent_gate.pull_request._literal_prefix("src/{a,b}/x") == "src/"
 	data.agent_gate.pull_request._literal_prefix("a\\*b") == ""
 }
+
+# The shortcuts for literal globs and "prefix**" give what glob.match gives, for every pattern shape.
+_glob_hit(path, p) if {
+	startswith(path, p.prefix)
+	pull_request._matches(path, p)
+} else := false
+
+test_glob_shortcuts_agree_with_glob_match if {
+	globs := [
+		"CODEOWNERS", ".github/CODEOWNERS", ".github/workflows/**", "infra/**", "**", "src**", "",
+		"docs/\\*", "a\\b", "**/*.tf", "src/{app,lib}.ts", "[Cc]ODEOWNERS", "policies/*", "infra/**/x", "a}b", "a]b",
+	]
+	paths := [
+		"CODEOWNERS", ".github/CODEOWNERS", "a/CODEOWNERS", "cODEOWNERS", ".github/workflows/ci.yml",
+		".github/workflows/", ".github/workflows", ".github/workflows/a/b.yml", "infra", "infra/", "infra/main.tf",
+		"infra/a/x", "src", "srcx/y", "src/app.ts", "docs/*", "docs/x", "", "a\\b", "ab", "a}b", "a]b", "policies/x.rego",
+	]
+	every g in globs {
+		every path in paths {
+			_glob_hit(path, pull_request._pattern(g, "deny")) == glob.match(g, ["/"], path)
+		}
+	}
+}
+
+test_glob_shortcut_kinds if {
+	pull_request._pattern("CODEOWNERS", "deny").kind == "literal"
+	pull_request._pattern(".github/workflows/**", "deny").kind == "subtree"
+	pull_request._pattern("**", "deny").kind == "subtree"
+	pull_request._pattern("**/*.tf", "deny").kind == "glob"
+	pull_request._pattern("infra/**/x", "deny").kind == "glob"
+	pull_request._pattern("docs/\\*", "deny").kind == "glob"
+}
