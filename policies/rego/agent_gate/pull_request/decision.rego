@@ -16,19 +16,19 @@ agent_pr if input.agent.detected == true
 
 enabled(name) if rules[name].enabled == true
 
-# Commits are selected by index: sets of whole commit objects are costly to build and compare, in wasm above all.
-agent_commit_idx contains i if {
-	some i, c in input.commits
-	c.is_agent == true
-}
+# Commits are judged while iterating arrays, never collected into sets: building, hashing and iterating sets of
+# commits (or of their indices) is costly, in wasm above all.
+agent_commit(c) if c.is_agent == true
 
 verified(c) if c.provenance.status == "verified"
 
-# Agent commits whose provenance verified: the evidence the signer, model and prompt rules judge.
-attested_idx contains i if {
-	some i in agent_commit_idx
-	verified(input.commits[i])
-}
+# Agent commits whose provenance verified, in order: the evidence the signer, model and prompt rules judge.
+# Selected once, as an array (iterating one costs no hashing).
+attested_commits := [c |
+	some c in input.commits
+	c.is_agent == true
+	verified(c)
+]
 
 author_name(c) := lib.at(c.author) if is_string(c.author.login)
 

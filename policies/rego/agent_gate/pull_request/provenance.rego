@@ -18,8 +18,8 @@ deny contains {
 	},
 } if {
 	enabled("provenance_coverage")
-	some i in agent_commit_idx
-	c := input.commits[i]
+	some c in input.commits
+	agent_commit(c)
 	not verified(c)
 }
 
@@ -83,15 +83,16 @@ _signer_text(s) := "an unnamed signer" if {
 }
 
 # Signers and models are judged once per distinct value, listing the commits that carry it: a pull request of
-# 20 commits from one agent run gives one finding, not 20.
-_signers contains object.get(c.provenance, "signer", {}) if {
-	some i in attested_idx
-	c := input.commits[i]
+# 20 commits from one agent run gives one finding, not 20. Only refused signers are collected (a set of objects
+# costs a hash per insert), so a pull request whose signers are all allowed builds no set.
+_refused_signers contains s if {
+	some c in attested_commits
+	s := object.get(c.provenance, "signer", {})
+	not _signer_ok(s)
 }
 
 _signed_by(s) := [c.sha |
-	some i, c in input.commits
-	attested_idx[i]
+	some c in attested_commits
 	object.get(c.provenance, "signer", {}) == s
 ]
 
@@ -105,8 +106,7 @@ deny contains {
 	"details": {"commits": shas, "signer": s, "allowed": _signer_entries},
 } if {
 	enabled("signers")
-	some s in _signers
-	not _signer_ok(s)
+	some s in _refused_signers
 	shas := _signed_by(s)
 }
 
@@ -127,19 +127,24 @@ _version_fits(e, m) if e.version == m.version
 
 _live(e) if not lib.string_at(e, ["expires"])
 
-_live(e) if lib.days_until(e.expires) > 0
+_live(e) if _days_left[e.expires] > 0
+
+# Days until each expiry date on the allow-list, computed once per evaluation: date arithmetic is costly in wasm.
+_days_left[d] := lib.days_until(d) if {
+	some e in rules.model_governance.allowed
+	d := e.expires
+	is_string(d)
+}
 
 _has_model(c) if is_string(c.provenance.model.id)
 
 _models contains c.provenance.model if {
-	some i in attested_idx
-	c := input.commits[i]
+	some c in attested_commits
 	_has_model(c)
 }
 
 _naming(m) := [c.sha |
-	some i, c in input.commits
-	attested_idx[i]
+	some c in attested_commits
 	c.provenance.model == m
 ]
 
@@ -152,8 +157,7 @@ deny contains {
 } if {
 	enabled("model_governance")
 	rules.model_governance.require_model == true
-	some i in attested_idx
-	c := input.commits[i]
+	some c in attested_commits
 	not _has_model(c)
 }
 
@@ -210,7 +214,7 @@ warn contains {
 		is_string(e.expires)
 	}
 	until := _last_expiry(live)
-	days := lib.days_until(until)
+	days := _days_left[until]
 	days <= rules.model_governance.warn_days
 }
 
@@ -230,8 +234,7 @@ deny contains {
 } if {
 	enabled("prompt")
 	rules.prompt.require_digest == true
-	some i in attested_idx
-	c := input.commits[i]
+	some c in attested_commits
 	not _digest_ok(object.get(c.provenance, ["prompt", "digest"], null))
 }
 
@@ -244,7 +247,6 @@ deny contains {
 } if {
 	enabled("prompt")
 	rules.prompt.deny_secrets == true
-	some i in attested_idx
-	c := input.commits[i]
+	some c in attested_commits
 	c.provenance.prompt.contains_secrets == true
 }
