@@ -42,10 +42,19 @@ const PAGE = 64 * 1024;
 // and its bundled types lean on DOM WebAssembly types this Node-only project does not load.
 interface LoadedPolicy {
   readonly entrypoints: Record<string, number>;
-  readonly mem: { readonly buffer: ArrayBuffer };
+  readonly mem: { readonly buffer: ArrayBuffer; grow(pages: number): number };
   evaluate(input: ArrayBuffer, entrypoint: string): unknown;
   setData(data: ArrayBuffer): void;
+  // Fields of the SDK's LoadedPolicy (1.10.0, pinned) read by the direct path below; checked before use.
+  readonly minorVersion?: number;
+  readonly wasmInstance?: { readonly exports: { readonly opa_eval?: unknown } };
+  readonly dataAddr?: number;
+  readonly dataHeapPtr?: number;
 }
+
+// opa_eval(reserved, entrypoint, data, input, input_len, heap_ptr, format) of ABI 1.2: parses the JSON input at
+// `input`, evaluates, and returns the address of the result set as NUL-terminated JSON.
+type OpaEval = (reserved: number, entrypoint: number, data: number, input: number, inputLen: number, heapPtr: number, format: number) => number;
 interface OpaSdk {
   loadPolicySync(wasm: CompiledModule, memory: { initial: number; maximum: number }): LoadedPolicy;
 }
@@ -65,6 +74,8 @@ export class PolicyEngine {
   private dataRef: unknown;
   private readonly maxInputBytes: number;
   private readonly encoder = new TextEncoder();
+  private readonly decoder = new TextDecoder();
+  private opaEval: OpaEval | undefined; // the direct path, when the module and the SDK allow it
 
   private constructor(
     private readonly module: CompiledModule,
@@ -94,6 +105,8 @@ export class PolicyEngine {
     try {
       const p = opa.loadPolicySync(this.module, { initial: this.memory.initial, maximum: this.memory.maximum });
       this.dataKey = undefined;
+      const direct = p.wasmInstance?.exports.opa_eval;
+      this.opaEval = (p.minorVersion ?? 0) >= 2 && typeof direct === "function" && typeof p.dataAddr === "number" && typeof p.dataHeapPtr === "number" ? (direct as OpaEval) : undefined;
       return p;
     } catch (err) {
       throw new AgentGateError("POLICY_BUNDLE_INVALID", `${this.bundle.source}: cannot instantiate policy.wasm: ${describeError(err)}`);
@@ -119,15 +132,18 @@ export class PolicyEngine {
     if (input === null || typeof input !== "object" || Array.isArray(input))
       throw new AgentGateError("INPUT_INVALID", `the policy input must be a JSON object, got ${Array.isArray(input) ? "an array" : String(input)}`);
     // Refused before anything is written into wasm memory. UTF-8 takes at least one byte per UTF-16 code unit, so a
-    // JSON text longer than the cap in code units is over it in bytes too, and is refused without encoding it.
+    // JSON text longer than the cap in code units is over it in bytes too, and is refused without encoding it; one
+    // of at most a third of the cap in code units is under it (at most three bytes per code unit) without counting.
     const json = JSON.stringify(input);
     if (json.length > this.maxInputBytes) throw this.inputTooLarge(`at least ${json.length}`);
-    const bytes = this.encoder.encode(json);
-    if (bytes.byteLength > this.maxInputBytes) throw this.inputTooLarge(String(bytes.byteLength));
+    if (json.length * 3 > this.maxInputBytes) {
+      const size = Buffer.byteLength(json, "utf8");
+      if (size > this.maxInputBytes) throw this.inputTooLarge(String(size));
+    }
     let raw: unknown;
     try {
       this.useData(options.data ?? this.bundle.data);
-      raw = this.instance.evaluate(bytes.buffer, entrypoint);
+      raw = this.opaEval ? this.evalDirect(this.opaEval, json, entrypoint) : this.instance.evaluate(this.encoder.encode(json).buffer, entrypoint);
     } catch (err) {
       // The instance may be half-way through an allocation: start the next evaluation on a fresh one.
       this.instance = this.instantiate();
@@ -156,6 +172,28 @@ export class PolicyEngine {
       entrypoint,
       decisionId: options.decisionId ?? randomUUID(),
     };
+  }
+
+  // What the SDK's evaluate does on ABI 1.2 and later, minus two copies: the JSON is encoded straight into wasm memory
+  // (no intermediate buffer), and the result is found with indexOf and decoded by one reused TextDecoder.
+  private evalDirect(opaEval: OpaEval, json: string, entrypoint: string): unknown {
+    const p = this.instance;
+    const at = p.dataHeapPtr as number;
+    let room = p.mem.buffer.byteLength - at;
+    if (json.length * 3 > room) {
+      const need = Buffer.byteLength(json, "utf8") - room;
+      if (need > 0) {
+        p.mem.grow(Math.ceil(need / PAGE)); // a RangeError past the memory cap, reported as such by evaluate
+        room = p.mem.buffer.byteLength - at;
+      }
+    }
+    const { read, written } = this.encoder.encodeInto(json, new Uint8Array(p.mem.buffer, at, room));
+    if (read !== json.length) throw new Error(`the input did not fit in wasm memory (${read} of ${json.length} code units written)`);
+    const id = p.entrypoints[entrypoint] as number;
+    const result = opaEval(0, id, p.dataAddr as number, at, written, at + written, 0);
+    const memory = new Uint8Array(p.mem.buffer); // opa_eval may have grown (and so replaced) the buffer
+    const end = memory.indexOf(0, result);
+    return JSON.parse(this.decoder.decode(memory.subarray(result, end < 0 ? memory.length : end)));
   }
 
   private inputTooLarge(size: string): AgentGateError {
