@@ -51,6 +51,16 @@ _days_before_month := {
 	"07": 122, "08": 153, "09": 184, "10": 214, "11": 245, "12": 275,
 }
 
+# Whether a text is shaped like a date "YYYY-MM-DD" (a cheap check, with no arithmetic).
+is_date(d) if {
+	count(d) == 10
+	substring(d, 4, 1) == "-"
+	substring(d, 7, 1) == "-"
+	_days_before_month[substring(d, 5, 2)]
+	to_number(substring(d, 0, 4))
+	to_number(substring(d, 8, 2))
+}
+
 today := substring(input.now, 0, 10)
 
 # Whole days from today (input.now) to the date "YYYY-MM-DD"; negative when it lies in the past.
@@ -64,16 +74,19 @@ excluded_ids contains a.id if some a in input.agent.accounts
 
 excluded_ids contains p.id if some p in input.prompters
 
-excluded_ids contains c.provenance.prompter.id if {
+excluded_ids contains id if {
 	some c in input.commits
-	c.provenance.status == "verified"
-	is_number(c.provenance.prompter.id)
+	p := c.provenance
+	p.status == "verified"
+	id := p.prompter.id
+	is_number(id)
 }
 
-excluded_ids contains c.author.id if {
+excluded_ids contains id if {
 	some c in input.commits
 	c.is_agent
-	is_number(c.author.id)
+	id := c.author.id
+	is_number(id)
 }
 
 _state_changing := {"APPROVED", "CHANGES_REQUESTED", "DISMISSED"}

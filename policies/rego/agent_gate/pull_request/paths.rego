@@ -5,7 +5,10 @@ import data.agent_gate.lib
 
 # 5. Protected paths. An entry is a glob ("/" is the separator, "**" crosses directories) or
 # {pattern, mode}; a rename counts for its old path as well as its new one.
-# An array, not a set: iterating a set of objects re-hashes every element at each step, in wasm above all.
+# Patterns are sorted by shape once per evaluation, so that most need no glob.match (which compiles a regular
+# expression at every call in wasm): a glob without special characters matches only itself (one lookup per path),
+# and one that is a literal prefix followed by "**" (which crosses separators and may be empty) matches every path
+# that starts with the prefix. Arrays, not sets: iterating a set of objects re-hashes every element at each step.
 _patterns := array.concat(
 	[_pattern(p, rules.protected_paths.mode) |
 		some p in rules.protected_paths.paths
@@ -17,8 +20,19 @@ _patterns := array.concat(
 	],
 )
 
-_pattern(glob, mode) := {"pattern": glob, "mode": mode, "prefix": prefix, "kind": _glob_kind(glob, prefix)} if {
-	prefix := _literal_prefix(glob)
+_pattern(glob, mode) := {"pattern": glob, "mode": mode, "kind": "literal"} if {
+	_is_literal(glob)
+} else := {"pattern": glob, "mode": mode, "kind": "subtree", "prefix": trim_suffix(glob, "**")} if {
+	endswith(glob, "**")
+	_is_literal(trim_suffix(glob, "**"))
+} else := {"pattern": glob, "mode": mode, "kind": "glob", "prefix": _literal_prefix(glob)}
+
+_is_literal(glob) if {
+	not contains(glob, "*")
+	not contains(glob, "?")
+	not contains(glob, "[")
+	not contains(glob, "{")
+	not contains(glob, "\\")
 }
 
 # The text before a glob's first special character: a path can only match if it starts with it, and
@@ -27,28 +41,13 @@ _literal_prefix(p) := split(split(split(split(p, "*")[0], "?")[0], "[")[0], "{")
 
 _literal_prefix(p) := "" if contains(p, "\\")
 
-# The two common shapes need no glob.match, which compiles a regular expression at every call in wasm:
-# a glob without special characters matches only itself, and one that is its literal prefix followed by
-# "**" (which crosses separators and may be empty) matches every path that starts with that prefix.
-# (A glob with an escape has the prefix "", so it is neither.)
-_glob_kind(glob, prefix) := "literal" if {
-	glob == prefix
-} else := "subtree" if {
-	glob == concat("", [prefix, "**"])
-} else := "glob"
+_literals := [p | some p in _patterns; p.kind == "literal"]
 
-# Whether the path matches the pattern, given that it starts with the pattern's literal prefix.
-_matches(path, p) if {
-	p.kind == "literal"
-	path == p.pattern
-}
+_literal_texts := {p.pattern | some p in _literals}
 
-_matches(_, p) if p.kind == "subtree"
+_subtrees := [p | some p in _patterns; p.kind == "subtree"]
 
-_matches(path, p) if {
-	p.kind == "glob"
-	glob.match(p.pattern, ["/"], path)
-}
+_globs := [p | some p in _patterns; p.kind == "glob"]
 
 # The paths an agent changed (a rename counts for its old path too), as an array: duplicates only repeat a hit.
 _agent_paths := array.concat(
@@ -56,13 +55,29 @@ _agent_paths := array.concat(
 	[f.previous_path | some f in input.files; f.agent_touched == true; is_string(f.previous_path)],
 )
 
-_hits contains {"path": path, "pattern": p.pattern, "mode": p.mode} if {
+_judged_paths := _agent_paths if {
 	agent_pr
 	enabled("protected_paths")
-	some path in _agent_paths
-	some p in _patterns
+}
+
+_hits contains {"path": path, "pattern": p.pattern, "mode": p.mode} if {
+	some path in _judged_paths
+	_literal_texts[path]
+	some p in _literals
+	p.pattern == path
+}
+
+_hits contains {"path": path, "pattern": p.pattern, "mode": p.mode} if {
+	some path in _judged_paths
+	some p in _subtrees
 	startswith(path, p.prefix)
-	_matches(path, p)
+}
+
+_hits contains {"path": path, "pattern": p.pattern, "mode": p.mode} if {
+	some path in _judged_paths
+	some p in _globs
+	startswith(path, p.prefix)
+	glob.match(p.pattern, ["/"], path)
 }
 
 _denied_paths contains h.path if {

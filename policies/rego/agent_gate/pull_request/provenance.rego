@@ -125,16 +125,29 @@ _version_fits(e, _) if not lib.string_at(e, ["version"])
 
 _version_fits(e, m) if e.version == m.version
 
+# An entry lives until the day before it expires. Dates "YYYY-MM-DD" compare as text, with no arithmetic (each
+# operation is a decimal one in wasm); a malformed date (the host validates them) never keeps an entry alive.
 _live(e) if not lib.string_at(e, ["expires"])
 
-_live(e) if _days_left[e.expires] > 0
+_live(e) if {
+	lib.is_date(e.expires)
+	e.expires > lib.today
+}
 
-# Days until each expiry date on the allow-list, computed once per evaluation: date arithmetic is costly in wasm.
+# Days until each expiry date on the allow-list, computed once per evaluation and only for the warning.
 _days_left[d] := lib.days_until(d) if {
 	some e in rules.model_governance.allowed
 	d := e.expires
 	is_string(d)
 }
+
+# A lower bound on the days from today to a later date, from years and months alone (each month in between counts
+# 28 days): an expiry months away is ruled out of the warning with far less arithmetic than the exact count.
+_days_at_least(date) := (((_month_number(date) - _this_month) - 1) * 28) + 1
+
+_month_number(date) := (to_number(substring(date, 0, 4)) * 12) + to_number(substring(date, 5, 2))
+
+_this_month := _month_number(lib.today)
 
 _has_model(c) if is_string(c.provenance.model.id)
 
@@ -214,6 +227,7 @@ warn contains {
 		is_string(e.expires)
 	}
 	until := _last_expiry(live)
+	_days_at_least(until) <= rules.model_governance.warn_days
 	days := _days_left[until]
 	days <= rules.model_governance.warn_days
 }

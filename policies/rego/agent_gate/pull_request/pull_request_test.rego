@@ -142,6 +142,30 @@ test_expired_model_denies if {
 	contains(f.msg, "left the allow-list on 2026-11-26")
 }
 
+test_malformed_expiry_does_not_keep_a_model_allowed if {
+	some expires in ["2027-13-01", "someday", "2027-6-1", "2027/06/01"]
+	cfg := fx.with_rules({"model_governance": {"allowed": [{"model": "anthropic/claude-sonnet-4-5", "version": "20250929", "expires": expires}]}})
+	some f in decide(fx.pr, cfg).deny
+	f.rule == "model-governance"
+	contains(f.msg, "left the allow-list")
+}
+
+# The month-based bound that rules a far expiry out of the warning never exceeds the exact count of days to a date
+# that has not passed (the warning only looks at live entries).
+test_days_at_least_is_a_lower_bound if {
+	pairs := [
+		["2026-11-26", "2026-11-27"], ["2026-11-26", "2026-11-30"], ["2026-11-30", "2026-12-01"],
+		["2026-11-26", "2026-12-31"], ["2026-11-26", "2027-01-01"], ["2027-01-31", "2027-03-01"],
+		["2028-01-31", "2028-03-01"], ["2027-12-31", "2028-02-29"], ["2026-11-26", "2030-11-26"],
+	]
+	every pair in pairs {
+		now := concat("", [pair[0], "T12:00:00Z"])
+		bound := pull_request._days_at_least(pair[1]) with input.now as now
+		days := lib.days_until(pair[1]) with input.now as now
+		bound <= days
+	}
+}
+
 test_expiring_model_warns if {
 	cfg := fx.with_rules({"model_governance": {"allowed": [{"model": "anthropic/claude-sonnet-4-5", "version": "20250929", "expires": "2026-12-01"}]}})
 	d := decide(fx.pr, cfg)
@@ -347,34 +371,38 @@ test_literal_prefix_of_globs if {
 	data.agent_gate.pull_request._literal_prefix("a\\*b") == ""
 }
 
-# The shortcuts for literal globs and "prefix**" give what glob.match gives, for every pattern shape.
-_glob_hit(path, p) if {
-	startswith(path, p.prefix)
-	pull_request._matches(path, p)
-} else := false
+# Every pattern shape gives what glob.match gives: literal globs (looked up), "prefix**" (startswith) and the rest.
+_hit(glob, path) := count(hits) > 0 if {
+	inp := object.union(fx.pr, {"files": [{"path": path, "status": "modified", "additions": 1, "deletions": 0, "agent_touched": true}]})
+	hits := pull_request._hits with input as inp with data.config as fx.with_rules({"protected_paths": {"paths": [glob]}})
+}
 
-test_glob_shortcuts_agree_with_glob_match if {
+test_pattern_shapes_agree_with_glob_match if {
 	globs := [
 		"CODEOWNERS", ".github/CODEOWNERS", ".github/workflows/**", "infra/**", "**", "src**", "",
-		"docs/\\*", "a\\b", "**/*.tf", "src/{app,lib}.ts", "[Cc]ODEOWNERS", "policies/*", "infra/**/x", "a}b", "a]b",
+		"docs/\\*", "a\\b", "a\\**", "**/*.tf", "src/{app,lib}.ts", "[Cc]ODEOWNERS", "policies/*", "infra/**/x",
+		"a}b", "a]b", "a,b", "infra/***",
 	]
 	paths := [
 		"CODEOWNERS", ".github/CODEOWNERS", "a/CODEOWNERS", "cODEOWNERS", ".github/workflows/ci.yml",
 		".github/workflows/", ".github/workflows", ".github/workflows/a/b.yml", "infra", "infra/", "infra/main.tf",
-		"infra/a/x", "src", "srcx/y", "src/app.ts", "docs/*", "docs/x", "", "a\\b", "ab", "a}b", "a]b", "policies/x.rego",
+		"infra/a/x", "src", "srcx/y", "src/app.ts", "docs/*", "docs/x", "", "a\\b", "ab", "a*", "a*x", "a}b", "a]b", "a,b",
+		"policies/x.rego",
 	]
 	every g in globs {
 		every path in paths {
-			_glob_hit(path, pull_request._pattern(g, "deny")) == glob.match(g, ["/"], path)
+			_hit(g, path) == glob.match(g, ["/"], path)
 		}
 	}
 }
 
-test_glob_shortcut_kinds if {
+test_pattern_shapes if {
 	pull_request._pattern("CODEOWNERS", "deny").kind == "literal"
-	pull_request._pattern(".github/workflows/**", "deny").kind == "subtree"
-	pull_request._pattern("**", "deny").kind == "subtree"
+	pull_request._pattern("a}b", "deny").kind == "literal"
+	pull_request._pattern(".github/workflows/**", "deny") == {"pattern": ".github/workflows/**", "mode": "deny", "kind": "subtree", "prefix": ".github/workflows/"}
+	pull_request._pattern("**", "deny").prefix == ""
 	pull_request._pattern("**/*.tf", "deny").kind == "glob"
-	pull_request._pattern("infra/**/x", "deny").kind == "glob"
-	pull_request._pattern("docs/\\*", "deny").kind == "glob"
+	pull_request._pattern("infra/**/x", "deny") == {"pattern": "infra/**/x", "mode": "deny", "kind": "glob", "prefix": "infra/"}
+	pull_request._pattern("a\\**", "deny").kind == "glob"
+	pull_request._pattern("docs/\\*", "deny").prefix == ""
 }
