@@ -1,6 +1,6 @@
 // Policy evaluation benchmark: the in-process wasm engine against OPA's own server (`opa run --server`, same Rego,
-// same data, POST over loopback with keep-alive, swept over 1 to 32 requests in flight), measured in the same run,
-// for a pull request with 20 commits. The ratio is taken against the server's best level.
+// same data, POST over loopback with keep-alive, swept over 1 to 32 requests in flight), measured in the same run in
+// alternating rounds, for a pull request with 20 commits. The ratio is taken against the server's best level.
 // Run: `npm run bench -- policy` or `node --import tsx bench/policy.ts`.
 import { spawn } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -119,37 +119,44 @@ function printRows(rows: readonly Row[]): void {
   for (const r of rows) console.log(line(cols.map((c) => cell(r[c]))));
 }
 
-// Requests in flight swept for the server (each on its own keep-alive connection); 1,500 requests per level.
+// Measured in rounds that alternate the in-process engine and every server level, so that both sides meet the same
+// background load on a shared machine; each row adds its rounds up. Requests in flight swept for the server, each on
+// its own keep-alive connection.
+const ROUNDS = 5;
+const IN_PROCESS_PER_ROUND = 4000;
+const SERVER_PER_ROUND = 300;
 const IN_FLIGHT = [1, 2, 4, 8, 16, 32];
-const PER_LEVEL = 1500;
 
-async function serverLevel(pid: number | undefined, port: number, body: string, inFlight: number): Promise<Row> {
-  const agent = new Agent({ keepAlive: true, maxSockets: inFlight });
-  try {
-    const run = async (count: number, lat?: number[]) => {
-      let next = 0;
-      await Promise.all(
-        Array.from({ length: inFlight }, async () => {
-          for (let i = next++; i < count; i = next++) {
-            const s = process.hrtime.bigint();
-            await post(agent, port, body);
-            if (lat) lat[i] = Number(process.hrtime.bigint() - s) / 1e6;
-          }
-        }),
-      );
-    };
-    await run(Math.max(100, inFlight * 10)); // opens the connections and warms the server up
-    const lat: number[] = new Array<number>(PER_LEVEL);
-    const cpu0 = cpuOf(pid);
-    const t0 = process.hrtime.bigint();
-    await run(PER_LEVEL, lat);
-    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-    const cpuMs = ((cpuOf(pid) - cpu0) * 1000) / PER_LEVEL;
-    lat.sort((a, b) => a - b);
-    return { evaluator: `opa run --server (${inFlight} in flight)`, "decisions/s": Math.round(PER_LEVEL / seconds), "p50 ms": quantile(lat, 0.5), "p99 ms": quantile(lat, 0.99), "CPU ms/decision": cpuMs, "RSS MB": rssOf(pid) };
-  } finally {
-    agent.destroy();
-  }
+interface Tally {
+  count: number;
+  seconds: number;
+  cpuSeconds: number;
+  lat: number[];
+}
+const tally = (): Tally => ({ count: 0, seconds: 0, cpuSeconds: 0, lat: [] });
+
+function row(evaluator: string, t: Tally, rssMb: number): Row {
+  const lat = [...t.lat].sort((a, b) => a - b);
+  return { evaluator, "decisions/s": Math.round(t.count / t.seconds), "p50 ms": quantile(lat, 0.5), "p99 ms": quantile(lat, 0.99), "CPU ms/decision": (t.cpuSeconds * 1000) / t.count, "RSS MB": rssMb };
+}
+
+async function serverRound(agent: Agent, port: number, body: string, inFlight: number, count: number, pid: number | undefined, t?: Tally): Promise<void> {
+  const cpu0 = cpuOf(pid);
+  const t0 = process.hrtime.bigint();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (next++ < count) {
+        const s = process.hrtime.bigint();
+        await post(agent, port, body);
+        t?.lat.push(Number(process.hrtime.bigint() - s) / 1e6);
+      }
+    }),
+  );
+  if (!t) return;
+  t.seconds += Number(process.hrtime.bigint() - t0) / 1e9;
+  t.cpuSeconds += cpuOf(pid) - cpu0;
+  t.count += count;
 }
 
 export async function benchPolicy(): Promise<void> {
@@ -163,27 +170,27 @@ export async function benchPolicy(): Promise<void> {
   // In-process: one engine, the config set once (the App caches per config digest), sequential decisions.
   const engine = await PolicyEngine.load(builtinBundle());
   const reference = engine.evaluate(PULL_REQUEST_ENTRYPOINT, input, { data });
-  for (let i = 0; i < 2000; i++) engine.evaluate(PULL_REQUEST_ENTRYPOINT, input, { data });
-  const n = 20_000;
-  const lat: number[] = new Array<number>(n);
-  const cpu0 = process.cpuUsage();
-  const t0 = process.hrtime.bigint();
-  for (let i = 0; i < n; i++) {
-    const s = process.hrtime.bigint();
-    engine.evaluate(PULL_REQUEST_ENTRYPOINT, input, { data });
-    lat[i] = Number(process.hrtime.bigint() - s) / 1e6;
-  }
-  const wasmSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  const cpu = process.cpuUsage(cpu0);
-  const wasmCpuMs = (cpu.user + cpu.system) / 1000 / n;
-  lat.sort((a, b) => a - b);
-  const rows: Row[] = [
-    { evaluator: "in-process wasm", "decisions/s": Math.round(n / wasmSeconds), "p50 ms": quantile(lat, 0.5), "p99 ms": quantile(lat, 0.99), "CPU ms/decision": wasmCpuMs, "RSS MB": process.memoryUsage().rss / 2 ** 20 },
-  ];
+  // Warm-up long enough for V8 to move the hot wasm functions from its baseline compiler to the optimising one.
+  for (let i = 0; i < 5000; i++) engine.evaluate(PULL_REQUEST_ENTRYPOINT, input, { data });
+  const wasm = tally();
+  const inProcessRound = () => {
+    const cpu0 = process.cpuUsage();
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < IN_PROCESS_PER_ROUND; i++) {
+      const s = process.hrtime.bigint();
+      engine.evaluate(PULL_REQUEST_ENTRYPOINT, input, { data });
+      wasm.lat.push(Number(process.hrtime.bigint() - s) / 1e6);
+    }
+    wasm.seconds += Number(process.hrtime.bigint() - t0) / 1e9;
+    const cpu = process.cpuUsage(cpu0);
+    wasm.cpuSeconds += (cpu.user + cpu.system) / 1e6;
+    wasm.count += IN_PROCESS_PER_ROUND;
+  };
 
   if (!existsSync(OPA)) {
     console.log("(no .tools/bin/opa: run npm run tools for the OPA server comparison)");
-    printRows(rows);
+    for (let r = 0; r < ROUNDS; r++) inProcessRound();
+    printRows([row("in-process wasm", wasm, process.memoryUsage().rss / 2 ** 20)]);
     return;
   }
   // OPA's server over the same Rego sources and the same data.
@@ -192,12 +199,15 @@ export async function benchPolicy(): Promise<void> {
   writeFileSync(join(dir, "data.json"), JSON.stringify(data)); // replaces the defaults with the same data the engine uses
   const port = await freePort();
   const server = spawn(OPA, ["run", "--server", "--addr", `127.0.0.1:${port}`, "--log-level", "error", dir], { stdio: ["ignore", "ignore", "inherit"] });
-  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const agents = IN_FLIGHT.map((inFlight) => new Agent({ keepAlive: true, maxSockets: inFlight }));
+  const served = IN_FLIGHT.map(() => tally());
+  let serverRss = NaN;
   try {
+    const first = agents[0] as Agent;
     const deadline = Date.now() + 15_000;
     for (;;) {
       try {
-        await post(agent, port, body);
+        await post(first, port, body);
         break;
       } catch (err) {
         if (server.exitCode !== null) throw new Error(`opa run --server exited with ${server.exitCode} (see its output above)`);
@@ -205,29 +215,37 @@ export async function benchPolicy(): Promise<void> {
         await new Promise((r) => setTimeout(r, 100));
       }
     }
-    const served = parseDecisionResult((JSON.parse(await post(agent, port, body)) as { result: unknown }).result);
-    if (!isDeepStrictEqual(served, { deny: reference.deny, warn: reference.warn })) throw new Error("the OPA server and the wasm engine disagree on the benchmark input");
+    const answer = parseDecisionResult((JSON.parse(await post(first, port, body)) as { result: unknown }).result);
+    if (!isDeepStrictEqual(answer, { deny: reference.deny, warn: reference.warn })) throw new Error("the OPA server and the wasm engine disagree on the benchmark input");
+    // Opens every level's connections and warms the server up.
+    for (const [i, inFlight] of IN_FLIGHT.entries()) await serverRound(agents[i] as Agent, port, body, inFlight, Math.max(100, inFlight * 10), server.pid);
 
-    // The server's best configuration on this machine: keep-alive connections (one per request in flight) and a sweep
-    // of requests in flight, each level measured on its own; the best rate is the one the ratio is taken against.
-    for (const inFlight of IN_FLIGHT) rows.push(await serverLevel(server.pid, port, body, inFlight));
+    for (let r = 0; r < ROUNDS; r++) {
+      inProcessRound();
+      for (const [i, inFlight] of IN_FLIGHT.entries()) await serverRound(agents[i] as Agent, port, body, inFlight, SERVER_PER_ROUND, server.pid, served[i]);
+    }
+    serverRss = rssOf(server.pid);
   } finally {
-    agent.destroy();
+    for (const a of agents) a.destroy();
     server.kill();
     rmSync(dir, { recursive: true, force: true });
   }
+  const rows = [row("in-process wasm", wasm, process.memoryUsage().rss / 2 ** 20), ...IN_FLIGHT.map((inFlight, i) => row(`opa run --server (${inFlight} in flight)`, served[i] as Tally, serverRss))];
   printRows(rows);
   const wasmRate = rows[0]?.["decisions/s"] ?? 0;
-  const served = rows.slice(1);
-  const best = served.reduce((a, r) => (r["decisions/s"] > a["decisions/s"] ? r : a));
+  const best = rows.slice(1).reduce((a, r) => (r["decisions/s"] > a["decisions/s"] ? r : a));
+  const wasmLat = [...wasm.lat].sort((a, b) => a - b);
   console.log(
     `\nratio: in-process ${wasmRate} decisions/s = ${(wasmRate / best["decisions/s"]).toFixed(1)}x the OPA server's best (${best["decisions/s"]}/s, ${best.evaluator.replace(/^.*\((.*)\)$/, "$1")}); target >= 10x. ` +
-      `p99 ${quantile(lat, 0.99).toFixed(3)} ms (target < 1 ms), 20 commits, ${Buffer.byteLength(body)} bytes of input, ${reference.deny.length} deny / ${reference.warn.length} warn.`,
+      `p99 ${quantile(wasmLat, 0.99).toFixed(3)} ms (target < 1 ms), 20 commits, ${Buffer.byteLength(body)} bytes of input, ${reference.deny.length} deny / ${reference.warn.length} warn.`,
   );
-  const serverCpu = Math.min(...served.map((r) => r["CPU ms/decision"]));
+  const wasmCpuMs = rows[0]?.["CPU ms/decision"] ?? NaN;
+  const serverCpu = Math.min(...rows.slice(1).map((r) => r["CPU ms/decision"]));
   console.log(
     `CPU per decision (less sensitive to other load on the machine than rates): in-process ${wasmCpuMs.toFixed(3)} ms, OPA server ${serverCpu.toFixed(3)} ms ` +
-      `(its lowest level; server side only, HTTP client not counted): ${(serverCpu / wasmCpuMs).toFixed(1)}x. Load average ${loadAtStart.toFixed(1)} at the start, ${loadavg()[0]?.toFixed(1)} at the end, on ${cpus().length} CPUs.`,
+      `(its lowest level; server side only, HTTP client not counted): ${(serverCpu / wasmCpuMs).toFixed(1)}x. ` +
+      `${ROUNDS} alternating rounds of ${IN_PROCESS_PER_ROUND} in-process and ${SERVER_PER_ROUND} served decisions per level. ` +
+      `Load average ${loadAtStart.toFixed(1)} at the start, ${loadavg()[0]?.toFixed(1)} at the end, on ${cpus().length} CPUs.`,
   );
 }
 
