@@ -70,10 +70,17 @@ export interface CachingBundleVerifier extends BundleVerifier {
   cacheStats(): VerifierCacheStats;
 }
 
-/** Default bound of the verdict cache by weight: a verdict holds the parsed statement, so big bundles count big. */
-export const DEFAULT_VERDICT_CACHE_BYTES = 32 * 1024 * 1024;
-/** Default bound of the certificate cache: a parsed certificate with its chain and SCT results is about 30 KiB. */
-export const DEFAULT_CERTIFICATE_CACHE_SIZE = 512;
+/**
+ * Default bound of the verdict cache by weight. A verdict holds the parsed statement, so big bundles weigh more:
+ * 16 MiB of bundles is about 2,300 verdicts of 7 KiB bundles, a verdict taking about half its bundle's size in heap.
+ */
+export const DEFAULT_VERDICT_CACHE_BYTES = 16 * 1024 * 1024;
+/**
+ * Default bound of the certificate cache; a parsed certificate with its chain paths and SCT results is about 30 KiB.
+ * A keyless certificate signs one bundle, or the few of one signing session; it is reused across the signers tried
+ * for a bundle and across that session's bundles: 256 (about 8 MB) covers both.
+ */
+export const DEFAULT_CERTIFICATE_CACHE_SIZE = 256;
 /** Weight of a verdict beyond its bundle's size (key, outcome and summaries). */
 const VERDICT_OVERHEAD_BYTES = 1024;
 
