@@ -1,6 +1,8 @@
 // PR gate throughput: the real App (Probot, in-process) handling pull_request events against a zero-latency GitHub
-// stand-in, three provenance bundles per PR. Prints events/s, p50/p99 latency, GitHub requests per event and RSS.
-// Run alone: node --import tsx bench/gate.ts
+// stand-in, three provenance bundles per PR. Prints events/s, p50/p99 latency and GitHub requests per event.
+// Then the App's memory, measured as deployed (bench/app-memory.ts): `npm start`'s command in a process of its own,
+// compiled JavaScript from dist/, the same events delivered as signed webhooks over loopback, once on PostgreSQL
+// and once on the embedded database. Run alone: node --import tsx bench/gate.ts
 import { createHash, generateKeyPairSync } from "node:crypto";
 import { execFileSync } from "node:child_process";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -15,6 +17,7 @@ import { buildAgentStatement } from "../src/core/provenance.js";
 import { renderProvenanceBlock } from "../src/core/provenance-block.js";
 import { createTestSigstore, DEFAULT_IDENTITY, DEFAULT_ISSUER } from "../test/support/sigstore/index.js";
 import { printTable, type Row } from "./table.js";
+import { measureAppMemory, startCommand, type AppMemoryResult } from "./app-memory.js";
 
 const sha = (s: string): string => createHash("sha1").update(s).digest("hex");
 const claude: Account = { login: "claude[bot]", id: 209825114, type: "Bot" };
@@ -42,7 +45,7 @@ async function repoWithPulls(pulls: number): Promise<{ repo: StandInRepo; truste
   return { repo, trustedRoot: sigstore.trustedRoot };
 }
 
-/** The signed PRs are made in a child process, so the memory measured below is the App's and the stand-in's. */
+/** The signed PRs are made in a child process (the test Sigstore's keys and logs stay out of the bench's heap). */
 function signedPullsInChild(prs: number): { repo: StandInRepo; trustedRoot: unknown } {
   const out = execFileSync(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url), "--make-fixture", String(prs)], { maxBuffer: 256 * 1024 * 1024, encoding: "utf8" });
   return JSON.parse(out) as { repo: StandInRepo; trustedRoot: unknown };
@@ -53,7 +56,7 @@ export async function benchGate(): Promise<Row[]> {
   const EVENTS = Number(process.env.BENCH_EVENTS ?? 1000);
   const { repo, trustedRoot } = signedPullsInChild(PRS);
   const standIn = new GitHubStandIn([repo]);
-  standIn.keepWrites = false; // the App's memory, not a growing record of every write
+  standIn.keepWrites = false; // the latest state of each check run, not a growing record of every write
   const gate = await composeGate({ trustedRoot, tlogEntryUrl: () => undefined });
   const probot = new Probot({
     appId: 1,
@@ -69,7 +72,6 @@ export async function benchGate(): Promise<Row[]> {
   for (let n = 1; n <= PRS; n++) {
     await probot.receive({ id: `warm-${n}`, name: "pull_request", payload: payload(n, "opened") } as never);
   }
-  const rssLoaded = process.memoryUsage().rss / 1024 / 1024;
   const mark = standIn.requests.length;
   const latencies: number[] = [];
   const t0 = performance.now();
@@ -80,23 +82,88 @@ export async function benchGate(): Promise<Row[]> {
     latencies.push(performance.now() - s);
   }
   const seconds = (performance.now() - t0) / 1000;
-  (globalThis as { gc?: () => void }).gc?.(); // with --expose-gc: measure what is retained, not garbage
   const reqs = standIn.since(mark);
   latencies.sort((a, b) => a - b);
   const q = (p: number): number => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]!;
   const failures = standIn.checkRuns.filter((r) => r.conclusion !== "success").length;
-  return [
+  const rows: Row[] = [
     { metric: "events per second (one core)", value: EVENTS / seconds, target: ">= 100" },
     { metric: "p50 latency per event (ms)", value: q(0.5), target: "" },
     { metric: "p99 latency per event (ms)", value: q(0.99), target: "< 50" },
     { metric: "GitHub requests per event", value: reqs.length / EVENTS, target: "<= 6" },
     { metric: "  of which writes", value: reqs.filter((r) => r.write).length / EVENTS, target: "<= 2" },
     { metric: "  config reads answered 304", value: reqs.filter((r) => r.path.includes("/contents/") && r.status === 304).length / EVENTS, target: "" },
-    { metric: "RSS after warm-up (MB, App + stand-in)", value: rssLoaded, target: "" },
-    { metric: "RSS after run (MB, App + stand-in)", value: process.memoryUsage().rss / 1024 / 1024, target: "< 250" },
-    { metric: "JS heap used (MB, incl. stand-in state)", value: process.memoryUsage().heapUsed / 1024 / 1024, target: "" },
     { metric: "check runs not success (expect 0)", value: failures, target: "0" },
   ];
+  if (process.env.BENCH_GATE_MEMORY === "0") return rows;
+  printTable("PR gate (3 bundles per PR, zero-latency stand-in, the App in the benchmark's process)", rows);
+  await benchGateMemory(repo, trustedRoot, EVENTS);
+  return [];
+}
+
+const MB = 1024 * 1024;
+const mb = (bytes: number): string => (bytes / MB).toFixed(1);
+
+/**
+ * The App's memory as deployed, on each database `npm start` can use: PostgreSQL (DATABASE_URL; default the local
+ * test server, skipped when it does not answer) and the embedded PGlite (no DATABASE_URL). BENCH_GATE_DATABASES
+ * chooses (postgres, embedded); BENCH_GATE_START measures another command than package.json's start script (e.g.
+ * "node dist/server.js"). RSS peak is the kernel's high-water mark over the events (reset after warm-up).
+ */
+async function benchGateMemory(repo: StandInRepo, trustedRoot: unknown, events: number): Promise<void> {
+  const which = (process.env.BENCH_GATE_DATABASES ?? "postgres,embedded").split(",");
+  const databaseUrl = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+  const command = startCommand(process.env.BENCH_GATE_START || undefined);
+  const runs: { database: string; result?: AppMemoryResult; skipped?: string }[] = [];
+  for (const database of which) {
+    if (database === "postgres") {
+      const reachable = await postgresAnswers(databaseUrl);
+      if (!reachable) runs.push({ database: "PostgreSQL", skipped: `no PostgreSQL answers at ${databaseUrl.replace(/\/\/[^@/]*@/, "//")}` });
+      else runs.push({ database: "PostgreSQL", result: await measureAppMemory({ repo, trustedRoot, events, databaseUrl, command }) });
+    } else if (database === "embedded") {
+      runs.push({ database: "embedded PGlite", result: await measureAppMemory({ repo, trustedRoot, events, command }) });
+    } else throw new Error(`BENCH_GATE_DATABASES: unknown database "${database}"; expected postgres or embedded`);
+  }
+  const q = (r: AppMemoryResult, p: number): string => r.latenciesMs[Math.min(r.latenciesMs.length - 1, Math.floor(p * r.latenciesMs.length))]!.toFixed(1);
+  const peak = (a: AppMemoryResult["final"]): number => Math.max(a.hwm ?? 0, a.peak.rss);
+  const metrics: [string, (r: AppMemoryResult) => number | string, string][] = [
+    ["RSS at start, reconciliation done", (r) => mb(r.afterStart.now.rss), ""],
+    ["  peak RSS during start", (r) => mb(peak(r.afterStart)), ""],
+    [`RSS after warm-up (${repo.pulls.length} events)`, (r) => mb(r.afterWarmUp.now.rss), ""],
+    [`peak RSS over the ${events.toLocaleString("en-US")} events`, (r) => mb(peak(r.during.at(-1)!)), "< 250"],
+    ["RSS final (1 s after the last event)", (r) => mb(r.final.now.rss), "< 250"],
+    ["  heap used / heap total", (r) => `${mb(r.final.now.heapUsed)} / ${mb(r.final.now.heapTotal)}`, ""],
+    ["  external / of which arrayBuffers", (r) => `${mb(r.final.now.external)} / ${mb(r.final.now.arrayBuffers)}`, ""],
+    ["  heap used after a forced GC", (r) => mb(r.retained.now.heapUsed), ""],
+    ["events/s (one at a time, delivery to conclusion)", (r) => r.eventsPerSecond.toFixed(1), ""],
+    ["  p50 / p99 ms", (r) => `${q(r, 0.5)} / ${q(r, 0.99)}`, ""],
+    ["  App CPU ms per event / of which GC", (r) => `${r.cpuMsPerEvent.toFixed(1)} / ${r.gcMsPerEvent.toFixed(1)}`, ""],
+    ["  GitHub requests per event", (r) => r.githubRequestsPerEvent.toFixed(2), "<= 6"],
+    ["check runs not success (expect 0)", (r) => events - (r.conclusions["success"] ?? 0), "0"],
+  ];
+  const rows: Row[] = metrics.map(([metric, value, target]) => {
+    const row: Row = { metric };
+    for (const run of runs) row[run.database] = run.result ? value(run.result) : metric === metrics[0]![0] ? (run.skipped ?? "") : "";
+    row["target"] = target;
+    return row;
+  });
+  const shown = runs.find((r) => r.result)?.result?.command ?? command.script;
+  const how = process.env.BENCH_GATE_START ? `started with BENCH_GATE_START: ${shown}` : `started as \`npm start\` starts it: ${shown}`;
+  printTable(`PR gate memory (MB): the App alone in its own process (${how}); ${events.toLocaleString("en-US")} events as signed webhooks; GitHub stand-in on loopback`, rows);
+}
+
+async function postgresAnswers(url: string): Promise<boolean> {
+  const { default: pg } = await import("pg");
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    await client.query("SELECT 1");
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
 }
 
 if (process.argv[2] === "--make-fixture") process.stdout.write(JSON.stringify(await repoWithPulls(Number(process.argv[3]))));
