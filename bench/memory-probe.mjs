@@ -1,9 +1,11 @@
 // Loaded into a measured process with `node --import ./bench/memory-probe.mjs ...` (plain JavaScript, so the
-// measured process loads no TypeScript tooling). Samples process.memoryUsage() every 20 ms, keeps the peak of each
-// figure, and answers the parent over the IPC channel: {probe: id} -> {probe: id, now, peak, hwm}. With
-// {probe: id, gc: true} it first runs a full garbage collection (the process needs --expose-gc) so that `now`
-// shows what is retained; with {probe: id, resetPeak: true} the peaks start again from the answer's figures. `hwm` is the kernel's high-water mark of the resident set (VmHWM), where available;
-// `cpuMs` the process's CPU time so far (user and system), `gcMs` the time spent in garbage collection so far.
+// measured process loads no TypeScript tooling). Samples the RSS every 20 ms and process.memoryUsage() at each
+// question, keeps the peak of each figure, and answers the parent over the IPC channel:
+//   {probe: id} -> {probe: id, now, peak, hwm, cpuMs, gcMs}
+// `hwm` is the kernel's high-water mark of the resident set (VmHWM) where available, `cpuMs` the process's CPU
+// time so far (user and system), `gcMs` its time in garbage collection so far. With {gc: true} a full garbage
+// collection runs first (the process needs --expose-gc), so that `now` shows what is retained; with
+// {resetPeak: true} the peaks start again from the answer's figures.
 import { readFileSync, writeFileSync } from "node:fs";
 import { PerformanceObserver } from "node:perf_hooks";
 import { setInterval } from "node:timers";
@@ -38,7 +40,10 @@ function resetPeak(now) {
 }
 
 if (process.send) {
-  setInterval(sample, 20).unref();
+  // Between answers only the RSS is sampled: process.memoryUsage() as a whole costs more (heap statistics).
+  setInterval(() => {
+    peak.rss = Math.max(peak.rss, process.memoryUsage.rss());
+  }, 20).unref();
   new PerformanceObserver((list) => {
     for (const e of list.getEntries()) gcMs += e.duration;
   }).observe({ entryTypes: ["gc"] });
