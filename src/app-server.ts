@@ -147,4 +147,3 @@ export async function startServer(processEnv: NodeJS.ProcessEnv = process.env): 
   };
 }
 
-export { QUEUES };

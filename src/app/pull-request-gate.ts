@@ -113,7 +113,6 @@ export class PullRequestGate {
   private readonly now: () => Date;
   private readonly keyRing: ReadonlyMap<string, string>;
   private readonly store: GateStore;
-  private readonly seenDeliveries = new Set<string>();
 
   constructor(private readonly opts: PullRequestGateOptions) {
     this.configSource = opts.configSource ?? new ConfigSource();
@@ -125,15 +124,16 @@ export class PullRequestGate {
   }
 
   async handle(octokit: Octokit, trigger: Trigger, ctx: HandleContext = {}): Promise<GateResult[]> {
-    const redelivered = ctx.redelivered === true || (ctx.deliveryId !== undefined && this.seenDeliveries.has(ctx.deliveryId));
-    if (ctx.deliveryId) this.remember(ctx.deliveryId);
+    // The store remembers every check run this deployment made; GitHub is asked only for work seen before (a
+    // retried job may have created the run and died before remembering it) and for heads that are not new.
+    const redelivered = ctx.redelivered === true;
     let numbers = [...trigger.pullNumbers];
     if (numbers.length === 0 && trigger.headSha) numbers = await pullsForCommit(octokit, trigger.owner, trigger.repo, trigger.headSha);
     const results: GateResult[] = [];
     for (const n of numbers) {
       const payload = (ctx.pullPayload as { number?: number } | undefined)?.number === n ? ctx.pullPayload : await fetchPull(octokit, trigger.owner, trigger.repo, n);
-      const headSha = trigger.kind === "merge_group" ? undefined : (trigger.headSha ?? (payload as { head: { sha: string } }).head.sha);
-      const sha = headSha ?? (payload as { head: { sha: string } }).head.sha;
+      // A merge group's commit is not a PR head: each queued PR is judged at its own head.
+      const sha = (trigger.kind === "merge_group" ? undefined : trigger.headSha) ?? (payload as { head: { sha: string } }).head.sha;
       const lookup = redelivered || !FRESH_HEAD_EVENTS.has(trigger.event);
       // Evaluations of one head commit run one after another in every process, so the last one started is the
       // last one written, and two processes never both create its check run.
@@ -141,11 +141,6 @@ export class PullRequestGate {
     }
     if (trigger.kind === "merge_group") results.push(await this.publishMergeGroup(octokit, trigger, results));
     return results;
-  }
-
-  private remember(id: string): void {
-    if (this.seenDeliveries.size > 10_000) this.seenDeliveries.clear();
-    this.seenDeliveries.add(id);
   }
 
   private async evaluateAndPublish(octokit: Octokit, trigger: Trigger, payload: unknown, headSha: string, ctx: HandleContext & { lookup: boolean }): Promise<GateResult> {

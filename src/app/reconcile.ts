@@ -63,9 +63,15 @@ export async function reconcile(opts: ReconcileOptions, runId: string): Promise<
   let deliveriesSeen = 0;
   let pullsSeen = 0;
 
+  let app: Octokit;
+  try {
+    app = await opts.appAuth();
+  } catch (err) {
+    return { requests: 0, deliveriesSeen, redelivered, pullsSeen, reEvaluated, truncated: false, errors: [`the App's own token: ${describeError(err)}`] };
+  }
+
   // 1. Failed deliveries.
   try {
-    const app = await opts.appAuth();
     const since = Date.now() - (opts.lookBackMs ?? 3 * 24 * 3600_000);
     const byGuid = new Map<string, { ok: boolean; latest: DeliveryRow }>();
     let cursor: string | undefined;
@@ -109,7 +115,6 @@ export async function reconcile(opts: ReconcileOptions, runId: string): Promise<
 
   // 2. Open pull requests whose head lacks a completed check.
   try {
-    const app = await opts.appAuth();
     const installations: { id: number }[] = [];
     for (let page = 1; budget.take(); page++) {
       const res = await app.request("GET /app/installations", { per_page: 100, page });

@@ -46,6 +46,6 @@ export function fromGitHubError(err: unknown): AgentGateError | undefined {
   if (status === undefined && !isTransientGitHubError(err)) return undefined;
   const what = `${requestName(e ?? {})} ${status !== undefined ? `answered HTTP ${status}` : `failed: ${describeError(err)}`}`;
   return isTransientGitHubError(err)
-    ? new AgentGateError("GITHUB_UNAVAILABLE", `GitHub did not answer in time (${what}); the evaluation is retried`, "transient", { cause: err })
+    ? new AgentGateError("GITHUB_UNAVAILABLE", `GitHub could not serve ${what} within agent-gate's retry budget; the evaluation is retried`, "transient", { cause: err })
     : new AgentGateError("GITHUB_REQUEST_FAILED", `GitHub refused a request (${what})`, "internal", { cause: err });
 }

@@ -35,7 +35,7 @@ export interface Db extends Queryable {
 }
 
 /** In-process mutual exclusion by key: each holder waits for the previous one. */
-function inProcessLocks(): <T>(key: string, fn: () => Promise<T>) => Promise<T> {
+export function inProcessLocks(): <T>(key: string, fn: () => Promise<T>) => Promise<T> {
   const lanes = new Map<string, Promise<unknown>>();
   return async <T>(key: string, fn: () => Promise<T>): Promise<T> => {
     const prev = lanes.get(key) ?? Promise.resolve();

@@ -3,7 +3,7 @@
 // restart, a retried job after a crash, or a second process never adds a second check run, never repeats a
 // finished evaluation, and never lets an older trigger overwrite a newer result.
 import { createHash } from "node:crypto";
-import type { Db } from "./db.js";
+import { inProcessLocks, type Db } from "./db.js";
 
 /** What the PR gate needs from durable state (an in-memory version serves the demo and the tests). */
 export interface GateStore {
@@ -103,23 +103,15 @@ export class SqlGateStore implements GateStore {
 export class MemoryGateStore implements GateStore {
   private readonly runs = new Map<string, { id: number; lastTriggerAt: Date | undefined }>();
   private readonly evaluations = new Map<string, StoredEvaluation>();
-  private readonly lanes = new Map<string, Promise<unknown>>();
+  private readonly locks = inProcessLocks();
   private static readonly MAX = 50_000;
 
   private k(repository: string, headSha: string): string {
     return `${repository.toLowerCase()}@${headSha}`;
   }
 
-  async withHead<T>(repository: string, headSha: string, fn: () => Promise<T>): Promise<T> {
-    const key = this.k(repository, headSha);
-    const prev = this.lanes.get(key) ?? Promise.resolve();
-    const next = prev.then(fn, fn);
-    this.lanes.set(key, next);
-    try {
-      return await next;
-    } finally {
-      if (this.lanes.get(key) === next) this.lanes.delete(key);
-    }
+  withHead<T>(repository: string, headSha: string, fn: () => Promise<T>): Promise<T> {
+    return this.locks(this.k(repository, headSha), fn);
   }
 
   checkRun(repository: string, headSha: string): Promise<{ id: number; lastTriggerAt: Date | undefined } | undefined> {
