@@ -89,7 +89,10 @@ async function startDurable(app: Probot, deps: AppDeps, durable: DurableOptions)
   await intake.start({ auth, gate: deps.gate, ...(deps.deploymentGate ? { deploymentGate: deps.deploymentGate } : {}), concurrency: durable.concurrency });
   await intake.queue.work<{ requestedAt: string }>(RECONCILE_QUEUE, 1, async (job) => {
     const report = await reconcile({ appAuth, auth, store: intake.store, intake, budget: durable.reconcileBudget }, job.id);
-    app.log.info({ reconcile: { ...report, redelivered: report.redelivered.length, reEvaluated: report.reEvaluated.length } }, "reconciled");
+    const summary = { ...report, redelivered: report.redelivered.length, reEvaluated: report.reEvaluated.length };
+    // A run that could not look everywhere is a warning: what it missed waits for the next run.
+    if (report.errors.length > 0 || report.truncated) app.log.warn({ reconcile: summary }, "reconciliation incomplete");
+    else app.log.info({ reconcile: summary }, "reconciled");
     durable.onReconciled?.(report);
   });
   const every = durable.reconcileEverySeconds;
