@@ -90,6 +90,11 @@ before(async () => {
   const rekorV1 = await initializeTLog(`${origin}/rekor`, ecKeys()); // the URL's host is the checkpoint origin
   const rekorV2 = await initializeTLog(`${origin}/rekor2`, ecKeys());
   const tsa = await initializeTSA(ecKeys());
+  // The mock stamps new Date() and pkijs writes GeneralizedTime in DER, without trailing zeros in the fraction
+  // (".5Z"); @sigstore/core's parser wants exactly three digits or none, so one stamp in ten came back "invalid
+  // time". Whole seconds (no fraction) parse everywhere, and stay within the certificate (its notBefore is whole
+  // seconds too, and the stamp is taken after it).
+  (tsa as unknown as { getCurrentTime: () => Date }).getCurrentTime = () => new Date(Math.floor(Date.now() / 1000) * 1000);
   const text = (fn: HandlerFn) => (body: Buffer): ReturnType<HandlerFn> => fn(body.toString("utf8"));
   routes.set("/fulcio/api/v2/signingCert", text(fulcioHandler(ca, { subjectClaim: SAN_CLAIM }).fn));
   routes.set("/rekor/api/v1/log/entries", text(rekorHandler(rekorV1).fn));
