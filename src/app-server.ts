@@ -10,6 +10,7 @@ import { readServerEnv } from "./config/server-env.js";
 import { loadRootFile, refreshTrustedRoot } from "./adapters/sigstore/trusted-root.js";
 import { builtinBundle, bundleFromFile, fetchBundle } from "./adapters/opa/bundle-source.js";
 import { PolicyEngine } from "./adapters/opa/engine.js";
+import { PolicyPool } from "./adapters/opa/pool.js";
 import { decisionRecorder, openStorage } from "./adapters/storage/index.js";
 import { SqlGateStore } from "./adapters/storage/gate-store.js";
 import { JobQueue } from "./adapters/queue/job-queue.js";
@@ -40,8 +41,9 @@ export async function startServer(processEnv: NodeJS.ProcessEnv = process.env): 
   // Every decision goes to the tamper-evident audit log and every delivery to the job queue: PostgreSQL with
   // DATABASE_URL (any number of processes), else the embedded database (one process).
   const storage = await openStorage({ databaseUrl: settings.DATABASE_URL, dataDir: env.AGENT_GATE_DATA_DIR, schema: settings.AGENT_GATE_DB_SCHEMA });
-  const engineBundle = await PolicyEngine.load(bundle);
-  await storage.bundles.put({ digest: engineBundle.policy.digest, revision: bundle.revision, wasm: bundle.wasm, data: Buffer.from(bundle.dataBytes).toString("utf8") });
+  // One evaluator for both gates: on the event loop, or on AGENT_GATE_POLICY_THREADS worker threads.
+  const engine = settings.AGENT_GATE_POLICY_THREADS > 0 ? await PolicyPool.start(bundle, { threads: settings.AGENT_GATE_POLICY_THREADS }) : await PolicyEngine.load(bundle);
+  await storage.bundles.put({ digest: engine.policy.digest, revision: bundle.revision, wasm: bundle.wasm, data: Buffer.from(bundle.dataBytes).toString("utf8") });
   const store = new SqlGateStore(storage.db);
   const queue = await JobQueue.open(storage.db, {
     schema: `${settings.AGENT_GATE_DB_SCHEMA}_jobs`,
@@ -64,10 +66,11 @@ export async function startServer(processEnv: NodeJS.ProcessEnv = process.env): 
     },
   });
   metrics.setQueueDepth(() => queue.depth(QUEUES));
-  const onDecision = decisionRecorder(storage.audit, { policy: engineBundle.policy });
+  const onDecision = decisionRecorder(storage.audit, { policy: engine.policy });
   const gate = await composeGate({
     ...(trustedRoot ? { trustedRoot } : {}),
     bundle,
+    engine,
     keyRing: readKeyRing(env.AGENT_GATE_TRUSTED_KEYS),
     onDecision,
     store,
@@ -77,6 +80,7 @@ export async function startServer(processEnv: NodeJS.ProcessEnv = process.env): 
   const deploymentGate = await composeDeploymentGate({
     ...(trustedRoot ? { trustedRoot } : {}),
     bundle,
+    engine,
     auditLog: storage.audit,
     appId: settings.APP_ID,
     onDecision,
@@ -142,6 +146,7 @@ export async function startServer(processEnv: NodeJS.ProcessEnv = process.env): 
         readiness.setDraining();
         await server.stop();
         await queue.stop(true);
+        if (engine instanceof PolicyPool) await engine.close();
         await storage.close();
       })()),
   };

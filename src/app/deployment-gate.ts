@@ -6,7 +6,8 @@ import type { Octokit } from "@octokit/rest";
 import { CHECK_NAME } from "../adapters/github/check-runs.js";
 import { ConfigSource } from "../adapters/github/config-source.js";
 import { DeploymentCallback, MAX_COMMENT, fetchApprovals, fetchAttestations, parseDeploymentRequest, type AttestationSourceOptions, type DeploymentRequest } from "../adapters/github/deployment-protection.js";
-import { DEPLOYMENT_ENTRYPOINT, type PolicyEngine } from "../adapters/opa/engine.js";
+import { DEPLOYMENT_ENTRYPOINT } from "../adapters/opa/engine.js";
+import type { PolicyEvaluator } from "../adapters/opa/pool.js";
 import type { BundleVerifier, SignerPolicy } from "../adapters/sigstore/verifier.js";
 import type { AuditLog } from "../adapters/storage/audit-log.js";
 import type { GateDecision } from "../adapters/storage/recorder.js";
@@ -21,7 +22,8 @@ const DIGEST = /^sha256:[0-9a-f]{64}$/;
 
 export interface DeploymentGateOptions {
   readonly verifier: BundleVerifier;
-  readonly engine: PolicyEngine;
+  /** The policy, evaluated on the event loop (PolicyEngine) or on worker threads (PolicyPool). */
+  readonly engine: PolicyEvaluator;
   readonly configSource?: ConfigSource;
   /** Where the PR gate's decisions are recorded; without it (or without a record) the check run is asked. */
   readonly auditLog?: Pick<AuditLog, "latest">;
@@ -250,7 +252,7 @@ export class DeploymentGate {
       prompters: gate.prompters,
     });
     const data = policyData(config);
-    const decision = this.opts.engine.evaluate(DEPLOYMENT_ENTRYPOINT, input, { data, decisionId });
+    const decision = await this.opts.engine.evaluate(DEPLOYMENT_ENTRYPOINT, input, { data, decisionId });
     return { input, decision, data };
   }
 

@@ -8,7 +8,8 @@ import { evaluationKey, MemoryGateStore, type GateStore } from "../adapters/stor
 import { fetchPull, loadPullRequest, pullsForCommit } from "../adapters/github/pull-request-source.js";
 import type { Trigger } from "../adapters/github/triggers.js";
 import { fromGitHubError } from "../adapters/github/errors.js";
-import { PULL_REQUEST_ENTRYPOINT, type PolicyEngine } from "../adapters/opa/engine.js";
+import { PULL_REQUEST_ENTRYPOINT } from "../adapters/opa/engine.js";
+import type { PolicyEvaluator } from "../adapters/opa/pool.js";
 import type { BundleVerifier } from "../adapters/sigstore/verifier.js";
 import { defaultRepoConfig, parseRepoConfig, policyData, type RepoConfig } from "../config/repo-config.js";
 import { withConfiguredAgents } from "../core/agents.js";
@@ -59,7 +60,8 @@ export interface DecisionEvent {
 
 export interface PullRequestGateOptions {
   readonly verifier: BundleVerifier;
-  readonly engine: PolicyEngine;
+  /** The policy, evaluated on the event loop (PolicyEngine) or on worker threads (PolicyPool). */
+  readonly engine: PolicyEvaluator;
   readonly configSource?: ConfigSource;
   readonly checkRuns?: CheckRunPublisher;
   readonly keyRing?: ReadonlyMap<string, string>;
@@ -274,7 +276,7 @@ export class PullRequestGate {
       input = buildPullRequestInput({ facts, binding, failed: evidence.failed, configDigest: configFacts.digest, agentAccounts: config.agents.accounts, now: this.now() });
       data = policyData(config);
       const tp = performance.now();
-      decision = this.opts.engine.evaluate(PULL_REQUEST_ENTRYPOINT, input, { data, decisionId });
+      decision = await this.opts.engine.evaluate(PULL_REQUEST_ENTRYPOINT, input, { data, decisionId });
       this.opts.observe?.policy?.((performance.now() - tp) / 1000);
       if (facts.incomplete.commits || facts.incomplete.files) {
         const what = [facts.incomplete.commits && "commits", facts.incomplete.files && "files"].filter(Boolean).join(" and ");

@@ -33,6 +33,8 @@ const ServerEnv = z.object({
   AGENT_GATE_GITHUB_RETRIES: int(0, 10).default(2),
   AGENT_GATE_GITHUB_MAX_RETRY_AFTER_SECONDS: int(0, 3600).default(10),
   AGENT_GATE_WRITE_INTERVAL_MS: int(0, 10_000).default(1000),
+  // 0: policies are evaluated on the event loop; N: on a pool of N worker threads (PolicyPool).
+  AGENT_GATE_POLICY_THREADS: int(0, 64).default(0),
 });
 export type ServerSettings = z.infer<typeof ServerEnv> & { privateKey: string; baseUrl: string | undefined };
 

@@ -31,14 +31,14 @@ test("a missing or weak webhook secret stops the server, naming the variable", (
   assert.throws(() => readServerEnv({ APP_ID: "x", WEBHOOK_SECRET: "a-test-webhook-secret" }), /APP_ID/);
 });
 
-test("embedded default: a delivery is queued in the embedded database and a worker completes the check", { timeout: 120_000 }, async () => {
+for (const threads of ["0", "2"]) test(`embedded default${threads === "0" ? "" : `, policies on ${threads} threads`}: a delivery is queued in the embedded database and a worker completes the check`, { timeout: 120_000 }, async () => {
   const { scenarios } = loadScenarios();
   const human = scenarios.find((x) => x.name === "human-pr")!;
   const standIn = new GitHubStandIn(structuredClone(human.repos));
   const api = await standIn.listen();
   const key = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs1", format: "pem" }).toString();
   const secret = "a-test-webhook-secret";
-  const server = await startServer({ APP_ID: "1", PRIVATE_KEY: key, WEBHOOK_SECRET: secret, PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "silent", AGENT_GATE_DATA_DIR: "memory://", AGENT_GATE_RECONCILE_SECONDS: "0", AGENT_GATE_GITHUB_API_URL: api, AGENT_GATE_TRUSTED_ROOT: "fixtures/scenarios/trusted_root.json" });
+  const server = await startServer({ APP_ID: "1", PRIVATE_KEY: key, WEBHOOK_SECRET: secret, PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "silent", AGENT_GATE_DATA_DIR: "memory://", AGENT_GATE_RECONCILE_SECONDS: "0", AGENT_GATE_GITHUB_API_URL: api, AGENT_GATE_TRUSTED_ROOT: "fixtures/scenarios/trusted_root.json", AGENT_GATE_POLICY_THREADS: threads });
   try {
     const step = human.steps[0]!;
     const attempt = await standIn.deliver("pull_request", step.payload, { url: `http://127.0.0.1:${server.port}/api/github/webhooks`, secret });

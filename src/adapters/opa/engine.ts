@@ -115,10 +115,13 @@ export class PolicyEngine {
 
   private useData(data: unknown): void {
     if (data === this.dataRef && this.dataKey !== undefined) return; // the same object as last time: no re-serialising
-    const key = JSON.stringify(data);
-    this.dataRef = data;
+    this.useDataJson(JSON.stringify(data));
+    this.dataRef = data; // only once loaded: an object refused once is refused every time
+  }
+
+  private useDataJson(key: string | undefined): void {
     if (key === this.dataKey) return;
-    if (data === null || typeof data !== "object" || Array.isArray(data))
+    if (key === undefined || !key.startsWith("{"))
       throw new AgentGateError("POLICY_DATA_INVALID", `policy data must be a JSON object, got ${key === undefined ? "nothing" : key.slice(0, 40)}`);
     this.instance.setData(this.encoder.encode(key).buffer);
     this.dataKey = key;
@@ -126,23 +129,33 @@ export class PolicyEngine {
 
   /** Evaluates one entrypoint. Throws AgentGateError for bad input, an unknown entrypoint, a policy failure or a contract break. */
   evaluate(entrypoint: string, input: unknown, options: EvaluateOptions = {}): Decision {
+    this.checkEntrypoint(entrypoint);
+    const json = policyInputJson(input, this.maxInputBytes);
+    const data = options.data ?? this.bundle.data;
+    return this.run(entrypoint, json, () => this.useData(data), options.decisionId);
+  }
+
+  /**
+   * Evaluates one entrypoint on an input already serialised by policyInputJson (as the policy pool's threads do), with
+   * the data document as JSON text (default: the bundle's). The same checks and errors as evaluate.
+   */
+  evaluateJson(entrypoint: string, inputJson: string, options: { readonly dataJson?: string; readonly decisionId?: string } = {}): Decision {
+    this.checkEntrypoint(entrypoint);
+    checkInputSize(inputJson, this.maxInputBytes);
+    if (!inputJson.startsWith("{")) throw new AgentGateError("INPUT_INVALID", `the policy input must be a JSON object, got ${inputJson.slice(0, 40)}`);
+    const dataJson = options.dataJson;
+    return this.run(entrypoint, inputJson, () => (dataJson === undefined ? this.useData(this.bundle.data) : this.useDataJson(dataJson)), options.decisionId);
+  }
+
+  private checkEntrypoint(entrypoint: string): void {
     if (!this.entrypoints.includes(entrypoint))
       throw new AgentGateError("POLICY_ENTRYPOINT_UNKNOWN", `the policy has no entrypoint "${entrypoint}"; it has: ${this.entrypoints.join(", ")}`);
-    // opa-wasm treats a falsy input as no input at all: only a JSON object is evaluated.
-    if (input === null || typeof input !== "object" || Array.isArray(input))
-      throw new AgentGateError("INPUT_INVALID", `the policy input must be a JSON object, got ${Array.isArray(input) ? "an array" : String(input)}`);
-    // Refused before anything is written into wasm memory. UTF-8 takes at least one byte per UTF-16 code unit, so a
-    // JSON text longer than the cap in code units is over it in bytes too, and is refused without encoding it; one
-    // of at most a third of the cap in code units is under it (at most three bytes per code unit) without counting.
-    const json = JSON.stringify(input);
-    if (json.length > this.maxInputBytes) throw this.inputTooLarge(`at least ${json.length}`);
-    if (json.length * 3 > this.maxInputBytes) {
-      const size = Buffer.byteLength(json, "utf8");
-      if (size > this.maxInputBytes) throw this.inputTooLarge(String(size));
-    }
+  }
+
+  private run(entrypoint: string, json: string, loadData: () => void, decisionId: string | undefined): Decision {
     let raw: unknown;
     try {
-      this.useData(options.data ?? this.bundle.data);
+      loadData();
       raw = this.opaEval ? this.evalDirect(this.opaEval, json, entrypoint) : this.instance.evaluate(this.encoder.encode(json).buffer, entrypoint);
     } catch (err) {
       // The instance may be half-way through an allocation: start the next evaluation on a fresh one.
@@ -170,7 +183,7 @@ export class PolicyEngine {
       warn: result.warn,
       policy: this.policy,
       entrypoint,
-      decisionId: options.decisionId ?? randomUUID(),
+      decisionId: decisionId ?? randomUUID(),
     };
   }
 
@@ -196,15 +209,39 @@ export class PolicyEngine {
     return JSON.parse(this.decoder.decode(memory.subarray(result, end < 0 ? memory.length : end)));
   }
 
-  private inputTooLarge(size: string): AgentGateError {
-    return new AgentGateError(
-      "POLICY_INPUT_TOO_LARGE",
-      `the policy input is ${size} bytes of JSON; expected at most ${this.maxInputBytes} bytes (EngineOptions.maxInputBytes)`,
-    );
-  }
-
   /** Bytes of WebAssembly memory the current instance holds. */
   memoryBytes(): number {
     return this.instance.mem.buffer.byteLength;
   }
+}
+
+/**
+ * The policy input as JSON text, refused (coded errors) when it is not a JSON object or is over maxInputBytes of
+ * UTF-8, before anything is written into wasm memory.
+ */
+export function policyInputJson(input: unknown, maxInputBytes: number = DEFAULT_MAX_INPUT_BYTES): string {
+  // opa-wasm treats a falsy input as no input at all: only a JSON object is evaluated.
+  if (input === null || typeof input !== "object" || Array.isArray(input))
+    throw new AgentGateError("INPUT_INVALID", `the policy input must be a JSON object, got ${Array.isArray(input) ? "an array" : String(input)}`);
+  const json = JSON.stringify(input);
+  checkInputSize(json, maxInputBytes);
+  return json;
+}
+
+// UTF-8 takes at least one byte per UTF-16 code unit, so a JSON text longer than the cap in code units is over it in
+// bytes too, and is refused without encoding it; one of at most a third of the cap in code units is under it (at most
+// three bytes per code unit) without counting.
+function checkInputSize(json: string, maxInputBytes: number): void {
+  if (json.length > maxInputBytes) throw inputTooLarge(`at least ${json.length}`, maxInputBytes);
+  if (json.length * 3 > maxInputBytes) {
+    const size = Buffer.byteLength(json, "utf8");
+    if (size > maxInputBytes) throw inputTooLarge(String(size), maxInputBytes);
+  }
+}
+
+function inputTooLarge(size: string, maxInputBytes: number): AgentGateError {
+  return new AgentGateError(
+    "POLICY_INPUT_TOO_LARGE",
+    `the policy input is ${size} bytes of JSON; expected at most ${maxInputBytes} bytes (EngineOptions.maxInputBytes)`,
+  );
 }

@@ -1,0 +1,239 @@
+// Policy evaluation on worker threads: N PolicyEngines over the same bundle, each on a thread of its own, so that
+// decisions use every core and a long evaluation (a pull request near the 8 MiB input cap) never holds up the event
+// loop that answers webhooks. The input is checked and serialised here, once (policyInputJson), and posted as JSON
+// text; the data document is posted to a thread only when it changed for that thread. Every failure is the engine's
+// coded error, carried across; a thread that dies fails what it held (POLICY_EVAL_FAILED, transient: never an allow,
+// and the job is retried) and is replaced.
+import { randomUUID } from "node:crypto";
+import { Worker } from "node:worker_threads";
+import type { Decision, Finding, PolicyRef } from "../../core/decision.js";
+import { AgentGateError, describeError, type ErrorKind } from "../../core/errors.js";
+import { DEFAULT_MAX_INPUT_BYTES, bundleDigest, policyInputJson, type EngineOptions, type EvaluateOptions, type PolicyBundle } from "./engine.js";
+
+/** What the gates need of a policy evaluator: PolicyEngine (on the calling thread) and PolicyPool (on worker threads). */
+export interface PolicyEvaluator {
+  readonly policy: PolicyRef;
+  readonly entrypoints: readonly string[];
+  evaluate(entrypoint: string, input: unknown, options?: EvaluateOptions): Decision | Promise<Decision>;
+}
+
+export interface PoolOptions extends EngineOptions {
+  /** Worker threads, at least 1. */
+  readonly threads: number;
+}
+
+// Messages between the pool and its threads (pool-thread.ts).
+export interface ThreadStart {
+  readonly bundle: Omit<PolicyBundle, "data"> & { readonly dataJson: string };
+  readonly options: EngineOptions;
+}
+interface WireError {
+  readonly code: string;
+  readonly message: string;
+  readonly kind: ErrorKind;
+  readonly details: readonly string[];
+}
+export type ThreadReady = { readonly ready: true; readonly digest: string; readonly entrypoints: readonly string[] } | { readonly ready: false; readonly error: WireError };
+export interface PoolRequest {
+  readonly id: number;
+  readonly entrypoint: string;
+  readonly json: string;
+  /** The data document as JSON text, when it differs from the last one posted to this thread. */
+  readonly data?: string;
+  readonly decisionId: string;
+}
+export type PoolReply = { readonly id: number; readonly deny: readonly Finding[]; readonly warn: readonly Finding[] } | { readonly id: number; readonly error: WireError };
+
+const here = import.meta.url;
+// Under tsx (tests, benchmarks) this module is TypeScript, and so is its thread; from dist/ both are JavaScript.
+// Node 20 does not apply a loader given with --import (tsx's) to a worker's entry module, so under tsx the thread starts
+// from a line of JavaScript that registers tsx in the worker and then imports the TypeScript thread.
+const UNDER_TSX = here.endsWith(".ts");
+const THREAD_URL = new URL(UNDER_TSX ? "./pool-thread.ts" : "./pool-thread.js", here);
+const newThread = (start: ThreadStart): Worker =>
+  UNDER_TSX
+    ? new Worker(`import("tsx/esm/api").then((t) => { t.register(); return import(${JSON.stringify(THREAD_URL.href)}); });`, { eval: true, workerData: start })
+    : new Worker(THREAD_URL, { workerData: start });
+
+interface Pending {
+  readonly entrypoint: string;
+  readonly decisionId: string;
+  readonly resolve: (d: Decision) => void;
+  readonly reject: (e: Error) => void;
+}
+
+class Thread {
+  readonly pending = new Map<number, Pending>();
+  lastData: string | undefined;
+  constructor(readonly worker: Worker) {
+    worker.unref(); // referenced only while it holds work: an idle pool never keeps the process alive
+  }
+  hold(id: number, p: Pending): void {
+    if (this.pending.size === 0) this.worker.ref();
+    this.pending.set(id, p);
+  }
+  release(id: number): Pending | undefined {
+    const p = this.pending.get(id);
+    this.pending.delete(id);
+    if (this.pending.size === 0) this.worker.unref();
+    return p;
+  }
+}
+
+const fromWire = (e: WireError): AgentGateError => new AgentGateError(e.code, e.message, e.kind, { details: e.details });
+
+export class PolicyPool implements PolicyEvaluator {
+  readonly policy: PolicyRef;
+  private readonly threads: (Thread | undefined)[];
+  private readonly maxInputBytes: number;
+  private readonly bundleDataJson: string;
+  private readonly dataJsonOf = new WeakMap<object, string>();
+  private nextId = 1;
+  private closed = false;
+
+  private constructor(
+    private readonly start: ThreadStart,
+    readonly entrypoints: readonly string[],
+    threads: Thread[],
+    options: PoolOptions,
+  ) {
+    this.policy = { revision: start.bundle.revision, digest: bundleDigest(start.bundle.wasm, start.bundle.dataBytes) };
+    this.maxInputBytes = options.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES;
+    this.bundleDataJson = start.bundle.dataJson;
+    this.threads = threads;
+    threads.forEach((t, i) => this.watch(t, i));
+  }
+
+  /** Starts `threads` worker threads, each loading the bundle; refuses the bundle as PolicyEngine.load does. */
+  static async start(bundle: PolicyBundle, options: PoolOptions): Promise<PolicyPool> {
+    if (!Number.isInteger(options.threads) || options.threads < 1) throw new AgentGateError("CONFIG_INVALID", `policy threads: expected an integer of at least 1, got ${options.threads}`);
+    const { threads: _count, ...engineOptions } = options;
+    const start: ThreadStart = {
+      bundle: { wasm: bundle.wasm, dataBytes: bundle.dataBytes, revision: bundle.revision, source: bundle.source, dataJson: JSON.stringify(bundle.data ?? {}) },
+      options: engineOptions,
+    };
+    const started = await Promise.allSettled(Array.from({ length: options.threads }, () => spawn(start)));
+    const threads = started.flatMap((s) => (s.status === "fulfilled" ? [s.value.thread] : []));
+    const failed = started.find((s): s is PromiseRejectedResult => s.status === "rejected");
+    if (failed) {
+      await Promise.all(threads.map((t) => t.worker.terminate()));
+      throw failed.reason instanceof Error ? failed.reason : new AgentGateError("POLICY_BUNDLE_INVALID", describeError(failed.reason), "internal");
+    }
+    const first = started[0] as PromiseFulfilledResult<{ thread: Thread; entrypoints: readonly string[] }>;
+    return new PolicyPool(start, first.value.entrypoints, threads, options);
+  }
+
+  /** Evaluates one entrypoint on the least busy thread; rejects with the engine's coded errors. */
+  evaluate(entrypoint: string, input: unknown, options: EvaluateOptions = {}): Promise<Decision> {
+    try {
+      if (this.closed) throw new AgentGateError("POLICY_EVAL_FAILED", "the policy pool is closed", "internal");
+      if (!this.entrypoints.includes(entrypoint))
+        throw new AgentGateError("POLICY_ENTRYPOINT_UNKNOWN", `the policy has no entrypoint "${entrypoint}"; it has: ${this.entrypoints.join(", ")}`);
+      const json = policyInputJson(input, this.maxInputBytes);
+      const data = this.dataJson(options.data);
+      const thread = this.leastBusy();
+      const id = this.nextId++;
+      const decisionId = options.decisionId ?? randomUUID();
+      const request: PoolRequest = data === thread.lastData ? { id, entrypoint, json, decisionId } : { id, entrypoint, json, data, decisionId };
+      return new Promise<Decision>((resolve, reject) => {
+        thread.hold(id, { entrypoint, decisionId, resolve, reject });
+        thread.lastData = data;
+        thread.worker.postMessage(request);
+      });
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(describeError(err)));
+    }
+  }
+
+  /** Stops every thread; what they still held fails with POLICY_EVAL_FAILED. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const threads = this.threads.filter((t): t is Thread => t !== undefined);
+    this.threads.fill(undefined);
+    for (const t of threads) this.failAll(t, "the policy pool was closed", "internal");
+    await Promise.all(threads.map((t) => t.worker.terminate()));
+  }
+
+  /** Threads serving now (a thread that died is replaced in the background). */
+  size(): number {
+    return this.threads.filter(Boolean).length;
+  }
+
+  private dataJson(data: unknown): string {
+    if (data === undefined) return this.bundleDataJson;
+    if (data === null || typeof data !== "object" || Array.isArray(data))
+      throw new AgentGateError("POLICY_DATA_INVALID", `policy data must be a JSON object, got ${Array.isArray(data) ? "an array" : data === null ? "null" : typeof data}`);
+    let json = this.dataJsonOf.get(data); // data documents are treated as immutable, as the engine treats them
+    if (json === undefined) {
+      json = JSON.stringify(data);
+      this.dataJsonOf.set(data, json);
+    }
+    return json;
+  }
+
+  private leastBusy(): Thread {
+    let best: Thread | undefined;
+    for (const t of this.threads) if (t && (!best || t.pending.size < best.pending.size)) best = t;
+    if (!best) throw new AgentGateError("POLICY_EVAL_FAILED", "no policy thread is running (each one that was started has stopped)", "internal");
+    return best;
+  }
+
+  private watch(thread: Thread, slot: number): void {
+    thread.worker.on("message", (reply: PoolReply) => {
+      const p = thread.release(reply.id);
+      if (!p) return;
+      if ("error" in reply) p.reject(fromWire(reply.error));
+      else p.resolve({ allow: reply.deny.length === 0, deny: reply.deny, warn: reply.warn, policy: this.policy, entrypoint: p.entrypoint, decisionId: p.decisionId });
+    });
+    const died = (why: string): void => {
+      if (this.threads[slot] !== thread) return;
+      this.threads[slot] = undefined;
+      this.failAll(thread, why, "transient"); // a fresh thread may well succeed: the job is retried
+      if (this.closed) return;
+      spawn(this.start).then(
+        ({ thread: fresh }) => {
+          if (this.closed) void fresh.worker.terminate();
+          else {
+            this.threads[slot] = fresh;
+            this.watch(fresh, slot);
+          }
+        },
+        () => undefined, // the bundle loaded before; if it no longer does, the slot stays empty and the others serve
+      );
+    };
+    thread.worker.on("error", (err) => died(`a policy thread failed: ${describeError(err)}`));
+    thread.worker.on("exit", (code) => died(`a policy thread exited (code ${code})`));
+  }
+
+  private failAll(thread: Thread, why: string, kind: ErrorKind): void {
+    for (const [id, p] of [...thread.pending]) {
+      thread.release(id);
+      p.reject(new AgentGateError("POLICY_EVAL_FAILED", `evaluating ${p.entrypoint} failed: ${why}`, kind));
+    }
+  }
+}
+
+function spawn(start: ThreadStart): Promise<{ thread: Thread; entrypoints: readonly string[] }> {
+  return new Promise((resolve, reject) => {
+    const worker = newThread(start);
+    const onExit = (code: number): void => reject(new AgentGateError("POLICY_BUNDLE_INVALID", `${start.bundle.source}: the policy thread exited (code ${code}) while loading the bundle`, "internal"));
+    worker.once("error", reject);
+    worker.once("exit", onExit);
+    worker.once("message", (m: ThreadReady) => {
+      worker.off("error", reject);
+      worker.off("exit", onExit);
+      if (!m.ready) {
+        reject(fromWire(m.error));
+        void worker.terminate();
+        return;
+      }
+      const expected = bundleDigest(start.bundle.wasm, start.bundle.dataBytes);
+      if (m.digest !== expected) {
+        void worker.terminate();
+        reject(new AgentGateError("POLICY_BUNDLE_INVALID", `a policy thread loaded ${m.digest}, expected ${expected}`, "internal"));
+        return;
+      }
+      resolve({ thread: new Thread(worker), entrypoints: m.entrypoints });
+    });
+  });
+}
