@@ -62,8 +62,11 @@ describe("PolicyEngine with the built-in bundle", async () => {
     assert.throws(() => engine.evaluate("agent_gate/merge/decision", {}), (e: unknown) => code("POLICY_ENTRYPOINT_UNKNOWN")(e) && /pull_request/.test((e as Error).message));
   });
 
-  it("refuses data that is not an object", () => {
-    assert.throws(() => engine.evaluate(PULL_REQUEST_ENTRYPOINT, prCase().input, { data: [1] }), code("POLICY_DATA_INVALID"));
+  it("refuses data that is not an object, every time it is given (never evaluating with the data before it)", () => {
+    const bad = [1];
+    engine.evaluate(PULL_REQUEST_ENTRYPOINT, prCase().input, { data: { config: {} } });
+    assert.throws(() => engine.evaluate(PULL_REQUEST_ENTRYPOINT, prCase().input, { data: bad }), code("POLICY_DATA_INVALID"));
+    assert.throws(() => engine.evaluate(PULL_REQUEST_ENTRYPOINT, prCase().input, { data: bad }), code("POLICY_DATA_INVALID"));
   });
 });
 
