@@ -307,9 +307,10 @@ export async function benchPolicy(): Promise<void> {
   });
   const top = capacity.reduce((a, c) => (c.rate > a.rate ? c : a));
   const wasmCapacity = 1000 / wasmCpuMs;
+  const poolCapacity = (cpus().length * 1000) / Math.min(...local.slice(1).map((r) => r["CPU ms/decision"]));
   console.log(
-    `CPU-bound capacity on an otherwise idle machine: in-process ${Math.round(wasmCapacity)}/s per thread, OPA server ${Math.round(top.rate)}/s ` +
-      `(${top.r.evaluator.replace(/^.*\((.*)\)$/, "$1")}, ${cpus().length} CPUs for it and its client): ${(wasmCapacity / top.rate).toFixed(1)}x.`,
+    `CPU-bound capacity on an otherwise idle machine: OPA server ${Math.round(top.rate)}/s (${level(top.r)}, ${cpus().length} CPUs for it and its client); ` +
+      `in-process ${Math.round(wasmCapacity)}/s on one thread (${(wasmCapacity / top.rate).toFixed(1)}x), ${Math.round(poolCapacity)}/s on the pool's ${threads} (${(poolCapacity / top.rate).toFixed(1)}x).`,
   );
 }
 
