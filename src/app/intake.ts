@@ -20,6 +20,7 @@ export interface EvaluateJob {
   readonly deliveryId: string | undefined;
   /** The trigger's identity when there is no delivery (a reconciliation sweep). */
   readonly triggerId?: string;
+  /** The intake process's clock, for the record; triggers are ordered by the job's createdOn (the database's clock). */
   readonly receivedAt: string;
   readonly trigger: Trigger;
   /** The webhook's pull request object, when it carried one (saves a request). */
@@ -94,7 +95,9 @@ export class Intake {
         ...(d.deliveryId !== undefined ? { deliveryId: d.deliveryId } : {}),
         ...(d.triggerId !== undefined ? { triggerId: d.triggerId } : {}),
         ...(d.pull !== undefined ? { pullPayload: d.pull } : {}),
-        receivedAt: new Date(d.receivedAt),
+        // Triggers are ordered by when their job was stored, by the database's clock: the processes that took them in
+        // may run on hosts whose clocks disagree, and a skewed one would let an older trigger pass a newer one.
+        receivedAt: job.createdOn,
         // A retried job may have created the check run before it died: look it up instead of adding one.
         redelivered: d.redelivered || job.retryCount > 0,
       });

@@ -78,10 +78,12 @@ test("the job queue runs on the embedded database: retries a failed job, and a s
   const queue = await JobQueue.open(storage.db, { retryDelaySeconds: 1, maintenanceIntervalSeconds: 1, pollingIntervalSeconds: 0.5 });
   try {
     const seen: number[] = [];
+    const stamps: Date[] = [];
     let release!: () => void;
     const done = new Promise<void>((r) => (release = r));
     await queue.work<{ n: number }>("t", 1, async (job) => {
       seen.push(job.retryCount);
+      stamps.push(job.createdOn);
       if (job.retryCount === 0) throw new Error("first attempt fails");
       release();
       return Promise.resolve();
@@ -89,6 +91,10 @@ test("the job queue runs on the embedded database: retries a failed job, and a s
     await queue.send("t", { n: 1 });
     await done;
     assert.deepEqual(seen, [0, 1]);
+    // a retried job keeps the time it was stored (by the database's clock): it orders as the trigger it was
+    assert.equal(stamps.length, 2);
+    assert.ok(stamps.every((d) => d instanceof Date && !Number.isNaN(d.getTime())));
+    assert.equal(stamps[0]!.getTime(), stamps[1]!.getTime());
     const a = await queue.send("s", { x: 1 }, { singletonKey: "once", singletonSeconds: 60 });
     const b = await queue.send("s", { x: 2 }, { singletonKey: "once", singletonSeconds: 60 });
     assert.ok(a);

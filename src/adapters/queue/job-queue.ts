@@ -31,6 +31,8 @@ export interface QueuedJob<T> {
   readonly data: T;
   /** 0 on the first attempt. */
   readonly retryCount: number;
+  /** When the job was stored, by the database's clock: one clock for every process (theirs may disagree). */
+  readonly createdOn: Date;
 }
 
 export interface SendOptions {
@@ -124,7 +126,11 @@ export class JobQueue {
       const me: { id?: string } = {};
       const id = await this.boss.work<T>(name, { batchSize: 1, includeMetadata: true, pollingIntervalSeconds: this.opts.pollingIntervalSeconds }, async (jobs) => {
         try {
-          for (const job of jobs) await handler({ id: job.id, name: job.name, data: job.data, retryCount: job.retryCount });
+          for (const job of jobs) {
+            const createdOn = new Date(job.createdOn);
+            if (Number.isNaN(createdOn.getTime())) throw new Error(`job ${job.id} of ${name} came without its creation time (pg-boss's createdOn)`);
+            await handler({ id: job.id, name: job.name, data: job.data, retryCount: job.retryCount, createdOn });
+          }
         } finally {
           // A worker that just found work fetches again at once instead of sleeping out its polling interval:
           // a backlog drains at the workers' pace, an empty queue costs one fetch per interval.

@@ -49,14 +49,17 @@ test("the App's role from the docs runs the queue and records evaluations, ownin
     await store.recordEvaluation({ key: "b".repeat(64), trigger: "d-1", repository: "acme/web", headSha: "a".repeat(40), decisionId: "x", conclusion: "success", transient: false, triggerAt: new Date() });
     assert.ok((await store.checkRun("acme/web", "a".repeat(40)))?.lastTriggerAt);
     queue = await JobQueue.open(appDb, { schema: jobs, pollingIntervalSeconds: 0.5 });
-    let release!: () => void;
-    const ran = new Promise<void>((r) => (release = r));
-    await queue.work<{ n: number }>("evaluate", 1, () => {
-      release();
+    let release!: (createdOn: Date) => void;
+    const ran = new Promise<Date>((r) => (release = r));
+    await queue.work<{ n?: number }>("evaluate", 1, (job) => {
+      if (job.data.n === 1) release(job.createdOn); // not the warm-up job the owner sent
       return Promise.resolve();
     });
+    const [{ now: before }] = (await appDb.query<{ now: Date }>("SELECT now()")) as [{ now: Date }];
     assert.ok(await queue.send("evaluate", { n: 1 }));
-    await ran;
+    const createdOn = await ran;
+    // the job's time is PostgreSQL's clock (one clock for every App process), not the sender's
+    assert.ok(createdOn instanceof Date && createdOn >= new Date(before), `createdOn ${String(createdOn)} vs the database's now() ${String(before)}`);
     await assert.rejects(appDb.query(`DROP TABLE ${schema}.gate_evaluations`), /must be owner/);
   } finally {
     await queue?.stop(true);
