@@ -164,7 +164,9 @@ export class PullRequestGate {
       const done = await this.store.evaluation(key);
       const run = await this.store.checkRun(repository, headSha);
       if (done && !done.transient) {
-        return { pullNumber, headSha, conclusion: done.conclusion === "success" ? "success" : "failure", title: "already evaluated", decisionId: done.decisionId, checkRunId: run?.id ?? 0, outcome: "duplicate", transient: false };
+        // A trigger that was superseded reports what the check shows now (a merge group asks exactly that).
+        const shown = done.conclusion === "superseded" ? run?.lastConclusion : done.conclusion;
+        return { pullNumber, headSha, conclusion: shown === "success" ? "success" : "failure", title: "already evaluated", decisionId: done.decisionId, checkRunId: run?.id ?? 0, outcome: "duplicate", transient: false };
       }
       // Gathered before anything is written, inside the head's lock: a final result is never replaced by one
       // that could only say the head moved on.
@@ -175,7 +177,9 @@ export class PullRequestGate {
       if (run?.lastTriggerAt && (run.lastTriggerAt > receivedAt || movedOn)) {
         // Recorded, so that a redelivery of this trigger is a duplicate from now on; the check is not touched.
         await this.store.recordEvaluation({ key, trigger: triggerName, repository, headSha, decisionId: done?.decisionId ?? "none", conclusion: "superseded", transient: false, triggerAt: receivedAt });
-        return { pullNumber, headSha, conclusion: "failure", title: "superseded by a newer evaluation", decisionId: done?.decisionId ?? "", checkRunId: run.id, outcome: "superseded", transient: false };
+        // Its conclusion is the newer result the check shows (a merge group asks exactly that); none yet is a failure.
+        const shown = movedOn ? undefined : run.lastConclusion;
+        return { pullNumber, headSha, conclusion: shown === "success" ? "success" : "failure", title: "superseded by a newer evaluation", decisionId: done?.decisionId ?? "", checkRunId: run.id, outcome: "superseded", transient: false };
       }
     }
     const existingId = trigger.kind === "pull_request" ? trigger.checkRunId : undefined;

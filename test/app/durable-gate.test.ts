@@ -55,10 +55,16 @@ test("an older trigger never overwrites the result of a newer one", async () => 
     const trigger = { kind: "pull_request" as const, event: "pull_request.edited", owner: "acme", repo: "widgets", installationId: 77, headSha: step.expect.headSha, pullNumbers: [5] };
     const newer = await gate.handle(api, trigger, { deliveryId: "newer", receivedAt: new Date("2026-11-26T10:00:10Z") });
     assert.equal(newer[0]!.outcome, "evaluated");
+    assert.equal(newer[0]!.conclusion, "success");
     const older = await gate.handle(api, trigger, { deliveryId: "older", receivedAt: new Date("2026-11-26T10:00:00Z") });
     assert.equal(older[0]!.outcome, "superseded");
+    // What the check shows (the newer result), not a failure of its own: a merge group asking about this head passes.
+    assert.equal(older[0]!.conclusion, "success");
     const again = await gate.handle(api, trigger, { deliveryId: "newer", receivedAt: new Date("2026-11-26T10:00:10Z") });
     assert.equal(again[0]!.outcome, "duplicate");
+    const olderAgain = await gate.handle(api, trigger, { deliveryId: "older", receivedAt: new Date("2026-11-26T10:00:00Z") });
+    assert.deepEqual([olderAgain[0]!.outcome, olderAgain[0]!.conclusion], ["duplicate", "success"]);
+    assert.equal((await store.checkRun("acme/widgets", step.expect.headSha))?.lastConclusion, "success");
     assert.equal(gh.standIn.checkRuns.length, 1);
   } finally {
     await storage.close();

@@ -9,11 +9,18 @@ import { inProcessLocks, type Db } from "./db.js";
 export interface GateStore {
   /** Runs `fn` exclusively for one head commit across every App process. */
   withHead<T>(repository: string, headSha: string, fn: () => Promise<T>): Promise<T>;
-  checkRun(repository: string, headSha: string): Promise<{ id: number; lastTriggerAt: Date | undefined } | undefined>;
+  checkRun(repository: string, headSha: string): Promise<HeadCheckRun | undefined>;
   saveCheckRun(repository: string, headSha: string, id: number): Promise<void>;
   evaluation(key: string): Promise<StoredEvaluation | undefined>;
   /** Records a completed evaluation; a final one also moves the head commit's last trigger time forward. */
   recordEvaluation(e: StoredEvaluation & { triggerAt: Date }): Promise<void>;
+}
+
+/** The one check run of a head commit, with the trigger time and conclusion of its newest final result. */
+export interface HeadCheckRun {
+  readonly id: number;
+  readonly lastTriggerAt: Date | undefined;
+  readonly lastConclusion: string | undefined;
 }
 
 export interface StoredEvaluation {
@@ -42,13 +49,13 @@ export class SqlGateStore implements GateStore {
     return this.db.withLock(`agent-gate head ${this.db.schema} ${repository.toLowerCase()}@${headSha}`, fn);
   }
 
-  async checkRun(repository: string, headSha: string): Promise<{ id: number; lastTriggerAt: Date | undefined } | undefined> {
-    const [row] = await this.db.query<{ check_run_id: string | number; last_trigger_at: Date | string | null }>(
-      "SELECT check_run_id, last_trigger_at FROM gate_check_runs WHERE repository = $1 AND head_sha = $2",
+  async checkRun(repository: string, headSha: string): Promise<HeadCheckRun | undefined> {
+    const [row] = await this.db.query<{ check_run_id: string | number; last_trigger_at: Date | string | null; last_conclusion: string | null }>(
+      "SELECT check_run_id, last_trigger_at, last_conclusion FROM gate_check_runs WHERE repository = $1 AND head_sha = $2",
       [repository.toLowerCase(), headSha],
     );
     if (!row) return undefined;
-    return { id: Number(row.check_run_id), lastTriggerAt: row.last_trigger_at === null ? undefined : new Date(row.last_trigger_at) };
+    return { id: Number(row.check_run_id), lastTriggerAt: row.last_trigger_at === null ? undefined : new Date(row.last_trigger_at), lastConclusion: row.last_conclusion ?? undefined };
   }
 
   async saveCheckRun(repository: string, headSha: string, id: number): Promise<void> {
@@ -77,9 +84,11 @@ export class SqlGateStore implements GateStore {
       );
       if (!e.transient && e.conclusion !== "superseded") {
         await q.query(
-          `UPDATE gate_check_runs SET last_trigger_at = GREATEST(COALESCE(last_trigger_at, $3), $3), updated_at = now()
+          `UPDATE gate_check_runs SET
+             last_conclusion = CASE WHEN last_trigger_at IS NULL OR last_trigger_at <= $3 THEN $4 ELSE last_conclusion END,
+             last_trigger_at = GREATEST(COALESCE(last_trigger_at, $3), $3), updated_at = now()
            WHERE repository = $1 AND head_sha = $2`,
-          [e.repository.toLowerCase(), e.headSha, e.triggerAt.toISOString()],
+          [e.repository.toLowerCase(), e.headSha, e.triggerAt.toISOString(), e.conclusion],
         );
       }
     });
@@ -101,7 +110,7 @@ export class SqlGateStore implements GateStore {
 
 /** The same contract in memory, for one process that keeps nothing (demo, `evaluate`, tests). */
 export class MemoryGateStore implements GateStore {
-  private readonly runs = new Map<string, { id: number; lastTriggerAt: Date | undefined }>();
+  private readonly runs = new Map<string, { id: number; lastTriggerAt: Date | undefined; lastConclusion: string | undefined }>();
   private readonly evaluations = new Map<string, StoredEvaluation>();
   private readonly locks = inProcessLocks();
   private static readonly MAX = 50_000;
@@ -114,14 +123,15 @@ export class MemoryGateStore implements GateStore {
     return this.locks(this.k(repository, headSha), fn);
   }
 
-  checkRun(repository: string, headSha: string): Promise<{ id: number; lastTriggerAt: Date | undefined } | undefined> {
-    return Promise.resolve(this.runs.get(this.k(repository, headSha)));
+  checkRun(repository: string, headSha: string): Promise<HeadCheckRun | undefined> {
+    const run = this.runs.get(this.k(repository, headSha));
+    return Promise.resolve(run && { ...run });
   }
 
   saveCheckRun(repository: string, headSha: string, id: number): Promise<void> {
     bounded(this.runs, MemoryGateStore.MAX);
     const prev = this.runs.get(this.k(repository, headSha));
-    this.runs.set(this.k(repository, headSha), { id, lastTriggerAt: prev?.lastTriggerAt });
+    this.runs.set(this.k(repository, headSha), { id, lastTriggerAt: prev?.lastTriggerAt, lastConclusion: prev?.lastConclusion });
     return Promise.resolve();
   }
 
@@ -134,7 +144,10 @@ export class MemoryGateStore implements GateStore {
     const { triggerAt, ...stored } = e;
     this.evaluations.set(e.key, stored);
     const run = this.runs.get(this.k(e.repository, e.headSha));
-    if (run && !e.transient && e.conclusion !== "superseded" && (!run.lastTriggerAt || run.lastTriggerAt < triggerAt)) run.lastTriggerAt = triggerAt;
+    if (run && !e.transient && e.conclusion !== "superseded" && (!run.lastTriggerAt || run.lastTriggerAt <= triggerAt)) {
+      run.lastTriggerAt = triggerAt;
+      run.lastConclusion = e.conclusion;
+    }
     return Promise.resolve();
   }
 }

@@ -153,6 +153,15 @@ CREATE TABLE gate_evaluations (
 CREATE INDEX gate_evaluations_delivery ON gate_evaluations (delivery_id);
 `,
   },
+  {
+    version: 5,
+    name: "gate state: the conclusion of each head commit's newest final result",
+    sql: `
+-- What the check run shows now, so that a trigger superseded by a newer one (or a merge group that asks about a
+-- pull request) reports that result instead of a failure of its own.
+ALTER TABLE gate_check_runs ADD COLUMN last_conclusion text;
+`,
+  },
 ];
 
 const LATEST = Math.max(...MIGRATIONS.map((m) => m.version));
