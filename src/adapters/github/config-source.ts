@@ -4,6 +4,7 @@ import { createHash } from "node:crypto";
 import type { Octokit } from "@octokit/rest";
 import { z } from "zod";
 import { AgentGateError } from "../../core/errors.js";
+import { LruCache } from "../lru.js";
 
 export const CONFIG_PATH = ".github/agent-gate.yml";
 export const CONFIG_MAX_BYTES = 64 * 1024;
@@ -27,8 +28,17 @@ function tooLarge(where: string, bytes: number): AgentGateError {
   return new AgentGateError("CONFIG_TOO_LARGE", `${where} is ${bytes} bytes; expected at most ${CONFIG_MAX_BYTES} (64 KiB)`);
 }
 
+/** Configs remembered for conditional requests: entries, and bytes of config text in all. */
+export const CONFIG_CACHE_ENTRIES = 10_000;
+export const CONFIG_CACHE_BYTES = 16 * 1024 * 1024;
+
 export class ConfigSource {
-  private readonly cache = new Map<string, Cached>();
+  // Bounded: an App installed on many organisations sees an endless stream of repositories.
+  private readonly cache: LruCache<string, Cached>;
+
+  constructor(bounds: { readonly entries?: number; readonly bytes?: number } = {}) {
+    this.cache = new LruCache(bounds.entries ?? CONFIG_CACHE_ENTRIES, bounds.bytes ?? CONFIG_CACHE_BYTES);
+  }
 
   async load(octokit: RequestOnly, owner: string, repo: string): Promise<ConfigText | null> {
     const own = await this.fetch(octokit, owner, repo);
@@ -68,7 +78,7 @@ export class ConfigSource {
         digest: `sha256:${createHash("sha256").update(text).digest("hex")}`,
       };
       const etag = res.headers.etag;
-      if (etag) this.cache.set(key, { etag, value });
+      if (etag) this.cache.set(key, { etag, value }, text.length + etag.length + key.length);
       return value;
     } catch (err) {
       const status = (err as { status?: number }).status;

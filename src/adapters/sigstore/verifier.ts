@@ -27,7 +27,7 @@ import { convertLegacyCosignBundle, isLegacyCosignBundle } from "./legacy.js";
 import { compileSigner } from "./policy.js";
 import type { CompiledSigner } from "./policy.js";
 import { verifyPrehashed } from "./prehash.js";
-import { LruCache } from "./lru.js";
+import { LruCache } from "../lru.js";
 import { lintTrustedRoot } from "./rootlint.js";
 import { checkTimestampToken } from "./tsa-strict.js";
 import { checkCheckpointShape, checkDsseHashedRekordV2, isHashedRekordV2, loggedVerifier, summarizeEntry } from "./tlog.js";

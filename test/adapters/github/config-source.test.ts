@@ -53,3 +53,23 @@ test("content that is not base64-encoded is unreadable, not guessed at", async (
   const octokit = fakeOctokit({ "acme/web": { type: "file", encoding: "utf-8", content: "a: 1\n", size: 5 } });
   await assert.rejects(new ConfigSource().load(octokit, "acme", "web"), (err: unknown) => err instanceof AgentGateError && err.code === "CONFIG_UNREADABLE" && /expected base64 content/.test(err.message));
 });
+
+test("configs are remembered for conditional requests within bounds: the least recently used is forgotten", async () => {
+  const sent: { repo: string; conditional: boolean }[] = [];
+  const octokit = {
+    request: (_route: string, params: { owner: string; repo: string; headers: Record<string, string> }) => {
+      const conditional = params.headers["if-none-match"] === `"etag-${params.repo}"`;
+      sent.push({ repo: params.repo, conditional });
+      if (conditional) return Promise.reject(Object.assign(new Error("Not Modified"), { status: 304 }));
+      return Promise.resolve({ status: 200, headers: { etag: `"etag-${params.repo}"` }, data: file(`rules: {} # ${params.repo}\n`) });
+    },
+  } as unknown as Pick<Octokit, "request">;
+  const source = new ConfigSource({ entries: 2 });
+  for (const repo of ["a", "b", "a", "c", "a", "b"]) assert.equal((await source.load(octokit, "acme", repo))?.text, `rules: {} # ${repo}\n`);
+  // a, b fetched; a answered 304; c pushes out b (a was used more recently); a still 304; b fetched again
+  assert.deepEqual(sent.map((s) => `${s.repo}${s.conditional ? ":304" : ""}`), ["a", "b", "a:304", "c", "a:304", "b"]);
+  const bytes = new ConfigSource({ bytes: 10 }); // no config fits: nothing is remembered, every read is a full one
+  await bytes.load(octokit, "acme", "a");
+  await bytes.load(octokit, "acme", "a");
+  assert.deepEqual(sent.slice(-2).map((s) => s.conditional), [false, false]);
+});

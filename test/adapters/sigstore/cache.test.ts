@@ -2,7 +2,7 @@
 // long-running App sees an endless stream of distinct bundles and (keyless) certificates.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { LruCache } from "../../../src/adapters/sigstore/lru.js";
+import { LruCache } from "../../../src/adapters/lru.js";
 import { createVerifier, DEFAULT_CERTIFICATE_CACHE_SIZE, DEFAULT_VERDICT_CACHE_BYTES } from "../../../src/adapters/sigstore/verifier.js";
 import type { SignerPolicy, VerifyRequest } from "../../../src/adapters/sigstore/verifier.js";
 import { AgentGateError } from "../../../src/core/errors.js";

@@ -1,6 +1,7 @@
-// A bounded cache for the verifier: at most `maxEntries` entries and at most `maxWeight` in total weight (e.g. the
-// bytes an entry stands for); past either bound the least recently used entries are forgotten. A long-running App
-// sees an endless stream of distinct bundles and certificates, so every cache of theirs needs both bounds.
+// A bounded cache (the verifier's, the config source's): at most `maxEntries` entries and at most `maxWeight` in
+// total weight (e.g. the bytes an entry stands for); past either bound the least recently used entries are
+// forgotten. A long-running App sees an endless stream of distinct bundles, certificates and repositories, so every
+// cache of theirs needs both bounds.
 export class LruCache<K, V> {
   private readonly entries = new Map<K, { value: V; weight: number }>();
   private total = 0;
