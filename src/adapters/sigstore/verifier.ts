@@ -75,6 +75,8 @@ export interface CachingBundleVerifier extends BundleVerifier {
  * 16 MiB of bundles is about 2,300 verdicts of 7 KiB bundles, a verdict taking about half its bundle's size in heap.
  */
 export const DEFAULT_VERDICT_CACHE_BYTES = 16 * 1024 * 1024;
+/** Largest bundle read, as JSON bytes (8 MiB): refused before it is hashed or parsed. Real bundles are kilobytes. */
+export const DEFAULT_MAX_BUNDLE_BYTES = 8 * 1024 * 1024;
 /**
  * Default bound of the certificate cache; a parsed certificate with its chain paths and SCT results is about 30 KiB.
  * A keyless certificate signs one bundle, or the few of one signing session; it is reused across the signers tried
@@ -92,6 +94,7 @@ export interface VerifierOptions {
   verdictCacheSize?: number; // entries; default 10,000; 0 disables the verdict cache (benchmarks of the full path)
   verdictCacheBytes?: number; // weight (bundle sizes); default DEFAULT_VERDICT_CACHE_BYTES
   certificateCacheSize?: number; // certificates; default DEFAULT_CERTIFICATE_CACHE_SIZE
+  maxBundleBytes?: number; // default DEFAULT_MAX_BUNDLE_BYTES
 }
 
 export const BUNDLE_MEDIA_TYPES: readonly string[] = [
@@ -175,7 +178,7 @@ class Verifier implements CachingBundleVerifier {
 
   constructor(
     private readonly tm: TrustMaterial,
-    private readonly opts: { tlog: number; ctlog: number; timestamp: number; cacheSize: number; cacheBytes: number; certificates: number },
+    private readonly opts: { tlog: number; ctlog: number; timestamp: number; cacheSize: number; cacheBytes: number; certificates: number; maxBundleBytes: number },
   ) {
     this.leafCache = new LruCache(opts.certificates);
     this.verdicts = new LruCache(opts.cacheSize, opts.cacheBytes);
@@ -196,7 +199,7 @@ class Verifier implements CachingBundleVerifier {
 
   private verifyCached(req: VerifyRequest): VerificationOutcome {
     if (!isObj(req)) throw new Fail("POLICY_INVALID", "expected a request { bundle, subject, signer }");
-    const { raw, parse } = readBundle(req.bundle);
+    const { raw, parse } = readBundle(req.bundle, this.opts.maxBundleBytes);
     let policyKey: string;
     try {
       policyKey = JSON.stringify(req.signer ?? null);
@@ -502,8 +505,9 @@ function sameSigner(logged: Buffer, signedBy: { cert: Buffer } | { spki: Buffer 
   }
 }
 
-// The bytes are hashed for the verdict cache before anything is parsed; parsing happens only on a cache miss.
-function readBundle(input: unknown): { raw: string | Uint8Array; parse: () => unknown } {
+// The bytes are hashed for the verdict cache before anything is parsed; parsing happens only on a cache miss. A bundle
+// over the cap is refused before either.
+function readBundle(input: unknown, maxBytes: number): { raw: string | Uint8Array; parse: () => unknown } {
   const parseText = (text: string) => (): unknown => {
     try {
       return JSON.parse(text) as unknown;
@@ -511,8 +515,19 @@ function readBundle(input: unknown): { raw: string | Uint8Array; parse: () => un
       throw new Fail("BUNDLE_MALFORMED", `the bundle is not JSON: ${describeError(e)}`);
     }
   };
-  if (typeof input === "string") return { raw: input, parse: parseText(input) };
-  if (input instanceof Uint8Array) return { raw: input, parse: parseText(Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString("utf8")) };
+  const capped = (bytes: number): void => {
+    if (bytes > maxBytes) throw new Fail("BUNDLE_MALFORMED", `the bundle is ${bytes} bytes; expected at most ${maxBytes} bytes of JSON`);
+  };
+  // UTF-8 takes at least one byte per UTF-16 code unit and at most three.
+  const cappedText = (text: string): void => capped(text.length * 3 <= maxBytes ? text.length : Buffer.byteLength(text, "utf8"));
+  if (typeof input === "string") {
+    cappedText(input);
+    return { raw: input, parse: parseText(input) };
+  }
+  if (input instanceof Uint8Array) {
+    capped(input.byteLength);
+    return { raw: input, parse: parseText(Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString("utf8")) };
+  }
   let text: string | undefined;
   try {
     text = JSON.stringify(input);
@@ -520,6 +535,7 @@ function readBundle(input: unknown): { raw: string | Uint8Array; parse: () => un
     throw new Fail("BUNDLE_MALFORMED", `the bundle is not JSON: ${describeError(e)}`);
   }
   if (typeof text !== "string") throw new Fail("BUNDLE_MALFORMED", "the bundle is not JSON");
+  cappedText(text);
   return { raw: text, parse: () => input };
 }
 
@@ -673,5 +689,6 @@ export function createVerifier(opts: VerifierOptions): CachingBundleVerifier {
     cacheSize: bound("verdictCacheSize", opts.verdictCacheSize, 10_000),
     cacheBytes: bound("verdictCacheBytes", opts.verdictCacheBytes, DEFAULT_VERDICT_CACHE_BYTES),
     certificates: bound("certificateCacheSize", opts.certificateCacheSize, DEFAULT_CERTIFICATE_CACHE_SIZE),
+    maxBundleBytes: bound("maxBundleBytes", opts.maxBundleBytes, DEFAULT_MAX_BUNDLE_BYTES),
   });
 }

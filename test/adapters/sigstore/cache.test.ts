@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { LruCache } from "../../../src/adapters/lru.js";
-import { createVerifier, DEFAULT_CERTIFICATE_CACHE_SIZE, DEFAULT_VERDICT_CACHE_BYTES } from "../../../src/adapters/sigstore/verifier.js";
+import { createVerifier, DEFAULT_CERTIFICATE_CACHE_SIZE, DEFAULT_VERDICT_CACHE_BYTES, DEFAULT_MAX_BUNDLE_BYTES } from "../../../src/adapters/sigstore/verifier.js";
 import type { SignerPolicy, VerifyRequest } from "../../../src/adapters/sigstore/verifier.js";
 import { AgentGateError } from "../../../src/core/errors.js";
 import { createTestSigstore, DEFAULT_IDENTITY, DEFAULT_ISSUER } from "../../support/sigstore/index.js";
@@ -89,4 +89,19 @@ test("default bounds: a cache hit is answered from the cache; bad bounds are ref
   for (const bad of [{ verdictCacheSize: -1 }, { verdictCacheBytes: 1.5 }, { certificateCacheSize: Number.NaN }]) {
     assert.throws(() => createVerifier({ trustedRoot: world.trustedRoot, ...bad }), (e: unknown) => e instanceof AgentGateError && e.code === "VERIFIER_OPTIONS_INVALID");
   }
+});
+
+test("a bundle over maxBundleBytes is refused before it is hashed or parsed, as text, bytes or an object", () => {
+  const size = Buffer.byteLength(bundles[2]!);
+  const v = createVerifier({ trustedRoot: world.trustedRoot, maxBundleBytes: size - 1 });
+  for (const form of [bundles[2]!, Buffer.from(bundles[2]!), JSON.parse(bundles[2]!) as unknown]) {
+    const o = v.verify({ ...request(bundles[2]!), bundle: form });
+    assert.ok(!o.ok && o.code === "BUNDLE_MALFORMED" && o.message === `the bundle is ${size} bytes; expected at most ${size - 1} bytes of JSON`, o.ok ? "ok" : o.message);
+  }
+  // multi-byte text is counted in UTF-8 bytes, not characters
+  const wide = createVerifier({ trustedRoot: world.trustedRoot, maxBundleBytes: 30 });
+  const o = wide.verify({ ...request(bundles[2]!), bundle: `"${"é".repeat(20)}"` });
+  assert.ok(!o.ok && /is 42 bytes/.test(o.message), o.ok ? "ok" : o.message);
+  assert.equal(DEFAULT_MAX_BUNDLE_BYTES, 8 * 1024 * 1024);
+  assert.ok(createVerifier({ trustedRoot: world.trustedRoot, maxBundleBytes: size }).verify(request(bundles[2]!)).ok);
 });
