@@ -2,7 +2,8 @@
 // inputs, signs it as a DSSE in-toto envelope and assembles a Sigstore bundle (v0.3) that the PR gate reads.
 // I/O (git, files, HTTP) is the CLI's; everything here is given its inputs, so tests run it offline.
 import { Buffer } from "node:buffer";
-import { randomBytes } from "node:crypto";
+import { X509Certificate, createHash, createPublicKey, randomBytes } from "node:crypto";
+import { RFC3161Timestamp } from "@sigstore/core";
 import { AgentGateError } from "../core/errors.js";
 import { AgentGateStatement, buildAgentStatement, sha256Hex } from "../core/provenance.js";
 import type { AgentStatementInput } from "../core/provenance.js";
@@ -102,7 +103,6 @@ export function timeStampRequest(digest: Buffer, nonce: Buffer = randomBytes(8))
 
 export function httpTimestamper(url: string, fetchImpl: typeof fetch = fetch): Timestamper {
   return async (signature) => {
-    const { createHash } = await import("node:crypto");
     const body = timeStampRequest(createHash("sha256").update(signature).digest());
     let res: Response;
     try {
@@ -111,8 +111,35 @@ export function httpTimestamper(url: string, fetchImpl: typeof fetch = fetch): T
       throw new AgentGateError("TSA_UNREACHABLE", `timestamp authority ${url} did not answer: ${e instanceof Error ? e.message : String(e)}`, "transient");
     }
     if (!res.ok) throw new AgentGateError("TSA_FAILED", `timestamp authority ${url} answered HTTP ${res.status}`, "transient");
-    return new Uint8Array(await res.arrayBuffer());
+    const answer = new Uint8Array(await res.arrayBuffer());
+    checkTimestampAnswer(url, answer, signature);
+    return answer;
   };
+}
+
+/** The authority granted the request and stamped exactly this signature; otherwise the bundle could never verify. */
+export function checkTimestampAnswer(url: string, answer: Uint8Array, signature: Buffer): void {
+  // The parser reads lazily: every field used below is read here, so that a malformed answer is named as such.
+  let status: bigint;
+  let info: RFC3161Timestamp["tstInfo"] | undefined;
+  try {
+    const stamp = RFC3161Timestamp.parse(Buffer.from(answer));
+    status = stamp.status;
+    if (status === 0n || status === 1n) {
+      info = stamp.tstInfo;
+      void info.messageImprintHashAlgorithm;
+      void info.messageImprintHashedMessage;
+    }
+  } catch (e) {
+    throw new AgentGateError("TSA_FAILED", `timestamp authority ${url} answered with something that is not an RFC 3161 timestamp response: ${e instanceof Error ? e.message : String(e)}`, "transient");
+  }
+  // PKIStatus 0 granted, 1 granted with modifications; anything else is a refusal
+  if (!info) throw new AgentGateError("TSA_FAILED", `timestamp authority ${url} refused the request (PKIStatus ${status})`, "transient");
+  try {
+    info.verify(signature);
+  } catch {
+    throw new AgentGateError("TSA_FAILED", `timestamp authority ${url} stamped another message than this signature (its message imprint does not match)`, "transient");
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -246,7 +273,21 @@ export async function fulcioCertificate(fulcioUrl: string, idToken: string, sign
   const answer = (await res.json()) as { signedCertificateEmbeddedSct?: Chain; signedCertificateDetachedSct?: Chain };
   const pems = (answer.signedCertificateEmbeddedSct ?? answer.signedCertificateDetachedSct)?.chain?.certificates ?? [];
   if (pems.length === 0) throw new AgentGateError("FULCIO_FAILED", `Fulcio ${endpoint} answered without a certificate chain`);
-  return pems.map(pemToDer);
+  const chain = pems.map(pemToDer);
+  checkLeafKey(endpoint, chain[0] as Buffer, signer.publicKeyPem);
+  return chain;
+}
+
+/** Fulcio certified the key that signs, not another one: a bundle with someone else's certificate never verifies. */
+export function checkLeafKey(endpoint: string, leafDer: Buffer, publicKeyPem: string): void {
+  let certified: Buffer;
+  try {
+    certified = new X509Certificate(leafDer).publicKey.export({ type: "spki", format: "der" });
+  } catch (e) {
+    throw new AgentGateError("FULCIO_FAILED", `Fulcio ${endpoint} answered with a leaf that is not an X.509 certificate: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const ours = createPublicKey(publicKeyPem).export({ type: "spki", format: "der" });
+  if (!certified.equals(ours)) throw new AgentGateError("FULCIO_FAILED", `Fulcio ${endpoint} certified another public key than the one it was asked to certify`);
 }
 
 export interface KeylessOptions {

@@ -30,9 +30,10 @@ import type { AddressInfo } from "node:net";
 import { fulcioHandler, initializeCA, initializeCTLog, initializeTLog, initializeTSA, rekorHandler, rekorV2Handler, tsaHandler } from "@sigstore/mock";
 import type { HandlerFn } from "@sigstore/mock";
 import * as pkijs from "pkijs";
-import { actionsIdToken, attestStatement, signKeyless } from "../../src/app/attest.js";
+import { actionsIdToken, attestStatement, checkLeafKey, checkTimestampAnswer, fulcioCertificate, httpTimestamper, signKeyless } from "../../src/app/attest.js";
 import type { Attestation, KeylessOptions } from "../../src/app/attest.js";
 import { createVerifier } from "../../src/adapters/sigstore/verifier.js";
+import { AgentGateError } from "../../src/core/errors.js";
 import type { VerificationOutcome } from "../../src/core/verification.js";
 import { DEFAULT_IDENTITY, DEFAULT_ISSUER } from "../support/sigstore/index.js";
 
@@ -226,4 +227,24 @@ test("@sigstore/mock's Rekor v2 answers with an entry that cannot verify: refuse
   assert.equal(body.spec?.$case, "hashedRekordRequestV002");
   const out = verify(a);
   assert.equal(out.ok ? "ok" : out.code, "TLOG_CHECKPOINT_INVALID");
+});
+
+test("attest checks what the services answer: a stamp of another message and a certificate for another key are refused", async () => {
+  const tsaUrl = `${origin}/tsa/api/v1/timestamp`;
+  const signature = Buffer.from("the signature that was stamped");
+  const answer = await httpTimestamper(tsaUrl)(signature);
+  checkTimestampAnswer(tsaUrl, answer, signature); // the answer for this signature passes
+  const refused = (code: string, pattern: RegExp) => (e: unknown) => e instanceof AgentGateError && e.code === code && pattern.test(e.message);
+  assert.throws(() => checkTimestampAnswer(tsaUrl, answer, Buffer.from("another signature")), refused("TSA_FAILED", /stamped another message/));
+  assert.throws(() => checkTimestampAnswer(tsaUrl, new Uint8Array([0x30, 0x03, 0x02, 0x01, 0x02]), signature), refused("TSA_FAILED", /not an RFC 3161 timestamp response/));
+  // TimeStampResp { PKIStatusInfo { status 2 (rejection) } }
+  assert.throws(() => checkTimestampAnswer(tsaUrl, new Uint8Array([0x30, 0x05, 0x30, 0x03, 0x02, 0x01, 0x02]), signature), refused("TSA_FAILED", /refused the request \(PKIStatus 2\)/));
+
+  const { privateKey, publicKey } = ecKeys();
+  const pem = (k: typeof publicKey): string => k.export({ format: "pem", type: "spki" }).toString();
+  const { sign } = await import("node:crypto");
+  const chain = await fulcioCertificate(`${origin}/fulcio`, ID_TOKEN, { publicKeyPem: pem(publicKey), sign: (d) => sign("sha256", d, privateKey) });
+  checkLeafKey(`${origin}/fulcio`, chain[0]!, pem(publicKey));
+  assert.throws(() => checkLeafKey(`${origin}/fulcio`, chain[0]!, pem(ecKeys().publicKey)), refused("FULCIO_FAILED", /certified another public key/));
+  assert.throws(() => checkLeafKey(`${origin}/fulcio`, Buffer.from("not a certificate"), pem(publicKey)), refused("FULCIO_FAILED", /not an X\.509 certificate/));
 });
