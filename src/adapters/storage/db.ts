@@ -236,6 +236,22 @@ function embeddedView(pg: PGliteInstance, schema: string, location: string, clos
   };
 }
 
+/**
+ * PostgreSQL settings of the embedded database, after PGlite's own start parameters (single-user mode, no
+ * parallel workers, ...), which are kept. PGlite allocates PostgreSQL's shared memory inside its WebAssembly
+ * memory and touches it at start; a WebAssembly memory never shrinks. With shared_buffers=128MB (PostgreSQL's
+ * default) that memory is 189 MB, 151 MB of it resident; with 16MB it stays at the module's minimum of 128 MB,
+ * 29 MB resident. 16 MB is 2,048 pages for what an event reads: the queue's pending jobs and indexes, the audit
+ * log's head, the gate store's rows. After 1,000 events the database is ~50 MB, 38 MB of it finished jobs kept
+ * for pg-boss's retention and seldom read; a miss is read from the operating system's page cache. CPU per event
+ * over the PR gate benchmark stayed within its run-to-run spread. work_mem, temp_buffers, wal_buffers and
+ * max_connections changed the resident memory by 2 MB or less (the first three are allocated only when used), so
+ * they keep PostgreSQL's defaults.
+ */
+export function embeddedStartParams(pgliteDefaults: readonly string[]): string[] {
+  return [...pgliteDefaults, "-c", "shared_buffers=16MB"];
+}
+
 /** Opens (creating on first use) the embedded database in `dataDir`; `memory://` keeps it in memory. */
 export async function openEmbedded(dataDir: string = DEFAULT_DATA_DIR, schema = DEFAULT_SCHEMA): Promise<EmbeddedDb> {
   quoteSchema(schema);
@@ -249,7 +265,7 @@ export async function openEmbedded(dataDir: string = DEFAULT_DATA_DIR, schema = 
   }
   let pg: PGliteInstance;
   try {
-    pg = await Engine.create(inMemory ? "memory://" : join(dir, "pg"));
+    pg = await Engine.create(inMemory ? "memory://" : join(dir, "pg"), { startParams: embeddedStartParams(Engine.defaultStartParams) });
   } catch (err) {
     unlock();
     throw new AgentGateError("STORAGE_UNAVAILABLE", `could not open the embedded database in ${dir}: ${describeError(err)}`, "internal", { cause: err });
