@@ -1,8 +1,12 @@
 // One small SQL port over the two databases agent-gate runs on: embedded PGlite (PostgreSQL in WebAssembly,
 // in a data directory, nothing to start) and PostgreSQL through DATABASE_URL (`pg`, pure JavaScript). The
 // audit log (and later the durable intake) write the same SQL to either.
-import { mkdirSync, openSync, readFileSync, rmSync, writeSync, closeSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { once } from "node:events";
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, writeSync } from "node:fs";
+import { extname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { PGlite } from "@electric-sql/pglite";
 import { AgentGateError, describeError } from "../../core/errors.js";
 
@@ -252,20 +256,79 @@ export function embeddedStartParams(pgliteDefaults: readonly string[]): string[]
   return [...pgliteDefaults, "-c", "shared_buffers=16MB"];
 }
 
+/** The initialising process's entry: embedded-init.ts under tsx (tests), embedded-init.js compiled in dist/. */
+const INIT_SCRIPT = fileURLToPath(new URL(`./embedded-init${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
+const INIT_TIMEOUT_MS = 300_000;
+
+/**
+ * Creates the PostgreSQL files of a fresh data directory (initdb) in a short-lived process of its own: in PGlite
+ * initdb takes ~800 MB of memory, which a process does not give back, so the App's process only ever opens an
+ * existing directory. The caller holds the data directory's lock throughout. The child writes `pgDir`.init-* and
+ * syncs it to disk; only then is it renamed to `pgDir`, so an interrupted initialisation never leaves a half-made
+ * database where the next start would open it.
+ */
+async function initialiseOutOfProcess(dir: string, pgDir: string): Promise<void> {
+  const fail = (why: string, cause?: unknown): AgentGateError =>
+    new AgentGateError("STORAGE_UNAVAILABLE", `could not initialise the embedded database in ${dir}: ${why}`, "internal", { cause });
+  // PGlite makes its directory before it looks inside: an empty one is replaced. One with files but no
+  // PG_VERSION is no database; it is left to the operator.
+  if (existsSync(pgDir) && readdirSync(pgDir).length > 0) throw fail(`${pgDir} holds files but no database (no PG_VERSION); move it away to start afresh`);
+  // Left by initialisations that were interrupted (a child outliving its killed parent may still be writing its
+  // own: each attempt has a directory of its own).
+  for (const name of readdirSync(dir)) if (name.startsWith("pg.init-")) rmSync(join(dir, name), { recursive: true, force: true });
+  const staging = `${pgDir}.init-${randomBytes(4).toString("hex")}`;
+  try {
+    // From TypeScript (tests) the child needs the loader this process runs under.
+    const loader = INIT_SCRIPT.endsWith(".ts") ? ["--import", import.meta.resolve("tsx")] : [];
+    const child = spawn(process.execPath, [...loader, INIT_SCRIPT, staging], { stdio: ["ignore", "ignore", "pipe"], timeout: INIT_TIMEOUT_MS });
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+    const [code, signal] = (await once(child, "close")) as [number | null, NodeJS.Signals | null];
+    if (code !== 0) {
+      const how = signal ? `was killed by ${signal}${signal === "SIGTERM" ? ` (it may have run past ${INIT_TIMEOUT_MS / 1000} s)` : ""}` : `exited with code ${code}`;
+      throw fail(`the initialising process (${INIT_SCRIPT}) ${how}: ${stderr.trim() || "(nothing on stderr)"}`);
+    }
+    if (existsSync(pgDir)) rmdirSync(pgDir); // empty, as checked above
+    renameSync(staging, pgDir);
+    syncPath(dir);
+  } catch (err) {
+    rmSync(staging, { recursive: true, force: true });
+    throw err instanceof AgentGateError ? err : fail(describeError(err), err);
+  }
+}
+
+/** Makes a file's contents, or a directory's entries (a rename), durable. */
+export function syncPath(path: string): void {
+  const fd = openSync(path, "r");
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Opens (creating on first use) the embedded database in `dataDir`; `memory://` keeps it in memory. */
 export async function openEmbedded(dataDir: string = DEFAULT_DATA_DIR, schema = DEFAULT_SCHEMA): Promise<EmbeddedDb> {
   quoteSchema(schema);
   const { PGlite: Engine } = await import("@electric-sql/pglite");
   const inMemory = dataDir === "memory://";
   const dir = inMemory ? dataDir : resolve(dataDir);
+  const pgDir = join(dir, "pg");
   let unlock = (): void => undefined;
   if (!inMemory) {
     mkdirSync(dir, { recursive: true });
     unlock = lockDataDir(dir);
+    try {
+      if (!existsSync(join(pgDir, "PG_VERSION"))) await initialiseOutOfProcess(dir, pgDir);
+    } catch (err) {
+      unlock();
+      throw err;
+    }
   }
   let pg: PGliteInstance;
   try {
-    pg = await Engine.create(inMemory ? "memory://" : join(dir, "pg"), { startParams: embeddedStartParams(Engine.defaultStartParams) });
+    // memory:// (the demo, tests) cannot be initialised by another process: its initdb runs in this one.
+    pg = await Engine.create(inMemory ? "memory://" : pgDir, { startParams: embeddedStartParams(Engine.defaultStartParams) });
   } catch (err) {
     unlock();
     throw new AgentGateError("STORAGE_UNAVAILABLE", `could not open the embedded database in ${dir}: ${describeError(err)}`, "internal", { cause: err });

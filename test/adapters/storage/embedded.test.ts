@@ -1,9 +1,71 @@
 // The embedded database: a data directory that persists, that one process at a time may open.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { resourceUsage } from "node:process";
 import { openStorage } from "../../../src/adapters/storage/index.js";
 import { sampleEvent } from "./events.js";
 import { tempDir } from "./support.js";
+
+// Preloaded into the initialising process through NODE_OPTIONS: it fails at start the way an initialisation that
+// runs out of memory or disk fails, with its reason on stderr.
+const FAIL_AT_START = `data:text/javascript,${encodeURIComponent('process.stderr.write("simulated failure: initdb ran out of memory\\n"); process.exit(3);')}`;
+
+// First in this file: the process's peak RSS is still its own. PGlite's initdb alone peaks at ~800 MB and keeps it.
+test("a fresh data directory is initialised in another process; this one only opens it", { timeout: 120_000 }, async () => {
+  const dir = tempDir();
+  try {
+    mkdirSync(join(dir.path, "pg")); // empty, as PGlite leaves it when it fails before initdb: replaced
+    const s = await openStorage({ dataDir: dir.path });
+    try {
+      await s.audit.append(sampleEvent(1));
+    } finally {
+      await s.close();
+    }
+    const peakMb = resourceUsage().maxRSS / 1024;
+    assert.ok(peakMb < 500, `this process peaked at ${peakMb.toFixed(0)} MB: initdb ran in it`);
+    assert.ok(existsSync(join(dir.path, "pg", "PG_VERSION")));
+    assert.deepEqual(readdirSync(dir.path).sort(), ["pg"], "no staging directory or lock is left");
+
+    const again = await openStorage({ dataDir: dir.path });
+    try {
+      assert.equal((await again.audit.get("dec-000001"))?.seq, 1);
+    } finally {
+      await again.close();
+    }
+  } finally {
+    dir.remove();
+  }
+});
+
+test("a failed initialisation says which directory and why, and leaves the directory unlocked and clean", { timeout: 120_000 }, async () => {
+  const dir = tempDir();
+  const saved = process.env["NODE_OPTIONS"];
+  try {
+    process.env["NODE_OPTIONS"] = `--import ${FAIL_AT_START}`;
+    await assert.rejects(openStorage({ dataDir: dir.path }), (err: Error & { code?: string }) => {
+      assert.equal(err.code, "STORAGE_UNAVAILABLE");
+      assert.ok(err.message.includes(`could not initialise the embedded database in ${dir.path}`), err.message);
+      assert.match(err.message, /exited with code 3: simulated failure: initdb ran out of memory/);
+      return true;
+    });
+    assert.deepEqual(readdirSync(dir.path), [], "no lock, no half-made database");
+  } finally {
+    if (saved === undefined) delete process.env["NODE_OPTIONS"];
+    else process.env["NODE_OPTIONS"] = saved;
+  }
+  try {
+    // A directory with files but no database is not overwritten.
+    mkdirSync(join(dir.path, "pg"));
+    writeFileSync(join(dir.path, "pg", "notes.txt"), "keep me");
+    await assert.rejects(openStorage({ dataDir: dir.path }), { code: "STORAGE_UNAVAILABLE", message: /pg holds files but no database \(no PG_VERSION\)/ });
+    assert.deepEqual(readdirSync(dir.path).sort(), ["pg"]);
+    assert.deepEqual(readdirSync(join(dir.path, "pg")), ["notes.txt"]);
+  } finally {
+    dir.remove();
+  }
+});
 
 test("the embedded log persists in its data directory and refuses a second opener", { timeout: 120_000 }, async () => {
   const dir = tempDir();
