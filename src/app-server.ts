@@ -69,7 +69,6 @@ export async function startServer(processEnv: NodeJS.ProcessEnv = process.env): 
   const onDecision = decisionRecorder(storage.audit, { policy: engine.policy });
   const gate = await composeGate({
     ...(trustedRoot ? { trustedRoot } : {}),
-    bundle,
     engine,
     keyRing: readKeyRing(env.AGENT_GATE_TRUSTED_KEYS),
     onDecision,
@@ -79,7 +78,6 @@ export async function startServer(processEnv: NodeJS.ProcessEnv = process.env): 
   // The deployment protection rule: the PR gate's decisions come from the same audit log; its own are recorded there.
   const deploymentGate = await composeDeploymentGate({
     ...(trustedRoot ? { trustedRoot } : {}),
-    bundle,
     engine,
     auditLog: storage.audit,
     appId: settings.APP_ID,

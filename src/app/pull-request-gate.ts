@@ -164,9 +164,8 @@ export class PullRequestGate {
       const done = await this.store.evaluation(key);
       const run = await this.store.checkRun(repository, headSha);
       if (done && !done.transient) {
-        // A trigger that was superseded reports what the check shows now (a merge group asks exactly that).
-        const shown = done.conclusion === "superseded" ? run?.lastConclusion : done.conclusion;
-        return { pullNumber, headSha, conclusion: shown === "success" ? "success" : "failure", title: "already evaluated", decisionId: done.decisionId, checkRunId: run?.id ?? 0, outcome: "duplicate", transient: false };
+        const conclusion = passOrFail(done.conclusion === "superseded" ? run?.lastConclusion : done.conclusion);
+        return { pullNumber, headSha, conclusion, title: "already evaluated", decisionId: done.decisionId, checkRunId: run?.id ?? 0, outcome: "duplicate", transient: false };
       }
       // Gathered before anything is written, inside the head's lock: a final result is never replaced by one
       // that could only say the head moved on.
@@ -177,9 +176,7 @@ export class PullRequestGate {
       if (run?.lastTriggerAt && (run.lastTriggerAt > receivedAt || movedOn)) {
         // Recorded, so that a redelivery of this trigger is a duplicate from now on; the check is not touched.
         await this.store.recordEvaluation({ key, trigger: triggerName, repository, headSha, decisionId: done?.decisionId ?? "none", conclusion: "superseded", transient: false, triggerAt: receivedAt });
-        // Its conclusion is the newer result the check shows (a merge group asks exactly that); none yet is a failure.
-        const shown = movedOn ? undefined : run.lastConclusion;
-        return { pullNumber, headSha, conclusion: shown === "success" ? "success" : "failure", title: "superseded by a newer evaluation", decisionId: done?.decisionId ?? "", checkRunId: run.id, outcome: "superseded", transient: false };
+        return { pullNumber, headSha, conclusion: passOrFail(run.lastConclusion), title: "superseded by a newer evaluation", decisionId: done?.decisionId ?? "", checkRunId: run.id, outcome: "superseded", transient: false };
       }
     }
     const existingId = trigger.kind === "pull_request" ? trigger.checkRunId : undefined;
@@ -324,4 +321,12 @@ export class PullRequestGate {
     });
     return { pullNumber: 0, headSha: trigger.headSha, conclusion: ok ? "success" : "failure", title, decisionId, checkRunId: id, outcome: "evaluated", transient };
   }
+}
+
+/**
+ * A result's conclusion as the gate reports it: "success" only for a success. A superseded trigger reports what the
+ * head's check shows now, its newest final result (a merge group asks exactly that); none yet is a failure.
+ */
+function passOrFail(conclusion: string | undefined): "success" | "failure" {
+  return conclusion === "success" ? "success" : "failure";
 }

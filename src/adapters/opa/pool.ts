@@ -8,6 +8,7 @@ import { randomUUID } from "node:crypto";
 import { Worker } from "node:worker_threads";
 import type { Decision, Finding, PolicyRef } from "../../core/decision.js";
 import { AgentGateError, describeError, type ErrorKind } from "../../core/errors.js";
+import { siblingEntry } from "../entry.js";
 import { DEFAULT_MAX_INPUT_BYTES, bundleDigest, policyInputJson, type EngineOptions, type EvaluateOptions, type PolicyBundle } from "./engine.js";
 
 /** What the gates need of a policy evaluator: PolicyEngine (on the calling thread) and PolicyPool (on worker threads). */
@@ -44,16 +45,13 @@ export interface PoolRequest {
 }
 export type PoolReply = { readonly id: number; readonly deny: readonly Finding[]; readonly warn: readonly Finding[] } | { readonly id: number; readonly error: WireError };
 
-const here = import.meta.url;
-// Under tsx (tests, benchmarks) this module is TypeScript, and so is its thread; from dist/ both are JavaScript.
 // Node 20 does not apply a loader given with --import (tsx's) to a worker's entry module, so under tsx the thread starts
 // from a line of JavaScript that registers tsx in the worker and then imports the TypeScript thread.
-const UNDER_TSX = here.endsWith(".ts");
-const THREAD_URL = new URL(UNDER_TSX ? "./pool-thread.ts" : "./pool-thread.js", here);
+const THREAD = siblingEntry(import.meta.url, "pool-thread");
 const newThread = (start: ThreadStart): Worker =>
-  UNDER_TSX
-    ? new Worker(`import("tsx/esm/api").then((t) => { t.register(); return import(${JSON.stringify(THREAD_URL.href)}); });`, { eval: true, workerData: start })
-    : new Worker(THREAD_URL, { workerData: start });
+  THREAD.typescript
+    ? new Worker(`import("tsx/esm/api").then((t) => { t.register(); return import(${JSON.stringify(THREAD.url.href)}); });`, { eval: true, workerData: start })
+    : new Worker(THREAD.url, { workerData: start });
 
 interface Pending {
   readonly entrypoint: string;

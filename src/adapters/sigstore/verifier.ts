@@ -672,23 +672,18 @@ export function createVerifier(opts: VerifierOptions): CachingBundleVerifier {
   } catch (e) {
     throw new AgentGateError("TRUSTED_ROOT_INVALID", `the trusted root does not load: ${describeError(e)}`, "invalid-input", { cause: e });
   }
-  const bound = (name: string, v: number | undefined, fallback: number): number => {
+  const int = (name: string, v: number | undefined, fallback: number, min: number): number => {
     const n = v ?? fallback;
-    if (!Number.isInteger(n) || n < 0) throw new AgentGateError("VERIFIER_OPTIONS_INVALID", `expected ${name} to be an integer >= 0, got ${String(v)}`);
-    return n;
-  };
-  const threshold = (name: string, v: number | undefined, min: number): number => {
-    const n = v ?? 1;
     if (!Number.isInteger(n) || n < min) throw new AgentGateError("VERIFIER_OPTIONS_INVALID", `expected ${name} to be an integer >= ${min}, got ${String(v)}`);
     return n;
   };
   return new Verifier(tm, {
-    tlog: threshold("tlogThreshold", opts.tlogThreshold, 0),
-    ctlog: threshold("ctlogThreshold", opts.ctlogThreshold, 0),
-    timestamp: threshold("timestampThreshold", opts.timestampThreshold, 1),
-    cacheSize: bound("verdictCacheSize", opts.verdictCacheSize, 10_000),
-    cacheBytes: bound("verdictCacheBytes", opts.verdictCacheBytes, DEFAULT_VERDICT_CACHE_BYTES),
-    certificates: bound("certificateCacheSize", opts.certificateCacheSize, DEFAULT_CERTIFICATE_CACHE_SIZE),
-    maxBundleBytes: bound("maxBundleBytes", opts.maxBundleBytes, DEFAULT_MAX_BUNDLE_BYTES),
+    tlog: int("tlogThreshold", opts.tlogThreshold, 1, 0),
+    ctlog: int("ctlogThreshold", opts.ctlogThreshold, 1, 0),
+    timestamp: int("timestampThreshold", opts.timestampThreshold, 1, 1),
+    cacheSize: int("verdictCacheSize", opts.verdictCacheSize, 10_000, 0),
+    cacheBytes: int("verdictCacheBytes", opts.verdictCacheBytes, DEFAULT_VERDICT_CACHE_BYTES, 0),
+    certificates: int("certificateCacheSize", opts.certificateCacheSize, DEFAULT_CERTIFICATE_CACHE_SIZE, 0),
+    maxBundleBytes: int("maxBundleBytes", opts.maxBundleBytes, DEFAULT_MAX_BUNDLE_BYTES, 0),
   });
 }

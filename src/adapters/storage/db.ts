@@ -5,10 +5,10 @@ import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, writeSync } from "node:fs";
-import { extname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join, resolve } from "node:path";
 import type { PGlite } from "@electric-sql/pglite";
 import { AgentGateError, describeError } from "../../core/errors.js";
+import { siblingEntry } from "../entry.js";
 
 export type Row = Record<string, unknown>;
 
@@ -257,7 +257,8 @@ export function embeddedStartParams(pgliteDefaults: readonly string[]): string[]
 }
 
 /** The initialising process's entry: embedded-init.ts under tsx (tests), embedded-init.js compiled in dist/. */
-const INIT_SCRIPT = fileURLToPath(new URL(`./embedded-init${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
+const INIT = siblingEntry(import.meta.url, "embedded-init");
+const INIT_SCRIPT = INIT.path;
 const INIT_TIMEOUT_MS = 300_000;
 
 /**
@@ -279,7 +280,7 @@ async function initialiseOutOfProcess(dir: string, pgDir: string): Promise<void>
   const staging = `${pgDir}.init-${randomBytes(4).toString("hex")}`;
   try {
     // From TypeScript (tests) the child needs the loader this process runs under.
-    const loader = INIT_SCRIPT.endsWith(".ts") ? ["--import", import.meta.resolve("tsx")] : [];
+    const loader = INIT.typescript ? ["--import", import.meta.resolve("tsx")] : [];
     const child = spawn(process.execPath, [...loader, INIT_SCRIPT, staging], { stdio: ["ignore", "ignore", "pipe"], timeout: INIT_TIMEOUT_MS });
     let stderr = "";
     child.stderr.on("data", (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));

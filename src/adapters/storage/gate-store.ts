@@ -110,7 +110,7 @@ export class SqlGateStore implements GateStore {
 
 /** The same contract in memory, for one process that keeps nothing (demo, `evaluate`, tests). */
 export class MemoryGateStore implements GateStore {
-  private readonly runs = new Map<string, { id: number; lastTriggerAt: Date | undefined; lastConclusion: string | undefined }>();
+  private readonly runs = new Map<string, { -readonly [K in keyof HeadCheckRun]: HeadCheckRun[K] }>();
   private readonly evaluations = new Map<string, StoredEvaluation>();
   private readonly locks = inProcessLocks();
   private static readonly MAX = 50_000;
