@@ -6,12 +6,12 @@
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { GitHubStandIn } from "../src/github-stand-in/stand-in.js";
 import type { StandInRepo } from "../src/github-stand-in/model.js";
+import { freePort } from "../test/support/net.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const PROBE = fileURLToPath(new URL("./memory-probe.mjs", import.meta.url));
@@ -107,13 +107,6 @@ export function ensureBuilt(): void {
   execFileSync("npm", ["run", "build", "--silent"], { cwd: ROOT, stdio: "inherit" });
 }
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((resolve) => s.listen(0, "127.0.0.1", resolve));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
-}
 
 class Probe {
   private next = 1;

@@ -6,8 +6,6 @@
 import { spawn } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { Agent, request } from "node:http";
-import { createServer } from "node:net";
-import type { AddressInfo } from "node:net";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
@@ -16,6 +14,7 @@ import { PULL_REQUEST_ENTRYPOINT, PolicyEngine } from "../src/adapters/opa/engin
 import { PolicyPool } from "../src/adapters/opa/pool.js";
 import { parseRepoConfig, policyData } from "../src/config/repo-config.js";
 import { parseDecisionResult } from "../src/core/decision.js";
+import { freePort } from "../test/support/net.js";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const OPA = join(ROOT, ".tools/bin/opa");
@@ -56,16 +55,6 @@ export function twentyCommitInput(): Record<string, unknown> {
 
 const quantile = (sorted: readonly number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function post(agent: Agent, port: number, body: string): Promise<string> {
   return new Promise((resolve, reject) => {

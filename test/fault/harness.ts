@@ -12,6 +12,7 @@ import { GitHubStandIn, type StandInRequest } from "../../src/github-stand-in/st
 import { FaultInjector, mulberry32 } from "../../src/github-stand-in/faults.js";
 import { RestDescription } from "../support/openapi.js";
 import { INSTALLATION_ID, makeWorkload, payloadFor, type Workload } from "./workload.js";
+import { freePort } from "../support/net.js";
 
 export interface HarnessOptions {
   readonly prs: number;
@@ -131,13 +132,6 @@ async function balancer(backends: () => number[]): Promise<{ url: string; server
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
 }
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((resolve) => s.listen(0, "127.0.0.1", resolve));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
-}
 
 interface AppProcess {
   port: number;

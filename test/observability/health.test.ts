@@ -11,6 +11,7 @@ import { Probot, Server as ProbotServer } from "probot";
 import { Readiness, healthHandler, requestListener } from "../../src/observability/health.js";
 import type { NodeHandler } from "../../src/observability/health.js";
 import { Metrics } from "../../src/observability/metrics.js";
+import { freePort } from "../support/net.js";
 
 async function serve(handler: NodeHandler): Promise<{ base: string; close: () => Promise<void> }> {
   const server: Server = createServer(requestListener(handler));
@@ -155,13 +156,6 @@ describe("metrics behind a token", () => {
   });
 });
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((resolve) => s.listen(0, "127.0.0.1", resolve));
-  const { port } = s.address() as AddressInfo;
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
-}
 
 describe("inside Probot 14's Server", () => {
   it("an app function registers the handler with addHandler; Probot's own routes still answer", async () => {
