@@ -121,6 +121,7 @@ export async function startServer(processEnv: NodeJS.ProcessEnv = process.env): 
         concurrency: settings.AGENT_GATE_WORKERS,
         reconcileEverySeconds: settings.AGENT_GATE_RECONCILE_SECONDS,
         reconcileBudget: settings.AGENT_GATE_RECONCILE_BUDGET,
+        stateRetentionDays: settings.AGENT_GATE_STATE_RETENTION_DAYS,
       },
     }),
   );

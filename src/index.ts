@@ -11,6 +11,7 @@ import type { PullRequestGate } from "./app/pull-request-gate.js";
 import type { DeploymentGate } from "./app/deployment-gate.js";
 import { RECONCILE_QUEUE, type Intake } from "./app/intake.js";
 import { reconcile, type ReconcileReport } from "./app/reconcile.js";
+import type { PruneReport } from "./adapters/storage/gate-store.js";
 
 const EVENTS = ["pull_request", "pull_request_review", "check_suite", "check_run", "merge_group"] as const;
 
@@ -22,7 +23,13 @@ export interface DurableOptions {
   readonly reconcileEverySeconds: number;
   /** GitHub requests one reconciliation run may make. */
   readonly reconcileBudget: number;
+  /**
+   * Days the gate's own state (deliveries taken in, evaluations, check runs by head) is kept; each reconciliation
+   * run prunes what is older. Undefined: kept forever.
+   */
+  readonly stateRetentionDays?: number;
   readonly onReconciled?: (report: ReconcileReport) => void;
+  readonly onPruned?: (report: PruneReport) => void;
 }
 
 export interface AppDeps {
@@ -82,6 +89,21 @@ export function agentGateApp(deps: AppDeps): ApplicationFunction {
   };
 }
 
+/** After a reconciliation run (one at a time across the deployment): forgets state past its retention. */
+async function prune(app: Probot, intake: Intake, durable: DurableOptions): Promise<void> {
+  const days = durable.stateRetentionDays;
+  if (days === undefined) return;
+  try {
+    const report = await intake.store.prune(new Date(Date.now() - days * 86_400_000));
+    if (report.deliveries + report.evaluations + report.checkRuns > 0) app.log.info({ pruned: report, retentionDays: days }, "pruned gate state past its retention");
+    durable.onPruned?.(report);
+  } catch (err) {
+    // Not a reason to run reconciliation again: the next run prunes. The App's role needs DELETE on the gate's
+    // tables (docs/operations.md).
+    app.log.warn({ err: describeError(err) }, "could not prune gate state past its retention (does the App's role have DELETE on intake_deliveries, gate_check_runs and gate_evaluations?)");
+  }
+}
+
 async function startDurable(app: Probot, deps: AppDeps, durable: DurableOptions): Promise<void> {
   const auth = async (installationId: number): Promise<Octokit> => (await app.auth(installationId)) as unknown as Octokit;
   const appAuth = async (): Promise<Octokit> => (await app.auth()) as unknown as Octokit;
@@ -94,6 +116,7 @@ async function startDurable(app: Probot, deps: AppDeps, durable: DurableOptions)
     if (report.errors.length > 0 || report.truncated) app.log.warn({ reconcile: summary }, "reconciliation incomplete");
     else app.log.info({ reconcile: summary }, "reconciled");
     durable.onReconciled?.(report);
+    await prune(app, intake, durable);
   });
   const every = durable.reconcileEverySeconds;
   // On start, then on a schedule; the singleton window makes it one run per window for the whole deployment.

@@ -29,6 +29,8 @@ const ServerEnv = z.object({
   AGENT_GATE_JOB_RETRY_LIMIT: int(0, 1000).default(20),
   AGENT_GATE_JOB_RETRY_DELAY_SECONDS: int(1, 3600).default(2),
   AGENT_GATE_QUEUE_MAINTENANCE_SECONDS: int(1, 3600).default(30),
+  // At least 15: longer than a job may wait or retry in the engine (14 days) and reconciliation looks back (3).
+  AGENT_GATE_STATE_RETENTION_DAYS: int(15, 36_500).default(30),
   AGENT_GATE_GITHUB_TIMEOUT_MS: int(100, 120_000).default(10_000),
   AGENT_GATE_GITHUB_RETRIES: int(0, 10).default(2),
   AGENT_GATE_GITHUB_MAX_RETRY_AFTER_SECONDS: int(0, 3600).default(10),

@@ -6,7 +6,8 @@ import { agentGateApp } from "../../src/index.js";
 import { composeGate } from "../../src/app/compose.js";
 import { loadScenarios } from "../../src/demo/scenario.js";
 import { openStorage } from "../../src/adapters/storage/index.js";
-import { SqlGateStore, evaluationKey } from "../../src/adapters/storage/gate-store.js";
+import { SqlGateStore, evaluationKey, type PruneReport } from "../../src/adapters/storage/gate-store.js";
+import { Intake } from "../../src/app/intake.js";
 import { JobQueue } from "../../src/adapters/queue/job-queue.js";
 import { validatedGitHub } from "../support/github.js";
 import { startApp } from "../support/probot.js";
@@ -106,6 +107,58 @@ test("the job queue runs on the embedded database: retries a failed job, and a s
     assert.ok(a);
     assert.equal(b, null);
     assert.equal(await queue.depth(["s"]), 1);
+  } finally {
+    await queue.stop(false);
+    await storage.close();
+  }
+});
+
+test("gate state past its retention is pruned after each reconciliation run, in batches; newer state is kept", async () => {
+  const storage = await openStorage({ dataDir: "memory://" });
+  const queue = await JobQueue.open(storage.db, { schema: "agent_gate_jobs", pollingIntervalSeconds: 0.5 });
+  const store = new SqlGateStore(storage.db);
+  const sha = (c: string): string => c.repeat(40);
+  try {
+    // Five of each kind 40 days old, one of each from now.
+    for (const [i, c] of ["a", "b", "c", "d", "e", "f"].entries()) {
+      await store.takeDelivery(`delivery-${c}`, "pull_request.opened");
+      await store.saveCheckRun("acme/web", sha(c), 100 + i);
+      await store.recordEvaluation({ key: c.repeat(64), trigger: `delivery-${c}`, repository: "acme/web", headSha: sha(c), decisionId: `dec-${c}`, conclusion: "success", transient: false, triggerAt: new Date() });
+    }
+    const old = "now() - interval '40 days'";
+    await storage.db.query(`UPDATE intake_deliveries SET received_at = ${old} WHERE delivery_id <> 'delivery-f'`);
+    await storage.db.query(`UPDATE gate_check_runs SET updated_at = ${old} WHERE head_sha <> $1`, [sha("f")]);
+    await storage.db.query(`UPDATE gate_evaluations SET completed_at = ${old} WHERE key <> $1`, ["f".repeat(64)]);
+
+    // The store, in batches of two: all five old rows of each table go, the new ones stay.
+    assert.deepEqual(await store.prune(new Date(Date.now() - 30 * 86_400_000), 2), { deliveries: 5, evaluations: 5, checkRuns: 5 });
+    assert.deepEqual([...(await store.knownDeliveries(["delivery-a", "delivery-f"]))], ["delivery-f"]);
+    assert.equal(await store.checkRun("acme/web", sha("a")), undefined);
+    assert.equal((await store.checkRun("acme/web", sha("f")))?.id, 105);
+    assert.equal(await store.evaluation("a".repeat(64)), undefined);
+    assert.equal((await store.evaluation("f".repeat(64)))?.decisionId, "dec-f");
+
+    // The App: the reconciliation run at start prunes with AGENT_GATE_STATE_RETENTION_DAYS.
+    await store.takeDelivery("delivery-g", "pull_request.opened");
+    await storage.db.query(`UPDATE intake_deliveries SET received_at = ${old} WHERE delivery_id = 'delivery-g'`);
+    const gh = validatedGitHub(structuredClone(human.repos));
+    const intake = new Intake(queue, store);
+    let pruned!: (r: PruneReport) => void;
+    const report = new Promise<PruneReport>((r) => (pruned = r));
+    const app = await startApp(
+      agentGateApp({
+        gate: await composeGate({ trustedRoot, store }),
+        durable: { intake, concurrency: 1, reconcileEverySeconds: 0, reconcileBudget: 50, stateRetentionDays: 30, onPruned: pruned },
+      }),
+      gh.fetch,
+    );
+    try {
+      assert.deepEqual(await report, { deliveries: 1, evaluations: 0, checkRuns: 0 });
+    } finally {
+      await app.close();
+    }
+    assert.deepEqual([...(await store.knownDeliveries(["delivery-f", "delivery-g"]))], ["delivery-f"]);
+    assert.deepEqual(gh.problems, []);
   } finally {
     await queue.stop(false);
     await storage.close();

@@ -106,7 +106,47 @@ export class SqlGateStore implements GateStore {
     const rows = await this.db.query<{ delivery_id: string }>("SELECT delivery_id FROM intake_deliveries WHERE delivery_id = ANY($1::text[])", [[...ids]]);
     return new Set(rows.map((r) => r.delivery_id));
   }
+
+  /**
+   * Forgets what is older than `before`: deliveries taken in, evaluations, and the check runs of head commits that
+   * nothing touched since. The retention must outlast everything that still reads them: reconciliation's look-back
+   * (3 days: a forgotten delivery would be redelivered) and a job's life in the engine (pg-boss keeps a job that is
+   * waiting or retrying at most 14 days: a forgotten evaluation would run again); hence at least 15 days. Past it, a redelivery is evaluated afresh and a new event on a forgotten head gets a new check
+   * run: both are correct, only not deduplicated. The audit log is never pruned.
+   */
+  async prune(before: Date, batch = PRUNE_BATCH): Promise<PruneReport> {
+    const at = before.toISOString();
+    const drain = async (table: string, key: readonly string[], time: string): Promise<number> => {
+      const cols = key.join(", ");
+      let total = 0;
+      for (;;) {
+        const [row] = await this.db.query<{ n: number }>(
+          `WITH gone AS (DELETE FROM ${table} WHERE (${cols}) IN (SELECT ${cols} FROM ${table} WHERE ${time} < $1 LIMIT $2) RETURNING 1)
+           SELECT count(*)::int AS n FROM gone`,
+          [at, batch],
+        );
+        const n = Number(row?.n ?? 0);
+        total += n;
+        if (n < batch) return total;
+      }
+    };
+    return {
+      deliveries: await drain("intake_deliveries", ["delivery_id"], "received_at"),
+      evaluations: await drain("gate_evaluations", ["key"], "completed_at"),
+      checkRuns: await drain("gate_check_runs", ["repository", "head_sha"], "updated_at"),
+    };
+  }
 }
+
+/** Rows that `SqlGateStore.prune` deleted, by table. */
+export interface PruneReport {
+  readonly deliveries: number;
+  readonly evaluations: number;
+  readonly checkRuns: number;
+}
+
+/** Rows one pruning statement deletes at most: a backlog is worked off in short transactions. */
+const PRUNE_BATCH = 5_000;
 
 /** The same contract in memory, for one process that keeps nothing (demo, `evaluate`, tests). */
 export class MemoryGateStore implements GateStore {

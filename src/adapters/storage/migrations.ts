@@ -162,6 +162,15 @@ CREATE INDEX gate_evaluations_delivery ON gate_evaluations (delivery_id);
 ALTER TABLE gate_check_runs ADD COLUMN last_conclusion text;
 `,
   },
+  {
+    version: 6,
+    name: "gate state: indexes by age, for pruning past the retention",
+    sql: `
+-- SqlGateStore.prune deletes evaluations and check runs older than AGENT_GATE_STATE_RETENTION_DAYS in batches.
+CREATE INDEX gate_evaluations_completed ON gate_evaluations (completed_at);
+CREATE INDEX gate_check_runs_updated ON gate_check_runs (updated_at);
+`,
+  },
 ];
 
 const LATEST = Math.max(...MIGRATIONS.map((m) => m.version));

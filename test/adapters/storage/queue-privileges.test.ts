@@ -38,7 +38,7 @@ test("the App's role from the docs runs the queue and records evaluations, ownin
     await admin.query(`CREATE ROLE ${role} LOGIN`);
     const subst = (sql: string): string => sql.replace(/^CREATE ROLE.*$/m, "").replace(/agent_gate_app/g, role).replace(/agent_gate_jobs/g, jobs).replace(/agent_gate\./g, `${schema}.`).replace(/SCHEMA agent_gate /g, `SCHEMA ${schema} `);
     await admin.query(subst(sqlBlock("docs/audit.md", /^CREATE ROLE agent_gate_app/)));
-    await admin.query(subst(sqlBlock("docs/operations.md", /^GRANT SELECT, INSERT, UPDATE ON agent_gate\.intake_deliveries/)));
+    await admin.query(subst(sqlBlock("docs/operations.md", /^GRANT SELECT, INSERT, UPDATE, DELETE ON agent_gate\.intake_deliveries/)));
     const appUrl = new URL(url);
     appUrl.username = role;
     appDb = await openPostgres(appUrl.toString(), schema);
@@ -48,6 +48,9 @@ test("the App's role from the docs runs the queue and records evaluations, ownin
     await store.saveCheckRun("acme/web", "a".repeat(40), 7);
     await store.recordEvaluation({ key: "b".repeat(64), trigger: "d-1", repository: "acme/web", headSha: "a".repeat(40), decisionId: "x", conclusion: "success", transient: false, triggerAt: new Date() });
     assert.ok((await store.checkRun("acme/web", "a".repeat(40)))?.lastTriggerAt);
+    // Pruning past the retention (after each reconciliation run) deletes with the same grants.
+    assert.deepEqual(await store.prune(new Date(Date.now() - 86_400_000)), { deliveries: 0, evaluations: 0, checkRuns: 0 });
+    assert.deepEqual(await store.prune(new Date(Date.now() + 86_400_000)), { deliveries: 1, evaluations: 1, checkRuns: 1 });
     queue = await JobQueue.open(appDb, { schema: jobs, pollingIntervalSeconds: 0.5 });
     let release!: (createdOn: Date) => void;
     const ran = new Promise<Date>((r) => (release = r));
