@@ -31,6 +31,13 @@ test("a missing or weak webhook secret stops the server, naming the variable", (
   assert.throws(() => readServerEnv({ APP_ID: "x", WEBHOOK_SECRET: "a-test-webhook-secret" }), /APP_ID/);
 });
 
+test("a state retention shorter than a job may live is refused, naming the variable and the bound", () => {
+  const base = { APP_ID: "1", PRIVATE_KEY: "-----BEGIN RSA PRIVATE KEY-----", WEBHOOK_SECRET: "a-test-webhook-secret" };
+  assert.equal(readServerEnv(base).AGENT_GATE_STATE_RETENTION_DAYS, 30);
+  assert.throws(() => readServerEnv({ ...base, AGENT_GATE_STATE_RETENTION_DAYS: "7" }), /AGENT_GATE_STATE_RETENTION_DAYS: .*>=15/);
+  assert.throws(() => readServerEnv({ ...base, AGENT_GATE_STATE_RETENTION_DAYS: "thirty" }), /AGENT_GATE_STATE_RETENTION_DAYS: .*number/);
+});
+
 for (const threads of ["0", "2"]) test(`embedded default${threads === "0" ? "" : `, policies on ${threads} threads`}: a delivery is queued in the embedded database and a worker completes the check`, { timeout: 120_000 }, async () => {
   const { scenarios } = loadScenarios();
   const human = scenarios.find((x) => x.name === "human-pr")!;
