@@ -26,7 +26,7 @@ const bob: Account = { login: "bob", id: 5002, type: "User" };
 async function repoWithPulls(pulls: number): Promise<{ repo: StandInRepo; trustedRoot: unknown }> {
   const sigstore = await createTestSigstore({ now: new Date("2026-11-20T10:00:00Z") });
   const config = `rules:\n  signers:\n    allowed:\n      - identity: ${DEFAULT_IDENTITY}\n        issuer: ${DEFAULT_ISSUER}\n  model_governance:\n    allowed:\n      - model: anthropic/claude-sonnet-4-5\n`;
-  const repo: StandInRepo = { owner: "acme", name: "widgets", id: 42, defaultBranch: "main", files: { ".github/agent-gate.yml": config }, pulls: [] };
+  const repo: StandInRepo = { owner: "acme", name: "widgets", id: 42, defaultBranch: "main", collaborators: { bob: "write" }, files: { ".github/agent-gate.yml": config }, pulls: [] };
   for (let n = 1; n <= pulls; n++) {
     const commits = [0, 1, 2].map((i) => ({ sha: sha(`${n}-${i}`), tree: sha(`t${n}-${i}`), message: `change ${i}\n`, author: { name: "Claude", email: "noreply@anthropic.com", account: claude } }));
     const blocks: string[] = [];

@@ -46,9 +46,9 @@ export function twentyCommitInput(): Record<string, unknown> {
     agent_touched: true,
   }));
   input.reviews = [
-    { user: { login: "bob", id: 1002, type: "User" }, state: "APPROVED", commit_id: head, submitted_at: "2026-11-26T06:30:00Z" },
+    { user: { login: "bob", id: 1002, type: "User" }, state: "APPROVED", commit_id: head, submitted_at: "2026-11-26T06:30:00Z", permission: "write" },
     { user: { login: "carol", id: 1003, type: "User" }, state: "COMMENTED", commit_id: head, submitted_at: "2026-11-26T06:31:00Z" },
-    { user: { login: "alice", id: 1001, type: "User" }, state: "APPROVED", commit_id: head, submitted_at: "2026-11-26T06:32:00Z" },
+    { user: { login: "alice", id: 1001, type: "User" }, state: "APPROVED", commit_id: head, submitted_at: "2026-11-26T06:32:00Z", permission: "write" },
   ];
   return input;
 }

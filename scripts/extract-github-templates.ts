@@ -28,6 +28,7 @@ const templates = {
   contentFile: pick("content-file-response-if-content-is-a-file"),
   installationToken: pick("installation-token"),
   deployment: pick("deployment"),
+  collaboratorPermission: pick("repository-collaborator-permission-response-if-user-has-admin-permissions"),
 };
 writeFileSync(new URL("../fixtures/github/templates.json", import.meta.url), JSON.stringify(templates, null, 1) + "\n");
 console.log("wrote fixtures/github/templates.json");

@@ -87,8 +87,11 @@ async function provenanceBlock(o: SignOpts): Promise<string> {
   return renderProvenanceBlock(JSON.stringify(signed.bundle));
 }
 
+// The maintainers: their approvals count (maintain is write to GitHub's legacy levels); everyone else only reads.
+const COLLABORATORS: StandInRepo["collaborators"] = { alice: "maintain", bob: "write", carol: "write" };
+
 function repo(pulls: StandInPull[], config = CONFIG): StandInRepo {
-  return { owner: OWNER, name: REPO, id: REPO_ID, defaultBranch: "main", files: { ".github/agent-gate.yml": config }, pulls };
+  return { owner: OWNER, name: REPO, id: REPO_ID, defaultBranch: "main", collaborators: COLLABORATORS, files: { ".github/agent-gate.yml": config }, pulls };
 }
 
 function agentPull(number: number, commits: StandInCommit[], body: string, extra: Partial<StandInPull> = {}): StandInPull {

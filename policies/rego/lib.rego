@@ -99,25 +99,46 @@ _superseded(r) if {
 	r2.submitted_at > r.submitted_at
 }
 
-# Users whose latest state-changing review approves the head commit.
-head_approvers[r.user.id] := r.user if {
+# The latest state-changing reviews that approve the head commit (a user's two approvals of the same second are
+# both latest).
+_head_approval contains r if {
 	some r in input.reviews
 	r.state == "APPROVED"
 	r.commit_id == input.pull_request.head_sha
 	not _superseded(r)
 }
 
-# Approvers that count for separation of duties: humans, never bots, never the agent or its prompters.
+# Users whose latest state-changing review approves the head commit.
+head_approvers[r.user.id] := r.user if some r in _head_approval
+
+# GitHub's branch protection counts approvals only from people with write access; so does agent-gate, unless the
+# configuration says otherwise. The host looks the permission up; an approval without one never counts.
+_write_levels := {"admin", "write"}
+
+require_write_access if not value_at(config, ["rules", "human_approval", "require_write_access"], false)
+
+has_access(_) if not require_write_access
+
+has_access(id) if {
+	some r in _head_approval
+	r.user.id == id
+	_write_levels[r.permission]
+}
+
+# Approvers that count for separation of duties: humans with write access, never bots, never the agent or its
+# prompters.
 qualified_approvers contains user.login if {
 	some id, user in head_approvers
 	not is_bot(user)
 	not excluded_ids[id]
+	has_access(id)
 }
 
-# Approvers that count when separation of duties is switched off: humans, never bots.
+# Approvers that count when separation of duties is switched off: humans with write access, never bots.
 human_approvers contains user.login if {
-	some _, user in head_approvers
+	some id, user in head_approvers
 	not is_bot(user)
+	has_access(id)
 }
 
 approvers := qualified_approvers if not value_at(config, ["rules", "human_approval", "separation_of_duties"], false)
@@ -133,9 +154,9 @@ excluded_logins contains c.provenance.prompter.login if {
 	is_string(c.provenance.prompter.login)
 }
 
-approver_hint := "a human maintainer" if count(excluded_logins) == 0
+approver_hint := "a human maintainer with write access" if count(excluded_logins) == 0
 
-approver_hint := concat("", ["a human maintainer other than @", concat(", @", sort(excluded_logins)), " (who prompted the agent)"]) if {
+approver_hint := concat("", ["a human maintainer with write access other than @", concat(", @", sort(excluded_logins)), " (who prompted the agent)"]) if {
 	count(excluded_logins) > 0
 }
 

@@ -72,6 +72,7 @@ export function gatherFacts(snap: PullRequestSnapshot, config: ConfigFacts, agen
       state: (REVIEW_STATES.has(r.state) ? r.state : "COMMENTED") as ReviewFacts["state"],
       commitId: r.commit_id!,
       ...(r.submitted_at ? { submittedAt: r.submitted_at } : {}),
+      ...(snap.permissions[r.user!.id] ? { permission: snap.permissions[r.user!.id] } : {}),
     }));
 
   const facts: Facts = {

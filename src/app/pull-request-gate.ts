@@ -5,7 +5,7 @@ import type { Octokit } from "@octokit/rest";
 import { CheckRunPublisher } from "../adapters/github/check-runs.js";
 import { ConfigSource, CONFIG_PATH } from "../adapters/github/config-source.js";
 import { evaluationKey, MemoryGateStore, type GateStore } from "../adapters/storage/gate-store.js";
-import { fetchPull, loadPullRequest, pullsForCommit } from "../adapters/github/pull-request-source.js";
+import { fetchPull, loadPullRequest, PermissionCache, pullsForCommit } from "../adapters/github/pull-request-source.js";
 import type { Trigger } from "../adapters/github/triggers.js";
 import { fromGitHubError } from "../adapters/github/errors.js";
 import { PULL_REQUEST_ENTRYPOINT } from "../adapters/opa/engine.js";
@@ -115,6 +115,8 @@ export class PullRequestGate {
   private readonly now: () => Date;
   private readonly keyRing: ReadonlyMap<string, string>;
   private readonly store: GateStore;
+  /** Reviewers' repository permissions, for a minute: repeated events on a repository cost no lookups. */
+  private readonly permissions = new PermissionCache();
 
   constructor(private readonly opts: PullRequestGateOptions) {
     this.configSource = opts.configSource ?? new ConfigSource();
@@ -169,7 +171,7 @@ export class PullRequestGate {
       }
       // Gathered before anything is written, inside the head's lock: a final result is never replaced by one
       // that could only say the head moved on.
-      snapshot = await loadPullRequest(octokit, trigger.owner, trigger.repo, payload).catch((err: unknown) => ({ error: err }));
+      snapshot = await loadPullRequest(octokit, trigger.owner, trigger.repo, payload, { permissions: this.permissions }).catch((err: unknown) => ({ error: err }));
       const movedOn = trigger.kind === "pull_request" && !("error" in snapshot) && snapshot.commits.at(-1)?.sha !== headSha;
       // An older trigger never overwrites a newer result; nor does anything overwrite the final result of a commit
       // that is no longer the pull request's head.
@@ -250,7 +252,7 @@ export class PullRequestGate {
       if ("error" in loaded) throw loaded.error;
       const { config, facts: configFacts } = loaded;
       configDigest = configFacts.digest;
-      const snapshot = preSnapshot ?? (await loadPullRequest(octokit, owner, repo, payload));
+      const snapshot = preSnapshot ?? (await loadPullRequest(octokit, owner, repo, payload, { permissions: this.permissions }));
       if ("error" in snapshot) throw snapshot.error;
       const head = snapshot.commits.at(-1)?.sha;
       if (head !== headSha) {

@@ -113,6 +113,9 @@ export const RulesConfig = z
         enabled: flag().default(true),
         count: whole(0).default(1),
         separation_of_duties: flag().default(true).describe("the agent and its prompters do not count"),
+        require_write_access: flag()
+          .default(true)
+          .describe("only approvals from people with write (or admin) access to the repository count, as in GitHub's branch protection"),
       })
       .prefault({}),
     size: z.strictObject({ enabled: flag().default(true), max_files: whole(1).default(50), max_lines: whole(1).default(1000) }).prefault({}),

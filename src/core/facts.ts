@@ -56,6 +56,8 @@ export interface ReviewFacts {
   readonly commitId: string; // the head the review was given on
   readonly submittedAt?: string;
   readonly authorAssociation?: string;
+  /** The reviewer's permission on the repository, looked up for humans who approved the head commit. */
+  readonly permission?: "admin" | "write" | "read" | "none";
 }
 
 export interface ConfigFacts {

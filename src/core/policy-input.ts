@@ -94,6 +94,12 @@ export const Review = z.object({
   state: z.enum(["APPROVED", "CHANGES_REQUESTED", "COMMENTED", "DISMISSED", "PENDING"]),
   commit_id: Sha,
   submitted_at: PolicyTime,
+  permission: z
+    .enum(["admin", "write", "read", "none"])
+    .optional()
+    .describe(
+      "the reviewer's permission on the repository (GitHub's base levels: maintain reads as write, triage as read), present for humans who approved the head commit; approvals count only with admin or write unless rules.human_approval.require_write_access is false",
+    ),
 });
 
 const Repository = z.object({ owner: z.string().min(1), name: z.string().min(1), id: z.number().int().positive(), default_branch: z.string().min(1) });

@@ -119,7 +119,13 @@ export function buildPullRequestInput(parts: PullRequestInputParts): PullRequest
     })),
     reviews: facts.reviews
       .filter((r) => r.submittedAt !== undefined)
-      .map((r) => ({ user: { login: r.user.login, id: r.user.id, type: r.user.login.endsWith("[bot]") ? "Bot" : "User" }, state: r.state, commit_id: r.commitId, submitted_at: toPolicyTime(r.submittedAt!) })),
+      .map((r) => ({
+        user: { login: r.user.login, id: r.user.id, type: r.user.login.endsWith("[bot]") ? "Bot" : "User" },
+        state: r.state,
+        commit_id: r.commitId,
+        submitted_at: toPolicyTime(r.submittedAt!),
+        ...(r.permission ? { permission: r.permission } : {}),
+      })),
     agent: { detected: facts.detection.isAgent || agentShas.size > 0, reasons: reasonText(facts.detection), accounts: [...parts.agentAccounts] },
     prompters: [...prompters.values()],
   });

@@ -68,6 +68,8 @@ export interface StandInRepo {
   pulls: StandInPull[];
   /** Artifact attestations by subject digest (served by the attestation API; bundles only through bundle_url). */
   attestations?: StandInAttestation[];
+  /** Roles on the repository by login (GET .../collaborators/{username}/permission); others may only read it. */
+  collaborators?: Record<string, "admin" | "maintain" | "write" | "triage" | "read">;
   /** Reviews of deployments waiting on environments, by workflow run (GET .../actions/runs/{id}/approvals). */
   deploymentApprovals?: StandInDeploymentApproval[];
 }

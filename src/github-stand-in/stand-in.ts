@@ -294,6 +294,28 @@ export class GitHubStandIn {
     return this.json(404, { message: "Not Found", documentation_url: "https://docs.github.com/rest" });
   }
 
+  /**
+   * A user's permission: the role listed in `collaborators`, with GitHub's legacy base level beside it (maintain
+   * reads as write, triage as read). Anyone else may read a public repository (read) and is unknown to a private
+   * one (404).
+   */
+  private permission(repo: StandInRepo, login: string): StandInResponse {
+    const role = Object.entries(repo.collaborators ?? {}).find(([l]) => l.toLowerCase() === login.toLowerCase())?.[1];
+    if (!role && repo.private) return this.notFound();
+    const roleName = role ?? "read";
+    const legacy = roleName === "maintain" ? "write" : roleName === "triage" ? "read" : roleName;
+    const account = this.knownAccount(repo, login) ?? { login, id: 0, type: "User" };
+    return this.json(200, { ...clone(templates.collaboratorPermission), permission: legacy, role_name: roleName, user: { ...user(account), role_name: roleName } });
+  }
+
+  /** The account of a login seen in the repository's pull requests. */
+  private knownAccount(repo: StandInRepo, login: string): Account | undefined {
+    for (const pull of repo.pulls) {
+      for (const a of [pull.user, ...pull.reviews.map((r) => r.user), ...pull.comments.map((c) => c.user)]) if (a.login.toLowerCase() === login.toLowerCase()) return a;
+    }
+    return undefined;
+  }
+
   private route(req: StandInRequest): StandInResponse {
     const url = new URL(req.url, API);
     const p = url.pathname.split("/").map(decodeURIComponent);
@@ -329,6 +351,7 @@ export class GitHubStandIn {
         return paged(pull.reviews.map((r, i) => ({ ...clone(templates.review), id: r.id ?? i + 1, user: user(r.user), state: r.state, commit_id: r.commit_id, submitted_at: r.submitted_at ?? "2026-11-26T06:00:00Z", body: r.body ?? "" })));
       }
     }
+    if (m === "GET" && rest[0] === "collaborators" && rest[1] && rest[2] === "permission" && rest.length === 3) return this.permission(repo, rest[1]);
     if (m === "GET" && rest[0] === "issues" && rest[2] === "comments") {
       const pull = repo.pulls.find((x) => x.number === Number(rest[1]));
       if (!pull) return this.notFound();

@@ -12,6 +12,7 @@ interface Templates {
   contentFile: Record<string, unknown>;
   installationToken: Record<string, unknown>;
   deployment: Record<string, unknown>;
+  collaboratorPermission: Record<string, unknown> & { user: Record<string, unknown> };
 }
 
 const templates = JSON.parse(readFileSync(new URL("../../fixtures/github/templates.json", import.meta.url), "utf8")) as Templates;

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { agentGateApp } from "../../src/index.js";
 import { composeGate } from "../../src/app/compose.js";
-import { loadScenarios } from "../../src/demo/scenario.js";
+import { loadScenarios, type Scenario } from "../../src/demo/scenario.js";
 import { runScenario } from "../../src/demo/run.js";
 import { validatedGitHub } from "../support/github.js";
 import { startApp } from "../support/probot.js";
@@ -51,6 +51,39 @@ for (const scenario of scenarios) {
     }
   });
 }
+
+test("an approval from someone without write access does not count, and the check says so", async () => {
+  // workflow-change-approval, but the approval comes from mallory, who can only read the repository.
+  const base = structuredClone(scenarios.find((s) => s.name === "workflow-change-approval")!);
+  const mallory = { login: "mallory", id: 6666, type: "User" as const };
+  const [opened, approved] = base.steps as [Scenario["steps"][number], Scenario["steps"][number]];
+  const payload = approved.payload as { review: { user: Record<string, unknown> } };
+  payload.review.user = { ...payload.review.user, login: mallory.login, id: mallory.id };
+  const scenario: Scenario = {
+    ...base,
+    steps: [
+      opened,
+      {
+        ...approved,
+        mutate: { ...approved.mutate!, addReviews: approved.mutate!.addReviews!.map((r) => ({ ...r, user: mallory })) },
+        expect: { ...approved.expect, conclusion: "failure", summaryIncludes: ["no write access"] },
+      },
+    ],
+  };
+  const gh = validatedGitHub(structuredClone(scenario.repos));
+  const app = await startApp(agentGateApp({ gate: await composeGate({ trustedRoot, tlogEntryUrl: () => undefined }) }), gh.fetch);
+  try {
+    const outcomes = await runScenario(scenario, gh.standIn, async (s) => {
+      assert.equal((await app.deliver(s.event.split(".")[0]!, s.payload, { id: s.deliveryId })).status, 200);
+    });
+    for (const o of outcomes) assert.deepEqual(o.problems, [], `${o.step.event}: ${o.problems.join("; ")}`);
+    assert.deepEqual(gh.problems, []);
+    const lookups = gh.standIn.requests.filter((r) => r.method === "GET" && /\/collaborators\/[^/]+\/permission$/.test(r.path));
+    assert.deepEqual(lookups.map((r) => r.path), ["/repos/acme/widgets/collaborators/mallory/permission"], "looked up once, for the one approver");
+  } finally {
+    await app.close();
+  }
+});
 
 test("a delivery signed with another secret is refused and evaluates nothing", async () => {
   const scenario = scenarios[0]!;

@@ -59,7 +59,8 @@ export function makeWorkload(opts: { prs: number; eventsPerPr: number; seed: num
   const pulls: PullPlan[] = [];
   const repoCount = Math.max(1, Math.ceil(opts.prs / 10));
   for (let r = 0; r < repoCount; r++) {
-    repos.push({ owner: "fleet", name: `service-${r}`, id: 900_000 + r, defaultBranch: "main", files: { ".github/agent-gate.yml": r === 1 ? BROKEN_CONFIG : GOOD_CONFIG }, pulls: [] });
+    // bob maintains every repository; carol only reads them, so her approvals never count.
+    repos.push({ owner: "fleet", name: `service-${r}`, id: 900_000 + r, defaultBranch: "main", collaborators: { alice: "write", bob: "write" }, files: { ".github/agent-gate.yml": r === 1 ? BROKEN_CONFIG : GOOD_CONFIG }, pulls: [] });
   }
   let events = 0;
   for (let i = 0; i < opts.prs; i++) {

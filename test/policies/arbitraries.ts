@@ -95,12 +95,17 @@ const file = fc.record(
   { requiredKeys: ["path", "status", "additions", "deletions", "agent_touched"] },
 );
 
-const review = fc.record({
-  user: fc.constantFrom(...PEOPLE),
-  state: fc.constantFrom("APPROVED", "APPROVED", "CHANGES_REQUESTED", "COMMENTED", "DISMISSED"),
-  commit_id: fc.constantFrom(HEAD, HEAD, SHAS[0]),
-  submitted_at: fc.constantFrom(...TIMES),
-});
+const review = fc.record(
+  {
+    user: fc.constantFrom(...PEOPLE),
+    state: fc.constantFrom("APPROVED", "APPROVED", "CHANGES_REQUESTED", "COMMENTED", "DISMISSED"),
+    commit_id: fc.constantFrom(HEAD, HEAD, SHAS[0]),
+    submitted_at: fc.constantFrom(...TIMES),
+    // Mostly write, as the host finds for maintainers; sometimes less, or not looked up (absent).
+    permission: fc.constantFrom("write", "write", "write", "admin", "read", "none"),
+  },
+  { requiredKeys: ["user", "state", "commit_id", "submitted_at"] },
+);
 
 export const pullRequestInput = fc
   .record({
@@ -169,7 +174,7 @@ export const pullRequestConfig = fc.record(
           { enabled: fc.boolean(), mode: fc.constantFrom("deny", "require-approval"), approvals: fc.nat({ max: 2 }), paths: fc.array(pathEntry, { maxLength: 4 }) },
           { requiredKeys: [] },
         ),
-        human_approval: fc.record({ enabled: fc.boolean(), count: fc.nat({ max: 3 }), separation_of_duties: fc.boolean() }, { requiredKeys: [] }),
+        human_approval: fc.record({ enabled: fc.boolean(), count: fc.nat({ max: 3 }), separation_of_duties: fc.boolean(), require_write_access: fc.boolean() }, { requiredKeys: [] }),
         size: fc.record({ enabled: fc.boolean(), max_files: fc.integer({ min: 1, max: 5 }), max_lines: fc.integer({ min: 1, max: 800 }) }, { requiredKeys: [] }),
       },
       { requiredKeys: [] },

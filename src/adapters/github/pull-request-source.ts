@@ -3,6 +3,7 @@
 import type { Octokit } from "@octokit/rest";
 import { z } from "zod";
 import { AgentGateError } from "../../core/errors.js";
+import { LruCache } from "../lru.js";
 
 export const LIMITS = { commits: 250, files: 3000, reviews: 300, comments: 300 } as const;
 
@@ -54,6 +55,80 @@ export interface PullRequestSnapshot {
   readonly comments: readonly CommentData[];
   /** Lists GitHub cut short at our limits (reported to the reviewer, and fail closed in policy). */
   readonly truncated: readonly string[];
+  /**
+   * The repository permission of every human who approved the head commit, by user id: GitHub's legacy base
+   * levels (`maintain` reads as write, `triage` as read). Branch protection counts approvals only from people
+   * with write access, and so does the policy.
+   */
+  readonly permissions: Readonly<Record<number, RepoPermission>>;
+}
+
+export type RepoPermission = "admin" | "write" | "read" | "none";
+const PERMISSIONS = new Set<string>(["admin", "write", "read", "none"]);
+const Permission = z.object({ permission: z.string() });
+
+/**
+ * Permissions looked up recently, by repository and user id: repeated events on a repository cost no requests. A
+ * permission taken away still counts for at most `ttlMs` (default one minute).
+ */
+export class PermissionCache {
+  private readonly entries: LruCache<string, { permission: RepoPermission; at: number }>;
+
+  constructor(
+    readonly ttlMs = 60_000,
+    maxEntries = 10_000,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.entries = new LruCache(maxEntries);
+  }
+
+  get(key: string): RepoPermission | undefined {
+    const e = this.entries.get(key);
+    return e && this.now() - e.at < this.ttlMs ? e.permission : undefined;
+  }
+
+  set(key: string, permission: RepoPermission): void {
+    this.entries.set(key, { permission, at: this.now() });
+  }
+}
+
+/**
+ * GET /repos/{owner}/{repo}/collaborators/{username}/permission for each user (metadata read, which every App
+ * has). 404 (not a collaborator, or no such user) is "none"; any other failure propagates: an approval whose
+ * weight is unknown is never guessed.
+ */
+async function lookUpPermissions(
+  octokit: Api,
+  owner: string,
+  repo: string,
+  users: readonly { login: string; id: number }[],
+  cache: PermissionCache | undefined,
+): Promise<Record<number, RepoPermission>> {
+  const out: Record<number, RepoPermission> = {};
+  await Promise.all(
+    users.map(async (u) => {
+      const key = `${owner}/${repo}#${u.id}`.toLowerCase();
+      const cached = cache?.get(key);
+      if (cached) {
+        out[u.id] = cached;
+        return;
+      }
+      let permission: RepoPermission;
+      try {
+        const res = await octokit.request("GET /repos/{owner}/{repo}/collaborators/{username}/permission", { owner, repo, username: u.login });
+        const parsed = Permission.safeParse(res.data);
+        if (!parsed.success) throw new AgentGateError("GITHUB_RESPONSE_INVALID", `GitHub's permission of ${u.login} on ${owner}/${repo} is not what agent-gate expects: ${parsed.error.issues[0]?.message ?? "invalid"}`, "transient");
+        // An unknown level (GitHub added one) counts as no access until agent-gate knows what it grants.
+        permission = PERMISSIONS.has(parsed.data.permission) ? (parsed.data.permission as RepoPermission) : "none";
+      } catch (err) {
+        if ((err as { status?: number }).status !== 404) throw err;
+        permission = "none";
+      }
+      cache?.set(key, permission);
+      out[u.id] = permission;
+    }),
+  );
+  return out;
 }
 
 type Api = Pick<Octokit, "request" | "paginate">;
@@ -82,7 +157,7 @@ async function list(octokit: Api, route: string, params: Record<string, unknown>
   return { items: items.slice(0, max), truncated };
 }
 
-export async function loadPullRequest(octokit: Api, owner: string, repo: string, pullPayload: unknown): Promise<PullRequestSnapshot> {
+export async function loadPullRequest(octokit: Api, owner: string, repo: string, pullPayload: unknown, opts: { permissions?: PermissionCache } = {}): Promise<PullRequestSnapshot> {
   const p = Pull.safeParse(pullPayload);
   if (!p.success) throw new AgentGateError("GITHUB_RESPONSE_INVALID", `pull request: ${p.error.issues[0]?.path.join(".") ?? ""}: ${p.error.issues[0]?.message ?? "invalid"}`);
   const pull = p.data;
@@ -98,13 +173,20 @@ export async function loadPullRequest(octokit: Api, owner: string, repo: string,
   const truncated = Object.entries({ commits, files, reviews, comments })
     .filter(([, v]) => v.truncated)
     .map(([k]) => k);
+  const parsedReviews = parseAll(Review, "reviews", reviews.items);
+  // Only the people whose approval could count: humans who approved this head commit.
+  const approvers = new Map<number, { login: string; id: number }>();
+  for (const r of parsedReviews) {
+    if (r.state === "APPROVED" && r.commit_id === pull.head.sha && r.user && r.user.type !== "Bot") approvers.set(r.user.id, r.user);
+  }
   return {
     pull,
     commits: parseAll(Commit, "commits", commits.items),
     files: parseAll(File, "files", files.items),
-    reviews: parseAll(Review, "reviews", reviews.items),
+    reviews: parsedReviews,
     comments: parseAll(Comment, "comments", comments.items),
     truncated,
+    permissions: await lookUpPermissions(octokit, owner, repo, [...approvers.values()], opts.permissions),
   };
 }
 

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { Octokit } from "@octokit/rest";
 import { validatedGitHub } from "../../support/github.js";
 import { ConfigSource } from "../../../src/adapters/github/config-source.js";
-import { loadPullRequest, fetchPull } from "../../../src/adapters/github/pull-request-source.js";
+import { loadPullRequest, fetchPull, PermissionCache } from "../../../src/adapters/github/pull-request-source.js";
 import { CheckRunPublisher } from "../../../src/adapters/github/check-runs.js";
 import type { StandInRepo } from "../../../src/github-stand-in/model.js";
 
@@ -49,7 +49,61 @@ test("comments are not fetched when the PR has none", async () => {
   const pull = await fetchPull(octokit, "acme", "web", 7);
   const mark = gh.standIn.requests.length;
   await loadPullRequest(octokit, "acme", "web", pull);
-  assert.deepEqual(gh.standIn.since(mark).map((q) => q.path).sort(), ["/repos/acme/web/pulls/7/commits", "/repos/acme/web/pulls/7/files", "/repos/acme/web/pulls/7/reviews"]);
+  assert.deepEqual(gh.standIn.since(mark).map((q) => q.path).sort(), [
+    "/repos/acme/web/collaborators/alice/permission", // alice approved the head
+    "/repos/acme/web/pulls/7/commits",
+    "/repos/acme/web/pulls/7/files",
+    "/repos/acme/web/pulls/7/reviews",
+  ]);
+});
+
+test("permissions are looked up for the humans who approved the head, once a minute per repository and person", async () => {
+  const r = repo();
+  const pull7 = r.pulls[0]!;
+  r.collaborators = { alice: "maintain", bob: "triage" };
+  pull7.reviews.push(
+    { user: { login: "bob", id: 1002 }, state: "APPROVED", commit_id: pull7.head.sha },
+    { user: { login: "carol", id: 1003 }, state: "APPROVED", commit_id: pull7.head.sha }, // not a collaborator: reads
+    { user: { login: "dave", id: 1004 }, state: "APPROVED", commit_id: sha(1) }, // an older commit: not looked up
+    { user: { login: "erin", id: 1005 }, state: "COMMENTED", commit_id: pull7.head.sha },
+    { user: { login: "helper[bot]", id: 1006, type: "Bot" }, state: "APPROVED", commit_id: pull7.head.sha },
+  );
+  const gh = validatedGitHub([r]);
+  const octokit = client(gh.fetch);
+  const pull = await fetchPull(octokit, "acme", "web", 7);
+  let now = 0;
+  const cache = new PermissionCache(60_000, 100, () => now);
+  const lookups = (): string[] => gh.standIn.requests.filter((q) => q.path.endsWith("/permission")).map((q) => q.path.split("/")[5]!);
+  const snap = await loadPullRequest(octokit, "acme", "web", pull, { permissions: cache });
+  // GitHub's legacy levels: maintain is write, triage is read
+  assert.deepEqual(snap.permissions, { 1001: "write", 1002: "read", 1003: "read" });
+  assert.deepEqual(lookups().sort(), ["alice", "bob", "carol"]);
+  now = 59_999;
+  await loadPullRequest(octokit, "acme", "web", pull, { permissions: cache });
+  assert.equal(lookups().length, 3, "within the minute: from the cache");
+  now = 60_000;
+  await loadPullRequest(octokit, "acme", "web", pull, { permissions: cache });
+  assert.equal(lookups().length, 6, "after it: looked up again (a revoked permission counts for at most a minute)");
+  assert.deepEqual(gh.problems, []);
+});
+
+test("a private repository's non-collaborator (404) has no access; any other failure fails the gathering", async () => {
+  const r = repo();
+  r.private = true;
+  r.collaborators = {};
+  const gh = validatedGitHub([r]);
+  const octokit = client(gh.fetch);
+  const pull = await fetchPull(octokit, "acme", "web", 7);
+  assert.deepEqual((await loadPullRequest(octokit, "acme", "web", pull)).permissions, { 1001: "none" });
+  const failing = new Octokit({
+    auth: "test-token",
+    request: {
+      retries: 0,
+      fetch: (async (url: string | URL | Request, init?: RequestInit) =>
+        (url instanceof Request ? url.url : url.toString()).endsWith("/permission") ? new Response(JSON.stringify({ message: "Server Error" }), { status: 502, headers: { "content-type": "application/json" } }) : gh.fetch(url, init)) as typeof fetch,
+    },
+  });
+  await assert.rejects(loadPullRequest(failing, "acme", "web", pull), { status: 502 });
 });
 
 test("the config is read from the default branch, then conditionally (304) on later events", async () => {

@@ -230,6 +230,11 @@ test_workflow_change_approved_only_by_prompter_denies if {
 	"protected-paths" in denied(inp, fx.config)
 }
 
+test_workflow_change_approved_only_by_a_reader_denies if {
+	inp := object.union(workflow_pr, {"reviews": [fx.review_by("bob", 1002, "APPROVED", fx.head, "2026-11-26T06:30:00Z", "read")]})
+	"protected-paths" in denied(inp, fx.config)
+}
+
 test_deny_mode_denies_despite_approval if {
 	cfg := fx.with_rules({"protected_paths": {"mode": "deny"}})
 	some f in decide(workflow_pr, cfg).deny
@@ -290,6 +295,38 @@ test_prompter_from_provenance_only_does_not_count if {
 test_bot_approval_does_not_count if {
 	r := object.union(fx.review("helper[bot]", 5, "APPROVED", fx.head, "2026-11-26T06:30:00Z"), {"user": {"login": "helper[bot]", "id": 5, "type": "Bot"}})
 	"human-approval" in denied(object.union(fx.pr, {"reviews": [r]}), fx.config)
+}
+
+test_approval_without_write_access_does_not_count if {
+	some permission in ["read", "none"]
+	inp := object.union(fx.pr, {"reviews": [fx.review_by("bob", 1002, "APPROVED", fx.head, "2026-11-26T06:30:00Z", permission)]})
+	some f in decide(inp, fx.config).deny
+	f.rule == "human-approval"
+	f.details.ignored == [{"login": "bob", "reason": "no write access"}]
+	f.msg == "an agent pull request needs 1 human approval on the head commit 2222222 (has 0; not counted: @bob (no write access))"
+	contains(f.remediation, "with write access")
+}
+
+test_approval_whose_permission_is_unknown_does_not_count if {
+	r := object.remove(fx.review("bob", 1002, "APPROVED", fx.head, "2026-11-26T06:30:00Z"), ["permission"])
+	"human-approval" in denied(object.union(fx.pr, {"reviews": [r]}), fx.config)
+}
+
+test_admin_approval_counts if {
+	inp := object.union(fx.pr, {"reviews": [fx.review_by("bob", 1002, "APPROVED", fx.head, "2026-11-26T06:30:00Z", "admin")]})
+	not "human-approval" in denied(inp, fx.config)
+}
+
+test_without_write_access_requirement_a_reader_counts if {
+	inp := object.union(fx.pr, {"reviews": [fx.review_by("bob", 1002, "APPROVED", fx.head, "2026-11-26T06:30:00Z", "read")]})
+	not "human-approval" in denied(inp, fx.with_rules({"human_approval": {"require_write_access": false}}))
+}
+
+test_prompter_without_write_access_is_ignored_as_prompter if {
+	inp := object.union(fx.pr, {"reviews": [fx.review_by("alice", 1001, "APPROVED", fx.head, "2026-11-26T06:30:00Z", "read")]})
+	some f in decide(inp, fx.config).deny
+	f.rule == "human-approval"
+	f.details.ignored == [{"login": "alice", "reason": "agent or prompter"}]
 }
 
 test_approval_of_an_older_commit_does_not_count if {

@@ -37,7 +37,13 @@ agent_commit(sha) := {
 	"provenance": provenance,
 }
 
-review(login, id, state, sha, at) := {"user": {"login": login, "id": id, "type": "User"}, "state": state, "commit_id": sha, "submitted_at": at}
+# A review by someone with write access (the host looks the permission up for approvals of the head commit).
+review(login, id, state, sha, at) := review_by(login, id, state, sha, at, "write")
+
+review_by(login, id, state, sha, at, permission) := {
+	"user": {"login": login, "id": id, "type": "User"}, "state": state, "commit_id": sha, "submitted_at": at,
+	"permission": permission,
+}
 
 pr := {
 	"version": 1,
