@@ -5,13 +5,14 @@ import { randomUUID } from "node:crypto";
 import type { Octokit } from "@octokit/rest";
 import { CHECK_NAME } from "../adapters/github/check-runs.js";
 import { ConfigSource } from "../adapters/github/config-source.js";
+import { loadRepoConfig } from "./load-config.js";
 import { DeploymentCallback, MAX_COMMENT, fetchApprovals, fetchAttestations, parseDeploymentRequest, type AttestationSourceOptions, type DeploymentRequest } from "../adapters/github/deployment-protection.js";
 import { DEPLOYMENT_ENTRYPOINT } from "../adapters/opa/engine.js";
 import type { PolicyEvaluator } from "../adapters/opa/pool.js";
 import type { BundleVerifier, SignerPolicy } from "../adapters/sigstore/verifier.js";
 import type { AuditLog } from "../adapters/storage/audit-log.js";
 import type { GateDecision } from "../adapters/storage/recorder.js";
-import { defaultRepoConfig, parseRepoConfig, policyData, type RepoConfig } from "../config/repo-config.js";
+import { policyData, type RepoConfig } from "../config/repo-config.js";
 import type { Decision, Finding } from "../core/decision.js";
 import { AgentGateError, describeError } from "../core/errors.js";
 import { deploymentInput, toPolicyTime, type DeploymentInput } from "../core/policy-input.js";
@@ -205,15 +206,9 @@ export class DeploymentGate {
 
   private async evaluate(octokit: Octokit, req: DeploymentRequest, decisionId: string, failures: string[]): Promise<{ input: DeploymentInput; decision: Decision; data: unknown }> {
     const { owner, repo } = req;
-    const configText = await this.configSource.load(octokit, owner, repo);
-    let config = defaultRepoConfig();
-    let configDigest = `sha256:${"0".repeat(64)}`;
-    if (configText) {
-      const parsed = parseRepoConfig(configText.text, configText.source);
-      if (!parsed.ok) throw new AgentGateError("CONFIG_INVALID", parsed.messages[0] ?? `${configText.source} is invalid`, "invalid-input");
-      config = parsed.config;
-      configDigest = configText.digest;
-    }
+    const loaded = await loadRepoConfig(this.configSource, octokit, owner, repo);
+    const config = loaded.config;
+    const configDigest = loaded.facts.digest;
     const env = environmentSettings(config, req.environment);
     const signers = attestationSigners(env);
     const artifacts: DeploymentInput["artifacts"] = [];

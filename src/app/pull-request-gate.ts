@@ -3,7 +3,8 @@
 import { randomUUID } from "node:crypto";
 import type { Octokit } from "@octokit/rest";
 import { CheckRunPublisher } from "../adapters/github/check-runs.js";
-import { ConfigSource, CONFIG_PATH } from "../adapters/github/config-source.js";
+import { ConfigSource } from "../adapters/github/config-source.js";
+import { loadRepoConfig, type LoadedConfig } from "./load-config.js";
 import { evaluationKey, MemoryGateStore, type GateStore } from "../adapters/storage/gate-store.js";
 import { fetchPull, loadPullRequest, PermissionCache, pullsForCommit } from "../adapters/github/pull-request-source.js";
 import type { Trigger } from "../adapters/github/triggers.js";
@@ -11,13 +12,13 @@ import { fromGitHubError } from "../adapters/github/errors.js";
 import { PULL_REQUEST_ENTRYPOINT } from "../adapters/opa/engine.js";
 import type { PolicyEvaluator } from "../adapters/opa/pool.js";
 import type { BundleVerifier } from "../adapters/sigstore/verifier.js";
-import { defaultRepoConfig, parseRepoConfig, policyData, type RepoConfig } from "../config/repo-config.js";
+import { policyData } from "../config/repo-config.js";
 import { withConfiguredAgents } from "../core/agents.js";
 import { bindProvenance } from "../core/binding.js";
 import { conclude, type CheckConclusion } from "../core/conclusion.js";
 import type { Decision } from "../core/decision.js";
 import { AgentGateError, describeError } from "../core/errors.js";
-import type { ConfigFacts, Facts } from "../core/facts.js";
+import type { Facts } from "../core/facts.js";
 import { buildPullRequestInput, commitIsAgent } from "../core/pull-request-input.js";
 import type { PullRequestInput } from "../core/policy-input.js";
 import type { TlogEntrySummary } from "../core/verification.js";
@@ -101,11 +102,6 @@ export interface Evaluation {
   readonly policyData: unknown;
   readonly configDigest: string | undefined;
   readonly transient: boolean;
-}
-
-interface LoadedConfig {
-  readonly config: RepoConfig;
-  readonly facts: ConfigFacts;
 }
 
 export class PullRequestGate {
@@ -214,16 +210,9 @@ export class PullRequestGate {
     return id;
   }
 
-  /** The repository's config from its default branch (or the organisation's), else the built-in default. */
-  private async loadConfig(octokit: Octokit, owner: string, repo: string): Promise<LoadedConfig> {
-    const configText = await this.configSource.load(octokit, owner, repo);
-    if (!configText) return { config: defaultRepoConfig(), facts: { source: "default", path: CONFIG_PATH, digest: `sha256:${"0".repeat(64)}` } };
-    const parsed = parseRepoConfig(configText.text, configText.source);
-    if (!parsed.ok) throw new AgentGateError("CONFIG_INVALID", `${parsed.messages[0] ?? `${configText.source} is invalid`}${parsed.messages.length > 1 ? ` (+${parsed.messages.length - 1} more)` : ""}`, "invalid-input", { details: parsed.messages });
-    return {
-      config: parsed.config,
-      facts: { source: configText.source.startsWith(`${owner}/.github:`) && repo !== ".github" ? "organization" : "repository", path: CONFIG_PATH, digest: configText.digest },
-    };
+  /** The repository's config from its default branch (or the organisation's) with its bases, else the built-in default. */
+  private loadConfig(octokit: Octokit, owner: string, repo: string): Promise<LoadedConfig> {
+    return loadRepoConfig(this.configSource, octokit, owner, repo);
   }
 
   /** Gathers and decides for one PR head; never throws: errors become a failing, explained evaluation. */

@@ -162,7 +162,11 @@ export const DeploymentsConfig = z
 
 export const RepoConfig = z.strictObject({
   version: z.literal(1, { error: "expected 1" }).default(1),
-  _extends: z.string().optional().describe("resolved by the config loader before parsing"),
+  _extends: z
+    .string()
+    .regex(/^(?:[A-Za-z0-9-]+\/)?[A-Za-z0-9._-]+(?::[^:]+)?$/, { error: "expected REPO, OWNER/REPO, or either with :PATH" })
+    .optional()
+    .describe("a base config this one extends: REPO or OWNER/REPO (the same owner), optionally :PATH (default .github/agent-gate.yml); this file's settings override the base's"),
   agents: AgentsConfig,
   rules: RulesConfig,
   deployments: DeploymentsConfig,
@@ -213,6 +217,16 @@ export function validateRepoConfig(value: unknown, locate: (path: (string | numb
 
 /** Parses the YAML text of .github/agent-gate.yml; an empty file means every default. */
 export function parseRepoConfig(text: string, file = CONFIG_PATH): ConfigResult {
+  const doc = readConfigDocument(text, file);
+  return doc.ok ? validateRepoConfig(doc.value, doc.locate, file) : doc;
+}
+
+/** A config file's YAML as a value, with a way to find the line of a path in it; or its syntax errors. */
+export type ConfigDocument =
+  | { readonly ok: true; readonly value: unknown; readonly locate: (path: (string | number)[]) => { line: number; col: number } | undefined }
+  | { readonly ok: false; readonly errors: readonly ConfigError[]; readonly messages: readonly string[] };
+
+export function readConfigDocument(text: string, file = CONFIG_PATH): ConfigDocument {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
@@ -232,7 +246,7 @@ export function parseRepoConfig(text: string, file = CONFIG_PATH): ConfigResult 
     }
     return undefined;
   };
-  return validateRepoConfig(doc.toJS({ maxAliasCount: 100 }) as unknown, locate, file);
+  return { ok: true, value: doc.toJS({ maxAliasCount: 100 }) as unknown, locate };
 }
 
 // A user's `environments` replaces the default map in zod; keep `production`'s extra approval unless they set it.

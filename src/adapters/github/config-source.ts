@@ -47,21 +47,26 @@ export class ConfigSource {
     return this.fetch(octokit, owner, ".github");
   }
 
-  private async fetch(octokit: RequestOnly, owner: string, repo: string): Promise<ConfigText | null> {
-    const key = `${owner}/${repo}`.toLowerCase();
+  /** One config file on a repository's default branch (a base named by `_extends`); null when there is none. */
+  async fetchFile(octokit: RequestOnly, owner: string, repo: string, path: string): Promise<ConfigText | null> {
+    return this.fetch(octokit, owner, repo, path);
+  }
+
+  private async fetch(octokit: RequestOnly, owner: string, repo: string, path = CONFIG_PATH): Promise<ConfigText | null> {
+    const key = `${owner}/${repo}:${path}`.toLowerCase();
     const cached = this.cache.get(key);
     try {
       const res = await octokit.request("GET /repos/{owner}/{repo}/contents/{path}", {
         owner,
         repo,
-        path: CONFIG_PATH,
+        path,
         headers: cached ? { "if-none-match": cached.etag } : {},
       });
       const file = ContentFile.safeParse(res.data);
       if (!file.success) {
-        throw new AgentGateError("CONFIG_UNREADABLE", `${owner}/${repo}:${CONFIG_PATH} is not a file; expected a YAML file on the default branch`);
+        throw new AgentGateError("CONFIG_UNREADABLE", `${owner}/${repo}:${path} is not a file; expected a YAML file on the default branch`);
       }
-      const where = `${owner}/${repo}:${CONFIG_PATH}`;
+      const where = `${owner}/${repo}:${path}`;
       if (file.data.size > CONFIG_MAX_BYTES) throw tooLarge(where, file.data.size);
       if (file.data.encoding !== "base64") {
         throw new AgentGateError("CONFIG_UNREADABLE", `${where} came with encoding ${JSON.stringify(file.data.encoding)}; expected base64 content`);
@@ -74,7 +79,7 @@ export class ConfigSource {
       const text = bytes.toString("utf8");
       const value: ConfigText = {
         text,
-        source: `${owner}/${repo}:${CONFIG_PATH} (default branch)`,
+        source: `${owner}/${repo}:${path} (default branch)`,
         digest: `sha256:${createHash("sha256").update(text).digest("hex")}`,
       };
       const etag = res.headers.etag;

@@ -1,0 +1,108 @@
+// The repository's config as both gates judge by it: .github/agent-gate.yml from the default branch (else the
+// organisation's .github repository), with the bases it names in `_extends` merged under it. Every file is read
+// from a default branch; a pull request never changes any of them.
+import { createHash } from "node:crypto";
+import type { Octokit } from "@octokit/rest";
+import { CONFIG_PATH, type ConfigSource, type ConfigText } from "../adapters/github/config-source.js";
+import { AgentGateError } from "../core/errors.js";
+import type { ConfigFacts } from "../core/facts.js";
+import { defaultRepoConfig, readConfigDocument, validateRepoConfig, type RepoConfig } from "../config/repo-config.js";
+
+/** Files in one chain at most: the repository's and four bases. */
+export const MAX_CONFIG_CHAIN = 5;
+
+export interface LoadedConfig {
+  readonly config: RepoConfig;
+  readonly facts: ConfigFacts;
+  /** Where each file of the chain came from, the repository's (or organisation's) first. */
+  readonly files: readonly string[];
+}
+
+const DEFAULT_DIGEST = `sha256:${"0".repeat(64)}`;
+
+/** `_extends: REPO`, `OWNER/REPO`, either with `:PATH`: the base's location. The owner must be the repository's own. */
+export function extendsTarget(value: string, owner: string, from: string): { owner: string; repo: string; path: string } {
+  const m = /^(?:([A-Za-z0-9-]+)\/)?([A-Za-z0-9._-]+)(?::([^:]+))?$/.exec(value);
+  if (!m) throw invalid(`${from}: _extends: expected REPO, OWNER/REPO, or either with :PATH, got ${JSON.stringify(value)}`);
+  const baseOwner = m[1] ?? owner;
+  if (baseOwner.toLowerCase() !== owner.toLowerCase()) {
+    // The installation may not read another owner's repositories, and an organisation's policy is its own.
+    throw invalid(`${from}: _extends: ${JSON.stringify(value)} names another owner; expected a repository of ${owner}`);
+  }
+  const path = m[3] ?? CONFIG_PATH;
+  if (path.startsWith("/") || path.split("/").some((part) => part === ".." || part === "." || part === "")) {
+    throw invalid(`${from}: _extends: ${JSON.stringify(path)} is not a plain relative path in the repository`);
+  }
+  return { owner, repo: m[2]!, path };
+}
+
+/** Objects merge key by key; anything else (lists included) in `over` replaces what `base` had. */
+export function mergeConfig(base: unknown, over: unknown): unknown {
+  if (!isPlainObject(base) || !isPlainObject(over)) return over === undefined ? base : over;
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) out[k] = k in base ? mergeConfig(base[k], v) : v;
+  return out;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function invalid(message: string, details?: readonly string[]): AgentGateError {
+  return new AgentGateError("CONFIG_INVALID", message, "invalid-input", details ? { details } : undefined);
+}
+
+function firstOf(messages: readonly string[], fallback: string): string {
+  return `${messages[0] ?? fallback}${messages.length > 1 ? ` (+${messages.length - 1} more)` : ""}`;
+}
+
+/** Reads, validates and merges the chain; any broken file, missing base, loop or foreign owner is CONFIG_INVALID. */
+export async function loadRepoConfig(source: ConfigSource, octokit: Pick<Octokit, "request">, owner: string, repo: string): Promise<LoadedConfig> {
+  const first = await source.load(octokit, owner, repo);
+  if (!first) return { config: defaultRepoConfig(), facts: { source: "default", path: CONFIG_PATH, digest: DEFAULT_DIGEST }, files: [] };
+  // The repository had none, so the organisation's .github repository's applies.
+  const fromOrganization = repo !== ".github" && first.source.startsWith(`${owner}/.github:`);
+  const chain: { text: ConfigText; value: unknown }[] = [];
+  const seen = new Set<string>();
+  let current: ConfigText | null = first;
+  let location = { owner, repo: fromOrganization ? ".github" : repo, path: CONFIG_PATH };
+  while (current) {
+    seen.add(`${location.owner}/${location.repo}:${location.path}`.toLowerCase());
+    const doc = readConfigDocument(current.text, current.source);
+    if (!doc.ok) throw invalid(firstOf(doc.messages, `${current.source} is invalid`), doc.messages);
+    // Each file must be valid on its own, so that an error names the file and line it is in.
+    const alone = validateRepoConfig(doc.value, doc.locate, current.source);
+    if (!alone.ok) throw invalid(firstOf(alone.messages, `${current.source} is invalid`), alone.messages);
+    chain.push({ text: current, value: doc.value });
+    // A string: the file was validated above.
+    const ext = isPlainObject(doc.value) ? (doc.value["_extends"] as string | undefined) : undefined;
+    if (ext === undefined) break;
+    const target = extendsTarget(ext, owner, current.source);
+    const key = `${target.owner}/${target.repo}:${target.path}`.toLowerCase();
+    if (seen.has(key)) throw invalid(`${current.source}: _extends: ${ext} leads back to a config already in the chain (a loop)`);
+    if (chain.length >= MAX_CONFIG_CHAIN) throw invalid(`${current.source}: _extends: the chain is longer than ${MAX_CONFIG_CHAIN} files`);
+    const next = await source.fetchFile(octokit, target.owner, target.repo, target.path);
+    if (!next) throw invalid(`${current.source}: _extends: ${target.owner}/${target.repo}:${target.path} does not exist on its default branch`);
+    current = next;
+    location = target;
+  }
+  let merged: unknown = {};
+  for (const file of [...chain].reverse()) merged = mergeConfig(merged, file.value);
+  if (isPlainObject(merged)) delete merged["_extends"];
+  const files = chain.map((f) => f.text.source);
+  const what = chain.length === 1 ? first.source : `${first.source} extending ${files.slice(1).join(", then ")}`;
+  const result = validateRepoConfig(merged, undefined, what);
+  if (!result.ok) throw invalid(firstOf(result.messages, `${what} is invalid`), result.messages);
+  // One file: its own digest (as before bases existed). A chain: the digest of every file's digest, in order.
+  const digest =
+    chain.length === 1
+      ? first.digest
+      : `sha256:${createHash("sha256")
+          .update(JSON.stringify(chain.map((f) => [f.text.source, f.text.digest])))
+          .digest("hex")}`;
+  return {
+    config: result.config,
+    facts: { source: fromOrganization ? "organization" : "repository", path: CONFIG_PATH, digest },
+    files,
+  };
+}
