@@ -1,7 +1,10 @@
 // Which commits and pull requests an AI agent made: configurable signals with their reasons, for the policy.
 // Accounts match on login AND numeric id (logins can be renamed and re-registered, ids cannot); e-mail
-// addresses match in full, with the display name when the address alone is shared (noreply@anthropic.com).
-// Never a bare display name or a domain alone: GitHub user `claude` (id 81847) is a human.
+// addresses match in full, with the display name's first word when the address alone is shared
+// (noreply@anthropic.com: "Claude", "Claude Opus 4.5"). Never a bare display name or a domain alone: GitHub user
+// `claude` (id 81847) is a human. A known non-agent account (dependabot, renovate) never outweighs an agent
+// signal of a commit (its author is only an address anyone can write) and outweighs only the branch name of a PR
+// it opened.
 import type { BodyMarkerClaim, TrailerClaim } from "./trailers.js";
 
 export interface AgentAccount {
@@ -12,7 +15,7 @@ export interface AgentAccount {
 
 export interface AgentEmail {
   readonly email: string;
-  readonly name?: string; // required display name (case-insensitive) when the address is shared
+  readonly name?: string; // required display name (case-insensitive; or its first word(s), "Claude Opus 4.5") when the address is shared
   readonly agent: string;
 }
 
@@ -41,7 +44,7 @@ export const DEFAULT_AGENT_ACCOUNTS: readonly AgentAccount[] = [
 export const DEFAULT_NON_AGENTS: readonly AgentAccount[] = [
   { login: "dependabot[bot]", id: 49699333, agent: "dependabot" },
   { login: "renovate[bot]", id: 29139614, agent: "renovate" },
-  { login: "github-actions[bot]", id: 41898282, agent: "github-actions" },
+  // Not github-actions[bot]: any workflow acts as it, agents' included (the Claude Code Action opens PRs as it).
 ];
 
 export const DEFAULT_AGENT_CONFIG: AgentDetectionConfig = {
@@ -62,6 +65,8 @@ export const DEFAULT_AGENT_CONFIG: AgentDetectionConfig = {
     { email: "aider@aider.chat", agent: "aider" },
     { email: "openhands@all-hands.dev", agent: "openhands" },
     { email: "198982749+Copilot@users.noreply.github.com", agent: "copilot" },
+    { email: "175728472+Copilot@users.noreply.github.com", agent: "copilot" }, // Copilot's suggestions and Autofix
+    { email: "223556219+Copilot@users.noreply.github.com", agent: "copilot" }, // Copilot CLI and IDE agents
   ],
   labels: [],
   trailers: ["Assisted-by", "Generated-by"],
@@ -106,7 +111,7 @@ export interface AgentDetection {
   readonly isAgent: boolean;
   readonly agent?: string; // from the strongest signal
   readonly reasons: readonly AgentReason[]; // strongest first
-  readonly nonAgent?: string; // a known non-agent account (dependabot, ...), which outranks weaker signals
+  readonly nonAgent?: string; // a known non-agent account (dependabot, renovate): outweighs only a PR's branch name
 }
 
 export interface GitHubUser {
@@ -141,33 +146,37 @@ function account(list: readonly AgentAccount[], user: GitHubUser | undefined): A
   return list.find((a) => a.id === user.id && a.login.toLowerCase() === login);
 }
 
+/** The display name is the required one, or starts with it as whole words ("Claude Opus 4.5", "Codex (gpt-5)"). */
+function nameMatches(required: string, given: string | undefined): boolean {
+  const want = required.trim().toLowerCase();
+  const have = (given ?? "").trim().toLowerCase().replace(/\s+/g, " ");
+  return have === want || (have.startsWith(want) && /^[\s(]/.test(have.slice(want.length)));
+}
+
 function email(list: readonly AgentEmail[], name: string | undefined, address: string | undefined): AgentEmail | undefined {
   if (!address) return undefined;
   const addr = address.trim().toLowerCase();
-  return list.find(
-    (e) => e.email.toLowerCase() === addr && (e.name === undefined || e.name.toLowerCase() === (name ?? "").trim().toLowerCase()),
-  );
+  return list.find((e) => e.email.toLowerCase() === addr && (e.name === undefined || nameMatches(e.name, name)));
 }
 
 function conclude(reasons: AgentReason[], nonAgent: AgentAccount | undefined): AgentDetection {
   const rank = (r: AgentReason): number => SIGNALS.indexOf(r.signal);
   const sorted = [...reasons].sort((a, b) => rank(a) - rank(b));
-  // A known non-agent login outranks everything but an agent login (login > other signals).
-  const agentLogin = sorted.find((r) => r.signal === "login");
-  if (nonAgent && !agentLogin) {
-    return { isAgent: false, reasons: sorted, nonAgent: nonAgent.login };
-  }
   const first = sorted[0];
-  return first ? { isAgent: true, agent: first.agent, reasons: sorted } : { isAgent: false, reasons: [] };
+  const known = nonAgent ? { nonAgent: nonAgent.login } : {};
+  return first ? { isAgent: true, agent: first.agent, reasons: sorted, ...known } : { isAgent: false, reasons: [], ...known };
 }
 
-/** Agent signals on one commit: the author's account, author/co-author e-mail addresses, agent trailers. */
+/** Agent signals on one commit: the author's and committer's accounts and addresses, co-authors, agent trailers. */
 export function detectCommitAgent(commit: CommitForDetection, config: AgentDetectionConfig = DEFAULT_AGENT_CONFIG): AgentDetection {
   const reasons: AgentReason[] = [];
-  const byLogin = account(config.accounts, commit.author.user);
-  if (byLogin) reasons.push({ signal: "login", agent: byLogin.agent, detail: `author ${byLogin.login} (id ${byLogin.id})` });
-  const byAuthorEmail = email(config.emails, commit.author.name, commit.author.email);
-  if (byAuthorEmail) reasons.push({ signal: "author-email", agent: byAuthorEmail.agent, detail: `author e-mail ${byAuthorEmail.email}` });
+  for (const [role, who] of [["author", commit.author], ["committer", commit.committer]] as const) {
+    if (!who) continue;
+    const byLogin = account(config.accounts, who.user);
+    if (byLogin) reasons.push({ signal: "login", agent: byLogin.agent, detail: `${role} ${byLogin.login} (id ${byLogin.id})` });
+    const byEmail = email(config.emails, who.name, who.email);
+    if (byEmail) reasons.push({ signal: "author-email", agent: byEmail.agent, detail: `${role} e-mail ${byEmail.email}` });
+  }
   const trailerKeys = new Set(config.trailers.map((t) => t.toLowerCase()));
   for (const claim of commit.claims) {
     if (claim.kind === "co-authored-by") {
@@ -208,9 +217,8 @@ export function detectPullRequestAgent(
       detail: `${agentCommits.length} of ${pr.commits.length} commits show agent signals`,
     });
   }
-  // Commit-level signals still count on a non-agent's PR (a human may push agent commits to a bot's branch).
+  // A known non-agent opener (GitHub vouches for who opened the PR) outweighs only its branch's name; any other
+  // signal still makes the PR an agent's.
   const nonAgent = account(config.nonAgents, pr.author);
-  const detection = conclude(reasons, nonAgent);
-  if (!detection.isAgent && firstAgentCommit) return conclude(reasons.filter((r) => r.signal === "commit"), undefined);
-  return detection;
+  return conclude(nonAgent ? reasons.filter((r) => r.signal !== "branch-prefix") : reasons, nonAgent);
 }

@@ -25,7 +25,9 @@ export interface PullRequestInputParts {
 
 /** Commits of an agent's pull request are the agent's unless shown otherwise (a known non-agent account). */
 export function commitIsAgent(c: CommitFacts, facts: Facts): boolean {
-  return c.detection.isAgent || (facts.detection.isAgent && !c.detection.nonAgent);
+  // On an agent's pull request every commit needs provenance: a commit's author (dependabot, a human) is only an
+  // address anyone can write into it.
+  return c.detection.isAgent || facts.detection.isAgent;
 }
 
 const reasonText = (d: AgentDetection): string[] => d.reasons.map((r) => `${r.signal}: ${r.detail}`);

@@ -142,3 +142,58 @@ test("configured agents cannot loosen a default: the shared Anthropic noreply ad
   const added = detectCommitAgent({ sha: "b".repeat(40), author: { name: "Build Bot", email: "bot@acme.example" }, claims: [] }, config);
   assert.equal(added.isAgent, true, "a new address from the config is added");
 });
+
+describe("what a review found slipping past detection", () => {
+  const dependabot = { name: "dependabot[bot]", email: "49699333+dependabot[bot]@users.noreply.github.com", user: { login: "dependabot[bot]", id: 49699333 } };
+
+  test("a commit whose author address is dependabot's still counts its agent trailer (an author is only an address)", () => {
+    const d = detectCommitAgent(commit({ author: dependabot, claims: trailerClaims("bump\n\nCo-Authored-By: Claude <noreply@anthropic.com>\n") }));
+    assert.equal(d.isAgent, true);
+    assert.deepEqual(signals(d), ["co-author-email"]);
+    assert.equal(d.nonAgent, "dependabot[bot]", "shown, not obeyed");
+  });
+
+  test("the display names agents really write after the shared noreply addresses match on their first word", () => {
+    for (const trailer of [
+      "Co-Authored-By: Claude Opus 4.5 <noreply@anthropic.com>",
+      "Co-Authored-By: Claude Sonnet 4.5 <noreply@anthropic.com>",
+      "Co-Authored-By: Claude Opus 4.7 (1M context) <noreply@anthropic.com>",
+      "Co-authored-by: Codex (gpt-5.6-luna) <noreply@openai.com>",
+      "Co-authored-by: Copilot <223556219+Copilot@users.noreply.github.com>",
+      "Co-authored-by: Copilot Autofix powered by AI <175728472+Copilot@users.noreply.github.com>",
+    ]) {
+      assert.equal(detectCommitAgent(commit({ claims: trailerClaims(`x\n\n${trailer}\n`) })).isAgent, true, trailer);
+    }
+    for (const trailer of ["Co-Authored-By: Claudette <noreply@anthropic.com>", "Co-Authored-By: Dana <noreply@anthropic.com>", "Co-authored-by: Codexer <noreply@openai.com>"]) {
+      assert.equal(detectCommitAgent(commit({ claims: trailerClaims(`x\n\n${trailer}\n`) })).isAgent, false, trailer);
+    }
+  });
+
+  test("an agent committer counts like an agent author (account or address)", () => {
+    const byAccount = detectCommitAgent(commit({ committer: { name: "claude[bot]", email: "209825114+claude[bot]@users.noreply.github.com", user: { login: "claude[bot]", id: 209825114 } } }));
+    assert.equal(byAccount.isAgent, true);
+    assert.match(byAccount.reasons[0]!.detail, /^committer claude\[bot\]/);
+    assert.equal(detectCommitAgent(commit({ committer: { name: "Claude", email: "noreply@anthropic.com" } })).isAgent, true);
+    assert.equal(detectCommitAgent(commit({ committer: { name: "GitHub", email: "noreply@github.com", user: { login: "web-flow", id: 19864447 } } })).isAgent, false);
+  });
+
+  test("github-actions[bot] is no non-agent (agents run as it): its PR on an agent's branch is an agent's", () => {
+    const d = detectPullRequestAgent(pr({ author: { login: "github-actions[bot]", id: 41898282 }, headRef: "claude/issue-2" }));
+    assert.equal(d.isAgent, true);
+    assert.deepEqual(signals(d), ["branch-prefix"]);
+  });
+
+  test("a known non-agent opener outweighs only the branch name: a body marker still makes it an agent's PR", () => {
+    const d = detectPullRequestAgent(pr({ author: { login: "renovate[bot]", id: 29139614 }, headRef: "codex/x", bodyClaims: bodyMarkerClaims("🤖 Generated with [Claude Code](https://claude.com/claude-code)") }));
+    assert.equal(d.isAgent, true);
+    assert.deepEqual(signals(d), ["body-marker"]);
+  });
+});
+
+test("on an agent's pull request every commit needs provenance, a dependabot-authored one included", async () => {
+  const { commitIsAgent } = await import("../../src/core/pull-request-input.js");
+  type Args = Parameters<typeof commitIsAgent>;
+  const bump = { detection: detectCommitAgent(commit({ author: { name: "dependabot[bot]", email: "49699333+dependabot[bot]@users.noreply.github.com", user: { login: "dependabot[bot]", id: 49699333 } } })) } as unknown as Args[0];
+  assert.equal(commitIsAgent(bump, { detection: { isAgent: true, reasons: [] } } as unknown as Args[1]), true);
+  assert.equal(commitIsAgent(bump, { detection: { isAgent: false, reasons: [] } } as unknown as Args[1]), false);
+});
