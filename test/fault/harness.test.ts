@@ -12,8 +12,10 @@ test("faults, dropped deliveries and killed processes change no check: one per h
   if (!databaseUrl) return;
   const size = { prs: 10, eventsPerPr: 8, seed: 26 };
   const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
-  const baseline = await runHarness({ ...size, processes: 1, faults: false, kills: false, databaseUrl, redisUrl });
-  const faulted = await runHarness({ ...size, processes: 2, faults: true, kills: true, databaseUrl, redisUrl });
+  // What the runs say about steps that did not settle, so that a failure names them.
+  const log = (run: string) => (m: string) => (/did not settle/.test(m) ? t.diagnostic(`${run}: ${m}`) : undefined);
+  const baseline = await runHarness({ ...size, processes: 1, faults: false, kills: false, databaseUrl, redisUrl, log: log("baseline") });
+  const faulted = await runHarness({ ...size, processes: 2, faults: true, kills: true, databaseUrl, redisUrl, log: log("faulted") });
   const c = compare(baseline, faulted);
   t.diagnostic(`${faulted.events} events, ${c.heads} head commits, ${faulted.kills} SIGKILLs, ${faulted.droppedDeliveries} dropped deliveries, faults ${JSON.stringify(faulted.faultCounts)}`);
   assert.deepEqual(baseline.restProblems, []);
