@@ -39,8 +39,11 @@ export function extendsTarget(value: string, owner: string, from: string): { own
 /** Objects merge key by key; anything else (lists included) in `over` replaces what `base` had. */
 export function mergeConfig(base: unknown, over: unknown): unknown {
   if (!isPlainObject(base) || !isPlainObject(over)) return over === undefined ? base : over;
-  const out: Record<string, unknown> = { ...base };
-  for (const [k, v] of Object.entries(over)) out[k] = k in base ? mergeConfig(base[k], v) : v;
+  const out: Record<string, unknown> = {};
+  // Own properties only, defined rather than assigned: a key "__proto__" stays a key (and the schema refuses it).
+  const put = (k: string, v: unknown): void => void Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
+  for (const [k, v] of Object.entries(base)) put(k, v);
+  for (const [k, v] of Object.entries(over)) put(k, Object.hasOwn(base, k) ? mergeConfig(base[k], v) : v);
   return out;
 }
 

@@ -99,4 +99,8 @@ test("extendsTarget and mergeConfig", () => {
   assert.throws(() => extendsTarget("a b", "acme", "f"), /expected REPO, OWNER\/REPO/);
   assert.deepEqual(mergeConfig({ a: { b: 1, c: [1] }, d: 1 }, { a: { c: [2] }, e: 2 }), { a: { b: 1, c: [2] }, d: 1, e: 2 });
   assert.deepEqual(mergeConfig({ a: { b: 1 } }, { a: null }), { a: null });
+  const hostile = mergeConfig({}, JSON.parse('{"__proto__": {"polluted": true}}')) as Record<string, unknown>;
+  assert.equal(Object.getPrototypeOf(hostile), Object.prototype, "a __proto__ key is a key, not a prototype");
+  assert.deepEqual(Object.keys(hostile), ["__proto__"]);
+  assert.equal((hostile as { polluted?: boolean }).polluted, undefined);
 });
