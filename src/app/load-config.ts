@@ -64,13 +64,13 @@ export async function loadRepoConfig(source: ConfigSource, octokit: Pick<Octokit
   const first = await source.load(octokit, owner, repo);
   if (!first) return { config: defaultRepoConfig(), facts: { source: "default", path: CONFIG_PATH, digest: DEFAULT_DIGEST }, files: [] };
   // The repository had none, so the organisation's .github repository's applies.
-  const fromOrganization = repo !== ".github" && first.source.startsWith(`${owner}/.github:`);
+  const fromOrganization = repo !== ".github" && first.repo === ".github";
   const chain: { text: ConfigText; value: unknown }[] = [];
   const seen = new Set<string>();
+  const keyOf = (r: string, path: string): string => `${owner}/${r}:${path}`.toLowerCase();
   let current: ConfigText | null = first;
-  let location = { owner, repo: fromOrganization ? ".github" : repo, path: CONFIG_PATH };
   while (current) {
-    seen.add(`${location.owner}/${location.repo}:${location.path}`.toLowerCase());
+    seen.add(keyOf(current.repo, current.path));
     const doc = readConfigDocument(current.text, current.source);
     if (!doc.ok) throw invalid(firstOf(doc.messages, `${current.source} is invalid`), doc.messages);
     // Each file must be valid on its own, so that an error names the file and line it is in.
@@ -81,13 +81,11 @@ export async function loadRepoConfig(source: ConfigSource, octokit: Pick<Octokit
     const ext = isPlainObject(doc.value) ? (doc.value["_extends"] as string | undefined) : undefined;
     if (ext === undefined) break;
     const target = extendsTarget(ext, owner, current.source);
-    const key = `${target.owner}/${target.repo}:${target.path}`.toLowerCase();
-    if (seen.has(key)) throw invalid(`${current.source}: _extends: ${ext} leads back to a config already in the chain (a loop)`);
+    if (seen.has(keyOf(target.repo, target.path))) throw invalid(`${current.source}: _extends: ${ext} leads back to a config already in the chain (a loop)`);
     if (chain.length >= MAX_CONFIG_CHAIN) throw invalid(`${current.source}: _extends: the chain is longer than ${MAX_CONFIG_CHAIN} files`);
     const next = await source.fetchFile(octokit, target.owner, target.repo, target.path);
     if (!next) throw invalid(`${current.source}: _extends: ${target.owner}/${target.repo}:${target.path} does not exist on its default branch`);
     current = next;
-    location = target;
   }
   let merged: unknown = {};
   for (const file of [...chain].reverse()) merged = mergeConfig(merged, file.value);

@@ -57,8 +57,12 @@ export interface ReviewFacts {
   readonly submittedAt?: string;
   readonly authorAssociation?: string;
   /** The reviewer's permission on the repository, looked up for humans who approved the head commit. */
-  readonly permission?: "admin" | "write" | "read" | "none";
+  readonly permission?: RepoPermission;
 }
+
+/** GitHub's legacy base levels of repository access (maintain reads as write, triage as read). */
+export const REPO_PERMISSIONS = ["admin", "write", "read", "none"] as const;
+export type RepoPermission = (typeof REPO_PERMISSIONS)[number];
 
 export interface ConfigFacts {
   readonly source: "repository" | "organization" | "default";

@@ -3,6 +3,7 @@
 // the policy only judges facts. docs/policy-input.schema.json is generated from these schemas (npm run docs:gen).
 import { z } from "zod";
 import { AgentGateError } from "./errors.js";
+import { REPO_PERMISSIONS } from "./facts.js";
 
 export const POLICY_INPUT_VERSION = 1;
 
@@ -95,7 +96,7 @@ export const Review = z.object({
   commit_id: Sha,
   submitted_at: PolicyTime,
   permission: z
-    .enum(["admin", "write", "read", "none"])
+    .enum(REPO_PERMISSIONS)
     .optional()
     .describe(
       "the reviewer's permission on the repository (GitHub's base levels: maintain reads as write, triage as read), present for humans who approved the head commit; approvals count only with admin or write unless rules.human_approval.require_write_access is false",

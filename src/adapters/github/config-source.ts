@@ -12,6 +12,9 @@ export const CONFIG_MAX_BYTES = 64 * 1024;
 export interface ConfigText {
   readonly text: string;
   readonly source: string; // e.g. "acme/web:.github/agent-gate.yml (default branch)"
+  /** The repository (of the owner asked about) and path it was read from: the organisation's `.github` on fallback. */
+  readonly repo: string;
+  readonly path: string;
   readonly digest: string; // sha256:<hex> of the text
 }
 
@@ -80,6 +83,8 @@ export class ConfigSource {
       const value: ConfigText = {
         text,
         source: `${owner}/${repo}:${path} (default branch)`,
+        repo,
+        path,
         digest: `sha256:${createHash("sha256").update(text).digest("hex")}`,
       };
       const etag = res.headers.etag;

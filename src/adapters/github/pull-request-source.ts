@@ -3,6 +3,7 @@
 import type { Octokit } from "@octokit/rest";
 import { z } from "zod";
 import { AgentGateError } from "../../core/errors.js";
+import { REPO_PERMISSIONS, type RepoPermission } from "../../core/facts.js";
 import { LruCache } from "../lru.js";
 
 export const LIMITS = { commits: 250, files: 3000, reviews: 300, comments: 300 } as const;
@@ -63,8 +64,7 @@ export interface PullRequestSnapshot {
   readonly permissions: Readonly<Record<number, RepoPermission>>;
 }
 
-export type RepoPermission = "admin" | "write" | "read" | "none";
-const PERMISSIONS = new Set<string>(["admin", "write", "read", "none"]);
+const PERMISSIONS = new Set<string>(REPO_PERMISSIONS);
 const Permission = z.object({ permission: z.string() });
 
 /**
