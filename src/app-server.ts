@@ -17,7 +17,7 @@ import { JobQueue } from "./adapters/queue/job-queue.js";
 import { budgetedOctokit } from "./adapters/github/octokit.js";
 import { fetchWithTimeout } from "./adapters/github/http.js";
 import { describeError } from "./core/errors.js";
-import { Metrics, Readiness, healthHandler, limitServerBodies, octokitMetricsPlugin, redactingLogger, MAX_WEBHOOK_PAYLOAD_BYTES } from "./observability/index.js";
+import { Metrics, Readiness, guardWebhookIntake, healthHandler, octokitMetricsPlugin, redactingLogger } from "./observability/index.js";
 
 export interface RunningServer {
   readonly port: number;
@@ -133,8 +133,9 @@ export async function startServer(processEnv: NodeJS.ProcessEnv = process.env): 
     });
   server.addHandler(healthHandler({ readiness, metrics, ...(processEnv.AGENT_GATE_METRICS_TOKEN ? { metricsToken: processEnv.AGENT_GATE_METRICS_TOKEN } : {}) }));
   const http = await server.start();
-  // A delivery larger than GitHub ever sends is refused before it is read into memory.
-  limitServerBodies(http, MAX_WEBHOOK_PAYLOAD_BYTES);
+  // Deliveries are signature-checked as they stream in, within a byte budget for all connections; only verified
+  // bodies reach Probot, and a refused one is logged in one line without its payload.
+  guardWebhookIntake(http, { secret: settings.WEBHOOK_SECRET, path: settings.WEBHOOK_PATH, log });
   const address = http.address();
   const port = typeof address === "object" && address ? address.port : settings.PORT;
   let stopping: Promise<void> | undefined;
