@@ -4,7 +4,7 @@
 import { createHash } from "node:crypto";
 import type { Octokit } from "@octokit/rest";
 import { CONFIG_PATH, type ConfigSource, type ConfigText } from "../adapters/github/config-source.js";
-import { AgentGateError } from "../core/errors.js";
+import { AgentGateError, describeError } from "../core/errors.js";
 import type { ConfigFacts } from "../core/facts.js";
 import { defaultRepoConfig, readConfigDocument, validateRepoConfig, type RepoConfig } from "../config/repo-config.js";
 
@@ -59,6 +59,24 @@ function firstOf(messages: readonly string[], fallback: string): string {
   return `${messages[0] ?? fallback}${messages.length > 1 ? ` (+${messages.length - 1} more)` : ""}`;
 }
 
+/** One file of the chain, valid on its own (so that an error names the file and line it is in), as a value. */
+function readFile(file: ConfigText): { value: unknown } {
+  let problems: readonly string[] | undefined;
+  try {
+    const doc = readConfigDocument(file.text, file.source);
+    if (!doc.ok) problems = doc.messages;
+    else {
+      const alone = validateRepoConfig(doc.value, doc.locate, file.source);
+      if (alone.ok) return { value: doc.value };
+      problems = alone.messages;
+    }
+  } catch (err) {
+    // Whatever the file holds, it is the file's fault, reported as such: never an internal error at every evaluation.
+    problems = [`${file.source}: could not be read as a config: ${describeError(err)}`];
+  }
+  throw invalid(firstOf(problems, `${file.source} is invalid`), problems);
+}
+
 /** Reads, validates and merges the chain; any broken file, missing base, loop or foreign owner is CONFIG_INVALID. */
 export async function loadRepoConfig(source: ConfigSource, octokit: Pick<Octokit, "request">, owner: string, repo: string): Promise<LoadedConfig> {
   const first = await source.load(octokit, owner, repo);
@@ -71,11 +89,7 @@ export async function loadRepoConfig(source: ConfigSource, octokit: Pick<Octokit
   let current: ConfigText | null = first;
   while (current) {
     seen.add(keyOf(current.repo, current.path));
-    const doc = readConfigDocument(current.text, current.source);
-    if (!doc.ok) throw invalid(firstOf(doc.messages, `${current.source} is invalid`), doc.messages);
-    // Each file must be valid on its own, so that an error names the file and line it is in.
-    const alone = validateRepoConfig(doc.value, doc.locate, current.source);
-    if (!alone.ok) throw invalid(firstOf(alone.messages, `${current.source} is invalid`), alone.messages);
+    const doc = readFile(current);
     chain.push({ text: current, value: doc.value });
     // A string: the file was validated above.
     const ext = isPlainObject(doc.value) ? (doc.value["_extends"] as string | undefined) : undefined;

@@ -104,3 +104,26 @@ test("extendsTarget and mergeConfig", () => {
   assert.deepEqual(Object.keys(hostile), ["__proto__"]);
   assert.equal((hostile as { polluted?: boolean }).polluted, undefined);
 });
+
+test("hostile files (alias bomb, undefined alias, expires: someday, lone surrogate, !!python/object) are CONFIG_INVALID naming the file and line, in a base too", async () => {
+  const bomb = ["a: &a [x, x, x, x, x, x, x, x, x]", ...["b", "c", "d", "e", "f"].map((n, i) => `${n}: &${n} [${Array(9).fill(`*${"abcde"[i]}`).join(", ")}]`)].join("\n");
+  const cases: [string, RegExp][] = [
+    [bomb, /\(document\): invalid YAML: aliases expand to more than 100 copies .*\(line 2, column \d+\)$/],
+    ["rules:\n  size: *nope\n", /invalid YAML: the alias \*nope names no anchor.*\(line 2, column 9\)$/],
+    ["rules:\n  model_governance:\n    allowed: [{model: a/b, expires: someday}]\n", /rules\.model_governance\.allowed\.0\.expires: expected a date YYYY-MM-DD, got "someday" \(line 3, column \d+\)$/],
+    ['agents:\n  labels: ["\\udfff"]\n', /agents\.labels\.0: a string holds a lone surrogate .*\(line 2, column 12\)$/],
+    ["rules: !!python/object:os.system\n  size: {}\n", /rules: unsupported YAML tag !!python\/object:os\.system; .*\(line 2, column 3\)$/],
+  ];
+  for (const [text, message] of cases) {
+    for (const [repos, file] of [
+      [[repo("acme", "web", { ".github/agent-gate.yml": text })], "acme/web:.github/agent-gate.yml"],
+      [[repo("acme", "web", { ".github/agent-gate.yml": "_extends: .github\n" }), repo("acme", ".github", { ".github/agent-gate.yml": text })], "acme/.github:.github/agent-gate.yml"],
+    ] as const) {
+      const err = await load([...repos]);
+      assert.ok(err instanceof Error, `${text}: loaded`);
+      assert.equal(err.code, "CONFIG_INVALID", `${text}: ${err.message}`);
+      assert.ok(err.message.startsWith(`${file} (default branch): `), err.message);
+      assert.match(err.message, message);
+    }
+  }
+});

@@ -3,7 +3,9 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
-import { DEFAULT_PROTECTED_PATHS, defaultRepoConfig, parseRepoConfig, policyData } from "../../src/config/repo-config.js";
+import { DEFAULT_PROTECTED_PATHS, defaultRepoConfig, parseRepoConfig, policyData, show } from "../../src/config/repo-config.js";
+import { MAX_CONFIG_ERRORS } from "../../src/config/config-document.js";
+import { MAX_GLOB_LENGTH, MAX_GLOB_PATTERNS, MAX_GLOB_WILDCARDS, MAX_PROTECTED_PATHS, globKind } from "../../src/config/glob-cost.js";
 import type { ConfigResult } from "../../src/config/repo-config.js";
 
 const errors = (r: ConfigResult): readonly string[] => {
@@ -108,5 +110,100 @@ deployments:
 `);
     assert.ok(r.ok, r.ok ? "" : r.messages.join("\n"));
     assert.deepEqual(r.config.rules.signers.repositories, { "acme/web": [{ key: "k2" }] });
+  });
+
+  describe("hostile files are config errors with file and line, never a crash", () => {
+    const only = (text: string): string => {
+      const msgs = errors(parseRepoConfig(text));
+      assert.equal(msgs.length, 1, msgs.join("\n"));
+      return msgs[0] ?? "";
+    };
+
+    it("an alias bomb (9 aliases of 9 aliases, five levels deep) is refused before it is expanded", () => {
+      const levels = ["a: &a [x, x, x, x, x, x, x, x, x]"];
+      for (const [prev, name] of [["a", "b"], ["b", "c"], ["c", "d"], ["d", "e"], ["e", "f"]]) levels.push(`${name}: &${name} [${Array(9).fill(`*${prev}`).join(", ")}]`);
+      assert.match(only(levels.join("\n")), /^\.github\/agent-gate\.yml: \(document\): invalid YAML: aliases expand to more than 100 copies .* \(line 2, column \d+\)$/);
+    });
+
+    it("an alias that names no anchor", () => {
+      assert.equal(only("rules:\n  size: *nope\n"), ".github/agent-gate.yml: (document): invalid YAML: the alias *nope names no anchor; expected an anchor &nope before it (line 2, column 9)");
+    });
+
+    it("a date that is no date (expires: someday) is reported, not thrown", () => {
+      assert.equal(
+        only("rules:\n  model_governance:\n    allowed:\n      - model: a/b\n        expires: someday\n"),
+        '.github/agent-gate.yml: rules.model_governance.allowed.0.expires: expected a date YYYY-MM-DD, got "someday" (line 5, column 18)',
+      );
+    });
+
+    it("a lone surrogate in a string or a key (it could not reach the policy as JSON)", () => {
+      assert.equal(only('agents:\n  labels: ["\\ud800x"]\n'), ".github/agent-gate.yml: agents.labels.0: a string holds a lone surrogate (\\ud800-\\udfff); expected well-formed Unicode text (line 2, column 12)");
+      assert.match(only('deployments:\n  environments:\n    "\\udc00": {}\n'), /a key holds a lone surrogate .* \(line 3, column 5\)$/);
+      assert.ok(parseRepoConfig('agents:\n  labels: ["\\ud83d\\ude00 ok"]\n').ok, "a surrogate pair is fine");
+    });
+
+    it("tags beyond plain YAML values (!!python/object, !!binary, !!set) are refused by name", () => {
+      assert.equal(
+        only("rules: !!python/object:os.system\n  size: {}\n"),
+        ".github/agent-gate.yml: rules: unsupported YAML tag !!python/object:os.system; expected plain strings, numbers, booleans, lists and maps (line 2, column 3)",
+      );
+      assert.match(only("agents:\n  labels: [!!binary aGVsbG8=]\n"), /agents\.labels\.0: unsupported YAML tag !!binary; .* \(line 2, column 21\)$/);
+      assert.match(only("agents:\n  labels: !!set {a, b}\n"), /agents\.labels: unsupported YAML tag !!set/);
+      assert.ok(parseRepoConfig("agents:\n  labels: [!!str 123]\n").ok, "core tags are fine");
+    });
+
+    it("nesting 30,000 deep is refused as too deep, as is 40 levels", () => {
+      assert.match(only(`agents: ${"[".repeat(30_000)}${"]".repeat(30_000)}\n`), /\(document\): invalid YAML: nested too deeply to read; expected at most 32 levels/);
+      assert.match(only(`agents: ${"[".repeat(40)}${"]".repeat(40)}\n`), /nested deeper than 32 levels/);
+    });
+
+    it("40,000 unknown keys give the first errors and a count, each located by one index (linear)", () => {
+      const text = Array.from({ length: 40_000 }, (_, i) => `k${i}: 1`).join("\n");
+      const msgs = errors(parseRepoConfig(text));
+      assert.equal(msgs.length, MAX_CONFIG_ERRORS + 1);
+      assert.equal(msgs[0], ".github/agent-gate.yml: k0: unknown key (line 1, column 5)");
+      assert.equal(msgs[MAX_CONFIG_ERRORS - 1], `.github/agent-gate.yml: k${MAX_CONFIG_ERRORS - 1}: unknown key (line ${MAX_CONFIG_ERRORS}, column ${5 + String(MAX_CONFIG_ERRORS - 1).length - 1})`);
+      assert.equal(msgs.at(-1), `.github/agent-gate.yml: ${40_000 - MAX_CONFIG_ERRORS} more errors not shown`);
+    });
+
+    it("a duplicate key among 20,000 is found (without yaml's pairwise check)", () => {
+      const text = Array.from({ length: 20_000 }, (_, i) => `k${i}: 1`).join("\n") + "\nk7: 2\n";
+      assert.equal(only(text), ".github/agent-gate.yml: (document): invalid YAML: Map keys must be unique (line 20001, column 1)");
+    });
+
+    it("an excerpt of a value reads no more of it than it shows", () => {
+      let reads = 0;
+      const big = new Proxy(Array.from({ length: 100_000 }, (_, i) => i), { get: (t, k, r) => (reads++, Reflect.get(t, k, r) as unknown) });
+      assert.match(show(big), /^\[0,1,2,.*\.\.\.$/);
+      assert.ok(reads < 1000, `read ${reads} times`);
+      assert.equal(show({ a: "x".repeat(100) }), `{"a":"${"x".repeat(51)}...`);
+      assert.equal(show("ab"), '"ab"');
+    });
+  });
+
+  describe("protected-path patterns are bounded (each glob is matched against every changed path)", () => {
+    const paths = (list: unknown[]) => parseRepoConfig(JSON.stringify({ rules: { protected_paths: { paths: list } } }));
+
+    it("sorts patterns as the policy does: literal, DIR/**, glob", () => {
+      assert.deepEqual(["CODEOWNERS", "infra/**", "**/*.pem", "a/**/b", "x\\*y", "src/[ab]"].map(globKind), ["literal", "subtree", "glob", "glob", "glob", "glob"]);
+    });
+
+    it(`more than ${MAX_GLOB_PATTERNS} globs are refused, naming the field; literals and DIR/** are not counted`, () => {
+      const globs = Array.from({ length: MAX_GLOB_PATTERNS + 1 }, (_, i) => `**/*.${i}`);
+      const msgs = errors(paths(globs));
+      assert.equal(msgs.length, 1);
+      assert.match(msgs[0] ?? "", new RegExp(`^\\.github/agent-gate\\.yml: rules\\.protected_paths\\.paths: expected at most ${MAX_GLOB_PATTERNS} patterns with wildcards other than a trailing \\*\\* .*; it has ${MAX_GLOB_PATTERNS + 1}`));
+      const fine = [...globs.slice(0, MAX_GLOB_PATTERNS), ...Array.from({ length: 100 }, (_, i) => `dir${i}/**`), ...Array.from({ length: 100 }, (_, i) => `file${i}`)];
+      assert.ok(paths(fine).ok);
+      assert.match(errors(paths(Array.from({ length: MAX_PROTECTED_PATHS + 1 }, (_, i) => `f${i}`)))[0] ?? "", new RegExp(`rules\\.protected_paths\\.paths: expected at most ${MAX_PROTECTED_PATHS} patterns`));
+    });
+
+    it("a glob too long or with too many wildcards is refused, by entry, also inside {pattern, mode}", () => {
+      const msgs = errors(paths(["x".repeat(MAX_GLOB_LENGTH + 1), { pattern: "*a".repeat(MAX_GLOB_WILDCARDS + 1), mode: "deny" }, "*a".repeat(MAX_GLOB_WILDCARDS)]));
+      assert.equal(msgs.length, 2, msgs.join("\n"));
+      assert.match(msgs[0] ?? "", new RegExp(`rules\\.protected_paths\\.paths\\.0: expected a glob of at most ${MAX_GLOB_LENGTH} characters; it has ${MAX_GLOB_LENGTH + 1}`));
+      assert.match(msgs[1] ?? "", new RegExp(`rules\\.protected_paths\\.paths\\.1\\.pattern: expected a glob with at most ${MAX_GLOB_WILDCARDS} wildcards .*; it has ${MAX_GLOB_WILDCARDS + 1}`));
+      assert.ok(paths([`${"a/".repeat(100)}**`]).ok, "a long literal DIR/** has no wildcard to count");
+    });
   });
 });
