@@ -16,7 +16,7 @@ function checkValidity(where: string, v: unknown, problems: string[], optional =
   }
   const start = Date.parse(v.start);
   if (Number.isNaN(start)) problems.push(`${where}.validFor.start is not a timestamp: ${v.start}`);
-  if (v.end !== undefined) {
+  if (v.end !== undefined && v.end !== null) { // JSON null is an open end, as protobuf JSON reads it
     const end = typeof v.end === "string" ? Date.parse(v.end) : NaN;
     if (Number.isNaN(end)) problems.push(`${where}.validFor.end is not a timestamp`);
     else if (end < start) problems.push(`${where}.validFor ends before it starts`);
