@@ -1,5 +1,5 @@
-// Verifies the provenance bundles found on a pull request against the signers the repository trusts. Each bundle
-// is verified once per (bundle digest, trusted-signer set): results of immutable inputs are cached.
+// Verifies the provenance bundles found on a pull request against the signers the repository trusts. Each distinct
+// bundle is verified once per evaluation, for all signers at once, and the number verified is bounded.
 import { createHash } from "node:crypto";
 import type { BundleVerifier, SignerPolicy } from "../adapters/sigstore/verifier.js";
 import type { RepoConfig } from "../config/repo-config.js";
@@ -42,15 +42,40 @@ export function claimedCommits(json: string): string[] {
   }
 }
 
-/** Verifies found bundles; verdicts are cached inside the BundleVerifier by (bundle digest, subject, signer). */
+/**
+ * Distinct bundles verified per evaluation at most: a pull request lists at most 250 commits and an agent attests
+ * each once, so 256 leaves room; past it every further distinct bundle is a failure, never dropped and never a pass.
+ */
+export const MAX_BUNDLES_PER_EVALUATION = 256;
+
+export interface EvidenceOptions {
+  readonly maxBundles?: number; // default MAX_BUNDLES_PER_EVALUATION
+}
+
+const sha256hex = (s: string): string => createHash("sha256").update(s).digest("hex");
+
+/**
+ * Verifies found bundles. Copies (same bytes) are verified once, a bundle is checked once for all trusted signers
+ * (its leaf identity picks the signer before any cryptography), and at most maxBundles distinct bundles are verified.
+ */
 export class EvidenceVerifier {
-  constructor(private readonly verifier: BundleVerifier) {}
+  private readonly maxBundles: number;
+
+  constructor(
+    private readonly verifier: BundleVerifier,
+    opts: EvidenceOptions = {},
+  ) {
+    this.maxBundles = opts.maxBundles ?? MAX_BUNDLES_PER_EVALUATION;
+  }
 
   private verifyOne(json: string, signers: readonly SignerPolicy[]): VerifiedBundle | VerificationFailure {
     if (signers.length === 0) return failure("IDENTITY_MISMATCH", "no signer is trusted for agent provenance in this repository: configure rules.signers.allowed in .github/agent-gate.yml");
+    const subject = { kind: "in-toto-statement", subjectsBoundBy: "caller" } as const;
+    if (this.verifier.verifyAny) return this.verifier.verifyAny({ bundle: json, subject, signers });
+    // a BundleVerifier without verifyAny (a stand-in): one call per signer
     const failures: VerificationFailure[] = [];
     for (const signer of signers) {
-      const outcome = this.verifier.verify({ bundle: json, subject: { kind: "in-toto-statement", subjectsBoundBy: "caller" }, signer });
+      const outcome = this.verifier.verify({ bundle: json, subject, signer });
       if (outcome.ok) return outcome;
       failures.push(outcome);
     }
@@ -61,13 +86,24 @@ export class EvidenceVerifier {
     return failures.length === 1 ? first : failure(first.code, `${first.message} (none of the ${failures.length} trusted signers matched)`);
   }
 
+  /** One entry per distinct bundle (by the sha256 of its bytes), in the order first found. */
   verifyAll(bundles: readonly FoundBundle[], signers: readonly SignerPolicy[]): Evidence {
     const verified: VerifiedBundle[] = [];
     const failed: FailedBundle[] = [];
+    const distinct = new Map<string, string>();
     for (const b of bundles) {
-      const outcome = this.verifyOne(b.json, signers);
+      const digest = sha256hex(b.json);
+      if (!distinct.has(digest)) distinct.set(digest, b.json);
+    }
+    let n = 0;
+    for (const [bundleDigest, json] of distinct) {
+      n++;
+      const outcome =
+        n > this.maxBundles
+          ? failure("VERIFICATION_BUDGET_EXCEEDED", `not verified: this pull request carries ${distinct.size} distinct provenance bundles and at most ${this.maxBundles} are verified per evaluation; remove the bundles that are not needed (duplicates count once)`)
+          : this.verifyOne(json, signers);
       if (outcome.ok) verified.push(outcome);
-      else failed.push({ bundleDigest: createHash("sha256").update(b.json).digest("hex"), failure: outcome, claimedCommits: claimedCommits(b.json) });
+      else failed.push({ bundleDigest, failure: outcome, claimedCommits: claimedCommits(json) });
     }
     return { verified, failed };
   }

@@ -23,6 +23,7 @@ export type VerificationCode =
   | "SUBJECT_MISMATCH" // no statement subject carries the expected digest
   | "TRUSTED_ROOT_INVALID" // the trusted root failed linting
   | "POLICY_INVALID" // the caller asked for something unverifiable (e.g. unanchored pattern)
+  | "VERIFICATION_BUDGET_EXCEEDED" // more bundles, timestamps or log entries than one evaluation verifies
   | "INTERNAL_ERROR"; // a bug or an unexpected library throw; never a pass
 
 export interface VerificationFailure {

@@ -53,8 +53,27 @@ export interface VerifyRequest {
   signer: SignerPolicy;
 }
 
+/** One bundle against every signer a repository trusts: parsed and checked once, whichever signer it names. */
+export interface VerifyAnyRequest {
+  bundle: unknown;
+  subject: SubjectSpec;
+  signers: readonly SignerPolicy[];
+}
+
 export interface BundleVerifier {
   verify(req: VerifyRequest): VerificationOutcome; // synchronous, never throws
+  /** Verifies once for all signers: the leaf's identity (or key hint) picks the signer before any cryptography. */
+  verifyAny?(req: VerifyAnyRequest): VerificationOutcome;
+}
+
+/** Cryptographic work done so far (tests count it: cheap refusals must do none). */
+export interface VerifierWorkStats {
+  /** Bundles parsed and checked (verdict cache misses). */
+  readonly bundles: number;
+  readonly timestampVerifications: number;
+  readonly chainVerifications: number;
+  readonly signatureVerifications: number;
+  readonly tlogVerifications: number;
 }
 
 /** What the verifier's caches hold: every one is bounded (a long-running App sees endless distinct bundles). */
@@ -67,7 +86,9 @@ export interface VerifierCacheStats {
 }
 
 export interface CachingBundleVerifier extends BundleVerifier {
+  verifyAny(req: VerifyAnyRequest): VerificationOutcome;
   cacheStats(): VerifierCacheStats;
+  workStats(): VerifierWorkStats;
 }
 
 /**
@@ -83,6 +104,12 @@ export const DEFAULT_MAX_BUNDLE_BYTES = 8 * 1024 * 1024;
  * for a bundle and across that session's bundles: 256 (about 8 MB) covers both.
  */
 export const DEFAULT_CERTIFICATE_CACHE_SIZE = 256;
+/** RFC 3161 tokens verified per bundle at most: real bundles carry one, or none; each costs a CMS signature check. */
+export const MAX_TIMESTAMPS_PER_BUNDLE = 8;
+/** Transparency-log entries verified per bundle at most: real bundles carry one. */
+export const MAX_TLOG_ENTRIES_PER_BUNDLE = 8;
+/** Deepest JSON nesting read in a bundle: a real one is 6 deep; deeper input would overflow recursive readers. */
+export const MAX_BUNDLE_JSON_DEPTH = 32;
 /** Weight of a verdict beyond its bundle's size (key, outcome and summaries). */
 const VERDICT_OVERHEAD_BYTES = 1024;
 
@@ -174,10 +201,12 @@ interface SubjectCheck {
 class Verifier implements CachingBundleVerifier {
   private readonly leafCache: LruCache<string, Leaf>; // leaf sha256 -> parsed certificate, key, SAN, extensions, chain, SCTs
   private readonly signerCache = new LruCache<string, CompiledSigner | string>(1000); // policy JSON -> compiled policy
-  private readonly verdicts: LruCache<string, VerificationOutcome>; // (bundle, subject, policy) digests -> verdict
+  private readonly verdicts: LruCache<string, VerificationOutcome>; // (bundle, subject, policies) digests -> verdict
+  private readonly work = { bundles: 0, timestampVerifications: 0, chainVerifications: 0, signatureVerifications: 0, tlogVerifications: 0 };
 
   constructor(
     private readonly tm: TrustMaterial,
+    private readonly trustedCaCerts: ReadonlySet<string>, // hex DER of every certificate in the trusted CAs' chains
     private readonly opts: { tlog: number; ctlog: number; timestamp: number; cacheSize: number; cacheBytes: number; certificates: number; maxBundleBytes: number },
   ) {
     this.leafCache = new LruCache(opts.certificates);
@@ -188,38 +217,68 @@ class Verifier implements CachingBundleVerifier {
     return { verdicts: this.verdicts.size, verdictBytes: this.verdicts.weight, certificates: this.leafCache.size };
   }
 
+  workStats(): VerifierWorkStats {
+    return { ...this.work };
+  }
+
   verify(req: VerifyRequest): VerificationOutcome {
+    return this.guarded(() => {
+      if (!isObj(req)) throw new Fail("POLICY_INVALID", "expected a request { bundle, subject, signer }");
+      return this.verifyCached(req.bundle, req.subject, req.signer, false);
+    });
+  }
+
+  verifyAny(req: VerifyAnyRequest): VerificationOutcome {
+    return this.guarded(() => {
+      if (!isObj(req) || !Array.isArray(req.signers)) throw new Fail("POLICY_INVALID", "expected a request { bundle, subject, signers: [...] }");
+      if (req.signers.length === 0) throw new Fail("POLICY_INVALID", "expected at least one trusted signer");
+      return this.verifyCached(req.bundle, req.subject, req.signers, true);
+    });
+  }
+
+  private guarded(fn: () => VerificationOutcome): VerificationOutcome {
     try {
-      return this.verifyCached(req);
+      return fn();
     } catch (e) {
       if (e instanceof Fail) return failure(e.code, e.message);
       return failure("INTERNAL_ERROR", `unexpected error while verifying: ${describeError(e)}`);
     }
   }
 
-  private verifyCached(req: VerifyRequest): VerificationOutcome {
-    if (!isObj(req)) throw new Fail("POLICY_INVALID", "expected a request { bundle, subject, signer }");
-    const { raw, parse } = readBundle(req.bundle, this.opts.maxBundleBytes);
+  private compile(policy: SignerPolicy): CompiledSigner {
     let policyKey: string;
     try {
-      policyKey = JSON.stringify(req.signer ?? null);
+      policyKey = JSON.stringify(policy ?? null);
     } catch (e) {
       throw new Fail("POLICY_INVALID", `the signer policy is not plain data: ${describeError(e)}`);
     }
     let signer = this.signerCache.get(policyKey);
     if (signer === undefined) {
-      signer = compileSigner(req.signer);
+      signer = compileSigner(policy);
       this.signerCache.set(policyKey, signer);
     }
     if (typeof signer === "string") throw new Fail("POLICY_INVALID", signer);
-    const subject = checkSubject(req.subject);
+    return signer;
+  }
+
+  private verifyCached(input: unknown, subjectSpec: unknown, policies: SignerPolicy | readonly SignerPolicy[], many: boolean): VerificationOutcome {
+    const { raw, parse } = readBundle(input, this.opts.maxBundleBytes);
+    let policyKey: string;
+    try {
+      policyKey = JSON.stringify(policies ?? null);
+    } catch (e) {
+      throw new Fail("POLICY_INVALID", `the signer policy is not plain data: ${describeError(e)}`);
+    }
+    const signers = many ? (policies as readonly SignerPolicy[]).map((p) => this.compile(p)) : [this.compile(policies as SignerPolicy)];
+    const subject = checkSubject(subjectSpec);
     const bundleDigest = sha256hex(raw);
     const key = `${bundleDigest}|${subject.key}|${sha256hex(policyKey)}`;
     const hit = this.verdicts.get(key);
     if (hit) return hit;
     let outcome: VerificationOutcome;
     try {
-      outcome = this.run(bundleDigest, parse(), subject, signer);
+      this.work.bundles++;
+      outcome = this.run(bundleDigest, parse(), subject, signers);
     } catch (e) {
       if (!(e instanceof Fail)) throw e;
       outcome = failure(e.code, e.message);
@@ -228,9 +287,11 @@ class Verifier implements CachingBundleVerifier {
     return outcome;
   }
 
-  private run(bundleDigest: string, input: unknown, subject: SubjectCheck, signer: CompiledSigner): VerifiedBundle {
+  // Checks run cheapest first: shape and caps (parse), subject, signer identity from the leaf; only then any
+  // signature, chain, timestamp or log cryptography, and once, for the one signer the bundle names.
+  private run(bundleDigest: string, input: unknown, subject: SubjectCheck, signers: readonly CompiledSigner[]): VerifiedBundle {
     const json = isLegacyCosignBundle(input) ? step("BUNDLE_MALFORMED", "legacy cosign bundle", () => convertLegacyCosignBundle(input)) : input;
-    const bundle = parseBundle(json);
+    const bundle = parseBundle(json, this.trustedCaCerts);
     const content = bundle.content;
     let statement: InTotoStatement | undefined;
     let dssePayload: VerifiedBundle["dssePayload"];
@@ -258,18 +319,21 @@ class Verifier implements CachingBundleVerifier {
       }
     }
 
+    // 2. who signed, read from the leaf certificate's SAN and issuer (or the key hint) without checking any signature
+    const candidates = step("BUNDLE_MALFORMED", "bundle verification material", () => this.candidateSigners(bundle, signers));
     const entity = step("BUNDLE_MALFORMED", "bundle verification material", () => this.toEntity(bundle, subject.artifact));
 
-    // 2. signed time: every time source the bundle offers must verify, and at least one must exist
+    // 3. signed time: every time source the bundle offers must verify, and at least one must exist
     const times = this.signedTimes(entity);
 
-    // 3. who signed: certificate chain, validity at every signed time, SCTs and identity; or the caller's key
+    // 4. certificate chain, validity at every signed time and SCTs; or which of the caller's keys
+    const signer = this.chooseSigner(bundle, entity, candidates, subject);
     const { key, summary } = this.signingKey(bundle, entity, times, signer);
 
-    // 4. the signature itself
+    // 5. the signature itself
     this.checkSignature(bundle, entity, key, signer, subject);
 
-    // 5. transparency log: inclusion (SET and/or proof against a signed checkpoint) and body consistency
+    // 6. transparency log: inclusion (SET and/or proof against a signed checkpoint) and body consistency
     this.checkTlogs(bundle, entity, summary.type === "certificate" ? { cert: leafDer(bundle) } : { spki: (signer as { spki: Buffer }).spki });
 
     return {
@@ -301,6 +365,45 @@ class Verifier implements CachingBundleVerifier {
     return { signature: signatureContent(bundle, artifact), key, tlogEntries: bundle.verificationMaterial.tlogEntries, timestamps };
   }
 
+  // The signers this bundle can be from, by what it names (no cryptography): a keyless bundle's SAN and issuer pick
+  // one certificate signer; a key-based bundle's hint narrows the caller's keys.
+  private candidateSigners(bundle: Bundle, signers: readonly CompiledSigner[]): CompiledSigner[] {
+    const m = bundle.verificationMaterial.content;
+    const many = signers.length > 1 ? ` (none of the ${signers.length} trusted signers matched)` : "";
+    if (m.$case === "publicKey") {
+      const hint = m.publicKey.hint;
+      const keys = signers.filter((s): s is CompiledSigner & { kind: "key" } => s.kind === "key");
+      if (keys.length === 0) throw new Fail("IDENTITY_MISMATCH", `expected a certificate for ${signers[0]!.describe}; the bundle is signed with a bare public key (hint ${JSON.stringify(hint)})${many}`);
+      const hinted = keys.filter((s) => s.keyHint === undefined || s.keyHint === hint);
+      if (hinted.length === 0) throw new Fail("KEY_MISMATCH", `expected key hint ${JSON.stringify(keys[0]!.keyHint)}, got ${JSON.stringify(hint)}${many}`);
+      return hinted;
+    }
+    const { san, issuer } = this.leaf(leafDer(bundle));
+    const certs = signers.filter((s) => s.kind === "certificate");
+    if (certs.length === 0) throw new Fail("KEY_MISMATCH", `expected a bundle signed with the caller's public key; it is signed with a certificate for ${san ?? "<no SAN>"}${many}`);
+    const named = certs.filter((s) => san !== undefined && s.matches(san));
+    if (named.length === 0) throw new Fail("IDENTITY_MISMATCH", `expected signer ${certs[0]!.describe}, got ${san ?? "<no SAN>"}${many}`);
+    const issued = named.filter((s) => s.issuer === issuer);
+    if (issued.length === 0) throw new Fail("ISSUER_MISMATCH", `expected OIDC issuer ${named[0]!.issuer}, got ${issuer ?? "<no issuer extension>"}${many}`);
+    return [issued[0]!];
+  }
+
+  // Of several keys the hint allows: the one the log records, else the one whose signature verifies (at most one check per key).
+  private chooseSigner(bundle: Bundle, entity: SignedEntity, candidates: readonly CompiledSigner[], subject: SubjectCheck): CompiledSigner {
+    if (candidates.length === 1) return candidates[0]!;
+    const logged = (bundle.verificationMaterial.tlogEntries as TransparencyLogEntry[]).flatMap((e) => {
+      try {
+        return [loggedVerifier(e)].filter((d): d is Buffer => d !== undefined);
+      } catch {
+        return [];
+      }
+    });
+    const keys = candidates.filter((s): s is CompiledSigner & { kind: "key" } => s.kind === "key");
+    const byLog = keys.find((s) => logged.some((d) => sameSigner(d, { spki: s.spki })));
+    if (byLog) return byLog;
+    return keys.find((s) => this.signatureOk(bundle, entity, s.key, subject)) ?? candidates[0]!;
+  }
+
   private leaf(der: Buffer): Leaf {
     const fp = sha256hex(der);
     const hit = this.leafCache.get(fp);
@@ -322,6 +425,7 @@ class Verifier implements CachingBundleVerifier {
     const times: SignedTime[] = [];
     for (const ts of entity.timestamps) {
       if (ts.$case === "timestamp-authority") {
+        this.work.timestampVerifications++;
         const t = step("TIMESTAMP_INVALID", "RFC 3161 timestamp", () => getTSATimestamp(ts.timestamp, entity.signature.signature, this.tm.timestampAuthorities));
         times.push({ source: "rfc3161", time: t.timestamp });
       } else if (ts.tlogEntry.inclusionPromise) {
@@ -356,14 +460,15 @@ class Verifier implements CachingBundleVerifier {
     if (signer.kind !== "certificate") {
       throw new Fail("KEY_MISMATCH", `expected a bundle signed with the caller's public key; it is signed with a certificate for ${san ?? "<no SAN>"}`);
     }
-    this.checkChain(leaf, times);
     if (san === undefined || !signer.matches(san)) throw new Fail("IDENTITY_MISMATCH", `expected signer ${signer.describe}, got ${san ?? "<no SAN>"}`);
     if (issuer !== signer.issuer) throw new Fail("ISSUER_MISMATCH", `expected OIDC issuer ${signer.issuer}, got ${issuer ?? "<no issuer extension>"}`);
+    this.checkChain(leaf, times);
     if (!key) throw new Fail("CERTIFICATE_CHAIN_INVALID", "the certificate's public key does not parse");
     return { key, summary: { type: "certificate", identity: san, issuer, extensions: { ...extensions }, certificateFingerprint: fp } };
   }
 
   private chainPaths(leaf: X509Certificate): ChainPath[] {
+    this.work.chainVerifications++;
     return this.tm.certificateAuthorities.map((ca): ChainPath => {
       try {
         // path building and signature checks do not depend on time; validity windows are checked per signed time
@@ -413,16 +518,19 @@ class Verifier implements CachingBundleVerifier {
     }
   }
 
-  private checkSignature(bundle: Bundle, entity: SignedEntity, key: KeyObject, signer: CompiledSigner, subject: SubjectCheck): void {
+  private signatureOk(bundle: Bundle, entity: SignedEntity, key: KeyObject, subject: SubjectCheck): boolean {
     const content = bundle.content;
-    let ok: boolean;
+    this.work.signatureVerifications++;
     if (content.$case === "messageSignature" && subject.artifact === undefined) {
       const alg = HASHES[content.messageSignature.messageDigest.algorithm] ?? "sha256";
-      ok = verifyPrehashed(key, alg, content.messageSignature.messageDigest.digest, content.messageSignature.signature);
-    } else {
-      ok = step("SIGNATURE_INVALID", "signature", () => entity.signature.verifySignature(key));
+      return verifyPrehashed(key, alg, content.messageSignature.messageDigest.digest, content.messageSignature.signature);
     }
-    if (ok) return;
+    return step("SIGNATURE_INVALID", "signature", () => entity.signature.verifySignature(key));
+  }
+
+  private checkSignature(bundle: Bundle, entity: SignedEntity, key: KeyObject, signer: CompiledSigner, subject: SubjectCheck): void {
+    const content = bundle.content;
+    if (this.signatureOk(bundle, entity, key, subject)) return;
     if (signer.kind === "key" && !loggedKeyMatches(bundle.verificationMaterial.tlogEntries, signer.spki)) {
       throw new Fail("KEY_MISMATCH", "the caller's public key did not make this signature (the log records a different key)");
     }
@@ -445,6 +553,7 @@ class Verifier implements CachingBundleVerifier {
       if (seen.has(dedupe)) throw new Fail("TLOG_ENTRY_INCONSISTENT", `${where}: the bundle repeats a tlog entry`);
       seen.add(dedupe);
       if (!entry.inclusionPromise && !entry.inclusionProof) throw new Fail("TLOG_INCLUSION_PROOF_INVALID", `${where}: neither an inclusion promise nor an inclusion proof`);
+      this.work.tlogVerifications++;
       if (entry.inclusionPromise) {
         step("TLOG_SET_INVALID", `${where}: inclusion promise (SET)`, () => verifyTLogSET(entry as Parameters<typeof verifyTLogSET>[0], logs));
       }
@@ -509,11 +618,14 @@ function sameSigner(logged: Buffer, signedBy: { cert: Buffer } | { spki: Buffer 
 // over the cap is refused before either.
 function readBundle(input: unknown, maxBytes: number): { raw: string | Uint8Array; parse: () => unknown } {
   const parseText = (text: string) => (): unknown => {
+    let v: unknown;
     try {
-      return JSON.parse(text) as unknown;
+      v = JSON.parse(text) as unknown;
     } catch (e) {
       throw new Fail("BUNDLE_MALFORMED", `the bundle is not JSON: ${describeError(e)}`);
     }
+    checkDepth(v);
+    return v;
   };
   const capped = (bytes: number): void => {
     if (bytes > maxBytes) throw new Fail("BUNDLE_MALFORMED", `the bundle is ${bytes} bytes; expected at most ${maxBytes} bytes of JSON`);
@@ -528,6 +640,7 @@ function readBundle(input: unknown, maxBytes: number): { raw: string | Uint8Arra
     capped(input.byteLength);
     return { raw: input, parse: parseText(Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString("utf8")) };
   }
+  checkDepth(input);
   let text: string | undefined;
   try {
     text = JSON.stringify(input);
@@ -537,6 +650,21 @@ function readBundle(input: unknown, maxBytes: number): { raw: string | Uint8Arra
   if (typeof text !== "string") throw new Fail("BUNDLE_MALFORMED", "the bundle is not JSON");
   cappedText(text);
   return { raw: text, parse: () => input };
+}
+
+// Iterative (an explicit stack), so a value nested 100,000 deep is measured, not recursed into.
+function checkDepth(root: unknown): void {
+  const stack: [unknown, number][] = [[root, 1]];
+  const seen = new Set<object>();
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (typeof v !== "object" || v === null) continue;
+    if (depth > MAX_BUNDLE_JSON_DEPTH) throw new Fail("BUNDLE_MALFORMED", `the bundle nests deeper than ${MAX_BUNDLE_JSON_DEPTH} levels; a Sigstore bundle is about 6 deep`);
+    if (seen.has(v)) throw new Fail("BUNDLE_MALFORMED", "the bundle is not JSON: it refers to itself");
+    seen.add(v);
+    if (v instanceof Uint8Array) continue;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, depth + 1]);
+  }
 }
 
 function checkSubject(s: unknown): SubjectCheck {
@@ -568,17 +696,25 @@ function checkSubject(s: unknown): SubjectCheck {
   throw new Fail("POLICY_INVALID", `expected subject kind artifact, digest, dsse-payload or in-toto-statement, got ${JSON.stringify(s.kind)}`);
 }
 
-function parseBundle(json: unknown): Bundle {
+// What an untrusted value is, for a message: a short string shown quoted, anything else by its kind (never serialized).
+function shown(v: unknown): string {
+  if (typeof v === "string") return JSON.stringify(v.length > 80 ? `${v.slice(0, 80)}...` : v);
+  return v === null ? "null" : Array.isArray(v) ? "an array" : typeof v === "object" ? "an object" : typeof v === "number" || typeof v === "boolean" ? String(v) : typeof v;
+}
+
+function parseBundle(json: unknown, trustedCaCerts: ReadonlySet<string>): Bundle {
   if (!isObj(json)) throw new Fail("BUNDLE_MALFORMED", "the bundle is not a JSON object");
   const mediaType = json.mediaType;
   if (typeof mediaType !== "string" || !BUNDLE_MEDIA_TYPES.includes(mediaType)) {
-    throw new Fail("BUNDLE_MALFORMED", `unsupported bundle mediaType ${JSON.stringify(mediaType)}; expected one of ${BUNDLE_MEDIA_TYPES.join(", ")}`);
+    throw new Fail("BUNDLE_MALFORMED", `unsupported bundle mediaType ${shown(mediaType)}; expected one of ${BUNDLE_MEDIA_TYPES.join(", ")}`);
   }
   const env = json.dsseEnvelope;
   if (isObj(env) && Array.isArray(env.signatures) && env.signatures.length !== 1) {
     throw new Fail("DSSE_INVALID", `expected exactly one DSSE signature, got ${env.signatures.length}`);
   }
   const b: Bundle = step("BUNDLE_MALFORMED", "the bundle does not parse", () => ProtoBundle.fromJSON(json) as Bundle);
+  checkChainExtras(b, trustedCaCerts);
+  checkRepeatsAndCaps(b);
   checkNumbers(b);
   checkTimestampEncoding(b);
   // an inclusion proof without a checkpoint cannot be tied to a signed tree head; say first whether it even hashes up
@@ -601,6 +737,47 @@ function parseBundle(json: unknown): Bundle {
   return b;
 }
 
+// Certificates after the leaf are never used (the path is built from the trusted root alone), but a bundle must not
+// carry one the trusted root does not hold: a foreign root or intermediate is refused; old bundles' copies of the
+// trusted CA chain, which the bundle spec asks verifiers to tolerate, are not.
+function checkChainExtras(b: Bundle, trustedCaCerts: ReadonlySet<string>): void {
+  const m = b.verificationMaterial?.content;
+  if (m?.$case !== "x509CertificateChain") return;
+  if (m.x509CertificateChain.certificates.length === 0) throw new Fail("BUNDLE_MALFORMED", "the bundle's certificate chain is empty; expected the signing certificate");
+  for (const [i, c] of m.x509CertificateChain.certificates.entries()) {
+    if (i > 0 && !trustedCaCerts.has(Buffer.from(c.rawBytes).toString("hex"))) {
+      throw new Fail("CERTIFICATE_CHAIN_INVALID", `the bundle's certificate chain carries certificate ${i} after the leaf, which is not a certificate of the trusted root; expected the leaf alone`);
+    }
+  }
+}
+
+// Repeats are refused and counts capped before any token or entry is verified: a copy costs nothing to send but a
+// signature check to verify, and must never count twice towards a threshold.
+function checkRepeatsAndCaps(b: Bundle): void {
+  const tokens = b.verificationMaterial?.timestampVerificationData?.rfc3161Timestamps ?? [];
+  const seenTokens = new Map<string, number>();
+  for (const [i, t] of tokens.entries()) {
+    const d = sha256hex(t.signedTimestamp);
+    const first = seenTokens.get(d);
+    if (first !== undefined) throw new Fail("TIMESTAMP_INVALID", `RFC 3161 timestamp ${i} repeats timestamp ${first}: the bundle repeats a signed time`);
+    seenTokens.set(d, i);
+  }
+  if (tokens.length > MAX_TIMESTAMPS_PER_BUNDLE) {
+    throw new Fail("VERIFICATION_BUDGET_EXCEEDED", `the bundle carries ${tokens.length} RFC 3161 timestamps; at most ${MAX_TIMESTAMPS_PER_BUNDLE} are verified per bundle`);
+  }
+  const entries = b.verificationMaterial?.tlogEntries ?? [];
+  const seenEntries = new Map<string, number>();
+  for (const [i, e] of entries.entries()) {
+    const d = `${e.logId ? Buffer.from(e.logId.keyId).toString("hex") : ""}/${e.logIndex}`;
+    const first = seenEntries.get(d);
+    if (first !== undefined) throw new Fail("TLOG_ENTRY_INCONSISTENT", `tlog entry ${i} (log index ${e.logIndex}): the bundle repeats a tlog entry (entry ${first})`);
+    seenEntries.set(d, i);
+  }
+  if (entries.length > MAX_TLOG_ENTRIES_PER_BUNDLE) {
+    throw new Fail("VERIFICATION_BUDGET_EXCEEDED", `the bundle carries ${entries.length} tlog entries; at most ${MAX_TLOG_ENTRIES_PER_BUNDLE} are verified per bundle`);
+  }
+}
+
 const DECIMAL = /^(0|[1-9][0-9]{0,18})$/;
 // Log indexes, sizes and times are int64 decimal strings; anything else would become NaN or an invalid date downstream.
 function checkNumbers(b: Bundle): void {
@@ -608,7 +785,7 @@ function checkNumbers(b: Bundle): void {
     const fields: [string, unknown][] = [["logIndex", e.logIndex], ["integratedTime", e.integratedTime]];
     if (e.inclusionProof) fields.push(["inclusionProof.logIndex", e.inclusionProof.logIndex], ["inclusionProof.treeSize", e.inclusionProof.treeSize]);
     for (const [name, v] of fields) {
-      if (typeof v !== "string" || !DECIMAL.test(v)) throw new Fail("BUNDLE_MALFORMED", `tlog entry ${i}: ${name} is not a decimal integer: ${JSON.stringify(v)}`);
+      if (typeof v !== "string" || !DECIMAL.test(v)) throw new Fail("BUNDLE_MALFORMED", `tlog entry ${i}: ${name} is not a decimal integer: ${shown(v)}`);
     }
     // a signed time after 9999-12-31 is no time at all
     if (Number(e.integratedTime) > 253_402_300_799) throw new Fail("BUNDLE_MALFORMED", `tlog entry ${i}: integratedTime ${e.integratedTime} is out of range`);
@@ -665,8 +842,11 @@ export function createVerifier(opts: VerifierOptions): CachingBundleVerifier {
   const problems = lintTrustedRoot(opts.trustedRoot);
   if (problems.length > 0) throw new AgentGateError("TRUSTED_ROOT_INVALID", `the trusted root is refused: ${problems.join("; ")}`);
   let tm: TrustMaterial;
+  const caCerts = new Set<string>();
   try {
-    tm = toTrustMaterial(TrustedRoot.fromJSON(opts.trustedRoot), () => {
+    const root = TrustedRoot.fromJSON(opts.trustedRoot);
+    for (const ca of root.certificateAuthorities) for (const c of ca.certChain?.certificates ?? []) caCerts.add(Buffer.from(c.rawBytes).toString("hex"));
+    tm = toTrustMaterial(root, () => {
       throw new Error("keys come from the signer policy");
     });
   } catch (e) {
@@ -677,7 +857,7 @@ export function createVerifier(opts: VerifierOptions): CachingBundleVerifier {
     if (!Number.isInteger(n) || n < min) throw new AgentGateError("VERIFIER_OPTIONS_INVALID", `expected ${name} to be an integer >= ${min}, got ${String(v)}`);
     return n;
   };
-  return new Verifier(tm, {
+  return new Verifier(tm, caCerts, {
     tlog: int("tlogThreshold", opts.tlogThreshold, 1, 0),
     ctlog: int("ctlogThreshold", opts.ctlogThreshold, 1, 0),
     timestamp: int("timestampThreshold", opts.timestampThreshold, 1, 1),
