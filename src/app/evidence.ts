@@ -90,10 +90,13 @@ export class EvidenceVerifier {
   verifyAll(bundles: readonly FoundBundle[], signers: readonly SignerPolicy[]): Evidence {
     const verified: VerifiedBundle[] = [];
     const failed: FailedBundle[] = [];
+    // equal texts are found by the engine's string hash first: only distinct texts are hashed with SHA-256
+    const texts = new Set<string>();
+    for (const b of bundles) texts.add(b.json);
     const distinct = new Map<string, string>();
-    for (const b of bundles) {
-      const digest = sha256hex(b.json);
-      if (!distinct.has(digest)) distinct.set(digest, b.json);
+    for (const json of texts) {
+      const digest = sha256hex(json);
+      if (!distinct.has(digest)) distinct.set(digest, json);
     }
     let n = 0;
     for (const [bundleDigest, json] of distinct) {
