@@ -15,6 +15,7 @@ import type { GateDecision } from "../adapters/storage/recorder.js";
 import { policyData, type RepoConfig } from "../config/repo-config.js";
 import type { Decision, Finding } from "../core/decision.js";
 import { AgentGateError, describeError } from "../core/errors.js";
+import { text } from "../render/markdown.js";
 import { deploymentInput, toPolicyTime, type DeploymentInput } from "../core/policy-input.js";
 import type { VerificationOutcome } from "../core/verification.js";
 
@@ -127,8 +128,9 @@ export function isAgentPull(config: RepoConfig, p: { user: { login: string; id: 
 
 /** The reject/approve comment: the findings that decided, and why attestations failed; at most 1,024 characters. */
 export function answerComment(state: "approved" | "rejected", deny: readonly Finding[], failures: readonly string[], env: string): string {
-  if (state === "approved") return `agent-gate approved the deployment to ${env}: every artifact is attested by a trusted builder and the commit passed the pull-request gate.`;
-  const lines = [`agent-gate rejected the deployment to ${env}:`, ...deny.map((f) => `- ${f.msg}`), ...failures.map((f) => `- ${f}`)];
+  // GitHub shows the comment as markdown: every value goes through render/markdown's text().
+  if (state === "approved") return `agent-gate approved the deployment to ${text(env, { max: 100 })}: every artifact is attested by a trusted builder and the commit passed the pull-request gate.`;
+  const lines = [`agent-gate rejected the deployment to ${text(env, { max: 100 })}:`, ...deny.map((f) => `- ${text(f.msg, { max: MAX_COMMENT })}`), ...failures.map((f) => `- ${text(f, { max: MAX_COMMENT })}`)];
   let out = "";
   for (const line of lines) {
     const next = out ? `${out}\n${line}` : line;
@@ -171,7 +173,7 @@ export class DeploymentGate {
       });
       timeout.catch(() => undefined);
       // A status comment is courtesy: its failure is not the deployment's, but it may not outlast the deadline.
-      await Promise.race([callback.progress(`agent-gate is verifying the artifacts of ${req.sha.slice(0, 7)} for ${req.environment}`).catch(() => undefined), timeout]);
+      await Promise.race([callback.progress(`agent-gate is verifying the artifacts of ${text(req.sha.slice(0, 7))} for ${text(req.environment, { max: 100 })}`).catch(() => undefined), timeout]);
       const work = this.evaluate(octokit, req, decisionId, failures);
       work.catch(() => undefined);
       ({ input, decision, data } = await Promise.race([work, timeout]));

@@ -3,6 +3,7 @@
 // satisfies a required check) and never `success` unless the policy allowed with no denial.
 import type { Decision } from "./decision.js";
 import { AgentGateError, describeError } from "./errors.js";
+import { visible } from "./visible.js";
 
 export type Conclusion = "success" | "failure";
 
@@ -19,10 +20,9 @@ export type EvaluationResult =
 
 export const TITLE_MAX = 120;
 
-/** One line of plain text: controls, line breaks and bidi overrides gone, whitespace collapsed, cut at `max`. */
+/** One line of plain text: line breaks and tabs as spaces, whitespace collapsed, invisible characters as visible escapes (`\u{202E}`), cut at `max`. */
 export function oneLine(text: string, max = TITLE_MAX): string {
-  // eslint-disable-next-line no-control-regex
-  const flat = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]+/g, " ").replace(/\s+/g, " ").trim();
+  const flat = visible(text.replace(/[\t\n\v\f\r ]+/g, " ").trim(), { max: 4 * max });
   const chars = Array.from(flat);
   return chars.length <= max ? flat : `${chars.slice(0, max - 1).join("").trimEnd()}…`;
 }

@@ -18,10 +18,15 @@ const sanitise = (html: string): string =>
   });
 const marked = new Marked({ gfm: true, renderer: { html: ({ text }) => sanitise(text) } });
 
+/** Markdown -> the HTML the page shows (GFM, raw HTML sanitised as GitHub would). */
+export function renderMarkdown(markdown: string): string {
+  return marked.parse(markdown, { async: false });
+}
+
 export function checkRunPage(opts: { scenario: string; title: string; conclusion: string; summary: string; text: string }): string {
   css ??= readFileSync(require.resolve("github-markdown-css/github-markdown-light.css"), "utf8");
   const badge = opts.conclusion === "success" ? "✅ success" : "❌ failure";
-  const body = marked.parse(`${opts.summary}\n\n${opts.text}`, { async: false });
+  const body = renderMarkdown(`${opts.summary}\n\n${opts.text}`);
   return `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(opts.scenario)}</title>
 <style>${css}
 body{background:#f6f8fa;margin:0;padding:24px;font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif}

@@ -8,7 +8,7 @@ import type { Decision, Finding } from "../core/decision.js";
 import type { TlogEntrySummary } from "../core/verification.js";
 import type { AgentDetection } from "../core/agents.js";
 import type { BodyMarkerClaim, Claim } from "../core/trailers.js";
-import { code, codeFence, link, row, text, truncate } from "./markdown.js";
+import { abbreviate, code, codeFence, link, row, text, truncate } from "./markdown.js";
 
 export const FIELD_LIMIT = 65_535;
 export const FIELD_BUDGET = 60_000; // room to spare under GitHub's limit
@@ -19,6 +19,11 @@ export const MAX_FINDING_ROWS = 25;
 export const MAX_BUNDLE_SECTIONS = 25;
 const FINDINGS_BUDGET = 30_000; // escaped prose can be several times its source length
 const COMMITS_BUDGET = 20_000;
+// Widest values the commit table shows whole, in code points, so its five columns fit GitHub's ~900 px: a longer
+// one is cut in the middle and shown in full below the table.
+const SIGNER_CELL = 56;
+const AUTHOR_CELL = 39; // GitHub's longest login
+const ISSUER_CELL = 40;
 
 export interface RenderCommit {
   readonly sha: string;
@@ -111,10 +116,37 @@ function utc(iso: string | undefined): string | undefined {
   return `${t.toISOString().slice(0, 16).replace("T", " ")} UTC`;
 }
 
-function issuerLabel(issuer: string | undefined): string {
+/** Values cut in the commit table, each with the commits it stands for, to be shown in full below it. */
+type FullValues = Map<string, { readonly what: string; readonly full: string; readonly shas: string[] }>;
+
+/** A table cell holding `value` cut to `max`; when cut, the whole value is recorded in `full`. */
+function narrowCell(value: string, max: number, what: string, sha: string, full: FullValues): string {
+  const a = abbreviate(value, max);
+  if (a.full !== undefined) {
+    const key = `${what}\u0000${a.full}`;
+    const entry = full.get(key) ?? { what, full: a.full, shas: [] };
+    if (!entry.shas.includes(sha)) entry.shas.push(sha);
+    full.set(key, entry);
+  }
+  return code(a.shown, { table: true, max });
+}
+
+function fullValueLines(full: FullValues): string[] {
+  if (full.size === 0) return [];
+  const entries = [...full.values()];
+  const lines = entries.slice(0, 20).map((e) => {
+    const shas = e.shas.slice(0, 5).map((s) => code(s.slice(0, 7))).join(", ");
+    const more = e.shas.length > 5 ? ` and ${e.shas.length - 5} more` : "";
+    return `- ${e.what} of ${shas}${more}: ${code(e.full, { max: 500 })}`;
+  });
+  if (entries.length > 20) lines.push(`- … and ${entries.length - 20} more (see the details below)`);
+  return ["", "**In full** (cut short in the table)", "", ...lines];
+}
+
+function issuerLabel(issuer: string | undefined, sha: string, full: FullValues): string {
   if (!issuer) return "";
   const known = ISSUERS[issuer];
-  return known ? ` (${known})` : ` (${code(issuer, { table: true, max: 80 })})`;
+  return known ? ` (${known})` : ` (${narrowCell(issuer, ISSUER_CELL, "issuer", sha, full)})`;
 }
 
 // ---- verdict and findings ------------------------------------------------------------------------------------
@@ -219,8 +251,8 @@ function state(c: RenderCommit): CommitState {
   return (c.provenanceRequired ?? c.isAgent) ? "missing" : "not-required";
 }
 
-function authorCell(c: RenderCommit): string {
-  const who = code(c.author.login ?? c.author.name, { table: true, max: 60 });
+function authorCell(c: RenderCommit, full: FullValues): string {
+  const who = narrowCell(c.author.login ?? c.author.name, AUTHOR_CELL, "author", c.sha, full);
   return c.isAgent ? `${who} (agent${c.agent ? ` ${code(c.agent, { table: true, max: 40 })}` : ""})` : `${who} (human)`;
 }
 
@@ -236,21 +268,22 @@ function tlogCell(entries: readonly TlogEntrySummary[], urlOf: (e: TlogEntrySumm
   if (!e) return "–";
   const index = /^\d{1,20}$/.test(e.logIndex) ? e.logIndex : "?";
   const url = urlOf(e);
-  const label = `Rekor${e.rekorVersion === 2 ? " v2" : ""} ${url ? link(`#${index}`, url) : `#${index}`}`;
+  // Unlinked, `#123` would be an issue reference to GitHub: text() keeps it inert.
+  const label = `Rekor${e.rekorVersion === 2 ? " v2" : ""} ${url ? link(`#${index}`, url) : text(`#${index}`)}`;
   const when = utc(e.integratedTime);
   return when ? `${label} · ${when}` : label;
 }
 
-function commitRow(c: RenderCommit, urlOf: (e: TlogEntrySummary) => string | undefined): string {
+function commitRow(c: RenderCommit, urlOf: (e: TlogEntrySummary) => string | undefined, full: FullValues): string {
   const st = state(c);
   const s = c.coverage.by[0];
   if (st === "verified" && s) {
-    const signer = `${code(s.signer.identity ?? s.signer.keyHint ?? "key", { table: true, max: 200 })}${issuerLabel(s.signer.issuer)}`;
-    return row([shortSha(c.sha), authorCell(c), c.coverage.by.length > 1 ? `✅ verified (${c.coverage.by.length})` : "✅ verified", signer, timestampCell(s, urlOf)]);
+    const signer = `${narrowCell(s.signer.identity ?? s.signer.keyHint ?? "key", SIGNER_CELL, "signer", c.sha, full)}${issuerLabel(s.signer.issuer, c.sha, full)}`;
+    return row([shortSha(c.sha), authorCell(c, full), c.coverage.by.length > 1 ? `✅ verified (${c.coverage.by.length})` : "✅ verified", signer, timestampCell(s, urlOf)]);
   }
   const why = c.coverage.rejected[0];
   const provenance = st === "missing" ? (why ? `❌ none (${code(why.code, { table: true })})` : "❌ none") : "not required";
-  return row([shortSha(c.sha), authorCell(c), provenance, "–", "–"]);
+  return row([shortSha(c.sha), authorCell(c, full), provenance, "–", "–"]);
 }
 
 function commitTable(commits: readonly RenderCommit[], urlOf: (e: TlogEntrySummary) => string | undefined): string[] {
@@ -261,13 +294,22 @@ function commitTable(commits: readonly RenderCommit[], urlOf: (e: TlogEntrySumma
   const candidates = [...missing, ...others].slice(0, Math.max(MAX_COMMIT_ROWS, Math.min(missing.length, 50)));
   const lines = ["| commit | author | provenance | signed by | transparency log |", "|---|---|---|---|---|"];
   const shown: RenderCommit[] = [];
+  const full: FullValues = new Map();
   let size = 0;
   for (const c of candidates) {
-    const line = commitRow(c, urlOf);
-    if (size + line.length > COMMITS_BUDGET) break;
+    const rowFull: FullValues = new Map();
+    const line = commitRow(c, urlOf, rowFull);
+    // Each row's full values count against the budget as well (at most 3 per row, 500 code points each).
+    const extra = [...rowFull.values()].reduce((n, e) => n + e.full.length + 40, 0);
+    if (size + line.length + extra > COMMITS_BUDGET) break;
     lines.push(line);
     shown.push(c);
-    size += line.length + 1;
+    size += line.length + 1 + extra;
+    for (const [key, e] of rowFull) {
+      const entry = full.get(key) ?? { what: e.what, full: e.full, shas: [] };
+      entry.shas.push(...e.shas);
+      full.set(key, entry);
+    }
   }
   const shownSet = new Set(shown);
   const hidden = commits.filter((c) => !shownSet.has(c));
@@ -278,7 +320,7 @@ function commitTable(commits: readonly RenderCommit[], urlOf: (e: TlogEntrySumma
   ];
   const notes = counts.map(([st, one, many]) => [hidden.filter((c) => state(c) === st).length, one, many] as const).filter(([n]) => n > 0);
   if (notes.length) lines.push("", notes.map(([n, one, many]) => `… and ${n} more ${n === 1 ? one : many}`).join("; "));
-  return lines;
+  return [...lines, ...fullValueLines(full)];
 }
 
 function footer(input: RenderInput): string {

@@ -190,7 +190,8 @@ test("a signed artifact from a trusted builder on a gated commit is approved", a
 test("an unsigned artifact is rejected", async () => {
   const r = await deploy({ attestations: [] });
   assert.equal(r.state, "rejected");
-  assert.match(r.comment, /has no verified attestation of type https:\/\/slsa\.dev\/provenance\/v1/);
+  // The comment is markdown: the URL is shown, not linked (render/markdown text()).
+  assert.match(r.comment, /has no verified attestation of type https&#58;\u2060\/\/slsa\.dev\/provenance\/v1/);
   assert.match(r.comment, /no attestation found \(unsigned\)/);
 });
 
