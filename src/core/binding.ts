@@ -79,15 +79,39 @@ export interface BindingResult {
   readonly bundles: readonly BundleBinding[];
 }
 
+const GITHUB_PREFIX = /^(?:git\+)?https:\/\/github\.com\//i; // anchored literal: constant work
+const isOwnerChar = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 45;
+const isRepoChar = (c: number): boolean => isOwnerChar(c) || c === 46 || c === 95;
+const REF_MAX = 255;
+
 /**
  * `owner/name`, lower-cased, from `git+https://github.com/O/R[.git][@ref]`, `https://github.com/O/R[.git]` or
  * `O/R`; undefined for anything else (another host, a path, garbage).
+ * A hand-written scan, linear in the name (a signed subject name can be long): it accepts what
+ * /^(?:(?:git\+)?https:\/\/github\.com\/)?([A-Za-z0-9-]{1,39})\/([A-Za-z0-9._-]{1,100}?)(?:\.git)?(?:@(\S{1,255}))?\/?$/i
+ * accepted, with the same groups.
  */
 export function parseRepositoryName(name: string): { repository: string; ref?: string } | undefined {
-  const m = /^(?:(?:git\+)?https:\/\/github\.com\/)?([A-Za-z0-9-]{1,39})\/([A-Za-z0-9._-]{1,100}?)(?:\.git)?(?:@(\S{1,255}))?\/?$/i.exec(name.trim());
-  if (!m || m[1] === undefined || m[2] === undefined) return undefined;
-  if (!name.includes("github.com/") && m[3] !== undefined) return undefined; // `O/R@x` alone is not a subject name
-  return { repository: `${m[1]}/${m[2]}`.toLowerCase(), ...(m[3] !== undefined ? { ref: m[3] } : {}) };
+  const t = name.trim();
+  let i = GITHUB_PREFIX.exec(t)?.[0].length ?? 0;
+  const owner = i;
+  while (i < t.length && isOwnerChar(t.charCodeAt(i))) i++;
+  if (i === owner || i - owner > 39 || t.charCodeAt(i) !== 47) return undefined; // owner then '/'
+  const ownerName = t.slice(owner, i++);
+  const repoStart = i;
+  while (i < t.length && isRepoChar(t.charCodeAt(i))) i++;
+  let repo = t.slice(repoStart, i);
+  if (repo.length > 4 && repo.slice(-4).toLowerCase() === ".git") repo = repo.slice(0, -4); // the shortest name wins
+  if (repo.length === 0 || repo.length > 100) return undefined;
+  let ref: string | undefined;
+  if (t.charCodeAt(i) === 64) {
+    // '@' then 1..255 non-whitespace characters, and at most one '/' more
+    const rest = t.slice(i + 1);
+    if (rest.length === 0 || /\s/.test(rest) || rest.length > REF_MAX + 1 || (rest.length === REF_MAX + 1 && !rest.endsWith("/"))) return undefined;
+    ref = rest.slice(0, REF_MAX);
+  } else if (!(i === t.length || (i === t.length - 1 && t.charCodeAt(i) === 47))) return undefined; // end, or one '/'
+  if (!name.includes("github.com/") && ref !== undefined) return undefined; // `O/R@x` alone is not a subject name
+  return { repository: `${ownerName}/${repo}`.toLowerCase(), ...(ref !== undefined ? { ref } : {}) };
 }
 
 const short = (sha: string): string => sha.slice(0, 7);

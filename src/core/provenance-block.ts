@@ -67,8 +67,74 @@ export interface BlockProblem {
   readonly message: string;
 }
 
-const BLOCK = /<!--[ \t]*agent-gate:provenance[ \t]+v(\d+)[ \t]*\r?\n([A-Za-z0-9+/=\s]*?)-->/g;
-const OPENER = /<!--[ \t]*agent-gate:provenance\b/g;
+// The blocks are found by a hand-written scanner, linear in the text: every "<!--" starts at most one attempt, and
+// an attempt reads only characters no other attempt reads (none of them is a '<'), so a PR body of openers,
+// blanks or unterminated base64 costs one pass. It accepts exactly what this pattern did:
+//   /<!--[ \t]*agent-gate:provenance[ \t]+v(\d+)[ \t]*\r?\n([A-Za-z0-9+/=\s]*?)-->/g
+// and counts openers as /<!--[ \t]*agent-gate:provenance\b/g did.
+const OPEN = "<!--";
+const TAG = "agent-gate:provenance";
+
+const isBlank = (c: number): boolean => c === 32 || c === 9;
+const isDigit = (c: number): boolean => c >= 48 && c <= 57;
+const isWordChar = (c: number): boolean => isDigit(c) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+const isBase64Char = (c: number): boolean => isDigit(c) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 43 || c === 47 || c === 61;
+/** JavaScript's `\s`: WhiteSpace and LineTerminator. */
+const isJsSpace = (c: number): boolean =>
+  (c >= 9 && c <= 13) || c === 32 || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+
+interface RawBlock {
+  readonly version: string;
+  readonly body: string; // base64 with its whitespace removed
+}
+
+/** What starts at `p` (a "<!--"): a whole block, an opener that does not make one, or neither. */
+function readBlock(text: string, p: number): { block: RawBlock; end: number } | "opener" | undefined {
+  let i = p + OPEN.length;
+  while (isBlank(text.charCodeAt(i))) i++;
+  if (!text.startsWith(TAG, i)) return undefined;
+  i += TAG.length;
+  if (isWordChar(text.charCodeAt(i))) return undefined; // "\b": agent-gate:provenancex is not ours
+  const blanks = i;
+  while (isBlank(text.charCodeAt(i))) i++;
+  if (i === blanks || text.charCodeAt(i) !== 118) return "opener"; // 'v'
+  const digits = ++i;
+  while (isDigit(text.charCodeAt(i))) i++;
+  if (i === digits) return "opener";
+  const version = text.slice(digits, i);
+  while (isBlank(text.charCodeAt(i))) i++;
+  if (text.charCodeAt(i) === 13) i++;
+  if (text.charCodeAt(i) !== 10) return "opener";
+  const start = ++i;
+  let body = "";
+  let run = start; // start of the current run of base64 characters
+  for (; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (isBase64Char(c)) continue;
+    if (run < i) body += text.slice(run, i);
+    run = i + 1;
+    if (isJsSpace(c)) continue;
+    if (c === 45 && text.startsWith("-->", i)) return { block: { version, body }, end: i + 3 };
+    return "opener"; // any other character (a lone '-' included) ends the attempt
+  }
+  return "opener";
+}
+
+/** Every block of `text` in order, and how many openers it holds (blocks included). */
+function scanBlocks(text: string): { blocks: RawBlock[]; openers: number } {
+  const blocks: RawBlock[] = [];
+  let openers = 0;
+  for (let p = text.indexOf(OPEN); p >= 0; ) {
+    const r = readBlock(text, p);
+    if (r !== undefined) openers++;
+    if (r === undefined || r === "opener") p = text.indexOf(OPEN, p + 1);
+    else {
+      blocks.push(r.block);
+      p = text.indexOf(OPEN, r.end);
+    }
+  }
+  return { blocks, openers };
+}
 
 export function renderProvenanceBlock(bundleJson: string): string {
   const b64 = Buffer.from(bundleJson, "utf8").toString("base64").replace(/.{1,76}/g, "$&\n");
@@ -97,14 +163,11 @@ export function extractProvenanceBlocks(
     if (problems.length < BLOCK_PROBLEMS_MAX) problems.push({ source, message });
     else unreported++;
   };
-  const openers = [...text.matchAll(OPENER)].length;
-  let matched = 0;
+  const { blocks, openers } = scanBlocks(text);
+  const matched = blocks.length;
   let stopped = false; // past a cap: the rest are still counted, so they are not reported as unreadable
-  for (const m of text.matchAll(BLOCK)) {
-    matched++;
+  for (const { version, body } of blocks) {
     if (stopped) continue;
-    const version = m[1] ?? "";
-    const body = (m[2] ?? "").replace(/\s+/g, "");
     if (version !== "1") {
       problem(`provenance block version v${version.length > 12 ? `${version.slice(0, 12)}...` : version} is not supported; expected v1`);
       continue;

@@ -27,9 +27,39 @@ export type BodyMarkerClaim = ClaimBase & {
 
 export type Claim = TrailerClaim | BodyMarkerClaim;
 
-const TRAILER_LINE = /^([A-Za-z0-9][A-Za-z0-9-]{0,99})[ \t]*:[ \t]?(.*)$/;
+// Every scan below is hand-written and linear in the message: a commit message can be megabytes and a trailer
+// value anything (a quadratic regex over a value of spaces once took 15 s on 200 K spaces).
+
+const isAlnum = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+const isKeyChar = (c: number): boolean => isAlnum(c) || c === 45; // [A-Za-z0-9-]
+const isBlank = (c: number): boolean => c === 32 || c === 9; // [ \t]
+// Characters JavaScript's `.` does not match: a trailer line holding one is not a trailer (as before).
+const isLineTerminator = (c: number): boolean => c === 10 || c === 13 || c === 0x2028 || c === 0x2029;
+
+/** `Key: value` as `git interpret-trailers` reads it: key [A-Za-z0-9][A-Za-z0-9-]{0,99}, blanks, ':'; else undefined. */
+function trailerLine(line: string): { key: string; value: string } | undefined {
+  let i = 0;
+  if (!isAlnum(line.charCodeAt(0))) return undefined;
+  while (i < line.length && isKeyChar(line.charCodeAt(i))) i++;
+  if (i > 100) return undefined;
+  const key = line.slice(0, i);
+  while (i < line.length && isBlank(line.charCodeAt(i))) i++;
+  if (line.charCodeAt(i) !== 58) return undefined; // ':'
+  for (let j = i + 1; j < line.length; j++) if (isLineTerminator(line.charCodeAt(j))) return undefined;
+  return { key, value: line.slice(i + 1).trim() };
+}
+
+const CHERRY_PICK = "(cherry picked from commit ";
 // Lines git itself writes into trailer blocks; with one of them, a block may be 25 % trailers (as git decides).
-const GIT_GENERATED = [/^Signed-off-by: /i, /^\(cherry picked from commit [0-9a-f]+\)$/];
+function gitGenerated(line: string): boolean {
+  if (line.slice(0, 15).toLowerCase() === "signed-off-by: ") return true;
+  if (!line.startsWith(CHERRY_PICK) || !line.endsWith(")") || line.length < CHERRY_PICK.length + 2) return false;
+  for (let j = CHERRY_PICK.length; j < line.length - 1; j++) {
+    const c = line.charCodeAt(j);
+    if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return false; // [0-9a-f]
+  }
+  return true;
+}
 
 function splitParagraphs(lines: readonly string[]): string[][] {
   const paragraphs: string[][] = [];
@@ -57,38 +87,48 @@ export function parseTrailers(message: string): Trailer[] {
   const paragraphs = splitParagraphs(lines);
   if (paragraphs.length < 2) return [];
   const block = paragraphs[paragraphs.length - 1] ?? [];
-  const trailers: { key: string; value: string }[] = [];
+  // Continuation lines are gathered and joined once: appending to a growing string made each line cost its length.
+  const trailers: { key: string; parts: string[] }[] = [];
   let trailerLines = 0;
   let otherLines = 0;
-  let gitGenerated = false;
-  let last: { key: string; value: string } | undefined;
+  let generated = false;
+  let last: { key: string; parts: string[] } | undefined;
   for (const line of block) {
-    if (/^[ \t]/.test(line) && last) {
-      last.value = `${last.value} ${line.trim()}`.trim();
+    if (last && isBlank(line.charCodeAt(0))) {
+      last.parts.push(line.trim());
       continue;
     }
-    const m = TRAILER_LINE.exec(line);
-    if (m && m[1] !== undefined && m[2] !== undefined) {
-      last = { key: m[1], value: m[2].trim() };
+    const t = trailerLine(line);
+    if (t) {
+      last = { key: t.key, parts: [t.value] };
       trailers.push(last);
       trailerLines++;
-      if (GIT_GENERATED.some((re) => re.test(line))) gitGenerated = true;
     } else {
       last = undefined;
       otherLines++;
-      if (GIT_GENERATED.some((re) => re.test(line))) gitGenerated = true;
     }
+    if (gitGenerated(line)) generated = true;
   }
   if (trailerLines === 0) return [];
-  if (otherLines > 0 && !(gitGenerated && trailerLines * 4 >= trailerLines + otherLines)) return [];
-  return trailers;
+  if (otherLines > 0 && !(generated && trailerLines * 4 >= trailerLines + otherLines)) return [];
+  return trailers.map(({ key, parts }) => ({ key, value: parts.filter((p) => p !== "").join(" ") }));
 }
 
-const NAME_EMAIL = /^(.*?)\s*<([^<>\s]+)>\s*$/;
-
+/** `Name <email>` (email: no '<', '>' or whitespace), scanned from the end; else the whole value is the name. */
 function nameEmail(value: string): { name: string; email?: string } {
-  const m = NAME_EMAIL.exec(value);
-  if (m && m[1] !== undefined && m[2] !== undefined) return { name: m[1].trim(), email: m[2] };
+  const end = value.trimEnd().length - 1;
+  if (end >= 0 && value.charCodeAt(end) === 62) {
+    // '>'
+    let i = end - 1;
+    while (i >= 0 && !/[<>\s]/.test(value.charAt(i))) i--;
+    if (i >= 0 && i < end - 1 && value.charCodeAt(i) === 60) {
+      // '<' right before a non-empty address; the name before it must be one line, as `.` required
+      const name = value.slice(0, i).trimEnd();
+      let oneLine = true;
+      for (let j = 0; j < name.length && oneLine; j++) if (isLineTerminator(name.charCodeAt(j))) oneLine = false;
+      if (oneLine) return { name: name.trim(), email: value.slice(i + 1, end) };
+    }
+  }
   return { name: value.trim() };
 }
 

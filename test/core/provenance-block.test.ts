@@ -102,3 +102,59 @@ test("unterminated openers are reported, and scanning a hostile text stays fast"
   assert.equal(r.bundles.length, 0);
   assert.deepEqual(r.problems.map((p) => p.message), ['2000 provenance block(s) could not be read: expected "<!-- agent-gate:provenance v1", base64 lines, then "-->"']);
 });
+
+// The patterns the scanner replaced, kept as the oracle: the scanner must find exactly the blocks they found.
+const OLD_BLOCK = /<!--[ \t]*agent-gate:provenance[ \t]+v(\d+)[ \t]*\r?\n([A-Za-z0-9+/=\s]*?)-->/g;
+const OLD_OPENER = /<!--[ \t]*agent-gate:provenance\b/g;
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+}
+
+test("the block scanner agrees with the old patterns on generated texts", () => {
+  const next = rng(7);
+  const pick = (xs: readonly string[]): string => xs[Math.floor(next() * xs.length)] ?? "";
+  const good = renderProvenanceBlock(JSON.stringify({ a: 1 }));
+  const pieces = [good, good, "<!--", "<!-- ", "<!--\t", "agent-gate:provenance", "agent-gate:provenancex", " v1", "\tv2", " v", "v1", "\r\n", "\n", "\r", "eyJh", "YQ==", " ", "\u00a0", "\u2028", "-->", "-", "--", "->", "<", "é", "x"];
+  let found = 0;
+  for (let n = 0; n < 20_000; n++) {
+    let text = "";
+    const len = 1 + Math.floor(next() * 10);
+    for (let k = 0; k < len; k++) text += pick(pieces);
+    const old = [...text.matchAll(OLD_BLOCK)];
+    const r = extractProvenanceBlocks(text, body);
+    const oldOk = old.filter((m) => m[1] === "1" && (m[2] ?? "").replace(/\s+/g, "") !== "").map((m) => Buffer.from((m[2] ?? "").replace(/\s+/g, ""), "base64").toString("utf8")).filter((j) => j.trimStart().startsWith("{"));
+    assert.deepEqual(r.bundles.map((b) => b.json), oldOk, JSON.stringify(text));
+    const unread = [...text.matchAll(OLD_OPENER)].length - old.length;
+    assert.equal(r.problems.some((p) => p.message.startsWith(`${unread} provenance block(s) could not be read`)), unread > 0, JSON.stringify(text));
+    found += oldOk.length;
+  }
+  assert.ok(found > 2_000, `only ${found} blocks in the generated texts`);
+});
+
+test("65,536 characters of hostile openers, blanks, digits and nested markers give the right outcome", { timeout: 60_000 }, () => {
+  const L = 65_536;
+  const fill = (s: string): string => s.repeat(Math.ceil(L / s.length)).slice(0, L);
+  // text, what it is; the old patterns (linear on these) say how many openers could not be read
+  const cases: [string, string][] = [
+    [fill("<!--"), "<!-- repeats"],
+    ["<!--" + " ".repeat(L - 4), "<!-- and blanks"],
+    [fill("<!-- agent-gate:provenance "), "openers without a version"],
+    [fill("<!-- agent-gate:provenance v1\n"), "openers without a body end"],
+    ["<!-- agent-gate:provenance v1\n" + fill("QUFB\n"), "one opener and unterminated base64"],
+    ["<!-- agent-gate:provenance v" + "1".repeat(L), "a version of 65,536 digits"],
+    [fill("<!-- agent-gate:provenance v1\nQUFB<!-- agent-gate:provenance v1\n"), "nested openers"],
+    [fill("<!-- agent-gate:provenance v1\n--") + "-->", "bodies of dashes"],
+  ];
+  for (const [text, what] of cases) {
+    const r = extractProvenanceBlocks(text, body);
+    assert.equal(r.bundles.length, 0, what);
+    const unreadable = [...text.matchAll(OLD_OPENER)].length - [...text.matchAll(OLD_BLOCK)].length;
+    const line = r.problems.find((p) => p.message.includes("could not be read"))?.message;
+    assert.equal(line === undefined ? 0 : Number(line.split(" ")[0]), unreadable, what);
+  }
+  // A real block after 65,536 characters of noise is still found.
+  const json = JSON.stringify({ mediaType: "application/vnd.dev.sigstore.bundle.v0.3+json" });
+  const r = extractProvenanceBlocks(fill("<!-- agent-gate:provenance v1\n-") + renderProvenanceBlock(json), body);
+  assert.deepEqual(r.bundles.map((b) => b.json), [json]);
+});
