@@ -21,7 +21,12 @@ import { Metrics, Readiness, guardWebhookIntake, healthHandler, octokitMetricsPl
 
 export interface RunningServer {
   readonly port: number;
-  stop(): Promise<void>;
+  /**
+   * Drains, then closes: stops taking deliveries and jobs, lets running jobs finish for `drainMs` (default 20 s,
+   * inside a container's usual 30 s grace) and leaves any still running for retry, then closes the queue, the
+   * policy threads and the database, in that order.
+   */
+  stop(opts?: { drainMs?: number }): Promise<void>;
 }
 
 export async function startServer(processEnv: NodeJS.ProcessEnv = process.env): Promise<RunningServer> {
@@ -54,6 +59,7 @@ export async function startServer(processEnv: NodeJS.ProcessEnv = process.env): 
     onError: (err) => log.warn({ err: describeError(err) }, "job queue"),
   });
   const intake = new Intake(queue, store, {
+    rejected: (r) => log.warn({ delivery: r.deliveryId, event: r.eventName, reason: r.reason }, "delivery refused (422): it can never be processed"),
     evaluated: (job, r) => {
       metrics.evaluated(job.trigger.kind, r.outcome);
       if (r.outcome === "evaluated") metrics.concluded(r.transient ? "failure (retrying)" : r.conclusion);
@@ -141,11 +147,12 @@ export async function startServer(processEnv: NodeJS.ProcessEnv = process.env): 
   let stopping: Promise<void> | undefined;
   return {
     port,
-    stop: () =>
+    stop: (opts = {}) =>
       (stopping ??= (async () => {
         readiness.setDraining();
         await server.stop();
-        await queue.stop(true);
+        // The pool closes only after every job has finished or been left for retry, and pg-boss's last writes landed.
+        await queue.stop(true, opts.drainMs ?? 20_000);
         if (engine instanceof PolicyPool) await engine.close();
         await storage.close();
       })()),

@@ -47,7 +47,8 @@ export function agentGateApp(deps: AppDeps): ApplicationFunction {
     const durable = deps.durable;
     app.on([...EVENTS], async (context) => {
       deps.onEvent?.(context.name, (context.payload as { action?: string }).action);
-      const trigger = toTrigger(context.name, context.payload, CHECK_NAME);
+      // Durable: a payload that is no trigger is refused with 422 (never processable), not failed with 500.
+      const trigger = durable ? durable.intake.toTrigger(context.id, context.name, context.payload) : toTrigger(context.name, context.payload, CHECK_NAME);
       if (!trigger) return;
       const log = context.log.child({ delivery: context.id, event: trigger.event, repo: `${trigger.owner}/${trigger.repo}` });
       const pull = "pull_request" in context.payload ? context.payload.pull_request : undefined;
@@ -110,7 +111,7 @@ async function startDurable(app: Probot, deps: AppDeps, durable: DurableOptions)
   const { intake } = durable;
   await intake.start({ auth, gate: deps.gate, ...(deps.deploymentGate ? { deploymentGate: deps.deploymentGate } : {}), concurrency: durable.concurrency });
   await intake.queue.work<{ requestedAt: string }>(RECONCILE_QUEUE, 1, async (job) => {
-    const report = await reconcile({ appAuth, auth, store: intake.store, intake, budget: durable.reconcileBudget }, job.id);
+    const report = await reconcile({ appAuth, auth, store: intake.store, intake, budget: durable.reconcileBudget, signal: job.signal }, job.id);
     const summary = { ...report, redelivered: report.redelivered.length, reEvaluated: report.reEvaluated.length };
     // A run that could not look everywhere is a warning: what it missed waits for the next run.
     if (report.errors.length > 0 || report.truncated) app.log.warn({ reconcile: summary }, "reconciliation incomplete");

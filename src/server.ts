@@ -11,10 +11,25 @@ process.on("unhandledRejection", (reason) => {
 
 try {
   const server = await startServer();
+  let stopping = false;
   for (const signal of ["SIGTERM", "SIGINT"] as const) {
-    process.once(signal, () => {
-      // Running jobs finish; queued ones stay in the database for the next process.
-      void server.stop().then(() => process.exit(0), () => process.exit(1));
+    process.on(signal, () => {
+      // A second signal: the operator wants out now (jobs still running expire and are retried elsewhere).
+      if (stopping) process.exit(1);
+      stopping = true;
+      // Drain: running jobs finish within 20 s or are left for retry; queued ones stay for the next process; only
+      // then the queue and the database close. Past 25 s something hangs: leave rather than be killed mid-write.
+      setTimeout(() => {
+        console.error("agent-gate: shutdown did not finish within 25 s; exiting");
+        process.exit(1);
+      }, 25_000).unref();
+      void server.stop({ drainMs: 20_000 }).then(
+        () => process.exit(0),
+        (err: unknown) => {
+          console.error(`agent-gate: shutdown failed: ${describeError(err)}`);
+          process.exit(1);
+        },
+      );
     });
   }
 } catch (err) {

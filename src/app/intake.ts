@@ -7,7 +7,11 @@ import type { Octokit } from "@octokit/rest";
 import type { JobQueue, QueuedJob } from "../adapters/queue/job-queue.js";
 import { RetryLater } from "../adapters/queue/job-queue.js";
 import type { SqlGateStore } from "../adapters/storage/gate-store.js";
-import type { Trigger } from "../adapters/github/triggers.js";
+import { toTrigger, type Trigger } from "../adapters/github/triggers.js";
+import { CHECK_NAME } from "../adapters/github/check-runs.js";
+import { boundedBy } from "../adapters/github/attempt-deadline.js";
+import { AgentGateError } from "../core/errors.js";
+import { nestsWithin } from "../core/json-depth.js";
 import type { DeploymentGate } from "./deployment-gate.js";
 import type { PullRequestGate } from "./pull-request-gate.js";
 
@@ -37,7 +41,31 @@ export interface DeploymentJob {
 /** An installation's Octokit (Probot's `app.auth(id)`), retried and throttled by Probot's plugins. */
 export type InstallationAuth = (installationId: number) => Promise<Octokit>;
 
+/** GitHub's payloads nest about ten deep; a job's data nesting deeper than this is no delivery of theirs. */
+export const MAX_JOB_DEPTH = 64;
+
+/**
+ * A signed delivery that can never be processed (a payload that is no trigger, or nests too deep to store): answered
+ * 422 so it is not retried (reconciliation redelivers only deliveries that failed on our side), and nothing is stored.
+ */
+export class UnprocessableDelivery extends AgentGateError {
+  /** The HTTP status @octokit/webhooks answers with. */
+  readonly status = 422;
+  constructor(
+    readonly deliveryId: string,
+    readonly eventName: string,
+    readonly reason: string,
+  ) {
+    super("DELIVERY_UNPROCESSABLE", `delivery ${deliveryId} (${eventName}) can never be processed, so it is refused: ${reason}`);
+    // @octokit/webhooks attaches the whole delivery to a handler's error as `event`, and Probot logs the error:
+    // this accessor keeps only its id and name, so the payload is never logged.
+    Object.defineProperty(this, "event", { get: () => ({ id: deliveryId, name: eventName }), set: () => undefined, enumerable: false, configurable: true });
+  }
+}
+
 export interface IntakeEvents {
+  /** A delivery refused as unprocessable (log it once: delivery id, event, reason; never the payload). */
+  rejected?(refusal: UnprocessableDelivery): void;
   evaluated?(job: EvaluateJob, outcome: { conclusion: string; outcome: string; transient: boolean; retryCount: number }): void;
   deployed?(job: DeploymentJob): void;
   failed?(queue: string, err: unknown, retryCount: number): void;
@@ -50,16 +78,51 @@ export class Intake {
     private readonly events: IntakeEvents = {},
   ) {}
 
-  /** Persists one trigger (the delivery is acknowledged after this resolves). */
+  /**
+   * The trigger of a delivery, or null for one the gate ignores; a payload that is not what GitHub sends for its event
+   * is refused (UnprocessableDelivery) rather than failed, which GitHub and reconciliation would only send again.
+   */
+  toTrigger(deliveryId: string, name: string, payload: unknown): Trigger | null {
+    try {
+      return toTrigger(name, payload, CHECK_NAME);
+    } catch (err) {
+      if (err instanceof AgentGateError && err.code === "WEBHOOK_PAYLOAD_INVALID") throw this.refuse(deliveryId, name, `${err.message}; expected the payload GitHub sends for this event`);
+      throw err;
+    }
+  }
+
+  /**
+   * Persists one trigger: the delivery's row and its job in one transaction, so a failure leaves neither and
+   * reconciliation redelivers it (the delivery is acknowledged after this resolves).
+   */
   async acceptTrigger(deliveryId: string, trigger: Trigger, pull: unknown): Promise<void> {
-    const redelivered = !(await this.store.takeDelivery(deliveryId, trigger.event));
-    const job: EvaluateJob = { deliveryId, receivedAt: new Date().toISOString(), trigger, ...(pull !== undefined ? { pull } : {}), redelivered };
-    await this.queue.send(EVALUATE_QUEUE, job);
+    const job = { deliveryId, receivedAt: new Date().toISOString(), trigger, ...(pull !== undefined ? { pull } : {}) };
+    this.storable(deliveryId, trigger.event, job);
+    await this.queue.transaction([EVALUATE_QUEUE], async (tx) => {
+      const redelivered = !(await this.store.takeDelivery(deliveryId, trigger.event, tx));
+      await tx.send(EVALUATE_QUEUE, { ...job, redelivered } satisfies EvaluateJob);
+    });
   }
 
   async acceptDeployment(deliveryId: string, payload: unknown): Promise<void> {
-    await this.store.takeDelivery(deliveryId, "deployment_protection_rule.requested");
-    await this.queue.send(DEPLOYMENT_QUEUE, { deliveryId, receivedAt: new Date().toISOString(), payload } satisfies DeploymentJob);
+    const event = "deployment_protection_rule.requested";
+    const job: DeploymentJob = { deliveryId, receivedAt: new Date().toISOString(), payload };
+    this.storable(deliveryId, event, job);
+    await this.queue.transaction([DEPLOYMENT_QUEUE], async (tx) => {
+      await this.store.takeDelivery(deliveryId, event, tx);
+      await tx.send(DEPLOYMENT_QUEUE, job);
+    });
+  }
+
+  /** Refuses, before anything is written, a job that could never be stored (nor stringified, nor cloned). */
+  private storable(deliveryId: string, event: string, job: object): void {
+    if (!nestsWithin(job, MAX_JOB_DEPTH)) throw this.refuse(deliveryId, event, `its payload nests arrays or objects more than ${MAX_JOB_DEPTH} deep; expected a payload as GitHub sends it (about ten deep)`);
+  }
+
+  private refuse(deliveryId: string, event: string, reason: string): UnprocessableDelivery {
+    const refusal = new UnprocessableDelivery(deliveryId, event, reason);
+    this.events.rejected?.(refusal);
+    return refusal;
   }
 
   /** A sweep found a head commit without a completed check: evaluate it as its own trigger. */
@@ -75,7 +138,7 @@ export class Intake {
     if (deploymentGate) {
       await this.queue.work<DeploymentJob>(DEPLOYMENT_QUEUE, Math.max(1, Math.floor(opts.concurrency / 2)), async (job) => {
         try {
-          const octokit = await opts.auth(installationOf(job.data.payload));
+          const octokit = boundedBy(await opts.auth(installationOf(job.data.payload)), job.signal);
           await deploymentGate.handle(octokit, job.data.payload, { deliveryId: job.data.deliveryId });
           this.events.deployed?.(job.data);
         } catch (err) {
@@ -90,7 +153,8 @@ export class Intake {
     const d = job.data;
     let results;
     try {
-      const octokit = await auth(d.trigger.installationId);
+      // Every GitHub call of this attempt ends with the attempt's deadline (retries and rate-limit waits included).
+      const octokit = boundedBy(await auth(d.trigger.installationId), job.signal);
       results = await gate.handle(octokit, d.trigger, {
         ...(d.deliveryId !== undefined ? { deliveryId: d.deliveryId } : {}),
         ...(d.triggerId !== undefined ? { triggerId: d.triggerId } : {}),

@@ -1,11 +1,13 @@
 // Reconciliation, on start and on a schedule, within a bounded number of GitHub requests:
-// 1. deliveries GitHub failed to bring (the App was down, or slow past ten seconds) are found in the App's
-//    delivery history and redelivered, unless the App persisted them after all;
+// 1. deliveries GitHub failed to bring (the App was down, failed, or was slow past ten seconds) are found in the
+//    App's delivery history and redelivered, unless the App persisted them after all (one it refused with a 4xx
+//    is never redelivered: it would be refused again);
 // 2. open pull requests whose head commit lacks a completed `agent-gate` check (or shows one that could not be
 //    evaluated) are evaluated again.
 import type { Octokit } from "@octokit/rest";
 import { CHECK_NAME } from "../adapters/github/check-runs.js";
 import type { SqlGateStore } from "../adapters/storage/gate-store.js";
+import { boundedBy } from "../adapters/github/attempt-deadline.js";
 import { describeError } from "../core/errors.js";
 import type { Intake, InstallationAuth } from "./intake.js";
 
@@ -20,6 +22,8 @@ export interface ReconcileOptions {
   /** How far back the delivery history is read (GitHub keeps about three days). */
   readonly lookBackMs?: number;
   readonly checkName?: string;
+  /** The run's job attempt: its GitHub calls end with it (deadline, or the process stopping). */
+  readonly signal?: AbortSignal;
 }
 
 export interface ReconcileReport {
@@ -63,6 +67,11 @@ export async function reconcile(opts: ReconcileOptions, runId: string): Promise<
   let deliveriesSeen = 0;
   let pullsSeen = 0;
 
+  // An installation's Octokit is made for this run; the App's own is shared by the process, so it is not bounded.
+  const auth = async (installationId: number): Promise<Octokit> => {
+    const octokit = await opts.auth(installationId);
+    return opts.signal ? boundedBy(octokit, opts.signal) : octokit;
+  };
   let app: Octokit;
   try {
     app = await opts.appAuth();
@@ -86,7 +95,9 @@ export async function reconcile(opts: ReconcileOptions, runId: string): Promise<
           continue;
         }
         deliveriesSeen++;
-        const ok = d.status_code >= 200 && d.status_code < 300;
+        // Settled: taken in (2xx), or refused for good (a 4xx other than 408 and 429: an unprocessable or unsigned
+        // delivery gets the same answer every time, so redelivering it would only repeat the refusal forever).
+        const ok = !redeliverable(d.status_code);
         const prev = byGuid.get(d.guid);
         if (!prev) byGuid.set(d.guid, { ok, latest: d });
         else {
@@ -122,7 +133,7 @@ export async function reconcile(opts: ReconcileOptions, runId: string): Promise<
       if (res.data.length < 100) break;
     }
     outer: for (const inst of installations) {
-      const octokit = await opts.auth(inst.id);
+      const octokit = await auth(inst.id);
       const repos: { owner: string; name: string }[] = [];
       for (let page = 1; ; page++) {
         if (!budget.take()) break outer;
@@ -155,6 +166,13 @@ export async function reconcile(opts: ReconcileOptions, runId: string): Promise<
     errors.push(`open pull requests: ${describeError(err)}`);
   }
   return { requests: budget.used, deliveriesSeen, redelivered, pullsSeen, reEvaluated, truncated: budget.spent, errors };
+}
+
+/** A delivery worth sending again: no answer (status 0, a timeout), a failure on our side (5xx), 408 or 429. */
+export function redeliverable(statusCode: number): boolean {
+  if (statusCode >= 200 && statusCode < 300) return false;
+  if (statusCode >= 400 && statusCode < 500) return statusCode === 408 || statusCode === 429;
+  return true;
 }
 
 /** GitHub's cursor pagination: the `cursor` of the rel="next" link. */

@@ -125,7 +125,7 @@ export function scrub(value: unknown, depth = 0, seen: WeakSet<object> = new Wea
   seen.add(value);
   try {
     // pino's serialized error is not a plain object (its prototype hides `raw`): copy its own fields first
-    if (value instanceof Error) return scrub({ ...pino.stdSerializers.err(value) }, depth + 1, seen);
+    if (value instanceof Error) return scrub(withoutDelivery({ ...pino.stdSerializers.err(value) }), depth + 1, seen);
     if (Array.isArray(value)) return value.map((v) => scrub(v, depth + 1, seen));
     if (!isPlainObject(value)) return value;
     const out: Record<string, unknown> = {};
@@ -134,6 +134,13 @@ export function scrub(value: unknown, depth = 0, seen: WeakSet<object> = new Wea
   } finally {
     seen.delete(value); // the same object twice side by side is not a cycle
   }
+}
+
+/** @octokit/webhooks attaches the whole delivery to a handler's error as `event`: its id and name are enough to log. */
+function withoutDelivery(err: Record<string, unknown>): Record<string, unknown> {
+  const event = err["event"] as { id?: unknown; name?: unknown; payload?: unknown } | null | undefined;
+  if (event && typeof event === "object" && "payload" in event) err["event"] = { id: event.id, name: event.name };
+  return err;
 }
 
 /** Secret values this process holds, from its environment: anything named like a secret, and URL passwords. */

@@ -6,7 +6,7 @@
 // backed up and replicated anyway, and Redis (here without persistence) would lose every queued job on restart.
 import PgBoss from "pg-boss";
 import { AgentGateError, describeError } from "../../core/errors.js";
-import type { Db } from "../storage/db.js";
+import type { Db, Queryable, Row } from "../storage/db.js";
 
 export const QUEUE_SCHEMA = "agent_gate_jobs";
 
@@ -22,6 +22,11 @@ export interface JobQueueOptions {
   readonly maintenanceIntervalSeconds?: number;
   /** How often idle workers poll (seconds, at least 0.5); a job sent by this process wakes them at once. */
   readonly pollingIntervalSeconds?: number;
+  /**
+   * Seconds one attempt of a job may run: its signal aborts then (the GitHub calls with it) and the attempt fails,
+   * to be retried. Default: three quarters of expireInSeconds, at most 30, so an attempt ends before it expires.
+   */
+  readonly attemptSeconds?: number;
   readonly onError?: (err: unknown) => void;
 }
 
@@ -33,6 +38,13 @@ export interface QueuedJob<T> {
   readonly retryCount: number;
   /** When the job was stored, by the database's clock: one clock for every process (theirs may disagree). */
   readonly createdOn: Date;
+  /** Aborted when the attempt's deadline passes or the process drains past its deadline: stop and let it retry. */
+  readonly signal: AbortSignal;
+}
+
+/** A transaction that writes the caller's rows and its jobs together: both land, or neither. */
+export interface QueueTransaction extends Pick<Queryable, "query"> {
+  send<T extends object>(name: string, data: T, options?: SendOptions): Promise<string | null>;
 }
 
 export interface SendOptions {
@@ -41,6 +53,23 @@ export interface SendOptions {
   readonly singletonSeconds?: number;
   readonly startAfterSeconds?: number;
 }
+
+/** An attempt that ran past its deadline (the reason of its aborted signal). */
+export class AttemptDeadline extends AgentGateError {
+  constructor(queue: string, seconds: number) {
+    super("JOB_DEADLINE", `a job of ${queue} did not finish within its attempt deadline of ${seconds} s; it is retried after the fresh jobs`, "transient");
+  }
+}
+
+/** A running attempt cut short because the process is stopping (its job is retried elsewhere). */
+export class ShuttingDown extends AgentGateError {
+  constructor(queue: string) {
+    super("JOB_SHUTDOWN", `the process stopped before a job of ${queue} finished; it is left for retry`, "transient");
+  }
+}
+
+/** After the deadline aborted an attempt's signal, how long it may take to wind down before its worker moves on. */
+const ABORT_GRACE_MS = 2_000;
 
 /** Thrown by a handler to have its job retried later without logging it as a failure of ours. */
 export class RetryLater extends Error {
@@ -53,25 +82,48 @@ export class RetryLater extends Error {
 export class JobQueue {
   private readonly workers: string[] = [];
   private readonly created = new Set<string>();
+  /** Attempts running in this process, with the controller that cuts them short. */
+  private readonly attempts = new Map<Promise<unknown>, AbortController>();
+  /** pg-boss callbacks entered and not yet returned. */
+  private handling = 0;
   private stopped = false;
+  private stopping: Promise<void> | undefined;
 
   private constructor(
     private readonly boss: PgBoss,
+    private readonly db: Db,
+    private readonly schema: string,
+    private readonly sql: { pending: number; idle: Array<() => void> },
     private readonly opts: Required<Omit<JobQueueOptions, "onError" | "schema">>,
   ) {}
 
   /** Opens the queue in its own schema of `db` (creating it on first use). */
   static async open(db: Db, options: JobQueueOptions = {}): Promise<JobQueue> {
+    const expireInSeconds = options.expireInSeconds ?? 120;
     const opts = {
-      expireInSeconds: options.expireInSeconds ?? 120,
+      expireInSeconds,
       retryLimit: options.retryLimit ?? 20,
       retryDelaySeconds: options.retryDelaySeconds ?? 2,
       maintenanceIntervalSeconds: options.maintenanceIntervalSeconds ?? 30,
       pollingIntervalSeconds: options.pollingIntervalSeconds ?? 0.5,
+      attemptSeconds: options.attemptSeconds ?? Math.min(30, Math.max(1, Math.floor(expireInSeconds * 0.75))),
     };
+    if (!(opts.attemptSeconds > 0 && opts.attemptSeconds < expireInSeconds)) {
+      throw new AgentGateError("QUEUE_OPTIONS_INVALID", `expected an attempt deadline under the expiry of ${expireInSeconds} s (else a running job is presumed lost and run twice), got ${opts.attemptSeconds} s`);
+    }
     const schema = options.schema ?? QUEUE_SCHEMA;
+    // Every statement of the engine is counted, so a stop waits for the completions it does not await itself.
+    const sql = { pending: 0, idle: [] as Array<() => void> };
+    const counted = async (text: string, values: unknown[]): Promise<{ rows: Row[] }> => {
+      sql.pending++;
+      try {
+        return await db.executeSql(text, values);
+      } finally {
+        if (--sql.pending === 0) for (const wake of sql.idle.splice(0)) wake();
+      }
+    };
     const boss = new PgBoss({
-      db: { executeSql: (text: string, values: unknown[]) => db.executeSql(text, values) },
+      db: { executeSql: counted },
       schema,
       maintenanceIntervalSeconds: opts.maintenanceIntervalSeconds,
       // Queue depth is read on demand (metrics); the engine's own state monitor is not needed.
@@ -84,7 +136,7 @@ export class JobQueue {
     } catch (err) {
       throw new AgentGateError("QUEUE_UNAVAILABLE", `could not start the job queue in ${db.location} (schema ${schema}): ${describeError(err)}`, "transient", { cause: err });
     }
-    return new JobQueue(boss, opts);
+    return new JobQueue(boss, db, schema, sql, opts);
   }
 
   private async ensure(name: string): Promise<void> {
@@ -105,15 +157,38 @@ export class JobQueue {
 
   /** Persists a job; resolves once it is stored (null when a singleton window already holds one). */
   async send<T extends object>(name: string, data: T, options: SendOptions = {}): Promise<string | null> {
+    if (this.stopped) throw new AgentGateError("QUEUE_STOPPED", `the job queue is stopped; a job of ${name} was not stored`, "transient");
     await this.ensure(name);
-    const id = await this.boss.send(name, data, {
-      ...(options.singletonKey !== undefined ? { singletonKey: options.singletonKey } : {}),
-      ...(options.singletonSeconds !== undefined ? { singletonSeconds: options.singletonSeconds } : {}),
-      ...(options.startAfterSeconds !== undefined ? { startAfter: options.startAfterSeconds } : {}),
-    });
-    // Wake this process's idle workers instead of waiting for their next poll.
-    for (const w of this.workers) this.boss.notifyWorker(w);
+    const id = await this.boss.send(name, data, sendOptions(options));
+    this.wake();
     return id;
+  }
+
+  /**
+   * Runs `fn` in one database transaction in which `tx.query` and `tx.send` write together: a failure anywhere
+   * leaves none of it. `queues` are the queues `fn` may send to (made before the transaction opens).
+   */
+  async transaction<T>(queues: readonly string[], fn: (tx: QueueTransaction) => Promise<T>): Promise<T> {
+    if (this.stopped) throw new AgentGateError("QUEUE_STOPPED", "the job queue is stopped; nothing was stored", "transient");
+    for (const name of queues) await this.ensure(name);
+    const out = await this.db.transaction((q) => {
+      // pg-boss 10 runs its insert through the caller's connection when given one (`db`).
+      const inTx = { executeSql: async (text: string, values: unknown[]) => ({ rows: await q.query(text, values) }) };
+      return fn({
+        query: (text, params) => q.query(text, params),
+        send: async (name, data, options = {}) => {
+          if (!queues.includes(name)) throw new Error(`queue ${name} was not named when the transaction opened`);
+          return await this.boss.send(name, data, { ...sendOptions(options), db: inTx });
+        },
+      });
+    });
+    this.wake();
+    return out;
+  }
+
+  /** Wakes this process's idle workers instead of waiting for their next poll. */
+  private wake(): void {
+    if (!this.stopped) for (const w of this.workers) this.boss.notifyWorker(w);
   }
 
   /**
@@ -125,13 +200,22 @@ export class JobQueue {
     for (let i = 0; i < concurrency; i++) {
       const me: { id?: string } = {};
       const id = await this.boss.work<T>(name, { batchSize: 1, includeMetadata: true, pollingIntervalSeconds: this.opts.pollingIntervalSeconds }, async (jobs) => {
+        this.handling++;
         try {
           for (const job of jobs) {
+            // Stopping: a job handed over now is left for retry at once, without starting its work.
+            if (this.stopped) throw new ShuttingDown(name);
             const createdOn = new Date(job.createdOn);
             if (Number.isNaN(createdOn.getTime())) throw new Error(`job ${job.id} of ${name} came without its creation time (pg-boss's createdOn)`);
-            await handler({ id: job.id, name: job.name, data: job.data, retryCount: job.retryCount, createdOn });
+            try {
+              await this.attempt(name, (signal) => handler({ id: job.id, name: job.name, data: job.data, retryCount: job.retryCount, createdOn, signal }));
+            } catch (err) {
+              if (!this.stopped) await this.behindFreshJobs(name, job.id, job.retryCount);
+              throw err;
+            }
           }
         } finally {
+          this.handling--;
           // A worker that just found work fetches again at once instead of sleeping out its polling interval:
           // a backlog drains at the workers' pace, an empty queue costs one fetch per interval.
           if (me.id && !this.stopped) this.boss.notifyWorker(me.id);
@@ -139,6 +223,45 @@ export class JobQueue {
       });
       me.id = id;
       this.workers.push(id);
+    }
+  }
+
+  /**
+   * One attempt under its deadline: the signal aborts at the deadline (or when a stop drains past its own), and an
+   * attempt that does not wind down within a grace period after that is failed anyway, freeing its worker.
+   */
+  private async attempt(name: string, run: (signal: AbortSignal) => Promise<void>): Promise<void> {
+    const control = new AbortController();
+    const deadline = setTimeout(() => control.abort(new AttemptDeadline(name, this.opts.attemptSeconds)), this.opts.attemptSeconds * 1000);
+    let grace: NodeJS.Timeout | undefined;
+    const cutOff = new Promise<never>((_, reject) => {
+      control.signal.addEventListener("abort", () => (grace = setTimeout(() => reject(control.signal.reason as Error), ABORT_GRACE_MS)), { once: true });
+    });
+    const running = run(control.signal);
+    const settled = Promise.race([running, cutOff]);
+    const tracked = settled.then(() => undefined, () => undefined);
+    this.attempts.set(tracked, control);
+    try {
+      await settled;
+    } finally {
+      clearTimeout(deadline);
+      clearTimeout(grace);
+      this.attempts.delete(tracked);
+      // A handler cut off still finishes in the background: its rejection is the attempt's, already reported.
+      running.catch(() => undefined);
+    }
+  }
+
+  /**
+   * A failed attempt goes behind every fresh job: pg-boss fetches by priority, then age, and its retry keeps the
+   * job's priority, so a job retrying during a GitHub outage never starves work that has not been tried yet.
+   * The more often it failed, the further back it goes; the retry delay (with backoff) is pg-boss's.
+   */
+  private async behindFreshJobs(name: string, id: string, retryCount: number): Promise<void> {
+    try {
+      await this.db.executeSql(`UPDATE ${this.schema}.job SET priority = $3 WHERE name = $1 AND id = $2 AND state = 'active'`, [name, id, -Math.min(retryCount + 1, 1000)]);
+    } catch {
+      // The retry still happens, at its old priority: fairness is lost for one job, nothing else.
     }
   }
 
@@ -159,13 +282,56 @@ export class JobQueue {
     return !this.stopped;
   }
 
-  /** Stops taking work; with `graceful`, waits for running jobs first. */
-  async stop(graceful = true): Promise<void> {
-    if (this.stopped) return;
+  /**
+   * Drains, then stops: no new job is taken; running attempts get `drainMs` to finish, then their signals abort
+   * and they are failed for retry; then every statement the engine still has under way (completions it does not
+   * await) lands. Only after this resolves may the caller close the database. Without `graceful`, running
+   * attempts are aborted at once.
+   */
+  stop(graceful = true, drainMs = 20_000): Promise<void> {
     this.stopped = true;
-    await this.boss.stop({ graceful, wait: true, close: false, timeout: 10_000 });
-    // pg-boss does not await a finished job's completion before it reports the worker idle: give the last ones a
-    // moment to land before the caller closes the database (else they expire and run again, harmlessly but late).
-    await new Promise((r) => setTimeout(r, 500));
+    return (this.stopping ??= (async () => {
+      const abortAll = (): void => {
+        for (const [, control] of this.attempts) if (!control.signal.aborted) control.abort(new ShuttingDown("its queue"));
+      };
+      const timer = setTimeout(abortAll, graceful ? drainMs : 0);
+      const until = Date.now() + drainMs + 2 * ABORT_GRACE_MS + 10_000;
+      try {
+        // pg-boss stops its workers fetching, waits while they hold jobs, then fails any still held (for retry).
+        await this.boss.stop({ graceful: true, wait: true, close: false, timeout: drainMs + 2 * ABORT_GRACE_MS });
+        abortAll();
+        // Settled when no attempt runs, no handler is entered and no statement is under way (pg-boss completes a
+        // job without awaiting it, and a fetch under way may still hand over a job), looked at again after a turn
+        // of the event loop, in which such a completion would have been issued.
+        while (Date.now() < until) {
+          if (this.attempts.size > 0) await Promise.all([...this.attempts.keys()]);
+          else if (this.sql.pending > 0) await this.quiet(until - Date.now());
+          else {
+            await new Promise((r) => setImmediate(r));
+            if (this.attempts.size === 0 && this.sql.pending === 0 && this.handling === 0) break;
+          }
+        }
+      } finally {
+        clearTimeout(timer);
+      }
+    })());
   }
+
+  /** Resolves when no statement of the engine is under way, or after `ms`. */
+  private async quiet(ms: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      new Promise<void>((resolve) => (this.sql.pending === 0 ? resolve() : this.sql.idle.push(resolve))),
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, ms)))),
+    ]);
+    clearTimeout(timer);
+  }
+}
+
+function sendOptions(options: SendOptions): PgBoss.SendOptions {
+  return {
+    ...(options.singletonKey !== undefined ? { singletonKey: options.singletonKey } : {}),
+    ...(options.singletonSeconds !== undefined ? { singletonSeconds: options.singletonSeconds } : {}),
+    ...(options.startAfterSeconds !== undefined ? { startAfter: options.startAfterSeconds } : {}),
+  };
 }

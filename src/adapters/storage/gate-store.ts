@@ -3,7 +3,7 @@
 // restart, a retried job after a crash, or a second process never adds a second check run, never repeats a
 // finished evaluation, and never lets an older trigger overwrite a newer result.
 import { createHash } from "node:crypto";
-import { inProcessLocks, type Db } from "./db.js";
+import { inProcessLocks, type Db, type Queryable } from "./db.js";
 
 /** What the PR gate needs from durable state (an in-memory version serves the demo and the tests). */
 export interface GateStore {
@@ -94,9 +94,9 @@ export class SqlGateStore implements GateStore {
     });
   }
 
-  /** Records that a delivery was taken in; false when it already was (a redelivery of one we have). */
-  async takeDelivery(deliveryId: string, event: string): Promise<boolean> {
-    const rows = await this.db.query("INSERT INTO intake_deliveries (delivery_id, event) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING delivery_id", [deliveryId, event]);
+  /** Records that a delivery was taken in (in `q`'s transaction when given); false when it already was (a redelivery of one we have). */
+  async takeDelivery(deliveryId: string, event: string, q: Pick<Queryable, "query"> = this.db): Promise<boolean> {
+    const rows = await q.query("INSERT INTO intake_deliveries (delivery_id, event) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING delivery_id", [deliveryId, event]);
     return rows.length === 1;
   }
 

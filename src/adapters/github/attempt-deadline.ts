@@ -1,0 +1,26 @@
+// A job attempt's deadline over an installation's Octokit. Each request is raced against the attempt's signal from
+// outside Probot's retry and throttle plugins, so retries, Retry-After waits and a throttling queue all end with
+// the attempt; the signal also reaches fetch, so the request itself is cut off; after the deadline a new request
+// fails at once. The error is the signal's reason (the attempt's deadline, or the process stopping).
+import type { Octokit } from "@octokit/rest";
+
+export function boundedBy<O extends Pick<Octokit, "hook">>(octokit: O, signal: AbortSignal): O {
+  octokit.hook.wrap("request", async (request, options) => {
+    signal.throwIfAborted();
+    const own = options.request?.signal;
+    const inner = Promise.resolve(request({ ...options, request: { ...options.request, signal: own ? AbortSignal.any([own, signal]) : signal } }));
+    let onAbort = (): void => undefined;
+    const aborted = new Promise<never>((_, reject) => {
+      onAbort = () => reject(signal.reason as Error);
+      signal.addEventListener("abort", onAbort, { once: true });
+    });
+    try {
+      return await Promise.race([inner, aborted]);
+    } finally {
+      signal.removeEventListener("abort", onAbort);
+      // Cut off, the request still settles in the background (at once: its fetch is aborted too).
+      inner.catch(() => undefined);
+    }
+  });
+  return octokit;
+}
