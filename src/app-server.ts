@@ -3,13 +3,12 @@
 // start it as separate processes the same way.
 import { Probot, Server } from "probot";
 import { agentGateApp } from "./index.js";
-import { composeDeploymentGate, composeGate } from "./app/compose.js";
+import { composeDeploymentGate, composeGate, policyEvaluator } from "./app/compose.js";
 import { Intake, QUEUES } from "./app/intake.js";
 import { readEnv, readKeyRing } from "./config/env.js";
 import { readServerEnv } from "./config/server-env.js";
 import { loadRootFile, refreshTrustedRoot } from "./adapters/sigstore/trusted-root.js";
 import { builtinBundle, bundleFromFile, fetchBundle } from "./adapters/opa/bundle-source.js";
-import { PolicyEngine } from "./adapters/opa/engine.js";
 import { PolicyPool } from "./adapters/opa/pool.js";
 import { decisionRecorder, openStorage } from "./adapters/storage/index.js";
 import { SqlGateStore } from "./adapters/storage/gate-store.js";
@@ -46,8 +45,8 @@ export async function startServer(processEnv: NodeJS.ProcessEnv = process.env): 
   // Every decision goes to the tamper-evident audit log and every delivery to the job queue: PostgreSQL with
   // DATABASE_URL (any number of processes), else the embedded database (one process).
   const storage = await openStorage({ databaseUrl: settings.DATABASE_URL, dataDir: env.AGENT_GATE_DATA_DIR, schema: settings.AGENT_GATE_DB_SCHEMA });
-  // One evaluator for both gates: on the event loop, or on AGENT_GATE_POLICY_THREADS worker threads.
-  const engine = settings.AGENT_GATE_POLICY_THREADS > 0 ? await PolicyPool.start(bundle, { threads: settings.AGENT_GATE_POLICY_THREADS }) : await PolicyEngine.load(bundle);
+  // One evaluator for both gates: on AGENT_GATE_POLICY_THREADS worker threads, each evaluation stopped at its deadline.
+  const engine = await policyEvaluator(bundle, { threads: settings.AGENT_GATE_POLICY_THREADS, deadlineMs: settings.AGENT_GATE_POLICY_DEADLINE_MS });
   await storage.bundles.put({ digest: engine.policy.digest, revision: bundle.revision, wasm: bundle.wasm, data: Buffer.from(bundle.dataBytes).toString("utf8") });
   const store = new SqlGateStore(storage.db);
   const queue = await JobQueue.open(storage.db, {

@@ -3,9 +3,20 @@
 // a bad value stops the server with a message naming the variable and what was expected.
 import { readFileSync } from "node:fs";
 import { z } from "zod";
+import { DEFAULT_POLICY_DEADLINE_MS } from "../adapters/opa/engine.js";
 import { AgentGateError } from "../core/errors.js";
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+// How long one policy evaluation may run before it fails closed (POLICY_TIMEOUT): read by the App and the CLI.
+const policyDeadline = () => int(10, 600_000).default(DEFAULT_POLICY_DEADLINE_MS);
+
+/** AGENT_GATE_POLICY_DEADLINE_MS, validated (the commands that read no other server setting read this one). */
+export function readPolicyDeadline(env: NodeJS.ProcessEnv = process.env): number {
+  const r = policyDeadline().safeParse(env.AGENT_GATE_POLICY_DEADLINE_MS);
+  if (!r.success) throw new AgentGateError("ENV_INVALID", `AGENT_GATE_POLICY_DEADLINE_MS: expected milliseconds from 10 to 600000, got ${JSON.stringify(env.AGENT_GATE_POLICY_DEADLINE_MS)}`);
+  return r.data;
+}
 
 const ServerEnv = z.object({
   APP_ID: z.coerce.number().int().positive({ error: "expected the GitHub App's numeric id" }),
@@ -35,8 +46,10 @@ const ServerEnv = z.object({
   AGENT_GATE_GITHUB_RETRIES: int(0, 10).default(2),
   AGENT_GATE_GITHUB_MAX_RETRY_AFTER_SECONDS: int(0, 3600).default(10),
   AGENT_GATE_WRITE_INTERVAL_MS: int(0, 10_000).default(1000),
-  // 0: policies are evaluated on the event loop; N: on a pool of N worker threads (PolicyPool).
-  AGENT_GATE_POLICY_THREADS: int(0, 64).default(0),
+  // N: policies are evaluated on a pool of N worker threads (PolicyPool), where an evaluation past its deadline is
+  // stopped; 0: on the event loop, where it cannot be (one costly pull request would stall every installation).
+  AGENT_GATE_POLICY_THREADS: int(0, 64).default(2),
+  AGENT_GATE_POLICY_DEADLINE_MS: policyDeadline(),
 });
 export type ServerSettings = z.infer<typeof ServerEnv> & { privateKey: string; baseUrl: string | undefined };
 

@@ -22,9 +22,18 @@ export interface PolicyBundle {
 /** Largest policy input accepted by default, as UTF-8 JSON bytes (8 MiB). */
 export const DEFAULT_MAX_INPUT_BYTES = 8 * 1024 * 1024;
 
+/** How long one evaluation may run by default (AGENT_GATE_POLICY_DEADLINE_MS). */
+export const DEFAULT_POLICY_DEADLINE_MS = 2000;
+
 export interface EngineOptions {
   /** Largest input accepted, as UTF-8 JSON bytes. Default DEFAULT_MAX_INPUT_BYTES (8 MiB). */
   readonly maxInputBytes?: number;
+  /**
+   * How long one evaluation may run, in milliseconds; default DEFAULT_POLICY_DEADLINE_MS. On a PolicyPool the thread
+   * is stopped at the deadline; on the calling thread wasm cannot be interrupted, so an evaluation that finishes
+   * past it is refused (the same verdict, not the same time: the App uses the pool).
+   */
+  readonly deadlineMs?: number;
   /** WebAssembly memory cap in 64 KiB pages. Default 1024 (64 MiB). */
   readonly maxMemoryPages?: number;
 }
@@ -34,6 +43,8 @@ export interface EvaluateOptions {
    *  Treated as immutable: the engine skips re-loading an object it saw last time. */
   readonly data?: unknown;
   readonly decisionId?: string;
+  /** This evaluation's deadline in milliseconds, instead of the engine's or the pool's. */
+  readonly deadlineMs?: number;
 }
 
 const PAGE = 64 * 1024;
@@ -73,6 +84,7 @@ export class PolicyEngine {
   private dataKey: string | undefined;
   private dataRef: unknown;
   private readonly maxInputBytes: number;
+  private readonly deadlineMs: number;
   private readonly encoder = new TextEncoder();
   private readonly decoder = new TextDecoder();
   private opaEval: OpaEval | undefined; // the direct path, when the module and the SDK allow it
@@ -82,14 +94,17 @@ export class PolicyEngine {
     private readonly bundle: PolicyBundle,
     private readonly memory: { initial: number; maximum: number },
     maxInputBytes: number,
+    deadlineMs: number,
   ) {
     this.policy = { revision: bundle.revision, digest: bundleDigest(bundle.wasm, bundle.dataBytes) };
     this.maxInputBytes = maxInputBytes;
+    this.deadlineMs = deadlineMs;
     this.instance = this.instantiate();
     this.entrypoints = Object.keys(this.instance.entrypoints).sort();
   }
 
   static async load(bundle: PolicyBundle, options: EngineOptions = {}): Promise<PolicyEngine> {
+    checkDeadline(options.deadlineMs);
     const maximum = options.maxMemoryPages ?? 1024;
     const initial = Math.min(maximum, Math.max(8, Math.ceil((bundle.dataBytes.byteLength * 8) / PAGE) + 8));
     let module: CompiledModule;
@@ -98,7 +113,7 @@ export class PolicyEngine {
     } catch (err) {
       throw new AgentGateError("POLICY_BUNDLE_INVALID", `${bundle.source}: policy.wasm is not a WebAssembly module: ${describeError(err)}`);
     }
-    return new PolicyEngine(module, bundle, { initial, maximum }, options.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES);
+    return new PolicyEngine(module, bundle, { initial, maximum }, options.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES, options.deadlineMs ?? DEFAULT_POLICY_DEADLINE_MS);
   }
 
   private instantiate(): LoadedPolicy {
@@ -130,9 +145,15 @@ export class PolicyEngine {
   /** Evaluates one entrypoint. Throws AgentGateError for bad input, an unknown entrypoint, a policy failure or a contract break. */
   evaluate(entrypoint: string, input: unknown, options: EvaluateOptions = {}): Decision {
     this.checkEntrypoint(entrypoint);
+    checkDeadline(options.deadlineMs);
     const json = policyInputJson(input, this.maxInputBytes);
     const data = options.data ?? this.bundle.data;
-    return this.run(entrypoint, json, () => this.useData(data), options.decisionId);
+    const deadlineMs = options.deadlineMs ?? this.deadlineMs;
+    const started = performance.now();
+    const decision = this.run(entrypoint, json, () => this.useData(data), options.decisionId);
+    // Not interrupted (wasm cannot be, on this thread), but never answered: the pool's threads give the same verdict.
+    if (performance.now() - started > deadlineMs) throw policyTimeout(entrypoint, deadlineMs, "evaluated on the calling thread, where it cannot be stopped");
+    return decision;
   }
 
   /**
@@ -237,6 +258,22 @@ function checkInputSize(json: string, maxInputBytes: number): void {
     const size = Buffer.byteLength(json, "utf8");
     if (size > maxInputBytes) throw inputTooLarge(String(size), maxInputBytes);
   }
+}
+
+/** The failure of an evaluation that ran past its deadline: final (the same input and config would overrun again). */
+export function policyTimeout(entrypoint: string, deadlineMs: number, how: string): AgentGateError {
+  return new AgentGateError(
+    "POLICY_TIMEOUT",
+    `the policy could not be evaluated in time: ${entrypoint} ran past its deadline of ${deadlineMs} ms (${how}); ` +
+      "the configuration's protected-path globs against this change's paths may cost too much: use fewer globs, or split the change",
+    "invalid-input",
+  );
+}
+
+/** Refuses a deadline that is not a positive whole number of milliseconds (undefined: the default). */
+export function checkDeadline(deadlineMs: number | undefined): void {
+  if (deadlineMs !== undefined && (!Number.isInteger(deadlineMs) || deadlineMs < 1))
+    throw new AgentGateError("CONFIG_INVALID", `policy deadline: expected a whole number of milliseconds of at least 1, got ${deadlineMs}`);
 }
 
 function inputTooLarge(size: string, maxInputBytes: number): AgentGateError {

@@ -2,14 +2,18 @@
 // decisions use every core and a long evaluation (a pull request near the 8 MiB input cap) never holds up the event
 // loop that answers webhooks. The input is checked and serialised here, once (policyInputJson), and posted as JSON
 // text; the data document is posted to a thread only when it changed for that thread. Every failure is the engine's
-// coded error, carried across; a thread that dies fails what it held (POLICY_EVAL_FAILED, transient: never an allow,
-// and the job is retried) and is replaced.
+// coded error, carried across.
+// Each thread holds one evaluation at a time, the rest wait in one queue, and each evaluation has a deadline: wasm
+// cannot be interrupted, so a thread still running at its deadline is terminated and replaced, its evaluation fails
+// closed (POLICY_TIMEOUT), and the queue goes on to the other threads: one installation's costly config and pull
+// request never stalls another's. A thread that dies fails what it held (POLICY_EVAL_FAILED, transient: never an
+// allow, and the job is retried) and is replaced too.
 import { randomUUID } from "node:crypto";
 import { Worker } from "node:worker_threads";
 import type { Decision, Finding, PolicyRef } from "../../core/decision.js";
 import { AgentGateError, describeError, type ErrorKind } from "../../core/errors.js";
 import { siblingEntry } from "../entry.js";
-import { DEFAULT_MAX_INPUT_BYTES, bundleDigest, policyInputJson, type EngineOptions, type EvaluateOptions, type PolicyBundle } from "./engine.js";
+import { DEFAULT_MAX_INPUT_BYTES, DEFAULT_POLICY_DEADLINE_MS, bundleDigest, checkDeadline, policyInputJson, policyTimeout, type EngineOptions, type EvaluateOptions, type PolicyBundle } from "./engine.js";
 
 /** What the gates need of a policy evaluator: PolicyEngine (on the calling thread) and PolicyPool (on worker threads). */
 export interface PolicyEvaluator {
@@ -53,28 +57,40 @@ const newThread = (start: ThreadStart): Worker =>
     ? new Worker(`import("tsx/esm/api").then((t) => { t.register(); return import(${JSON.stringify(THREAD.url.href)}); });`, { eval: true, workerData: start })
     : new Worker(THREAD.url, { workerData: start });
 
-interface Pending {
+interface Job {
+  readonly id: number;
   readonly entrypoint: string;
+  readonly json: string;
+  readonly data: string;
   readonly decisionId: string;
+  readonly deadlineMs: number;
   readonly resolve: (d: Decision) => void;
   readonly reject: (e: Error) => void;
 }
 
 class Thread {
-  readonly pending = new Map<number, Pending>();
+  job: Job | undefined;
+  timer: NodeJS.Timeout | undefined;
   lastData: string | undefined;
   constructor(readonly worker: Worker) {
     worker.unref(); // referenced only while it holds work: an idle pool never keeps the process alive
   }
-  hold(id: number, p: Pending): void {
-    if (this.pending.size === 0) this.worker.ref();
-    this.pending.set(id, p);
+  take(job: Job, onDeadline: () => void): void {
+    this.job = job;
+    this.worker.ref();
+    this.timer = setTimeout(onDeadline, job.deadlineMs);
+    const request: PoolRequest = job.data === this.lastData ? { id: job.id, entrypoint: job.entrypoint, json: job.json, decisionId: job.decisionId } : { id: job.id, entrypoint: job.entrypoint, json: job.json, data: job.data, decisionId: job.decisionId };
+    this.lastData = job.data;
+    this.worker.postMessage(request);
   }
-  release(id: number): Pending | undefined {
-    const p = this.pending.get(id);
-    this.pending.delete(id);
-    if (this.pending.size === 0) this.worker.unref();
-    return p;
+  /** The job it held, if any; the thread is idle after this. */
+  release(): Job | undefined {
+    const job = this.job;
+    clearTimeout(this.timer);
+    this.job = undefined;
+    this.timer = undefined;
+    this.worker.unref();
+    return job;
   }
 }
 
@@ -83,11 +99,15 @@ const fromWire = (e: WireError): AgentGateError => new AgentGateError(e.code, e.
 export class PolicyPool implements PolicyEvaluator {
   readonly policy: PolicyRef;
   private readonly threads: (Thread | undefined)[];
+  private readonly queue: Job[] = [];
   private readonly maxInputBytes: number;
+  private readonly deadlineMs: number;
   private readonly bundleDataJson: string;
   private readonly dataJsonOf = new WeakMap<object, string>();
   private nextId = 1;
+  private starting = 0; // replacement threads being started
   private closed = false;
+  private timeouts = 0;
 
   private constructor(
     private readonly start: ThreadStart,
@@ -97,6 +117,7 @@ export class PolicyPool implements PolicyEvaluator {
   ) {
     this.policy = { revision: start.bundle.revision, digest: bundleDigest(start.bundle.wasm, start.bundle.dataBytes) };
     this.maxInputBytes = options.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES;
+    this.deadlineMs = options.deadlineMs ?? DEFAULT_POLICY_DEADLINE_MS;
     this.bundleDataJson = start.bundle.dataJson;
     this.threads = threads;
     threads.forEach((t, i) => this.watch(t, i));
@@ -105,7 +126,9 @@ export class PolicyPool implements PolicyEvaluator {
   /** Starts `threads` worker threads, each loading the bundle; refuses the bundle as PolicyEngine.load does. */
   static async start(bundle: PolicyBundle, options: PoolOptions): Promise<PolicyPool> {
     if (!Number.isInteger(options.threads) || options.threads < 1) throw new AgentGateError("CONFIG_INVALID", `policy threads: expected an integer of at least 1, got ${options.threads}`);
-    const { threads: _count, ...engineOptions } = options;
+    checkDeadline(options.deadlineMs);
+    // The threads' engines run without a deadline of their own: the pool enforces it, and can interrupt.
+    const { threads: _count, deadlineMs: _deadline, ...engineOptions } = options;
     const start: ThreadStart = {
       bundle: { wasm: bundle.wasm, dataBytes: bundle.dataBytes, revision: bundle.revision, source: bundle.source, dataJson: JSON.stringify(bundle.data ?? {}) },
       options: engineOptions,
@@ -121,40 +144,48 @@ export class PolicyPool implements PolicyEvaluator {
     return new PolicyPool(start, first.value.entrypoints, threads, options);
   }
 
-  /** Evaluates one entrypoint on the least busy thread; rejects with the engine's coded errors. */
+  /**
+   * Evaluates one entrypoint on the next free thread; rejects with the engine's coded errors, and with POLICY_TIMEOUT
+   * when the evaluation runs past its deadline (options.deadlineMs, else the pool's).
+   */
   evaluate(entrypoint: string, input: unknown, options: EvaluateOptions = {}): Promise<Decision> {
     try {
       if (this.closed) throw new AgentGateError("POLICY_EVAL_FAILED", "the policy pool is closed", "internal");
       if (!this.entrypoints.includes(entrypoint))
         throw new AgentGateError("POLICY_ENTRYPOINT_UNKNOWN", `the policy has no entrypoint "${entrypoint}"; it has: ${this.entrypoints.join(", ")}`);
+      checkDeadline(options.deadlineMs);
       const json = policyInputJson(input, this.maxInputBytes);
       const data = this.dataJson(options.data);
-      const thread = this.leastBusy();
-      const id = this.nextId++;
+      if (this.size() === 0 && this.starting === 0) throw new AgentGateError("POLICY_EVAL_FAILED", "no policy thread is running (each one that was started has stopped)", "internal");
       const decisionId = options.decisionId ?? randomUUID();
-      const request: PoolRequest = data === thread.lastData ? { id, entrypoint, json, decisionId } : { id, entrypoint, json, data, decisionId };
+      const deadlineMs = options.deadlineMs ?? this.deadlineMs;
       return new Promise<Decision>((resolve, reject) => {
-        thread.hold(id, { entrypoint, decisionId, resolve, reject });
-        thread.lastData = data;
-        thread.worker.postMessage(request);
+        this.queue.push({ id: this.nextId++, entrypoint, json, data, decisionId, deadlineMs, resolve, reject });
+        this.dispatch();
       });
     } catch (err) {
       return Promise.reject(err instanceof Error ? err : new Error(describeError(err)));
     }
   }
 
-  /** Stops every thread; what they still held fails with POLICY_EVAL_FAILED. */
+  /** Stops every thread; what they still held or what waited fails with POLICY_EVAL_FAILED. */
   async close(): Promise<void> {
     this.closed = true;
     const threads = this.threads.filter((t): t is Thread => t !== undefined);
     this.threads.fill(undefined);
-    for (const t of threads) this.failAll(t, "the policy pool was closed", "internal");
+    for (const t of threads) t.release()?.reject(new AgentGateError("POLICY_EVAL_FAILED", "the policy pool was closed", "internal"));
+    this.failQueued("the policy pool was closed");
     await Promise.all(threads.map((t) => t.worker.terminate()));
   }
 
-  /** Threads serving now (a thread that died is replaced in the background). */
+  /** Threads serving now (a thread that died or overran is replaced in the background). */
   size(): number {
     return this.threads.filter(Boolean).length;
+  }
+
+  /** Evaluations stopped at their deadline since the pool started. */
+  timedOut(): number {
+    return this.timeouts;
   }
 
   private dataJson(data: unknown): string {
@@ -169,45 +200,74 @@ export class PolicyPool implements PolicyEvaluator {
     return json;
   }
 
-  private leastBusy(): Thread {
-    let best: Thread | undefined;
-    for (const t of this.threads) if (t && (!best || t.pending.size < best.pending.size)) best = t;
-    if (!best) throw new AgentGateError("POLICY_EVAL_FAILED", "no policy thread is running (each one that was started has stopped)", "internal");
-    return best;
+  /** Hands waiting jobs to idle threads, oldest first, preferring a thread that already holds the job's data. */
+  private dispatch(): void {
+    while (this.queue.length > 0) {
+      let idle: Thread | undefined;
+      for (const t of this.threads) if (t && !t.job && (!idle || t.lastData === this.queue[0]?.data)) idle = t;
+      if (!idle) return;
+      const job = this.queue.shift()!;
+      const thread = idle;
+      const slot = this.threads.indexOf(thread);
+      thread.take(job, () => this.overran(thread, slot));
+    }
+  }
+
+  private overran(thread: Thread, slot: number): void {
+    if (this.threads[slot] !== thread) return;
+    const job = thread.release();
+    if (!job) return;
+    this.timeouts++;
+    job.reject(policyTimeout(job.entrypoint, job.deadlineMs, "the policy thread was stopped"));
+    this.replace(thread, slot);
   }
 
   private watch(thread: Thread, slot: number): void {
     thread.worker.on("message", (reply: PoolReply) => {
-      const p = thread.release(reply.id);
-      if (!p) return;
-      if ("error" in reply) p.reject(fromWire(reply.error));
-      else p.resolve({ allow: reply.deny.length === 0, deny: reply.deny, warn: reply.warn, policy: this.policy, entrypoint: p.entrypoint, decisionId: p.decisionId });
+      if (this.threads[slot] !== thread || thread.job?.id !== reply.id) return;
+      const job = thread.release()!;
+      if ("error" in reply) job.reject(fromWire(reply.error));
+      else job.resolve({ allow: reply.deny.length === 0, deny: reply.deny, warn: reply.warn, policy: this.policy, entrypoint: job.entrypoint, decisionId: job.decisionId });
+      this.dispatch();
     });
     const died = (why: string): void => {
       if (this.threads[slot] !== thread) return;
-      this.threads[slot] = undefined;
-      this.failAll(thread, why, "transient"); // a fresh thread may well succeed: the job is retried
-      if (this.closed) return;
-      spawn(this.start).then(
-        ({ thread: fresh }) => {
-          if (this.closed) void fresh.worker.terminate();
-          else {
-            this.threads[slot] = fresh;
-            this.watch(fresh, slot);
-          }
-        },
-        () => undefined, // the bundle loaded before; if it no longer does, the slot stays empty and the others serve
-      );
+      // A fresh thread may well succeed: the job is retried.
+      const job = thread.release();
+      job?.reject(new AgentGateError("POLICY_EVAL_FAILED", `evaluating ${job.entrypoint} failed: ${why}`, "transient"));
+      this.replace(thread, slot);
     };
     thread.worker.on("error", (err) => died(`a policy thread failed: ${describeError(err)}`));
     thread.worker.on("exit", (code) => died(`a policy thread exited (code ${code})`));
   }
 
-  private failAll(thread: Thread, why: string, kind: ErrorKind): void {
-    for (const [id, p] of [...thread.pending]) {
-      thread.release(id);
-      p.reject(new AgentGateError("POLICY_EVAL_FAILED", `evaluating ${p.entrypoint} failed: ${why}`, kind));
-    }
+  /** Takes a thread out of its slot, stops it, and starts another in its place; the queue goes on meanwhile. */
+  private replace(thread: Thread, slot: number): void {
+    this.threads[slot] = undefined;
+    void thread.worker.terminate();
+    if (this.closed) return;
+    this.starting++;
+    this.dispatch();
+    spawn(this.start).then(
+      ({ thread: fresh }) => {
+        this.starting--;
+        if (this.closed) void fresh.worker.terminate();
+        else {
+          this.threads[slot] = fresh;
+          this.watch(fresh, slot);
+          this.dispatch();
+        }
+      },
+      () => {
+        // The bundle loaded before; if it no longer does, the slot stays empty and the others serve.
+        this.starting--;
+        if (this.size() === 0 && this.starting === 0) this.failQueued("no policy thread is running (each one that was started has stopped)");
+      },
+    );
+  }
+
+  private failQueued(why: string): void {
+    for (const job of this.queue.splice(0)) job.reject(new AgentGateError("POLICY_EVAL_FAILED", `evaluating ${job.entrypoint} failed: ${why}`, "internal"));
   }
 }
 

@@ -11,6 +11,7 @@ import { DEPLOYMENT_ENTRYPOINT, PULL_REQUEST_ENTRYPOINT, PolicyEngine } from "..
 import type { PolicyBundle } from "../../../src/adapters/opa/engine.js";
 import { AgentGateError } from "../../../src/core/errors.js";
 import { OPA, hasOpa, loadCases } from "../../policies/support.js";
+import { costlyCase } from "./costly.js";
 import { gunzipSync } from "node:zlib";
 
 const code = (c: string) => (err: unknown) => err instanceof AgentGateError && err.code === c;
@@ -30,6 +31,12 @@ describe("PolicyEngine with the built-in bundle", async () => {
     assert.match(manifest.revision, /^builtin-[0-9a-f]{12}$/);
     assert.equal(engine.policy.revision, manifest.revision);
     assert.match(engine.policy.digest, /^sha256:[0-9a-f]{64}$/);
+  });
+
+  it("on the calling thread, an evaluation that finishes past its deadline is refused (POLICY_TIMEOUT), as the pool would; the next is answered", () => {
+    const { input, data } = costlyCase();
+    assert.throws(() => engine.evaluate(PULL_REQUEST_ENTRYPOINT, input, { data, deadlineMs: 1 }), (e: unknown) => code("POLICY_TIMEOUT")(e) && /could not be evaluated in time: .*cannot be stopped/.test((e as Error).message));
+    assert.equal(engine.evaluate(PULL_REQUEST_ENTRYPOINT, prCase().input).allow, false, "answered, by the default data");
   });
 
   it("denies with the bundle's default data (no signer or model allowed yet) and names the rules", () => {

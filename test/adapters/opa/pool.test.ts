@@ -12,6 +12,7 @@ import { DEPLOYMENT_ENTRYPOINT, PULL_REQUEST_ENTRYPOINT, PolicyEngine } from "..
 import { PolicyPool } from "../../../src/adapters/opa/pool.js";
 import { AgentGateError } from "../../../src/core/errors.js";
 import { OPA, dataFor, entrypointName, hasOpa, loadCases } from "../../policies/support.js";
+import { costlyCase } from "./costly.js";
 
 const code = (c: string) => (e: unknown) => e instanceof AgentGateError && e.code === c;
 
@@ -71,12 +72,12 @@ describe("PolicyPool", async () => {
     const local = await PolicyPool.start(bundle, { threads: 2 });
     try {
       const threads = (local as unknown as { threads: { worker: { terminate(): Promise<number> } }[] }).threads;
-      // Stopped before the work is posted (its exit is not seen yet): what goes to it is never answered.
+      // Stopped before the work is posted (its exit is not seen yet): the evaluation it takes is never answered.
       void threads[0]?.worker.terminate();
       const held = Array.from({ length: 8 }, () => local.evaluate(PULL_REQUEST_ENTRYPOINT, c.input, { data }));
       const settled = await Promise.allSettled(held);
       const failed = settled.filter((s) => s.status === "rejected");
-      assert.equal(failed.length, 4, "the dead thread's half of the work fails");
+      assert.equal(failed.length, 1, "the one evaluation the dead thread took fails; the queue goes to the others");
       for (const s of failed) assert.ok(code("POLICY_EVAL_FAILED")(s.reason) && (s.reason as AgentGateError).kind === "transient" && /exited/.test(String(s.reason)), String(s.reason));
       for (const s of settled) if (s.status === "fulfilled") assert.equal(s.value.allow, true);
       // Replaced in the background: the pool serves on two threads again.
@@ -88,6 +89,44 @@ describe("PolicyPool", async () => {
       await local.close();
     }
     await assert.rejects(local.evaluate(PULL_REQUEST_ENTRYPOINT, c.input, { data }), code("POLICY_EVAL_FAILED"));
+  });
+
+  it("an evaluation past its deadline fails closed (POLICY_TIMEOUT, final), its thread is replaced, and what waited behind it is served", async () => {
+    const c = loadCases().find((x) => x.name === "pr-signed-agent-passes");
+    assert.ok(c);
+    const data = dataFor(c.config);
+    const { input: costly, data: costlyData } = costlyCase();
+    const single = await PolicyPool.start(bundle, { threads: 1 });
+    try {
+      // One thread: the costly evaluation holds it, three others wait in the queue behind it.
+      const first = single.evaluate(PULL_REQUEST_ENTRYPOINT, costly, { data: costlyData, deadlineMs: 1 });
+      const behind = Array.from({ length: 3 }, () => single.evaluate(PULL_REQUEST_ENTRYPOINT, c.input, { data }));
+      await assert.rejects(first, (e: unknown) => {
+        assert.ok(e instanceof AgentGateError);
+        assert.equal(e.code, "POLICY_TIMEOUT");
+        assert.equal(e.kind, "invalid-input", "deterministic: not retried forever");
+        assert.match(e.message, /^the policy could not be evaluated in time: agent_gate\/pull_request\/decision ran past its deadline of 1 ms/);
+        return true;
+      });
+      assert.deepEqual((await Promise.all(behind)).map((d) => d.allow), [true, true, true]);
+      assert.equal(single.timedOut(), 1);
+      assert.equal(single.size(), 1, "the thread was replaced");
+      assert.equal((await single.evaluate(PULL_REQUEST_ENTRYPOINT, c.input, { data })).allow, true, "the next one is served normally");
+    } finally {
+      await single.close();
+    }
+  });
+
+  it("the pool's deadline applies to every evaluation; a deadline that is no whole number of milliseconds is refused", async () => {
+    const { input, data } = costlyCase();
+    const strict = await PolicyPool.start(bundle, { threads: 1, deadlineMs: 1 });
+    try {
+      await assert.rejects(strict.evaluate(PULL_REQUEST_ENTRYPOINT, input, { data }), code("POLICY_TIMEOUT"));
+      await assert.rejects(strict.evaluate(PULL_REQUEST_ENTRYPOINT, input, { data, deadlineMs: 0 }), code("CONFIG_INVALID"));
+    } finally {
+      await strict.close();
+    }
+    await assert.rejects(PolicyPool.start(bundle, { threads: 1, deadlineMs: 1.5 }), code("CONFIG_INVALID"));
   });
 
   it("refuses a thread count below 1 and a module that is not WebAssembly", async () => {
