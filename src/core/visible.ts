@@ -9,6 +9,16 @@
 // spaces other than U+0020, and blank-looking symbols (U+2800 BRAILLE PATTERN BLANK, U+1D159).
 const INVISIBLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}\p{Zl}\p{Zp}\p{Zs}\p{Default_Ignorable_Code_Point}\u2800\u{1d159}]/u;
 
+const INVISIBLE_ALL = new RegExp(INVISIBLE.source, "gu");
+
+/**
+ * JSON text with every invisible character but its own line breaks written as `\uXXXX` escapes: still the same
+ * JSON, but a reader of the text sees them (JSON.stringify leaves format characters such as U+202E raw).
+ */
+export function visibleJson(json: string): string {
+  return json.replace(INVISIBLE_ALL, (ch) => (ch === "\n" || ch === " " ? ch : Array.from({ length: ch.length }, (_, i) => `\\u${ch.charCodeAt(i).toString(16).padStart(4, "0")}`).join("")));
+}
+
 /** The escape shown for one invisible code point: `\u{202E}`. */
 export function escapeCodePoint(ch: string): string {
   return `\\u{${(ch.codePointAt(0) ?? 0).toString(16).toUpperCase()}}`;

@@ -8,6 +8,7 @@ import type { Decision, Finding } from "../core/decision.js";
 import type { TlogEntrySummary } from "../core/verification.js";
 import type { AgentDetection } from "../core/agents.js";
 import type { BodyMarkerClaim, Claim } from "../core/trailers.js";
+import { visibleJson } from "../core/visible.js";
 import { abbreviate, code, codeFence, link, row, text, truncate } from "./markdown.js";
 
 export const FIELD_LIMIT = 65_535;
@@ -345,8 +346,8 @@ function bundleSection(s: CoveringStatement, covers: readonly string[], urlOf: (
   if (s.signer.issuer) lines.push(`- **Issuer** ${code(s.signer.issuer, { max: 300 })}`);
   if (s.signer.certificateFingerprint) lines.push(`- **Certificate** ${code(`sha256:${s.signer.certificateFingerprint}`, { max: 80 })}`);
   lines.push(`- **Format** ${code(s.format)} · **Agent** ${code(`${s.runtime.name} ${s.runtime.version}`)} · **Model** ${code(s.model.version ? `${s.model.id}@${s.model.version}` : s.model.id)}`);
-  if (s.tools.length) lines.push(`- **Tools** ${s.tools.slice(0, 30).map((t) => code(t, { max: 60 })).join(", ")}`);
-  if (s.mcpServers.length) lines.push(`- **MCP servers** ${s.mcpServers.slice(0, 30).map((t) => code(t, { max: 60 })).join(", ")}`);
+  if (s.tools.length) lines.push(`- **Tools** ${s.tools.slice(0, 30).map((t) => code(t, { max: 100 })).join(", ")}`);
+  if (s.mcpServers.length) lines.push(`- **MCP servers** ${s.mcpServers.slice(0, 30).map((t) => code(t, { max: 100 })).join(", ")}`);
   if (s.delegation) {
     const t = s.delegation.trigger;
     lines.push(`- **Delegated by** ${code(`@${s.delegation.principal.login}`)} (id ${code(String(s.delegation.principal.id))}) via ${code(t.event, { max: 60 })}${t.at ? ` at ${code(t.at, { max: 40 })}` : ""}${t.url ? ` ${code(t.url, { max: 200 })}` : ""}`);
@@ -422,7 +423,8 @@ function claimsSection(commits: readonly RenderCommit[], bodyClaims: readonly Bo
 
 function rawDecision(d: Decision | undefined, budget: number): string[] {
   if (!d) return [];
-  let json = JSON.stringify(d, null, 2);
+  // Invisible characters inside the JSON's strings are written as \uXXXX: a code block shows them, it does not.
+  let json = visibleJson(JSON.stringify(d, null, 2));
   if (json.length > budget) json = `${truncate(json, budget)}\n(truncated: the full decision is in the audit log, decision ${d.decisionId})`;
   const fence = codeFence(json);
   return ["<details><summary>Raw decision</summary>", "", `${fence}json`, json, fence, "", "</details>"];

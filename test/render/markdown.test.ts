@@ -305,8 +305,11 @@ describe("the check-run page", () => {
         const alive = inertProblems(html, { allowed: ["h3", "h4", "table", "thead", "tbody", "tr", "th", "td", "details", "summary", "pre", "sub", "br", "ul", "li", "code", "strong"] });
         assert.deepEqual(alive, [], JSON.stringify(s));
         const shown = pageText(html);
+        // Nothing hidden anywhere, the raw decision's code block included (word joiners and the warning sign's
+        // variation selector are the page's own).
+        assert.doesNotMatch(shown.replace(/\u2060|⚠️/g, ""), /[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}]/u);
         // Each field as far as its bound reaches (an escape is up to 10 characters: `\u{E0100}`).
-        const fields: [string, number][] = [[`M${s}`, 400], [`D${s}`, 300], [`O${s}@1`, 300], [`U${s} 1`, 300], [`T${s}`, 60], [`@L${s}`, 300], [`K${s}`, 80], [`V${s}`, 400], [`N${s}`, 500]];
+        const fields: [string, number][] = [[`M${s}`, 400], [`D${s}`, 300], [`O${s}@1`, 300], [`U${s} 1`, 300], [`T${s}`, 100], [`@L${s}`, 300], [`K${s}`, 80], [`V${s}`, 400], [`N${s}`, 500]];
         for (const [field, max] of fields) {
           const want = clean(field, { max });
           assert.ok(shown.includes(want), `${JSON.stringify(field)} is not shown as ${JSON.stringify(want)}`);
