@@ -624,7 +624,7 @@ function readBundle(input: unknown, maxBytes: number): { raw: string | Uint8Arra
     } catch (e) {
       throw new Fail("BUNDLE_MALFORMED", `the bundle is not JSON: ${describeError(e)}`);
     }
-    checkDepth(v);
+    checkDepth(v, maxBytes);
     return v;
   };
   const capped = (bytes: number): void => {
@@ -640,7 +640,7 @@ function readBundle(input: unknown, maxBytes: number): { raw: string | Uint8Arra
     capped(input.byteLength);
     return { raw: input, parse: parseText(Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString("utf8")) };
   }
-  checkDepth(input);
+  checkDepth(input, maxBytes);
   let text: string | undefined;
   try {
     text = JSON.stringify(input);
@@ -652,17 +652,17 @@ function readBundle(input: unknown, maxBytes: number): { raw: string | Uint8Arra
   return { raw: text, parse: () => input };
 }
 
-// Iterative (an explicit stack), so a value nested 100,000 deep is measured, not recursed into.
-function checkDepth(root: unknown): void {
+// Iterative (an explicit stack), so a value nested 100,000 deep is measured, not recursed into. A value that refers
+// to itself nests without end and is caught by depth; shared parts of a parsed value are visited at most maxNodes
+// times in all (a JSON text has fewer values than bytes, so the byte cap bounds a parsed text the same way).
+function checkDepth(root: unknown, maxNodes: number): void {
   const stack: [unknown, number][] = [[root, 1]];
-  const seen = new Set<object>();
+  let nodes = 0;
   while (stack.length > 0) {
     const [v, depth] = stack.pop()!;
-    if (typeof v !== "object" || v === null) continue;
+    if (++nodes > maxNodes) throw new Fail("BUNDLE_MALFORMED", `the bundle holds more than ${maxNodes} JSON values; expected at most ${maxNodes} bytes of JSON`);
+    if (typeof v !== "object" || v === null || v instanceof Uint8Array) continue;
     if (depth > MAX_BUNDLE_JSON_DEPTH) throw new Fail("BUNDLE_MALFORMED", `the bundle nests deeper than ${MAX_BUNDLE_JSON_DEPTH} levels; a Sigstore bundle is about 6 deep`);
-    if (seen.has(v)) throw new Fail("BUNDLE_MALFORMED", "the bundle is not JSON: it refers to itself");
-    seen.add(v);
-    if (v instanceof Uint8Array) continue;
     for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, depth + 1]);
   }
 }

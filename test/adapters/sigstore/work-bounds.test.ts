@@ -121,10 +121,13 @@ for (const [what, nest] of [
   });
 }
 
-test("a bundle value that refers to itself is BUNDLE_MALFORMED", () => {
+test("a bundle value that refers to itself is BUNDLE_MALFORMED; one that shares a part in two places is read as JSON would be", () => {
   const b = copy(withTsa.bundle) as unknown as Record<string, unknown>;
   b.self = b;
   expectFailure(fresh().verify({ bundle: b, subject: bySubject, signer: keyless }), "BUNDLE_MALFORMED");
+  const shared = copy(withTsa.bundle) as unknown as Record<string, unknown>;
+  shared.annotations = { again: shared.verificationMaterial };
+  expectVerified(fresh().verify({ bundle: shared, subject: bySubject, signer: keyless }));
 });
 
 test("a wrong mediaType is named in the message, shortened, never serialized whole", () => {
