@@ -1,21 +1,35 @@
 // Secret-like content in prompts and configuration: where it is and what kind, never the value itself.
-// Every pattern is a literal prefix followed by bounded quantifiers over disjoint classes, so the work per
-// start position is bounded by a small constant and a scan stays linear in the input (no catastrophic
-// backtracking); test/core/secrets.test.ts runs each pattern over long adversarial strings.
+// The rules follow gitleaks' published rule set (config/gitleaks.toml; each rule names the gitleaks rule id it
+// follows, or says it is ours where gitleaks has none) and run on RE2 (re2js), whose matching time is linear in
+// the text whatever the pattern, so a prompt or a log line cannot make a scan backtrack. As in gitleaks, a rule
+// runs only on text holding one of its keywords, and a few rules ask a minimum entropy of what they find.
+
+import { RE2JS } from "re2js";
 
 export type SecretKind =
   | "github-token"
   | "github-pat"
+  | "gitlab-token"
   | "aws-access-key-id"
   | "aws-secret-access-key"
+  | "aws-bedrock-api-key"
   | "private-key"
   | "slack-token"
   | "slack-webhook"
+  | "stripe-key"
   | "jwt"
   | "google-api-key"
+  | "gcp-service-account"
+  | "azure-client-secret"
   | "npm-token"
+  | "pypi-token"
+  | "huggingface-token"
   | "anthropic-api-key"
   | "openai-api-key"
+  | "bearer-token"
+  | "authorization-header"
+  | "url-password"
+  | "connection-string-password"
   | "generic-assignment";
 
 export interface SecretFinding {
@@ -24,40 +38,178 @@ export interface SecretFinding {
   readonly column: number; // 1-based, in UTF-16 code units
 }
 
-interface Pattern {
+export interface SecretRule {
   readonly kind: SecretKind;
-  // Must carry the `d` and `g` flags; the `secret` group, when present, is the part to redact.
-  readonly re: RegExp;
+  /** The gitleaks rule id(s) this rule follows, or "agent-gate" for one of ours. */
+  readonly follows: string;
+  /** Lower-case; the rule runs only when the lower-cased text holds one of them. */
+  readonly keywords: readonly string[];
+  /** RE2 syntax; group 1 is the secret: what a finding points at and what redaction replaces. */
+  readonly pattern: string;
+  /** A last check on the secret (entropy, placeholders); linear in its length. */
+  readonly accept?: (secret: string) => boolean;
 }
 
-// Order matters: the first pattern to claim a span wins, so specific kinds precede generic ones.
-export const SECRET_PATTERNS: readonly Pattern[] = [
+// JavaScript's `\s` (RE2's covers ASCII only): a value stops at any of these, as it did with RegExp.
+const WS = String.raw`\t\n\x0B\f\r \x{A0}\x{1680}\x{2000}-\x{200A}\x{2028}\x{2029}\x{202F}\x{205F}\x{3000}\x{FEFF}`;
+// RE2 has no lookbehind by default: a leading group consumes the character before a token instead, and the
+// scan resumes at the last character of the previous secret, so a separator it ends with still counts.
+const NOT_AFTER_WORD = "(?:^|[^A-Za-z0-9_])";
+const NOT_AFTER_ALNUM = "(?:^|[^A-Za-z0-9])";
+
+/** Shannon entropy in bits per character, as gitleaks computes it. */
+export function entropy(s: string): number {
+  const counts = new Map<string, number>();
+  for (const ch of s) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+  let h = 0;
+  const n = [...s].length;
+  for (const c of counts.values()) h -= (c / n) * Math.log2(c / n);
+  return h;
+}
+
+const PLACEHOLDER = /^(?:password|passwd|pass|pwd|secret|changeme|token|x+|\*+|\.+)$/i; // anchored, one class a branch
+const hasDigitAndLetter = (s: string): boolean => /[0-9]/.test(s) && /[A-Za-z]/.test(s);
+
+// Order matters: the first rule to claim a span wins, so specific kinds precede generic ones.
+export const SECRET_RULE_DEFINITIONS: readonly SecretRule[] = [
   {
     kind: "private-key",
-    re: /-----BEGIN[A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----[^-]{0,16384}(?:-----END[A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----)?/dg,
+    follows: "private-key",
+    keywords: ["-----begin"],
+    // The END line is optional: a key cut short is still a key (gitleaks requires 64 characters and the END).
+    pattern: String.raw`(?i)(-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----[^-]*(?:-----END[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----)?)`,
   },
-  { kind: "github-pat", re: /(?<![A-Za-z0-9_])github_pat_[A-Za-z0-9_]{22,255}/dg },
-  { kind: "github-token", re: /(?<![A-Za-z0-9_])gh[pousr]_[A-Za-z0-9]{36,255}(?![A-Za-z0-9])/dg },
-  { kind: "aws-access-key-id", re: /(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Z0-9])/dg },
+  { kind: "github-pat", follows: "github-fine-grained-pat", keywords: ["github_pat_"], pattern: String.raw`${NOT_AFTER_WORD}(github_pat_[A-Za-z0-9_]{22,255})` },
+  {
+    kind: "github-token",
+    follows: "github-pat, github-oauth, github-app-token, github-refresh-token",
+    keywords: ["ghp_", "gho_", "ghu_", "ghs_", "ghr_"],
+    pattern: String.raw`${NOT_AFTER_WORD}(gh[pousr]_[A-Za-z0-9]{36,255})(?:[^A-Za-z0-9]|$)`,
+  },
+  {
+    kind: "gitlab-token",
+    follows:
+      "gitlab-pat, gitlab-pat-routable, gitlab-deploy-token, gitlab-feed-token, gitlab-runner-authentication-token(-routable), gitlab-scim-token, gitlab-feature-flag-client-token, gitlab-incoming-mail-token, gitlab-kubernetes-agent-token, gitlab-oauth-app-secret, gitlab-ptt, gitlab-cicd-job-token, gitlab-rrt",
+    keywords: ["glpat-", "gldt-", "glft-", "glrt-", "glsoat-", "glffct-", "glimt-", "glagent-", "gloas-", "glptt-", "glcbt-", "gr1348941"],
+    pattern: String.raw`${NOT_AFTER_WORD}((?:glpat|gldt|glft|glrt|glsoat|glffct)-[0-9A-Za-z_-]{20,300}(?:\.[0-9a-z]{9})?|glimt-[0-9A-Za-z_-]{25}|glagent-[0-9A-Za-z_-]{50}|gloas-[0-9A-Za-z_-]{64}|glptt-[0-9a-f]{40}|glcbt-[0-9A-Za-z]{1,5}_[0-9A-Za-z_-]{20}|GR1348941[0-9A-Za-z_-]{20})`,
+  },
+  { kind: "gitlab-token", follows: "gitlab-session-cookie", keywords: ["_gitlab_session="], pattern: String.raw`_gitlab_session=([0-9a-z]{32})` },
+  {
+    kind: "slack-webhook",
+    follows: "slack-webhook-url",
+    keywords: ["hooks.slack.com"],
+    pattern: String.raw`((?:https?://)?hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9+/_-]{30,250})`,
+  },
+  {
+    kind: "slack-token",
+    follows: "slack-bot-token, slack-user-token, slack-legacy-*, slack-config-access-token, slack-config-refresh-token",
+    keywords: ["xox"],
+    pattern: String.raw`${NOT_AFTER_ALNUM}(xox[abposre](?:\.xox[bp])?-[A-Za-z0-9-]{10,250})`,
+  },
+  { kind: "slack-token", follows: "slack-app-token", keywords: ["xapp-"], pattern: String.raw`(?i)${NOT_AFTER_ALNUM}(xapp-\d-[A-Z0-9]+-\d+-[a-z0-9]+)` },
+  {
+    kind: "stripe-key",
+    follows: "stripe-access-token",
+    keywords: ["sk_test", "sk_live", "sk_prod", "rk_test", "rk_live", "rk_prod"],
+    pattern: String.raw`${NOT_AFTER_WORD}((?:sk|rk)_(?:test|live|prod)_[A-Za-z0-9]{10,99})(?:[^A-Za-z0-9]|$)`,
+  },
+  {
+    kind: "aws-access-key-id",
+    follows: "aws-access-token",
+    keywords: ["akia", "asia", "abia", "acca", "a3t"],
+    pattern: String.raw`(?:^|[^A-Z0-9])((?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16})(?:[^A-Z0-9]|$)`,
+  },
+  {
+    kind: "aws-bedrock-api-key",
+    follows: "aws-amazon-bedrock-api-key-long-lived, aws-amazon-bedrock-api-key-short-lived",
+    keywords: ["absk", "bedrock-api-key-"],
+    pattern: String.raw`${NOT_AFTER_WORD}(ABSK[A-Za-z0-9+/]{109,269}={0,2}|bedrock-api-key-YmVkcm9jay5hbWF6b25hd3MuY29t[A-Za-z0-9+/=%_-]*)`,
+  },
   {
     kind: "aws-secret-access-key",
-    re: /aws_?secret_?(?:access_?)?key["']?[ \t]{0,5}[:=][ \t]{0,5}["']?(?<secret>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])/dgi,
+    follows: "agent-gate (gitleaks has no AWS secret key rule by default)",
+    keywords: ["aws"],
+    pattern: String.raw`(?i)aws_?secret_?(?:access_?)?key["']?[ \t]{0,5}[:=][ \t]{0,5}["']?([A-Za-z0-9/+]{40})(?:[^A-Za-z0-9/+]|$)`,
   },
-  { kind: "slack-webhook", re: /https:\/\/hooks\.slack\.com\/services\/T[A-Z0-9]{6,16}\/B[A-Z0-9]{6,16}\/[A-Za-z0-9]{16,64}/dg },
-  { kind: "slack-token", re: /(?<![A-Za-z0-9])xox[abposr]-[A-Za-z0-9-]{10,250}/dg },
-  { kind: "anthropic-api-key", re: /(?<![A-Za-z0-9_-])sk-ant-[A-Za-z0-9_-]{20,250}/dg },
-  { kind: "openai-api-key", re: /(?<![A-Za-z0-9_-])sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,250}/dg },
-  { kind: "google-api-key", re: /(?<![A-Za-z0-9_-])AIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])/dg },
-  { kind: "npm-token", re: /(?<![A-Za-z0-9_])npm_[A-Za-z0-9]{36}(?![A-Za-z0-9])/dg },
+  { kind: "google-api-key", follows: "gcp-api-key", keywords: ["aiza"], pattern: String.raw`(?:^|[^A-Za-z0-9_-])(AIza[0-9A-Za-z_-]{35})(?:[^0-9A-Za-z_-]|$)` },
+  { kind: "gcp-service-account", follows: "gcp-service-account", keywords: ["service_account"], pattern: String.raw`("type"[ \t]*:[ \t]*"service_account")` },
+  {
+    kind: "azure-client-secret",
+    follows: "azure-ad-client-secret",
+    keywords: ["q~"],
+    pattern: String.raw`(?:^|[\\'"\x60\s>=:(,)])([a-zA-Z0-9_~.]{3}\dQ~[a-zA-Z0-9_~.-]{31,34})(?:$|[\\'"\x60\s<),])`,
+    accept: (s) => entropy(s) >= 3,
+  },
+  { kind: "npm-token", follows: "npm-access-token", keywords: ["npm_"], pattern: String.raw`(?i)${NOT_AFTER_WORD}(npm_[a-z0-9]{36})(?:[^A-Za-z0-9]|$)` },
+  {
+    kind: "pypi-token",
+    follows: "pypi-upload-token (and its test.pypi.org form)",
+    keywords: ["pypi-ageichlwas5vcmc", "pypi-agendgvzdc5wexbplm9yzw"],
+    pattern: String.raw`((?:pypi-AgEIcHlwaS5vcmc|pypi-AgENdGVzdC5weXBpLm9yZw)[A-Za-z0-9_-]{50,1000})`,
+  },
+  {
+    kind: "huggingface-token",
+    follows: "huggingface-access-token",
+    keywords: ["hf_"],
+    pattern: String.raw`${NOT_AFTER_WORD}(hf_[A-Za-z]{34})(?:[^A-Za-z0-9]|$)`,
+    accept: (s) => entropy(s) >= 2,
+  },
+  { kind: "anthropic-api-key", follows: "anthropic-api-key, anthropic-admin-api-key (wider)", keywords: ["sk-ant-"], pattern: String.raw`(?:^|[^A-Za-z0-9_-])(sk-ant-[A-Za-z0-9_-]{20,250})` },
+  { kind: "openai-api-key", follows: "openai-api-key (wider)", keywords: ["sk-"], pattern: String.raw`(?:^|[^A-Za-z0-9_-])(sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,250})` },
   {
     kind: "jwt",
-    re: /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{5,512}\.eyJ[A-Za-z0-9_-]{5,4096}\.[A-Za-z0-9_-]{10,1024}/dg,
+    follows: "jwt",
+    keywords: ["eyj"],
+    pattern: String.raw`(?:^|[^A-Za-z0-9_-])(eyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_/\\-]{5,}\.(?:[A-Za-z0-9_/\\-]{10,}={0,2})?)`,
+  },
+  {
+    kind: "bearer-token",
+    follows: "curl-auth-header (its Bearer branch, wherever the header appears)",
+    keywords: ["bearer"],
+    pattern: String.raw`(?i)${NOT_AFTER_WORD}bearer[ \t]+([A-Za-z0-9._~+/-]{16,}=*)`,
+    accept: (s) => hasDigitAndLetter(s) && entropy(s) >= 3,
+  },
+  {
+    kind: "authorization-header",
+    follows: "curl-auth-header (Basic and Token schemes)",
+    keywords: ["authorization"],
+    pattern: String.raw`(?i)authorization["']?[ \t]*[:=][ \t]*["']?(?:basic|token)[ \t]+([A-Za-z0-9._~+/-]{8,}=*)`,
+    accept: (s) => entropy(s) >= 2.75,
+  },
+  {
+    kind: "url-password",
+    follows: "agent-gate (gitleaks has only service-specific URL rules such as sidekiq-sensitive-url)",
+    keywords: ["://"],
+    pattern: String.raw`[A-Za-z][A-Za-z0-9+.-]{0,30}://[^${WS}:/?#@"'\x60<>]{0,256}:([^${WS}/?#@"'\x60<>]{1,256})@`,
+    accept: (s) => !/^[$<{%*]/.test(s) && !PLACEHOLDER.test(s),
+  },
+  {
+    kind: "connection-string-password",
+    follows: "agent-gate (ADO.NET, ODBC and Azure connection strings: Password=...; AccountKey=...)",
+    keywords: ["password", "pwd", "accountkey", "sharedaccesskey"],
+    pattern: String.raw`(?i)(?:^|[;"'${WS}])(?:password|pwd)[ \t]*=[ \t]*([^;"'${WS}<>{$%][^;"'${WS}<>]{2,500})[ \t]*;`,
+    accept: (s) => !PLACEHOLDER.test(s),
+  },
+  {
+    kind: "connection-string-password",
+    follows: "agent-gate (Azure storage and Service Bus connection strings)",
+    keywords: ["accountkey", "sharedaccesskey"],
+    pattern: String.raw`(?i)(?:^|[;"'${WS}])(?:AccountKey|SharedAccessKey)[ \t]*=[ \t]*([A-Za-z0-9+/]{20,500}={0,2})`,
   },
   {
     kind: "generic-assignment",
-    re: /(?<![A-Za-z0-9])(?:password|passwd|pwd|secret|api[_-]?key|access[_-]?token|auth[_-]?token|client[_-]?secret|private[_-]?key)["']?[ \t]{0,5}[:=][ \t]{0,5}["']?(?<secret>(?![$<{*%])[^\s"'`<>]{6,200})/dgi,
+    follows: "generic-api-key (narrower: named keys only)",
+    keywords: ["password", "passwd", "pwd", "secret", "apikey", "api_key", "api-key", "token", "private_key", "private-key"],
+    pattern: String.raw`(?i)${NOT_AFTER_ALNUM}(?:password|passwd|pwd|secret|api[_-]?key|access[_-]?token|auth[_-]?token|client[_-]?secret|private[_-]?key)["']?[ \t]{0,5}[:=][ \t]{0,5}["']?([^${WS}"'\x60<>$<{*%;][^${WS}"'\x60<>]{5,199})`, // not a placeholder, nor empty before a ';'
   },
 ];
+
+interface CompiledRule extends SecretRule {
+  readonly re: RE2JS;
+}
+
+/** Every rule compiled once, at load: a rule RE2 refuses fails the module, never a scan. */
+export const SECRET_RULES: readonly CompiledRule[] = SECRET_RULE_DEFINITIONS.map((r) => ({ ...r, re: RE2JS.compile(r.pattern) }));
 
 interface Span {
   readonly kind: SecretKind;
@@ -65,20 +217,57 @@ interface Span {
   readonly end: number;
 }
 
+/** Index of the first claimed span ending after `start` (claimed spans are sorted and disjoint). */
+function firstEndingAfter(claimed: readonly Span[], start: number): number {
+  let lo = 0;
+  let hi = claimed.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((claimed[mid]?.end ?? 0) <= start) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 function spans(text: string): Span[] {
-  const found: Span[] = [];
-  for (const { kind, re } of SECRET_PATTERNS) {
-    const r = new RegExp(re.source, re.flags); // fresh lastIndex, patterns stay shareable
-    for (let m = r.exec(text); m !== null; m = r.exec(text)) {
-      const whole = m.indices?.[0];
-      const secret = m.indices?.groups?.["secret"] ?? whole;
-      if (!secret) continue;
-      const [start, end] = secret;
-      if (!found.some((s) => start < s.end && s.start < end)) found.push({ kind, start, end });
-      if (m[0].length === 0) r.lastIndex++;
+  let claimed: Span[] = []; // sorted by start, disjoint
+  const lower = text.toLowerCase(); // for the keyword test only: its offsets are never used
+  for (const rule of SECRET_RULES) {
+    if (!rule.keywords.some((k) => lower.includes(k))) continue;
+    const fresh: Span[] = []; // this rule's spans, in order and disjoint
+    const m = rule.re.matcher(text);
+    for (let from = 0; from < text.length && m.find(from); ) {
+      const start = m.start(1);
+      const end = m.end(1);
+      from = Math.max(end - 1, from + 1); // one character back at most: the scan stays linear
+      if (start < 0 || end <= start || start < (fresh.at(-1)?.end ?? 0)) continue;
+      if (rule.accept && !rule.accept(text.slice(start, end))) continue;
+      const next = claimed[firstEndingAfter(claimed, start)];
+      if (next && next.start < end) continue; // overlaps a span an earlier rule claimed
+      fresh.push({ kind: rule.kind, start, end });
+    }
+    if (fresh.length > 0) claimed = merge(claimed, fresh);
+  }
+  return claimed;
+}
+
+/** Two sorted lists of disjoint spans as one sorted list, in one pass. */
+function merge(a: readonly Span[], b: readonly Span[]): Span[] {
+  const out: Span[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    const x = a[i];
+    const y = b[j];
+    if (y === undefined || (x !== undefined && x.start < y.start)) {
+      out.push(x as Span);
+      i++;
+    } else {
+      out.push(y);
+      j++;
     }
   }
-  return found.sort((a, b) => a.start - b.start);
+  return out;
 }
 
 function lineStarts(text: string): number[] {
