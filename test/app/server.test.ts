@@ -7,6 +7,11 @@ import { startServer } from "../../src/app-server.js";
 import { readServerEnv } from "../../src/config/server-env.js";
 import { GitHubStandIn } from "../../src/github-stand-in/stand-in.js";
 import { loadScenarios } from "../../src/demo/scenario.js";
+import { createHmac } from "node:crypto";
+import { createServer, type IncomingMessage } from "node:http";
+import type { AddressInfo } from "node:net";
+import pg from "pg";
+import { dropSchema, requirePostgres, uniqueSchema } from "../adapters/storage/support.js";
 
 test("the server answers /healthz, /readyz and /metrics, and refuses an unsigned delivery", { timeout: 120_000 }, async () => {
   const key = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs1", format: "pem" }).toString();
@@ -64,5 +69,74 @@ for (const threads of ["0", "2"]) test(`embedded default${threads === "0" ? "" :
   } finally {
     await server.stop();
     await standIn.close();
+  }
+});
+
+test("stopped during a running job, the server drains: no unhandled rejection, the job left for retry", { timeout: 120_000 }, async (t) => {
+  const url = await requirePostgres(t);
+  if (!url) return;
+  const { scenarios } = loadScenarios();
+  const human = scenarios.find((x) => x.name === "human-pr")!;
+  // A GitHub that issues tokens and answers reconciliation, but never answers the gate's own calls.
+  const open = new Set<IncomingMessage>();
+  let gateCalls = 0;
+  const github = createServer((req, res) => {
+    const path = (req.url ?? "").split("?")[0]!;
+    if (req.method === "POST" && /^\/app\/installations\/\d+\/access_tokens$/.test(path)) {
+      res.writeHead(201, { "content-type": "application/json" }).end(JSON.stringify({ token: "ghs_test", expires_at: new Date(Date.now() + 3600_000).toISOString(), permissions: {}, repository_selection: "all" }));
+      return;
+    }
+    if (path === "/app/hook/deliveries" || path === "/app/installations") {
+      res.writeHead(200, { "content-type": "application/json" }).end("[]");
+      return;
+    }
+    gateCalls++;
+    open.add(req);
+    res.on("close", () => open.delete(req));
+  });
+  await new Promise<void>((resolve) => github.listen(0, "127.0.0.1", resolve));
+  const schema = uniqueSchema("stop");
+  const rejections: unknown[] = [];
+  const onRejection = (reason: unknown): void => void rejections.push(reason);
+  process.on("unhandledRejection", onRejection);
+  const key = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs1", format: "pem" }).toString();
+  const secret = "a-test-webhook-secret";
+  const server = await startServer({
+    APP_ID: "1", PRIVATE_KEY: key, WEBHOOK_SECRET: secret, PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "silent", DATABASE_URL: url, AGENT_GATE_DB_SCHEMA: schema,
+    AGENT_GATE_RECONCILE_SECONDS: "0", AGENT_GATE_GITHUB_API_URL: `http://127.0.0.1:${(github.address() as AddressInfo).port}`,
+    AGENT_GATE_GITHUB_TIMEOUT_MS: "60000", AGENT_GATE_GITHUB_RETRIES: "0", AGENT_GATE_TRUSTED_ROOT: "fixtures/scenarios/trusted_root.json",
+  });
+  let stopped = false;
+  try {
+    const body = JSON.stringify(human.steps[0]!.payload);
+    const res = await fetch(`http://127.0.0.1:${server.port}/api/github/webhooks`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-github-event": "pull_request", "x-github-delivery": "stop-1", "x-hub-signature-256": `sha256=${createHmac("sha256", secret).update(body).digest("hex")}` },
+      body,
+    });
+    assert.equal(res.status, 200, await res.text());
+    // The job is running: its first GitHub call hangs.
+    for (let i = 0; i < 400 && gateCalls === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    assert.ok(gateCalls > 0, "the job never called GitHub");
+    await server.stop({ drainMs: 1_000 });
+    stopped = true;
+    await new Promise((r) => setTimeout(r, 200));
+    assert.deepEqual(rejections.map(String), []);
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    try {
+      const { rows } = await c.query<{ state: string }>(`SELECT state FROM "${schema}_jobs".job WHERE name = 'evaluate'`);
+      assert.equal(rows.length, 1);
+      assert.ok(["completed", "retry", "created"].includes(rows[0]!.state), `the job is ${rows[0]!.state}`);
+    } finally {
+      await c.end();
+    }
+  } finally {
+    if (!stopped) await server.stop({ drainMs: 0 });
+    process.off("unhandledRejection", onRejection);
+    github.closeAllConnections();
+    await new Promise<void>((resolve) => github.close(() => resolve()));
+    await dropSchema(url, schema);
+    await dropSchema(url, `${schema}_jobs`);
   }
 });
