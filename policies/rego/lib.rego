@@ -68,11 +68,25 @@ days_until(date) := to_number(format_int(days_from_civil(date) - today_days, 10)
 
 today_days := days_from_civil(today)
 
-# People who may not approve agent work: the agent accounts, the people who prompted the agent
-# (host-listed and named in verified provenance) and the pull request's author when it is an agent.
+# People who may not approve agent work: the agent accounts, the people who prompted or requested the agent's work
+# (signed delegation, PR-body lines, co-authors, the opener of an agent PR under a human account: the host lists
+# them, some by login alone) and the authors of agent commits.
 excluded_ids contains a.id if some a in input.agent.accounts
 
-excluded_ids contains p.id if some p in input.prompters
+excluded_ids contains p.id if {
+	some p in input.prompters
+	is_number(p.id)
+}
+
+# Prompters named by login alone (no account id): matched case-insensitively, as GitHub matches logins.
+excluded_login_keys contains lower(p.login) if {
+	some p in input.prompters
+	is_string(p.login)
+}
+
+excluded(id, _) if excluded_ids[id]
+
+excluded(_, user) if excluded_login_keys[lower(user.login)]
 
 excluded_ids contains id if {
 	some c in input.commits
@@ -130,7 +144,7 @@ has_access(id) if {
 qualified_approvers contains user.login if {
 	some id, user in head_approvers
 	not is_bot(user)
-	not excluded_ids[id]
+	not excluded(id, user)
 	has_access(id)
 }
 

@@ -2,9 +2,11 @@
 // claim parsing; nothing here decides anything.
 import type { PullRequestSnapshot } from "../adapters/github/pull-request-source.js";
 import { detectCommitAgent, detectPullRequestAgent, type AgentDetectionConfig } from "../core/agents.js";
-import { FACTS_VERSION, type CommitFacts, type ConfigFacts, type Facts, type FileFacts, type FoundBundle, type ReviewFacts } from "../core/facts.js";
+import { FACTS_VERSION, type CommitFacts, type ConfigFacts, type EvidenceProblem, type Facts, type FileFacts, type FoundBundle, type ListCompleteness, type Requester, type ReviewFacts } from "../core/facts.js";
 import { ProvenanceBudget, extractProvenanceBlocks, type BlockProblem } from "../core/provenance-block.js";
+import { bodyRequesters, coAuthorRequester } from "../core/requesters.js";
 import { bodyMarkerClaims, trailerClaims } from "../core/trailers.js";
+import { LIMITS } from "../adapters/github/pull-request-source.js";
 
 const FILE_STATUSES = new Set(["added", "modified", "removed", "renamed", "copied", "changed", "unchanged"]);
 const REVIEW_STATES = new Set(["APPROVED", "CHANGES_REQUESTED", "COMMENTED", "DISMISSED", "PENDING"]);
@@ -43,17 +45,41 @@ export function gatherFacts(snap: PullRequestSnapshot, config: ConfigFacts, agen
 
   const bundles: FoundBundle[] = [];
   const blockProblems: BlockProblem[] = [];
-  // One budget over the description and every comment: a pull request carries at most so many bytes of blocks.
-  const budget = new ProvenanceBudget();
-  const found = extractProvenanceBlocks(body, { kind: "pr-body" }, budget);
+  const evidenceProblems: EvidenceProblem[] = [];
+  // Two budgets: one for the description and the comments of people who can already change the pull request (its
+  // author, the repository's members and collaborators, Apps), one for everyone else. A stranger's blocks cannot
+  // use up what the agent's own evidence needs, and the trusted blocks come first in the order they are verified.
+  const trustedBudget = new ProvenanceBudget();
+  const othersBudget = new ProvenanceBudget();
+  const found = extractProvenanceBlocks(body, { kind: "pr-body" }, trustedBudget);
   found.bundles.forEach((b, index) => bundles.push({ json: b.json, location: { kind: "pr-body" }, index }));
   blockProblems.push(...found.problems);
+  for (const p of found.problems) evidenceProblems.push({ location: "pr-body", message: p.message });
+  const fromOthers: FoundBundle[] = [];
   for (const comment of snap.comments) {
-    const inComment = extractProvenanceBlocks(comment.body ?? "", { kind: "comment", id: comment.id }, budget);
+    const trusted = commenterIsTrusted(comment, pull.user.id);
+    const inComment = extractProvenanceBlocks(comment.body ?? "", { kind: "comment", id: comment.id }, trusted ? trustedBudget : othersBudget);
+    const into = trusted ? bundles : fromOthers;
     inComment.bundles.forEach((b, index) =>
-      bundles.push({ json: b.json, location: { kind: "pr-comment", commentId: comment.id, ...(comment.user ? { author: { login: comment.user.login, id: comment.user.id } } : {}) }, index }),
+      into.push({
+        json: b.json,
+        location: { kind: "pr-comment", commentId: comment.id, ...(comment.user ? { author: { login: comment.user.login, id: comment.user.id } } : {}), ...(comment.author_association ? { association: comment.author_association } : {}) },
+        index,
+      }),
     );
     blockProblems.push(...inComment.problems);
+    for (const p of inComment.problems) evidenceProblems.push({ location: "pr-comment", commentId: comment.id, ...(comment.user ? { author: comment.user.login } : {}), message: p.message });
+  }
+  bundles.push(...fromOthers);
+
+  const requesters: Requester[] = bodyRequesters(body);
+  for (const m of bodyClaims) if (m.requestedBy) requesters.push({ login: m.requestedBy, source: `PR body marker (${m.agent})` });
+  for (const c of commits) {
+    for (const claim of c.claims) {
+      if (claim.kind !== "co-authored-by") continue;
+      const r = coAuthorRequester(claim, c.sha);
+      if (r) requesters.push(r);
+    }
   }
 
   const files: FileFacts[] = snap.files.map((f) => ({
@@ -62,6 +88,8 @@ export function gatherFacts(snap: PullRequestSnapshot, config: ConfigFacts, agen
     status: (FILE_STATUSES.has(f.status) ? f.status : "changed") as FileFacts["status"],
     additions: f.additions,
     deletions: f.deletions,
+    ...(isSubmodule(f.patchHead) ? { submodule: true } : {}),
+    ...(f.patchHead === undefined && f.additions === 0 && f.deletions === 0 && f.status !== "renamed" && f.status !== "unchanged" ? { binary: true } : {}),
   }));
 
   const reviews: ReviewFacts[] = snap.reviews
@@ -101,6 +129,41 @@ export function gatherFacts(snap: PullRequestSnapshot, config: ConfigFacts, agen
     bundles,
     detection: detectPullRequestAgent({ author, headRef: pull.head.ref, labels, bodyClaims, commits }, agents),
     incomplete: { commits: snap.truncated.includes("commits"), files: snap.truncated.includes("files"), reviews: snap.truncated.includes("reviews") },
+    completeness: {
+      commits: list(snap, "commits", pull.commits),
+      files: list(snap, "files", pull.changed_files),
+      reviews: list(snap, "reviews", undefined),
+      comments: list(snap, "comments", pull.comments),
+    },
+    evidenceProblems,
+    requesters: dedupe(requesters),
   };
   return { facts, blockProblems };
+}
+
+const TRUSTED_ASSOCIATIONS = new Set(["OWNER", "MEMBER", "COLLABORATOR"]);
+
+/** Who may already change the pull request: its author, the repository's members and collaborators, and Apps. */
+function commenterIsTrusted(comment: PullRequestSnapshot["comments"][number], authorId: number): boolean {
+  if (!comment.user) return false;
+  return comment.user.id === authorId || comment.user.type === "Bot" || TRUSTED_ASSOCIATIONS.has(comment.author_association ?? "");
+}
+
+function list(snap: PullRequestSnapshot, name: "commits" | "files" | "reviews" | "comments", reported: number | undefined): ListCompleteness {
+  return { listed: snap.listed[name], ...(reported !== undefined ? { reported } : {}), limit: LIMITS[name], truncated: snap.truncated.includes(name) };
+}
+
+function dedupe(requesters: readonly Requester[]): Requester[] {
+  const seen = new Set<string>();
+  return requesters.filter((r) => {
+    const key = r.login.toLowerCase();
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** A gitlink's diff is one line each side: "Subproject commit <sha>". */
+function isSubmodule(patchHead: string | undefined): boolean {
+  return patchHead !== undefined && patchHead.startsWith("@@ ") && /\n[-+]Subproject commit [0-9a-f]{40}/.test(patchHead);
 }

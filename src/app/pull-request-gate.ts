@@ -6,15 +6,15 @@ import { CheckRunPublisher } from "../adapters/github/check-runs.js";
 import { ConfigSource } from "../adapters/github/config-source.js";
 import { loadRepoConfig, type LoadedConfig } from "./load-config.js";
 import { evaluationKey, MemoryGateStore, type GateStore } from "../adapters/storage/gate-store.js";
-import { fetchPull, loadPullRequest, PermissionCache, pullsForCommit } from "../adapters/github/pull-request-source.js";
+import { fetchPull, loadPullRequest, PermissionCache, permissionOf, pullsForCommit, type PullRequestSnapshot } from "../adapters/github/pull-request-source.js";
 import type { Trigger } from "../adapters/github/triggers.js";
 import { fromGitHubError } from "../adapters/github/errors.js";
 import { PULL_REQUEST_ENTRYPOINT } from "../adapters/opa/engine.js";
 import type { PolicyEvaluator } from "../adapters/opa/pool.js";
 import type { BundleVerifier } from "../adapters/sigstore/verifier.js";
-import { policyData } from "../config/repo-config.js";
+import { policyData, type RepoConfig } from "../config/repo-config.js";
 import { withConfiguredAgents } from "../core/agents.js";
-import { bindProvenance } from "../core/binding.js";
+import { bindProvenance, type BindingResult } from "../core/binding.js";
 import { conclude, type CheckConclusion } from "../core/conclusion.js";
 import type { Decision } from "../core/decision.js";
 import { AgentGateError, describeError } from "../core/errors.js";
@@ -22,10 +22,44 @@ import type { Facts } from "../core/facts.js";
 import { buildPullRequestInput, commitIsAgent } from "../core/pull-request-input.js";
 import type { PullRequestInput } from "../core/policy-input.js";
 import type { TlogEntrySummary } from "../core/verification.js";
+
+/** What one pull request's evaluation decided, with what it was decided from. */
+interface Decided {
+  readonly facts: Facts;
+  readonly input: PullRequestInput;
+  readonly decision: Decision;
+  readonly binding: BindingResult;
+  readonly data: unknown;
+  readonly configDigest: string;
+  readonly commits: RenderCommit[];
+}
+
+/**
+ * Paths in this repository that hold a file of its config chain: protected like .github/agent-gate.yml, so an
+ * agent cannot weaken a base it extends. In the organisation's `.github` repository, its own config is the chain.
+ */
+function configPathsIn(loaded: LoadedConfig, repository: string): string[] {
+  const prefix = `${repository.toLowerCase()}:`;
+  return loaded.files.filter((f) => f.toLowerCase().startsWith(prefix)).map((f) => f.slice(prefix.length).replace(/ \(default branch\)$/, ""));
+}
+
+/** Files named like agent-gate configs anywhere: a base another repository extends may live in this one. */
+const CONFIG_LIKE = ["**/agent-gate*.yml", "**/agent-gate*.yaml", "agent-gate*.yml", "agent-gate*.yaml"];
+
+/** The policy's data: the config, with every file of the config chain (and config-like files) protected. */
+function gatePolicyData(config: RepoConfig, configPaths: readonly string[]): unknown {
+  const pp = config.rules.protected_paths;
+  const listed = new Set(pp.paths.map((p) => (typeof p === "string" ? p : p.pattern)));
+  const extra = [...configPaths, ...CONFIG_LIKE].filter((p) => !listed.has(p) && (listed.add(p), true));
+  return policyData({ ...config, rules: { ...config.rules, protected_paths: { ...pp, paths: [...pp.paths, ...extra] } } });
+}
 import { protectedPathsFromDecision, renderCheckRun, type RenderCommit, type RenderInput } from "../render/check-run.js";
 import { commitsForRender } from "../render/commits.js";
-import { EvidenceVerifier, trustedSigners } from "./evidence.js";
+import { sharedHeadSection } from "../render/shared-head.js";
+import { withProvenanceSignals } from "../core/provenance-signals.js";
+import { claimedCommits, EvidenceVerifier, trustedSigners } from "./evidence.js";
 import { gatherFacts } from "./gather.js";
+import { combineHeadVerdicts, type HeadPull } from "./shared-head.js";
 
 export interface GateResult {
   readonly pullNumber: number;
@@ -130,20 +164,42 @@ export class PullRequestGate {
     let numbers = [...trigger.pullNumbers];
     if (numbers.length === 0 && trigger.headSha) numbers = await pullsForCommit(octokit, trigger.owner, trigger.repo, trigger.headSha);
     const results: GateResult[] = [];
+    const judged = new Set<string>();
     for (const n of numbers) {
-      const payload = (ctx.pullPayload as { number?: number } | undefined)?.number === n ? ctx.pullPayload : await fetchPull(octokit, trigger.owner, trigger.repo, n);
+      // Facts are read from GitHub now, never taken from the delivery: a late or out-of-order delivery carries a
+      // stale title, body, labels, draft state and head.
+      const payload = await fetchPull(octokit, trigger.owner, trigger.repo, n);
       // A merge group's commit is not a PR head: each queued PR is judged at its own head.
       const sha = (trigger.kind === "merge_group" ? undefined : trigger.headSha) ?? (payload as { head: { sha: string } }).head.sha;
+      if (judged.has(sha)) continue; // already judged with every pull request it heads
+      judged.add(sha);
       const lookup = redelivered || !FRESH_HEAD_EVENTS.has(trigger.event);
       // Evaluations of one head commit run one after another in every process, so the last one started is the
       // last one written, and two processes never both create its check run.
-      results.push(await this.store.withHead(`${trigger.owner}/${trigger.repo}`, sha, () => this.evaluateAndPublish(octokit, trigger, payload, sha, { lookup, ...ctx })));
+      results.push(...(await this.store.withHead(`${trigger.owner}/${trigger.repo}`, sha, () => this.evaluateAndPublish(octokit, trigger, payload, sha, { lookup, ...ctx }))));
     }
     if (trigger.kind === "merge_group") results.push(await this.publishMergeGroup(octokit, trigger, results));
     return results;
   }
 
-  private async evaluateAndPublish(octokit: Octokit, trigger: Trigger, payload: unknown, headSha: string, ctx: HandleContext & { lookup: boolean }): Promise<GateResult> {
+  /** The triggering pull request first, then every other open one whose head is `headSha`, each read fresh. */
+  private async pullsSharingHead(octokit: Octokit, owner: string, repo: string, primary: unknown, headSha: string): Promise<unknown[]> {
+    const first = (primary as { number: number }).number;
+    const others = (await pullsForCommit(octokit, owner, repo, headSha)).filter((n) => n !== first);
+    const more = await Promise.all(others.map((n) => fetchPull(octokit, owner, repo, n)));
+    return [primary, ...more.filter((p) => (p as { head: { sha: string } }).head.sha === headSha)];
+  }
+
+  /** Standing: from this repository (pushing there needs write access), or opened by someone with write access. */
+  private async standing(octokit: Octokit, owner: string, repo: string, payload: unknown): Promise<{ standing: boolean; fork: boolean; author: string }> {
+    const p = payload as { user: { login: string; id: number }; head: { repo: { full_name: string } | null }; base: { repo: { full_name: string } } };
+    const fork = (p.head.repo?.full_name ?? "").toLowerCase() !== p.base.repo.full_name.toLowerCase();
+    if (!fork) return { standing: true, fork, author: p.user.login };
+    const permission = await permissionOf(octokit, owner, repo, p.user, this.permissions);
+    return { standing: permission === "admin" || permission === "write", fork, author: p.user.login };
+  }
+
+  private async evaluateAndPublish(octokit: Octokit, trigger: Trigger, payload: unknown, headSha: string, ctx: HandleContext & { lookup: boolean }): Promise<GateResult[]> {
     const pullNumber = (payload as { number: number }).number;
     const repository = `${trigger.owner}/${trigger.repo}`;
     const receivedAt = ctx.receivedAt ?? new Date();
@@ -157,48 +213,79 @@ export class PullRequestGate {
       configDigest: "error" in config ? "unavailable" : config.facts.digest,
       policyDigest: this.opts.engine.policy.digest,
     });
-    let snapshot: Awaited<ReturnType<typeof loadPullRequest>> | { error: unknown } | undefined;
+    // Every open pull request this commit heads: one check run shows on all of them.
+    const pulls = await this.pullsSharingHead(octokit, trigger.owner, trigger.repo, payload, headSha).catch((err: unknown) => ({ error: err }));
+    const payloads = "error" in pulls ? [payload] : pulls;
+    const snapshots = await Promise.all(payloads.map((p) => loadPullRequest(octokit, trigger.owner, trigger.repo, p, { permissions: this.permissions }).catch((err: unknown) => ({ error: err }))));
     if (!ctx.dryRun) {
       const done = await this.store.evaluation(key);
       const run = await this.store.checkRun(repository, headSha);
       if (done && !done.transient) {
         const conclusion = passOrFail(done.conclusion === "superseded" ? run?.lastConclusion : done.conclusion);
-        return { pullNumber, headSha, conclusion, title: "already evaluated", decisionId: done.decisionId, checkRunId: run?.id ?? 0, outcome: "duplicate", transient: false };
+        return [{ pullNumber, headSha, conclusion, title: "already evaluated", decisionId: done.decisionId, checkRunId: run?.id ?? 0, outcome: "duplicate", transient: false }];
       }
-      // Gathered before anything is written, inside the head's lock: a final result is never replaced by one
-      // that could only say the head moved on.
-      snapshot = await loadPullRequest(octokit, trigger.owner, trigger.repo, payload, { permissions: this.permissions }).catch((err: unknown) => ({ error: err }));
+      const snapshot = snapshots[0]!;
       const movedOn = trigger.kind === "pull_request" && !("error" in snapshot) && snapshot.commits.at(-1)?.sha !== headSha;
       // An older trigger never overwrites a newer result; nor does anything overwrite the final result of a commit
       // that is no longer the pull request's head.
       if (run?.lastTriggerAt && (run.lastTriggerAt > receivedAt || movedOn)) {
         // Recorded, so that a redelivery of this trigger is a duplicate from now on; the check is not touched.
         await this.store.recordEvaluation({ key, trigger: triggerName, repository, headSha, decisionId: done?.decisionId ?? "none", conclusion: "superseded", transient: false, triggerAt: receivedAt });
-        return { pullNumber, headSha, conclusion: passOrFail(run.lastConclusion), title: "superseded by a newer evaluation", decisionId: done?.decisionId ?? "", checkRunId: run.id, outcome: "superseded", transient: false };
+        return [{ pullNumber, headSha, conclusion: passOrFail(run.lastConclusion), title: "superseded by a newer evaluation", decisionId: done?.decisionId ?? "", checkRunId: run.id, outcome: "superseded", transient: false }];
       }
     }
     const existingId = trigger.kind === "pull_request" ? trigger.checkRunId : undefined;
     const checkRunId = ctx.dryRun ? 0 : await this.startCheck(octokit, trigger.owner, trigger.repo, headSha, { ...(existingId !== undefined ? { existingId } : {}), lookup: ctx.lookup });
-    const evaluation = await this.evaluate(octokit, trigger.owner, trigger.repo, payload, headSha, config, snapshot);
+    const evaluations: Evaluation[] = [];
+    for (const [i, p] of payloads.entries()) evaluations.push(await this.evaluate(octokit, trigger.owner, trigger.repo, p, headSha, config, snapshots[i]));
+    let output = evaluations[0]!.output;
+    let shownId = evaluations[0]!.decisionId;
+    let transient = evaluations.some((e) => e.transient);
+    if ("error" in pulls) {
+      // Which pull requests this commit heads is unknown: no verdict can be published for all of them.
+      const failed = await this.evaluateError(pulls.error);
+      output = failed.output;
+      shownId = failed.decisionId;
+      transient ||= failed.transient;
+    } else if (payloads.length > 1) {
+      const heads: HeadPull[] = [];
+      for (const [i, p] of payloads.entries()) {
+        const s = await this.standing(octokit, trigger.owner, trigger.repo, p);
+        heads.push({ number: (p as { number: number }).number, ...s, conclusion: evaluations[i]!.output.conclusion, title: evaluations[i]!.output.title });
+      }
+      const combined = combineHeadVerdicts(heads);
+      const shown = evaluations[payloads.findIndex((p) => (p as { number: number }).number === combined.shown)]!;
+      shownId = shown.decisionId;
+      const counted = heads.filter((h) => combined.counted.includes(h.number));
+      const title = combined.conclusion === shown.output.conclusion ? shown.output.title : `Blocked: ${counted.filter((h) => h.conclusion !== "success").map((h) => `#${h.number}`).join(", ")} did not pass`;
+      output = { ...shown.output, conclusion: combined.conclusion, title, summary: `${shown.output.summary}${sharedHeadSection(heads, combined.counted)}` };
+    }
     if (!ctx.dryRun) {
       // Publishing must not fail silently: if it throws, the error propagates and the work is retried.
-      await this.checkRuns.complete(octokit, trigger.owner, trigger.repo, checkRunId, { ...evaluation.output, externalId: evaluation.decisionId });
-      await this.opts.onDecision?.({
-        decisionId: evaluation.decisionId,
-        deliveryId: ctx.deliveryId,
-        installationId: trigger.installationId,
-        repository,
-        pullNumber,
-        headSha,
-        input: evaluation.input,
-        decision: evaluation.decision,
-        conclusion: evaluation.conclusion,
-        durationMs: evaluation.durationMs,
-        policyData: evaluation.policyData,
-      });
-      await this.store.recordEvaluation({ key, trigger: triggerName, repository, headSha, decisionId: evaluation.decisionId, conclusion: evaluation.output.conclusion, transient: evaluation.transient, triggerAt: receivedAt });
+      await this.checkRuns.complete(octokit, trigger.owner, trigger.repo, checkRunId, { ...output, externalId: shownId });
+      for (const [i, ev] of evaluations.entries()) {
+        await this.opts.onDecision?.({
+          decisionId: ev.decisionId,
+          deliveryId: ctx.deliveryId,
+          installationId: trigger.installationId,
+          repository,
+          pullNumber: (payloads[i] as { number: number }).number,
+          headSha,
+          input: ev.input,
+          decision: ev.decision,
+          conclusion: ev.conclusion,
+          durationMs: ev.durationMs,
+          policyData: ev.policyData,
+        });
+      }
+      await this.store.recordEvaluation({ key, trigger: triggerName, repository, headSha, decisionId: shownId, conclusion: output.conclusion, transient, triggerAt: receivedAt });
     }
-    return { pullNumber, headSha, conclusion: evaluation.output.conclusion, title: evaluation.output.title, decisionId: evaluation.decisionId, checkRunId, outcome: "evaluated", transient: evaluation.transient };
+    return payloads.map((p, i) => ({ pullNumber: (p as { number: number }).number, headSha, conclusion: output.conclusion, title: output.title, decisionId: evaluations[i]!.decisionId, checkRunId, outcome: "evaluated" as const, transient }));
+  }
+
+  /** A failing evaluation for an error met outside one pull request's evaluation. */
+  private async evaluateError(error: unknown): Promise<Evaluation> {
+    return this.evaluateWith(() => Promise.reject(error instanceof Error ? error : new Error(String(error))));
   }
 
   /** The check run of a head commit: the one the store remembers, else GitHub's (when asked to look), else new. */
@@ -225,22 +312,9 @@ export class PullRequestGate {
     preloaded?: LoadedConfig | { error: unknown },
     preSnapshot?: Awaited<ReturnType<typeof loadPullRequest>> | { error: unknown },
   ): Promise<Evaluation> {
-    const started = performance.now();
-    const decisionId = randomUUID();
-    let facts: Facts | undefined;
-    let input: PullRequestInput | undefined;
-    let decision: Decision | undefined;
-    let commits: RenderCommit[] = [];
-    let binding: ReturnType<typeof bindProvenance> | undefined;
-    let data: unknown;
-    let conclusion: CheckConclusion;
-    let error: RenderInput["error"];
-    let configDigest: string | undefined;
-    try {
+    return this.evaluateWith(async (decisionId) => {
       const loaded = preloaded ?? (await this.loadConfig(octokit, owner, repo));
       if ("error" in loaded) throw loaded.error;
-      const { config, facts: configFacts } = loaded;
-      configDigest = configFacts.digest;
       const snapshot = preSnapshot ?? (await loadPullRequest(octokit, owner, repo, payload, { permissions: this.permissions }));
       if ("error" in snapshot) throw snapshot.error;
       const head = snapshot.commits.at(-1)?.sha;
@@ -250,32 +324,49 @@ export class PullRequestGate {
         const movedOn = snapshot.commits.some((c) => c.sha === headSha);
         throw new AgentGateError("HEAD_MOVED", `the pull request's head moved from ${headSha.slice(0, 7)} to ${head?.slice(0, 7) ?? "nothing"} while this commit was evaluated; the new head is evaluated on its own`, movedOn ? "invalid-input" : "transient");
       }
-      const agents = withConfiguredAgents({
-        accounts: config.agents.accounts.map((a) => ({ ...a, agent: "configured" })),
-        emails: config.agents.co_author_emails.map((email) => ({ email, agent: "configured" })),
-        branchPrefixes: config.agents.branch_prefixes.map((prefix) => ({ prefix, agent: "configured" })),
-        labels: config.agents.labels.map((name) => ({ name, agent: "configured" })),
-      });
-      const gathered = gatherFacts(snapshot, configFacts, agents, this.now());
-      facts = gathered.facts;
-      const { signers, problems } = trustedSigners(config, `${owner}/${repo}`, this.keyRing);
-      if (problems.length > 0) throw new AgentGateError("CONFIG_INVALID", problems.join("; "));
-      const tv = performance.now();
-      const evidence = this.evidence.verifyAll(facts.bundles, signers);
-      this.opts.observe?.verification?.((performance.now() - tv) / 1000, facts.bundles.length === 0 ? "none" : evidence.failed.length > 0 ? "some-failed" : "verified");
-      const f = facts;
-      binding = bindProvenance({ repository: f.repository, commits: f.commits.map((c) => ({ sha: c.sha, treeSha: c.treeSha, expectsProvenance: commitIsAgent(c, f) })), bundles: evidence.verified });
-      input = buildPullRequestInput({ facts, binding, failed: evidence.failed, configDigest: configFacts.digest, agentAccounts: config.agents.accounts, now: this.now() });
-      data = policyData(config);
-      const tp = performance.now();
-      decision = await this.opts.engine.evaluate(PULL_REQUEST_ENTRYPOINT, input, { data, decisionId });
-      this.opts.observe?.policy?.((performance.now() - tp) / 1000);
-      if (facts.incomplete.commits || facts.incomplete.files) {
-        const what = [facts.incomplete.commits && "commits", facts.incomplete.files && "files"].filter(Boolean).join(" and ");
-        decision = { ...decision, allow: false, deny: [...decision.deny, { msg: `GitHub listed only part of this pull request's ${what}; agent-gate cannot judge what it cannot see`, rule: "completeness", remediation: "split the pull request into smaller ones" }] };
-      }
-      conclusion = conclude({ kind: "decision", decision });
-      commits = commitsForRender(f.commits, binding, (c) => commitIsAgent(c, f));
+      return this.decide(snapshot, loaded, `${owner}/${repo}`, decisionId);
+    });
+  }
+
+  /** Facts -> verified evidence -> policy input -> decision, for one pull request's snapshot. */
+  private async decide(snapshot: PullRequestSnapshot, loaded: LoadedConfig, repository: string, decisionId: string): Promise<Decided> {
+    const { config, facts: configFacts } = loaded;
+    const agents = withConfiguredAgents({
+      accounts: config.agents.accounts.map((a) => ({ ...a, agent: "configured" })),
+      emails: config.agents.co_author_emails.map((email) => ({ email, agent: "configured" })),
+      branchPrefixes: config.agents.branch_prefixes.map((prefix) => ({ prefix, agent: "configured" })),
+      labels: config.agents.labels.map((name) => ({ name, agent: "configured" })),
+    });
+    const gathered = gatherFacts(snapshot, configFacts, agents, this.now());
+    const { signers, problems } = trustedSigners(config, repository, this.keyRing);
+    if (problems.length > 0) throw new AgentGateError("CONFIG_INVALID", problems.join("; "));
+    const tv = performance.now();
+    const evidence = this.evidence.verifyAll(gathered.facts.bundles, signers);
+    this.opts.observe?.verification?.((performance.now() - tv) / 1000, gathered.facts.bundles.length === 0 ? "none" : evidence.failed.length > 0 ? "some-failed" : "verified");
+    // Verified agent provenance is itself an agent signal, and so is a block in the PR body that claims a commit
+    // (unverified: it can only tighten). Bound once to find the signals, then again with them.
+    const bind = (f: Facts): BindingResult => bindProvenance({ repository: f.repository, commits: f.commits.map((c) => ({ sha: c.sha, treeSha: c.treeSha, expectsProvenance: commitIsAgent(c, f) })), bundles: evidence.verified });
+    const claimed = new Set(gathered.facts.bundles.filter((b) => b.location.kind === "pr-body").flatMap((b) => claimedCommits(b.json)));
+    const facts = withProvenanceSignals(gathered.facts, bind(gathered.facts), claimed);
+    const binding = bind(facts);
+    const input = buildPullRequestInput({ facts, binding, failed: evidence.failed, configDigest: configFacts.digest, agentAccounts: config.agents.accounts, now: this.now() });
+    const data = gatePolicyData(config, configPathsIn(loaded, repository));
+    const tp = performance.now();
+    const decision = await this.opts.engine.evaluate(PULL_REQUEST_ENTRYPOINT, input, { data, decisionId });
+    this.opts.observe?.policy?.((performance.now() - tp) / 1000);
+    return { facts, input, decision, binding, data, configDigest: configFacts.digest, commits: commitsForRender(facts.commits, binding, (c) => commitIsAgent(c, facts)) };
+  }
+
+  /** Runs `work` and renders its decision, or its error as a failing, explained evaluation; never throws. */
+  private async evaluateWith(work: (decisionId: string) => Promise<Decided>): Promise<Evaluation> {
+    const started = performance.now();
+    const decisionId = randomUUID();
+    let decided: Decided | undefined;
+    let conclusion: CheckConclusion;
+    let error: RenderInput["error"];
+    try {
+      decided = await work(decisionId);
+      conclusion = conclude({ kind: "decision", decision: decided.decision });
     } catch (thrown) {
       const err = fromGitHubError(thrown) ?? thrown;
       conclusion = conclude({ kind: "error", error: err });
@@ -284,17 +375,18 @@ export class PullRequestGate {
         : { code: "INTERNAL_ERROR", message: `internal error: ${describeError(err)}` };
     }
     const durationMs = Math.round(performance.now() - started);
+    const decision = decided?.decision;
     const output = renderCheckRun({
       conclusion,
       ...(error ? { error } : {}),
       ...(decision ? { decision } : {}),
-      commits,
-      ...(binding ? { bundles: binding.bundles } : {}),
+      commits: decided?.commits ?? [],
+      ...(decided ? { bundles: decided.binding.bundles, detection: decided.facts.detection, bodyClaims: decided.facts.pullRequest.bodyClaims } : {}),
       ...(decision ? { protectedPaths: protectedPathsFromDecision(decision) } : {}),
       durationMs,
       ...(this.opts.tlogEntryUrl ? { tlogEntryUrl: this.opts.tlogEntryUrl } : {}),
     });
-    return { facts, input, decision, conclusion, output, decisionId, durationMs, policyData: data, configDigest, transient: error?.transient === true };
+    return { facts: decided?.facts, input: decided?.input, decision, conclusion, output, decisionId, durationMs, policyData: decided?.data, configDigest: decided?.configDigest, transient: error?.transient === true };
   }
 
   /** Merge queues: the group commit passes only when every queued pull request's head passed. */

@@ -133,7 +133,17 @@ export const RulesConfig = z
           .describe("only approvals from people with write (or admin) access to the repository count, as in GitHub's branch protection"),
       })
       .prefault({}),
-    size: z.strictObject({ enabled: flag().default(true), max_files: whole(1).default(50), max_lines: whole(1).default(1000) }).prefault({}),
+    completeness: z
+      .strictObject({ enabled: flag().default(true).describe("deny when a list GitHub gives (commits, files, reviews, comments) is not complete") })
+      .prefault({}),
+    size: z
+      .strictObject({
+        enabled: flag().default(true),
+        max_files: whole(1).default(50),
+        max_lines: whole(1).default(1000),
+        binary_file_lines: whole(0).default(100).describe("lines a binary file counts for (GitHub counts none; a binary is not 0 lines)"),
+      })
+      .prefault({}),
   })
   .prefault({});
 

@@ -57,6 +57,7 @@ export const DEFAULT_AGENT_CONFIG: AgentDetectionConfig = {
     { prefix: "devin/", agent: "devin" },
     { prefix: "cursor/", agent: "cursor" },
     { prefix: "aider/", agent: "aider" },
+    { prefix: "agent/", agent: "agent" }, // agent-gate's own example workflow (docs/examples/agent-workflow.yml)
   ],
   emails: [
     { email: "noreply@anthropic.com", name: "Claude", agent: "claude-code" },
@@ -98,7 +99,7 @@ export function withConfiguredAgents(
 }
 
 /** In precedence order (strongest first), as detectors in the wild rank them. */
-export const SIGNALS = ["login", "branch-prefix", "co-author-email", "author-email", "label", "trailer", "body-marker", "commit"] as const;
+export const SIGNALS = ["provenance", "login", "branch-prefix", "co-author-email", "author-email", "label", "trailer", "body-marker", "commit"] as const;
 export type AgentSignal = (typeof SIGNALS)[number];
 
 export interface AgentReason {

@@ -38,6 +38,8 @@ export interface CoveringStatement {
   readonly format: AgentProvenance["format"];
   readonly runtime: AgentProvenance["runtime"];
   readonly model: AgentProvenance["model"];
+  readonly models?: AgentProvenance["models"];
+  readonly requestedBy?: AgentProvenance["requestedBy"];
   readonly tools: readonly string[];
   readonly mcpServers: readonly string[];
   /** Never the text: its digest, whether it was included (and matched), and secret-like content found in it. */
@@ -51,6 +53,11 @@ export interface CoveringStatement {
 export interface CommitCoverage {
   readonly sha: string;
   readonly covered: boolean;
+  /**
+   * A verified agent statement names this commit of this repository, whether or not it covers it (a prompt digest
+   * that does not match, another target): a signed claim that an agent made the commit, so an agent signal.
+   */
+  readonly named?: boolean;
   readonly by: readonly CoveringStatement[];
   readonly rejected: readonly BindingRejection[];
 }
@@ -213,6 +220,8 @@ function covering(b: VerifiedBundle, p: AgentProvenance): Omit<CoveringStatement
     format: p.format,
     runtime: p.runtime,
     model: p.model,
+    models: p.models,
+    ...(p.requestedBy ? { requestedBy: p.requestedBy } : {}),
     tools: p.tools.map((t) => t.name),
     mcpServers: p.mcpServers.map((m) => m.name),
     ...(p.prompt
@@ -231,6 +240,7 @@ export function bindProvenance(input: BindingInput): BindingResult {
   const allowTree = input.allowTreeMatch ?? false;
   const by = new Map<string, CoveringStatement[]>(input.commits.map((c) => [c.sha, []]));
   const rejected = new Map<string, BindingRejection[]>(input.commits.map((c) => [c.sha, []]));
+  const named = new Set<string>();
   const unbound: BindingRejection[] = [];
   const bundles: BundleBinding[] = [];
   const seen = new Set<string>();
@@ -259,9 +269,12 @@ export function bindProvenance(input: BindingInput): BindingResult {
     const subjects = b.statement.subject;
     const index = indexSubjects(subjects);
     const shared = parsed.ok && parsed.value.kind === "agent" && !problem ? covering(b, parsed.value) : undefined;
+    // An agent statement (not build provenance) that names a commit of this repository says an agent made it.
+    const agentClaim = parsed.ok && parsed.value.kind === "agent";
     for (const c of input.commits) {
       const m = matchCommit(subjects, index, c, repository, allowTree);
       if (!m) continue;
+      if (agentClaim && m.kind === "covers") named.add(c.sha);
       if (m.kind === "reject") own.push(reject(m.code, m.message));
       else if (!shared) own.push(reject(problem?.code ?? "PREDICATE_INVALID", problem?.message ?? "not agent provenance"));
       else {
@@ -286,7 +299,7 @@ export function bindProvenance(input: BindingInput): BindingResult {
     // A bundle that binds to nothing in the PR is shown against every uncovered commit that expects provenance:
     // it may be the one meant (replayed from another commit, or signed for another repository).
     const explain = !covered && c.expectsProvenance !== false ? unbound : [];
-    return { sha: c.sha, covered, by: coveredBy, rejected: [...(rejected.get(c.sha) ?? []), ...explain] };
+    return { sha: c.sha, covered, named: covered || named.has(c.sha), by: coveredBy, rejected: [...(rejected.get(c.sha) ?? []), ...explain] };
   });
   return { commits, bundles, unbound };
 }

@@ -47,6 +47,10 @@ export interface FileFacts {
   readonly status: "added" | "modified" | "removed" | "renamed" | "copied" | "changed" | "unchanged";
   readonly additions: number;
   readonly deletions: number;
+  /** GitHub shows no diff and counts no lines: a binary file (its lines are unknown, never zero). */
+  readonly binary?: boolean;
+  /** A submodule pointer (gitlink): the whole directory at `path` changes to another repository's commit. */
+  readonly submodule?: boolean;
 }
 
 export interface ReviewFacts {
@@ -71,10 +75,26 @@ export interface ConfigFacts {
   readonly digest: string; // sha256:<hex> of the file bytes, or of the built-in defaults
 }
 
-/** Where a provenance bundle was found. Who posted it does not matter; only what its signatures prove. */
+/** Where a provenance bundle was found. Who posted it does not matter for what it proves; it orders the work. */
 export type BundleLocation =
   | { readonly kind: "pr-body" }
-  | { readonly kind: "pr-comment"; readonly commentId: number; readonly author?: GitHubUser };
+  | { readonly kind: "pr-comment"; readonly commentId: number; readonly author?: GitHubUser; readonly association?: string };
+
+/** A provenance block that could not be read: shown to the reviewer and to the policy, never dropped. */
+export interface EvidenceProblem {
+  readonly location: "pr-body" | "pr-comment";
+  readonly commentId?: number;
+  readonly author?: string; // the comment's author login
+  readonly message: string;
+}
+
+/** One list read from GitHub: how many items were read, how many the pull request says it has, and the limit. */
+export interface ListCompleteness {
+  readonly listed: number;
+  readonly reported?: number; // GitHub's count on the pull request (commits, changed_files, comments)
+  readonly limit: number;
+  readonly truncated: boolean; // the limit was reached with more to read
+}
 
 /** A bundle found in a provenance block (see src/core/provenance-block.ts for the block format). */
 export interface FoundBundle {
@@ -96,4 +116,17 @@ export interface Facts {
   readonly detection: AgentDetection; // the pull request as a whole
   /** GitHub's list APIs stop at 250 commits and 3,000 files; an incomplete list must not pass silently. */
   readonly incomplete: { readonly commits: boolean; readonly files: boolean; readonly reviews: boolean };
+  /** Every list read, against the counts the pull request reports: the policy denies what it cannot see whole. */
+  readonly completeness: { readonly commits: ListCompleteness; readonly files: ListCompleteness; readonly reviews: ListCompleteness; readonly comments: ListCompleteness };
+  /** Provenance blocks that could not be read, in the body or in comments. */
+  readonly evidenceProblems: readonly EvidenceProblem[];
+  /** People named as having asked for the work in unsigned places (PR body lines, co-author trailers). */
+  readonly requesters: readonly Requester[];
+}
+
+/** Someone named as prompter or requester: excluded from approving; never a reason to exempt anyone. */
+export interface Requester {
+  readonly login: string;
+  readonly id?: number;
+  readonly source: string; // where the name was read, e.g. "PR body: Requested by", "Co-authored-by of 1a2b3c4"
 }

@@ -51,6 +51,10 @@ const VerifiedProvenance = z.object({
     })
     .optional(),
   prompter: Account.optional().describe("the human who delegated the work, from the signed statement"),
+  models: z
+    .array(z.object({ id: z.string().min(1), version: z.string().optional(), role: z.enum(["agent", "subagent", "tool"]) }))
+    .default([])
+    .describe("every model the signed statement names (the agent's, its subagents', its tools'): each is judged by the allow-list"),
   rekor_log_index: z.string().regex(/^\d+$/).optional().describe("decimal string: indexes exceed 2^53"),
   integrated_time: PolicyTime.optional(),
   bundle_digest: Digest,
@@ -88,6 +92,8 @@ export const ChangedFile = z.object({
   additions: z.number().int().nonnegative(),
   deletions: z.number().int().nonnegative(),
   agent_touched: z.boolean().describe("an agent commit of this pull request changed the file"),
+  binary: z.boolean().default(false).describe("GitHub shows no diff and counts no lines: a binary file, counted by rules.size.binary_file_lines"),
+  submodule: z.boolean().default(false).describe("a submodule pointer: the whole directory at path changes"),
 });
 
 export const Review = z.object({
@@ -104,6 +110,31 @@ export const Review = z.object({
 });
 
 const Repository = z.object({ owner: z.string().min(1), name: z.string().min(1), id: z.number().int().positive(), default_branch: z.string().min(1) });
+
+/** Someone who asked for the work: excluded from approving. Signed (delegation) or named in an unsigned place. */
+export const Prompter = z.object({
+  login: z.string().min(1),
+  id: z.number().int().positive().optional().describe("absent when only a login was named (a PR-body line, a co-author's name)"),
+  source: z.string().optional().describe("where the name was read"),
+});
+
+const ListCompleteness = z.object({
+  listed: z.number().int().nonnegative(),
+  reported: z.number().int().nonnegative().optional().describe("the count GitHub reports on the pull request"),
+  limit: z.number().int().positive(),
+  truncated: z.boolean(),
+});
+
+export const Completeness = z
+  .object({ commits: ListCompleteness, files: ListCompleteness, reviews: ListCompleteness, comments: ListCompleteness })
+  .describe("every list read from GitHub against its limit and the pull request's own count: the policy denies what cannot be seen whole");
+
+export const EvidenceProblem = z.object({
+  location: z.enum(["pr-body", "pr-comment"]),
+  comment_id: z.number().int().optional(),
+  author: z.string().optional(),
+  message: z.string(),
+});
 
 export const AgentFacts = z.object({
   detected: z.boolean(),
@@ -134,7 +165,9 @@ export const PullRequestInput = z
     files: z.array(ChangedFile),
     reviews: z.array(Review).default([]),
     agent: AgentFacts,
-    prompters: z.array(Account).default([]).describe("humans who prompted the agent (host-detected and from provenance)"),
+    prompters: z.array(Prompter).default([]).describe("people who prompted or requested the agent's work (signed delegation, PR-body lines, co-authors, the opener of an agent PR under a human account): never approvers"),
+    completeness: Completeness.optional(),
+    evidence_problems: z.array(EvidenceProblem).default([]).describe("provenance blocks that could not be read"),
   })
   .superRefine((v, ctx) => {
     v.commits.forEach((c, i) => {

@@ -228,6 +228,10 @@ export interface AgentProvenance {
   readonly subjects: readonly SubjectRef[];
   readonly runtime: { readonly name: string; readonly version: string; readonly digest?: Readonly<Record<string, string>> };
   readonly model: { readonly id: string; readonly version?: string; readonly digest?: Readonly<Record<string, string>> };
+  /** Every model the statement names: the agent's first, then its subagents' and tools'. Each is judged. */
+  readonly models: readonly NamedModel[];
+  /** agent-commit v0.1: the login the statement says asked for the work (signed, so a prompter). */
+  readonly requestedBy?: { readonly login: string; readonly id?: number };
   readonly tools: readonly { readonly name: string; readonly version?: string; readonly digest?: Readonly<Record<string, string>> }[];
   readonly mcpServers: readonly {
     readonly name: string;
@@ -243,6 +247,12 @@ export interface AgentProvenance {
     readonly trigger: { readonly event: string; readonly url?: string; readonly at?: string };
   };
   readonly invocation: Invocation;
+}
+
+export interface NamedModel {
+  readonly id: string;
+  readonly version?: string;
+  readonly role: "agent" | "subagent" | "tool";
 }
 
 export interface BuildProvenance {
@@ -306,6 +316,10 @@ function fromAgentGate(s: AgentGateStatement): AgentProvenance {
     subjects: s.subject,
     runtime: agent.runtime,
     model: agent.model,
+    models: [
+      { id: agent.model.id, version: agent.model.version, role: "agent" },
+      ...(agent.subagents ?? []).map((sub) => ({ id: sub.model.id, version: sub.model.version, role: "subagent" as const })),
+    ],
     tools: agent.tools,
     mcpServers: agent.mcpServers,
     prompt: { sha256: ext.prompt.digest.sha256, ...(ext.prompt.text !== undefined ? { text: ext.prompt.text } : {}) },
@@ -334,11 +348,15 @@ function fromAgentCommit(s: z.infer<typeof AgentCommitStatement>): ProvenancePar
     else if (t.uri !== undefined) mcpServers.push({ name: t.name, uri: t.uri, digest: t.digest ?? {}, capabilities: t.capabilities ?? [] });
     else tools.push({ name: t.name, ...(t.digest ? { digest: t.digest } : {}) });
   }
+  const primary = { id: `${agent.model.provider}/${agent.model.modelId}`, ...(agent.model.version !== undefined ? { version: agent.model.version } : {}) };
+  const requestedBy = requester((ext as Record<string, unknown>)["requestedBy"]);
   return {
     ok: true,
     value: {
       kind: "agent",
       format: "agent-commit/v0.1",
+      models: [{ ...primary, role: "agent" }, ...modelsNamedIn(agent)],
+      ...(requestedBy ? { requestedBy } : {}),
       buildType: AGENT_COMMIT_BUILD_TYPE,
       subjects: s.subject,
       runtime: { name: agent.runtime.name, version: agent.runtime.version, ...(agent.runtime.digest ? { digest: agent.runtime.digest } : {}) },
@@ -355,6 +373,45 @@ function fromAgentCommit(s: z.infer<typeof AgentCommitStatement>): ProvenancePar
       invocation: invocation(s.predicate.runDetails),
     },
   };
+}
+
+const LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$/;
+
+/** agent-commit's `requestedBy`: a login, "@login", or {login, id}. Anything else names nobody. */
+function requester(v: unknown): { login: string; id?: number } | undefined {
+  const o = typeof v === "string" ? { login: v } : typeof v === "object" && v !== null ? (v as { login?: unknown; id?: unknown }) : undefined;
+  const login = typeof o?.login === "string" ? o.login.replace(/^@/, "") : undefined;
+  if (login === undefined || !LOGIN.test(login)) return undefined;
+  return { login, ...(typeof o?.id === "number" && Number.isSafeInteger(o.id) && o.id > 0 ? { id: o.id } : {}) };
+}
+
+/**
+ * Models the loosely read agent-commit agent names besides its own: subagents' and tools' (`{provider, modelId,
+ * version}` or a `model` of "provider/model" or such an object), found by a walk bounded in depth and nodes, so a
+ * model anywhere in what the schema accepts is judged rather than dropped.
+ */
+function modelsNamedIn(agent: Record<string, unknown>): NamedModel[] {
+  const out: NamedModel[] = [];
+  let nodes = 0;
+  const visit = (v: unknown, role: NamedModel["role"], depth: number): void => {
+    if (depth > 8 || ++nodes > 2000 || typeof v !== "object" || v === null) return;
+    if (Array.isArray(v)) {
+      for (const x of v) visit(x, role, depth + 1);
+      return;
+    }
+    const o = v as Record<string, unknown>;
+    if (depth > 0 && typeof o["provider"] === "string" && typeof o["modelId"] === "string") {
+      out.push({ id: `${o["provider"]}/${o["modelId"]}`, ...(typeof o["version"] === "string" ? { version: o["version"] } : {}), role });
+    } else if (depth > 0 && typeof o["model"] === "string") {
+      out.push({ id: o["model"], ...(typeof o["modelVersion"] === "string" ? { version: o["modelVersion"] } : {}), role });
+    }
+    for (const [k, x] of Object.entries(o)) {
+      if (depth === 0 && k === "model") continue; // the agent's own, already first
+      visit(x, k === "subagents" || k === "subagent" ? "subagent" : k === "tools" || k === "mcpServers" ? "tool" : role, depth + 1);
+    }
+  };
+  visit(agent, "agent", 0);
+  return out;
 }
 
 function fromSlsa(s: z.infer<typeof SlsaV1Statement>): ProvenanceParseResult {

@@ -53,6 +53,7 @@ function verified(s: CoveringStatement): Record<string, unknown> {
     model: { id: s.model.id, ...(s.model.version ? { version: s.model.version } : {}) },
     ...(s.prompt ? { prompt: { digest: `sha256:${s.prompt.sha256}`, contains_secrets: s.prompt.secrets.length > 0, text_present: s.prompt.textIncluded } } : {}),
     ...(s.delegation ? { prompter: { login: s.delegation.principal.login, id: s.delegation.principal.id } } : {}),
+    models: (s.models ?? [{ ...s.model, role: "agent" as const }]).map((m) => ({ id: m.id, ...(m.version !== undefined ? { version: m.version } : {}), role: m.role })),
     ...(tlog ? { rekor_log_index: tlog.logIndex } : {}),
     ...(time ? { integrated_time: toPolicyTime(time) } : {}),
     bundle_digest: `sha256:${s.bundleDigest}`,
@@ -77,11 +78,25 @@ export function buildPullRequestInput(parts: PullRequestInputParts): PullRequest
   // A file is agent-touched when the PR is an agent's, or when any agent commit exists (per-file history is not
   // fetched: a conservative over-approximation that can only demand more, never less).
   const agentTouched = facts.detection.isAgent || agentShas.size > 0;
-  const prompters = new Map<number, { login: string; id: number }>();
-  for (const c of parts.binding.commits) for (const s of c.by) if (s.delegation) prompters.set(s.delegation.principal.id, { login: s.delegation.principal.login, id: s.delegation.principal.id });
+  // Everyone who asked for the work, signed or not, is kept from approving it (separation of duties). Unsigned names
+  // only ever exclude; none of them exempts anyone.
+  const prompters = new Map<string, { login: string; id?: number; source: string }>();
+  const addPrompter = (login: string, id: number | undefined, source: string): void => {
+    const key = login.toLowerCase();
+    const known = prompters.get(key);
+    if (!known || (known.id === undefined && id !== undefined)) prompters.set(key, { login, ...(id !== undefined ? { id } : {}), source: known?.source ?? source });
+  };
+  for (const c of parts.binding.commits) {
+    for (const s of c.by) {
+      if (s.delegation) addPrompter(s.delegation.principal.login, s.delegation.principal.id, "signed delegation");
+      if (s.requestedBy) addPrompter(s.requestedBy.login, s.requestedBy.id, "signed requestedBy");
+    }
+  }
+  const agentWork = facts.detection.isAgent || agentShas.size > 0;
   // An agent PR opened under a human's own account (Codex cloud, Cursor, Claude Code CLI): that human asked for it.
   const authorIsAgent = parts.agentAccounts.some((a) => a.id === pr.author.id);
-  if (facts.detection.isAgent && !authorIsAgent && !pr.author.login.endsWith("[bot]")) prompters.set(pr.author.id, { login: pr.author.login, id: pr.author.id });
+  if (facts.detection.isAgent && !authorIsAgent && !pr.author.login.endsWith("[bot]")) addPrompter(pr.author.login, pr.author.id, "opened the agent's pull request");
+  if (agentWork) for (const r of facts.requesters) addPrompter(r.login, r.id, r.source);
 
   return pullRequestInput({
     version: 1,
@@ -118,6 +133,8 @@ export function buildPullRequestInput(parts: PullRequestInputParts): PullRequest
       additions: f.additions,
       deletions: f.deletions,
       agent_touched: agentTouched,
+      binary: f.binary === true,
+      submodule: f.submodule === true,
     })),
     reviews: facts.reviews
       .filter((r) => r.submittedAt !== undefined)
@@ -130,5 +147,7 @@ export function buildPullRequestInput(parts: PullRequestInputParts): PullRequest
       })),
     agent: { detected: facts.detection.isAgent || agentShas.size > 0, reasons: reasonText(facts.detection), accounts: [...parts.agentAccounts] },
     prompters: [...prompters.values()],
+    completeness: facts.completeness,
+    evidence_problems: facts.evidenceProblems.map((p) => ({ location: p.location, ...(p.commentId !== undefined ? { comment_id: p.commentId } : {}), ...(p.author ? { author: p.author } : {}), message: p.message })),
   });
 }

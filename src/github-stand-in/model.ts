@@ -21,6 +21,10 @@ export interface StandInFile {
   status?: "added" | "removed" | "modified" | "renamed";
   additions: number;
   deletions: number;
+  /** The old path of a rename. */
+  previous_filename?: string;
+  /** The diff as GitHub shows it; null for none (a binary file); default: GitHub's example patch. */
+  patch?: string | null;
 }
 
 export interface StandInReview {

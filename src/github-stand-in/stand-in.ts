@@ -346,7 +346,14 @@ export class GitHubStandIn {
       const paged = <T>(items: T[]): StandInResponse => this.paginated(items, url);
       if (m === "GET" && rest.length === 2) return this.json(200, this.pullBody(repo, pull));
       if (m === "GET" && rest[2] === "commits") return paged(pull.commits.map((c) => this.commitBody(repo, c)));
-      if (m === "GET" && rest[2] === "files") return paged(pull.files.map((f) => ({ ...clone(templates.file), sha: "0".repeat(40), filename: f.filename, status: f.status ?? "modified", additions: f.additions, deletions: f.deletions, changes: f.additions + f.deletions })));
+      if (m === "GET" && rest[2] === "files")
+        return paged(
+          pull.files.map((f) => {
+            const { patch: example, ...file } = clone(templates.file);
+            const patch = f.patch === null ? {} : { patch: f.patch ?? example };
+            return { ...file, ...patch, sha: "0".repeat(40), filename: f.filename, status: f.status ?? "modified", additions: f.additions, deletions: f.deletions, changes: f.additions + f.deletions, ...(f.previous_filename ? { previous_filename: f.previous_filename } : {}) };
+          }),
+        );
       if (m === "GET" && rest[2] === "reviews") {
         return paged(pull.reviews.map((r, i) => ({ ...clone(templates.review), id: r.id ?? i + 1, user: user(r.user), state: r.state, commit_id: r.commit_id, submitted_at: r.submitted_at ?? "2026-11-26T06:00:00Z", body: r.body ?? "" })));
       }

@@ -6,7 +6,12 @@ import { AgentGateError } from "../../core/errors.js";
 import { REPO_PERMISSIONS, type RepoPermission } from "../../core/facts.js";
 import { LruCache } from "../lru.js";
 
-export const LIMITS = { commits: 250, files: 3000, reviews: 300, comments: 300 } as const;
+/**
+ * How many items of each list are read. Commits and files are GitHub's own documented limits (a pull request's
+ * commits are listed up to 250, its files up to 3,000); reviews and comments have none, so these are ours: past
+ * them the check denies ("too many ... to evaluate") rather than judge a part.
+ */
+export const LIMITS = { commits: 250, files: 3000, reviews: 1000, comments: 3000 } as const;
 
 const Account = z.object({ login: z.string(), id: z.number().int(), type: z.string() });
 const NullableAccount = Account.nullable();
@@ -21,6 +26,8 @@ const Pull = z.object({
   labels: z.array(z.object({ name: z.string() })),
   comments: z.number().int().optional(),
   commits: z.number().int().optional(),
+  changed_files: z.number().int().optional(),
+  review_comments: z.number().int().optional(),
   head: z.object({ sha: z.string(), ref: z.string(), repo: z.object({ full_name: z.string(), id: z.number() }).nullable() }),
   base: z.object({ sha: z.string(), ref: z.string(), repo: z.object({ full_name: z.string(), id: z.number(), default_branch: z.string(), private: z.boolean() }) }),
 });
@@ -38,13 +45,16 @@ const Commit = z.object({
   parents: z.array(z.object({ sha: z.string() })),
 });
 
-const File = z.object({ filename: z.string(), status: z.string(), additions: z.number(), deletions: z.number(), previous_filename: z.string().optional() });
+// Only the first characters of a patch are kept: enough to tell a submodule pointer from a file.
+const File = z
+  .object({ filename: z.string(), status: z.string(), additions: z.number(), deletions: z.number(), previous_filename: z.string().optional(), patch: z.string().optional() })
+  .transform(({ patch, ...f }) => ({ ...f, ...(patch !== undefined ? { patchHead: patch.slice(0, 200) } : {}) }));
 const Review = z.object({ id: z.number(), user: NullableAccount, state: z.string(), commit_id: z.string().nullable(), submitted_at: z.string().optional() });
-const Comment = z.object({ id: z.number(), user: NullableAccount, body: z.string().optional() });
+const Comment = z.object({ id: z.number(), user: NullableAccount, body: z.string().optional(), author_association: z.string().optional() });
 
 export type PullData = z.infer<typeof Pull>;
 export type CommitData = z.infer<typeof Commit>;
-export type FileData = z.infer<typeof File>;
+export type FileData = z.output<typeof File>;
 export type ReviewData = z.infer<typeof Review>;
 export type CommentData = z.infer<typeof Comment>;
 
@@ -56,6 +66,8 @@ export interface PullRequestSnapshot {
   readonly comments: readonly CommentData[];
   /** Lists GitHub cut short at our limits (reported to the reviewer, and fail closed in policy). */
   readonly truncated: readonly string[];
+  /** How many items each list held, beside what the pull request says it has (its counts, when GitHub gives one). */
+  readonly listed: { readonly commits: number; readonly files: number; readonly reviews: number; readonly comments: number };
   /**
    * The repository permission of every human who approved the head commit, by user id: GitHub's legacy base
    * levels (`maintain` reads as write, `triage` as read). Branch protection counts approvals only from people
@@ -186,6 +198,7 @@ export async function loadPullRequest(octokit: Api, owner: string, repo: string,
     reviews: parsedReviews,
     comments: parseAll(Comment, "comments", comments.items),
     truncated,
+    listed: { commits: commits.items.length, files: files.items.length, reviews: reviews.items.length, comments: comments.items.length },
     permissions: await lookUpPermissions(octokit, owner, repo, [...approvers.values()], opts.permissions),
   };
 }
@@ -196,8 +209,21 @@ export async function fetchPull(octokit: Api, owner: string, repo: string, pullN
   return res.data;
 }
 
-/** Open PRs whose head is `sha` (fork PRs' check_suite events carry no pull_requests). */
+/** Most pull requests listed for one commit; past it the commit cannot be judged for all of them. */
+export const PULLS_PER_COMMIT_MAX = 300;
+
+/**
+ * Open PRs whose head is `sha`, forks included (fork PRs' check_suite events carry no pull_requests; one commit can
+ * be the head of several). Read completely, or an error: a verdict for a commit must know every PR it shows on.
+ */
 export async function pullsForCommit(octokit: Api, owner: string, repo: string, sha: string): Promise<number[]> {
-  const res = await octokit.request("GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls", { owner, repo, commit_sha: sha });
-  return (res.data as { number: number; state: string; head: { sha: string } }[]).filter((p) => p.state === "open" && p.head.sha === sha).map((p) => p.number);
+  const { items, truncated } = await list(octokit, "GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls", { owner, repo, commit_sha: sha }, PULLS_PER_COMMIT_MAX);
+  if (truncated) throw new AgentGateError("TOO_MANY_PULLS", `more than ${PULLS_PER_COMMIT_MAX} pull requests name commit ${sha.slice(0, 7)}; agent-gate cannot judge it for all of them`);
+  return (items as { number: number; state: string; head: { sha: string } }[]).filter((p) => p.state === "open" && p.head.sha === sha).map((p) => p.number);
+}
+
+/** One person's permission on the repository (GitHub's base levels), through the same cache as approvers'. */
+export async function permissionOf(octokit: Api, owner: string, repo: string, user: { login: string; id: number }, cache?: PermissionCache): Promise<RepoPermission> {
+  const found = await lookUpPermissions(octokit, owner, repo, [user], cache);
+  return found[user.id] ?? "none";
 }

@@ -16,19 +16,19 @@ _ignored_reason[user.login] := "bot" if {
 _ignored_reason[user.login] := "agent or prompter" if {
 	some id, user in lib.head_approvers
 	not lib.is_bot(user)
-	_separated(id)
+	_separated(id, user)
 }
 
 _ignored_reason[user.login] := "no write access" if {
 	some id, user in lib.head_approvers
 	not lib.is_bot(user)
-	not _separated(id)
+	not _separated(id, user)
 	not lib.has_access(id)
 }
 
-_separated(id) if {
+_separated(id, user) if {
 	rules.human_approval.separation_of_duties == true
-	lib.excluded_ids[id]
+	lib.excluded(id, user)
 }
 
 _ignored := [{"login": login, "reason": _ignored_reason[login]} | some login in sort(object.keys(_ignored_reason))]

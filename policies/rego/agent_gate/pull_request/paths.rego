@@ -60,25 +60,77 @@ _judged_paths := _agent_paths if {
 	enabled("protected_paths")
 }
 
-_hits contains {"path": path, "pattern": p.pattern, "mode": p.mode} if {
+# What glob.match would find for each path: the pattern shapes agree with it (pull_request_test.rego).
+_glob_hits contains {"path": path, "pattern": p.pattern, "mode": p.mode} if {
 	some path in _judged_paths
 	_literal_texts[path]
 	some p in _literals
 	p.pattern == path
 }
 
-_hits contains {"path": path, "pattern": p.pattern, "mode": p.mode} if {
+_glob_hits contains {"path": path, "pattern": p.pattern, "mode": p.mode} if {
 	some path in _judged_paths
 	some p in _subtrees
 	startswith(path, p.prefix)
 }
 
-_hits contains {"path": path, "pattern": p.pattern, "mode": p.mode} if {
+_glob_hits contains {"path": path, "pattern": p.pattern, "mode": p.mode} if {
 	some path in _judged_paths
 	some p in _globs
 	startswith(path, p.prefix)
 	glob.match(p.pattern, ["/"], path)
 }
+
+_hits contains h if some h in _glob_hits
+
+# A changed path may also be a directory the agent replaced (a submodule pointer, a file turned into a tree): it hits
+# every literal or "prefix/**" pattern that lies under it. Each such pattern's directories are indexed once, so a
+# path costs one lookup.
+_fixed_dirs(p) := split(trim_suffix(p.prefix, "/"), "/") if p.kind == "subtree"
+
+_fixed_dirs(p) := array.slice(parts, 0, count(parts) - 1) if {
+	p.kind == "literal"
+	parts := split(p.pattern, "/")
+}
+
+_pattern_dirs contains {"dir": concat("/", array.slice(dirs, 0, i)), "pattern": p.pattern, "mode": p.mode} if {
+	some p in array.concat(_literals, _subtrees)
+	dirs := _fixed_dirs(p)
+	count(dirs) > 0
+	some i in numbers.range(1, count(dirs))
+}
+
+_dirs_index := {d: hits |
+	some x in _pattern_dirs
+	d := x.dir
+	hits := [y | some y in _pattern_dirs; y.dir == d]
+}
+
+_hits contains {"path": path, "pattern": h.pattern, "mode": h.mode} if {
+	some path in _judged_paths
+	some h in _dirs_index[path]
+}
+
+# A submodule pointer replaces a whole tree whose files are unknown: it hits every glob whose fixed prefix could lie
+# inside it or contain it (a glob with no fixed prefix, "**/*.tf", always).
+_judged_submodules := [f.path |
+	some f in input.files
+	f.agent_touched == true
+	f.submodule == true
+] if {
+	agent_pr
+	enabled("protected_paths")
+}
+
+_hits contains {"path": path, "pattern": p.pattern, "mode": p.mode} if {
+	some path in _judged_submodules
+	some p in _globs
+	_overlaps(p.prefix, concat("", [path, "/"]))
+}
+
+_overlaps(a, b) if startswith(a, b)
+
+_overlaps(a, b) if startswith(b, a)
 
 _denied_paths contains h.path if {
 	some h in _hits
@@ -125,8 +177,13 @@ deny contains {
 # 7. Size: files and changed lines an agent may touch in one pull request.
 _agent_files := [f | some f in input.files; f.agent_touched == true]
 
-# Two sums rather than one of per-file additions: every arithmetic operation is a decimal one in wasm.
-_agent_lines := sum([f.additions | some f in _agent_files]) + sum([f.deletions | some f in _agent_files])
+# Two sums rather than one of per-file additions: every arithmetic operation is a decimal one in wasm. A binary file
+# shows no lines on GitHub; it counts for rules.size.binary_file_lines, never for none.
+_agent_lines := (sum([f.additions | some f in _agent_files]) + sum([f.deletions | some f in _agent_files])) + (count(_agent_binaries) * _binary_weight)
+
+_agent_binaries := [f.path | some f in _agent_files; f.binary == true]
+
+_binary_weight := object.get(rules.size, "binary_file_lines", 100)
 
 deny contains {
 	"rule": "size",

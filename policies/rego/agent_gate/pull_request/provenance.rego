@@ -151,14 +151,34 @@ _this_month := _month_number(lib.today)
 
 _has_model(c) if is_string(c.provenance.model.id)
 
-_models contains c.provenance.model if {
+# A model as the allow-list judges it: its id and version, whatever role it played.
+_model_of(x) := {"id": x.id, "version": x.version} if is_string(x.version)
+
+_model_of(x) := {"id": x.id} if not lib.string_at(x, ["version"])
+
+# Every model a signed statement names is judged: the agent's, and its subagents' and tools' (provenance.models).
+_models contains _model_of(c.provenance.model) if {
 	some c in attested_commits
 	_has_model(c)
 }
 
+_models contains _model_of(x) if {
+	some c in attested_commits
+	some x in object.get(c.provenance, "models", [])
+	is_string(x.id)
+}
+
+_names(c, m) if _model_of(c.provenance.model) == m
+
+_names(c, m) if {
+	some x in object.get(c.provenance, "models", [])
+	is_string(x.id)
+	_model_of(x) == m
+}
+
 _naming(m) := [c.sha |
 	some c in attested_commits
-	c.provenance.model == m
+	_names(c, m)
 ]
 
 deny contains {

@@ -411,7 +411,7 @@ test_literal_prefix_of_globs if {
 # Every pattern shape gives what glob.match gives: literal globs (looked up), "prefix**" (startswith) and the rest.
 _hit(glob, path) := count(hits) > 0 if {
 	inp := object.union(fx.pr, {"files": [{"path": path, "status": "modified", "additions": 1, "deletions": 0, "agent_touched": true}]})
-	hits := pull_request._hits with input as inp with data.config as fx.with_rules({"protected_paths": {"paths": [glob]}})
+	hits := pull_request._glob_hits with input as inp with data.config as fx.with_rules({"protected_paths": {"paths": [glob]}})
 }
 
 test_pattern_shapes_agree_with_glob_match if {
@@ -442,4 +442,125 @@ test_pattern_shapes if {
 	pull_request._pattern("infra/**/x", "deny") == {"pattern": "infra/**/x", "mode": "deny", "kind": "glob", "prefix": "infra/"}
 	pull_request._pattern("a\\**", "deny").kind == "glob"
 	pull_request._pattern("docs/\\*", "deny").prefix == ""
+}
+
+# A path that is a directory of a protected path (a submodule pointer, a file turned into a tree) is a change there.
+_dir_hit(glob, file) := {h.pattern | some h in hits} if {
+	inp := object.union(fx.pr, {"files": [object.union({"status": "modified", "additions": 1, "deletions": 1, "agent_touched": true}, file)]})
+	hits := pull_request._hits with input as inp with data.config as fx.with_rules({"protected_paths": {"paths": [glob]}})
+}
+
+test_directory_of_a_protected_path_is_protected if {
+	_dir_hit(".github/workflows/**", {"path": ".github"}) == {".github/workflows/**"}
+	_dir_hit(".github/workflows/**", {"path": ".github/workflows"}) == {".github/workflows/**"}
+	_dir_hit(".github/CODEOWNERS", {"path": ".github"}) == {".github/CODEOWNERS"}
+	_dir_hit("infra/**", {"path": "infra"}) == {"infra/**"}
+	_dir_hit("infra/**", {"path": "inf"}) == set()
+	_dir_hit(".github/CODEOWNERS", {"path": ".github/CODEOWNERS/x"}) == set()
+	_dir_hit("**/*.tf", {"path": "vendor/mod"}) == set()
+	_dir_hit("**/*.tf", {"path": "vendor/mod", "submodule": true}) == {"**/*.tf"}
+	_dir_hit("infra/**/x.tf", {"path": "infra", "submodule": true}) == {"infra/**/x.tf"}
+	_dir_hit("infra/**/x.tf", {"path": "src", "submodule": true}) == set()
+}
+
+test_binary_files_count_lines if {
+	files := [{"path": sprintf_free(i), "status": "modified", "additions": 0, "deletions": 0, "agent_touched": true, "binary": true} | some i in numbers.range(1, 11)]
+	d := decide(object.union(fx.pr, {"files": files}), fx.with_rules({"size": {"max_lines": 1000, "binary_file_lines": 100}}))
+	some f in d.deny
+	f.rule == "size"
+	f.details.lines == 1100
+}
+
+sprintf_free(i) := concat("", ["assets/", format_int(i, 10), ".png"])
+
+test_binary_files_within_limit if {
+	files := [{"path": "assets/a.png", "status": "added", "additions": 0, "deletions": 0, "agent_touched": true, "binary": true}]
+	d := decide(object.union(fx.pr, {"files": files}), fx.with_rules({"size": {"max_lines": 1000, "binary_file_lines": 100}}))
+	not _has_rule(d.deny, "size")
+}
+
+_has_rule(findings, rule) if {
+	some f in findings
+	f.rule == rule
+}
+
+# completeness: a list cut short, or shorter than the pull request's own count, denies
+_complete := {
+	"commits": {"listed": 2, "reported": 2, "limit": 250, "truncated": false},
+	"files": {"listed": 1, "reported": 1, "limit": 3000, "truncated": false},
+	"reviews": {"listed": 1, "limit": 1000, "truncated": false},
+	"comments": {"listed": 0, "reported": 0, "limit": 3000, "truncated": false},
+}
+
+_with_list(name, l) := object.union(fx.pr, {"completeness": object.union(_complete, {name: l})})
+
+test_complete_lists_pass if {
+	count(decide(object.union(fx.pr, {"completeness": _complete}), fx.config).deny) == 0
+}
+
+test_truncated_commits_deny if {
+	d := decide(_with_list("commits", {"listed": 250, "reported": 300, "limit": 250, "truncated": true}), fx.config)
+	some f in d.deny
+	f.rule == "completeness"
+	f.msg == "too many commits to evaluate: GitHub lists at most 250 and this pull request has more; agent-gate cannot judge what it cannot see"
+}
+
+test_files_fewer_than_reported_deny if {
+	d := decide(_with_list("files", {"listed": 3, "reported": 5, "limit": 3000, "truncated": false}), fx.config)
+	some f in d.deny
+	f.msg == "too many changed files to evaluate: GitHub listed 3 of the 5 the pull request reports; agent-gate cannot judge what it cannot see"
+}
+
+test_comments_count_only_for_agent_prs if {
+	inp := _with_list("comments", {"listed": 3000, "reported": 4000, "limit": 3000, "truncated": true})
+	"completeness" in denied(inp, fx.config)
+	human := object.union(inp, {"agent": {"detected": false}, "commits": [object.union(c, {"is_agent": false}) | some c in inp.commits]})
+	not "completeness" in denied(human, fx.config)
+	"completeness" in denied(object.union(human, {"completeness": object.union(_complete, {"files": {"listed": 1, "reported": 2, "limit": 3000, "truncated": false}})}), fx.config)
+}
+
+test_completeness_switch if {
+	not "completeness" in denied(_with_list("reviews", {"listed": 1000, "limit": 1000, "truncated": true}), fx.with_rules({"completeness": {"enabled": false}}))
+	"completeness" in denied(_with_list("reviews", {"listed": 1000, "limit": 1000, "truncated": true}), fx.config)
+}
+
+# malformed evidence is a warning naming where it was
+test_unreadable_blocks_warn if {
+	problems := [
+		{"location": "pr-body", "message": "provenance block is empty"},
+		{"location": "pr-comment", "comment_id": 5, "author": "mallory", "message": "not base64"},
+		{"location": "pr-comment", "comment_id": 6, "message": "not base64"},
+	]
+	d := decide(object.union(fx.pr, {"evidence_problems": problems}), fx.config)
+	{f.msg | some f in d.warn; f.rule == "evidence"} == {
+		"a provenance block in the PR description could not be read: provenance block is empty",
+		"a provenance block in a comment by @mallory could not be read: not base64",
+		"a provenance block in a comment could not be read: not base64",
+	}
+	count(d.deny) == 0
+}
+
+# every model a signed statement names is judged: subagents' and tools' too
+test_subagent_model_off_the_list_denies if {
+	models := [
+		{"id": "anthropic/claude-sonnet-4-5", "version": "20250929", "role": "agent"},
+		{"id": "acme/cheap-model", "version": "1", "role": "subagent"},
+	]
+	inp := fx.with_provenance(fx.pr, fx.head, {"models": models})
+	d := decide(inp, fx.config)
+	{f.msg | some f in d.deny} == {"model `acme/cheap-model@1` is not on the allow-list (commit 2222222)"}
+}
+
+test_allowed_subagent_models_pass if {
+	models := [{"id": "anthropic/claude-sonnet-4-5", "version": "20250929", "role": "subagent"}, {"id": "anthropic/claude-sonnet-4-5", "version": "20250929", "role": "tool"}]
+	count(decide(fx.with_provenance(fx.pr, fx.head, {"models": models}), fx.config).deny) == 0
+}
+
+# a prompter named by login alone (a PR-body line, a co-author) cannot approve either, whatever the case
+test_prompter_named_by_login_cannot_approve if {
+	inp := object.union(fx.pr, {"prompters": [{"login": "alice", "id": 1001}, {"login": "BOB", "source": "PR body: \"requested by\""}]})
+	d := decide(inp, fx.config)
+	some f in d.deny
+	f.rule == "human-approval"
+	f.details.ignored == [{"login": "bob", "reason": "agent or prompter"}]
 }

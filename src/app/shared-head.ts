@@ -1,0 +1,37 @@
+// One commit, many pull requests. A check run belongs to a commit and shows on every pull request whose head it
+// is, forks included, so the gate judges the commit against every open pull request that has it as head and
+// publishes one combined verdict:
+//   - pull requests with standing are those from the repository itself (pushing a branch there needs write access)
+//     and those opened by someone with write access;
+//   - when any has standing, the verdict is success only if every one with standing passes; the others (forks of
+//     outsiders) are judged and listed, but count for nothing: an outsider's pull request can turn no maintainer's
+//     pull request into a failure, and no pull request's content into a success;
+//   - when none has standing, every one must pass.
+// Adding a pull request can therefore only ever add failures to those that count.
+import type { CheckConclusion } from "../core/conclusion.js";
+
+export interface HeadPull {
+  readonly number: number;
+  readonly author: string;
+  /** From this repository, or opened by someone with write access. */
+  readonly standing: boolean;
+  readonly fork: boolean;
+  readonly conclusion: CheckConclusion["conclusion"] | "success" | "failure";
+  readonly title: string;
+}
+
+export interface Combined {
+  readonly conclusion: "success" | "failure";
+  /** The pull request whose check run is shown: the first that counts and fails, else the first that counts. */
+  readonly shown: number;
+  /** The pull requests whose verdicts count. */
+  readonly counted: readonly number[];
+}
+
+export function combineHeadVerdicts(pulls: readonly HeadPull[]): Combined {
+  if (pulls.length === 0) throw new Error("combineHeadVerdicts: no pull request");
+  const withStanding = pulls.filter((p) => p.standing);
+  const counted = withStanding.length > 0 ? withStanding : pulls;
+  const failing = counted.find((p) => p.conclusion !== "success");
+  return { conclusion: failing ? "failure" : "success", shown: (failing ?? counted[0]!).number, counted: counted.map((p) => p.number) };
+}

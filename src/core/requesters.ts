@@ -1,0 +1,59 @@
+// People named as having asked an agent for the work, in places anyone can write: PR-body lines ("Requested by:
+// @alice", "started by @alice") and co-author trailers. Unsigned, so they only ever exclude someone from approving
+// (separation of duties); they never exempt a commit or a person. Scanned line by line with indexOf: linear in the
+// text, whatever it holds.
+import type { Requester } from "./facts.js";
+import type { TrailerClaim } from "./trailers.js";
+
+/** Phrases that introduce the human who asked, as agents write them (Devin, Jules, Copilot, generic). */
+const PHRASES = ["requested by", "prompted by", "started by", "triggered by", "asked by", "assigned by", "delegated by", "on behalf of", "initiated by"] as const;
+const LOGIN_CHAR = /[A-Za-z0-9-]/;
+const MAX_PER_TEXT = 20;
+
+function isLogin(s: string): boolean {
+  return s.length >= 1 && s.length <= 39 && /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/.test(s);
+}
+
+/** `@login` right after a phrase, past at most 8 characters of punctuation, spaces and markdown emphasis. */
+function loginAfter(line: string, from: number): string | undefined {
+  let i = from;
+  const stop = Math.min(line.length, from + 8);
+  while (i < stop && (line[i] === ":" || line[i] === " " || line[i] === "\t" || line[i] === "*" || line[i] === "_")) i++;
+  if (line[i] !== "@") return undefined;
+  let j = i + 1;
+  while (j < line.length && j - i <= 40 && LOGIN_CHAR.test(line[j]!)) j++;
+  const login = line.slice(i + 1, j);
+  return isLogin(login) ? login : undefined;
+}
+
+/** Every `<phrase> @login` in a PR body (at most 20), each with where it was read. */
+export function bodyRequesters(body: string): Requester[] {
+  const out: Requester[] = [];
+  const lower = body.toLowerCase();
+  for (const phrase of PHRASES) {
+    let at = lower.indexOf(phrase);
+    while (at !== -1 && out.length < MAX_PER_TEXT) {
+      const login = loginAfter(body, at + phrase.length);
+      if (login) out.push({ login, source: `PR body: "${phrase}"` });
+      at = lower.indexOf(phrase, at + phrase.length);
+    }
+  }
+  return out;
+}
+
+const NOREPLY = "@users.noreply.github.com";
+
+/** A GitHub account named by a co-author trailer: its noreply address (id and login), or a name that is a login. */
+export function coAuthorRequester(claim: Extract<TrailerClaim, { kind: "co-authored-by" }>, commitSha: string): Requester | undefined {
+  const source = `Co-authored-by of ${commitSha.slice(0, 7)}`;
+  const email = (claim.email ?? "").trim().toLowerCase();
+  if (email.endsWith(NOREPLY) && email.length < 120) {
+    const local = email.slice(0, -NOREPLY.length);
+    const plus = local.indexOf("+");
+    const login = plus === -1 ? local : local.slice(plus + 1);
+    const id = plus === -1 ? undefined : Number(local.slice(0, plus));
+    if (isLogin(login)) return { login, ...(id !== undefined && Number.isSafeInteger(id) && id > 0 ? { id } : {}), source };
+  }
+  const name = claim.name.trim();
+  return isLogin(name) ? { login: name, source } : undefined;
+}
