@@ -109,6 +109,8 @@ const ISSUERS: Readonly<Record<string, string>> = {
 const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
 const shortSha = (sha: string): string => code(sha.slice(0, 7), { table: true });
 const shortDigest = (hex: string): string => `sha256:${hex.slice(0, 8)}…`;
+// Outside values are cut before they are joined into one shown value: joining copies, and escaping reads the join.
+const part = (v: string): string => (v.length > 2_000 ? v.slice(0, 2_000) : v);
 
 function utc(iso: string | undefined): string | undefined {
   if (!iso) return undefined;
@@ -209,10 +211,10 @@ function findingsTable(d: Decision | undefined): string[] {
 
 function agentLine(s: CoveringStatement): string {
   const parts = [
-    `**Agent** ${code(`${s.runtime.name} ${s.runtime.version}`)}`,
-    `**Model** ${code(s.model.version ? `${s.model.id}@${s.model.version}` : s.model.id)}`,
+    `**Agent** ${code(`${part(s.runtime.name)} ${part(s.runtime.version)}`)}`,
+    `**Model** ${code(s.model.version ? `${part(s.model.id)}@${part(s.model.version)}` : s.model.id)}`,
   ];
-  if (s.delegation) parts.push(`**Prompted by** ${code(`@${s.delegation.principal.login}`)}`);
+  if (s.delegation) parts.push(`**Prompted by** ${code(`@${part(s.delegation.principal.login)}`)}`);
   if (s.prompt) {
     const secrets = s.prompt.secrets.length ? ` ⚠️ ${plural(s.prompt.secrets.length, "secret-like value")} in the included prompt` : "";
     parts.push(`**Prompt** ${code(shortDigest(s.prompt.sha256))} (text withheld)${secrets}`);
@@ -237,7 +239,7 @@ function agentLines(commits: readonly RenderCommit[]): string[] {
 
 function signalsLine(d: AgentDetection | undefined): string[] {
   if (!d || d.reasons.length === 0) return [];
-  const shown = d.reasons.slice(0, 4).map((r) => code(`${r.signal}: ${r.detail}`, { max: 120 }));
+  const shown = d.reasons.slice(0, 4).map((r) => code(`${r.signal}: ${part(r.detail)}`, { max: 120 }));
   const more = d.reasons.length > 4 ? ` and ${d.reasons.length - 4} more` : "";
   const label = d.isAgent ? "**Agent work by** " : "**Not agent work** ";
   return [`${label}${shown.join(" · ")}${more} <sub>(signals, not proof)</sub>`];
@@ -345,12 +347,12 @@ function bundleSection(s: CoveringStatement, covers: readonly string[], urlOf: (
   lines.push(`- **Signer** ${code(s.signer.identity ?? s.signer.keyHint ?? "key", { max: 500 })} (${s.signer.type})`);
   if (s.signer.issuer) lines.push(`- **Issuer** ${code(s.signer.issuer, { max: 300 })}`);
   if (s.signer.certificateFingerprint) lines.push(`- **Certificate** ${code(`sha256:${s.signer.certificateFingerprint}`, { max: 80 })}`);
-  lines.push(`- **Format** ${code(s.format)} · **Agent** ${code(`${s.runtime.name} ${s.runtime.version}`)} · **Model** ${code(s.model.version ? `${s.model.id}@${s.model.version}` : s.model.id)}`);
+  lines.push(`- **Format** ${code(s.format)} · **Agent** ${code(`${part(s.runtime.name)} ${part(s.runtime.version)}`)} · **Model** ${code(s.model.version ? `${part(s.model.id)}@${part(s.model.version)}` : s.model.id)}`);
   if (s.tools.length) lines.push(`- **Tools** ${s.tools.slice(0, 30).map((t) => code(t, { max: 100 })).join(", ")}`);
   if (s.mcpServers.length) lines.push(`- **MCP servers** ${s.mcpServers.slice(0, 30).map((t) => code(t, { max: 100 })).join(", ")}`);
   if (s.delegation) {
     const t = s.delegation.trigger;
-    lines.push(`- **Delegated by** ${code(`@${s.delegation.principal.login}`)} (id ${code(String(s.delegation.principal.id))}) via ${code(t.event, { max: 60 })}${t.at ? ` at ${code(t.at, { max: 40 })}` : ""}${t.url ? ` ${code(t.url, { max: 200 })}` : ""}`);
+    lines.push(`- **Delegated by** ${code(`@${part(s.delegation.principal.login)}`)} (id ${code(String(s.delegation.principal.id))}) via ${code(t.event, { max: 60 })}${t.at ? ` at ${code(t.at, { max: 40 })}` : ""}${t.url ? ` ${code(t.url, { max: 200 })}` : ""}`);
   }
   if (s.prompt) {
     const secrets = s.prompt.secrets.map((f) => `${f.kind} at ${f.line}:${f.column}`);
@@ -365,7 +367,7 @@ function bundleSection(s: CoveringStatement, covers: readonly string[], urlOf: (
   if (s.tlog.length) {
     lines.push("", "| transparency log | log id | index | integrated | entry kind |", "|---|---|---|---|---|");
     for (const e of s.tlog.slice(0, 10)) {
-      lines.push(row([tlogCell([e], urlOf).split(" · ")[0] ?? "–", code(e.logId.slice(0, 16) + "…", { table: true }), code(e.logIndex, { table: true, max: 30 }), e.integratedTime ? code(e.integratedTime, { table: true, max: 40 }) : "–", code(`${e.kind} ${e.kindVersion}`, { table: true, max: 40 })]));
+      lines.push(row([tlogCell([e], urlOf).split(" · ")[0] ?? "–", code(e.logId.slice(0, 16) + "…", { table: true }), code(e.logIndex, { table: true, max: 30 }), e.integratedTime ? code(e.integratedTime, { table: true, max: 40 }) : "–", code(`${part(e.kind)} ${part(e.kindVersion)}`, { table: true, max: 40 })]));
     }
   }
   if (s.timestamps.length) lines.push("", `**Timestamps** ${s.timestamps.slice(0, 10).map((t) => `${t.source === "rfc3161" ? "RFC 3161" : "tlog"} ${code(t.time, { max: 40 })}`).join(", ")}`);
@@ -423,9 +425,11 @@ function claimsSection(commits: readonly RenderCommit[], bodyClaims: readonly Bo
 
 function rawDecision(d: Decision | undefined, budget: number): string[] {
   if (!d) return [];
+  // Cut before escaping (the escaping reads every character it is given), and again after (escapes are longer).
+  const raw = JSON.stringify(d, null, 2);
   // Invisible characters inside the JSON's strings are written as \uXXXX: a code block shows them, it does not.
-  let json = visibleJson(JSON.stringify(d, null, 2));
-  if (json.length > budget) json = `${truncate(json, budget)}\n(truncated: the full decision is in the audit log, decision ${d.decisionId})`;
+  let json = visibleJson(raw.length > budget ? raw.slice(0, budget) : raw);
+  if (raw.length > budget || json.length > budget) json = `${truncate(json, budget)}\n(truncated: the full decision is in the audit log, decision ${d.decisionId})`;
   const fence = codeFence(json);
   return ["<details><summary>Raw decision</summary>", "", `${fence}json`, json, fence, "", "</details>"];
 }
