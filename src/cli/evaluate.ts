@@ -1,15 +1,17 @@
 // `agent-gate evaluate --repo OWNER/REPO --pr N`: evaluates a live pull request with a token and prints the check
-// run it would write, writing nothing. `--scenario NAME` replays a recorded scenario offline instead.
+// run it would write, writing nothing. `--scenario FILE|NAME` runs a scenario file (docs/scenarios.md) or a recorded
+// scenario through the App against a GitHub stand-in, offline, and prints each step's check run.
+import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { Octokit } from "@octokit/rest";
 import { composeGate } from "../app/compose.js";
 import { loadRootFile } from "../adapters/sigstore/trusted-root.js";
-import { GitHubStandIn } from "../github-stand-in/stand-in.js";
 import { loadScenarios } from "../demo/scenario.js";
-import { applyMutation } from "../demo/run.js";
-import { describeError } from "../core/errors.js";
+import { readScenarioFile, type ScenarioFile } from "../demo/scenario-file.js";
+import { runScenarioFile, type ScenarioReport } from "../demo/scenario-runner.js";
+import { AgentGateError, describeError } from "../core/errors.js";
 
-const USAGE = "usage: agent-gate evaluate (--repo OWNER/REPO --pr N [--token TOKEN] | --scenario NAME) [--trusted-root FILE] [--json]";
+const USAGE = "usage: agent-gate evaluate (--repo OWNER/REPO --pr N [--token TOKEN] [--api-url URL] | --scenario FILE.json|NAME) [--trusted-root FILE] [--json]";
 
 export async function evaluateCommand(argv: string[]): Promise<number> {
   let values;
@@ -20,39 +22,21 @@ export async function evaluateCommand(argv: string[]): Promise<number> {
     return 2;
   }
   try {
-    let octokit: Octokit;
-    let owner: string;
-    let repo: string;
-    let number: number;
-    let trustedRoot: unknown = values["trusted-root"] ? loadRootFile(values["trusted-root"]) : undefined;
-    if (values.scenario) {
-      const set = loadScenarios();
-      const scenario = set.scenarios.find((s) => s.name === values.scenario);
-      if (!scenario) {
-        console.error(`agent-gate evaluate: no scenario "${values.scenario}"; expected one of: ${set.scenarios.map((s) => s.name).join(", ")}`);
-        return 2;
-      }
-      const standIn = new GitHubStandIn(structuredClone(scenario.repos));
-      for (const step of scenario.steps) applyMutation(standIn, scenario, step);
-      octokit = new Octokit({ auth: "offline", request: { fetch: standIn.fetch } });
-      const r = scenario.repos[0]!;
-      [owner, repo, number] = [r.owner, r.name, r.pulls[0]!.number];
-      trustedRoot ??= set.trustedRoot;
-    } else {
-      const m = /^([^/\s]+)\/([^/\s]+)$/.exec(values.repo ?? "");
-      number = Number(values.pr);
-      if (!m || !Number.isInteger(number) || number < 1) {
-        console.error(`agent-gate evaluate: expected --repo OWNER/REPO and --pr NUMBER\n${USAGE}`);
-        return 2;
-      }
-      const token = values.token ?? process.env.GITHUB_TOKEN;
-      if (!token) {
-        console.error("agent-gate evaluate: expected a token in --token or GITHUB_TOKEN (read access to the repository)");
-        return 2;
-      }
-      [owner, repo] = [m[1]!, m[2]!];
-      octokit = new Octokit({ auth: token, ...(values["api-url"] ? { baseUrl: values["api-url"] } : {}) });
+    const trustedRoot: unknown = values["trusted-root"] ? loadRootFile(values["trusted-root"]) : undefined;
+    if (values.scenario !== undefined) return await scenarioCommand(values.scenario, trustedRoot, values.json === true);
+    const m = /^([^/\s]+)\/([^/\s]+)$/.exec(values.repo ?? "");
+    const number = Number(values.pr);
+    if (!m || !Number.isInteger(number) || number < 1) {
+      console.error(`agent-gate evaluate: expected --repo OWNER/REPO and --pr NUMBER, or --scenario FILE\n${USAGE}`);
+      return 2;
     }
+    const token = values.token ?? process.env.GITHUB_TOKEN;
+    if (!token) {
+      console.error("agent-gate evaluate: expected a token in --token or GITHUB_TOKEN (read access to the repository)");
+      return 2;
+    }
+    const [owner, repo] = [m[1]!, m[2]!];
+    const octokit = new Octokit({ auth: token, ...(values["api-url"] ? { baseUrl: values["api-url"] } : {}) });
     const gate = await composeGate({ ...(trustedRoot ? { trustedRoot } : {}) });
     const pull = (await octokit.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", { owner, repo, pull_number: number })).data;
     const ev = await gate.evaluate(octokit, owner, repo, pull, pull.head.sha);
@@ -66,4 +50,40 @@ export async function evaluateCommand(argv: string[]): Promise<number> {
     console.error(`agent-gate evaluate: ${describeError(err)}`);
     return 1;
   }
+}
+
+/** A scenario by file path, or by a recorded scenario's name (fixtures/scenarios/). */
+function scenarioFrom(arg: string): ScenarioFile {
+  if (arg.endsWith(".json") || existsSync(arg)) return readScenarioFile(arg);
+  const set = loadScenarios();
+  const scenario = set.scenarios.find((s) => s.name === arg);
+  if (!scenario) throw new AgentGateError("SCENARIO_INVALID", `no scenario file or recorded scenario "${arg}"; expected a path to a .json file or one of: ${set.scenarios.map((s) => s.name).join(", ")}`);
+  return { kind: "pull_request", scenario, trustedRoot: set.trustedRoot };
+}
+
+/** Exit 0: every step's check run (every deployment's answer) allows; 1: one denies or is missing; 2: bad input. */
+async function scenarioCommand(arg: string, trustedRoot: unknown, json: boolean): Promise<number> {
+  let file: ScenarioFile;
+  try {
+    file = scenarioFrom(arg);
+  } catch (err) {
+    if (json) console.log(JSON.stringify({ error: { code: err instanceof AgentGateError ? err.code : "INTERNAL_ERROR", message: describeError(err) } }, null, 2));
+    console.error(`agent-gate evaluate: ${describeError(err)}`);
+    return 2;
+  }
+  const result: ScenarioReport = await runScenarioFile(file, trustedRoot);
+  const allowed = result.kind === "pull_request" ? result.steps.every((s) => s.check_run?.conclusion === "success") : result.deployments.every((d) => d.state === "approved");
+  if (json) console.log(JSON.stringify(result, null, 2));
+  else if (result.kind === "pull_request") {
+    for (const s of result.steps) {
+      console.log(`== ${s.event} (${s.delivery_id}) -> ${s.head_sha.slice(0, 7)}: ${s.check_run?.conclusion ?? "no check run"}\n${s.check_run?.title ?? ""}\n\n${s.check_run?.summary ?? ""}\n`);
+      for (const p of s.problems) console.log(`   expectation not met: ${p}`);
+    }
+  } else {
+    for (const d of result.deployments) {
+      console.log(`== ${d.name}: ${d.state ?? "no answer"}\n${d.comment}\n`);
+      for (const p of d.problems) console.log(`   expectation not met: ${p}`);
+    }
+  }
+  return allowed ? 0 : 1;
 }

@@ -31,11 +31,12 @@ export function withProvenanceSignals(facts: Facts, binding: BindingResult, clai
     }
     if (claimedInBody.has(c.sha)) {
       claimed++;
-      return { ...c, detection: withReason(c.detection, { signal: "provenance", agent: "claimed", detail: "a provenance block in the PR body claims it (unverified)" }) };
+      return { ...c, detection: withReason(c.detection, { signal: "body-marker", agent: c.detection.agent ?? "unknown", detail: "a provenance block in the PR body claims it (unverified)" }) };
     }
     return c;
   });
   if (signed === 0 && claimed === 0) return facts;
   const detail = signed > 0 ? `verified agent provenance names ${signed} of its ${facts.commits.length} commits` : `a provenance block in the PR body claims ${claimed} of its commits (unverified)`;
-  return { ...facts, commits, detection: withReason(facts.detection, { signal: "provenance", agent: commits.find((c) => c.detection.reasons[0]?.signal === "provenance")?.detection.agent ?? "signed-statement", detail }) };
+  const agent = commits.find((c) => c.detection.reasons[0]?.signal === "provenance")?.detection.agent ?? facts.detection.agent ?? "unknown";
+  return { ...facts, commits, detection: withReason(facts.detection, { signal: signed > 0 ? "provenance" : "body-marker", agent, detail }) };
 }
