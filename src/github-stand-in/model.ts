@@ -41,6 +41,8 @@ export interface StandInComment {
   user: Account;
   body: string;
   created_at?: string;
+  /** The commenter's relation to the repository; default GitHub's example's (COLLABORATOR). */
+  author_association?: "OWNER" | "MEMBER" | "COLLABORATOR" | "CONTRIBUTOR" | "FIRST_TIME_CONTRIBUTOR" | "FIRST_TIMER" | "MANNEQUIN" | "NONE";
 }
 
 export interface StandInPull {

@@ -362,7 +362,7 @@ export class GitHubStandIn {
     if (m === "GET" && rest[0] === "issues" && rest[2] === "comments") {
       const pull = repo.pulls.find((x) => x.number === Number(rest[1]));
       if (!pull) return this.notFound();
-      return this.paginated(pull.comments.map((c, i) => ({ ...clone(templates.comment), id: c.id ?? i + 1, user: user(c.user), body: c.body, created_at: c.created_at ?? "2026-11-26T06:00:00Z" })), url);
+      return this.paginated(pull.comments.map((c, i) => ({ ...clone(templates.comment), id: c.id ?? i + 1, user: user(c.user), body: c.body, created_at: c.created_at ?? "2026-11-26T06:00:00Z", ...(c.author_association ? { author_association: c.author_association } : {}) })), url);
     }
     if (m === "GET" && rest[0] === "commits" && rest[2] === "pulls") {
       const sha = rest[1];
