@@ -56,7 +56,9 @@ interface PrGateFacts {
 
 /** The environment's settings: deployments.environments[name] over deployments.default (as the policy merges them). */
 export function environmentSettings(config: RepoConfig, name: string): EnvironmentSettings {
-  const override = config.deployments.environments[name] ?? {};
+  // Environment names are matched as GitHub matches them: case-insensitively ("Production" is "production").
+  const key = Object.keys(config.deployments.environments).find((k) => k.toLowerCase() === name.toLowerCase());
+  const override = (key !== undefined ? config.deployments.environments[key] : undefined) ?? {};
   const defined = Object.fromEntries(Object.entries(override).filter(([, v]) => v !== undefined));
   return { ...config.deployments.default, ...defined };
 }
@@ -98,7 +100,14 @@ function attestationOf(outcome: VerificationOutcome): Attestation {
     ...(st ? { predicate_type: st.predicateType } : {}),
     ...(builder ? { builder_id: builder } : {}),
     signer: { ...(outcome.signer.identity ? { identity: outcome.signer.identity } : {}), ...(outcome.signer.issuer ? { issuer: outcome.signer.issuer } : {}) },
+    ...sourceRepository(outcome.signer.extensions["sourceRepositoryURI"]),
   };
+}
+
+/** OWNER/REPO from the certificate's source-repository extension (https://github.com/OWNER/REPO), if it names one. */
+function sourceRepository(uri: string | undefined): { source_repository?: string } {
+  const m = uri === undefined ? null : /^https:\/\/github\.com\/([A-Za-z0-9-]{1,39})\/([A-Za-z0-9._-]{1,100})$/.exec(uri);
+  return m ? { source_repository: `${m[1]}/${m[2]}` } : {};
 }
 
 /** Verifies one bundle against each allowed signer; the most specific failure is kept. */

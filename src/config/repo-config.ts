@@ -157,6 +157,9 @@ const environmentShape = {
   require_pr_gate: flag(),
   require_artifacts: flag(),
   artifacts: list(text("an artifact digest sha256:<hex>").regex(/^sha256:[0-9a-f]{64}$/, { error: "expected sha256:<64 hex>" })),
+  source_repositories: list(text("a repository OWNER/REPO").regex(/^[A-Za-z0-9-]{1,39}\/[A-Za-z0-9._-]{1,100}$/, { error: "expected OWNER/REPO" })).describe(
+    "repositories besides this one whose builds may be deployed here; an attestation counts only for the repository its certificate says it was built from",
+  ),
 };
 
 export const EnvironmentConfig = z.strictObject({
@@ -169,6 +172,7 @@ export const EnvironmentConfig = z.strictObject({
   require_pr_gate: environmentShape.require_pr_gate.default(true),
   require_artifacts: environmentShape.require_artifacts.default(true),
   artifacts: environmentShape.artifacts.default([]),
+  source_repositories: environmentShape.source_repositories.default([]),
 });
 export const EnvironmentOverride = z.strictObject(environmentShape).partial();
 
@@ -180,6 +184,16 @@ export const DeploymentsConfig = z
     default: EnvironmentConfig.prefault({}),
     environments: z
       .record(text("an environment name"), EnvironmentOverride, { error: "expected a map of environment name to settings" })
+      .superRefine((envs, ctx) => {
+        // GitHub matches environment names case-insensitively, and so does agent-gate: two keys that differ only
+        // in case would name one environment twice.
+        const seen = new Map<string, string>();
+        for (const name of Object.keys(envs)) {
+          const other = seen.get(name.toLowerCase());
+          if (other !== undefined) ctx.addIssue({ code: "custom", path: [name], message: `environment "${name}" is "${other}" too: GitHub matches environment names case-insensitively` });
+          seen.set(name.toLowerCase(), name);
+        }
+      })
       .default(DEFAULT_ENVIRONMENTS)
       .describe("per environment, over `default`; `production` needs one extra approval for agent-authored commits unless set"),
   })

@@ -185,6 +185,7 @@ export const Attestation = z.object({
   predicate_type: z.string().optional(),
   builder_id: z.string().optional(),
   signer: z.object({ identity: z.string().optional(), issuer: z.string().optional() }).default({}),
+  source_repository: z.string().optional().describe("OWNER/REPO the signing certificate says the artifact was built from"),
 });
 
 export const DeploymentInput = z.object({

@@ -102,7 +102,7 @@ before(async () => {
   prGate = await composeGate({ trustedRoot: world.trustedRoot });
 });
 
-async function attestation(opts: { listedUnder?: string; subject?: string; identity?: string; builder?: string } = {}): Promise<StandInAttestation> {
+async function attestation(opts: { listedUnder?: string; subject?: string; identity?: string; builder?: string; source?: string } = {}): Promise<StandInAttestation> {
   const subject = opts.subject ?? ARTIFACT;
   const { bundle } = await world.sign({
     payload: {
@@ -113,7 +113,8 @@ async function attestation(opts: { listedUnder?: string; subject?: string; ident
         predicate: { buildDefinition: { buildType: "https://actions.github.io/buildtypes/workflow/v1", externalParameters: {} }, runDetails: { builder: { id: opts.builder ?? RELEASE } } },
       },
     },
-    signWith: { kind: "keyless", san: { uri: opts.identity ?? RELEASE }, issuer: ISSUER },
+    // GitHub Actions certificates name the repository the workflow ran in: an attestation counts only for it.
+    signWith: { kind: "keyless", san: { uri: opts.identity ?? RELEASE }, issuer: ISSUER, extensions: { sourceRepositoryURI: opts.source ?? "https://github.com/acme/web", sourceRepositoryRef: "refs/heads/main" } },
   });
   return { digest: opts.listedUnder ?? subject, bundle };
 }
@@ -136,10 +137,12 @@ interface Case {
   pulls?: StandInPull[];
   /** The commit the PR gate's check run is on (default: the deployed commit). */
   gatedSha?: string;
+  /** The repository's .github/agent-gate.yml (default CONFIG). */
+  config?: string;
 }
 
 async function deploy(c: Case) {
-  const repo: StandInRepo = { owner: "acme", name: "web", id: 42, defaultBranch: "main", files: { ".github/agent-gate.yml": CONFIG }, pulls: c.pulls ?? [], attestations: c.attestations ?? [], deploymentApprovals: c.approvals ?? [] };
+  const repo: StandInRepo = { owner: "acme", name: "web", id: 42, defaultBranch: "main", files: { ".github/agent-gate.yml": c.config ?? CONFIG }, pulls: c.pulls ?? [], attestations: c.attestations ?? [], deploymentApprovals: c.approvals ?? [] };
   const gh = validatedGitHub([repo]);
   if (c.prGate !== null) gh.standIn.checkRuns.push(gateRun(c.prGate ?? "success", c.gatedSha));
   if (c.outage) gh.standIn.faults.push((req) => (req.url.includes("/attestations/") ? { status: 503, headers: { "content-type": "application/json" }, body: { message: "Service Unavailable" } } : undefined));
@@ -260,7 +263,7 @@ test("with the audit log: a PR the gate passed (recorded there) deploys; the dep
     const repos = structuredClone(scenario.repos);
     const repo = repos[0]!;
     repo.files[".github/agent-gate.yml"] += `deployments:\n  default:\n    builders:\n      - ${release}\n`;
-    repo.attestations = [await attestation({ identity: release, builder: release })];
+    repo.attestations = [await attestation({ identity: release, builder: release, source: "https://github.com/acme/widgets" })];
     const gh = validatedGitHub(repos);
     const gate = await composeGate({ trustedRoot, onDecision: recorder });
     const deploymentGate = new DeploymentGate({ verifier, engine, bundleFetch: gh.standIn.fetch, auditLog: storage.audit, onDecision: recorder });
@@ -332,4 +335,31 @@ test("a squash-merge commit is judged by the PR gate's decision on the head of t
   const unrelated = await deploy({ attestations: [att], pulls: [{ ...pull(false), merged: { commitSha: "5".repeat(40), at: "2026-11-26T07:00:00Z" } }], gatedSha: head });
   assert.equal(unrelated.state, "rejected");
   assert.match(unrelated.comment, /conclusion: none/);
+});
+
+// Issue 13, class 8: an attestation counts only for the repository it was built from; environment names are matched
+// the way GitHub matches them.
+test("an attestation built from another repository (same trusted workflow identity) is rejected", async () => {
+  const r = await deploy({ attestations: [await attestation({ source: "https://github.com/acme/widgets" })] });
+  assert.equal(r.state, "rejected", r.comment);
+  assert.match(r.comment, /an attestation was built from acme\/widgets, not acme\/web/);
+});
+
+test("an attestation whose certificate names no source repository is rejected", async () => {
+  const r = await deploy({ attestations: [await attestation({ source: "https://gitlab.example/acme/web" })] });
+  assert.equal(r.state, "rejected", r.comment);
+  assert.match(r.comment, /an unknown repository/);
+});
+
+test("a deployment to \"Production\" gets production's extra approval for agent-authored commits", async () => {
+  const r = await deploy({ attestations: [await attestation()], environment: "Production", payload: { artifacts: [ARTIFACT] } });
+  assert.equal(r.state, "rejected", r.comment);
+  assert.match(r.comment, /needs 1 human approval because the commit is agent-authored/);
+});
+
+test("an attestation of another repository counts where the environment names it in source_repositories", async () => {
+  const att = await attestation({ source: "https://github.com/acme/widgets" });
+  const config = CONFIG.replace("      regions: [eu-west-1, eu-central-1]\n", "      regions: [eu-west-1, eu-central-1]\n      source_repositories: [acme/widgets]\n");
+  const r = await deploy({ attestations: [att], config });
+  assert.equal(r.state, "approved", r.comment);
 });

@@ -10,8 +10,33 @@ _cfg := lib.config.deployments
 
 env_name := input.environment.name
 
-# The environment's settings: deployments.environments[name] over deployments.default.
-env := object.union(_cfg["default"], object.get(_cfg.environments, env_name, {}))
+# The environment's settings: deployments.environments[name] over deployments.default. Names are matched as GitHub
+# matches them, case-insensitively (the host refuses a config with two names that differ only in case).
+_env_key := k if {
+	some k, _ in _cfg.environments
+	lower(k) == lower(env_name)
+}
+
+env := object.union(_cfg["default"], _cfg.environments[_env_key])
+
+env := _cfg["default"] if not _has_env_key
+
+_has_env_key if _env_key
+
+repository := concat("/", [input.repository.owner, input.repository.name])
+
+# An attestation counts only for the repository its certificate says the artifact was built from, or for those the
+# environment names in source_repositories: a build of another repository is not this repository's artifact.
+_sources contains lower(repository)
+
+_sources contains lower(r) if some r in object.get(env, "source_repositories", [])
+
+_from_here(att) if _sources[lower(att.source_repository)]
+
+_counts(att) if {
+	att.verified == true
+	_from_here(att)
+}
 
 active if _cfg.enabled == true
 
@@ -71,9 +96,27 @@ deny contains {
 
 _verified_of_type(a, t) := [att |
 	some att in a.attestations
-	att.verified == true
+	_counts(att)
 	att.predicate_type == t
 ]
+
+deny contains {
+	"rule": "deployment-attestations",
+	"severity": "critical",
+	"msg": concat("", [_artifact_label(a), ": an attestation was built from ", _built_from(att), ", not ", repository]),
+	"remediation": "deploy an artifact built from this repository, or add its source to deployments.environments.<name>.source_repositories",
+	"details": {"digest": a.digest, "source_repository": object.get(att, "source_repository", null), "allowed": sort(_sources)},
+} if {
+	active
+	some a in input.artifacts
+	some att in a.attestations
+	att.verified == true
+	not _from_here(att)
+}
+
+_built_from(att) := att.source_repository if is_string(att.source_repository)
+
+_built_from(att) := "an unknown repository (the certificate names none)" if not lib.string_at(att, ["source_repository"])
 
 deny contains {
 	"rule": "deployment-attestations",
@@ -93,7 +136,7 @@ _slsa(att) if startswith(att.predicate_type, "https://slsa.dev/provenance/")
 
 _provenance_of(a) := [att |
 	some att in a.attestations
-	att.verified == true
+	_counts(att)
 	_slsa(att)
 ]
 

@@ -131,3 +131,36 @@ test_input_without_facts_denies if {
 	f.rule == "input"
 	f.details.field == "artifacts"
 }
+
+# An attestation counts only for the repository it was built from, unless the environment names others.
+_with_source(src) := object.union(fx.deployment, {"artifacts": [object.union(a, {"attestations": [object.union(att, {"source_repository": src}) | some att in a.attestations]}) | some a in fx.deployment.artifacts]})
+
+test_attestation_from_another_repository_denies if {
+	d := data.agent_gate.deployment.decision with input as _with_source("acme/other") with data.config as fx.deploy_config
+	some f in d.deny
+	f.msg == "artifact `sha256:dddddddddddd`: an attestation was built from acme/other, not acme/web"
+	"deployment-attestations" in fx.rules_of(d.deny)
+}
+
+test_attestation_without_source_denies if {
+	inp := object.union(fx.deployment, {"artifacts": [object.union(a, {"attestations": [object.remove(att, ["source_repository"]) | some att in a.attestations]}) | some a in fx.deployment.artifacts]})
+	d := data.agent_gate.deployment.decision with input as inp with data.config as fx.deploy_config
+	some f in d.deny
+	contains(f.msg, "an unknown repository")
+}
+
+test_source_repositories_admit_another_repository if {
+	cfg := object.union(fx.deploy_config, {"deployments": {"default": {"source_repositories": ["ACME/Other"]}}})
+	d := data.agent_gate.deployment.decision with input as _with_source("acme/other") with data.config as cfg
+	count(d.deny) == 0
+	d2 := data.agent_gate.deployment.decision with input as _with_source("Acme/Web") with data.config as fx.deploy_config
+	count(d2.deny) == 0
+}
+
+# GitHub matches environment names case-insensitively: "Production" gets production's extra approval.
+test_environment_names_match_case_insensitively if {
+	inp := object.union(fx.deployment, {"environment": {"name": "Production"}})
+	d := data.agent_gate.deployment.decision with input as inp with data.config as fx.deploy_config
+	some f in d.deny
+	f.rule == "deployment-approval"
+}

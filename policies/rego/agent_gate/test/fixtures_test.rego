@@ -100,6 +100,7 @@ deployment := {
 			"verified": true, "predicate_type": "https://slsa.dev/provenance/v1",
 			"builder_id": "https://github.com/acme/web/.github/workflows/release.yml@refs/heads/main",
 			"signer": {"identity": "https://github.com/acme/web/.github/workflows/release.yml@refs/heads/main", "issuer": "https://token.actions.githubusercontent.com"},
+			"source_repository": "acme/web",
 		}],
 	}],
 	"pr_gate": {"conclusion": "success", "decision_id": "01JDX3"},
