@@ -68,14 +68,14 @@ export async function rows(): Promise<HostileRow[]> {
     met: worst.seconds < 2,
   });
 
-  // Every changed path protected and the change unapproved: paths.rego lists the patterns of each denied path by
-  // scanning every hit, so this grows with paths squared, whatever the config's caps.
+  // Every changed path protected and the change unapproved: paths.rego once listed the patterns of each denied path
+  // by scanning every hit (paths squared, 12-24 s); the hits are now grouped by path once.
   const unapproved = { ...base().input, reviews: [], files: files((i) => `infra/module${i}/main.tf`) };
   const defaults = dataFor(base().config);
   const quad = timed(() => engine.evaluate(PULL_REQUEST_ENTRYPOINT, unapproved, { data: defaults }));
   out.push({
     class: CLASS,
-    input: `default config, ${FILES} unapproved paths under infra/** (quadratic in paths.rego), calling thread`,
+    input: `default config, ${FILES} unapproved paths under infra/**, calling thread`,
     size: `${(JSON.stringify(unapproved).length / 1024).toFixed(0)} KiB input`,
     seconds: quad.seconds,
     peakRssMb: rss(),
@@ -85,8 +85,11 @@ export async function rows(): Promise<HostileRow[]> {
   });
 
   // The App's pool: an overrun is stopped at the deadline, and another installation's evaluation is answered meanwhile.
+  // No input within the config's caps takes 2 s any more, so the mechanism is shown with a deadline the catch-all
+  // evaluation cannot meet.
+  const OVERRUN_DEADLINE_MS = 50;
   const catchAll = dataFor({ ...base().config, rules: { protected_paths: { mode: "deny", paths: Array.from({ length: MAX_GLOB_PATTERNS }, (_, i) => `*${"?".repeat(i % 4)}*/**`) } } });
-  const pool = await PolicyPool.start(builtinBundle(), { threads: 2, deadlineMs: DEFAULT_POLICY_DEADLINE_MS });
+  const pool = await PolicyPool.start(builtinBundle(), { threads: 2, deadlineMs: OVERRUN_DEADLINE_MS });
   try {
     const ordinary = base();
     const ordinaryData = dataFor(ordinary.config);
@@ -101,11 +104,11 @@ export async function rows(): Promise<HostileRow[]> {
     const o = await overrun;
     for (let i = 0; i < 100 && pool.size() < 2; i++) await new Promise((r) => setTimeout(r, 20)); // the replacement
     const seconds = (o.at - t0) / 1000;
-    const deadline = DEFAULT_POLICY_DEADLINE_MS / 1000;
+    const deadline = OVERRUN_DEADLINE_MS / 1000;
     out.push({
       class: CLASS,
       input: `${MAX_GLOB_PATTERNS} catch-all globs (mode deny) x ${FILES} unapproved paths, App pool (2 threads)`,
-      size: `deadline ${DEFAULT_POLICY_DEADLINE_MS} ms`,
+      size: `deadline ${OVERRUN_DEADLINE_MS} ms (App default ${DEFAULT_POLICY_DEADLINE_MS})`,
       seconds,
       peakRssMb: rss(),
       outcome: o.outcome,

@@ -143,7 +143,10 @@ _approval_paths contains h.path if {
 	not _denied_paths[h.path]
 }
 
-_patterns_for(path) := sort({h.pattern | some h in _hits; h.path == path})
+# The patterns each hit path matched, grouped once (a lookup per denied path, not a scan of every hit).
+_patterns_by_path[h.path] contains h.pattern if some h in _hits
+
+_patterns_for(path) := sort(_patterns_by_path[path])
 
 deny contains {
 	"rule": "protected-paths",
