@@ -3,7 +3,7 @@
 // another repository or commit is rejected with that reason. A subject naming another branch ref but the same
 // commit sha still counts: commits are content-addressed, so the sha alone fixes what was produced.
 import type { SignerSummary, VerifiedBundle } from "./verification.js";
-import { parseAgentProvenance, sha256Hex } from "./provenance.js";
+import { AGENT_COMMIT_BUILD_TYPE, AGENT_GATE_BUILD_TYPE, parseAgentProvenance, sha256Hex } from "./provenance.js";
 import type { AgentProvenance } from "./provenance.js";
 import { scanSecrets } from "./secrets.js";
 import type { SecretFinding } from "./secrets.js";
@@ -234,6 +234,12 @@ function covering(b: VerifiedBundle, p: AgentProvenance): Omit<CoveringStatement
   };
 }
 
+/** Whether a statement (readable or not) declares one of the agent buildTypes: what it claims, not what it proves. */
+function declaresAgentBuildType(statement: unknown): boolean {
+  const buildType = (statement as { predicate?: { buildDefinition?: { buildType?: unknown } } } | null)?.predicate?.buildDefinition?.buildType;
+  return buildType === AGENT_GATE_BUILD_TYPE || buildType === AGENT_COMMIT_BUILD_TYPE;
+}
+
 /** Coverage of every commit of the pull request by the verified statements, with the reason for each rejection. */
 export function bindProvenance(input: BindingInput): BindingResult {
   const repository = `${input.repository.owner}/${input.repository.name}`.toLowerCase();
@@ -269,8 +275,9 @@ export function bindProvenance(input: BindingInput): BindingResult {
     const subjects = b.statement.subject;
     const index = indexSubjects(subjects);
     const shared = parsed.ok && parsed.value.kind === "agent" && !problem ? covering(b, parsed.value) : undefined;
-    // An agent statement (not build provenance) that names a commit of this repository says an agent made it.
-    const agentClaim = parsed.ok && parsed.value.kind === "agent";
+    // An agent statement (not build provenance) that names a commit of this repository says an agent made it, even
+    // one that breaks the schema: a signed claim of an agent buildType only ever tightens.
+    const agentClaim = parsed.ok ? parsed.value.kind === "agent" : declaresAgentBuildType(b.statement);
     for (const c of input.commits) {
       const m = matchCommit(subjects, index, c, repository, allowTree);
       if (!m) continue;
