@@ -190,11 +190,15 @@ export class PullRequestGate {
     return [primary, ...more.filter((p) => (p as { head: { sha: string } }).head.sha === headSha)];
   }
 
-  /** Standing: from this repository (pushing there needs write access), or opened by someone with write access. */
+  /**
+   * Standing: opened by someone with write access, or by an App from this repository (an App opens pull requests only
+   * where it is installed). A branch here is not enough: members who may only read can open a pull request from any
+   * branch of the repository.
+   */
   private async standing(octokit: Octokit, owner: string, repo: string, payload: unknown): Promise<{ standing: boolean; fork: boolean; author: string }> {
-    const p = payload as { user: { login: string; id: number }; head: { repo: { full_name: string } | null }; base: { repo: { full_name: string } } };
+    const p = payload as { user: { login: string; id: number; type: string }; head: { repo: { full_name: string } | null }; base: { repo: { full_name: string } } };
     const fork = (p.head.repo?.full_name ?? "").toLowerCase() !== p.base.repo.full_name.toLowerCase();
-    if (!fork) return { standing: true, fork, author: p.user.login };
+    if (!fork && p.user.type === "Bot") return { standing: true, fork, author: p.user.login };
     const permission = await permissionOf(octokit, owner, repo, p.user, this.permissions);
     return { standing: permission === "admin" || permission === "write", fork, author: p.user.login };
   }

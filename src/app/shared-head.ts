@@ -1,10 +1,10 @@
 // One commit, many pull requests. A check run belongs to a commit and shows on every pull request whose head it
 // is, forks included, so the gate judges the commit against every open pull request that has it as head and
 // publishes one combined verdict:
-//   - pull requests with standing are those from the repository itself (pushing a branch there needs write access)
-//     and those opened by someone with write access;
-//   - when any has standing, the verdict is success only if every one with standing passes; the others (forks of
-//     outsiders) are judged and listed, but count for nothing: an outsider's pull request can turn no maintainer's
+//   - pull requests with standing are those opened by someone with write access, or by an App from the repository
+//     itself (a branch here is not enough: organisation members who may only read can open a pull request from it);
+//   - when any has standing, the verdict is success only if every one with standing passes; the others (outsiders'
+//     pull requests) are judged and listed, but count for nothing: an outsider's pull request can turn no maintainer's
 //     pull request into a failure, and no pull request's content into a success;
 //   - when none has standing, every one must pass.
 // Adding a pull request can therefore only ever add failures to those that count.
@@ -13,7 +13,7 @@ import type { CheckConclusion } from "../core/conclusion.js";
 export interface HeadPull {
   readonly number: number;
   readonly author: string;
-  /** From this repository, or opened by someone with write access. */
+  /** Opened by someone with write access, or by an App from this repository. */
   readonly standing: boolean;
   readonly fork: boolean;
   readonly conclusion: CheckConclusion["conclusion"] | "success" | "failure";

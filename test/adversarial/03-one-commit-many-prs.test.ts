@@ -1,0 +1,200 @@
+// Class 3, "one commit, many pull requests": a check run belongs to a commit and shows on every pull request whose
+// head it is, forks included. Before the fix the last pull request evaluated won, so a stranger who opened a pull
+// request from a fork with the same head commit chose the verdict. Each case opens such pull requests in some order
+// of events (opened first or second, a review, a synchronize, a reopen, a check suite from the fork) and asserts the
+// two invariants: no pull request's content turns another's verdict into success, and a pull request from outside
+// the repository's collaborators cannot turn a maintainer's pull request into failure.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import type { GitHubStandIn } from "../../src/github-stand-in/stand-in.js";
+import type { Account, StandInCommit, StandInPull, StandInRepo } from "../../src/github-stand-in/model.js";
+import { agentPull, alice, bob, commit, humanPull, judge, mallory, payloadFor, provenanceBlock, repo, reviewPayload, shown, type Delivery, type Judged } from "./support.js";
+
+const eve: Account = { login: "eve", id: 6667, type: "User" };
+const SHARED = "This commit is the head of 2 open pull requests";
+const NOT_COUNTED = "no: a fork of someone without write access";
+
+/** Where a fork's pull request comes from: the account's own copy of the repository. */
+function forkOf(a: Account): { owner: string; name: string; id: number } {
+  return { owner: a.login, name: "widgets", id: 900_000 + a.id };
+}
+
+/** A commit whose author looks human: only the pull request that carries the agent's evidence says otherwise. */
+function plainCommit(label: string): StandInCommit {
+  return commit(label, { name: "Dev", email: "dev@example.com", account: null });
+}
+
+/** The agent's pull request at `c`: verified provenance, no approval, so it fails (human-approval). */
+async function failingAgentPull(number: number, c: StandInCommit): Promise<StandInPull> {
+  return agentPull(number, [c], `Adds validation.\n\n${await provenanceBlock({ commits: [c] })}`);
+}
+
+/** A stranger's pull request from a fork with head `c`, looking like a plain human change: it passes on its own. */
+function strangersPassingFork(number: number, c: StandInCommit, who: Account = mallory): StandInPull {
+  return humanPull(number, [c], who, { title: "Fix typo", head: { ref: "patch-1", sha: c.sha, repo: forkOf(who) } });
+}
+
+/** A stranger's pull request from a fork with head `c` on an agent's branch name: an agent PR with no approval, so it fails. */
+function strangersFailingFork(number: number, c: StandInCommit, who: Account = mallory): StandInPull {
+  return humanPull(number, [c], who, { title: "Improve things", head: { ref: "claude/improve", sha: c.sha, repo: forkOf(who) } });
+}
+
+const opened = (r: StandInRepo, n: number): Delivery => ({ event: "pull_request.opened", payload: payloadFor("pull_request.opened", r, n) });
+const reopened = (r: StandInRepo, n: number): Delivery => ({ event: "pull_request.reopened", payload: payloadFor("pull_request.reopened", r, n) });
+const synchronized = (r: StandInRepo, n: number, before?: (s: GitHubStandIn) => void): Delivery => ({ event: "pull_request.synchronize", payload: payloadFor("pull_request.synchronize", r, n), ...(before ? { before } : {}) });
+
+/** check_suite.requested for `sha` as GitHub sends it for a fork's push: it names no pull request. */
+function suiteFromFork(r: StandInRepo, sha: string): Delivery {
+  const p = payloadFor("check_suite.requested", r, 1);
+  return { event: "check_suite.requested", payload: { ...p, check_suite: { ...(p.check_suite as object), head_sha: sha, head_branch: "patch-1", pull_requests: [] } } };
+}
+
+/** The one check run on `sha`, with what every case asserts: valid exchanges, and both pull requests listed. */
+function checkOn(judged: Judged, sha: string, numbers: readonly number[]): { conclusion: string | null; title: string; text: string } {
+  assert.deepEqual(judged.problems, [], "every request and response matches GitHub's REST description");
+  const run = judged.run(sha);
+  const text = shown(run);
+  assert.ok(text.includes(`This commit is the head of ${numbers.length} open pull requests`), "the check says the commit heads several pull requests");
+  for (const n of numbers) assert.match(text, new RegExp(`\\| #${n} \\|`), `#${n} is listed`);
+  return { conclusion: run.conclusion, title: run.output.title ?? "", text };
+}
+
+// Invariant 1: no pull request's content can turn another pull request's verdict into success.
+
+test("a stranger's fork PR opened second with the same head cannot turn a failing agent PR green", async () => {
+  const c = plainCommit("a1");
+  const r = repo([await failingAgentPull(1, c), strangersPassingFork(2, c)]);
+  const check = checkOn(await judge([r], [opened(r, 1), opened(r, 2)]), c.sha, [1, 2]);
+  assert.equal(check.conclusion, "failure");
+  assert.match(check.title, /^Blocked: an agent pull request needs 1 human approval/);
+  assert.match(check.text, /\| #1 \| `claude\[bot\]` \| this repository \| ❌ fails \| yes \|/);
+  assert.match(check.text, new RegExp(`\\| #2 \\| \`mallory\` \\| fork \\| ✅ passes \\| ${NOT_COUNTED} \\|`));
+});
+
+test("a stranger's fork PR opened first and reopened after the agent PR cannot turn the agent PR green", async () => {
+  const c = plainCommit("a2");
+  const r = repo([await failingAgentPull(1, c), strangersPassingFork(2, c)]);
+  const check = checkOn(await judge([r], [opened(r, 2), opened(r, 1), reopened(r, 2)]), c.sha, [1, 2]);
+  assert.equal(check.conclusion, "failure");
+  assert.match(check.title, /^Blocked: an agent pull request needs 1 human approval/);
+});
+
+test("a maintainer's approval of the stranger's fork PR does not approve the agent PR with the same head", async () => {
+  const c = plainCommit("a3");
+  const r = repo([await failingAgentPull(1, c), strangersPassingFork(2, c)]);
+  const approve: Delivery = {
+    event: "pull_request_review.submitted",
+    payload: reviewPayload(r, 2, bob, c.sha),
+    before: (s) => s.pull("acme", "widgets", 2)!.reviews.push({ user: bob, state: "APPROVED", commit_id: c.sha }),
+  };
+  const check = checkOn(await judge([r], [opened(r, 1), opened(r, 2), approve]), c.sha, [1, 2]);
+  assert.equal(check.conclusion, "failure", "bob approved #2, not #1");
+  assert.match(check.title, /needs 1 human approval on the head commit .* \(has 0\)/);
+});
+
+test("a check suite requested from the stranger's fork (naming no PR) cannot turn the agent PR green", async () => {
+  const c = plainCommit("a4");
+  // GitHub lists the fork's pull request first (the order the old gate's last write followed).
+  const r = repo([strangersPassingFork(2, c), await failingAgentPull(1, c)]);
+  const check = checkOn(await judge([r], [opened(r, 1), suiteFromFork(r, c.sha)]), c.sha, [1, 2]);
+  assert.equal(check.conclusion, "failure");
+  assert.match(check.title, /^Blocked: an agent pull request needs 1 human approval/);
+});
+
+test("a stranger's fork PR synchronized to the agent's new head after the agent's push cannot turn that head green", async () => {
+  const c1 = plainCommit("a5-1");
+  const c2 = plainCommit("a5-2");
+  const r = repo([await failingAgentPull(1, c1), strangersPassingFork(2, c1)]);
+  const block = await provenanceBlock({ commits: [c1, c2] });
+  // Both branches move to c2: the agent pushes, mallory fetches its branch and pushes it to her fork.
+  const push = (pulls: StandInPull[]): void => {
+    for (const p of pulls) Object.assign(p, { commits: [c1, c2], head: { ...p.head, sha: c2.sha }, ...(p.number === 1 ? { body: `Adds validation.\n\n${block}` } : {}) });
+  };
+  const after = structuredClone(r);
+  push(after.pulls);
+  const pushed = synchronized(after, 1, (s) => push(s.repo("acme", "widgets")!.pulls));
+  const check = checkOn(await judge([r], [opened(r, 1), opened(r, 2), pushed, synchronized(after, 2)]), c2.sha, [1, 2]);
+  assert.equal(check.conclusion, "failure");
+  assert.match(check.title, /^Blocked: an agent pull request needs 1 human approval/);
+});
+
+test("another maintainer's passing PR with the same head cannot turn the agent PR green either", async () => {
+  // A pull request with standing counts, but only ever adds failures: its content is no approval of another's.
+  const c = plainCommit("a6");
+  const bobs = humanPull(2, [c], bob, { head: { ref: "bob/same", sha: c.sha } });
+  const r = repo([await failingAgentPull(1, c), bobs]);
+  const check = checkOn(await judge([r], [opened(r, 1), opened(r, 2)]), c.sha, [1, 2]);
+  assert.equal(check.conclusion, "failure");
+  assert.match(check.text, /\| #2 \| `bob` \| this repository \| ✅ passes \| yes \|/);
+});
+
+test("a maintainer's failing PR from their own fork still counts beside another maintainer's passing PR", async () => {
+  // Standing is the author's write access as well as the branch's home: bob's fork counts like a branch here.
+  const c = plainCommit("a7");
+  const bobsFork = strangersFailingFork(1, c, bob);
+  const alices = humanPull(2, [c], alice, { head: { ref: "alice/same", sha: c.sha } });
+  const r = repo([bobsFork, alices]);
+  const check = checkOn(await judge([r], [opened(r, 1), opened(r, 2)]), c.sha, [1, 2]);
+  assert.equal(check.conclusion, "failure");
+  assert.match(check.text, /\| #1 \| `bob` \| fork \| ❌ fails \| yes \|/);
+});
+
+test("when no PR has standing, one stranger's passing fork cannot turn another stranger's failing fork green", async () => {
+  const c = plainCommit("a8");
+  const r = repo([strangersFailingFork(1, c, eve), strangersPassingFork(2, c, mallory)]);
+  const check = checkOn(await judge([r], [opened(r, 1), opened(r, 2)]), c.sha, [1, 2]);
+  assert.equal(check.conclusion, "failure", "every one counts when none has standing");
+  assert.match(check.title, /^Blocked/);
+  assert.match(check.text, /\| #1 \| `eve` \| fork \| ❌ fails \| yes \|/);
+  assert.match(check.text, /\| #2 \| `mallory` \| fork \| ✅ passes \| yes \|/);
+});
+
+// Invariant 2: a pull request from outside the repository's collaborators cannot turn a maintainer's PR into failure.
+
+test("a stranger's failing fork PR opened second with the same head cannot fail a maintainer's passing PR", async () => {
+  const h = commit("b1", "human-alice");
+  const r = repo([humanPull(1, [h]), strangersFailingFork(2, h)]);
+  const check = checkOn(await judge([r], [opened(r, 1), opened(r, 2)]), h.sha, [1, 2]);
+  assert.equal(check.conclusion, "success");
+  assert.equal(check.title, "Mergeable: every rule passes");
+  assert.match(check.text, new RegExp(`\\| #2 \\| \`mallory\` \\| fork \\| ❌ fails \\| ${NOT_COUNTED} \\|`));
+});
+
+test("a stranger's failing fork PR opened first and reopened later cannot fail a maintainer's passing PR", async () => {
+  const h = commit("b2", "human-alice");
+  const r = repo([humanPull(1, [h]), strangersFailingFork(2, h)]);
+  const check = checkOn(await judge([r], [opened(r, 2), opened(r, 1), reopened(r, 2)]), h.sha, [1, 2]);
+  assert.equal(check.conclusion, "success");
+  assert.ok(check.text.includes(SHARED));
+});
+
+test("a check suite requested from a stranger's failing fork cannot fail a maintainer's passing PR", async () => {
+  const h = commit("b3", "human-alice");
+  const r = repo([strangersFailingFork(2, h), humanPull(1, [h])]);
+  const check = checkOn(await judge([r], [opened(r, 1), suiteFromFork(r, h.sha)]), h.sha, [1, 2]);
+  assert.equal(check.conclusion, "success");
+});
+
+test("a stranger's review on her own failing fork PR cannot fail a maintainer's passing PR with the same head", async () => {
+  const h = commit("b4", "human-alice");
+  const r = repo([humanPull(1, [h]), strangersFailingFork(2, h)]);
+  const review: Delivery = {
+    event: "pull_request_review.submitted",
+    payload: reviewPayload(r, 2, mallory, h.sha),
+    before: (s) => s.pull("acme", "widgets", 2)!.reviews.push({ user: mallory, state: "CHANGES_REQUESTED", commit_id: h.sha }),
+  };
+  const check = checkOn(await judge([r], [opened(r, 1), opened(r, 2), review]), h.sha, [1, 2]);
+  assert.equal(check.conclusion, "success");
+});
+
+test("a read-only user's PR from the maintainer's own branch in the repository cannot fail the maintainer's PR", async () => {
+  // GitHub lets organisation members (read access is enough) open a pull request from any branch of the repository.
+  // The branch's home is not the author's standing: mallory can push nowhere here, so her pull request counts no more
+  // than a fork's.
+  const h = commit("b5", "human-alice");
+  const hers = humanPull(2, [h], mallory, { title: "Same branch, my words", head: { ref: "claude/alice-change", sha: h.sha } });
+  const r = repo([humanPull(1, [h]), hers]);
+  const check = checkOn(await judge([r], [opened(r, 1), opened(r, 2)]), h.sha, [1, 2]);
+  assert.equal(check.conclusion, "success");
+  assert.match(check.text, /\| #2 \| `mallory` \| this repository \| ❌ fails \| no: /);
+});
