@@ -217,6 +217,47 @@ const scenarios: Scenario[] = [];
     ] });
 }
 
+{ // 13. issue 13 class 1: a PR made exactly as docs/examples/agent-workflow.yml makes it is an agent's PR
+  const actions: Account = { login: "github-actions[bot]", id: 41898282, type: "Bot" };
+  const agentAuthor = { name: "agent[bot]", email: "agent@users.noreply.github.com", account: null };
+  const commits: StandInCommit[] = [{ sha: sha("s13-a"), tree: sha("tree:s13-a"), message: "Speed up CI\n", author: { ...agentAuthor, date: "2026-11-20T09:58:00Z" } }];
+  const head = commits[0]!.sha;
+  const r = repo([{ ...agentPull(13, commits, `Closes #7\n\n${await provenanceBlock({ commits })}`), title: "Agent: issue #7", user: actions, head: { ref: "agent/issue-7", sha: head }, files: [{ filename: ".github/workflows/ci.yml", additions: 5, deletions: 2 }] }]);
+  scenarios.push({ name: "example-workflow-pr", title: "A PR made by our own example agent workflow is an agent's PR", description: "github-actions[bot] opens it from agent/issue-7, the commit is by agent[bot], and verified provenance covers it: verified provenance is an agent signal, so the workflow change needs a human approval; bob's approval then passes it.", repos: [r],
+    steps: [
+      step("pull_request.opened", payloadFor("pull_request.opened", r, 13), { headSha: head, conclusion: "failure", summaryIncludes: [".github/workflows/ci.yml", "verified agent provenance"] }),
+      step("pull_request_review.submitted", reviewPayload(r, 13, bob, head), { headSha: head, conclusion: "success" }, { pull: 13, addReviews: [{ user: bob, state: "APPROVED", commit_id: head }] }),
+    ] });
+}
+{ // 14. issue 13 class 3: one commit, many PRs: a stranger's fork PR with the agent PR's head cannot turn it green
+  const mallory: Account = { login: "mallory", id: 6666, type: "User" };
+  const commits = [commit("s14-a", claude)];
+  const head = commits[0]!.sha;
+  const agentPr = agentPull(14, commits, "Adds validation (the agent's own PR carries no provenance).");
+  const forkPr: StandInPull = { ...agentPull(15, commits, `Same commit, from my fork.\n\n${await provenanceBlock({ commits })}`), user: mallory, head: { ref: "claude/feature", sha: head, repo: { owner: "mallory", name: REPO, id: 999666 } }, reviews: [{ user: bob, state: "APPROVED", commit_id: head }] };
+  const r = repo([agentPr, forkPr]);
+  scenarios.push({ name: "shared-head-fork", title: "A stranger's fork PR with the same head cannot turn a failing agent PR green", description: "The agent's PR #14 has no provenance; mallory opens fork PR #15 with the same head commit, genuine provenance copied into its body and an approval: alone it would pass. One check run shows on both, and only the PR with standing counts.", repos: [r],
+    steps: [
+      step("pull_request.opened", payloadFor("pull_request.opened", r, 14), { headSha: head, conclusion: "failure", summaryIncludes: ["provenance"] }),
+      step("pull_request.opened", payloadFor("pull_request.opened", r, 15), { headSha: head, conclusion: "failure", summaryIncludes: ["This commit is the head of 2 open pull requests", "a fork of someone without write access"] }),
+    ] });
+}
+{ // 15. issue 13 class 4: a stranger's noise cannot push the agent's evidence out of view
+  const mallory: Account = { login: "mallory", id: 6666, type: "User" };
+  const commits = [commit("s15-a", claude)];
+  const head = commits[0]!.sha;
+  // GitHub caps a comment at 65,536 characters: 101 comments of two small bogus blocks each already pass the 200
+  // blocks a pull request's budget holds.
+  const bogus = (i: number): string => `<!-- agent-gate:provenance v1\n${Buffer.from(JSON.stringify({ mediaType: "application/vnd.dev.sigstore.bundle.v0.3+json", junk: i })).toString("base64")}\n-->`;
+  const comments = [
+    ...Array.from({ length: 101 }, (_, i) => ({ id: 900 + i, user: mallory, body: `noise ${i}\n${bogus(2 * i)}\n${bogus(2 * i + 1)}` })),
+    { id: 1990, user: claude, body: `Provenance for this push.\n\n${await provenanceBlock({ commits })}` },
+  ];
+  const r = repo([agentPull(16, commits, "Adds validation.", { comments, reviews: [{ user: bob, state: "APPROVED", commit_id: head }] })]);
+  scenarios.push({ name: "noise-before-evidence", title: "A stranger's noise cannot push the agent's own evidence out of view", description: "mallory posts 101 comments with 202 bogus provenance blocks, more than a pull request's budget of 200, before the agent's comment with the genuine bundle: strangers' blocks have their own budget and are verified after the agent's, so the PR still passes.", repos: [r],
+    steps: [step("pull_request.opened", payloadFor("pull_request.opened", r, 16), { headSha: head, conclusion: "success", summaryIncludes: ["verified"] })] });
+}
+
 mkdirSync(OUT, { recursive: true });
 for (const f of readdirSync(OUT)) if (f.endsWith(".json")) rmSync(new URL(f, OUT));
 writeFileSync(new URL("trusted_root.json", OUT), JSON.stringify(sigstore.trustedRoot, null, 2) + "\n");

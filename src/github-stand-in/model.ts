@@ -41,7 +41,7 @@ export interface StandInComment {
   user: Account;
   body: string;
   created_at?: string;
-  /** The commenter's relation to the repository; default GitHub's example's (COLLABORATOR). */
+  /** The commenter's relation to the repository; default: OWNER for the owner, COLLABORATOR for a listed collaborator, else NONE. */
   author_association?: "OWNER" | "MEMBER" | "COLLABORATOR" | "CONTRIBUTOR" | "FIRST_TIME_CONTRIBUTOR" | "FIRST_TIMER" | "MANNEQUIN" | "NONE";
 }
 

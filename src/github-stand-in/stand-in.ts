@@ -89,6 +89,13 @@ function bearer(req: StandInRequest): string | undefined {
   return /^(?:token|bearer)\s+(\S+)$/i.exec(req.headers.authorization ?? "")?.[1];
 }
 
+/** How GitHub relates a commenter to the repository: its owner, a listed collaborator, or nobody in particular. */
+function association(repo: StandInRepo, a: Account): string {
+  if (a.login.toLowerCase() === repo.owner.toLowerCase()) return "OWNER";
+  const collaborator = Object.keys(repo.collaborators ?? {}).some((login) => login.toLowerCase() === a.login.toLowerCase());
+  return collaborator ? "COLLABORATOR" : "NONE";
+}
+
 function user(a: Account): Record<string, unknown> {
   const u = clone(templates.pull.user);
   const type = a.type ?? (a.login.endsWith("[bot]") ? "Bot" : "User");
@@ -362,7 +369,7 @@ export class GitHubStandIn {
     if (m === "GET" && rest[0] === "issues" && rest[2] === "comments") {
       const pull = repo.pulls.find((x) => x.number === Number(rest[1]));
       if (!pull) return this.notFound();
-      return this.paginated(pull.comments.map((c, i) => ({ ...clone(templates.comment), id: c.id ?? i + 1, user: user(c.user), body: c.body, created_at: c.created_at ?? "2026-11-26T06:00:00Z", ...(c.author_association ? { author_association: c.author_association } : {}) })), url);
+      return this.paginated(pull.comments.map((c, i) => ({ ...clone(templates.comment), id: c.id ?? i + 1, user: user(c.user), body: c.body, created_at: c.created_at ?? "2026-11-26T06:00:00Z", author_association: c.author_association ?? association(repo, c.user) })), url);
     }
     if (m === "GET" && rest[0] === "commits" && rest[2] === "pulls") {
       const sha = rest[1];
