@@ -1,0 +1,121 @@
+// Class 5, "facts from GitHub at evaluation time, not from the delivery": a webhook delivery carries the pull request
+// as it was when the event happened. A late, redelivered or out-of-order delivery carries a stale body, labels, draft
+// state, head and reviews. Each case delivers a payload whose fields differ from what GitHub holds now (in both
+// directions: stale fields that would pass, and stale fields that would fail) and asserts that the check run follows
+// GitHub's current state.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import type { StandInCommit, StandInPull, StandInRepo } from "../../src/github-stand-in/model.js";
+import { CONFIG, agentPull, bob, commit, humanPull, judge, payloadFor, provenanceBlock, repo, reviewPayload, shown, type Delivery } from "./support.js";
+
+const LABEL_CONFIG = `${CONFIG}agents:\n  labels: [ai-generated]\n`;
+
+/** A delivery of `event` for pull request 1 as it stood in `stale`, judged against GitHub holding `now`. */
+async function deliverStale(now: StandInRepo, stale: StandInRepo, event = "pull_request.opened", extra?: Delivery) {
+  const deliveries: Delivery[] = [{ event, payload: payloadFor(event, stale, 1) }];
+  if (extra) deliveries.push(extra);
+  const judged = await judge([now], deliveries);
+  assert.deepEqual(judged.problems, [], "every request and response matches GitHub's REST description");
+  const head = now.pulls[0]!.head.sha;
+  const run = judged.run(head);
+  return { conclusion: run.conclusion, title: run.output.title ?? "", text: shown(run), judged };
+}
+
+/** The same repository with pull request 1 changed by `edit` (what the delivery saw, or what GitHub holds now). */
+function edited(r: StandInRepo, edit: (p: StandInPull) => void): StandInRepo {
+  const copy = structuredClone(r);
+  edit(copy.pulls[0]!);
+  return copy;
+}
+
+const approvedBy = (c: StandInCommit) => [{ user: bob, state: "APPROVED" as const, commit_id: c.sha }];
+
+test("a late delivery whose body still holds the provenance block cannot pass a PR whose body no longer has it", async () => {
+  const c = commit("f1");
+  const block = await provenanceBlock({ commits: [c] });
+  const now = repo([agentPull(1, [c], "Adds validation.", { reviews: approvedBy(c) })]);
+  const stale = edited(now, (p) => (p.body = `Adds validation.\n\n${block}`));
+  const check = await deliverStale(now, stale);
+  assert.equal(check.conclusion, "failure");
+  assert.match(check.title, /provenance/i);
+  assert.ok(!check.text.includes("✅ verified"), "no verified provenance is shown: GitHub's body has none");
+});
+
+test("a late delivery whose body lacks the provenance block does not fail a PR whose body now has it", async () => {
+  const c = commit("f2");
+  const block = await provenanceBlock({ commits: [c] });
+  const now = repo([agentPull(1, [c], `Adds validation.\n\n${block}`, { reviews: approvedBy(c) })]);
+  const stale = edited(now, (p) => (p.body = "Adds validation."));
+  const check = await deliverStale(now, stale);
+  assert.equal(check.conclusion, "success", check.title);
+  assert.equal(check.title, "Mergeable: every rule passes");
+  assert.ok(check.text.includes("✅ verified"));
+});
+
+test("a delivery from before the agent label was added cannot pass a PR GitHub now labels as an agent's", async () => {
+  const h = commit("f3", "human-alice");
+  const now = repo([humanPull(1, [h], undefined, { labels: ["ai-generated"] })], LABEL_CONFIG);
+  const stale = edited(now, (p) => (p.labels = []));
+  const check = await deliverStale(now, stale);
+  assert.equal(check.conclusion, "failure");
+  assert.match(check.title, /agent pull request needs 1 human approval/);
+  assert.match(check.text, /label/);
+});
+
+test("a delivery from before the agent label was removed does not fail a PR GitHub no longer labels", async () => {
+  const h = commit("f4", "human-alice");
+  const now = repo([humanPull(1, [h])], LABEL_CONFIG);
+  const stale = edited(now, (p) => (p.labels = ["ai-generated"]));
+  const check = await deliverStale(now, stale, "pull_request.labeled");
+  assert.equal(check.conclusion, "success", check.title);
+});
+
+test("a late delivery from before 'Requested by @bob' was written cannot let bob approve his own request", async () => {
+  // Before 45a004d this passed twice over: the stale body was used, and body requesters were not read at all.
+  const c = commit("f5");
+  const block = await provenanceBlock({ commits: [c] });
+  const now = repo([agentPull(1, [c], `Adds validation.\n\nRequested by @bob\n\n${block}`, { reviews: approvedBy(c) })]);
+  const stale = edited(now, (p) => (p.body = `Adds validation.\n\n${block}`));
+  const check = await deliverStale(now, stale);
+  assert.equal(check.conclusion, "failure");
+  assert.match(check.title, /needs 1 human approval .*\(has 0; not counted: @bob/);
+  assert.match(check.text, /not counted: @bob \(agent or prompter\)/);
+});
+
+test("a review delivery saying 'approved' cannot pass a PR whose approval GitHub now shows dismissed", async () => {
+  // A guard: reviews were listed fresh before 45a004d too (this case held then); the payload's review must stay unread.
+  const c = commit("f6");
+  const block = await provenanceBlock({ commits: [c] });
+  const now = repo([agentPull(1, [c], `Adds validation.\n\n${block}`, { reviews: [{ user: bob, state: "DISMISSED", commit_id: c.sha }] })]);
+  const judged = await judge([now], [{ event: "pull_request_review.submitted", payload: reviewPayload(now, 1, bob, c.sha) }]);
+  assert.deepEqual(judged.problems, []);
+  const run = judged.run(c.sha);
+  assert.equal(run.conclusion, "failure");
+  assert.match(run.output.title ?? "", /needs 1 human approval .*\(has 0\)/);
+});
+
+test("a late delivery naming an older head cannot publish a pass for the commit the PR has moved on from", async () => {
+  // The stale head looked harmless (docs only); GitHub's PR has moved on, and its commits say so. A guard: the commit
+  // list was read fresh before 45a004d too (this case held then); the payload's head must never be trusted further.
+  const c1 = commit("f7-1");
+  const c2 = commit("f7-2");
+  const block = await provenanceBlock({ commits: [c1, c2] });
+  const now = repo([agentPull(1, [c1, c2], `Adds validation.\n\n${block}`, { reviews: approvedBy(c1), files: [{ filename: ".github/workflows/ci.yml", additions: 3, deletions: 1 }] })]);
+  const stale = edited(now, (p) => Object.assign(p, { commits: [c1], head: { ...p.head, sha: c1.sha }, files: [{ filename: "docs/readme.md", additions: 3, deletions: 0 }] }));
+  const judged = await judge([now], [{ event: "pull_request.synchronize", payload: payloadFor("pull_request.synchronize", stale, 1) }]);
+  assert.deepEqual(judged.problems, []);
+  const run = judged.run(c1.sha);
+  assert.equal(run.conclusion, "failure", "never a pass for a head the PR has left");
+  assert.match(shown(run), /head moved from [0-9a-f]{7} to [0-9a-f]{7}/);
+});
+
+test("a delivery whose draft flag and title are stale changes nothing GitHub does not say now", async () => {
+  // Draft state and title decide nothing in the built-in policy; the body GitHub holds now does: its block is gone.
+  const c = commit("f8");
+  const block = await provenanceBlock({ commits: [c] });
+  const now = repo([agentPull(1, [c], "Work in progress.", { draft: true, title: "WIP", reviews: approvedBy(c) })]);
+  const stale = edited(now, (p) => Object.assign(p, { draft: false, title: "Validate widget input", body: `Ready.\n\n${block}` }));
+  const check = await deliverStale(now, stale, "pull_request.ready_for_review");
+  assert.equal(check.conclusion, "failure");
+  assert.ok(!check.text.includes("✅ verified"));
+});
