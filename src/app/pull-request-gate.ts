@@ -199,7 +199,8 @@ export class PullRequestGate {
     const p = payload as { user: { login: string; id: number; type: string }; head: { repo: { full_name: string } | null }; base: { repo: { full_name: string } } };
     const fork = (p.head.repo?.full_name ?? "").toLowerCase() !== p.base.repo.full_name.toLowerCase();
     if (!fork && p.user.type === "Bot") return { standing: true, fork, author: p.user.login };
-    const permission = await permissionOf(octokit, owner, repo, p.user, this.permissions);
+    // Unknown standing counts as standing: its verdict then counts too, which can only add failures.
+    const permission = await permissionOf(octokit, owner, repo, p.user, this.permissions).catch(() => "write" as const);
     return { standing: permission === "admin" || permission === "write", fork, author: p.user.login };
   }
 
