@@ -14,12 +14,25 @@ function isLogin(s: string): boolean {
   return s.length >= 1 && s.length <= 39 && /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/.test(s);
 }
 
-/** `@login` right after a phrase, past at most 8 characters of punctuation, spaces and markdown emphasis. */
+/** How far past a phrase a display name may run before "(@login)" (Devin: "Requested by: Jane Doe (@jane)"). */
+const NAME_MAX = 80;
+
+/**
+ * `@login` right after a phrase, past at most 8 characters of punctuation, spaces and markdown emphasis; or the
+ * first "(@login" within NAME_MAX characters of the same line, after a display name.
+ */
 function loginAfter(line: string, from: number): string | undefined {
   let i = from;
   const stop = Math.min(line.length, from + 8);
   while (i < stop && (line[i] === ":" || line[i] === " " || line[i] === "\t" || line[i] === "*" || line[i] === "_")) i++;
-  if (line[i] !== "@") return undefined;
+  if (line[i] !== "@") {
+    // A window of at most NAME_MAX characters: each phrase costs a bounded look, so the scan stays linear.
+    const window = line.slice(i, from + NAME_MAX);
+    const paren = window.indexOf("(@");
+    const eol = window.indexOf("\n");
+    if (paren === -1 || (eol !== -1 && eol < paren)) return undefined;
+    i += paren + 1;
+  }
   let j = i + 1;
   while (j < line.length && j - i <= 40 && LOGIN_CHAR.test(line[j]!)) j++;
   const login = line.slice(i + 1, j);
