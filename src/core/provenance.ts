@@ -350,12 +350,14 @@ function fromAgentCommit(s: z.infer<typeof AgentCommitStatement>): ProvenancePar
   }
   const primary = { id: `${agent.model.provider}/${agent.model.modelId}`, ...(agent.model.version !== undefined ? { version: agent.model.version } : {}) };
   const requestedBy = requester((ext as Record<string, unknown>)["requestedBy"]);
+  const named = modelsNamedIn(agent);
+  if ("error" in named) return fail("PREDICATE_INVALID", `agent-commit v0.1 provenance: ${named.error}`);
   return {
     ok: true,
     value: {
       kind: "agent",
       format: "agent-commit/v0.1",
-      models: [{ ...primary, role: "agent" }, ...modelsNamedIn(agent)],
+      models: [{ ...primary, role: "agent" }, ...named.models],
       ...(requestedBy ? { requestedBy } : {}),
       buildType: AGENT_COMMIT_BUILD_TYPE,
       subjects: s.subject,
@@ -385,16 +387,27 @@ function requester(v: unknown): { login: string; id?: number } | undefined {
   return { login, ...(typeof o?.id === "number" && Number.isSafeInteger(o.id) && o.id > 0 ? { id: o.id } : {}) };
 }
 
+/** Bounds of the walk for models in a loosely read agent: past either, the statement is refused, never half-read. */
+const MODEL_WALK_DEPTH = 32;
+const MODEL_WALK_NODES = 100_000;
+
 /**
  * Models the loosely read agent-commit agent names besides its own: subagents' and tools' (`{provider, modelId,
  * version}` or a `model` of "provider/model" or such an object), found by a walk bounded in depth and nodes, so a
- * model anywhere in what the schema accepts is judged rather than dropped.
+ * model anywhere in what the schema accepts is judged rather than dropped. An agent past the bounds is an error:
+ * a model beyond them would go unjudged.
  */
-function modelsNamedIn(agent: Record<string, unknown>): NamedModel[] {
+function modelsNamedIn(agent: Record<string, unknown>): { models: NamedModel[] } | { error: string } {
   const out: NamedModel[] = [];
   let nodes = 0;
+  let tooDeep = false;
   const visit = (v: unknown, role: NamedModel["role"], depth: number): void => {
-    if (depth > 8 || ++nodes > 2000 || typeof v !== "object" || v === null) return;
+    if (tooDeep || nodes > MODEL_WALK_NODES) return;
+    if (depth > MODEL_WALK_DEPTH) {
+      tooDeep = true;
+      return;
+    }
+    if (++nodes > MODEL_WALK_NODES || typeof v !== "object" || v === null) return;
     if (Array.isArray(v)) {
       for (const x of v) visit(x, role, depth + 1);
       return;
@@ -411,7 +424,10 @@ function modelsNamedIn(agent: Record<string, unknown>): NamedModel[] {
     }
   };
   visit(agent, "agent", 0);
-  return out;
+  const where = "predicate.buildDefinition.internalParameters.agent";
+  if (tooDeep) return { error: `${where} nests deeper than ${MODEL_WALK_DEPTH} levels; expected at most ${MODEL_WALK_DEPTH}, so that every model it names is judged` };
+  if (nodes > MODEL_WALK_NODES) return { error: `${where} holds more than ${MODEL_WALK_NODES} values; expected at most ${MODEL_WALK_NODES}, so that every model it names is judged` };
+  return { models: out };
 }
 
 function fromSlsa(s: z.infer<typeof SlsaV1Statement>): ProvenanceParseResult {
