@@ -230,7 +230,7 @@ export class PullRequestGate {
         return [{ pullNumber, headSha, conclusion, title: "already evaluated", decisionId: done.decisionId, checkRunId: run?.id ?? 0, outcome: "duplicate", transient: false }];
       }
       const snapshot = snapshots[0]!;
-      const movedOn = trigger.kind === "pull_request" && !("error" in snapshot) && snapshot.commits.at(-1)?.sha !== headSha;
+      const movedOn = trigger.kind === "pull_request" && !("error" in snapshot) && !snapshot.truncated.includes("commits") && snapshot.commits.at(-1)?.sha !== headSha;
       // An older trigger never overwrites a newer result; nor does anything overwrite the final result of a commit
       // that is no longer the pull request's head.
       if (run?.lastTriggerAt && (run.lastTriggerAt > receivedAt || movedOn)) {
@@ -323,7 +323,8 @@ export class PullRequestGate {
       const snapshot = preSnapshot ?? (await loadPullRequest(octokit, owner, repo, payload, { permissions: this.permissions }));
       if ("error" in snapshot) throw snapshot.error;
       const head = snapshot.commits.at(-1)?.sha;
-      if (head !== headSha) {
+      // Past GitHub's 250 commits the head is never listed: the policy denies "too many commits", nothing moved.
+      if (head !== headSha && !snapshot.truncated.includes("commits")) {
         // Moved on (this commit is in the list, no longer last): final, the new head is judged on its own. Not in the
         // list at all: GitHub's list lags behind the event, and a retry will see it.
         const movedOn = snapshot.commits.some((c) => c.sha === headSha);
