@@ -146,6 +146,16 @@ function decodedLength(b64: string): number {
   return Math.floor((b64.length * 3) / 4) - (b64.endsWith("==") ? 2 : b64.endsWith("=") ? 1 : 0);
 }
 
+/** Whether `json` parses: linear in its length, and the block's size is already capped. */
+function parsesAsJson(json: string): boolean {
+  try {
+    JSON.parse(json);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Finds every block in `text`; malformed blocks are reported, never silently dropped. Each block is capped at
  * BLOCK_MAX_BYTES and a text at BLOCKS_MAX blocks; with a `budget` shared by every text of a pull request, the
@@ -183,8 +193,9 @@ export function extractProvenanceBlocks(
     }
     const bytes = Buffer.from(body, "base64");
     const json = bytes.toString("utf8");
-    if (!json.trimStart().startsWith("{")) {
-      problem("provenance block is not base64 of a JSON object; expected the base64 of a Sigstore bundle");
+    if (!json.trimStart().startsWith("{") || !parsesAsJson(json)) {
+      // A block cut short still decodes (base64 is read leniently) and still starts with "{": only parsing tells.
+      problem("provenance block is not base64 of a JSON object (cut short or corrupted); expected the base64 of a Sigstore bundle");
       continue;
     }
     if (bundles.length >= BLOCKS_MAX) {

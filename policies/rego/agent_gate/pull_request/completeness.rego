@@ -51,6 +51,21 @@ warn contains {
 	i < 10
 }
 
+# Past the tenth, one more warning counts the rest: noise cannot hide how much evidence failed to read.
+warn contains {
+	"rule": "evidence",
+	"severity": "medium",
+	"msg": concat("", [
+		format_int(n - 10, 10), " more provenance ", lib.plural(n - 10, "block"),
+		" could not be read (", format_int(n, 10), " in all; the first 10 are listed)",
+	]),
+	"remediation": "re-publish the provenance with agent-gate attest, and remove the broken blocks; a block that cannot be read proves nothing",
+	"details": {"count": n},
+} if {
+	n := count(object.get(input, "evidence_problems", []))
+	n > 10
+}
+
 _where(p) := "in the PR description" if p.location == "pr-body"
 
 _where(p) := concat("", ["in a comment by ", lib.at({"login": p.author})]) if {

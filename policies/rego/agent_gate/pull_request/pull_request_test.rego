@@ -540,6 +540,15 @@ test_unreadable_blocks_warn if {
 	count(d.deny) == 0
 }
 
+# past ten unreadable blocks, one more warning counts the rest
+test_unreadable_blocks_past_ten_are_counted if {
+	problems := [{"location": "pr-comment", "comment_id": i, "author": "mallory", "message": "empty"} | some i in numbers.range(1, 13)]
+	d := decide(object.union(fx.pr, {"evidence_problems": problems}), fx.config)
+	msgs := [f.msg | some f in d.warn; f.rule == "evidence"]
+	count(msgs) == 11
+	"3 more provenance blocks could not be read (13 in all; the first 10 are listed)" in msgs
+}
+
 # every model a signed statement names is judged: subagents' and tools' too
 test_subagent_model_off_the_list_denies if {
 	models := [
