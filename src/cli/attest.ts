@@ -1,11 +1,11 @@
 // `agent-gate attest`: sign an agent's provenance for the commits it produced and write (or publish) the bundle.
 // Exit 0 when signed; 1 when refused (secrets, missing OIDC permission, signing or publishing failed); 2 for bad
-// arguments or unreadable inputs. Every error names what was expected; secrets are named by place, never shown.
+// arguments, unreadable inputs or an unexpected error (args.ts). Every error names what was expected; secrets are named by place, never shown.
 import { randomUUID } from "node:crypto";
 import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
-import { parseArgs } from "node:util";
 import { AgentGateError, describeError } from "../core/errors.js";
+import { UsageError, EXIT_OK, consoleIo, runCommand, type Io } from "./args.js";
 import { SLSA_PROVENANCE_V1 } from "../core/provenance.js";
 import { actionsIdToken, attestStatement, httpRekorV1Uploader, httpRekorV2Uploader, httpTimestamper, signKeyless, signStatement } from "../app/attest.js";
 import type { Attestation } from "../app/attest.js";
@@ -16,36 +16,29 @@ const USAGE = `usage: agent-gate attest --agent NAME --agent-version V --model P
          [--repo OWNER/REPO] [--base SHA] [--base-ref REF] [--commits SHA,SHA,...]
          (--key PRIVATE_KEY.pem | --key cosign.key with COSIGN_PASSWORD | keyless in GitHub Actions with id-token: write)
          [--tsa-url URL] [--fulcio-url URL] [--rekor-url URL [--rekor-version 1|2]]
-         [--actor LOGIN --actor-id N] [--out FILE] [--publish pr [--pr N]]
+         [--actor LOGIN --actor-id N] [--out FILE] [--publish pr [--pr N]] [--json]
 Defaults come from the GitHub Actions environment: GITHUB_REPOSITORY, GITHUB_BASE_REF, GITHUB_ACTOR(_ID),
 GITHUB_EVENT_NAME, GITHUB_RUN_ID; --base defaults to the merge base of HEAD and origin/$GITHUB_BASE_REF and
 --commits to the commits from the base to HEAD (git rev-list).
 The prompt is always recorded by its sha256 digest; its text only with --include-prompt.
-The bundle's predicate type is ${SLSA_PROVENANCE_V1} (cosign verify-blob-attestation --type).`;
+The bundle's predicate type is ${SLSA_PROVENANCE_V1} (cosign verify-blob-attestation --type).
+--json prints {"signed", "commits", "out", "published", "bundle"} instead of the bundle alone.
+exit codes: 0 signed, 1 refused (secrets, no OIDC permission, signing or publishing failed), 2 usage or error`;
 
-export interface AttestIo {
+export interface AttestIo extends Io {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly cwd: string;
-  readonly out: (line: string) => void;
-  readonly err: (line: string) => void;
   readonly fetch: typeof fetch;
   readonly now: () => Date;
 }
 
 const defaultIo = (): AttestIo => ({
+  ...consoleIo(),
   env: process.env,
   cwd: process.cwd(),
-  out: (l) => console.log(l),
-  err: (l) => console.error(l),
   fetch: globalThis.fetch,
   now: () => new Date(),
 });
-
-class UsageError extends Error {}
-
-export function attestCommand(args: string[], io: AttestIo = defaultIo()): Promise<number> {
-  return run(args, io);
-}
 
 const OPTIONS = {
   agent: { type: "string" },
@@ -69,44 +62,27 @@ const OPTIONS = {
   out: { type: "string" },
   publish: { type: "string" },
   pr: { type: "string" },
-  help: { type: "boolean", short: "h" },
 } as const;
 
-async function run(args: string[], io: AttestIo): Promise<number> {
-  let values;
-  try {
-    values = parseArgs({ args, options: OPTIONS, allowPositionals: false }).values;
-  } catch (e) {
-    io.err(`agent-gate attest: ${describeError(e)}\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    io.out(USAGE);
-    return 0;
-  }
-  try {
-    const attestation = await attest(values, io);
+// A refusal (secrets, no OIDC permission, signing or publishing failed) is an AgentGateError: exit 1.
+const SPEC = { name: "attest", usage: USAGE, options: OPTIONS, errorExit: 1 } as const;
+
+/** `io` may give only some of its parts (main passes stdout and stderr); the rest come from the process. */
+export function attestCommand(args: string[], io: Partial<AttestIo> = {}): Promise<number> {
+  const full: AttestIo = { ...defaultIo(), ...io };
+  return runCommand(SPEC, args, full, async ({ values, json, emit }) => {
+    const attestation = await attest(values, full);
     if (values.out !== undefined) writeFileSync(values.out, attestation.bundleJson + "\n");
-    else if (values.publish === undefined) io.out(attestation.bundleJson);
-    if (values.publish !== undefined) await publish(values.publish, values.pr, attestation, io);
-    const commits = attestation.statement.subject.map((s) => s.digest.gitCommit.slice(0, 7)).join(", ");
-    io.err(`agent-gate attest: signed provenance for ${attestation.statement.subject.length} commit(s) (${commits})${values.out !== undefined ? ` -> ${values.out}` : ""}`);
-    return 0;
-  } catch (e) {
-    if (e instanceof UsageError) {
-      io.err(`agent-gate attest: ${e.message}\n${USAGE}`);
-      return 2;
-    }
-    if (e instanceof AgentGateError) {
-      io.err(`agent-gate attest: ${e.code}: ${e.message}`);
-      return 1;
-    }
-    io.err(`agent-gate attest: INTERNAL_ERROR: ${describeError(e)}`);
-    return 1;
-  }
+    else if (values.publish === undefined && !json) full.out(attestation.bundleJson);
+    const published = values.publish !== undefined ? await publish(values.publish, values.pr, attestation, full) : undefined;
+    const commits = attestation.statement.subject.map((s) => s.digest.gitCommit);
+    full.err(`agent-gate attest: signed provenance for ${commits.length} commit(s) (${commits.map((c) => c.slice(0, 7)).join(", ")})${values.out !== undefined ? ` -> ${values.out}` : ""}`);
+    emit({ signed: true, commits, out: values.out ?? null, published: published ?? null, bundle: JSON.parse(attestation.bundleJson) as unknown });
+    return EXIT_OK;
+  });
 }
 
-type Values = { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]["type"] extends "boolean" ? boolean : string };
+type Values = { readonly [K in keyof typeof OPTIONS]?: ((typeof OPTIONS)[K]["type"] extends "boolean" ? boolean : string) | undefined };
 
 function required(v: Values, name: keyof Values): string {
   const x = v[name];
@@ -245,7 +221,7 @@ export function bodyWithBlock(body: string, head: string, block: string): string
   return `${body.trimEnd()}${body.trim().length > 0 ? "\n\n" : ""}${marked}\n`;
 }
 
-async function publish(target: string, prArg: string | undefined, a: Attestation, io: AttestIo): Promise<void> {
+async function publish(target: string, prArg: string | undefined, a: Attestation, io: AttestIo): Promise<{ repository: string; pr: number; head: string }> {
   if (target !== "pr") throw new UsageError(`expected --publish pr, got --publish ${target}`);
   const env = io.env;
   const token = env.GITHUB_TOKEN;
@@ -268,6 +244,7 @@ async function publish(target: string, prArg: string | undefined, a: Attestation
   const put = await io.fetch(url, { method: "PATCH", headers, body: JSON.stringify({ body }) });
   if (!put.ok) throw new AgentGateError("PUBLISH_FAILED", `PATCH ${url} answered HTTP ${put.status}`, put.status >= 500 ? "transient" : "invalid-input");
   io.err(`agent-gate attest: provenance block published on ${repo}#${pr} for ${head.slice(0, 7)}`);
+  return { repository: repo, pr, head };
 }
 
 function prFromEvent(path: string | undefined): string | undefined {

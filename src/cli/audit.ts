@@ -1,10 +1,9 @@
 // `agent-gate audit`: verify the hash chain, show one decision, export OPA-compatible decision-log lines,
 // replay a decision with the policy bundle it was made with, and record checkpoints to keep elsewhere.
-// Exit codes: 0 ok (verified, found, reproduced); 1 broken chain, not found, or a replay that differs;
-// 2 usage or operational error; 3 replay impossible (bundle, data or engine not available).
+// Exit codes (args.ts, as every command): 0 ok (verified, found, reproduced); 1 broken chain, not found, or a
+// replay that differs; 2 usage or operational error, a replay that cannot be done (bundle, data or engine missing).
 import { createWriteStream, existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { z } from "zod";
 import { DEFAULT_DATA_DIR, openStorage } from "../adapters/storage/index.js";
 import type { Replayer, Storage } from "../adapters/storage/index.js";
@@ -12,53 +11,32 @@ import { replayDecision } from "../adapters/storage/replay.js";
 import { AuditRecord, ChainVerifier, canonicalize, chainHash, parseCheckpoint } from "../core/audit.js";
 import type { Checkpoint, SourcedCheckpoint, StoredRow, VerifyResult } from "../core/audit.js";
 import { AgentGateError, describeError } from "../core/errors.js";
+import { CliFailure, EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, consoleIo, groupUsage, runCommand, runGroup, type Context, type Io, type Options } from "./args.js";
 
-const USAGE = `usage: agent-gate audit <command> [options]
-
-commands:
-  verify                 verify the hash chain; reports the first broken link and why
-    --from SEQ:HASH        start at this checkpoint (its own record is checked) instead of the first record
-    --checkpoint CP        a checkpoint kept elsewhere (SEQ:HASH, JSON, or @FILE); repeatable
-    --file FILE            verify an export (JSON lines) instead of the database
-  show DECISION_ID       print one recorded decision (JSON)
-  export                 print records as OPA decision-log JSON lines
-    --since TIME           records decided at or after TIME (RFC 3339)
-    --format jsonl         the only format
-    --out FILE             write to FILE instead of standard output
-  replay DECISION_ID     re-evaluate the stored input with the stored policy bundle and data
-  checkpoint [--note T]  record the current head and print it: keep a copy outside the database
-  head                   print the head pointer
-
-database (every command but verify --file):
+const DATABASE = `database (every command but verify --file):
   --database-url URL     PostgreSQL (default: $DATABASE_URL unless --data-dir is given)
   --data-dir DIR         the embedded database's directory (default .agent-gate/data)
-  --schema NAME          schema (default agent_gate)
+  --schema NAME          schema (default agent_gate)`;
 
-exit codes: 0 ok, 1 broken chain / not found / replay differs, 2 usage or error, 3 cannot replay`;
+const DB_OPTIONS = { "database-url": { type: "string" }, "data-dir": { type: "string" }, schema: { type: "string" } } as const;
+const VERIFY_OPTIONS = { ...DB_OPTIONS, from: { type: "string" }, checkpoint: { type: "string", multiple: true }, file: { type: "string" } } as const;
+const EXPORT_OPTIONS = { ...DB_OPTIONS, since: { type: "string" }, format: { type: "string" }, out: { type: "string" } } as const;
+const CHECKPOINT_OPTIONS = { ...DB_OPTIONS, note: { type: "string" } } as const;
 
-const OPTIONS = {
-  "database-url": { type: "string" },
-  "data-dir": { type: "string" },
-  schema: { type: "string" },
-  from: { type: "string" },
-  checkpoint: { type: "string", multiple: true },
-  file: { type: "string" },
-  since: { type: "string" },
-  format: { type: "string" },
-  out: { type: "string" },
-  note: { type: "string" },
-  help: { type: "boolean", short: "h" },
-} as const;
+const usage = (line: string, more = ""): string => `usage: agent-gate audit ${line} [--json]\n${more ? `${more}\n` : ""}\n${DATABASE}\n\n${EXIT_CODES}`;
+const EXIT_CODES = "exit codes: 0 ok, 1 broken chain / not found / replay differs, 2 usage or error (a replay that cannot be done included)";
 
-type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>["values"];
-
-class UsageError extends Error {}
+type DbValues = { readonly "database-url"?: string | undefined; readonly "data-dir"?: string | undefined; readonly schema?: string | undefined };
 
 function readCheckpoint(arg: string): Checkpoint {
-  return parseCheckpoint(arg.startsWith("@") ? readFileSync(arg.slice(1), "utf8") : arg);
+  try {
+    return parseCheckpoint(arg.startsWith("@") ? readFileSync(arg.slice(1), "utf8") : arg);
+  } catch (err) {
+    throw new UsageError(`expected a checkpoint (SEQ:HASH, JSON, or @FILE), got ${JSON.stringify(arg.length > 40 ? arg.slice(0, 40) + "…" : arg)}: ${describeError(err)}`);
+  }
 }
 
-async function withStorage<T>(v: Values, fn: (s: Storage) => Promise<T>): Promise<T> {
+async function withStorage<T>(v: DbValues, fn: (s: Storage) => Promise<T>): Promise<T> {
   const databaseUrl = v["database-url"] ?? (v["data-dir"] === undefined ? process.env["DATABASE_URL"] || undefined : undefined);
   const dataDir = v["data-dir"] ?? DEFAULT_DATA_DIR;
   // Reading must not create: a mistyped --data-dir would otherwise verify a new, empty log as "ok".
@@ -73,18 +51,20 @@ async function withStorage<T>(v: Values, fn: (s: Storage) => Promise<T>): Promis
   }
 }
 
-function report(r: VerifyResult, where: string): number {
+function report(r: VerifyResult, where: string, ctx: Context<Options>): number {
   if (r.ok) {
     const range = r.checked === 0 ? "no records" : `${r.checked} record${r.checked === 1 ? "" : "s"} (${r.first}..${r.head.seq})`;
-    console.log(`audit verify: ok: ${range} in ${where}; head ${r.head.seq}:${r.head.hash}`);
-    return 0;
+    if (ctx.json) ctx.emit({ ...r, where });
+    else ctx.io.out(`audit verify: ok: ${range} in ${where}; head ${r.head.seq}:${r.head.hash}`);
+    return EXIT_OK;
   }
-  console.log(`audit verify: BROKEN at record ${r.seq} (${r.code}) in ${where}: ${r.reason}`);
-  return 1;
+  if (ctx.json) ctx.emit({ ok: false, where, seq: r.seq, error: { code: r.code, message: r.reason } });
+  else ctx.io.out(`audit verify: BROKEN at record ${r.seq} (${r.code}) in ${where}: ${r.reason}`);
+  return EXIT_FAILED;
 }
 
 /** An export file: one record per line, each carrying its hash; verified with the same chain rules. */
-function verifyFile(path: string, from: Checkpoint | undefined, checkpoints: SourcedCheckpoint[]): number {
+function verifyFile(path: string, from: Checkpoint | undefined, checkpoints: SourcedCheckpoint[], ctx: Context<Options>): number {
   const lines = readFileSync(path, "utf8").split("\n").filter((l) => l.trim() !== "");
   const v = new ChainVerifier(from, checkpoints);
   for (const [i, line] of lines.entries()) {
@@ -94,61 +74,109 @@ function verifyFile(path: string, from: Checkpoint | undefined, checkpoints: Sou
       const { hash, ...unhashed } = rec;
       row = { seq: rec.seq, prev_hash: rec.prev_hash, hash, record: canonicalize(unhashed), decision_id: rec.decision_id };
     } catch (err) {
-      console.log(`audit verify: BROKEN at line ${i + 1} of ${path}: not an audit record: ${describeError(err).slice(0, 200)}`);
-      return 1;
+      const reason = `line ${i + 1} of ${path}: not an audit record: ${describeError(err).slice(0, 200)}`;
+      if (ctx.json) ctx.emit({ ok: false, where: path, line: i + 1, error: { code: "NOT_A_RECORD", message: reason } });
+      else ctx.io.out(`audit verify: BROKEN at ${reason}`);
+      return EXIT_FAILED;
     }
     const b = v.push(row);
-    if (b) return report(b, path);
+    if (b) return report(b, path, ctx);
   }
-  return report(v.finish(), path);
+  return report(v.finish(), path, ctx);
 }
 
-async function verify(v: Values): Promise<number> {
-  const from = v.from ? readCheckpoint(v.from) : undefined;
-  const checkpoints = (v.checkpoint ?? []).map((c) => ({ ...readCheckpoint(c), source: `--checkpoint ${c.length > 40 ? c.slice(0, 40) + "…" : c}` }));
-  if (v.file) return verifyFile(v.file, from, checkpoints);
-  return withStorage(v, async (s) => report(await s.audit.verify({ fromCheckpoint: from, checkpoints }), s.db.location));
-}
+const verify = command(
+  "verify",
+  usage(
+    "verify [--from SEQ:HASH] [--checkpoint CP]... [--file FILE]",
+    `verify the hash chain; reports the first broken link and why
+  --from SEQ:HASH        start at this checkpoint (its own record is checked) instead of the first record
+  --checkpoint CP        a checkpoint kept elsewhere (SEQ:HASH, JSON, or @FILE); repeatable
+  --file FILE            verify an export (JSON lines) instead of the database`,
+  ),
+  VERIFY_OPTIONS,
+  async (ctx) => {
+    const v = ctx.values;
+    const from = v.from ? readCheckpoint(v.from) : undefined;
+    const checkpoints = (v.checkpoint ?? []).map((c) => ({ ...readCheckpoint(c), source: `--checkpoint ${c.length > 40 ? c.slice(0, 40) + "…" : c}` }));
+    if (v.file) return verifyFile(v.file, from, checkpoints, ctx);
+    return withStorage(v, async (s) => report(await s.audit.verify({ fromCheckpoint: from, checkpoints }), s.db.location, ctx));
+  },
+);
 
-async function show(v: Values, id: string): Promise<number> {
-  return withStorage(v, async (s) => {
+const show = command("show", usage("show DECISION_ID", "print one recorded decision (JSON)"), DB_OPTIONS, (ctx) => {
+  const id = ctx.positionals[0]!;
+  return withStorage(ctx.values, async (s) => {
     const row = await s.audit.getRow(id);
-    if (!row) {
-      console.error(`audit show: no decision ${id} in ${s.db.location}`);
-      return 1;
-    }
+    if (!row) throw new CliFailure("NOT_FOUND", `no decision ${id} in ${s.db.location}`, EXIT_FAILED);
     const record = await s.audit.get(id);
-    console.log(JSON.stringify(record, null, 2));
     if (chainHash(row.prev_hash, row.record) !== row.hash) {
-      console.error(`audit show: WARNING: record ${row.seq} does not match its hash: it was modified after it was written (run audit verify)`);
-      return 1;
+      const message = `record ${row.seq} does not match its hash: it was modified after it was written (run audit verify)`;
+      if (!ctx.json) ctx.io.out(JSON.stringify(record, null, 2));
+      ctx.io.err(`audit show: WARNING: ${message}`);
+      ctx.emit({ record, error: { code: "HASH_MISMATCH", message } });
+      return EXIT_FAILED;
     }
-    return 0;
+    ctx.io.out(JSON.stringify(record, null, 2));
+    return EXIT_OK;
   });
-}
+}, { min: 1, max: 1, what: "a DECISION_ID" });
 
-async function exportLines(v: Values): Promise<number> {
-  if ((v.format ?? "jsonl") !== "jsonl") throw new UsageError(`--format: expected jsonl, got ${v.format}`);
-  const since = v.since;
-  if (since !== undefined && !z.iso.datetime({ offset: true }).safeParse(since).success && !z.iso.date().safeParse(since).success) {
-    throw new UsageError(`--since: expected an RFC 3339 time such as 2026-11-26T00:00:00Z, got ${JSON.stringify(since)}`);
-  }
-  const out = v.out ? createWriteStream(v.out) : undefined;
-  const write = (line: string): void => void (out ? out.write(line + "\n") : console.log(line));
-  try {
-    return await withStorage(v, async (s) => {
-      let after = 0;
-      for (;;) {
-        const page = await s.audit.list({ since, afterSeq: after, limit: 500 });
-        for (const r of page) write(canonicalize(r));
-        if (page.length < 500) return 0;
-        after = page.at(-1)!.seq;
+const exportLines = command(
+  "export",
+  usage(
+    "export [--since TIME] [--format jsonl] [--out FILE]",
+    `print records as OPA decision-log JSON lines (with --json: one document {"records": [...]}, or {"out", "records": N} with --out)
+  --since TIME           records decided at or after TIME (RFC 3339)
+  --format jsonl         the only format
+  --out FILE             write to FILE instead of standard output`,
+  ),
+  EXPORT_OPTIONS,
+  async (ctx) => {
+    const v = ctx.values;
+    if ((v.format ?? "jsonl") !== "jsonl") throw new UsageError(`--format: expected jsonl, got ${v.format}`);
+    const since = v.since;
+    if (since !== undefined && !z.iso.datetime({ offset: true }).safeParse(since).success && !z.iso.date().safeParse(since).success) {
+      throw new UsageError(`--since: expected an RFC 3339 time such as 2026-11-26T00:00:00Z, got ${JSON.stringify(since)}`);
+    }
+    let count = 0;
+    // Streamed either way: with --json to stdout the lines become one array, each written when the next is known.
+    const toStdout = ctx.json && !v.out;
+    let pending: string | undefined;
+    return withStorage(v, async (s) => {
+      const out = v.out ? createWriteStream(v.out) : undefined;
+      const write = (line: string): void => {
+        if (out) out.write(line + "\n");
+        else if (!toStdout) ctx.io.out(line);
+        else {
+          if (pending !== undefined) ctx.io.out(`${pending},`);
+          pending = line;
+        }
+      };
+      try {
+        if (toStdout) {
+          ctx.claim();
+          ctx.io.out('{"records": [');
+        }
+        let after = 0;
+        for (;;) {
+          const page = await s.audit.list({ since, afterSeq: after, limit: 500 });
+          for (const r of page) {
+            write(canonicalize(r));
+            count++;
+          }
+          if (page.length < 500) break;
+          after = page.at(-1)!.seq;
+        }
+        if (toStdout) ctx.io.out(`${pending ?? ""}]}`);
+      } finally {
+        if (out) await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
       }
+      if (v.out) ctx.emit({ out: v.out, records: count });
+      return EXIT_OK;
     });
-  } finally {
-    if (out) await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
-  }
-}
+  },
+);
 
 /** The policy engine as a Replayer. */
 async function engineReplayer(): Promise<Replayer> {
@@ -164,72 +192,61 @@ async function engineReplayer(): Promise<Replayer> {
   };
 }
 
-async function replay(v: Values, id: string): Promise<number> {
-  const replayer = await engineReplayer().catch(() => undefined);
-  return withStorage(v, async (s) => {
-    const r = await replayDecision(s.audit, s.bundles, replayer, id);
-    switch (r.status) {
-      case "not-found":
-        console.error(`audit replay: no decision ${id} in ${s.db.location}`);
-        return 1;
-      case "bundle-unavailable":
-        console.log(`audit replay: ${id}: cannot replay: bundle not available: ${r.reason}`);
-        return 3;
-      case "engine-unavailable":
-        console.log(`audit replay: ${id}: cannot replay: the policy engine could not be loaded`);
-        return 3;
-      case "reproduced":
-        console.log(`audit replay: ${id}: reproduced with bundle ${r.digest}`);
-        return 0;
-      case "differs": {
-        const masked = r.masked.length ? `\n  note: these input paths were masked before storage and may explain it: ${r.masked.join(", ")}` : "";
-        console.log(`audit replay: ${id}: DIFFERS with bundle ${r.digest}\n  recorded: ${canonicalize(r.recorded)}\n  replayed: ${canonicalize(r.replayed)}${masked}`);
-        return 1;
+const replay = command(
+  "replay",
+  usage("replay DECISION_ID", "re-evaluate the stored input with the stored policy bundle and data: 0 reproduced, 1 differs, 2 cannot replay"),
+  DB_OPTIONS,
+  async (ctx) => {
+    const id = ctx.positionals[0]!;
+    const replayer = await engineReplayer().catch(() => undefined);
+    return withStorage(ctx.values, async (s) => {
+      const r = await replayDecision(s.audit, s.bundles, replayer, id);
+      switch (r.status) {
+        case "not-found":
+          throw new CliFailure("NOT_FOUND", `no decision ${id} in ${s.db.location}`, EXIT_FAILED);
+        case "bundle-unavailable":
+          throw new CliFailure("BUNDLE_UNAVAILABLE", `${id}: cannot replay: bundle not available: ${r.reason}`, EXIT_USAGE, { decision_id: id, digest: r.digest ?? null });
+        case "engine-unavailable":
+          throw new CliFailure("ENGINE_UNAVAILABLE", `${id}: cannot replay: the policy engine could not be loaded`, EXIT_USAGE, { decision_id: id, digest: r.digest });
+        case "reproduced":
+          if (ctx.json) ctx.emit({ decision_id: id, reproduced: true, digest: r.digest, result: r.replayed });
+          else ctx.io.out(`audit replay: ${id}: reproduced with bundle ${r.digest}`);
+          return EXIT_OK;
+        case "differs": {
+          const masked = r.masked.length ? `\n  note: these input paths were masked before storage and may explain it: ${r.masked.join(", ")}` : "";
+          if (ctx.json) ctx.emit({ decision_id: id, reproduced: false, digest: r.digest, recorded: r.recorded, replayed: r.replayed, masked: r.masked, error: { code: "REPLAY_DIFFERS", message: `${id}: the replayed decision differs from the recorded one` } });
+          else ctx.io.out(`audit replay: ${id}: DIFFERS with bundle ${r.digest}\n  recorded: ${canonicalize(r.recorded)}\n  replayed: ${canonicalize(r.replayed)}${masked}`);
+          return EXIT_FAILED;
+        }
       }
-    }
-  });
+    });
+  },
+  { min: 1, max: 1, what: "a DECISION_ID" },
+);
+
+const checkpoint = command("checkpoint", usage("checkpoint [--note TEXT]", "record the current head and print it: keep a copy outside the database"), CHECKPOINT_OPTIONS, (ctx) =>
+  withStorage(ctx.values, async (s) => (ctx.io.out(JSON.stringify(await s.audit.checkpoint(ctx.values.note ?? ""))), EXIT_OK)),
+);
+
+const head = command("head", usage("head", "print the head pointer"), DB_OPTIONS, (ctx) => withStorage(ctx.values, async (s) => (ctx.io.out(JSON.stringify(await s.audit.head())), EXIT_OK)));
+
+function command<O extends Options>(
+  name: string,
+  text: string,
+  options: O,
+  body: (ctx: Context<O>) => Promise<number>,
+  positionals?: { min: number; max: number; what: string },
+): { summary: string; options: O; run: (argv: string[], io?: Io) => Promise<number> } {
+  const summary = text.split("\n")[1] ?? "";
+  const spec = { name: `audit ${name}`, usage: text, options, ...(positionals ? { positionals } : {}) };
+  return { summary: summary.replace(/ \(with --json.*$/, ""), options, run: (argv, io = consoleIo()) => runCommand(spec, argv, io, body) };
 }
 
-export async function auditCommand(args: string[]): Promise<number> {
-  let values: Values;
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true }));
-  } catch (err) {
-    console.error(`agent-gate audit: ${describeError(err)}\n${USAGE}`);
-    return 2;
-  }
-  const [sub, id, ...extra] = positionals;
-  if (values.help || sub === undefined || sub === "help") {
-    console.log(USAGE);
-    return sub === undefined && !values.help ? 2 : 0;
-  }
-  try {
-    const needsId = sub === "show" || sub === "replay";
-    if (needsId && !id) throw new UsageError(`${sub} needs a DECISION_ID`);
-    if (extra.length > 0 || (!needsId && id !== undefined)) throw new UsageError(`unexpected argument ${JSON.stringify(needsId ? extra[0] : id)}`);
-    switch (sub) {
-      case "verify":
-        return await verify(values);
-      case "show":
-        return await show(values, id!);
-      case "export":
-        return await exportLines(values);
-      case "replay":
-        return await replay(values, id!);
-      case "checkpoint":
-        return await withStorage(values, async (s) => (console.log(JSON.stringify(await s.audit.checkpoint(values.note ?? ""))), 0));
-      case "head":
-        return await withStorage(values, async (s) => (console.log(JSON.stringify(await s.audit.head())), 0));
-      default:
-        throw new UsageError(`unknown command "${sub}"`);
-    }
-  } catch (err) {
-    if (err instanceof UsageError) {
-      console.error(`agent-gate audit: ${err.message}\n${USAGE}`);
-      return 2;
-    }
-    console.error(`agent-gate audit ${sub}: ${describeError(err)}`);
-    return 2;
-  }
+const subcommands = { verify, show, export: exportLines, replay, checkpoint, head };
+const GROUP_USAGE = groupUsage("audit", subcommands, `${DATABASE}\n\n${EXIT_CODES}`);
+
+export function auditCommand(args: string[], io?: Io): Promise<number> {
+  return runGroup({ name: "audit", usage: GROUP_USAGE, subcommands }, args, io);
 }
+
+export default { subcommands, run: auditCommand };

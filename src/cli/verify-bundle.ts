@@ -1,10 +1,11 @@
 // `agent-gate verify-bundle`: the sigstore-conformance client protocol.
 //   agent-gate verify-bundle --bundle FILE (--certificate-identity ID | --certificate-identity-regexp RE)
 //     --certificate-oidc-issuer URL | --key PEM [--key-hint HINT]) [--trusted-root FILE] [--json] FILE_OR_DIGEST
-// Exit 0 when verified; 1 with a one-line reason on stderr when not; 2 for bad arguments or unreadable inputs.
+// Exit 0 when verified; 1 with a one-line reason on stderr when not; 2 for bad arguments, unreadable inputs or an
+// unusable trusted root (args.ts: the contract every command keeps).
 import { existsSync, readFileSync, statSync } from "node:fs";
-import { parseArgs } from "node:util";
-import { AgentGateError, describeError } from "../core/errors.js";
+import { describeError } from "../core/errors.js";
+import { CliFailure, EXIT_FAILED, EXIT_OK, UsageError, consoleIo, runCommand, type Io } from "./args.js";
 import { loadPinnedRoot, loadRootFile } from "../adapters/sigstore/trusted-root.js";
 import { createVerifier } from "../adapters/sigstore/verifier.js";
 import type { SignerPolicy, SubjectSpec } from "../adapters/sigstore/verifier.js";
@@ -15,7 +16,6 @@ const USAGE = `usage: agent-gate verify-bundle --bundle FILE
          [--trusted-root trusted_root.json] [--json] FILE_OR_DIGEST
 FILE_OR_DIGEST is the artifact's path, or sha256:<64 hex digits> when it is not an existing path.`;
 
-class UsageError extends Error {}
 
 function readFile(what: string, path: string): Buffer {
   try {
@@ -53,66 +53,33 @@ function signerOf(v: Record<string, string | boolean | undefined>): SignerPolicy
   return pattern !== undefined ? { kind: "certificate", identityPattern: pattern, issuer } : { kind: "certificate", identity: identity!, issuer };
 }
 
-export function verifyBundleCommand(args: string[]): Promise<number> {
-  return Promise.resolve(run(args));
-}
+const OPTIONS = {
+  bundle: { type: "string" },
+  "certificate-identity": { type: "string" },
+  "certificate-identity-regexp": { type: "string" },
+  "certificate-oidc-issuer": { type: "string" },
+  key: { type: "string" },
+  "key-hint": { type: "string" },
+  "trusted-root": { type: "string" },
+} as const;
 
-function run(args: string[]): number {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        bundle: { type: "string" },
-        "certificate-identity": { type: "string" },
-        "certificate-identity-regexp": { type: "string" },
-        "certificate-oidc-issuer": { type: "string" },
-        key: { type: "string" },
-        "key-hint": { type: "string" },
-        "trusted-root": { type: "string" },
-        json: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
-  } catch (e) {
-    console.error(`agent-gate verify-bundle: ${describeError(e)}\n${USAGE}`);
-    return 2;
-  }
-  const { values, positionals } = parsed;
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  try {
+const SPEC = { name: "verify-bundle", usage: USAGE, options: OPTIONS, positionals: { min: 1, max: 1, what: "one FILE_OR_DIGEST" } };
+
+export function verifyBundleCommand(args: string[], io: Io = consoleIo()): Promise<number> {
+  return runCommand(SPEC, args, io, ({ values, positionals, json, emit }) => {
     if (values.bundle === undefined) throw new UsageError("expected --bundle FILE");
-    if (positionals.length !== 1) throw new UsageError(`expected exactly one FILE_OR_DIGEST, got ${positionals.length}`);
     const signer = signerOf(values);
     const subject = subjectOf(positionals[0]!);
     const bundle = readFile("bundle", values.bundle);
     const root = values["trusted-root"] !== undefined ? loadRootFile(values["trusted-root"]) : loadPinnedRoot();
     const outcome = createVerifier({ trustedRoot: root }).verify({ bundle, subject, signer });
-    if (!outcome.ok) {
-      console.error(`agent-gate verify-bundle: ${outcome.code}: ${outcome.message}`);
-      return 1;
-    }
-    if (values.json) {
+    if (!outcome.ok) throw new CliFailure(outcome.code, outcome.message, EXIT_FAILED, { verified: false });
+    if (json) {
       const { signer: s, tlogEntries, timestamps, statement, mediaType, contentKind, bundleDigest, dssePayload } = outcome;
-      console.log(JSON.stringify({ verified: true, mediaType, contentKind, bundleDigest, signer: s, tlogEntries, timestamps, statement, dssePayload }, null, 2));
+      emit({ verified: true, mediaType, contentKind, bundleDigest, signer: s, tlogEntries, timestamps, statement, dssePayload });
     } else {
-      console.log(`OK: ${outcome.signer.identity ?? `key ${outcome.signer.keyHint ?? ""}`.trim()}`);
+      io.out(`OK: ${outcome.signer.identity ?? `key ${outcome.signer.keyHint ?? ""}`.trim()}`);
     }
-    return 0;
-  } catch (e) {
-    if (e instanceof UsageError) {
-      console.error(`agent-gate verify-bundle: ${e.message}\n${USAGE}`);
-      return 2;
-    }
-    if (e instanceof AgentGateError) {
-      console.error(`agent-gate verify-bundle: ${e.code}: ${e.message}`);
-      return 1;
-    }
-    console.error(`agent-gate verify-bundle: INTERNAL_ERROR: ${describeError(e)}`);
-    return 1;
-  }
+    return EXIT_OK;
+  });
 }

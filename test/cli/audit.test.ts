@@ -5,14 +5,10 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { builtinBundle } from "../../src/adapters/opa/bundle-source.js";
-import { PolicyEngine } from "../../src/adapters/opa/engine.js";
-import { contentDigest, openStorage } from "../../src/adapters/storage/index.js";
+import { openStorage } from "../../src/adapters/storage/index.js";
 import { main } from "../../src/cli/main.js";
-import { policyData, validateRepoConfig } from "../../src/config/repo-config.js";
-import { auditEventFromDecision } from "../../src/core/audit.js";
-import { pullRequestInput } from "../../src/core/policy-input.js";
 import { sampleEvent } from "../adapters/storage/events.js";
+import { REAL_ID, recordRealDecision } from "./audit-log.js";
 import { dropSchema, requirePostgres, tempDir, uniqueSchema } from "../adapters/storage/support.js";
 
 interface Run {
@@ -34,31 +30,6 @@ async function cli(...args: string[]): Promise<Run> {
   } finally {
     console.log = log;
     console.error = error;
-  }
-}
-
-const REAL_ID = "dec-real-1";
-
-/** A real decision: the built-in bundle on a fixture input, recorded with its bundle and data. */
-async function recordRealDecision(opts: { dataDir?: string; databaseUrl?: string; schema?: string }): Promise<void> {
-  const fixture = JSON.parse(readFileSync("fixtures/policy/pr-signed-agent-passes.json", "utf8")) as { config: unknown; input: unknown };
-  const checked = validateRepoConfig(fixture.config);
-  if (!checked.ok) throw new Error(checked.messages.join("\n"));
-  const data = policyData(checked.config);
-  const bundle = builtinBundle();
-  const engine = await PolicyEngine.load(bundle);
-  const input = pullRequestInput(fixture.input);
-  const decision = engine.evaluate("agent_gate/pull_request/decision", input, { data, decisionId: REAL_ID });
-  const event = auditEventFromDecision(decision, { input, decidedAt: new Date("2026-11-26T07:00:00Z"), context: { ...sampleEvent(0).agent_gate, conclusion: "success" } });
-  const s = await openStorage(opts);
-  try {
-    const text = new TextDecoder().decode(bundle.dataBytes);
-    assert.equal(contentDigest(bundle.wasm, text), engine.policy.digest, "the store's digest is the engine's");
-    await s.bundles.put({ digest: engine.policy.digest, revision: bundle.revision, wasm: bundle.wasm, data: text });
-    await s.audit.append(event!, { policyData: data });
-    for (let i = 1; i <= 5; i++) await s.audit.append(sampleEvent(i));
-  } finally {
-    await s.close();
   }
 }
 
@@ -120,10 +91,12 @@ describe("agent-gate audit on the embedded database", () => {
     assert.match(r.out, /reproduced with bundle sha256:[0-9a-f]{64}/);
   });
 
-  test("replay says when the decision's bundle is not available", async () => {
+  test("replay says when the decision's bundle is not available (exit 2: it cannot be done, as every command's operational error)", async () => {
     const r = await cli("replay", "dec-000001", "--data-dir", dataDir);
-    assert.equal(r.code, 3);
-    assert.match(r.out, /bundle not available: no policy bundle with digest sha256:efef/);
+    assert.equal(r.code, 2);
+    assert.match(r.err, /BUNDLE_UNAVAILABLE: dec-000001: cannot replay: bundle not available: no policy bundle with digest sha256:efef/);
+    const json = await cli("replay", "dec-000001", "--data-dir", dataDir, "--json");
+    assert.equal((JSON.parse(json.out) as { error: { code: string } }).error.code, "BUNDLE_UNAVAILABLE");
   });
 
   test("checkpoint records the head; a checkpoint beyond the chain means truncation", async () => {

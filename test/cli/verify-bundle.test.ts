@@ -82,14 +82,14 @@ test("--json reports signer, extensions, tlog entries, timestamps and the DSSE s
   assert.equal(out.statement._type, "https://in-toto.io/Statement/v1");
 });
 
-test("a refused trusted root is named with its reason", () => {
+test("a refused trusted root is named with its reason (exit 2: an input that cannot be used, not a failed verification)", () => {
   const dir = mkdtempSync(join(tmpdir(), "agent-gate-cli-"));
   try {
     const root = JSON.parse(readFileSync("trust/sigstore-production.json", "utf8")) as { tlogs: { publicKey: { validFor: { start?: string } } }[] };
     delete root.tlogs[0]!.publicKey.validFor.start;
     writeFileSync(join(dir, "root.json"), JSON.stringify(root));
     const r = run(...keyless("c04-msg-v0.3-happy", "--trusted-root", join(dir, "root.json")), `${CASES}/c04-msg-v0.3-happy/artifact`);
-    assert.equal(r.status, 1);
+    assert.equal(r.status, 2);
     assert.match(r.stderr, /TRUSTED_ROOT_INVALID: trusted root .*root\.json is refused: tlogs\[0\]\.publicKey\.validFor\.start is missing/);
   } finally {
     rmSync(dir, { recursive: true, force: true });

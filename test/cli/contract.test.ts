@@ -1,0 +1,239 @@
+// The CLI contract (src/cli/args.ts), held by every command and subcommand in main.ts's table: --help exits 0 with
+// the usage on stdout; an unknown flag exits 2 with the usage on stderr and no stack trace; --json prints exactly one
+// JSON document on stdout on a success and on a failure; exit codes 0 allowed / verified, 1 denied / not verified,
+// 2 usage or operational error. The commands are discovered from the table: a new one fails here until it has cases.
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { COMMANDS, main } from "../../src/cli/main.js";
+import { generateSigningKey } from "../../src/adapters/sigstore/signing/index.js";
+import { recordRealDecision, REAL_ID } from "./audit-log.js";
+
+interface Run {
+  code: number;
+  out: string;
+  err: string;
+}
+
+/** In-process, as the process would run it: what the command and anything it calls print, by stream. */
+async function cli(args: readonly string[], io: Record<string, unknown> = {}): Promise<Run> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const log = console.log;
+  const error = console.error;
+  const warn = console.warn;
+  console.log = (...a: unknown[]) => void out.push(a.map(String).join(" "));
+  console.error = console.warn = (...a: unknown[]) => void err.push(a.map(String).join(" "));
+  try {
+    const code = await main([...args], { ...io, out: (t: string) => out.push(t), err: (t: string) => err.push(t) });
+    return { code, out: out.join("\n"), err: err.join("\n") };
+  } finally {
+    console.log = log;
+    console.error = error;
+    console.warn = warn;
+  }
+}
+
+const STACK = /^\s+at /m;
+
+function oneDocument(r: Run, what: string): Record<string, unknown> {
+  let doc: unknown;
+  assert.doesNotThrow(() => (doc = JSON.parse(r.out)), `${what}: stdout is not one JSON document:\n${r.out.slice(0, 500)}\nstderr: ${r.err.slice(0, 500)}`);
+  assert.ok(typeof doc === "object" && doc !== null && !Array.isArray(doc), `${what}: the document is an object`);
+  return doc as Record<string, unknown>;
+}
+
+/** Every command and subcommand, as typed after `agent-gate`. */
+const paths: string[][] = [];
+for (const [name, entry] of Object.entries(COMMANDS)) {
+  const c = await entry.load();
+  if (c.subcommands && c.subcommands.length > 0) for (const s of c.subcommands) paths.push([name, s]);
+  else paths.push([name]);
+}
+
+const dir = mkdtempSync(join(tmpdir(), "agent-gate-contract-"));
+const file = (name: string, text: string): string => (writeFileSync(join(dir, name), text), join(dir, name));
+const dataDir = join(dir, "data");
+const missingDir = join(dir, "no-log-here");
+const CASES = "fixtures/sigstore/cases/c04-msg-v0.3-happy";
+const IDENTITY = "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main";
+const ISSUER = "https://token.actions.githubusercontent.com";
+const policyCase = JSON.parse(readFileSync("fixtures/policy/pr-signed-agent-passes.json", "utf8")) as { config: unknown; input: unknown };
+
+// An agent's commits in a repository of their own, and a key to sign them with.
+const repo = join(dir, "repo");
+mkdirSync(repo);
+const git = (...args: string[]): string => execFileSync("git", ["-c", "user.name=agent", "-c", "user.email=agent@example.test", ...args], { cwd: repo, encoding: "utf8" }).trim();
+git("init", "-q", "-b", "main");
+git("commit", "-q", "--allow-empty", "-m", "base");
+const base = git("rev-parse", "HEAD");
+git("commit", "-q", "--allow-empty", "-m", "agent: one");
+const attestIo = { cwd: repo, env: {}, fetch: () => Promise.reject(new Error("no network in tests")), now: () => new Date("2026-11-26T08:00:00Z") };
+const attestFlags = ["--repo", "acme/widgets", "--agent", "claude-code", "--agent-version", "2.0.14", "--model", "anthropic/claude-sonnet-4-5", "--model-version", "20250929", "--base", base, "--actor", "alice", "--actor-id", "5001"];
+
+interface Case {
+  /** Arguments after the command's path, and the exit code. */
+  readonly ok: { readonly args: () => string[]; readonly code: 0 };
+  readonly fail: { readonly args: () => string[]; readonly code: 1 | 2 };
+  readonly io?: Record<string, unknown>;
+}
+
+const CASES_BY_PATH: Record<string, Case> = {
+  help: { ok: { args: () => [], code: 0 }, fail: { args: () => ["no-such-command"], code: 2 } },
+  demo: { ok: { args: () => ["--only", "human-pr", "--quiet"], code: 0 }, fail: { args: () => ["--only", "no-such-scenario"], code: 2 } },
+  evaluate: {
+    ok: { args: () => ["--scenario", "signed-agent-pr"], code: 0 },
+    fail: { args: () => ["--scenario", "fixtures/scenarios/06-workflow-change-approval.json"], code: 1 },
+  },
+  attest: {
+    ok: { args: () => [...attestFlags, "--prompt-file", file("prompt.txt", "Validate widget input.\n"), "--key", file("key.pem", generateSigningKey().privateKeyPem)], code: 0 },
+    fail: { args: () => [...attestFlags, "--prompt-file", file("secret.txt", `use ghp_${"A1b2C3d4E5".repeat(3)}123456 to push\n`), "--key", join(dir, "key.pem")], code: 1 },
+    io: attestIo,
+  },
+  "verify-bundle": {
+    ok: { args: () => ["--bundle", `${CASES}/bundle.sigstore.json`, "--certificate-identity", IDENTITY, "--certificate-oidc-issuer", ISSUER, `${CASES}/artifact`], code: 0 },
+    fail: { args: () => ["--bundle", `${CASES}/bundle.sigstore.json`, "--certificate-identity", "https://example.com/other", "--certificate-oidc-issuer", ISSUER, `${CASES}/artifact`], code: 1 },
+  },
+  "policy eval": {
+    ok: { args: () => ["--input", file("pr.json", JSON.stringify(policyCase.input)), "--config", file("agent-gate.yml", JSON.stringify(policyCase.config))], code: 0 },
+    fail: { args: () => ["--input", join(dir, "pr.json")], code: 1 },
+  },
+  "config validate": {
+    ok: { args: () => [file("good.yml", "rules:\n  size:\n    max_files: 20\n")], code: 0 },
+    fail: { args: () => [file("bad.yml", "rules:\n  size:\n    max_files: ten\n")], code: 1 },
+  },
+  "audit verify": { ok: { args: () => ["--data-dir", dataDir], code: 0 }, fail: { args: () => ["--file", file("broken.jsonl", "{}\n")], code: 1 } },
+  "audit show": { ok: { args: () => [REAL_ID, "--data-dir", dataDir], code: 0 }, fail: { args: () => [REAL_ID, "--data-dir", missingDir], code: 2 } },
+  "audit export": { ok: { args: () => ["--data-dir", dataDir], code: 0 }, fail: { args: () => ["--since", "yesterday", "--data-dir", dataDir], code: 2 } },
+  "audit replay": { ok: { args: () => [REAL_ID, "--data-dir", dataDir], code: 0 }, fail: { args: () => ["dec-000001", "--data-dir", dataDir], code: 2 } },
+  "audit checkpoint": { ok: { args: () => ["--note", "contract", "--data-dir", dataDir], code: 0 }, fail: { args: () => ["--data-dir", missingDir], code: 2 } },
+  "audit head": { ok: { args: () => ["--data-dir", dataDir], code: 0 }, fail: { args: () => ["--data-dir", missingDir], code: 2 } },
+};
+
+before(() => recordRealDecision({ dataDir }));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+test("every command and subcommand in main.ts's table has contract cases here", () => {
+  assert.ok(paths.length >= 13, `found ${paths.map((p) => p.join(" ")).join(", ")}`);
+  for (const p of paths) assert.ok(Object.hasOwn(CASES_BY_PATH, p.join(" ")), `no contract cases for "agent-gate ${p.join(" ")}": add them to CASES_BY_PATH`);
+});
+
+for (const path of paths) {
+  const name = path.join(" ");
+  const c = CASES_BY_PATH[name];
+  describe(`agent-gate ${name}`, () => {
+    test("--help: exit 0, the usage on stdout naming --json, nothing on stderr", async () => {
+      const r = await cli([...path, "--help"]);
+      assert.equal(r.code, 0, r.err);
+      assert.match(r.out, new RegExp(`^usage: agent-gate ${name === "help" ? "<command>" : name}`));
+      assert.match(r.out, /--json/);
+      assert.equal(r.err, "");
+    });
+
+    test("an unknown flag: exit 2, the usage on stderr, no stack trace; with --json one error document", async () => {
+      const r = await cli([...path, "--no-such-flag"]);
+      assert.equal(r.code, 2, r.out + r.err);
+      assert.match(r.err, /--no-such-flag/);
+      assert.match(r.err, /usage: agent-gate /);
+      assert.doesNotMatch(r.err + r.out, STACK);
+      assert.equal(r.out, "");
+      const j = await cli([...path, "--no-such-flag", "--json"]);
+      assert.equal(j.code, 2);
+      assert.deepEqual(Object.keys(oneDocument(j, "unknown flag")), ["error"]);
+      assert.equal((oneDocument(j, "unknown flag").error as { code: string }).code, "USAGE");
+    });
+
+    if (!c) return;
+    test(`--json on a success: exit ${c.ok.code}, one JSON document`, async () => {
+      const r = await cli([...path, ...c.ok.args(), "--json"], c.io);
+      assert.equal(r.code, c.ok.code, r.err);
+      const doc = oneDocument(r, "success");
+      assert.equal(doc["error"], undefined);
+      assert.doesNotMatch(r.err, STACK);
+    });
+
+    test(`--json on a failure: exit ${c.fail.code}, one JSON document with error.code and error.message`, async () => {
+      const r = await cli([...path, ...c.fail.args(), "--json"], c.io);
+      assert.equal(r.code, c.fail.code, r.out + r.err);
+      const doc = oneDocument(r, "failure");
+      if (c.fail.code === 2 || doc["error"] !== undefined) {
+        const e = doc["error"] as { code?: unknown; message?: unknown };
+        assert.equal(typeof e.code, "string", JSON.stringify(doc).slice(0, 300));
+        assert.equal(typeof e.message, "string");
+      }
+      assert.doesNotMatch(r.err + r.out, STACK);
+      // The same failure without --json: the same exit code; an error (not a denial) is said on stderr.
+      const plain = await cli([...path, ...c.fail.args()], c.io);
+      assert.equal(plain.code, c.fail.code);
+      if (c.fail.code === 2) assert.match(plain.err, /^agent-gate /m);
+    });
+  });
+}
+
+describe("the commands with subcommands", () => {
+  const groups = [...new Set(paths.filter((p) => p.length === 2).map((p) => p[0]!))];
+  for (const g of groups) {
+    test(`agent-gate ${g}: --help lists its commands (exit 0); none, an unknown one or an unknown flag exit 2`, async () => {
+      const h = await cli([g, "--help"]);
+      assert.equal(h.code, 0);
+      for (const p of paths.filter((x) => x[0] === g)) assert.match(h.out, new RegExp(`\\n  ${p[1]} `));
+      assert.equal((await cli([g])).code, 2);
+      const unknown = await cli([g, "frob", "--json"]);
+      assert.equal(unknown.code, 2);
+      assert.match((oneDocument(unknown, "unknown subcommand").error as { message: string }).message, /unknown command "frob"/);
+      assert.equal((await cli([g, "--no-such-flag"])).code, 2);
+    });
+  }
+});
+
+test("agent-gate --version prints the package's version; --json as a document; no command is a usage error", async () => {
+  const { version } = JSON.parse(readFileSync("package.json", "utf8")) as { version: string };
+  assert.deepEqual(await cli(["--version"]), { code: 0, out: version, err: "" });
+  assert.deepEqual(oneDocument(await cli(["--version", "--json"]), "version"), { version });
+  const none = await cli([]);
+  assert.equal(none.code, 2);
+  assert.match(none.err, /usage: agent-gate <command>/);
+  assert.equal((await cli(["--bogus"])).code, 2);
+  const help = await cli(["help", "audit"]);
+  assert.equal(help.code, 0);
+  assert.match(help.out, /^usage: agent-gate audit <command>/);
+});
+
+test("demo --only with a name no scenario has is an error naming the known ones", async () => {
+  const r = await cli(["demo", "--only", "signed-agent-prr"]);
+  assert.equal(r.code, 2);
+  assert.match(r.err, /--only: no scenario named like "signed-agent-prr"; expected one of: signed-agent-pr, unsigned-agent-pr, .*deploy-signed-release/);
+});
+
+describe("as its own process (node, the sources through tsx)", () => {
+  const spawn = (...args: string[]): Run => {
+    const p = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", 'import { main } from "./src/cli/main.ts"; process.exitCode = await main(process.argv.slice(1));', "--", ...args], {
+      encoding: "utf8",
+      timeout: 120_000,
+    });
+    return { code: p.status ?? -1, out: p.stdout, err: p.stderr };
+  };
+
+  test("demo --json: stdout is the one document even with the App's logging around it", () => {
+    const r = spawn("demo", "--only", "human-pr", "--json");
+    assert.equal(r.code, 0, r.err);
+    const doc = oneDocument(r, "demo");
+    assert.deepEqual(doc["unexpected"], 0);
+  });
+
+  test("an unknown flag, an unreadable file and --version: exit codes and no stack trace", () => {
+    const flag = spawn("verify-bundle", "--frob");
+    assert.equal(flag.code, 2);
+    assert.doesNotMatch(flag.err, STACK);
+    const missing = spawn("policy", "eval", "--input", join(dir, "missing.json"), "--json");
+    assert.equal(missing.code, 2);
+    assert.doesNotMatch(missing.err, STACK);
+    assert.equal(typeof (oneDocument(missing, "missing input").error as { message: string }).message, "string");
+    const v = spawn("--version");
+    assert.equal(v.code, 0);
+    assert.match(v.out, /^\d+\.\d+\.\d+/);
+  });
+});
