@@ -166,9 +166,9 @@ test("--publish pr adds one block for the push; a re-run replaces it; a new push
   assert.equal(extractProvenanceBlocks(pr.body(), { kind: "pr-body" }).bundles.length, 1, "a re-run for the same push does not duplicate");
   assert.ok(pr.auth.every((a) => a === "Bearer workflow-token"));
 
-  const next = bodyWithBlock(pr.body(), "f".repeat(40), "<!-- agent-gate:provenance v1\neyJ9\n-->");
+  const next = bodyWithBlock(pr.body(), "f".repeat(40), "<!-- agent-gate:provenance v1\ne30=\n-->");
   assert.equal(extractProvenanceBlocks(next, { kind: "pr-body" }).bundles.length, 2, "another push adds its own block");
-  assert.equal(bodyWithBlock(next, "f".repeat(40), "<!-- agent-gate:provenance v1\neyJ9\n-->"), next);
+  assert.equal(bodyWithBlock(next, "f".repeat(40), "<!-- agent-gate:provenance v1\ne30=\n-->"), next);
 });
 
 test("--publish pr refuses commits outside the PR, a missing token and a missing PR number", async () => {
