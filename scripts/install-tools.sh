@@ -31,3 +31,14 @@ if [ "${AGENT_GATE_SKIP_CHROMIUM:-}" != 1 ] && ! command -v chromium >/dev/null 
     echo "chromium is missing and cannot be installed here (need root and apt-get): the browser test will fail" >&2
   fi
 fi
+
+# Podman, mmdebstrap and runc build and run the container image in test/image (see docs/deploy.md): no base image
+# can be pulled here, so the test assembles one from Debian packages. AGENT_GATE_SKIP_CONTAINERS=1 skips them.
+if [ "${AGENT_GATE_SKIP_CONTAINERS:-}" != 1 ] && ! { command -v podman && command -v mmdebstrap && [ -x /usr/sbin/runc ]; } >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing Debian's podman, mmdebstrap and runc" >&2
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq podman mmdebstrap runc >/dev/null
+  else
+    echo "podman, mmdebstrap or runc is missing and cannot be installed here (need root and apt-get): the image test will be skipped" >&2
+  fi
+fi
