@@ -21,6 +21,8 @@ export interface MetricsOptions {
 }
 
 type QueueDepth = () => Promise<number> | number;
+/** Seconds since the trusted root in use was fetched; undefined when no refresher runs (a pinned file). */
+type RootAge = () => number | undefined;
 
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -43,7 +45,10 @@ export class Metrics {
   readonly verificationSeconds: Histogram<"outcome">;
   readonly policySeconds: Histogram<"entrypoint">;
   readonly evaluationSeconds: Histogram<"kind" | "outcome">;
+  readonly trustRootRefreshFailures: Counter;
+  readonly trustRootAge: Gauge;
   private queueDepthFn: QueueDepth | undefined;
+  private rootAgeFn: RootAge | undefined;
 
   constructor(options: MetricsOptions = {}) {
     const prefix = options.prefix ?? "agent_gate_";
@@ -52,6 +57,7 @@ export class Metrics {
     if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix });
     const collectTimeoutMs = options.collectTimeoutMs ?? 2000;
     const depth = (): QueueDepth | undefined => this.queueDepthFn;
+    const rootAge = (): RootAge | undefined => this.rootAgeFn;
 
     this.eventsReceived = new Counter({
       name: `${prefix}events_received_total`,
@@ -120,6 +126,20 @@ export class Metrics {
       buckets: [...EVALUATION_BUCKETS_SECONDS],
       registers,
     });
+    this.trustRootRefreshFailures = new Counter({
+      name: `${prefix}trust_root_refresh_failures_total`,
+      help: "TUF refreshes of the Sigstore trusted root that failed (each is logged with its cause)",
+      registers,
+    });
+    this.trustRootAge = new Gauge({
+      name: `${prefix}trust_root_age_seconds`,
+      help: "Age of the trusted root in use since TUF last gave it (absent for a pinned root file)",
+      registers,
+      collect() {
+        const seconds = rootAge()?.();
+        if (seconds !== undefined) this.set(seconds);
+      },
+    });
   }
 
   /** The Content-Type of text(). */
@@ -135,6 +155,15 @@ export class Metrics {
   /** Reads the queue depth at every scrape (with a deadline; NaN if it throws or is late). */
   setQueueDepth(fn: QueueDepth): void {
     this.queueDepthFn = fn;
+  }
+
+  /** Reads the trusted root's age at every scrape. */
+  setTrustRootAge(fn: RootAge): void {
+    this.rootAgeFn = fn;
+  }
+
+  trustRootRefreshFailed(): void {
+    this.trustRootRefreshFailures.inc();
   }
 
   eventReceived(event: string, action?: string): void {

@@ -1,6 +1,6 @@
 // Trusted roots: the pinned public-good root shipped in trust/, custom roots from files, and an online TUF
 // refresh that keeps the last good root on disk and falls back to it. Every root is linted before it is used.
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { TrustedRoot } from "@sigstore/protobuf-specs";
@@ -13,6 +13,7 @@ export interface LoadedRoot {
   readonly root: unknown; // linted trusted_root.json
   readonly source: RootSource;
   readonly warning?: string; // why a fresher source was not used
+  readonly fetchedAt?: number; // ms since the epoch the root was last fetched through TUF (tuf, last-good)
 }
 
 // src/adapters/sigstore and dist/adapters/sigstore both sit three levels below the package root
@@ -40,36 +41,76 @@ export function loadPinnedRoot(): unknown {
   return loadRootFile(PINNED_ROOT_PATH);
 }
 
+export interface TufSource {
+  /** The TUF repository; default the public-good instance's (with @sigstore/tuf's embedded seed root). */
+  readonly mirrorURL?: string;
+  /** The root.json the repository is first trusted with (needed for any mirror but the public-good one). */
+  readonly rootPath?: string;
+  /** Retries of each download (default 2) and the deadline of each (default 10 s). */
+  readonly retry?: number;
+  readonly timeoutMs?: number;
+}
+
 export interface RefreshOptions {
   readonly cacheDir: string; // holds the TUF cache and trusted_root.last-good.json
   readonly fetchRoot?: (cacheDir: string) => Promise<unknown>; // default: TUF through @sigstore/tuf; tests stub it
+  readonly tuf?: TufSource;
+  readonly now?: () => number;
 }
 
 const lastGoodPath = (cacheDir: string): string => join(cacheDir, "trusted_root.last-good.json");
 
-async function fetchThroughTuf(cacheDir: string): Promise<unknown> {
+/** trusted_root.json through TUF: every metadata file checked against the trusted root.json before the target is read. */
+export async function fetchThroughTuf(cacheDir: string, source: TufSource = {}): Promise<unknown> {
   // loaded only when refreshing: the TUF client and its HTTP stack would otherwise slow every CLI start
   const { getTrustedRoot } = await import("@sigstore/tuf");
-  const root = await getTrustedRoot({ cachePath: join(cacheDir, "tuf"), retry: 2, timeout: 10_000 });
+  const root = await getTrustedRoot({
+    cachePath: join(cacheDir, "tuf"),
+    retry: source.retry ?? 2,
+    timeout: source.timeoutMs ?? 10_000,
+    ...(source.mirrorURL !== undefined ? { mirrorURL: source.mirrorURL } : {}),
+    ...(source.rootPath !== undefined ? { rootPath: source.rootPath } : {}),
+  });
   return TrustedRoot.toJSON(root);
 }
 
+/** An error with its causes: the TUF client wraps the telling one ("timestamp was signed by 0/1 keys", an HTTP status). */
+export function describeWithCauses(err: unknown): string {
+  const parts: string[] = [];
+  let e: unknown = err;
+  for (let depth = 0; e !== undefined && e !== null && depth < 5; depth++) {
+    const status = typeof e === "object" && "statusCode" in e && typeof e.statusCode === "number" ? ` (HTTP ${e.statusCode})` : "";
+    const text = `${describeError(e)}${status}`;
+    if (!parts.includes(text)) parts.push(text);
+    e = e instanceof Error ? e.cause : undefined;
+  }
+  return parts.join(": ");
+}
+
+/** One TUF fetch: linted, then kept on disk as the last good root; throws (naming the cause) on any failure. */
+export async function fetchAndKeep(opts: RefreshOptions, accept?: (root: unknown) => void): Promise<LoadedRoot & { source: "tuf"; fetchedAt: number }> {
+  const fetchRoot = opts.fetchRoot ?? ((dir: string) => fetchThroughTuf(dir, opts.tuf));
+  const root = assertLinted(await fetchRoot(opts.cacheDir), "the TUF trusted root");
+  accept?.(root); // e.g. the verifier is built from it: a root that cannot be used is never kept as the last good one
+  mkdirSync(opts.cacheDir, { recursive: true });
+  const tmp = `${lastGoodPath(opts.cacheDir)}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(root, null, 2));
+  renameSync(tmp, lastGoodPath(opts.cacheDir)); // atomic: a crash never leaves a half-written last good root
+  return { root, source: "tuf", fetchedAt: (opts.now ?? Date.now)() };
+}
+
 /** Refreshes the root through TUF; on any failure falls back to the last good root on disk, then to the pinned root. */
-export async function refreshTrustedRoot(opts: RefreshOptions): Promise<LoadedRoot> {
-  const fetchRoot = opts.fetchRoot ?? fetchThroughTuf;
+export async function refreshTrustedRoot(opts: RefreshOptions, accept?: (root: unknown) => void): Promise<LoadedRoot> {
   let why: string;
   try {
-    const root = assertLinted(await fetchRoot(opts.cacheDir), "the TUF trusted root");
-    mkdirSync(opts.cacheDir, { recursive: true });
-    const tmp = `${lastGoodPath(opts.cacheDir)}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify(root, null, 2));
-    renameSync(tmp, lastGoodPath(opts.cacheDir)); // atomic: a crash never leaves a half-written last good root
-    return { root, source: "tuf" };
+    return await fetchAndKeep(opts, accept);
   } catch (e) {
-    why = `TUF refresh failed: ${describeError(e)}`;
+    why = `TUF refresh failed: ${describeWithCauses(e)}`;
   }
   try {
-    return { root: loadRootFile(lastGoodPath(opts.cacheDir)), source: "last-good", warning: why };
+    // the file's modification time is when TUF last gave it (it is written only then)
+    const path = lastGoodPath(opts.cacheDir);
+    return { root: loadRootFile(path), source: "last-good", warning: why, fetchedAt: statSync(path).mtimeMs };
   } catch (e) {
     return { root: loadPinnedRoot(), source: "pinned", warning: `${why}; no usable last good root (${describeError(e)})` };
   }
