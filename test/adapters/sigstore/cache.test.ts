@@ -39,6 +39,9 @@ test("LruCache with no room stores nothing; negative bounds are refused", () => 
   const c = new LruCache<string, number>(0);
   c.set("a", 1);
   assert.equal(c.size, 0);
+  const weightless = new LruCache<string, number>(5, 0);
+  weightless.set("a", 1);
+  assert.equal(weightless.size, 0);
   assert.throws(() => new LruCache(-1), RangeError);
   assert.throws(() => new LruCache(1, -1), RangeError);
 });
