@@ -3,7 +3,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createPublicKey, randomBytes, scryptSync } from "node:crypto";
-import { COSIGN_KEY_LABEL, decryptCosignKey, generateSigningKey, secretboxOpen, secretboxSeal } from "../../src/adapters/sigstore/signing/index.js";
+import { xsalsa20poly1305 } from "@noble/ciphers/salsa.js";
+import { COSIGN_KEY_LABEL, decryptCosignKey, generateSigningKey, secretboxOpen } from "../../src/adapters/sigstore/signing/index.js";
+
+const secretboxSeal = (plain: Uint8Array, nonce: Uint8Array, key: Uint8Array): Buffer => Buffer.from(xsalsa20poly1305(key, nonce).encrypt(plain));
 
 function cosignKeyFile(pkcs8Pem: string, password: string): string {
   const salt = randomBytes(32);
@@ -16,7 +19,7 @@ function cosignKeyFile(pkcs8Pem: string, password: string): string {
   return `-----BEGIN ${COSIGN_KEY_LABEL}-----\n${b64}-----END ${COSIGN_KEY_LABEL}-----\n`;
 }
 
-test("secretbox: open inverts seal for lengths around the 64-byte block and the 16-byte MAC chunk; a flipped bit fails", () => {
+test("secretbox: open inverts NaCl seal for lengths around the 64-byte block and the 16-byte MAC chunk; a flipped bit fails", () => {
   const key = randomBytes(32);
   const nonce = randomBytes(24);
   for (const n of [0, 1, 15, 16, 17, 31, 32, 33, 63, 64, 65, 200]) {
