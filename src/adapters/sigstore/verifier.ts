@@ -8,16 +8,9 @@ import type { Bundle, TransparencyLogEntry } from "@sigstore/bundle";
 import { RFC3161Timestamp, X509Certificate, crypto as score } from "@sigstore/core";
 import { Bundle as ProtoBundle, TrustedRoot } from "@sigstore/protobuf-specs";
 import { toTrustMaterial } from "@sigstore/verify";
-import { signatureContent } from "@sigstore/verify/dist/bundle/index.js";
 import type { SignedEntity, TrustMaterial } from "@sigstore/verify";
-import { CertificateChainVerifier } from "@sigstore/verify/dist/key/certificate.js";
-import { verifySCTs } from "@sigstore/verify/dist/key/sct.js";
-import { getTSATimestamp } from "@sigstore/verify/dist/timestamp/index.js";
-import { verifyCheckpoint } from "@sigstore/verify/dist/tlog/checkpoint.js";
-import type { LogCheckpoint } from "@sigstore/verify/dist/tlog/checkpoint.js";
-import { verifyTLogBody } from "@sigstore/verify/dist/tlog/index.js";
-import { verifyMerkleInclusion } from "@sigstore/verify/dist/tlog/merkle.js";
-import { verifyTLogSET } from "@sigstore/verify/dist/tlog/set.js";
+import { certificatePath, getTSATimestamp, signatureContent, verifyCheckpoint, verifyMerkleInclusion, verifySCTs, verifyTLogBody, verifyTLogSET } from "./verify-internals.js";
+import type { LogCheckpoint } from "./verify-internals.js";
 import { AgentGateError, describeError } from "../../core/errors.js";
 import { failure } from "../../core/verification.js";
 import type { InTotoStatement, SignerSummary, VerificationCode, VerificationOutcome, VerifiedBundle } from "../../core/verification.js";
@@ -472,11 +465,7 @@ class Verifier implements CachingBundleVerifier {
     return this.tm.certificateAuthorities.map((ca): ChainPath => {
       try {
         // path building and signature checks do not depend on time; validity windows are checked per signed time
-        const v = new CertificateChainVerifier({ trustedCerts: ca.certChain, untrustedCert: leaf, timestamp: leaf.notBefore });
-        const internal = v as unknown as { sort(): X509Certificate[]; checkPath(p: X509Certificate[]): void };
-        const path = internal.sort();
-        internal.checkPath(path);
-        return path;
+        return certificatePath(ca.certChain, leaf);
       } catch {
         return undefined;
       }
