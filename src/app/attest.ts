@@ -1,16 +1,24 @@
 // `agent-gate attest`, the library half: builds the agent-gate provenance statement, refuses secret-bearing
 // inputs, signs it as a DSSE in-toto envelope and assembles a Sigstore bundle (v0.3) that the PR gate reads.
-// I/O (git, files, HTTP) is the CLI's; everything here is given its inputs, so tests run it offline.
+// @sigstore/sign does the DSSE envelope, the bundle, the Fulcio certificate request and the Rekor v1 upload; this file
+// adds what it lacks (see signing/witnesses.ts for the TSA and Rekor v2) and checks what Fulcio answers.
+// Files and git are the CLI's; tests run everything here against services on 127.0.0.1.
 import { Buffer } from "node:buffer";
-import { X509Certificate, createHash, createPublicKey, randomBytes } from "node:crypto";
-import { RFC3161Timestamp } from "@sigstore/core";
+import { X509Certificate, createPublicKey, generateKeyPairSync, sign } from "node:crypto";
+import { bundleToJSON } from "@sigstore/bundle";
+import type { SerializedBundle } from "@sigstore/bundle";
+import { DEFAULT_FULCIO_URL, DEFAULT_REKOR_URL, DSSEBundleBuilder, FulcioSigner, InternalError } from "@sigstore/sign";
+import type { Signature, Signer as BundleSigner, Witness } from "@sigstore/sign";
 import { AgentGateError } from "../core/errors.js";
 import { AgentGateStatement, buildAgentStatement, sha256Hex } from "../core/provenance.js";
 import type { AgentStatementInput } from "../core/provenance.js";
 import { scanSecrets } from "../core/secrets.js";
 import { renderProvenanceBlock } from "../core/provenance-block.js";
-import { assembleBundle, IN_TOTO_PAYLOAD_TYPE, keyHintOf, rekorV1ProposedEntry, rekorV2EntryRequest, signDsse } from "../adapters/sigstore/signing/index.js";
-import type { BundleJson, DsseContent, LogVerifier, Signer, TlogEntryJson, VerificationKey } from "../adapters/sigstore/signing/index.js";
+import { IN_TOTO_PAYLOAD_TYPE } from "../adapters/sigstore/intoto.js";
+import { httpRekorV1Uploader, httpRekorV2Uploader, httpTimestamper, keyHintOf, serviceError } from "../adapters/sigstore/signing/index.js";
+import type { RekorV1DsseKind, Signer } from "../adapters/sigstore/signing/index.js";
+
+export { checkTimestampAnswer, httpRekorV1Uploader, httpRekorV2Uploader, httpTimestamper, requestTimestamp } from "../adapters/sigstore/signing/index.js";
 
 export interface InputFile {
   readonly path: string; // as the user named it; shown in errors
@@ -47,176 +55,55 @@ export function attestStatement(input: AttestStatementInput): AgentGateStatement
   return AgentGateStatement.parse(withConfig);
 }
 
-/** Fetches an RFC 3161 TimeStampResp (DER) over the signature bytes. */
-export type Timestamper = (signature: Buffer) => Promise<Uint8Array>;
-/** Logs the signed DSSE envelope (with the key or certificate that checks it); returns the bundle's tlog entry. */
-export type TlogUploader = (content: DsseContent, verifier: LogVerifier) => Promise<TlogEntryJson>;
+/** Who signed, as the bundle says: a key the verifier knows by hint, or a Fulcio certificate chain (leaf first, DER). */
+export type VerificationKey = { readonly kind: "key"; readonly hint: string } | { readonly kind: "certificate"; readonly chain: readonly Uint8Array[] };
 
 export interface SignOptions {
   readonly signer: Signer & { readonly keyHint?: string };
   /** Who signed, as the bundle says: default the signer's key by its hint; keyless: the Fulcio chain (leaf first). */
   readonly key?: VerificationKey;
-  readonly timestamper?: Timestamper;
-  readonly tlog?: TlogUploader;
+  /** An RFC 3161 timestamp over the signature (httpTimestamper). */
+  readonly timestamper?: Witness;
+  /** A transparency log entry (httpRekorV1Uploader, httpRekorV2Uploader). */
+  readonly tlog?: Witness;
 }
 
 export interface Attestation {
   readonly statement: AgentGateStatement;
-  readonly bundle: BundleJson;
+  readonly bundle: SerializedBundle;
   readonly bundleJson: string;
   readonly block: string; // the PR-body provenance block
 }
 
 /** Signs `statement` with a key: a DSSE in-toto envelope, timestamped and logged when those are configured. */
 export async function signStatement(statement: AgentGateStatement, opts: SignOptions): Promise<Attestation> {
-  const payload = Buffer.from(JSON.stringify(statement), "utf8");
-  const content = signDsse(opts.signer, IN_TOTO_PAYLOAD_TYPE, payload);
-  const rfc3161Timestamps = opts.timestamper ? [await opts.timestamper(content.signature)] : [];
-  const key: VerificationKey = opts.key ?? { kind: "key", hint: opts.signer.keyHint ?? keyHintOf(opts.signer.publicKeyPem) };
-  const verifier: LogVerifier = key.kind === "key" ? { kind: "key", publicKeyPem: opts.signer.publicKeyPem } : { kind: "certificate", der: key.chain[0] ?? new Uint8Array() };
-  const tlogEntries = opts.tlog ? [await opts.tlog(content, verifier)] : [];
-  const bundle = assembleBundle({ version: "0.3", content, key, tlogEntries, rfc3161Timestamps });
+  // no hint here: @sigstore/sign would copy it into the envelope's keyid too, and cosign --key then finds no signature
+  // it may check ("Found: 0, Expected 1"); the bundle names the key by hint in its verification material alone
+  const material: Signature["key"] =
+    opts.key?.kind === "certificate"
+      ? { $case: "x509Certificate", certificate: new X509Certificate(opts.key.chain[0] ?? new Uint8Array()).toString() }
+      : { $case: "publicKey", publicKey: opts.signer.publicKeyPem };
+  const signer: BundleSigner = { sign: (data) => Promise.resolve({ signature: opts.signer.sign(data), key: material }) };
+  const hint = opts.key?.kind === "certificate" ? undefined : (opts.key?.hint ?? opts.signer.keyHint ?? keyHintOf(opts.signer.publicKeyPem));
+  return build(statement, signer, [opts.timestamper, opts.tlog], hint);
+}
+
+async function build(statement: AgentGateStatement, signer: BundleSigner, witnesses: readonly (Witness | undefined)[], keyHint?: string): Promise<Attestation> {
+  // the witnesses (TSA, log) run side by side once the envelope is signed
+  const builder = new DSSEBundleBuilder({ signer, witnesses: witnesses.filter((w) => w !== undefined) });
+  const signed = await builder.create({ data: Buffer.from(JSON.stringify(statement), "utf8"), type: IN_TOTO_PAYLOAD_TYPE });
+  const material = signed.verificationMaterial.content;
+  if (keyHint !== undefined && material.$case === "publicKey") material.publicKey.hint = keyHint;
+  const bundle = bundleToJSON(signed);
   const bundleJson = JSON.stringify(bundle);
   return { statement, bundle, bundleJson, block: renderProvenanceBlock(bundleJson) };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// RFC 3161 over HTTP (a Sigstore timestamp authority: POST application/timestamp-query to .../api/v1/timestamp).
-
-const SHA256_OID_DER = Buffer.from("0609608648016503040201", "hex");
-
-function der(tag: number, body: Buffer): Buffer {
-  const n = body.length;
-  const len = n < 0x80 ? Buffer.from([n]) : n < 0x100 ? Buffer.from([0x81, n]) : Buffer.from([0x82, n >> 8, n & 0xff]);
-  return Buffer.concat([Buffer.from([tag]), len, body]);
-}
-
-/** A DER TimeStampReq (v1, SHA-256 imprint, a random nonce, certReq TRUE). */
-export function timeStampRequest(digest: Buffer, nonce: Buffer = randomBytes(8)): Buffer {
-  const algorithm = der(0x30, Buffer.concat([SHA256_OID_DER, Buffer.from([0x05, 0x00])]));
-  const imprint = der(0x30, Buffer.concat([algorithm, der(0x04, digest)]));
-  // a positive, minimally encoded INTEGER: top bit clear and a non-zero first byte (DER parsers such as Go's reject both)
-  const positiveNonce = Buffer.from(nonce);
-  positiveNonce[0] = ((positiveNonce[0] ?? 1) & 0x7f) | 0x01;
-  return der(0x30, Buffer.concat([der(0x02, Buffer.from([1])), imprint, der(0x02, positiveNonce), Buffer.from([0x01, 0x01, 0xff])]));
-}
-
-export function httpTimestamper(url: string, fetchImpl: typeof fetch = fetch): Timestamper {
-  return async (signature) => {
-    const body = timeStampRequest(createHash("sha256").update(signature).digest());
-    let res: Response;
-    try {
-      res = await fetchImpl(url, { method: "POST", headers: { "content-type": "application/timestamp-query" }, body });
-    } catch (e) {
-      throw new AgentGateError("TSA_UNREACHABLE", `timestamp authority ${url} did not answer: ${e instanceof Error ? e.message : String(e)}`, "transient");
-    }
-    if (!res.ok) throw new AgentGateError("TSA_FAILED", `timestamp authority ${url} answered HTTP ${res.status}`, "transient");
-    const answer = new Uint8Array(await res.arrayBuffer());
-    checkTimestampAnswer(url, answer, signature);
-    return answer;
-  };
-}
-
-/** The authority granted the request and stamped exactly this signature; otherwise the bundle could never verify. */
-export function checkTimestampAnswer(url: string, answer: Uint8Array, signature: Buffer): void {
-  // The parser reads lazily: every field used below is read here, so that a malformed answer is named as such.
-  let status: bigint;
-  let info: RFC3161Timestamp["tstInfo"] | undefined;
-  try {
-    const stamp = RFC3161Timestamp.parse(Buffer.from(answer));
-    status = stamp.status;
-    if (status === 0n || status === 1n) {
-      info = stamp.tstInfo;
-      void info.messageImprintHashAlgorithm;
-      void info.messageImprintHashedMessage;
-    }
-  } catch (e) {
-    throw new AgentGateError("TSA_FAILED", `timestamp authority ${url} answered with something that is not an RFC 3161 timestamp response: ${e instanceof Error ? e.message : String(e)}`, "transient");
-  }
-  // PKIStatus 0 granted, 1 granted with modifications; anything else is a refusal
-  if (!info) throw new AgentGateError("TSA_FAILED", `timestamp authority ${url} refused the request (PKIStatus ${status})`, "transient");
-  try {
-    info.verify(signature);
-  } catch {
-    throw new AgentGateError("TSA_FAILED", `timestamp authority ${url} stamped another message than this signature (its message imprint does not match)`, "transient");
-  }
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Rekor v1 over HTTP: POST {url}/api/v1/log/entries with a dsse/0.0.1 proposed entry; the answer (uuid -> entry
-// with its SET and inclusion proof) becomes the bundle's tlog entry.
-
-interface RekorV1Entry {
-  body: string;
-  integratedTime: number;
-  logID: string; // hex
-  logIndex: number;
-  verification?: {
-    signedEntryTimestamp?: string;
-    inclusionProof?: { checkpoint: string; hashes: string[]; logIndex: number; rootHash: string; treeSize: number };
-  };
-}
-
-const hexToB64 = (hex: string): string => Buffer.from(hex, "hex").toString("base64");
-
-/** The bundle form of a Rekor v1 log entry as the API returns it. */
-export function tlogEntryFromRekorV1(entry: RekorV1Entry): TlogEntryJson {
-  const body = JSON.parse(Buffer.from(entry.body, "base64").toString("utf8")) as { kind?: string; apiVersion?: string };
-  const proof = entry.verification?.inclusionProof;
-  const set = entry.verification?.signedEntryTimestamp;
-  return {
-    logIndex: String(entry.logIndex),
-    logId: { keyId: hexToB64(entry.logID) },
-    kindVersion: { kind: body.kind ?? "dsse", version: body.apiVersion ?? "0.0.1" },
-    integratedTime: String(entry.integratedTime),
-    ...(set !== undefined ? { inclusionPromise: { signedEntryTimestamp: set } } : {}),
-    ...(proof !== undefined
-      ? {
-          inclusionProof: {
-            logIndex: String(proof.logIndex),
-            rootHash: hexToB64(proof.rootHash),
-            treeSize: String(proof.treeSize),
-            hashes: proof.hashes.map(hexToB64),
-            checkpoint: { envelope: proof.checkpoint },
-          },
-        }
-      : {}),
-    canonicalizedBody: entry.body,
-  };
-}
-
-/** Rekor v1 entry kinds for a DSSE envelope: dsse/0.0.1 (the default), or intoto/0.0.2 (what sigstore-js logs with legacyCompatibility, as npm provenance does). */
-export type RekorV1DsseKind = "dsse" | "intoto";
-
-export function httpRekorV1Uploader(url: string, fetchImpl: typeof fetch = fetch, kind: RekorV1DsseKind = "dsse"): TlogUploader {
-  return async (content, verifier) => {
-    const endpoint = `${url.replace(/\/+$/, "")}/api/v1/log/entries`;
-    let res: Response;
-    try {
-      res = await fetchImpl(endpoint, {
-        method: "POST",
-        headers: { "content-type": "application/json", accept: "application/json" },
-        body: JSON.stringify(rekorV1ProposedEntry(content, verifier, kind)),
-      });
-    } catch (e) {
-      throw new AgentGateError("REKOR_UNREACHABLE", `transparency log ${endpoint} did not answer: ${e instanceof Error ? e.message : String(e)}`, "transient");
-    }
-    if (res.status !== 201 && res.status !== 200) throw new AgentGateError("REKOR_FAILED", `transparency log ${endpoint} answered HTTP ${res.status}`, "transient");
-    const answer = (await res.json()) as Record<string, RekorV1Entry>;
-    const entry = Object.values(answer)[0];
-    if (entry === undefined) throw new AgentGateError("REKOR_FAILED", `transparency log ${endpoint} answered with no entry`, "transient");
-    return tlogEntryFromRekorV1(entry);
-  };
-}
-
-// ---------------------------------------------------------------------------------------------------------------
 // Keyless: the workflow's OIDC token (audience "sigstore") -> a Fulcio certificate for an ephemeral key -> sign,
-// log in Rekor v1, timestamp. The private key never leaves this process and is dropped after one signature.
+// log, timestamp. The private key never leaves this process and is dropped after one signature.
 
-export const PUBLIC_GOOD = {
-  fulcio: "https://fulcio.sigstore.dev",
-  rekor: "https://rekor.sigstore.dev",
-} as const;
+export const PUBLIC_GOOD = { fulcio: DEFAULT_FULCIO_URL, rekor: DEFAULT_REKOR_URL } as const;
 
 /** The Actions OIDC token for Sigstore; NO_OIDC_PERMISSION when the job lacks `id-token: write`. */
 export async function actionsIdToken(env: Readonly<Record<string, string | undefined>>, fetchImpl: typeof fetch = fetch): Promise<string> {
@@ -239,50 +126,33 @@ export async function actionsIdToken(env: Readonly<Record<string, string | undef
   return value;
 }
 
-function jwtSubject(token: string): string {
-  try {
-    const claims = JSON.parse(Buffer.from(token.split(".")[1] ?? "", "base64url").toString("utf8")) as { sub?: unknown; email?: unknown };
-    const sub = typeof claims.email === "string" ? claims.email : claims.sub;
-    if (typeof sub === "string" && sub.length > 0) return sub;
-  } catch {
-    // fall through
-  }
-  throw new AgentGateError("OIDC_FAILED", "the OIDC token has no subject claim");
-}
-
-function pemToDer(pem: string): Buffer {
-  return Buffer.from(pem.replace(/-----(BEGIN|END) CERTIFICATE-----/g, "").replace(/\s+/g, ""), "base64");
-}
-
-/** Fulcio v2 `signingCert`: the certificate chain (leaf first, DER) for `signer`'s public key. */
-export async function fulcioCertificate(fulcioUrl: string, idToken: string, signer: Signer, fetchImpl: typeof fetch = fetch): Promise<Buffer[]> {
+/**
+ * @sigstore/sign's FulcioSigner (the signingCert request with a proof of possession) over `keyHolder`, plus the check
+ * it skips: Fulcio certified the key that signs. Its errors become FULCIO_* codes that never quote the token.
+ */
+export function fulcioSigner(fulcioUrl: string, idToken: string, keyHolder: Signer): BundleSigner {
   const endpoint = `${fulcioUrl.replace(/\/+$/, "")}/api/v2/signingCert`;
-  const proof = signer.sign(Buffer.from(jwtSubject(idToken), "utf8")).toString("base64");
-  const res = await fetchImpl(endpoint, {
-    method: "POST",
-    headers: { "content-type": "application/json", accept: "application/json" },
-    body: JSON.stringify({
-      credentials: { oidcIdentityToken: idToken },
-      publicKeyRequest: { publicKey: { algorithm: "ECDSA", content: signer.publicKeyPem }, proofOfPossession: proof },
-    }),
-  }).catch((e: unknown) => {
-    throw new AgentGateError("FULCIO_UNREACHABLE", `Fulcio ${endpoint} did not answer: ${e instanceof Error ? e.message : String(e)}`, "transient");
-  });
-  if (!res.ok) throw new AgentGateError("FULCIO_FAILED", `Fulcio ${endpoint} answered HTTP ${res.status}: ${(await res.text()).slice(0, 200)}`, "transient");
-  type Chain = { chain?: { certificates?: string[] } };
-  const answer = (await res.json()) as { signedCertificateEmbeddedSct?: Chain; signedCertificateDetachedSct?: Chain };
-  const pems = (answer.signedCertificateEmbeddedSct ?? answer.signedCertificateDetachedSct)?.chain?.certificates ?? [];
-  if (pems.length === 0) throw new AgentGateError("FULCIO_FAILED", `Fulcio ${endpoint} answered without a certificate chain`);
-  const chain = pems.map(pemToDer);
-  checkLeafKey(endpoint, chain[0] as Buffer, signer.publicKeyPem);
-  return chain;
+  const holder: BundleSigner = { sign: (data) => Promise.resolve({ signature: keyHolder.sign(data), key: { $case: "publicKey", publicKey: keyHolder.publicKeyPem } }) };
+  const fulcio = new FulcioSigner({ fulcioBaseURL: fulcioUrl.replace(/\/+$/, ""), identityProvider: { getToken: () => Promise.resolve(idToken) }, keyHolder: holder });
+  return {
+    sign: async (data) => {
+      const signature = await fulcio.sign(data).catch((e: unknown) => {
+        // the library's message for a token it cannot read quotes the token: say what is wrong without it
+        if (e instanceof InternalError && e.code === "IDENTITY_TOKEN_PARSE_ERROR") throw new AgentGateError("OIDC_FAILED", "the OIDC token has no subject claim");
+        throw serviceError(e, `Fulcio ${endpoint}`, "FULCIO_UNREACHABLE", "FULCIO_FAILED");
+      });
+      if (signature.key.$case !== "x509Certificate") throw new AgentGateError("FULCIO_FAILED", `Fulcio ${endpoint} answered without a certificate`);
+      checkLeafKey(endpoint, signature.key.certificate, keyHolder.publicKeyPem);
+      return signature;
+    },
+  };
 }
 
 /** Fulcio certified the key that signs, not another one: a bundle with someone else's certificate never verifies. */
-export function checkLeafKey(endpoint: string, leafDer: Buffer, publicKeyPem: string): void {
+export function checkLeafKey(endpoint: string, leaf: Uint8Array | string, publicKeyPem: string): void {
   let certified: Buffer;
   try {
-    certified = new X509Certificate(leafDer).publicKey.export({ type: "spki", format: "der" });
+    certified = new X509Certificate(leaf).publicKey.export({ type: "spki", format: "der" });
   } catch (e) {
     throw new AgentGateError("FULCIO_FAILED", `Fulcio ${endpoint} answered with a leaf that is not an X.509 certificate: ${e instanceof Error ? e.message : String(e)}`);
   }
@@ -297,6 +167,7 @@ export interface KeylessOptions {
   readonly rekorVersion?: 1 | 2; // default 1; a Rekor v2 entry carries no signed time, so v2 needs tsaUrl
   readonly rekorV1Kind?: RekorV1DsseKind; // default dsse
   readonly tsaUrl?: string; // default: none (the Rekor v1 SET is the signed time)
+  /** For the requests agent-gate makes itself (TSA, Rekor v2); Fulcio and Rekor v1 go through @sigstore/sign's client. */
   readonly fetch?: typeof fetch;
 }
 
@@ -306,37 +177,11 @@ export async function signKeyless(statement: AgentGateStatement, opts: KeylessOp
   if (opts.rekorVersion === 2 && opts.tsaUrl === undefined) {
     throw new AgentGateError("TSA_REQUIRED", "a Rekor v2 entry carries no signed time: give --tsa-url with --rekor-version 2");
   }
-  const { generateKeyPairSync, sign } = await import("node:crypto");
   const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
-  const signer: Signer = { publicKeyPem: publicKey.export({ format: "pem", type: "spki" }).toString(), sign: (data) => sign("sha256", data, privateKey) };
-  const chain = await fulcioCertificate(opts.fulcioUrl ?? PUBLIC_GOOD.fulcio, opts.idToken, signer, f);
-  return signStatement(statement, {
-    signer,
-    key: { kind: "certificate", chain },
-    tlog: opts.rekorVersion === 2 ? httpRekorV2Uploader(opts.rekorUrl ?? PUBLIC_GOOD.rekor, f) : httpRekorV1Uploader(opts.rekorUrl ?? PUBLIC_GOOD.rekor, f, opts.rekorV1Kind),
-    ...(opts.tsaUrl !== undefined ? { timestamper: httpTimestamper(opts.tsaUrl, f) } : {}),
-  });
-}
-
-/**
- * Rekor v2 (rekor-tiles): POST {url}/api/v2/log/entries with a hashedRekordRequestV002 over the DSSE envelope's PAE
- * (Rekor v2 has no DSSE entry type); the answer is the bundle's entry.
- */
-export function httpRekorV2Uploader(url: string, fetchImpl: typeof fetch = fetch): TlogUploader {
-  return async (content, verifier) => {
-    const endpoint = `${url.replace(/\/+$/, "")}/api/v2/log/entries`;
-    const res = await fetchImpl(endpoint, {
-      method: "POST",
-      headers: { "content-type": "application/json", accept: "application/json" },
-      body: JSON.stringify(rekorV2EntryRequest(content, verifier)),
-    }).catch((e: unknown) => {
-      throw new AgentGateError("REKOR_UNREACHABLE", `transparency log ${endpoint} did not answer: ${e instanceof Error ? e.message : String(e)}`, "transient");
-    });
-    if (res.status !== 201 && res.status !== 200) throw new AgentGateError("REKOR_FAILED", `transparency log ${endpoint} answered HTTP ${res.status}`, "transient");
-    const entry = (await res.json()) as TlogEntryJson;
-    if (typeof entry.canonicalizedBody !== "string" || entry.inclusionProof === undefined) {
-      throw new AgentGateError("REKOR_FAILED", `transparency log ${endpoint} answered without an entry and its inclusion proof`, "transient");
-    }
-    return entry;
-  };
+  const ephemeral: Signer = { publicKeyPem: publicKey.export({ format: "pem", type: "spki" }).toString(), sign: (data) => sign("sha256", data, privateKey) };
+  const rekorUrl = opts.rekorUrl ?? PUBLIC_GOOD.rekor;
+  return build(statement, fulcioSigner(opts.fulcioUrl ?? PUBLIC_GOOD.fulcio, opts.idToken, ephemeral), [
+    opts.tsaUrl !== undefined ? httpTimestamper(opts.tsaUrl, f) : undefined,
+    opts.rekorVersion === 2 ? httpRekorV2Uploader(rekorUrl, f) : httpRekorV1Uploader(rekorUrl, f, opts.rekorV1Kind),
+  ]);
 }

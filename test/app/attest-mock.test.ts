@@ -30,7 +30,7 @@ import type { AddressInfo } from "node:net";
 import { fulcioHandler, initializeCA, initializeCTLog, initializeTLog, initializeTSA, rekorHandler, rekorV2Handler, tsaHandler } from "@sigstore/mock";
 import type { HandlerFn } from "@sigstore/mock";
 import * as pkijs from "pkijs";
-import { actionsIdToken, attestStatement, checkLeafKey, checkTimestampAnswer, fulcioCertificate, httpTimestamper, signKeyless } from "../../src/app/attest.js";
+import { actionsIdToken, attestStatement, checkLeafKey, checkTimestampAnswer, fulcioSigner, requestTimestamp, signKeyless } from "../../src/app/attest.js";
 import type { Attestation, KeylessOptions } from "../../src/app/attest.js";
 import { createVerifier } from "../../src/adapters/sigstore/verifier.js";
 import { AgentGateError } from "../../src/core/errors.js";
@@ -164,7 +164,9 @@ const loggedBody = (a: Attestation): Record<string, unknown> =>
 
 test("keyless attest against @sigstore/mock's Fulcio, Rekor v1 (intoto/0.0.2) and TSA: verifies at the gate's thresholds with a root of the mocks' keys", async () => {
   const a = await attestKeyless({ rekorUrl: `${origin}/rekor`, rekorV1Kind: "intoto", tsaUrl: `${origin}/tsa/api/v1/timestamp` });
-  assert.deepEqual(requests, ["GET /oidc/token", "POST /fulcio/api/v2/signingCert", "POST /tsa/api/v1/timestamp", "POST /rekor/api/v1/log/entries"]);
+  // the token, then the certificate; the timestamp and the log entry side by side once the envelope is signed
+  assert.deepEqual(requests.slice(0, 2), ["GET /oidc/token", "POST /fulcio/api/v2/signingCert"]);
+  assert.deepEqual(requests.slice(2).sort(), ["POST /rekor/api/v1/log/entries", "POST /tsa/api/v1/timestamp"]);
   const out = verify(a);
   assert.ok(out.ok, out.ok ? "" : `${out.code}: ${out.message}`);
   assert.equal(out.signer.identity, DEFAULT_IDENTITY);
@@ -232,7 +234,7 @@ test("@sigstore/mock's Rekor v2 answers with an entry that cannot verify: refuse
 test("attest checks what the services answer: a stamp of another message and a certificate for another key are refused", async () => {
   const tsaUrl = `${origin}/tsa/api/v1/timestamp`;
   const signature = Buffer.from("the signature that was stamped");
-  const answer = await httpTimestamper(tsaUrl)(signature);
+  const answer = await requestTimestamp(tsaUrl, signature);
   checkTimestampAnswer(tsaUrl, answer, signature); // the answer for this signature passes
   const refused = (code: string, pattern: RegExp) => (e: unknown) => e instanceof AgentGateError && e.code === code && pattern.test(e.message);
   assert.throws(() => checkTimestampAnswer(tsaUrl, answer, Buffer.from("another signature")), refused("TSA_FAILED", /stamped another message/));
@@ -243,8 +245,29 @@ test("attest checks what the services answer: a stamp of another message and a c
   const { privateKey, publicKey } = ecKeys();
   const pem = (k: typeof publicKey): string => k.export({ format: "pem", type: "spki" }).toString();
   const { sign } = await import("node:crypto");
-  const chain = await fulcioCertificate(`${origin}/fulcio`, ID_TOKEN, { publicKeyPem: pem(publicKey), sign: (d) => sign("sha256", d, privateKey) });
-  checkLeafKey(`${origin}/fulcio`, chain[0]!, pem(publicKey));
-  assert.throws(() => checkLeafKey(`${origin}/fulcio`, chain[0]!, pem(ecKeys().publicKey)), refused("FULCIO_FAILED", /certified another public key/));
+  const holder = { publicKeyPem: pem(publicKey), sign: (d: Uint8Array) => sign("sha256", d, privateKey) };
+  const signed = await fulcioSigner(`${origin}/fulcio`, ID_TOKEN, holder).sign(Buffer.from("an envelope's PAE"));
+  assert.equal(signed.key.$case, "x509Certificate");
+  const leaf = signed.key.$case === "x509Certificate" ? signed.key.certificate : "";
+  checkLeafKey(`${origin}/fulcio`, leaf, pem(publicKey));
+  assert.throws(() => checkLeafKey(`${origin}/fulcio`, leaf, pem(ecKeys().publicKey)), refused("FULCIO_FAILED", /certified another public key/));
   assert.throws(() => checkLeafKey(`${origin}/fulcio`, Buffer.from("not a certificate"), pem(publicKey)), refused("FULCIO_FAILED", /not an X\.509 certificate/));
+});
+
+test("Fulcio failures are coded, and an unreadable OIDC token is never quoted (@sigstore/sign's own message quotes it)", async () => {
+  const { privateKey, publicKey } = ecKeys();
+  const { sign } = await import("node:crypto");
+  const holder = { publicKeyPem: publicKey.export({ format: "pem", type: "spki" }).toString(), sign: (d: Uint8Array) => sign("sha256", d, privateKey) };
+  const token = `${b64url({ alg: "none" })}.bm90IGpzb24.c2VjcmV0LXNpZ25hdHVyZQ`;
+  await assert.rejects(fulcioSigner(`${origin}/fulcio`, token, holder).sign(Buffer.from("x")), (e: unknown) => {
+    assert.ok(e instanceof AgentGateError && e.code === "OIDC_FAILED", String(e));
+    assert.ok(!e.message.includes(token) && !e.message.includes("c2VjcmV0LXNpZ25hdHVyZQ"), e.message);
+    return true;
+  });
+  // a closed port: nothing answers
+  const closed = createServer();
+  await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
+  const port = (closed.address() as AddressInfo).port;
+  await new Promise<void>((resolve) => closed.close(() => resolve()));
+  await assert.rejects(fulcioSigner(`http://127.0.0.1:${port}`, ID_TOKEN, holder).sign(Buffer.from("x")), (e: unknown) => e instanceof AgentGateError && e.code === "FULCIO_UNREACHABLE");
 });

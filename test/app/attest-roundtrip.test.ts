@@ -8,9 +8,10 @@ import assert from "node:assert/strict";
 import { agentGateApp } from "../../src/index.js";
 import { composeGate } from "../../src/app/compose.js";
 import { attestStatement, signStatement } from "../../src/app/attest.js";
-import type { Attestation } from "../../src/app/attest.js";
-import { createKeySigner, generateSigningKey, rekorV1ProposedEntry } from "../../src/adapters/sigstore/signing/index.js";
-import type { Signer, VerificationKey } from "../../src/adapters/sigstore/signing/index.js";
+import type { Attestation, VerificationKey } from "../../src/app/attest.js";
+import { createKeySigner, generateSigningKey } from "../../src/adapters/sigstore/signing/index.js";
+import type { Signer } from "../../src/adapters/sigstore/signing/index.js";
+import { rekorV1Witness, tsaWitness } from "../support/sigstore/witnesses.js";
 import { loadScenarios } from "../../src/demo/scenario.js";
 import type { Scenario } from "../../src/demo/scenario.js";
 import { runScenario } from "../../src/demo/run.js";
@@ -64,8 +65,8 @@ async function attestFor(world: TestSigstore, signer: Signer & { keyHint?: strin
   return signStatement(statement, {
     signer,
     ...(key ? { key } : {}),
-    tlog: (content, verifier) => Promise.resolve(world.rekorV1.log(rekorV1ProposedEntry(content, verifier), world.now)),
-    timestamper: (signature) => world.tsa.timestamp(signature, world.now),
+    tlog: rekorV1Witness(world),
+    timestamper: tsaWitness(world),
   });
 }
 

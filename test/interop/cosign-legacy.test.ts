@@ -8,8 +8,8 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { createVerifier } from "../../src/adapters/sigstore/verifier.js";
 import type { SignerPolicy, SubjectSpec } from "../../src/adapters/sigstore/verifier.js";
-import { toPem } from "../../src/adapters/sigstore/signing/index.js";
-import type { BundleJson } from "../../src/adapters/sigstore/signing/index.js";
+import { toPem } from "../support/sigstore/rekor-requests.js";
+import type { BundleJson } from "../support/sigstore/bundle.js";
 import { createTestSigstore, DEFAULT_IDENTITY, DEFAULT_ISSUER } from "../support/sigstore/index.js";
 import type { TestSigstore } from "../support/sigstore/index.js";
 

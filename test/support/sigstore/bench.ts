@@ -2,7 +2,7 @@
 // same artifact, with the trusted root and signer policy that verify them.
 import { Buffer } from "node:buffer";
 import type { SignerPolicy } from "../../../src/adapters/sigstore/verifier.js";
-import { sha256 } from "../../../src/adapters/sigstore/signing/content.js";
+import { sha256 } from "./content.js";
 import { createTestSigstore, DEFAULT_IDENTITY, DEFAULT_ISSUER } from "./index.js";
 import type { BundleJson, TrustedRootJson } from "./index.js";
 

@@ -19,8 +19,8 @@ import { createServer } from "node:http";
 import type { IncomingHttpHeaders, Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import * as pkijs from "pkijs";
-import { toPem } from "../../../src/adapters/sigstore/signing/rekor-requests.js";
-import type { TlogEntryJson } from "../../../src/adapters/sigstore/signing/bundle.js";
+import { toPem } from "./rekor-requests.js";
+import type { TlogEntryJson } from "./bundle.js";
 import type { TestSigstore } from "./index.js";
 import { leafHash } from "./merkle.js";
 

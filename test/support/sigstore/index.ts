@@ -2,16 +2,16 @@
 // signs messages and DSSE in-toto statements (keyless or with a key) into bundles the verifiers can check.
 import type { Buffer } from "node:buffer";
 import { generateKeyPairSync, sign } from "node:crypto";
-import { assembleBundle } from "../../../src/adapters/sigstore/signing/bundle.js";
-import type { BundleJson, BundleVersion, TlogEntryJson } from "../../../src/adapters/sigstore/signing/bundle.js";
-import { signDsse, signMessage } from "../../../src/adapters/sigstore/signing/content.js";
-import type { SignedContent } from "../../../src/adapters/sigstore/signing/content.js";
-import { IN_TOTO_PAYLOAD_TYPE, inTotoStatement } from "../../../src/adapters/sigstore/signing/dsse.js";
-import type { StatementInput } from "../../../src/adapters/sigstore/signing/dsse.js";
+import { assembleBundle } from "./bundle.js";
+import type { BundleJson, BundleVersion, TlogEntryJson } from "./bundle.js";
+import { signDsse, signMessage } from "./content.js";
+import type { SignedContent } from "./content.js";
+import { IN_TOTO_PAYLOAD_TYPE, inTotoStatement } from "./dsse.js";
+import type { StatementInput } from "./dsse.js";
 import { createKeySigner, generateSigningKey } from "../../../src/adapters/sigstore/signing/key-signer.js";
 import type { KeySigner, Signer } from "../../../src/adapters/sigstore/signing/key-signer.js";
-import { rekorV1ProposedEntry, rekorV2EntryRequest, rekorV2Request } from "../../../src/adapters/sigstore/signing/rekor-requests.js";
-import type { LogVerifier } from "../../../src/adapters/sigstore/signing/rekor-requests.js";
+import { rekorV1ProposedEntry, rekorV2EntryRequest, rekorV2Request } from "./rekor-requests.js";
+import type { LogVerifier } from "./rekor-requests.js";
 import { createCtLog } from "./ct-log.js";
 import type { CtLog } from "./ct-log.js";
 import { createFulcio } from "./fulcio.js";
@@ -23,7 +23,7 @@ import { TRUSTED_ROOT_V01, TRUSTED_ROOT_V02, certAuthority, tlogInstance } from 
 import type { TrustedRootJson } from "./trusted-root.js";
 
 export type { TrustedRootJson } from "./trusted-root.js";
-export type { BundleJson } from "../../../src/adapters/sigstore/signing/bundle.js";
+export type { BundleJson } from "./bundle.js";
 
 const DAY = 86_400_000;
 const MINUTE = 60_000;

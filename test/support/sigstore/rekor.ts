@@ -3,8 +3,8 @@
 import { Buffer } from "node:buffer";
 import { generateKeyPairSync, randomBytes, randomInt, sign } from "node:crypto";
 import type { KeyObject } from "node:crypto";
-import { canonicalJson } from "../../../src/adapters/sigstore/signing/rekor-requests.js";
-import type { TlogEntryJson } from "../../../src/adapters/sigstore/signing/bundle.js";
+import { canonicalJson } from "./rekor-requests.js";
+import type { TlogEntryJson } from "./bundle.js";
 import { MerkleTree } from "./merkle.js";
 import { sha256 } from "./keys.js";
 

@@ -1,7 +1,7 @@
 // Bundle surgery for attack tests: copy, then change one thing.
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
-import type { BundleJson, TlogEntryJson } from "../../../src/adapters/sigstore/signing/bundle.js";
+import type { BundleJson, TlogEntryJson } from "./bundle.js";
 import type { VerificationCode, VerificationOutcome } from "../../../src/core/verification.js";
 
 export const copy = <T>(v: T): T => structuredClone(v);

@@ -9,7 +9,7 @@ import { Bundle as ProtoBundle } from "@sigstore/protobuf-specs";
 import { createVerifier } from "../../../../src/adapters/sigstore/verifier.js";
 import type { SignerPolicy, SubjectSpec } from "../../../../src/adapters/sigstore/verifier.js";
 import type { VerificationCode } from "../../../../src/core/verification.js";
-import { sha256 } from "../../../../src/adapters/sigstore/signing/content.js";
+import { sha256 } from "../../../support/sigstore/content.js";
 import { createTestSigstore, DEFAULT_IDENTITY, DEFAULT_ISSUER } from "../../../support/sigstore/index.js";
 import type { BundleJson } from "../../../support/sigstore/index.js";
 import { get, mutate, paths } from "../../../support/sigstore/mutate.js";

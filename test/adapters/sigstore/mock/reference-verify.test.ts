@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { createTestSigstore, DEFAULT_IDENTITY, DEFAULT_ISSUER } from "../../../support/sigstore/index.js";
 import { referenceVerify } from "../../../support/sigstore/reference-verify.js";
-import { sha256 } from "../../../../src/adapters/sigstore/signing/content.js";
+import { sha256 } from "../../../support/sigstore/content.js";
 
 const world = await createTestSigstore();
 const artifact = Buffer.from("agent-gate reference artifact\n");

@@ -1,25 +1,16 @@
-// The product's signing library (what `agent-gate attest` will use): DSSE PAE, statements, key signing, bundle shapes.
+// The tests' own signing (test/support/sigstore: DSSE PAE, statements, bundle shapes, log requests) and the product's
+// key signing: the tests' Sigstore must produce what real clients do, or the verifier tests prove nothing.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { createPublicKey, generateKeyPairSync, verify } from "node:crypto";
 import { bundleFromJSON, isBundleWithCertificateChain, isBundleWithPublicKey } from "@sigstore/bundle";
 import { dsse } from "@sigstore/core";
-import {
-  BUNDLE_MEDIA_TYPES,
-  assembleBundle,
-  canonicalJson,
-  createKeySigner,
-  generateSigningKey,
-  inTotoStatement,
-  keyHintOf,
-  preAuthEncoding,
-  rekorV1ProposedEntry,
-  rekorV2Request,
-  signDsse,
-  signMessage,
-  toPem,
-} from "../../../../src/adapters/sigstore/signing/index.js";
+import { createKeySigner, generateSigningKey, keyHintOf } from "../../../../src/adapters/sigstore/signing/index.js";
+import { BUNDLE_MEDIA_TYPES, assembleBundle } from "../../../support/sigstore/bundle.js";
+import { signDsse, signMessage } from "../../../support/sigstore/content.js";
+import { inTotoStatement, preAuthEncoding } from "../../../support/sigstore/dsse.js";
+import { canonicalJson, rekorV1ProposedEntry, rekorV2Request, toPem } from "../../../support/sigstore/rekor-requests.js";
 
 test("DSSE PAE matches the DSSE specification's example and @sigstore/core", () => {
   const pae = preAuthEncoding("http://example.com/HelloWorld", Buffer.from("hello world"));

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { createVerifier } from "../../../../src/adapters/sigstore/verifier.js";
 import type { SignerPolicy } from "../../../../src/adapters/sigstore/verifier.js";
-import { sha256 } from "../../../../src/adapters/sigstore/signing/content.js";
+import { sha256 } from "../../../support/sigstore/content.js";
 import { createTestSigstore, DEFAULT_IDENTITY, DEFAULT_ISSUER } from "../../../support/sigstore/index.js";
 import { makeBenchBundles } from "../../../support/sigstore/bench.js";
 import { expectVerified } from "../../../support/sigstore/tamper.js";

@@ -1,4 +1,5 @@
-// Sigstore bundle assembly in the protobuf-specs JSON shape (v0.1, v0.2, v0.3).
+// Sigstore bundle assembly in the protobuf-specs JSON shape (v0.1, v0.2, v0.3), for the tests' own Sigstore (attest
+// builds its bundles with @sigstore/sign, which writes v0.3, or v0.2 with a chain, only).
 import { Buffer } from "node:buffer";
 import type { SignedContent } from "./content.js";
 

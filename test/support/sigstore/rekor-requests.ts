@@ -1,8 +1,10 @@
-// What a client sends to a transparency log: Rekor v1 proposed entries and Rekor v2 create-entry requests.
+// What a client sends to a transparency log, for the tests' own logs: Rekor v1 proposed entries (attest leaves them
+// to @sigstore/sign) and Rekor v2 create-entry requests (the hashedrekord form is attest's own, in src).
 import { Buffer } from "node:buffer";
 import { createHash, createPublicKey } from "node:crypto";
 import type { DsseContent, SignedContent } from "./content.js";
 import { preAuthEncoding } from "./dsse.js";
+import { rekorV2EntryRequest as hashedRekordV2Request } from "../../../src/adapters/sigstore/signing/rekor-witnesses.js";
 
 /** The key material the log checks the signature with: a certificate (DER) or a public key (PEM SPKI). */
 export type LogVerifier = { readonly kind: "certificate"; readonly der: Uint8Array } | { readonly kind: "key"; readonly publicKeyPem: string };
@@ -68,15 +70,10 @@ export function envelopeJson(content: DsseContent): { payload: string; payloadTy
   return { payload: b64(content.payload), payloadType: content.payloadType, signatures: [{ sig: b64(content.signature), keyid: content.keyid }] };
 }
 
-/**
- * What a client sends to Rekor v2 (rekor-tiles): hashedRekordRequestV002 for both kinds of content. A message is
- * logged by its sha256; a DSSE envelope by sha256 of its PAE, which is what the envelope's signature covers. Rekor v2
- * has no DSSE entry type: rekor-tiles refuses dsseRequestV002 ("invalid type, must be hashedrekord", v2.3.0), and
- * sigstore-go (cosign v3) logs DSSE this way too.
- */
+/** attest's Rekor v2 request (hashedRekordRequestV002; a DSSE envelope is logged by sha256 of its PAE) for `content`. */
 export function rekorV2EntryRequest(content: SignedContent, verifier: LogVerifier): Record<string, unknown> {
   const digest = content.kind === "message" ? content.digest : createHash("sha256").update(preAuthEncoding(content.payloadType, content.payload)).digest();
-  return { hashedRekordRequestV002: { digest: b64(digest), signature: { content: b64(content.signature), verifier: v2Verifier(verifier) } } };
+  return hashedRekordV2Request(digest, content.signature, verifierPem(verifier));
 }
 
 /**

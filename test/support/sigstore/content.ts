@@ -1,8 +1,8 @@
-// What gets signed: a message (sha256 of the artifact) or a DSSE envelope (its pre-authentication encoding).
+// The tests' own signing (their Sigstore signs bundles of every shape): what gets signed, a message (sha256 of the artifact) or a DSSE envelope (its pre-authentication encoding).
 import { Buffer } from "node:buffer";
 import { createHash } from "node:crypto";
 import { preAuthEncoding } from "./dsse.js";
-import type { Signer } from "./key-signer.js";
+import type { Signer } from "../../../src/adapters/sigstore/signing/key-signer.js";
 
 export interface MessageContent {
   readonly kind: "message";
