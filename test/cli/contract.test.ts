@@ -5,6 +5,8 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -74,6 +76,17 @@ git("commit", "-q", "--allow-empty", "-m", "agent: one");
 const attestIo = { cwd: repo, env: {}, fetch: () => Promise.reject(new Error("no network in tests")), now: () => new Date("2026-11-26T08:00:00Z") };
 const attestFlags = ["--repo", "acme/widgets", "--agent", "claude-code", "--agent-version", "2.0.14", "--model", "anthropic/claude-sonnet-4-5", "--model-version", "20250929", "--base", base, "--actor", "alice", "--actor-id", "5001"];
 
+// GitHub's App-manifest code exchange for `setup --code`: one code converts, any other is unknown (404).
+const conversion = JSON.parse(readFileSync("fixtures/github/app-manifest-conversion.json", "utf8")) as { example: Record<string, unknown> };
+const github = createServer((req, res) => {
+  const ok = req.method === "POST" && req.url === "/app-manifests/good-code/conversions";
+  res.writeHead(ok ? 201 : 404, { "content-type": "application/json" });
+  res.end(JSON.stringify(ok ? { ...conversion.example, pem: "-----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----\n", webhook_secret: "s3cret" } : { message: "Not Found" }));
+});
+let apiUrl = "";
+let envFiles = 0;
+const setupFlags = (code: string): string[] => ["--webhook-url", "https://gate.example.test", "--code", code, "--api-url", apiUrl, "--env-file", join(dir, `app-${++envFiles}.env`)];
+
 interface Case {
   /** Arguments after the command's path, and the exit code. */
   readonly ok: { readonly args: () => string[]; readonly code: 0 };
@@ -105,6 +118,7 @@ const CASES_BY_PATH: Record<string, Case> = {
     ok: { args: () => [file("good.yml", "rules:\n  size:\n    max_files: 20\n")], code: 0 },
     fail: { args: () => [file("bad.yml", "rules:\n  size:\n    max_files: ten\n")], code: 1 },
   },
+  setup: { ok: { args: () => setupFlags("good-code"), code: 0 }, fail: { args: () => setupFlags("used-code"), code: 2 } },
   "audit verify": { ok: { args: () => ["--data-dir", dataDir], code: 0 }, fail: { args: () => ["--file", file("broken.jsonl", "{}\n")], code: 1 } },
   "audit show": { ok: { args: () => [REAL_ID, "--data-dir", dataDir], code: 0 }, fail: { args: () => [REAL_ID, "--data-dir", missingDir], code: 2 } },
   "audit export": { ok: { args: () => ["--data-dir", dataDir], code: 0 }, fail: { args: () => ["--since", "yesterday", "--data-dir", dataDir], code: 2 } },
@@ -113,8 +127,15 @@ const CASES_BY_PATH: Record<string, Case> = {
   "audit head": { ok: { args: () => ["--data-dir", dataDir], code: 0 }, fail: { args: () => ["--data-dir", missingDir], code: 2 } },
 };
 
-before(() => recordRealDecision({ dataDir }));
-after(() => rmSync(dir, { recursive: true, force: true }));
+before(async () => {
+  await recordRealDecision({ dataDir });
+  await new Promise<void>((resolve) => github.listen(0, "127.0.0.1", resolve));
+  apiUrl = `http://127.0.0.1:${(github.address() as AddressInfo).port}`;
+});
+after(() => {
+  github.close();
+  rmSync(dir, { recursive: true, force: true });
+});
 
 test("every command and subcommand in main.ts's table has contract cases here", () => {
   assert.ok(paths.length >= 13, `found ${paths.map((p) => p.join(" ")).join(", ")}`);
