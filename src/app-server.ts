@@ -5,9 +5,10 @@ import { Probot, Server } from "probot";
 import { agentGateApp } from "./index.js";
 import { composeDeploymentGate, composeGate, policyEvaluator } from "./app/compose.js";
 import { Intake, QUEUES } from "./app/intake.js";
-import { readEnv, readKeyRing } from "./config/env.js";
-import { readServerEnv } from "./config/server-env.js";
-import { loadRootFile, refreshTrustedRoot } from "./adapters/sigstore/trusted-root.js";
+import { readKeyRing } from "./config/env.js";
+import { readAllSettings } from "./config/server-env.js";
+import { loadRootFile } from "./adapters/sigstore/trusted-root.js";
+import { TrustRootRefresher } from "./adapters/sigstore/root-refresher.js";
 import { builtinBundle, bundleFromFile, fetchBundle } from "./adapters/opa/bundle-source.js";
 import { PolicyPool } from "./adapters/opa/pool.js";
 import { decisionRecorder, openStorage } from "./adapters/storage/index.js";
@@ -29,16 +30,27 @@ export interface RunningServer {
 }
 
 export async function startServer(processEnv: NodeJS.ProcessEnv = process.env): Promise<RunningServer> {
-  const env = readEnv(processEnv);
-  const settings = readServerEnv(processEnv);
+  // Every missing or invalid setting is reported at once, each with what to set.
+  const { env, settings } = readAllSettings(processEnv);
   // Logs redact tokens, keys, secrets and prompts (by key, by pattern, and the process's own secret values).
   const log = await redactingLogger({ level: settings.LOG_LEVEL }, processEnv);
   const metrics = new Metrics();
-  const trustedRoot = env.AGENT_GATE_TRUSTED_ROOT
-    ? loadRootFile(env.AGENT_GATE_TRUSTED_ROOT)
-    : env.AGENT_GATE_TUF_CACHE
-      ? (await refreshTrustedRoot({ cacheDir: env.AGENT_GATE_TUF_CACHE })).root
+  // A root file is pinned as given; with a TUF cache the root is refreshed on a schedule and the verifier swapped in place.
+  const trustedRoot = env.AGENT_GATE_TRUSTED_ROOT ? loadRootFile(env.AGENT_GATE_TRUSTED_ROOT) : undefined;
+  const refresher =
+    trustedRoot === undefined && env.AGENT_GATE_TUF_CACHE
+      ? await TrustRootRefresher.start({
+          cacheDir: env.AGENT_GATE_TUF_CACHE,
+          tuf: { ...(settings.AGENT_GATE_TUF_MIRROR ? { mirrorURL: settings.AGENT_GATE_TUF_MIRROR } : {}), ...(settings.AGENT_GATE_TUF_ROOT ? { rootPath: settings.AGENT_GATE_TUF_ROOT } : {}) },
+          intervalMs: settings.AGENT_GATE_TUF_REFRESH_HOURS * 3_600_000,
+          maxAgeMs: settings.AGENT_GATE_TRUST_ROOT_MAX_AGE_HOURS * 3_600_000,
+          log,
+          onFailure: () => metrics.trustRootRefreshFailed(),
+        })
       : undefined;
+  if (!trustedRoot && !refresher) log.warn("the trusted root is the one pinned in this release and is never refreshed: set AGENT_GATE_TUF_CACHE (see docs/operations.md)");
+  const trust = refresher ? { verifier: refresher.verifier } : trustedRoot ? { trustedRoot } : {};
+  if (refresher) metrics.setTrustRootAge(() => refresher.status().ageMs / 1000);
   const source = env.AGENT_GATE_POLICY_BUNDLE;
   const sha = env.AGENT_GATE_POLICY_SHA256;
   const bundle = !source || !sha ? builtinBundle() : source.startsWith("https://") ? await fetchBundle(source, sha) : bundleFromFile(source, sha);
@@ -54,6 +66,7 @@ export async function startServer(processEnv: NodeJS.ProcessEnv = process.env): 
     expireInSeconds: settings.AGENT_GATE_JOB_EXPIRE_SECONDS,
     retryLimit: settings.AGENT_GATE_JOB_RETRY_LIMIT,
     retryDelaySeconds: settings.AGENT_GATE_JOB_RETRY_DELAY_SECONDS,
+    retryDelayMaxSeconds: settings.AGENT_GATE_JOB_RETRY_DELAY_MAX_SECONDS,
     maintenanceIntervalSeconds: settings.AGENT_GATE_QUEUE_MAINTENANCE_SECONDS,
     onError: (err) => log.warn({ err: describeError(err) }, "job queue"),
   });
@@ -73,7 +86,7 @@ export async function startServer(processEnv: NodeJS.ProcessEnv = process.env): 
   metrics.setQueueDepth(() => queue.depth(QUEUES));
   const onDecision = decisionRecorder(storage.audit, { policy: engine.policy });
   const gate = await composeGate({
-    ...(trustedRoot ? { trustedRoot } : {}),
+    ...trust,
     engine,
     keyRing: readKeyRing(env.AGENT_GATE_TRUSTED_KEYS),
     onDecision,
@@ -82,7 +95,7 @@ export async function startServer(processEnv: NodeJS.ProcessEnv = process.env): 
   });
   // The deployment protection rule: the PR gate's decisions come from the same audit log; its own are recorded there.
   const deploymentGate = await composeDeploymentGate({
-    ...(trustedRoot ? { trustedRoot } : {}),
+    ...trust,
     engine,
     auditLog: storage.audit,
     appId: settings.APP_ID,
@@ -136,7 +149,9 @@ export async function startServer(processEnv: NodeJS.ProcessEnv = process.env): 
     .register("queue", () => {
       if (!queue.running) throw new Error("the job queue is stopped");
     });
-  server.addHandler(healthHandler({ readiness, metrics, ...(processEnv.AGENT_GATE_METRICS_TOKEN ? { metricsToken: processEnv.AGENT_GATE_METRICS_TOKEN } : {}) }));
+  // ...and the trusted root is younger than AGENT_GATE_TRUST_ROOT_MAX_AGE_HOURS (503 naming its age and the last error).
+  if (refresher) readiness.register("trusted_root", refresher.check);
+  server.addHandler(healthHandler({ readiness, metrics, ...(settings.AGENT_GATE_METRICS_TOKEN ? { metricsToken: settings.AGENT_GATE_METRICS_TOKEN } : {}) }));
   const http = await server.start();
   // Deliveries are signature-checked as they stream in, within a byte budget for all connections; only verified
   // bodies reach Probot, and a refused one is logged in one line without its payload.
@@ -149,6 +164,7 @@ export async function startServer(processEnv: NodeJS.ProcessEnv = process.env): 
     stop: (opts = {}) =>
       (stopping ??= (async () => {
         readiness.setDraining();
+        refresher?.stop();
         await server.stop();
         // The pool closes only after every job has finished or been left for retry, and pg-boss's last writes landed.
         await queue.stop(true, opts.drainMs ?? 20_000);

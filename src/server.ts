@@ -1,5 +1,6 @@
 // `npm start`: serves the App from environment configuration (see README, "Running the App").
 import { startServer } from "./app-server.js";
+import { loadEnvFile } from "./config/server-env.js";
 import { describeError } from "./core/errors.js";
 
 // pg-boss completes a finished job without awaiting it; a database blip there must not end the process (the job
@@ -10,6 +11,10 @@ process.on("unhandledRejection", (reason) => {
 });
 
 try {
+  // The credentials `agent-gate setup` wrote (.env, or AGENT_GATE_ENV_FILE); the environment's own values win.
+  const envFile = loadEnvFile(process.env);
+  if (envFile.path) console.error(`agent-gate: settings read from ${envFile.path} (variables already set win)`);
+  if (envFile.warning) console.error(`agent-gate: warning: ${envFile.warning}`);
   const server = await startServer();
   let stopping = false;
   for (const signal of ["SIGTERM", "SIGINT"] as const) {

@@ -1,10 +1,12 @@
 // The server's own settings (beside Probot's APP_ID, PRIVATE_KEY, WEBHOOK_SECRET, ... and agent-gate's policy and
 // trust settings in env.ts): GitHub's address, the retry budget, workers and reconciliation. Validated at start;
-// a bad value stops the server with a message naming the variable and what was expected.
-import { readFileSync } from "node:fs";
+// every missing or bad value is reported at once, each naming the variable and what to set it to.
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { parseEnv } from "node:util";
 import { z } from "zod";
 import { DEFAULT_POLICY_DEADLINE_MS } from "../adapters/opa/engine.js";
 import { AgentGateError } from "../core/errors.js";
+import { readEnv, type AppEnv } from "./env.js";
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
@@ -18,14 +20,31 @@ export function readPolicyDeadline(env: NodeJS.ProcessEnv = process.env): number
   return r.data;
 }
 
+export const DEFAULT_WEBHOOK_PATH = "/api/github/webhooks";
+/** Where `agent-gate setup` writes the App's credentials and `npm start` reads them (AGENT_GATE_ENV_FILE overrides). */
+export const DEFAULT_ENV_FILE = ".env";
+
+// What each required setting is, for the message when it is missing.
+const REQUIRED: readonly { readonly names: readonly string[]; readonly what: string }[] = [
+  { names: ["APP_ID"], what: "the GitHub App's numeric id" },
+  { names: ["PRIVATE_KEY", "PRIVATE_KEY_PATH"], what: "the App's PEM private key (PRIVATE_KEY), or the path of its .pem file (PRIVATE_KEY_PATH)" },
+  { names: ["WEBHOOK_SECRET"], what: "the App's webhook secret (at least 16 characters)" },
+];
+const SETUP_HINT = `\`agent-gate setup --webhook-url URL\` registers the App and writes APP_ID, PRIVATE_KEY and WEBHOOK_SECRET to ${DEFAULT_ENV_FILE}, which \`npm start\` reads`;
+
 const ServerEnv = z.object({
   APP_ID: z.coerce.number().int().positive({ error: "expected the GitHub App's numeric id" }),
   PRIVATE_KEY: z.string().includes("PRIVATE KEY", { error: "expected the App's PEM private key" }).optional(),
   PRIVATE_KEY_PATH: z.string().min(1).optional(),
   WEBHOOK_SECRET: z.string().min(16, { error: "expected a webhook secret of at least 16 characters (deliveries are verified with it)" }),
   PORT: int(0, 65535).default(3000),
-  HOST: z.string().min(1).default("0.0.0.0"),
-  WEBHOOK_PATH: z.string().startsWith("/").default("/api/github/webhooks"),
+  // Loopback unless told otherwise: a first `npm start` is not reachable from the network (the image sets 0.0.0.0).
+  HOST: z.string().min(1).default("127.0.0.1"),
+  WEBHOOK_PATH: z.string().startsWith("/", { error: "expected a path starting with /" }).optional(),
+  // Where GitHub sends deliveries (written by `agent-gate setup`); its path is the webhook path unless WEBHOOK_PATH says otherwise.
+  AGENT_GATE_WEBHOOK_URL: z.url({ protocol: /^https?$/, error: "expected the App's webhook URL (https://...)" }).optional(),
+  // GET /metrics needs `Authorization: Bearer <token>` when set.
+  AGENT_GATE_METRICS_TOKEN: z.string().regex(/^\S{16,4096}$/, { error: "expected a token of 16 to 4096 characters without spaces" }).optional(),
   LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, { error: "expected a redis:// or rediss:// URL" }).optional(),
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, { error: "expected a postgres:// URL" }).optional(),
@@ -39,6 +58,8 @@ const ServerEnv = z.object({
   AGENT_GATE_JOB_EXPIRE_SECONDS: int(1, 3600).default(120),
   AGENT_GATE_JOB_RETRY_LIMIT: int(0, 1000).default(20),
   AGENT_GATE_JOB_RETRY_DELAY_SECONDS: int(1, 3600).default(2),
+  // The retry delay doubles up to this: a job failing through a long GitHub outage is still retried this often.
+  AGENT_GATE_JOB_RETRY_DELAY_MAX_SECONDS: int(1, 86_400).default(300),
   AGENT_GATE_QUEUE_MAINTENANCE_SECONDS: int(1, 3600).default(30),
   // At least 15: longer than a job may wait or retry in the engine (14 days) and reconciliation looks back (3).
   AGENT_GATE_STATE_RETENTION_DAYS: int(15, 36_500).default(30),
@@ -50,14 +71,107 @@ const ServerEnv = z.object({
   // stopped; 0: on the event loop, where it cannot be (one costly pull request would stall every installation).
   AGENT_GATE_POLICY_THREADS: int(0, 64).default(2),
   AGENT_GATE_POLICY_DEADLINE_MS: policyDeadline(),
+  // With AGENT_GATE_TUF_CACHE: how often the trusted root is refreshed through TUF, and how old the last good one may
+  // grow (refreshes failing all along) before /readyz answers 503.
+  AGENT_GATE_TUF_REFRESH_HOURS: z.coerce.number().min(0.01).max(720).default(6),
+  AGENT_GATE_TRUST_ROOT_MAX_AGE_HOURS: z.coerce.number().min(0.01).max(8760).default(72),
+  // A TUF repository other than the public-good instance's (a private Sigstore deployment, or a test's): its URL and
+  // the root.json it is first trusted with.
+  AGENT_GATE_TUF_MIRROR: z.url({ protocol: /^https?$/, error: "expected the TUF repository's http(s) URL" }).optional(),
+  AGENT_GATE_TUF_ROOT: z.string().min(1).optional(),
 });
-export type ServerSettings = z.infer<typeof ServerEnv> & { privateKey: string; baseUrl: string | undefined };
+export type ServerSettings = Omit<z.infer<typeof ServerEnv>, "WEBHOOK_PATH"> & { WEBHOOK_PATH: string; privateKey: string; baseUrl: string | undefined };
 
-export function readServerEnv(env: NodeJS.ProcessEnv = process.env): ServerSettings {
+const isSet = (v: string | undefined): v is string => v !== undefined && v.trim() !== "";
+
+/** One line per missing or invalid setting: "NAME: problem". Missing ones say what to set. */
+function serverProblems(env: NodeJS.ProcessEnv): { problems: string[]; missing: number; settings?: ServerSettings } {
+  const problems: string[] = [];
+  const missingKeys = new Set<string>();
+  for (const { names, what } of REQUIRED) {
+    if (names.some((n) => isSet(env[n]))) continue;
+    names.forEach((n) => missingKeys.add(n));
+    problems.push(`${names.join(" or ")}: not set; set it to ${what}`);
+  }
+  const missing = problems.length;
   const r = ServerEnv.safeParse(env);
-  if (!r.success) throw new AgentGateError("ENV_INVALID", r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
-  const privateKey = r.data.PRIVATE_KEY ?? (r.data.PRIVATE_KEY_PATH ? readFileSync(r.data.PRIVATE_KEY_PATH, "utf8") : undefined);
-  if (!privateKey) throw new AgentGateError("ENV_INVALID", "PRIVATE_KEY or PRIVATE_KEY_PATH: expected the App's PEM private key");
+  if (!r.success) {
+    for (const i of r.error.issues) {
+      const name = i.path.join(".");
+      if (!missingKeys.has(name)) problems.push(`${name}: ${i.message}`);
+    }
+  }
+  let privateKey: string | undefined;
+  if (r.success) {
+    try {
+      privateKey = r.data.PRIVATE_KEY ?? (r.data.PRIVATE_KEY_PATH ? readFileSync(r.data.PRIVATE_KEY_PATH, "utf8") : undefined);
+    } catch (e) {
+      problems.push(`PRIVATE_KEY_PATH: cannot read ${r.data.PRIVATE_KEY_PATH} (${e instanceof Error && "code" in e ? String(e.code) : "unreadable"}); expected the App's .pem file`);
+    }
+    if (privateKey !== undefined && !privateKey.includes("PRIVATE KEY")) problems.push("PRIVATE_KEY_PATH: the file holds no PEM private key; expected the App's .pem file");
+  }
+  const webhookPath = r.success ? webhookPathOf(r.data.WEBHOOK_PATH, r.data.AGENT_GATE_WEBHOOK_URL, problems) : undefined;
+  if (!r.success || problems.length > 0 || privateKey === undefined || webhookPath === undefined) return { problems, missing };
   const baseUrl = r.data.AGENT_GATE_GITHUB_API_URL ?? (r.data.GHE_HOST ? `${r.data.GHE_PROTOCOL}://${r.data.GHE_HOST}/api/v3` : undefined);
-  return { ...r.data, privateKey: privateKey.replace(/\\n/g, "\n"), baseUrl };
+  return { problems, missing, settings: { ...r.data, WEBHOOK_PATH: webhookPath, privateKey: privateKey.replace(/\\n/g, "\n"), baseUrl } };
+}
+
+// WEBHOOK_PATH, else the path of AGENT_GATE_WEBHOOK_URL, else Probot's default; both set must agree.
+function webhookPathOf(path: string | undefined, url: string | undefined, problems: string[]): string | undefined {
+  const fromUrl = url === undefined ? undefined : new URL(url).pathname;
+  if (path !== undefined && fromUrl !== undefined && fromUrl !== "/" && fromUrl !== path) {
+    problems.push(`WEBHOOK_PATH: ${path} differs from the path of AGENT_GATE_WEBHOOK_URL (${fromUrl}); expected the same path, or only one of them`);
+    return undefined;
+  }
+  return path ?? (fromUrl !== undefined && fromUrl !== "/" ? fromUrl : DEFAULT_WEBHOOK_PATH);
+}
+
+function settingsError(problems: string[], missing: number): AgentGateError {
+  const hint = missing > 0 ? `\n${SETUP_HINT}` : "";
+  const head = problems.length === 1 ? "1 setting is missing or invalid" : `${problems.length} settings are missing or invalid`;
+  return new AgentGateError("ENV_INVALID", `${head}:\n  ${problems.join("\n  ")}${hint}`);
+}
+
+/** The server's settings; throws AgentGateError ENV_INVALID listing every missing or invalid one. */
+export function readServerEnv(env: NodeJS.ProcessEnv = process.env): ServerSettings {
+  const { problems, missing, settings } = serverProblems(env);
+  if (!settings) throw settingsError(problems, missing);
+  return settings;
+}
+
+/** Both the server's settings and agent-gate's (env.ts), read together so that one message lists every problem. */
+export function readAllSettings(env: NodeJS.ProcessEnv = process.env): { env: AppEnv; settings: ServerSettings } {
+  const { problems, missing, settings } = serverProblems(env);
+  let appEnv: AppEnv | undefined;
+  try {
+    appEnv = readEnv(env);
+  } catch (e) {
+    // env.ts joins its problems with "; "
+    problems.push(...(e instanceof Error ? e.message : String(e)).split("; "));
+  }
+  if (!settings || !appEnv) throw settingsError(problems, missing);
+  return { env: appEnv, settings };
+}
+
+/**
+ * `npm start` reads the env file `agent-gate setup` writes: AGENT_GATE_ENV_FILE, else `.env` in the working directory
+ * when it exists. Variables already in the environment win (the image's and the orchestrator's settings).
+ * Returns what was read and a warning when others than the owner may read the file.
+ */
+export function loadEnvFile(env: NodeJS.ProcessEnv = process.env): { path?: string; warning?: string } {
+  const given = env.AGENT_GATE_ENV_FILE;
+  const path = given !== undefined && given !== "" ? given : DEFAULT_ENV_FILE;
+  if (!existsSync(path)) {
+    if (given) throw new AgentGateError("ENV_INVALID", `AGENT_GATE_ENV_FILE: ${given} does not exist; expected the env file \`agent-gate setup\` wrote`);
+    return {};
+  }
+  let values: Record<string, string>;
+  try {
+    values = parseEnv(readFileSync(path, "utf8")) as Record<string, string>;
+  } catch (e) {
+    throw new AgentGateError("ENV_INVALID", `cannot read the env file ${path}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  for (const [k, v] of Object.entries(values)) if (env[k] === undefined) env[k] = v;
+  const open = process.platform !== "win32" && (statSync(path).mode & 0o077) !== 0;
+  return { path, ...(open ? { warning: `${path} holds the App's private key and may be read by other users: chmod 600 ${path}` } : {}) };
 }
