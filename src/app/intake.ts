@@ -100,7 +100,7 @@ export class Intake {
     this.storable(deliveryId, trigger.event, job);
     await this.queue.transaction([EVALUATE_QUEUE], async (tx) => {
       const redelivered = !(await this.store.takeDelivery(deliveryId, trigger.event, tx));
-      await tx.send(EVALUATE_QUEUE, { ...job, redelivered } satisfies EvaluateJob);
+      await tx.send(EVALUATE_QUEUE, { ...job, redelivered } satisfies EvaluateJob, { subject: headOf(trigger) });
     });
   }
 
@@ -125,10 +125,17 @@ export class Intake {
     return refusal;
   }
 
-  /** A sweep found a head commit without a completed check: evaluate it as its own trigger. */
-  async enqueueSweep(trigger: Trigger, sweepId: string): Promise<void> {
+  /**
+   * A sweep found a head commit without a completed check: evaluate it as its own trigger, unless a job for that head
+   * already waits or runs (each sweep would add one more per head while evaluations lag or GitHub fails, and every
+   * one of them would be retried). Resolves to whether a job was added.
+   */
+  async enqueueSweep(trigger: Trigger, sweepId: string): Promise<boolean> {
+    const subject = headOf(trigger);
+    if (await this.queue.pending(EVALUATE_QUEUE, subject)) return false;
     const job: EvaluateJob = { deliveryId: undefined, triggerId: `reconcile:${sweepId}`, receivedAt: new Date().toISOString(), trigger, redelivered: true };
-    await this.queue.send(EVALUATE_QUEUE, job);
+    await this.queue.send(EVALUATE_QUEUE, job, { subject });
+    return true;
   }
 
   /** Starts this process's workers. */
@@ -177,6 +184,11 @@ export class Intake {
       throw new RetryLater(`${transient.map((r) => `#${r.pullNumber}@${r.headSha.slice(0, 7)}`).join(", ")} could not be evaluated; retrying`);
     }
   }
+}
+
+/** The head commit a trigger evaluates, as the subject of its job. */
+function headOf(t: Trigger): string {
+  return `${t.owner}/${t.repo}@${t.headSha}`;
 }
 
 function installationOf(payload: unknown): number {

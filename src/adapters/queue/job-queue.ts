@@ -16,8 +16,10 @@ export interface JobQueueOptions {
   /** Seconds a job may stay active before it is presumed lost (its worker died) and retried. */
   readonly expireInSeconds?: number;
   readonly retryLimit?: number;
-  /** Seconds before the first retry; doubles with each retry (with jitter). */
+  /** Seconds before the first retry; doubles with each retry (with jitter), up to retryDelayMaxSeconds. */
   readonly retryDelaySeconds?: number;
+  /** The longest wait between two attempts of a job (seconds, default 300): a failing job is retried at least this often. */
+  readonly retryDelayMaxSeconds?: number;
   /** How often expired jobs are swept (seconds). */
   readonly maintenanceIntervalSeconds?: number;
   /** How often idle workers poll (seconds, at least 0.5); a job sent by this process wakes them at once. */
@@ -42,6 +44,22 @@ export interface QueuedJob<T> {
   readonly signal: AbortSignal;
 }
 
+/**
+ * Jobs are taken in the order they joined the line, and a failed attempt rejoins it at the back: pg-boss takes the
+ * highest priority first, so a job's priority is minus the second (counted from this epoch) at which it joined. A
+ * retry joins when its backoff ends plus one attempt deadline: every job that arrived meanwhile goes first, so
+ * retries never starve fresh work, and each retry waits only for those, so failing work is retried in bounded time
+ * (a fixed lower priority for retries would leave them waiting for as long as fresh work keeps coming).
+ */
+const LINE_EPOCH_MS = Date.UTC(2025, 0, 1);
+export const placeInLine = (atMs: number): number => -Math.floor((atMs - LINE_EPOCH_MS) / 1000);
+
+/** Seconds before the next attempt after `failures` failed ones (1 for the first retry): doubling, capped, jittered down by up to half. */
+export function retryDelay(failures: number, baseSeconds: number, maxSeconds: number, random: () => number = Math.random): number {
+  const full = Math.min(maxSeconds, baseSeconds * 2 ** Math.min(30, Math.max(0, failures - 1)));
+  return Math.ceil(full / 2 + (full / 2) * random());
+}
+
 /** A transaction that writes the caller's rows and its jobs together: both land, or neither. */
 export interface QueueTransaction extends Pick<Queryable, "query"> {
   send<T extends object>(name: string, data: T, options?: SendOptions): Promise<string | null>;
@@ -52,6 +70,8 @@ export interface SendOptions {
   readonly singletonKey?: string;
   readonly singletonSeconds?: number;
   readonly startAfterSeconds?: number;
+  /** What the job is about (a head commit), for `pending`; no other effect. Not with singletonKey. */
+  readonly subject?: string;
 }
 
 /** An attempt that ran past its deadline (the reason of its aborted signal). */
@@ -104,6 +124,7 @@ export class JobQueue {
       expireInSeconds,
       retryLimit: options.retryLimit ?? 20,
       retryDelaySeconds: options.retryDelaySeconds ?? 2,
+      retryDelayMaxSeconds: options.retryDelayMaxSeconds ?? 300,
       maintenanceIntervalSeconds: options.maintenanceIntervalSeconds ?? 30,
       pollingIntervalSeconds: options.pollingIntervalSeconds ?? 0.5,
       attemptSeconds: options.attemptSeconds ?? Math.min(30, Math.max(1, Math.floor(expireInSeconds * 0.75))),
@@ -146,7 +167,8 @@ export class JobQueue {
         name,
         retryLimit: this.opts.retryLimit,
         retryDelay: this.opts.retryDelaySeconds,
-        retryBackoff: true,
+        // The backoff is ours (capped; see requeue); pg-boss's doubles up to 2^16 times the delay.
+        retryBackoff: false,
         expireInSeconds: this.opts.expireInSeconds,
       }).catch(async (err: unknown) => {
         if (!(await this.boss.getQueue(name))) throw err; // another process created it first: fine
@@ -159,7 +181,7 @@ export class JobQueue {
   async send<T extends object>(name: string, data: T, options: SendOptions = {}): Promise<string | null> {
     if (this.stopped) throw new AgentGateError("QUEUE_STOPPED", `the job queue is stopped; a job of ${name} was not stored`, "transient");
     await this.ensure(name);
-    const id = await this.boss.send(name, data, sendOptions(options));
+    const id = await this.boss.send(name, data, this.sendOptions(options));
     this.wake();
     return id;
   }
@@ -178,7 +200,7 @@ export class JobQueue {
         query: (text, params) => q.query(text, params),
         send: async (name, data, options = {}) => {
           if (!queues.includes(name)) throw new Error(`queue ${name} was not named when the transaction opened`);
-          return await this.boss.send(name, data, { ...sendOptions(options), db: inTx });
+          return await this.boss.send(name, data, { ...this.sendOptions(options), db: inTx });
         },
       });
     });
@@ -210,7 +232,9 @@ export class JobQueue {
             try {
               await this.attempt(name, (signal) => handler({ id: job.id, name: job.name, data: job.data, retryCount: job.retryCount, createdOn, signal }));
             } catch (err) {
-              if (!this.stopped) await this.behindFreshJobs(name, job.id, job.retryCount);
+              // A job cut short by a stop keeps its place; one that failed by itself rejoins at the back, stopping or not
+              // (the stop waits for this write: the handler has not returned yet).
+              if (!(err instanceof ShuttingDown)) await this.requeue(name, job.id, job.retryCount);
               throw err;
             }
           }
@@ -253,16 +277,45 @@ export class JobQueue {
   }
 
   /**
-   * A failed attempt goes behind every fresh job: pg-boss fetches by priority, then age, and its retry keeps the
-   * job's priority, so a job retrying during a GitHub outage never starves work that has not been tried yet.
-   * The more often it failed, the further back it goes; the retry delay (with backoff) is pg-boss's.
+   * A failed attempt rejoins the line at the back (see placeInLine), after a backoff that doubles with each failure
+   * up to retryDelayMaxSeconds. Both are written on the job's row before pg-boss fails it for retry, which then waits
+   * out the row's delay without doubling it again.
    */
-  private async behindFreshJobs(name: string, id: string, retryCount: number): Promise<void> {
+  private async requeue(name: string, id: string, retryCount: number): Promise<void> {
+    const delay = retryDelay(retryCount + 1, this.opts.retryDelaySeconds, this.opts.retryDelayMaxSeconds);
+    const place = placeInLine(Date.now() + (delay + this.opts.attemptSeconds) * 1000);
     try {
-      await this.db.executeSql(`UPDATE ${this.schema}.job SET priority = $3 WHERE name = $1 AND id = $2 AND state = 'active'`, [name, id, -Math.min(retryCount + 1, 1000)]);
+      await this.db.executeSql(`UPDATE ${this.schema}.job SET priority = $3, retry_delay = $4, retry_backoff = false WHERE name = $1 AND id = $2 AND state = 'active'`, [name, id, place, delay]);
     } catch {
-      // The retry still happens, at its old priority: fairness is lost for one job, nothing else.
+      // The retry still happens, in its old place after the queue's base delay: fairness is lost for one job, nothing else.
     }
+  }
+
+  /** pg-boss's options for a new job: its place in line (now, or when it may start) and the queue's own backoff. */
+  private sendOptions(options: SendOptions): PgBoss.SendOptions {
+    const startAfter = options.startAfterSeconds ?? 0;
+    if (options.subject !== undefined && options.singletonKey !== undefined) throw new Error("expected a job's subject or its singleton key, not both");
+    // The subject is kept in pg-boss's singleton_key: without singletonSeconds, and in a queue of the standard policy, a label only.
+    const singletonKey = options.subject ?? options.singletonKey;
+    return {
+      priority: placeInLine(Date.now() + startAfter * 1000),
+      // A job whose worker died (expired) is retried after the base delay, in its place; a failed one, see requeue.
+      retryBackoff: false,
+      retryDelay: this.opts.retryDelaySeconds,
+      ...(singletonKey !== undefined ? { singletonKey } : {}),
+      ...(options.singletonSeconds !== undefined ? { singletonSeconds: options.singletonSeconds } : {}),
+      ...(startAfter > 0 ? { startAfter } : {}),
+    };
+  }
+
+  /**
+   * Whether a job of `name` sent with this subject waits or runs (a retry waiting included). One scan of the queue's
+   * unfinished and recent jobs: for a sweep, not for every delivery.
+   */
+  async pending(name: string, subject: string): Promise<boolean> {
+    await this.ensure(name);
+    const { rows } = await this.db.executeSql(`SELECT 1 FROM ${this.schema}.job WHERE name = $1 AND singleton_key = $2 AND state < 'completed' LIMIT 1`, [name, subject]);
+    return rows.length > 0;
   }
 
   /** Jobs waiting or running, over every queue (the metric `agent_gate_queue_depth`). */
@@ -326,12 +379,4 @@ export class JobQueue {
     ]);
     clearTimeout(timer);
   }
-}
-
-function sendOptions(options: SendOptions): PgBoss.SendOptions {
-  return {
-    ...(options.singletonKey !== undefined ? { singletonKey: options.singletonKey } : {}),
-    ...(options.singletonSeconds !== undefined ? { singletonSeconds: options.singletonSeconds } : {}),
-    ...(options.startAfterSeconds !== undefined ? { startAfter: options.startAfterSeconds } : {}),
-  };
 }
