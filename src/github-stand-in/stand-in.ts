@@ -11,6 +11,10 @@ import type { Account, RecordedRequest, StandInCheckRun, StandInCommit, StandInD
 import templates from "./templates.js";
 import appTemplates from "./app-templates.js";
 import { primaryRateLimit, sleep } from "./faults.js";
+import { readFileSync } from "node:fs";
+
+// GitHub's documented answer to a manifest conversion (the App's credentials), from the REST description.
+const manifestConversion = (JSON.parse(readFileSync(new URL("../../fixtures/github/app-manifest-conversion.json", import.meta.url), "utf8")) as { example: Record<string, unknown> }).example;
 
 export interface StandInRequest {
   method: string;
@@ -136,6 +140,8 @@ export class GitHubStandIn {
   private readonly budgets = new Map<string, { used: number; resetAt: number; limit: number }>();
   private readonly deliveryTargets = new Map<string, { event: string; body: string; url: string; secret: string; timeoutMs: number; fetch: typeof globalThis.fetch | undefined }>();
   private readonly pendingDeliveries = new Set<Promise<unknown>>();
+  /** Manifests submitted through GitHub's web form, by the one-time code GitHub redirected back with. */
+  private readonly manifestCodes = new Map<string, Record<string, unknown>>();
 
   constructor(readonly repos: StandInRepo[], options: StandInOptions = {}) {
     this.installationId = options.installationId ?? DEFAULT_INSTALLATION;
@@ -162,6 +168,16 @@ export class GitHubStandIn {
     const pull = this.pull(owner, name, number);
     if (!repo || !pull) throw new Error(`the stand-in has no pull request ${owner}/${name}#${number}`);
     return this.pullBody(repo, pull);
+  }
+
+  /**
+   * The web step of GitHub's App manifest flow (the operator submits the manifest form on github.com and confirms):
+   * returns the one-time code GitHub redirects to the manifest's redirect_url with.
+   */
+  createAppFromManifest(manifest: Record<string, unknown>): string {
+    const code = createHash("sha256").update(`manifest ${this.manifestCodes.size} ${randomUUID()}`).digest("hex").slice(0, 20);
+    this.manifestCodes.set(code, clone(manifest));
+    return code;
   }
 
   /** Requests recorded since `mark` (an index into `requests`). */
@@ -332,6 +348,7 @@ export class GitHubStandIn {
       return this.json(201, { ...clone(templates.installationToken), ...(inst ? { token: inst.token } : {}), expires_at: new Date(this.now() + 3600_000).toISOString() });
     }
     if (m === "GET" && p[1] === BUNDLE_PATH && p[2] && p[3] && p[4]) return this.attestationBundle(p[2], p[3], Number(p[4]));
+    if (m === "POST" && p[1] === "app-manifests" && p[2] && p[3] === "conversions" && p.length === 4) return this.convertManifest(p[2]);
     if (p[1] === "app" && p[2] === "hook" && p[3] === "deliveries") return this.hookDeliveryRoute(m, p.slice(4), url);
     if (m === "GET" && p[1] === "app" && p[2] === "installations" && p.length === 3) {
       return this.paginated(this.installations().map((i) => this.installationBody(i)), url);
@@ -391,6 +408,26 @@ export class GitHubStandIn {
     if (m === "POST" && rest[0] === "check-runs" && rest.length === 1) return this.createCheckRun(repo, req.body as Record<string, unknown>);
     if (m === "PATCH" && rest[0] === "check-runs" && rest[1]) return this.updateCheckRun(repo, Number(rest[1]), req.body as Record<string, unknown>);
     return this.notFound();
+  }
+
+  // POST /app-manifests/{code}/conversions: GitHub's example credentials for the App the manifest described; a code
+  // works once (GitHub's expire after an hour), an unknown one is 404.
+  private convertManifest(code: string): StandInResponse {
+    const manifest = this.manifestCodes.get(code);
+    if (!manifest) return this.notFound();
+    this.manifestCodes.delete(code);
+    const name = typeof manifest.name === "string" ? manifest.name : String(manifestConversion.name);
+    return this.json(201, {
+      ...clone(manifestConversion),
+      id: this.appId,
+      slug: name.toLowerCase().replace(/[^a-z0-9]+/g, "-"),
+      name,
+      description: typeof manifest.description === "string" ? manifest.description : "",
+      external_url: typeof manifest.url === "string" ? manifest.url : manifestConversion.external_url,
+      html_url: `https://github.com/apps/${name.toLowerCase().replace(/[^a-z0-9]+/g, "-")}`,
+      permissions: manifest.default_permissions ?? {},
+      events: manifest.default_events ?? [],
+    });
   }
 
   private attestations(repo: StandInRepo, digest: string): StandInResponse {
