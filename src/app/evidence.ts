@@ -3,7 +3,9 @@
 import { createHash } from "node:crypto";
 import type { BundleVerifier, SignerPolicy } from "../adapters/sigstore/verifier.js";
 import type { RepoConfig } from "../config/repo-config.js";
+import { AgentGateError } from "../core/errors.js";
 import type { FoundBundle } from "../core/facts.js";
+import type { StageObserver } from "./gate-types.js";
 import type { FailedBundle } from "../core/pull-request-input.js";
 import { failure, type VerificationFailure, type VerifiedBundle } from "../core/verification.js";
 
@@ -110,4 +112,21 @@ export class EvidenceVerifier {
     }
     return { verified, failed };
   }
+}
+
+/** The evidence found on a pull request, verified against the signers its repository trusts (metrics observed). */
+export function verifyEvidence(
+  verifier: EvidenceVerifier,
+  bundles: readonly FoundBundle[],
+  config: RepoConfig,
+  repository: string,
+  keyRing: ReadonlyMap<string, string> = new Map(),
+  observe?: StageObserver,
+): Evidence {
+  const { signers, problems } = trustedSigners(config, repository, keyRing);
+  if (problems.length > 0) throw new AgentGateError("CONFIG_INVALID", problems.join("; "));
+  const started = performance.now();
+  const evidence = verifier.verifyAll(bundles, signers);
+  observe?.verification?.((performance.now() - started) / 1000, bundles.length === 0 ? "none" : evidence.failed.length > 0 ? "some-failed" : "verified");
+  return evidence;
 }

@@ -227,3 +227,33 @@ export async function permissionOf(octokit: Api, owner: string, repo: string, us
   const found = await lookUpPermissions(octokit, owner, repo, [user], cache);
   return found[user.id] ?? "none";
 }
+
+/** The pull request given first, then every other open one whose head is `sha`, each read fresh from GitHub. */
+export async function openPullsWithHead(octokit: Api, owner: string, repo: string, primary: unknown, sha: string): Promise<unknown[]> {
+  const first = (primary as { number: number }).number;
+  const others = (await pullsForCommit(octokit, owner, repo, sha)).filter((n) => n !== first);
+  const more = await Promise.all(others.map((n) => fetchPull(octokit, owner, repo, n)));
+  return [primary, ...more.filter((p) => (p as { head: { sha: string } }).head.sha === sha)];
+}
+
+export interface PullStanding {
+  readonly number: number;
+  readonly author: string;
+  readonly fork: boolean;
+  /** Opened by someone with write access, or by an App from this repository. */
+  readonly standing: boolean;
+}
+
+/**
+ * Standing: opened by someone with write access, or by an App from this repository (an App opens pull requests only
+ * where it is installed). A branch here is not enough: members who may only read can open a pull request from any
+ * branch of the repository. A permission that cannot be read counts as write: the pull request's verdict then
+ * counts too, which can only add failures.
+ */
+export async function pullStanding(octokit: Api, owner: string, repo: string, payload: unknown, cache?: PermissionCache): Promise<PullStanding> {
+  const p = payload as { number: number; user: { login: string; id: number; type: string }; head: { repo: { full_name: string } | null }; base: { repo: { full_name: string } } };
+  const fork = (p.head.repo?.full_name ?? "").toLowerCase() !== p.base.repo.full_name.toLowerCase();
+  if (!fork && p.user.type === "Bot") return { number: p.number, author: p.user.login, fork, standing: true };
+  const permission = await permissionOf(octokit, owner, repo, p.user, cache).catch(() => "write" as const);
+  return { number: p.number, author: p.user.login, fork, standing: permission === "admin" || permission === "write" };
+}

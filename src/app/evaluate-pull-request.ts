@@ -1,0 +1,129 @@
+// The evaluation of one pull request as a pipeline of values: facts (gathered from a snapshot) and verified evidence
+// in, a decision out, rendered as the check run it would be. No GitHub, no clock: the gate around it reads GitHub,
+// verifies, and publishes; the policy is a port (on the event loop or on worker threads).
+//
+//   snapshot ──factsOf──► Facts ──(verify: EvidenceVerifier)──► Evidence
+//   Facts + Evidence ──provenance signals, binding──► PolicyInput ──policy──► Decision ──render──► Evaluation
+import type { PullRequestSnapshot } from "../adapters/github/pull-request-source.js";
+import { fromGitHubError } from "../adapters/github/errors.js";
+import { PULL_REQUEST_ENTRYPOINT } from "../adapters/opa/engine.js";
+import type { PolicyEvaluator } from "../adapters/opa/pool.js";
+import { policyData, type RepoConfig } from "../config/repo-config.js";
+import { withConfiguredAgents, type AgentDetectionConfig } from "../core/agents.js";
+import { bindProvenance, type BindingResult } from "../core/binding.js";
+import { conclude, type CheckConclusion } from "../core/conclusion.js";
+import type { Decision } from "../core/decision.js";
+import { AgentGateError, describeError } from "../core/errors.js";
+import type { Facts } from "../core/facts.js";
+import { withProvenanceSignals } from "../core/provenance-signals.js";
+import { buildPullRequestInput, commitIsAgent } from "../core/pull-request-input.js";
+import type { PullRequestInput } from "../core/policy-input.js";
+import type { TlogEntrySummary } from "../core/verification.js";
+import { protectedPathsFromDecision, renderCheckRun, type RenderCommit, type RenderInput } from "../render/check-run.js";
+import { commitsForRender } from "../render/commits.js";
+import { claimedCommits, type Evidence } from "./evidence.js";
+import type { Evaluation, StageObserver } from "./gate-types.js";
+import { gatherFacts } from "./gather.js";
+import type { LoadedConfig } from "./load-config.js";
+
+/** What one pull request's evaluation decided, with what it was decided from. */
+export interface Decided {
+  readonly facts: Facts;
+  readonly input: PullRequestInput;
+  readonly decision: Decision;
+  readonly binding: BindingResult;
+  readonly data: unknown;
+  readonly configDigest: string;
+  readonly commits: RenderCommit[];
+}
+
+/** Agent detection for a repository: the built-in agents, plus what its config adds (never fewer). */
+export function agentDetectionFor(config: RepoConfig): AgentDetectionConfig {
+  return withConfiguredAgents({
+    accounts: config.agents.accounts.map((a) => ({ ...a, agent: "configured" })),
+    emails: config.agents.co_author_emails.map((email) => ({ email, agent: "configured" })),
+    branchPrefixes: config.agents.branch_prefixes.map((prefix) => ({ prefix, agent: "configured" })),
+    labels: config.agents.labels.map((name) => ({ name, agent: "configured" })),
+  });
+}
+
+/** The facts of a snapshot, with the repository's agent detection. */
+export function factsOf(snapshot: PullRequestSnapshot, loaded: LoadedConfig, now: Date): Facts {
+  return gatherFacts(snapshot, loaded.facts, agentDetectionFor(loaded.config), now).facts;
+}
+
+/** The head the evaluation is bound to must be the pull request's head, or the verdict would be for another commit. */
+export function checkHead(snapshot: PullRequestSnapshot, headSha: string): void {
+  const head = snapshot.commits.at(-1)?.sha;
+  // Past GitHub's 250 commits the head is never listed: the policy denies "too many commits", nothing moved.
+  if (head === headSha || snapshot.truncated.includes("commits")) return;
+  // Moved on (this commit is in the list, no longer last): final, the new head is judged on its own. Not in the list
+  // at all: GitHub's list lags behind the event, and a retry will see it.
+  const movedOn = snapshot.commits.some((c) => c.sha === headSha);
+  throw new AgentGateError("HEAD_MOVED", `the pull request's head moved from ${headSha.slice(0, 7)} to ${head?.slice(0, 7) ?? "nothing"} while this commit was evaluated; the new head is evaluated on its own`, movedOn ? "invalid-input" : "transient");
+}
+
+/** Files named like agent-gate configs anywhere: a base another repository extends may live in this one. */
+const CONFIG_LIKE = ["**/agent-gate*.yml", "**/agent-gate*.yaml", "agent-gate*.yml", "agent-gate*.yaml"];
+
+/**
+ * The policy's data: the config, with every file of its chain that lives in this repository (and config-like files
+ * anywhere) protected like .github/agent-gate.yml, so an agent cannot weaken a base it extends.
+ */
+export function gatePolicyData(loaded: LoadedConfig, repository: string): unknown {
+  const { config } = loaded;
+  const prefix = `${repository.toLowerCase()}:`;
+  const chain = loaded.files.filter((f) => f.toLowerCase().startsWith(prefix)).map((f) => f.slice(prefix.length).replace(/ \(default branch\)$/, ""));
+  const pp = config.rules.protected_paths;
+  const listed = new Set(pp.paths.map((p) => (typeof p === "string" ? p : p.pattern)));
+  const extra = [...chain, ...CONFIG_LIKE].filter((p) => !listed.has(p) && (listed.add(p), true));
+  return policyData({ ...config, rules: { ...config.rules, protected_paths: { ...pp, paths: [...pp.paths, ...extra] } } });
+}
+
+export interface PipelineOptions {
+  readonly now: Date;
+  readonly decisionId: string;
+  readonly observe?: StageObserver;
+}
+
+/** Facts and verified evidence in, a decision out. */
+export async function evaluatePullRequest(gathered: Facts, loaded: LoadedConfig, evidence: Evidence, policy: PolicyEvaluator, opts: PipelineOptions): Promise<Decided> {
+  const repository = `${gathered.repository.owner}/${gathered.repository.name}`;
+  // Verified agent provenance is itself an agent signal, and so is a block in the PR body that claims a commit
+  // (unverified: it can only tighten). Bound once to find the signals, then again with them.
+  const bind = (f: Facts): BindingResult => bindProvenance({ repository: f.repository, commits: f.commits.map((c) => ({ sha: c.sha, treeSha: c.treeSha, expectsProvenance: commitIsAgent(c, f) })), bundles: evidence.verified });
+  const claimed = new Set(gathered.bundles.filter((b) => b.location.kind === "pr-body").flatMap((b) => claimedCommits(b.json)));
+  const facts = withProvenanceSignals(gathered, bind(gathered), claimed);
+  const binding = bind(facts);
+  const agentAccounts = agentDetectionFor(loaded.config).accounts.map((a) => ({ login: a.login, id: a.id }));
+  const input = buildPullRequestInput({ facts, binding, failed: evidence.failed, configDigest: loaded.facts.digest, agentAccounts, now: opts.now });
+  const data = gatePolicyData(loaded, repository);
+  const tp = performance.now();
+  const decision = await policy.evaluate(PULL_REQUEST_ENTRYPOINT, input, { data, decisionId: opts.decisionId });
+  opts.observe?.policy?.((performance.now() - tp) / 1000);
+  return { facts, input, decision, binding, data, configDigest: loaded.facts.digest, commits: commitsForRender(facts.commits, binding, (c) => commitIsAgent(c, facts)) };
+}
+
+/** A decision, or the error that stopped it, as the check run a reviewer reads; an error is always a failure. */
+export function explain(outcome: { decided: Decided } | { error: unknown }, decisionId: string, durationMs: number, tlogEntryUrl?: (entry: TlogEntrySummary) => string | undefined): Evaluation {
+  const decided = "decided" in outcome ? outcome.decided : undefined;
+  let conclusion: CheckConclusion;
+  let error: RenderInput["error"];
+  if (decided) conclusion = conclude({ kind: "decision", decision: decided.decision });
+  else {
+    const err = fromGitHubError((outcome as { error: unknown }).error) ?? (outcome as { error: unknown }).error;
+    conclusion = conclude({ kind: "error", error: err });
+    error = err instanceof AgentGateError ? { code: err.code, message: err.message, details: err.details, transient: err.kind === "transient" } : { code: "INTERNAL_ERROR", message: `internal error: ${describeError(err)}` };
+  }
+  const decision = decided?.decision;
+  const output = renderCheckRun({
+    conclusion,
+    ...(error ? { error } : {}),
+    ...(decision ? { decision, protectedPaths: protectedPathsFromDecision(decision) } : {}),
+    commits: decided?.commits ?? [],
+    ...(decided ? { bundles: decided.binding.bundles, detection: decided.facts.detection, bodyClaims: decided.facts.pullRequest.bodyClaims } : {}),
+    durationMs,
+    ...(tlogEntryUrl ? { tlogEntryUrl } : {}),
+  });
+  return { facts: decided?.facts, input: decided?.input, decision, conclusion, output, decisionId, durationMs, policyData: decided?.data, configDigest: decided?.configDigest, transient: error?.transient === true };
+}

@@ -1,0 +1,92 @@
+// The pull-request gate's contract: what it is built from, what one call is told, and what it returns.
+import type { CheckRunPublisher } from "../adapters/github/check-runs.js";
+import type { ConfigSource } from "../adapters/github/config-source.js";
+import type { PolicyEvaluator } from "../adapters/opa/pool.js";
+import type { BundleVerifier } from "../adapters/sigstore/verifier.js";
+import type { GateStore } from "../adapters/storage/gate-store.js";
+import type { CheckConclusion } from "../core/conclusion.js";
+import type { Decision } from "../core/decision.js";
+import type { Facts } from "../core/facts.js";
+import type { PullRequestInput } from "../core/policy-input.js";
+import type { TlogEntrySummary } from "../core/verification.js";
+import type { CheckRunOutput } from "../render/check-run.js";
+
+export interface GateResult {
+  readonly pullNumber: number;
+  readonly headSha: string;
+  readonly conclusion: "success" | "failure";
+  readonly title: string;
+  readonly decisionId: string;
+  readonly checkRunId: number;
+  /**
+   * evaluated: the check run was written; duplicate: this very evaluation (same idempotency key) had already
+   * completed, nothing was written; superseded: the check already shows the result of a newer trigger.
+   */
+  readonly outcome: "evaluated" | "duplicate" | "superseded";
+  /** Completed as "could not be evaluated" (GitHub failing, head still moving): the caller re-queues the work. */
+  readonly transient: boolean;
+}
+
+/** What one evaluation produced, for the audit log (dry runs record nothing). */
+export interface DecisionEvent {
+  readonly decisionId: string;
+  readonly deliveryId: string | undefined;
+  readonly installationId: number;
+  readonly repository: string;
+  readonly pullNumber: number;
+  readonly headSha: string;
+  readonly input: PullRequestInput | undefined;
+  readonly decision: Decision | undefined;
+  readonly conclusion: CheckConclusion;
+  readonly durationMs: number;
+  /** The data document the policy was evaluated with (the repository's config), kept for replay. */
+  readonly policyData: unknown;
+}
+
+/** Latencies of the two CPU-bound stages, in seconds (metrics). */
+export interface StageObserver {
+  verification?(seconds: number, outcome: "verified" | "some-failed" | "none"): void;
+  policy?(seconds: number): void;
+}
+
+export interface PullRequestGateOptions {
+  readonly verifier: BundleVerifier;
+  /** The policy, evaluated on the event loop (PolicyEngine) or on worker threads (PolicyPool). */
+  readonly engine: PolicyEvaluator;
+  readonly configSource?: ConfigSource;
+  readonly checkRuns?: CheckRunPublisher;
+  readonly keyRing?: ReadonlyMap<string, string>;
+  readonly now?: () => Date;
+  readonly tlogEntryUrl?: (entry: TlogEntrySummary) => string | undefined;
+  readonly onDecision?: (event: DecisionEvent) => Promise<unknown> | void;
+  /** Durable check-run ids, idempotency and ordering; default: in memory (one process that keeps nothing). */
+  readonly store?: GateStore;
+  readonly observe?: StageObserver;
+}
+
+export interface HandleContext {
+  readonly deliveryId?: string;
+  readonly pullPayload?: unknown;
+  /** Evaluate and return results without writing anything to GitHub (the `evaluate` command). */
+  readonly dryRun?: boolean;
+  /** When the trigger was received: an evaluation for an older trigger never overwrites a newer result. */
+  readonly receivedAt?: Date;
+  /** The trigger's identity in the idempotency key when there is no delivery (reconciliation sweeps). */
+  readonly triggerId?: string;
+  /** This work was seen before (a redelivery, a retried job): look the check run up before creating one. */
+  readonly redelivered?: boolean;
+}
+
+/** One pull request's evaluation, rendered: what it decided and from what, or the error that stopped it. */
+export interface Evaluation {
+  readonly facts: Facts | undefined;
+  readonly input: PullRequestInput | undefined;
+  readonly decision: Decision | undefined;
+  readonly conclusion: CheckConclusion;
+  readonly output: CheckRunOutput;
+  readonly decisionId: string;
+  readonly durationMs: number;
+  readonly policyData: unknown;
+  readonly configDigest: string | undefined;
+  readonly transient: boolean;
+}

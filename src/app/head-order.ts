@@ -1,0 +1,37 @@
+// Order and idempotency of one head commit's evaluations: a redelivered trigger is a duplicate, an older trigger
+// never overwrites a newer result, and nothing overwrites the final result of a head that moved on.
+import type { GateStore } from "../adapters/storage/gate-store.js";
+import type { GateResult } from "./gate-types.js";
+
+export interface HeadTrigger {
+  readonly key: string; // the evaluation's idempotency key
+  readonly trigger: string;
+  readonly repository: string;
+  readonly headSha: string;
+  readonly receivedAt: Date;
+  /** The pull request's head is another commit now (this one is still listed, no longer last). */
+  readonly movedOn: boolean;
+  readonly pullNumber: number;
+}
+
+/** The result this trigger must report without evaluating (a duplicate, or superseded), or undefined: evaluate. */
+export async function priorResult(store: GateStore, t: HeadTrigger): Promise<GateResult | undefined> {
+  const done = await store.evaluation(t.key);
+  const run = await store.checkRun(t.repository, t.headSha);
+  const base = { pullNumber: t.pullNumber, headSha: t.headSha, transient: false };
+  if (done && !done.transient) {
+    return { ...base, conclusion: passOrFail(done.conclusion === "superseded" ? run?.lastConclusion : done.conclusion), title: "already evaluated", decisionId: done.decisionId, checkRunId: run?.id ?? 0, outcome: "duplicate" };
+  }
+  if (!run?.lastTriggerAt || !(run.lastTriggerAt > t.receivedAt || t.movedOn)) return undefined;
+  // Recorded, so that a redelivery of this trigger is a duplicate from now on; the check is not touched.
+  await store.recordEvaluation({ key: t.key, trigger: t.trigger, repository: t.repository, headSha: t.headSha, decisionId: done?.decisionId ?? "none", conclusion: "superseded", transient: false, triggerAt: t.receivedAt });
+  return { ...base, conclusion: passOrFail(run.lastConclusion), title: "superseded by a newer evaluation", decisionId: done?.decisionId ?? "", checkRunId: run.id, outcome: "superseded" };
+}
+
+/**
+ * A result's conclusion as the gate reports it: "success" only for a success. A superseded trigger reports what the
+ * head's check shows now, its newest final result (a merge group asks exactly that); none yet is a failure.
+ */
+function passOrFail(conclusion: string | undefined): "success" | "failure" {
+  return conclusion === "success" ? "success" : "failure";
+}
