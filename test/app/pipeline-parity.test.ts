@@ -1,0 +1,66 @@
+// The evaluation pipeline (app/evaluate-pull-request.ts), called with plain values, gives the check run the App
+// published, for every step of every recorded scenario: the gate adds effects, never a decision of its own. Steps
+// whose commit heads several pull requests are combined by the gate (app/shared-head.ts); for those the pipeline's
+// verdicts of each pull request are combined here the same way.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { Octokit } from "@octokit/rest";
+import { loadScenarios } from "../../src/demo/scenario.js";
+import { inProcessApp, applyMutation } from "../../src/demo/run.js";
+import { createVerifier } from "../../src/adapters/sigstore/verifier.js";
+import { PolicyEngine } from "../../src/adapters/opa/engine.js";
+import { builtinBundle } from "../../src/adapters/opa/bundle-source.js";
+import { ConfigSource } from "../../src/adapters/github/config-source.js";
+import { loadPullRequest, openPullsWithHead, pullStanding, fetchPull } from "../../src/adapters/github/pull-request-source.js";
+import { loadRepoConfig } from "../../src/app/load-config.js";
+import { checkHead, evaluatePullRequest, explain, factsOf, type Decided } from "../../src/app/evaluate-pull-request.js";
+import { EvidenceVerifier, verifyEvidence } from "../../src/app/evidence.js";
+import { combinedOutput } from "../../src/app/shared-head.js";
+import type { Evaluation } from "../../src/app/gate-types.js";
+
+const { trustedRoot, scenarios } = loadScenarios();
+const ID = "00000000-0000-4000-8000-000000000000";
+const strip = (s: string | null | undefined): string => (s ?? "").replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, "<id>").replace(/\b\d+ ms\b/g, "<n> ms");
+
+for (const scenario of scenarios) {
+  test(`pipeline = App: ${scenario.name}`, async () => {
+    const { standIn, deliver } = await inProcessApp(scenario, trustedRoot);
+    const octokit = new Octokit({ auth: "pipeline", request: { fetch: standIn.fetch } });
+    const evidence = new EvidenceVerifier(createVerifier({ trustedRoot }));
+    const engine = await PolicyEngine.load(builtinBundle());
+    const repo = scenario.repos[0]!;
+    for (const step of scenario.steps) {
+      applyMutation(standIn, scenario, step);
+      await deliver(step);
+      const head = step.expect.headSha;
+      const published = standIn.checkRuns.filter((r) => r.head_sha === head && r.name === "agent-gate").at(-1);
+      assert.ok(published, `${step.event}: the App published a check run on ${head.slice(0, 7)}`);
+      // The same values, straight through the pipeline.
+      const pullNumber = ((step.payload.pull_request as { number?: number } | undefined)?.number ?? step.mutate?.pull ?? repo.pulls[0]!.number);
+      const payload = await fetchPull(octokit, repo.owner, repo.name, pullNumber);
+      const loaded = await loadRepoConfig(new ConfigSource(), octokit, repo.owner, repo.name).catch((error: unknown) => ({ error }));
+      const payloads = await openPullsWithHead(octokit, repo.owner, repo.name, payload, head);
+      const evaluations: Evaluation[] = [];
+      for (const p of payloads) {
+        let outcome: { decided: Decided } | { error: unknown };
+        try {
+          if ("error" in loaded) throw loaded.error;
+          const snapshot = await loadPullRequest(octokit, repo.owner, repo.name, p);
+          checkHead(snapshot, head);
+          const facts = factsOf(snapshot, loaded, new Date());
+          const verified = verifyEvidence(evidence, facts.bundles, loaded.config, `${repo.owner}/${repo.name}`);
+          outcome = { decided: await evaluatePullRequest(facts, loaded, verified, engine, { now: new Date(), decisionId: ID }) };
+        } catch (error) {
+          outcome = { error };
+        }
+        evaluations.push(explain(outcome, ID, 0, () => undefined));
+      }
+      const standings = await Promise.all(payloads.map((p) => pullStanding(octokit, repo.owner, repo.name, p)));
+      const { output } = combinedOutput(evaluations, standings);
+      assert.equal(output.conclusion, published.conclusion, `${step.event}: conclusion`);
+      assert.equal(strip(output.title), strip(published.output.title), `${step.event}: title`);
+      assert.equal(strip(output.summary), strip(published.output.summary), `${step.event}: summary`);
+      assert.equal(strip(output.text), strip(published.output.text), `${step.event}: text`);
+    }
+  });
+}
