@@ -13,7 +13,7 @@ import { loadEnvFile, readAllSettings, readServerEnv } from "../../src/config/se
 import { localTufRepo } from "../support/tuf-repo.js";
 
 const key = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs1", format: "pem" }).toString();
-const base = { APP_ID: "1", PRIVATE_KEY: key, WEBHOOK_SECRET: "a-test-webhook-secret", PORT: "0", LOG_LEVEL: "silent", AGENT_GATE_DATA_DIR: "memory://", AGENT_GATE_RECONCILE_SECONDS: "0", AGENT_GATE_GITHUB_API_URL: "http://127.0.0.1:9", AGENT_GATE_POLICY_THREADS: "0" };
+const base = { APP_ID: "1", PRIVATE_KEY: key, WEBHOOK_SECRET: "a-test-webhook-secret", PORT: "0", LOG_LEVEL: "silent" as const, AGENT_GATE_DATA_DIR: "memory://", AGENT_GATE_RECONCILE_SECONDS: "0", AGENT_GATE_GITHUB_API_URL: "http://127.0.0.1:9", AGENT_GATE_POLICY_THREADS: "0" };
 
 /** This machine's first address that is not loopback, if it has one. */
 function outsideAddress(): string | undefined {
