@@ -3,7 +3,8 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { z } from "zod";
 import { DeploymentInput, PullRequestInput } from "../src/core/policy-input.js";
-import { RepoConfig, canonicalJson, defaultRepoConfig, policyData } from "../src/config/repo-config.js";
+import { RepoConfig, defaultRepoConfig, policyData } from "../src/config/repo-config.js";
+import { canonicalize as canonicalJson } from "../src/core/audit.js";
 
 export function generatedDocs(): Record<string, string> {
   const schema = (s: z.ZodType, io: "input" | "output", title: string, id: string) =>

@@ -1,8 +1,8 @@
 // Verifies the provenance bundles found on a pull request against the signers the repository trusts. Each distinct
 // bundle is verified once per evaluation, for all signers at once, and the number verified is bounded.
-import { createHash } from "node:crypto";
 import type { BundleVerifier, SignerPolicy } from "../adapters/sigstore/verifier.js";
 import type { RepoConfig } from "../config/repo-config.js";
+import { sha256Hex } from "../core/digest.js";
 import { AgentGateError } from "../core/errors.js";
 import type { FoundBundle } from "../core/facts.js";
 import type { StageObserver } from "./gate-types.js";
@@ -54,7 +54,7 @@ export interface EvidenceOptions {
   readonly maxBundles?: number; // default MAX_BUNDLES_PER_EVALUATION
 }
 
-const sha256hex = (s: string): string => createHash("sha256").update(s).digest("hex");
+const sha256hex = sha256Hex;
 
 /**
  * Verifies found bundles. Copies (same bytes) are verified once, a bundle is checked once for all trusted signers

@@ -133,9 +133,7 @@ function write(v: unknown, ancestors: Set<object>, path: string): string {
 // ---------------------------------------------------------------------------------------------------------
 // Hashing and chaining
 
-export function sha256Hex(data: string | Uint8Array): string {
-  return createHash("sha256").update(data).digest("hex");
-}
+export { sha256Hex } from "./digest.js";
 
 /** hash = sha256(prev_hash || canonical(record without hash)), prev_hash as its 64 ASCII hex digits. */
 export function chainHash(prevHash: string, canonicalRecord: string): string {

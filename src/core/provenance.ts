@@ -2,14 +2,11 @@
 // agent-gate's own, a superset of the agent-commit draft (its fields map one to one, and that buildType is
 // read too). Plain SLSA v1 build provenance (GitHub Actions) is understood as non-agent build provenance.
 // The zod schemas below are the source of docs/provenance.schema.json (npm run docs:provenance).
-import { createHash } from "node:crypto";
 import { z } from "zod";
 import { AgentGateError } from "./errors.js";
 
-/** sha256 of UTF-8 text, lowercase hex: the one hashing helper of the provenance model (prompt digests). */
-export function sha256Hex(text: string): string {
-  return createHash("sha256").update(text, "utf8").digest("hex");
-}
+export { sha256Hex } from "./digest.js";
+import { sha256Hex } from "./digest.js";
 
 export const STATEMENT_TYPE_V1 = "https://in-toto.io/Statement/v1";
 export const STATEMENT_TYPE_V01 = "https://in-toto.io/Statement/v0.1";

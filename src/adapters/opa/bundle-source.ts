@@ -1,7 +1,6 @@
 // Where policy bundles come from: the built-in one shipped in policies/bundle.tar.gz, an organisation's own
 // `opa build -t wasm` tar.gz from a file, or from an HTTPS URL. A replacement bundle is pinned by sha256 of the
 // tar.gz bytes: an unpinned or mismatching bundle is refused before anything in it is read.
-import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { gunzipSync } from "node:zlib";
@@ -89,9 +88,8 @@ export function bundleFromTarGz(bytes: Uint8Array, source: string): PolicyBundle
   return { wasm, data, dataBytes: new TextEncoder().encode(JSON.stringify(data)), revision, source };
 }
 
-export function sha256Hex(bytes: Uint8Array): string {
-  return createHash("sha256").update(bytes).digest("hex");
-}
+import { sha256Hex } from "../../core/digest.js";
+export { sha256Hex };
 
 function checkPin(bytes: Uint8Array, sha256: string | undefined, source: string): void {
   const want = sha256?.replace(/^sha256:/, "").toLowerCase();
