@@ -1,6 +1,8 @@
 // The deployment gate use-case (a custom deployment protection rule): delivery -> config -> artifacts ->
 // attestations (verified) -> the PR gate's decision for the commit -> policy -> callback. Every path answers:
 // any error, missing fact or timeout rejects with its reason; nothing approves on error (fail closed).
+import { detectPullRequestAgent } from "../core/agents.js";
+import { agentDetectionFor } from "./evaluate-pull-request.js";
 import { randomUUID } from "node:crypto";
 import type { Octokit } from "@octokit/rest";
 import { CHECK_NAME } from "../adapters/github/check-runs.js";
@@ -126,13 +128,13 @@ function verifyAttestation(verifier: BundleVerifier, bundle: unknown, digest: st
 
 const short = (d: string): string => d.slice(0, 19);
 
-/** A pull request by an agent account, on an agent branch or with an agent label (the host's detection rules). */
+/**
+ * A pull request is an agent's by the same detection the pull-request gate uses (accounts by login and id, branch
+ * prefixes, labels; the built-in agents plus the config's). A pull request without an author counts as an agent's.
+ */
 export function isAgentPull(config: RepoConfig, p: { user: { login: string; id: number } | null; headRef: string; labels: readonly string[] }): boolean {
-  return (
-    (p.user !== null && config.agents.accounts.some((a) => a.id === p.user!.id)) ||
-    config.agents.branch_prefixes.some((b) => p.headRef.startsWith(b)) ||
-    p.labels.some((l) => config.agents.labels.includes(l))
-  );
+  if (p.user === null) return true;
+  return detectPullRequestAgent({ author: p.user, headRef: p.headRef, labels: p.labels, bodyClaims: [], commits: [] }, agentDetectionFor(config)).isAgent;
 }
 
 /** The reject/approve comment: the findings that decided, and why attestations failed; at most 1,024 characters. */
@@ -254,7 +256,7 @@ export class DeploymentGate {
       pr_gate: gate.pr_gate,
       approvals,
       agent_authored: gate.agentAuthored ?? this.agentAuthored(config, req),
-      agent: { accounts: config.agents.accounts },
+      agent: { accounts: agentDetectionFor(config).accounts.map((a) => ({ login: a.login, id: a.id })) },
       prompters: gate.prompters,
     });
     const data = policyData(config);
