@@ -26,24 +26,15 @@ const date = () =>
 
 const Account = z.strictObject({ login: text("a GitHub login"), id: whole(1) });
 
+// Agents the repository adds to the built-in ones (src/core/agents.ts, one list for every gate; see docs/policy.md):
+// the config can only add, never remove or loosen a built-in agent.
 export const AgentsConfig = z
   .strictObject({
-    accounts: list(Account)
-      .default([
-        { login: "copilot-swe-agent[bot]", id: 198982749 },
-        { login: "chatgpt-codex-connector[bot]", id: 199175422 },
-        { login: "claude[bot]", id: 209825114 },
-        { login: "devin-ai-integration[bot]", id: 158243242 },
-        { login: "cursor[bot]", id: 206951365 },
-        { login: "google-labs-jules[bot]", id: 161369871 },
-        { login: "amazon-q-developer[bot]", id: 208079219 },
-        { login: "sweep-ai[bot]", id: 128439645 },
-      ])
-      .describe("agent accounts (login and numeric id both match)"),
+    accounts: list(Account).default([]).describe("agent accounts added to the built-in ones (login and numeric id both match)"),
     co_author_emails: list(text("an email address"))
-      .default(["noreply@anthropic.com", "noreply@openai.com", "cursoragent@cursor.com", "aider@aider.chat", "openhands@all-hands.dev"])
-      .describe("Co-authored-by / Assisted-by emails that mark a commit as agent-assisted (an unsigned claim)"),
-    branch_prefixes: list(text()).default(["copilot/", "codex/", "claude/", "devin/", "cursor/", "aider/"]),
+      .default([])
+      .describe("Co-authored-by / author emails added to the built-in ones that mark a commit as an agent's (an unsigned claim)"),
+    branch_prefixes: list(text()).default([]).describe("head branch prefixes added to the built-in ones"),
     labels: list(text()).default([]).describe("pull-request labels that mark an agent pull request"),
   })
   .prefault({});
