@@ -37,7 +37,7 @@ interface Case {
 }
 
 async function deployTo(c: Case): Promise<{ state: string | undefined; comment: string }> {
-  const s = structuredClone(base) as DeploymentScenario;
+  const s: DeploymentScenario = structuredClone(base);
   s.repo.attestations = c.attestations;
   if (c.config) s.repo.files[".github/agent-gate.yml"] = c.config;
   if (c.environment) (s.payload as { environment: string }).environment = c.environment;
