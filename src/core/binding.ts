@@ -20,7 +20,8 @@ export type BindingCode =
   | "SUBJECT_OTHER_COMMIT" // names commits of this repository that are not in the pull request
   | "SUBJECT_TREE_ONLY" // names this commit's tree but not the commit, and tree matching is off
   | "TARGET_OTHER_REPOSITORY" // the agent was pointed at another repository
-  | "PROMPT_DIGEST_MISMATCH"; // the included prompt text does not hash to the signed digest
+  | "PROMPT_DIGEST_MISMATCH" // the included prompt text does not hash to the signed digest
+  | "PROMPT_TOO_LARGE"; // the included prompt text is longer than any GitHub text it can come from; not scanned
 
 export interface BindingRejection {
   readonly bundleDigest: string;
@@ -197,7 +198,13 @@ function unboundReason(subjects: readonly Subject[], repository: string): { code
   return { code: "SUBJECT_NAME_INVALID", message: "no subject is named git+https://github.com/OWNER/REPO@ref" };
 }
 
+/** GitHub's own cap on a body or comment: a prompt (an issue, a comment) is never longer. Longer ones are not scanned. */
+export const PROMPT_TEXT_MAX = 65_536;
+
 function bundleProblem(p: AgentProvenance, repository: string): { code: BindingCode; message: string } | undefined {
+  if (p.prompt?.text !== undefined && p.prompt.text.length > PROMPT_TEXT_MAX) {
+    return { code: "PROMPT_TOO_LARGE", message: `the included prompt text is ${p.prompt.text.length} characters; expected at most ${PROMPT_TEXT_MAX} (GitHub's cap on the text a prompt comes from), so it is not scanned for secrets` };
+  }
   if (p.prompt?.text !== undefined && sha256Hex(p.prompt.text) !== p.prompt.sha256) {
     return { code: "PROMPT_DIGEST_MISMATCH", message: `the included prompt text does not hash to the signed digest sha256:${p.prompt.sha256.slice(0, 12)}…` };
   }

@@ -146,3 +146,12 @@ test("parseRepositoryName", () => {
     assert.equal(parseRepositoryName(bad), undefined, bad);
   }
 });
+
+test("a prompt included in full that is longer than any GitHub text is refused unscanned (PROMPT_TOO_LARGE)", () => {
+  const b = verified(agentStatement({ prompt: { text: "a".repeat(65_537), includeText: true } }));
+  const r = bindProvenance({ repository, commits, bundles: [b] });
+  assert.equal(r.commits[1]!.covered, false);
+  assert.deepEqual(codes(r.commits[1]!.rejected), ["PROMPT_TOO_LARGE"]);
+  const fits = bindProvenance({ repository, commits, bundles: [verified(agentStatement({ prompt: { text: "a".repeat(65_536), includeText: true } }))] });
+  assert.equal(fits.commits[1]!.covered, true);
+});
