@@ -25,6 +25,11 @@ type Options = Record<string, unknown> & { auth?: { installationId?: unknown }; 
 
 export function budgetedOctokit(budget: GitHubBudget = DEFAULT_BUDGET): typeof ProbotOctokit {
   const writeGroups = new Map<unknown, Bottleneck.Group>();
+  // Concurrency lanes of this process only (plugin-throttling's own share Redis when it has it): a process killed
+  // mid-request would hold its shared slots until they expire after 60 s, and with the token lane's one slot, every
+  // process would wait that long for an installation token (the fault harness saw 44 s stalls after each SIGKILL).
+  // Shared, only the pacing of writes, whose slot is held for no request.
+  const local = { global: new Bottleneck.Group({ id: "agent-gate-global", maxConcurrent: 10, timeout: 120_000 }), auth: new Bottleneck.Group({ id: "agent-gate-auth", maxConcurrent: 1, timeout: 120_000 }) };
   // Probot applies its own retry and throttle defaults over a plain `.defaults({...})`; a function has the last word.
   const Base = budget.plugins?.length ? ProbotOctokit.plugin(...(budget.plugins as unknown as Parameters<typeof ProbotOctokit.plugin>)) : ProbotOctokit;
   return Base.defaults((options: Options) => {
@@ -46,6 +51,8 @@ export function budgetedOctokit(budget: GitHubBudget = DEFAULT_BUDGET): typeof P
         // One pacing lane per installation (the unit GitHub's secondary limits count), not one for the whole App.
         id: installation === undefined ? "agent-gate-app" : `agent-gate-installation-${typeof installation === "number" || typeof installation === "string" ? installation : "unknown"}`,
         write,
+        global: local.global,
+        auth: local.auth,
         onRateLimit: retryWithin,
         onSecondaryRateLimit: retryWithin,
       },

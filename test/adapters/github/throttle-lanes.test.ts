@@ -1,0 +1,50 @@
+// With REDIS_URL, Probot's throttling shares its limiters through Redis. A shared concurrency slot is freed only
+// when its job expires (60 s), so an App process killed mid-request held its slots that long: with the token
+// lane's single slot, every other process waited up to a minute for an installation token (the fault harness saw
+// all four workers of a restarted process stall 44 s after each SIGKILL). Only the pacing of writes, which holds no
+// slot during a request, may be shared; concurrency lanes stay in the process.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { randomInt } from "node:crypto";
+import Bottleneck from "bottleneck";
+import { Redis } from "ioredis";
+import { budgetedOctokit } from "../../../src/adapters/github/octokit.js";
+
+test("with Redis, an installation's request and token lanes are not shared between processes; write pacing is", { timeout: 60_000 }, async (t) => {
+  const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  try {
+    await redis.connect();
+  } catch {
+    t.skip(`no Redis at ${redisUrl}`);
+    redis.disconnect();
+    return;
+  }
+  const server = createServer((req, res) => {
+    req.resume();
+    res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ id: 1 }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const installation = randomInt(10_000_000, 99_999_999);
+  // The Redis connection Probot gives Octokit's throttling with REDIS_URL.
+  const connection = new Bottleneck.IORedisConnection({ client: new Redis(redisUrl) });
+  try {
+    const Octokit = budgetedOctokit({ retries: 0, retryBaseMs: 1, maxRetryAfterSeconds: 1, writeIntervalMs: 0 });
+    // An installation's client as Probot makes it (its auth names the installation), with a token at hand.
+    const authStrategy = () => Object.assign(() => Promise.resolve({ type: "token", token: "ghs_lanes" }), { hook: (request: (o: object) => unknown, options: object) => request(options) });
+    const octokit = new Octokit({ baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, authStrategy, auth: { installationId: installation }, throttle: { Bottleneck, connection } });
+    await octokit.request("GET /repos/{owner}/{repo}", { owner: "acme", repo: "widgets" });
+    await octokit.request("POST /repos/{owner}/{repo}/check-runs", { owner: "acme", repo: "widgets", name: "agent-gate", head_sha: "a".repeat(40) });
+    const keys = await redis.keys(`b_*${installation}*`);
+    assert.deepEqual(keys.filter((k) => /octokit-(global|auth)/.test(k)), [], `shared concurrency lanes: ${keys.join(", ")}`);
+    assert.ok(keys.some((k) => k.startsWith("b_agent-gate-write-")), `write pacing is shared: ${keys.join(", ")}`);
+    await redis.del(...keys);
+  } finally {
+    redis.disconnect();
+    await connection.disconnect(false);
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+});
