@@ -26,6 +26,7 @@ const row = (name: string, r: HarnessResult) => ({
   events: r.events,
   PRs: r.prs,
   "head commits": r.heads.length,
+  "steps settled": `${r.settleMs.length - r.stepTimeouts}/${r.events}`,
   wall: `${(r.durationMs / 1000).toFixed(1)} s`,
   "settle p50/p99": `${percentile(r.settleMs, 50)} / ${percentile(r.settleMs, 99)} ms`,
   "GitHub requests": r.githubRequests,
@@ -34,6 +35,8 @@ const row = (name: string, r: HarnessResult) => ({
   redeliveries: r.redeliveries,
   "step timeouts": r.stepTimeouts,
   "REST problems": r.restProblems.length,
+  "jobs (reconciliation's)": `${r.queue.jobs} (${r.queue.sweeps})`,
+  "attempts (most of one job)": `${r.queue.attempts} (${r.queue.maxAttempts})`,
 });
 printTable("Fault-injection harness (npm run harness)", [row("without faults", baseline), row("with faults", faulted)]);
 printTable("GitHub faults injected", [Object.fromEntries(Object.entries(faulted.faultCounts))]);

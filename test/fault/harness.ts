@@ -66,6 +66,8 @@ export interface HarnessResult {
   /** From the first delivery until every event settled. */
   readonly busyMs: number;
   readonly settleMs: number[];
+  /** The evaluate queue at the end: jobs, attempts over all of them, the most attempts of one, and reconciliation's jobs. */
+  readonly queue: { jobs: number; attempts: number; maxAttempts: number; sweeps: number };
 }
 
 const SECRET = "fault-harness-webhook-secret";
@@ -176,9 +178,13 @@ export async function runHarness(opts: HarnessOptions): Promise<HarnessResult> {
     AGENT_GATE_WORKERS: String(opts.workers ?? 4),
     AGENT_GATE_RECONCILE_SECONDS: String(opts.reconcileSeconds ?? 4),
     AGENT_GATE_RECONCILE_BUDGET: "2000",
-    AGENT_GATE_JOB_EXPIRE_SECONDS: "8",
+    // Long enough for an evaluation on a loaded machine: its attempt deadline is three quarters of it (22 s), and an
+    // attempt cut off there is work thrown away. Jobs of a killed process are taken up again after it.
+    AGENT_GATE_JOB_EXPIRE_SECONDS: "30",
     AGENT_GATE_JOB_RETRY_LIMIT: "100",
     AGENT_GATE_JOB_RETRY_DELAY_SECONDS: "1",
+    // Retries wait at most this long: a step whose job keeps failing is still retried within the step's timeout.
+    AGENT_GATE_JOB_RETRY_DELAY_MAX_SECONDS: "4",
     AGENT_GATE_QUEUE_MAINTENANCE_SECONDS: "2",
     AGENT_GATE_GITHUB_TIMEOUT_MS: "2000",
     AGENT_GATE_GITHUB_RETRIES: "2",
@@ -305,6 +311,11 @@ export async function runHarness(opts: HarnessOptions): Promise<HarnessResult> {
     }
   }
   const redeliveries = standIn.hookDeliveries.filter((d) => d.redelivery).length;
+  // A job's retry_count counts its attempts after the first (failed, expired or left by a stop).
+  const q = await db.query<{ jobs: number; attempts: number; max: number; sweeps: number }>(
+    `SELECT count(*)::int AS jobs, coalesce(sum(retry_count + 1), 0)::int AS attempts, coalesce(max(retry_count + 1), 0)::int AS max, (count(*) FILTER (WHERE data->>'deliveryId' IS NULL))::int AS sweeps FROM ${schema}_jobs.job WHERE name = 'evaluate'`,
+  );
+  const queue = { jobs: Number(q.rows[0]?.jobs ?? 0), attempts: Number(q.rows[0]?.attempts ?? 0), maxAttempts: Number(q.rows[0]?.max ?? 0), sweeps: Number(q.rows[0]?.sweeps ?? 0) };
   for (const p of procs) p.child?.kill("SIGTERM");
   await Promise.all(procs.map((p) => (p.child ? new Promise((r) => p.child!.once("exit", r)) : Promise.resolve())));
   await db.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE; DROP SCHEMA IF EXISTS ${schema}_jobs CASCADE`);
@@ -328,6 +339,7 @@ export async function runHarness(opts: HarnessOptions): Promise<HarnessResult> {
     durationMs: Date.now() - started,
     busyMs: busyUntil - deliveriesStarted,
     settleMs,
+    queue,
   };
 }
 
