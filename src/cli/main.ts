@@ -25,6 +25,7 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
   evaluate: { summary: "evaluate a pull request (live with a token, or a scenario file) and print its check run", load: async () => ({ run: (await import("./evaluate.js")).evaluateCommand }) },
   attest: { summary: "sign an agent's provenance for its commits (key or keyless) and write or publish the bundle", load: async () => ({ run: (await import("./attest.js")).attestCommand }) },
   "verify-bundle": { summary: "verify a Sigstore bundle (sigstore-conformance client protocol)", load: async () => ({ run: (await import("./verify-bundle.js")).verifyBundleCommand }) },
+  "verify-commit": { summary: "verify a gitsign-signed commit offline (signature, Fulcio chain, SCT, embedded Rekor entry)", load: async () => ({ run: (await import("./verify-commit.js")).verifyCommitCommand }) },
   policy: { summary: "policy eval: evaluate a policy input with the built-in or a given policy bundle", load: () => group(import("./policy-eval.js")) },
   config: { summary: "config validate: check a .github/agent-gate.yml and the bases it extends", load: () => group(import("./config.js")) },
   audit: { summary: "verify, show, export and replay the decision audit log", load: () => group(import("./audit.js")) },

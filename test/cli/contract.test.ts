@@ -110,6 +110,10 @@ const CASES_BY_PATH: Record<string, Case> = {
     ok: { args: () => ["--bundle", `${CASES}/bundle.sigstore.json`, "--certificate-identity", IDENTITY, "--certificate-oidc-issuer", ISSUER, `${CASES}/artifact`], code: 0 },
     fail: { args: () => ["--bundle", `${CASES}/bundle.sigstore.json`, "--certificate-identity", "https://example.com/other", "--certificate-oidc-issuer", ISSUER, `${CASES}/artifact`], code: 1 },
   },
+  "verify-commit": {
+    ok: { args: () => ["--commit-file", "fixtures/gitsign/01-offline-google-2026/commit", "--certificate-identity", "billy@chainguard.dev", "--certificate-oidc-issuer", "https://accounts.google.com"], code: 0 },
+    fail: { args: () => ["--commit-file", "fixtures/gitsign/03-online-github-oauth-2025/commit", "--certificate-identity", "ctadeu@gmail.com", "--certificate-oidc-issuer", "https://github.com/login/oauth"], code: 1 },
+  },
   "policy eval": {
     ok: { args: () => ["--input", file("pr.json", JSON.stringify(policyCase.input)), "--config", file("agent-gate.yml", JSON.stringify(policyCase.config))], code: 0 },
     fail: { args: () => ["--input", join(dir, "pr.json")], code: 1 },
