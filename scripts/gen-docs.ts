@@ -1,10 +1,11 @@
-// Generates what is derived from the zod schemas: the JSON Schemas in docs/ and the policy bundle's default data
-// (policies/rego/data.json). `--check` compares instead of writing and exits 1 when anything is stale.
+// Generates what is derived from the zod schemas and the error catalogue: the JSON Schemas in docs/, the policy
+// bundle's default data (policies/rego/data.json) and docs/errors.md. `--check` compares instead of writing and exits 1 when anything is stale.
 import { readFileSync, writeFileSync } from "node:fs";
 import { z } from "zod";
 import { DeploymentInput, PullRequestInput } from "../src/core/policy-input.js";
 import { RepoConfig, defaultRepoConfig, policyData } from "../src/config/repo-config.js";
 import { canonicalize as canonicalJson } from "../src/core/audit.js";
+import { ERROR_CODES, type ErrorEntry, type ErrorKind } from "../src/core/errors.js";
 
 export function generatedDocs(): Record<string, string> {
   const schema = (s: z.ZodType, io: "input" | "output", title: string, id: string) =>
@@ -15,7 +16,38 @@ export function generatedDocs(): Record<string, string> {
     "docs/agent-gate-config.schema.json": schema(RepoConfig, "input", "agent-gate .github/agent-gate.yml", "agent-gate-config.schema.json"),
     // Sorted keys, one line: the bytes must not depend on the order the schema lists fields in.
     "policies/rego/data.json": canonicalJson(policyData(defaultRepoConfig())) + "\n",
+    "docs/errors.md": errorsDoc(ERROR_CODES),
   };
+}
+
+const KIND_MEANING: Record<ErrorKind, string> = {
+  "invalid-input": "final: the same input fails the same way; fix what the message names",
+  transient: "a fault that a later attempt may not meet; the App re-queues the evaluation",
+  internal: "a bug or a broken invariant (tampering, a misbehaving dependency); the evaluation fails closed",
+};
+
+/** docs/errors.md: one row per code of the catalogue in src/core/errors.ts, sorted by code. */
+export function errorsDoc(codes: Record<string, ErrorEntry>): string {
+  const cell = (s: string) => s.replace(/\|/g, "\\|");
+  const rows = Object.entries(codes)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([code, e]) => `| \`${code}\` | ${e.kinds.join(", ")} | ${cell(e.summary)} |`);
+  return [
+    "# Error codes",
+    "",
+    "<!-- Generated from ERROR_CODES in src/core/errors.ts by `npm run docs:gen`; do not edit by hand. -->",
+    "",
+    "Every refusal and failure agent-gate reports carries one of these codes: in the check run (`error CODE`), the",
+    "deployment comment, and the CLI's `--json` output. Any error fails closed: it is never a pass. The kind says",
+    "whether retrying can help:",
+    "",
+    ...Object.entries(KIND_MEANING).map(([k, m]) => `- **${k}**: ${m}.`),
+    "",
+    "| Code | Kind | What it means and what to do |",
+    "| --- | --- | --- |",
+    ...rows,
+    "",
+  ].join("\n");
 }
 
 function main(check: boolean): number {

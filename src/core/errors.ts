@@ -2,12 +2,109 @@
 // and every message says what was expected and what was found.
 export type ErrorKind = "invalid-input" | "transient" | "internal";
 
+/** One documented error code: the kinds it is thrown with, and what it means and what to do. */
+export interface ErrorEntry {
+  readonly kinds: readonly ErrorKind[];
+  readonly summary: string;
+}
+
+/**
+ * Every code an AgentGateError carries (and INTERNAL_ERROR, shown for any other thrown value): the single source of
+ * docs/errors.md (`npm run docs:gen`). Codes are matched on by tests, snapshots and outside suites: never rename one.
+ */
+export const ERROR_CODES = {
+  // GitHub
+  APPROVALS_UNAVAILABLE: { kinds: ["transient"], summary: "GitHub did not answer for the deployment's approvals; the deployment is rejected and can be retried." },
+  ATTESTATIONS_UNAVAILABLE: { kinds: ["transient"], summary: "GitHub's attestation API did not answer for an artifact digest; retry the deployment." },
+  DELIVERY_UNPROCESSABLE: { kinds: ["invalid-input"], summary: "A signed webhook delivery can never be processed (no trigger, or nested too deep to store): answered 422 and not retried." },
+  DEPLOYMENT_PAYLOAD_INVALID: { kinds: ["invalid-input"], summary: "The deployment payload names an artifact that is not a sha256:<64 hex> digest; fix the workflow that creates the deployment." },
+  DEPLOYMENT_TIMEOUT: { kinds: ["transient"], summary: "The deployment protection rule did not finish within its deadline; the deployment is rejected and can be re-run." },
+  GITHUB_REQUEST_FAILED: { kinds: ["internal"], summary: "GitHub refused a request (404, 422, a permission the App lacks); check the App's installation and permissions." },
+  GITHUB_RESPONSE_INVALID: { kinds: ["invalid-input", "transient"], summary: "GitHub answered with data of an unexpected shape; the message names the field." },
+  GITHUB_UNAVAILABLE: { kinds: ["transient"], summary: "GitHub failed (5xx, rate limit, dropped connection) past the retry budget; the evaluation is re-queued." },
+  HEAD_MOVED: { kinds: ["invalid-input", "transient"], summary: "The pull request's head moved while a commit was evaluated; the new head is evaluated on its own." },
+  HTTP_TIMEOUT: { kinds: ["transient"], summary: "An outbound HTTP request did not complete within its deadline; retried where the caller retries." },
+  TOO_MANY_PULLS: { kinds: ["invalid-input"], summary: "More pull requests name one commit than agent-gate can judge at once; the commit is not evaluated." },
+  WEBHOOK_PAYLOAD_INVALID: { kinds: ["invalid-input"], summary: "A webhook payload is not the shape GitHub sends for its event; the message names the field." },
+  // configuration and settings
+  CONFIG_INVALID: { kinds: ["invalid-input"], summary: "The repository's .github/agent-gate.yml (or a setting such as the policy deadline) is invalid; each problem is listed, fix them." },
+  CONFIG_TOO_LARGE: { kinds: ["invalid-input"], summary: "The configuration file is over the 64 KiB cap; shorten it." },
+  CONFIG_UNREADABLE: { kinds: ["invalid-input"], summary: "The configuration could not be read as a YAML file (a directory, a symlink, bad encoding)." },
+  ENV_INVALID: { kinds: ["invalid-input"], summary: "The server's environment settings are missing or invalid; every one is listed, fix them and restart." },
+  QUEUE_OPTIONS_INVALID: { kinds: ["invalid-input"], summary: "The job queue's options are inconsistent (an attempt deadline not under the job expiry)." },
+  VERIFIER_OPTIONS_INVALID: { kinds: ["invalid-input"], summary: "A provenance verifier option is out of range; the message names it and its minimum." },
+  // policy
+  INPUT_INVALID: { kinds: ["invalid-input"], summary: "The policy input is not a JSON object or holds an invalid time." },
+  POLICY_BUNDLE_DIGEST_MISMATCH: { kinds: ["invalid-input"], summary: "A replacement policy bundle does not hash to its pinned sha256 digest; pin the right digest or fetch the right bundle." },
+  POLICY_BUNDLE_FETCH_FAILED: { kinds: ["transient"], summary: "The policy bundle could not be downloaded (HTTP error or timeout)." },
+  POLICY_BUNDLE_INVALID: { kinds: ["invalid-input", "internal"], summary: "The policy bundle is not an opa build -t wasm bundle agent-gate can load (bad tar or gzip, no or several wasm modules, over the size cap, a policy thread failed to load it)." },
+  POLICY_BUNDLE_UNPINNED: { kinds: ["invalid-input"], summary: "A replacement policy bundle is given without its sha256 digest; pin it." },
+  POLICY_BUNDLE_UNREADABLE: { kinds: ["transient"], summary: "The policy bundle file could not be read." },
+  POLICY_BUNDLE_URL_INVALID: { kinds: ["invalid-input"], summary: "The policy bundle's URL is not https://." },
+  POLICY_CONTRACT_VIOLATION: { kinds: ["invalid-input", "internal"], summary: "The policy broke its contract (an undefined or malformed decision, a denial with no reason); fix the policy." },
+  POLICY_DATA_INVALID: { kinds: ["invalid-input"], summary: "The policy data is not a JSON object." },
+  POLICY_ENTRYPOINT_UNKNOWN: { kinds: ["invalid-input"], summary: "The policy has no such entrypoint; the message lists the ones it has." },
+  POLICY_EVAL_FAILED: { kinds: ["internal", "transient"], summary: "Evaluating the policy failed for another reason than the input (a wasm trap, a policy thread that died)." },
+  POLICY_INPUT_TOO_LARGE: { kinds: ["invalid-input"], summary: "The policy input is over the engine's byte cap; the change is too large to evaluate." },
+  POLICY_MEMORY_EXCEEDED: { kinds: ["invalid-input"], summary: "Evaluating the policy needed more than the wasm memory cap." },
+  POLICY_TIMEOUT: { kinds: ["invalid-input"], summary: "Evaluating the policy ran past its deadline; use fewer protected-path globs, or split the change." },
+  // provenance, signing and publishing (agent-gate attest)
+  COMMITS_OUTSIDE_PR: { kinds: ["invalid-input"], summary: "The signed commits do not include the pull request's head; attest the pull request's commits." },
+  FULCIO_FAILED: { kinds: ["invalid-input", "transient"], summary: "Fulcio refused to certify the signing key or answered with something unusable." },
+  FULCIO_UNREACHABLE: { kinds: ["transient"], summary: "Fulcio did not answer; retry." },
+  GIT_FAILED: { kinds: ["invalid-input"], summary: "A git command failed; its stderr is shown." },
+  KEY_UNREADABLE: { kinds: ["invalid-input"], summary: "The cosign key cannot be decrypted (wrong password or not a cosign key)." },
+  NO_COMMITS: { kinds: ["invalid-input"], summary: "No commits from the base to HEAD, so nothing to attest; give --commits or --base." },
+  NO_OIDC_PERMISSION: { kinds: ["invalid-input"], summary: "The signing job has no OIDC token; add `permissions: id-token: write`, or sign with --key." },
+  NO_PULL_REQUEST: { kinds: ["invalid-input"], summary: "No pull request to publish to; give --pr N or run on a pull_request event." },
+  NO_TOKEN: { kinds: ["invalid-input"], summary: "--publish pr needs GITHUB_TOKEN with pull-requests: write." },
+  OIDC_FAILED: { kinds: ["invalid-input", "transient"], summary: "The Actions OIDC endpoint refused or answered without a usable token." },
+  OIDC_UNREACHABLE: { kinds: ["transient"], summary: "The Actions OIDC endpoint did not answer; retry." },
+  PROVENANCE_INVALID: { kinds: ["invalid-input"], summary: "The agent provenance to sign is invalid; the message names the field." },
+  PUBLISH_FAILED: { kinds: ["invalid-input", "transient"], summary: "The provenance block could not be written to the pull request body (transient on a 5xx)." },
+  REKOR_FAILED: { kinds: ["invalid-input", "transient"], summary: "The transparency log refused the entry or answered without an entry and its inclusion proof." },
+  REKOR_UNREACHABLE: { kinds: ["transient"], summary: "The transparency log did not answer; retry." },
+  SECRETS_FOUND: { kinds: ["invalid-input"], summary: "Secret-like content in what would be signed; remove it and sign again." },
+  TRUSTED_ROOT_INVALID: { kinds: ["invalid-input"], summary: "The Sigstore trusted_root.json is refused; the message names the file and every problem." },
+  TSA_FAILED: { kinds: ["invalid-input", "transient"], summary: "The timestamp authority refused the request or answered with something that is not a matching RFC 3161 response." },
+  TSA_REQUIRED: { kinds: ["invalid-input"], summary: "A Rekor v2 entry carries no signed time; give --tsa-url with --rekor-version 2." },
+  TSA_UNREACHABLE: { kinds: ["transient"], summary: "The timestamp authority did not answer; retry." },
+  // storage, audit log and queue
+  AUDIT_APPEND_FAILED: { kinds: ["transient"], summary: "A decision could not be appended to the audit log; the evaluation is retried." },
+  AUDIT_CHECKPOINT_INVALID: { kinds: ["invalid-input"], summary: "An audit checkpoint is not SEQ:HASH (64 hex) or {\"seq\":N,\"hash\":\"...\"}." },
+  AUDIT_DECISION_CONFLICT: { kinds: ["internal"], summary: "A decision id is already recorded with different content; investigate the audit log." },
+  AUDIT_EVENT_INVALID: { kinds: ["internal"], summary: "An audit event to record is malformed (a bug); the message names the field." },
+  AUDIT_HEAD_MISSING: { kinds: ["internal"], summary: "The audit log's head pointer row is missing: the log was tampered with." },
+  AUDIT_LOG_MISSING: { kinds: ["invalid-input"], summary: "There is no audit log where one was looked for; give the right --data-dir or DATABASE_URL." },
+  AUDIT_NOT_JSON: { kinds: ["invalid-input"], summary: "Audit data holds something that is not plain JSON at the path named." },
+  AUDIT_RECORD_INVALID: { kinds: ["invalid-input"], summary: "An audit record does not have the audit record's shape." },
+  AUDIT_RECORD_TAMPERED: { kinds: ["internal"], summary: "An audit record fails its hash chain and cannot be relied on; investigate the audit log." },
+  AUDIT_SINCE_INVALID: { kinds: ["invalid-input"], summary: "The `since` filter of an audit query is not a time." },
+  BUNDLE_CORRUPT: { kinds: ["internal"], summary: "A stored policy bundle no longer hashes to its digest: it was altered in the database." },
+  BUNDLE_DIGEST_MISMATCH: { kinds: ["internal"], summary: "A policy bundle to store does not hash to its stated digest (a bug)." },
+  JOB_DEADLINE: { kinds: ["transient"], summary: "A job ran past its attempt deadline; it is retried after the fresh jobs." },
+  JOB_SHUTDOWN: { kinds: ["transient"], summary: "The process stopped before a job finished; the job is left for retry." },
+  QUEUE_STOPPED: { kinds: ["transient"], summary: "The job queue is stopped; the job was not stored." },
+  QUEUE_UNAVAILABLE: { kinds: ["transient"], summary: "The job queue could not start in its database." },
+  STORAGE_IN_USE: { kinds: ["transient"], summary: "The embedded database is in use by another process; stop it, or point both at PostgreSQL with DATABASE_URL." },
+  STORAGE_SCHEMA_INVALID: { kinds: ["invalid-input"], summary: "The database schema name is not lowercase letters, digits and _ (at most 63)." },
+  STORAGE_SCHEMA_NEWER: { kinds: ["internal"], summary: "The database schema is at a migration newer than this agent-gate knows; upgrade agent-gate." },
+  STORAGE_UNAVAILABLE: { kinds: ["transient", "internal"], summary: "PostgreSQL could not be reached, or the embedded database could not be opened." },
+  // demo and CLI
+  SCENARIO_INVALID: { kinds: ["invalid-input"], summary: "A scenario file or name is not a scenario agent-gate can replay (docs/scenarios.md)." },
+  // not thrown: the code shown for a thrown value that is not an AgentGateError
+  INTERNAL_ERROR: { kinds: ["internal"], summary: "An unexpected failure (a bug); the evaluation fails closed. Report it with the message." },
+} as const satisfies Record<string, ErrorEntry>;
+
+/** A documented error code: a misspelt or undocumented one fails the typecheck. */
+export type ErrorCode = keyof typeof ERROR_CODES;
+
 export class AgentGateError extends Error {
   override readonly name = "AgentGateError";
   /** Itemised problems (e.g. every invalid config field), shown to humans one per line. */
   readonly details: readonly string[];
   constructor(
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
     readonly kind: ErrorKind = "invalid-input",
     options?: { cause?: unknown; details?: readonly string[] },

@@ -44,8 +44,8 @@ test("not allowed without a denial is a contract violation, failure", () => {
 
 test("errors, timeouts and junk are failure with the reason; never neutral", () => {
   const cases: unknown[] = [
-    new AgentGateError("TIMEOUT", "policy evaluation exceeded 2000 ms", "transient"),
-    new AgentGateError("BUNDLE_MALFORMED", "bundle is not JSON"),
+    new AgentGateError("POLICY_TIMEOUT", "policy evaluation exceeded 2000 ms", "transient"),
+    new AgentGateError("POLICY_BUNDLE_INVALID", "bundle is not JSON"),
     new Error("boom"),
     "a string",
     undefined,
@@ -57,7 +57,7 @@ test("errors, timeouts and junk are failure with the reason; never neutral", () 
     assert.equal(c.outcome, "error");
     assert.match(c.title, /^(Not evaluated|Could not be evaluated): /);
   }
-  assert.equal(conclude({ kind: "error", error: new AgentGateError("TIMEOUT", "took too long", "transient") }).title, "Could not be evaluated: took too long (retrying)");
+  assert.equal(conclude({ kind: "error", error: new AgentGateError("POLICY_TIMEOUT", "took too long", "transient") }).title, "Could not be evaluated: took too long (retrying)");
   assert.equal(conclude({ kind: "decision", decision: { allow: "yes" } as unknown as Decision }).conclusion, "failure");
   assert.equal(conclude({ kind: "other" } as never).conclusion, "failure");
 });

@@ -113,11 +113,11 @@ describe("renderCheckRun", () => {
   });
 
   test("an evaluation error is failure, says why, and shows no decision", () => {
-    const conclusion = conclude({ kind: "error", error: new AgentGateError("TIMEOUT", "policy evaluation exceeded 2000 ms", "transient") });
+    const conclusion = conclude({ kind: "error", error: new AgentGateError("POLICY_TIMEOUT", "policy evaluation exceeded 2000 ms", "transient") });
     const out = renderCheckRun({ conclusion, commits: [] });
     assert.equal(out.conclusion, "failure");
     assert.match(out.summary, /^### ❌ Could not be evaluated: policy evaluation exceeded 2000 ms \(retrying\)/);
-    assert.match(out.summary, /error `TIMEOUT`/);
+    assert.match(out.summary, /error `POLICY_TIMEOUT`/);
     assert.doesNotMatch(out.text, /Raw decision/);
   });
 

@@ -11,7 +11,7 @@
 import { randomUUID } from "node:crypto";
 import { Worker } from "node:worker_threads";
 import type { Decision, Finding, PolicyRef } from "../../core/decision.js";
-import { AgentGateError, describeError, type ErrorKind } from "../../core/errors.js";
+import { AgentGateError, describeError, type ErrorCode, type ErrorKind } from "../../core/errors.js";
 import { siblingEntry } from "../entry.js";
 import { DEFAULT_MAX_INPUT_BYTES, DEFAULT_POLICY_DEADLINE_MS, bundleDigest, checkDeadline, policyInputJson, policyTimeout, type EngineOptions, type EvaluateOptions, type PolicyBundle } from "./engine.js";
 
@@ -33,7 +33,7 @@ export interface ThreadStart {
   readonly options: EngineOptions;
 }
 interface WireError {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly message: string;
   readonly kind: ErrorKind;
   readonly details: readonly string[];
