@@ -46,6 +46,7 @@ export function gatherFacts(snap: PullRequestSnapshot, config: ConfigFacts, agen
   const bundles: FoundBundle[] = [];
   const blockProblems: BlockProblem[] = [];
   const evidenceProblems: EvidenceProblem[] = [];
+  const othersProblems: EvidenceProblem[] = [];
   // Two budgets: one for the description and the comments of people who can already change the pull request (its
   // author, the repository's members and collaborators, Apps), one for everyone else. A stranger's blocks cannot
   // use up what the agent's own evidence needs, and the trusted blocks come first in the order they are verified.
@@ -68,9 +69,11 @@ export function gatherFacts(snap: PullRequestSnapshot, config: ConfigFacts, agen
       }),
     );
     blockProblems.push(...inComment.problems);
-    for (const p of inComment.problems) evidenceProblems.push({ location: "pr-comment", commentId: comment.id, ...(comment.user ? { author: comment.user.login } : {}), message: p.message });
+    // Strangers' unreadable blocks are listed after the trusted ones: noise cannot push those out of the first ten.
+    for (const p of inComment.problems) (trusted ? evidenceProblems : othersProblems).push({ location: "pr-comment", commentId: comment.id, ...(comment.user ? { author: comment.user.login } : {}), message: p.message });
   }
   bundles.push(...fromOthers);
+  evidenceProblems.push(...othersProblems);
 
   const requesters: Requester[] = bodyRequesters(body);
   for (const m of bodyClaims) if (m.requestedBy) requesters.push({ login: m.requestedBy, source: `PR body marker (${m.agent})` });
