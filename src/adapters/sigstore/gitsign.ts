@@ -137,8 +137,40 @@ interface ParsedCms {
   unsigned: Attribute[];
 }
 
+/** CMS nests about 10 deep; the DER parser recurses per level, so deeper input is refused by this linear pre-scan. */
+const MAX_DER_DEPTH = 32;
+
+/** Why the DER is unusable (nesting, truncation), walking it once without recursion; undefined when it is fine. */
+export function derShapeProblem(der: Buffer, maxDepth = MAX_DER_DEPTH): string | undefined {
+  const ends: number[] = [der.length];
+  let i = 0;
+  while (i < der.length) {
+    while (i === ends[ends.length - 1] && ends.length > 1) ends.pop();
+    if (i >= der.length) break;
+    const tag = der[i++]!;
+    if ((tag & 0x1f) === 0x1f) while (i < der.length && (der[i++]! & 0x80) !== 0); // high tag number form
+    if (i >= der.length) return "truncated DER";
+    let len = der[i++]!;
+    if (len & 0x80) {
+      const n = len & 0x7f;
+      if (n === 0 || n > 4 || i + n > der.length) return "an unsupported DER length";
+      len = 0;
+      for (let k = 0; k < n; k++) len = len * 256 + der[i++]!;
+    }
+    const end = i + len;
+    if (end > ends[ends.length - 1]!) return "a DER element longer than its container";
+    if (tag & 0x20) {
+      if (ends.length > maxDepth) return `DER nested deeper than ${maxDepth} levels`;
+      ends.push(end);
+    } else i = end;
+  }
+  return undefined;
+}
+
 /** Parses the detached SignedData gitsign writes (one SignerInfo, SHA-256, ECDSA, id-data). */
 export function parseCms(der: Buffer): ParsedCms {
+  const shape = derShapeProblem(der);
+  if (shape !== undefined) throw new Fail("SIGNATURE_MALFORMED", `the CMS signature is not usable DER: ${shape}`);
   let root: ASN1Obj;
   try {
     root = ASN1Obj.parseBuffer(der as Buffer<ArrayBuffer>);

@@ -4,7 +4,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { commitTrustMaterial, parseCms, splitSignedCommit, verifyGitsignCommit } from "../../../src/adapters/sigstore/gitsign.js";
+import { commitTrustMaterial, derShapeProblem, parseCms, splitSignedCommit, verifyGitsignCommit } from "../../../src/adapters/sigstore/gitsign.js";
 import type { CommitVerification } from "../../../src/adapters/sigstore/gitsign.js";
 import { decodeEmbeddedEntry } from "../../../src/adapters/sigstore/gitsign-rekor.js";
 
@@ -124,6 +124,17 @@ describe("hostile and malformed commits fail closed with a reason", () => {
     assert.throws(() => decodeEmbeddedEntry(Buffer.from([0x12, 0x7f, 0x00])), /longer than the entry/);
     assert.throws(() => decodeEmbeddedEntry(Buffer.from([0x0b])), /wire type 3/);
     assert.throws(() => decodeEmbeddedEntry(Buffer.alloc(20_000)), /at most/);
+  });
+  test("12,000 nested DER SEQUENCEs in the signature are refused by depth, not by blowing the stack", () => {
+    let der = Buffer.alloc(0);
+    for (let i = 0; i < 12_000; i++) {
+      const l = der.length;
+      der = Buffer.concat([Buffer.from([0x30]), Buffer.from(l < 128 ? [l] : l < 256 ? [0x81, l] : [0x82, l >> 8, l & 255]), der]);
+    }
+    const b64 = der.toString("base64").replace(/(.{64})/g, "$1\n ").trimEnd();
+    const r = verify(Buffer.from(`tree 0000\ngpgsig -----BEGIN SIGNED MESSAGE-----\n ${b64}\n -----END SIGNED MESSAGE-----\n\nmsg\n`), id, iss);
+    assert.ok(!r.ok && r.code === "SIGNATURE_MALFORMED" && /nested deeper than 32/.test(r.message), JSON.stringify(r));
+    assert.match(derShapeProblem(Buffer.from([0x30, 0x05, 0x04, 0x09])) ?? "", /longer than its container/);
   });
   test("a commit over the size cap is refused before parsing", () => {
     const r = verify(Buffer.concat([good, Buffer.alloc(1024 * 1024)]), id, iss);
