@@ -6,7 +6,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { commitTrustMaterial, derShapeProblem, parseCms, splitSignedCommit, verifyGitsignCommit } from "../../../src/adapters/sigstore/gitsign.js";
 import type { CommitVerification } from "../../../src/adapters/sigstore/gitsign.js";
-import { decodeEmbeddedEntry } from "../../../src/adapters/sigstore/gitsign-rekor.js";
+import { checkEmbeddedEntry, decodeEmbeddedEntry, hashedRekordBody } from "../../../src/adapters/sigstore/gitsign-rekor.js";
 
 const DIR = "fixtures/gitsign";
 const trust = commitTrustMaterial(JSON.parse(readFileSync(join(DIR, "trusted_root.json"), "utf8")));
@@ -139,5 +139,52 @@ describe("hostile and malformed commits fail closed with a reason", () => {
   test("a commit over the size cap is refused before parsing", () => {
     const r = verify(Buffer.concat([good, Buffer.alloc(1024 * 1024)]), id, iss);
     assert.ok(!r.ok && r.code === "COMMIT_MALFORMED" && /at most/.test(r.message), JSON.stringify(r));
+  });
+});
+
+describe("the embedded Rekor entry of 01, edited field by field, fails with the check that catches it", () => {
+  const s = splitSignedCommit(commitOf("01-offline-google-2026"));
+  assert.ok(!("error" in s));
+  const cms = parseCms(Buffer.from(s.signature.replace(/-----[A-Z ]+-----/g, "").replace(/\s+/g, ""), "base64"));
+  const raw = cms.unsigned.find((a) => a.oid === "1.3.6.1.4.1.57264.3.1")!.values[0]!.value;
+  const body = hashedRekordBody(cms.signedAttrsDer, cms.signature, cms.certificates[0]!.der);
+  const fresh = () => decodeEmbeddedEntry(raw);
+  const code = (e: ReturnType<typeof fresh>, b = body): string => {
+    const r = checkEmbeddedEntry(e, b, trust);
+    return "code" in r ? r.code : "ok";
+  };
+  test("unedited, it verifies", () => assert.equal(code(fresh()), "ok"));
+  test("a body for another signature (the SET no longer covers it)", () => {
+    assert.equal(code(fresh(), hashedRekordBody(cms.signedAttrsDer, Buffer.concat([cms.signature, Buffer.from([0])]), cms.certificates[0]!.der)), "TLOG_SET_INVALID");
+  });
+  test("a log the root does not trust", () => {
+    const e = fresh();
+    e.logId = Buffer.alloc(32, 7);
+    assert.equal(code(e), "TLOG_UNTRUSTED_LOG");
+  });
+  test("no SET", () => {
+    const e = fresh();
+    delete e.signedEntryTimestamp;
+    assert.equal(code(e), "TLOG_SET_INVALID");
+  });
+  test("a proof hash changed", () => {
+    const e = fresh();
+    e.proof!.hashes[3] = Buffer.alloc(32, 1);
+    assert.equal(code(e), "TLOG_INCLUSION_PROOF_INVALID");
+  });
+  test("a root hash that the checkpoint does not sign", () => {
+    const e = fresh();
+    e.proof!.rootHash = Buffer.alloc(32, 1);
+    assert.equal(code(e), "TLOG_CHECKPOINT_INVALID");
+  });
+  test("a checkpoint with its tree size changed", () => {
+    const e = fresh();
+    e.proof!.checkpoint = e.proof!.checkpoint.replace(`\n${e.proof!.treeSize}\n`, `\n${BigInt(e.proof!.treeSize) + 1n}\n`);
+    assert.equal(code(e), "TLOG_CHECKPOINT_INVALID");
+  });
+  test("another entry kind", () => {
+    const e = fresh();
+    e.kind = "intoto";
+    assert.equal(code(e), "TLOG_ENTRY_INCONSISTENT");
   });
 });
