@@ -88,8 +88,8 @@ export function splitSignedCommit(commit: Buffer): { payload: Buffer; signature:
       if (signature !== undefined) return { error: "the commit has more than one gpgsig header" };
       signature = line.subarray(7).toString("latin1");
       inSig = "gpgsig";
-    } else if (line.subarray(0, 6).toString("latin1") === "gpgsig") {
-      inSig = "other"; // gpgsig-sha256 and the like: not the payload, not our signature
+    } else if (line.subarray(0, 14).toString("latin1") === "gpgsig-sha256 ") {
+      inSig = "other"; // the SHA-256 object format's signature: dropped from the payload, as git drops it
     } else {
       inSig = undefined;
       parts.push(line);
