@@ -5,7 +5,8 @@ import { detectPullRequestAgent } from "../core/agents.js";
 import { agentDetectionFor } from "./evaluate-pull-request.js";
 import { randomUUID } from "node:crypto";
 import type { Octokit } from "@octokit/rest";
-import { CHECK_NAME } from "../adapters/github/check-runs.js";
+import { CHECK_NAME, latestCheckRuns } from "../adapters/github/check-runs.js";
+import { pullMergedAs } from "../adapters/github/pull-request-source.js";
 import { ConfigSource } from "../adapters/github/config-source.js";
 import { loadRepoConfig } from "./load-config.js";
 import { DeploymentCallback, MAX_COMMENT, fetchApprovals, fetchAttestations, parseDeploymentRequest, type AttestationSourceOptions, type DeploymentRequest } from "../adapters/github/deployment-protection.js";
@@ -278,12 +279,11 @@ export class DeploymentGate {
   private async prGate(octokit: Octokit, req: DeploymentRequest, config: RepoConfig): Promise<PrGateFacts> {
     const direct = await this.prGateOn(octokit, req, req.sha);
     if (direct.pr_gate) return direct;
-    const res = await octokit.request("GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls", { owner: req.owner, repo: req.repo, commit_sha: req.sha });
-    const merged = res.data.find((p) => p.merged_at !== null && p.merge_commit_sha === req.sha);
+    const merged = await pullMergedAs(octokit, req.owner, req.repo, req.sha);
     if (!merged) return direct;
     const facts = await this.prGateOn(octokit, req, merged.head.sha);
     if (facts.agentAuthored !== undefined) return facts;
-    const pull = { user: merged.user ? { login: merged.user.login, id: Number(merged.user.id) } : null, headRef: merged.head.ref, labels: merged.labels.map((l) => l.name) };
+    const pull = { user: merged.user ? { login: merged.user.login, id: merged.user.id } : null, headRef: merged.head.ref, labels: merged.labels.map((l) => l.name) };
     return { ...facts, agentAuthored: isAgentPull(config, pull) };
   }
 
@@ -298,8 +298,8 @@ export class DeploymentGate {
         prompters,
       };
     }
-    const res = await octokit.request("GET /repos/{owner}/{repo}/commits/{ref}/check-runs", { owner: req.owner, repo: req.repo, ref: sha, check_name: CHECK_NAME, filter: "latest" });
-    const run = res.data.check_runs.find((r) => r.status === "completed" && (this.opts.appId === undefined || r.app?.id === this.opts.appId));
+    const runs = await latestCheckRuns(octokit, req.owner, req.repo, sha, CHECK_NAME);
+    const run = runs.find((r) => r.status === "completed" && (this.opts.appId === undefined || r.app?.id === this.opts.appId));
     if (!run) return { pr_gate: null, prompters: [] };
     return { pr_gate: { conclusion: run.conclusion ?? "none", ...(run.external_id ? { decision_id: run.external_id } : {}) }, prompters: [] };
   }

@@ -5,7 +5,8 @@
 // 2. open pull requests whose head commit lacks a completed `agent-gate` check (or shows one that could not be
 //    evaluated) are evaluated again.
 import type { Octokit } from "@octokit/rest";
-import { CHECK_NAME } from "../adapters/github/check-runs.js";
+import { CHECK_NAME, latestCheckRuns } from "../adapters/github/check-runs.js";
+import { hookDeliveriesPage, installationRepositoriesPage, installationsPage, openPullsPage, redeliver, type DeliveryRow } from "../adapters/github/app-api.js";
 import type { SqlGateStore } from "../adapters/storage/gate-store.js";
 import { boundedBy } from "../adapters/github/attempt-deadline.js";
 import { describeError } from "../core/errors.js";
@@ -50,15 +51,6 @@ class Budget {
   }
 }
 
-interface DeliveryRow {
-  id: number;
-  guid: string;
-  delivered_at: string;
-  status_code: number;
-  event: string;
-  action: string | null;
-}
-
 export async function reconcile(opts: ReconcileOptions, runId: string): Promise<ReconcileReport> {
   const budget = new Budget(opts.budget ?? 500);
   const errors: string[] = [];
@@ -86,8 +78,7 @@ export async function reconcile(opts: ReconcileOptions, runId: string): Promise<
     let cursor: string | undefined;
     for (;;) {
       if (!budget.take()) break;
-      const res = await app.request("GET /app/hook/deliveries", { per_page: 100, ...(cursor ? { cursor } : {}) });
-      const rows = res.data as unknown as DeliveryRow[];
+      const { rows, next } = await hookDeliveriesPage(app, cursor);
       let old = false;
       for (const d of rows) {
         if (Date.parse(d.delivered_at) < since) {
@@ -105,7 +96,7 @@ export async function reconcile(opts: ReconcileOptions, runId: string): Promise<
           if (d.id > prev.latest.id) prev.latest = d;
         }
       }
-      cursor = nextCursor(res.headers.link);
+      cursor = next;
       if (old || !cursor || rows.length === 0) break;
     }
     const failed = [...byGuid.entries()].filter(([, v]) => !v.ok);
@@ -114,7 +105,7 @@ export async function reconcile(opts: ReconcileOptions, runId: string): Promise<
       if (known.has(guid)) continue; // it reached us after all; its job exists
       if (!budget.take()) break;
       try {
-        await app.request("POST /app/hook/deliveries/{delivery_id}/attempts", { delivery_id: v.latest.id });
+        await redeliver(app, v.latest.id);
         redelivered.push(guid);
       } catch (err) {
         errors.push(`redeliver ${guid}: ${describeError(err)}`);
@@ -128,37 +119,36 @@ export async function reconcile(opts: ReconcileOptions, runId: string): Promise<
   try {
     const installations: { id: number }[] = [];
     for (let page = 1; budget.take(); page++) {
-      const res = await app.request("GET /app/installations", { per_page: 100, page });
-      installations.push(...res.data.map((i) => ({ id: i.id })));
-      if (res.data.length < 100) break;
+      const ids = await installationsPage(app, page);
+      installations.push(...ids.map((id) => ({ id })));
+      if (ids.length < 100) break;
     }
     outer: for (const inst of installations) {
       const octokit = await auth(inst.id);
       const repos: { owner: string; name: string }[] = [];
       for (let page = 1; ; page++) {
         if (!budget.take()) break outer;
-        const res = await octokit.request("GET /installation/repositories", { per_page: 100, page });
-        repos.push(...res.data.repositories.map((r) => ({ owner: r.owner.login, name: r.name })));
-        if (res.data.repositories.length < 100) break;
+        const found = await installationRepositoriesPage(octokit, page);
+        repos.push(...found);
+        if (found.length < 100) break;
       }
       for (const repo of repos) {
         for (let page = 1; ; page++) {
           if (!budget.take()) break outer;
-          const res = await octokit.request("GET /repos/{owner}/{repo}/pulls", { owner: repo.owner, repo: repo.name, state: "open", per_page: 100, page });
-          for (const pull of res.data) {
+          const pulls = await openPullsPage(octokit, repo.owner, repo.name, page);
+          for (const pull of pulls) {
             pullsSeen++;
             if (!budget.take()) break outer;
-            const runs = await octokit.request("GET /repos/{owner}/{repo}/commits/{ref}/check-runs", { owner: repo.owner, repo: repo.name, ref: pull.head.sha, check_name: opts.checkName ?? CHECK_NAME, filter: "latest" });
-            const run = runs.data.check_runs[0];
+            const run = (await latestCheckRuns(octokit, repo.owner, repo.name, pull.headSha, opts.checkName ?? CHECK_NAME))[0];
             const settled = run?.status === "completed" && !(run.output.title ?? "").startsWith("Could not be evaluated");
             if (settled) continue;
             await opts.intake.enqueueSweep(
-              { kind: "pull_request", event: "reconcile", owner: repo.owner, repo: repo.name, installationId: inst.id, headSha: pull.head.sha, pullNumbers: [pull.number] },
-              `${runId}:${pull.head.sha}`,
+              { kind: "pull_request", event: "reconcile", owner: repo.owner, repo: repo.name, installationId: inst.id, headSha: pull.headSha, pullNumbers: [pull.number] },
+              `${runId}:${pull.headSha}`,
             );
-            reEvaluated.push(`${repo.owner}/${repo.name}#${pull.number}@${pull.head.sha.slice(0, 7)}`);
+            reEvaluated.push(`${repo.owner}/${repo.name}#${pull.number}@${pull.headSha.slice(0, 7)}`);
           }
-          if (res.data.length < 100) break;
+          if (pulls.length < 100) break;
         }
       }
     }
@@ -173,11 +163,4 @@ export function redeliverable(statusCode: number): boolean {
   if (statusCode >= 200 && statusCode < 300) return false;
   if (statusCode >= 400 && statusCode < 500) return statusCode === 408 || statusCode === 429;
   return true;
-}
-
-/** GitHub's cursor pagination: the `cursor` of the rel="next" link. */
-export function nextCursor(link: string | undefined): string | undefined {
-  const next = link?.split(",").find((p) => /rel="next"/.test(p));
-  const url = next ? /<([^>]+)>/.exec(next)?.[1] : undefined;
-  return url ? (new URL(url).searchParams.get("cursor") ?? undefined) : undefined;
 }

@@ -5,6 +5,7 @@ import { randomUUID } from "node:crypto";
 import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { AgentGateError, describeError } from "../core/errors.js";
+import { readPullBody, writePullBody } from "../adapters/github/pull-body.js";
 import { UsageError, EXIT_OK, consoleIo, runCommand, type Io } from "./args.js";
 import { SLSA_PROVENANCE_V1 } from "../core/provenance.js";
 import { actionsIdToken, attestStatement, httpRekorV1Uploader, httpRekorV2Uploader, httpTimestamper, signKeyless, signStatement } from "../app/attest.js";
@@ -229,20 +230,14 @@ async function publish(target: string, prArg: string | undefined, a: Attestation
   const repo = a.statement.predicate.buildDefinition.externalParameters.target.repository;
   const pr = Number(prArg ?? prFromEvent(env.GITHUB_EVENT_PATH));
   if (!Number.isInteger(pr) || pr <= 0) throw new AgentGateError("NO_PULL_REQUEST", "no pull request to publish to: give --pr N, or run on a pull_request event");
-  const api = env.GITHUB_API_URL ?? "https://api.github.com";
-  const headers = { authorization: `Bearer ${token}`, accept: "application/vnd.github+json", "x-github-api-version": "2022-11-28", "content-type": "application/json" };
-  const url = `${api}/repos/${repo}/pulls/${pr}`;
-  const got = await io.fetch(url, { headers });
-  if (!got.ok) throw new AgentGateError("PUBLISH_FAILED", `GET ${url} answered HTTP ${got.status}`, got.status >= 500 ? "transient" : "invalid-input");
-  const pull = (await got.json()) as { body?: string | null; head?: { sha?: string }; commits?: number };
-  const head = pull.head?.sha;
+  const dest = { api: env.GITHUB_API_URL ?? "https://api.github.com", token, repository: repo, pr, fetch: io.fetch };
+  const pull = await readPullBody(dest);
+  const head = pull.headSha;
   const subjects = a.statement.subject.map((s) => s.digest.gitCommit);
   if (head === undefined || !subjects.includes(head)) {
     throw new AgentGateError("COMMITS_OUTSIDE_PR", `the signed commits (${subjects.map((s) => s.slice(0, 7)).join(", ")}) do not include the head of pull request #${pr} (${head?.slice(0, 7) ?? "unknown"})`);
   }
-  const body = bodyWithBlock(pull.body ?? "", head, a.block);
-  const put = await io.fetch(url, { method: "PATCH", headers, body: JSON.stringify({ body }) });
-  if (!put.ok) throw new AgentGateError("PUBLISH_FAILED", `PATCH ${url} answered HTTP ${put.status}`, put.status >= 500 ? "transient" : "invalid-input");
+  await writePullBody(dest, bodyWithBlock(pull.body, head, a.block));
   io.err(`agent-gate attest: provenance block published on ${repo}#${pr} for ${head.slice(0, 7)}`);
   return { repository: repo, pr, head };
 }

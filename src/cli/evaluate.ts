@@ -5,6 +5,7 @@
 import { existsSync } from "node:fs";
 import { Octokit } from "@octokit/rest";
 import { composeGate } from "../app/compose.js";
+import { readPull } from "../adapters/github/pull-request-source.js";
 import { loadRootFile } from "../adapters/sigstore/trusted-root.js";
 import { loadScenarios } from "../demo/scenario.js";
 import { readScenarioFile, type ScenarioFile } from "../demo/scenario-file.js";
@@ -28,10 +29,10 @@ export function evaluateCommand(argv: string[], io: Io = consoleIo()): Promise<n
     const [owner, repo] = [m[1]!, m[2]!];
     const octokit = new Octokit({ auth: token, ...(values["api-url"] ? { baseUrl: values["api-url"] } : {}) });
     const gate = await composeGate({ ...(trustedRoot ? { trustedRoot } : {}) });
-    const pull = (await octokit.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", { owner, repo, pull_number: number })).data;
-    const ev = await gate.evaluate(octokit, owner, repo, pull, pull.head.sha);
-    if (json) emit({ head_sha: pull.head.sha, conclusion: ev.output.conclusion, title: ev.output.title, decision_id: ev.decisionId, decision: ev.decision ?? null, summary: ev.output.summary });
-    else io.out(`${owner}/${repo}#${number} at ${pull.head.sha.slice(0, 7)}: ${ev.output.conclusion}\n${ev.output.title}\n\n${ev.output.summary}`);
+    const { payload, headSha } = await readPull(octokit, owner, repo, number);
+    const ev = await gate.evaluate(octokit, owner, repo, payload, headSha);
+    if (json) emit({ head_sha: headSha, conclusion: ev.output.conclusion, title: ev.output.title, decision_id: ev.decisionId, decision: ev.decision ?? null, summary: ev.output.summary });
+    else io.out(`${owner}/${repo}#${number} at ${headSha.slice(0, 7)}: ${ev.output.conclusion}\n${ev.output.title}\n\n${ev.output.summary}`);
     return ev.output.conclusion === "success" ? EXIT_OK : EXIT_FAILED;
   });
 }

@@ -2,6 +2,7 @@
 // event or a re-request updates the same run instead of adding one (the gate remembers run ids in its store).
 // Annotations beyond 50 go in further batches.
 import type { Octokit } from "@octokit/rest";
+import { z } from "zod";
 import type { Annotation, CheckRunOutput as RenderedCheckRun } from "../../render/check-run.js";
 
 export const CHECK_NAME = "agent-gate";
@@ -11,14 +12,30 @@ export type CheckRunOutput = RenderedCheckRun & { readonly externalId: string };
 
 type Api = Pick<Octokit, "request">;
 
+// Only the fields the gates read: reconciliation (status, title), the deployment gate (conclusion, external id, app).
+const CheckRun = z.object({
+  id: z.number(),
+  status: z.string(),
+  conclusion: z.string().nullable(),
+  external_id: z.string().nullable().optional(),
+  app: z.object({ id: z.number() }).nullable().optional(),
+  output: z.object({ title: z.string().nullable().optional() }),
+});
+const CheckRuns = z.object({ check_runs: z.array(CheckRun) });
+export type CheckRunData = z.infer<typeof CheckRun>;
+
+/** The latest runs of the check `checkName` on a commit (GitHub's `filter: latest`), newest first. */
+export async function latestCheckRuns(octokit: Api, owner: string, repo: string, sha: string, checkName: string = CHECK_NAME): Promise<CheckRunData[]> {
+  const res = await octokit.request("GET /repos/{owner}/{repo}/commits/{ref}/check-runs", { owner, repo, ref: sha, check_name: checkName, filter: "latest" });
+  return CheckRuns.parse(res.data).check_runs;
+}
+
 export class CheckRunPublisher {
   constructor(private readonly checkName = CHECK_NAME) {}
 
   /** The id of the latest run of this check on a commit, if there is one. */
   async find(octokit: Api, owner: string, repo: string, headSha: string): Promise<number | undefined> {
-    const res = await octokit.request("GET /repos/{owner}/{repo}/commits/{ref}/check-runs", { owner, repo, ref: headSha, check_name: this.checkName, filter: "latest" });
-    const found = res.data.check_runs[0]?.id;
-    return found === undefined ? undefined : Number(found);
+    return (await latestCheckRuns(octokit, owner, repo, headSha, this.checkName))[0]?.id;
   }
 
   /**

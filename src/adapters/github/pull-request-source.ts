@@ -209,6 +209,38 @@ export async function fetchPull(octokit: Api, owner: string, repo: string, pullN
   return res.data;
 }
 
+const PullHead = z.object({ head: z.object({ sha: z.string() }) });
+
+/** A pull request by number: its payload as GitHub gave it (for the gate) and its head commit (checked). */
+export async function readPull(octokit: Api, owner: string, repo: string, pullNumber: number): Promise<{ payload: unknown; headSha: string }> {
+  const payload = await fetchPull(octokit, owner, repo, pullNumber);
+  return { payload, headSha: PullHead.parse(payload).head.sha };
+}
+
+const MergedPull = z.object({
+  merged_at: z.string().nullable(),
+  merge_commit_sha: z.string().nullable(),
+  user: z.object({ login: z.string(), id: z.number() }).nullable(),
+  labels: z.array(z.object({ name: z.string() })),
+  head: z.object({ sha: z.string(), ref: z.string() }),
+});
+export type MergedPullData = z.infer<typeof MergedPull>;
+
+/**
+ * The pull request GitHub says was merged (or squashed) as exactly commit `sha`, if any: from the first page of the
+ * commit's pull requests, as the deployment gate has always read it.
+ */
+export async function pullMergedAs(octokit: Api, owner: string, repo: string, sha: string): Promise<MergedPullData | undefined> {
+  const res = await octokit.request("GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls", { owner, repo, commit_sha: sha });
+  const pulls = z.array(z.unknown()).parse(res.data);
+  // Only the candidate is parsed in full: another PR's odd fields are no reason to refuse this one.
+  const found = pulls.find((p) => {
+    const m = z.object({ merged_at: z.string().nullable(), merge_commit_sha: z.string().nullable() }).safeParse(p);
+    return m.success && m.data.merged_at !== null && m.data.merge_commit_sha === sha;
+  });
+  return found === undefined ? undefined : MergedPull.parse(found);
+}
+
 /** Most pull requests listed for one commit; past it the commit cannot be judged for all of them. */
 export const PULLS_PER_COMMIT_MAX = 300;
 
