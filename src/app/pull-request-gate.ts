@@ -88,7 +88,7 @@ export class PullRequestGate {
     const evaluations: Evaluation[] = [];
     for (const [i, p] of payloads.entries()) evaluations.push(await this.evaluate(octokit, owner, repo, p, headSha, config, snapshots[i]));
     // Which pull requests this commit heads must be known: no verdict is published for only some of them.
-    const standings = "error" in pulls ? [] : await Promise.all(payloads.map((p) => pullStanding(octokit, owner, repo, p, this.permissions)));
+    const standings = "error" in pulls || payloads.length < 2 ? [] : await Promise.all(payloads.map((p) => pullStanding(octokit, owner, repo, p, this.permissions))); // a lookup each: only when shared
     const shown = "error" in pulls ? explain(pulls, randomUUID(), 0, this.opts.tlogEntryUrl) : combinedOutput(evaluations, standings);
     const transient = evaluations.some((e) => e.transient) || ("transient" in shown && shown.transient);
     if (!ctx.dryRun) await this.publish(octokit, trigger, headSha, checkRunId, shown, evaluations, payloads, ctx, { key, triggerName, receivedAt, transient });
