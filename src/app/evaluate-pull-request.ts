@@ -109,9 +109,9 @@ export function explain(outcome: { decided: Decided } | { error: unknown }, deci
   const decided = "decided" in outcome ? outcome.decided : undefined;
   let conclusion: CheckConclusion;
   let error: RenderInput["error"];
-  if (decided) conclusion = conclude({ kind: "decision", decision: decided.decision });
+  if ("decided" in outcome) conclusion = conclude({ kind: "decision", decision: outcome.decided.decision });
   else {
-    const err = fromGitHubError((outcome as { error: unknown }).error) ?? (outcome as { error: unknown }).error;
+    const err = fromGitHubError(outcome.error) ?? outcome.error;
     conclusion = conclude({ kind: "error", error: err });
     error = err instanceof AgentGateError ? { code: err.code, message: err.message, details: err.details, transient: err.kind === "transient" } : { code: "INTERNAL_ERROR", message: `internal error: ${describeError(err)}` };
   }
