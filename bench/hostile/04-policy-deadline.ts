@@ -3,6 +3,7 @@
 // 8 MiB input cap allows), timed on the calling thread; then the cases that cost more than any deadline (every path
 // protected and unapproved, which paths.rego's per-path pattern lists make quadratic), answered by the App's pool at
 // its deadline while an ordinary evaluation on the same pool is answered as usual.
+import { CONFIG_LIKE } from "../../src/app/evaluate-pull-request.js";
 import { builtinBundle } from "../../src/adapters/opa/bundle-source.js";
 import { DEFAULT_POLICY_DEADLINE_MS, PULL_REQUEST_ENTRYPOINT, PolicyEngine } from "../../src/adapters/opa/engine.js";
 import { PolicyPool } from "../../src/adapters/opa/pool.js";
@@ -53,13 +54,15 @@ export async function rows(): Promise<HostileRow[]> {
   // The worst shape within the schema's caps: every glob is matched against every path.
   let worst = { shape: "", seconds: 0, allow: false };
   for (const [shape, glob] of Object.entries(SHAPES)) {
-    const data = dataFor({ ...config, rules: { ...(config.rules as object), protected_paths: { paths: Array.from({ length: MAX_GLOB_PATTERNS }, (_, i) => glob(i)) } } });
+    const data = dataFor({ ...config, rules: { ...(config.rules as object), protected_paths: { paths: Array.from({ length: MAX_GLOB_PATTERNS }, (_, i) => glob(i)) } } }) as { config: { rules: { protected_paths: { paths: unknown[] } } } };
+    // The gate adds its config-like patterns (app/evaluate-pull-request.ts) to whatever the config lists.
+    data.config.rules.protected_paths.paths.push(...CONFIG_LIKE);
     const r = timed(() => engine.evaluate(PULL_REQUEST_ENTRYPOINT, input, { data }));
     if (r.seconds > worst.seconds) worst = { shape, seconds: r.seconds, allow: r.value.allow };
   }
   out.push({
     class: CLASS,
-    input: `${MAX_GLOB_PATTERNS} globs x ${FILES} paths, worst of ${Object.keys(SHAPES).length} shapes (${worst.shape}), calling thread`,
+    input: `${MAX_GLOB_PATTERNS} globs (+ the gate's ${CONFIG_LIKE.length}) x ${FILES} paths, worst of ${Object.keys(SHAPES).length} shapes (${worst.shape}), calling thread`,
     size,
     seconds: worst.seconds,
     peakRssMb: rss(),
@@ -71,7 +74,8 @@ export async function rows(): Promise<HostileRow[]> {
   // Every changed path protected and the change unapproved: paths.rego once listed the patterns of each denied path
   // by scanning every hit (paths squared, 12-24 s); the hits are now grouped by path once.
   const unapproved = { ...base().input, reviews: [], files: files((i) => `infra/module${i}/main.tf`) };
-  const defaults = dataFor(base().config);
+  const defaults = dataFor(base().config) as { config: { rules: { protected_paths: { paths: unknown[] } } } };
+  defaults.config.rules.protected_paths.paths.push(...CONFIG_LIKE);
   const quad = timed(() => engine.evaluate(PULL_REQUEST_ENTRYPOINT, unapproved, { data: defaults }));
   out.push({
     class: CLASS,

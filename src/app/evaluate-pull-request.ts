@@ -64,7 +64,7 @@ export function checkHead(snapshot: PullRequestSnapshot, headSha: string): void 
 }
 
 /** Files named like agent-gate configs anywhere: a base another repository extends may live in this one. */
-const CONFIG_LIKE = ["**/agent-gate*.yml", "**/agent-gate*.yaml", "agent-gate*.yml", "agent-gate*.yaml"];
+export const CONFIG_LIKE = ["**/agent-gate*.yml", "**/agent-gate*.yaml", "agent-gate*.yml", "agent-gate*.yaml"];
 
 /**
  * The policy's data: the config, with every file of its chain that lives in this repository (and config-like files
