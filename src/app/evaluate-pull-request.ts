@@ -49,7 +49,7 @@ export function agentDetectionFor(config: RepoConfig): AgentDetectionConfig {
 
 /** The facts of a snapshot, with the repository's agent detection. */
 export function factsOf(snapshot: PullRequestSnapshot, loaded: LoadedConfig, now: Date): Facts {
-  return gatherFacts(snapshot, loaded.facts, agentDetectionFor(loaded.config), now).facts;
+  return gatherFacts(snapshot, loaded.facts, agentDetectionFor(loaded.config), now);
 }
 
 /** The head the evaluation is bound to must be the pull request's head, or the verdict would be for another commit. */

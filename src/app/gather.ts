@@ -3,7 +3,7 @@
 import type { PullRequestSnapshot } from "../adapters/github/pull-request-source.js";
 import { detectCommitAgent, detectPullRequestAgent, type AgentDetectionConfig } from "../core/agents.js";
 import { FACTS_VERSION, type CommitFacts, type ConfigFacts, type EvidenceProblem, type Facts, type FileFacts, type FoundBundle, type ListCompleteness, type Requester, type ReviewFacts } from "../core/facts.js";
-import { ProvenanceBudget, extractProvenanceBlocks, type BlockProblem } from "../core/provenance-block.js";
+import { ProvenanceBudget, extractProvenanceBlocks } from "../core/provenance-block.js";
 import { bodyRequesters, coAuthorRequester } from "../core/requesters.js";
 import { bodyMarkerClaims, trailerClaims } from "../core/trailers.js";
 import { LIMITS } from "../adapters/github/pull-request-source.js";
@@ -11,12 +11,8 @@ import { LIMITS } from "../adapters/github/pull-request-source.js";
 const FILE_STATUSES = new Set(["added", "modified", "removed", "renamed", "copied", "changed", "unchanged"]);
 const REVIEW_STATES = new Set(["APPROVED", "CHANGES_REQUESTED", "COMMENTED", "DISMISSED", "PENDING"]);
 
-export interface Gathered {
-  facts: Facts;
-  blockProblems: BlockProblem[];
-}
 
-export function gatherFacts(snap: PullRequestSnapshot, config: ConfigFacts, agents: AgentDetectionConfig, now: Date): Gathered {
+export function gatherFacts(snap: PullRequestSnapshot, config: ConfigFacts, agents: AgentDetectionConfig, now: Date): Facts {
   const { pull } = snap;
   const [baseOwner = "", baseName = ""] = pull.base.repo.full_name.split("/");
   const headFull = pull.head.repo?.full_name ?? pull.base.repo.full_name;
@@ -44,7 +40,6 @@ export function gatherFacts(snap: PullRequestSnapshot, config: ConfigFacts, agen
   const author = { login: pull.user.login, id: pull.user.id };
 
   const bundles: FoundBundle[] = [];
-  const blockProblems: BlockProblem[] = [];
   const evidenceProblems: EvidenceProblem[] = [];
   const othersProblems: EvidenceProblem[] = [];
   // Two budgets: one for the description and the comments of people who can already change the pull request (its
@@ -54,7 +49,6 @@ export function gatherFacts(snap: PullRequestSnapshot, config: ConfigFacts, agen
   const othersBudget = new ProvenanceBudget();
   const found = extractProvenanceBlocks(body, { kind: "pr-body" }, trustedBudget);
   found.bundles.forEach((b, index) => bundles.push({ json: b.json, location: { kind: "pr-body" }, index }));
-  blockProblems.push(...found.problems);
   for (const p of found.problems) evidenceProblems.push({ location: "pr-body", message: p.message });
   const fromOthers: FoundBundle[] = [];
   for (const comment of snap.comments) {
@@ -68,7 +62,6 @@ export function gatherFacts(snap: PullRequestSnapshot, config: ConfigFacts, agen
         index,
       }),
     );
-    blockProblems.push(...inComment.problems);
     // Strangers' unreadable blocks are listed after the trusted ones: noise cannot push those out of the first ten.
     for (const p of inComment.problems) (trusted ? evidenceProblems : othersProblems).push({ location: "pr-comment", commentId: comment.id, ...(comment.user ? { author: comment.user.login } : {}), message: p.message });
   }
@@ -131,7 +124,6 @@ export function gatherFacts(snap: PullRequestSnapshot, config: ConfigFacts, agen
     config,
     bundles,
     detection: detectPullRequestAgent({ author, headRef: pull.head.ref, labels, bodyClaims, commits }, agents),
-    incomplete: { commits: snap.truncated.includes("commits"), files: snap.truncated.includes("files"), reviews: snap.truncated.includes("reviews") },
     completeness: {
       commits: list(snap, "commits", pull.commits),
       files: list(snap, "files", pull.changed_files),
@@ -141,7 +133,7 @@ export function gatherFacts(snap: PullRequestSnapshot, config: ConfigFacts, agen
     evidenceProblems,
     requesters: dedupe(requesters),
   };
-  return { facts, blockProblems };
+  return facts;
 }
 
 const TRUSTED_ASSOCIATIONS = new Set(["OWNER", "MEMBER", "COLLABORATOR"]);

@@ -114,8 +114,6 @@ export interface Facts {
   readonly config: ConfigFacts;
   readonly bundles: readonly FoundBundle[];
   readonly detection: AgentDetection; // the pull request as a whole
-  /** GitHub's list APIs stop at 250 commits and 3,000 files; an incomplete list must not pass silently. */
-  readonly incomplete: { readonly commits: boolean; readonly files: boolean; readonly reviews: boolean };
   /** Every list read, against the counts the pull request reports: the policy denies what it cannot see whole. */
   readonly completeness: { readonly commits: ListCompleteness; readonly files: ListCompleteness; readonly reviews: ListCompleteness; readonly comments: ListCompleteness };
   /** Provenance blocks that could not be read, in the body or in comments. */
