@@ -73,6 +73,20 @@ export interface StartCommand {
 }
 
 /** package.json's `start` script (or another command of that form), as `[NAME=value ...] node [--flag ...] dist/server.js`. */
+/** The environment of an App process as `npm start` runs it: the start script's variables, a fresh App key, loopback. */
+export function appEnv(command: StartCommand, port: number, secret: string): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? "",
+    ...command.env,
+    NODE_ENV: "production",
+    APP_ID: "1",
+    PRIVATE_KEY: generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs1", format: "pem" }).toString(),
+    WEBHOOK_SECRET: secret,
+    HOST: "127.0.0.1",
+    PORT: String(port),
+  };
+}
+
 export function startCommand(script: string = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts["start"]!): StartCommand {
   const words = script.trim().split(/\s+/);
   const env: Record<string, string> = {};
@@ -165,14 +179,7 @@ export async function measureAppMemory(opts: AppMemoryOptions): Promise<AppMemor
   const port = await freePort();
   const schema = `bench_${randomBytes(4).toString("hex")}`;
   const env: Record<string, string> = {
-    PATH: process.env.PATH ?? "",
-    ...command.env,
-    NODE_ENV: "production",
-    APP_ID: "1",
-    PRIVATE_KEY: generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs1", format: "pem" }).toString(),
-    WEBHOOK_SECRET: SECRET,
-    HOST: "127.0.0.1",
-    PORT: String(port),
+    ...appEnv(command, port, SECRET),
     LOG_LEVEL: "info", // the deployed default; stdout goes to /dev/null
     AGENT_GATE_GITHUB_API_URL: api,
     AGENT_GATE_TRUSTED_ROOT: rootFile,

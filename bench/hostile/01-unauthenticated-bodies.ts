@@ -4,13 +4,13 @@
 // chunked. Bound: peak RSS under 400 MB, every sender refused (one log line each, none with the payload), and
 // afterwards /healthz answers and a signed delivery is taken.
 import { spawn, type ChildProcess } from "node:child_process";
-import { createHmac, generateKeyPairSync } from "node:crypto";
+import { createHmac } from "node:crypto";
 import { request } from "node:http";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { ensureBuilt, startCommand } from "../app-memory.js";
+import { appEnv, ensureBuilt, startCommand } from "../app-memory.js";
 import type { HostileRow } from "../hostile.js";
 import { freePort } from "../../test/support/net.js";
 
@@ -89,14 +89,7 @@ async function attack(chunked: boolean): Promise<HostileRow> {
   const dir = mkdtempSync(join(tmpdir(), "agent-gate-hostile-"));
   const port = await freePort();
   const env: Record<string, string> = {
-    PATH: process.env.PATH ?? "",
-    ...command.env,
-    NODE_ENV: "production",
-    APP_ID: "1",
-    PRIVATE_KEY: generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs1", format: "pem" }).toString(),
-    WEBHOOK_SECRET: SECRET,
-    HOST: "127.0.0.1",
-    PORT: String(port),
+    ...appEnv(command, port, SECRET),
     LOG_LEVEL: "info",
     AGENT_GATE_DATA_DIR: join(dir, "data"),
     AGENT_GATE_RECONCILE_SECONDS: "0",

@@ -4,12 +4,11 @@
 // The App runs as `npm start` runs it (dist/server.js in its own process) on the embedded database, against the
 // GitHub stand-in on loopback with 2 s of latency on every request.
 import { spawn } from "node:child_process";
-import { generateKeyPairSync } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { ensureBuilt, startCommand } from "../app-memory.js";
+import { appEnv, ensureBuilt, startCommand } from "../app-memory.js";
 import type { HostileRow } from "../hostile.js";
 import { freePort } from "../../test/support/net.js";
 import { GitHubStandIn } from "../../src/github-stand-in/stand-in.js";
@@ -30,12 +29,7 @@ export async function rows(): Promise<HostileRow[]> {
   const port = await freePort();
   const command = startCommand();
   const env: Record<string, string> = {
-    PATH: process.env.PATH ?? "",
-    ...command.env,
-    APP_ID: "1",
-    PRIVATE_KEY: generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs1", format: "pem" }).toString(),
-    WEBHOOK_SECRET: SECRET,
-    PORT: String(port),
+    ...appEnv(command, port, SECRET),
     LOG_LEVEL: "warn",
     AGENT_GATE_DATA_DIR: join(dir, "data"),
     AGENT_GATE_RECONCILE_SECONDS: "0",
