@@ -241,8 +241,13 @@ export async function pullMergedAs(octokit: Api, owner: string, repo: string, sh
   return found === undefined ? undefined : MergedPull.parse(found);
 }
 
-/** Most pull requests listed for one commit; past it the commit cannot be judged for all of them. */
-export const PULLS_PER_COMMIT_MAX = 300;
+/**
+ * Most pull requests listed for one commit; past it the commit is not judged (TOO_MANY_PULLS, a failure). Each pull
+ * request sharing a head costs a whole evaluation (its lists, its evidence, its decision) on every event of that
+ * head, so strangers opening fork pull requests must not be able to multiply that work, or spend the installation's
+ * rate limit, without bound: failing one head closed is the lesser harm.
+ */
+export const PULLS_PER_COMMIT_MAX = 30;
 
 /**
  * Open PRs whose head is `sha`, forks included (fork PRs' check_suite events carry no pull_requests; one commit can

@@ -1,0 +1,29 @@
+// One commit heading too many pull requests is not judged for some of them: the list is read whole up to
+// PULLS_PER_COMMIT_MAX, and past it the gate fails closed (each shared pull request costs a whole evaluation).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { PULLS_PER_COMMIT_MAX, pullsForCommit } from "../../../src/adapters/github/pull-request-source.js";
+import { AgentGateError } from "../../../src/core/errors.js";
+
+const SHA = "a".repeat(40);
+const pulls = (n: number): { number: number; state: string; head: { sha: string } }[] => Array.from({ length: n }, (_, i) => ({ number: i + 1, state: "open", head: { sha: SHA } }));
+
+function api(items: unknown[]): Parameters<typeof pullsForCommit>[0] {
+  return {
+    request: () => Promise.reject(new Error("not used")),
+    paginate: {
+      iterator: async function* () {
+        await Promise.resolve();
+        for (let i = 0; i < items.length; i += 100) yield { data: items.slice(i, i + 100), headers: i + 100 < items.length ? { link: '<x>; rel="next"' } : {} };
+      },
+    },
+  } as unknown as Parameters<typeof pullsForCommit>[0];
+}
+
+test("every open pull request heading the commit is listed, up to the cap", async () => {
+  assert.deepEqual(await pullsForCommit(api(pulls(PULLS_PER_COMMIT_MAX)), "acme", "widgets", SHA), pulls(PULLS_PER_COMMIT_MAX).map((p) => p.number));
+});
+
+test("one pull request past the cap fails closed with TOO_MANY_PULLS, naming the commit and the cap", async () => {
+  await assert.rejects(pullsForCommit(api(pulls(PULLS_PER_COMMIT_MAX + 1)), "acme", "widgets", SHA), (e: unknown) => e instanceof AgentGateError && e.code === "TOO_MANY_PULLS" && e.message.includes(`more than ${PULLS_PER_COMMIT_MAX}`) && e.message.includes("aaaaaaa"));
+});
