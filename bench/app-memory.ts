@@ -9,8 +9,8 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { GitHubStandIn } from "../src/github-stand-in/stand-in.js";
-import type { StandInRepo } from "../src/github-stand-in/model.js";
+import { GitHubStandIn } from "../src/demo/github/stand-in.js";
+import type { StandInRepo } from "../src/demo/github/model.js";
 import { freePort } from "../test/support/net.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));

@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import type { StandInAttestation, StandInRepo } from "../src/github-stand-in/model.js";
+import type { StandInAttestation, StandInRepo } from "../src/demo/github/model.js";
 import type { DeploymentScenario } from "../src/demo/deployments.js";
 import { createTestSigstore } from "../test/support/sigstore/index.js";
 

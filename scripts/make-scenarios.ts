@@ -7,8 +7,8 @@ import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { buildAgentStatement } from "../src/core/provenance.js";
 import { renderProvenanceBlock } from "../src/core/provenance-block.js";
-import { GitHubStandIn } from "../src/github-stand-in/stand-in.js";
-import type { Account, StandInCommit, StandInRepo, StandInPull } from "../src/github-stand-in/model.js";
+import { GitHubStandIn } from "../src/demo/github/stand-in.js";
+import type { Account, StandInCommit, StandInRepo, StandInPull } from "../src/demo/github/model.js";
 import type { Scenario, ScenarioStep } from "../src/demo/scenario.js";
 import { createTestSigstore, DEFAULT_IDENTITY, DEFAULT_ISSUER } from "../test/support/sigstore/index.js";
 

@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import { appEnv, ensureBuilt, startCommand } from "../app-memory.js";
 import type { HostileRow } from "../hostile.js";
 import { freePort } from "../../test/support/net.js";
-import { GitHubStandIn } from "../../src/github-stand-in/stand-in.js";
+import { GitHubStandIn } from "../../src/demo/github/stand-in.js";
 import { loadScenarios } from "../../src/demo/scenario.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));

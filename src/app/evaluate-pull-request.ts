@@ -23,7 +23,7 @@ import { protectedPathsFromDecision, renderCheckRun, type RenderCommit, type Ren
 import { commitsForRender } from "../render/commits.js";
 import { claimedCommits, type Evidence } from "./evidence.js";
 import type { Evaluation, StageObserver } from "./gate-types.js";
-import { gatherFacts } from "./gather.js";
+import { factsFromSnapshot } from "./snapshot-facts.js";
 import type { LoadedConfig } from "./load-config.js";
 
 /** What one pull request's evaluation decided, with what it was decided from. */
@@ -49,7 +49,7 @@ export function agentDetectionFor(config: RepoConfig): AgentDetectionConfig {
 
 /** The facts of a snapshot, with the repository's agent detection. */
 export function factsOf(snapshot: PullRequestSnapshot, loaded: LoadedConfig, now: Date): Facts {
-  return gatherFacts(snapshot, loaded.facts, agentDetectionFor(loaded.config), now);
+  return factsFromSnapshot(snapshot, loaded.facts, agentDetectionFor(loaded.config), now);
 }
 
 /** The head the evaluation is bound to must be the pull request's head, or the verdict would be for another commit. */

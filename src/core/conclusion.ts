@@ -63,3 +63,6 @@ export function conclude(result: EvaluationResult): CheckConclusion {
   }
   return { conclusion: "success", outcome: "allowed", title: "Mergeable: every rule passes" };
 }
+
+/** The identifier of the check run's "Re-evaluate" button: rendered with the check run, matched on requested_action. */
+export const REEVALUATE_IDENTIFIER = "reevaluate";

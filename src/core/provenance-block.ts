@@ -57,7 +57,7 @@ export interface BlockSource {
   readonly id?: number; // comment id
 }
 
-export interface FoundBundle {
+export interface BlockBundle {
   readonly json: string;
   readonly source: BlockSource;
 }
@@ -165,8 +165,8 @@ export function extractProvenanceBlocks(
   text: string,
   source: BlockSource,
   budget?: ProvenanceBudget,
-): { bundles: FoundBundle[]; problems: BlockProblem[] } {
-  const bundles: FoundBundle[] = [];
+): { bundles: BlockBundle[]; problems: BlockProblem[] } {
+  const bundles: BlockBundle[] = [];
   const problems: BlockProblem[] = [];
   let unreported = 0;
   const problem = (message: string): void => {

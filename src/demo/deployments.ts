@@ -9,8 +9,8 @@ import { pino } from "pino";
 import { z } from "zod";
 import { agentGateApp } from "../index.js";
 import { composeDeploymentGate, composeGate } from "../app/compose.js";
-import { GitHubStandIn } from "../github-stand-in/stand-in.js";
-import type { StandInCheckRun, StandInRepo } from "../github-stand-in/model.js";
+import { GitHubStandIn } from "./github/stand-in.js";
+import type { StandInCheckRun, StandInRepo } from "./github/model.js";
 import { unthrottled } from "./run.js";
 
 export interface DeploymentScenario {

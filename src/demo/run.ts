@@ -5,8 +5,8 @@ import { pino } from "pino";
 import { generateKeyPairSync } from "node:crypto";
 import { agentGateApp } from "../index.js";
 import { composeGate } from "../app/compose.js";
-import { GitHubStandIn } from "../github-stand-in/stand-in.js";
-import type { StandInCheckRun } from "../github-stand-in/model.js";
+import { GitHubStandIn } from "./github/stand-in.js";
+import type { StandInCheckRun } from "./github/model.js";
 import type { Scenario, ScenarioStep } from "./scenario.js";
 import { checkRunPage } from "./page.js";
 

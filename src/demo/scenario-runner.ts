@@ -5,7 +5,7 @@ import { loadScenarios, type Scenario } from "./scenario.js";
 import { applyMutation, checkExpectations, inProcessApp } from "./run.js";
 import { loadDeploymentScenarios, runDeploymentScenario, type DeploymentScenario } from "./deployments.js";
 import type { OpenStep, ScenarioFile } from "./scenario-file.js";
-import type { StandInCheckRun } from "../github-stand-in/model.js";
+import type { StandInCheckRun } from "./github/model.js";
 
 export interface StepReport {
   readonly event: string;

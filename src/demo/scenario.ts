@@ -3,7 +3,7 @@
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
-import type { StandInRepo, StandInReview, StandInCommit, StandInFile } from "../github-stand-in/model.js";
+import type { StandInRepo, StandInReview, StandInCommit, StandInFile } from "./github/model.js";
 
 export interface ScenarioStep {
   readonly event: string;

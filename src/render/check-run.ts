@@ -3,7 +3,7 @@
 // goes through markdown.ts; everything stays within GitHub's limits (65,535 characters per field, 50
 // annotations per request, action buttons of 20/20/40 characters).
 import type { BindingRejection, BundleBinding, CommitCoverage, CoveringStatement } from "../core/binding.js";
-import type { CheckConclusion } from "../core/conclusion.js";
+import { REEVALUATE_IDENTIFIER, type CheckConclusion } from "../core/conclusion.js";
 import type { Decision, Finding } from "../core/decision.js";
 import type { TlogEntrySummary } from "../core/verification.js";
 import type { AgentDetection } from "../core/agents.js";
@@ -86,10 +86,10 @@ export interface CheckRunOutput {
   readonly actions: readonly CheckRunAction[];
 }
 
-export const REEVALUATE_ACTION: CheckRunAction = {
+export const REEVALUATE_BUTTON: CheckRunAction = {
   label: "Re-evaluate",
   description: "Evaluate this head commit again",
-  identifier: "reevaluate",
+  identifier: REEVALUATE_IDENTIFIER,
 };
 
 // Rekor v1 public-good instance: its log id, and a search page that shows an entry by index.
@@ -535,6 +535,6 @@ export function renderCheckRun(input: RenderInput): CheckRunOutput {
     text,
     annotations: notes,
     annotationBatches: batches(notes, ANNOTATIONS_PER_REQUEST),
-    actions: [REEVALUATE_ACTION],
+    actions: [REEVALUATE_BUTTON],
   };
 }

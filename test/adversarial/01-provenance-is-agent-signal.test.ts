@@ -5,7 +5,7 @@
 // what an agent PR must not get without approval.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { Account, StandInCommit, StandInFile, StandInPull } from "../../src/github-stand-in/model.js";
+import type { Account, StandInCommit, StandInFile, StandInPull } from "../../src/demo/github/model.js";
 import { renderProvenanceBlock } from "../../src/core/provenance-block.js";
 import { actionsBot, agentPull, alice, bob, carol, commit, humanPull, judge, payloadFor, provenanceBlock, repo, shown, signedBundle, type SignOpts } from "./support.js";
 

@@ -4,7 +4,7 @@
 // is an agent PR that one approval from the named person, or one such claim, would otherwise get through.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { Account, StandInCommit, StandInPull } from "../../src/github-stand-in/model.js";
+import type { Account, StandInCommit, StandInPull } from "../../src/demo/github/model.js";
 import { renderProvenanceBlock } from "../../src/core/provenance-block.js";
 import { agentCommitV01 } from "./agent-commit.js";
 import { agentPull, alice, bob, claude, commit, humanPull, judge, payloadFor, provenanceBlock, repo, shown, signedBundle, type SignOpts } from "./support.js";

@@ -6,8 +6,8 @@
 // the repository's collaborators cannot turn a maintainer's pull request into failure.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { GitHubStandIn } from "../../src/github-stand-in/stand-in.js";
-import type { Account, StandInCommit, StandInPull, StandInRepo } from "../../src/github-stand-in/model.js";
+import type { GitHubStandIn } from "../../src/demo/github/stand-in.js";
+import type { Account, StandInCommit, StandInPull, StandInRepo } from "../../src/demo/github/model.js";
 import { agentPull, alice, bob, commit, humanPull, judge, mallory, payloadFor, provenanceBlock, repo, reviewPayload, shown, type Delivery, type Judged } from "./support.js";
 
 const eve: Account = { login: "eve", id: 6667, type: "User" };

@@ -5,8 +5,8 @@
 // a stranger's blocks used up. Each case must deny "too many ... to evaluate", or still see the agent's evidence.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { GitHubStandIn } from "../../src/github-stand-in/stand-in.js";
-import type { StandInComment, StandInCommit, StandInFile, StandInPull, StandInReview } from "../../src/github-stand-in/model.js";
+import type { GitHubStandIn } from "../../src/demo/github/stand-in.js";
+import type { StandInComment, StandInCommit, StandInFile, StandInPull, StandInReview } from "../../src/demo/github/model.js";
 import { renderProvenanceBlock } from "../../src/core/provenance-block.js";
 import { CONFIG, agentPull, bob, claude, commit, humanPull, judge, mallory, payloadFor, provenanceBlock, repo, shown } from "./support.js";
 

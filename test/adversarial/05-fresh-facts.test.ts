@@ -5,7 +5,7 @@
 // GitHub's current state.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { StandInCommit, StandInPull, StandInRepo } from "../../src/github-stand-in/model.js";
+import type { StandInCommit, StandInPull, StandInRepo } from "../../src/demo/github/model.js";
 import { CONFIG, agentPull, bob, commit, humanPull, judge, payloadFor, provenanceBlock, repo, reviewPayload, shown, type Delivery } from "./support.js";
 
 const LABEL_CONFIG = `${CONFIG}agents:\n  labels: [ai-generated]\n`;

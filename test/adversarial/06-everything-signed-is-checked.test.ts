@@ -4,7 +4,7 @@
 // whose statement names one model the repository does not allow.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { StandInPull } from "../../src/github-stand-in/model.js";
+import type { StandInPull } from "../../src/demo/github/model.js";
 import { agentCommitV01, SONNET } from "./agent-commit.js";
 import { CONFIG, agentPull, carol, commit, judge, payloadFor, provenanceBlock, repo, shown, type SignOpts } from "./support.js";
 

@@ -4,7 +4,7 @@
 // agent-gate config, a rename, and binary files that GitHub counts as no lines. Each case must deny.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { StandInFile, StandInRepo } from "../../src/github-stand-in/model.js";
+import type { StandInFile, StandInRepo } from "../../src/demo/github/model.js";
 import { CONFIG, agentPull, commit, judge, payloadFor, provenanceBlock, repo, sha, shown } from "./support.js";
 
 /** The harness's config with no approval needed for an agent's ordinary work; `rules` lines are added under rules. */

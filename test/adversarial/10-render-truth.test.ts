@@ -5,7 +5,7 @@
 // split, no link, image, emphasis, heading or HTML came alive, and every hidden character is shown as an escape.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { StandInCheckRun, StandInPull } from "../../src/github-stand-in/model.js";
+import type { StandInCheckRun, StandInPull } from "../../src/demo/github/model.js";
 import { renderMarkdown } from "../../src/demo/page.js";
 import { inertProblems, pageText, tagCounts } from "../render/page-check.js";
 import { CONFIG, IDENTITY, agentPull, commit, humanPull, openAndJudge, provenanceBlock, repo, type SignOpts } from "./support.js";

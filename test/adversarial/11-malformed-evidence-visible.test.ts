@@ -5,7 +5,7 @@
 // renderer supports ("signals, not proof") reach the check run.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { StandInComment, StandInPull } from "../../src/github-stand-in/model.js";
+import type { StandInComment, StandInPull } from "../../src/demo/github/model.js";
 import { agentPull, alice, bob, carol, commit, humanPull, judge, mallory, payloadFor, provenanceBlock, repo, shown } from "./support.js";
 
 async function opened(pulls: StandInPull[]): Promise<{ conclusion: string | null; title: string; text: string }> {

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { Octokit } from "@octokit/rest";
 import { ConfigSource } from "../../src/adapters/github/config-source.js";
 import { extendsTarget, loadRepoConfig, mergeConfig } from "../../src/app/load-config.js";
-import type { StandInRepo } from "../../src/github-stand-in/model.js";
+import type { StandInRepo } from "../../src/demo/github/model.js";
 import { validatedGitHub } from "../support/github.js";
 
 const repo = (owner: string, name: string, files: Record<string, string>): StandInRepo => ({ owner, name, id: name.length + 100, defaultBranch: "main", files, pulls: [] });

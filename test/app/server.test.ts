@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { generateKeyPairSync } from "node:crypto";
 import { startServer } from "../../src/app-server.js";
 import { readServerEnv } from "../../src/config/server-env.js";
-import { GitHubStandIn } from "../../src/github-stand-in/stand-in.js";
+import { GitHubStandIn } from "../../src/demo/github/stand-in.js";
 import { loadScenarios } from "../../src/demo/scenario.js";
 import { createHmac } from "node:crypto";
 import { createServer, type IncomingMessage } from "node:http";

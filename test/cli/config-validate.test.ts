@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { main } from "../../src/cli/main.js";
 import { neverMatching } from "../../src/cli/config-lint.js";
-import { GitHubStandIn } from "../../src/github-stand-in/stand-in.js";
+import { GitHubStandIn } from "../../src/demo/github/stand-in.js";
 
 interface Finding {
   file: string;

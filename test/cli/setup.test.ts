@@ -11,7 +11,7 @@ import { parse as parseYaml } from "yaml";
 import { setupCommand } from "../../src/cli/setup.js";
 import { readServerEnv } from "../../src/config/server-env.js";
 import { startServer } from "../../src/app-server.js";
-import { GitHubStandIn } from "../../src/github-stand-in/stand-in.js";
+import { GitHubStandIn } from "../../src/demo/github/stand-in.js";
 import type { Io } from "../../src/cli/args.js";
 import { validatedGitHub } from "../support/github.js";
 

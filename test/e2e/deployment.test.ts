@@ -20,7 +20,7 @@ import type { AuditLog } from "../../src/adapters/storage/audit-log.js";
 import { decisionRecorder, openStorage } from "../../src/adapters/storage/index.js";
 import { loadScenarios } from "../../src/demo/scenario.js";
 import { runScenario } from "../../src/demo/run.js";
-import type { StandInAttestation, StandInCheckRun, StandInDeploymentApproval, StandInPull, StandInRepo } from "../../src/github-stand-in/model.js";
+import type { StandInAttestation, StandInCheckRun, StandInDeploymentApproval, StandInPull, StandInRepo } from "../../src/demo/github/model.js";
 import { createTestSigstore, type TestSigstore } from "../support/sigstore/index.js";
 import { validatedGitHub } from "../support/github.js";
 import { startApp } from "../support/probot.js";

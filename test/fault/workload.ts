@@ -1,8 +1,8 @@
 // A deterministic workload for the fault-injection harness and the load benchmark: repositories, pull requests
 // and, per pull request, a sequence of steps (a change to GitHub's state, then the webhook GitHub would send).
 import { createHash } from "node:crypto";
-import type { StandInCommit, StandInPull, StandInRepo } from "../../src/github-stand-in/model.js";
-import { mulberry32 } from "../../src/github-stand-in/faults.js";
+import type { StandInCommit, StandInPull, StandInRepo } from "../../src/demo/github/model.js";
+import { mulberry32 } from "../../src/demo/github/faults.js";
 
 export const INSTALLATION_ID = 77;
 

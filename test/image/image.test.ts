@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { parse } from "yaml";
 import pg from "pg";
-import { GitHubStandIn } from "../../src/github-stand-in/stand-in.js";
+import { GitHubStandIn } from "../../src/demo/github/stand-in.js";
 import { loadScenarios } from "../../src/demo/scenario.js";
 import { dropSchema, findPostgres, uniqueSchema } from "../adapters/storage/support.js";
 import { docCommand, ensureBase, fencedBlocks, missingTools, must, run, RUN_FLAGS, shellWords, show } from "./support.js";

@@ -5,7 +5,7 @@ import type { CommitCoverage, CoveringStatement } from "../../src/core/binding.j
 import { conclude } from "../../src/core/conclusion.js";
 import type { Decision } from "../../src/core/decision.js";
 import { AgentGateError } from "../../src/core/errors.js";
-import { FIELD_LIMIT, REEVALUATE_ACTION, renderCheckRun } from "../../src/render/check-run.js";
+import { FIELD_LIMIT, REEVALUATE_BUTTON, renderCheckRun } from "../../src/render/check-run.js";
 import type { RenderCommit } from "../../src/render/check-run.js";
 import { matchSnapshot } from "./snapshot.js";
 import { richDecision, richInput } from "./scenario.js";
@@ -194,8 +194,8 @@ describe("renderCheckRun", () => {
   });
 
   test("a Re-evaluate button within GitHub's limits", () => {
-    assert.deepEqual(renderCheckRun(richInput()).actions, [REEVALUATE_ACTION]);
-    assert.ok(REEVALUATE_ACTION.label.length <= 20 && REEVALUATE_ACTION.identifier.length <= 20 && REEVALUATE_ACTION.description.length <= 40);
+    assert.deepEqual(renderCheckRun(richInput()).actions, [REEVALUATE_BUTTON]);
+    assert.ok(REEVALUATE_BUTTON.label.length <= 20 && REEVALUATE_BUTTON.identifier.length <= 20 && REEVALUATE_BUTTON.description.length <= 40);
   });
 
   test("a log entry outside the public Rekor gets no link", () => {

@@ -1,7 +1,7 @@
 // Test-side GitHub: the stand-in served through a fetch that validates every request the App makes and every
 // response the stand-in gives against GitHub's REST description. Problems are collected for the test to assert on.
-import { GitHubStandIn } from "../../src/github-stand-in/stand-in.js";
-import type { StandInRepo } from "../../src/github-stand-in/model.js";
+import { GitHubStandIn } from "../../src/demo/github/stand-in.js";
+import type { StandInRepo } from "../../src/demo/github/model.js";
 import { RestDescription } from "./openapi.js";
 
 export interface ValidatedGitHub {

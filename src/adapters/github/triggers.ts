@@ -2,10 +2,10 @@
 // error that names it (the delivery is then answered, logged and never silently treated as a pass).
 import { z } from "zod";
 import { AgentGateError } from "../../core/errors.js";
+import { REEVALUATE_IDENTIFIER } from "../../core/conclusion.js";
 
 export const PR_ACTIONS = ["opened", "synchronize", "reopened", "edited", "labeled", "unlabeled", "ready_for_review"] as const;
 export const REVIEW_ACTIONS = ["submitted", "dismissed"] as const;
-export const REEVALUATE_ACTION = "reevaluate";
 
 export interface PullRequestTrigger {
   readonly kind: "pull_request";
@@ -102,7 +102,7 @@ export function toTrigger(name: string, payload: unknown, checkName: string): Tr
     case "check_run": {
       const p = parse(Payloads.check_run, event, payload);
       if (p.check_run.name !== checkName) return null;
-      if (action === "requested_action" && p.requested_action?.identifier !== REEVALUATE_ACTION) return null;
+      if (action === "requested_action" && p.requested_action?.identifier !== REEVALUATE_IDENTIFIER) return null;
       if (action !== "rerequested" && action !== "requested_action") return null;
       return { kind: "pull_request", event, owner: p.repository.owner.login, repo: p.repository.name, installationId: p.installation.id, headSha: p.check_run.head_sha, pullNumbers: p.check_run.pull_requests.map((x) => x.number), checkRunId: p.check_run.id };
     }

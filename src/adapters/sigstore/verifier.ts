@@ -17,8 +17,8 @@ import type { InTotoStatement, SignerSummary, VerificationCode, VerificationOutc
 import { certificateIssuer, fulcioExtensions } from "./extensions.js";
 import { IN_TOTO_PAYLOAD_TYPE, parseStatement, statementHasDigest } from "./intoto.js";
 import { convertLegacyCosignBundle, isLegacyCosignBundle } from "./legacy.js";
-import { compileSigner } from "./policy.js";
-import type { CompiledSigner } from "./policy.js";
+import { compileSigner } from "./signer-policy.js";
+import type { CompiledSigner } from "./signer-policy.js";
 import { verifyPrehashed } from "./prehash.js";
 import { LruCache } from "../lru.js";
 import { lintTrustedRoot } from "./rootlint.js";

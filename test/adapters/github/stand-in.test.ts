@@ -5,7 +5,7 @@ import { validatedGitHub } from "../../support/github.js";
 import { ConfigSource } from "../../../src/adapters/github/config-source.js";
 import { loadPullRequest, fetchPull, PermissionCache } from "../../../src/adapters/github/pull-request-source.js";
 import { CheckRunPublisher } from "../../../src/adapters/github/check-runs.js";
-import type { StandInRepo } from "../../../src/github-stand-in/model.js";
+import type { StandInRepo } from "../../../src/demo/github/model.js";
 
 const sha = (n: number): string => n.toString(16).padStart(40, "0");
 const human = { login: "alice", id: 1001 };

@@ -1,7 +1,7 @@
 // A fetch onto a given stand-in that validates every request and response against GitHub's REST description
 // (test/support/github.ts does the same for a stand-in it builds itself; these tests configure their own).
-import type { GitHubStandIn } from "../../src/github-stand-in/stand-in.js";
-import type { StandInRepo } from "../../src/github-stand-in/model.js";
+import type { GitHubStandIn } from "../../src/demo/github/stand-in.js";
+import type { StandInRepo } from "../../src/demo/github/model.js";
 import { RestDescription } from "../support/openapi.js";
 
 export interface Validated {

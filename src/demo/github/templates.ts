@@ -15,5 +15,5 @@ interface Templates {
   collaboratorPermission: Record<string, unknown> & { user: Record<string, unknown> };
 }
 
-const templates = JSON.parse(readFileSync(new URL("../../fixtures/github/templates.json", import.meta.url), "utf8")) as Templates;
+const templates = JSON.parse(readFileSync(new URL("../../../fixtures/github/templates.json", import.meta.url), "utf8")) as Templates;
 export default templates;

@@ -4,8 +4,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Octokit } from "@octokit/rest";
 import { ProbotOctokit } from "probot";
-import { GitHubStandIn, type Fault, type StandInRequest } from "../../src/github-stand-in/stand-in.js";
-import { FAULT_KINDS, FaultInjector, mulberry32, type FaultInjectorOptions } from "../../src/github-stand-in/faults.js";
+import { GitHubStandIn, type Fault, type StandInRequest } from "../../src/demo/github/stand-in.js";
+import { FAULT_KINDS, FaultInjector, mulberry32, type FaultInjectorOptions } from "../../src/demo/github/faults.js";
 import { repo, sha, validated } from "./support.js";
 
 const TOKEN = "ghs_16C7e42F292c6912E7710c838347Ae178B4a";

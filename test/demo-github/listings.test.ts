@@ -5,9 +5,9 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { Octokit } from "@octokit/rest";
-import { GitHubStandIn } from "../../src/github-stand-in/stand-in.js";
-import type { StandInCheckRun, StandInRepo } from "../../src/github-stand-in/model.js";
-import appTemplates from "../../src/github-stand-in/app-templates.js";
+import { GitHubStandIn } from "../../src/demo/github/stand-in.js";
+import type { StandInCheckRun, StandInRepo } from "../../src/demo/github/model.js";
+import appTemplates from "../../src/demo/github/app-templates.js";
 import { repo, sha, validated } from "./support.js";
 
 const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };

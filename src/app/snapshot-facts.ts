@@ -12,7 +12,7 @@ const FILE_STATUSES = new Set(["added", "modified", "removed", "renamed", "copie
 const REVIEW_STATES = new Set(["APPROVED", "CHANGES_REQUESTED", "COMMENTED", "DISMISSED", "PENDING"]);
 
 
-export function gatherFacts(snap: PullRequestSnapshot, config: ConfigFacts, agents: AgentDetectionConfig, now: Date): Facts {
+export function factsFromSnapshot(snap: PullRequestSnapshot, config: ConfigFacts, agents: AgentDetectionConfig, now: Date): Facts {
   const { pull } = snap;
   const [baseOwner = "", baseName = ""] = pull.base.repo.full_name.split("/");
   const headFull = pull.head.repo?.full_name ?? pull.base.repo.full_name;

@@ -1,6 +1,6 @@
 // GitHub's own example bodies for the App-level endpoints (installations, pull request lists), copied from the REST
 // description (@octokit/openapi components.examples: "base-installation-items"[0], and the field names of
-// "pull-request-simple-items"[0]). test/github-stand-in/templates.test.ts checks they still equal the description.
+// "pull-request-simple-items"[0]). test/demo-github/templates.test.ts checks they still equal the description.
 // They belong with fixtures/github/templates.json (scripts/extract-github-templates.ts) once that script takes them.
 
 export interface AppTemplates {

@@ -14,7 +14,7 @@ import { primaryRateLimit, sleep } from "./faults.js";
 import { readFileSync } from "node:fs";
 
 // GitHub's documented answer to a manifest conversion (the App's credentials), from the REST description.
-const manifestConversion = (JSON.parse(readFileSync(new URL("../../fixtures/github/app-manifest-conversion.json", import.meta.url), "utf8")) as { example: Record<string, unknown> }).example;
+const manifestConversion = (JSON.parse(readFileSync(new URL("../../../fixtures/github/app-manifest-conversion.json", import.meta.url), "utf8")) as { example: Record<string, unknown> }).example;
 
 export interface StandInRequest {
   method: string;

@@ -2,8 +2,8 @@
 // refusals naming the pattern.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { compileIdentityPattern, compileSigner, IDENTITY_PATTERN_MAX_LENGTH } from "../../../src/adapters/sigstore/policy.js";
-import type { CompiledSigner } from "../../../src/adapters/sigstore/policy.js";
+import { compileIdentityPattern, compileSigner, IDENTITY_PATTERN_MAX_LENGTH } from "../../../src/adapters/sigstore/signer-policy.js";
+import type { CompiledSigner } from "../../../src/adapters/sigstore/signer-policy.js";
 
 const ISSUER = "https://token.actions.githubusercontent.com";
 const SAN = "https://github.com/acme/web/.github/workflows/agent.yml@refs/heads/main";
