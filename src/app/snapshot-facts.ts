@@ -31,6 +31,7 @@ export function factsFromSnapshot(snap: PullRequestSnapshot, config: ConfigFacts
       author,
       committer,
       claims,
+      ...(c.commit.verification ? { gitSignature: c.commit.verification } : {}),
       detection: detectCommitAgent({ sha: c.sha, author, committer, claims }, agents),
     };
   });

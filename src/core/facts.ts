@@ -37,8 +37,23 @@ export interface CommitFacts {
   readonly author: CommitIdentity & { readonly date?: string };
   readonly committer: CommitIdentity & { readonly date?: string };
   readonly claims: readonly TrailerClaim[]; // unsigned
-  readonly gitSignature?: { readonly verified: boolean; readonly reason: string }; // GitHub's commit verification
+  /** GitHub's verification of the commit's signature, with the signed payload and the signature when it has them. */
+  readonly gitSignature?: CommitSignatureFacts;
   readonly detection: AgentDetection;
+}
+
+/**
+ * A commit's signature as GitHub reports it. `verified`/`reason` are GitHub's own verdict (trusted only for the
+ * platform tier: a commit GitHub signed); `payload` (the commit object without its signature header) and `signature`
+ * (armoured) let agent-gate verify a gitsign signature itself. `oversize`: either was past its cap and is dropped.
+ */
+export interface CommitSignatureFacts {
+  readonly verified: boolean;
+  readonly reason: string;
+  readonly payload?: string;
+  readonly signature?: string;
+  readonly verifiedAt?: string;
+  readonly oversize?: string;
 }
 
 export interface FileFacts {

@@ -32,6 +32,29 @@ const Pull = z.object({
   base: z.object({ sha: z.string(), ref: z.string(), repo: z.object({ full_name: z.string(), id: z.number(), default_branch: z.string(), private: z.boolean() }) }),
 });
 
+/**
+ * GitHub's verification of a commit's signature: `payload` is the signed commit object without the signature header
+ * and `signature` the armoured signature, so a gitsign signature is verified without a clone (app/commit-evidence.ts).
+ * Either past its cap (gitsign.ts's) is dropped and marked `oversize`: a failed signature, never a crash.
+ */
+export const COMMIT_SIGNATURE_CAPS = { payload: 1024 * 1024, signature: 64 * 1024 } as const;
+const Verification = z
+  .object({
+    verified: z.boolean(),
+    reason: z.string(),
+    signature: z.string().nullable().optional(),
+    payload: z.string().nullable().optional(),
+    verified_at: z.string().nullable().optional(),
+  })
+  .transform(({ signature, payload, verified_at, ...v }) => {
+    const oversize = [
+      ...(payload != null && payload.length > COMMIT_SIGNATURE_CAPS.payload ? [`payload of ${payload.length} characters (at most ${COMMIT_SIGNATURE_CAPS.payload})`] : []),
+      ...(signature != null && signature.length > COMMIT_SIGNATURE_CAPS.signature ? [`signature of ${signature.length} characters (at most ${COMMIT_SIGNATURE_CAPS.signature})`] : []),
+    ];
+    if (oversize.length > 0) return { ...v, oversize: oversize.join(", ") };
+    return { ...v, ...(signature != null ? { signature } : {}), ...(payload != null ? { payload } : {}), ...(verified_at != null ? { verifiedAt: verified_at } : {}) };
+  });
+
 const Commit = z.object({
   sha: z.string(),
   commit: z.object({
@@ -39,6 +62,7 @@ const Commit = z.object({
     tree: z.object({ sha: z.string() }),
     author: z.object({ name: z.string(), email: z.string(), date: z.string().optional() }).nullable(),
     committer: z.object({ name: z.string(), email: z.string(), date: z.string().optional() }).nullable(),
+    verification: Verification.optional(),
   }),
   author: NullableAccount.or(z.object({}).strict().transform(() => null)),
   committer: NullableAccount.or(z.object({}).strict().transform(() => null)),

@@ -252,6 +252,11 @@ function verifyOrThrow({ commit, signer, trust }: CommitVerifyOptions): Verified
   if (commit.length > MAX_COMMIT_BYTES) throw new Fail("COMMIT_MALFORMED", `the commit is ${commit.length} bytes; expected at most ${MAX_COMMIT_BYTES}`);
   const split = splitSignedCommit(commit);
   if ("error" in split) throw new Fail(split.unsigned ? "COMMIT_UNSIGNED" : "COMMIT_MALFORMED", split.error);
+  return verifySplit(split, policy, trust);
+}
+
+function verifySplit(split: { payload: Buffer; signature: string }, policy: Extract<CompiledSigner, { kind: "certificate" }> | undefined, trust: TrustMaterial): VerifiedCommit {
+  if (split.payload.length > MAX_COMMIT_BYTES) throw new Fail("COMMIT_MALFORMED", `the commit payload is ${split.payload.length} bytes; expected at most ${MAX_COMMIT_BYTES}`);
   if (split.signature.length > MAX_SIGNATURE_BYTES) throw new Fail("COMMIT_MALFORMED", `the gpgsig header is ${split.signature.length} bytes; expected at most ${MAX_SIGNATURE_BYTES}`);
   const cms = parseCms(pemBody(split.signature));
 
@@ -269,8 +274,14 @@ function verifyOrThrow({ commit, signer, trust }: CommitVerifyOptions): Verified
   const extensions = fulcioExtensions(leaf.cert);
   const san = leaf.cert.subjectAltName;
   const issuer = certificateIssuer(extensions);
-  if (san === undefined || !policy.matches(san)) throw new Fail("IDENTITY_MISMATCH", `expected signer ${policy.describe}, got ${san ?? "<no SAN>"}`);
-  if (issuer !== policy.issuer) throw new Fail("ISSUER_MISMATCH", `expected OIDC issuer ${policy.issuer}, got ${issuer ?? "<no issuer extension>"}`);
+  if (policy) {
+    if (san === undefined || !policy.matches(san)) throw new Fail("IDENTITY_MISMATCH", `expected signer ${policy.describe}, got ${san ?? "<no SAN>"}`);
+    if (issuer !== policy.issuer) throw new Fail("ISSUER_MISMATCH", `expected OIDC issuer ${policy.issuer}, got ${issuer ?? "<no issuer extension>"}`);
+  } else {
+    // any identity the trusted root certifies: the policy judges who signed, but a signer must be named
+    if (san === undefined) throw new Fail("IDENTITY_MISMATCH", "the signing certificate names no identity (SAN)");
+    if (issuer === undefined) throw new Fail("ISSUER_MISMATCH", "the signing certificate names no OIDC issuer");
+  }
 
   // the chain is built from the trusted root alone (CMS certificates are hints only), at the leaf's issuance
   const issued = leaf.cert.notBefore;
@@ -324,6 +335,27 @@ function verifyOrThrow({ commit, signer, trust }: CommitVerifyOptions): Verified
     signer: { identity: san, issuer, extensions, certificateFingerprint: createHash("sha256").update(leaf.der).digest("hex") },
     tlogEntry: { logId: entry.logId.toString("hex"), logIndex: entry.logIndex, integratedTime: t.toISOString() },
   };
+}
+
+export interface SignedPayloadOptions {
+  /** The signed commit object without its signature header (GitHub's `verification.payload`). */
+  readonly payload: Buffer;
+  /** The armoured signature, "-----BEGIN SIGNED MESSAGE-----" ... (GitHub's `verification.signature`). */
+  readonly signature: string;
+  readonly trust: TrustMaterial;
+}
+
+/**
+ * Verifies a gitsign signature over a commit payload, for ANY identity the trusted root certifies (the caller's
+ * policy judges the signer from the returned facts); every other check is verify-commit's. Never throws for bad input.
+ */
+export function verifyGitsignPayload({ payload, signature, trust }: SignedPayloadOptions): CommitVerification {
+  try {
+    return verifySplit({ payload, signature: signature.endsWith("\n") ? signature : `${signature}\n` }, undefined, trust);
+  } catch (e) {
+    if (e instanceof Fail) return { ok: false, code: e.code, message: e.message };
+    throw e;
+  }
 }
 
 /** Verifies a gitsign-signed raw commit offline; never throws for bad input (an unexpected throw is a bug, reported as such). */

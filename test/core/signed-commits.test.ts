@@ -1,0 +1,126 @@
+// Signed commits as evidence (core part): GitHub's payload + signature rebuild exactly the commit's sha, the agent
+// trailers read one way or not at all, and only GitHub's own key (not a person's verified key) makes a platform commit.
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { agentTrailers, commitMessage, payloadIsCommit, pgpSignatureIssuer, platformAgent, rebuildSignedCommit, signedByGitHub, signatureKind } from "../../src/core/signed-commits.js";
+
+const DIR = "fixtures/gitsign";
+const read = (id: string, file: string): string => readFileSync(join(DIR, id, file), "latin1");
+
+describe("payload and signature rebuild the commit", () => {
+  for (const id of ["01-offline-google-2026", "02-offline-google-2026-other-signer", "07-online-chain-in-cms-2022"]) {
+    test(`${id}: the rebuilt object is the raw commit and hashes to its sha`, () => {
+      const c = JSON.parse(read(id, "case.json")) as { sha: string };
+      assert.equal(rebuildSignedCommit(read(id, "payload"), read(id, "signature.pem")), read(id, "commit"));
+      assert.equal(payloadIsCommit(c.sha, read(id, "payload"), read(id, "signature.pem")), true);
+    });
+  }
+  test("a signature without its final newline rebuilds the same object", () => {
+    const sig = read("01-offline-google-2026", "signature.pem").trimEnd();
+    assert.equal(payloadIsCommit("dc68e8ce155fe12ab8fd7c55de6ef336ce716ee8", read("01-offline-google-2026", "payload"), sig), true);
+  });
+  test("an edited message, another commit's sha or a short sha does not", () => {
+    const payload = read("01-offline-google-2026", "payload");
+    const sig = read("01-offline-google-2026", "signature.pem");
+    assert.equal(payloadIsCommit("dc68e8ce155fe12ab8fd7c55de6ef336ce716ee8", payload.replace("\n\n", "\n\nx"), sig), false);
+    assert.equal(payloadIsCommit("a283a6f3a15bb0f4544c36f1a6329c78f1403d45", payload, sig), false);
+    assert.equal(payloadIsCommit("dc68e8c", payload, sig), false);
+  });
+  test("the message is what follows the headers", () => {
+    assert.equal(commitMessage("tree 1\nauthor a\n\nsubject\n\nbody\n"), "subject\n\nbody\n");
+    assert.equal(commitMessage("tree 1\n"), "");
+  });
+});
+
+describe("agent trailers", () => {
+  const msg = (...trailers: string[]): string => `Fix the parser\n\nLonger text.\n\n${trailers.join("\n")}\n`;
+  test("every field, the digest normalised", () => {
+    const r = agentTrailers(msg("Agent: claude-code", "Agent-Version: 2.1.0", "Agent-Model: anthropic/claude-opus-4-5", "Agent-Model-Version: 20251101", `agent-prompt-sha256: ${"AB".repeat(32)}`));
+    assert.deepEqual(r, {
+      ok: true,
+      facts: { agent: { name: "claude-code", version: "2.1.0" }, model: { id: "anthropic/claude-opus-4-5", version: "20251101" }, promptDigest: `sha256:${"ab".repeat(32)}` },
+    });
+  });
+  test("none: no facts, and lines outside the trailer block are not trailers", () => {
+    assert.deepEqual(agentTrailers("Agent-Model: x/y\n\nbody only\n"), { ok: true, facts: {} });
+  });
+  test("a key twice with different values, a bad model, a bad digest, a version alone: refused with what was expected", () => {
+    const cases: [string, RegExp][] = [
+      [msg("Agent-Model: a/b", "Agent-Model: a/c"), /Agent-Model is given twice/],
+      [msg("Agent-Model: gpt"), /"provider\/model"/],
+      [msg("Agent-Prompt-SHA256: sha256:1234"), /sha256:<64 hex>/],
+      [msg("Agent-Model-Version: 1"), /needs Agent-Model/],
+      [msg(`Agent: ${"x".repeat(201)}`), /1 to 200 characters/],
+    ];
+    for (const [m, want] of cases) {
+      const r = agentTrailers(m);
+      assert.equal(r.ok, false);
+      assert.match((r as { message: string }).message, want);
+    }
+    assert.deepEqual(agentTrailers(msg("Agent-Model: a/b", "Agent-Model: a/b")), { ok: true, facts: { model: { id: "a/b" } } });
+  });
+});
+
+// A real gpg signature (ed25519, made once with gpg 2.2): issuer fingerprint subpacket 33 and key id 16.
+const GPG_SIG = `-----BEGIN PGP SIGNATURE-----
+
+iHUEABYIAB0WIQQNWtQpWhF2nkWEM5G/st5LhvQiPAUCaxTo4wAKCRC/st5LhvQi
+PHHfAQCJ9EOfitP+D9+iNjACu3AMQA8P/B6KTmyuCh02emNDtgEA9GkyXE7SkpSm
++2fpSkBXgQD5o+UlMN0Nfdy4ZyUi7QM=
+=jMTZ
+-----END PGP SIGNATURE-----
+`;
+
+/** A v4 signature packet (old format, RSA/SHA-256) naming `fingerprint` (subpacket 33) and/or `keyId` (16); no real signature. */
+export function pgpSignatureFor(opts: { fingerprint?: string; keyId?: string }): string {
+  const sub = (type: number, body: Buffer): Buffer => Buffer.concat([Buffer.from([body.length + 1, type]), body]);
+  const hashed = Buffer.concat([sub(2, Buffer.from([0x66, 0, 0, 0])), ...(opts.fingerprint ? [sub(33, Buffer.concat([Buffer.from([4]), Buffer.from(opts.fingerprint, "hex")]))] : [])]);
+  const unhashed = opts.keyId ? sub(16, Buffer.from(opts.keyId, "hex")) : Buffer.alloc(0);
+  const len16 = (n: number): Buffer => Buffer.from([n >> 8, n & 0xff]);
+  const body = Buffer.concat([Buffer.from([4, 0, 1, 8]), len16(hashed.length), hashed, len16(unhashed.length), unhashed, Buffer.from([0xab, 0xcd, 0, 8, 0x55])]);
+  const packet = Buffer.concat([Buffer.from([0x89]), len16(body.length), body]);
+  return `-----BEGIN PGP SIGNATURE-----\n\n${packet.toString("base64").replace(/(.{64})/g, "$1\n")}\n=abcd\n-----END PGP SIGNATURE-----\n`;
+}
+const GITHUB_FP = "968479a1aff927e37d1a566bb5690eeebb952194";
+
+describe("GitHub's own signature", () => {
+  test("the issuer of a real gpg signature is read", () => {
+    assert.deepEqual(pgpSignatureIssuer(GPG_SIG), { fingerprint: "0d5ad4295a11769e45843391bfb2de4b86f4223c", keyId: "bfb2de4b86f4223c" });
+    assert.equal(signatureKind(GPG_SIG), "pgp");
+    assert.equal(signedByGitHub(GPG_SIG), false);
+  });
+  test("GitHub's fingerprint, or its key id alone, is GitHub's; a fingerprint that differs wins over a matching key id", () => {
+    assert.equal(signedByGitHub(pgpSignatureFor({ fingerprint: GITHUB_FP, keyId: GITHUB_FP.slice(24) })), true);
+    assert.equal(signedByGitHub(pgpSignatureFor({ keyId: "4aee18f83afdeb23" })), true);
+    assert.equal(signedByGitHub(pgpSignatureFor({ fingerprint: "0d5ad4295a11769e45843391bfb2de4b86f4223c", keyId: GITHUB_FP.slice(24) })), false);
+  });
+  test("garbage, truncation and other armours are no issuer, never a throw", () => {
+    const good = pgpSignatureFor({ fingerprint: GITHUB_FP });
+    const b64 = good.split("\n")[2]!;
+    for (const s of ["", "-----BEGIN PGP SIGNATURE-----\n\n=abcd\n-----END PGP SIGNATURE-----\n", good.replace(b64, b64.slice(0, 20)), read("01-offline-google-2026", "signature.pem"), "x".repeat(100_000)]) {
+      assert.equal(signedByGitHub(s), false);
+    }
+  });
+});
+
+describe("platform tier", () => {
+  const copilot = { login: "Copilot", id: 198982749, agent: "copilot" };
+  const githubSig = pgpSignatureFor({ fingerprint: GITHUB_FP });
+  test("GitHub-signed, verified, by a known agent account: the agent", () => {
+    assert.deepEqual(platformAgent({ author: { login: "Copilot", id: 198982749 }, gitSignature: { verified: true, reason: "valid", signature: githubSig } }, [copilot]), {
+      account: { login: "Copilot", id: 198982749 },
+      agent: "copilot",
+    });
+  });
+  test("a person's verified key with the agent as author, GitHub unverified, another account, an id that differs: not platform", () => {
+    const author = { login: "Copilot", id: 198982749 };
+    assert.match((platformAgent({ author, gitSignature: { verified: true, reason: "valid", signature: GPG_SIG } }, [copilot]) as { reason: string }).reason, /not GitHub's own key/);
+    assert.match((platformAgent({ author, gitSignature: { verified: false, reason: "unknown_key", signature: githubSig } }, [copilot]) as { reason: string }).reason, /does not verify/);
+    assert.match((platformAgent({ author: { login: "alice", id: 5 }, gitSignature: { verified: true, reason: "valid", signature: githubSig } }, [copilot]) as { reason: string }).reason, /not a known agent account/);
+    assert.ok("reason" in platformAgent({ author: { login: "Copilot", id: 1 }, gitSignature: { verified: true, reason: "valid", signature: githubSig } }, [copilot]));
+    assert.ok("reason" in platformAgent({ author, gitSignature: { verified: true, reason: "valid" } }, [copilot]));
+    assert.ok("reason" in platformAgent({ author }, [copilot]));
+  });
+});
