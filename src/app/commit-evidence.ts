@@ -1,0 +1,103 @@
+// A pull request's signed commits as evidence: each commit's own signature, as GitHub returns it, becomes an
+// attestation of tier "signed-commit" (a gitsign signature agent-gate verified: the signer's facts and the agent
+// trailers under it) or "platform" (GitHub's own signature on a known agent account's commit), or a failure with
+// its reason. Which tiers and signers count is the policy's to decide (tiers.rego, the signers rule).
+import type { CommitVerification } from "../adapters/sigstore/gitsign.js";
+import type { AgentAccount } from "../core/agents.js";
+import type { CommitFacts } from "../core/facts.js";
+import { agentTrailers, commitMessage, payloadIsCommit, platformAgent, signatureKind, type EvidenceTier } from "../core/signed-commits.js";
+import { signerFacts, type SignerFacts } from "../core/signer-facts.js";
+
+/** Verifies a gitsign signature over a commit payload against the trusted root (adapters/sigstore/gitsign.ts). */
+export type CommitSignatureCheck = (req: { readonly payload: Buffer; readonly signature: string }) => CommitVerification;
+
+/** A commit's own signature as the policy sees it: an attestation of that commit, or why it is none. */
+export interface CommitSignatureAttestation {
+  readonly tier: Extract<EvidenceTier, "signed-commit" | "platform">;
+  readonly signer: SignerFacts | PlatformSigner;
+  readonly agent?: { readonly name: string; readonly version?: string };
+  readonly model?: { readonly id: string; readonly version?: string };
+  readonly prompt?: { readonly digest: string; readonly contains_secrets: false; readonly text_present: false };
+  readonly rekor_log_index?: string;
+  readonly integrated_time?: string;
+}
+
+/** The platform that signed (GitHub), naming the agent account the commit is attributed to. */
+export interface PlatformSigner {
+  readonly type: "platform";
+  readonly identity: string; // the agent account's login
+  readonly issuer: "https://github.com";
+  readonly account: { readonly login: string; readonly id: number };
+  readonly agent: string;
+  readonly extensions: Readonly<Record<string, string>>;
+}
+
+export type CommitSignatureOutcome =
+  | { readonly sha: string; readonly ok: true; readonly attestation: CommitSignatureAttestation }
+  | { readonly sha: string; readonly ok: false; readonly tier: "signed-commit"; readonly code: string; readonly message: string };
+
+/**
+ * The outcome of each commit's signature, in commit order; commits with no signature that could count (none, or a
+ * person's GPG/SSH key) have none. `check` absent (a verifier that cannot verify commits): gitsign signatures fail.
+ */
+export function commitSignatures(commits: readonly CommitFacts[], check: CommitSignatureCheck | undefined, agentAccounts: readonly AgentAccount[]): CommitSignatureOutcome[] {
+  const out: CommitSignatureOutcome[] = [];
+  for (const c of commits) {
+    const sig = c.gitSignature;
+    if (!sig) continue;
+    const fail = (code: string, message: string): CommitSignatureOutcome => ({ sha: c.sha, ok: false, tier: "signed-commit", code, message });
+    if (sig.oversize !== undefined) {
+      out.push(fail("SIGNATURE_TOO_LARGE", `the commit's signature is not read: ${sig.oversize}`));
+      continue;
+    }
+    if (sig.signature === undefined) continue;
+    const kind = signatureKind(sig.signature);
+    if (kind === "pgp") {
+      const platform = platformAgent({ ...(c.author.user ? { author: c.author.user } : {}), gitSignature: sig }, agentAccounts);
+      if ("agent" in platform) out.push({ sha: c.sha, ok: true, attestation: platformAttestation(platform) });
+      continue; // a person's verified key is no agent evidence, and no failure either
+    }
+    if (kind !== "gitsign") continue;
+    if (sig.payload === undefined) {
+      out.push(fail("COMMIT_MALFORMED", "GitHub returned the signature without the signed payload"));
+      continue;
+    }
+    if (!payloadIsCommit(c.sha, sig.payload, sig.signature)) {
+      out.push(fail("CONTENT_MISMATCH", `the signed payload and signature GitHub returned are not commit ${c.sha.slice(0, 7)}`));
+      continue;
+    }
+    if (!check) {
+      out.push(fail("INTERNAL_ERROR", "this verifier cannot verify commit signatures"));
+      continue;
+    }
+    const v = check({ payload: Buffer.from(sig.payload, "utf8"), signature: sig.signature });
+    if (!v.ok) {
+      out.push(fail(v.code, v.message));
+      continue;
+    }
+    const trailers = agentTrailers(commitMessage(sig.payload));
+    if (!trailers.ok) {
+      out.push(fail("TRAILERS_INVALID", `the signed commit's agent trailers cannot be read: ${trailers.message}`));
+      continue;
+    }
+    const t = trailers.facts;
+    out.push({
+      sha: c.sha,
+      ok: true,
+      attestation: {
+        tier: "signed-commit",
+        signer: signerFacts({ type: "certificate", identity: v.signer.identity, issuer: v.signer.issuer, extensions: v.signer.extensions, certificateFingerprint: v.signer.certificateFingerprint }),
+        ...(t.agent ? { agent: t.agent } : {}),
+        ...(t.model ? { model: t.model } : {}),
+        ...(t.promptDigest !== undefined ? { prompt: { digest: t.promptDigest, contains_secrets: false, text_present: false } } : {}),
+        rekor_log_index: v.tlogEntry.logIndex,
+        integrated_time: v.tlogEntry.integratedTime.replace(/\.\d{3}Z$/, "Z"),
+      },
+    });
+  }
+  return out;
+}
+
+function platformAttestation(p: { account: { login: string; id: number }; agent: string }): CommitSignatureAttestation {
+  return { tier: "platform", signer: { type: "platform", identity: p.account.login, issuer: "https://github.com", account: p.account, agent: p.agent, extensions: {} } };
+}

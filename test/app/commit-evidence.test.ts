@@ -1,0 +1,99 @@
+// Signed commits as evidence (app part): GitHub's verification fields of each commit become a signed-commit
+// attestation (any identity the trusted root certifies; the trailers under the signature), a platform attestation
+// (GitHub's own key on a known agent account's commit), or a failure with its reason; never a pass by default.
+import { before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { commitSignatures, type CommitSignatureCheck } from "../../src/app/commit-evidence.js";
+import { commitTrustMaterial, verifyGitsignPayload } from "../../src/adapters/sigstore/gitsign.js";
+import { DEFAULT_AGENT_ACCOUNTS } from "../../src/core/agents.js";
+import type { CommitFacts } from "../../src/core/facts.js";
+import { createTestSigstore, type TestSigstore } from "../support/sigstore/index.js";
+import { gitsignCommit, rawCommit } from "../support/gitsign-signer.js";
+import { pgpSignatureFor } from "../support/pgp-signature.js";
+
+let world: TestSigstore;
+let check: CommitSignatureCheck;
+before(async () => {
+  world = await createTestSigstore();
+  const trust = commitTrustMaterial(world.trustedRoot);
+  check = ({ payload, signature }) => verifyGitsignPayload({ payload, signature, trust });
+});
+
+const DIGEST = "ab".repeat(32);
+const MESSAGE = `Add the widget\n\nAgent: claude-code\nAgent-Model: anthropic/claude-opus-4-5\nAgent-Model-Version: 20251101\nAgent-Prompt-SHA256: sha256:${DIGEST}\n`;
+
+function commitFacts(sha: string, gitSignature: CommitFacts["gitSignature"], user?: { login: string; id: number }): CommitFacts {
+  const who = { name: "Agent", email: "agent@example.test", ...(user ? { user } : {}) };
+  return { sha, treeSha: "0".repeat(40), parents: [], message: "", author: who, committer: who, claims: [], detection: { isAgent: true, reasons: [] }, ...(gitSignature ? { gitSignature } : {}) };
+}
+
+async function signed(message = MESSAGE, opts: Parameters<typeof gitsignCommit>[2] = {}): Promise<{ sha: string; payload: string; signature: string }> {
+  const commit = rawCommit({ when: world.now, message });
+  const s = await gitsignCommit(world, commit, opts);
+  return { sha: s.sha, payload: commit.toString("utf8"), signature: s.pem };
+}
+
+describe("tier signed-commit", () => {
+  test("a gitsign commit verifies for its own signer, with the trailers under the signature as facts", async () => {
+    const s = await signed(MESSAGE, { san: { uri: "https://github.com/acme/agents/.github/workflows/agent.yml@refs/heads/main" } });
+    const [out] = commitSignatures([commitFacts(s.sha, { verified: false, reason: "unknown_signature_type", payload: s.payload, signature: s.signature })], check, DEFAULT_AGENT_ACCOUNTS);
+    assert.ok(out?.ok, JSON.stringify(out));
+    const a = out.attestation;
+    assert.equal(a.tier, "signed-commit");
+    assert.equal(a.signer.identity, "https://github.com/acme/agents/.github/workflows/agent.yml@refs/heads/main");
+    assert.equal((a.signer as { workflow?: { path: string } }).workflow?.path, ".github/workflows/agent.yml");
+    assert.deepEqual(a.agent, { name: "claude-code" });
+    assert.deepEqual(a.model, { id: "anthropic/claude-opus-4-5", version: "20251101" });
+    assert.deepEqual(a.prompt, { digest: `sha256:${DIGEST}`, contains_secrets: false, text_present: false });
+    assert.match(a.integrated_time ?? "", /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+  });
+
+  test("failures carry their reason: edited payload, another sha, no Rekor entry, unreadable trailers, oversize, no verifier", async () => {
+    const s = await signed();
+    const online = await signed(MESSAGE, { rekor: "none" });
+    const twice = await signed(`${MESSAGE}Agent-Model: openai/gpt-5\n`);
+    const sig = (payload: string, signature: string) => ({ verified: false, reason: "unknown_signature_type", payload, signature });
+    const cases: [CommitFacts, CommitSignatureCheck | undefined, string][] = [
+      [commitFacts(s.sha, sig(s.payload.replace("Add the widget", "Add the gadget"), s.signature)), check, "CONTENT_MISMATCH"],
+      [commitFacts("1".repeat(40), sig(s.payload, s.signature)), check, "CONTENT_MISMATCH"],
+      [commitFacts(online.sha, sig(online.payload, online.signature)), check, "NO_SIGNED_TIME"],
+      [commitFacts(twice.sha, sig(twice.payload, twice.signature)), check, "TRAILERS_INVALID"],
+      [commitFacts(s.sha, { verified: false, reason: "unknown_signature_type", oversize: "payload of 2000000 characters (at most 1048576)" }), check, "SIGNATURE_TOO_LARGE"],
+      [commitFacts(s.sha, { verified: false, reason: "unknown_signature_type", signature: s.signature }), check, "COMMIT_MALFORMED"],
+      [commitFacts(s.sha, sig(s.payload, s.signature)), undefined, "INTERNAL_ERROR"],
+    ];
+    for (const [facts, withCheck, code] of cases) {
+      const [out] = commitSignatures([facts], withCheck, DEFAULT_AGENT_ACCOUNTS);
+      assert.ok(out && !out.ok, JSON.stringify(out));
+      assert.equal(out.code, code, out.message);
+      assert.equal(out.tier, "signed-commit");
+    }
+  });
+});
+
+describe("tier platform", () => {
+  const github = pgpSignatureFor({ fingerprint: "968479a1aff927e37d1a566bb5690eeebb952194" });
+  const person = pgpSignatureFor({ fingerprint: "0d5ad4295a11769e45843391bfb2de4b86f4223c" });
+  const copilot = { login: "Copilot", id: 198982749 };
+  test("Copilot's commit signed by GitHub: a platform attestation naming the account, no model or prompt", () => {
+    const [out] = commitSignatures([commitFacts("2".repeat(40), { verified: true, reason: "valid", signature: github, payload: "tree x\n\nmsg\n" }, copilot)], check, DEFAULT_AGENT_ACCOUNTS);
+    assert.deepEqual(out, {
+      sha: "2".repeat(40),
+      ok: true,
+      attestation: { tier: "platform", signer: { type: "platform", identity: "Copilot", issuer: "https://github.com", account: copilot, agent: "copilot", extensions: {} } },
+    });
+  });
+  test("a person's verified key, GitHub's key on a person's commit, or no signature: no attestation and no failure", () => {
+    const out = commitSignatures(
+      [
+        commitFacts("3".repeat(40), { verified: true, reason: "valid", signature: person }, copilot),
+        commitFacts("4".repeat(40), { verified: true, reason: "valid", signature: github }, { login: "alice", id: 7 }),
+        commitFacts("5".repeat(40), undefined, copilot),
+        commitFacts("6".repeat(40), { verified: false, reason: "unsigned" }, copilot),
+      ],
+      check,
+      DEFAULT_AGENT_ACCOUNTS,
+    );
+    assert.deepEqual(out, []);
+  });
+});
