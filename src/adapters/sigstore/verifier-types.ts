@@ -1,0 +1,102 @@
+// The verifier's public surface: requests, policies, the BundleVerifier port, its options and its bounds.
+// verifier.ts re-exports all of it, so importers keep naming "./verifier.js".
+import type { VerificationOutcome } from "../../core/verification.js";
+
+export type SignerPolicy =
+  | { kind: "certificate"; identity: string; issuer: string } // exact SAN match
+  | { kind: "certificate"; identityPattern: string; issuer: string } // regex; must be anchored ^...$ (else POLICY_INVALID); full-match on the SAN
+  | { kind: "key"; publicKeyPem: string; keyHint?: string }; // PEM SPKI (cosign public keys are PEM SPKI too)
+
+export type DigestAlgorithm = "sha256" | "sha384" | "sha512";
+
+export type SubjectSpec =
+  | { kind: "artifact"; bytes: Uint8Array } // message signature over bytes; for DSSE: sha256(bytes) must be a statement subject digest
+  | { kind: "digest"; algorithm: DigestAlgorithm; hex: string } // digest-only; for DSSE: must be a statement subject digest
+  | { kind: "dsse-payload"; payloadType: string } // a DSSE envelope of a non-in-toto payload type; the caller reads VerifiedBundle.dssePayload
+  // An in-toto statement whose subjects the CALLER binds (the PR gate binds gitCommit subjects to the PR's commits in
+  // core/binding.ts). Signature, log, time and signer are verified here; VerifiedBundle.statement must then be bound.
+  | { kind: "in-toto-statement"; subjectsBoundBy: "caller" };
+
+export interface VerifyRequest {
+  bundle: unknown; // parsed JSON, or Uint8Array/string of JSON
+  subject: SubjectSpec;
+  signer: SignerPolicy;
+}
+
+/** One bundle against every signer a repository trusts: parsed and checked once, whichever signer it names. */
+export interface VerifyAnyRequest {
+  bundle: unknown;
+  subject: SubjectSpec;
+  signers: readonly SignerPolicy[];
+}
+
+export interface BundleVerifier {
+  verify(req: VerifyRequest): VerificationOutcome; // synchronous, never throws
+  /** Verifies once for all signers: the leaf's identity (or key hint) picks the signer before any cryptography. */
+  verifyAny?(req: VerifyAnyRequest): VerificationOutcome;
+}
+
+/** Cryptographic work done so far (tests count it: cheap refusals must do none). */
+export interface VerifierWorkStats {
+  /** Bundles parsed and checked (verdict cache misses). */
+  readonly bundles: number;
+  readonly timestampVerifications: number;
+  readonly chainVerifications: number;
+  readonly signatureVerifications: number;
+  readonly tlogVerifications: number;
+}
+
+/** What the verifier's caches hold: every one is bounded (a long-running App sees endless distinct bundles). */
+export interface VerifierCacheStats {
+  readonly verdicts: number;
+  /** The verdict cache's weight: the cached bundles' sizes plus an allowance per entry. */
+  readonly verdictBytes: number;
+  /** Certificates held parsed, with their chain paths and SCT results. */
+  readonly certificates: number;
+}
+
+export interface CachingBundleVerifier extends BundleVerifier {
+  verifyAny(req: VerifyAnyRequest): VerificationOutcome;
+  cacheStats(): VerifierCacheStats;
+  workStats(): VerifierWorkStats;
+}
+
+/**
+ * Default bound of the verdict cache by weight. A verdict holds the parsed statement, so big bundles weigh more:
+ * 16 MiB of bundles is about 2,300 verdicts of 7 KiB bundles, a verdict taking about half its bundle's size in heap.
+ */
+export const DEFAULT_VERDICT_CACHE_BYTES = 16 * 1024 * 1024;
+/** Largest bundle read, as JSON bytes (8 MiB): refused before it is hashed or parsed. Real bundles are kilobytes. */
+export const DEFAULT_MAX_BUNDLE_BYTES = 8 * 1024 * 1024;
+/**
+ * Default bound of the certificate cache; a parsed certificate with its chain paths and SCT results is about 30 KiB.
+ * A keyless certificate signs one bundle, or the few of one signing session; it is reused across the signers tried
+ * for a bundle and across that session's bundles: 256 (about 8 MB) covers both.
+ */
+export const DEFAULT_CERTIFICATE_CACHE_SIZE = 256;
+/** RFC 3161 tokens verified per bundle at most: real bundles carry one, or none; each costs a CMS signature check. */
+export const MAX_TIMESTAMPS_PER_BUNDLE = 8;
+/** Transparency-log entries verified per bundle at most: real bundles carry one. */
+export const MAX_TLOG_ENTRIES_PER_BUNDLE = 8;
+/** Deepest JSON nesting read in a bundle: a real one is 6 deep; deeper input would overflow recursive readers. */
+export const MAX_BUNDLE_JSON_DEPTH = 32;
+/** Weight of a verdict beyond its bundle's size (key, outcome and summaries). */
+
+export interface VerifierOptions {
+  trustedRoot: unknown; // trusted_root.json, parsed
+  tlogThreshold?: number;
+  ctlogThreshold?: number;
+  timestampThreshold?: number;
+  verdictCacheSize?: number; // entries; default 10,000; 0 disables the verdict cache (benchmarks of the full path)
+  verdictCacheBytes?: number; // weight (bundle sizes); default DEFAULT_VERDICT_CACHE_BYTES
+  certificateCacheSize?: number; // certificates; default DEFAULT_CERTIFICATE_CACHE_SIZE
+  maxBundleBytes?: number; // default DEFAULT_MAX_BUNDLE_BYTES
+}
+
+export const BUNDLE_MEDIA_TYPES: readonly string[] = [
+  "application/vnd.dev.sigstore.bundle+json;version=0.1",
+  "application/vnd.dev.sigstore.bundle+json;version=0.2",
+  "application/vnd.dev.sigstore.bundle+json;version=0.3",
+  "application/vnd.dev.sigstore.bundle.v0.3+json",
+];
+
