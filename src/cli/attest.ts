@@ -131,7 +131,7 @@ async function attest(v: Values, io: AttestIo): Promise<Attestation> {
   if (rekorVersion !== 1 && rekorVersion !== 2) throw new UsageError(`expected --rekor-version 1 or 2, got ${v["rekor-version"] ?? ""}`);
   if (v.publish !== undefined && v.publish !== "pr") throw new UsageError(`expected --publish pr, got --publish ${v.publish}`);
 
-  const baseRef = v["base-ref"] ?? env.GITHUB_BASE_REF ?? "main";
+  const baseRef = v["base-ref"] ?? (env.GITHUB_BASE_REF || undefined) ?? "main"; // Actions sets it empty outside pull_request events
   const base = v.base !== undefined ? resolveCommit(io, v.base) : resolveCommit(io, git(io, "merge-base", "HEAD", `origin/${baseRef}`));
   const shas =
     v.commits !== undefined
