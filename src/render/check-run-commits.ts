@@ -1,0 +1,121 @@
+// The check run's per-commit table: what needs action first, then the rest in order; values too wide for a cell
+// are cut in the middle and shown in full below the table.
+import type { CoveringStatement } from "../core/binding.js";
+import { abbreviate, code, row } from "./markdown.js";
+import { MAX_COMMIT_ROWS, type RenderCommit } from "./check-run-types.js";
+import { shortSha, tlogCell, utc, type TlogUrl } from "./check-run-cells.js";
+
+const COMMITS_BUDGET = 20_000;
+// Widest values the commit table shows whole, in code points, so its five columns fit GitHub's ~900 px: a longer
+// one is cut in the middle and shown in full below the table.
+const SIGNER_CELL = 56;
+const AUTHOR_CELL = 39; // GitHub's longest login
+const ISSUER_CELL = 40;
+
+const ISSUERS: Readonly<Record<string, string>> = {
+  "https://token.actions.githubusercontent.com": "GitHub Actions OIDC",
+  "https://accounts.google.com": "Google",
+  "https://oauth2.sigstore.dev/auth": "Sigstore OAuth",
+  "https://gitlab.com": "GitLab CI OIDC",
+};
+
+/** Values cut in the commit table, each with the commits it stands for, to be shown in full below it. */
+type FullValues = Map<string, { readonly what: string; readonly full: string; readonly shas: string[] }>;
+
+/** A table cell holding `value` cut to `max`; when cut, the whole value is recorded in `full`. */
+function narrowCell(value: string, max: number, what: string, sha: string, full: FullValues): string {
+  const a = abbreviate(value, max);
+  if (a.full !== undefined) {
+    const key = `${what}\u0000${a.full}`;
+    const entry = full.get(key) ?? { what, full: a.full, shas: [] };
+    if (!entry.shas.includes(sha)) entry.shas.push(sha);
+    full.set(key, entry);
+  }
+  return code(a.shown, { table: true, max });
+}
+
+function fullValueLines(full: FullValues): string[] {
+  if (full.size === 0) return [];
+  const entries = [...full.values()];
+  const lines = entries.slice(0, 20).map((e) => {
+    const shas = e.shas.slice(0, 5).map((s) => code(s.slice(0, 7))).join(", ");
+    const more = e.shas.length > 5 ? ` and ${e.shas.length - 5} more` : "";
+    return `- ${e.what} of ${shas}${more}: ${code(e.full, { max: 500 })}`;
+  });
+  if (entries.length > 20) lines.push(`- … and ${entries.length - 20} more (see the details below)`);
+  return ["", "**In full** (cut short in the table)", "", ...lines];
+}
+
+function issuerLabel(issuer: string | undefined, sha: string, full: FullValues): string {
+  if (!issuer) return "";
+  const known = ISSUERS[issuer];
+  return known ? ` (${known})` : ` (${narrowCell(issuer, ISSUER_CELL, "issuer", sha, full)})`;
+}
+
+type CommitState = "verified" | "missing" | "not-required";
+
+function state(c: RenderCommit): CommitState {
+  if (c.coverage.covered) return "verified";
+  return (c.provenanceRequired ?? c.isAgent) ? "missing" : "not-required";
+}
+
+function authorCell(c: RenderCommit, full: FullValues): string {
+  const who = narrowCell(c.author.login ?? c.author.name, AUTHOR_CELL, "author", c.sha, full);
+  return c.isAgent ? `${who} (agent${c.agent ? ` ${code(c.agent, { table: true, max: 40 })}` : ""})` : `${who} (human)`;
+}
+
+function timestampCell(s: CoveringStatement, urlOf: TlogUrl): string {
+  const tsa = s.timestamps.filter((t) => t.source === "rfc3161").map((t) => utc(t.time)).filter((t): t is string => t !== undefined);
+  const log = tlogCell(s.tlog, urlOf);
+  const stamp = tsa[0] ? `TSA ${tsa[0]}` : "";
+  return log === "–" ? stamp || "–" : stamp ? `${log} · ${stamp}` : log;
+}
+
+function commitRow(c: RenderCommit, urlOf: TlogUrl, full: FullValues): string {
+  const st = state(c);
+  const s = c.coverage.by[0];
+  if (st === "verified" && s) {
+    const signer = `${narrowCell(s.signer.identity ?? s.signer.keyHint ?? "key", SIGNER_CELL, "signer", c.sha, full)}${issuerLabel(s.signer.issuer, c.sha, full)}`;
+    return row([shortSha(c.sha), authorCell(c, full), c.coverage.by.length > 1 ? `✅ verified (${c.coverage.by.length})` : "✅ verified", signer, timestampCell(s, urlOf)]);
+  }
+  const why = c.coverage.rejected[0];
+  const provenance = st === "missing" ? (why ? `❌ none (${code(why.code, { table: true })})` : "❌ none") : "not required";
+  return row([shortSha(c.sha), authorCell(c, full), provenance, "–", "–"]);
+}
+
+export function commitTable(commits: readonly RenderCommit[], urlOf: TlogUrl): string[] {
+  if (commits.length === 0) return [];
+  // What needs action first, then the rest in PR order, up to MAX_COMMIT_ROWS rows.
+  const missing = commits.filter((c) => state(c) === "missing");
+  const others = commits.filter((c) => state(c) !== "missing");
+  const candidates = [...missing, ...others].slice(0, Math.max(MAX_COMMIT_ROWS, Math.min(missing.length, 50)));
+  const lines = ["| commit | author | provenance | signed by | transparency log |", "|---|---|---|---|---|"];
+  const shown: RenderCommit[] = [];
+  const full: FullValues = new Map();
+  let size = 0;
+  for (const c of candidates) {
+    const rowFull: FullValues = new Map();
+    const line = commitRow(c, urlOf, rowFull);
+    // Each row's full values count against the budget as well (at most 3 per row, 500 code points each).
+    const extra = [...rowFull.values()].reduce((n, e) => n + e.full.length + 40, 0);
+    if (size + line.length + extra > COMMITS_BUDGET) break;
+    lines.push(line);
+    shown.push(c);
+    size += line.length + 1 + extra;
+    for (const [key, e] of rowFull) {
+      const entry = full.get(key) ?? { what: e.what, full: e.full, shas: [] };
+      entry.shas.push(...e.shas);
+      full.set(key, entry);
+    }
+  }
+  const shownSet = new Set(shown);
+  const hidden = commits.filter((c) => !shownSet.has(c));
+  const counts: [CommitState, string, string][] = [
+    ["missing", "commit without required provenance", "commits without required provenance"],
+    ["verified", "verified commit", "verified commits"],
+    ["not-required", "commit that needs no provenance", "commits that need no provenance"],
+  ];
+  const notes = counts.map(([st, one, many]) => [hidden.filter((c) => state(c) === st).length, one, many] as const).filter(([n]) => n > 0);
+  if (notes.length) lines.push("", notes.map(([n, one, many]) => `… and ${n} more ${n === 1 ? one : many}`).join("; "));
+  return [...lines, ...fullValueLines(full)];
+}
