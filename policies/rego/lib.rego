@@ -88,12 +88,21 @@ excluded(id, _) if excluded_ids[id]
 
 excluded(_, user) if excluded_login_keys[lower(user.login)]
 
+# The prompter and requester a commit's chosen provenance names (never those of a signer the repository does not
+# allow: a stranger's valid bundle could otherwise keep any maintainer from approving).
 excluded_ids contains id if {
 	some c in input.commits
-	p := c.provenance
-	p.status == "verified"
-	id := p.prompter.id
+	p := provenance(c)
+	some who in [object.get(p, "prompter", {}), object.get(p, "requested_by", {})]
+	id := who.id
 	is_number(id)
+}
+
+excluded_login_keys contains lower(who.login) if {
+	some c in input.commits
+	p := provenance(c)
+	some who in [object.get(p, "prompter", {}), object.get(p, "requested_by", {})]
+	is_string(who.login)
 }
 
 excluded_ids contains id if {
@@ -162,10 +171,12 @@ approvers := human_approvers if value_at(config, ["rules", "human_approval", "se
 # Logins of the people whose approval does not count, for remediation texts.
 excluded_logins contains p.login if some p in input.prompters
 
-excluded_logins contains c.provenance.prompter.login if {
+excluded_logins contains login if {
 	some c in input.commits
-	c.provenance.status == "verified"
-	is_string(c.provenance.prompter.login)
+	p := provenance(c)
+	some who in [object.get(p, "prompter", {}), object.get(p, "requested_by", {})]
+	login := who.login
+	is_string(login)
 }
 
 approver_hint := "a human maintainer with write access" if count(excluded_logins) == 0
@@ -179,3 +190,128 @@ plural(1, word) := word
 plural(n, word) := concat("", [word, "s"]) if n != 1
 
 has_key(x, key) if _ = x[key]
+
+# Signer trust (issues 15 and 17): the host verifies every bundle against the trusted root for ANY certificate
+# identity (and the key-ring keys the config names) and passes the signer's facts; whether that signer may vouch is
+# decided here, by the entries of rules.signers (pull requests) or deployments.*.signers (deployments).
+github_actions_issuer := "https://token.actions.githubusercontent.com"
+
+# An exact identity and issuer.
+signer_matches(e, s) if {
+	is_string(e.identity)
+	s.type == "certificate"
+	e.identity == s.identity
+	e.issuer == s.issuer
+}
+
+# An RE2 pattern over the whole identity (the host refuses unanchored patterns; it is anchored again here).
+signer_matches(e, s) if {
+	is_string(e.identity_pattern)
+	s.type == "certificate"
+	e.issuer == s.issuer
+	is_string(s.identity)
+	regex.match(concat("", ["^(?:", e.identity_pattern, ")$"]), s.identity)
+}
+
+# A key of the App's key ring, by the name the config gives it.
+signer_matches(e, s) if {
+	is_string(e.key)
+	s.type == "key"
+	e.key == s.key_hint
+}
+
+# A GitHub Actions workflow, as `gh attestation verify` matches one: the signing workflow's owner (and repository,
+# path, refs) from the certificate's identity, the source repository and ref from its Fulcio extensions, and the
+# runner from its runner-environment extension (1.3.6.1.4.1.57264.1.11). Owners and repositories are compared
+# case-insensitively, as GitHub names them; paths and refs exactly. A fact the certificate lacks never matches.
+signer_matches(e, s) if {
+	is_string(e.owner)
+	s.type == "certificate"
+	object.get(e, "issuer", github_actions_issuer) == s.issuer
+	w := s.workflow
+	lower(w.owner) == lower(e.owner)
+	_same_name(e, "repo", w, "name")
+	_same_text(e, "workflow", w, "path")
+	_ref_listed(e, w)
+	_same_name(e, "source_repository", s, "source_repository")
+	_same_text(e, "source_ref", s, "source_ref")
+	_runner_fits(e, s)
+}
+
+_same_name(e, k, _, _) if not has_key(e, k)
+
+_same_name(e, k, x, xk) if {
+	is_string(x[xk])
+	lower(e[k]) == lower(x[xk])
+}
+
+_same_text(e, k, _, _) if not has_key(e, k)
+
+_same_text(e, k, x, xk) if {
+	is_string(x[xk])
+	e[k] == x[xk]
+}
+
+_ref_listed(e, _) if not has_key(e, "refs")
+
+_ref_listed(e, w) if {
+	is_string(w.ref)
+	w.ref in e.refs
+}
+
+_runner_fits(e, _) if object.get(e, "runner", "any") == "any"
+
+_runner_fits(e, s) if {
+	e.runner == "github-hosted"
+	s.runner == "github-hosted"
+}
+
+signer_allowed(entries, s) if {
+	some e in entries
+	signer_matches(e, s)
+}
+
+# The signer entries of this repository: rules.signers.repositories[OWNER/NAME] (the name compared as GitHub does,
+# case-insensitively), else rules.signers.allowed.
+_repo_key := k if {
+	some k, _ in config.rules.signers.repositories
+	lower(k) == lower(concat("/", [input.repository.owner, input.repository.name]))
+}
+
+_has_repo_key if _repo_key
+
+pr_signer_entries := config.rules.signers.repositories[_repo_key]
+
+pr_signer_entries := object.get(config, ["rules", "signers", "allowed"], []) if not _has_repo_key
+
+# With the signers rule switched off, any signer the trusted root certifies is accepted.
+_signers_on if value_at(config, ["rules", "signers", "enabled"], true)
+
+pr_signer_ok(_) if not _signers_on
+
+pr_signer_ok(s) if signer_allowed(pr_signer_entries, s)
+
+# The verified statements that cover a commit (tier "sigstore" for bundles; other tiers share the signer shape). A
+# recorded input from before the list existed carries its one verified statement as `provenance`.
+attestations(c) := c.attestations if not value_at(c, ["provenance", "status"], "verified")
+
+attestations(c) := [object.union(c.provenance, {"tier": "sigstore"})] if value_at(c, ["provenance", "status"], "verified")
+
+# A commit's provenance: the first attestation whose tier its agent accepts (pull_request/tiers.rego) and whose
+# signer this repository allows; the model, prompt and approval rules read this one only. Undefined when none is.
+# A platform attestation's signer is the platform itself (the host checked GitHub's own key and the agent account).
+provenance(c) := allowed[0] if {
+	allowed := [a |
+		some a in attestations(c)
+		data.agent_gate.pull_request.tier_accepted(c, a)
+		_vouched(a)
+	]
+	count(allowed) > 0
+}
+
+_vouched(a) if a.tier == "platform"
+
+_vouched(a) if {
+	a.tier != "platform"
+	pr_signer_ok(a.signer)
+}

@@ -31,15 +31,24 @@ export const GitPerson = z.object({
 });
 
 export const Signer = z.object({
-  type: z.enum(["certificate", "key"]),
+  type: z.enum(["certificate", "key", "platform"]).describe("platform: the agent's platform signed a commit (tier platform), naming the account"),
   identity: z.string().optional().describe("certificate SAN"),
   issuer: z.string().optional().describe("OIDC issuer extension"),
-  key_hint: z.string().optional(),
-  extensions: z.record(z.string(), z.string()).default({}).describe("Fulcio extensions by name"),
+  key_hint: z.string().optional().describe("for a key: the name of the App's key-ring key that verified it"),
+  certificate_fingerprint: Digest.optional().describe("sha256 of the leaf certificate's DER"),
+  extensions: z.record(z.string(), z.string()).default({}).describe("Fulcio extensions by name (sourceRepositoryURI, runnerEnvironment, ...)"),
+  workflow: z
+    .object({ owner: z.string(), name: z.string(), repository: z.string(), path: z.string(), ref: z.string() })
+    .optional()
+    .describe("the signing workflow, when the identity is a GitHub workflow URL https://github.com/OWNER/REPO/PATH@REF"),
+  source_repository: z.string().optional().describe("OWNER/REPO the workflow ran for (sourceRepositoryURI)"),
+  source_ref: z.string().optional().describe("the ref it ran for (sourceRepositoryRef)"),
+  runner: z.string().optional().describe('the runner environment extension: "github-hosted" or "self-hosted"'),
+  account: Account.optional().describe("platform: the agent account GitHub attributes the commit to (login and id)"),
+  agent: z.string().optional().describe("platform: the agent that account belongs to (src/core/agents.ts); its tiers apply (rules.provenance_coverage.tiers)"),
 });
 
-const VerifiedProvenance = z.object({
-  status: z.literal("verified"),
+const AttestationFacts = {
   signer: Signer,
   agent: z.object({ name: z.string().min(1), version: z.string().optional() }).optional(),
   model: z.object({ id: z.string().min(1).describe('"provider/model"'), version: z.string().optional() }).optional(),
@@ -55,17 +64,31 @@ const VerifiedProvenance = z.object({
     .array(z.object({ id: z.string().min(1), version: z.string().optional(), role: z.enum(["agent", "subagent", "tool"]) }))
     .default([])
     .describe("every model the signed statement names (the agent's, its subagents', its tools'): each is judged by the allow-list"),
+  requested_by: z
+    .object({ login: z.string().min(1), id: z.number().int().positive().optional() })
+    .optional()
+    .describe("who asked for the work, from the signed statement (by login alone in agent-commit v0.1)"),
   rekor_log_index: z.string().regex(/^\d+$/).optional().describe("decimal string: indexes exceed 2^53"),
   integrated_time: PolicyTime.optional(),
-  bundle_digest: Digest,
+  bundle_digest: Digest.optional().describe("the Sigstore bundle's digest (tier sigstore)"),
+};
+
+/** A verified statement that covers the commit. The policy picks the first whose signer the repository allows. */
+export const CommitAttestation = z.object({
+  tier: z.enum(["sigstore", "signed-commit", "platform"]).describe("sigstore: a bundle; signed-commit: the commit's own (gitsign) signature; platform: signed by the agent's platform"),
+  ...AttestationFacts,
 });
+export type CommitAttestationDraft = z.input<typeof CommitAttestation>;
+/** Recorded inputs from before `attestations`: the one verified statement, read by the policy as a sigstore attestation. */
+const VerifiedProvenance = z.object({ status: z.literal("verified"), ...AttestationFacts, bundle_digest: Digest });
+const AttestedProvenance = z.object({ status: z.literal("attested").describe("see attestations") });
 const MissingProvenance = z.object({ status: z.literal("missing") });
 const InvalidProvenance = z.object({
   status: z.literal("invalid"),
   failure_code: z.string().min(1).describe("a VerificationCode or a binding reason"),
   message: z.string().optional(),
 });
-export const Provenance = z.discriminatedUnion("status", [VerifiedProvenance, MissingProvenance, InvalidProvenance]);
+export const Provenance = z.discriminatedUnion("status", [AttestedProvenance, MissingProvenance, InvalidProvenance, VerifiedProvenance]);
 
 export const Commit = z.object({
   sha: Sha,
@@ -74,6 +97,7 @@ export const Commit = z.object({
   committer: GitPerson,
   is_agent: z.boolean(),
   agent_reasons: z.array(z.string()).default([]).describe("why the host considers the commit agent-authored"),
+  agent: z.string().min(1).optional().describe("the agent the host detected for the commit (or its pull request): the key of rules.provenance_coverage.tiers that applies"),
   trailers: z
     .object({
       co_authored_by: z.array(z.string()).default([]),
@@ -82,7 +106,8 @@ export const Commit = z.object({
     })
     .prefault({})
     .describe("unsigned claims, shown but never proof"),
-  provenance: Provenance,
+  attestations: z.array(CommitAttestation).default([]).describe("verified statements that cover this commit, whoever signed them: the policy decides which signers count"),
+  provenance: Provenance.describe("attested when attestations is not empty; else why there is none (missing, or invalid with the failure)"),
 });
 
 export const ChangedFile = z.object({
@@ -184,7 +209,7 @@ export const Attestation = z.object({
   failure_code: z.string().optional(),
   predicate_type: z.string().optional(),
   builder_id: z.string().optional(),
-  signer: z.object({ identity: z.string().optional(), issuer: z.string().optional() }).default({}),
+  signer: Signer.partial().default({}).describe("the signer's facts, as for a pull request's attestations (type certificate when absent)"),
   source_repository: z.string().optional().describe("OWNER/REPO the signing certificate says the artifact was built from"),
 });
 

@@ -3,7 +3,8 @@
 import type { AgentDetection } from "./agents.js";
 import type { BindingResult, CoveringStatement } from "./binding.js";
 import type { CommitFacts, Facts } from "./facts.js";
-import { pullRequestInput, toPolicyTime, type PullRequestInput } from "./policy-input.js";
+import { pullRequestInput, toPolicyTime, type CommitAttestationDraft, type PullRequestInput } from "./policy-input.js";
+import { signerFacts } from "./signer-facts.js";
 import type { TrailerClaim } from "./trailers.js";
 import type { VerificationFailure } from "./verification.js";
 
@@ -21,7 +22,14 @@ export interface PullRequestInputParts {
   readonly configDigest: string;
   readonly agentAccounts: readonly { login: string; id: number }[];
   readonly now: Date;
+  /** Each commit's own signature (app/commit-evidence.ts): a signed-commit or platform attestation, or a failure. */
+  readonly commitSignatures?: readonly CommitSignatureOutcome[];
 }
+
+/** A commit's own signature as evidence: an attestation of tier signed-commit or platform, or why it is none. */
+export type CommitSignatureOutcome =
+  | { readonly sha: string; readonly ok: true; readonly attestation: CommitAttestationDraft }
+  | { readonly sha: string; readonly ok: false; readonly tier: "signed-commit"; readonly code: string; readonly message: string };
 
 /** Commits of an agent's pull request are the agent's unless shown otherwise (a known non-agent account). */
 export function commitIsAgent(c: CommitFacts, facts: Facts): boolean {
@@ -37,22 +45,18 @@ function trailers(claims: readonly TrailerClaim[]): { co_authored_by: string[]; 
   return { co_authored_by: pick("co-authored-by"), assisted_by: pick("assisted-by"), generated_by: pick("generated-by") };
 }
 
-function verified(s: CoveringStatement): Record<string, unknown> {
+/** A covering statement as the policy sees it: tier sigstore, the signer's facts and what the statement says. */
+export function attestationOf(s: CoveringStatement): CommitAttestationDraft {
   const tlog = s.tlog[0];
   const time = tlog?.integratedTime ?? s.timestamps[0]?.time;
   return {
-    status: "verified",
-    signer: {
-      type: s.signer.type,
-      ...(s.signer.identity ? { identity: s.signer.identity } : {}),
-      ...(s.signer.issuer ? { issuer: s.signer.issuer } : {}),
-      ...(s.signer.keyHint ? { key_hint: s.signer.keyHint } : {}),
-      extensions: { ...s.signer.extensions },
-    },
+    tier: "sigstore",
+    signer: signerFacts(s.signer),
     agent: { name: s.runtime.name, version: s.runtime.version },
     model: { id: s.model.id, ...(s.model.version ? { version: s.model.version } : {}) },
     ...(s.prompt ? { prompt: { digest: `sha256:${s.prompt.sha256}`, contains_secrets: s.prompt.secrets.length > 0, text_present: s.prompt.textIncluded } } : {}),
     ...(s.delegation ? { prompter: { login: s.delegation.principal.login, id: s.delegation.principal.id } } : {}),
+    ...(s.requestedBy ? { requested_by: { login: s.requestedBy.login, ...(s.requestedBy.id !== undefined ? { id: s.requestedBy.id } : {}) } } : {}),
     models: (s.models ?? [{ ...s.model, role: "agent" as const }]).map((m) => ({ id: m.id, ...(m.version !== undefined ? { version: m.version } : {}), role: m.role })),
     ...(tlog ? { rekor_log_index: tlog.logIndex } : {}),
     ...(time ? { integrated_time: toPolicyTime(time) } : {}),
@@ -60,14 +64,20 @@ function verified(s: CoveringStatement): Record<string, unknown> {
   };
 }
 
+/** The attestations a commit's own signature gives (after the bundles': a bundle the policy allows comes first). */
+function signed(parts: PullRequestInputParts, sha: string): CommitAttestationDraft[] {
+  return (parts.commitSignatures ?? []).flatMap((x) => (x.sha === sha && x.ok ? [x.attestation] : []));
+}
+
 function provenanceOf(c: CommitFacts, parts: PullRequestInputParts): Record<string, unknown> {
   const coverage = parts.binding.commits.find((x) => x.sha === c.sha);
-  const first = coverage?.by[0];
-  if (coverage?.covered && first) return verified(first);
+  if ((coverage?.covered && coverage.by.length > 0) || signed(parts, c.sha).length > 0) return { status: "attested" };
   const rejection = coverage?.rejected[0];
   if (rejection) return { status: "invalid", failure_code: rejection.code, message: rejection.message };
   const failed = parts.failed.find((f) => f.claimedCommits.includes(c.sha));
   if (failed) return { status: "invalid", failure_code: failed.failure.code, message: failed.failure.message };
+  const signature = parts.commitSignatures?.find((x) => x.sha === c.sha);
+  if (signature && !signature.ok) return { status: "invalid", failure_code: signature.code, message: `the commit's signature (tier signed-commit): ${signature.message}` };
   return { status: "missing" };
 }
 
@@ -86,12 +96,9 @@ export function buildPullRequestInput(parts: PullRequestInputParts): PullRequest
     const known = prompters.get(key);
     if (!known || (known.id === undefined && id !== undefined)) prompters.set(key, { login, ...(id !== undefined ? { id } : {}), source: known?.source ?? source });
   };
-  for (const c of parts.binding.commits) {
-    for (const s of c.by) {
-      if (s.delegation) addPrompter(s.delegation.principal.login, s.delegation.principal.id, "signed delegation");
-      if (s.requestedBy) addPrompter(s.requestedBy.login, s.requestedBy.id, "signed requestedBy");
-    }
-  }
+  // Signed delegations and requesters are not listed here: they count only from the provenance the policy chooses
+  // (a signer the repository allows), or a stranger's bundle could keep any maintainer from approving.
+  const coverage = new Map(parts.binding.commits.map((c) => [c.sha, c]));
   const agentWork = facts.detection.isAgent || agentShas.size > 0;
   // An agent PR opened under a human's own account (Codex cloud, Cursor, Claude Code CLI): that human asked for it.
   const authorIsAgent = parts.agentAccounts.some((a) => a.id === pr.author.id);
@@ -124,6 +131,8 @@ export function buildPullRequestInput(parts: PullRequestInputParts): PullRequest
       is_agent: commitIsAgent(c, facts),
       agent_reasons: c.detection.isAgent ? reasonText(c.detection) : facts.detection.isAgent ? reasonText(facts.detection) : [],
       trailers: trailers(c.claims),
+      ...((c.detection.agent ?? facts.detection.agent) !== undefined ? { agent: c.detection.agent ?? facts.detection.agent } : {}),
+      attestations: [...(coverage.get(c.sha)?.by ?? []).map(attestationOf), ...signed(parts, c.sha)],
       provenance: provenanceOf(c, parts),
     })),
     files: facts.files.map((f) => ({

@@ -163,11 +163,9 @@ _any_trusted(a) if {
 	_trusted_builder(att)
 }
 
-_signer_ok(att) if {
-	some s in env.signers
-	att.signer.identity == s.identity
-	att.signer.issuer == s.issuer
-}
+# The environment's signer entries match as the pull request's do (lib.signer_matches); an attestation's signer is a
+# certificate unless it says otherwise.
+_signer_ok(att) if lib.signer_allowed(env.signers, object.union({"type": "certificate"}, att.signer))
 
 deny contains {
 	"rule": "deployment-builders",

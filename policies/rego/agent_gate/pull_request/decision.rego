@@ -20,14 +20,16 @@ enabled(name) if rules[name].enabled == true
 # commits (or of their indices) is costly, in wasm above all.
 agent_commit(c) if c.is_agent == true
 
-verified(c) if c.provenance.status == "verified"
+# Some verified statement covers the commit, whoever signed it (the signers rule judges who).
+attested(c) if count(lib.attestations(c)) > 0
 
-# Agent commits whose provenance verified, in order: the evidence the signer, model and prompt rules judge.
-# Selected once, as an array (iterating one costs no hashing).
-attested_commits := [c |
+# Agent commits with provenance from a signer this repository allows, in order, each carrying that provenance (the
+# first allowed attestation) as `provenance`: the evidence the model and prompt rules judge. Selected once, as an
+# array (iterating one costs no hashing).
+attested_commits := [object.union(object.remove(c, ["provenance"]), {"provenance": p}) |
 	some c in input.commits
 	c.is_agent == true
-	verified(c)
+	p := lib.provenance(c)
 ]
 
 author_name(c) := lib.at(c.author) if is_string(c.author.login)

@@ -4,7 +4,8 @@ package agent_gate.pull_request
 
 import data.agent_gate.lib
 
-# 1. Every agent commit, the head included, is covered by verified provenance.
+# 1. Every agent commit, the head included, is covered by verified provenance. A commit whose only statements come
+# from signers this repository does not allow is the signers rule's (below), which names them.
 deny contains {
 	"rule": "provenance-coverage",
 	"severity": "critical",
@@ -20,7 +21,7 @@ deny contains {
 	enabled("provenance_coverage")
 	some c in input.commits
 	agent_commit(c)
-	not verified(c)
+	not attested(c)
 }
 
 _status_text(c) := concat("", ["verification failed: ", c.provenance.failure_code]) if {
@@ -43,24 +44,11 @@ _coverage_remediation(c) := "re-run the agent workflow's attest step for this pu
 	not lib.value_at(c, ["provenance", "status"], "invalid")
 }
 
-# 2. The verified signer is one this repository accepts (identity and issuer compared exactly, or a key).
-_signer_entries := rules.signers.repositories[repository]
-
-_signer_entries := rules.signers.allowed if not rules.signers.repositories[repository]
-
-_signer_ok(s) if {
-	some e in _signer_entries
-	is_string(e.identity)
-	e.identity == s.identity
-	e.issuer == s.issuer
-}
-
-_signer_ok(s) if {
-	some e in _signer_entries
-	is_string(e.key)
-	s.type == "key"
-	e.key == s.key_hint
-}
+# 2. The signer is one this repository accepts: rules.signers.repositories[OWNER/NAME], else rules.signers.allowed
+# (lib.signer_matches: exact identities, anchored RE2 patterns, keys, GitHub workflows by owner, repository, path,
+# refs, source and runner). An agent commit covered only by other signers is denied, naming them; a stranger's
+# statement beside an allowed one is ignored with a warning (it cannot be allowed to deny: anyone can sign one).
+_signer_entries := lib.pr_signer_entries
 
 _signer_text(s) := concat("", ["`", s.identity, "` (issuer `", s.issuer, "`)"]) if {
 	is_string(s.identity)
@@ -82,32 +70,71 @@ _signer_text(s) := "an unnamed signer" if {
 	not lib.string_at(s, ["key_hint"])
 }
 
-# Signers and models are judged once per distinct value, listing the commits that carry it: a pull request of
-# 20 commits from one agent run gives one finding, not 20. Only refused signers are collected (a set of objects
-# costs a hash per insert), so a pull request whose signers are all allowed builds no set.
-_refused_signers contains s if {
-	some c in attested_commits
-	s := object.get(c.provenance, "signer", {})
-	not _signer_ok(s)
+# Signers are judged once per distinct signer, listing the commits that carry it: a pull request of 20 commits from
+# one agent run gives one finding, not 20. Only refused signers are collected (a set of objects costs a hash per
+# insert), so a pull request whose signers are all allowed builds no set. A signer is named by its identity or key
+# and issuer (the certificate's other facts differ per run).
+_who(s) := {"type": s.type, "identity": object.get(s, "identity", null), "issuer": object.get(s, "issuer", null), "key_hint": object.get(s, "key_hint", null)}
+
+# Platform attestations name no signer to allow (tiers.rego judges them); attestations of a tier the commit's agent
+# does not accept are the coverage rule's (tiers.rego), not a signer's fault.
+_signed(c) := [a | some a in lib.attestations(c); a.tier != "platform"; tier_accepted(c, a)]
+
+_unallowed(c) := [a.signer | some a in _signed(c); not lib.pr_signer_ok(a.signer)]
+
+_refused_signers contains _who(a.signer) if {
+	some c in input.commits
+	agent_commit(c)
+	not lib.provenance(c)
+	some a in _signed(c)
 }
 
-_signed_by(s) := [c.sha |
-	some c in attested_commits
-	object.get(c.provenance, "signer", {}) == s
+_ignored_signers contains _who(s) if {
+	some c in input.commits
+	lib.provenance(c)
+	some s in _unallowed(c)
+}
+
+_refused_for(w) := [c.sha |
+	some c in input.commits
+	agent_commit(c)
+	not lib.provenance(c)
+	_carries(c, w)
 ]
+
+_ignored_for(w) := [c.sha |
+	some c in input.commits
+	lib.provenance(c)
+	_carries(c, w)
+]
+
+_carries(c, w) if {
+	some a in _signed(c)
+	_who(a.signer) == w
+}
 
 _commit_list(shas) := concat("", [lib.plural(count(shas), "commit"), " ", concat(", ", [lib.short(x) | some x in shas])])
 
 deny contains {
 	"rule": "signers",
 	"severity": "high",
-	"msg": concat("", ["provenance signed by ", _signer_text(s), " is not from an allowed signer for ", repository, " (", _commit_list(shas), ")"]),
+	"msg": concat("", ["provenance signed by ", _signer_text(w), " is not from an allowed signer for ", repository, " (", _commit_list(shas), ")"]),
 	"remediation": "produce the provenance from an allowed agent workflow, or add the signer to rules.signers.allowed in .github/agent-gate.yml on the default branch",
-	"details": {"commits": shas, "signer": s, "allowed": _signer_entries},
+	"details": {"commits": shas, "signer": w, "allowed": _signer_entries},
 } if {
-	enabled("signers")
-	some s in _refused_signers
-	shas := _signed_by(s)
+	some w in _refused_signers
+	shas := _refused_for(w)
+}
+
+warn contains {
+	"rule": "signers",
+	"severity": "low",
+	"msg": concat("", ["provenance signed by ", _signer_text(w), " also covers ", _commit_list(shas), "; it is not from an allowed signer for ", repository, " and was ignored"]),
+	"remediation": "nothing to do if the allowed signer's provenance is the one meant; anyone can post a validly signed bundle, and only allowed signers count",
+	"details": {"commits": shas, "signer": w},
+} if {
+	some w in _ignored_signers
+	shas := _ignored_for(w)
 }
 
 # 3. Model governance: the model and version are on the allow-list and not expired; expiring soon warns.
@@ -191,6 +218,7 @@ deny contains {
 	enabled("model_governance")
 	rules.model_governance.require_model == true
 	some c in attested_commits
+	not platform_attested(c)
 	not _has_model(c)
 }
 
@@ -269,6 +297,7 @@ deny contains {
 	enabled("prompt")
 	rules.prompt.require_digest == true
 	some c in attested_commits
+	not platform_attested(c)
 	not _digest_ok(object.get(c.provenance, ["prompt", "digest"], null))
 }
 
