@@ -192,3 +192,71 @@ test("attest signs as the recipes call it on an issue_comment event (GITHUB_BASE
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+for (const file of RECIPES) {
+  test(`${file}: the agent's commit, publish and sign scripts in bash: the work is pushed as data, and only work that builds on the event's commit`, () => {
+    const { wf } = load(file);
+    const jobs = Object.values(wf.jobs);
+    const agent = jobs.find((j) => runsAgent(j))!;
+    const commitStep = agent.steps.find((s) => /^commit what the agent changed/.test(s.name ?? ""))!;
+    const bundleStep = agent.steps.find((s) => /^hand the commits on/.test(s.name ?? ""))!;
+    const publish = jobs.find((j) => j.outputs?.commits !== undefined)!;
+    const pushStep = publish.steps.find((s) => s.id === "push")!;
+    const sign = jobs.find((j) => signs(j))!;
+    const sameHead = sign.steps.find((s) => s.env?.HEAD_SHA !== undefined)!;
+    const tmp = mkdtempSync(join(tmpdir(), "agent-gate-recipe-flow-"));
+    try {
+      const sh = (cwd: string, script: string, env: Record<string, string> = {}): { status: number | null; out: string } => {
+        const r = spawnSync("bash", ["-e", "-c", script], { cwd, encoding: "utf8", env: { PATH: `${join(tmp, "bin")}:${process.env.PATH ?? ""}`, HOME: tmp, GIT_CONFIG_NOSYSTEM: "1", ...wf.env, ...env } });
+        return { status: r.status, out: r.stdout + r.stderr };
+      };
+      const ok = (cwd: string, script: string): string => {
+        const r = sh(cwd, script);
+        assert.equal(r.status, 0, r.out);
+        return r.out.trim();
+      };
+      execFileSync("mkdir", ["-p", join(tmp, "bin"), join(tmp, "agent-temp"), join(tmp, "sign-temp/agent-work")]);
+      // gh stands in for GitHub: no open PR for the branch, and a created PR is number 5
+      writeFileSync(join(tmp, "bin/gh"), '#!/bin/sh\ncase "$2" in list) echo "" ;; create) echo "https://github.com/acme/widgets/pull/5" ;; esac\n', { mode: 0o755 });
+      ok(tmp, "git init -q --bare -b main origin.git && git clone -q origin.git seed && cd seed && git -c user.name=m -c user.email=m@x commit -q --allow-empty -m base && git push -q origin main");
+      const base = ok(join(tmp, "seed"), "git rev-parse HEAD");
+      // the agent's job: its checkout, its edits, the recipe's commit and bundle steps
+      ok(tmp, "git clone -q origin.git agent && cd agent && echo 'export const x = 1;' > parser.ts");
+      const agentEnv = { RUNNER_TEMP: join(tmp, "agent-temp"), BASE: base, COMMENTER: "alice", COMMENTER_ID: "5001", ISSUE: "7" };
+      assert.equal(sh(join(tmp, "agent"), commitStep.run!, agentEnv).status, 0);
+      const message = ok(join(tmp, "agent"), "git log -1 --format='%an <%ae>%n%B'");
+      assert.match(message, /Co-authored-by: alice <5001\+alice@users\.noreply\.github\.com>/, "the commenter is the co-author");
+      assert.equal(sh(join(tmp, "agent"), bundleStep.run!, agentEnv).status, 0);
+      execFileSync("cp", [join(tmp, "agent-temp/work.bundle"), join(tmp, "sign-temp/agent-work/work.bundle")]);
+      const head = ok(join(tmp, "agent"), "git rev-parse HEAD");
+      // the publish job: a fresh clone of the base, the bundle as downloaded
+      ok(tmp, "git clone -q origin.git publish");
+      const out = join(tmp, "publish-output");
+      writeFileSync(out, "");
+      const publishEnv = { RUNNER_TEMP: join(tmp, "sign-temp"), BASE: base, ISSUE: "7", GH_TOKEN: "x", GITHUB_OUTPUT: out };
+      const pushed = sh(join(tmp, "publish"), pushStep.run!, publishEnv);
+      assert.equal(pushed.status, 0, pushed.out);
+      const outputs = readFileSync(out, "utf8");
+      assert.match(outputs, /^pr=5$/m);
+      assert.match(outputs, new RegExp(`^head=${head}$`, "m"));
+      assert.match(outputs, new RegExp(`^commits=${head}$`, "m"));
+      assert.equal(ok(join(tmp, "origin.git"), `git rev-parse refs/heads/${wf.env!.BRANCH_PREFIX!}7`), head, "the agent's branch holds exactly its work");
+      // the sign job: the bundle's head must be the published one
+      ok(tmp, "git clone -q origin.git sign");
+      assert.equal(sh(join(tmp, "sign"), sameHead.run!, { RUNNER_TEMP: join(tmp, "sign-temp"), HEAD_SHA: head }).status, 0);
+      assert.equal(sh(join(tmp, "sign"), sameHead.run!, { RUNNER_TEMP: join(tmp, "sign-temp"), HEAD_SHA: base }).status, 1, "another head is refused");
+      // work that does not build on the event's commit, or holds a merge, is refused before anything is pushed
+      ok(tmp, "git init -q -b main orphan && cd orphan && git -c user.name=a -c user.email=a@x commit -q --allow-empty -m elsewhere && git bundle create -q ../sign-temp/agent-work/work.bundle HEAD");
+      const orphan = sh(join(tmp, "publish"), pushStep.run!, publishEnv);
+      assert.equal(orphan.status, 1);
+      assert.match(orphan.out, /does not build on/);
+      ok(join(tmp, "agent"), `git checkout -q -b side ${base} && git -c user.name=a -c user.email=a@x commit -q --allow-empty -m side && git checkout -q - && git -c user.name=a -c user.email=a@x merge -q --no-ff --no-edit side && git bundle create -q ../sign-temp/agent-work/work.bundle ${base}..HEAD`);
+      const merged = sh(join(tmp, "publish"), pushStep.run!, publishEnv);
+      assert.equal(merged.status, 1);
+      assert.match(merged.out, /merge commits/);
+      assert.equal(ok(join(tmp, "origin.git"), `git rev-parse refs/heads/${wf.env!.BRANCH_PREFIX!}7`), head, "nothing refused was pushed");
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+}
