@@ -1,0 +1,120 @@
+# Evidence tiers (issue 17): which kinds of evidence cover an agent's commits, per agent
+# (rules.provenance_coverage.tiers). sigstore: a verified bundle; signed-commit: the commit's own gitsign signature,
+# verified by the host; platform: the agent's platform (GitHub, with its own key) signed a commit of a known agent
+# account: it proves who made the commit, never which model or prompt. An agent without an entry takes "default";
+# without that, sigstore and signed-commit (the platform tier only where configured).
+package agent_gate.pull_request
+
+import data.agent_gate.lib
+
+strict_tiers := ["sigstore", "signed-commit"]
+
+_tiers := object.get(rules, ["provenance_coverage", "tiers"], {})
+
+# The tiers an agent's commits may be covered by.
+accepted_tiers(agent) := _tiers[agent]
+
+accepted_tiers(agent) := _tiers["default"] if not _tiers[agent]
+
+accepted_tiers(agent) := strict_tiers if {
+	not _tiers[agent]
+	not _tiers["default"]
+}
+
+# The agent a commit's evidence speaks for: a platform attestation names the account's agent; otherwise the host's
+# detection of the commit (or of its pull request), and "default" when it names none.
+commit_agent(c) := c.agent if is_string(c.agent)
+
+commit_agent(c) := "default" if not lib.string_at(c, ["agent"])
+
+tier_agent(_, a) := a.signer.agent if {
+	a.tier == "platform"
+	is_string(a.signer.agent)
+}
+
+tier_agent(c, a) := commit_agent(c) if a.tier != "platform"
+
+# Whether this attestation's tier covers this commit (lib.provenance chooses among those that do).
+tier_accepted(c, a) if a.tier in accepted_tiers(tier_agent(c, a))
+
+_any_tier_accepted(c) if {
+	some a in lib.attestations(c)
+	tier_accepted(c, a)
+}
+
+_tier_list(ts) := concat(", ", sort(ts))
+
+# An agent commit whose only evidence is of tiers its agent does not accept: not covered, saying which tiers would be.
+deny contains {
+	"rule": "provenance-coverage",
+	"severity": "critical",
+	"msg": concat("", [
+		commit_label(c), " by ", author_name(c), " carries only ", _tier_list(given), " evidence, which is not accepted for ",
+		agent, " (accepted: ", _tier_list(accepted_tiers(agent)), ")",
+	]),
+	"remediation": "sign the agent's commits with an accepted kind of evidence, or accept the tier for this agent in rules.provenance_coverage.tiers in .github/agent-gate.yml on the default branch",
+	"details": {"sha": c.sha, "head": c.sha == head_sha, "agent": agent, "tiers": given, "accepted": accepted_tiers(agent)},
+} if {
+	enabled("provenance_coverage")
+	some c in input.commits
+	agent_commit(c)
+	count(lib.attestations(c)) > 0
+	not _any_tier_accepted(c)
+	given := {a.tier | some a in lib.attestations(c)}
+	agent := commit_agent(c)
+}
+
+platform_attested(c) if c.provenance.tier == "platform"
+
+_not_attested := "the platform's signature proves who made the commit, not which model or prompt"
+
+# A platform-tier commit names no model and no prompt: "not attested", a denial where the rule requires them.
+deny contains {
+	"rule": "model-governance",
+	"severity": "high",
+	"msg": concat("", [commit_label(c), ": model not attested (tier platform: ", _not_attested, ")"]),
+	"remediation": "cover the agent's commits with sigstore or signed-commit evidence that names the model, or set rules.model_governance.require_model to false",
+	"details": {"sha": c.sha, "tier": "platform"},
+} if {
+	enabled("model_governance")
+	rules.model_governance.require_model == true
+	some c in attested_commits
+	platform_attested(c)
+}
+
+deny contains {
+	"rule": "prompt",
+	"severity": "medium",
+	"msg": concat("", [commit_label(c), ": prompt digest not attested (tier platform: ", _not_attested, ")"]),
+	"remediation": "cover the agent's commits with sigstore or signed-commit evidence that carries the prompt digest, or set rules.prompt.require_digest to false",
+	"details": {"sha": c.sha, "tier": "platform"},
+} if {
+	enabled("prompt")
+	rules.prompt.require_digest == true
+	some c in attested_commits
+	platform_attested(c)
+}
+
+# Where the rules do not require them, the reviewer still reads that they were not attested.
+warn contains {
+	"rule": "provenance-coverage",
+	"severity": "low",
+	"msg": concat("", [lib.plural(count(shas), "commit"), " ", concat(", ", [lib.short(x) | some x in shas]), " covered by tier platform: model and prompt not attested"]),
+	"remediation": "nothing to do if the platform's word on who made the commits is enough for this agent",
+	"details": {"commits": shas, "tier": "platform"},
+} if {
+	enabled("provenance_coverage")
+	shas := [c.sha | some c in attested_commits; platform_attested(c)]
+	count(shas) > 0
+	not _platform_denied
+}
+
+_platform_denied if {
+	enabled("model_governance")
+	rules.model_governance.require_model == true
+}
+
+_platform_denied if {
+	enabled("prompt")
+	rules.prompt.require_digest == true
+}

@@ -1,0 +1,117 @@
+# Evidence tiers: which kinds of evidence cover an agent's commits (rules.provenance_coverage.tiers), and what a
+# platform-tier commit leaves unattested.
+package agent_gate.tiers_test
+
+import data.agent_gate.pull_request
+import data.agent_gate.test.fixtures as fx
+
+decide(inp, cfg) := d if {
+	d := pull_request.decision with input as inp with data.config as cfg
+}
+
+denied(inp, cfg) := fx.rules_of(decide(inp, cfg).deny)
+
+msgs(inp, cfg, rule) := {f.msg | some f in decide(inp, cfg).deny; f.rule == rule}
+
+gitsign := {
+	"tier": "signed-commit",
+	"signer": fx.signer,
+	"agent": {"name": "claude-code"},
+	"model": fx.provenance.model,
+	"prompt": fx.provenance.prompt,
+	"rekor_log_index": "7",
+	"integrated_time": "2026-11-26T06:12:00Z",
+}
+
+copilot := {"login": "Copilot", "id": 198982749}
+
+platform := {"tier": "platform", "signer": {"type": "platform", "identity": "Copilot", "issuer": "https://github.com", "account": copilot, "agent": "copilot", "extensions": {}}}
+
+sigstore := object.union(object.remove(fx.provenance, ["status"]), {"tier": "sigstore"})
+
+attested(sha, agent, atts) := object.union(object.remove(fx.agent_commit(sha), ["provenance"]), {"agent": agent, "attestations": atts, "provenance": {"status": "attested"}})
+
+by_copilot(c) := object.union(c, {"author": {"login": "Copilot", "id": 198982749, "email": "198982749+Copilot@users.noreply.github.com", "name": "Copilot"}})
+
+pr_of(commits) := object.union(fx.pr, {"commits": commits})
+
+gitsign_pr := pr_of([attested(fx.first, "claude-code", [gitsign]), attested(fx.head, "claude-code", [gitsign])])
+
+copilot_pr := pr_of([by_copilot(attested(fx.first, "copilot", [platform])), by_copilot(attested(fx.head, "copilot", [platform]))])
+
+accept_platform := fx.with_rules({"provenance_coverage": {"enabled": true, "tiers": {"copilot": ["platform", "sigstore"]}}})
+
+nothing_required := fx.with_rules({
+	"provenance_coverage": {"enabled": true, "tiers": {"copilot": ["platform"]}},
+	"model_governance": {"require_model": false},
+	"prompt": {"require_digest": false},
+})
+
+test_default_tiers_are_strict if {
+	pull_request.accepted_tiers("copilot") == ["sigstore", "signed-commit"] with data.config as fx.config
+	pull_request.accepted_tiers("copilot") == ["sigstore", "signed-commit"] with data.config as object.union(fx.config, {"rules": {"provenance_coverage": {"enabled": true}}})
+}
+
+test_signed_commit_from_an_allowed_signer_passes if {
+	d := decide(gitsign_pr, fx.config)
+	count(d.deny) == 0
+	count(d.warn) == 0
+}
+
+test_signed_commit_from_another_signer_is_the_signers_rule if {
+	other := object.union(gitsign, {"signer": object.union(fx.signer, {"identity": "https://github.com/mallory/x/.github/workflows/a.yml@refs/heads/main"})})
+	denied(pr_of([attested(fx.first, "claude-code", [gitsign]), attested(fx.head, "claude-code", [other])]), fx.config) == {"signers"}
+}
+
+test_signed_commit_not_accepted_for_the_agent_denies_coverage if {
+	cfg := fx.with_rules({"provenance_coverage": {"enabled": true, "tiers": {"claude-code": ["sigstore"]}}})
+	msgs(gitsign_pr, cfg, "provenance-coverage") == {
+		"commit 1111111 by @claude[bot] carries only signed-commit evidence, which is not accepted for claude-code (accepted: sigstore)",
+		"commit 2222222 (head) by @claude[bot] carries only signed-commit evidence, which is not accepted for claude-code (accepted: sigstore)",
+	}
+	not "signers" in denied(gitsign_pr, cfg)
+}
+
+test_platform_commit_denied_under_the_default_tiers if {
+	denied(copilot_pr, fx.config) == {"provenance-coverage"}
+	"commit 2222222 (head) by @Copilot carries only platform evidence, which is not accepted for copilot (accepted: signed-commit, sigstore)" in msgs(copilot_pr, fx.config, "provenance-coverage")
+}
+
+test_platform_commit_accepted_but_model_and_prompt_not_attested if {
+	denied(copilot_pr, accept_platform) == {"model-governance", "prompt"}
+	"commit 2222222 (head): model not attested (tier platform: the platform's signature proves who made the commit, not which model or prompt)" in msgs(copilot_pr, accept_platform, "model-governance")
+	"commit 1111111: prompt digest not attested (tier platform: the platform's signature proves who made the commit, not which model or prompt)" in msgs(copilot_pr, accept_platform, "prompt")
+}
+
+test_platform_commit_passes_when_nothing_more_is_required_and_says_so if {
+	d := decide(copilot_pr, nothing_required)
+	count(d.deny) == 0
+	{f.msg | some f in d.warn} == {"commits 1111111, 2222222 covered by tier platform: model and prompt not attested"}
+}
+
+test_platform_tier_is_judged_for_the_account_agent if {
+	# a platform signature of another agent's account on a commit detected as Copilot's: devin's tiers apply
+	devin := object.union(platform, {"signer": object.union(platform.signer, {"agent": "devin"})})
+	inp := pr_of([by_copilot(attested(fx.first, "copilot", [devin])), by_copilot(attested(fx.head, "copilot", [platform]))])
+	"provenance-coverage" in denied(inp, nothing_required)
+	not "provenance-coverage" in denied(inp, fx.with_rules({"provenance_coverage": {"enabled": true, "tiers": {"copilot": ["platform"], "devin": ["platform"]}}, "model_governance": {"require_model": false}, "prompt": {"require_digest": false}}))
+}
+
+test_a_stronger_accepted_tier_beside_an_unaccepted_one_covers if {
+	inp := pr_of([by_copilot(attested(fx.first, "copilot", [platform, sigstore])), by_copilot(attested(fx.head, "copilot", [platform, sigstore]))])
+	d := decide(inp, fx.config)
+	count(d.deny) == 0
+}
+
+test_platform_signer_never_reaches_the_signers_rule if {
+	not "signers" in denied(copilot_pr, fx.config)
+	not "signers" in denied(copilot_pr, accept_platform)
+	count({f | some f in decide(copilot_pr, accept_platform).warn; f.rule == "signers"}) == 0
+}
+
+test_default_key_applies_to_agents_without_an_entry if {
+	cfg := fx.with_rules({"provenance_coverage": {"enabled": true, "tiers": {"default": ["sigstore"]}}})
+	"provenance-coverage" in denied(gitsign_pr, cfg)
+	cfg2 := fx.with_rules({"provenance_coverage": {"enabled": true, "tiers": {"default": ["sigstore"], "claude-code": ["signed-commit"]}}})
+	count(decide(gitsign_pr, cfg2).deny) == 0
+}
