@@ -3,10 +3,16 @@
 // trailers under it) or "platform" (GitHub's own signature on a known agent account's commit), or a failure with
 // its reason. Which tiers and signers count is the policy's to decide (tiers.rego, the signers rule).
 import type { CommitVerification } from "../adapters/sigstore/gitsign.js";
+import type { BundleVerifier } from "../adapters/sigstore/verifier.js";
+import type { RepoConfig } from "../config/repo-config.js";
+import { describeError } from "../core/errors.js";
 import type { AgentAccount } from "../core/agents.js";
 import type { CommitFacts } from "../core/facts.js";
+import type { CommitSignatureOutcome as InputOutcome } from "../core/pull-request-input.js";
 import { agentTrailers, commitMessage, payloadIsCommit, platformAgent, signatureKind, type EvidenceTier } from "../core/signed-commits.js";
 import { signerFacts, type SignerFacts } from "../core/signer-facts.js";
+import { agentDetectionFor } from "./evaluate-pull-request.js";
+import type { Evidence } from "./evidence.js";
 
 /** Verifies a gitsign signature over a commit payload against the trusted root (adapters/sigstore/gitsign.ts). */
 export type CommitSignatureCheck = (req: { readonly payload: Buffer; readonly signature: string }) => CommitVerification;
@@ -70,7 +76,13 @@ export function commitSignatures(commits: readonly CommitFacts[], check: CommitS
       out.push(fail("INTERNAL_ERROR", "this verifier cannot verify commit signatures"));
       continue;
     }
-    const v = check({ payload: Buffer.from(sig.payload, "utf8"), signature: sig.signature });
+    let v: CommitVerification;
+    try {
+      v = check({ payload: Buffer.from(sig.payload, "utf8"), signature: sig.signature });
+    } catch (e) {
+      out.push(fail("INTERNAL_ERROR", `the commit's signature could not be verified: ${describeError(e)}`));
+      continue;
+    }
     if (!v.ok) {
       out.push(fail(v.code, v.message));
       continue;
@@ -100,4 +112,19 @@ export function commitSignatures(commits: readonly CommitFacts[], check: CommitS
 
 function platformAttestation(p: { account: { login: string; id: number }; agent: string }): CommitSignatureAttestation {
   return { tier: "platform", signer: { type: "platform", identity: p.account.login, issuer: "https://github.com", account: p.account, agent: p.agent, extensions: {} } };
+}
+
+/** The verifier's commit check, when it has one (a stand-in verifier may not: gitsign signatures then fail). */
+export function commitCheckOf(verifier: BundleVerifier): CommitSignatureCheck | undefined {
+  return verifier.verifyCommit ? (req) => verifier.verifyCommit!(req) : undefined;
+}
+
+/** Every commit's own signature as evidence for the policy input (the pipeline's `Evidence.commitSignatures`). */
+export function commitEvidence(commits: readonly CommitFacts[], verifier: BundleVerifier, agentAccounts: readonly AgentAccount[]): InputOutcome[] {
+  return commitSignatures(commits, commitCheckOf(verifier), agentAccounts);
+}
+
+/** Bundle evidence with every commit's own signature beside it, the agent accounts those of the repository's config. */
+export function withCommitEvidence(evidence: Evidence, commits: readonly CommitFacts[], verifier: BundleVerifier, config: RepoConfig): Evidence {
+  return { ...evidence, commitSignatures: commitEvidence(commits, verifier, agentDetectionFor(config).accounts) };
 }

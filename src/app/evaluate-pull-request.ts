@@ -96,7 +96,7 @@ export async function evaluatePullRequest(gathered: Facts, loaded: LoadedConfig,
   const facts = withProvenanceSignals(gathered, bind(gathered), claimed);
   const binding = bind(facts);
   const agentAccounts = agentDetectionFor(loaded.config).accounts.map((a) => ({ login: a.login, id: a.id }));
-  const input = buildPullRequestInput({ facts, binding, failed: evidence.failed, configDigest: loaded.facts.digest, agentAccounts, now: opts.now });
+  const input = buildPullRequestInput({ facts, binding, failed: evidence.failed, configDigest: loaded.facts.digest, agentAccounts, now: opts.now, ...(evidence.commitSignatures ? { commitSignatures: evidence.commitSignatures } : {}) });
   const data = gatePolicyData(loaded, repository);
   const tp = performance.now();
   const decision = await policy.evaluate(PULL_REQUEST_ENTRYPOINT, input, { data, decisionId: opts.decisionId });

@@ -6,12 +6,14 @@ import { sha256Hex } from "../core/digest.js";
 import { AgentGateError } from "../core/errors.js";
 import type { FoundBundle } from "../core/facts.js";
 import type { StageObserver } from "./gate-types.js";
-import type { FailedBundle } from "../core/pull-request-input.js";
+import type { CommitSignatureOutcome, FailedBundle } from "../core/pull-request-input.js";
 import { failure, type VerificationFailure, type VerifiedBundle } from "../core/verification.js";
 
 export interface Evidence {
   readonly verified: VerifiedBundle[];
   readonly failed: FailedBundle[];
+  /** Each commit's own signature (app/commit-evidence.ts): tier signed-commit or platform, or why it is none. */
+  readonly commitSignatures?: readonly CommitSignatureOutcome[];
 }
 
 /** The signer policies a repository trusts for agent provenance; keys are resolved from the App's key ring. */

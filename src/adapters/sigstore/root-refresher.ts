@@ -2,8 +2,9 @@
 // every failure logged with its cause and counted, the verifier swapped in place on success (no restart), and a
 // readiness check that fails once the last good root is older than the allowed age.
 import { describeWithCauses, fetchAndKeep, refreshTrustedRoot, type LoadedRoot, type RefreshOptions, type RootSource } from "./trusted-root.js";
-import { createVerifier, type CachingBundleVerifier, type VerifierCacheStats, type VerifierOptions, type VerifierWorkStats, type VerifyAnyRequest, type VerifyRequest } from "./verifier.js";
+import { createVerifier, type CachingBundleVerifier, type CommitSignatureRequest, type VerifierCacheStats, type VerifierOptions, type VerifierWorkStats, type VerifyAnyRequest, type VerifyRequest } from "./verifier.js";
 import type { VerificationOutcome } from "../../core/verification.js";
+import type { CommitVerification } from "./gitsign.js";
 
 /** Timers the refresher schedules with; tests pass their own to fire refreshes by hand. */
 export interface RefreshTimers {
@@ -57,6 +58,9 @@ export class SwappableVerifier implements CachingBundleVerifier {
   }
   verifyAny(req: VerifyAnyRequest): VerificationOutcome {
     return this.current.verifyAny(req);
+  }
+  verifyCommit(req: CommitSignatureRequest): CommitVerification {
+    return this.current.verifyCommit?.(req) ?? { ok: false, code: "CERTIFICATE_CHAIN_INVALID", message: "this verifier cannot verify commit signatures" };
   }
   cacheStats(): VerifierCacheStats {
     return this.current.cacheStats();

@@ -1,6 +1,7 @@
 // The verifier's public surface: requests, policies, the BundleVerifier port, its options and its bounds.
 // verifier.ts re-exports all of it, so importers keep naming "./verifier.js".
 import type { VerificationOutcome } from "../../core/verification.js";
+import type { CommitVerification } from "./gitsign.js";
 
 export type SignerPolicy =
   | { kind: "certificate"; identity: string; issuer: string } // exact SAN match
@@ -34,6 +35,14 @@ export interface BundleVerifier {
   verify(req: VerifyRequest): VerificationOutcome; // synchronous, never throws
   /** Verifies once for all signers: the leaf's identity (or key hint) picks the signer before any cryptography. */
   verifyAny?(req: VerifyAnyRequest): VerificationOutcome;
+  /** A gitsign commit signature over its payload (GitHub's verification fields), for any identity; never throws. */
+  verifyCommit?(req: CommitSignatureRequest): CommitVerification;
+}
+
+/** A commit's signed payload (the commit object without its gpgsig header) and its armoured signature. */
+export interface CommitSignatureRequest {
+  readonly payload: Buffer;
+  readonly signature: string;
 }
 
 /** Cryptographic work done so far (tests count it: cheap refusals must do none). */
