@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs the pinned Go tools the tests and benchmarks use into .tools/bin (idempotent).
-# OPA v1.18.2 is the version @open-policy-agent/opa-wasm is tested with; cosign is used for interoperability tests.
+# OPA v1.18.2 is the version @open-policy-agent/opa-wasm is tested with; cosign and gitsign are used for interoperability tests.
 set -euo pipefail
 OPA_VERSION=v1.18.2
 COSIGN_VERSION=v3.1.3
+GITSIGN_VERSION=v0.17.1
 root="$(cd "$(dirname "$0")/.." && pwd)"
 bin="$root/.tools/bin"
 mkdir -p "$bin"
@@ -20,6 +21,16 @@ if [ "${AGENT_GATE_SKIP_COSIGN:-}" != 1 ] && ! have cosign "$COSIGN_VERSION"; th
   echo "installing cosign $COSIGN_VERSION (a few minutes the first time)" >&2
   (cd /tmp && go install "github.com/sigstore/cosign/v3/cmd/cosign@$COSIGN_VERSION")
   echo "$COSIGN_VERSION" > "$bin/.cosign.version"
+fi
+# gitsign (Sigstore keyless commit signing) for the interoperability tests of verify-commit (test/interop/gitsign.test.ts).
+# `go install github.com/sigstore/gitsign@VERSION` fails here: it looks the module's deprecation up in the version list,
+# which the module proxy refuses for gitsign; a throwaway module that requires the pinned version builds the same binary.
+if [ "${AGENT_GATE_SKIP_GITSIGN:-}" != 1 ] && ! have gitsign "$GITSIGN_VERSION"; then
+  echo "installing gitsign $GITSIGN_VERSION (a few minutes the first time)" >&2
+  mod="$(mktemp -d)"
+  (cd "$mod" && go mod init agent-gate-tools/gitsign >/dev/null 2>&1 && go get -tool "github.com/sigstore/gitsign@$GITSIGN_VERSION" && go install github.com/sigstore/gitsign)
+  rm -rf "$mod"
+  echo "$GITSIGN_VERSION" > "$bin/.gitsign.version"
 fi
 
 # Debian's Chromium renders the demo's check-run pages in the browser test (playwright-core drives it).
