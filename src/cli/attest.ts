@@ -11,6 +11,7 @@ import { SLSA_PROVENANCE_V1 } from "../core/provenance.js";
 import { actionsIdToken, attestStatement, httpRekorV1Uploader, httpRekorV2Uploader, httpTimestamper, signKeyless, signStatement } from "../app/attest.js";
 import type { Attestation } from "../app/attest.js";
 import { COSIGN_KEY_LABEL, CosignKeyError, createKeySigner, decryptCosignKey } from "../adapters/sigstore/signing/index.js";
+import { commitTrailers } from "./attest-trailers.js";
 
 const USAGE = `usage: agent-gate attest --agent NAME --agent-version V --model PROVIDER/MODEL --model-version V
          --prompt-file FILE [--include-prompt] [--config-file FILE]
@@ -24,6 +25,11 @@ GITHUB_EVENT_NAME, GITHUB_RUN_ID; --base defaults to the merge base of HEAD and 
 The prompt is always recorded by its sha256 digest; its text only with --include-prompt.
 The bundle's predicate type is ${SLSA_PROVENANCE_V1} (cosign verify-blob-attestation --type).
 --json prints {"signed", "commits", "out", "published", "bundle"} instead of the bundle alone.
+       agent-gate attest --commit-trailers --agent NAME [--agent-version V] --model PROVIDER/MODEL [--model-version V]
+         --prompt-file FILE [--json]
+prints the agent trailers (Agent, Agent-Version, Agent-Model, Agent-Model-Version, Agent-Prompt-SHA256) for a
+commit an agent signs itself (gitsign), e.g. git commit -S -m "subject" -m "$(agent-gate attest --commit-trailers ...)";
+nothing is signed, and the prompt only gives its sha256. --json prints {"trailers": [{key, value}], "lines"}.
 exit codes: 0 signed, 1 refused (secrets, no OIDC permission, signing or publishing failed), 2 usage or error`;
 
 export interface AttestIo extends Io {
@@ -63,6 +69,7 @@ const OPTIONS = {
   out: { type: "string" },
   publish: { type: "string" },
   pr: { type: "string" },
+  "commit-trailers": { type: "boolean" },
 } as const;
 
 // A refusal (secrets, no OIDC permission, signing or publishing failed) is an AgentGateError: exit 1.
@@ -72,6 +79,7 @@ const SPEC = { name: "attest", usage: USAGE, options: OPTIONS, errorExit: 1 } as
 export function attestCommand(args: string[], io: Partial<AttestIo> = {}): Promise<number> {
   const full: AttestIo = { ...defaultIo(), ...io };
   return runCommand(SPEC, args, full, async ({ values, json, emit }) => {
+    if (values["commit-trailers"] === true) return trailersOnly(values, json, emit, full);
     const attestation = await attest(values, full);
     if (values.out !== undefined) writeFileSync(values.out, attestation.bundleJson + "\n");
     else if (values.publish === undefined && !json) full.out(attestation.bundleJson);
@@ -84,6 +92,17 @@ export function attestCommand(args: string[], io: Partial<AttestIo> = {}): Promi
 }
 
 type Values = { readonly [K in keyof typeof OPTIONS]?: ((typeof OPTIONS)[K]["type"] extends "boolean" ? boolean : string) | undefined };
+
+/** --commit-trailers: only the trailer lines (attest-trailers.ts); signing and publishing flags do not belong here. */
+function trailersOnly(v: Values, json: boolean, emit: (doc: unknown) => void, io: AttestIo): number {
+  const signing = (["key", "out", "publish", "include-prompt", "fulcio-url", "rekor-url", "tsa-url", "commits", "base"] as const).filter((k) => v[k] !== undefined);
+  if (signing.length > 0) throw new UsageError(`--commit-trailers signs nothing: drop --${signing.join(", --")}`);
+  const prompt = v["prompt-file"];
+  const t = commitTrailers({ agent: v.agent, agentVersion: v["agent-version"], model: v.model, modelVersion: v["model-version"], promptText: prompt !== undefined ? readText("prompt file", prompt) : undefined });
+  if (json) emit({ trailers: t.trailers, lines: t.lines });
+  else io.out(t.lines.join("\n"));
+  return EXIT_OK;
+}
 
 function required(v: Values, name: keyof Values): string {
   const x = v[name];
