@@ -101,7 +101,7 @@ export async function evaluatePullRequest(gathered: Facts, loaded: LoadedConfig,
   const tp = performance.now();
   const decision = await policy.evaluate(PULL_REQUEST_ENTRYPOINT, input, { data, decisionId: opts.decisionId });
   opts.observe?.policy?.((performance.now() - tp) / 1000);
-  return { facts, input, decision, binding, data, configDigest: loaded.facts.digest, commits: commitsForRender(facts.commits, binding, (c) => commitIsAgent(c, facts)) };
+  return { facts, input, decision, binding, data, configDigest: loaded.facts.digest, commits: commitsForRender(facts.commits, binding, (c) => commitIsAgent(c, facts), evidence.commitSignatures) };
 }
 
 /** A decision, or the error that stopped it, as the check run a reviewer reads; an error is always a failure. */

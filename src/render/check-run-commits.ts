@@ -1,7 +1,7 @@
 // The check run's per-commit table: what needs action first, then the rest in order; values too wide for a cell
 // are cut in the middle and shown in full below the table.
 import type { CoveringStatement } from "../core/binding.js";
-import { abbreviate, code, row } from "./markdown.js";
+import { abbreviate, code, row, text } from "./markdown.js";
 import { MAX_COMMIT_ROWS, type RenderCommit } from "./check-run-types.js";
 import { shortSha, tlogCell, utc, type TlogUrl } from "./check-run-cells.js";
 
@@ -17,7 +17,11 @@ const ISSUERS: Readonly<Record<string, string>> = {
   "https://accounts.google.com": "Google",
   "https://oauth2.sigstore.dev/auth": "Sigstore OAuth",
   "https://gitlab.com": "GitLab CI OIDC",
+  "https://github.com": "GitHub",
 };
+
+/** The evidence tier as the provenance column names it (rules.provenance_coverage.tiers). */
+const TIER_LABEL = { sigstore: "sigstore", "signed-commit": "signed commit", platform: "platform" } as const;
 
 /** Values cut in the commit table, each with the commits it stands for, to be shown in full below it. */
 type FullValues = Map<string, { readonly what: string; readonly full: string; readonly shas: string[] }>;
@@ -55,7 +59,7 @@ function issuerLabel(issuer: string | undefined, sha: string, full: FullValues):
 type CommitState = "verified" | "missing" | "not-required";
 
 function state(c: RenderCommit): CommitState {
-  if (c.coverage.covered) return "verified";
+  if (c.coverage.covered || c.signature?.ok === true) return "verified";
   return (c.provenanceRequired ?? c.isAgent) ? "missing" : "not-required";
 }
 
@@ -76,9 +80,18 @@ function commitRow(c: RenderCommit, urlOf: TlogUrl, full: FullValues): string {
   const s = c.coverage.by[0];
   if (st === "verified" && s) {
     const signer = `${narrowCell(s.signer.identity ?? s.signer.keyHint ?? "key", SIGNER_CELL, "signer", c.sha, full)}${issuerLabel(s.signer.issuer, c.sha, full)}`;
-    return row([shortSha(c.sha), authorCell(c, full), c.coverage.by.length > 1 ? `✅ verified (${c.coverage.by.length})` : "✅ verified", signer, timestampCell(s, urlOf)]);
+    const also = c.signature?.ok === true ? ` + ${TIER_LABEL[c.signature.tier]}` : "";
+    return row([shortSha(c.sha), authorCell(c, full), `${c.coverage.by.length > 1 ? `✅ verified (${c.coverage.by.length})` : "✅ verified"} · ${TIER_LABEL.sigstore}${also}`, signer, timestampCell(s, urlOf)]);
   }
-  const why = c.coverage.rejected[0];
+  const sig = c.signature;
+  if (st === "verified" && sig?.ok === true) {
+    const signer = `${narrowCell(sig.identity ?? "–", SIGNER_CELL, "signer", c.sha, full)}${issuerLabel(sig.issuer, c.sha, full)}`;
+    const index = sig.logIndex !== undefined && /^\d{1,20}$/.test(sig.logIndex) ? `Rekor ${text(`#${sig.logIndex}`)}` : "";
+    const when = utc(sig.time);
+    const log = index && when ? `${index} · ${when}` : index || "–";
+    return row([shortSha(c.sha), authorCell(c, full), `✅ verified · ${TIER_LABEL[sig.tier]}`, signer, log]);
+  }
+  const why = c.coverage.rejected[0] ?? (sig?.ok === false ? { code: sig.code } : undefined);
   const provenance = st === "missing" ? (why ? `❌ none (${code(why.code, { table: true })})` : "❌ none") : "not required";
   return row([shortSha(c.sha), authorCell(c, full), provenance, "–", "–"]);
 }

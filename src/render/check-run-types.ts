@@ -24,7 +24,14 @@ export interface RenderCommit {
   readonly provenanceRequired?: boolean;
   readonly coverage: CommitCoverage;
   readonly claims?: readonly Claim[];
+  /** The commit's own signature (app/commit-evidence.ts): a signed-commit or platform attestation, or its failure. */
+  readonly signature?: RenderSignature;
 }
+
+/** A commit's own signature as the table shows it: its tier, who signed and when, or why it failed. */
+export type RenderSignature =
+  | { readonly ok: true; readonly tier: "signed-commit" | "platform"; readonly identity?: string; readonly issuer?: string; readonly logIndex?: string; readonly time?: string }
+  | { readonly ok: false; readonly code: string };
 
 export interface ProtectedPathHit {
   readonly path: string;

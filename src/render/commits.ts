@@ -1,7 +1,8 @@
 // Gathered commits + their coverage -> the rows the check run shows, so callers do not assemble them by hand.
 import type { BindingResult } from "../core/binding.js";
 import type { CommitFacts } from "../core/facts.js";
-import type { RenderCommit } from "./check-run.js";
+import type { CommitSignatureOutcome } from "../core/pull-request-input.js";
+import type { RenderCommit, RenderSignature } from "./check-run.js";
 
 /**
  * One RenderCommit per gathered commit, in order. Provenance counts as required for agent commits unless
@@ -12,8 +13,11 @@ export function commitsForRender(
   commits: readonly CommitFacts[],
   binding: BindingResult,
   required?: (commit: CommitFacts) => boolean,
+  signatures: readonly CommitSignatureOutcome[] = [],
 ): RenderCommit[] {
   const coverage = new Map(binding.commits.map((c) => [c.sha, c]));
+  const signed = new Map<string, RenderSignature>();
+  for (const s of signatures) if (!signed.has(s.sha) || s.ok) signed.set(s.sha, signatureRow(s));
   return commits.map((c) => {
     const login = c.author.user?.login;
     return {
@@ -24,6 +28,21 @@ export function commitsForRender(
       provenanceRequired: required ? required(c) : c.detection.isAgent,
       coverage: coverage.get(c.sha) ?? { sha: c.sha, covered: false, by: [], rejected: [] },
       claims: c.claims,
+      ...(signed.has(c.sha) ? { signature: signed.get(c.sha)! } : {}),
     };
   });
+}
+
+function signatureRow(s: CommitSignatureOutcome): RenderSignature {
+  if (!s.ok) return { ok: false, code: s.code };
+  const a = s.attestation;
+  const tier = a.tier === "platform" ? "platform" : "signed-commit";
+  return {
+    ok: true,
+    tier,
+    ...(a.signer.identity !== undefined ? { identity: a.signer.identity } : {}),
+    ...(a.signer.issuer !== undefined ? { issuer: a.signer.issuer } : {}),
+    ...(a.rekor_log_index !== undefined ? { logIndex: a.rekor_log_index } : {}),
+    ...(a.integrated_time !== undefined ? { time: a.integrated_time } : {}),
+  };
 }

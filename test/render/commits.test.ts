@@ -4,6 +4,8 @@ import { detectCommitAgent } from "../../src/core/agents.js";
 import { bindProvenance } from "../../src/core/binding.js";
 import type { CommitFacts } from "../../src/core/facts.js";
 import { trailerClaims } from "../../src/core/trailers.js";
+import { conclude } from "../../src/core/conclusion.js";
+import { renderCheckRun } from "../../src/render/check-run.js";
 import { commitsForRender } from "../../src/render/commits.js";
 import { SHA_A, SHA_B, TREE_A, TREE_B, agentStatement, verified } from "../core/fixtures.js";
 
@@ -26,4 +28,26 @@ test("gathered commits and their coverage become render rows; unseen commits are
   assert.deepEqual(rows[1]!.coverage, { sha: SHA_A, covered: false, by: [], rejected: [] });
   assert.equal(rows[1]!.provenanceRequired, false);
   assert.equal(commitsForRender([human], binding, () => true)[0]!.provenanceRequired, true);
+});
+
+test("a commit's own signature shows its tier, signer and Rekor time, or why it failed; a bundle shows tier sigstore", () => {
+  const agent = commitFacts(SHA_B, TREE_B, "fix\n\nCo-authored-by: Claude <noreply@anthropic.com>\n", { name: "alice", email: "alice@example.com" });
+  const other = commitFacts(SHA_A, TREE_A, "more\n\nCo-authored-by: Claude <noreply@anthropic.com>\n", { name: "alice", email: "alice@example.com" });
+  const none = bindProvenance({ repository: { owner: "acme", name: "app", id: 1 }, commits: [], bundles: [] });
+  const signer = { type: "certificate" as const, identity: "https://github.com/acme/agents/.github/workflows/agent.yml@refs/heads/main", issuer: "https://token.actions.githubusercontent.com", extensions: {} };
+  const rows = commitsForRender([agent, other], none, undefined, [
+    { sha: SHA_B, ok: true, attestation: { tier: "signed-commit", signer, rekor_log_index: "42", integrated_time: "2026-11-26T06:12:00Z" } },
+    { sha: SHA_A, ok: false, tier: "signed-commit", code: "NO_SIGNED_TIME", message: "no verifiable signed time" },
+  ]);
+  const out = renderCheckRun({ conclusion: conclude({ kind: "decision", decision: { allow: true, deny: [], warn: [] } as never }), commits: rows });
+  const text = `${out.summary}\n${out.text}`;
+  const rowOf = (sha: string): string => text.split("\n").find((l) => l.startsWith(`| \`${sha.slice(0, 7)}\``)) ?? "";
+  assert.match(rowOf(SHA_B), /✅ verified · signed commit \| `https:\/\/github\.com\/acme\/…\/agent\.yml@refs\/heads\/main` \(GitHub Actions OIDC\) \| Rekor \S*42 · 2026-11-26 06:12 UTC \|/);
+  assert.match(rowOf(SHA_A), /❌ none \(`NO_SIGNED_TIME`\)/);
+  const platform = commitsForRender([agent], none, undefined, [{ sha: SHA_B, ok: true, attestation: { tier: "platform", signer: { type: "platform", identity: "Copilot", issuer: "https://github.com", extensions: {} } } }]);
+  const p = renderCheckRun({ conclusion: conclude({ kind: "decision", decision: { allow: true, deny: [], warn: [] } as never }), commits: platform });
+  assert.match(`${p.summary}\n${p.text}`, /✅ verified · platform \| `Copilot` \(GitHub\) \| – \|/);
+  const bundled = commitsForRender([agent], bindProvenance({ repository: { owner: "acme", name: "app", id: 1 }, commits: [{ sha: SHA_B, treeSha: TREE_B }], bundles: [verified(agentStatement())] }));
+  const b = renderCheckRun({ conclusion: conclude({ kind: "decision", decision: { allow: true, deny: [], warn: [] } as never }), commits: bundled });
+  assert.match(`${b.summary}\n${b.text}`, /✅ verified · sigstore \|/);
 });
