@@ -23,7 +23,8 @@ export interface CommitTrailers {
 }
 
 // printable, no line breaks: anything else would end the trailer or smuggle in another one
-const SAFE_VALUE = /^[^\u0000-\u001f\u007f\u0085\u2028\u2029]{1,200}$/;
+const UNSAFE = new Set([0x7f, 0x85, 0x2028, 0x2029]);
+const safeValue = (v: string): boolean => v.length >= 1 && v.length <= 200 && [...v].every((ch) => ch.charCodeAt(0) >= 0x20 && !UNSAFE.has(ch.charCodeAt(0)));
 
 export function commitTrailers(input: TrailerInput): CommitTrailers {
   if (input.agent === undefined) throw new UsageError("expected --agent NAME with --commit-trailers");
@@ -40,7 +41,7 @@ export function commitTrailers(input: TrailerInput): CommitTrailers {
   const trailers: { key: string; value: string }[] = [];
   for (const [key, value, flag] of entries) {
     if (value === undefined) continue;
-    if (!SAFE_VALUE.test(value) || value.trim() !== value) throw new UsageError(`expected ${flag} as 1 to 200 printable characters on one line, without leading or trailing blanks`);
+    if (!safeValue(value) || value.trim() !== value) throw new UsageError(`expected ${flag} as 1 to 200 printable characters on one line, without leading or trailing blanks`);
     trailers.push({ key, value });
   }
   const lines = trailers.map((t) => `${t.key}: ${t.value}`);
