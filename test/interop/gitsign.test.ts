@@ -3,8 +3,9 @@
 //
 //   our signer (test/support/gitsign-signer.ts) -> `gitsign verify` accepts the commit (and refuses another identity
 //     and an edited message); `git verify-commit` with gpg.x509.program=gitsign accepts it too
-//   real `gitsign` signing through `git commit -S` (offline Rekor mode) -> `agent-gate verify-commit` accepts the
-//     commit, and refuses it for another identity and with its message edited; online mode -> NO_SIGNED_TIME
+//   real `gitsign` signing through `git commit -S` (offline Rekor mode), with the trailers of `agent-gate attest
+//     --commit-trailers` -> `agent-gate verify-commit` accepts the commit, and refuses it for another identity and
+//     with its message edited; online mode -> NO_SIGNED_TIME
 //
 // How gitsign is pointed at the local Sigstore (read from gitsign v0.17.1's internal/config and internal/gitsign):
 // SIGSTORE_ROOT_FILE (the Fulcio CA chain as PEM), SIGSTORE_REKOR_PUBLIC_KEY and SIGSTORE_CT_LOG_PUBLIC_KEY_FILE (read
@@ -27,6 +28,8 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createPublicKey } from "node:crypto";
 import { verifyCommitCommand } from "../../src/cli/verify-commit.js";
+import { attestCommand } from "../../src/cli/attest.js";
+import { agentTrailers, commitMessage } from "../../src/core/signed-commits.js";
 import { createTestSigstore } from "../support/sigstore/index.js";
 import type { TestSigstore } from "../support/sigstore/index.js";
 import { startSigstoreServices } from "../support/sigstore/http.js";
@@ -194,7 +197,12 @@ test("gitsign verify accepts a commit signed by the tests' signer, and refuses a
 test("agent-gate verify-commit accepts a commit signed by real gitsign (offline Rekor mode), and refuses it edited or for another identity", { skip }, async () => {
   writeFileSync(join(dir, "repo", "widget.txt"), "a widget\n");
   assert.equal(git("add", "widget.txt").status, 0);
-  const c = await shAsync("git", [...SIGNING, "commit", "-q", "-S", "-m", "Add the widget", "--trailer", "Agent: claude-code", "--trailer", `Agent-Prompt-SHA256: sha256:${"ab".repeat(32)}`]);
+  // the agent trailers as attest writes them, in the message the signature covers
+  writeFileSync(join(dir, "prompt.txt"), "Add a widget.\n");
+  const lines: string[] = [];
+  const t = await attestCommand(["--commit-trailers", "--agent", "claude-code", "--model", "anthropic/claude-sonnet-4-5", "--prompt-file", join(dir, "prompt.txt")], { out: (x) => lines.push(x), err: () => undefined });
+  assert.equal(t, 0);
+  const c = await shAsync("git", [...SIGNING, "commit", "-q", "-S", "-m", "Add the widget", "-m", lines.join("\n")]);
   assert.equal(c.status, 0, `${c.stderr}\n${c.stdout}`);
   assert.ok(fulcioV1Requests.includes("POST /api/v1/signingCert"), "gitsign asked the local Fulcio");
   assert.ok(services.requests.includes("POST /rekor/api/v1/log/entries"), "gitsign logged the signature in the local Rekor");
@@ -207,6 +215,8 @@ test("agent-gate verify-commit accepts a commit signed by real gitsign (offline 
   assert.equal(r.code, 0, r.err + r.out);
   const doc = JSON.parse(r.out) as { verified: boolean; sha: string; signer: { identity: string; issuer: string } };
   assert.deepEqual([doc.verified, doc.sha, doc.signer.identity, doc.signer.issuer], [true, sh("git", ["rev-parse", "HEAD"]).stdout.trim(), EMAIL, ISSUER]);
+  const facts = agentTrailers(commitMessage(raw.stdout));
+  assert.ok(facts.ok && facts.facts.agent?.name === "claude-code" && facts.facts.promptDigest?.startsWith("sha256:"), JSON.stringify(facts));
   // and gitsign agrees on its own commit
   assert.equal(gitsignVerify("HEAD").status, 0);
 
