@@ -262,3 +262,28 @@ describe("as its own process (node, the sources through tsx)", () => {
     assert.match(v.out, /^\d+\.\d+\.\d+/);
   });
 });
+
+describe("agent-gate verify-commit --repo OWNER/REPO --sha SHA (the commit read through GitHub's API)", () => {
+  test("--json: exit 0 verified, exit 1 when GitHub's payload is not that commit, exit 2 when GitHub fails; one document each", async () => {
+    const { createTestSigstore } = await import("../support/sigstore/index.js");
+    const { gitsignCommit, rawCommit } = await import("../support/gitsign-signer.js");
+    const world = await createTestSigstore();
+    const s = await gitsignCommit(world, rawCommit({ when: world.now, message: "Add the widget\n" }));
+    const cut = s.signedCommit.indexOf("gpgsig ");
+    const end = s.signedCommit.indexOf("\n\n");
+    const payload = Buffer.concat([s.signedCommit.subarray(0, cut), s.signedCommit.subarray(end + 1)]).toString("utf8");
+    const answer = (p: string): Response => new Response(JSON.stringify({ sha: s.sha, verification: { verified: false, reason: "unknown_signature_type", payload: p, signature: s.pem, verified_at: null } }), { status: 200 });
+    const io = (fetch: () => Promise<Response>): Record<string, unknown> => ({ env: { GITHUB_API_URL: "https://api.github.test" }, fetch });
+    const args = ["--repo", "acme/widgets", "--sha", s.sha, "--certificate-identity", "agent@example.test", "--certificate-oidc-issuer", "https://accounts.google.com", "--trusted-root", file("gitsign-root.json", JSON.stringify(world.trustedRoot)), "--json"];
+    const ok = await cli(["verify-commit", ...args], io(() => Promise.resolve(answer(payload))));
+    assert.equal(ok.code, 0, ok.err);
+    assert.equal(oneDocument(ok, "verified").verified, true);
+    const moved = await cli(["verify-commit", ...args], io(() => Promise.resolve(answer(payload.replace("Add the widget", "Add the gadget")))));
+    assert.equal(moved.code, 1, moved.err);
+    assert.equal((oneDocument(moved, "mismatch").error as { code: string }).code, "COMMIT_MISMATCH");
+    const down = await cli(["verify-commit", ...args], io(() => Promise.resolve(new Response("Bad Gateway", { status: 502 }))));
+    assert.equal(down.code, 2);
+    assert.equal((oneDocument(down, "unavailable").error as { code: string }).code, "GITHUB_UNAVAILABLE");
+    assert.doesNotMatch(ok.err + moved.err + down.err, STACK);
+  });
+});
