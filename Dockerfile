@@ -14,7 +14,9 @@ COPY package.json package-lock.json ./
 RUN --mount=type=cache,target=/root/.npm npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-RUN npx tsc -p tsconfig.build.json
+COPY scripts/bundle-cli.mjs ./scripts/
+# dist/bundle: the command line in one chunk per command (bin/agent-gate.js prefers it), see scripts/bundle-cli.mjs
+RUN npx tsc -p tsconfig.build.json && node scripts/bundle-cli.mjs
 
 # Production dependencies only, from the lock file.
 FROM ${BASE} AS deps

@@ -1,5 +1,5 @@
 // `npm run bench`: every benchmark of the project, each printing its own table. Run one with
-// `npm run bench -- verify` (names: verify, policy, gate, audit, hostile, load).
+// `npm run bench -- verify` (names: verify, policy, gate, audit, hostile, cli, load).
 import { printTable, type Row } from "./table.js";
 
 type Bench = () => Promise<Row[] | void>;
@@ -9,6 +9,7 @@ const benches: Record<string, { title: string; load: () => Promise<Bench> }> = {
   gate: { title: "PR gate", load: async () => (await import("./gate.js")).benchGate },
   audit: { title: "Audit log", load: async () => (await import("./audit.js")).benchAudit },
   hostile: { title: "Hostile input: bounded work for every byte an outsider controls", load: async () => (await import("./hostile.js")).benchHostile },
+  cli: { title: "The command line as a whole process: verify-bundle against cosign verify-blob", load: async () => (await import("./cli.js")).benchCli },
   load: { title: "Load run: App processes on PostgreSQL and Redis (delivery to recorded evaluation)", load: async () => (await import("./load.js")).benchLoad },
 };
 

@@ -6,7 +6,7 @@ bash scripts/install-tools.sh
 export PATH="$PWD/.tools/bin:$PATH"
 echo "== lint"; npx eslint .
 echo "== typecheck"; npx tsc -p tsconfig.json --noEmit
-echo "== build"; npx tsc -p tsconfig.build.json
+echo "== build"; npm run --silent build
 if [ -n "$(find policies -name '*.rego' -print -quit)" ]; then
   echo "== policies"; bash scripts/policy-check.sh
 fi
