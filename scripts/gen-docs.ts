@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { z } from "zod";
 import { DeploymentInput, PullRequestInput } from "../src/core/policy-input.js";
 import { RepoConfig, defaultRepoConfig, policyData } from "../src/config/repo-config.js";
-import { canonicalize as canonicalJson } from "../src/core/audit.js";
+import { canonicalize as canonicalJson } from "../src/core/digest.js";
 import { ERROR_CODES, type ErrorEntry, type ErrorKind } from "../src/core/errors.js";
 
 export function generatedDocs(): Record<string, string> {

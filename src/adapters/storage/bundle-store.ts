@@ -1,7 +1,7 @@
 // Policy bundles and data documents kept by digest beside the audit log, so that a recorded decision can be
 // replayed with the exact policy and data that made it. Content-addressed: the key is the digest of the
 // content, recomputed on every read, so a bundle edited in the database is refused, never evaluated.
-import { canonicalize, sha256Hex } from "../../core/audit.js";
+import { canonicalize, sha256Hex } from "../../core/digest.js";
 import { AgentGateError } from "../../core/errors.js";
 import type { Db, Queryable } from "./db.js";
 

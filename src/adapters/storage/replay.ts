@@ -1,6 +1,6 @@
 // Replaying a recorded decision: the stored (masked) input evaluated again with the stored policy bundle,
 // and the result compared with the recorded one. The policy engine implements Replayer.
-import { canonicalize } from "../../core/audit.js";
+import { canonicalize } from "../../core/digest.js";
 import type { AuditRecord } from "../../core/audit.js";
 import type { AuditLog } from "./audit-log.js";
 import type { BundleStore, PolicyBundle } from "./bundle-store.js";
