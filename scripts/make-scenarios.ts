@@ -12,6 +12,7 @@ import type { Account, StandInCommit, StandInRepo, StandInPull } from "../src/de
 import type { Scenario, ScenarioStep } from "../src/demo/scenario.js";
 import { createTestSigstore, DEFAULT_IDENTITY, DEFAULT_ISSUER } from "../test/support/sigstore/index.js";
 import { recipeScenarios } from "./recipe-scenarios.js";
+import { signedCommitScenarios } from "./signed-commit-scenarios.js";
 
 const require = createRequire(import.meta.url);
 const examples = require("@octokit/webhooks-examples/api.github.com/index.json") as { name: string; examples: Record<string, unknown>[] }[];
@@ -262,6 +263,10 @@ const scenarios: Scenario[] = [];
 // ---- producer recipes (issue 17 item 5, docs/recipes.md): one scenario per docs/examples/ workflow, in scripts/recipe-scenarios.ts
 scenarios.push(...(await recipeScenarios({ sigstore, signedAt: SIGNED_AT, issuer: DEFAULT_ISSUER, sha, repo, payloadFor, step, prompter: alice, approver: bob })));
 // ---- end of producer recipes
+
+// ---- signed commits as evidence (issue 17 items 1-2, docs/signed-commits.md), in scripts/signed-commit-scenarios.ts
+scenarios.push(...(await signedCommitScenarios({ sigstore, signedAt: SIGNED_AT, identity: DEFAULT_IDENTITY, issuer: DEFAULT_ISSUER, sha, config: CONFIG, repo, payloadFor, reviewPayload, step, prompter: alice, approver: bob })));
+// ---- end of signed commits
 
 mkdirSync(OUT, { recursive: true });
 for (const f of readdirSync(OUT)) if (f.endsWith(".json")) rmSync(new URL(f, OUT));

@@ -14,6 +14,8 @@ export interface StandInCommit {
   author: { name: string; email: string; date?: string; account?: Account | null };
   committer?: { name: string; email: string; date?: string; account?: Account | null };
   parents?: string[];
+  /** GitHub's verification of the commit's signature (REST `commit.verification`); default: unsigned. */
+  verification?: { verified: boolean; reason: string; signature: string | null; payload: string | null; verified_at?: string | null };
 }
 
 export interface StandInFile {

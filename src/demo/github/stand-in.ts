@@ -717,6 +717,7 @@ export class GitHubStandIn {
         author: { name: c.author.name, email: c.author.email, date },
         committer: { name: committer.name, email: committer.email, date: committer.date ?? date },
         tree: { sha: c.tree, url: `${API}/repos/${repo.owner}/${repo.name}/git/trees/${c.tree}` },
+        ...(c.verification ? { verification: { verified_at: null, ...c.verification } } : {}),
       },
       author: c.author.account ? user(c.author.account) : null,
       committer: committer.account ? user(committer.account) : null,
