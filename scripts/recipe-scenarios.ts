@@ -134,7 +134,7 @@ rules:
       steps: [
         ctx.step("pull_request.opened", ctx.payloadFor("pull_request.opened", state, base + 1), { headSha: head(0), conclusion: "success", summaryIncludes: [r.model.id, "verified"] }),
         ctx.step("pull_request.opened", ctx.payloadFor("pull_request.opened", state, base + 2), { headSha: head(1), conclusion: "failure", summaryIncludes: ["provenance"] }),
-        ctx.step("pull_request.opened", ctx.payloadFor("pull_request.opened", state, base + 3), { headSha: head(2), conclusion: "failure", summaryIncludes: ["IDENTITY_MISMATCH"] }),
+        ctx.step("pull_request.opened", ctx.payloadFor("pull_request.opened", state, base + 3), { headSha: head(2), conclusion: "failure", summaryIncludes: ["`signers`", "is not from an allowed signer"] }),
       ],
     });
   }
