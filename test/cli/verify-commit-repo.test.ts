@@ -27,7 +27,7 @@ let server: Server;
 let api = "";
 const requests: { url: string; auth: string | undefined }[] = [];
 /** What the server answers per sha: a git commit document, or a status with a raw body. */
-const answers = new Map<string, { status: number; body: unknown } | { status: number; raw: string }>();
+const answers = new Map<string, { status: number; body: unknown } | { status: number; raw: string } | { status: number; chunks: number }>();
 
 /** The git/get-commit answer for a raw signed commit, as GitHub shapes it. */
 function gitCommitDoc(sha: string, raw: Buffer | undefined, payloadOverride?: string): Record<string, unknown> {
@@ -63,6 +63,17 @@ before(async () => {
     const a = problems.length > 0 ? { status: 400, body: { message: problems.join("; ") } } : (answers.get(sha) ?? { status: 404, body: { message: "Not Found", documentation_url: "https://docs.github.com/rest", status: "404" } });
     if ("body" in a) assert.deepEqual(rest.validateResponse("GET", url, a.status, a.body), [], `the stand-in's answer to ${url} is not GitHub's shape`);
     res.writeHead(a.status, { "content-type": "application/json" });
+    if ("chunks" in a) {
+      // chunked, no content-length: 1 MiB at a time until the reader stops asking (or the count runs out)
+      let left = a.chunks;
+      const more = (): void => {
+        if (left-- <= 0 || res.destroyed) return void res.end();
+        if (res.write(Buffer.alloc(1024 * 1024, 0x20))) setImmediate(more);
+        else res.once("drain", more);
+      };
+      res.on("close", () => (left = 0));
+      return more();
+    }
     res.end("raw" in a ? a.raw : JSON.stringify(a.body));
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
@@ -153,6 +164,12 @@ test("GitHub answering badly is an operational error (exit 2), never a verdict",
   const big = await run(flags(huge, "--json"));
   assert.equal(big.code, 2);
   assert.match((JSON.parse(big.out) as { error: { message: string } }).error.message, /more than \d+ bytes/);
+
+  const endless = "6".repeat(40);
+  answers.set(endless, { status: 200, chunks: 64 });
+  const stream = await run(flags(endless, "--json"));
+  assert.equal(stream.code, 2);
+  assert.match((JSON.parse(stream.out) as { error: { message: string } }).error.message, /more than \d+ bytes/);
 
   const failing = "5".repeat(40);
   answers.set(failing, { status: 502, raw: "Bad Gateway" });
