@@ -7,7 +7,8 @@ import { composeDeploymentGate, composeGate, policyEvaluator } from "./app/compo
 import { Intake, QUEUES } from "./app/intake.js";
 import { readKeyRing } from "./config/env.js";
 import { readAllSettings } from "./config/server-env.js";
-import { loadRootFile } from "./adapters/sigstore/trusted-root.js";
+import { loadNamedRoots, loadPinnedRoot, loadRootFile, parseRootList } from "./adapters/sigstore/trusted-root.js";
+import { createVerifier } from "./adapters/sigstore/verifier.js";
 import { TrustRootRefresher } from "./adapters/sigstore/root-refresher.js";
 import { builtinBundle, bundleFromFile, fetchBundle } from "./adapters/opa/bundle-source.js";
 import { PolicyPool } from "./adapters/opa/pool.js";
@@ -37,6 +38,8 @@ export async function startServer(processEnv: NodeJS.ProcessEnv = process.env): 
   const metrics = new Metrics();
   // A root file is pinned as given; with a TUF cache the root is refreshed on a schedule and the verifier swapped in place.
   const trustedRoot = env.AGENT_GATE_TRUSTED_ROOT ? loadRootFile(env.AGENT_GATE_TRUSTED_ROOT) : undefined;
+  // More roots beside it (GitHub's own Sigstore instance, custom ones), each named; a certificate's CA picks its root.
+  const additionalRoots = env.AGENT_GATE_TRUSTED_ROOTS ? loadNamedRoots(parseRootList(env.AGENT_GATE_TRUSTED_ROOTS)) : [];
   const refresher =
     trustedRoot === undefined && env.AGENT_GATE_TUF_CACHE
       ? await TrustRootRefresher.start({
@@ -46,10 +49,17 @@ export async function startServer(processEnv: NodeJS.ProcessEnv = process.env): 
           maxAgeMs: settings.AGENT_GATE_TRUST_ROOT_MAX_AGE_HOURS * 3_600_000,
           log,
           onFailure: () => metrics.trustRootRefreshFailed(),
+          verifierOptions: { additionalRoots },
         })
       : undefined;
   if (!trustedRoot && !refresher) log.warn("the trusted root is the one pinned in this release and is never refreshed: set AGENT_GATE_TUF_CACHE (see docs/operations.md)");
-  const trust = refresher ? { verifier: refresher.verifier } : trustedRoot ? { trustedRoot } : {};
+  const trust = refresher
+    ? { verifier: refresher.verifier }
+    : additionalRoots.length > 0
+      ? { verifier: createVerifier({ trustedRoot: trustedRoot ?? loadPinnedRoot(), additionalRoots }) }
+      : trustedRoot
+        ? { trustedRoot }
+        : {};
   if (refresher) metrics.setTrustRootAge(() => refresher.status().ageMs / 1000);
   const source = env.AGENT_GATE_POLICY_BUNDLE;
   const sha = env.AGENT_GATE_POLICY_SHA256;

@@ -1,20 +1,23 @@
 // `agent-gate verify-bundle`: the sigstore-conformance client protocol.
 //   agent-gate verify-bundle --bundle FILE (--certificate-identity ID | --certificate-identity-regexp RE)
-//     --certificate-oidc-issuer URL | --key PEM [--key-hint HINT]) [--trusted-root FILE] [--json] FILE_OR_DIGEST
+//     --certificate-oidc-issuer URL | --key PEM [--key-hint HINT]) [--trusted-root [NAME=]FILE|github]... [--json] FILE_OR_DIGEST
 // Exit 0 when verified; 1 with a one-line reason on stderr when not; 2 for bad arguments, unreadable inputs or an
 // unusable trusted root (args.ts: the contract every command keeps).
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { describeError } from "../core/errors.js";
 import { CliFailure, EXIT_FAILED, EXIT_OK, UsageError, consoleIo, runCommand, type Io } from "./args.js";
-import { loadPinnedRoot, loadRootFile } from "../adapters/sigstore/trusted-root.js";
+import { loadNamedRoots, loadPinnedRoot, parseRootEntry } from "../adapters/sigstore/trusted-root.js";
 import { createVerifier } from "../adapters/sigstore/verifier.js";
 import type { SignerPolicy, SubjectSpec } from "../adapters/sigstore/verifier.js";
 
 const USAGE = `usage: agent-gate verify-bundle --bundle FILE
          (--certificate-identity ID | --certificate-identity-regexp ^RE$) --certificate-oidc-issuer URL
          | --key PUBLIC_KEY.pem [--key-hint HINT]
-         [--trusted-root trusted_root.json] [--json] FILE_OR_DIGEST
-FILE_OR_DIGEST is the artifact's path, or sha256:<64 hex digits> when it is not an existing path.`;
+         [--trusted-root [NAME=]trusted_root.json | github | public-good]... [--json] FILE_OR_DIGEST
+FILE_OR_DIGEST is the artifact's path, or sha256:<64 hex digits> when it is not an existing path.
+--trusted-root may be repeated: the bundle is verified against the root whose CA issued its certificate (key-signed
+bundles: the first root). "github" and "public-good" are the pinned roots; a bare FILE is named "custom".
+Default: the pinned public-good root.`;
 
 
 function readFile(what: string, path: string): Buffer {
@@ -32,7 +35,7 @@ function subjectOf(arg: string): SubjectSpec {
   throw new UsageError(`expected an existing artifact file or sha256:<64 hex digits>, got ${JSON.stringify(arg)}`);
 }
 
-function signerOf(v: Record<string, string | boolean | undefined>): SignerPolicy {
+function signerOf(v: Record<string, string | boolean | string[] | undefined>): SignerPolicy {
   const str = (k: string): string | undefined => (typeof v[k] === "string" ? v[k] : undefined);
   const identity = str("certificate-identity");
   const pattern = str("certificate-identity-regexp");
@@ -53,6 +56,15 @@ function signerOf(v: Record<string, string | boolean | undefined>): SignerPolicy
   return pattern !== undefined ? { kind: "certificate", identityPattern: pattern, issuer } : { kind: "certificate", identity: identity!, issuer };
 }
 
+function verifierOf(entries: readonly string[]): ReturnType<typeof createVerifier> {
+  if (entries.length === 0) return createVerifier({ trustedRoot: loadPinnedRoot() });
+  const listed = entries.map((e) => parseRootEntry(e, "custom"));
+  const bare = listed.filter((e) => e.name === "custom").length;
+  if (bare > 1 && entries.length > 1) throw new UsageError("expected NAME=FILE for each of several --trusted-root files (a bare FILE is named custom, and names must differ)");
+  const [primary, ...more] = loadNamedRoots(listed);
+  return createVerifier({ trustedRoot: primary!.root, trustedRootName: primary!.name, additionalRoots: more });
+}
+
 const OPTIONS = {
   bundle: { type: "string" },
   "certificate-identity": { type: "string" },
@@ -60,7 +72,7 @@ const OPTIONS = {
   "certificate-oidc-issuer": { type: "string" },
   key: { type: "string" },
   "key-hint": { type: "string" },
-  "trusted-root": { type: "string" },
+  "trusted-root": { type: "string", multiple: true },
 } as const;
 
 const SPEC = { name: "verify-bundle", usage: USAGE, options: OPTIONS, positionals: { min: 1, max: 1, what: "one FILE_OR_DIGEST" } };
@@ -71,14 +83,13 @@ export function verifyBundleCommand(args: string[], io: Io = consoleIo()): Promi
     const signer = signerOf(values);
     const subject = subjectOf(positionals[0]!);
     const bundle = readFile("bundle", values.bundle);
-    const root = values["trusted-root"] !== undefined ? loadRootFile(values["trusted-root"]) : loadPinnedRoot();
-    const outcome = createVerifier({ trustedRoot: root }).verify({ bundle, subject, signer });
+    const outcome = verifierOf(values["trusted-root"] ?? []).verify({ bundle, subject, signer });
     if (!outcome.ok) throw new CliFailure(outcome.code, outcome.message, EXIT_FAILED, { verified: false });
     if (json) {
       const { signer: s, tlogEntries, timestamps, statement, mediaType, contentKind, bundleDigest, dssePayload } = outcome;
       emit({ verified: true, mediaType, contentKind, bundleDigest, signer: s, tlogEntries, timestamps, statement, dssePayload });
     } else {
-      io.out(`OK: ${outcome.signer.identity ?? `key ${outcome.signer.keyHint ?? ""}`.trim()}`);
+      io.out(`OK: ${outcome.signer.identity ?? `key ${outcome.signer.keyHint ?? ""}`.trim()} (trusted root ${outcome.signer.root ?? "public-good"})`);
     }
     return EXIT_OK;
   });

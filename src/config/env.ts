@@ -6,6 +6,7 @@ import { AgentGateError } from "../core/errors.js";
 
 const Env = z.object({
   AGENT_GATE_TRUSTED_ROOT: z.string().min(1).optional().describe("trusted_root.json of a private Sigstore deployment; default: the pinned public-good root"),
+  AGENT_GATE_TRUSTED_ROOTS: z.string().min(1).optional().describe("more trusted roots beside that one, comma-separated NAME=PATH entries or pinned names (github: GitHub's own Sigstore instance)"),
   AGENT_GATE_TUF_CACHE: z.string().min(1).optional().describe("directory for an online TUF refresh of the public-good root (keeps the last good copy)"),
   AGENT_GATE_POLICY_BUNDLE: z.string().min(1).optional().describe("an organisation's `opa build -t wasm` bundle: a file path or an https:// URL"),
   AGENT_GATE_POLICY_SHA256: z.string().regex(/^(sha256:)?[0-9a-f]{64}$/, { error: "expected the bundle's sha256 (64 hex)" }).optional(),

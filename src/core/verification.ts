@@ -48,6 +48,7 @@ export interface SignerSummary {
   readonly keyHint?: string;
   readonly extensions: Readonly<Record<string, string>>; // Fulcio extensions by name (sourceRepositoryURI, ...)
   readonly certificateFingerprint?: string; // sha256 hex of the leaf DER
+  readonly root?: string; // the trusted root it verified against ("public-good", "github", or an operator's name)
 }
 
 export interface InTotoSubject {

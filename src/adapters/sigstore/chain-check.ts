@@ -2,10 +2,11 @@
 // depend on time), its and its CA's validity checked at every signed time, and its embedded SCTs verified.
 import type { KeyObject } from "node:crypto";
 import { X509Certificate, crypto as score } from "@sigstore/core";
-import type { TrustMaterial } from "@sigstore/verify";
 import { describeError } from "../../core/errors.js";
 import { certificateIssuer, fulcioExtensions } from "./extensions.js";
-import { certificatePath, verifySCTs } from "./verify-internals.js";
+import { verifySCTs } from "./verify-internals.js";
+import { chainPathsIn } from "./roots.js";
+import type { ChainPath, RootTrust } from "./roots.js";
 import { Fail } from "./verify-fail.js";
 
 /** Cryptographic work done so far, counted by each step. */
@@ -17,7 +18,6 @@ export interface WorkCounters {
   tlogVerifications: number;
 }
 
-export type ChainPath = X509Certificate[] | undefined;
 // A parsed leaf certificate and what was learnt about it; cached per fingerprint as one entry.
 export interface Leaf {
   fp: string;
@@ -26,8 +26,8 @@ export interface Leaf {
   san: string | undefined;
   extensions: Readonly<Record<string, string>>;
   issuer: string | undefined;
-  paths?: ChainPath[]; // path per trusted CA
-  scts?: string[] | string; // verified CT log ids, or why not
+  /** Per trusted root: the path to each of its CAs, and the verified CT log ids (or why not). */
+  byRoot: Map<string, { paths: ChainPath[]; scts?: string[] | string }>;
 }
 export interface SignedTime {
   source: "tlog" | "rfc3161";
@@ -44,28 +44,29 @@ export function parseLeaf(der: Buffer, fp: string): Leaf {
   } catch {
     key = undefined;
   }
-  const leaf: Leaf = { fp, cert, key, san: cert.subjectAltName, extensions, issuer: certificateIssuer(extensions) };
+  const leaf: Leaf = { fp, cert, key, san: cert.subjectAltName, extensions, issuer: certificateIssuer(extensions), byRoot: new Map() };
   return leaf;
 }
 
-function chainPaths(tm: TrustMaterial, leaf: X509Certificate, work: WorkCounters): ChainPath[] {
-  work.chainVerifications++;
-  return tm.certificateAuthorities.map((ca): ChainPath => {
-    try {
-      // path building and signature checks do not depend on time; validity windows are checked per signed time
-      return certificatePath(ca.certChain, leaf);
-    } catch {
-      return undefined;
-    }
-  });
+/** The leaf's paths to the root's CAs, built once per root and kept with the leaf (the chain verification work). */
+export function pathsIn(entry: Leaf, root: RootTrust, work: WorkCounters): ChainPath[] {
+  let t = entry.byRoot.get(root.name);
+  if (t === undefined) {
+    work.chainVerifications++;
+    t = { paths: chainPathsIn(root, entry.cert) };
+    entry.byRoot.set(root.name, t);
+  }
+  return t.paths;
 }
 
-/** Step 4 for a certificate: a path to a trusted CA, the leaf and its CA valid at every signed time, and the SCTs. */
-export function checkChain(entry: Leaf, times: readonly SignedTime[], tm: TrustMaterial, ctlogThreshold: number, work: WorkCounters): void {
+/** Step 4 for a certificate: a path to a CA of its root, the leaf and that CA valid at every signed time, and the SCTs. */
+export function checkChain(entry: Leaf, times: readonly SignedTime[], root: RootTrust, work: WorkCounters): void {
+  const { tm } = root;
   const leaf = entry.cert;
-  const paths = (entry.paths ??= chainPaths(tm, leaf, work));
+  const paths = pathsIn(entry, root, work);
   const first = paths.findIndex((p) => p !== undefined);
-  if (first < 0) throw new Fail("CERTIFICATE_CHAIN_INVALID", "the signing certificate does not chain to a trusted Fulcio CA");
+  if (first < 0) throw new Fail("CERTIFICATE_CHAIN_INVALID", `the signing certificate does not chain to a Fulcio CA of the trusted root ${root.name}`);
+  // every CA whose window covers the time is tried: generations of one instance overlap
   for (const { time, source } of times) {
     const ok = tm.certificateAuthorities.some((ca, i) => {
       const path = paths[i];
@@ -78,7 +79,10 @@ export function checkChain(entry: Leaf, times: readonly SignedTime[], tm: TrustM
       );
     }
   }
-  let scts = entry.scts;
+  // a root without CT logs (GitHub's instance) has no SCT to verify; its threshold is 0
+  if (tm.ctlogs.length === 0 && root.ctlog === 0) return;
+  const t = entry.byRoot.get(root.name)!;
+  let scts = t.scts;
   if (scts === undefined) {
     const path = paths[first]!;
     try {
@@ -87,11 +91,11 @@ export function checkChain(entry: Leaf, times: readonly SignedTime[], tm: TrustM
     } catch (e) {
       scts = `SCT verification failed: ${describeError(e)}`;
     }
-    entry.scts = scts;
+    t.scts = scts;
   }
   if (typeof scts === "string") throw new Fail("CERTIFICATE_CHAIN_INVALID", scts);
   if (new Set(scts).size !== scts.length) throw new Fail("CERTIFICATE_CHAIN_INVALID", "the certificate repeats an SCT");
-  if (scts.length < ctlogThreshold) {
-    throw new Fail("CERTIFICATE_CHAIN_INVALID", `expected at least ${ctlogThreshold} verified SCTs in the certificate, got ${scts.length}`);
+  if (scts.length < root.ctlog) {
+    throw new Fail("CERTIFICATE_CHAIN_INVALID", `expected at least ${root.ctlog} verified SCTs in the certificate, got ${scts.length}`);
   }
 }

@@ -73,12 +73,19 @@ export function lintTrustedRoot(root: unknown): string[] {
   if (typeof root.mediaType !== "string" || !MEDIA_TYPE.test(root.mediaType)) {
     problems.push(`unexpected mediaType ${JSON.stringify(root.mediaType)}; expected application/vnd.dev.sigstore.trustedroot+json;version=0.1`);
   }
-  checkLogs("tlogs", root.tlogs, true, problems);
+  // A root without tlogs and without CT logs is a timestamp-only instance (GitHub's own Sigstore): its TSAs are its
+  // one source of signed time. Any other root keeps needing tlogs, and CT logs for its CAs.
+  const nonEmpty = (v: unknown): boolean => Array.isArray(v) && v.length > 0;
+  const timestampOnly = !nonEmpty(root.tlogs) && !nonEmpty(root.ctlogs) && nonEmpty(root.timestampAuthorities);
+  checkLogs("tlogs", root.tlogs, !timestampOnly, problems);
+  if (!timestampOnly && !nonEmpty(root.tlogs)) {
+    problems[problems.length - 1] += " (a root without tlogs must list timestampAuthorities and no ctlogs: a timestamp-only instance)";
+  }
   checkLogs("ctlogs", root.ctlogs, false, problems);
   checkAuthorities("certificateAuthorities", root.certificateAuthorities, problems);
   checkAuthorities("timestampAuthorities", root.timestampAuthorities, problems);
-  const hasCA = Array.isArray(root.certificateAuthorities) && root.certificateAuthorities.length > 0;
-  if (hasCA && (!Array.isArray(root.ctlogs) || root.ctlogs.length === 0)) {
+  const hasCA = nonEmpty(root.certificateAuthorities);
+  if (hasCA && !timestampOnly && !nonEmpty(root.ctlogs)) {
     problems.push("certificateAuthorities are listed but no ctlogs: certificate SCTs could not be verified");
   }
   return problems;

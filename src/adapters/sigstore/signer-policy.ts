@@ -40,14 +40,33 @@ export function compileIdentityPattern(pat: string): ((san: string) => boolean) 
 }
 
 export type CompiledSigner =
-  | { kind: "certificate"; describe: string; matches(san: string): boolean; issuer: string }
+  // anyIssuer: every identity the trusted root certifies, whatever its issuer (the App's PR evidence: who may vouch
+  // is decided by the policy from the signer's facts)
+  | { kind: "certificate"; describe: string; matches(san: string): boolean; issuer: string | null; anyIssuer?: true }
   | { kind: "key"; describe: string; key: KeyObject; spki: Buffer; keyHint?: string };
+
+/** Whether a certificate's OIDC issuer (undefined: no issuer extension) is the one a compiled signer expects. */
+export function issuerFits(signer: Extract<CompiledSigner, { kind: "certificate" }>, issuer: string | undefined): boolean {
+  return signer.anyIssuer === true || (issuer ?? null) === signer.issuer;
+}
+
+/** Any certificate identity the trusted root certifies (a SAN with control characters matches nothing, as for patterns). */
+const ANY_IDENTITY: CompiledSigner = {
+  kind: "certificate",
+  describe: "any identity the trusted root certifies",
+  matches: (san) => typeof san === "string" && san !== "" && !CONTROL.test(san),
+  issuer: null,
+  anyIssuer: true,
+};
 
 /** Compiles a policy or returns why it is unusable (POLICY_INVALID). */
 export function compileSigner(p: SignerPolicy): CompiledSigner | string {
   if (typeof p !== "object" || p === null) return "expected a signer policy object";
+  if (p.kind === "any-certificate") return ANY_IDENTITY;
   if (p.kind === "certificate") {
-    if (typeof p.issuer !== "string" || p.issuer === "") return "expected a non-empty OIDC issuer";
+    // null: a certificate without an OIDC issuer extension (GitHub's release attestations), for an exact identity only
+    const noIssuer = p.issuer === null && !("identityPattern" in p && p.identityPattern !== undefined);
+    if (!noIssuer && (typeof p.issuer !== "string" || p.issuer === "")) return "expected a non-empty OIDC issuer (null, for no issuer extension, only with an exact identity)";
     if ("identityPattern" in p && p.identityPattern !== undefined) {
       const pat = p.identityPattern;
       if (typeof pat !== "string" || !pat.startsWith("^") || !pat.endsWith("$") || pat.endsWith("\\$") || pat.length < 3) {
@@ -73,5 +92,5 @@ export function compileSigner(p: SignerPolicy): CompiledSigner | string {
       return `public key does not parse: ${(e as Error).message}`;
     }
   }
-  return `expected signer kind "certificate" or "key", got ${JSON.stringify((p as { kind?: unknown }).kind)}`;
+  return `expected signer kind "certificate", "any-certificate" or "key", got ${JSON.stringify((p as { kind?: unknown }).kind)}`;
 }

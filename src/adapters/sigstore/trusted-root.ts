@@ -41,6 +41,48 @@ export function loadPinnedRoot(): unknown {
   return loadRootFile(PINNED_ROOT_PATH);
 }
 
+/**
+ * GitHub's own Sigstore instance (attestations of private repositories: Fulcio and an RFC 3161 TSA, no tlog, no CT
+ * log), pinned: the trusted_root.json target of GitHub's TUF repository as sigstore-rust embeds it (trust/README.md).
+ */
+export const GITHUB_ROOT_PATH = join(dirname(PINNED_ROOT_PATH), "github-trusted-root.json");
+
+export function loadGithubRoot(): unknown {
+  return loadRootFile(GITHUB_ROOT_PATH);
+}
+
+/** Roots known by name alone: a list entry "github" needs no path. */
+export const PINNED_ROOTS: Readonly<Record<string, string>> = { "public-good": PINNED_ROOT_PATH, github: GITHUB_ROOT_PATH };
+
+export interface RootListEntry {
+  readonly name: string;
+  readonly path: string;
+}
+
+/**
+ * A list of named roots: entries "name=path" or a pinned root's bare name ("github", "public-good"), separated by
+ * commas (AGENT_GATE_TRUSTED_ROOTS) or given one per flag (--trusted-root). A bare path is named `fallbackName`
+ * when given. Throws TRUSTED_ROOT_INVALID naming the entry and what was expected.
+ */
+export function parseRootEntry(entry: string, fallbackName?: string): RootListEntry {
+  const e = entry.trim();
+  const eq = e.indexOf("=");
+  if (eq > 0 && /^[a-z0-9][a-z0-9._-]{0,63}$/.test(e.slice(0, eq))) return { name: e.slice(0, eq), path: e.slice(eq + 1) };
+  const pinned = PINNED_ROOTS[e];
+  if (pinned !== undefined) return { name: e, path: pinned };
+  if (fallbackName !== undefined && e !== "") return { name: fallbackName, path: e };
+  throw new AgentGateError("TRUSTED_ROOT_INVALID", `expected a trusted root entry NAME=PATH (NAME of lowercase letters, digits, '.', '_', '-') or a pinned root name (${Object.keys(PINNED_ROOTS).join(", ")}), got ${JSON.stringify(entry)}`);
+}
+
+export function parseRootList(list: string): RootListEntry[] {
+  return list.split(",").filter((e) => e.trim() !== "").map((e) => parseRootEntry(e));
+}
+
+/** Reads and lints each root of the list, keeping its name. */
+export function loadNamedRoots(entries: readonly RootListEntry[]): { name: string; root: unknown }[] {
+  return entries.map((e) => ({ name: e.name, root: loadRootFile(e.path) }));
+}
+
 export interface TufSource {
   /** The TUF repository; default the public-good instance's (with @sigstore/tuf's embedded seed root). */
   readonly mirrorURL?: string;

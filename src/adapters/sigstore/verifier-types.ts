@@ -2,11 +2,19 @@
 // verifier.ts re-exports all of it, so importers keep naming "./verifier.js".
 import type { VerificationOutcome } from "../../core/verification.js";
 import type { CommitVerification } from "./gitsign.js";
+import type { NamedTrustedRoot } from "./roots.js";
+
+export type { NamedTrustedRoot };
 
 export type SignerPolicy =
-  | { kind: "certificate"; identity: string; issuer: string } // exact SAN match
+  // exact SAN match; issuer null: the certificate must carry NO OIDC issuer extension (GitHub's own release
+  // attestations, leaf CN=Attester; only with an exact identity, never a pattern)
+  | { kind: "certificate"; identity: string; issuer: string | null }
   | { kind: "certificate"; identityPattern: string; issuer: string } // regex; must be anchored ^...$ (else POLICY_INVALID); full-match on the SAN
-  | { kind: "key"; publicKeyPem: string; keyHint?: string }; // PEM SPKI (cosign public keys are PEM SPKI too)
+  | { kind: "key"; publicKeyPem: string; keyHint?: string } // PEM SPKI (cosign public keys are PEM SPKI too)
+  // every identity and issuer the trusted root certifies: the caller judges the signer from VerifiedBundle.signer
+  // (the App's PR evidence, decided in Rego); the chain, SCT, log, time and signature are checked as for any other
+  | { kind: "any-certificate" };
 
 export type DigestAlgorithm = "sha256" | "sha384" | "sha512";
 
@@ -92,10 +100,15 @@ export const MAX_BUNDLE_JSON_DEPTH = 32;
 /** Weight of a verdict beyond its bundle's size (key, outcome and summaries). */
 
 export interface VerifierOptions {
-  trustedRoot: unknown; // trusted_root.json, parsed
+  trustedRoot: unknown; // trusted_root.json, parsed: the primary root (key-signed bundles are verified against it)
+  trustedRootName?: string; // default: "public-good" or "github" when it holds that pinned root's CA, else "custom"
+  // The primary root's thresholds; defaults from what it lists (roots.ts): 1 tlog entry when it lists tlogs, 1 SCT
+  // when it lists CT logs, 1 signed time, and an RFC 3161 timestamp from its TSA when it lists no tlogs.
   tlogThreshold?: number;
   ctlogThreshold?: number;
   timestampThreshold?: number;
+  /** More roots beside the primary, each named, each with its own thresholds; a certificate's CA picks its root. */
+  additionalRoots?: readonly NamedTrustedRoot[];
   verdictCacheSize?: number; // entries; default 10,000; 0 disables the verdict cache (benchmarks of the full path)
   verdictCacheBytes?: number; // weight (bundle sizes); default DEFAULT_VERDICT_CACHE_BYTES
   certificateCacheSize?: number; // certificates; default DEFAULT_CERTIFICATE_CACHE_SIZE

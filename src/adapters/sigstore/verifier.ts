@@ -6,29 +6,29 @@
 import type { KeyObject } from "node:crypto";
 import type { Bundle, TransparencyLogEntry } from "@sigstore/bundle";
 import { RFC3161Timestamp } from "@sigstore/core";
-import { TrustedRoot } from "@sigstore/protobuf-specs";
-import { toTrustMaterial } from "@sigstore/verify";
-import type { SignedEntity, TrustMaterial } from "@sigstore/verify";
+import type { SignedEntity } from "@sigstore/verify";
 import { getTSATimestamp, signatureContent } from "./verify-internals.js";
 import { AgentGateError, describeError } from "../../core/errors.js";
 import { failure } from "../../core/verification.js";
 import type { SignerSummary, VerificationOutcome, VerifiedBundle } from "../../core/verification.js";
 import { convertLegacyCosignBundle, isLegacyCosignBundle } from "./legacy.js";
-import { compileSigner } from "./signer-policy.js";
+import { compileSigner, issuerFits } from "./signer-policy.js";
 import type { CompiledSigner } from "./signer-policy.js";
 import { verifyPrehashed } from "./prehash.js";
 import { LruCache } from "../lru.js";
-import { lintTrustedRoot } from "./rootlint.js";
 import { loggedVerifier, summarizeEntry } from "./tlog.js";
 import { leafDer, parseBundle, readBundle } from "./bundle-parse.js";
-import { checkChain, parseLeaf } from "./chain-check.js";
+import { checkChain, parseLeaf, pathsIn } from "./chain-check.js";
+import { rootOfCertificate, rootTrusts } from "./roots.js";
+import type { RootTrust } from "./roots.js";
 import type { Leaf, SignedTime, WorkCounters } from "./chain-check.js";
 import { HASHES, checkContent, checkSubject } from "./subject-check.js";
 import type { SubjectCheck } from "./subject-check.js";
 import { checkTlogs, loggedKeyMatches, sameSigner } from "./tlog-verify.js";
 import { DEFAULT_CERTIFICATE_CACHE_SIZE, DEFAULT_MAX_BUNDLE_BYTES, DEFAULT_VERDICT_CACHE_BYTES } from "./verifier-types.js";
-import type { CachingBundleVerifier, SignerPolicy, VerifierCacheStats, VerifierOptions, VerifierWorkStats, VerifyAnyRequest, VerifyRequest } from "./verifier-types.js";
+import type { CachingBundleVerifier, CommitSignatureRequest, SignerPolicy, VerifierCacheStats, VerifierOptions, VerifierWorkStats, VerifyAnyRequest, VerifyRequest } from "./verifier-types.js";
 import { Fail, isObj, sha256hex, step } from "./verify-fail.js";
+import { verifyGitsignPayload, type CommitVerification } from "./gitsign.js";
 
 export * from "./verifier-types.js";
 
@@ -41,11 +41,13 @@ class Verifier implements CachingBundleVerifier {
   private readonly verdicts: LruCache<string, VerificationOutcome>; // (bundle, subject, policies) digests -> verdict
   private readonly work: WorkCounters = { bundles: 0, timestampVerifications: 0, chainVerifications: 0, signatureVerifications: 0, tlogVerifications: 0 };
 
+  private readonly trustedCaCerts: ReadonlySet<string>; // hex DER of every certificate in every root's CA chains
+
   constructor(
-    private readonly tm: TrustMaterial,
-    private readonly trustedCaCerts: ReadonlySet<string>, // hex DER of every certificate in the trusted CAs' chains
-    private readonly opts: { tlog: number; ctlog: number; timestamp: number; cacheSize: number; cacheBytes: number; certificates: number; maxBundleBytes: number },
+    private readonly roots: readonly RootTrust[], // the primary first
+    private readonly opts: { cacheSize: number; cacheBytes: number; certificates: number; maxBundleBytes: number },
   ) {
+    this.trustedCaCerts = new Set(roots.flatMap((r) => [...r.caCerts]));
     this.leafCache = new LruCache(opts.certificates);
     this.verdicts = new LruCache(opts.cacheSize, opts.cacheBytes);
   }
@@ -63,6 +65,17 @@ class Verifier implements CachingBundleVerifier {
       if (!isObj(req)) throw new Fail("POLICY_INVALID", "expected a request { bundle, subject, signer }");
       return this.verifyCached(req.bundle, req.subject, req.signer, false);
     });
+  }
+
+  /** A gitsign signature over a commit payload, for any identity: against each trusted root, the first that verifies. */
+  verifyCommit(req: CommitSignatureRequest): CommitVerification {
+    let first: CommitVerification | undefined;
+    for (const r of this.roots) {
+      const v = verifyGitsignPayload({ payload: req.payload, signature: req.signature, trust: r.tm });
+      if (v.ok) return v;
+      first ??= v;
+    }
+    return first ?? { ok: false, code: "CERTIFICATE_CHAIN_INVALID", message: "no trusted root is loaded" };
   }
 
   verifyAny(req: VerifyAnyRequest): VerificationOutcome {
@@ -138,18 +151,20 @@ class Verifier implements CachingBundleVerifier {
     const candidates = step("BUNDLE_MALFORMED", "bundle verification material", () => this.candidateSigners(bundle, signers));
     const entity = step("BUNDLE_MALFORMED", "bundle verification material", () => this.toEntity(bundle, subject.artifact));
 
-    // 3. signed time: every time source the bundle offers must verify, and at least one must exist
-    const times = this.signedTimes(entity);
+    // 3. the root: the one whose CA issued the certificate (key-signed bundles: the primary root); then signed time:
+    // every time source the bundle offers must verify against that root, and its thresholds must be met
+    const root = step("BUNDLE_MALFORMED", "bundle verification material", () => this.rootOf(bundle));
+    const times = this.signedTimes(entity, root);
 
     // 4. certificate chain, validity at every signed time and SCTs; or which of the caller's keys
     const signer = this.chooseSigner(bundle, entity, candidates, subject);
-    const { key, summary } = this.signingKey(bundle, entity, times, signer);
+    const { key, summary } = this.signingKey(bundle, entity, times, signer, root);
 
     // 5. the signature itself
     this.checkSignature(bundle, entity, key, signer, subject);
 
     // 6. transparency log: inclusion (SET and/or proof against a signed checkpoint) and body consistency
-    checkTlogs(bundle, entity, summary.type === "certificate" ? { cert: leafDer(bundle) } : { spki: (signer as { spki: Buffer }).spki }, this.tm.tlogs, this.opts.tlog, this.work);
+    checkTlogs(bundle, entity, summary.type === "certificate" ? { cert: leafDer(bundle) } : { spki: (signer as { spki: Buffer }).spki }, root.tm.tlogs, root.tlog, this.work);
 
     return {
       ok: true,
@@ -198,8 +213,8 @@ class Verifier implements CachingBundleVerifier {
     if (certs.length === 0) throw new Fail("KEY_MISMATCH", `expected a bundle signed with the caller's public key; it is signed with a certificate for ${san ?? "<no SAN>"}${many}`);
     const named = certs.filter((s) => san !== undefined && s.matches(san));
     if (named.length === 0) throw new Fail("IDENTITY_MISMATCH", `expected signer ${certs[0]!.describe}, got ${san ?? "<no SAN>"}${many}`);
-    const issued = named.filter((s) => s.issuer === issuer);
-    if (issued.length === 0) throw new Fail("ISSUER_MISMATCH", `expected OIDC issuer ${named[0]!.issuer}, got ${issuer ?? "<no issuer extension>"}${many}`);
+    const issued = named.filter((s) => issuerFits(s, issuer));
+    if (issued.length === 0) throw new Fail("ISSUER_MISMATCH", `expected OIDC issuer ${named[0]!.issuer ?? "<no issuer extension>"}, got ${issuer ?? "<no issuer extension>"}${many}`);
     return [issued[0]!];
   }
 
@@ -228,12 +243,21 @@ class Verifier implements CachingBundleVerifier {
     return leaf;
   }
 
-  private signedTimes(entity: SignedEntity): SignedTime[] {
+  private rootOf(bundle: Bundle): RootTrust {
+    if (bundle.verificationMaterial.content.$case === "publicKey") return this.roots[0]!;
+    const leaf = this.leaf(leafDer(bundle));
+    return rootOfCertificate(this.roots, (r) => pathsIn(leaf, r, this.work));
+  }
+
+  private signedTimes(entity: SignedEntity, root: RootTrust): SignedTime[] {
+    if (root.tm.tlogs.length === 0 && entity.tlogEntries.length > 0) {
+      throw new Fail("TLOG_UNTRUSTED_LOG", `the trusted root ${root.name} has no transparency log; expected no tlog entries and an RFC 3161 timestamp from its TSA, got ${entity.tlogEntries.length} tlog entries`);
+    }
     const times: SignedTime[] = [];
     for (const ts of entity.timestamps) {
       if (ts.$case === "timestamp-authority") {
         this.work.timestampVerifications++;
-        const t = step("TIMESTAMP_INVALID", "RFC 3161 timestamp", () => getTSATimestamp(ts.timestamp, entity.signature.signature, this.tm.timestampAuthorities));
+        const t = step("TIMESTAMP_INVALID", "RFC 3161 timestamp", () => getTSATimestamp(ts.timestamp, entity.signature.signature, root.tm.timestampAuthorities));
         times.push({ source: "rfc3161", time: t.timestamp });
       } else if (ts.tlogEntry.inclusionPromise) {
         // the SET over this time is verified in step 5; nothing passes unless it does
@@ -245,13 +269,17 @@ class Verifier implements CachingBundleVerifier {
     if (times.length === 0) {
       throw new Fail("NO_SIGNED_TIME", "the bundle carries no signed time: no tlog inclusion promise (SET) and no RFC 3161 timestamp");
     }
-    if (times.length < this.opts.timestamp) {
-      throw new Fail("NO_SIGNED_TIME", `expected at least ${this.opts.timestamp} signed times, got ${times.length}`);
+    if (times.length < root.timestamp) {
+      throw new Fail("NO_SIGNED_TIME", `expected at least ${root.timestamp} signed times, got ${times.length}`);
+    }
+    const tokens = times.filter((t) => t.source === "rfc3161").length;
+    if (tokens < root.rfc3161) {
+      throw new Fail("NO_SIGNED_TIME", `the trusted root ${root.name} has no transparency log, so it requires ${root.rfc3161} RFC 3161 timestamp(s) from its TSA; the bundle carries ${tokens}`);
     }
     return times;
   }
 
-  private signingKey(bundle: Bundle, entity: SignedEntity, times: SignedTime[], signer: CompiledSigner): { key: KeyObject; summary: SignerSummary } {
+  private signingKey(bundle: Bundle, entity: SignedEntity, times: SignedTime[], signer: CompiledSigner, root: RootTrust): { key: KeyObject; summary: SignerSummary } {
     const material = entity.key;
     if (material.$case === "public-key") {
       if (signer.kind !== "key") {
@@ -260,7 +288,7 @@ class Verifier implements CachingBundleVerifier {
       if (signer.keyHint !== undefined && signer.keyHint !== material.hint) {
         throw new Fail("KEY_MISMATCH", `expected key hint ${JSON.stringify(signer.keyHint)}, got ${JSON.stringify(material.hint)}`);
       }
-      return { key: signer.key, summary: { type: "key", keyHint: material.hint, extensions: {} } };
+      return { key: signer.key, summary: { type: "key", keyHint: material.hint, extensions: {}, root: root.name } };
     }
     const leaf = this.leaf(leafDer(bundle));
     const { fp, san, extensions, issuer, key } = leaf;
@@ -268,10 +296,10 @@ class Verifier implements CachingBundleVerifier {
       throw new Fail("KEY_MISMATCH", `expected a bundle signed with the caller's public key; it is signed with a certificate for ${san ?? "<no SAN>"}`);
     }
     if (san === undefined || !signer.matches(san)) throw new Fail("IDENTITY_MISMATCH", `expected signer ${signer.describe}, got ${san ?? "<no SAN>"}`);
-    if (issuer !== signer.issuer) throw new Fail("ISSUER_MISMATCH", `expected OIDC issuer ${signer.issuer}, got ${issuer ?? "<no issuer extension>"}`);
-    checkChain(leaf, times, this.tm, this.opts.ctlog, this.work);
+    if (!issuerFits(signer, issuer)) throw new Fail("ISSUER_MISMATCH", `expected OIDC issuer ${signer.issuer ?? "<no issuer extension>"}, got ${issuer ?? "<no issuer extension>"}`);
+    checkChain(leaf, times, root, this.work);
     if (!key) throw new Fail("CERTIFICATE_CHAIN_INVALID", "the certificate's public key does not parse");
-    return { key, summary: { type: "certificate", identity: san, issuer, extensions: { ...extensions }, certificateFingerprint: fp } };
+    return { key, summary: { type: "certificate", identity: san, issuer, extensions: { ...extensions }, certificateFingerprint: fp, root: root.name } };
   }
 
 
@@ -298,28 +326,20 @@ class Verifier implements CachingBundleVerifier {
 
 /** Lints the root and builds trust material once; throws AgentGateError("TRUSTED_ROOT_INVALID", reason) on a bad root. */
 export function createVerifier(opts: VerifierOptions): CachingBundleVerifier {
-  const problems = lintTrustedRoot(opts.trustedRoot);
-  if (problems.length > 0) throw new AgentGateError("TRUSTED_ROOT_INVALID", `the trusted root is refused: ${problems.join("; ")}`);
-  let tm: TrustMaterial;
-  const caCerts = new Set<string>();
-  try {
-    const root = TrustedRoot.fromJSON(opts.trustedRoot);
-    for (const ca of root.certificateAuthorities) for (const c of ca.certChain?.certificates ?? []) caCerts.add(Buffer.from(c.rawBytes).toString("hex"));
-    tm = toTrustMaterial(root, () => {
-      throw new Error("keys come from the signer policy");
-    });
-  } catch (e) {
-    throw new AgentGateError("TRUSTED_ROOT_INVALID", `the trusted root does not load: ${describeError(e)}`, "invalid-input", { cause: e });
-  }
+  const primary = {
+    ...(opts.trustedRootName !== undefined ? { name: opts.trustedRootName } : {}),
+    root: opts.trustedRoot,
+    ...(opts.tlogThreshold !== undefined ? { tlogThreshold: opts.tlogThreshold } : {}),
+    ...(opts.ctlogThreshold !== undefined ? { ctlogThreshold: opts.ctlogThreshold } : {}),
+    ...(opts.timestampThreshold !== undefined ? { timestampThreshold: opts.timestampThreshold } : {}),
+  };
+  const roots = rootTrusts([primary, ...(opts.additionalRoots ?? [])]);
   const int = (name: string, v: number | undefined, fallback: number, min: number): number => {
     const n = v ?? fallback;
     if (!Number.isInteger(n) || n < min) throw new AgentGateError("VERIFIER_OPTIONS_INVALID", `expected ${name} to be an integer >= ${min}, got ${String(v)}`);
     return n;
   };
-  return new Verifier(tm, caCerts, {
-    tlog: int("tlogThreshold", opts.tlogThreshold, 1, 0),
-    ctlog: int("ctlogThreshold", opts.ctlogThreshold, 1, 0),
-    timestamp: int("timestampThreshold", opts.timestampThreshold, 1, 1),
+  return new Verifier(roots, {
     cacheSize: int("verdictCacheSize", opts.verdictCacheSize, 10_000, 0),
     cacheBytes: int("verdictCacheBytes", opts.verdictCacheBytes, DEFAULT_VERDICT_CACHE_BYTES, 0),
     certificates: int("certificateCacheSize", opts.certificateCacheSize, DEFAULT_CERTIFICATE_CACHE_SIZE, 0),
