@@ -10,6 +10,7 @@ import type { Trigger } from "../adapters/github/triggers.js";
 import { evaluationKey, MemoryGateStore, type GateStore } from "../adapters/storage/gate-store.js";
 import type { CheckRunOutput } from "../render/check-run.js";
 import { renderMergeGroup } from "../render/merge-group.js";
+import { withCommitEvidence } from "./commit-evidence.js";
 import { EvidenceVerifier, verifyEvidence } from "./evidence.js";
 import { checkHead, evaluatePullRequest, explain, factsOf, type Decided } from "./evaluate-pull-request.js";
 import type { Evaluation, GateResult, HandleContext, PullRequestGateOptions } from "./gate-types.js";
@@ -128,7 +129,7 @@ export class PullRequestGate {
       if ("error" in snapshot) throw snapshot.error;
       checkHead(snapshot, headSha);
       const facts = factsOf(snapshot, loaded, this.now());
-      const evidence = verifyEvidence(this.evidence, facts.bundles, loaded.config, `${owner}/${repo}`, this.opts.keyRing, this.opts.observe);
+      const evidence = withCommitEvidence(verifyEvidence(this.evidence, facts.bundles, loaded.config, `${owner}/${repo}`, this.opts.keyRing, this.opts.observe), facts.commits, this.opts.verifier, loaded.config);
       outcome = { decided: await evaluatePullRequest(facts, loaded, evidence, this.opts.engine, { now: this.now(), decisionId, ...(this.opts.observe ? { observe: this.opts.observe } : {}) }) };
     } catch (err) {
       outcome = failed(err);

@@ -14,6 +14,7 @@ import { ConfigSource } from "../../src/adapters/github/config-source.js";
 import { loadPullRequest, openPullsWithHead, pullStanding, fetchPull } from "../../src/adapters/github/pull-request-source.js";
 import { loadRepoConfig } from "../../src/app/load-config.js";
 import { checkHead, evaluatePullRequest, explain, factsOf, type Decided } from "../../src/app/evaluate-pull-request.js";
+import { withCommitEvidence } from "../../src/app/commit-evidence.js";
 import { EvidenceVerifier, verifyEvidence } from "../../src/app/evidence.js";
 import { combinedOutput } from "../../src/app/shared-head.js";
 import type { Evaluation } from "../../src/app/gate-types.js";
@@ -26,7 +27,8 @@ for (const scenario of scenarios) {
   test(`pipeline = App: ${scenario.name}`, async () => {
     const { standIn, deliver } = await inProcessApp(scenario, trustedRoot);
     const octokit = new Octokit({ auth: "pipeline", request: { fetch: standIn.fetch } });
-    const evidence = new EvidenceVerifier(createVerifier({ trustedRoot }));
+    const verifier = createVerifier({ trustedRoot });
+    const evidence = new EvidenceVerifier(verifier);
     const engine = await PolicyEngine.load(builtinBundle());
     const repo = scenario.repos[0]!;
     for (const step of scenario.steps) {
@@ -48,7 +50,7 @@ for (const scenario of scenarios) {
           const snapshot = await loadPullRequest(octokit, repo.owner, repo.name, p);
           checkHead(snapshot, head);
           const facts = factsOf(snapshot, loaded, new Date());
-          const verified = verifyEvidence(evidence, facts.bundles, loaded.config, `${repo.owner}/${repo.name}`);
+          const verified = withCommitEvidence(verifyEvidence(evidence, facts.bundles, loaded.config, `${repo.owner}/${repo.name}`), facts.commits, verifier, loaded.config);
           outcome = { decided: await evaluatePullRequest(facts, loaded, verified, engine, { now: new Date(), decisionId: ID }) };
         } catch (error) {
           outcome = { error };
