@@ -4,8 +4,10 @@
 // its root, whose thresholds apply, and a bundle cannot borrow a looser root's.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { TrustRootRefresher } from "../../../src/adapters/sigstore/root-refresher.js";
 import { createVerifier } from "../../../src/adapters/sigstore/verifier.js";
 import type { SignerPolicy, SubjectSpec } from "../../../src/adapters/sigstore/verifier.js";
 import { lintTrustedRoot } from "../../../src/adapters/sigstore/rootlint.js";
@@ -225,5 +227,37 @@ describe("verify-bundle with several --trusted-root", () => {
   test("two bare files are a usage error", async () => {
     const f = join(DIR, id, "trusted_root.json");
     assert.equal((await run([...args, "--trusted-root", f, "--trusted-root", f])).code, 2);
+  });
+});
+
+describe("the TUF refresher refreshes the primary root and keeps the additional ones", () => {
+  test("GitHub's bundles still verify through GitHub's root after the public-good root is refreshed", async () => {
+    const cacheDir = mkdtempSync(join(tmpdir(), "ag-roots-"));
+    try {
+      let fetches = 0;
+      const refresher = await TrustRootRefresher.start({
+        cacheDir,
+        fetchRoot: () => Promise.resolve((fetches++, publicGood)),
+        intervalMs: 3_600_000,
+        maxAgeMs: 72 * 3_600_000,
+        timers: { set: () => 0, clear: () => undefined },
+        verifierOptions: { additionalRoots: [{ name: "github", root: github }] },
+      });
+      const check = (prefix: string, root: string): void => {
+        const id = byId(prefix);
+        const c = caseOf(id);
+        const r = refresher.verifier.verify({ bundle: read(id, "bundle.sigstore.json"), subject: subjectOf(id, c), signer: signerOf(c) });
+        assert.ok(r.ok && r.signer.root === root, r.ok ? r.signer.root : `${r.code}: ${r.message}`);
+      };
+      check("02", "github");
+      check("05", "public-good");
+      assert.equal(await refresher.refresh(), true);
+      assert.equal(fetches, 2);
+      check("02", "github");
+      check("05", "public-good");
+      refresher.stop();
+    } finally {
+      rmSync(cacheDir, { recursive: true, force: true });
+    }
   });
 });
