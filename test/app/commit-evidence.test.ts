@@ -97,3 +97,19 @@ describe("tier platform", () => {
     assert.deepEqual(out, []);
   });
 });
+
+describe("through the App's verifier", () => {
+  test("verifyCommit gives the same verdict again (kept by the bytes' digest), and other bytes their own", async () => {
+    const { createVerifier } = await import("../../src/adapters/sigstore/verifier.js");
+    const v = createVerifier({ trustedRoot: world.trustedRoot });
+    const s = await signed();
+    const req = { payload: Buffer.from(s.payload), signature: s.signature };
+    const first = v.verifyCommit!(req);
+    assert.ok(first.ok, JSON.stringify(first));
+    assert.deepEqual(v.verifyCommit!(req), first);
+    const edited = v.verifyCommit!({ payload: Buffer.from(s.payload.replace("widget", "gadget")), signature: s.signature });
+    assert.ok(!edited.ok && edited.code === "CONTENT_MISMATCH", JSON.stringify(edited));
+    const [out] = commitSignatures([commitFacts(s.sha, { verified: false, reason: "unknown_signature_type", payload: s.payload, signature: s.signature })], (r) => v.verifyCommit!(r), DEFAULT_AGENT_ACCOUNTS);
+    assert.ok(out?.ok);
+  });
+});

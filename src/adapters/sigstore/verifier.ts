@@ -39,6 +39,7 @@ class Verifier implements CachingBundleVerifier {
   private readonly leafCache: LruCache<string, Leaf>; // leaf sha256 -> parsed certificate, key, SAN, extensions, chain, SCTs
   private readonly signerCache = new LruCache<string, CompiledSigner | string>(1000); // policy JSON -> compiled policy
   private readonly verdicts: LruCache<string, VerificationOutcome>; // (bundle, subject, policies) digests -> verdict
+  private readonly commitVerdicts = new LruCache<string, CommitVerification>(4096); // commit payload + signature digest -> verdict (~1 KiB each)
   private readonly work: WorkCounters = { bundles: 0, timestampVerifications: 0, chainVerifications: 0, signatureVerifications: 0, tlogVerifications: 0 };
 
   private readonly trustedCaCerts: ReadonlySet<string>; // hex DER of every certificate in every root's CA chains
@@ -69,13 +70,24 @@ class Verifier implements CachingBundleVerifier {
 
   /** A gitsign signature over a commit payload, for any identity: against each trusted root, the first that verifies. */
   verifyCommit(req: CommitSignatureRequest): CommitVerification {
+    // Every event of a pull request re-verifies its commits; a commit's verdict depends only on its bytes and the
+    // roots (its signed time is the Rekor entry's, never the clock), so it is kept, bounded, by their digest.
+    const key = this.opts.cacheSize > 0 ? sha256hex(Buffer.concat([Buffer.from(`${req.payload.length}:`), req.payload, Buffer.from(req.signature)])) : undefined;
+    const cached = key !== undefined ? this.commitVerdicts.get(key) : undefined;
+    if (cached) return cached;
     let first: CommitVerification | undefined;
+    let verdict: CommitVerification | undefined;
     for (const r of this.roots) {
       const v = verifyGitsignPayload({ payload: req.payload, signature: req.signature, trust: r.tm });
-      if (v.ok) return v;
+      if (v.ok) {
+        verdict = v;
+        break;
+      }
       first ??= v;
     }
-    return first ?? { ok: false, code: "CERTIFICATE_CHAIN_INVALID", message: "no trusted root is loaded" };
+    verdict ??= first ?? { ok: false, code: "CERTIFICATE_CHAIN_INVALID", message: "no trusted root is loaded" };
+    if (key !== undefined) this.commitVerdicts.set(key, verdict);
+    return verdict;
   }
 
   verifyAny(req: VerifyAnyRequest): VerificationOutcome {
