@@ -151,7 +151,7 @@ const scenarios: Scenario[] = [];
   const evil = "https://github.com/acme/agents/.github/workflows/untrusted.yml@refs/heads/main";
   const r = repo([agentPull(4, commits, `Adds validation.\n\n${await provenanceBlock({ commits, identity: evil })}`, { reviews: [{ user: bob, state: "APPROVED", commit_id: commits[0]!.sha }] })]);
   scenarios.push({ name: "untrusted-workflow", title: "Provenance signed by an untrusted workflow fails", description: "Valid signature and log entry, but the signer identity is another workflow than the one the repository trusts.", repos: [r],
-    steps: [step("pull_request.opened", payloadFor("pull_request.opened", r, 4), { headSha: commits[0]!.sha, conclusion: "failure", summaryIncludes: ["IDENTITY_MISMATCH"] })] });
+    steps: [step("pull_request.opened", payloadFor("pull_request.opened", r, 4), { headSha: commits[0]!.sha, conclusion: "failure", summaryIncludes: ["is not from an allowed signer"] })] });
 }
 { // 5. human PR passes
   const commits = [commit("s5-a", "human-alice")];

@@ -91,9 +91,11 @@ export async function evaluatePullRequest(gathered: Facts, loaded: LoadedConfig,
   const repository = `${gathered.repository.owner}/${gathered.repository.name}`;
   // Verified agent provenance is itself an agent signal, and so is a block in the PR body that claims a commit
   // (unverified: it can only tighten). Bound once to find the signals, then again with them.
-  const bind = (f: Facts): BindingResult => bindProvenance({ repository: f.repository, commits: f.commits.map((c) => ({ sha: c.sha, treeSha: c.treeSha, expectsProvenance: commitIsAgent(c, f) })), bundles: evidence.verified });
+  const bind = (f: Facts, bundles = evidence.verified): BindingResult => bindProvenance({ repository: f.repository, commits: f.commits.map((c) => ({ sha: c.sha, treeSha: c.treeSha, expectsProvenance: commitIsAgent(c, f) })), bundles });
   const claimed = new Set(gathered.bundles.filter((b) => b.location.kind === "pr-body").flatMap((b) => claimedCommits(b.json)));
-  const facts = withProvenanceSignals(gathered, bind(gathered), claimed);
+  // A stranger's bundle (verified for any identity) may cover a commit, never make one an agent's.
+  const strangers = evidence.fromStrangers;
+  const facts = withProvenanceSignals(gathered, bind(gathered, strangers?.size ? evidence.verified.filter((b) => !strangers.has(b.bundleDigest)) : evidence.verified), claimed);
   const binding = bind(facts);
   const agentAccounts = agentDetectionFor(loaded.config).accounts.map((a) => ({ login: a.login, id: a.id }));
   const input = buildPullRequestInput({ facts, binding, failed: evidence.failed, configDigest: loaded.facts.digest, agentAccounts, now: opts.now, ...(evidence.commitSignatures ? { commitSignatures: evidence.commitSignatures } : {}) });

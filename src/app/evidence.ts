@@ -1,5 +1,8 @@
-// Verifies the provenance bundles found on a pull request against the signers the repository trusts. Each distinct
-// bundle is verified once per evaluation, for all signers at once, and the number verified is bounded.
+// Verifies the provenance bundles found on a pull request: cryptographic validity (the chain to the trusted root, SCT,
+// transparency log or timestamp, signature) for ANY certificate identity the trusted root certifies, and for the
+// App's key-ring keys the repository's config names. Who may vouch for the pull request is the policy's to decide
+// from each bundle's signer facts (lib.signer_matches). Each distinct bundle is verified once per evaluation, and
+// the number verified is bounded.
 import type { BundleVerifier, SignerPolicy } from "../adapters/sigstore/verifier.js";
 import type { RepoConfig } from "../config/repo-config.js";
 import { sha256Hex } from "../core/digest.js";
@@ -12,23 +15,34 @@ import { failure, type VerificationFailure, type VerifiedBundle } from "../core/
 export interface Evidence {
   readonly verified: VerifiedBundle[];
   readonly failed: FailedBundle[];
+  /**
+   * Digests of verified bundles found only in strangers' comments: they may cover a commit (the policy ignores a
+   * signer it does not allow) but never make a commit an agent's, or anyone could turn a human's commit into an
+   * agent commit that needs provenance.
+   */
+  readonly fromStrangers?: ReadonlySet<string>;
   /** Each commit's own signature (app/commit-evidence.ts): tier signed-commit or platform, or why it is none. */
   readonly commitSignatures?: readonly CommitSignatureOutcome[];
 }
 
-/** The signer policies a repository trusts for agent provenance; keys are resolved from the App's key ring. */
-export function trustedSigners(config: RepoConfig, repository: string, keyRing: ReadonlyMap<string, string>): { signers: SignerPolicy[]; problems: string[] } {
+/** Any certificate identity the trusted root certifies: the policy decides which signers count. */
+const ANY_CERTIFICATE: SignerPolicy = { kind: "any-certificate" };
+
+/**
+ * What bundles are verified against: any certificate identity, and each key of the App's key ring that the
+ * repository's signer entries name (keys are not certified by a root: only a named key can be checked). A named key
+ * missing from the key ring is a config error.
+ */
+export function evidenceSigners(config: RepoConfig, repository: string, keyRing: ReadonlyMap<string, string>): { signers: SignerPolicy[]; problems: string[] } {
   const rules = config.rules.signers;
   const entries = Object.entries(rules.repositories).find(([name]) => name.toLowerCase() === repository.toLowerCase())?.[1] ?? rules.allowed;
-  const signers: SignerPolicy[] = [];
+  const signers: SignerPolicy[] = [ANY_CERTIFICATE];
   const problems: string[] = [];
   for (const e of entries) {
-    if ("identity" in e) signers.push({ kind: "certificate", identity: e.identity, issuer: e.issuer });
-    else {
-      const pem = keyRing.get(e.key);
-      if (pem) signers.push({ kind: "key", publicKeyPem: pem, keyHint: e.key });
-      else problems.push(`rules.signers: key "${e.key}" is not in the App's trusted key ring`);
-    }
+    if (!("key" in e)) continue;
+    const pem = keyRing.get(e.key);
+    if (pem) signers.push({ kind: "key", publicKeyPem: pem, keyHint: e.key });
+    else problems.push(`rules.signers: key "${e.key}" is not in the App's trusted key ring`);
   }
   return { signers, problems };
 }
@@ -59,8 +73,8 @@ export interface EvidenceOptions {
 const sha256hex = sha256Hex;
 
 /**
- * Verifies found bundles. Copies (same bytes) are verified once, a bundle is checked once for all trusted signers
- * (its leaf identity picks the signer before any cryptography), and at most maxBundles distinct bundles are verified.
+ * Verifies found bundles. Copies (same bytes) are verified once, a bundle is checked once for all signers (any
+ * certified identity, the named keys), and at most maxBundles distinct bundles are verified.
  */
 export class EvidenceVerifier {
   private readonly maxBundles: number;
@@ -73,7 +87,6 @@ export class EvidenceVerifier {
   }
 
   private verifyOne(json: string, signers: readonly SignerPolicy[]): VerifiedBundle | VerificationFailure {
-    if (signers.length === 0) return failure("IDENTITY_MISMATCH", "no signer is trusted for agent provenance in this repository: configure rules.signers.allowed in .github/agent-gate.yml");
     const subject = { kind: "in-toto-statement", subjectsBoundBy: "caller" } as const;
     if (this.verifier.verifyAny) return this.verifier.verifyAny({ bundle: json, subject, signers });
     // a BundleVerifier without verifyAny (a stand-in): one call per signer
@@ -83,11 +96,11 @@ export class EvidenceVerifier {
       if (outcome.ok) return outcome;
       failures.push(outcome);
     }
-    // Report the most specific failure: a signer mismatch only when every trusted signer was tried.
+    // Report the most specific failure: a signer mismatch only when every signer was tried.
     const notSigner = failures.find((f) => f.code !== "IDENTITY_MISMATCH" && f.code !== "ISSUER_MISMATCH" && f.code !== "KEY_MISMATCH");
     if (notSigner) return notSigner;
     const first = failures[0]!;
-    return failures.length === 1 ? first : failure(first.code, `${first.message} (none of the ${failures.length} trusted signers matched)`);
+    return failures.length === 1 ? first : failure(first.code, `${first.message} (none of the ${failures.length} signers matched)`);
   }
 
   /** One entry per distinct bundle (by the sha256 of its bytes), in the order first found. */
@@ -95,12 +108,16 @@ export class EvidenceVerifier {
     const verified: VerifiedBundle[] = [];
     const failed: FailedBundle[] = [];
     // equal texts are found by the engine's string hash first: only distinct texts are hashed with SHA-256
-    const texts = new Set<string>();
-    for (const b of bundles) texts.add(b.json);
+    const texts = new Map<string, boolean>(); // text -> found only in strangers' comments
+    for (const b of bundles) texts.set(b.json, (texts.get(b.json) ?? true) && b.fromStranger === true);
     const distinct = new Map<string, string>();
-    for (const json of texts) {
+    const fromStrangers = new Set<string>();
+    for (const [json, stranger] of texts) {
       const digest = sha256hex(json);
-      if (!distinct.has(digest)) distinct.set(digest, json);
+      if (!distinct.has(digest)) {
+        distinct.set(digest, json);
+        if (stranger) fromStrangers.add(digest);
+      } else if (!stranger) fromStrangers.delete(digest);
     }
     let n = 0;
     for (const [bundleDigest, json] of distinct) {
@@ -112,11 +129,11 @@ export class EvidenceVerifier {
       if (outcome.ok) verified.push(outcome);
       else failed.push({ bundleDigest, failure: outcome, claimedCommits: claimedCommits(json) });
     }
-    return { verified, failed };
+    return { verified, failed, fromStrangers };
   }
 }
 
-/** The evidence found on a pull request, verified against the signers its repository trusts (metrics observed). */
+/** The evidence found on a pull request, verified for any certified identity and the named keys (metrics observed). */
 export function verifyEvidence(
   verifier: EvidenceVerifier,
   bundles: readonly FoundBundle[],
@@ -125,7 +142,7 @@ export function verifyEvidence(
   keyRing: ReadonlyMap<string, string> = new Map(),
   observe?: StageObserver,
 ): Evidence {
-  const { signers, problems } = trustedSigners(config, repository, keyRing);
+  const { signers, problems } = evidenceSigners(config, repository, keyRing);
   if (problems.length > 0) throw new AgentGateError("CONFIG_INVALID", problems.join("; "));
   const started = performance.now();
   const evidence = verifier.verifyAll(bundles, signers);

@@ -61,6 +61,7 @@ export function factsFromSnapshot(snap: PullRequestSnapshot, config: ConfigFacts
         json: b.json,
         location: { kind: "pr-comment", commentId: comment.id, ...(comment.user ? { author: { login: comment.user.login, id: comment.user.id } } : {}), ...(comment.author_association ? { association: comment.author_association } : {}) },
         index,
+        ...(trusted ? {} : { fromStranger: true as const }),
       }),
     );
     // Strangers' unreadable blocks are listed after the trusted ones: noise cannot push those out of the first ten.

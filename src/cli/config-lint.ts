@@ -1,5 +1,7 @@
 // Config entries that are valid but can never match anything, so that a rule quietly never applies (or never
 // allows): signer identities and issuers are compared exactly (a `*` or a regular expression matches only itself),
+// GitHub Actions certificates name https://github.com/ workflow URLs (an identity or a pattern that cannot start so,
+// an owner that is no GitHub login, a workflow outside .github/workflows/, a ref without refs/ never match),
 // protected-path globs are matched against paths GitHub lists ("a/b", never "/a", "a//b" or "a/"), branch prefixes
 // are compared with the branch's name ("claude/", never "refs/heads/claude/"), and a model entry past its
 // `expires` date no longer allows anything.
@@ -26,13 +28,80 @@ function exactText(value: unknown, path: Path, what: string): Lint[] {
   return [];
 }
 
+const GITHUB_ACTIONS = "https://token.actions.githubusercontent.com";
+const GITHUB_IDENTITY = "https://github.com/";
+// A GitHub login: letters, digits and single hyphens, not at either end, at most 39 characters.
+const LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/;
+
+/**
+ * The text a pattern's every match starts with, read up to the first construct that is not a literal: `^https://
+ * github\.com/acme/` gives "https://github.com/acme/". A character a quantifier follows is dropped; a top-level `|`
+ * means no common prefix. Linear in the pattern.
+ */
+export function literalPrefix(pattern: string): string {
+  if (!pattern.startsWith("^") || /(^|[^\\])\|/.test(pattern.replace(/\[[^\]]*\]|\([^)]*\)/g, ""))) return "";
+  let out = "";
+  for (let i = 1; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (c === "\\") {
+      const next = pattern[i + 1];
+      if (next === undefined || /[A-Za-z0-9]/.test(next)) break; // \d, \w, \Q...: not a literal
+      out += next;
+      i++;
+    } else if (c === "?" || c === "*" || c === "{") return out.slice(0, -1);
+    else if (".+[()^$|".includes(c)) break;
+    else out += c;
+    if (pattern[i + 1] === "?" || pattern[i + 1] === "*" || pattern[i + 1] === "{") return out.slice(0, -1);
+  }
+  return out;
+}
+
+// GitHub Actions certificates name the workflow https://github.com/OWNER/REPO/PATH@REF and nothing else.
+function githubActionsIdentity(value: Record<string, unknown>, path: Path): Lint[] {
+  if (value["issuer"] !== GITHUB_ACTIONS) return [];
+  const identity = value["identity"];
+  if (typeof identity === "string" && !identity.startsWith(GITHUB_IDENTITY)) {
+    return [{ path: [...path, "identity"], message: `signer identity ${JSON.stringify(identity)} can never match: GitHub Actions certificates (issuer ${GITHUB_ACTIONS}) name a workflow URL https://github.com/OWNER/REPO/.github/workflows/FILE@REF` }];
+  }
+  const pattern = value["identity_pattern"];
+  if (typeof pattern !== "string") return [];
+  const prefix = literalPrefix(pattern);
+  if (prefix !== "" && !prefix.startsWith(GITHUB_IDENTITY) && !GITHUB_IDENTITY.startsWith(prefix)) {
+    return [{ path: [...path, "identity_pattern"], message: `identity pattern ${JSON.stringify(pattern)} can never match: every match starts with ${JSON.stringify(prefix)}, and GitHub Actions certificates (issuer ${GITHUB_ACTIONS}) name a workflow URL https://github.com/OWNER/REPO/.github/workflows/FILE@REF` }];
+  }
+  return [];
+}
+
+const refText = (value: unknown, path: Path, what: string): Lint[] =>
+  typeof value === "string" && !value.startsWith("refs/") ? [{ path, message: `${what} ${JSON.stringify(value)} can never match: certificates name full refs (refs/heads/${value}, refs/tags/${value})` }] : [];
+
+// The GitHub workflow form: facts read from a github.com workflow identity, so each part must be able to match one.
+function workflowSigner(value: Record<string, unknown>, path: Path): Lint[] {
+  const out: Lint[] = [];
+  const owner = value["owner"];
+  if (typeof owner === "string" && !LOGIN.test(owner)) out.push({ path: [...path, "owner"], message: `owner ${JSON.stringify(owner)} is not a valid GitHub login (letters, digits and single hyphens inside, at most 39 characters), so it never matches` });
+  const workflow = value["workflow"];
+  if (typeof workflow === "string" && (!workflow.startsWith(".github/workflows/") || !/\.ya?ml$/.test(workflow))) {
+    out.push({ path: [...path, "workflow"], message: `workflow ${JSON.stringify(workflow)} can never match: a workflow's path is .github/workflows/FILE.yml (or .yaml), from the repository's root` });
+  }
+  items(value["refs"]).forEach((r, i) => out.push(...refText(r, [...path, "refs", i], "ref")));
+  out.push(...refText(value["source_ref"], [...path, "source_ref"], "source ref"));
+  const issuer = value["issuer"];
+  if (typeof issuer === "string" && issuer !== GITHUB_ACTIONS) {
+    out.push({ path: [...path, "issuer"], message: `issuer ${JSON.stringify(issuer)}: owner, repo and workflow match github.com workflow identities (https://github.com/OWNER/REPO/...), which only GitHub Actions (${GITHUB_ACTIONS}) issues; a GitHub Enterprise Server identity never matches (use identity_pattern)` });
+  }
+  return out;
+}
+
 function signer(value: unknown, path: Path): Lint[] {
   if (!isObject(value)) return [];
+  if ("owner" in value) return workflowSigner(value, path);
   const out = [...exactText(value["identity"], [...path, "identity"], "signer identity"), ...exactText(value["issuer"], [...path, "issuer"], "issuer")];
   const issuer = value["issuer"];
   if (typeof issuer === "string" && out.length === 0 && !/^https:\/\/[^/\s]+/.test(issuer)) {
     out.push({ path: [...path, "issuer"], message: `issuer ${JSON.stringify(issuer)} is not an https URL; OIDC issuers are (e.g. https://token.actions.githubusercontent.com)` });
   }
+  if (out.length === 0) out.push(...githubActionsIdentity(value, path));
   return out;
 }
 

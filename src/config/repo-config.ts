@@ -4,6 +4,7 @@
 import { z } from "zod";
 import { DEFAULT_AGENT_CONFIG } from "../core/agents.js";
 import { canonicalize, sha256Hex } from "../core/digest.js";
+import { compileIdentityPattern } from "../adapters/sigstore/signer-policy.js";
 import { EVIDENCE_TIERS, type EvidenceTier } from "../core/signed-commits.js";
 import { CONFIG_PATH, MAX_CONFIG_ERRORS, configErrors, readConfigDocument, type ConfigError, type Locate } from "./config-document.js";
 import { MAX_GLOB_LENGTH, MAX_GLOB_PATTERNS, MAX_GLOB_WILDCARDS, MAX_PROTECTED_PATHS, globListProblem, globProblem } from "./glob-cost.js";
@@ -40,12 +41,51 @@ export const AgentsConfig = z
   })
   .prefault({});
 
+// Signer entries (matched in Rego: lib.signer_matches). Forms are told apart by their keys; an entry of one form
+// with a wrong value is reported with that value's own error.
 const SignerIdentity = z.strictObject({
   identity: text("a signer identity (certificate SAN), compared exactly"),
   issuer: text("an OIDC issuer URL, compared exactly"),
 });
+const SignerPattern = z.strictObject({
+  identity_pattern: text("an identity pattern ^...$")
+    .refine((p) => p.startsWith("^") && p.endsWith("$") && !p.endsWith("\\$") && p.length >= 3, { error: "expected an identity pattern anchored with ^...$ (it must match the whole certificate identity)" })
+    .superRefine((p, ctx) => {
+      const compiled = compileIdentityPattern(p);
+      if (typeof compiled === "string") ctx.addIssue({ code: "custom", message: `expected an RE2 pattern: ${compiled}` });
+    })
+    .describe("an RE2 pattern over the whole certificate identity, anchored ^...$"),
+  issuer: text("an OIDC issuer URL, compared exactly"),
+});
 const SignerKey = z.strictObject({ key: text("a key hint") });
-const Signer = z.union([SignerIdentity, SignerKey], { error: "expected {identity, issuer} or {key}" });
+export const RUNNER_CHOICES = ["github-hosted", "any"] as const;
+const SignerWorkflow = z.strictObject({
+  owner: text("a GitHub user or organisation login")
+    .regex(/^[^/\s@]+$/, { error: "expected a login without / or spaces (the owner alone; the repository goes in repo)" })
+    .describe("the signing workflow's owner (case-insensitive)"),
+  repo: text("a repository name")
+    .regex(/^[A-Za-z0-9._-]{1,100}$/, { error: "expected a repository name (letters, digits, . _ -), without the owner" })
+    .optional()
+    .describe("the signing workflow's repository; absent: any of the owner's"),
+  workflow: text("a workflow path")
+    .regex(/^[^@\s]+$/, { error: "expected a path such as .github/workflows/agent.yml, without @ref (list refs in refs)" })
+    .optional()
+    .describe("the signing workflow's path in its repository, e.g. .github/workflows/agent.yml; absent: any workflow"),
+  refs: list(text("a git ref such as refs/heads/main")).min(1, { error: "expected at least one ref" }).optional().describe("the refs the signing workflow may run from; absent: any ref"),
+  source_repository: text("a repository OWNER/REPO")
+    .regex(/^[A-Za-z0-9-]{1,39}\/[A-Za-z0-9._-]{1,100}$/, { error: "expected OWNER/REPO" })
+    .optional()
+    .describe("the repository the workflow ran for (the certificate's source repository)"),
+  source_ref: text("a git ref such as refs/heads/main").optional().describe("the ref the workflow ran for (the certificate's source repository ref)"),
+  runner: text('"github-hosted" or "any"')
+    .refine((r) => (RUNNER_CHOICES as readonly string[]).includes(r), { error: 'expected "github-hosted" or "any"' })
+    .optional().describe('"github-hosted" refuses self-hosted runners (the certificate\'s runner environment); absent: any'),
+  issuer: text("an OIDC issuer URL").optional().describe("default https://token.actions.githubusercontent.com"),
+});
+const Signer = z.union([SignerIdentity, SignerPattern, SignerWorkflow, SignerKey], {
+  error: "expected {identity, issuer}, {identity_pattern, issuer}, {owner, repo?, workflow?, refs?, source_repository?, source_ref?, runner?, issuer?} or {key}",
+});
+export type SignerEntry = z.output<typeof Signer>;
 
 const ModelEntry = z.strictObject({
   model: text('a model id "provider/model"').regex(/^[^/\s]+\/[^\s]+$/, { error: 'expected a model id "provider/model"' }),
@@ -163,7 +203,9 @@ export const RulesConfig = z
 const environmentShape = {
   predicate_types: list(text("a predicate type URI")),
   builders: list(text("a builder id")).describe("trusted builder ids (SLSA runDetails.builder.id)"),
-  signers: list(SignerIdentity).describe("attestation signers allowed; empty: any verified signer"),
+  signers: list(z.union([SignerIdentity, SignerPattern, SignerWorkflow], { error: "expected {identity, issuer}, {identity_pattern, issuer} or {owner, repo?, workflow?, refs?, source_repository?, source_ref?, runner?, issuer?}" })).describe(
+    "attestation signers allowed (the forms of rules.signers but keys); empty: any verified signer",
+  ),
   regions: list(text("a region")).describe("regions the environment may deploy to; empty: any"),
   approvals: whole(0),
   agent_extra_approvals: whole(0).describe("extra approvals when the commit is agent-authored"),

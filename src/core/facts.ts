@@ -116,6 +116,8 @@ export interface FoundBundle {
   readonly json: string; // the bundle JSON text exactly as found
   readonly location: BundleLocation;
   readonly index: number; // position among the blocks in that location
+  /** In a comment by someone who cannot change the pull request: such a bundle never makes a commit an agent's. */
+  readonly fromStranger?: true;
 }
 
 export interface Facts {

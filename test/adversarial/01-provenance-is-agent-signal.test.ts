@@ -133,6 +133,9 @@ test("a block in the PR body signed by an identity the repository does not trust
   const pull = humanPull(1, [c], alice, { head: { ref: "fix-parser", sha: c.sha }, body: `Fix.\n\n${block}`, files: WORKFLOW_EDIT });
   const v = await opened([pull]);
   assert.equal(v.conclusion, "failure");
-  assert.ok(v.text.includes("a provenance block in the PR body claims"), "the unverified claim tightens");
-  assert.ok(v.text.includes("carries no verified provenance"));
+  // The bundle is valid for any certified identity: it reaches the policy, whose signers rule refuses the signer.
+  assert.ok(v.text.includes("verified agent provenance"), "the signed statement is an agent signal");
+  assert.ok(v.text.includes("`https://github.com/mallory/agents/.github/workflows/agent.yml@refs/heads/main`"));
+  assert.ok(v.text.includes("is not from an allowed signer"));
+  assert.ok(v.text.includes("`protected-paths`"), "the workflow edit is an agent's");
 });

@@ -83,6 +83,8 @@ export interface SignOpts {
   /** Extra predicate fields merged over what buildAgentStatement makes (e.g. subagents, tools). */
   predicate?: (p: Record<string, unknown>) => Record<string, unknown>;
   statement?: (s: { subject: { name: string; digest: Record<string, string> }[]; predicateType: string; predicate: Record<string, unknown> }) => void;
+  /** Fulcio extensions added to (or replacing) the certificate's defaults, e.g. { runnerEnvironment: "self-hosted" }. */
+  extensions?: Record<string, string>;
 }
 
 /** A genuine bundle for `commits`, as JSON text. */
@@ -105,7 +107,7 @@ export async function signedBundle(o: SignOpts): Promise<string> {
   const identity = o.identity ?? IDENTITY;
   const signed = await (await sigstore()).sign({
     payload: { kind: "dsse", statement: { subjects: st.subject, predicateType: st.predicateType, predicate: st.predicate } },
-    signWith: { kind: "keyless", san: { uri: identity }, issuer: ISSUER, extensions: { sourceRepositoryURI: "https://github.com/acme/agents", sourceRepositoryRef: "refs/heads/main", buildSignerURI: identity, githubWorkflowRef: "refs/heads/main" } },
+    signWith: { kind: "keyless", san: { uri: identity }, issuer: ISSUER, extensions: { sourceRepositoryURI: "https://github.com/acme/agents", sourceRepositoryRef: "refs/heads/main", buildSignerURI: identity, githubWorkflowRef: "refs/heads/main", ...o.extensions } },
     rekor: "v1",
     signedAt: SIGNED_AT,
   });

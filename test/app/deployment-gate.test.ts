@@ -131,7 +131,7 @@ test("environment settings, artifacts, signers and builder ids", () => {
   assert.ok(parsed.ok);
   const prod = environmentSettings(parsed.config, "production");
   assert.equal(prod.agent_extra_approvals, 1, "production keeps its default extra approval");
-  assert.deepEqual(attestationSigners(prod), [{ kind: "certificate", identity: "s1", issuer: "i1" }]);
+  assert.deepEqual(attestationSigners(prod), [{ kind: "any-certificate" }], "listed signers: any certified identity, matched by the policy");
   assert.deepEqual(attestationSigners(environmentSettings(parsed.config, "staging")), [{ kind: "certificate", identity: "b1", issuer: "https://token.actions.githubusercontent.com" }]);
   assert.deepEqual(attestationSigners(environmentSettings(defaultRepoConfig(), "staging")), [], "nothing trusted by default");
   const other = `sha256:${"b".repeat(64)}`;

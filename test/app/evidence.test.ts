@@ -3,11 +3,11 @@
 // the bound are failures with their own code, never dropped and never a pass. Work is counted, never timed.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Buffer } from "node:buffer";
 import { createHash } from "node:crypto";
 import { createVerifier } from "../../src/adapters/sigstore/verifier.js";
 import type { BundleVerifier, SignerPolicy } from "../../src/adapters/sigstore/verifier.js";
-import { EvidenceVerifier, MAX_BUNDLES_PER_EVALUATION } from "../../src/app/evidence.js";
+import { EvidenceVerifier, MAX_BUNDLES_PER_EVALUATION, evidenceSigners } from "../../src/app/evidence.js";
+import { defaultRepoConfig, type RepoConfig } from "../../src/config/repo-config.js";
 import type { FoundBundle } from "../../src/core/facts.js";
 import { failure } from "../../src/core/verification.js";
 import { createTestSigstore, DEFAULT_IDENTITY, DEFAULT_ISSUER } from "../support/sigstore/index.js";
@@ -96,10 +96,30 @@ test("a stand-in verifier without verifyAny is asked once per signer and the mos
   assert.equal(ev.failed[0]!.failure.code, "SIGNATURE_INVALID");
 });
 
-test("no trusted signer: every distinct bundle fails IDENTITY_MISMATCH naming the configuration, with no verification", () => {
+test("the App's signers: any certified identity plus the keys the repository's entries name; a named key missing from the key ring is a config problem", () => {
+  const config = defaultRepoConfig();
+  const withKeys = { ...config, rules: { ...config.rules, signers: { ...config.rules.signers, allowed: [{ key: "k1" }, { owner: "acme" }, { key: "gone" }] } } } as RepoConfig;
+  const ring = new Map([["k1", "-----BEGIN PUBLIC KEY-----\nx\n-----END PUBLIC KEY-----"]]);
+  const { signers, problems } = evidenceSigners(withKeys, "acme/web", ring);
+  assert.deepEqual(signers.map((s) => s.kind), ["any-certificate", "key"]);
+  assert.deepEqual(problems, ['rules.signers: key "gone" is not in the App\'s trusted key ring']);
+  assert.deepEqual(evidenceSigners(config, "acme/web", ring).signers, [{ kind: "any-certificate" }], "no entries: still any identity (the policy refuses it)");
+});
+
+test("a bundle signed by an identity no config lists verifies for any certified identity, with its signer's facts for the policy", () => {
+  const ev = new EvidenceVerifier(fresh()).verifyAll(found([genuine]), [{ kind: "any-certificate" }]);
+  assert.equal(ev.verified.length, 1);
+  assert.equal(ev.verified[0]!.signer.identity, DEFAULT_IDENTITY);
+  assert.equal(ev.verified[0]!.signer.issuer, DEFAULT_ISSUER);
+  assert.match(ev.verified[0]!.signer.certificateFingerprint ?? "", /^[0-9a-f]{64}$/);
+});
+
+test("a bundle found only in strangers' comments is marked so (it never makes a commit an agent's); one copy elsewhere clears the mark", () => {
+  const other = found([genuine]).map((b) => ({ ...b, fromStranger: true as const }));
   const v = fresh();
-  const ev = new EvidenceVerifier(v).verifyAll(found([genuine, genuine, Buffer.from("x").toString()]), []);
-  assert.equal(v.workStats().bundles, 0);
-  assert.deepEqual(ev.failed.map((f) => f.failure.code), ["IDENTITY_MISMATCH", "IDENTITY_MISMATCH"]);
-  assert.match(ev.failed[0]!.failure.message, /rules\.signers\.allowed/);
+  const ev = new EvidenceVerifier(v).verifyAll([...other, ...other], [{ kind: "any-certificate" }]);
+  assert.deepEqual([...(ev.fromStrangers ?? [])], [digest(genuine)]);
+  assert.equal(v.workStats().bundles, 1);
+  const mixed = new EvidenceVerifier(fresh()).verifyAll([...other, ...found([genuine])], [{ kind: "any-certificate" }]);
+  assert.deepEqual([...(mixed.fromStrangers ?? [])], []);
 });

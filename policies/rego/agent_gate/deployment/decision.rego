@@ -33,10 +33,17 @@ _sources contains lower(r) if some r in object.get(env, "source_repositories", [
 
 _from_here(att) if _sources[lower(att.source_repository)]
 
+# With signers listed, only an allowed signer's attestation counts; a verified one from another signer is reported
+# (deployment-builders) but cannot stand in for an allowed one.
 _counts(att) if {
 	att.verified == true
 	_from_here(att)
+	_signer_fits(att)
 }
+
+_signer_fits(_) if count(env.signers) == 0
+
+_signer_fits(att) if _signer_ok(att)
 
 active if _cfg.enabled == true
 
@@ -167,6 +174,20 @@ _any_trusted(a) if {
 # certificate unless it says otherwise.
 _signer_ok(att) if lib.signer_allowed(env.signers, object.union({"type": "certificate"}, att.signer))
 
+# A verified attestation from a signer the environment does not list: denied when the artifact has no attestation
+# from an allowed signer, else a warning (anyone able to attest in the repository could otherwise block a deploy).
+_any_allowed(a) if {
+	some att in a.attestations
+	att.verified == true
+	_signer_ok(att)
+}
+
+_unlisted(a) := [att |
+	some att in a.attestations
+	att.verified == true
+	not _signer_ok(att)
+]
+
 deny contains {
 	"rule": "deployment-builders",
 	"severity": "critical",
@@ -177,9 +198,22 @@ deny contains {
 	active
 	count(env.signers) > 0
 	some a in input.artifacts
-	some att in a.attestations
-	att.verified == true
-	not _signer_ok(att)
+	not _any_allowed(a)
+	some att in _unlisted(a)
+}
+
+warn contains {
+	"rule": "deployment-builders",
+	"severity": "low",
+	"msg": concat("", [_artifact_label(a), ": an attestation signed by `", object.get(att.signer, "identity", ""), "` is not from a signer listed for ", env_name, "; it was ignored"]),
+	"remediation": "nothing to do if the allowed signer's attestation is the one meant",
+	"details": {"digest": a.digest, "signer": att.signer},
+} if {
+	active
+	count(env.signers) > 0
+	some a in input.artifacts
+	_any_allowed(a)
+	some att in _unlisted(a)
 }
 
 warn contains {
