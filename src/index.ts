@@ -6,13 +6,17 @@ import type { ApplicationFunction, Probot } from "probot";
 import type { Octokit } from "@octokit/rest";
 import { toTrigger } from "./adapters/github/triggers.js";
 import { CHECK_NAME } from "./adapters/github/check-runs.js";
+import { boundedBy } from "./adapters/github/attempt-deadline.js";
+import { GitHubConnector } from "./adapters/github/octokit-github.js";
 import { describeError } from "./core/errors.js";
 import type { PullRequestGate } from "./app/pull-request-gate.js";
 import type { DeploymentGate } from "./app/deployment-gate.js";
-import { RECONCILE_QUEUE, type Intake } from "./app/intake.js";
+import { RECONCILE_QUEUE, type Intake, type InstallationAuth } from "./app/intake.js";
+import type { AppGitHub } from "./adapters/github/facts-port.js";
 import { reconcile, type ReconcileReport } from "./app/reconcile.js";
 import type { PruneReport } from "./adapters/storage/gate-store.js";
 
+// With deployment_protection_rule below, exactly app.yml's default_events (test/app/subscribed-events.test.ts).
 const EVENTS = ["pull_request", "pull_request_review", "check_suite", "check_run", "merge_group"] as const;
 
 export interface DurableOptions {
@@ -40,11 +44,14 @@ export interface AppDeps {
   durable?: DurableOptions;
   /** Called for every delivery taken in (metrics). */
   onEvent?: (name: string, action: string | undefined) => void;
+  /** Makes the GitHub port of each client Probot hands over (default: one per App, holding its caches). */
+  github?: GitHubConnector;
 }
 
 export function agentGateApp(deps: AppDeps): ApplicationFunction {
   return async (app: Probot) => {
     const durable = deps.durable;
+    const github = deps.github ?? new GitHubConnector();
     app.on([...EVENTS], async (context) => {
       deps.onEvent?.(context.name, (context.payload as { action?: string }).action);
       // Durable: a payload that is no trigger is refused with 422 (never processable), not failed with 500.
@@ -60,7 +67,7 @@ export function agentGateApp(deps: AppDeps): ApplicationFunction {
         return;
       }
       try {
-        const result = await deps.gate.handle(context.octokit as unknown as Octokit, trigger, { deliveryId: context.id, pullPayload: pull });
+        const result = await deps.gate.handle(github.installation(context.octokit), trigger, { deliveryId: context.id, pullPayload: pull });
         log.info({ results: result.map((r) => ({ sha: r.headSha, conclusion: r.conclusion, decision: r.decisionId })) }, "evaluated");
       } catch (err) {
         // The gate already completed the check as failure where it could; this is the last resort log line.
@@ -78,7 +85,7 @@ export function agentGateApp(deps: AppDeps): ApplicationFunction {
           return;
         }
         try {
-          const r = await deploymentGate.handle(context.octokit as unknown as Octokit, context.payload, { deliveryId: context.id });
+          const r = await deploymentGate.handle(github.installation(context.octokit), context.payload, { deliveryId: context.id });
           log.info({ state: r.state, decision: r.decisionId }, "deployment answered");
         } catch (err) {
           log.error({ err: describeError(err) }, "deployment evaluation failed");
@@ -86,7 +93,7 @@ export function agentGateApp(deps: AppDeps): ApplicationFunction {
         }
       });
     }
-    if (durable) await startDurable(app, deps, durable);
+    if (durable) await startDurable(app, deps, durable, github);
   };
 }
 
@@ -105,9 +112,13 @@ async function prune(app: Probot, intake: Intake, durable: DurableOptions): Prom
   }
 }
 
-async function startDurable(app: Probot, deps: AppDeps, durable: DurableOptions): Promise<void> {
-  const auth = async (installationId: number): Promise<Octokit> => (await app.auth(installationId)) as unknown as Octokit;
-  const appAuth = async (): Promise<Octokit> => (await app.auth()) as unknown as Octokit;
+async function startDurable(app: Probot, deps: AppDeps, durable: DurableOptions, github: GitHubConnector): Promise<void> {
+  // Each call makes a new client, so a job attempt's deadline bounds only that attempt's requests.
+  const auth: InstallationAuth = async (installationId, signal) => {
+    const octokit = (await app.auth(installationId)) as unknown as Octokit;
+    return github.installation(signal ? boundedBy(octokit, signal) : octokit);
+  };
+  const appAuth = async (): Promise<AppGitHub> => github.app(await app.auth());
   const { intake } = durable;
   await intake.start({ auth, gate: deps.gate, ...(deps.deploymentGate ? { deploymentGate: deps.deploymentGate } : {}), concurrency: durable.concurrency });
   await intake.queue.work<{ requestedAt: string }>(RECONCILE_QUEUE, 1, async (job) => {

@@ -2,15 +2,12 @@
 // attestations (verified) -> the PR gate's decision for the commit -> policy -> callback. Every path answers:
 // any error, missing fact or timeout rejects with its reason; nothing approves on error (fail closed).
 import { detectPullRequestAgent } from "../core/agents.js";
-import { signerFacts } from "../core/signer-facts.js";
 import { agentDetectionFor } from "./evaluate-pull-request.js";
 import { randomUUID } from "node:crypto";
-import type { Octokit } from "@octokit/rest";
-import { CHECK_NAME, latestCheckRuns } from "../adapters/github/check-runs.js";
-import { pullMergedAs } from "../adapters/github/pull-request-source.js";
-import { ConfigSource } from "../adapters/github/config-source.js";
+import { CHECK_NAME } from "../adapters/github/check-runs.js";
+import type { GitHubFacts, InstallationGitHub } from "../adapters/github/facts-port.js";
 import { loadRepoConfig } from "./load-config.js";
-import { DeploymentCallback, MAX_COMMENT, fetchApprovals, fetchAttestations, parseDeploymentRequest, type AttestationSourceOptions, type DeploymentRequest } from "../adapters/github/deployment-protection.js";
+import { DeploymentCallback, MAX_COMMENT, parseDeploymentRequest, type AttestationSourceOptions, type DeploymentRequest } from "../adapters/github/deployment-protection.js";
 import { DEPLOYMENT_ENTRYPOINT } from "../adapters/opa/engine.js";
 import type { PolicyEvaluator } from "../adapters/opa/pool.js";
 import type { BundleVerifier, SignerPolicy } from "../adapters/sigstore/verifier.js";
@@ -30,7 +27,6 @@ export interface DeploymentGateOptions {
   readonly verifier: BundleVerifier;
   /** The policy, evaluated on the event loop (PolicyEngine) or on worker threads (PolicyPool). */
   readonly engine: PolicyEvaluator;
-  readonly configSource?: ConfigSource;
   /** Where the PR gate's decisions are recorded; without it (or without a record) the check run is asked. */
   readonly auditLog?: Pick<AuditLog, "latest">;
   /** The plain fetch for bundle_url downloads (no token). */
@@ -79,12 +75,9 @@ export function artifactDigests(payload: Record<string, unknown>, env: Environme
   return [...new Set([...digests, ...env.artifacts])];
 }
 
-/**
- * What the environment's attestations are verified against: with signers listed, any certified identity (the policy's
- * _signer_ok matches each signer's facts against the list), else its builders as GitHub Actions workflows.
- */
+/** The identities allowed to sign the environment's attestations: its signers, else its builders as GitHub Actions workflows. */
 export function attestationSigners(env: EnvironmentSettings): SignerPolicy[] {
-  if (env.signers.length > 0) return [{ kind: "any-certificate" }];
+  if (env.signers.length > 0) return env.signers.map((s) => ({ kind: "certificate", identity: s.identity, issuer: s.issuer }));
   return env.builders.map((b) => ({ kind: "certificate", identity: b, issuer: GITHUB_ACTIONS_ISSUER }));
 }
 
@@ -106,7 +99,7 @@ function attestationOf(outcome: VerificationOutcome): Attestation {
     ...(st ? {} : { failure_code: "STATEMENT_INVALID" }),
     ...(st ? { predicate_type: st.predicateType } : {}),
     ...(builder ? { builder_id: builder } : {}),
-    signer: signerFacts(outcome.signer),
+    signer: { ...(outcome.signer.identity ? { identity: outcome.signer.identity } : {}), ...(outcome.signer.issuer ? { issuer: outcome.signer.issuer } : {}) },
     ...sourceRepository(outcome.signer.extensions["sourceRepositoryURI"]),
   };
 }
@@ -157,11 +150,9 @@ export function answerComment(state: "approved" | "rejected", deny: readonly Fin
 }
 
 export class DeploymentGate {
-  private readonly configSource: ConfigSource;
   private readonly now: () => Date;
 
   constructor(private readonly opts: DeploymentGateOptions) {
-    this.configSource = opts.configSource ?? new ConfigSource();
     this.now = opts.now ?? (() => new Date());
   }
 
@@ -169,9 +160,9 @@ export class DeploymentGate {
    * Handles one delivery. A payload without a usable callback cannot be answered and throws; everything after
    * that ends with an answer through the callback (rejected on any error).
    */
-  async handle(octokit: Octokit, payload: unknown, ctx: { deliveryId?: string } = {}): Promise<DeploymentResult> {
+  async handle(github: InstallationGitHub, payload: unknown, ctx: { deliveryId?: string } = {}): Promise<DeploymentResult> {
     const req = parseDeploymentRequest(payload);
-    const callback = new DeploymentCallback(octokit, req);
+    const callback = new DeploymentCallback(github, req);
     const started = performance.now();
     const decisionId = randomUUID();
     let input: DeploymentInput | undefined;
@@ -190,7 +181,7 @@ export class DeploymentGate {
       timeout.catch(() => undefined);
       // A status comment is courtesy: its failure is not the deployment's, but it may not outlast the deadline.
       await Promise.race([callback.progress(`agent-gate is verifying the artifacts of ${text(req.sha.slice(0, 7))} for ${text(req.environment, { max: 100 })}`).catch(() => undefined), timeout]);
-      const work = this.evaluate(octokit, req, decisionId, failures);
+      const work = this.evaluate(github, req, decisionId, failures);
       work.catch(() => undefined);
       ({ input, decision, data } = await Promise.race([work, timeout]));
       state = decision.allow && decision.deny.length === 0 ? "approved" : "rejected";
@@ -222,9 +213,9 @@ export class DeploymentGate {
     return { state, comment, decisionId, input, decision };
   }
 
-  private async evaluate(octokit: Octokit, req: DeploymentRequest, decisionId: string, failures: string[]): Promise<{ input: DeploymentInput; decision: Decision; data: unknown }> {
+  private async evaluate(github: GitHubFacts, req: DeploymentRequest, decisionId: string, failures: string[]): Promise<{ input: DeploymentInput; decision: Decision; data: unknown }> {
     const { owner, repo } = req;
-    const loaded = await loadRepoConfig(this.configSource, octokit, owner, repo);
+    const loaded = await loadRepoConfig(github, owner, repo);
     const config = loaded.config;
     const configDigest = loaded.facts.digest;
     const env = environmentSettings(config, req.environment);
@@ -233,7 +224,7 @@ export class DeploymentGate {
     const source: AttestationSourceOptions = this.opts.bundleFetch ? { fetch: this.opts.bundleFetch } : {};
     for (const digest of artifactDigests(req.payload, env)) {
       const attestations: Attestation[] = [];
-      for (const fetched of await fetchAttestations(octokit, owner, repo, digest, source)) {
+      for (const fetched of await github.attestations(owner, repo, digest, source)) {
         if (fetched.bundle === undefined) {
           attestations.push({ verified: false, failure_code: "BUNDLE_MALFORMED", signer: {} });
           failures.push(`artifact ${short(digest)}: BUNDLE_MALFORMED: ${fetched.problem ?? "unreadable"}`);
@@ -246,8 +237,8 @@ export class DeploymentGate {
       if (attestations.length === 0) failures.push(`artifact ${short(digest)}: no attestation found (unsigned)`);
       artifacts.push({ digest, attestations });
     }
-    const gate = await this.prGate(octokit, req, config);
-    const approvals = await fetchApprovals(octokit, req);
+    const gate = await this.prGate(github, req, config);
+    const approvals = await github.deploymentApprovals(req);
     const region = typeof req.payload.region === "string" && req.payload.region !== "" ? req.payload.region : undefined;
     const input = deploymentInput({
       version: 1,
@@ -280,18 +271,18 @@ export class DeploymentGate {
    * (or squash) commit was never evaluated itself: then the decision is the one on the head of the pull request
    * GitHub says was merged as exactly that commit.
    */
-  private async prGate(octokit: Octokit, req: DeploymentRequest, config: RepoConfig): Promise<PrGateFacts> {
-    const direct = await this.prGateOn(octokit, req, req.sha);
+  private async prGate(github: GitHubFacts, req: DeploymentRequest, config: RepoConfig): Promise<PrGateFacts> {
+    const direct = await this.prGateOn(github, req, req.sha);
     if (direct.pr_gate) return direct;
-    const merged = await pullMergedAs(octokit, req.owner, req.repo, req.sha);
+    const merged = await github.pullMergedAs(req.owner, req.repo, req.sha);
     if (!merged) return direct;
-    const facts = await this.prGateOn(octokit, req, merged.head.sha);
+    const facts = await this.prGateOn(github, req, merged.head.sha);
     if (facts.agentAuthored !== undefined) return facts;
     const pull = { user: merged.user ? { login: merged.user.login, id: merged.user.id } : null, headRef: merged.head.ref, labels: merged.labels.map((l) => l.name) };
     return { ...facts, agentAuthored: isAgentPull(config, pull) };
   }
 
-  private async prGateOn(octokit: Octokit, req: DeploymentRequest, sha: string): Promise<PrGateFacts> {
+  private async prGateOn(github: GitHubFacts, req: DeploymentRequest, sha: string): Promise<PrGateFacts> {
     const record = await this.opts.auditLog?.latest({ repository: `${req.owner}/${req.repo}`, headSha: sha, kind: "pull_request" });
     if (record) {
       const input = record.input as { agent?: { detected?: unknown }; prompters?: { login: string; id: number }[] } | undefined;
@@ -302,7 +293,7 @@ export class DeploymentGate {
         prompters,
       };
     }
-    const runs = await latestCheckRuns(octokit, req.owner, req.repo, sha, CHECK_NAME);
+    const runs = await github.checkRuns(req.owner, req.repo, sha, CHECK_NAME);
     const run = runs.find((r) => r.status === "completed" && (this.opts.appId === undefined || r.app?.id === this.opts.appId));
     if (!run) return { pr_gate: null, prompters: [] };
     return { pr_gate: { conclusion: run.conclusion ?? "none", ...(run.external_id ? { decision_id: run.external_id } : {}) }, prompters: [] };

@@ -1,6 +1,4 @@
 // The pull-request gate's contract: what it is built from, what one call is told, and what it returns.
-import type { CheckRunPublisher } from "../adapters/github/check-runs.js";
-import type { ConfigSource } from "../adapters/github/config-source.js";
 import type { PolicyEvaluator } from "../adapters/opa/pool.js";
 import type { BundleVerifier } from "../adapters/sigstore/verifier.js";
 import type { GateStore } from "../adapters/storage/gate-store.js";
@@ -53,8 +51,6 @@ export interface PullRequestGateOptions {
   readonly verifier: BundleVerifier;
   /** The policy, evaluated on the event loop (PolicyEngine) or on worker threads (PolicyPool). */
   readonly engine: PolicyEvaluator;
-  readonly configSource?: ConfigSource;
-  readonly checkRuns?: CheckRunPublisher;
   readonly keyRing?: ReadonlyMap<string, string>;
   readonly now?: () => Date;
   readonly tlogEntryUrl?: (entry: TlogEntrySummary) => string | undefined;

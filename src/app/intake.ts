@@ -3,13 +3,12 @@
 // (repository, head commit, trigger, config digest, policy digest), so a job run twice writes once. A job whose
 // evaluation could not complete (GitHub failing beyond the retry budget) completes the check as "could not be
 // evaluated" and is retried with backoff, so no check is left in_progress and none stays wrong.
-import type { Octokit } from "@octokit/rest";
 import type { JobQueue, QueuedJob } from "../adapters/queue/job-queue.js";
 import { RetryLater } from "../adapters/queue/job-queue.js";
 import type { SqlGateStore } from "../adapters/storage/gate-store.js";
 import { toTrigger, type Trigger } from "../adapters/github/triggers.js";
 import { CHECK_NAME } from "../adapters/github/check-runs.js";
-import { boundedBy } from "../adapters/github/attempt-deadline.js";
+import type { InstallationGitHub } from "../adapters/github/facts-port.js";
 import { AgentGateError } from "../core/errors.js";
 import { nestsWithin } from "../core/json-depth.js";
 import type { DeploymentGate } from "./deployment-gate.js";
@@ -38,8 +37,11 @@ export interface DeploymentJob {
   readonly payload: unknown;
 }
 
-/** An installation's Octokit (Probot's `app.auth(id)`), retried and throttled by Probot's plugins. */
-export type InstallationAuth = (installationId: number) => Promise<Octokit>;
+/**
+ * An installation's GitHub (over Probot's `app.auth(id)`, retried and throttled by Probot's plugins); with `signal`,
+ * every request it makes ends with it (a job attempt's deadline, or the process stopping).
+ */
+export type InstallationAuth = (installationId: number, signal?: AbortSignal) => Promise<InstallationGitHub>;
 
 /** GitHub's payloads nest about ten deep; a job's data nesting deeper than this is no delivery of theirs. */
 export const MAX_JOB_DEPTH = 64;
@@ -145,8 +147,8 @@ export class Intake {
     if (deploymentGate) {
       await this.queue.work<DeploymentJob>(DEPLOYMENT_QUEUE, Math.max(1, Math.floor(opts.concurrency / 2)), async (job) => {
         try {
-          const octokit = boundedBy(await opts.auth(installationOf(job.data.payload)), job.signal);
-          await deploymentGate.handle(octokit, job.data.payload, { deliveryId: job.data.deliveryId });
+          const github = await opts.auth(installationOf(job.data.payload), job.signal);
+          await deploymentGate.handle(github, job.data.payload, { deliveryId: job.data.deliveryId });
           this.events.deployed?.(job.data);
         } catch (err) {
           this.events.failed?.(DEPLOYMENT_QUEUE, err, job.retryCount);
@@ -161,8 +163,8 @@ export class Intake {
     let results;
     try {
       // Every GitHub call of this attempt ends with the attempt's deadline (retries and rate-limit waits included).
-      const octokit = boundedBy(await auth(d.trigger.installationId), job.signal);
-      results = await gate.handle(octokit, d.trigger, {
+      const github = await auth(d.trigger.installationId, job.signal);
+      results = await gate.handle(github, d.trigger, {
         ...(d.deliveryId !== undefined ? { deliveryId: d.deliveryId } : {}),
         ...(d.triggerId !== undefined ? { triggerId: d.triggerId } : {}),
         ...(d.pull !== undefined ? { pullPayload: d.pull } : {}),

@@ -2,8 +2,8 @@
 // organisation's .github repository), with the bases it names in `_extends` merged under it. Every file is read
 // from a default branch; a pull request never changes any of them.
 import { createHash } from "node:crypto";
-import type { Octokit } from "@octokit/rest";
-import { CONFIG_PATH, type ConfigSource, type ConfigText } from "../adapters/github/config-source.js";
+import { CONFIG_PATH, type ConfigText } from "../adapters/github/config-source.js";
+import type { ConfigFiles } from "../adapters/github/facts-port.js";
 import { AgentGateError, describeError } from "../core/errors.js";
 import type { ConfigFacts } from "../core/facts.js";
 import { defaultRepoConfig, readConfigDocument, validateRepoConfig, type RepoConfig } from "../config/repo-config.js";
@@ -78,8 +78,8 @@ function readFile(file: ConfigText): { value: unknown } {
 }
 
 /** Reads, validates and merges the chain; any broken file, missing base, loop or foreign owner is CONFIG_INVALID. */
-export async function loadRepoConfig(source: ConfigSource, octokit: Pick<Octokit, "request">, owner: string, repo: string): Promise<LoadedConfig> {
-  const first = await source.load(octokit, owner, repo);
+export async function loadRepoConfig(github: ConfigFiles, owner: string, repo: string): Promise<LoadedConfig> {
+  const first = await github.repoConfig(owner, repo);
   if (!first) return { config: defaultRepoConfig(), facts: { source: "default", path: CONFIG_PATH, digest: DEFAULT_DIGEST }, files: [] };
   // The repository had none, so the organisation's .github repository's applies.
   const fromOrganization = repo !== ".github" && first.repo === ".github";
@@ -97,7 +97,7 @@ export async function loadRepoConfig(source: ConfigSource, octokit: Pick<Octokit
     const target = extendsTarget(ext, owner, current.source);
     if (seen.has(keyOf(target.repo, target.path))) throw invalid(`${current.source}: _extends: ${ext} leads back to a config already in the chain (a loop)`);
     if (chain.length >= MAX_CONFIG_CHAIN) throw invalid(`${current.source}: _extends: the chain is longer than ${MAX_CONFIG_CHAIN} files`);
-    const next = await source.fetchFile(octokit, target.owner, target.repo, target.path);
+    const next = await github.configFile(target.owner, target.repo, target.path);
     if (!next) throw invalid(`${current.source}: _extends: ${target.owner}/${target.repo}:${target.path} does not exist on its default branch`);
     current = next;
   }

@@ -2,10 +2,8 @@
 // keeps one head's evaluations ordered and idempotent, and publishes one check run per head commit, judged against
 // every open pull request it heads. Every path completes the check; any error completes it as failure (fail closed).
 import { randomUUID } from "node:crypto";
-import type { Octokit } from "@octokit/rest";
-import { CheckRunPublisher } from "../adapters/github/check-runs.js";
-import { ConfigSource } from "../adapters/github/config-source.js";
-import { fetchPull, loadPullRequest, openPullsWithHead, PermissionCache, pullsForCommit, pullStanding, type PullRequestSnapshot } from "../adapters/github/pull-request-source.js";
+import type { GitHubFacts, GitHubWrites, InstallationGitHub } from "../adapters/github/facts-port.js";
+import { openPullsWithHead, pullStanding, type PullRequestSnapshot } from "../adapters/github/pull-request-source.js";
 import type { Trigger } from "../adapters/github/triggers.js";
 import { evaluationKey, MemoryGateStore, type GateStore } from "../adapters/storage/gate-store.js";
 import type { CheckRunOutput } from "../render/check-run.js";
@@ -27,31 +25,26 @@ const failed = (error: unknown): Failed => ({ error });
 const numberOf = (p: unknown): number => (p as { number: number }).number;
 
 export class PullRequestGate {
-  private readonly configSource: ConfigSource;
-  readonly checkRuns: CheckRunPublisher;
   private readonly evidence: EvidenceVerifier;
   private readonly now: () => Date;
   private readonly store: GateStore;
-  /** Reviewers' repository permissions, for a minute: repeated events on a repository cost no lookups. */
-  private readonly permissions = new PermissionCache();
 
   constructor(private readonly opts: PullRequestGateOptions) {
-    this.configSource = opts.configSource ?? new ConfigSource();
-    this.checkRuns = opts.checkRuns ?? new CheckRunPublisher();
     this.evidence = new EvidenceVerifier(opts.verifier);
     this.now = opts.now ?? (() => new Date());
     this.store = opts.store ?? new MemoryGateStore();
   }
 
-  async handle(octokit: Octokit, trigger: Trigger, ctx: HandleContext = {}): Promise<GateResult[]> {
+  /** Judges what a trigger names through one installation's GitHub (the port: src/adapters/github/facts-port.ts). */
+  async handle(github: InstallationGitHub, trigger: Trigger, ctx: HandleContext = {}): Promise<GateResult[]> {
     let numbers = [...trigger.pullNumbers];
-    if (numbers.length === 0 && trigger.headSha) numbers = await pullsForCommit(octokit, trigger.owner, trigger.repo, trigger.headSha);
+    if (numbers.length === 0 && trigger.headSha) numbers = await github.pullsForCommit(trigger.owner, trigger.repo, trigger.headSha);
     const results: GateResult[] = [];
     const judged = new Set<string>();
     for (const n of numbers) {
       // Facts are read from GitHub now, never taken from the delivery: a late or out-of-order delivery carries a
       // stale title, body, labels, draft state and head.
-      const payload = await fetchPull(octokit, trigger.owner, trigger.repo, n);
+      const payload = await github.pull(trigger.owner, trigger.repo, n);
       // A merge group's commit is not a PR head: each queued PR is judged at its own head.
       const sha = (trigger.kind === "merge_group" ? undefined : trigger.headSha) ?? (payload as { head: { sha: string } }).head.sha;
       if (judged.has(sha)) continue; // already judged with every pull request it heads
@@ -59,24 +52,24 @@ export class PullRequestGate {
       // GitHub is asked for an existing check run only for work seen before and for heads that are not new.
       const lookup = ctx.redelivered === true || !FRESH_HEAD_EVENTS.has(trigger.event);
       // Evaluations of one head run one after another in every process: the last one started is the last written.
-      results.push(...(await this.store.withHead(`${trigger.owner}/${trigger.repo}`, sha, () => this.judgeHead(octokit, trigger, payload, sha, { lookup, ...ctx }))));
+      results.push(...(await this.store.withHead(`${trigger.owner}/${trigger.repo}`, sha, () => this.judgeHead(github, trigger, payload, sha, { lookup, ...ctx }))));
     }
-    if (trigger.kind === "merge_group") results.push(await this.publishMergeGroup(octokit, trigger, results));
+    if (trigger.kind === "merge_group") results.push(await this.publishMergeGroup(github, trigger, results));
     return results;
   }
 
   /** One head commit against every open pull request it heads; writes its check run unless superseded or a duplicate. */
-  private async judgeHead(octokit: Octokit, trigger: Trigger, payload: unknown, headSha: string, ctx: HandleContext & { lookup: boolean }): Promise<GateResult[]> {
+  private async judgeHead(github: InstallationGitHub, trigger: Trigger, payload: unknown, headSha: string, ctx: HandleContext & { lookup: boolean }): Promise<GateResult[]> {
     const { owner, repo } = trigger;
     const repository = `${owner}/${repo}`;
     const receivedAt = ctx.receivedAt ?? new Date();
     // The config first: its digest is part of the idempotency key, checked before anything is written.
-    const config = await loadRepoConfig(this.configSource, octokit, owner, repo).catch(failed);
+    const config = await loadRepoConfig(github, owner, repo).catch(failed);
     const triggerName = ctx.deliveryId ?? ctx.triggerId ?? randomUUID();
     const key = evaluationKey({ repository, headSha, trigger: triggerName, configDigest: "error" in config ? "unavailable" : config.facts.digest, policyDigest: this.opts.engine.policy.digest });
-    const pulls = await openPullsWithHead(octokit, owner, repo, payload, headSha).catch(failed);
+    const pulls = await openPullsWithHead(github, owner, repo, payload, headSha).catch(failed);
     const payloads = "error" in pulls ? [payload] : pulls;
-    const snapshots = await Promise.all(payloads.map((p) => loadPullRequest(octokit, owner, repo, p, { permissions: this.permissions }).catch(failed)));
+    const snapshots = await Promise.all(payloads.map((p) => github.snapshot(owner, repo, p).catch(failed)));
     const base = { pullNumber: numberOf(payload), headSha, transient: false };
     if (!ctx.dryRun) {
       const first = snapshots[0]!;
@@ -85,22 +78,22 @@ export class PullRequestGate {
       if (prior) return [prior];
     }
     const existingId = trigger.kind === "pull_request" ? trigger.checkRunId : undefined;
-    const checkRunId = ctx.dryRun ? 0 : await this.startCheck(octokit, owner, repo, headSha, { ...(existingId !== undefined ? { existingId } : {}), lookup: ctx.lookup });
+    const checkRunId = ctx.dryRun ? 0 : await this.startCheck(github, owner, repo, headSha, { ...(existingId !== undefined ? { existingId } : {}), lookup: ctx.lookup });
     const evaluations: Evaluation[] = [];
-    for (const [i, p] of payloads.entries()) evaluations.push(await this.evaluate(octokit, owner, repo, p, headSha, config, snapshots[i]));
+    for (const [i, p] of payloads.entries()) evaluations.push(await this.evaluate(github, owner, repo, p, headSha, config, snapshots[i]));
     // Which pull requests this commit heads must be known: no verdict is published for only some of them.
-    const standings = "error" in pulls || payloads.length < 2 ? [] : await Promise.all(payloads.map((p) => pullStanding(octokit, owner, repo, p, this.permissions))); // a lookup each: only when shared
+    const standings = "error" in pulls || payloads.length < 2 ? [] : await Promise.all(payloads.map((p) => pullStanding(github, owner, repo, p))); // a lookup each: only when shared
     const shown = "error" in pulls ? explain(pulls, randomUUID(), 0, this.opts.tlogEntryUrl) : combinedOutput(evaluations, standings);
     const transient = evaluations.some((e) => e.transient) || ("transient" in shown && shown.transient);
-    if (!ctx.dryRun) await this.publish(octokit, trigger, headSha, checkRunId, shown, evaluations, payloads, ctx, { key, triggerName, receivedAt, transient });
+    if (!ctx.dryRun) await this.publish(github, trigger, headSha, checkRunId, shown, evaluations, payloads, ctx, { key, triggerName, receivedAt, transient });
     return evaluations.map((ev, i) => ({ ...base, pullNumber: numberOf(payloads[i]), conclusion: shown.output.conclusion, title: shown.output.title, decisionId: ev.decisionId, checkRunId, outcome: "evaluated" as const, transient }));
   }
 
   /** Writes the check run, then one audit event per pull request judged, then remembers the evaluation. */
-  private async publish(octokit: Octokit, trigger: Trigger, headSha: string, checkRunId: number, shown: { output: CheckRunOutput; decisionId: string }, evaluations: readonly Evaluation[], payloads: readonly unknown[], ctx: HandleContext, rec: { key: string; triggerName: string; receivedAt: Date; transient: boolean }): Promise<void> {
+  private async publish(github: GitHubWrites, trigger: Trigger, headSha: string, checkRunId: number, shown: { output: CheckRunOutput; decisionId: string }, evaluations: readonly Evaluation[], payloads: readonly unknown[], ctx: HandleContext, rec: { key: string; triggerName: string; receivedAt: Date; transient: boolean }): Promise<void> {
     const repository = `${trigger.owner}/${trigger.repo}`;
     // Publishing must not fail silently: if it throws, the error propagates and the work is retried.
-    await this.checkRuns.complete(octokit, trigger.owner, trigger.repo, checkRunId, { ...shown.output, externalId: shown.decisionId });
+    await github.completeCheckRun(trigger.owner, trigger.repo, checkRunId, { ...shown.output, externalId: shown.decisionId });
     for (const [i, ev] of evaluations.entries()) {
       const { decisionId, input, decision, conclusion, durationMs, policyData } = ev;
       await this.opts.onDecision?.({ decisionId, deliveryId: ctx.deliveryId, installationId: trigger.installationId, repository, pullNumber: numberOf(payloads[i]), headSha, input, decision, conclusion, durationMs, policyData });
@@ -109,23 +102,23 @@ export class PullRequestGate {
   }
 
   /** The check run of a head commit: the one the store remembers, else GitHub's (when asked to look), else new. */
-  private async startCheck(octokit: Octokit, owner: string, repo: string, headSha: string, opts: { existingId?: number; lookup: boolean }): Promise<number> {
+  private async startCheck(github: GitHubWrites, owner: string, repo: string, headSha: string, opts: { existingId?: number; lookup: boolean }): Promise<number> {
     const repository = `${owner}/${repo}`;
     const stored = opts.existingId ?? (await this.store.checkRun(repository, headSha))?.id;
-    const id = await this.checkRuns.start(octokit, owner, repo, headSha, { ...(stored !== undefined ? { existingId: stored } : {}), lookup: opts.lookup });
+    const id = await github.startCheckRun(owner, repo, headSha, { ...(stored !== undefined ? { existingId: stored } : {}), lookup: opts.lookup });
     if (id !== stored) await this.store.saveCheckRun(repository, headSha, id);
     return id;
   }
 
   /** Gathers and decides for one PR head; never throws: errors become a failing, explained evaluation. */
-  async evaluate(octokit: Octokit, owner: string, repo: string, payload: unknown, headSha: string, preloaded?: LoadedConfig | Failed, preSnapshot?: PullRequestSnapshot | Failed): Promise<Evaluation> {
+  async evaluate(github: GitHubFacts, owner: string, repo: string, payload: unknown, headSha: string, preloaded?: LoadedConfig | Failed, preSnapshot?: PullRequestSnapshot | Failed): Promise<Evaluation> {
     const started = performance.now();
     const decisionId = randomUUID();
     let outcome: { decided: Decided } | Failed;
     try {
-      const loaded = preloaded ?? (await loadRepoConfig(this.configSource, octokit, owner, repo));
+      const loaded = preloaded ?? (await loadRepoConfig(github, owner, repo));
       if ("error" in loaded) throw loaded.error;
-      const snapshot = preSnapshot ?? (await loadPullRequest(octokit, owner, repo, payload, { permissions: this.permissions }));
+      const snapshot = preSnapshot ?? (await github.snapshot(owner, repo, payload));
       if ("error" in snapshot) throw snapshot.error;
       checkHead(snapshot, headSha);
       const facts = factsOf(snapshot, loaded, this.now());
@@ -138,12 +131,12 @@ export class PullRequestGate {
   }
 
   /** Merge queues: the group commit passes only when every queued pull request's head passed. */
-  private async publishMergeGroup(octokit: Octokit, trigger: Extract<Trigger, { kind: "merge_group" }>, prs: GateResult[]): Promise<GateResult> {
+  private async publishMergeGroup(github: GitHubWrites, trigger: Extract<Trigger, { kind: "merge_group" }>, prs: GateResult[]): Promise<GateResult> {
     const output = renderMergeGroup(prs);
     const decisionId = randomUUID();
     const id = await this.store.withHead(`${trigger.owner}/${trigger.repo}`, trigger.headSha, async () => {
-      const runId = await this.startCheck(octokit, trigger.owner, trigger.repo, trigger.headSha, { lookup: true });
-      await this.checkRuns.complete(octokit, trigger.owner, trigger.repo, runId, { ...output, externalId: decisionId });
+      const runId = await this.startCheck(github, trigger.owner, trigger.repo, trigger.headSha, { lookup: true });
+      await github.completeCheckRun(trigger.owner, trigger.repo, runId, { ...output, externalId: decisionId });
       return runId;
     });
     return { pullNumber: 0, headSha: trigger.headSha, conclusion: output.conclusion, title: output.title, decisionId, checkRunId: id, outcome: "evaluated", transient: prs.some((r) => r.transient) };

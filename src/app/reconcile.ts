@@ -4,17 +4,16 @@
 //    is never redelivered: it would be refused again);
 // 2. open pull requests whose head commit lacks a completed `agent-gate` check (or shows one that could not be
 //    evaluated) are evaluated again.
-import type { Octokit } from "@octokit/rest";
-import { CHECK_NAME, latestCheckRuns } from "../adapters/github/check-runs.js";
-import { hookDeliveriesPage, installationRepositoriesPage, installationsPage, openPullsPage, redeliver, type DeliveryRow } from "../adapters/github/app-api.js";
+import { CHECK_NAME } from "../adapters/github/check-runs.js";
+import type { DeliveryRow } from "../adapters/github/app-api.js";
+import type { AppGitHub } from "../adapters/github/facts-port.js";
 import type { SqlGateStore } from "../adapters/storage/gate-store.js";
-import { boundedBy } from "../adapters/github/attempt-deadline.js";
 import { describeError } from "../core/errors.js";
 import type { Intake, InstallationAuth } from "./intake.js";
 
 export interface ReconcileOptions {
-  /** The App's own (JWT) Octokit, for /app endpoints. */
-  readonly appAuth: () => Promise<Octokit>;
+  /** The App's own (JWT) GitHub, for /app endpoints. */
+  readonly appAuth: () => Promise<AppGitHub>;
   readonly auth: InstallationAuth;
   readonly store: SqlGateStore;
   readonly intake: Intake;
@@ -59,12 +58,9 @@ export async function reconcile(opts: ReconcileOptions, runId: string): Promise<
   let deliveriesSeen = 0;
   let pullsSeen = 0;
 
-  // An installation's Octokit is made for this run; the App's own is shared by the process, so it is not bounded.
-  const auth = async (installationId: number): Promise<Octokit> => {
-    const octokit = await opts.auth(installationId);
-    return opts.signal ? boundedBy(octokit, opts.signal) : octokit;
-  };
-  let app: Octokit;
+  // An installation's client is made for this run, so it ends with it; the App's own is shared by the process.
+  const auth = (installationId: number): ReturnType<ReconcileOptions["auth"]> => opts.auth(installationId, opts.signal);
+  let app: AppGitHub;
   try {
     app = await opts.appAuth();
   } catch (err) {
@@ -78,7 +74,7 @@ export async function reconcile(opts: ReconcileOptions, runId: string): Promise<
     let cursor: string | undefined;
     for (;;) {
       if (!budget.take()) break;
-      const { rows, next } = await hookDeliveriesPage(app, cursor);
+      const { rows, next } = await app.hookDeliveriesPage(cursor);
       let old = false;
       for (const d of rows) {
         if (Date.parse(d.delivered_at) < since) {
@@ -105,7 +101,7 @@ export async function reconcile(opts: ReconcileOptions, runId: string): Promise<
       if (known.has(guid)) continue; // it reached us after all; its job exists
       if (!budget.take()) break;
       try {
-        await redeliver(app, v.latest.id);
+        await app.redeliver(v.latest.id);
         redelivered.push(guid);
       } catch (err) {
         errors.push(`redeliver ${guid}: ${describeError(err)}`);
@@ -119,27 +115,27 @@ export async function reconcile(opts: ReconcileOptions, runId: string): Promise<
   try {
     const installations: { id: number }[] = [];
     for (let page = 1; budget.take(); page++) {
-      const ids = await installationsPage(app, page);
+      const ids = await app.installationsPage(page);
       installations.push(...ids.map((id) => ({ id })));
       if (ids.length < 100) break;
     }
     outer: for (const inst of installations) {
-      const octokit = await auth(inst.id);
+      const github = await auth(inst.id);
       const repos: { owner: string; name: string }[] = [];
       for (let page = 1; ; page++) {
         if (!budget.take()) break outer;
-        const found = await installationRepositoriesPage(octokit, page);
+        const found = await github.installationRepositoriesPage(page);
         repos.push(...found);
         if (found.length < 100) break;
       }
       for (const repo of repos) {
         for (let page = 1; ; page++) {
           if (!budget.take()) break outer;
-          const pulls = await openPullsPage(octokit, repo.owner, repo.name, page);
+          const pulls = await github.openPullsPage(repo.owner, repo.name, page);
           for (const pull of pulls) {
             pullsSeen++;
             if (!budget.take()) break outer;
-            const run = (await latestCheckRuns(octokit, repo.owner, repo.name, pull.headSha, opts.checkName ?? CHECK_NAME))[0];
+            const run = (await github.checkRuns(repo.owner, repo.name, pull.headSha, opts.checkName ?? CHECK_NAME))[0];
             const settled = run?.status === "completed" && !(run.output.title ?? "").startsWith("Could not be evaluated");
             if (settled) continue;
             await opts.intake.enqueueSweep(

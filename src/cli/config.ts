@@ -6,7 +6,7 @@
 import { existsSync } from "node:fs";
 import { basename, join } from "node:path";
 import { Octokit } from "@octokit/rest";
-import { CONFIG_PATH, ConfigSource, type ConfigText } from "../adapters/github/config-source.js";
+import { CONFIG_PATH, ConfigSource, configFiles, type ConfigText } from "../adapters/github/config-source.js";
 import { MAX_CONFIG_CHAIN, extendsTarget, loadRepoConfig } from "../app/load-config.js";
 import { readConfigDocument, validateRepoConfig, type ConfigError } from "../config/repo-config.js";
 import type { Locate } from "../config/config-document.js";
@@ -155,7 +155,7 @@ export async function validateChain(
   if (errors.length === 0 && unchecked.length === 0 && files.length > 1) {
     // Every file is valid alone: the merged chain is judged by the App's own loader, so the two cannot disagree.
     try {
-      await loadRepoConfig(source, octokit, owner, repo);
+      await loadRepoConfig(configFiles(source, octokit), owner, repo);
     } catch (err) {
       if (!(err instanceof AgentGateError) || err.code !== "CONFIG_INVALID") throw err;
       const details = err.details.length > 0 ? err.details : [err.message];

@@ -11,7 +11,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { dirname, join } from "node:path";
 import { parse as parseYaml } from "yaml";
-import { z } from "zod";
+import { convertManifest, type ManifestConversion } from "../adapters/github/app-manifest.js";
 import { describeError } from "../core/errors.js";
 import { DEFAULT_ENV_FILE, DEFAULT_WEBHOOK_PATH } from "../config/server-env.js";
 import { CliFailure, EXIT_OK, UsageError, consoleIo, runCommand, type Io } from "./args.js";
@@ -56,18 +56,8 @@ const GITHUB = "https://github.com";
 const GITHUB_API = "https://api.github.com";
 // app.yml sits at the package root, two folders above both src/cli and dist/cli
 const APP_YML = new URL("../../app.yml", import.meta.url);
-const EXCHANGE_TIMEOUT_MS = 30_000;
 
-/** What the conversion answers (GitHub's `integration` plus the credentials); only what setup uses is read. */
-const Conversion = z.object({
-  id: z.number().int().positive(),
-  slug: z.string().optional(),
-  name: z.string(),
-  html_url: z.string(),
-  pem: z.string().includes("PRIVATE KEY", { error: "expected a PEM private key" }),
-  webhook_secret: z.string().nullable(),
-});
-type Conversion = z.infer<typeof Conversion>;
+type Conversion = ManifestConversion;
 
 export interface SetupDeps {
   /** How GitHub's API is reached (tests pass the stand-in's validating fetch). */
@@ -120,39 +110,11 @@ function page(title: string, body: string): string {
   return `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body><h1>${escapeHtml(title)}</h1>${body}</body></html>`;
 }
 
-/** Exchanges the one-time code for the App's credentials. */
+/** Exchanges the one-time code for the App's credentials (src/adapters/github/app-manifest.ts). */
 async function exchange(apiUrl: string, code: string, fetchFn: typeof globalThis.fetch): Promise<Conversion> {
-  let res: Response;
-  try {
-    res = await fetchFn(`${apiUrl}/app-manifests/${encodeURIComponent(code)}/conversions`, {
-      method: "POST",
-      headers: { accept: "application/vnd.github+json", "x-github-api-version": "2022-11-28", "user-agent": "agent-gate-setup" },
-      signal: AbortSignal.timeout(EXCHANGE_TIMEOUT_MS),
-    });
-  } catch (e) {
-    throw new CliFailure("GITHUB_UNREACHABLE", `cannot reach ${apiUrl}: ${describeError(e)}`);
-  }
-  const text = await res.text();
-  if (res.status !== 201) {
-    let message = text.slice(0, 300);
-    try {
-      const m = (JSON.parse(text) as { message?: unknown }).message;
-      if (typeof m === "string") message = m;
-    } catch {
-      // not JSON: the text itself
-    }
-    const hint = res.status === 404 ? " (the code is unknown, used already or expired: GitHub's last an hour and work once)" : "";
-    throw new CliFailure("MANIFEST_CONVERSION_FAILED", `GitHub answered ${res.status} to the code exchange: ${message}${hint}`);
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new CliFailure("MANIFEST_CONVERSION_FAILED", "GitHub's answer to the code exchange is not JSON");
-  }
-  const r = Conversion.safeParse(parsed);
-  if (!r.success) throw new CliFailure("MANIFEST_CONVERSION_FAILED", `GitHub's answer to the code exchange lacks ${r.error.issues.map((i) => i.path.join(".")).join(", ")}`);
-  return r.data;
+  const r = await convertManifest(apiUrl, code, fetchFn);
+  if (!r.ok) throw new CliFailure(r.code, r.message);
+  return r.app;
 }
 
 // An env file's value on one line, as node --env-file, dotenv and container env files all read it: the PEM's line

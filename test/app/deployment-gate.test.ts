@@ -12,6 +12,7 @@ import { builtinBundle } from "../../src/adapters/opa/bundle-source.js";
 import type { BundleVerifier } from "../../src/adapters/sigstore/verifier.js";
 import { AgentGateError } from "../../src/core/errors.js";
 import type { ConfigSource } from "../../src/adapters/github/config-source.js";
+import { GitHubConnector } from "../../src/adapters/github/octokit-github.js";
 
 const D = `sha256:${"a".repeat(64)}`;
 const CALLBACK = "https://api.github.com/repos/acme/web/actions/runs/77/deployment_protection_rule";
@@ -151,14 +152,14 @@ test("a timeout rejects with the reason; an internal error rejects; neither appr
   };
   // The attestation list never answers: the deadline rejects.
   const hang = fakeOctokit(() => new Promise(() => undefined));
-  const slow = await new DeploymentGate({ verifier: throwing, engine, timeoutMs: 50 }).handle(hang.octokit, payload());
+  const slow = await new DeploymentGate({ verifier: throwing, engine, timeoutMs: 50 }).handle(new GitHubConnector().installation(hang.octokit), payload());
   assert.equal(slow.state, "rejected");
   assert.match(slow.comment, /DEPLOYMENT_TIMEOUT/);
   assert.equal(hang.posts.at(-1)?.state, "rejected");
   // A verifier that throws (it never should): an internal error, rejected.
   const list = fakeOctokit(() => Promise.resolve({ data: { attestations: [{ bundle: { any: 1 } }] } }));
   const configSource = { load: () => Promise.resolve({ text: "deployments:\n  default:\n    builders: [b1]\n", source: "acme/web:.github/agent-gate.yml", repo: "web", path: ".github/agent-gate.yml", digest: `sha256:${"c".repeat(64)}` }) } as unknown as ConfigSource;
-  const broken = await new DeploymentGate({ verifier: throwing, engine, configSource }).handle(list.octokit, payload());
+  const broken = await new DeploymentGate({ verifier: throwing, engine }).handle(new GitHubConnector({ configs: configSource }).installation(list.octokit), payload());
   assert.equal(broken.state, "rejected");
   assert.match(broken.comment, /INTERNAL_ERROR: internal error: boom/);
   assert.ok(list.posts.every((p) => p.environment_name === "staging" && p.run_id === 77));

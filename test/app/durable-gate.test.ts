@@ -11,6 +11,7 @@ import { Intake } from "../../src/app/intake.js";
 import { JobQueue } from "../../src/adapters/queue/job-queue.js";
 import { validatedGitHub } from "../support/github.js";
 import { startApp } from "../support/probot.js";
+import { GitHubConnector } from "../../src/adapters/github/octokit-github.js";
 
 const { trustedRoot, scenarios } = loadScenarios();
 const human = scenarios.find((s) => s.name === "human-pr")!;
@@ -52,7 +53,7 @@ test("an older trigger never overwrites the result of a newer one", async () => 
     const gate = await composeGate({ trustedRoot, store });
     const step = human.steps[0]!;
     const octokit = (await import("@octokit/rest")).Octokit;
-    const api = new octokit({ auth: "t", request: { fetch: gh.fetch } });
+    const api = new GitHubConnector().installation(new octokit({ auth: "t", request: { fetch: gh.fetch } }));
     const trigger = { kind: "pull_request" as const, event: "pull_request.edited", owner: "acme", repo: "widgets", installationId: 77, headSha: step.expect.headSha, pullNumbers: [5] };
     const newer = await gate.handle(api, trigger, { deliveryId: "newer", receivedAt: new Date("2026-11-26T10:00:10Z") });
     assert.equal(newer[0]!.outcome, "evaluated");

@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Octokit } from "@octokit/rest";
-import { ConfigSource } from "../../src/adapters/github/config-source.js";
+import { ConfigSource, configFiles } from "../../src/adapters/github/config-source.js";
 import { extendsTarget, loadRepoConfig, mergeConfig } from "../../src/app/load-config.js";
 import type { StandInRepo } from "../../src/demo/github/model.js";
 import { validatedGitHub } from "../support/github.js";
@@ -13,7 +13,7 @@ const client = (fetch: typeof globalThis.fetch): Octokit => new Octokit({ auth: 
 
 async function load(repos: StandInRepo[], owner = "acme", name = "web") {
   const gh = validatedGitHub(repos);
-  const out = await loadRepoConfig(new ConfigSource(), client(gh.fetch), owner, name).catch((err: unknown) => err as Error & { code?: string });
+  const out = await loadRepoConfig(configFiles(new ConfigSource(), client(gh.fetch)), owner, name).catch((err: unknown) => err as Error & { code?: string });
   assert.deepEqual(gh.problems, []);
   return out;
 }

@@ -10,8 +10,8 @@ import { inProcessApp, applyMutation } from "../../src/demo/run.js";
 import { createVerifier } from "../../src/adapters/sigstore/verifier.js";
 import { PolicyEngine } from "../../src/adapters/opa/engine.js";
 import { builtinBundle } from "../../src/adapters/opa/bundle-source.js";
-import { ConfigSource } from "../../src/adapters/github/config-source.js";
-import { loadPullRequest, openPullsWithHead, pullStanding, fetchPull } from "../../src/adapters/github/pull-request-source.js";
+import { GitHubConnector } from "../../src/adapters/github/octokit-github.js";
+import { openPullsWithHead, pullStanding } from "../../src/adapters/github/pull-request-source.js";
 import { loadRepoConfig } from "../../src/app/load-config.js";
 import { checkHead, evaluatePullRequest, explain, factsOf, type Decided } from "../../src/app/evaluate-pull-request.js";
 import { withCommitEvidence } from "../../src/app/commit-evidence.js";
@@ -39,15 +39,16 @@ for (const scenario of scenarios) {
       assert.ok(published, `${step.event}: the App published a check run on ${head.slice(0, 7)}`);
       // The same values, straight through the pipeline.
       const pullNumber = ((step.payload.pull_request as { number?: number } | undefined)?.number ?? step.mutate?.pull ?? repo.pulls[0]!.number);
-      const payload = await fetchPull(octokit, repo.owner, repo.name, pullNumber);
-      const loaded = await loadRepoConfig(new ConfigSource(), octokit, repo.owner, repo.name).catch((error: unknown) => ({ error }));
-      const payloads = await openPullsWithHead(octokit, repo.owner, repo.name, payload, head);
+      const github = new GitHubConnector().installation(octokit);
+      const payload = await github.pull(repo.owner, repo.name, pullNumber);
+      const loaded = await loadRepoConfig(github, repo.owner, repo.name).catch((error: unknown) => ({ error }));
+      const payloads = await openPullsWithHead(github, repo.owner, repo.name, payload, head);
       const evaluations: Evaluation[] = [];
       for (const p of payloads) {
         let outcome: { decided: Decided } | { error: unknown };
         try {
           if ("error" in loaded) throw loaded.error;
-          const snapshot = await loadPullRequest(octokit, repo.owner, repo.name, p);
+          const snapshot = await github.snapshot(repo.owner, repo.name, p);
           checkHead(snapshot, head);
           const facts = factsOf(snapshot, loaded, new Date());
           const verified = withCommitEvidence(verifyEvidence(evidence, facts.bundles, loaded.config, `${repo.owner}/${repo.name}`), facts.commits, verifier, loaded.config);
@@ -57,7 +58,7 @@ for (const scenario of scenarios) {
         }
         evaluations.push(explain(outcome, ID, 0, () => undefined));
       }
-      const standings = await Promise.all(payloads.map((p) => pullStanding(octokit, repo.owner, repo.name, p)));
+      const standings = await Promise.all(payloads.map((p) => pullStanding(github, repo.owner, repo.name, p)));
       const { output } = combinedOutput(evaluations, standings);
       assert.equal(output.conclusion, published.conclusion, `${step.event}: conclusion`);
       assert.equal(strip(output.title), strip(published.output.title), `${step.event}: title`);

@@ -5,6 +5,7 @@ import type { Octokit } from "@octokit/rest";
 import { z } from "zod";
 import { AgentGateError } from "../../core/errors.js";
 import { LruCache } from "../lru.js";
+import type { ConfigFiles } from "./facts-port.js";
 
 export const CONFIG_PATH = ".github/agent-gate.yml";
 export const CONFIG_MAX_BYTES = 64 * 1024;
@@ -97,4 +98,9 @@ export class ConfigSource {
       throw err;
     }
   }
+}
+
+/** A config source read through one client, as the port's ConfigFiles (what loadRepoConfig reads from). */
+export function configFiles(source: ConfigSource, octokit: RequestOnly): ConfigFiles {
+  return { repoConfig: (owner, repo) => source.load(octokit, owner, repo), configFile: (owner, repo, path) => source.fetchFile(octokit, owner, repo, path) };
 }

@@ -4,6 +4,7 @@ import type { Octokit } from "@octokit/rest";
 import snappy from "snappyjs";
 import { z } from "zod";
 import { AgentGateError, describeError } from "../../core/errors.js";
+import type { GitHubWrites } from "./facts-port.js";
 
 export const MAX_COMMENT = 1024;
 export const MAX_STATUS_COMMENTS = 10;
@@ -109,34 +110,29 @@ export function clampComment(text: string, max = MAX_COMMENT): string {
 
 type RequestOnly = Pick<Octokit, "request">;
 
+/** Answers (with `state`) or comments on one deployment's protection rule, through the App's own client. */
+export async function postDeploymentReview(octokit: RequestOnly, req: DeploymentRequest, body: { state?: "approved" | "rejected"; comment: string }): Promise<void> {
+  const { owner, repo, runId, environment } = req;
+  await octokit.request("POST /repos/{owner}/{repo}/actions/runs/{run_id}/deployment_protection_rule", { owner, repo, run_id: runId, environment_name: environment, ...body });
+}
+
 /** Answers and comments on one deployment's protection rule; status comments stop at GitHub's limit of 10. */
 export class DeploymentCallback {
   private comments = 0;
 
   constructor(
-    private readonly octokit: RequestOnly,
+    private readonly github: Pick<GitHubWrites, "reviewDeployment">,
     private readonly req: DeploymentRequest,
   ) {}
 
   async progress(comment: string): Promise<void> {
     if (this.comments >= MAX_STATUS_COMMENTS) return;
     this.comments++;
-    await this.post({ comment: clampComment(comment) });
+    await this.github.reviewDeployment(this.req, { comment: clampComment(comment) });
   }
 
   async answer(state: "approved" | "rejected", comment: string): Promise<void> {
-    await this.post({ state, comment: clampComment(comment) });
-  }
-
-  private async post(body: { state?: "approved" | "rejected"; comment: string }): Promise<void> {
-    const { owner, repo, runId, environment } = this.req;
-    await this.octokit.request("POST /repos/{owner}/{repo}/actions/runs/{run_id}/deployment_protection_rule", {
-      owner,
-      repo,
-      run_id: runId,
-      environment_name: environment,
-      ...body,
-    });
+    await this.github.reviewDeployment(this.req, { state, comment: clampComment(comment) });
   }
 }
 

@@ -5,6 +5,7 @@ import { z } from "zod";
 import { AgentGateError } from "../../core/errors.js";
 import { REPO_PERMISSIONS, type RepoPermission } from "../../core/facts.js";
 import { LruCache } from "../lru.js";
+import type { GitHubFacts } from "./facts-port.js";
 
 /**
  * How many items of each list are read. Commits and files are GitHub's own documented limits (a pull request's
@@ -236,8 +237,8 @@ export async function fetchPull(octokit: Api, owner: string, repo: string, pullN
 const PullHead = z.object({ head: z.object({ sha: z.string() }) });
 
 /** A pull request by number: its payload as GitHub gave it (for the gate) and its head commit (checked). */
-export async function readPull(octokit: Api, owner: string, repo: string, pullNumber: number): Promise<{ payload: unknown; headSha: string }> {
-  const payload = await fetchPull(octokit, owner, repo, pullNumber);
+export async function readPull(github: Pick<GitHubFacts, "pull">, owner: string, repo: string, pullNumber: number): Promise<{ payload: unknown; headSha: string }> {
+  const payload = await github.pull(owner, repo, pullNumber);
   return { payload, headSha: PullHead.parse(payload).head.sha };
 }
 
@@ -290,10 +291,10 @@ export async function permissionOf(octokit: Api, owner: string, repo: string, us
 }
 
 /** The pull request given first, then every other open one whose head is `sha`, each read fresh from GitHub. */
-export async function openPullsWithHead(octokit: Api, owner: string, repo: string, primary: unknown, sha: string): Promise<unknown[]> {
+export async function openPullsWithHead(github: Pick<GitHubFacts, "pull" | "pullsForCommit">, owner: string, repo: string, primary: unknown, sha: string): Promise<unknown[]> {
   const first = (primary as { number: number }).number;
-  const others = (await pullsForCommit(octokit, owner, repo, sha)).filter((n) => n !== first);
-  const more = await Promise.all(others.map((n) => fetchPull(octokit, owner, repo, n)));
+  const others = (await github.pullsForCommit(owner, repo, sha)).filter((n) => n !== first);
+  const more = await Promise.all(others.map((n) => github.pull(owner, repo, n)));
   return [primary, ...more.filter((p) => (p as { head: { sha: string } }).head.sha === sha)];
 }
 
@@ -311,10 +312,10 @@ export interface PullStanding {
  * branch of the repository. A permission that cannot be read counts as write: the pull request's verdict then
  * counts too, which can only add failures.
  */
-export async function pullStanding(octokit: Api, owner: string, repo: string, payload: unknown, cache?: PermissionCache): Promise<PullStanding> {
+export async function pullStanding(github: Pick<GitHubFacts, "permission">, owner: string, repo: string, payload: unknown): Promise<PullStanding> {
   const p = payload as { number: number; user: { login: string; id: number; type: string }; head: { repo: { full_name: string } | null }; base: { repo: { full_name: string } } };
   const fork = (p.head.repo?.full_name ?? "").toLowerCase() !== p.base.repo.full_name.toLowerCase();
   if (!fork && p.user.type === "Bot") return { number: p.number, author: p.user.login, fork, standing: true };
-  const permission = await permissionOf(octokit, owner, repo, p.user, cache).catch(() => "write" as const);
+  const permission = await github.permission(owner, repo, p.user).catch(() => "write" as const);
   return { number: p.number, author: p.user.login, fork, standing: permission === "admin" || permission === "write" };
 }

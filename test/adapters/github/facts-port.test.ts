@@ -7,6 +7,7 @@ import { hookDeliveriesPage, installationRepositoriesPage, installationsPage, op
 import { CheckRunPublisher, latestCheckRuns } from "../../../src/adapters/github/check-runs.js";
 import { pullMergedAs, readPull } from "../../../src/adapters/github/pull-request-source.js";
 import { readPullBody, writePullBody } from "../../../src/adapters/github/pull-body.js";
+import { GitHubConnector } from "../../../src/adapters/github/octokit-github.js";
 import { AgentGateError } from "../../../src/core/errors.js";
 
 type Call = [route: string, params: Record<string, unknown>];
@@ -78,9 +79,9 @@ test("the pull merged as a commit is found on the commit's pulls; an open one na
 test("a pull request read by number keeps GitHub's payload and checks its head", async () => {
   const payload = { number: 4, head: { sha: SHA }, title: "t" };
   const { octokit, calls } = fake(payload);
-  assert.deepEqual(await readPull(octokit, "o", "r", 4), { payload, headSha: SHA });
+  assert.deepEqual(await readPull(new GitHubConnector().installation(octokit), "o", "r", 4), { payload, headSha: SHA });
   assert.deepEqual(calls, [["GET /repos/{owner}/{repo}/pulls/{pull_number}", { owner: "o", repo: "r", pull_number: 4 }]]);
-  await assert.rejects(readPull(fake({ number: 4 }).octokit, "o", "r", 4));
+  await assert.rejects(readPull(new GitHubConnector().installation(fake({ number: 4 }).octokit), "o", "r", 4));
 });
 
 test("--publish pr's body read and write: same URL and headers; an answer that is not a pull request is a named error", async () => {

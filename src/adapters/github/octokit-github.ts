@@ -1,0 +1,115 @@
+// The GitHub port over Octokit: one InstallationGitHub per installation client (Probot's, bounded by a job's deadline
+// where there is one), one AppGitHub over the App's own (JWT) client. What outlives a client lives in the
+// connector: config files remembered for conditional requests (ETag; a 304 costs no rate limit) and reviewers'
+// permissions for a minute. Every route and parameter is the one the gates used before the port.
+import type { Octokit } from "@octokit/rest";
+import type { RepoPermission } from "../../core/facts.js";
+import { hookDeliveriesPage, installationRepositoriesPage, installationsPage, openPullsPage, redeliver } from "./app-api.js";
+import { CHECK_NAME, CheckRunPublisher, latestCheckRuns, type CheckRunData, type CheckRunOutput } from "./check-runs.js";
+import { ConfigSource, CONFIG_PATH, type ConfigText } from "./config-source.js";
+import { fetchApprovals, fetchAttestations, postDeploymentReview, type Approver, type AttestationSourceOptions, type DeploymentRequest, type FetchedAttestation } from "./deployment-protection.js";
+import type { Account, AppGitHub, InstallationGitHub } from "./facts-port.js";
+import { fetchPull, loadPullRequest, permissionOf, pullMergedAs, pullsForCommit, PermissionCache, type MergedPullData, type PullRequestSnapshot } from "./pull-request-source.js";
+
+type Api = Pick<Octokit, "request" | "paginate">;
+
+export interface ConnectorOptions {
+  readonly configs?: ConfigSource;
+  readonly permissions?: PermissionCache;
+  /** The check run's name (default agent-gate). */
+  readonly checkName?: string;
+}
+
+/** Makes the port for each client, sharing the caches that outlive one. */
+export class GitHubConnector {
+  readonly configs: ConfigSource;
+  readonly permissions: PermissionCache;
+  readonly checkRuns: CheckRunPublisher;
+
+  constructor(opts: ConnectorOptions = {}) {
+    this.configs = opts.configs ?? new ConfigSource();
+    this.permissions = opts.permissions ?? new PermissionCache();
+    this.checkRuns = new CheckRunPublisher(opts.checkName ?? CHECK_NAME);
+  }
+
+  /** An installation's (or a token's) GitHub. */
+  installation(octokit: Api): InstallationGitHub {
+    return new OctokitGitHub(octokit, this);
+  }
+
+  /** The App's own GitHub, through its JWT client. */
+  app(octokit: Pick<Octokit, "request">): AppGitHub {
+    return {
+      hookDeliveriesPage: (cursor) => hookDeliveriesPage(octokit, cursor),
+      redeliver: (id) => redeliver(octokit, id),
+      installationsPage: (page) => installationsPage(octokit, page),
+    };
+  }
+}
+
+class OctokitGitHub implements InstallationGitHub {
+  constructor(
+    private readonly octokit: Api,
+    private readonly shared: GitHubConnector,
+  ) {}
+
+  repoConfig(owner: string, repo: string): Promise<ConfigText | null> {
+    return this.shared.configs.load(this.octokit, owner, repo);
+  }
+
+  configFile(owner: string, repo: string, path: string = CONFIG_PATH): Promise<ConfigText | null> {
+    return this.shared.configs.fetchFile(this.octokit, owner, repo, path);
+  }
+
+  pull(owner: string, repo: string, pullNumber: number): Promise<unknown> {
+    return fetchPull(this.octokit, owner, repo, pullNumber);
+  }
+
+  pullsForCommit(owner: string, repo: string, sha: string): Promise<number[]> {
+    return pullsForCommit(this.octokit, owner, repo, sha);
+  }
+
+  snapshot(owner: string, repo: string, pullPayload: unknown): Promise<PullRequestSnapshot> {
+    return loadPullRequest(this.octokit, owner, repo, pullPayload, { permissions: this.shared.permissions });
+  }
+
+  permission(owner: string, repo: string, user: Account): Promise<RepoPermission> {
+    return permissionOf(this.octokit, owner, repo, user, this.shared.permissions);
+  }
+
+  checkRuns(owner: string, repo: string, sha: string, checkName?: string): Promise<CheckRunData[]> {
+    return latestCheckRuns(this.octokit, owner, repo, sha, checkName);
+  }
+
+  pullMergedAs(owner: string, repo: string, sha: string): Promise<MergedPullData | undefined> {
+    return pullMergedAs(this.octokit, owner, repo, sha);
+  }
+
+  attestations(owner: string, repo: string, digest: string, opts?: AttestationSourceOptions): Promise<FetchedAttestation[]> {
+    return fetchAttestations(this.octokit, owner, repo, digest, opts);
+  }
+
+  deploymentApprovals(req: DeploymentRequest): Promise<Approver[]> {
+    return fetchApprovals(this.octokit, req);
+  }
+
+  installationRepositoriesPage(page: number): Promise<{ owner: string; name: string }[]> {
+    return installationRepositoriesPage(this.octokit, page);
+  }
+
+  openPullsPage(owner: string, repo: string, page: number): Promise<{ number: number; headSha: string }[]> {
+    return openPullsPage(this.octokit, owner, repo, page);
+  }
+
+  startCheckRun(owner: string, repo: string, headSha: string, opts: { existingId?: number; lookup: boolean }): Promise<number> {
+    return this.shared.checkRuns.start(this.octokit, owner, repo, headSha, opts);
+  }
+
+  completeCheckRun(owner: string, repo: string, id: number, out: CheckRunOutput): Promise<void> {
+    return this.shared.checkRuns.complete(this.octokit, owner, repo, id, out);
+  }
+
+  reviewDeployment(req: DeploymentRequest, body: { state?: "approved" | "rejected"; comment: string }): Promise<void> {
+    return postDeploymentReview(this.octokit, req, body);
+  }
+}

@@ -1,0 +1,20 @@
+// The events the App subscribes to (src/index.ts) are exactly those app.yml asks GitHub to send (default_events):
+// an event subscribed but not sent never arrives; one sent but not subscribed costs a delivery each time for nothing.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { parse } from "yaml";
+import type { Probot } from "probot";
+import { agentGateApp } from "../../src/index.js";
+import type { PullRequestGate } from "../../src/app/pull-request-gate.js";
+import type { DeploymentGate } from "../../src/app/deployment-gate.js";
+
+const manifest = parse(readFileSync(new URL("../../app.yml", import.meta.url), "utf8")) as { default_events: string[] };
+
+test("src/index.ts subscribes to exactly app.yml's default_events", async () => {
+  const subscribed: string[] = [];
+  const app = { on: (names: string | string[]) => void subscribed.push(...[names].flat()) } as unknown as Probot;
+  await agentGateApp({ gate: {} as PullRequestGate, deploymentGate: {} as DeploymentGate })(app, {} as never);
+  const events = [...new Set(subscribed.map((n) => n.split(".")[0]!))].sort();
+  assert.deepEqual(events, [...manifest.default_events].sort());
+});
