@@ -12,15 +12,17 @@ import { CliFailure, EXIT_FAILED, EXIT_OK, UsageError, consoleIo, runCommand, ty
 import { loadPinnedRoot, loadRootFile } from "../adapters/sigstore/trusted-root.js";
 import { MAX_COMMIT_BYTES, commitTrustMaterial, verifyGitsignCommit } from "../adapters/sigstore/gitsign.js";
 import { apiUrlProblem, readCommitSignature } from "../adapters/github/commits.js";
+import { lookupCommitEntries } from "../adapters/sigstore/gitsign-online.js";
 import type { SignerPolicy } from "../adapters/sigstore/verifier.js";
 
 const USAGE = `usage: agent-gate verify-commit (--commit-file RAW_COMMIT | --repo OWNER/REPO --sha SHA [--api-url URL])
          (--certificate-identity ID | --certificate-identity-regexp ^RE$) --certificate-oidc-issuer URL
-         [--trusted-root trusted_root.json] [--json]
+         [--trusted-root trusted_root.json] [--rekor-url URL] [--json]
 RAW_COMMIT is what \`git cat-file commit SHA\` prints for a gitsign-signed commit. --repo/--sha read the commit from
 GitHub's REST API (token from GITHUB_TOKEN, optional for public repositories; API from --api-url, else GITHUB_API_URL,
 else https://api.github.com). Verification is offline: only a commit carrying its Rekor entry
-(gitsign.rekorMode=offline) has a signed time; others fail with NO_SIGNED_TIME.`;
+(gitsign.rekorMode=offline) has a signed time; others fail with NO_SIGNED_TIME, unless --rekor-url names a Rekor v1
+log to look the commit's entry up in (gitsign's online mode; off by default, the only network use besides --repo).`;
 
 // reads at most one byte past the cap, so a huge file is refused without being loaded
 function readCommit(path: string): Buffer {
@@ -56,6 +58,7 @@ const OPTIONS = {
   repo: { type: "string" },
   sha: { type: "string" },
   "api-url": { type: "string" },
+  "rekor-url": { type: "string" },
   "certificate-identity": { type: "string" },
   "certificate-identity-regexp": { type: "string" },
   "certificate-oidc-issuer": { type: "string" },
@@ -107,7 +110,15 @@ export function verifyCommitCommand(args: string[], io: Partial<VerifyCommitIo> 
     const signer = signerOf(values);
     const { commit, sha } = await commitOf(source, full);
     const trust = commitTrustMaterial(values["trusted-root"] !== undefined ? loadRootFile(values["trusted-root"]) : loadPinnedRoot());
-    const outcome = verifyGitsignCommit({ commit, signer, trust });
+    let outcome = verifyGitsignCommit({ commit, signer, trust });
+    // gitsign's online mode: only when asked, and only for a signature that is otherwise verified but embeds no entry
+    const rekorUrl = values["rekor-url"];
+    if (rekorUrl !== undefined && !outcome.ok && outcome.code === "NO_SIGNED_TIME" && /no embedded Rekor entry/.test(outcome.message)) {
+      const problem = apiUrlProblem(rekorUrl);
+      if (problem !== undefined) throw new UsageError(problem.replace("GitHub API", "Rekor"));
+      const online = await lookupCommitEntries({ rekorUrl, commit, fetch: full.fetch });
+      outcome = verifyGitsignCommit({ commit, signer, trust, online });
+    }
     // a signer policy the caller got wrong (an unanchored pattern) is their usage error, not the commit's failure
     if (!outcome.ok && outcome.code === "POLICY_INVALID") throw new UsageError(outcome.message);
     if (!outcome.ok) throw new CliFailure(outcome.code, outcome.message, EXIT_FAILED, { verified: false });

@@ -12,7 +12,8 @@
 //   4. the PEM `-----BEGIN SIGNED MESSAGE-----` (64-column base64) inserted as the `gpgsig` header after the last
 //      header line, continuation lines prefixed with one space, as git stores it.
 //
-// `rekor: "none"` leaves the entry out (gitsign's default online mode, which a verifier without network cannot accept).
+// `rekor: "none"` leaves the entry out; `rekor: "online"` does what gitsign's default online mode does: nothing in the
+// signature, then the final commit id (40 hex, ASCII) signed with the same key and logged as a hashedrekord.
 import { Buffer } from "node:buffer";
 import { createHash, generateKeyPairSync, sign } from "node:crypto";
 import { ASN1Obj } from "@sigstore/core";
@@ -45,8 +46,8 @@ export interface GitsignSignOptions {
   readonly signedAt?: Date;
   /** The CMS signingTime (chosen by the signer; default signedAt). */
   readonly signingTime?: Date;
-  /** "embedded" (default): gitsign's offline mode; "none": its online mode, nothing stored in the signature. */
-  readonly rekor?: "embedded" | "none";
+  /** "embedded" (default): gitsign's offline mode; "online": its online mode (the commit id logged); "none": nothing logged. */
+  readonly rekor?: "embedded" | "online" | "none";
   readonly withSct?: boolean;
 }
 
@@ -61,6 +62,7 @@ export interface GitsignSignature {
   readonly leaf: Buffer;
   readonly signedAttrs: Buffer;
   readonly signature: Buffer;
+  /** The embedded entry, or with rekor "online" the entry over the commit id (to serve from a fake Rekor). */
   readonly tlogEntry?: TlogEntryJson;
 }
 
@@ -157,6 +159,15 @@ export function rawCommit(opts: { tree?: string; parents?: string[]; author?: st
   return Buffer.from(`${lines.join("\n")}\n\n${opts.message}`, "utf8");
 }
 
+const hashedRekord = (hashHex: string, signature: Buffer, leaf: Buffer): Record<string, unknown> => ({
+  apiVersion: "0.0.1",
+  kind: "hashedrekord",
+  spec: {
+    data: { hash: { algorithm: "sha256", value: hashHex } },
+    signature: { content: signature.toString("base64"), publicKey: { content: Buffer.from(toPem(leaf, "CERTIFICATE")).toString("base64") } },
+  },
+});
+
 /** Signs a raw unsigned commit as gitsign (offline Rekor mode by default) with a fresh Fulcio certificate of `world`. */
 export async function gitsignCommit(world: TestSigstore, commit: Buffer, opts: GitsignSignOptions = {}): Promise<GitsignSignature> {
   if (commit.includes("\ngpgsig ")) throw new Error("expected an unsigned commit: this one already has a gpgsig header");
@@ -190,15 +201,7 @@ export async function gitsignCommit(world: TestSigstore, commit: Buffer, opts: G
   let tlogEntry: TlogEntryJson | undefined;
   let unsigned: Buffer[] = [];
   if ((opts.rekor ?? "embedded") === "embedded") {
-    const proposed = {
-      apiVersion: "0.0.1",
-      kind: "hashedrekord",
-      spec: {
-        data: { hash: { algorithm: "sha256", value: createHash("sha256").update(signedAttrs).digest("hex") } },
-        signature: { content: signature.toString("base64"), publicKey: { content: Buffer.from(toPem(leaf, "CERTIFICATE")).toString("base64") } },
-      },
-    };
-    tlogEntry = world.rekorV1.log(proposed, signedAt);
+    tlogEntry = world.rekorV1.log(hashedRekord(createHash("sha256").update(signedAttrs).digest("hex"), signature, leaf), signedAt);
     unsigned = [tlv(0xa1, attribute(GITSIGN_OID.rekorEntry, derOctetString(transparencyLogEntryProto(tlogEntry))))];
   }
 
@@ -216,5 +219,10 @@ export async function gitsignCommit(world: TestSigstore, commit: Buffer, opts: G
   const cms = seq(derOid(GITSIGN_OID.signedData), tlv(0xa0, signedData));
   const pem = signedMessagePem(cms);
   const signedCommit = withGpgsigHeader(commit, pem);
-  return { signedCommit, sha: commitSha(signedCommit), pem, cms, leaf, signedAttrs, signature, tlogEntry };
+  const sha = commitSha(signedCommit);
+  if (opts.rekor === "online") {
+    const idSignature = sign("sha256", Buffer.from(sha, "latin1"), privateKey);
+    tlogEntry = world.rekorV1.log(hashedRekord(createHash("sha256").update(sha).digest("hex"), idSignature, leaf), signedAt);
+  }
+  return { signedCommit, sha, pem, cms, leaf, signedAttrs, signature, tlogEntry };
 }

@@ -16,6 +16,9 @@ import { certificateIssuer, fulcioExtensions } from "./extensions.js";
 import { lintTrustedRoot } from "./rootlint.js";
 import { certificatePath, verifySCTs } from "./verify-internals.js";
 import { checkEmbeddedEntry, decodeEmbeddedEntry, hashedRekordBody } from "./gitsign-rekor.js";
+import type { EmbeddedEntry } from "./gitsign-rekor.js";
+import { commitId, onlineSignedTime } from "./gitsign-online.js";
+import type { OnlineEntry } from "./gitsign-online.js";
 
 /** A commit object is a few KB; a gitsign signature about 3 KB. Anything far larger is refused before parsing. */
 export const MAX_COMMIT_BYTES = 1024 * 1024;
@@ -243,19 +246,21 @@ export interface CommitVerifyOptions {
   readonly commit: Buffer;
   readonly signer: Extract<SignerPolicy, { kind: "certificate" }>;
   readonly trust: TrustMaterial;
+  /** Entries found in Rekor for the commit's id (gitsign-online.ts); used only when the signature embeds none. */
+  readonly online?: readonly OnlineEntry[];
 }
 
-function verifyOrThrow({ commit, signer, trust }: CommitVerifyOptions): VerifiedCommit {
+function verifyOrThrow({ commit, signer, trust, online }: CommitVerifyOptions): VerifiedCommit {
   const policy: CompiledSigner | string = compileSigner(signer);
   if (typeof policy === "string") throw new Fail("POLICY_INVALID", policy);
   if (policy.kind !== "certificate") throw new Fail("POLICY_INVALID", "expected a certificate identity and issuer");
   if (commit.length > MAX_COMMIT_BYTES) throw new Fail("COMMIT_MALFORMED", `the commit is ${commit.length} bytes; expected at most ${MAX_COMMIT_BYTES}`);
   const split = splitSignedCommit(commit);
   if ("error" in split) throw new Fail(split.unsigned ? "COMMIT_UNSIGNED" : "COMMIT_MALFORMED", split.error);
-  return verifySplit(split, policy, trust);
+  return verifySplit(split, policy, trust, online ? { entries: online, id: commitId(commit) } : undefined);
 }
 
-function verifySplit(split: { payload: Buffer; signature: string }, policy: Extract<CompiledSigner, { kind: "certificate" }> | undefined, trust: TrustMaterial): VerifiedCommit {
+function verifySplit(split: { payload: Buffer; signature: string }, policy: Extract<CompiledSigner, { kind: "certificate" }> | undefined, trust: TrustMaterial, online?: { entries: readonly OnlineEntry[]; id: string }): VerifiedCommit {
   if (split.payload.length > MAX_COMMIT_BYTES) throw new Fail("COMMIT_MALFORMED", `the commit payload is ${split.payload.length} bytes; expected at most ${MAX_COMMIT_BYTES}`);
   if (split.signature.length > MAX_SIGNATURE_BYTES) throw new Fail("COMMIT_MALFORMED", `the gpgsig header is ${split.signature.length} bytes; expected at most ${MAX_SIGNATURE_BYTES}`);
   const cms = parseCms(pemBody(split.signature));
@@ -309,23 +314,15 @@ function verifySplit(split: { payload: Buffer; signature: string }, policy: Extr
   const entryAttr = cms.unsigned.filter((a) => a.oid === OID.rekorEntry);
   const legacy = cms.unsigned.some((a) => a.oid.startsWith(OID.rekorArc) && a.oid !== OID.rekorEntry);
   const value = entryAttr.length === 1 && entryAttr[0]!.values.length === 1 ? entryAttr[0]!.values[0]! : undefined;
-  if (legacy || value === undefined || !value.tag.isOctetString()) {
-    const why = legacy
-      ? "its Rekor data uses gitsign's pre-release attribute layout (1.3.6.1.4.1.57264.3.0-3.8), which is not supported"
-      : entryAttr.length > 1
-        ? "it carries more than one Rekor entry attribute"
-        : "it carries no embedded Rekor entry (gitsign's online mode; an online Rekor lookup is not done)";
-    throw new Fail("NO_SIGNED_TIME", `no verifiable signed time: ${why}`);
+  let entry: EmbeddedEntry;
+  let t: Date;
+  if (!legacy && entryAttr.length === 0 && online !== undefined) {
+    const found = onlineSignedTime(online.entries, online.id, leaf.der, trust);
+    if ("code" in found) throw new Fail(found.code, found.message);
+    ({ entry, time: t } = found);
+  } else {
+    ({ entry, time: t } = embeddedSignedTime(legacy, entryAttr, value, cms, leaf.der, trust));
   }
-  let entry;
-  try {
-    entry = decodeEmbeddedEntry(value.value);
-  } catch (e) {
-    throw new Fail("TLOG_ENTRY_INCONSISTENT", `the embedded Rekor entry does not decode: ${describeError(e)}`);
-  }
-  const checked = checkEmbeddedEntry(entry, hashedRekordBody(cms.signedAttrsDer, cms.signature, leaf.der), trust);
-  if ("code" in checked) throw new Fail(checked.code, checked.message);
-  const t = checked.time;
   if (t < leaf.cert.notBefore || t > leaf.cert.notAfter || !path.every((c) => c.validForDate(t))) {
     throw new Fail("CERTIFICATE_NOT_VALID_AT_TIME", `the Rekor integrated time ${t.toISOString()} is outside the certificate's validity (${leaf.cert.notBefore.toISOString()} to ${leaf.cert.notAfter.toISOString()}) or its CA's`);
   }
@@ -335,6 +332,27 @@ function verifySplit(split: { payload: Buffer; signature: string }, policy: Extr
     signer: { identity: san, issuer, extensions, certificateFingerprint: createHash("sha256").update(leaf.der).digest("hex") },
     tlogEntry: { logId: entry.logId.toString("hex"), logIndex: entry.logIndex, integratedTime: t.toISOString() },
   };
+}
+
+/** The signed time gitsign's embedded Rekor entry (offline mode) gives, checked over a body rebuilt from the signature. */
+function embeddedSignedTime(legacy: boolean, entryAttr: Attribute[], value: ASN1Obj | undefined, cms: ParsedCms, leafDer: Buffer, trust: TrustMaterial): { entry: EmbeddedEntry; time: Date } {
+  if (legacy || value === undefined || !value.tag.isOctetString()) {
+    const why = legacy
+      ? "its Rekor data uses gitsign's pre-release attribute layout (1.3.6.1.4.1.57264.3.0-3.8), which is not supported"
+      : entryAttr.length > 1
+        ? "it carries more than one Rekor entry attribute"
+        : "it carries no embedded Rekor entry (gitsign's online mode; look it up with verify-commit --rekor-url)";
+    throw new Fail("NO_SIGNED_TIME", `no verifiable signed time: ${why}`);
+  }
+  let entry;
+  try {
+    entry = decodeEmbeddedEntry(value.value);
+  } catch (e) {
+    throw new Fail("TLOG_ENTRY_INCONSISTENT", `the embedded Rekor entry does not decode: ${describeError(e)}`);
+  }
+  const checked = checkEmbeddedEntry(entry, hashedRekordBody(cms.signedAttrsDer, cms.signature, leafDer), trust);
+  if ("code" in checked) throw new Fail(checked.code, checked.message);
+  return { entry, time: checked.time };
 }
 
 export interface SignedPayloadOptions {
