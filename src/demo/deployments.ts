@@ -8,7 +8,7 @@ import { Probot } from "probot";
 import { pino } from "pino";
 import { z } from "zod";
 import { agentGateApp } from "../index.js";
-import { composeDeploymentGate, composeGate } from "../app/compose.js";
+import { composeDeploymentGate, composeGate, type DeploymentComposeOptions } from "../app/compose.js";
 import { GitHubStandIn } from "./github/stand-in.js";
 import type { StandInCheckRun, StandInRepo } from "./github/model.js";
 import { unthrottled } from "./run.js";
@@ -82,13 +82,13 @@ export function checkDeployment(s: DeploymentScenario, answers: readonly Record<
 }
 
 /** Runs one deployment scenario through the real App (Probot's own receive) against a fresh stand-in. */
-export async function runDeploymentScenario(s: DeploymentScenario, trustedRoot: unknown): Promise<DeploymentOutcome> {
+export async function runDeploymentScenario(s: DeploymentScenario, trustedRoot: unknown, record: Pick<DeploymentComposeOptions, "onDecision" | "engine"> = {}): Promise<DeploymentOutcome> {
   const standIn = new GitHubStandIn([structuredClone(s.repo)]);
   const sha = (s.payload.deployment as { sha: string }).sha;
   const run = prGateCheckRun(s, sha);
   if (run) standIn.checkRuns.push(run);
   const gate = await composeGate({ trustedRoot, tlogEntryUrl: () => undefined });
-  const deploymentGate = await composeDeploymentGate({ trustedRoot, bundleFetch: standIn.fetch });
+  const deploymentGate = await composeDeploymentGate({ ...record, trustedRoot, bundleFetch: standIn.fetch });
   const probot = new Probot({ appId: 1, privateKey: key(), log: pino({ level: "silent" }), Octokit: unthrottled(), request: { fetch: standIn.fetch } });
   await probot.load(agentGateApp({ gate, deploymentGate }));
   await probot.receive({ id: `deploy-${s.name}`, name: "deployment_protection_rule", payload: s.payload } as never);

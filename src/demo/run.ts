@@ -4,7 +4,7 @@ import { Probot, ProbotOctokit } from "probot";
 import { pino } from "pino";
 import { generateKeyPairSync } from "node:crypto";
 import { agentGateApp } from "../index.js";
-import { composeGate } from "../app/compose.js";
+import { composeGate, type ComposeOptions } from "../app/compose.js";
 import { GitHubStandIn } from "./github/stand-in.js";
 import type { StandInCheckRun } from "./github/model.js";
 import type { Scenario, ScenarioStep } from "./scenario.js";
@@ -70,10 +70,13 @@ export async function runScenario(scenario: Scenario, standIn: GitHubStandIn, de
   return outcomes;
 }
 
-/** An in-process App (Probot's own receive) against a fresh stand-in holding the scenario's state. */
-export async function inProcessApp(scenario: Scenario, trustedRoot: unknown): Promise<{ standIn: GitHubStandIn; deliver: Deliver }> {
+/**
+ * An in-process App (Probot's own receive) against a fresh stand-in holding the scenario's state; `gateOptions`
+ * adds to the gate's parts (demo --record: the engine, the audit recorder and the witness of the log's head).
+ */
+export async function inProcessApp(scenario: Scenario, trustedRoot: unknown, gateOptions: ComposeOptions = {}): Promise<{ standIn: GitHubStandIn; deliver: Deliver }> {
   const standIn = new GitHubStandIn(structuredClone(scenario.repos));
-  const gate = await composeGate({ trustedRoot, tlogEntryUrl: () => undefined });
+  const gate = await composeGate({ ...gateOptions, trustedRoot, tlogEntryUrl: () => undefined });
   const probot = new Probot({
     appId: 1,
     privateKey: demoKey(),
