@@ -143,9 +143,11 @@ export function chainPathsIn(root: RootTrust, leaf: X509Certificate): ChainPath[
  * The root whose CA issued the certificate: with one root, that root (the chain check then says whether it did);
  * with several, the one root some CA of which the leaf chains to. None, or more than one, is refused.
  */
-export function rootOfCertificate(roots: readonly RootTrust[], pathsIn: (root: RootTrust) => ChainPath[]): RootTrust {
+export function rootOfCertificate(roots: readonly RootTrust[], leaf: X509Certificate, pathsIn: (root: RootTrust) => ChainPath[]): RootTrust {
   if (roots.length === 1) return roots[0]!;
-  const issuing = roots.filter((r) => pathsIn(r).some((p) => p !== undefined));
+  // paths are built (signatures checked) only in roots holding a CA that names itself the leaf's issuer, by key
+  // identifier or by subject, as the path builder matches issuers
+  const issuing = roots.filter((r) => mayIssue(r, leaf) && pathsIn(r).some((p) => p !== undefined));
   if (issuing.length === 0) {
     throw new Fail("CERTIFICATE_CHAIN_INVALID", `the signing certificate does not chain to a Fulcio CA of any trusted root (${roots.map((r) => r.name).join(", ")})`);
   }
@@ -153,4 +155,14 @@ export function rootOfCertificate(roots: readonly RootTrust[], pathsIn: (root: R
     throw new Fail("CERTIFICATE_CHAIN_INVALID", `the signing certificate chains to CAs of several trusted roots (${issuing.map((r) => r.name).join(", ")}); expected exactly one`);
   }
   return issuing[0]!;
+}
+
+function mayIssue(root: RootTrust, leaf: X509Certificate): boolean {
+  const aki = leaf.extAuthorityKeyID?.keyIdentifier;
+  return root.tm.certificateAuthorities.some((ca) =>
+    ca.certChain.some((c) => {
+      const ski = c.extSubjectKeyID?.keyIdentifier;
+      return aki !== undefined && ski !== undefined ? ski.equals(aki) : c.subject.equals(leaf.issuer);
+    }),
+  );
 }

@@ -258,7 +258,7 @@ class Verifier implements CachingBundleVerifier {
   private rootOf(bundle: Bundle): RootTrust {
     if (bundle.verificationMaterial.content.$case === "publicKey") return this.roots[0]!;
     const leaf = this.leaf(leafDer(bundle));
-    return rootOfCertificate(this.roots, (r) => pathsIn(leaf, r, this.work));
+    return rootOfCertificate(this.roots, leaf.cert, (r) => pathsIn(leaf, r, this.work));
   }
 
   private signedTimes(entity: SignedEntity, root: RootTrust): SignedTime[] {
