@@ -2,6 +2,7 @@
 // attestations (verified) -> the PR gate's decision for the commit -> policy -> callback. Every path answers:
 // any error, missing fact or timeout rejects with its reason; nothing approves on error (fail closed).
 import { detectPullRequestAgent } from "../core/agents.js";
+import { signerFacts } from "../core/signer-facts.js";
 import { agentDetectionFor } from "./evaluate-pull-request.js";
 import { randomUUID } from "node:crypto";
 import { CHECK_NAME } from "../adapters/github/check-runs.js";
@@ -75,9 +76,12 @@ export function artifactDigests(payload: Record<string, unknown>, env: Environme
   return [...new Set([...digests, ...env.artifacts])];
 }
 
-/** The identities allowed to sign the environment's attestations: its signers, else its builders as GitHub Actions workflows. */
+/**
+ * What the environment's attestations are verified against: with signers listed, any certified identity (the policy's
+ * _signer_ok matches each signer's facts against the list), else its builders as GitHub Actions workflows.
+ */
 export function attestationSigners(env: EnvironmentSettings): SignerPolicy[] {
-  if (env.signers.length > 0) return env.signers.map((s) => ({ kind: "certificate", identity: s.identity, issuer: s.issuer }));
+  if (env.signers.length > 0) return [{ kind: "any-certificate" }];
   return env.builders.map((b) => ({ kind: "certificate", identity: b, issuer: GITHUB_ACTIONS_ISSUER }));
 }
 
@@ -99,7 +103,7 @@ function attestationOf(outcome: VerificationOutcome): Attestation {
     ...(st ? {} : { failure_code: "STATEMENT_INVALID" }),
     ...(st ? { predicate_type: st.predicateType } : {}),
     ...(builder ? { builder_id: builder } : {}),
-    signer: { ...(outcome.signer.identity ? { identity: outcome.signer.identity } : {}), ...(outcome.signer.issuer ? { issuer: outcome.signer.issuer } : {}) },
+    signer: signerFacts(outcome.signer),
     ...sourceRepository(outcome.signer.extensions["sourceRepositoryURI"]),
   };
 }
