@@ -1,0 +1,56 @@
+// Signed commits through the App (issue 17 items 1-2): the recorded signed-commit scenarios with one fact changed,
+// each only able to make the verdict worse: a person's verified key on a commit authored as Copilot is not GitHub's
+// platform signature; a gitsign signature by a signer the repository does not allow is the signers rule's; a
+// gitsign commit whose verifier cannot check commits fails closed.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import type { Scenario } from "../../src/demo/scenario.js";
+import { loadScenarios } from "../../src/demo/scenario.js";
+import { inProcessApp, runScenario } from "../../src/demo/run.js";
+import { pgpSignatureFor } from "../support/pgp-signature.js";
+
+const { trustedRoot, scenarios } = loadScenarios();
+const named = (name: string): Scenario => {
+  const s = scenarios.find((x) => x.name === name);
+  assert.ok(s, `scenario ${name} is recorded (node --import tsx scripts/make-scenarios.ts)`);
+  return structuredClone(s);
+};
+
+async function run(scenario: Scenario): Promise<string[]> {
+  const { standIn, deliver } = await inProcessApp(scenario, trustedRoot);
+  const outcomes = await runScenario(scenario, standIn, deliver);
+  return outcomes.flatMap((o) => o.problems.map((p) => `${o.step.event}: ${p}`));
+}
+
+test("a person's verified GPG key on a commit authored as Copilot is no platform evidence", async () => {
+  const s = named("copilot-platform-accepted");
+  const commit = s.repos[0]!.pulls[0]!.commits[0]!;
+  // GitHub shows it verified (the person's own key), but the key is not GitHub's web-flow key
+  commit.verification = { ...commit.verification!, signature: pgpSignatureFor({ fingerprint: "0d5ad4295a11769e45843391bfb2de4b86f4223c" }) };
+  const expected: Scenario = { ...s, steps: s.steps.map((step) => ({ ...step, expect: { ...step.expect, conclusion: "failure", summaryIncludes: ["carries no verified provenance (none found)"] } })) };
+  assert.deepEqual(await run(expected), []);
+});
+
+test("GitHub not verifying the signature leaves the Copilot commit uncovered", async () => {
+  const s = named("copilot-platform-accepted");
+  const commit = s.repos[0]!.pulls[0]!.commits[0]!;
+  commit.verification = { ...commit.verification!, verified: false, reason: "bad_email" };
+  const expected: Scenario = { ...s, steps: s.steps.map((step) => ({ ...step, expect: { ...step.expect, conclusion: "failure", summaryIncludes: ["carries no verified provenance"] } })) };
+  assert.deepEqual(await run(expected), []);
+});
+
+test("a gitsign commit signed by a workflow the repository does not allow is denied by the signers rule", async () => {
+  const s = named("gitsign-signed-agent-pr");
+  const repo = s.repos[0]!;
+  repo.files[".github/agent-gate.yml"] = repo.files[".github/agent-gate.yml"]!.replace(/identity: \S+/, "identity: https://github.com/acme/agents/.github/workflows/other.yml@refs/heads/main");
+  const expected: Scenario = { ...s, steps: s.steps.map((step) => ({ ...step, expect: { ...step.expect, conclusion: "failure", summaryIncludes: ["`signers`", "is not from an allowed signer"] } })) };
+  assert.deepEqual(await run(expected), []);
+});
+
+test("a gitsign commit the platform tier alone may cover (signed-commit not accepted for its agent) is denied, naming the tiers", async () => {
+  const s = named("gitsign-signed-agent-pr");
+  const repo = s.repos[0]!;
+  repo.files[".github/agent-gate.yml"] = `${repo.files[".github/agent-gate.yml"]!}  provenance_coverage:\n    tiers:\n      claude-code: [sigstore]\n`;
+  const expected: Scenario = { ...s, steps: s.steps.map((step) => ({ ...step, expect: { ...step.expect, conclusion: "failure", summaryIncludes: ["carries only signed-commit evidence, which is not accepted for claude-code (accepted: sigstore)"] } })) };
+  assert.deepEqual(await run(expected), []);
+});
