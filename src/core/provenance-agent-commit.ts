@@ -1,58 +1,48 @@
 // The agent-commit draft (v0.1): read leniently, mapped field for field onto the agent-gate model.
 import { z } from "zod";
 import { sha256Hex } from "./digest.js";
-import { AGENT_COMMIT_BUILD_TYPE, AnySubject, DigestSet, GitObjectId, LooseRunDetails, NonEmpty, SLSA_PROVENANCE_V1 } from "./provenance-statement.js";
+import { AGENT_COMMIT_BUILD_TYPE, DigestSet, GitObjectId, looseSlsaStatement, NonEmpty } from "./provenance-statement.js";
 import { fail, invocation, type AgentProvenance, type NamedModel, type ProvenanceParseResult } from "./provenance-view.js";
 
-export const AgentCommitStatement = z
-  .object({
-    _type: z.string(),
-    subject: z.array(AnySubject).min(1),
-    predicateType: z.literal(SLSA_PROVENANCE_V1),
-    predicate: z
-      .object({
-        buildDefinition: z
-          .object({
-            buildType: z.literal(AGENT_COMMIT_BUILD_TYPE),
-            externalParameters: z
-              .object({
-                task: z.object({ uri: z.string().optional(), digest: DigestSet.optional() }).loose().optional(),
-                prompt: z.string().optional(), // base64
-                target: z.object({ repository: NonEmpty, baseRef: NonEmpty, baseCommit: GitObjectId }).loose().optional(),
-              })
-              .loose(),
-            internalParameters: z
-              .object({
-                agent: z
-                  .object({
-                    model: z.object({ provider: NonEmpty, modelId: NonEmpty, version: z.string().optional(), digest: DigestSet.optional() }).loose(),
-                    runtime: z.object({ name: NonEmpty, version: NonEmpty, digest: DigestSet.optional() }).loose(),
-                    tools: z
-                      .array(
-                        z.union([
-                          NonEmpty,
-                          z
-                            .object({
-                              name: NonEmpty,
-                              uri: z.string().optional(),
-                              digest: DigestSet.optional(),
-                              capabilities: z.array(z.string()).optional(),
-                            })
-                            .loose(),
-                        ]),
-                      )
-                      .optional(),
-                  })
-                  .loose(),
-              })
-              .loose(),
-          })
-          .loose(),
-        runDetails: LooseRunDetails,
-      })
-      .loose(),
-  })
-  .loose();
+export const AgentCommitStatement = looseSlsaStatement(
+  z
+    .object({
+      buildType: z.literal(AGENT_COMMIT_BUILD_TYPE),
+      externalParameters: z
+        .object({
+          task: z.object({ uri: z.string().optional(), digest: DigestSet.optional() }).loose().optional(),
+          prompt: z.string().optional(), // base64
+          target: z.object({ repository: NonEmpty, baseRef: NonEmpty, baseCommit: GitObjectId }).loose().optional(),
+        })
+        .loose(),
+      internalParameters: z
+        .object({
+          agent: z
+            .object({
+              model: z.object({ provider: NonEmpty, modelId: NonEmpty, version: z.string().optional(), digest: DigestSet.optional() }).loose(),
+              runtime: z.object({ name: NonEmpty, version: NonEmpty, digest: DigestSet.optional() }).loose(),
+              tools: z
+                .array(
+                  z.union([
+                    NonEmpty,
+                    z
+                      .object({
+                        name: NonEmpty,
+                        uri: z.string().optional(),
+                        digest: DigestSet.optional(),
+                        capabilities: z.array(z.string()).optional(),
+                      })
+                      .loose(),
+                  ]),
+                )
+                .optional(),
+            })
+            .loose(),
+        })
+        .loose(),
+    })
+    .loose(),
+);
 
 function decodeBase64Utf8(b64: string): string | undefined {
   try {

@@ -103,6 +103,21 @@ export const LooseRunDetails = z
   })
   .loose();
 
+/**
+ * An SLSA Provenance v1 statement as other producers write it (agent-commit, plain SLSA v1): any statement type, at
+ * least one subject of any kind, lenient runDetails; `buildDefinition` says what the format requires of the build.
+ */
+export function looseSlsaStatement<B extends z.ZodType>(buildDefinition: B) {
+  return z
+    .object({
+      _type: z.string(),
+      subject: z.array(AnySubject).min(1),
+      predicateType: z.literal(SLSA_PROVENANCE_V1),
+      predicate: z.object({ buildDefinition, runDetails: LooseRunDetails }).loose(),
+    })
+    .loose();
+}
+
 /** The agent-gate statement, strict where a typo would hide a field (parameters, subjects, metadata). */
 export const AgentGateStatement = z
   .object({

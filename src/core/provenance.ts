@@ -13,10 +13,9 @@ import {
   type AgentModel,
   type AgentRuntime,
   type AgentTool,
-  AnySubject,
   type Delegation,
   GITHUB_ACTIONS_BUILD_TYPE,
-  LooseRunDetails,
+  looseSlsaStatement,
   type McpServer,
   NonEmpty,
   SLSA_PROVENANCE_V1,
@@ -66,21 +65,7 @@ export type {
   SubjectRef,
 } from "./provenance-view.js";
 
-const SlsaV1Statement = z
-  .object({
-    _type: z.string(),
-    subject: z.array(AnySubject).min(1),
-    predicateType: z.literal(SLSA_PROVENANCE_V1),
-    predicate: z
-      .object({
-        buildDefinition: z
-          .object({ buildType: NonEmpty, externalParameters: z.record(z.string(), z.unknown()) })
-          .loose(),
-        runDetails: LooseRunDetails,
-      })
-      .loose(),
-  })
-  .loose();
+const SlsaV1Statement = looseSlsaStatement(z.object({ buildType: NonEmpty, externalParameters: z.record(z.string(), z.unknown()) }).loose());
 
 const GitHubWorkflowParameters = z
   .object({ workflow: z.object({ ref: NonEmpty, repository: NonEmpty, path: NonEmpty }).loose() })
