@@ -52,6 +52,17 @@ export function factsOf(snapshot: PullRequestSnapshot, loaded: LoadedConfig, now
   return factsFromSnapshot(snapshot, loaded.facts, agentDetectionFor(loaded.config), now);
 }
 
+/** Commits whose own verified signature covers agent trailers, with the agent (or model) they name. */
+function signedAgentCommits(evidence: Evidence): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const s of evidence.commitSignatures ?? []) {
+    if (!s.ok || s.attestation.tier !== "signed-commit") continue;
+    const named = s.attestation.agent?.name ?? s.attestation.model?.id;
+    if (named !== undefined) out.set(s.sha, named);
+  }
+  return out;
+}
+
 /** The head the evaluation is bound to must be the pull request's head, or the verdict would be for another commit. */
 export function checkHead(snapshot: PullRequestSnapshot, headSha: string): void {
   const head = snapshot.commits.at(-1)?.sha;
@@ -95,7 +106,7 @@ export async function evaluatePullRequest(gathered: Facts, loaded: LoadedConfig,
   const claimed = new Set(gathered.bundles.filter((b) => b.location.kind === "pr-body").flatMap((b) => claimedCommits(b.json)));
   // A stranger's bundle (verified for any identity) may cover a commit, never make one an agent's.
   const strangers = evidence.fromStrangers;
-  const facts = withProvenanceSignals(gathered, bind(gathered, strangers?.size ? evidence.verified.filter((b) => !strangers.has(b.bundleDigest)) : evidence.verified), claimed);
+  const facts = withProvenanceSignals(gathered, bind(gathered, strangers?.size ? evidence.verified.filter((b) => !strangers.has(b.bundleDigest)) : evidence.verified), claimed, signedAgentCommits(evidence));
   const binding = bind(facts);
   const agentAccounts = agentDetectionFor(loaded.config).accounts.map((a) => ({ login: a.login, id: a.id }));
   const input = buildPullRequestInput({ facts, binding, failed: evidence.failed, configDigest: loaded.facts.digest, agentAccounts, now: opts.now, ...(evidence.commitSignatures ? { commitSignatures: evidence.commitSignatures } : {}) });

@@ -15,14 +15,21 @@ function withReason(d: AgentDetection, reason: AgentReason): AgentDetection {
 
 /**
  * Facts with the provenance signals added: `binding` (of verified bundles) says which commits signed agent
- * statements name; `claimedInBody` holds the commits that unverified blocks in the PR body claim.
+ * statements name; `claimedInBody` holds the commits that unverified blocks in the PR body claim; `signedCommits`
+ * the commits whose own verified signature (tier signed-commit) covers agent trailers, with the agent they name.
  */
-export function withProvenanceSignals(facts: Facts, binding: BindingResult, claimedInBody: ReadonlySet<string>): Facts {
+export function withProvenanceSignals(facts: Facts, binding: BindingResult, claimedInBody: ReadonlySet<string>, signedCommits: ReadonlyMap<string, string> = new Map()): Facts {
   const coverage = new Map(binding.commits.map((c) => [c.sha, c]));
   let signed = 0;
   let claimed = 0;
   const commits = facts.commits.map((c) => {
     const cov = coverage.get(c.sha);
+    const selfSigned = signedCommits.get(c.sha);
+    if (!cov?.named && selfSigned !== undefined) {
+      // its own verified signature covers agent trailers: a signed claim of agent work, like a signed statement's
+      signed++;
+      return { ...c, detection: withReason(c.detection, { signal: "provenance", agent: selfSigned, detail: `its own verified signature carries agent trailers (${selfSigned})` }) };
+    }
     if (cov?.named) {
       signed++;
       const by = cov.by[0];

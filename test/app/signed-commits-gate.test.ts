@@ -54,3 +54,15 @@ test("a gitsign commit the platform tier alone may cover (signed-commit not acce
   const expected: Scenario = { ...s, steps: s.steps.map((step) => ({ ...step, expect: { ...step.expect, conclusion: "failure", summaryIncludes: ["carries only signed-commit evidence, which is not accepted for claude-code (accepted: sigstore)"] } })) };
   assert.deepEqual(await run(expected), []);
 });
+
+test("a verified gitsign commit with agent trailers is an agent's commit, whoever opened the pull request", async () => {
+  const s = named("gitsign-signed-agent-pr");
+  const pull = s.repos[0]!.pulls[0]!;
+  const alice = { login: "alice", id: 5001, type: "User" as const };
+  pull.user = alice;
+  pull.head = { ...pull.head, ref: "validate" };
+  pull.reviews = [];
+  pull.commits[0]!.author = { ...pull.commits[0]!.author, name: "Alice", email: "alice@acme.example", account: alice };
+  const expected: Scenario = { ...s, steps: s.steps.map((step) => ({ ...step, expect: { ...step.expect, conclusion: "failure", summaryIncludes: ["`human-approval`", "verified agent provenance names 1 of its 1 commits"] } })) };
+  assert.deepEqual(await run(expected), []);
+});
