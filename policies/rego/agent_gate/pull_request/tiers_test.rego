@@ -115,3 +115,13 @@ test_default_key_applies_to_agents_without_an_entry if {
 	cfg2 := fx.with_rules({"provenance_coverage": {"enabled": true, "tiers": {"default": ["sigstore"], "claude-code": ["signed-commit"]}}})
 	count(decide(gitsign_pr, cfg2).deny) == 0
 }
+
+test_platform_commit_with_only_the_prompt_required_is_denied_by_prompt_without_a_warning if {
+	cfg := fx.with_rules({
+		"provenance_coverage": {"enabled": true, "tiers": {"copilot": ["platform"]}},
+		"model_governance": {"require_model": false},
+	})
+	d := decide(copilot_pr, cfg)
+	fx.rules_of(d.deny) == {"prompt"}
+	count(d.warn) == 0
+}
