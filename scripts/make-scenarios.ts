@@ -64,6 +64,7 @@ interface SignOpts {
   identity?: string;
   model?: { id: string; version: string };
   prompter?: Account;
+  extensions?: Record<string, string>; // Fulcio extensions over the defaults (e.g. runnerEnvironment)
 }
 
 async function provenanceBlock(o: SignOpts): Promise<string> {
@@ -82,7 +83,7 @@ async function provenanceBlock(o: SignOpts): Promise<string> {
   const identity = o.identity ?? DEFAULT_IDENTITY;
   const signed = await sigstore.sign({
     payload: { kind: "dsse", statement: { subjects: statement.subject.map((s) => ({ name: s.name, digest: { ...s.digest } })), predicateType: statement.predicateType, predicate: statement.predicate } },
-    signWith: { kind: "keyless", san: { uri: identity }, issuer: DEFAULT_ISSUER, extensions: { sourceRepositoryURI: "https://github.com/acme/agents", sourceRepositoryRef: "refs/heads/main", buildSignerURI: identity, githubWorkflowRef: "refs/heads/main" } },
+    signWith: { kind: "keyless", san: { uri: identity }, issuer: DEFAULT_ISSUER, extensions: { sourceRepositoryURI: "https://github.com/acme/agents", sourceRepositoryRef: "refs/heads/main", buildSignerURI: identity, githubWorkflowRef: "refs/heads/main", ...o.extensions } },
     rekor: "v1",
     signedAt: SIGNED_AT,
   });
@@ -267,6 +268,27 @@ scenarios.push(...(await recipeScenarios({ sigstore, signedAt: SIGNED_AT, issuer
 // ---- signed commits as evidence (issue 17 items 1-2, docs/signed-commits.md), in scripts/signed-commit-scenarios.ts
 scenarios.push(...(await signedCommitScenarios({ sigstore, signedAt: SIGNED_AT, identity: DEFAULT_IDENTITY, issuer: DEFAULT_ISSUER, sha, config: CONFIG, repo, payloadFor, reviewPayload, step, prompter: alice, approver: bob })));
 // ---- end of signed commits
+
+// ---- signers matched like `gh attestation verify` (issue 17 item 3, docs/policy.md#signers)
+{
+  const config = CONFIG.replace(/ {6}- identity: .*\n {8}issuer: .*\n/, "      - owner: acme\n        workflow: .github/workflows/agent.yml\n        runner: github-hosted\n");
+  for (const [n, runner, conclusion, includes] of [
+    [23, "github-hosted", "success", "verified"],
+    [24, "self-hosted", "failure", "is not from an allowed signer"],
+  ] as const) {
+    const commits = [commit(`s${n}-a`, claude)];
+    const head = commits[0]!.sha;
+    const r = repo([agentPull(n, commits, `Adds validation.\n\n${await provenanceBlock({ commits, extensions: { runnerEnvironment: runner } })}`, { reviews: [{ user: bob, state: "APPROVED", commit_id: head }] })], config);
+    scenarios.push({
+      name: runner === "github-hosted" ? "signer-owner-workflow" : "signer-self-hosted-refused",
+      title: runner === "github-hosted" ? "A signer matched by owner and workflow on a GitHub-hosted runner passes" : "The same workflow on a self-hosted runner is refused",
+      description: `The config trusts {owner: acme, workflow: .github/workflows/agent.yml, runner: github-hosted}, not an exact identity; the certificate's runner environment extension says ${runner}.`,
+      repos: [r],
+      steps: [step("pull_request.opened", payloadFor("pull_request.opened", r, n), { headSha: head, conclusion, summaryIncludes: [includes] })],
+    });
+  }
+}
+// ---- end of signer matching
 
 mkdirSync(OUT, { recursive: true });
 for (const f of readdirSync(OUT)) if (f.endsWith(".json")) rmSync(new URL(f, OUT));

@@ -50,10 +50,15 @@ _coverage_remediation(c) := "re-run the agent workflow's attest step for this pu
 # statement beside an allowed one is ignored with a warning (it cannot be allowed to deny: anyone can sign one).
 _signer_entries := lib.pr_signer_entries
 
-_signer_text(s) := concat("", ["`", s.identity, "` (issuer `", s.issuer, "`)"]) if {
+_signer_text(s) := concat("", ["`", s.identity, "` (issuer `", s.issuer, "`", _runner_note(s), ")"]) if {
 	is_string(s.identity)
 	is_string(s.issuer)
 }
+
+# Named when it is what sets a signer apart: the same workflow on a self-hosted runner.
+_runner_note(s) := ", on a self-hosted runner" if s.runner == "self-hosted"
+
+_runner_note(s) := "" if not lib.value_at(s, ["runner"], "self-hosted")
 
 _signer_text(s) := concat("", ["`", s.identity, "`"]) if {
 	is_string(s.identity)
@@ -74,7 +79,10 @@ _signer_text(s) := "an unnamed signer" if {
 # one agent run gives one finding, not 20. Only refused signers are collected (a set of objects costs a hash per
 # insert), so a pull request whose signers are all allowed builds no set. A signer is named by its identity or key
 # and issuer (the certificate's other facts differ per run).
-_who(s) := {"type": s.type, "identity": object.get(s, "identity", null), "issuer": object.get(s, "issuer", null), "key_hint": object.get(s, "key_hint", null)}
+_who(s) := {
+	"type": s.type, "identity": object.get(s, "identity", null), "issuer": object.get(s, "issuer", null),
+	"key_hint": object.get(s, "key_hint", null), "runner": object.get(s, "runner", null),
+}
 
 # Platform attestations name no signer to allow (tiers.rego judges them); attestations of a tier the commit's agent
 # does not accept are the coverage rule's (tiers.rego), not a signer's fault.

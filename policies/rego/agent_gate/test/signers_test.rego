@@ -127,6 +127,8 @@ test_only_a_stranger_denies_by_signers_naming_it if {
 test_self_hosted_signature_refused if {
 	d := decide(with_attestations([att(self_hosted)]), cfg)
 	rules(d.deny) == {"signers"}
+	some f in d.deny
+	contains(f.msg, "(issuer `https://token.actions.githubusercontent.com`, on a self-hosted runner)")
 }
 
 test_stranger_beside_the_agent_is_a_warning_only if {
@@ -199,4 +201,13 @@ test_deployment_stranger_beside_allowed_warns if {
 	d := dep_decide(dep_with([stranger, agent]))
 	count(d.deny) == 0
 	"deployment-builders" in rules(d.warn)
+}
+
+test_signer_named_as_far_as_known if {
+	no_issuer := decide(with_attestations([att({"type": "certificate", "identity": "https://example.com/x", "extensions": {}})]), cfg)
+	some f in no_issuer.deny
+	contains(f.msg, "provenance signed by `https://example.com/x` is not")
+	unnamed := decide(with_attestations([att({"type": "certificate", "extensions": {}})]), cfg)
+	some g in unnamed.deny
+	contains(g.msg, "provenance signed by an unnamed signer is not")
 }
