@@ -74,6 +74,18 @@ export function commitBody(repo: StandInRepo, c: StandInCommit): Record<string, 
   };
 }
 
+/** GET /repos/{owner}/{repo}/git/commits/{sha} (the git-commit schema): the commit object, no files or patches. */
+export function gitCommitBody(repo: StandInRepo, c: StandInCommit): Record<string, unknown> {
+  const rest = commitBody(repo, c) as { commit: Record<string, unknown>; parents: unknown };
+  const { message, author, committer, tree } = rest.commit;
+  const verification = rest.commit.verification ?? { verified: false, reason: "unsigned", signature: null, payload: null, verified_at: null };
+  return {
+    sha: c.sha, node_id: `C_${c.sha.slice(0, 8)}`,
+    url: `${API}/repos/${repo.owner}/${repo.name}/git/commits/${c.sha}`, html_url: `https://github.com/${repo.owner}/${repo.name}/commit/${c.sha}`,
+    author, committer, message, tree, parents: rest.parents, verification,
+  };
+}
+
 export function checkRunBody(repo: StandInRepo, r: StandInCheckRun): Record<string, unknown> {
   const t = clone(templates.checkRun);
   return {

@@ -3,7 +3,7 @@
 import snappy from "snappyjs";
 import type { Account, StandInCheckRun, StandInDeploymentReview, StandInRepo } from "./model.js";
 import templates from "./templates.js";
-import { association, commitBody, pullBody, pullSimpleBody, user } from "./bodies.js";
+import { association, commitBody, gitCommitBody, pullBody, pullSimpleBody, user } from "./bodies.js";
 import { createCheckRun, listCheckRuns, updateCheckRun } from "./check-runs.js";
 import { API, clone, json, notFound, paginated, type StandInRequest, type StandInResponse } from "./http.js";
 
@@ -49,6 +49,10 @@ export function routeRepo(ctx: RepoRouteContext, repo: StandInRepo, req: StandIn
     const pull = repo.pulls.find((x) => x.number === Number(rest[1]));
     if (!pull) return notFound();
     return paginated(pull.comments.map((c, i) => ({ ...clone(templates.comment), id: c.id ?? i + 1, user: user(c.user), body: c.body, created_at: c.created_at ?? "2026-11-26T06:00:00Z", author_association: c.author_association ?? association(repo, c.user) })), url, ctx.linkBase);
+  }
+  if (m === "GET" && rest[0] === "git" && rest[1] === "commits" && rest[2] && rest.length === 3) {
+    const c = repo.pulls.flatMap((p) => p.commits).find((x) => x.sha === rest[2]);
+    return c ? json(200, gitCommitBody(repo, c)) : notFound();
   }
   if (m === "GET" && rest[0] === "commits" && rest[2] === "pulls") {
     const sha = rest[1];
