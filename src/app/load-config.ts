@@ -1,9 +1,9 @@
 // The repository's config as both gates judge by it: .github/agent-gate.yml from the default branch (else the
 // organisation's .github repository), with the bases it names in `_extends` merged under it. Every file is read
 // from a default branch; a pull request never changes any of them.
-import { createHash } from "node:crypto";
 import { CONFIG_PATH, type ConfigText } from "../adapters/github/config-source.js";
 import type { ConfigFiles } from "../adapters/github/facts-port.js";
+import { sha256Hex } from "../core/digest.js";
 import { AgentGateError, describeError } from "../core/errors.js";
 import type { ConfigFacts } from "../core/facts.js";
 import { defaultRepoConfig, readConfigDocument, validateRepoConfig, type RepoConfig } from "../config/repo-config.js";
@@ -112,9 +112,7 @@ export async function loadRepoConfig(github: ConfigFiles, owner: string, repo: s
   const digest =
     chain.length === 1
       ? first.digest
-      : `sha256:${createHash("sha256")
-          .update(JSON.stringify(chain.map((f) => [f.text.source, f.text.digest])))
-          .digest("hex")}`;
+      : `sha256:${sha256Hex(JSON.stringify(chain.map((f) => [f.text.source, f.text.digest])))}`;
   return {
     config: result.config,
     facts: { source: fromOrganization ? "organization" : "repository", path: CONFIG_PATH, digest },

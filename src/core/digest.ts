@@ -1,11 +1,16 @@
 // The one sha256 helper and the one canonical JSON (RFC 8785): lowercase hex of UTF-8 text or bytes (prompt
-// digests, bundle digests, audit chains, policy bundles), and the canonical text of a JSON value (audit records,
-// config and policy-data digests, the generated data.json).
+// digests, bundle digests, audit chains, policy bundles; sha256Bytes where the raw digest is needed), and the
+// canonical text of a JSON value (audit records, config and policy-data digests, the generated data.json).
 import { createHash } from "node:crypto";
 import { AgentGateError } from "./errors.js";
 
 export function sha256Hex(data: string | Uint8Array): string {
   return createHash("sha256").update(data).digest("hex");
+}
+
+/** The same digest as bytes, where bytes are compared or embedded (timestamp requests, CMS message digests). */
+export function sha256Bytes(data: string | Uint8Array): Buffer {
+  return createHash("sha256").update(data).digest();
 }
 
 /**

@@ -4,7 +4,8 @@
 //   GET /readyz   200 {status:"ready", checks} when every registered check passes within its deadline, else 503
 //                 {status:"not ready", reason, checks}; 503 {status:"draining"} once shutdown has begun;
 //   GET /metrics  Prometheus text from a Metrics instance (optionally behind a bearer token).
-import { timingSafeEqual, createHash } from "node:crypto";
+import { timingSafeEqual } from "node:crypto";
+import { sha256Bytes } from "../core/digest.js";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Metrics } from "./metrics.js";
 import { scrubText } from "./logging.js";
@@ -117,8 +118,7 @@ function tokenMatches(header: string | undefined, token: string): boolean {
   const m = /^Bearer ([^\s]{1,4096})$/i.exec(header ?? "");
   if (!m?.[1]) return false;
   // equal-length digests, so the comparison takes the same time whatever was sent
-  const digest = (s: string): Buffer => createHash("sha256").update(s).digest();
-  return timingSafeEqual(digest(m[1]), digest(token));
+  return timingSafeEqual(sha256Bytes(m[1]), sha256Bytes(token));
 }
 
 /** The handler: true when it answered (or is answering) the request, false to let the next handler try. */

@@ -1,6 +1,6 @@
 // Reads .github/agent-gate.yml from the repository's DEFAULT branch (never from the pull request), falling back
 // to the organisation's `.github` repository. Conditional requests (ETag) make repeated reads free of rate limit.
-import { createHash } from "node:crypto";
+import { sha256Hex } from "../../core/digest.js";
 import type { Octokit } from "@octokit/rest";
 import { z } from "zod";
 import { AgentGateError } from "../../core/errors.js";
@@ -86,7 +86,7 @@ export class ConfigSource {
         source: `${owner}/${repo}:${path} (default branch)`,
         repo,
         path,
-        digest: `sha256:${createHash("sha256").update(text).digest("hex")}`,
+        digest: `sha256:${sha256Hex(text)}`,
       };
       const etag = res.headers.etag;
       if (etag) this.cache.set(key, { etag, value }, text.length + etag.length + key.length);

@@ -3,11 +3,12 @@
 // Sigstore verifier already relies on), and every check is made against the trusted root: content binding, the CMS
 // signature, the Fulcio chain, the SCT, the signer's identity and issuer, and gitsign's embedded Rekor entry, which
 // alone gives a signed time. See docs/verify-commit.md for the decisions on the 2022 and pre-release layouts.
-import { createHash, createPublicKey, verify as cryptoVerify } from "node:crypto";
+import { createPublicKey, verify as cryptoVerify } from "node:crypto";
 import { ASN1Obj, X509Certificate } from "@sigstore/core";
 import { TrustedRoot } from "@sigstore/protobuf-specs";
 import { toTrustMaterial } from "@sigstore/verify";
 import type { TrustMaterial } from "@sigstore/verify";
+import { sha256Bytes, sha256Hex } from "../../core/digest.js";
 import { AgentGateError, describeError } from "../../core/errors.js";
 import type { SignerPolicy } from "./verifier.js";
 import { compileSigner } from "./signer-policy.js";
@@ -266,7 +267,7 @@ function verifySplit(split: { payload: Buffer; signature: string }, policy: Extr
   const cms = parseCms(pemBody(split.signature));
 
   // content binding first: a valid signature moved onto other bytes fails here, whatever else verifies
-  const payloadSha256 = createHash("sha256").update(split.payload).digest();
+  const payloadSha256 = sha256Bytes(split.payload);
   if (!payloadSha256.equals(cms.messageDigest)) {
     throw new Fail("CONTENT_MISMATCH", `the signature is not over this commit: its messageDigest is ${cms.messageDigest.toString("hex")}, the commit's payload hashes to ${payloadSha256.toString("hex")}`);
   }
@@ -329,7 +330,7 @@ function verifySplit(split: { payload: Buffer; signature: string }, policy: Extr
   return {
     ok: true,
     payloadSha256: payloadSha256.toString("hex"),
-    signer: { identity: san, issuer, extensions, certificateFingerprint: createHash("sha256").update(leaf.der).digest("hex") },
+    signer: { identity: san, issuer, extensions, certificateFingerprint: sha256Hex(leaf.der) },
     tlogEntry: { logId: entry.logId.toString("hex"), logIndex: entry.logIndex, integratedTime: t.toISOString() },
   };
 }

@@ -1,6 +1,5 @@
 // How a verification step fails: a Fail carries the VerificationCode the verdict reports; step() maps the
 // library's error codes to ours. Shared by every part of the bundle verifier.
-import { createHash } from "node:crypto";
 import { describeError } from "../../core/errors.js";
 import type { VerificationCode } from "../../core/verification.js";
 
@@ -39,7 +38,8 @@ export function step<T>(code: VerificationCode, what: string, fn: () => T, keepC
   }
 }
 
-export const sha256hex = (b: Uint8Array | string): string => createHash("sha256").update(b).digest("hex");
+/** core/digest.ts's sha256Hex, under the name the verifier's modules use. */
+export { sha256Hex as sha256hex } from "../../core/digest.js";
 export const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 // What an untrusted value is, for a message: a short string shown quoted, anything else by its kind (never serialized).

@@ -2,7 +2,7 @@
 // in, the one check run of each head commit, and evaluations by idempotency key. With it, a redelivery after a
 // restart, a retried job after a crash, or a second process never adds a second check run, never repeats a
 // finished evaluation, and never lets an older trigger overwrite a newer result.
-import { createHash } from "node:crypto";
+import { sha256Hex } from "../../core/digest.js";
 import { inProcessLocks, type Db, type Queryable } from "./db.js";
 
 /** What the PR gate needs from durable state (an in-memory version serves the demo and the tests). */
@@ -37,9 +37,7 @@ export interface StoredEvaluation {
 
 /** sha256 over the parts that make one evaluation the same as another. */
 export function evaluationKey(parts: { repository: string; headSha: string; trigger: string; configDigest: string; policyDigest: string }): string {
-  return createHash("sha256")
-    .update(JSON.stringify([parts.repository.toLowerCase(), parts.headSha, parts.trigger, parts.configDigest, parts.policyDigest]))
-    .digest("hex");
+  return sha256Hex(JSON.stringify([parts.repository.toLowerCase(), parts.headSha, parts.trigger, parts.configDigest, parts.policyDigest]));
 }
 
 export class SqlGateStore implements GateStore {

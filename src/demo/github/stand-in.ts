@@ -4,10 +4,11 @@
 // of webhooks: signed deliveries to the App, their history (GET /app/hook/deliveries) and redeliveries.
 // The routes and bodies live beside it: http.ts (requests, responses, pagination), bodies.ts, repo-routes.ts,
 // check-runs.ts, webhooks.ts.
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { RecordedRequest, StandInCheckRun, StandInDeploymentReview, StandInHookDelivery, StandInInstallation, StandInPull, StandInRepo } from "./model.js";
+import { sha256Bytes, sha256Hex } from "../../core/digest.js";
 import templates from "./templates.js";
 import { primaryRateLimit, sleep } from "./faults.js";
 import { API, bearer, clone, json, notFound, paginated, type Fault, type StandInRequest, type StandInResponse } from "./http.js";
@@ -82,7 +83,7 @@ export class GitHubStandIn {
   }
 
   static etag(content: string): string {
-    return `"${createHash("sha256").update(content).digest("hex").slice(0, 40)}"`;
+    return `"${sha256Hex(content).slice(0, 40)}"`;
   }
 
   repo(owner: string, name: string): StandInRepo | undefined {
@@ -106,7 +107,7 @@ export class GitHubStandIn {
    * returns the one-time code GitHub redirects to the manifest's redirect_url with.
    */
   createAppFromManifest(manifest: Record<string, unknown>): string {
-    const code = createHash("sha256").update(`manifest ${this.manifestCodes.size} ${randomUUID()}`).digest("hex").slice(0, 20);
+    const code = sha256Hex(`manifest ${this.manifestCodes.size} ${randomUUID()}`).slice(0, 20);
     this.manifestCodes.set(code, clone(manifest));
     return code;
   }
@@ -224,7 +225,7 @@ export class GitHubStandIn {
       let inst = byOwner.get(key);
       if (!inst) {
         const id = this.installationId + byOwner.size;
-        const token = byOwner.size === 0 ? String(templates.installationToken.token) : `ghs_${createHash("sha256").update(`stand-in installation ${id}`).digest("base64url").replace(/[-_]/g, "").slice(0, 36)}`;
+        const token = byOwner.size === 0 ? String(templates.installationToken.token) : `ghs_${sha256Bytes(`stand-in installation ${id}`).toString("base64url").replace(/[-_]/g, "").slice(0, 36)}`;
         inst = { id, account: { login: repo.owner, id: repo.id + 1, type: "Organization" }, token, repositories: [] };
         byOwner.set(key, inst);
       }

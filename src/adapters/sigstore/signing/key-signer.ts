@@ -1,7 +1,8 @@
 // Signing with a key the caller holds (ECDSA P-256 / SHA-256, PEM): the key-based path of `agent-gate attest`.
 import type { Buffer } from "node:buffer";
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign } from "node:crypto";
+import { createPrivateKey, createPublicKey, generateKeyPairSync, sign } from "node:crypto";
 import type { KeyObject } from "node:crypto";
+import { sha256Hex } from "../../../core/digest.js";
 
 /** Anything that can sign bytes and say which public key checks the signature. */
 export interface Signer {
@@ -29,7 +30,7 @@ export function generateSigningKey(): KeyPairPem {
 /** The default key hint: hex SHA-256 of the SPKI DER, so a verifier can pick a key without trusting the hint. */
 export function keyHintOf(publicKeyPem: string): string {
   const der = createPublicKey(publicKeyPem).export({ format: "der", type: "spki" });
-  return createHash("sha256").update(der).digest("hex");
+  return sha256Hex(der);
 }
 
 export function createKeySigner(privateKeyPem: string, opts: { keyHint?: string } = {}): KeySigner {

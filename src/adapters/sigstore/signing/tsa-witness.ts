@@ -3,9 +3,10 @@
 // timestamp-authority (so no other RFC 3161 TSA would do), sends no nonce, and returns whatever the TSA answered:
 // this one sends a DER TimeStampReq with a nonce and checks that the reply grants it and stamps this signature.
 import { Buffer } from "node:buffer";
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { RFC3161Timestamp } from "@sigstore/core";
 import type { Witness } from "@sigstore/sign";
+import { sha256Bytes } from "../../../core/digest.js";
 import { AgentGateError } from "../../../core/errors.js";
 import { serviceError } from "./service-error.js";
 
@@ -29,7 +30,7 @@ export function timeStampRequest(digest: Buffer, nonce: Buffer = randomBytes(8))
 
 /** The TSA's TimeStampResp (DER) over `signature`, checked with checkTimestampAnswer. */
 export async function requestTimestamp(url: string, signature: Buffer, fetchImpl: typeof fetch = fetch): Promise<Uint8Array> {
-  const body = timeStampRequest(createHash("sha256").update(signature).digest());
+  const body = timeStampRequest(sha256Bytes(signature));
   const res = await fetchImpl(url, { method: "POST", headers: { "content-type": "application/timestamp-query" }, body }).catch((e: unknown) => {
     throw serviceError(e, `timestamp authority ${url}`, "TSA_UNREACHABLE", "TSA_FAILED");
   });
