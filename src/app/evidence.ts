@@ -66,8 +66,16 @@ export function claimedCommits(json: string): string[] {
  */
 export const MAX_BUNDLES_PER_EVALUATION = 256;
 
+/**
+ * Distinct bundles found only in strangers' comments verified per evaluation at most. Each is now verified in full
+ * (any certified identity, not refused by name before any cryptography), and none can be needed: a stranger's signer
+ * only ever draws a warning, and the agent's own bundle is posted where it is trusted. Past it, a failure each.
+ */
+export const MAX_STRANGER_BUNDLES_PER_EVALUATION = 32;
+
 export interface EvidenceOptions {
   readonly maxBundles?: number; // default MAX_BUNDLES_PER_EVALUATION
+  readonly maxStrangerBundles?: number; // default MAX_STRANGER_BUNDLES_PER_EVALUATION
 }
 
 const sha256hex = sha256Hex;
@@ -78,12 +86,14 @@ const sha256hex = sha256Hex;
  */
 export class EvidenceVerifier {
   private readonly maxBundles: number;
+  private readonly maxStrangerBundles: number;
 
   constructor(
     private readonly verifier: BundleVerifier,
     opts: EvidenceOptions = {},
   ) {
     this.maxBundles = opts.maxBundles ?? MAX_BUNDLES_PER_EVALUATION;
+    this.maxStrangerBundles = opts.maxStrangerBundles ?? MAX_STRANGER_BUNDLES_PER_EVALUATION;
   }
 
   private verifyOne(json: string, signers: readonly SignerPolicy[]): VerifiedBundle | VerificationFailure {
@@ -120,12 +130,16 @@ export class EvidenceVerifier {
       } else if (!stranger) fromStrangers.delete(digest);
     }
     let n = 0;
+    let strangers = 0;
     for (const [bundleDigest, json] of distinct) {
       n++;
+      const overStrangers = fromStrangers.has(bundleDigest) && ++strangers > this.maxStrangerBundles;
       const outcome =
         n > this.maxBundles
           ? failure("VERIFICATION_BUDGET_EXCEEDED", `not verified: this pull request carries ${distinct.size} distinct provenance bundles and at most ${this.maxBundles} are verified per evaluation; remove the bundles that are not needed (duplicates count once)`)
-          : this.verifyOne(json, signers);
+          : overStrangers
+            ? failure("VERIFICATION_BUDGET_EXCEEDED", `not verified: comments by people who cannot change this pull request carry more than ${this.maxStrangerBundles} distinct provenance bundles, and at most ${this.maxStrangerBundles} of theirs are verified per evaluation; post the agent's bundle in the description or as a maintainer`)
+            : this.verifyOne(json, signers);
       if (outcome.ok) verified.push(outcome);
       else failed.push({ bundleDigest, failure: outcome, claimedCommits: claimedCommits(json) });
     }

@@ -123,3 +123,14 @@ test("a bundle found only in strangers' comments is marked so (it never makes a 
   const mixed = new EvidenceVerifier(fresh()).verifyAll([...other, ...found([genuine])], [{ kind: "any-certificate" }]);
   assert.deepEqual([...(mixed.fromStrangers ?? [])], []);
 });
+
+test("distinct bundles found only in strangers' comments are verified up to their own cap; past it, failures (the agent's are not counted)", async () => {
+  const jsons = [await bundleFor(11), await bundleFor(12), await bundleFor(13)];
+  const strangers = jsons.map((json, index) => ({ json, location: { kind: "pr-comment" as const, commentId: 9 }, index, fromStranger: true as const }));
+  const v = fresh();
+  const ev = new EvidenceVerifier(v, { maxStrangerBundles: 2 }).verifyAll([...found([genuine]), ...strangers], [{ kind: "any-certificate" }]);
+  assert.equal(v.workStats().bundles, 3, "the agent's bundle and two of the strangers'");
+  assert.equal(ev.verified.length, 3);
+  assert.deepEqual(ev.failed.map((f) => [f.bundleDigest, f.failure.code]), [[digest(jsons[2]!), "VERIFICATION_BUDGET_EXCEEDED"]]);
+  assert.match(ev.failed[0]!.failure.message, /at most 2 of theirs are verified/);
+});
