@@ -100,6 +100,7 @@ export async function startServer(processEnv: NodeJS.ProcessEnv = process.env): 
     engine,
     keyRing: readKeyRing(env.AGENT_GATE_TRUSTED_KEYS),
     onDecision,
+    auditHead: () => storage.audit.head(),
     store,
     observe: { verification: (s, outcome) => metrics.observeVerification(outcome, s), policy: (s) => metrics.observePolicy("agent_gate/pull_request/decision", s) },
   });
@@ -110,6 +111,7 @@ export async function startServer(processEnv: NodeJS.ProcessEnv = process.env): 
     auditLog: storage.audit,
     appId: settings.APP_ID,
     onDecision,
+    auditHead: () => storage.audit.head(),
   });
   const Octokit = budgetedOctokit({
     plugins: [octokitMetricsPlugin(metrics)],

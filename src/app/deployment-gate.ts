@@ -12,6 +12,7 @@ import { DeploymentCallback, MAX_COMMENT, parseDeploymentRequest, type Attestati
 import { DEPLOYMENT_ENTRYPOINT } from "../adapters/opa/engine.js";
 import type { PolicyEvaluator } from "../adapters/opa/pool.js";
 import type { BundleVerifier, SignerPolicy } from "../adapters/sigstore/verifier.js";
+import { commentWithWitness } from "../render/witness.js";
 import type { AuditLog } from "../adapters/storage/audit-log.js";
 import type { GateDecision } from "../adapters/storage/recorder.js";
 import { policyData, type RepoConfig } from "../config/repo-config.js";
@@ -38,6 +39,8 @@ export interface DeploymentGateOptions {
   /** The App's id: a check run named agent-gate counts only when this App wrote it. */
   readonly appId?: number;
   readonly onDecision?: (event: GateDecision) => Promise<unknown> | void;
+  /** The audit log's head, read before answering: the comment's last line witnesses it (docs/audit.md). */
+  readonly auditHead?: () => Promise<{ readonly seq: number; readonly hash: string }>;
 }
 
 export interface DeploymentResult {
@@ -198,6 +201,14 @@ export class DeploymentGate {
     } finally {
       clearTimeout(timer);
     }
+    // The comment's last line witnesses the log's head; a head that cannot be read rejects (fail closed).
+    const head = await this.opts.auditHead?.().catch((err: unknown) => {
+      state = "rejected";
+      code = "AUDIT_APPEND_FAILED";
+      comment = answerComment("rejected", [{ rule: "error", msg: `${code}: the audit log's head cannot be read: ${describeError(err)}` }], [], req.environment);
+      return undefined;
+    });
+    comment = commentWithWitness(comment, head, MAX_COMMENT);
     // Answering must not fail silently: a failed callback propagates and the delivery is failed loudly.
     await callback.answer(state, comment);
     await this.opts.onDecision?.({

@@ -55,6 +55,8 @@ export interface PullRequestGateOptions {
   readonly now?: () => Date;
   readonly tlogEntryUrl?: (entry: TlogEntrySummary) => string | undefined;
   readonly onDecision?: (event: DecisionEvent) => Promise<unknown> | void;
+  /** The audit log's head, read before each check run is completed: its footer witnesses it (docs/audit.md). */
+  readonly auditHead?: () => Promise<{ readonly seq: number; readonly hash: string }>;
   /** Durable check-run ids, idempotency and ordering; default: in memory (one process that keeps nothing). */
   readonly store?: GateStore;
   readonly observe?: StageObserver;

@@ -8,6 +8,7 @@ import type { Trigger } from "../adapters/github/triggers.js";
 import { evaluationKey, MemoryGateStore, type GateStore } from "../adapters/storage/gate-store.js";
 import type { CheckRunOutput } from "../render/check-run.js";
 import { renderMergeGroup } from "../render/merge-group.js";
+import { withWitness } from "../render/witness.js";
 import { withCommitEvidence } from "./commit-evidence.js";
 import { EvidenceVerifier, verifyEvidence } from "./evidence.js";
 import { checkHead, evaluatePullRequest, explain, factsOf, type Decided } from "./evaluate-pull-request.js";
@@ -93,7 +94,9 @@ export class PullRequestGate {
   private async publish(github: GitHubWrites, trigger: Trigger, headSha: string, checkRunId: number, shown: { output: CheckRunOutput; decisionId: string }, evaluations: readonly Evaluation[], payloads: readonly unknown[], ctx: HandleContext, rec: { key: string; triggerName: string; receivedAt: Date; transient: boolean }): Promise<void> {
     const repository = `${trigger.owner}/${trigger.repo}`;
     // Publishing must not fail silently: if it throws, the error propagates and the work is retried.
-    await github.completeCheckRun(trigger.owner, trigger.repo, checkRunId, { ...shown.output, externalId: shown.decisionId });
+    // The footer's last line witnesses the log's head before this decision's records (a failed read fails the delivery).
+    const head = await this.opts.auditHead?.();
+    await github.completeCheckRun(trigger.owner, trigger.repo, checkRunId, { ...withWitness(shown.output, head), externalId: shown.decisionId });
     for (const [i, ev] of evaluations.entries()) {
       const { decisionId, input, decision, conclusion, durationMs, policyData } = ev;
       await this.opts.onDecision?.({ decisionId, deliveryId: ctx.deliveryId, installationId: trigger.installationId, repository, pullNumber: numberOf(payloads[i]), headSha, input, decision, conclusion, durationMs, policyData });

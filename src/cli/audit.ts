@@ -7,11 +7,14 @@ import { join, resolve } from "node:path";
 import { z } from "zod";
 import { DEFAULT_DATA_DIR, openStorage } from "../adapters/storage/index.js";
 import type { Replayer, Storage } from "../adapters/storage/index.js";
+import { recordedResult } from "../core/decision.js";
 import { replayDecision } from "../adapters/storage/replay.js";
 import { AuditRecord, ChainVerifier, chainHash, parseCheckpoint } from "../core/audit.js";
 import { canonicalize } from "../core/digest.js";
 import type { Checkpoint, SourcedCheckpoint, StoredRow, VerifyResult } from "../core/audit.js";
 import { AgentGateError, describeError } from "../core/errors.js";
+import { apiUrlProblem } from "../adapters/github/commits.js";
+import { githubOf, githubWitnesses, type WitnessReport } from "./audit-witness.js";
 import { CliFailure, EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, consoleIo, groupUsage, runCommand, runGroup, type Context, type Io, type Options } from "./args.js";
 
 const DATABASE = `database (every command but verify --file):
@@ -20,7 +23,7 @@ const DATABASE = `database (every command but verify --file):
   --schema NAME          schema (default agent_gate)`;
 
 const DB_OPTIONS = { "database-url": { type: "string" }, "data-dir": { type: "string" }, schema: { type: "string" } } as const;
-const VERIFY_OPTIONS = { ...DB_OPTIONS, from: { type: "string" }, checkpoint: { type: "string", multiple: true }, file: { type: "string" } } as const;
+const VERIFY_OPTIONS = { ...DB_OPTIONS, from: { type: "string" }, checkpoint: { type: "string", multiple: true }, file: { type: "string" }, witness: { type: "string" }, repo: { type: "string" }, "api-url": { type: "string" } } as const;
 const EXPORT_OPTIONS = { ...DB_OPTIONS, since: { type: "string" }, format: { type: "string" }, out: { type: "string" } } as const;
 const CHECKPOINT_OPTIONS = { ...DB_OPTIONS, note: { type: "string" } } as const;
 
@@ -52,14 +55,31 @@ async function withStorage<T>(v: DbValues, fn: (s: Storage) => Promise<T>): Prom
   }
 }
 
-function report(r: VerifyResult, where: string, ctx: Context<Options>): number {
+/** What `audit verify --witness github` needs besides the console: GITHUB_TOKEN, GITHUB_API_URL and fetch. */
+export interface AuditIo extends Io {
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly fetch?: typeof globalThis.fetch;
+}
+
+function witnessSummary(w: WitnessReport): string {
+  const more = w.skipped ? ` (${w.skipped} older commits not read)` : "";
+  return `${w.checkpoints.length} witness${w.checkpoints.length === 1 ? "" : "es"} in ${w.runs} agent-gate check run${w.runs === 1 ? "" : "s"} on ${w.commits} commit${w.commits === 1 ? "" : "s"} of ${w.repository}${more}`;
+}
+
+const witnessJson = (w: WitnessReport): Record<string, unknown> => ({ repository: w.repository, commits: w.commits, skipped: w.skipped, runs: w.runs, witnesses: w.checkpoints.map(({ seq, hash, source }) => ({ seq, hash, source })) });
+
+function report(r: VerifyResult, where: string, ctx: Context<Options>, w?: WitnessReport): number {
+  if (r.ok && w?.missing) {
+    const reason = `record ${w.missing.seq} names ${w.repository}@${w.missing.headSha}, which has no agent-gate check run on GitHub: the App writes the check run before it records, so the record was forged or its commit rewritten`;
+    r = { ok: false, seq: w.missing.seq, code: "WITNESS_MISSING", reason } as unknown as VerifyResult;
+  }
   if (r.ok) {
     const range = r.checked === 0 ? "no records" : `${r.checked} record${r.checked === 1 ? "" : "s"} (${r.first}..${r.head.seq})`;
-    if (ctx.json) ctx.emit({ ...r, where });
-    else ctx.io.out(`audit verify: ok: ${range} in ${where}; head ${r.head.seq}:${r.head.hash}`);
+    if (ctx.json) ctx.emit({ ...r, where, ...(w ? { witness: witnessJson(w) } : {}) });
+    else ctx.io.out(`audit verify: ok: ${range} in ${where}; head ${r.head.seq}:${r.head.hash}${w ? `; against ${witnessSummary(w)}` : ""}`);
     return EXIT_OK;
   }
-  if (ctx.json) ctx.emit({ ok: false, where, seq: r.seq, error: { code: r.code, message: r.reason } });
+  if (ctx.json) ctx.emit({ ok: false, where, seq: r.seq, error: { code: r.code, message: r.reason }, ...(w ? { witness: witnessJson(w) } : {}) });
   else ctx.io.out(`audit verify: BROKEN at record ${r.seq} (${r.code}) in ${where}: ${r.reason}`);
   return EXIT_FAILED;
 }
@@ -89,21 +109,46 @@ function verifyFile(path: string, from: Checkpoint | undefined, checkpoints: Sou
 const verify = command(
   "verify",
   usage(
-    "verify [--from SEQ:HASH] [--checkpoint CP]... [--file FILE]",
+    "verify [--from SEQ:HASH] [--checkpoint CP]... [--file FILE] [--witness github --repo OWNER/REPO [--api-url URL]]",
     `verify the hash chain; reports the first broken link and why
   --from SEQ:HASH        start at this checkpoint (its own record is checked) instead of the first record
   --checkpoint CP        a checkpoint kept elsewhere (SEQ:HASH, JSON, or @FILE); repeatable
-  --file FILE            verify an export (JSON lines) instead of the database`,
+  --file FILE            verify an export (JSON lines) instead of the database
+  --witness github       also check the log against the witnesses GitHub keeps: the audit log head in the footer
+                         of each agent-gate check run on the repository's recorded commits (token: GITHUB_TOKEN)
+  --repo OWNER/REPO      the repository whose check runs are read (with --witness)
+  --api-url URL          GitHub's API (default $GITHUB_API_URL, else https://api.github.com)`,
   ),
   VERIFY_OPTIONS,
   async (ctx) => {
     const v = ctx.values;
     const from = v.from ? readCheckpoint(v.from) : undefined;
     const checkpoints = (v.checkpoint ?? []).map((c) => ({ ...readCheckpoint(c), source: `--checkpoint ${c.length > 40 ? c.slice(0, 40) + "…" : c}` }));
-    if (v.file) return verifyFile(v.file, from, checkpoints, ctx);
-    return withStorage(v, async (s) => report(await s.audit.verify({ fromCheckpoint: from, checkpoints }), s.db.location, ctx));
+    const witness = witnessSource(v, ctx.io);
+    if (v.file) {
+      if (witness) throw new UsageError("--witness: expected with the database, not --file");
+      return verifyFile(v.file, from, checkpoints, ctx);
+    }
+    return withStorage(v, async (s) => {
+      const w = witness ? await githubWitnesses(s.audit, witness.repository, githubOf(witness)) : undefined;
+      return report(await s.audit.verify({ fromCheckpoint: from, checkpoints: [...checkpoints, ...(w?.checkpoints ?? [])] }), s.db.location, ctx, w);
+    });
   },
 );
+
+function witnessSource(v: { witness?: string | undefined; repo?: string | undefined; "api-url"?: string | undefined }, io: AuditIo): ({ repository: string } & Parameters<typeof githubOf>[0]) | undefined {
+  if (v.witness === undefined) {
+    if (v.repo !== undefined || v["api-url"] !== undefined) throw new UsageError("--repo and --api-url: expected with --witness github");
+    return undefined;
+  }
+  if (v.witness !== "github") throw new UsageError(`--witness: expected github, got ${JSON.stringify(v.witness)}`);
+  if (v.repo === undefined || !/^[A-Za-z0-9][A-Za-z0-9-]{0,38}\/[A-Za-z0-9._-]{1,100}$/.test(v.repo)) throw new UsageError("--witness github: expected --repo OWNER/REPO");
+  const env = io.env ?? process.env;
+  const api = v["api-url"] ?? env["GITHUB_API_URL"] ?? "https://api.github.com";
+  const problem = apiUrlProblem(api);
+  if (problem !== undefined) throw new UsageError(problem);
+  return { repository: v.repo, api: api.replace(/\/+$/, ""), token: env["GITHUB_TOKEN"] || undefined, fetch: io.fetch ?? globalThis.fetch };
+}
 
 const show = command("show", usage("show DECISION_ID", "print one recorded decision (JSON)"), DB_OPTIONS, (ctx) => {
   const id = ctx.positionals[0]!;
@@ -188,7 +233,7 @@ async function engineReplayer(): Promise<Replayer> {
     evaluate: async (b, entrypoint, input, data) => {
       const engine = await PolicyEngine.load({ wasm: b.wasm, data: JSON.parse(b.data) as unknown, dataBytes: enc.encode(b.data), revision: b.revision, source: `stored bundle ${b.digest}` });
       const d = engine.evaluate(entrypoint, input, data === undefined ? {} : { data });
-      return { allow: d.allow, deny: d.deny, warn: d.warn };
+      return recordedResult(d);
     },
   };
 }

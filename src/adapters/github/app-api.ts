@@ -41,8 +41,8 @@ export async function installationRepositoriesPage(octokit: Api, page: number): 
 }
 
 /** One page (up to 100) of a repository's open pull requests: number and head commit. */
-export async function openPullsPage(octokit: Api, owner: string, repo: string, page: number): Promise<{ number: number; headSha: string }[]> {
-  const res = await octokit.request("GET /repos/{owner}/{repo}/pulls", { owner, repo, state: "open", per_page: 100, page });
+export async function openPullsPage(octokit: Api, owner: string, repo: string, page: number, state: "open" | "all" = "open"): Promise<{ number: number; headSha: string }[]> {
+  const res = await octokit.request("GET /repos/{owner}/{repo}/pulls", { owner, repo, state, per_page: 100, page });
   const Pulls = z.array(z.object({ number: z.number(), head: z.object({ sha: z.string() }) }));
   return Pulls.parse(res.data).map((p) => ({ number: p.number, headSha: p.head.sha }));
 }

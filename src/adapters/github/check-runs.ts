@@ -12,14 +12,15 @@ export type CheckRunOutput = RenderedCheckRun & { readonly externalId: string };
 
 type Api = Pick<Octokit, "request">;
 
-// Only the fields the gates read: reconciliation (status, title), the deployment gate (conclusion, external id, app).
+// Only the fields read: reconciliation (status, title), the deployment gate (conclusion, external id, app), audit
+// verify --witness (the summary's last line, external id).
 const CheckRun = z.object({
   id: z.number(),
   status: z.string(),
   conclusion: z.string().nullable(),
   external_id: z.string().nullable().optional(),
   app: z.object({ id: z.number() }).nullable().optional(),
-  output: z.object({ title: z.string().nullable().optional() }),
+  output: z.object({ title: z.string().nullable().optional(), summary: z.string().nullable().optional() }),
 });
 const CheckRuns = z.object({ check_runs: z.array(CheckRun) });
 export type CheckRunData = z.infer<typeof CheckRun>;

@@ -42,8 +42,8 @@ export interface GitHubFacts extends ConfigFiles {
   deploymentApprovals(req: DeploymentRequest): Promise<Approver[]>;
   /** One page (up to 100) of the repositories the installation can reach. */
   installationRepositoriesPage(page: number): Promise<{ owner: string; name: string }[]>;
-  /** One page (up to 100) of a repository's open pull requests: number and head commit. */
-  openPullsPage(owner: string, repo: string, page: number): Promise<{ number: number; headSha: string }[]>;
+  /** One page (up to 100, newest first) of a repository's open pull requests (`all`: closed too): number and head commit. */
+  openPullsPage(owner: string, repo: string, page: number, state?: "open" | "all"): Promise<{ number: number; headSha: string }[]>;
 }
 
 /** What the gates write: the one check run per head commit, and deployment protection answers. */

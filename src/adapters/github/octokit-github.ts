@@ -97,8 +97,8 @@ class OctokitGitHub implements InstallationGitHub {
     return installationRepositoriesPage(this.octokit, page);
   }
 
-  openPullsPage(owner: string, repo: string, page: number): Promise<{ number: number; headSha: string }[]> {
-    return openPullsPage(this.octokit, owner, repo, page);
+  openPullsPage(owner: string, repo: string, page: number, state: "open" | "all" = "open"): Promise<{ number: number; headSha: string }[]> {
+    return openPullsPage(this.octokit, owner, repo, page, state);
   }
 
   startCheckRun(owner: string, repo: string, headSha: string, opts: { existingId?: number; lookup: boolean }): Promise<number> {
