@@ -11,6 +11,7 @@ import { agentGateApp } from "../index.js";
 import { composeDeploymentGate, composeGate, type DeploymentComposeOptions } from "../app/compose.js";
 import { GitHubStandIn } from "./github/stand-in.js";
 import type { StandInCheckRun, StandInRepo } from "./github/model.js";
+import { CHECK_NAME } from "../adapters/github/check-runs.js";
 import { unthrottled } from "./run.js";
 
 export interface DeploymentScenario {
@@ -62,7 +63,7 @@ export function loadDeploymentScenarios(dir: URL = DEPLOYMENT_DIR): { trustedRoo
 export function prGateCheckRun(s: DeploymentScenario, sha: string): StandInCheckRun | undefined {
   if (s.prGate === null) return undefined;
   return {
-    id: 501, owner: s.repo.owner, repo: s.repo.name, head_sha: sha, name: "agent-gate", status: "completed", conclusion: s.prGate, external_id: "pr-gate-decision",
+    id: 501, owner: s.repo.owner, repo: s.repo.name, head_sha: sha, name: CHECK_NAME, status: "completed", conclusion: s.prGate, external_id: "pr-gate-decision",
     output: { title: s.prGate, summary: "", text: "", annotations_count: 0 }, annotations: [], actions: [], started_at: "2026-11-20T10:00:00Z", completed_at: "2026-11-20T10:00:05Z", writes: [],
   };
 }
@@ -82,7 +83,7 @@ export function checkDeployment(s: DeploymentScenario, answers: readonly Record<
 }
 
 /** Runs one deployment scenario through the real App (Probot's own receive) against a fresh stand-in. */
-export async function runDeploymentScenario(s: DeploymentScenario, trustedRoot: unknown, record: Pick<DeploymentComposeOptions, "onDecision" | "engine" | "auditHead"> = {}): Promise<DeploymentOutcome> {
+export async function runDeploymentScenario(s: DeploymentScenario, trustedRoot: unknown, record: Pick<DeploymentComposeOptions, "onDecision" | "engine"> = {}): Promise<DeploymentOutcome> {
   const standIn = new GitHubStandIn([structuredClone(s.repo)]);
   const sha = (s.payload.deployment as { sha: string }).sha;
   const run = prGateCheckRun(s, sha);

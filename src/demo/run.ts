@@ -7,6 +7,7 @@ import { agentGateApp } from "../index.js";
 import { composeGate, type ComposeOptions } from "../app/compose.js";
 import { GitHubStandIn } from "./github/stand-in.js";
 import type { StandInCheckRun } from "./github/model.js";
+import { CHECK_NAME } from "../adapters/github/check-runs.js";
 import type { Scenario, ScenarioStep } from "./scenario.js";
 import { checkRunPage } from "./page.js";
 
@@ -60,7 +61,7 @@ export async function runScenario(scenario: Scenario, standIn: GitHubStandIn, de
   for (const step of scenario.steps) {
     applyMutation(standIn, scenario, step);
     await deliver(step);
-    const runs = standIn.checkRuns.filter((r) => r.head_sha === step.expect.headSha && r.name === "agent-gate");
+    const runs = standIn.checkRuns.filter((r) => r.head_sha === step.expect.headSha && r.name === CHECK_NAME);
     const latest = runs.at(-1);
     const run = latest ? structuredClone(latest) : undefined; // the run as it stood after this step
     const problems = checkExpectations(step, run);

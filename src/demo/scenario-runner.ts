@@ -6,6 +6,7 @@ import { applyMutation, checkExpectations, inProcessApp } from "./run.js";
 import { loadDeploymentScenarios, runDeploymentScenario, type DeploymentScenario } from "./deployments.js";
 import type { OpenStep, ScenarioFile } from "./scenario-file.js";
 import type { StandInCheckRun } from "./github/model.js";
+import { CHECK_NAME } from "../adapters/github/check-runs.js";
 
 export interface StepReport {
   readonly event: string;
@@ -68,7 +69,7 @@ export async function runScenarioFile(file: ScenarioFile, trustedRootOverride?: 
     applyMutation(standIn, scenario as unknown as Scenario, step as Scenario["steps"][number]);
     await deliver(step as Scenario["steps"][number]);
     const head = headOf(step, scenario);
-    const runs = standIn.checkRuns.filter((r) => r.head_sha === head && r.name === "agent-gate");
+    const runs = standIn.checkRuns.filter((r) => r.head_sha === head && r.name === CHECK_NAME);
     const run = runs.at(-1);
     const problems = step.expect ? checkExpectations(step as Scenario["steps"][number], run ? structuredClone(run) : undefined) : [];
     if (runs.length > 1) problems.push(`${runs.length} agent-gate check runs on ${head.slice(0, 7)}, expected one`);
