@@ -6,6 +6,8 @@
 // backed up and replicated anyway, and Redis (here without persistence) would lose every queued job on restart.
 import PgBoss from "pg-boss";
 import { AgentGateError, describeError } from "../../core/errors.js";
+import { FetchLoop } from "./fetch-loop.js";
+import { placeInLine, retryDelay } from "./line.js";
 import type { Db, Queryable, Row } from "../storage/db.js";
 
 export const QUEUE_SCHEMA = "agent_gate_jobs";
@@ -22,7 +24,7 @@ export interface JobQueueOptions {
   readonly retryDelayMaxSeconds?: number;
   /** How often expired jobs are swept (seconds). */
   readonly maintenanceIntervalSeconds?: number;
-  /** How often idle workers poll (seconds, at least 0.5); a job sent by this process wakes them at once. */
+  /** How often a queue with a free worker polls (seconds, at least 0.5); a job sent by this process wakes it at once. */
   readonly pollingIntervalSeconds?: number;
   /**
    * Seconds one attempt of a job may run: its signal aborts then (the GitHub calls with it) and the attempt fails,
@@ -44,21 +46,7 @@ export interface QueuedJob<T> {
   readonly signal: AbortSignal;
 }
 
-/**
- * Jobs are taken in the order they joined the line, and a failed attempt rejoins it at the back: pg-boss takes the
- * highest priority first, so a job's priority is minus the second (counted from this epoch) at which it joined. A
- * retry joins when its backoff ends plus one attempt deadline: every job that arrived meanwhile goes first, so
- * retries never starve fresh work, and each retry waits only for those, so failing work is retried in bounded time
- * (a fixed lower priority for retries would leave them waiting for as long as fresh work keeps coming).
- */
-const LINE_EPOCH_MS = Date.UTC(2025, 0, 1);
-export const placeInLine = (atMs: number): number => -Math.floor((atMs - LINE_EPOCH_MS) / 1000);
-
-/** Seconds before the next attempt after `failures` failed ones (1 for the first retry): doubling, capped, jittered down by up to half. */
-export function retryDelay(failures: number, baseSeconds: number, maxSeconds: number, random: () => number = Math.random): number {
-  const full = Math.min(maxSeconds, baseSeconds * 2 ** Math.min(30, Math.max(0, failures - 1)));
-  return Math.ceil(full / 2 + (full / 2) * random());
-}
+export { placeInLine, retryDelay } from "./line.js";
 
 /** A transaction that writes the caller's rows and its jobs together: both land, or neither. */
 export interface QueueTransaction extends Pick<Queryable, "query"> {
@@ -100,12 +88,14 @@ export class RetryLater extends Error {
 }
 
 export class JobQueue {
-  private readonly workers: string[] = [];
+  private readonly loops: Array<{ name: string; loop: FetchLoop<PgBoss.JobWithMetadata<unknown>> }> = [];
   private readonly created = new Set<string>();
   /** Attempts running in this process, with the controller that cuts them short. */
   private readonly attempts = new Map<Promise<unknown>, AbortController>();
-  /** pg-boss callbacks entered and not yet returned. */
+  /** Claimed jobs whose outcome is not yet written (or handed to a completion batch not yet issued). */
   private handling = 0;
+  /** Completions waiting for this turn of the event loop to end: one statement per queue for all of them. */
+  private readonly completions = new Map<string, string[]>();
   private stopped = false;
   private stopping: Promise<void> | undefined;
 
@@ -115,6 +105,7 @@ export class JobQueue {
     private readonly schema: string,
     private readonly sql: { pending: number; idle: Array<() => void> },
     private readonly opts: Required<Omit<JobQueueOptions, "onError" | "schema">>,
+    private readonly onError: (err: unknown) => void,
   ) {}
 
   /** Opens the queue in its own schema of `db` (creating it on first use). */
@@ -157,7 +148,7 @@ export class JobQueue {
     } catch (err) {
       throw new AgentGateError("QUEUE_UNAVAILABLE", `could not start the job queue in ${db.location} (schema ${schema}): ${describeError(err)}`, "transient", { cause: err });
     }
-    return new JobQueue(boss, db, schema, sql, opts);
+    return new JobQueue(boss, db, schema, sql, opts, (err) => options.onError?.(err));
   }
 
   private async ensure(name: string): Promise<void> {
@@ -182,7 +173,7 @@ export class JobQueue {
     if (this.stopped) throw new AgentGateError("QUEUE_STOPPED", `the job queue is stopped; a job of ${name} was not stored`, "transient");
     await this.ensure(name);
     const id = await this.boss.send(name, data, this.sendOptions(options));
-    this.wake();
+    this.wake([name]);
     return id;
   }
 
@@ -204,50 +195,76 @@ export class JobQueue {
         },
       });
     });
-    this.wake();
+    this.wake(queues);
     return out;
   }
 
-  /** Wakes this process's idle workers instead of waiting for their next poll. */
-  private wake(): void {
-    if (!this.stopped) for (const w of this.workers) this.boss.notifyWorker(w);
+  /** Wakes this process's fetch loops of these queues instead of waiting for their next poll. */
+  private wake(names: readonly string[]): void {
+    if (!this.stopped) for (const { name, loop } of this.loops) if (names.includes(name)) loop.wake();
   }
 
   /**
    * Runs `concurrency` workers for `name`. A handler that resolves completes its job; one that throws has it
-   * retried with backoff up to the retry limit; a worker that dies leaves its job to expire and be retried.
+   * retried with backoff up to the retry limit; a worker that dies leaves its job to expire and be retried. One
+   * fetch loop claims jobs for all of them (see fetch-loop.ts).
    */
   async work<T>(name: string, concurrency: number, handler: (job: QueuedJob<T>) => Promise<void>): Promise<void> {
+    if (this.stopped) throw new AgentGateError("QUEUE_STOPPED", `the job queue is stopped; no worker for ${name} was started`, "transient");
     await this.ensure(name);
-    for (let i = 0; i < concurrency; i++) {
-      const me: { id?: string } = {};
-      const id = await this.boss.work<T>(name, { batchSize: 1, includeMetadata: true, pollingIntervalSeconds: this.opts.pollingIntervalSeconds }, async (jobs) => {
-        this.handling++;
-        try {
-          for (const job of jobs) {
-            // Stopping: a job handed over now is left for retry at once, without starting its work.
-            if (this.stopped) throw new ShuttingDown(name);
-            const createdOn = new Date(job.createdOn);
-            if (Number.isNaN(createdOn.getTime())) throw new Error(`job ${job.id} of ${name} came without its creation time (pg-boss's createdOn)`);
-            try {
-              await this.attempt(name, (signal) => handler({ id: job.id, name: job.name, data: job.data, retryCount: job.retryCount, createdOn, signal }));
-            } catch (err) {
-              // A job cut short by a stop keeps its place; one that failed by itself rejoins at the back, stopping or not
-              // (the stop waits for this write: the handler has not returned yet).
-              if (!(err instanceof ShuttingDown)) await this.requeue(name, job.id, job.retryCount);
-              throw err;
-            }
-          }
-        } finally {
-          this.handling--;
-          // A worker that just found work fetches again at once instead of sleeping out its polling interval:
-          // a backlog drains at the workers' pace, an empty queue costs one fetch per interval.
-          if (me.id && !this.stopped) this.boss.notifyWorker(me.id);
-        }
-      });
-      me.id = id;
-      this.workers.push(id);
+    const loop = new FetchLoop<PgBoss.JobWithMetadata<unknown>>({
+      concurrency,
+      pollingMs: Math.max(0.5, this.opts.pollingIntervalSeconds) * 1000,
+      claim: (n) => this.boss.fetch<unknown>(name, { batchSize: n, includeMetadata: true }),
+      run: (job) => this.run(name, job as PgBoss.JobWithMetadata<T>, handler),
+    });
+    this.loops.push({ name, loop });
+  }
+
+  /** One claimed job: its attempt, then its outcome written (completed, or failed for retry). Never rejects. */
+  private async run<T>(name: string, job: PgBoss.JobWithMetadata<T>, handler: (job: QueuedJob<T>) => Promise<void>): Promise<void> {
+    this.handling++;
+    try {
+      // Stopping: a job handed over now is left for retry at once, in its place, without starting its work.
+      if (this.stopped) throw new ShuttingDown(name);
+      const createdOn = new Date(job.createdOn);
+      if (Number.isNaN(createdOn.getTime())) throw new Error(`job ${job.id} of ${name} came without its creation time (pg-boss's createdOn)`);
+      try {
+        await this.attempt(name, (signal) => handler({ id: job.id, name: job.name, data: job.data, retryCount: job.retryCount, createdOn, signal }));
+      } catch (err) {
+        // A job cut short by a stop keeps its place; one that failed by itself rejoins at the back, stopping or not
+        // (the stop waits for this write: the job is still counted as handling).
+        if (!(err instanceof ShuttingDown)) await this.requeue(name, job.id, job.retryCount);
+        throw err;
+      }
+      this.completeSoon(name, job.id);
+    } catch (err) {
+      // Written as pg-boss writes a failed handler's job: retried after its delay, up to the retry limit.
+      await this.boss.fail(name, job.id, err as object).catch((e: unknown) => this.onError(e));
+    } finally {
+      this.handling--;
     }
+  }
+
+  /**
+   * Completes a job with the others that finished in this turn of the event loop, in one statement. Not awaited (as
+   * pg-boss did not): a completion lost with the database leaves its job active until it expires and runs again,
+   * idempotently. A stop waits for it (the statement is counted, and the batch counts as handling until issued).
+   */
+  private completeSoon(name: string, id: string): void {
+    const batch = this.completions.get(name);
+    if (batch) {
+      batch.push(id);
+      return;
+    }
+    this.completions.set(name, [id]);
+    this.handling++;
+    setImmediate(() => {
+      const ids = this.completions.get(name) ?? [];
+      this.completions.delete(name);
+      this.handling--;
+      if (ids.length > 0) void this.boss.complete(name, ids).catch((e: unknown) => this.onError(e));
+    });
   }
 
   /**
@@ -350,12 +367,13 @@ export class JobQueue {
       const timer = setTimeout(abortAll, graceful ? drainMs : 0);
       const until = Date.now() + drainMs + 2 * ABORT_GRACE_MS + 10_000;
       try {
-        // pg-boss stops its workers fetching, waits while they hold jobs, then fails any still held (for retry).
+        // The fetch loops claim no more (a claim under way hands its jobs over, which are then failed for retry in their
+        // place); running attempts end by themselves, or at the drain deadline, or a grace period after it. Then pg-boss
+        // stops its maintenance.
+        await Promise.all(this.loops.map(({ loop }) => loop.stop()));
         await this.boss.stop({ graceful: true, wait: true, close: false, timeout: drainMs + 2 * ABORT_GRACE_MS });
-        abortAll();
-        // Settled when no attempt runs, no handler is entered and no statement is under way (pg-boss completes a
-        // job without awaiting it, and a fetch under way may still hand over a job), looked at again after a turn
-        // of the event loop, in which such a completion would have been issued.
+        // Settled when no attempt runs, no job's outcome is unwritten and no statement is under way (completions are
+        // not awaited), looked at again after a turn of the event loop, in which such a completion would be issued.
         while (Date.now() < until) {
           if (this.attempts.size > 0) await Promise.all([...this.attempts.keys()]);
           else if (this.sql.pending > 0) await this.quiet(until - Date.now());
