@@ -1,16 +1,72 @@
-// The load run of issue #8: two App processes (src/server.ts) with PostgreSQL (audit log, job queue, gate state)
-// and Redis (Probot's shared throttling), behind a round-robin balancer, against the GitHub stand-in on loopback.
-// Every event of the workload is delivered at once; latency is from delivery to the recorded evaluation.
-// Reconciliation runs once at start (as in production, then every 10 minutes), so requests/event are the events'.
+// `npm run bench -- load`: the durable path against the goals of issue 19, measured vs target. App processes as
+// deployed (bench/load-durable.ts) on PostgreSQL (one and two processes, Redis for Probot's shared throttling) and on
+// the embedded database (one process): a burst for throughput, one event at a time for latency, CPU per event of the
+// App, of its PostgreSQL backends and of this process (the GitHub stand-in), database rows per event.
+// Knobs: LOAD_EVENTS (burst, default 500), LOAD_PACED (default 50), LOAD_PROCESSES (default "1,2"),
+// LOAD_DATABASES (default "postgres,embedded"), LOAD_WORKERS (per process, default 4).
+// LOAD_HARNESS=1 adds the load run of issue #8 (the fault harness's workload through a round-robin balancer).
+import { loadavg } from "node:os";
 import type { Row } from "./table.js";
+import { printTable } from "./table.js";
 import { percentile, runHarness } from "../test/fault/harness.js";
+import { durableFixture, runDurable, type DurableRunResult } from "./load-durable.js";
+
+const ms = (n: number | undefined): string => (n === undefined ? "" : n.toFixed(1));
 
 export async function benchLoad(): Promise<Row[]> {
   const databaseUrl = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
   const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+  const burstEvents = Number(process.env.LOAD_EVENTS ?? 500);
+  const pacedEvents = Number(process.env.LOAD_PACED ?? 50);
+  const workers = Number(process.env.LOAD_WORKERS ?? 4);
+  const counts = (process.env.LOAD_PROCESSES ?? "1,2").split(",").map(Number);
+  const databases = (process.env.LOAD_DATABASES ?? "postgres,embedded").split(",");
+  const fixture = durableFixture(20);
+  const runs: { name: string; processes: number; r: DurableRunResult; load: number }[] = [];
+  for (const database of databases) {
+    if (database !== "postgres" && database !== "embedded") throw new Error(`LOAD_DATABASES: unknown database "${database}"; expected postgres or embedded`);
+    for (const processes of database === "embedded" ? [1] : counts) {
+      const before = loadavg()[0]!;
+      const r = await runDurable({ fixture, processes, burstEvents, pacedEvents, workers, ...(database === "postgres" ? { databaseUrl, redisUrl } : {}) });
+      runs.push({ name: `${database === "postgres" ? "PostgreSQL" : "embedded"}, ${processes} process${processes > 1 ? "es" : ""}`, processes, r, load: Math.max(before, loadavg()[0]!) });
+    }
+  }
+  const one = runs.find((x) => x.name.startsWith("PostgreSQL") && x.processes === 1);
+  const target = (x: (typeof runs)[number]): string => (x.processes > 1 ? `>= ${((one?.r.eventsPerSecond ?? 0) * 1.5).toFixed(0)} (1.5x one)` : ">= 100");
+  const metric = (label: string, value: (x: (typeof runs)[number]) => string | number, goal: (x: (typeof runs)[number]) => string = () => ""): Row[] =>
+    runs.map((x) => ({ metric: `${label} (${x.name})`, measured: value(x), target: goal(x) }));
+  const rows: Row[] = [
+    ...metric("events/s, burst", (x) => x.r.eventsPerSecond.toFixed(1), target),
+    ...metric("p50 ms, one event at a time", (x) => ms(percentile(x.r.pacedMs, 50)), () => "< 50 + GitHub's (stand-in: ~0)"),
+    ...metric("p99 ms, one event at a time", (x) => ms(percentile(x.r.pacedMs, 99))),
+    ...metric("App CPU ms/event", (x) => ms(x.r.appCpuMs), () => "<= 10 (100 events/s on one core)"),
+    ...metric("PostgreSQL CPU ms/event", (x) => ms(x.r.dbCpuMs)),
+    ...metric("stand-in + bench CPU ms/event", (x) => ms(x.r.benchCpuMs)),
+    ...metric("GitHub requests/event", (x) => x.r.githubRequests.toFixed(2)),
+    ...metric("events not concluded", (x) => x.r.notConcluded, () => "0"),
+    ...metric("load average (1 min) during the run", (x) => x.load.toFixed(1), () => "< 2 for a fair wall-clock figure"),
+  ];
+  const pgRun = runs.find((x) => x.r.rows && x.processes === 1) ?? runs.find((x) => x.r.rows);
+  if (pgRun?.r.rows) {
+    const { written, kept, bytesKept } = pgRun.r.rows;
+    const sum = (o: Record<string, number>): number => Object.values(o).reduce((a, b) => a + b, 0);
+    rows.push({ metric: `database rows written/event (${pgRun.name})`, measured: sum(written).toFixed(1), target: "" });
+    for (const [k, v] of Object.entries(written).filter(([, v]) => v >= 0.1).sort((a, b) => b[1] - a[1])) rows.push({ metric: `  ${k.replace(/\.j[0-9a-f]{40,}$/, ".job (partition)")}`, measured: v.toFixed(2), target: "" });
+    const statements = pgRun.r.statements ?? {};
+    rows.push({ metric: `SQL statements/event of the burst (${pgRun.name})`, measured: sum(statements).toFixed(1), target: "" });
+    for (const [k, v] of Object.entries(statements).filter(([, v]) => v >= 0.05).sort((a, b) => b[1] - a[1])) rows.push({ metric: `  ${k}`, measured: v.toFixed(2), target: "" });
+    rows.push({ metric: `database rows kept/event (${pgRun.name})`, measured: sum(kept).toFixed(1), target: "" });
+    for (const [part, bytes] of Object.entries(bytesKept)) rows.push({ metric: `database bytes kept/event, ${part === "queue" ? "job queue (pruned by retention)" : "gate state and audit log"}, indexes included (${pgRun.name})`, measured: Math.round(bytes), target: "" });
+  }
+  printTable(`Durable path: ${burstEvents} events at once (at most 32 deliveries open), then ${pacedEvents} one at a time; ${workers} workers per process; 20 PRs of 3 signed bundles`, rows);
+  if (process.env.LOAD_HARNESS === "1") return await harnessRows(databaseUrl, redisUrl);
+  return [];
+}
+
+/** The load run of issue #8: the fault harness's workload, two App processes behind a round-robin balancer. */
+async function harnessRows(databaseUrl: string, redisUrl: string): Promise<Row[]> {
   const rows: Row[] = [];
-  const only = process.env.LOAD_PROCESSES ? [Number(process.env.LOAD_PROCESSES)] : [1, 2];
-  for (const processes of only) {
+  for (const processes of [1, 2]) {
     // The stand-in does not validate here (the tests do): the run measures the App, not the validator.
     const r = await runHarness({ prs: 50, eventsPerPr: 10, seed: 8, processes, workers: 4, faults: false, kills: false, gated: false, validate: false, reconcileSeconds: 600, databaseUrl, redisUrl });
     rows.push({

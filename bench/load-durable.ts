@@ -1,0 +1,312 @@
+// The durable path as deployed: App processes (src/server.ts, the start script's environment) taking signed webhooks
+// over loopback, each persisted as a job and evaluated by the queue's workers, against the GitHub stand-in served by
+// this process (zero latency: what is left is the App's and the database's time). The events are those of the PR gate
+// benchmark (bench/gate.ts: 3 signed provenance bundles per PR, the same heads), so the in-process figure compares.
+// A burst (every event delivered at once, at most `inFlight` deliveries open) measures throughput; a paced run (one
+// event at a time, each waited for) the latency of one event at low load, from delivery to its concluded check.
+// CPU per event is the App's (process.cpuUsage via the memory probe) and, on PostgreSQL, its backends' (/proc,
+// Linux), so the figures hold on a machine that other work shares; wall-clock figures do not.
+import { spawn, execFileSync, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Pool } from "pg";
+import { GitHubStandIn } from "../src/demo/github/stand-in.js";
+import type { StandInRepo } from "../src/demo/github/model.js";
+import { freePort } from "../test/support/net.js";
+import { appEnv, startCommand } from "./app-memory.js";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const PROBE = fileURLToPath(new URL("./memory-probe.mjs", import.meta.url));
+const STATEMENTS = fileURLToPath(new URL("./load-statements.mjs", import.meta.url));
+const SECRET = "bench-webhook-secret-0123456789";
+
+export interface DurableFixture {
+  readonly repo: StandInRepo;
+  readonly trustedRoot: unknown;
+}
+
+/** The PR gate benchmark's signed pull requests, made in a child process (bench/gate.ts --make-fixture). */
+export function durableFixture(prs: number): DurableFixture {
+  const out = execFileSync(process.execPath, ["--import", "tsx", join(ROOT, "bench/gate.ts"), "--make-fixture", String(prs)], { cwd: ROOT, maxBuffer: 256 * 1024 * 1024, encoding: "utf8" });
+  return JSON.parse(out) as DurableFixture;
+}
+
+export interface DurableRunOptions {
+  readonly fixture: DurableFixture;
+  /** PostgreSQL (any number of processes) or, without it, the embedded database (one process). */
+  readonly databaseUrl?: string;
+  /** Probot's shared throttling, as deployed with several processes. */
+  readonly redisUrl?: string;
+  readonly processes: number;
+  readonly burstEvents: number;
+  readonly pacedEvents: number;
+  readonly workers?: number;
+  readonly inFlight?: number;
+  readonly env?: Record<string, string>;
+  /** Node flags for the App's processes (e.g. --cpu-prof). */
+  readonly nodeArgs?: readonly string[];
+}
+
+export interface DurableRunResult {
+  readonly eventsPerSecond: number;
+  /** Delivery to concluded check, one event at a time (ms, sorted). */
+  readonly pacedMs: number[];
+  /** Over the burst, per event. */
+  readonly appCpuMs: number;
+  readonly dbCpuMs: number | undefined;
+  readonly benchCpuMs: number;
+  readonly githubRequests: number;
+  /** Rows written (inserted, updated, deleted) and kept, per event over the whole run, by schema (PostgreSQL only). */
+  readonly rows?: { written: Record<string, number>; kept: Record<string, number>; bytesKept: Record<string, number> };
+  /** SQL statements the App processes sent per event of the burst, by kind (PostgreSQL only). */
+  readonly statements?: Record<string, number>;
+  readonly notConcluded: number;
+}
+
+interface Proc {
+  child: ChildProcess;
+  port: number;
+  cpu(): Promise<number>;
+  statements(): Promise<Record<string, number>>;
+}
+
+export async function runDurable(opts: DurableRunOptions): Promise<DurableRunResult> {
+  const { repo, trustedRoot } = opts.fixture;
+  const prs = repo.pulls.length;
+  const standIn = new GitHubStandIn([structuredClone(repo)]);
+  standIn.keepWrites = false;
+  // Each evaluation ends with one check-run write carrying a conclusion: then the App is done with the event.
+  let concluded = 0;
+  let lastConcludedAt = 0;
+  const waiters: Array<() => void> = [];
+  standIn.faults.push((req) => {
+    const body = req.body as { conclusion?: unknown } | undefined;
+    if (/\/check-runs(\/\d+)?$/.test(req.url) && typeof body?.conclusion === "string") {
+      concluded++;
+      lastConcludedAt = performance.now();
+      for (const w of waiters.splice(0)) w();
+    }
+    return undefined;
+  });
+  const concludedAtLeast = async (n: number, ms: number): Promise<boolean> => {
+    const deadline = Date.now() + ms;
+    while (concluded < n) {
+      if (Date.now() > deadline) return false;
+      await new Promise<void>((resolve) => {
+        waiters.push(resolve);
+        setTimeout(resolve, 500).unref();
+      });
+    }
+    return true;
+  };
+  const api = await standIn.listen();
+  const dir = mkdtempSync(join(tmpdir(), "agent-gate-load-"));
+  const rootFile = join(dir, "trusted_root.json");
+  writeFileSync(rootFile, JSON.stringify(trustedRoot));
+  const schema = `load_${randomBytes(4).toString("hex")}`;
+  const appName = `agent-gate-${schema}`;
+  const procs: Proc[] = [];
+  const pg = opts.databaseUrl ? new (await import("pg")).default.Pool({ connectionString: opts.databaseUrl, max: 2 }) : undefined;
+  const dbCpu = pg ? backendCpu(pg, appName) : undefined;
+  try {
+    for (let i = 0; i < opts.processes; i++) {
+      const port = await freePort();
+      const env: Record<string, string> = {
+        ...appEnv(startCommand(), port, SECRET),
+        LOG_LEVEL: "warn",
+        AGENT_GATE_GITHUB_API_URL: api,
+        AGENT_GATE_TRUSTED_ROOT: rootFile,
+        AGENT_GATE_WRITE_INTERVAL_MS: "0", // the App, not GitHub's write pacing
+        AGENT_GATE_WORKERS: String(opts.workers ?? 4),
+        AGENT_GATE_RECONCILE_SECONDS: "600",
+        PGAPPNAME: appName, // its backends, for their CPU time
+        AGENT_GATE_BENCH_STATEMENTS: join(dir, `statements-${i}.json`),
+        ...(opts.databaseUrl ? { DATABASE_URL: opts.databaseUrl, AGENT_GATE_DB_SCHEMA: schema } : { AGENT_GATE_DATA_DIR: join(dir, "data") }),
+        ...(opts.redisUrl ? { REDIS_URL: opts.redisUrl } : {}),
+        ...opts.env,
+      };
+      const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), "--import", "tsx", "--import", PROBE, "--import", STATEMENTS, "src/server.ts"], { cwd: ROOT, env, stdio: ["ignore", "ignore", "pipe", "ipc"] });
+      let stderr = "";
+      child.stderr!.on("data", (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000)));
+      let next = 1;
+      const asked = new Map<number, (ms: number) => void>();
+      const counted = new Map<number, (counts: Record<string, number>) => void>();
+      child.on("message", (m: { probe?: number; cpuMs?: number; statements?: number; counts?: Record<string, number> }) => {
+        if (m.probe !== undefined) asked.get(m.probe)?.(m.cpuMs ?? 0);
+        if (m.statements !== undefined) counted.get(m.statements)?.(m.counts ?? {});
+      });
+      const cpu = (): Promise<number> => new Promise((resolve) => {
+        const id = next++;
+        asked.set(id, resolve);
+        child.send({ probe: id });
+      });
+      const statements = (): Promise<Record<string, number>> => new Promise((resolve) => {
+        const id = next++;
+        counted.set(id, resolve);
+        child.send({ statements: id });
+      });
+      procs.push({ child, port, cpu, statements });
+      for (let t = 0; ; t++) {
+        if (child.exitCode !== null) throw new Error(`the App exited at start: ${stderr}`);
+        if (await fetch(`http://127.0.0.1:${port}/ping`).then((r) => r.ok, () => false)) break;
+        if (t > 1800) throw new Error(`the App did not start within 180 s: ${stderr}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    // Start-up reconciliation evaluates every open pull request once; wait until GitHub hears nothing for a while.
+    for (let seen = -1; seen !== standIn.requests.length; ) {
+      seen = standIn.requests.length;
+      await new Promise((r) => setTimeout(r, 1500));
+    }
+    let rr = 0;
+    const deliver = async (n: number, action: string, port = procs[rr++ % procs.length]!.port): Promise<void> => {
+      const payload = { action, number: n, installation: { id: standIn.installationId }, repository: { id: repo.id, name: repo.name, full_name: `${repo.owner}/${repo.name}`, owner: { login: repo.owner } }, sender: { login: "claude[bot]", id: 209825114, type: "Bot" }, pull_request: standIn.pullPayload(repo.owner, repo.name, n) };
+      const d = await standIn.deliver("pull_request", payload, { url: `http://127.0.0.1:${port}/api/github/webhooks`, secret: SECRET });
+      if (d.status_code < 200 || d.status_code >= 300) throw new Error(`delivery answered ${d.status_code} ${d.status}`);
+    };
+    // Warm-up: each process verifies each PR's bundles once (cached by digest afterwards).
+    let expected = concluded;
+    for (const p of procs) for (let n = 1; n <= prs; n++) {
+      await deliver(n, "opened", p.port);
+      await concludedAtLeast(++expected, 60_000);
+    }
+    // The burst.
+    const cpu0 = await Promise.all(procs.map((p) => p.cpu()));
+    const sql0 = await Promise.all(procs.map((p) => p.statements()));
+    const db0 = await dbCpu?.total();
+    const bench0 = process.cpuUsage();
+    const requests0 = standIn.requests.length;
+    const t0 = performance.now();
+    let sent = 0;
+    await Promise.all(Array.from({ length: opts.inFlight ?? 32 }, async () => {
+      while (sent < opts.burstEvents) {
+        const i = sent++;
+        await deliver((i % prs) + 1, i % 2 ? "labeled" : "synchronize");
+      }
+    }));
+    const ok = await concludedAtLeast(expected + opts.burstEvents, 120_000);
+    const seconds = (lastConcludedAt - t0) / 1000;
+    const notConcluded = ok ? 0 : expected + opts.burstEvents - concluded;
+    // Per event concluded (past the burst's deadline, the rest are left out of the figures).
+    const burstDone = Math.max(1, concluded - expected);
+    expected = concluded;
+    const cpu1 = await Promise.all(procs.map((p) => p.cpu()));
+    const sql1 = await Promise.all(procs.map((p) => p.statements()));
+    const statements: Record<string, number> = {};
+    sql1.forEach((counts, i) => {
+      for (const [k, n] of Object.entries(counts)) statements[k] = (statements[k] ?? 0) + (n - (sql0[i]![k] ?? 0)) / burstDone;
+    });
+    const db1 = await dbCpu?.total();
+    const bench = process.cpuUsage(bench0);
+    const githubRequests = (standIn.requests.length - requests0) / burstDone;
+    // Low load: one event at a time.
+    await new Promise((r) => setTimeout(r, 1000));
+    const pacedMs: number[] = [];
+    for (let i = 0; i < opts.pacedEvents; i++) {
+      const s = performance.now();
+      await deliver((i % prs) + 1, i % 2 ? "labeled" : "synchronize");
+      await concludedAtLeast(++expected, 30_000);
+      pacedMs.push(lastConcludedAt - s);
+      await new Promise((r) => setTimeout(r, 20)); // idle between events, as at low load
+    }
+    pacedMs.sort((a, b) => a - b);
+    const allEvents = prs * procs.length + opts.burstEvents + opts.pacedEvents;
+    await stopAll(procs);
+    const rows = pg ? await rowsPerEvent(pg, [schema, `${schema}_jobs`], allEvents) : undefined;
+    return {
+      eventsPerSecond: burstDone / seconds,
+      pacedMs,
+      appCpuMs: cpu1.reduce((a, c, i) => a + c - cpu0[i]!, 0) / burstDone,
+      dbCpuMs: db0 !== undefined && db1 !== undefined ? (db1 - db0) / burstDone : undefined,
+      benchCpuMs: (bench.user + bench.system) / 1000 / burstDone,
+      githubRequests,
+      ...(rows ? { rows } : {}),
+      ...(opts.databaseUrl ? { statements } : {}),
+      notConcluded,
+    };
+  } finally {
+    await stopAll(procs);
+    dbCpu?.stop();
+    await standIn.close();
+    rmSync(dir, { recursive: true, force: true });
+    if (pg) {
+      await pg.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE; DROP SCHEMA IF EXISTS ${schema}_jobs CASCADE`).catch(() => undefined);
+      await pg.end();
+    }
+  }
+}
+
+async function stopAll(procs: Proc[]): Promise<void> {
+  await Promise.all(procs.map(async (p) => {
+    if (p.child.exitCode !== null || p.child.signalCode !== null) return;
+    const exited = new Promise((r) => p.child.once("exit", r));
+    p.child.kill("SIGTERM");
+    const t = setTimeout(() => p.child.kill("SIGKILL"), 15_000);
+    await exited;
+    clearTimeout(t);
+  }));
+}
+
+
+/**
+ * CPU time (ms) of the PostgreSQL backends serving the App (by application_name), read from /proc every 100 ms
+ * (a backend's last figure is kept after it exits). Undefined where /proc does not exist.
+ */
+function backendCpu(pg: Pool, appName: string): { total(): Promise<number | undefined>; stop(): void } {
+  const ticks = new Map<number, number>();
+  const hz = 100; // USER_HZ on Linux
+  const sample = async (): Promise<void> => {
+    const r = await pg.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE application_name = $1", [appName]).catch(() => ({ rows: [] }));
+    for (const { pid } of r.rows) {
+      try {
+        const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+        ticks.set(pid, Number(f[11]) + Number(f[12]));
+      } catch {
+        // exited since
+      }
+    }
+  };
+  let busy = false;
+  const timer = setInterval(() => {
+    if (busy) return;
+    busy = true;
+    void sample().finally(() => (busy = false));
+  }, 100);
+  let proc = true;
+  try {
+    readFileSync("/proc/self/stat");
+  } catch {
+    proc = false;
+  }
+  return {
+    total: async () => {
+      if (!proc) return undefined;
+      await sample();
+      return ([...ticks.values()].reduce((a, b) => a + b, 0) * 1000) / hz;
+    },
+    stop: () => clearInterval(timer),
+  };
+}
+
+/** Row writes and rows kept per event in each schema, read after the App's backends ended (their statistics flushed). */
+async function rowsPerEvent(pg: Pool, schemas: string[], events: number): Promise<{ written: Record<string, number>; kept: Record<string, number>; bytesKept: Record<string, number> }> {
+  await new Promise((r) => setTimeout(r, 1500));
+  const written: Record<string, number> = {};
+  const kept: Record<string, number> = {};
+  const bytes: Record<string, number> = {};
+  const r = await pg.query<{ schemaname: string; relname: string; w: string; live: string; bytes: string }>(
+    "SELECT schemaname, relname, (n_tup_ins + n_tup_upd + n_tup_del)::text AS w, n_live_tup::text AS live, pg_total_relation_size(relid)::text AS bytes FROM pg_stat_user_tables WHERE schemaname = ANY($1)",
+    [schemas],
+  );
+  for (const row of r.rows) {
+    const key = `${row.schemaname.endsWith("_jobs") ? "queue" : "gate"}.${row.relname}`;
+    if (Number(row.w) > 0) written[key] = Number(row.w) / events;
+    if (Number(row.live) > 0) kept[key] = Number(row.live) / events;
+    const part = key.split(".")[0]!;
+    bytes[part] = (bytes[part] ?? 0) + Number(row.bytes) / events;
+  }
+  return { written, kept, bytesKept: bytes };
+}
