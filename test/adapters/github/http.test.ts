@@ -46,7 +46,7 @@ describe("fetchWithTimeout", () => {
       assert.ok(err instanceof AgentGateError);
       assert.equal(err.code, "HTTP_TIMEOUT");
       assert.equal(err.kind, "transient");
-      assert.equal(err.message, `POST ${base}/hang did not complete within 2000 ms; expected an answer sooner (outbound request timeout)`);
+      assert.equal(err.message, `POST ${base}/hang did not complete within 100 ms; expected an answer sooner (outbound request timeout)`);
       assert.doesNotMatch(err.message, /ghs_secret|access_token/);
       return true;
     });
