@@ -14,6 +14,7 @@ import { AgentGateError, describeError } from "../core/errors.js";
 import { CliFailure, EXIT_FAILED, EXIT_OK, UsageError, consoleIo, groupUsage, runCommand, runGroup, type Io } from "./args.js";
 import { readConfigFile } from "./config-file.js";
 import { neverMatching } from "./config-lint.js";
+import { IMPACT_OPTIONS, configImpactCommand } from "./config-impact.js";
 
 const USAGE = `usage: agent-gate config validate [FILE [--root DIR] | --repo OWNER/REPO [--token TOKEN] [--api-url URL]] [--json]
 
@@ -224,7 +225,10 @@ function ownerNamed(path: string): string | undefined {
   }
 }
 
-const subcommands = { validate: { summary: "check a config and its _extends chain: errors by file, line and column; warnings for entries that never match", options: OPTIONS, run: configValidate } };
+const subcommands = {
+  validate: { summary: "check a config and its _extends chain: errors by file, line and column; warnings for entries that never match", options: OPTIONS, run: configValidate },
+  impact: { summary: "replay a repository's recorded decisions under a new config: the verdicts that would change", options: IMPACT_OPTIONS, run: configImpactCommand },
+};
 const GROUP_USAGE = groupUsage("config", subcommands);
 
 export default { subcommands, run: (args: string[], io?: Io): Promise<number> => runGroup({ name: "config", usage: GROUP_USAGE, subcommands }, args, io) };

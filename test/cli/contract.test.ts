@@ -122,6 +122,10 @@ const CASES_BY_PATH: Record<string, Case> = {
     ok: { args: () => [file("good.yml", "rules:\n  size:\n    max_files: 20\n")], code: 0 },
     fail: { args: () => [file("bad.yml", "rules:\n  size:\n    max_files: ten\n")], code: 1 },
   },
+  "config impact": {
+    ok: { args: () => [file("same.yml", JSON.stringify(policyCase.config)), "--repo", "acme/app", "--data-dir", dataDir], code: 0 },
+    fail: { args: () => [join(dir, "same.yml"), "--repo", "acme/app", "--data-dir", missingDir], code: 2 },
+  },
   setup: { ok: { args: () => setupFlags("good-code"), code: 0 }, fail: { args: () => setupFlags("used-code"), code: 2 } },
   "audit verify": { ok: { args: () => ["--data-dir", dataDir], code: 0 }, fail: { args: () => ["--file", file("broken.jsonl", "{}\n")], code: 1 } },
   "audit show": { ok: { args: () => [REAL_ID, "--data-dir", dataDir], code: 0 }, fail: { args: () => [REAL_ID, "--data-dir", missingDir], code: 2 } },

@@ -1,0 +1,64 @@
+// `agent-gate config impact` (issue 18 item 2) on decisions the real App recorded (demo --record): the verdicts a
+// new config would change, by pull request, old and new conclusion and the rules; exit 0 / 1 / 2.
+import { test, describe, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { main } from "../../src/cli/main.js";
+import { loadScenarios } from "../../src/demo/scenario.js";
+import { tempDir } from "../adapters/storage/support.js";
+
+async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(args, { out: (t) => void out.push(t), err: (t) => void err.push(t) });
+  return { code, out: out.join("\n"), err: err.join("\n") };
+}
+
+describe("config impact", () => {
+  const dir = tempDir("agent-gate-impact-");
+  const dataDir = join(dir.path, "demo");
+  const current = (loadScenarios().scenarios.find((s) => s.name === "signed-agent-pr")!.repos[0]!.files)[".github/agent-gate.yml"]!;
+  const same = join(dir.path, "same.yml");
+  const strict = join(dir.path, "strict.yml");
+  before(async () => {
+    writeFileSync(same, current);
+    writeFileSync(strict, current.replace(/count: 1/, "count: 2"));
+    assert.notEqual(readFileSync(strict, "utf8"), current);
+    for (const only of ["signed-agent-pr", "unsigned-agent-pr", "workflow-change-approval"]) {
+      const r = await cli("demo", "--only", only, "--record", "--data-dir", dataDir, "--quiet");
+      assert.equal(r.code, 0, r.err);
+    }
+  });
+  after(() => dir.remove());
+
+  test("the config the decisions were made with changes nothing: exit 0", async () => {
+    const r = await cli("config", "impact", same, "--repo", "acme/widgets", "--data-dir", dataDir);
+    assert.equal(r.code, 0, r.out + r.err);
+    assert.match(r.out, /no verdict would change: \d+ recorded decision\(s\) of acme\/widgets replayed/);
+  });
+
+  test("two approvals instead of one: the two PRs that passed with one would now fail, naming the rule (exit 1)", async () => {
+    const r = await cli("config", "impact", strict, "--repo", "acme/widgets", "--data-dir", dataDir, "--json");
+    assert.equal(r.code, 1, r.out + r.err);
+    const doc = JSON.parse(r.out) as { changed: { pull_request: number; old: string; new: string; rules: string[] }[] };
+    // --only signed-agent-pr also runs gitsign-signed-agent-pr (#31): every PR that passed with one approval.
+    assert.deepEqual(doc.changed.map((c) => c.pull_request).sort((x, y) => x - y), [1, 6, 31]);
+    for (const c of doc.changed) assert.deepEqual([c.old, c.new, c.rules], ["success", "failure", ["+human-approval"]]);
+    const text = await cli("config", "impact", strict, "--repo", "acme/widgets", "--data-dir", dataDir, "--last", "1");
+    assert.match(text.out, /1 verdict\(s\) would change among 1 recorded decision\(s\)[^]*PR #6 at [0-9a-f]{7}: success -> failure \(\+human-approval\)/);
+  });
+
+  test("errors are exit 2 and say what was expected", async () => {
+    const bad = join(dir.path, "bad.yml");
+    writeFileSync(bad, "rules:\n  human_approval:\n    count: many\n");
+    const invalid = await cli("config", "impact", bad, "--repo", "acme/widgets", "--data-dir", dataDir);
+    assert.equal(invalid.code, 2);
+    assert.match(invalid.err, /config validate/);
+    const none = await cli("config", "impact", same, "--repo", "acme/widgets", "--data-dir", join(dir.path, "nothing"));
+    assert.equal(none.code, 2);
+    assert.match(none.err, /no embedded audit log.*demo --record/);
+    assert.equal((await cli("config", "impact", same, "--data-dir", dataDir)).code, 2);
+    assert.equal((await cli("config", "impact", same, "--repo", "acme/widgets", "--last", "0", "--data-dir", dataDir)).code, 2);
+  });
+});
