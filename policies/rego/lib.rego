@@ -285,7 +285,10 @@ pr_signer_entries := config.rules.signers.repositories[_repo_key]
 pr_signer_entries := object.get(config, ["rules", "signers", "allowed"], []) if not _has_repo_key
 
 # With the signers rule switched off, any signer the trusted root certifies is accepted.
-_signers_on if value_at(config, ["rules", "signers", "enabled"], true)
+_signers_on if {
+	value_at(config, ["rules", "signers", "enabled"], true)
+	not value_at(config, ["rules", "signers", "mode"], "off")
+}
 
 pr_signer_ok(_) if not _signers_on
 

@@ -7,9 +7,11 @@ import { canonicalize, sha256Hex } from "../core/digest.js";
 import { compileIdentityPattern } from "../adapters/sigstore/signer-policy.js";
 import { EVIDENCE_TIERS, type EvidenceTier } from "../core/signed-commits.js";
 import { CONFIG_PATH, MAX_CONFIG_ERRORS, configErrors, readConfigDocument, type ConfigError, type Locate } from "./config-document.js";
+import { RULE_MODE_CHOICES, ruleMode, ruleModesAgree, withRuleModes } from "./rule-modes.js";
 import { MAX_GLOB_LENGTH, MAX_GLOB_PATTERNS, MAX_GLOB_WILDCARDS, MAX_PROTECTED_PATHS, globListProblem, globProblem } from "./glob-cost.js";
 
 export { CONFIG_PATH };
+export { RULE_MODE_CHOICES, withRuleModes };
 
 const whole = (min: number) => {
   const expected = `expected a whole number >= ${min}`;
@@ -94,6 +96,7 @@ const ModelEntry = z.strictObject({
 });
 
 const PathMode = z.enum(["deny", "require-approval"], { error: 'expected "deny" or "require-approval"' });
+
 // Bounded in number, length and wildcards (glob-cost.ts): each glob is matched against every path a PR changes.
 const refuse = (why: string | undefined, ctx: z.RefinementCtx): void => {
   if (why !== undefined) ctx.addIssue({ code: "custom", message: why });
@@ -134,6 +137,7 @@ export const RulesConfig = z
     provenance_coverage: z
       .strictObject({
         enabled: flag().default(true),
+        mode: ruleMode(),
         tiers: evidenceTiers()
           .default(DEFAULT_EVIDENCE_TIERS)
           .describe(
@@ -144,6 +148,7 @@ export const RulesConfig = z
     signers: z
       .strictObject({
         enabled: flag().default(true),
+        mode: ruleMode(),
         allowed: list(Signer).default([]).describe("signers accepted for agent provenance"),
         repositories: z
           .record(z.string().regex(/^[^/\s]+\/[^/\s]+$/, { error: 'expected "owner/name"' }), list(Signer), {
@@ -156,18 +161,23 @@ export const RulesConfig = z
     model_governance: z
       .strictObject({
         enabled: flag().default(true),
+        mode: ruleMode(),
         allowed: list(ModelEntry).default([]),
         warn_days: whole(0).default(30).describe("warn this many days before an entry expires"),
         require_model: flag().default(true),
       })
       .prefault({}),
     prompt: z
-      .strictObject({ enabled: flag().default(true), require_digest: flag().default(true), deny_secrets: flag().default(true) })
+      .strictObject({ enabled: flag().default(true), mode: ruleMode(), require_digest: flag().default(true), deny_secrets: flag().default(true) })
       .prefault({}),
     protected_paths: z
       .strictObject({
         enabled: flag().default(true),
-        mode: PathMode.default("require-approval"),
+        mode: z
+          .enum([...RULE_MODE_CHOICES, "deny", "require-approval"], { error: 'expected "enforce", "warn" or "off" (or, the older spelling of path_mode, "deny" or "require-approval")' })
+          .optional()
+          .describe('the rule mode (enforce, warn, off); "deny" and "require-approval" are the older spelling of path_mode (and mean enforce)'),
+        path_mode: PathMode.optional().describe('what a protected path needs unless its entry says: "deny" or "require-approval" (default)'),
         approvals: whole(0).default(1).describe("approvals needed in require-approval mode"),
         paths: protectedPaths()
           .default(DEFAULT_PROTECTED_PATHS)
@@ -179,6 +189,7 @@ export const RulesConfig = z
     human_approval: z
       .strictObject({
         enabled: flag().default(true),
+        mode: ruleMode(),
         count: whole(0).default(1),
         separation_of_duties: flag().default(true).describe("the agent and its prompters do not count"),
         require_write_access: flag()
@@ -187,17 +198,19 @@ export const RulesConfig = z
       })
       .prefault({}),
     completeness: z
-      .strictObject({ enabled: flag().default(true).describe("deny when a list GitHub gives (commits, files, reviews, comments) is not complete") })
+      .strictObject({ enabled: flag().default(true).describe("deny when a list GitHub gives (commits, files, reviews, comments) is not complete"), mode: ruleMode() })
       .prefault({}),
     size: z
       .strictObject({
         enabled: flag().default(true),
+        mode: ruleMode(),
         max_files: whole(1).default(50),
         max_lines: whole(1).default(1000),
         binary_file_lines: whole(0).default(100).describe("lines a binary file counts for (GitHub counts none; a binary is not 0 lines)"),
       })
       .prefault({}),
   })
+  .superRefine(ruleModesAgree)
   .prefault({});
 
 const environmentShape = {
@@ -256,6 +269,10 @@ export const DeploymentsConfig = z
 
 export const RepoConfig = z.strictObject({
   version: z.literal(1, { error: "expected 1" }).default(1),
+  mode: z
+    .enum(["enforce", "shadow"], { error: 'expected "enforce" or "shadow"' })
+    .default("enforce")
+    .describe("shadow: the check never fails on a rule; its summary says what would have blocked (errors still fail)"),
   _extends: z
     .string()
     .regex(/^(?:[A-Za-z0-9-]+\/)?[A-Za-z0-9._-]+(?::[^:]+)?$/, { error: "expected REPO, OWNER/REPO, or either with :PATH" })
@@ -314,7 +331,7 @@ export function show(v: unknown, max = 60): string {
 export function validateRepoConfig(value: unknown, locate: Locate = () => undefined, file = CONFIG_PATH): ConfigResult {
   const parsed = RepoConfig.safeParse(value ?? {}, { reportInput: true });
   if (parsed.success) {
-    const config = withDefaultEnvironments(parsed.data, value);
+    const config = withRuleModes(withDefaultEnvironments(parsed.data, value));
     return { ok: true, config, digest: configDigest(config) };
   }
   // Counted in full, built only up to the number shown: 40,000 unknown keys cost one pass, not 40,000 messages.
@@ -352,7 +369,7 @@ function withDefaultEnvironments(config: RepoConfig, raw: unknown): RepoConfig {
 
 /** The defaults, as the policy sees them with no .github/agent-gate.yml. */
 export function defaultRepoConfig(): RepoConfig {
-  return RepoConfig.parse({});
+  return withRuleModes(RepoConfig.parse({}));
 }
 
 /** The policy data for a config: what the host passes to setData (and what policies/rego/data.json holds). */

@@ -1,7 +1,7 @@
 // The audit record's model: OPA's decision-log event plus agent-gate's facts, the stored record with its place
 // in the hash chain, checkpoints, and the events built from a decision or an evaluation error.
 import { z } from "zod";
-import type { Decision, PolicyRef } from "./decision.js";
+import { recordedResult, type Decision, type PolicyRef } from "./decision.js";
 import type { PolicyInput } from "./policy-input.js";
 
 export const AUDIT_RECORD_VERSION = 1;
@@ -87,7 +87,7 @@ export function auditEventFromDecision(d: Decision, facts: DecisionAuditFacts): 
     timestamp: facts.decidedAt.toISOString(),
     path: d.entrypoint,
     input: facts.input,
-    result: { allow: d.allow, deny: d.deny, warn: d.warn },
+    result: recordedResult(d),
     bundles: { [facts.bundleName ?? "agent-gate"]: { revision: d.policy.revision, digest: d.policy.digest } },
     labels: { app: "agent-gate", ...facts.labels },
     metrics: facts.metrics ?? {},

@@ -57,6 +57,18 @@ export function conclude(result: EvaluationResult): CheckConclusion {
   if (!d.allow) {
     return fromError(new AgentGateError("POLICY_CONTRACT_VIOLATION", "the policy did not allow the change but gave no denial", "internal"));
   }
+  // Warn-mode rules and shadow mode never fail the check; the title says what would have blocked. Errors and
+  // enforced denials (above) fail in shadow mode too: an error is never turned into a pass.
+  const held = d.wouldDeny ?? [];
+  if (d.modes?.config === "shadow") {
+    if (held.length === 0) return { conclusion: "success", outcome: d.warn.length ? "allowed-with-warnings" : "allowed", title: "Shadow mode: nothing would block" };
+    const more = held.length > 1 ? ` (+${held.length - 1} more)` : "";
+    return { conclusion: "success", outcome: "allowed-with-warnings", title: oneLine(`Shadow mode, would block: ${held[0]?.msg ?? ""}${more}`) };
+  }
+  if (held.length > 0) {
+    const more = held.length > 1 ? ` (+${held.length - 1} more)` : "";
+    return { conclusion: "success", outcome: "allowed-with-warnings", title: oneLine(`Mergeable; a warn-mode rule would block: ${held[0]?.msg ?? ""}${more}`) };
+  }
   if (d.warn.length > 0) {
     const first = d.warn[0]?.msg ?? "";
     return { conclusion: "success", outcome: "allowed-with-warnings", title: oneLine(`Mergeable with ${plural(d.warn.length, "warning")}: ${first}`) };

@@ -14,9 +14,23 @@ export const Finding = z
   .passthrough();
 export type Finding = z.infer<typeof Finding>;
 
+// The mode each rule ran in (issue 18): enforce, warn or off per config section, and the config's own mode
+// (enforce or shadow). Recorded with the decision.
+export const RULE_MODES = ["enforce", "warn", "off"] as const;
+export type RuleMode = (typeof RULE_MODES)[number];
+export const RuleModes = z.object({
+  config: z.enum(["enforce", "shadow"]),
+  // A list, section names as values: the audit log masks values under any key named like "prompt".
+  rules: z.array(z.object({ section: z.string(), mode: z.enum(RULE_MODES) })),
+});
+export type RuleModes = z.infer<typeof RuleModes>;
+
 export const PolicyResult = z.object({
   deny: z.array(Finding),
   warn: z.array(Finding),
+  // Denials held back by a rule in warn mode or by shadow mode: reported as what would block, never a failure.
+  would_deny: z.array(Finding).optional(),
+  modes: RuleModes.optional(),
 });
 export type PolicyResult = z.infer<typeof PolicyResult>;
 
@@ -29,6 +43,9 @@ export interface Decision {
   readonly allow: boolean;
   readonly deny: readonly Finding[];
   readonly warn: readonly Finding[];
+  /** Denials a warn-mode rule or shadow mode held back (absent: none, or a policy without modes). */
+  readonly wouldDeny?: readonly Finding[];
+  readonly modes?: RuleModes;
   readonly policy: PolicyRef;
   readonly entrypoint: string;
   readonly decisionId: string;
@@ -59,5 +76,21 @@ export function parseDecisionResult(raw: unknown): PolicyResult {
       `the policy result breaks the contract {deny: [{msg, rule, ...}], warn: [...]}: ${where}`,
     );
   }
-  return { deny: [...parsed.data.deny].sort(byRuleThenMsg), warn: [...parsed.data.warn].sort(byRuleThenMsg) };
+  const { would_deny, modes } = parsed.data;
+  return {
+    deny: [...parsed.data.deny].sort(byRuleThenMsg),
+    warn: [...parsed.data.warn].sort(byRuleThenMsg),
+    ...(would_deny ? { would_deny: [...would_deny].sort(byRuleThenMsg) } : {}),
+    ...(modes ? { modes } : {}),
+  };
+}
+
+/** The mode fields of a policy result as Decision fields (none when the policy reports no modes). */
+export function modeFields(r: Pick<PolicyResult, "would_deny" | "modes">): Pick<Decision, "wouldDeny" | "modes"> {
+  return { ...(r.would_deny ? { wouldDeny: r.would_deny } : {}), ...(r.modes ? { modes: r.modes } : {}) };
+}
+
+/** A decision's result as recorded and replayed: allow, deny, warn, and the mode fields when present. */
+export function recordedResult(d: Pick<Decision, "allow" | "deny" | "warn" | "wouldDeny" | "modes">): Record<string, unknown> {
+  return { allow: d.allow, deny: d.deny, warn: d.warn, ...(d.wouldDeny ? { would_deny: d.wouldDeny } : {}), ...(d.modes ? { modes: d.modes } : {}) };
 }

@@ -40,5 +40,7 @@ export function protectedPathsFromDecision(d: Decision): ProtectedPathHit[] {
   };
   for (const f of d.deny) from(f, "failure");
   for (const f of d.warn) from(f, "warning");
+  // What a warn-mode rule or shadow mode held back is a warning annotation, never a failure.
+  for (const f of d.wouldDeny ?? []) from(f, "warning");
   return hits;
 }

@@ -6,6 +6,7 @@ import type { AgentDetection } from "../core/agents.js";
 import { code, row, text } from "./markdown.js";
 import { MAX_FINDING_ROWS, type RenderCommit, type RenderInput } from "./check-run-types.js";
 import { part, plural, shortDigest } from "./check-run-cells.js";
+import { heldVerdict } from "./check-run-would-block.js";
 
 const FINDINGS_BUDGET = 30_000; // escaped prose can be several times its source length
 
@@ -43,6 +44,8 @@ function verdict(input: RenderInput): string {
     const warns = d.warn.length ? `, ${plural(d.warn.length, "rule warns", "rules warn")}` : "";
     return `### ❌ Not mergeable: ${plural(d.deny.length, "rule denies", "rules deny")}${warns}`;
   }
+  const held = heldVerdict(d);
+  if (held) return held;
   if (d.warn.length) return `### ✅ Mergeable, with ${plural(d.warn.length, "warning")}`;
   return "### ✅ Mergeable";
 }

@@ -10,6 +10,7 @@ import { agentLines, findingsTable, footer, signalsLine, verdictLines } from "./
 import { commitTable } from "./check-run-commits.js";
 import { bundleSection, claimsSection, rawDecision, rejectedSection } from "./check-run-evidence.js";
 import { annotations, batches, protectedPathsFromDecision } from "./check-run-annotations.js";
+import { wouldBlockLines } from "./check-run-would-block.js";
 
 export * from "./check-run-types.js";
 export { publicRekorUrl } from "./check-run-cells.js";
@@ -44,9 +45,14 @@ function fit(sections: readonly { readonly lines: readonly string[]; readonly pr
 export function renderCheckRun(input: RenderInput): CheckRunOutput {
   const urlOf = input.tlogEntryUrl ?? publicRekorUrl;
   const summary = fit(
-    [verdictLines(input), findingsTable(input.decision), [...agentLines(input.commits), ...signalsLine(input.detection)], commitTable(input.commits, urlOf), [footer(input)]].map(
-      (lines, i) => ({ lines, priority: i === 0 || i === 4 ? 0 : i }),
-    ),
+    [
+      { lines: verdictLines(input), priority: 0 },
+      { lines: findingsTable(input.decision), priority: 1 },
+      { lines: wouldBlockLines(input.decision), priority: 1 },
+      { lines: [...agentLines(input.commits), ...signalsLine(input.detection)], priority: 2 },
+      { lines: commitTable(input.commits, urlOf), priority: 3 },
+      { lines: [footer(input)], priority: 0 },
+    ],
     FIELD_BUDGET,
   );
 

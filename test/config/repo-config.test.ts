@@ -62,7 +62,7 @@ deployments:
       [
         '.github/agent-gate.yml: rules.model_governance.allowed.0.model: expected a model id "provider/model", got "claude"',
         '.github/agent-gate.yml: rules.model_governance.allowed.0.expires: expected a calendar date, got "2026-02-30"',
-        '.github/agent-gate.yml: rules.protected_paths.mode: expected "deny" or "require-approval", got "maybe"',
+        '.github/agent-gate.yml: rules.protected_paths.mode: expected "enforce", "warn" or "off" (or, the older spelling of path_mode, "deny" or "require-approval"), got "maybe"',
         ".github/agent-gate.yml: rules.protected_paths.paths.1: expected a glob or {pattern, mode}, got 3",
         '.github/agent-gate.yml: deployments.environments.production.regions: expected a list, got "eu-west-1"',
       ].sort((a, b) => msgs.findIndex((m) => m.startsWith(a)) - msgs.findIndex((m) => m.startsWith(b))),

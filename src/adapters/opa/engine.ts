@@ -3,7 +3,7 @@
 // and every failure is a coded error: a broken policy, input or memory cap never turns into an allow.
 import { createHash, randomUUID } from "node:crypto";
 import { createRequire } from "node:module";
-import { parseDecisionResult } from "../../core/decision.js";
+import { modeFields, parseDecisionResult } from "../../core/decision.js";
 import type { Decision, PolicyRef } from "../../core/decision.js";
 import { AgentGateError, describeError } from "../../core/errors.js";
 
@@ -202,6 +202,7 @@ export class PolicyEngine {
       allow: result.deny.length === 0,
       deny: result.deny,
       warn: result.warn,
+      ...modeFields(result),
       policy: this.policy,
       entrypoint,
       decisionId: decisionId ?? randomUUID(),

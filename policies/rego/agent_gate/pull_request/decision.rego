@@ -4,7 +4,9 @@ package agent_gate.pull_request
 
 import data.agent_gate.lib
 
-decision := {"deny": deny, "warn": warn}
+# deny holds the enforced findings only; would_deny those of warn-mode rules and, under shadow, of every rule
+# (modes.rego), and modes the mode each rule ran in.
+decision := {"deny": enforced_deny, "warn": warn, "would_deny": would_deny, "modes": modes}
 
 rules := lib.config.rules
 
@@ -14,7 +16,10 @@ repository := concat("/", [input.repository.owner, input.repository.name])
 
 agent_pr if input.agent.detected == true
 
-enabled(name) if rules[name].enabled == true
+enabled(name) if {
+	rules[name].enabled == true
+	not lib.value_at(rules, [name, "mode"], "off")
+}
 
 # Commits are judged while iterating arrays, never collected into sets: building, hashing and iterating sets of
 # commits (or of their indices) is costly, in wasm above all.

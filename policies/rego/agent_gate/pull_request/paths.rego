@@ -10,15 +10,26 @@ import data.agent_gate.lib
 # and one that is a literal prefix followed by "**" (which crosses separators and may be empty) matches every path
 # that starts with the prefix. Arrays, not sets: iterating a set of objects re-hashes every element at each step.
 _patterns := array.concat(
-	[_pattern(p, rules.protected_paths.mode) |
+	[_pattern(p, _path_mode) |
 		some p in rules.protected_paths.paths
 		is_string(p)
 	],
-	[_pattern(e.pattern, object.get(e, "mode", rules.protected_paths.mode)) |
+	[_pattern(e.pattern, object.get(e, "mode", _path_mode)) |
 		some e in rules.protected_paths.paths
 		is_object(e)
 	],
 )
+
+# The default path mode: path_mode; before rule modes (modes.rego) it was spelled `mode`, which a recorded config may
+# still carry (the host moves it to path_mode and refuses the two disagreeing, so where both are here, `mode` was
+# laid over the defaults and wins).
+_path_mode := m if {
+	m := rules.protected_paths.mode
+	m in {"deny", "require-approval"}
+} else := m if {
+	m := rules.protected_paths.path_mode
+	is_string(m)
+} else := "require-approval"
 
 _pattern(glob, mode) := {"pattern": glob, "mode": mode, "kind": "literal"} if {
 	_is_literal(glob)
