@@ -15,6 +15,7 @@ import type { Checkpoint, SourcedCheckpoint, StoredRow, VerifyResult } from "../
 import { AgentGateError, describeError } from "../core/errors.js";
 import { apiUrlProblem } from "../adapters/github/commits.js";
 import { githubOf, githubWitnesses, type WitnessReport } from "./audit-witness.js";
+import { signCheckpoint, verifySignedCheckpoint } from "../core/audit-sign.js";
 import { CliFailure, EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, consoleIo, groupUsage, runCommand, runGroup, type Context, type Io, type Options } from "./args.js";
 
 const DATABASE = `database (every command but verify --file):
@@ -23,9 +24,9 @@ const DATABASE = `database (every command but verify --file):
   --schema NAME          schema (default agent_gate)`;
 
 const DB_OPTIONS = { "database-url": { type: "string" }, "data-dir": { type: "string" }, schema: { type: "string" } } as const;
-const VERIFY_OPTIONS = { ...DB_OPTIONS, from: { type: "string" }, checkpoint: { type: "string", multiple: true }, file: { type: "string" }, witness: { type: "string" }, repo: { type: "string" }, "api-url": { type: "string" } } as const;
+const VERIFY_OPTIONS = { ...DB_OPTIONS, from: { type: "string" }, checkpoint: { type: "string", multiple: true }, file: { type: "string" }, witness: { type: "string" }, repo: { type: "string" }, "api-url": { type: "string" }, "checkpoint-key": { type: "string" } } as const;
 const EXPORT_OPTIONS = { ...DB_OPTIONS, since: { type: "string" }, format: { type: "string" }, out: { type: "string" } } as const;
-const CHECKPOINT_OPTIONS = { ...DB_OPTIONS, note: { type: "string" } } as const;
+const CHECKPOINT_OPTIONS = { ...DB_OPTIONS, note: { type: "string" }, "sign-key": { type: "string" } } as const;
 
 const usage = (line: string, more = ""): string => `usage: agent-gate audit ${line} [--json]\n${more ? `${more}\n` : ""}\n${DATABASE}\n\n${EXIT_CODES}`;
 const EXIT_CODES = "exit codes: 0 ok, 1 broken chain / not found / replay differs, 2 usage or error (a replay that cannot be done included)";
@@ -117,13 +118,25 @@ const verify = command(
   --witness github       also check the log against the witnesses GitHub keeps: the audit log head in the footer
                          of each agent-gate check run on the repository's recorded commits (token: GITHUB_TOKEN)
   --repo OWNER/REPO      the repository whose check runs are read (with --witness)
-  --api-url URL          GitHub's API (default $GITHUB_API_URL, else https://api.github.com)`,
+  --api-url URL          GitHub's API (default $GITHUB_API_URL, else https://api.github.com)
+  --checkpoint-key PEM   every --checkpoint must be signed (audit checkpoint --sign-key) by this key's owner:
+                         the App's public key (openssl rsa -in app.pem -pubout), or an Ed25519 public key`,
   ),
   VERIFY_OPTIONS,
   async (ctx) => {
     const v = ctx.values;
     const from = v.from ? readCheckpoint(v.from) : undefined;
-    const checkpoints = (v.checkpoint ?? []).map((c) => ({ ...readCheckpoint(c), source: `--checkpoint ${c.length > 40 ? c.slice(0, 40) + "…" : c}` }));
+    const key = v["checkpoint-key"] === undefined ? undefined : readFileSync(v["checkpoint-key"], "utf8");
+    const checkpoints = (v.checkpoint ?? []).map((c) => {
+      const source = `--checkpoint ${c.length > 40 ? c.slice(0, 40) + "…" : c}`;
+      const cp = readCheckpoint(c);
+      if (key === undefined) return { ...cp, source };
+      try {
+        return { ...verifySignedCheckpoint(c.startsWith("@") ? readFileSync(c.slice(1), "utf8") : c, key, source), source: `the signed ${source}` };
+      } catch (err) {
+        throw new CliFailure("AUDIT_CHECKPOINT_INVALID", describeError(err), EXIT_FAILED);
+      }
+    });
     const witness = witnessSource(v, ctx.io);
     if (v.file) {
       if (witness) throw new UsageError("--witness: expected with the database, not --file");
@@ -270,8 +283,24 @@ const replay = command(
   { min: 1, max: 1, what: "a DECISION_ID" },
 );
 
-const checkpoint = command("checkpoint", usage("checkpoint [--note TEXT]", "record the current head and print it: keep a copy outside the database"), CHECKPOINT_OPTIONS, (ctx) =>
-  withStorage(ctx.values, async (s) => (ctx.io.out(JSON.stringify(await s.audit.checkpoint(ctx.values.note ?? ""))), EXIT_OK)),
+const checkpoint = command(
+  "checkpoint",
+  usage(
+    "checkpoint [--note TEXT] [--sign-key PEM]",
+    `record the current head and print it: keep a copy outside the database
+  --sign-key PEM         sign it with this private key (default $PRIVATE_KEY_PATH, the App's key, when set):
+                         {"seq", "hash", "note", "signature": {"alg", "key_id", "value"}} for verify --checkpoint-key`,
+  ),
+  CHECKPOINT_OPTIONS,
+  (ctx) =>
+    withStorage(ctx.values, async (s) => {
+      const note = ctx.values.note ?? "";
+      const keyFile = ctx.values["sign-key"] ?? (process.env["PRIVATE_KEY_PATH"] || undefined);
+      const pem = keyFile === undefined ? undefined : readFileSync(keyFile, "utf8");
+      const head = await s.audit.checkpoint(note);
+      ctx.io.out(JSON.stringify(pem === undefined ? head : signCheckpoint(head, pem, note)));
+      return EXIT_OK;
+    }),
 );
 
 const head = command("head", usage("head", "print the head pointer"), DB_OPTIONS, (ctx) => withStorage(ctx.values, async (s) => (ctx.io.out(JSON.stringify(await s.audit.head())), EXIT_OK)));
