@@ -290,6 +290,23 @@ scenarios.push(...(await signedCommitScenarios({ sigstore, signedAt: SIGNED_AT, 
 }
 // ---- end of signer matching
 
+// ---- rule modes (issue 18 item 1, docs/policy.md#rule-modes)
+{
+  // The size rule in warn mode: the PR is over its limit, the check still passes and says what would block.
+  const config = `${CONFIG}  size:\n    mode: warn\n    max_lines: 50\n`;
+  const commits = [commit("s25-a", claude)];
+  const head = commits[0]!.sha;
+  const r = repo([agentPull(25, commits, `Adds validation.\n\n${await provenanceBlock({ commits })}`, { reviews: [{ user: bob, state: "APPROVED", commit_id: head }] })], config);
+  scenarios.push({
+    name: "size-rule-in-warn-mode",
+    title: "A rule in warn mode reports what it would block without failing the check",
+    description: "The config sets rules.size to mode: warn with max_lines: 50; the agent changed 103 lines. The check passes, and its summary lists the size finding under 'Would block under enforce'.",
+    repos: [r],
+    steps: [step("pull_request.opened", payloadFor("pull_request.opened", r, 25), { headSha: head, conclusion: "success", summaryIncludes: ["Would block under enforce", "warn-mode rules would block under enforce", "103"] })],
+  });
+}
+// ---- end of rule modes
+
 mkdirSync(OUT, { recursive: true });
 for (const f of readdirSync(OUT)) if (f.endsWith(".json")) rmSync(new URL(f, OUT));
 writeFileSync(new URL("trusted_root.json", OUT), JSON.stringify(sigstore.trustedRoot, null, 2) + "\n");
