@@ -83,7 +83,7 @@ export function checkDeployment(s: DeploymentScenario, answers: readonly Record<
 }
 
 /** Runs one deployment scenario through the real App (Probot's own receive) against a fresh stand-in. */
-export async function runDeploymentScenario(s: DeploymentScenario, trustedRoot: unknown, record: Pick<DeploymentComposeOptions, "onDecision" | "engine"> = {}): Promise<DeploymentOutcome> {
+export async function runDeploymentScenario(s: DeploymentScenario, trustedRoot: unknown, record: Pick<DeploymentComposeOptions, "onDecision" | "engine" | "auditHead"> = {}): Promise<DeploymentOutcome> {
   const standIn = new GitHubStandIn([structuredClone(s.repo)]);
   const sha = (s.payload.deployment as { sha: string }).sha;
   const run = prGateCheckRun(s, sha);
