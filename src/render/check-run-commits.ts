@@ -2,6 +2,7 @@
 // are cut in the middle and shown in full below the table.
 import type { CoveringStatement } from "../core/binding.js";
 import { abbreviate, code, row, text } from "./markdown.js";
+import type { Decision } from "../core/decision.js";
 import { MAX_COMMIT_ROWS, type RenderCommit } from "./check-run-types.js";
 import { shortSha, tlogCell, utc, type TlogUrl } from "./check-run-cells.js";
 
@@ -58,8 +59,27 @@ function issuerLabel(issuer: string | undefined, sha: string, full: FullValues):
 
 type CommitState = "verified" | "missing" | "not-required";
 
-function state(c: RenderCommit): CommitState {
-  if (c.coverage.covered || c.signature?.ok === true) return "verified";
+/** Commits whose evidence verified but which the policy did not accept, by sha: the rule that refused it. */
+export type RefusedEvidence = ReadonlyMap<string, string>;
+
+// The rules that refuse evidence that verified: a signer the repository does not allow, a tier its agent does not
+// accept. The table must not call such a commit's provenance "verified" and leave the reason to the findings.
+const REFUSING_RULES = new Set(["signers", "provenance-coverage"]);
+
+/** Which commits a denial of the decision names under a rule that refuses verified evidence. */
+export function refusedEvidence(decision: Decision | undefined): RefusedEvidence {
+  const refused = new Map<string, string>();
+  for (const f of [...(decision?.deny ?? []), ...(decision?.wouldDeny ?? [])]) {
+    if (!REFUSING_RULES.has(f.rule)) continue;
+    const d = (f.details ?? {}) as { sha?: unknown; commits?: unknown };
+    const shas = [d.sha, ...(Array.isArray(d.commits) ? (d.commits as unknown[]) : [])].filter((x): x is string => typeof x === "string");
+    for (const sha of shas) if (!refused.has(sha)) refused.set(sha, f.rule);
+  }
+  return refused;
+}
+
+function state(c: RenderCommit, refused: RefusedEvidence = new Map()): CommitState {
+  if ((c.coverage.covered || c.signature?.ok === true) && !refused.has(c.sha)) return "verified";
   return (c.provenanceRequired ?? c.isAgent) ? "missing" : "not-required";
 }
 
@@ -75,8 +95,15 @@ function timestampCell(s: CoveringStatement, urlOf: TlogUrl): string {
   return log === "–" ? stamp || "–" : stamp ? `${log} · ${stamp}` : log;
 }
 
-function commitRow(c: RenderCommit, urlOf: TlogUrl, full: FullValues): string {
-  const st = state(c);
+function commitRow(c: RenderCommit, urlOf: TlogUrl, full: FullValues, refused: RefusedEvidence): string {
+  const st = state(c, refused);
+  const rule = refused.get(c.sha);
+  if (rule !== undefined && (c.coverage.covered || c.signature?.ok === true)) {
+    const s = c.coverage.by[0];
+    const who = s ? (s.signer.identity ?? s.signer.keyHint ?? "key") : c.signature?.ok === true ? (c.signature.identity ?? "–") : "–";
+    const issuer = s ? s.signer.issuer : c.signature?.ok === true ? c.signature.issuer : undefined;
+    return row([shortSha(c.sha), authorCell(c, full), `⛔ not accepted (${code(rule, { table: true })})`, `${narrowCell(who, SIGNER_CELL, "signer", c.sha, full)}${issuerLabel(issuer, c.sha, full)}`, "–"]);
+  }
   const s = c.coverage.by[0];
   if (st === "verified" && s) {
     const signer = `${narrowCell(s.signer.identity ?? s.signer.keyHint ?? "key", SIGNER_CELL, "signer", c.sha, full)}${issuerLabel(s.signer.issuer, c.sha, full)}`;
@@ -96,11 +123,11 @@ function commitRow(c: RenderCommit, urlOf: TlogUrl, full: FullValues): string {
   return row([shortSha(c.sha), authorCell(c, full), provenance, "–", "–"]);
 }
 
-export function commitTable(commits: readonly RenderCommit[], urlOf: TlogUrl): string[] {
+export function commitTable(commits: readonly RenderCommit[], urlOf: TlogUrl, refused: RefusedEvidence = new Map()): string[] {
   if (commits.length === 0) return [];
   // What needs action first, then the rest in PR order, up to MAX_COMMIT_ROWS rows.
-  const missing = commits.filter((c) => state(c) === "missing");
-  const others = commits.filter((c) => state(c) !== "missing");
+  const missing = commits.filter((c) => state(c, refused) === "missing");
+  const others = commits.filter((c) => state(c, refused) !== "missing");
   const candidates = [...missing, ...others].slice(0, Math.max(MAX_COMMIT_ROWS, Math.min(missing.length, 50)));
   const lines = ["| commit | author | provenance | signed by | transparency log |", "|---|---|---|---|---|"];
   const shown: RenderCommit[] = [];
@@ -108,7 +135,7 @@ export function commitTable(commits: readonly RenderCommit[], urlOf: TlogUrl): s
   let size = 0;
   for (const c of candidates) {
     const rowFull: FullValues = new Map();
-    const line = commitRow(c, urlOf, rowFull);
+    const line = commitRow(c, urlOf, rowFull, refused);
     // Each row's full values count against the budget as well (at most 3 per row, 500 code points each).
     const extra = [...rowFull.values()].reduce((n, e) => n + e.full.length + 40, 0);
     if (size + line.length + extra > COMMITS_BUDGET) break;
@@ -128,7 +155,7 @@ export function commitTable(commits: readonly RenderCommit[], urlOf: TlogUrl): s
     ["verified", "verified commit", "verified commits"],
     ["not-required", "commit that needs no provenance", "commits that need no provenance"],
   ];
-  const notes = counts.map(([st, one, many]) => [hidden.filter((c) => state(c) === st).length, one, many] as const).filter(([n]) => n > 0);
+  const notes = counts.map(([st, one, many]) => [hidden.filter((c) => state(c, refused) === st).length, one, many] as const).filter(([n]) => n > 0);
   if (notes.length) lines.push("", notes.map(([n, one, many]) => `… and ${n} more ${n === 1 ? one : many}`).join("; "));
   return [...lines, ...fullValueLines(full)];
 }

@@ -7,7 +7,7 @@ import { REEVALUATE_IDENTIFIER } from "../core/conclusion.js";
 import { ANNOTATIONS_PER_REQUEST, FIELD_BUDGET, MAX_BUNDLE_SECTIONS, type CheckRunAction, type CheckRunOutput, type RenderInput } from "./check-run-types.js";
 import { plural, publicRekorUrl } from "./check-run-cells.js";
 import { agentLines, findingsTable, footer, signalsLine, verdictLines } from "./check-run-summary.js";
-import { commitTable } from "./check-run-commits.js";
+import { commitTable, refusedEvidence } from "./check-run-commits.js";
 import { bundleSection, claimsSection, rawDecision, rejectedSection } from "./check-run-evidence.js";
 import { annotations, batches, protectedPathsFromDecision } from "./check-run-annotations.js";
 import { wouldBlockLines } from "./check-run-would-block.js";
@@ -50,7 +50,7 @@ export function renderCheckRun(input: RenderInput): CheckRunOutput {
       { lines: findingsTable(input.decision), priority: 1 },
       { lines: wouldBlockLines(input.decision), priority: 1 },
       { lines: [...agentLines(input.commits), ...signalsLine(input.detection)], priority: 2 },
-      { lines: commitTable(input.commits, urlOf), priority: 3 },
+      { lines: commitTable(input.commits, urlOf, refusedEvidence(input.decision)), priority: 3 },
       { lines: [footer(input)], priority: 0 },
     ],
     FIELD_BUDGET,

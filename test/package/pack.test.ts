@@ -16,7 +16,7 @@ const CASES = join(ROOT, "fixtures/sigstore/cases");
 const IDENTITY = "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main";
 const ISSUER = "https://token.actions.githubusercontent.com";
 // What `npm pack` reads: the sources to build and what `files` ships (node_modules is linked, not copied).
-const COPIED = ["package.json", "package-lock.json", "tsconfig.json", "tsconfig.build.json", "README.md", "src", "bin", "trust", "app.yml", "policies/bundle.tar.gz", "fixtures/scenarios", "fixtures/deployments", "fixtures/github"];
+const COPIED = ["package.json", "package-lock.json", "tsconfig.json", "tsconfig.build.json", "README.md", "src", "bin", "trust", "app.yml", "policies/bundle.tar.gz", "fixtures/scenarios", "fixtures/deployments", "fixtures/github", "scripts/bundle-cli.mjs"];
 const NPM_QUIET = ["--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error"];
 
 let dir = "";
@@ -98,6 +98,12 @@ test("the installed CLI evaluates a policy input with the built-in bundle: allow
   const denied = sh("npx", ["--no", "agent-gate", "policy", "eval", "--input", input], consumer);
   assert.equal(denied.status, 1, show(denied));
   assert.equal((JSON.parse(denied.stdout) as { allow: boolean }).allow, false);
+});
+
+test("the installed CLI runs a recorded scenario through the real App and the GitHub stand-in (every file the demo reads is shipped)", () => {
+  const r = sh("npx", ["--no", "agent-gate", "evaluate", "--scenario", "signed-agent-pr", "--json"], consumer);
+  assert.equal(r.status, 0, show(r));
+  assert.match(r.stdout, /"conclusion": "success"/);
 });
 
 test("npm ci --omit=dev installs from the lock file without building (no compiler needed)", () => {

@@ -51,3 +51,28 @@ test("a commit's own signature shows its tier, signer and Rekor time, or why it 
   const b = renderCheckRun({ conclusion: conclude({ kind: "decision", decision: { allow: true, deny: [], warn: [] } as never }), commits: bundled });
   assert.match(`${b.summary}\n${b.text}`, /✅ verified · sigstore \|/);
 });
+
+test("a commit whose verified evidence the policy refused (a signer not allowed, a tier not accepted) is never shown as verified", () => {
+  const agent = commitFacts(SHA_B, TREE_B, "fix\n\nCo-authored-by: Claude <noreply@anthropic.com>\n", { name: "alice", email: "alice@example.com" });
+  const other = commitFacts(SHA_A, TREE_A, "more\n\nCo-authored-by: Claude <noreply@anthropic.com>\n", { name: "alice", email: "alice@example.com" });
+  const rows = commitsForRender([agent, other], bindProvenance({ repository: { owner: "acme", name: "app", id: 1 }, commits: [{ sha: SHA_B, treeSha: TREE_B }], bundles: [verified(agentStatement())] }), undefined, [
+    { sha: SHA_A, ok: true, attestation: { tier: "platform", signer: { type: "platform", identity: "Copilot", issuer: "https://github.com", extensions: {} } } },
+  ]);
+  const decision = {
+    allow: false,
+    deny: [
+      { rule: "signers", severity: "high", msg: "provenance signed by x is not from an allowed signer", details: { commits: [SHA_B] } },
+      { rule: "provenance-coverage", severity: "critical", msg: "carries only platform evidence", details: { sha: SHA_A, tiers: ["platform"] } },
+    ],
+    warn: [],
+    policy: { revision: "test", digest: `sha256:${"0".repeat(64)}` },
+    entrypoint: "agent_gate/pull_request/decision",
+    decisionId: "00000000-0000-4000-8000-000000000000",
+  };
+  const out = renderCheckRun({ conclusion: conclude({ kind: "decision", decision: decision as never }), commits: rows, decision: decision as never });
+  const text = `${out.summary}\n${out.text}`;
+  const rowOf = (sha: string): string => text.split("\n").find((l) => l.startsWith(`| \`${sha.slice(0, 7)}\``)) ?? "";
+  assert.match(rowOf(SHA_B), /⛔ not accepted \(`signers`\)/);
+  assert.match(rowOf(SHA_A), /⛔ not accepted \(`provenance-coverage`\) \| `Copilot` \(GitHub\)/);
+  assert.doesNotMatch(rowOf(SHA_B) + rowOf(SHA_A), /✅/);
+});
