@@ -16,9 +16,9 @@ import { commentWithWitness } from "../render/witness.js";
 import type { AuditLog } from "../adapters/storage/audit-log.js";
 import type { GateDecision } from "../adapters/storage/recorder.js";
 import { policyData, type RepoConfig } from "../config/repo-config.js";
-import type { Decision, Finding } from "../core/decision.js";
+import type { Decision } from "../core/decision.js";
 import { AgentGateError, describeError } from "../core/errors.js";
-import { text } from "../render/markdown.js";
+import { answerComment, progressComment } from "../render/deployment-comment.js";
 import { deploymentInput, toPolicyTime, type DeploymentInput } from "../core/policy-input.js";
 import type { VerificationOutcome } from "../core/verification.js";
 
@@ -142,20 +142,6 @@ export function isAgentPull(config: RepoConfig, p: { user: { login: string; id: 
   return detectPullRequestAgent({ author: p.user, headRef: p.headRef, labels: p.labels, bodyClaims: [], commits: [] }, agentDetectionFor(config)).isAgent;
 }
 
-/** The reject/approve comment: the findings that decided, and why attestations failed; at most 1,024 characters. */
-export function answerComment(state: "approved" | "rejected", deny: readonly Finding[], failures: readonly string[], env: string): string {
-  // GitHub shows the comment as markdown: every value goes through render/markdown's text().
-  if (state === "approved") return `agent-gate approved the deployment to ${text(env, { max: 100 })}: every artifact is attested by a trusted builder and the commit passed the pull-request gate.`;
-  const lines = [`agent-gate rejected the deployment to ${text(env, { max: 100 })}:`, ...deny.map((f) => `- ${text(f.msg, { max: MAX_COMMENT })}`), ...failures.map((f) => `- ${text(f, { max: MAX_COMMENT })}`)];
-  let out = "";
-  for (const line of lines) {
-    const next = out ? `${out}\n${line}` : line;
-    if (next.length > MAX_COMMENT) return `${out.slice(0, MAX_COMMENT - 2)}\n…`.slice(0, MAX_COMMENT);
-    out = next;
-  }
-  return out;
-}
-
 export class DeploymentGate {
   private readonly now: () => Date;
 
@@ -187,7 +173,7 @@ export class DeploymentGate {
       });
       timeout.catch(() => undefined);
       // A status comment is courtesy: its failure is not the deployment's, but it may not outlast the deadline.
-      await Promise.race([callback.progress(`agent-gate is verifying the artifacts of ${text(req.sha.slice(0, 7))} for ${text(req.environment, { max: 100 })}`).catch(() => undefined), timeout]);
+      await Promise.race([callback.progress(progressComment(req.sha, req.environment)).catch(() => undefined), timeout]);
       const work = this.evaluate(github, req, decisionId, failures);
       work.catch(() => undefined);
       ({ input, decision, data } = await Promise.race([work, timeout]));

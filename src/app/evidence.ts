@@ -78,7 +78,6 @@ export interface EvidenceOptions {
   readonly maxStrangerBundles?: number; // default MAX_STRANGER_BUNDLES_PER_EVALUATION
 }
 
-const sha256hex = sha256Hex;
 
 /**
  * Verifies found bundles. Copies (same bytes) are verified once, a bundle is checked once for all signers (any
@@ -123,7 +122,7 @@ export class EvidenceVerifier {
     const distinct = new Map<string, string>();
     const fromStrangers = new Set<string>();
     for (const [json, stranger] of texts) {
-      const digest = sha256hex(json);
+      const digest = sha256Hex(json);
       if (!distinct.has(digest)) {
         distinct.set(digest, json);
         if (stranger) fromStrangers.add(digest);

@@ -2,9 +2,10 @@
 // so a checkpoint kept elsewhere can be checked by anyone holding the public key, without trusting whoever stored it.
 // The App's key is its GitHub App RSA key (PRIVATE_KEY): already provisioned and guarded, nothing new to manage;
 // signatures are RSASSA-PKCS1-v1_5 over SHA-256. An Ed25519 key is accepted too (smaller, faster), when one is given.
-import { createHash, createPrivateKey, createPublicKey, sign, verify, type KeyObject } from "node:crypto";
+import { createPrivateKey, createPublicKey, sign, verify, type KeyObject } from "node:crypto";
 import { z } from "zod";
 import type { Checkpoint } from "./audit.js";
+import { sha256Hex } from "./digest.js";
 import { AgentGateError, describeError } from "./errors.js";
 
 const DOMAIN = "agent-gate audit checkpoint v1";
@@ -21,7 +22,7 @@ export type SignedCheckpoint = Checkpoint & { readonly note?: string; readonly s
 /** The exact bytes signed: a domain, the seq and the hash, one per line (no JSON to canonicalise). */
 export const checkpointMessage = (cp: Checkpoint): Buffer => Buffer.from(`${DOMAIN}\n${cp.seq}\n${cp.hash}\n`, "utf8");
 
-const keyId = (pub: KeyObject): string => createHash("sha256").update(pub.export({ type: "spki", format: "der" })).digest("hex");
+const keyId = (pub: KeyObject): string => sha256Hex(pub.export({ type: "spki", format: "der" }));
 
 function algOf(key: KeyObject, what: string): CheckpointSignature["alg"] {
   if (key.asymmetricKeyType === "rsa") return "rsa-pkcs1-sha256";

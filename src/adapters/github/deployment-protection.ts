@@ -4,9 +4,11 @@ import type { Octokit } from "@octokit/rest";
 import snappy from "snappyjs";
 import { z } from "zod";
 import { AgentGateError, describeError } from "../../core/errors.js";
+import { DEPLOYMENT_COMMENT_MAX } from "../../render/deployment-comment.js";
 import type { GitHubWrites } from "./facts-port.js";
 
-export const MAX_COMMENT = 1024;
+/** GitHub's limit on a deployment review comment (the renderer keeps to it too). */
+export const MAX_COMMENT = DEPLOYMENT_COMMENT_MAX;
 export const MAX_STATUS_COMMENTS = 10;
 /** A decoded bundle larger than this is refused (a real one is a few kilobytes). */
 export const MAX_BUNDLE_BYTES = 4 * 1024 * 1024;

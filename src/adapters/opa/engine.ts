@@ -1,7 +1,8 @@
 // Evaluates a Rego policy compiled to WebAssembly, in-process, with @open-policy-agent/opa-wasm.
 // The engine takes bytes (policy.wasm, data), never paths; its result is validated against the decision contract
 // and every failure is a coded error: a broken policy, input or memory cap never turns into an allow.
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
+import { sha256Hex } from "../../core/digest.js";
 import { createRequire } from "node:module";
 import { modeFields, parseDecisionResult } from "../../core/decision.js";
 import type { Decision, PolicyRef } from "../../core/decision.js";
@@ -74,7 +75,7 @@ declare const WebAssembly: { compile(bytes: Uint8Array): Promise<CompiledModule>
 const opa = createRequire(import.meta.url)("@open-policy-agent/opa-wasm") as OpaSdk;
 
 export function bundleDigest(wasm: Uint8Array, dataBytes: Uint8Array): string {
-  return `sha256:${createHash("sha256").update(wasm).update(dataBytes).digest("hex")}`;
+  return `sha256:${sha256Hex(Buffer.concat([wasm, dataBytes]))}`;
 }
 
 export class PolicyEngine {

@@ -7,6 +7,7 @@
 //    a signature over the commit id by its key; then the SET, inclusion proof and checkpoint are checked against the
 //    trusted root exactly as an embedded entry's (gitsign-rekor.ts). Nothing a log answers is trusted before that.
 import { X509Certificate, createHash, verify as cryptoVerify } from "node:crypto";
+import { sha256Hex } from "../../core/digest.js";
 import type { TrustMaterial } from "@sigstore/verify";
 import { z } from "zod";
 import { AgentGateError, describeError } from "../../core/errors.js";
@@ -60,7 +61,7 @@ async function ask(url: string, init: RequestInit, fetchImpl: typeof fetch, time
 export async function lookupCommitEntries(opts: { rekorUrl: string; commit: Buffer; fetch: typeof fetch; timeoutMs?: number }): Promise<OnlineEntry[]> {
   const base = opts.rekorUrl.replace(/\/+$/, "");
   const timeout = opts.timeoutMs ?? 20_000;
-  const hash = createHash("sha256").update(commitId(opts.commit)).digest("hex");
+  const hash = sha256Hex(commitId(opts.commit));
   const uuids = z.array(z.string().regex(/^[0-9a-f]{64,80}$/)).safeParse(await ask(`${base}/api/v1/index/retrieve`, { method: "POST", headers: { "content-type": "application/json", accept: "application/json" }, body: JSON.stringify({ hash: `sha256:${hash}` }) }, opts.fetch, timeout));
   if (!uuids.success) throw new AgentGateError("REKOR_FAILED", "the Rekor index answered something other than a list of entry ids");
   const out: OnlineEntry[] = [];
@@ -105,7 +106,7 @@ function entrySignature(body: Buffer, id: string, leafDer: Buffer): Buffer | str
   }
   if (!parsed.success) return "it is not a hashedrekord 0.0.1 entry";
   const spec = parsed.data.spec;
-  if (spec.data.hash.value !== createHash("sha256").update(id).digest("hex")) return "it is over another commit id";
+  if (spec.data.hash.value !== sha256Hex(id)) return "it is over another commit id";
   const pem = Buffer.from(spec.signature.publicKey.content, "base64").toString("latin1");
   const der = Buffer.from(pem.replace(/-----(BEGIN|END) CERTIFICATE-----/g, "").replace(/\s+/g, ""), "base64");
   if (!der.equals(leafDer)) return "it names another certificate";
