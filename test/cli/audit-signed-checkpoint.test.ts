@@ -5,18 +5,13 @@ import assert from "node:assert/strict";
 import { generateKeyPairSync } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { main } from "../../src/cli/main.js";
+import { runCli, type CliRun } from "../support/cli.js";
 import { signCheckpoint, verifySignedCheckpoint } from "../../src/core/audit-sign.js";
 import { openStorage } from "../../src/adapters/storage/index.js";
 import { sampleEvent } from "../adapters/storage/events.js";
 import { tempDir } from "../adapters/storage/support.js";
 
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(["audit", ...args], { out: (t) => void out.push(t), err: (t) => void err.push(t) });
-  return { code, out: out.join("\n"), err: err.join("\n") };
-}
+const cli = (...args: string[]): Promise<CliRun> => runCli(["audit", ...args]);
 
 const rsa = generateKeyPairSync("rsa", { modulusLength: 2048 });
 const other = generateKeyPairSync("rsa", { modulusLength: 2048 });

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { openStorage } from "../../src/adapters/storage/index.js";
 import type { Db } from "../../src/adapters/storage/index.js";
-import { main } from "../../src/cli/main.js";
+import { runCli, type CliRun } from "../support/cli.js";
 import { chainHash } from "../../src/core/audit.js";
 import { canonicalize } from "../../src/core/digest.js";
 import { openDemoRecorder } from "../../src/demo/record.js";
@@ -17,13 +17,7 @@ import type { StandInCheckRun } from "../../src/demo/github/model.js";
 import { parseWitness } from "../../src/render/witness.js";
 import { tempDir } from "../adapters/storage/support.js";
 
-async function cli(fetch: typeof globalThis.fetch, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io = { out: (t: string) => void out.push(t), err: (t: string) => void err.push(t), fetch, env: {} };
-  const code = await main(args, io);
-  return { code, out: out.join("\n"), err: err.join("\n") };
-}
+const cli = (fetch: typeof globalThis.fetch, ...args: string[]): Promise<CliRun> => runCli(args, { fetch, env: {} });
 
 /** As a superuser: triggers off, rows rewritten, triggers on. */
 async function asSuperuser(db: Db, body: () => Promise<void>): Promise<void> {

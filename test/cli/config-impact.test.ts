@@ -4,16 +4,11 @@ import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { main } from "../../src/cli/main.js";
+import { runCli, type CliRun } from "../support/cli.js";
 import { loadScenarios } from "../../src/demo/scenario.js";
 import { tempDir } from "../adapters/storage/support.js";
 
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(args, { out: (t) => void out.push(t), err: (t) => void err.push(t) });
-  return { code, out: out.join("\n"), err: err.join("\n") };
-}
+const cli = (...args: string[]): Promise<CliRun> => runCli(args);
 
 describe("config impact", () => {
   const dir = tempDir("agent-gate-impact-");

@@ -4,21 +4,10 @@ import { test, describe, after } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { main } from "../../src/cli/main.js";
+import { runCli, type CliRun } from "../support/cli.js";
 import { tempDir } from "../adapters/storage/support.js";
 
-interface Run {
-  code: number;
-  out: string;
-  err: string;
-}
-
-async function cli(...args: string[]): Promise<Run> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(args, { out: (t) => void out.push(t), err: (t) => void err.push(t) });
-  return { code, out: out.join("\n"), err: err.join("\n") };
-}
+const cli = (...args: string[]): Promise<CliRun> => runCli(args);
 
 describe("demo --record", () => {
   const dir = tempDir("agent-gate-demo-record-");
