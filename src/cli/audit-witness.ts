@@ -41,8 +41,10 @@ export function githubOf(src: WitnessSource): InstallationGitHub {
   return new GitHubConnector().installation(octokit);
 }
 
-/** Reads the witnesses of `repository`'s recorded decisions from GitHub. Any failed read throws: no partial verdict. */
-export async function githubWitnesses(log: Pick<SqlAuditLog, "list">, repository: string, github: Pick<InstallationGitHub, "checkRuns" | "openPullsPage">): Promise<WitnessReport> {
+/**
+ * Reads the witnesses of `repository`'s recorded decisions from GitHub: the footers of check runs that the App
+ * `appId` created (no other).  Any failed read throws: no partial verdict. */
+export async function githubWitnesses(log: Pick<SqlAuditLog, "list">, repository: string, github: Pick<InstallationGitHub, "checkRuns" | "openPullsPage">, appId: number): Promise<WitnessReport> {
   const [owner, repo] = repository.split("/") as [string, string];
   const firstSeq = new Map<string, number>(); // head commit -> its first pull-request record
   for (let after = 0; ; ) {
@@ -81,6 +83,9 @@ export async function githubWitnesses(log: Pick<SqlAuditLog, "list">, repository
     } catch (err) {
       throw fromGitHubError(err) ?? new AgentGateError("GITHUB_UNAVAILABLE", `cannot read the check runs of ${repository}@${sha.slice(0, 12)}: ${describeError(err)}`, "transient");
     }
+    // Only the App's own check runs witness: a workflow's token (or another App) can create a check run of the same
+    // name with any footer, which would raise false alarms or, for whoever rewrote the log, fake a witness.
+    found = found.filter((run) => run.app?.id === appId);
     runs += found.length;
     if (seq !== undefined && found.length === 0 && (!missing || seq < missing.seq)) missing = { seq, headSha: sha };
     for (const run of found) {

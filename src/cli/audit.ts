@@ -24,7 +24,7 @@ const DATABASE = `database (every command but verify --file):
   --schema NAME          schema (default agent_gate)`;
 
 const DB_OPTIONS = { "database-url": { type: "string" }, "data-dir": { type: "string" }, schema: { type: "string" } } as const;
-const VERIFY_OPTIONS = { ...DB_OPTIONS, from: { type: "string" }, checkpoint: { type: "string", multiple: true }, file: { type: "string" }, witness: { type: "string" }, repo: { type: "string" }, "api-url": { type: "string" }, "checkpoint-key": { type: "string" } } as const;
+const VERIFY_OPTIONS = { ...DB_OPTIONS, from: { type: "string" }, checkpoint: { type: "string", multiple: true }, file: { type: "string" }, witness: { type: "string" }, repo: { type: "string" }, "api-url": { type: "string" }, "app-id": { type: "string" }, "checkpoint-key": { type: "string" } } as const;
 const EXPORT_OPTIONS = { ...DB_OPTIONS, since: { type: "string" }, format: { type: "string" }, out: { type: "string" } } as const;
 const CHECKPOINT_OPTIONS = { ...DB_OPTIONS, note: { type: "string" }, "sign-key": { type: "string" } } as const;
 
@@ -110,7 +110,7 @@ function verifyFile(path: string, from: Checkpoint | undefined, checkpoints: Sou
 const verify = command(
   "verify",
   usage(
-    "verify [--from SEQ:HASH] [--checkpoint CP]... [--file FILE] [--witness github --repo OWNER/REPO [--api-url URL]]",
+    "verify [--from SEQ:HASH] [--checkpoint CP]... [--file FILE] [--witness github --repo OWNER/REPO [--app-id ID] [--api-url URL]]",
     `verify the hash chain; reports the first broken link and why
   --from SEQ:HASH        start at this checkpoint (its own record is checked) instead of the first record
   --checkpoint CP        a checkpoint kept elsewhere (SEQ:HASH, JSON, or @FILE); repeatable
@@ -118,6 +118,8 @@ const verify = command(
   --witness github       also check the log against the witnesses GitHub keeps: the audit log head in the footer
                          of each agent-gate check run on the repository's recorded commits (token: GITHUB_TOKEN)
   --repo OWNER/REPO      the repository whose check runs are read (with --witness)
+  --app-id ID            the App whose check runs witness (default $APP_ID); runs by workflows or other Apps are
+                         never witnesses: anyone who may run a workflow can create a check run of the same name
   --api-url URL          GitHub's API (default $GITHUB_API_URL, else https://api.github.com)
   --checkpoint-key PEM   every --checkpoint must be signed (audit checkpoint --sign-key) by this key's owner:
                          the App's public key (openssl rsa -in app.pem -pubout), or an Ed25519 public key`,
@@ -143,24 +145,28 @@ const verify = command(
       return verifyFile(v.file, from, checkpoints, ctx);
     }
     return withStorage(v, async (s) => {
-      const w = witness ? await githubWitnesses(s.audit, witness.repository, githubOf(witness)) : undefined;
+      const w = witness ? await githubWitnesses(s.audit, witness.repository, githubOf(witness), witness.appId) : undefined;
       return report(await s.audit.verify({ fromCheckpoint: from, checkpoints: [...checkpoints, ...(w?.checkpoints ?? [])] }), s.db.location, ctx, w);
     });
   },
 );
 
-function witnessSource(v: { witness?: string | undefined; repo?: string | undefined; "api-url"?: string | undefined }, io: AuditIo): ({ repository: string } & Parameters<typeof githubOf>[0]) | undefined {
+function witnessSource(v: { witness?: string | undefined; repo?: string | undefined; "api-url"?: string | undefined; "app-id"?: string | undefined }, io: AuditIo): ({ repository: string; appId: number } & Parameters<typeof githubOf>[0]) | undefined {
   if (v.witness === undefined) {
-    if (v.repo !== undefined || v["api-url"] !== undefined) throw new UsageError("--repo and --api-url: expected with --witness github");
+    if (v.repo !== undefined || v["api-url"] !== undefined || v["app-id"] !== undefined) throw new UsageError("--repo, --app-id and --api-url: expected with --witness github");
     return undefined;
   }
   if (v.witness !== "github") throw new UsageError(`--witness: expected github, got ${JSON.stringify(v.witness)}`);
   if (v.repo === undefined || !/^[A-Za-z0-9][A-Za-z0-9-]{0,38}\/[A-Za-z0-9._-]{1,100}$/.test(v.repo)) throw new UsageError("--witness github: expected --repo OWNER/REPO");
   const env = io.env ?? process.env;
+  const appIdText = v["app-id"] ?? env["APP_ID"];
+  if (appIdText === undefined || !/^[1-9][0-9]{0,15}$/.test(appIdText)) {
+    throw new UsageError(`--witness github: expected --app-id (or APP_ID) as the App's numeric id, got ${appIdText === undefined ? "none" : JSON.stringify(appIdText.slice(0, 40))}: only the App's own check runs are witnesses`);
+  }
   const api = v["api-url"] ?? env["GITHUB_API_URL"] ?? "https://api.github.com";
   const problem = apiUrlProblem(api);
   if (problem !== undefined) throw new UsageError(problem);
-  return { repository: v.repo, api: api.replace(/\/+$/, ""), token: env["GITHUB_TOKEN"] || undefined, fetch: io.fetch ?? globalThis.fetch };
+  return { repository: v.repo, appId: Number(appIdText), api: api.replace(/\/+$/, ""), token: env["GITHUB_TOKEN"] || undefined, fetch: io.fetch ?? globalThis.fetch };
 }
 
 const show = command("show", usage("show DECISION_ID", "print one recorded decision (JSON)"), DB_OPTIONS, (ctx) => {

@@ -90,10 +90,10 @@ describe("audit verify --witness github", () => {
   });
 
   test("an intact log agrees with every witness", async () => {
-    const r = await cli(fetch, "audit", "verify", "--data-dir", dataDir, "--witness", "github", "--repo", "acme/widgets");
+    const r = await cli(fetch, "audit", "verify", "--data-dir", dataDir, "--witness", "github", "--repo", "acme/widgets", "--app-id", "1");
     assert.equal(r.code, 0, r.out + r.err);
     assert.match(r.out, /ok: 5 records \(1\.\.5\).*against 3 witnesses in 4 agent-gate check runs on 4 commits of acme\/widgets/);
-    const j = JSON.parse((await cli(fetch, "audit", "verify", "--data-dir", dataDir, "--witness", "github", "--repo", "acme/widgets", "--json")).out) as { ok: boolean; witness: { witnesses: { seq: number }[] } };
+    const j = JSON.parse((await cli(fetch, "audit", "verify", "--data-dir", dataDir, "--witness", "github", "--repo", "acme/widgets", "--app-id", "1", "--json")).out) as { ok: boolean; witness: { witnesses: { seq: number }[] } };
     assert.deepEqual(j.witness.witnesses.map((w) => w.seq).sort(), [1, 2, 4]);
   });
 
@@ -103,9 +103,18 @@ describe("audit verify --witness github", () => {
     assert.equal((await cli(fetch, "audit", "verify", "--data-dir", dataDir, "--repo", "a/b")).code, 2);
   });
 
+  test("only the App's own check runs witness: --app-id (or APP_ID) is required, and runs of another App are not read as witnesses", async () => {
+    const none = await cli(fetch, "audit", "verify", "--data-dir", dataDir, "--witness", "github", "--repo", "acme/widgets");
+    assert.equal(none.code, 2, none.out + none.err);
+    assert.match(none.err, /expected --app-id \(or APP_ID\) as the App's numeric id, got none/);
+    const other = await cli(fetch, "audit", "verify", "--data-dir", dataDir, "--witness", "github", "--repo", "acme/widgets", "--app-id", "2", "--json");
+    assert.notEqual(other.code, 0, other.out + other.err);
+    assert.doesNotMatch(other.out, /"witnesses":\s*\[\s*\{/, "another App's check runs (the stand-in's are App 1's) are never witnesses");
+  });
+
   test("GitHub unreachable: an error (exit 2), never ok", async () => {
     const down = (): Promise<Response> => Promise.reject(new TypeError("fetch failed"));
-    const r = await cli(down, "audit", "verify", "--data-dir", dataDir, "--witness", "github", "--repo", "acme/widgets");
+    const r = await cli(down, "audit", "verify", "--data-dir", dataDir, "--witness", "github", "--repo", "acme/widgets", "--app-id", "1");
     assert.equal(r.code, 2, r.out + r.err);
   });
 
@@ -121,7 +130,7 @@ describe("audit verify --witness github", () => {
     } finally {
       await s.close();
     }
-    const r = await cli(fetch, "audit", "verify", "--data-dir", dataDir, "--witness", "github", "--repo", "acme/widgets", "--json");
+    const r = await cli(fetch, "audit", "verify", "--data-dir", dataDir, "--witness", "github", "--repo", "acme/widgets", "--app-id", "1", "--json");
     assert.equal(r.code, 1, r.out);
     const doc = JSON.parse(r.out) as { seq: number; error: { code: string; message: string } };
     assert.equal(doc.error.code, "TRUNCATED", doc.error.message);
@@ -132,7 +141,7 @@ describe("audit verify --witness github", () => {
     await rewriteFrom(dataDir, 2, (rec) => void ((rec["agent_gate"] as { conclusion: string }).conclusion = "success"));
     const plain = await cli(fetch, "audit", "verify", "--data-dir", dataDir);
     assert.equal(plain.code, 0, "without witnesses the rewrite passes");
-    const r = await cli(fetch, "audit", "verify", "--data-dir", dataDir, "--witness", "github", "--repo", "acme/widgets", "--json");
+    const r = await cli(fetch, "audit", "verify", "--data-dir", dataDir, "--witness", "github", "--repo", "acme/widgets", "--app-id", "1", "--json");
     assert.equal(r.code, 1, r.out);
     const doc = JSON.parse(r.out) as { ok: boolean; seq: number; error: { code: string; message: string } };
     assert.equal(doc.seq, 2);
