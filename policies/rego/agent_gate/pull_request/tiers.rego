@@ -35,7 +35,18 @@ tier_agent(_, a) := a.signer.agent if {
 tier_agent(c, a) := commit_agent(c) if a.tier != "platform"
 
 # Whether this attestation's tier covers this commit (lib.provenance chooses among those that do).
-tier_accepted(c, a) if a.tier in accepted_tiers(tier_agent(c, a))
+tier_accepted(c, a) if {
+	a.tier != "platform"
+	a.tier in accepted_tiers(tier_agent(c, a))
+}
+
+# A platform signature counts only in a pull request that the same agent account opened: GitHub signs with the same
+# key the commits that anyone with write access creates through its API, under the agent's address as author.
+tier_accepted(c, a) if {
+	a.tier == "platform"
+	a.tier in accepted_tiers(tier_agent(c, a))
+	input.pull_request.author.id == a.signer.account.id
+}
 
 _any_tier_accepted(c) if {
 	some a in lib.attestations(c)
@@ -50,7 +61,7 @@ deny contains {
 	"severity": "critical",
 	"msg": concat("", [
 		commit_label(c), " by ", author_name(c), " carries only ", _tier_list(given), " evidence, which is not accepted for ",
-		agent, " (accepted: ", _tier_list(accepted_tiers(agent)), ")",
+		agent, " (accepted: ", _tier_list(accepted_tiers(agent)), ")", _platform_note(given),
 	]),
 	"remediation": "sign the agent's commits with an accepted kind of evidence, or accept the tier for this agent in rules.provenance_coverage.tiers in .github/agent-gate.yml on the default branch",
 	"details": {"sha": c.sha, "head": c.sha == head_sha, "agent": agent, "tiers": given, "accepted": accepted_tiers(agent)},
@@ -63,6 +74,18 @@ deny contains {
 	given := {a.tier | some a in lib.attestations(c)}
 	agent := commit_agent(c)
 }
+
+_platform_note(given) := "; a platform signature counts only in a pull request the agent's own account opened" if {
+	"platform" in given
+	not input.pull_request.author.id in {a.signer.account.id | some c in input.commits; some a in lib.attestations(c); a.tier == "platform"}
+}
+
+_platform_note(given) := "" if {
+	"platform" in given
+	input.pull_request.author.id in {a.signer.account.id | some c in input.commits; some a in lib.attestations(c); a.tier == "platform"}
+}
+
+_platform_note(given) := "" if not "platform" in given
 
 platform_attested(c) if c.provenance.tier == "platform"
 

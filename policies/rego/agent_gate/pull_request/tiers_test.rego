@@ -37,7 +37,7 @@ pr_of(commits) := object.union(fx.pr, {"commits": commits})
 
 gitsign_pr := pr_of([attested(fx.first, "claude-code", [gitsign]), attested(fx.head, "claude-code", [gitsign])])
 
-copilot_pr := pr_of([by_copilot(attested(fx.first, "copilot", [platform])), by_copilot(attested(fx.head, "copilot", [platform]))])
+copilot_pr := object.union(pr_of([by_copilot(attested(fx.first, "copilot", [platform])), by_copilot(attested(fx.head, "copilot", [platform]))]), {"pull_request": {"author": {"login": "copilot-swe-agent[bot]", "id": 198982749, "type": "Bot"}}})
 
 accept_platform := fx.with_rules({"provenance_coverage": {"enabled": true, "tiers": {"copilot": ["platform", "sigstore"]}}})
 
@@ -92,7 +92,7 @@ test_platform_commit_passes_when_nothing_more_is_required_and_says_so if {
 test_platform_tier_is_judged_for_the_account_agent if {
 	# a platform signature of another agent's account on a commit detected as Copilot's: devin's tiers apply
 	devin := object.union(platform, {"signer": object.union(platform.signer, {"agent": "devin"})})
-	inp := pr_of([by_copilot(attested(fx.first, "copilot", [devin])), by_copilot(attested(fx.head, "copilot", [platform]))])
+	inp := object.union(pr_of([by_copilot(attested(fx.first, "copilot", [devin])), by_copilot(attested(fx.head, "copilot", [platform]))]), {"pull_request": {"author": copilot_pr.pull_request.author}})
 	"provenance-coverage" in denied(inp, nothing_required)
 	not "provenance-coverage" in denied(inp, fx.with_rules({"provenance_coverage": {"enabled": true, "tiers": {"copilot": ["platform"], "devin": ["platform"]}}, "model_governance": {"require_model": false}, "prompt": {"require_digest": false}}))
 }
@@ -125,3 +125,17 @@ test_platform_commit_with_only_the_prompt_required_is_denied_by_prompt_without_a
 	fx.rules_of(d.deny) == {"prompt"}
 	count(d.warn) == 0
 }
+
+test_platform_commit_counts_only_in_a_pull_request_the_agent_account_opened if {
+	# the same GitHub-signed Copilot commits, pushed (e.g. through the contents API) into a PR someone else opened
+	inp := object.union(copilot_pr, {"pull_request": {"author": {"login": "mallory", "id": 666, "type": "User"}}})
+	"provenance-coverage" in denied(inp, nothing_required)
+	some m in msgs(inp, nothing_required, "provenance-coverage")
+	contains(m, "a platform signature counts only in a pull request the agent's own account opened")
+	not "provenance-coverage" in denied(copilot_pr, nothing_required)
+	every m2 in msgs(copilot_pr, accept_nothing_but_platform_for_devin, "provenance-coverage") {
+		not contains(m2, "own account opened")
+	}
+}
+
+accept_nothing_but_platform_for_devin := fx.with_rules({"provenance_coverage": {"enabled": true, "tiers": {"devin": ["platform"]}}})
