@@ -2,6 +2,7 @@
 import type { PolicyEvaluator } from "../adapters/opa/pool.js";
 import type { BundleVerifier } from "../adapters/sigstore/verifier.js";
 import type { GateStore } from "../adapters/storage/gate-store.js";
+import type { AuditLog } from "../adapters/storage/audit-log.js";
 import type { CheckConclusion } from "../core/conclusion.js";
 import type { Decision } from "../core/decision.js";
 import type { Facts } from "../core/facts.js";
@@ -57,6 +58,8 @@ export interface PullRequestGateOptions {
   readonly onDecision?: (event: DecisionEvent) => Promise<unknown> | void;
   /** The audit log's head, read before each check run is completed: its footer witnesses it (docs/audit.md). */
   readonly auditHead?: () => Promise<{ readonly seq: number; readonly hash: string }>;
+  /** The audit log, read for what earlier decisions recorded (config-change impact, revocation sweeps). */
+  readonly auditLog?: AuditLog;
   /** Durable check-run ids, idempotency and ordering; default: in memory (one process that keeps nothing). */
   readonly store?: GateStore;
   readonly observe?: StageObserver;

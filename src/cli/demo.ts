@@ -4,7 +4,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { EXIT_FAILED, EXIT_OK, UsageError, consoleIo, runCommand, type Io } from "./args.js";
 import { loadScenarios } from "../demo/scenario.js";
-import { inProcessApp, runScenario } from "../demo/run.js";
+import { closeScenarioAudit, inProcessApp, runScenario } from "../demo/run.js";
 import { checkRunPage } from "../demo/page.js";
 import { loadDeploymentScenarios, runDeploymentScenario } from "../demo/deployments.js";
 import { DEMO_DATA_DIR, openDemoRecorder, type DemoRecorder } from "../demo/record.js";
@@ -36,11 +36,12 @@ export function demo(argv: string[], io: Io = consoleIo()): Promise<number> {
     try {
       return await runAll(recorder);
     } finally {
+      await closeScenarioAudit();
       await recorder?.close();
     }
     async function runAll(recorder: DemoRecorder | undefined): Promise<number> {
       const before = recorder ? await recorder.storage.audit.head() : undefined;
-      const gateOptions = recorder ? { engine: recorder.engine, onDecision: recorder.onDecision, auditHead: recorder.auditHead } : {};
+      const gateOptions = recorder ? { engine: recorder.engine, onDecision: recorder.onDecision, auditHead: recorder.auditHead, auditLog: recorder.storage.audit } : {};
       // Human output only without --json: the JSON document is the whole of stdout.
       const say = (text: string): void => void (json || io.out(text));
       const report: { scenarios: unknown[]; deployments: unknown[]; unexpected: number; recorded?: unknown } = { scenarios: [], deployments: [], unexpected: 0 };

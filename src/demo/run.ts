@@ -10,6 +10,7 @@ import type { StandInCheckRun } from "./github/model.js";
 import { CHECK_NAME } from "../adapters/github/check-runs.js";
 import type { Scenario, ScenarioStep } from "./scenario.js";
 import { checkRunPage } from "./page.js";
+import { openDemoRecorder, type DemoRecorder } from "./record.js";
 
 export interface StepOutcome {
   readonly step: ScenarioStep;
@@ -77,7 +78,12 @@ export async function runScenario(scenario: Scenario, standIn: GitHubStandIn, de
  */
 export async function inProcessApp(scenario: Scenario, trustedRoot: unknown, gateOptions: ComposeOptions = {}): Promise<{ standIn: GitHubStandIn; deliver: Deliver }> {
   const standIn = new GitHubStandIn(structuredClone(scenario.repos));
-  const gate = await composeGate({ ...gateOptions, trustedRoot, tlogEntryUrl: () => undefined });
+  // An audited scenario without a recorder of the caller's (demo --record) records in the run's shared log.
+  const audited = scenario.audit === true && !gateOptions.onDecision ? await scenarioRecorder() : undefined;
+  const options: ComposeOptions = audited
+    ? { engine: audited.engine, onDecision: audited.onDecision, auditHead: audited.auditHead, auditLog: audited.storage.audit, ...gateOptions }
+    : gateOptions;
+  const gate = await composeGate({ ...options, trustedRoot, tlogEntryUrl: () => undefined });
   const probot = new Probot({
     appId: 1,
     privateKey: demoKey(),
@@ -91,6 +97,21 @@ export async function inProcessApp(scenario: Scenario, trustedRoot: unknown, gat
     await probot.receive({ id: step.deliveryId, name, payload: step.payload } as never);
   };
   return { standIn, deliver };
+}
+
+let shared: Promise<DemoRecorder> | undefined;
+
+/** The audit log in memory that audited scenarios record in, opened on first use (initdb takes a few seconds). */
+function scenarioRecorder(): Promise<DemoRecorder> {
+  shared ??= openDemoRecorder("memory://");
+  return shared;
+}
+
+/** Closes the audited scenarios' shared log, if one was opened (a run's last step). */
+export async function closeScenarioAudit(): Promise<void> {
+  const open = shared;
+  shared = undefined;
+  if (open) await (await open).close();
 }
 
 /**

@@ -20,6 +20,9 @@ export interface Scenario {
   readonly description: string;
   readonly repos: StandInRepo[];
   readonly steps: ScenarioStep[];
+  /** The scenario reads earlier decisions: its App records every decision in an audit log (in memory, shared by the
+   *  run's audited scenarios, unless the demo records to its own). */
+  readonly audit?: boolean;
 }
 
 export interface ScenarioSet {
