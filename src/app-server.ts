@@ -18,6 +18,7 @@ import { JobQueue } from "./adapters/queue/job-queue.js";
 import { budgetedOctokit } from "./adapters/github/octokit.js";
 import { fetchWithTimeout } from "./adapters/github/http.js";
 import { describeError } from "./core/errors.js";
+import { createServer as createNetServer } from "node:net";
 import { Metrics, Readiness, guardWebhookIntake, healthHandler, octokitMetricsPlugin, redactingLogger } from "./observability/index.js";
 
 export interface RunningServer {
@@ -98,6 +99,7 @@ export async function startServer(processEnv: NodeJS.ProcessEnv = process.env): 
   const gate = await composeGate({
     ...trust,
     engine,
+    appId: settings.APP_ID,
     keyRing: readKeyRing(env.AGENT_GATE_TRUSTED_KEYS),
     onDecision,
     auditHead: () => storage.audit.head(),
@@ -126,7 +128,8 @@ export async function startServer(processEnv: NodeJS.ProcessEnv = process.env): 
   const fetchWithDeadline = fetchWithTimeout(timeoutMs);
   const server = new Server({
     host: settings.HOST,
-    port: settings.PORT,
+    // Probot reads a port of 0 as its default 3000: PORT=0 (any free port) is resolved here.
+    port: settings.PORT === 0 ? await freePort(settings.HOST) : settings.PORT,
     webhookPath: settings.WEBHOOK_PATH,
     log,
     Probot: Probot.defaults({
@@ -186,3 +189,16 @@ export async function startServer(processEnv: NodeJS.ProcessEnv = process.env): 
   };
 }
 
+
+/** A port the system has free on `host` now (PORT=0), found by binding it once. */
+function freePort(host: string): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const probe = createNetServer();
+    probe.once("error", reject);
+    probe.listen({ port: 0, host }, () => {
+      const address = probe.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      probe.close(() => (port > 0 ? resolvePort(port) : reject(new Error(`no free port on ${host}`))));
+    });
+  });
+}
