@@ -73,23 +73,21 @@ export class SqlGateStore implements GateStore {
   }
 
   async recordEvaluation(e: StoredEvaluation & { triggerAt: Date }): Promise<void> {
-    await this.db.transaction(async (q) => {
-      await q.query(
-        `INSERT INTO gate_evaluations (key, delivery_id, repository, head_sha, decision_id, conclusion, transient) VALUES ($1, $2, $3, $4, $5, $6, $7)
+    // One statement, so one round trip and its own transaction: the evaluation's row, and for a final result the
+    // head's last trigger time and conclusion (moved forward only, never back to an older trigger's).
+    const final = !e.transient && e.conclusion !== "superseded";
+    await this.db.query(
+      `WITH evaluation AS (
+         INSERT INTO gate_evaluations (key, delivery_id, repository, head_sha, decision_id, conclusion, transient) VALUES ($1, $2, $3, $4, $5, $6, $7)
          ON CONFLICT (key) DO UPDATE SET decision_id = EXCLUDED.decision_id, conclusion = EXCLUDED.conclusion,
-           transient = EXCLUDED.transient, completed_at = now()`,
-        [e.key, e.trigger ?? null, e.repository.toLowerCase(), e.headSha, e.decisionId, e.conclusion, e.transient],
-      );
-      if (!e.transient && e.conclusion !== "superseded") {
-        await q.query(
-          `UPDATE gate_check_runs SET
-             last_conclusion = CASE WHEN last_trigger_at IS NULL OR last_trigger_at <= $3 THEN $4 ELSE last_conclusion END,
-             last_trigger_at = GREATEST(COALESCE(last_trigger_at, $3), $3), updated_at = now()
-           WHERE repository = $1 AND head_sha = $2`,
-          [e.repository.toLowerCase(), e.headSha, e.triggerAt.toISOString(), e.conclusion],
-        );
-      }
-    });
+           transient = EXCLUDED.transient, completed_at = now()
+       )
+       UPDATE gate_check_runs SET
+         last_conclusion = CASE WHEN last_trigger_at IS NULL OR last_trigger_at <= $8 THEN $6 ELSE last_conclusion END,
+         last_trigger_at = GREATEST(COALESCE(last_trigger_at, $8), $8), updated_at = now()
+       WHERE $9 AND repository = $3 AND head_sha = $4`,
+      [e.key, e.trigger ?? null, e.repository.toLowerCase(), e.headSha, e.decisionId, e.conclusion, e.transient, e.triggerAt.toISOString(), final],
+    );
   }
 
   /** Records that a delivery was taken in (in `q`'s transaction when given); false when it already was (a redelivery of one we have). */
