@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { builtinBundle } from "../src/adapters/opa/bundle-source.js";
 import { PolicyEngine } from "../src/adapters/opa/engine.js";
 import { openStorage } from "../src/adapters/storage/index.js";
-import { configImpact } from "../src/cli/config-impact.js";
+import { configImpact } from "../src/app/config-impact.js";
 import { policyData, validateRepoConfig } from "../src/config/repo-config.js";
 import { auditEventFromDecision } from "../src/core/audit.js";
 import { pullRequestInput } from "../src/core/policy-input.js";

@@ -34,6 +34,7 @@ export interface Decided {
   readonly binding: BindingResult;
   readonly data: unknown;
   readonly configDigest: string;
+  readonly configFiles: readonly string[];
   readonly commits: RenderCommit[];
 }
 
@@ -88,7 +89,9 @@ export function gatePolicyData(loaded: LoadedConfig, repository: string): unknow
   const pp = config.rules.protected_paths;
   const listed = new Set(pp.paths.map((p) => (typeof p === "string" ? p : p.pattern)));
   const extra = [...chain, ...CONFIG_LIKE].filter((p) => !listed.has(p) && (listed.add(p), true));
-  return policyData({ ...config, rules: { ...config.rules, protected_paths: { ...pp, paths: [...pp.paths, ...extra] } } });
+  const data = policyData({ ...config, rules: { ...config.rules, protected_paths: { ...pp, paths: [...pp.paths, ...extra] } } });
+  // The organisation's revocation list: data of its own, never subject to the repository's rule modes.
+  return loaded.revoked ? { ...data, revoked: loaded.revoked } : data;
 }
 
 export interface PipelineOptions {
@@ -114,7 +117,7 @@ export async function evaluatePullRequest(gathered: Facts, loaded: LoadedConfig,
   const tp = performance.now();
   const decision = await policy.evaluate(PULL_REQUEST_ENTRYPOINT, input, { data, decisionId: opts.decisionId });
   opts.observe?.policy?.((performance.now() - tp) / 1000);
-  return { facts, input, decision, binding, data, configDigest: loaded.facts.digest, commits: commitsForRender(facts.commits, binding, (c) => commitIsAgent(c, facts), evidence.commitSignatures) };
+  return { facts, input, decision, binding, data, configDigest: loaded.facts.digest, configFiles: loaded.files, commits: commitsForRender(facts.commits, binding, (c) => commitIsAgent(c, facts), evidence.commitSignatures) };
 }
 
 /** A decision, or the error that stopped it, as the check run a reviewer reads; an error is always a failure. */
@@ -138,5 +141,5 @@ export function explain(outcome: { decided: Decided } | { error: unknown }, deci
     durationMs,
     ...(tlogEntryUrl ? { tlogEntryUrl } : {}),
   });
-  return { facts: decided?.facts, input: decided?.input, decision, conclusion, output, decisionId, durationMs, policyData: decided?.data, configDigest: decided?.configDigest, transient: error?.transient === true };
+  return { facts: decided?.facts, input: decided?.input, decision, conclusion, output, decisionId, durationMs, policyData: decided?.data, configDigest: decided?.configDigest, ...(decided ? { configFiles: decided.configFiles } : {}), transient: error?.transient === true };
 }

@@ -40,6 +40,8 @@ export interface DecisionEvent {
   readonly durationMs: number;
   /** The data document the policy was evaluated with (the repository's config), kept for replay. */
   readonly policyData: unknown;
+  /** The files the config was read from (LoadedConfig.files): recorded, so a change to one finds whom it applies to. */
+  readonly configFiles?: readonly string[];
 }
 
 /** Latencies of the two CPU-bound stages, in seconds (metrics). */
@@ -60,6 +62,8 @@ export interface PullRequestGateOptions {
   readonly auditHead?: () => Promise<{ readonly seq: number; readonly hash: string }>;
   /** The audit log, read for what earlier decisions recorded (config-change impact, revocation sweeps). */
   readonly auditLog?: AuditLog;
+  /** The App's id: its own check runs are never among the required checks it waits for (default: left out by name only). */
+  readonly appId?: number;
   /** Durable check-run ids, idempotency and ordering; default: in memory (one process that keeps nothing). */
   readonly store?: GateStore;
   readonly observe?: StageObserver;
@@ -89,5 +93,6 @@ export interface Evaluation {
   readonly durationMs: number;
   readonly policyData: unknown;
   readonly configDigest: string | undefined;
+  readonly configFiles?: readonly string[];
   readonly transient: boolean;
 }

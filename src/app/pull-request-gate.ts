@@ -16,6 +16,7 @@ import type { Evaluation, GateResult, HandleContext, PullRequestGateOptions } fr
 import { loadRepoConfig, type LoadedConfig } from "./load-config.js";
 import { priorResult } from "./head-order.js";
 import { combinedOutput } from "./shared-head.js";
+import { withHeadChecks } from "./required-checks.js";
 
 export type { DecisionEvent, Evaluation, GateResult, HandleContext, PullRequestGateOptions } from "./gate-types.js";
 
@@ -98,8 +99,8 @@ export class PullRequestGate {
     const head = await this.opts.auditHead?.();
     await github.completeCheckRun(trigger.owner, trigger.repo, checkRunId, { ...withWitness(shown.output, head), externalId: shown.decisionId });
     for (const [i, ev] of evaluations.entries()) {
-      const { decisionId, input, decision, conclusion, durationMs, policyData } = ev;
-      await this.opts.onDecision?.({ decisionId, deliveryId: ctx.deliveryId, installationId: trigger.installationId, repository, pullNumber: numberOf(payloads[i]), headSha, input, decision, conclusion, durationMs, policyData });
+      const { decisionId, input, decision, conclusion, durationMs, policyData, configFiles } = ev;
+      await this.opts.onDecision?.({ decisionId, deliveryId: ctx.deliveryId, installationId: trigger.installationId, repository, pullNumber: numberOf(payloads[i]), headSha, input, decision, conclusion, durationMs, policyData, ...(configFiles ? { configFiles } : {}) });
     }
     await this.store.recordEvaluation({ key: rec.key, trigger: rec.triggerName, repository, headSha, decisionId: shown.decisionId, conclusion: shown.output.conclusion, transient: rec.transient, triggerAt: rec.receivedAt });
   }
@@ -124,7 +125,7 @@ export class PullRequestGate {
       const snapshot = preSnapshot ?? (await github.snapshot(owner, repo, payload));
       if ("error" in snapshot) throw snapshot.error;
       checkHead(snapshot, headSha);
-      const facts = factsOf(snapshot, loaded, this.now());
+      const facts = await withHeadChecks(github, factsOf(snapshot, loaded, this.now()), loaded.config, this.opts.appId);
       const evidence = withCommitEvidence(verifyEvidence(this.evidence, facts.bundles, loaded.config, `${owner}/${repo}`, this.opts.keyRing, this.opts.observe), facts.commits, this.opts.verifier, loaded.config);
       outcome = { decided: await evaluatePullRequest(facts, loaded, evidence, this.opts.engine, { now: this.now(), decisionId, ...(this.opts.observe ? { observe: this.opts.observe } : {}) }) };
     } catch (err) {

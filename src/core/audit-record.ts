@@ -30,6 +30,10 @@ export const AuditContext = z.object({
     .nullable()
     .optional()
     .describe("sha256 of the canonical data document the policy was evaluated with (the merged repo config), kept for replay"),
+  config_files: z
+    .array(z.string())
+    .optional()
+    .describe("the config files the decision's config was read from, the repository's (or organisation's) first, each owner/repo:path: whom a change to one applies to"),
 });
 export type AuditContext = z.infer<typeof AuditContext>;
 

@@ -51,6 +51,10 @@ export interface AuditLog {
   list(opts?: ListOptions): Promise<AuditRecord[]>;
   /** The latest decision for a commit of a repository, refused if the record was edited. */
   latest(subject: { repository: string; headSha: string; kind?: AuditRecord["agent_gate"]["kind"] }): Promise<AuditRecord | undefined>;
+  /** The last `limit` records of one kind of a repository, newest first (an index scan), each checked against its hash. */
+  recent(repository: string, kind: AuditRecord["agent_gate"]["kind"], limit: number): Promise<AuditRecord[]>;
+  /** Up to `limit` repositories whose recorded decisions read the config file `file` (owner/repo:path), by name. */
+  configUsers(file: string, limit: number): Promise<string[]>;
   verify(opts?: VerifyOptions): Promise<VerifyResult>;
   /** The head pointer: seq and hash of the last record ({0, genesis} when empty). */
   head(): Promise<Checkpoint>;
@@ -143,6 +147,9 @@ export class SqlAuditLog implements AuditLog {
       "INSERT INTO audit_records (seq, prev_hash, hash, decision_id, ts, record, kind, repository, head_sha) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
       [record.seq, record.prev_hash, record.hash, record.decision_id, record.timestamp, text, record.agent_gate.kind, record.agent_gate.repository, record.agent_gate.head_sha],
     );
+    for (const file of new Set(record.agent_gate.config_files ?? [])) {
+      await q.query("INSERT INTO audit_config_uses (config_file, repository) VALUES ($1, $2) ON CONFLICT DO NOTHING", [file, record.agent_gate.repository]);
+    }
     return { seq: record.seq, hash: record.hash };
   }
 
@@ -171,6 +178,21 @@ export class SqlAuditLog implements AuditLog {
     const b = new ChainVerifier({ seq: row.seq - 1, hash: row.prev_hash }).push(row);
     if (b) throw new AgentGateError("AUDIT_RECORD_TAMPERED", `the audit record for ${subject.repository}@${subject.headSha.slice(0, 12)} cannot be relied on: ${b.reason}`, "internal");
     return fromRow(row);
+  }
+
+  async recent(repository: string, kind: AuditRecord["agent_gate"]["kind"], limit: number): Promise<AuditRecord[]> {
+    const rows = await this.db.query<DbRow>(`SELECT ${ROW_COLUMNS} FROM audit_records WHERE repository = $1 AND kind = $2 ORDER BY seq DESC LIMIT $3`, [repository, kind, Math.max(0, Math.floor(limit))]);
+    return rows.map((r) => {
+      const row = toStored(r);
+      const b = new ChainVerifier({ seq: row.seq - 1, hash: row.prev_hash }).push(row);
+      if (b) throw new AgentGateError("AUDIT_RECORD_TAMPERED", `audit record ${row.seq} of ${repository} cannot be relied on: ${b.reason}`, "internal");
+      return fromRow(row);
+    });
+  }
+
+  async configUsers(file: string, limit: number): Promise<string[]> {
+    const rows = await this.db.query<{ repository: string }>("SELECT repository FROM audit_config_uses WHERE config_file = $1 ORDER BY repository LIMIT $2", [file, Math.max(0, Math.floor(limit))]);
+    return rows.map((r) => r.repository);
   }
 
   async list(opts: ListOptions = {}): Promise<AuditRecord[]> {

@@ -14,7 +14,7 @@ export type { Db, DatabaseOptions, EmbeddedDb, Queryable } from "./db.js";
 export { DEFAULT_DATA_DIR, DEFAULT_SCHEMA, openDatabase, openEmbedded, openPostgres } from "./db.js";
 export { MIGRATIONS, migrate } from "./migrations.js";
 export type { GateDecision, RecorderOptions } from "./recorder.js";
-export { auditEventOf, decisionRecorder } from "./recorder.js";
+export { auditEventOf, configFileKey, decisionRecorder } from "./recorder.js";
 
 export interface Storage {
   readonly db: Db;

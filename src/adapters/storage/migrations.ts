@@ -171,6 +171,22 @@ CREATE INDEX gate_evaluations_completed ON gate_evaluations (completed_at);
 CREATE INDEX gate_check_runs_updated ON gate_check_runs (updated_at);
 `,
   },
+  {
+    version: 7,
+    name: "audit records by repository, newest first, and the config files each repository's decisions were made with",
+    sql: `
+-- The last N decisions of a repository (config-change impact): an index scan from the newest, not the whole log.
+CREATE INDEX audit_records_repository_recent ON audit_records (repository, kind, seq DESC);
+-- Which repositories' decisions read which config file (their own, the organisation's, a base in an _extends chain),
+-- from the config_files each record names: the repositories a change to that file applies to. Derived from the
+-- chained records (never trusted beyond choosing whom to analyse); rows are only ever added.
+CREATE TABLE audit_config_uses (
+  config_file text NOT NULL, -- owner/repo:path, owner and repository in lower case
+  repository  text NOT NULL,
+  PRIMARY KEY (config_file, repository)
+);
+`,
+  },
 ];
 
 const LATEST = Math.max(...MIGRATIONS.map((m) => m.version));

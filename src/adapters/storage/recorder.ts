@@ -23,6 +23,8 @@ export interface GateDecision {
   readonly durationMs: number;
   /** The data document the policy was evaluated with (policyData(config)), kept for replay. */
   readonly policyData?: unknown;
+  /** The config files the decision's config was read from (LoadedConfig.files), recorded as owner/repo:path. */
+  readonly configFiles?: readonly string[];
   readonly dryRun?: boolean;
 }
 
@@ -32,6 +34,13 @@ export interface RecorderOptions {
   readonly entrypoint?: (d: GateDecision) => string;
   readonly labels?: Record<string, string>;
   readonly now?: () => Date;
+}
+
+/** A config file as recorded and looked up: owner/repo:path, owner and repository in lower case, no "(default branch)". */
+export function configFileKey(file: string): string {
+  const bare = file.replace(/ \(default branch\)$/, "");
+  const colon = bare.indexOf(":");
+  return colon < 0 ? bare.toLowerCase() : `${bare.slice(0, colon).toLowerCase()}${bare.slice(colon)}`;
 }
 
 export function auditEventOf(d: GateDecision, opts: RecorderOptions): AuditEvent | undefined {
@@ -47,6 +56,7 @@ export function auditEventOf(d: GateDecision, opts: RecorderOptions): AuditEvent
     head_sha: d.headSha,
     ...(d.input ? evidenceOf(d.input) : { evidence_bundle_digests: [], signer_identities: [], rekor_log_indexes: [] }),
     conclusion: d.conclusion.conclusion,
+    ...(d.configFiles !== undefined ? { config_files: d.configFiles.map(configFileKey) } : {}),
   };
   const facts = {
     input: d.input,
