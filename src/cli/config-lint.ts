@@ -5,6 +5,8 @@
 // protected-path globs are matched against paths GitHub lists ("a/b", never "/a", "a//b" or "a/"), branch prefixes
 // are compared with the branch's name ("claude/", never "refs/heads/claude/"), and a model entry past its
 // `expires` date no longer allows anything.
+import { requiredChecksLint } from "../config/required-checks.js";
+
 type Path = readonly (string | number)[];
 
 export interface Lint {
@@ -133,6 +135,8 @@ export function neverMatching(config: unknown, today = new Date().toISOString().
   items(at(config, "rules", "protected_paths", "paths")).forEach((p, i) =>
     out.push(...(isObject(p) ? glob(p["pattern"], ["rules", "protected_paths", "paths", i, "pattern"]) : glob(p, ["rules", "protected_paths", "paths", i]))),
   );
+  items(at(config, "rules", "required_checks", "defined_in")).forEach((p, i) => out.push(...glob(p, ["rules", "required_checks", "defined_in", i])));
+  out.push(...requiredChecksLint(config));
   items(at(config, "rules", "model_governance", "allowed")).forEach((m, i) => {
     const path = ["rules", "model_governance", "allowed", i];
     out.push(...exactText(at(m, "model"), [...path, "model"], "model id"), ...exactText(at(m, "version"), [...path, "version"], "model version"));

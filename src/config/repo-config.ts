@@ -9,6 +9,7 @@ import { EVIDENCE_TIERS, type EvidenceTier } from "../core/signed-commits.js";
 import { CONFIG_PATH, MAX_CONFIG_ERRORS, configErrors, readConfigDocument, type ConfigError, type Locate } from "./config-document.js";
 import { RULE_MODE_CHOICES, ruleMode, ruleModesAgree, withRuleModes } from "./rule-modes.js";
 import { MAX_GLOB_LENGTH, MAX_GLOB_PATTERNS, MAX_GLOB_WILDCARDS, MAX_PROTECTED_PATHS, globListProblem, globProblem } from "./glob-cost.js";
+import { RequiredChecksConfig, requiredChecksAgree } from "./required-checks.js";
 
 export { CONFIG_PATH };
 export { RULE_MODE_CHOICES, withRuleModes };
@@ -209,8 +210,10 @@ export const RulesConfig = z
         binary_file_lines: whole(0).default(100).describe("lines a binary file counts for (GitHub counts none; a binary is not 0 lines)"),
       })
       .prefault({}),
+    required_checks: RequiredChecksConfig,
   })
   .superRefine(ruleModesAgree)
+  .superRefine(requiredChecksAgree)
   .prefault({});
 
 const environmentShape = {

@@ -111,6 +111,22 @@ export interface ListCompleteness {
   readonly truncated: boolean; // the limit was reached with more to read
 }
 
+/** A check run on the head commit, as required checks read it: which App wrote it and how it stands. */
+export interface CheckRunFacts {
+  readonly id: number;
+  readonly name: string;
+  readonly status: string; // queued, in_progress, completed (and GitHub's waiting, requested, pending)
+  readonly conclusion: string | null;
+  readonly app?: { readonly id: number; readonly slug?: string };
+}
+
+/** The check runs of the head commit other than agent-gate's own, read only when rules.required_checks names some. */
+export interface HeadChecks {
+  readonly sha: string;
+  readonly runs: readonly CheckRunFacts[];
+  readonly list: ListCompleteness;
+}
+
 /** A bundle found in a provenance block (see src/core/provenance-block.ts for the block format). */
 export interface FoundBundle {
   readonly json: string; // the bundle JSON text exactly as found
@@ -137,6 +153,8 @@ export interface Facts {
   readonly evidenceProblems: readonly EvidenceProblem[];
   /** People named as having asked for the work in unsigned places (PR body lines, co-author trailers). */
   readonly requesters: readonly Requester[];
+  /** The head commit's check runs (rules.required_checks); absent when no check is required. */
+  readonly checks?: HeadChecks;
 }
 
 /** Someone named as prompter or requester: excluded from approving; never a reason to exempt anyone. */

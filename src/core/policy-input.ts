@@ -161,6 +161,27 @@ export const EvidenceProblem = z.object({
   message: z.string(),
 });
 
+export const HeadChecks = z
+  .object({
+    head_sha: Sha.describe("the commit the check runs were read on: the pull request's head"),
+    complete: z.boolean().describe("every check run of the commit was read (none cut off at the limit, as many as GitHub counts)"),
+    listed: z.number().int().nonnegative(),
+    reported: z.number().int().nonnegative().optional().describe("GitHub's total_count"),
+    limit: z.number().int().positive(),
+    runs: z
+      .array(
+        z.object({
+          id: z.number().int().describe("GitHub's id: a later run (a re-run) has a larger one"),
+          name: z.string(),
+          status: z.string().describe("queued, in_progress, completed (or waiting, requested, pending)"),
+          conclusion: z.string().nullable().describe("success, failure, neutral, cancelled, skipped, timed_out, action_required, stale; null until completed"),
+          app: z.object({ id: z.number().int(), slug: z.string().optional() }).nullable().describe("the GitHub App that wrote the run"),
+        }),
+      )
+      .describe("every run but agent-gate's own, re-runs included"),
+  })
+  .describe("the head commit's check runs, read when rules.required_checks names checks");
+
 export const AgentFacts = z.object({
   detected: z.boolean(),
   reasons: z.array(z.string()).default([]),
@@ -193,6 +214,7 @@ export const PullRequestInput = z
     prompters: z.array(Prompter).default([]).describe("people who prompted or requested the agent's work (signed delegation, PR-body lines, co-authors, the opener of an agent PR under a human account): never approvers"),
     completeness: Completeness.optional(),
     evidence_problems: z.array(EvidenceProblem).default([]).describe("provenance blocks that could not be read"),
+    checks: HeadChecks.optional(),
   })
   .superRefine((v, ctx) => {
     v.commits.forEach((c, i) => {

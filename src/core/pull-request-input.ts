@@ -2,7 +2,7 @@
 // every commit, whether verified provenance covers it, who signed it and whether an agent or a human wrote it.
 import type { AgentDetection } from "./agents.js";
 import type { BindingResult, CoveringStatement } from "./binding.js";
-import type { CommitFacts, Facts } from "./facts.js";
+import type { CommitFacts, Facts, HeadChecks } from "./facts.js";
 import { pullRequestInput, toPolicyTime, type CommitAttestationDraft, type PullRequestInput } from "./policy-input.js";
 import { signerFacts } from "./signer-facts.js";
 import type { TrailerClaim } from "./trailers.js";
@@ -158,5 +158,13 @@ export function buildPullRequestInput(parts: PullRequestInputParts): PullRequest
     prompters: [...prompters.values()],
     completeness: facts.completeness,
     evidence_problems: facts.evidenceProblems.map((p) => ({ location: p.location, ...(p.commentId !== undefined ? { comment_id: p.commentId } : {}), ...(p.author ? { author: p.author } : {}), message: p.message })),
+    ...(facts.checks ? { checks: headChecksInput(facts.checks) } : {}),
   });
+}
+
+/** The head's check runs as the policy reads them, with whether the list is whole. */
+function headChecksInput(c: HeadChecks): Record<string, unknown> {
+  const l = c.list;
+  const complete = !l.truncated && (l.reported === undefined || l.listed >= l.reported);
+  return { head_sha: c.sha, complete, listed: l.listed, ...(l.reported !== undefined ? { reported: l.reported } : {}), limit: l.limit, runs: c.runs.map((r) => ({ id: r.id, name: r.name, status: r.status, conclusion: r.conclusion, app: r.app ?? null })) };
 }

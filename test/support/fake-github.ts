@@ -2,7 +2,7 @@
 // tests use it to judge cases by value; the stand-in tests keep exercising the real Octokit adapter over HTTP.
 // `fromStandInRepo` turns a recorded scenario's repository into the fake's values the way the stand-in serves it.
 import { createHash } from "node:crypto";
-import type { CheckRunData, CheckRunOutput } from "../../src/adapters/github/check-runs.js";
+import type { CheckRunData, CheckRunOutput, CommitCheckRunData, CommitCheckRuns } from "../../src/adapters/github/check-runs.js";
 import { CHECK_NAME } from "../../src/adapters/github/check-runs.js";
 import { CONFIG_PATH, type ConfigText } from "../../src/adapters/github/config-source.js";
 import type { Approver, AttestationSourceOptions, DeploymentRequest, FetchedAttestation } from "../../src/adapters/github/deployment-protection.js";
@@ -36,6 +36,8 @@ export interface FakeState {
   defaultPermission?: RepoPermission;
   /** Check runs another App or an earlier process wrote, by head commit. */
   checkRuns?: Record<string, CheckRunData[]>;
+  /** Other Apps' check runs on a commit (tests, lint), by commit, as commitCheckRuns lists them beside agent-gate's own. */
+  commitChecks?: Record<string, CommitCheckRunData[]>;
   attestations?: Record<string, FetchedAttestation[]>;
   approvals?: Approver[];
   /** A read or write that fails with this error (e.g. a 502 from GitHub), by method name. */
@@ -144,6 +146,15 @@ export class FakeGitHub implements InstallationGitHub {
         .filter((r) => r.headSha === sha)
         .map((r) => ({ id: r.id, status: r.status, conclusion: r.output?.conclusion ?? null, output: { title: r.output?.title ?? "Evaluating" } }));
       return [...ours.reverse().slice(0, 1), ...(this.state.checkRuns?.[sha] ?? [])];
+    });
+  }
+
+  commitCheckRuns(owner: string, repo: string, sha: string): Promise<CommitCheckRuns> {
+    return this.call("commitCheckRuns", [owner, repo, sha], () => {
+      // agent-gate's own runs are listed too, as GitHub lists them (App id 1 in the fakes): the gate must leave them out.
+      const ours: CommitCheckRunData[] = this.runs.filter((r) => r.headSha === sha).map((r) => ({ id: r.id, name: CHECK_NAME, status: r.status, conclusion: r.output?.conclusion ?? null, app: { id: 1, slug: "agent-gate" } }));
+      const runs = [...ours, ...structuredClone(this.state.commitChecks?.[sha] ?? [])];
+      return { runs, listed: runs.length, reported: runs.length, limit: 1000, truncated: false };
     });
   }
 

@@ -3,6 +3,7 @@
 // Annotations beyond 50 go in further batches.
 import type { Octokit } from "@octokit/rest";
 import { z } from "zod";
+import { AgentGateError } from "../../core/errors.js";
 import type { Annotation, CheckRunOutput as RenderedCheckRun } from "../../render/check-run.js";
 
 export const CHECK_NAME = "agent-gate";
@@ -29,6 +30,51 @@ export type CheckRunData = z.infer<typeof CheckRun>;
 export async function latestCheckRuns(octokit: Api, owner: string, repo: string, sha: string, checkName: string = CHECK_NAME): Promise<CheckRunData[]> {
   const res = await octokit.request("GET /repos/{owner}/{repo}/commits/{ref}/check-runs", { owner, repo, ref: sha, check_name: checkName, filter: "latest" });
   return CheckRuns.parse(res.data).check_runs;
+}
+
+// Every check run on a commit, whichever App wrote it (required checks, issue 18): read whole or reported cut short.
+const CommitCheckRun = z.object({
+  id: z.number(),
+  name: z.string(),
+  status: z.string(),
+  conclusion: z.string().nullable(),
+  app: z.object({ id: z.number(), slug: z.string().optional() }).nullable().optional(),
+});
+export type CommitCheckRunData = z.infer<typeof CommitCheckRun>;
+
+/** The check runs read on one commit, with how many GitHub says it has: a list cut short is never judged as whole. */
+export interface CommitCheckRuns {
+  readonly runs: readonly CommitCheckRunData[];
+  readonly listed: number;
+  readonly reported?: number;
+  readonly limit: number;
+  readonly truncated: boolean;
+}
+
+/** Check runs read per commit at most (re-runs included): past it the list is incomplete and required checks deny. */
+export const COMMIT_CHECK_RUNS_LIMIT = 1000;
+
+/**
+ * GET /repos/{owner}/{repo}/commits/{ref}/check-runs with `filter: all` (every re-run: the policy takes the latest
+ * per name and App, since GitHub's `latest` keeps one per name whoever wrote it), 100 a page, up to the limit.
+ */
+export async function commitCheckRuns(octokit: Pick<Octokit, "paginate">, owner: string, repo: string, sha: string, limit = COMMIT_CHECK_RUNS_LIMIT): Promise<CommitCheckRuns> {
+  const runs: CommitCheckRunData[] = [];
+  let reported: number | undefined;
+  let truncated = false;
+  for await (const page of octokit.paginate.iterator("GET /repos/{owner}/{repo}/commits/{ref}/check-runs", { owner, repo, ref: sha, filter: "all", per_page: 100 })) {
+    // paginate hands the list as data and keeps GitHub's count on it
+    const total = (page.data as unknown as { total_count?: unknown }).total_count;
+    if (typeof total === "number") reported = Math.max(reported ?? 0, total);
+    const parsed = z.array(CommitCheckRun).safeParse(page.data);
+    if (!parsed.success) throw new AgentGateError("GITHUB_RESPONSE_INVALID", `GitHub's check runs of ${sha.slice(0, 7)} are not what agent-gate expects: ${parsed.error.issues[0]?.path.join(".") ?? ""}: ${parsed.error.issues[0]?.message ?? "invalid"}`, "transient");
+    runs.push(...parsed.data);
+    if (runs.length >= limit) {
+      truncated = runs.length > limit || Boolean((page.headers as { link?: string }).link?.includes('rel="next"'));
+      break;
+    }
+  }
+  return { runs: runs.slice(0, limit), listed: Math.min(runs.length, limit), ...(reported !== undefined ? { reported } : {}), limit, truncated };
 }
 
 export class CheckRunPublisher {

@@ -4,7 +4,7 @@
 // a fake of plain values (test/support/fake-github.ts). Every answer is parsed (zod) before it leaves the adapter.
 import type { RepoPermission } from "../../core/facts.js";
 import type { Approver, DeploymentRequest, FetchedAttestation, AttestationSourceOptions } from "./deployment-protection.js";
-import type { CheckRunData, CheckRunOutput } from "./check-runs.js";
+import type { CheckRunData, CheckRunOutput, CommitCheckRuns } from "./check-runs.js";
 import type { ConfigText } from "./config-source.js";
 import type { DeliveryRow } from "./app-api.js";
 import type { MergedPullData, PullRequestSnapshot } from "./pull-request-source.js";
@@ -34,6 +34,8 @@ export interface GitHubFacts extends ConfigFiles {
   permission(owner: string, repo: string, user: Account): Promise<RepoPermission>;
   /** The latest runs of the check `checkName` (default agent-gate) on a commit, newest first: the one lookup of them. */
   checkRuns(owner: string, repo: string, sha: string, checkName?: string): Promise<CheckRunData[]>;
+  /** Every check run on a commit, re-runs and every App's included (required checks): up to a limit, marked when cut short. */
+  commitCheckRuns(owner: string, repo: string, sha: string): Promise<CommitCheckRuns>;
   /** The pull request GitHub says was merged (or squashed) as exactly commit `sha`, if any. */
   pullMergedAs(owner: string, repo: string, sha: string): Promise<MergedPullData | undefined>;
   /** An artifact's attestations, each bundle read (bundle_url downloads go through `opts.fetch`, never with a token). */

@@ -5,7 +5,7 @@
 import type { Octokit } from "@octokit/rest";
 import type { RepoPermission } from "../../core/facts.js";
 import { hookDeliveriesPage, installationRepositoriesPage, installationsPage, openPullsPage, redeliver } from "./app-api.js";
-import { CHECK_NAME, CheckRunPublisher, latestCheckRuns, type CheckRunData, type CheckRunOutput } from "./check-runs.js";
+import { CHECK_NAME, CheckRunPublisher, commitCheckRuns, latestCheckRuns, type CheckRunData, type CheckRunOutput, type CommitCheckRuns } from "./check-runs.js";
 import { ConfigSource, CONFIG_PATH, type ConfigText } from "./config-source.js";
 import { fetchApprovals, fetchAttestations, postDeploymentReview, type Approver, type AttestationSourceOptions, type DeploymentRequest, type FetchedAttestation } from "./deployment-protection.js";
 import type { Account, AppGitHub, InstallationGitHub } from "./facts-port.js";
@@ -79,6 +79,10 @@ class OctokitGitHub implements InstallationGitHub {
 
   checkRuns(owner: string, repo: string, sha: string, checkName?: string): Promise<CheckRunData[]> {
     return latestCheckRuns(this.octokit, owner, repo, sha, checkName);
+  }
+
+  commitCheckRuns(owner: string, repo: string, sha: string): Promise<CommitCheckRuns> {
+    return commitCheckRuns(this.octokit, owner, repo, sha);
   }
 
   pullMergedAs(owner: string, repo: string, sha: string): Promise<MergedPullData | undefined> {

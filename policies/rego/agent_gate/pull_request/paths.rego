@@ -10,14 +10,18 @@ import data.agent_gate.lib
 # and one that is a literal prefix followed by "**" (which crosses separators and may be empty) matches every path
 # that starts with the prefix. Arrays, not sets: iterating a set of objects re-hashes every element at each step.
 _patterns := array.concat(
-	[_pattern(p, _path_mode) |
-		some p in rules.protected_paths.paths
-		is_string(p)
-	],
-	[_pattern(e.pattern, object.get(e, "mode", _path_mode)) |
-		some e in rules.protected_paths.paths
-		is_object(e)
-	],
+	array.concat(
+		[_pattern(p, _path_mode) |
+			some p in rules.protected_paths.paths
+			is_string(p)
+		],
+		[_pattern(e.pattern, object.get(e, "mode", _path_mode)) |
+			some e in rules.protected_paths.paths
+			is_object(e)
+		],
+	),
+	# The files that define required checks (required_checks.rego) need approval like any protected path.
+	[_pattern(p, "require-approval") | some p in required_check_definitions],
 )
 
 # The default path mode: path_mode; before rule modes (modes.rego) it was spelled `mode`, which a recorded config may

@@ -1,0 +1,30 @@
+// Required checks (issue 18 item 4): when rules.required_checks names checks, the head commit's check runs are read
+// (every App's, re-runs included, whole or marked cut short) and given to the policy, which decides. agent-gate's
+// own runs are left out, by name and by the App's id where it is known: its verdict never waits for itself.
+import type { GitHubFacts } from "../adapters/github/facts-port.js";
+import { CHECK_NAME } from "../adapters/github/check-runs.js";
+import type { RepoConfig } from "../config/repo-config.js";
+import type { Facts, HeadChecks } from "../core/facts.js";
+
+/** Whether the policy needs the head's check runs: some check is required and the rule is not off. */
+export function readsHeadChecks(config: RepoConfig): boolean {
+  const rc = config.rules.required_checks;
+  return rc.enabled !== false && rc.mode !== "off" && rc.checks.length > 0;
+}
+
+/** The head commit's check runs, agent-gate's own left out. */
+export async function headChecks(github: Pick<GitHubFacts, "commitCheckRuns">, owner: string, repo: string, sha: string, own: { name?: string; appId?: number } = {}): Promise<HeadChecks> {
+  const name = own.name ?? CHECK_NAME;
+  const read = await github.commitCheckRuns(owner, repo, sha);
+  const runs = read.runs
+    .filter((r) => r.name !== name && (own.appId === undefined || r.app?.id !== own.appId))
+    .map((r) => ({ id: r.id, name: r.name, status: r.status, conclusion: r.conclusion, ...(r.app ? { app: { id: r.app.id, ...(r.app.slug !== undefined ? { slug: r.app.slug } : {}) } } : {}) }));
+  return { sha, runs, list: { listed: read.listed, ...(read.reported !== undefined ? { reported: read.reported } : {}), limit: read.limit, truncated: read.truncated } };
+}
+
+/** The facts with the head's check runs when the config requires checks; unchanged otherwise. */
+export async function withHeadChecks(github: Pick<GitHubFacts, "commitCheckRuns">, facts: Facts, config: RepoConfig, appId?: number): Promise<Facts> {
+  if (!readsHeadChecks(config)) return facts;
+  const { owner, name } = facts.repository;
+  return { ...facts, checks: await headChecks(github, owner, name, facts.pullRequest.headSha, appId !== undefined ? { appId } : {}) };
+}
