@@ -56,6 +56,8 @@ export interface DurableRunResult {
   readonly pacedMs: number[];
   /** Over the burst, per event. */
   readonly appCpuMs: number;
+  /** Peak resident memory of an App process over the run (the kernel's high-water mark, largest process), bytes. */
+  readonly appPeakRss: number | undefined;
   readonly dbCpuMs: number | undefined;
   readonly benchCpuMs: number;
   readonly githubRequests: number;
@@ -64,12 +66,15 @@ export interface DurableRunResult {
   /** SQL statements the App processes sent per event of the burst, by kind (PostgreSQL only). */
   readonly statements?: Record<string, number>;
   readonly notConcluded: number;
+  /** Deliveries GitHub would have given up on (no answer within 10 s), over the whole run. */
+  readonly timedOut: number;
 }
 
 interface Proc {
   child: ChildProcess;
   port: number;
   cpu(): Promise<number>;
+  peakRss(): Promise<number | undefined>;
   statements(): Promise<Record<string, number>>;
 }
 
@@ -123,6 +128,7 @@ export async function runDurable(opts: DurableRunOptions): Promise<DurableRunRes
         AGENT_GATE_WORKERS: String(opts.workers ?? 4),
         AGENT_GATE_RECONCILE_SECONDS: "600",
         PGAPPNAME: appName, // its backends, for their CPU time
+        MEMORY_PROBE_SAMPLE_MS: "0", // CPU time and memory at each question only: no sampling cost in the App's CPU
         AGENT_GATE_BENCH_STATEMENTS: join(dir, `statements-${i}.json`),
         ...(opts.databaseUrl ? { DATABASE_URL: opts.databaseUrl, AGENT_GATE_DB_SCHEMA: schema } : { AGENT_GATE_DATA_DIR: join(dir, "data") }),
         ...(opts.redisUrl ? { REDIS_URL: opts.redisUrl } : {}),
@@ -132,23 +138,25 @@ export async function runDurable(opts: DurableRunOptions): Promise<DurableRunRes
       let stderr = "";
       child.stderr!.on("data", (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000)));
       let next = 1;
-      const asked = new Map<number, (ms: number) => void>();
+      const asked = new Map<number, (m: { cpuMs?: number; hwm?: number }) => void>();
       const counted = new Map<number, (counts: Record<string, number>) => void>();
-      child.on("message", (m: { probe?: number; cpuMs?: number; statements?: number; counts?: Record<string, number> }) => {
-        if (m.probe !== undefined) asked.get(m.probe)?.(m.cpuMs ?? 0);
+      child.on("message", (m: { probe?: number; cpuMs?: number; hwm?: number; statements?: number; counts?: Record<string, number> }) => {
+        if (m.probe !== undefined) asked.get(m.probe)?.(m);
         if (m.statements !== undefined) counted.get(m.statements)?.(m.counts ?? {});
       });
-      const cpu = (): Promise<number> => new Promise((resolve) => {
+      const probe = (): Promise<{ cpuMs?: number; hwm?: number }> => new Promise((resolve) => {
         const id = next++;
         asked.set(id, resolve);
         child.send({ probe: id });
       });
+      const cpu = async (): Promise<number> => (await probe()).cpuMs ?? 0;
+      const peakRss = async (): Promise<number | undefined> => (await probe()).hwm;
       const statements = (): Promise<Record<string, number>> => new Promise((resolve) => {
         const id = next++;
         counted.set(id, resolve);
         child.send({ statements: id });
       });
-      procs.push({ child, port, cpu, statements });
+      procs.push({ child, port, cpu, peakRss, statements });
       for (let t = 0; ; t++) {
         if (child.exitCode !== null) throw new Error(`the App exited at start: ${stderr}`);
         if (await fetch(`http://127.0.0.1:${port}/ping`).then((r) => r.ok, () => false)) break;
@@ -162,10 +170,14 @@ export async function runDurable(opts: DurableRunOptions): Promise<DurableRunRes
       await new Promise((r) => setTimeout(r, 1500));
     }
     let rr = 0;
+    let timedOut = 0;
     const deliver = async (n: number, action: string, port = procs[rr++ % procs.length]!.port): Promise<void> => {
       const payload = { action, number: n, installation: { id: standIn.installationId }, repository: { id: repo.id, name: repo.name, full_name: `${repo.owner}/${repo.name}`, owner: { login: repo.owner } }, sender: { login: "claude[bot]", id: 209825114, type: "Bot" }, pull_request: standIn.pullPayload(repo.owner, repo.name, n) };
       const d = await standIn.deliver("pull_request", payload, { url: `http://127.0.0.1:${port}/api/github/webhooks`, secret: SECRET });
-      if (d.status_code < 200 || d.status_code >= 300) throw new Error(`delivery answered ${d.status_code} ${d.status}`);
+      // GitHub gives up on a delivery after 10 s (never retrying it by itself): counted, not fatal. The App may still
+      // have stored it (it then concludes), or not (then reconciliation would redeliver it; here: not concluded).
+      if (d.status_code === 0 && d.status === "timed out") timedOut++;
+      else if (d.status_code < 200 || d.status_code >= 300) throw new Error(`delivery answered ${d.status_code} ${d.status}`);
     };
     // Warm-up: each process verifies each PR's bundles once (cached by digest afterwards).
     let expected = concluded;
@@ -213,6 +225,7 @@ export async function runDurable(opts: DurableRunOptions): Promise<DurableRunRes
       await new Promise((r) => setTimeout(r, 20)); // idle between events, as at low load
     }
     pacedMs.sort((a, b) => a - b);
+    const rss = (await Promise.all(procs.map((p) => p.peakRss()))).filter((x): x is number => x !== undefined);
     const allEvents = prs * procs.length + opts.burstEvents + opts.pacedEvents;
     await stopAll(procs);
     const rows = pg ? await rowsPerEvent(pg, [schema, `${schema}_jobs`], allEvents) : undefined;
@@ -220,12 +233,14 @@ export async function runDurable(opts: DurableRunOptions): Promise<DurableRunRes
       eventsPerSecond: burstDone / seconds,
       pacedMs,
       appCpuMs: cpu1.reduce((a, c, i) => a + c - cpu0[i]!, 0) / burstDone,
+      appPeakRss: rss.length > 0 ? Math.max(...rss) : undefined,
       dbCpuMs: db0 !== undefined && db1 !== undefined ? (db1 - db0) / burstDone : undefined,
       benchCpuMs: (bench.user + bench.system) / 1000 / burstDone,
       githubRequests,
       ...(rows ? { rows } : {}),
       ...(opts.databaseUrl ? { statements } : {}),
       notConcluded,
+      timedOut,
     };
   } finally {
     await stopAll(procs);

@@ -40,10 +40,12 @@ export async function benchLoad(): Promise<Row[]> {
     ...metric("p50 ms, one event at a time", (x) => ms(percentile(x.r.pacedMs, 50)), () => "< 50 + GitHub's (stand-in: ~0)"),
     ...metric("p99 ms, one event at a time", (x) => ms(percentile(x.r.pacedMs, 99))),
     ...metric("App CPU ms/event", (x) => ms(x.r.appCpuMs), () => "<= 10 (100 events/s on one core)"),
+    ...metric("App peak memory per process, MB (resident)", (x) => (x.r.appPeakRss === undefined ? "" : (x.r.appPeakRss / 2 ** 20).toFixed(0))),
     ...metric("PostgreSQL CPU ms/event", (x) => ms(x.r.dbCpuMs)),
     ...metric("stand-in + bench CPU ms/event", (x) => ms(x.r.benchCpuMs)),
     ...metric("GitHub requests/event", (x) => x.r.githubRequests.toFixed(2)),
     ...metric("events not concluded", (x) => x.r.notConcluded, () => "0"),
+    ...metric("deliveries unanswered within GitHub's 10 s", (x) => x.r.timedOut, () => "0"),
     ...metric("load average (1 min) during the run", (x) => x.load.toFixed(1), () => "< 2 for a fair wall-clock figure"),
   ];
   const pgRun = runs.find((x) => x.r.rows && x.processes === 1) ?? runs.find((x) => x.r.rows);

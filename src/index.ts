@@ -44,6 +44,8 @@ export interface AppDeps {
   durable?: DurableOptions;
   /** Called for every delivery taken in (metrics). */
   onEvent?: (name: string, action: string | undefined) => void;
+  /** The App's id: a check run of its own that completes never triggers an evaluation (default: known by name only). */
+  appId?: number;
   /** Makes the GitHub port of each client Probot hands over (default: one per App, holding its caches). */
   github?: GitHubConnector;
 }
@@ -55,14 +57,14 @@ export function agentGateApp(deps: AppDeps): ApplicationFunction {
     app.on([...EVENTS], async (context) => {
       deps.onEvent?.(context.name, (context.payload as { action?: string }).action);
       // Durable: a payload that is no trigger is refused with 422 (never processable), not failed with 500.
-      const trigger = durable ? durable.intake.toTrigger(context.id, context.name, context.payload) : toTrigger(context.name, context.payload, CHECK_NAME);
+      const trigger = durable ? durable.intake.toTrigger(context.id, context.name, context.payload, deps.appId) : toTrigger(context.name, context.payload, CHECK_NAME, deps.appId);
       if (!trigger) return;
       const log = context.log.child({ delivery: context.id, event: trigger.event, repo: `${trigger.owner}/${trigger.repo}` });
       const pull = "pull_request" in context.payload ? context.payload.pull_request : undefined;
       if (durable) {
         // Persisted before GitHub hears 2xx: a crash after this loses nothing; one before it fails the delivery,
         // which reconciliation redelivers.
-        await durable.intake.acceptTrigger(context.id, trigger, pull);
+        await durable.intake.acceptTrigger(context.id, trigger);
         log.debug("queued");
         return;
       }

@@ -26,8 +26,6 @@ export interface EvaluateJob {
   /** The intake process's clock, for the record; triggers are ordered by the job's createdOn (the database's clock). */
   readonly receivedAt: string;
   readonly trigger: Trigger;
-  /** The webhook's pull request object, when it carried one (saves a request). */
-  readonly pull?: unknown;
   readonly redelivered: boolean;
 }
 
@@ -84,22 +82,27 @@ export class Intake {
    * The trigger of a delivery, or null for one the gate ignores; a payload that is not what GitHub sends for its event
    * is refused (UnprocessableDelivery) rather than failed, which GitHub and reconciliation would only send again.
    */
-  toTrigger(deliveryId: string, name: string, payload: unknown): Trigger | null {
+  toTrigger(deliveryId: string, name: string, payload: unknown, appId?: number): Trigger | null {
+    let trigger: Trigger | null;
     try {
-      return toTrigger(name, payload, CHECK_NAME);
+      trigger = toTrigger(name, payload, CHECK_NAME, appId);
     } catch (err) {
       if (err instanceof AgentGateError && err.code === "WEBHOOK_PAYLOAD_INVALID") throw this.refuse(deliveryId, name, `${err.message}; expected the payload GitHub sends for this event`);
       throw err;
     }
+    // Only the trigger is stored, but a payload nested deeper than GitHub's ever are is no delivery of theirs.
+    if (trigger) this.storable(deliveryId, trigger.event, payload);
+    return trigger;
   }
 
   /**
    * Persists one trigger: the delivery's row and its job in one transaction, so a failure leaves neither and
    * reconciliation redelivers it (the delivery is acknowledged after this resolves).
    */
-  async acceptTrigger(deliveryId: string, trigger: Trigger, pull: unknown): Promise<void> {
-    const job = { deliveryId, receivedAt: new Date().toISOString(), trigger, ...(pull !== undefined ? { pull } : {}) };
-    this.storable(deliveryId, trigger.event, job);
+  async acceptTrigger(deliveryId: string, trigger: Trigger): Promise<void> {
+    // The trigger only, never the delivery's payload: the gate reads every fact from GitHub when it runs (a webhook's
+    // pull request object is ~37 KB that was written, kept for the queue's retention and read back for nothing).
+    const job = { deliveryId, receivedAt: new Date().toISOString(), trigger };
     await this.queue.transaction([EVALUATE_QUEUE], async (tx) => {
       const redelivered = !(await this.store.takeDelivery(deliveryId, trigger.event, tx));
       await tx.send(EVALUATE_QUEUE, { ...job, redelivered } satisfies EvaluateJob, { subject: headOf(trigger) });
@@ -116,8 +119,8 @@ export class Intake {
     });
   }
 
-  /** Refuses, before anything is written, a job that could never be stored (nor stringified, nor cloned). */
-  private storable(deliveryId: string, event: string, job: object): void {
+  /** Refuses, before anything is written, a payload that could never be stored (nor stringified, nor cloned). */
+  private storable(deliveryId: string, event: string, job: unknown): void {
     if (!nestsWithin(job, MAX_JOB_DEPTH)) throw this.refuse(deliveryId, event, `its payload nests arrays or objects more than ${MAX_JOB_DEPTH} deep; expected a payload as GitHub sends it (about ten deep)`);
   }
 
@@ -167,7 +170,6 @@ export class Intake {
       results = await gate.handle(github, d.trigger, {
         ...(d.deliveryId !== undefined ? { deliveryId: d.deliveryId } : {}),
         ...(d.triggerId !== undefined ? { triggerId: d.triggerId } : {}),
-        ...(d.pull !== undefined ? { pullPayload: d.pull } : {}),
         // Triggers are ordered by when their job was stored, by the database's clock: the processes that took them in
         // may run on hosts whose clocks disagree, and a skewed one would let an older trigger pass a newer one.
         receivedAt: job.createdOn,

@@ -93,11 +93,11 @@ for (const kind of ["embedded", "postgres"] as const) {
     if (!r) return;
     try {
       const intake = new Intake(r.queue, r.store);
-      await assert.rejects(intake.acceptTrigger("delivery-1", trigger, undefined), /injected/);
+      await assert.rejects(intake.acceptTrigger("delivery-1", trigger), /injected/);
       assert.deepEqual(await persisted(r), { deliveries: 0, jobs: 0 }, "neither the delivery nor its job");
       // GitHub (or reconciliation) sends it again: taken in as new, not as a redelivery of one we have.
       failJobInsert = false;
-      await intake.acceptTrigger("delivery-1", trigger, undefined);
+      await intake.acceptTrigger("delivery-1", trigger);
       assert.deepEqual(await persisted(r), { deliveries: 1, jobs: 1 });
       const [job] = await r.storage.db.query<{ data: { redelivered: boolean } }>(`SELECT data FROM ${r.jobSchema}.job WHERE name = $1`, [EVALUATE_QUEUE]);
       assert.equal(job!.data.redelivered, false);

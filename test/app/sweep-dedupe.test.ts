@@ -19,7 +19,7 @@ test("a sweep adds no job for a head commit whose job waits, is retried or runs;
   const jobs = async (): Promise<number> => Number((await storage.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${QUEUE_SCHEMA}.job WHERE name = $1`, [EVALUATE_QUEUE]))[0]?.n);
   try {
     // A delivery's job waits for a head; five sweeps find the head without a completed check.
-    await intake.acceptTrigger("delivery-1", { ...head("a"), event: "pull_request.opened" }, undefined);
+    await intake.acceptTrigger("delivery-1", { ...head("a"), event: "pull_request.opened" });
     for (let i = 0; i < 5; i++) assert.equal(await intake.enqueueSweep(head("a"), `run-${i}:a`), false);
     assert.equal(await jobs(), 1, "the delivery's job only");
     // Another head without a job gets one, once.
