@@ -1,10 +1,12 @@
 // The signing certificate: parsed once per fingerprint, its path to a trusted Fulcio CA built once (signatures do not
 // depend on time), its and its CA's validity checked at every signed time, and its embedded SCTs verified.
+import { createPublicKey } from "node:crypto";
 import type { KeyObject } from "node:crypto";
-import { X509Certificate, crypto as score } from "@sigstore/core";
+import { X509Certificate } from "@sigstore/core";
 import { describeError } from "../../core/errors.js";
 import { certificateIssuer, fulcioExtensions } from "./extensions.js";
-import { verifySCTs } from "./verify-internals.js";
+import { leafBytes, verifiedSctLogs } from "./ca-path.js";
+import type { PathLeaf } from "./ca-path.js";
 import { chainPathsIn } from "./roots.js";
 import type { ChainPath, RootTrust } from "./roots.js";
 import { Fail } from "./verify-fail.js";
@@ -19,7 +21,7 @@ export interface WorkCounters {
 }
 
 // A parsed leaf certificate and what was learnt about it; cached per fingerprint as one entry.
-export interface Leaf {
+export interface Leaf extends PathLeaf {
   fp: string;
   cert: X509Certificate;
   key: KeyObject | undefined;
@@ -38,13 +40,15 @@ export interface SignedTime {
 export function parseLeaf(der: Buffer, fp: string): Leaf {
   const cert = X509Certificate.parse(Buffer.from(der));
   const extensions = fulcioExtensions(cert);
+  // the signed bytes and the key as views of the DER (strict DER, else no key and no path: the chain check fails)
+  const bytes = leafBytes(der);
   let key: KeyObject | undefined;
   try {
-    key = score.createPublicKey(cert.publicKey);
+    key = bytes ? createPublicKey({ key: bytes.spki, format: "der", type: "spki" }) : undefined;
   } catch {
     key = undefined;
   }
-  const leaf: Leaf = { fp, cert, key, san: cert.subjectAltName, extensions, issuer: certificateIssuer(extensions), byRoot: new Map() };
+  const leaf: Leaf = { fp, cert, der, bytes, key, san: cert.subjectAltName, extensions, issuer: certificateIssuer(extensions), byRoot: new Map() };
   return leaf;
 }
 
@@ -53,7 +57,7 @@ export function pathsIn(entry: Leaf, root: RootTrust, work: WorkCounters): Chain
   let t = entry.byRoot.get(root.name);
   if (t === undefined) {
     work.chainVerifications++;
-    t = { paths: chainPathsIn(root, entry.cert) };
+    t = { paths: chainPathsIn(root, entry) };
     entry.byRoot.set(root.name, t);
   }
   return t.paths;
@@ -87,7 +91,7 @@ export function checkChain(entry: Leaf, times: readonly SignedTime[], root: Root
     const path = paths[first]!;
     try {
       if (path.length < 2) throw new Error("the certificate has no issuer in the path");
-      scts = verifySCTs(path[0]!, path[1]!, tm.ctlogs).map((id) => id.toString("hex"));
+      scts = verifiedSctLogs(entry, path[1]!, tm.ctlogs).map((id) => id.toString("hex"));
     } catch (e) {
       scts = `SCT verification failed: ${describeError(e)}`;
     }

@@ -12,7 +12,8 @@ import { AgentGateError, describeError } from "../../core/errors.js";
 import { readFileSync } from "node:fs";
 import { lintTrustedRoot } from "./rootlint.js";
 import { PINNED_ROOTS } from "./trusted-root.js";
-import { certificatePath } from "./verify-internals.js";
+import { leafPath } from "./ca-path.js";
+import type { PathLeaf } from "./ca-path.js";
 import { Fail } from "./verify-fail.js";
 
 /** A trusted root with the name verdicts and the check run show: "public-good", "github", or an operator's name. */
@@ -129,10 +130,10 @@ export function rootTrusts(specs: readonly Parameters<typeof rootTrust>[0][]): R
 export type ChainPath = X509Certificate[] | undefined;
 
 /** The path from the leaf to each CA of the root (undefined where none): signatures only, validity is checked per signed time. */
-export function chainPathsIn(root: RootTrust, leaf: X509Certificate): ChainPath[] {
+export function chainPathsIn(root: RootTrust, leaf: PathLeaf): ChainPath[] {
   return root.tm.certificateAuthorities.map((ca): ChainPath => {
     try {
-      return certificatePath(ca.certChain, leaf);
+      return leafPath(ca, leaf);
     } catch {
       return undefined;
     }

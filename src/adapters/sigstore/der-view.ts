@@ -1,0 +1,106 @@
+// Views into a DER certificate without re-encoding it: the exact to-be-signed bytes, the subject public key info and
+// the precertificate TBS (the TBS without its SCT extension, RFC 6962 3.2). The ASN.1 library the verifier otherwise
+// uses re-encodes a whole certificate to get these, which costs as much as a signature check; here each is a slice, or
+// one splice, of the bytes the issuer signed. The reader is strict (definite, minimal lengths; one-byte tags; every
+// element inside its parent) and linear; anything else throws, and the caller fails closed.
+
+/** One element: its tag, where its header starts, where its content starts and where it ends. */
+interface Tlv {
+  readonly tag: number;
+  readonly start: number;
+  readonly content: number;
+  readonly end: number;
+}
+
+function readTlv(buf: Uint8Array, at: number, limit: number): Tlv {
+  if (at + 2 > limit) throw new Error("DER: truncated element");
+  const tag = buf[at]!;
+  if ((tag & 0x1f) === 0x1f) throw new Error("DER: multi-byte tags are not expected in a certificate");
+  let len = buf[at + 1]!;
+  let content = at + 2;
+  if (len & 0x80) {
+    const n = len & 0x7f;
+    if (n === 0 || n > 4) throw new Error("DER: indefinite or oversized length");
+    if (content + n > limit) throw new Error("DER: truncated length");
+    len = 0;
+    for (let i = 0; i < n; i++) len = len * 256 + buf[content + i]!;
+    if (buf[content] === 0 || len < 0x80) throw new Error("DER: length not minimally encoded");
+    content += n;
+  }
+  const end = content + len;
+  if (end > limit) throw new Error("DER: element overruns its parent");
+  return { tag, start: at, content, end };
+}
+
+function children(buf: Uint8Array, parent: Tlv): Tlv[] {
+  const out: Tlv[] = [];
+  for (let at = parent.content; at < parent.end; ) {
+    const t = readTlv(buf, at, parent.end);
+    out.push(t);
+    at = t.end;
+  }
+  return out;
+}
+
+function header(tag: number, len: number): Buffer {
+  if (len < 0x80) return Buffer.from([tag, len]);
+  const bytes: number[] = [];
+  for (let l = len; l > 0; l = Math.floor(l / 256)) bytes.unshift(l % 256);
+  return Buffer.from([tag, 0x80 | bytes.length, ...bytes]);
+}
+
+// 1.3.6.1.4.1.11129.2.4.2, the embedded SCT list, as DER
+const SCT_OID = Buffer.from("060a2b06010401d679020402", "hex");
+
+/** The parts of a certificate the verifier signs over or keys with, as views of `der` (no copies). */
+export interface CertificateBytes {
+  /** The TBSCertificate element exactly as signed. */
+  readonly tbs: Buffer;
+  /** The SubjectPublicKeyInfo element. */
+  readonly spki: Buffer;
+  /** The TBS with the first SCT-list extension removed (the precertificate's TBS), or undefined without one. */
+  precertTbs(): Buffer | undefined;
+}
+
+export function certificateBytes(der: Buffer): CertificateBytes {
+  const cert = readTlv(der, 0, der.length);
+  if (cert.tag !== 0x30 || cert.end !== der.length) throw new Error("DER: a certificate is one SEQUENCE");
+  const tbs = readTlv(der, cert.content, cert.end);
+  if (tbs.tag !== 0x30) throw new Error("DER: the TBSCertificate is not a SEQUENCE");
+  const fields = children(der, tbs);
+  const v = fields[0]?.tag === 0xa0 ? 1 : 0; // explicit [0] version
+  const spki = fields[v + 5];
+  if (spki === undefined || spki.tag !== 0x30) throw new Error("DER: no SubjectPublicKeyInfo");
+  return {
+    tbs: der.subarray(tbs.start, tbs.end),
+    spki: der.subarray(spki.start, spki.end),
+    precertTbs: () => {
+      const wrapper = fields.find((f) => f.tag === 0xa3);
+      if (wrapper === undefined) return undefined;
+      const list = readTlv(der, wrapper.content, wrapper.end);
+      if (list.tag !== 0x30 || list.end !== wrapper.end) throw new Error("DER: the extensions are not one SEQUENCE");
+      const exts = children(der, list);
+      const sct = exts.find((e) => {
+        if (e.tag !== 0x30) throw new Error("DER: an extension is not a SEQUENCE");
+        const oid = readTlv(der, e.content, e.end);
+        return oid.end - oid.start === SCT_OID.length && SCT_OID.equals(der.subarray(oid.start, oid.end));
+      });
+      if (sct === undefined) return undefined;
+      // an empty extension list is not what a precertificate carries (nor what the SCT was made over)
+      if (exts.length === 1) throw new Error("DER: the SCT list is the certificate's only extension");
+      const listLen = list.end - list.content - (sct.end - sct.start);
+      const listHeader = header(0x30, listLen);
+      const wrapperHeader = header(0xa3, listHeader.length + listLen);
+      const tbsLen = tbs.end - tbs.content - (wrapper.end - wrapper.start) + wrapperHeader.length + listHeader.length + listLen;
+      return Buffer.concat([
+        header(0x30, tbsLen),
+        der.subarray(tbs.content, wrapper.start),
+        wrapperHeader,
+        listHeader,
+        der.subarray(list.content, sct.start),
+        der.subarray(sct.end, list.end),
+        der.subarray(wrapper.end, tbs.end),
+      ]);
+    },
+  };
+}
