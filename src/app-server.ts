@@ -148,6 +148,7 @@ export async function startServer(processEnv: NodeJS.ProcessEnv = process.env): 
     agentGateApp({
       gate,
       deploymentGate,
+      appId: settings.APP_ID,
       onEvent: (name, action) => metrics.eventReceived(name, action),
       durable: {
         intake,

@@ -16,7 +16,7 @@ import type { Evaluation, GateResult, HandleContext, PullRequestGateOptions } fr
 import { loadRepoConfig, type LoadedConfig } from "./load-config.js";
 import { priorResult } from "./head-order.js";
 import { combinedOutput } from "./shared-head.js";
-import { withHeadChecks } from "./required-checks.js";
+import { waitsForCheck, withHeadChecks } from "./required-checks.js";
 
 export type { DecisionEvent, Evaluation, GateResult, HandleContext, PullRequestGateOptions } from "./gate-types.js";
 
@@ -39,6 +39,8 @@ export class PullRequestGate {
 
   /** Judges what a trigger names through one installation's GitHub (the port: src/adapters/github/facts-port.ts). */
   async handle(github: InstallationGitHub, trigger: Trigger, ctx: HandleContext = {}): Promise<GateResult[]> {
+    // Another App's check completed: judged again only where the config requires that check (required checks).
+    if (trigger.kind === "pull_request" && trigger.completedCheck && !(await waitsForCheck(github, trigger.owner, trigger.repo, trigger.completedCheck))) return [];
     let numbers = [...trigger.pullNumbers];
     if (numbers.length === 0 && trigger.headSha) numbers = await github.pullsForCommit(trigger.owner, trigger.repo, trigger.headSha);
     const results: GateResult[] = [];

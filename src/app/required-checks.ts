@@ -1,7 +1,8 @@
 // Required checks (issue 18 item 4): when rules.required_checks names checks, the head commit's check runs are read
 // (every App's, re-runs included, whole or marked cut short) and given to the policy, which decides. agent-gate's
 // own runs are left out, by name and by the App's id where it is known: its verdict never waits for itself.
-import type { GitHubFacts } from "../adapters/github/facts-port.js";
+import type { ConfigFiles, GitHubFacts } from "../adapters/github/facts-port.js";
+import { loadRepoConfig } from "./load-config.js";
 import { CHECK_NAME } from "../adapters/github/check-runs.js";
 import type { RepoConfig } from "../config/repo-config.js";
 import type { Facts, HeadChecks } from "../core/facts.js";
@@ -27,4 +28,19 @@ export async function withHeadChecks(github: Pick<GitHubFacts, "commitCheckRuns"
   if (!readsHeadChecks(config)) return facts;
   const { owner, name } = facts.repository;
   return { ...facts, checks: await headChecks(github, owner, name, facts.pullRequest.headSha, appId !== undefined ? { appId } : {}) };
+}
+
+/**
+ * Whether a completed check (check_run.completed of another App) is one the repository's config requires: only then
+ * are the pull requests its commit heads judged again. A config that cannot be read re-evaluates (the evaluation
+ * then fails closed and says why, or retries a transient failure).
+ */
+export async function waitsForCheck(github: ConfigFiles, owner: string, repo: string, check: { name: string; appId?: number; appSlug?: string }): Promise<boolean> {
+  const loaded = await loadRepoConfig(github, owner, repo).catch(() => undefined);
+  if (!loaded) return true;
+  if (!readsHeadChecks(loaded.config)) return false;
+  return loaded.config.rules.required_checks.checks.some((e) => {
+    if (typeof e === "string") return e === check.name;
+    return e.name === check.name && (e.app === undefined || e.app === check.appSlug) && (e.app_id === undefined || e.app_id === check.appId);
+  });
 }

@@ -18,6 +18,8 @@ export interface PullRequestTrigger {
   readonly pullNumbers: readonly number[];
   /** Check run to update in place (re-request / requested action). */
   readonly checkRunId?: number;
+  /** check_run.completed: the other App's check that completed (re-evaluated only where a required check matches). */
+  readonly completedCheck?: { readonly name: string; readonly appId?: number; readonly appSlug?: string };
 }
 
 export interface MergeGroupTrigger {
@@ -52,7 +54,13 @@ const Payloads = {
     repository: Repo,
     installation: Installation,
     requested_action: z.object({ identifier: z.string() }).optional().nullable(),
-    check_run: z.object({ id: z.number().int(), name: z.string(), head_sha: Sha, pull_requests: z.array(z.object({ number: z.number().int() })) }),
+    check_run: z.object({
+      id: z.number().int(),
+      name: z.string(),
+      head_sha: Sha,
+      pull_requests: z.array(z.object({ number: z.number().int() })),
+      app: z.object({ id: z.number().int(), slug: z.string().optional() }).nullable().optional(),
+    }),
   }),
   merge_group: z.object({
     action: z.string(),
@@ -76,8 +84,11 @@ export function mergeQueuePullNumbers(headRef: string): number[] {
   return [...headRef.matchAll(/\/pr-(\d+)-[0-9a-f]{40}/g)].map((m) => Number(m[1]));
 }
 
-/** Returns the trigger for a delivery, or `null` for events and actions the gate ignores. */
-export function toTrigger(name: string, payload: unknown, checkName: string): Trigger | null {
+/**
+ * Returns the trigger for a delivery, or `null` for events and actions the gate ignores. `appId` is the App's own id:
+ * a check run it wrote never triggers anything when it completes (nor does one of its name), so the gate cannot loop.
+ */
+export function toTrigger(name: string, payload: unknown, checkName: string, appId?: number): Trigger | null {
   const action = (payload as { action?: unknown } | null)?.action;
   const event = `${name}.${String(action)}`;
   switch (name) {
@@ -101,6 +112,14 @@ export function toTrigger(name: string, payload: unknown, checkName: string): Tr
     }
     case "check_run": {
       const p = parse(Payloads.check_run, event, payload);
+      if (action === "completed") {
+        // Another check finished (required checks): the open pull requests this commit heads are judged again, found
+        // by the commit (the payload's list leaves out forks). agent-gate's own completions are never a trigger.
+        const app = p.check_run.app;
+        if (p.check_run.name === checkName || (appId !== undefined && app?.id === appId)) return null;
+        const completedCheck = { name: p.check_run.name, ...(app ? { appId: app.id, ...(app.slug !== undefined ? { appSlug: app.slug } : {}) } : {}) };
+        return { kind: "pull_request", event, owner: p.repository.owner.login, repo: p.repository.name, installationId: p.installation.id, headSha: p.check_run.head_sha, pullNumbers: [], completedCheck };
+      }
       if (p.check_run.name !== checkName) return null;
       if (action === "requested_action" && p.requested_action?.identifier !== REEVALUATE_IDENTIFIER) return null;
       if (action !== "rerequested" && action !== "requested_action") return null;
