@@ -90,15 +90,34 @@ export async function benchGate(): Promise<Row[]> {
     { metric: "events per second (one core)", value: EVENTS / seconds, target: ">= 100" },
     { metric: "p50 latency per event (ms)", value: q(0.5), target: "" },
     { metric: "p99 latency per event (ms)", value: q(0.99), target: "< 50" },
-    { metric: "GitHub requests per event", value: reqs.length / EVENTS, target: "<= 6" },
-    { metric: "  of which writes", value: reqs.filter((r) => r.write).length / EVENTS, target: "<= 2" },
-    { metric: "  config reads answered 304", value: reqs.filter((r) => r.path.includes("/contents/") && r.status === 304).length / EVENTS, target: "" },
+    ...requestRows(reqs, EVENTS),
     { metric: "check runs not success (expect 0)", value: failures, target: "0" },
   ];
   if (process.env.BENCH_GATE_MEMORY === "0") return rows;
   printTable("PR gate (3 bundles per PR, zero-latency stand-in, the App in the benchmark's process)", rows);
   await benchGateMemory(repo, trustedRoot, EVENTS);
   return [];
+}
+
+/**
+ * GitHub requests per event (issue 19): counted against the installation's rate limit (every answer but 304: a
+ * conditional request answered "not modified" is free), of which writes, and the free ones; then each kind of request
+ * (method, route with numbers and commit SHAs as placeholders, status), so a change in the mix shows.
+ */
+export function requestRows(reqs: readonly { method: string; path: string; status: number; write: boolean }[], events: number): Row[] {
+  const counted = reqs.filter((r) => r.status !== 304);
+  const kinds = new Map<string, number>();
+  for (const r of reqs) {
+    const route = r.path.replace(/\/[0-9a-f]{40}(?=\/|$)/g, "/{sha}").replace(/\/\d+(?=\/|$)/g, "/{n}");
+    const kind = `${r.method} ${route} ${r.status}${r.write ? " (write)" : r.status === 304 ? " (free)" : ""}`;
+    kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
+  }
+  return [
+    { metric: "GitHub requests per event, counted", value: counted.length / events, target: "<= 4" },
+    { metric: "  of which writes", value: counted.filter((r) => r.write).length / events, target: "<= 2" },
+    { metric: "  free (conditional, answered 304)", value: (reqs.length - counted.length) / events, target: "" },
+    ...[...kinds].sort(([a], [b]) => a.localeCompare(b)).map(([kind, n]): Row => ({ metric: `    ${kind}`, value: n / events, target: "" })),
+  ];
 }
 
 const MB = 1024 * 1024;
@@ -138,7 +157,7 @@ async function benchGateMemory(repo: StandInRepo, trustedRoot: unknown, events: 
     ["events/s (one at a time, delivery to conclusion)", (r) => r.eventsPerSecond.toFixed(1), ""],
     ["  p50 / p99 ms", (r) => `${q(r, 0.5)} / ${q(r, 0.99)}`, ""],
     ["  App CPU ms per event / of which GC", (r) => `${r.cpuMsPerEvent.toFixed(1)} / ${r.gcMsPerEvent.toFixed(1)}`, ""],
-    ["  GitHub requests per event", (r) => r.githubRequestsPerEvent.toFixed(2), "<= 6"],
+    ["  GitHub requests per event (304s included)", (r) => r.githubRequestsPerEvent.toFixed(2), ""],
     ["check runs not success (expect 0)", (r) => events - (r.conclusions["success"] ?? 0), "0"],
   ];
   const rows: Row[] = metrics.map(([metric, value, target]) => {

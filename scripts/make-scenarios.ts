@@ -13,6 +13,7 @@ import type { Scenario, ScenarioStep } from "../src/demo/scenario.js";
 import { createTestSigstore, DEFAULT_IDENTITY, DEFAULT_ISSUER } from "../test/support/sigstore/index.js";
 import { recipeScenarios } from "./recipe-scenarios.js";
 import { signedCommitScenarios } from "./signed-commit-scenarios.js";
+import { requiredChecksScenarios } from "./required-checks-scenarios.js";
 
 const require = createRequire(import.meta.url);
 const examples = require("@octokit/webhooks-examples/api.github.com/index.json") as { name: string; examples: Record<string, unknown>[] }[];
@@ -306,6 +307,10 @@ scenarios.push(...(await signedCommitScenarios({ sigstore, signedAt: SIGNED_AT, 
   });
 }
 // ---- end of rule modes
+
+// ---- required checks (issue 18 item 4, docs/policy.md#required-checks), in scripts/required-checks-scenarios.ts
+scenarios.push(...requiredChecksScenarios({ signedAt: SIGNED_AT, sha, config: CONFIG, repo, payloadFor, step, prompter: alice, approver: bob }));
+// ---- end of required checks
 
 mkdirSync(OUT, { recursive: true });
 for (const f of readdirSync(OUT)) if (f.endsWith(".json")) rmSync(new URL(f, OUT));

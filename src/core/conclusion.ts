@@ -44,12 +44,29 @@ function isDecision(d: unknown): d is Decision {
   return typeof x["allow"] === "boolean" && Array.isArray(x["deny"]) && Array.isArray(x["warn"]);
 }
 
+/**
+ * The required checks still running or not yet started, when they are all that stands in the way (every denial is a
+ * required check's `pending` finding, policies/.../required_checks.rego); undefined otherwise. Still a failure: a
+ * pull request waiting for its tests is not mergeable, the title only says what it waits for.
+ */
+export function pendingChecks(deny: readonly Decision["deny"][number][]): string[] | undefined {
+  const names: string[] = [];
+  for (const f of deny) {
+    const details = f.details as { state?: unknown; check?: unknown } | undefined;
+    if (f.rule !== "required-checks" || details?.state !== "pending" || typeof details.check !== "string") return undefined;
+    if (!names.includes(details.check)) names.push(details.check);
+  }
+  return names.length > 0 ? names : undefined;
+}
+
 /** Decision or error -> check conclusion and title. */
 export function conclude(result: EvaluationResult): CheckConclusion {
   if (result.kind !== "decision") return fromError(result.kind === "error" ? result.error : new Error("unknown evaluation result"));
   const d: unknown = result.decision;
   if (!isDecision(d)) return fromError(new AgentGateError("POLICY_CONTRACT_VIOLATION", "the decision is malformed", "internal"));
   if (d.deny.length > 0) {
+    const waiting = pendingChecks(d.deny);
+    if (waiting) return { conclusion: "failure", outcome: "denied", title: oneLine(`Waiting for required checks: ${waiting.join(", ")}`) };
     const first = d.deny[0]?.msg ?? "";
     const more = d.deny.length > 1 ? ` (+${d.deny.length - 1} more)` : "";
     return { conclusion: "failure", outcome: "denied", title: oneLine(`Blocked: ${first}${more}`) };

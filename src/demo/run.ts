@@ -8,6 +8,7 @@ import { composeGate, type ComposeOptions } from "../app/compose.js";
 import { GitHubStandIn } from "./github/stand-in.js";
 import type { StandInCheckRun } from "./github/model.js";
 import { CHECK_NAME } from "../adapters/github/check-runs.js";
+import { seedCheckRun } from "./github/check-runs.js";
 import type { Scenario, ScenarioStep } from "./scenario.js";
 import { checkRunPage } from "./page.js";
 import { openDemoRecorder, type DemoRecorder } from "./record.js";
@@ -31,6 +32,8 @@ export function applyMutation(standIn: GitHubStandIn, scenario: Scenario, step: 
   if (m.commits) pull.commits = structuredClone(m.commits);
   if (m.files) pull.files = structuredClone(m.files);
   if (m.headSha) pull.head.sha = m.headSha;
+  // Other Apps' checks (tests) created, progressing or re-run, as the step's delivery then reports one completing.
+  for (const seed of m.checkRuns ?? []) seedCheckRun(standIn.checkRuns, repo, seed);
 }
 
 /** Markdown source as a reader sees its characters: numeric entities decoded, invisible joiners dropped. */
@@ -83,7 +86,8 @@ export async function inProcessApp(scenario: Scenario, trustedRoot: unknown, gat
   const options: ComposeOptions = audited
     ? { engine: audited.engine, onDecision: audited.onDecision, auditHead: audited.auditHead, auditLog: audited.storage.audit, ...gateOptions }
     : gateOptions;
-  const gate = await composeGate({ ...options, trustedRoot, tlogEntryUrl: () => undefined });
+  // The stand-in's App is id 1: its own check runs are left out of required checks, and their completions never trigger.
+  const gate = await composeGate({ ...options, trustedRoot, tlogEntryUrl: () => undefined, appId: 1 });
   const probot = new Probot({
     appId: 1,
     privateKey: demoKey(),
@@ -91,7 +95,7 @@ export async function inProcessApp(scenario: Scenario, trustedRoot: unknown, gat
     Octokit: unthrottled(),
     request: { fetch: standIn.fetch },
   });
-  await probot.load(agentGateApp({ gate }));
+  await probot.load(agentGateApp({ gate, appId: 1 }));
   const deliver: Deliver = async (step) => {
     const name = step.event.split(".")[0]!;
     await probot.receive({ id: step.deliveryId, name, payload: step.payload } as never);

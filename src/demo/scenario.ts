@@ -4,13 +4,14 @@ import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
 import type { StandInRepo, StandInReview, StandInCommit, StandInFile } from "./github/model.js";
+import type { CheckRunSeed } from "./github/check-runs.js";
 
 export interface ScenarioStep {
   readonly event: string;
   readonly deliveryId: string;
   readonly payload: Record<string, unknown>;
   /** Changes to pull request `pull` in the stand-in before this delivery (a review given, a new push). */
-  readonly mutate?: { readonly pull: number; readonly addReviews?: StandInReview[]; readonly commits?: StandInCommit[]; readonly files?: StandInFile[]; readonly headSha?: string };
+  readonly mutate?: { readonly pull: number; readonly addReviews?: StandInReview[]; readonly commits?: StandInCommit[]; readonly files?: StandInFile[]; readonly headSha?: string; readonly checkRuns?: readonly CheckRunSeed[] };
   readonly expect: { readonly headSha: string; readonly conclusion: "success" | "failure"; readonly titleIncludes?: string; readonly summaryIncludes?: readonly string[]; readonly summaryExcludes?: readonly string[] };
 }
 

@@ -7,6 +7,7 @@ import { code, row, text } from "./markdown.js";
 import { MAX_FINDING_ROWS, type RenderCommit, type RenderInput } from "./check-run-types.js";
 import { part, plural, shortDigest } from "./check-run-cells.js";
 import { heldVerdict } from "./check-run-would-block.js";
+import { pendingChecks } from "../core/conclusion.js";
 
 const FINDINGS_BUDGET = 30_000; // escaped prose can be several times its source length
 
@@ -41,6 +42,8 @@ function verdict(input: RenderInput): string {
     return `### ❌ ${retrying ? "Could not be evaluated" : "Not evaluated"}: ${text(c.title.replace(/^(Not evaluated|Could not be evaluated): /, ""), { max: 500 })}`;
   }
   if (c.conclusion === "failure") {
+    const waiting = pendingChecks(d.deny);
+    if (waiting) return `### ⏳ Not mergeable yet: waiting for required checks ${waiting.map((n) => code(n, { max: 100 })).join(", ")}`;
     const warns = d.warn.length ? `, ${plural(d.warn.length, "rule warns", "rules warn")}` : "";
     return `### ❌ Not mergeable: ${plural(d.deny.length, "rule denies", "rules deny")}${warns}`;
   }

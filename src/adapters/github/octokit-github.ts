@@ -9,7 +9,8 @@ import { CHECK_NAME, CheckRunPublisher, commitCheckRuns, latestCheckRuns, type C
 import { ConfigSource, CONFIG_PATH, type ConfigText } from "./config-source.js";
 import { fetchApprovals, fetchAttestations, postDeploymentReview, type Approver, type AttestationSourceOptions, type DeploymentRequest, type FetchedAttestation } from "./deployment-protection.js";
 import type { Account, AppGitHub, InstallationGitHub } from "./facts-port.js";
-import { fetchPull, loadPullRequest, permissionOf, pullMergedAs, pullsForCommit, PermissionCache, type MergedPullData, type PullRequestSnapshot } from "./pull-request-source.js";
+import { loadPullRequest, permissionOf, pullMergedAs, pullsForCommit, PermissionCache, readPullRequest, type MergedPullData, type PullRequestSnapshot } from "./pull-request-source.js";
+import type { PullRead } from "./graphql-pull.js";
 
 type Api = Pick<Octokit, "request" | "paginate">;
 
@@ -48,6 +49,14 @@ export class GitHubConnector {
 }
 
 class OctokitGitHub implements InstallationGitHub {
+  /**
+   * What each `pull` read beside the pull request (one GraphQL query: its lists and its head's pull requests), by the
+   * payload it returned: `snapshot` and `pullsForCommit` answer from it, as fresh as the payload they are asked about.
+   */
+  private readonly reads = new WeakMap<object, PullRead>();
+  /** The latest reads by head commit, for `pullsForCommit` (a few: one client serves one event or one job attempt). */
+  private readonly heads = new Map<string, PullRead>();
+
   constructor(
     private readonly octokit: Api,
     private readonly shared: GitHubConnector,
@@ -61,16 +70,27 @@ class OctokitGitHub implements InstallationGitHub {
     return this.shared.configs.fetchFile(this.octokit, owner, repo, path);
   }
 
-  pull(owner: string, repo: string, pullNumber: number): Promise<unknown> {
-    return fetchPull(this.octokit, owner, repo, pullNumber);
+  async pull(owner: string, repo: string, pullNumber: number): Promise<unknown> {
+    const read = await readPullRequest(this.octokit, owner, repo, pullNumber);
+    this.reads.set(read.payload, read);
+    const key = `${owner}/${repo}@${read.payload.head.sha}`.toLowerCase();
+    this.heads.delete(key);
+    this.heads.set(key, read);
+    if (this.heads.size > 8) this.heads.delete(this.heads.keys().next().value!);
+    return read.payload;
   }
 
   pullsForCommit(owner: string, repo: string, sha: string): Promise<number[]> {
-    return pullsForCommit(this.octokit, owner, repo, sha);
+    // One use: a later question about the same head is asked of GitHub again.
+    const key = `${owner}/${repo}@${sha}`.toLowerCase();
+    const read = this.heads.get(key);
+    this.heads.delete(key);
+    return pullsForCommit(this.octokit, owner, repo, sha, read);
   }
 
   snapshot(owner: string, repo: string, pullPayload: unknown): Promise<PullRequestSnapshot> {
-    return loadPullRequest(this.octokit, owner, repo, pullPayload, { permissions: this.shared.permissions });
+    const read = typeof pullPayload === "object" && pullPayload !== null ? this.reads.get(pullPayload) : undefined;
+    return loadPullRequest(this.octokit, owner, repo, pullPayload, { permissions: this.shared.permissions, ...(read ? { read } : {}) });
   }
 
   permission(owner: string, repo: string, user: Account): Promise<RepoPermission> {

@@ -6,6 +6,7 @@ import { AgentGateError } from "../../core/errors.js";
 import { REPO_PERMISSIONS, type RepoPermission } from "../../core/facts.js";
 import { LruCache } from "../lru.js";
 import type { GitHubFacts } from "./facts-port.js";
+import { readPullGraph, type PullRead } from "./graphql-pull.js";
 
 /**
  * How many items of each list are read. Commits and files are GitHub's own documented limits (a pull request's
@@ -194,19 +195,22 @@ async function list(octokit: Api, route: string, params: Record<string, unknown>
   return { items: items.slice(0, max), truncated };
 }
 
-export async function loadPullRequest(octokit: Api, owner: string, repo: string, pullPayload: unknown, opts: { permissions?: PermissionCache } = {}): Promise<PullRequestSnapshot> {
+/**
+ * The snapshot of a pull request: its commits, reviews and comments from one GraphQL read (graphql-pull.ts; `read`
+ * when the payload came from one, else read here), its files from REST (only REST gives a file's previous path and
+ * patch), and its commits from REST too when GraphQL could not name a commit's account.
+ */
+export async function loadPullRequest(octokit: Api, owner: string, repo: string, pullPayload: unknown, opts: { permissions?: PermissionCache; read?: PullRead } = {}): Promise<PullRequestSnapshot> {
   const p = Pull.safeParse(pullPayload);
   if (!p.success) throw new AgentGateError("GITHUB_RESPONSE_INVALID", `pull request: ${p.error.issues[0]?.path.join(".") ?? ""}: ${p.error.issues[0]?.message ?? "invalid"}`);
   const pull = p.data;
-  const params = { owner, repo, pull_number: pull.number, issue_number: pull.number };
-  const { pull_number: _a, ...issueParams } = params;
-  const { issue_number: _b, ...pullParams } = params;
-  const [commits, files, reviews, comments] = await Promise.all([
-    list(octokit, "GET /repos/{owner}/{repo}/pulls/{pull_number}/commits", pullParams, LIMITS.commits),
+  const pullParams = { owner, repo, pull_number: pull.number };
+  const [read, files] = await Promise.all([
+    opts.read ?? readPullGraph(octokit, owner, repo, pull.number, GRAPH_CAPS),
     list(octokit, "GET /repos/{owner}/{repo}/pulls/{pull_number}/files", pullParams, LIMITS.files),
-    list(octokit, "GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews", pullParams, LIMITS.reviews),
-    pull.comments === 0 ? Promise.resolve({ items: [], truncated: false }) : list(octokit, "GET /repos/{owner}/{repo}/issues/{issue_number}/comments", issueParams, LIMITS.comments),
   ]);
+  const { reviews, comments } = read.lists;
+  const commits = read.lists.commits ?? (await list(octokit, "GET /repos/{owner}/{repo}/pulls/{pull_number}/commits", pullParams, LIMITS.commits));
   const truncated = Object.entries({ commits, files, reviews, comments })
     .filter(([, v]) => v.truncated)
     .map(([k]) => k);
@@ -226,6 +230,11 @@ export async function loadPullRequest(octokit: Api, owner: string, repo: string,
     listed: { commits: commits.items.length, files: files.items.length, reviews: reviews.items.length, comments: comments.items.length },
     permissions: await lookUpPermissions(octokit, owner, repo, [...approvers.values()], opts.permissions),
   };
+}
+
+/** A pull request and its lists in one GraphQL read (its payload for the gate; the rest for `snapshot`). */
+export function readPullRequest(octokit: Api, owner: string, repo: string, pullNumber: number): Promise<PullRead> {
+  return readPullGraph(octokit, owner, repo, pullNumber, GRAPH_CAPS);
 }
 
 /** The PR payload for a trigger that names only a number (check_suite, check_run, merge_group). */
@@ -274,11 +283,16 @@ export async function pullMergedAs(octokit: Api, owner: string, repo: string, sh
  */
 export const PULLS_PER_COMMIT_MAX = 30;
 
+const GRAPH_CAPS = { commits: LIMITS.commits, reviews: LIMITS.reviews, comments: LIMITS.comments, pullsPerCommit: PULLS_PER_COMMIT_MAX };
+
 /**
  * Open PRs whose head is `sha`, forks included (fork PRs' check_suite events carry no pull_requests; one commit can
  * be the head of several). Read completely, or an error: a verdict for a commit must know every PR it shows on.
  */
-export async function pullsForCommit(octokit: Api, owner: string, repo: string, sha: string): Promise<number[]> {
+export async function pullsForCommit(octokit: Api, owner: string, repo: string, sha: string, read?: PullRead): Promise<number[]> {
+  const known = read?.pullsWithHead?.sha === sha ? read.pullsWithHead.numbers : undefined;
+  if (known === "too-many") throw new AgentGateError("TOO_MANY_PULLS", `more than ${PULLS_PER_COMMIT_MAX} pull requests name commit ${sha.slice(0, 7)}; agent-gate cannot judge it for all of them`);
+  if (known) return known;
   const { items, truncated } = await list(octokit, "GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls", { owner, repo, commit_sha: sha }, PULLS_PER_COMMIT_MAX);
   if (truncated) throw new AgentGateError("TOO_MANY_PULLS", `more than ${PULLS_PER_COMMIT_MAX} pull requests name commit ${sha.slice(0, 7)}; agent-gate cannot judge it for all of them`);
   return (items as { number: number; state: string; head: { sha: string } }[]).filter((p) => p.state === "open" && p.head.sha === sha).map((p) => p.number);

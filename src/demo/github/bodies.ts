@@ -95,6 +95,7 @@ export function checkRunBody(repo: StandInRepo, r: StandInCheckRun): Record<stri
     output: { title: r.output.title, summary: r.output.summary, text: r.output.text, annotations_count: r.output.annotations_count, annotations_url: `${API}/repos/${repo.owner}/${repo.name}/check-runs/${r.id}/annotations` },
     url: `${API}/repos/${repo.owner}/${repo.name}/check-runs/${r.id}`, html_url: `https://github.com/${repo.owner}/${repo.name}/runs/${r.id}`,
     pull_requests: [],
+    ...(r.app ? { app: { ...(t.app as Record<string, unknown>), id: r.app.id, slug: r.app.slug, name: r.app.slug } } : {}),
   };
 }
 

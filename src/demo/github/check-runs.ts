@@ -63,3 +63,35 @@ export function updateCheckRun(checkRuns: readonly StandInCheckRun[], repo: Stan
   applyCheckRunWrite(r, body, keepWrites);
   return json(200, checkRunBody(repo, r));
 }
+
+/** A check run another App writes on a commit (a scenario's `tests`): its name, App and how it stands. */
+export interface CheckRunSeed {
+  readonly name: string;
+  readonly headSha: string;
+  readonly status: StandInCheckRun["status"];
+  readonly conclusion?: string | null;
+  readonly app: { readonly id: number; readonly slug: string };
+  /** A re-run: a new run of the same name and App (a larger id), the earlier one kept. */
+  readonly rerun?: boolean;
+}
+
+/**
+ * Writes another App's check run as GitHub would hold it: the latest run of that name and App on the commit is
+ * updated, or (none yet, or a re-run) a new one is added. Ids stay below agent-gate's own (1000 on), in order.
+ */
+export function seedCheckRun(checkRuns: StandInCheckRun[], repo: { owner: string; name: string }, seed: CheckRunSeed): StandInCheckRun {
+  const same = checkRuns.filter((r) => r.owner === repo.owner && r.repo === repo.name && r.head_sha === seed.headSha && r.name === seed.name && r.app?.id === seed.app.id);
+  let r = seed.rerun ? undefined : same.at(-1);
+  if (!r) {
+    const id = Math.max(99, ...checkRuns.filter((x) => x.id < 1000).map((x) => x.id)) + 1;
+    r = {
+      id, owner: repo.owner, repo: repo.name, head_sha: seed.headSha, name: seed.name, status: "queued", conclusion: null, external_id: null,
+      output: { title: null, summary: null, text: null, annotations_count: 0 }, annotations: [], actions: [], started_at: null, completed_at: null, writes: [], app: { ...seed.app },
+    };
+    checkRuns.push(r);
+  }
+  r.status = seed.status;
+  r.conclusion = seed.status === "completed" ? (seed.conclusion ?? null) : null;
+  return r;
+}
+

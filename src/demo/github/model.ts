@@ -123,6 +123,8 @@ export interface StandInCheckRun {
   completed_at: string | null;
   /** Every body written to this check run, in order (for assertions and the demo). */
   writes: Record<string, unknown>[];
+  /** The App that wrote it, when not agent-gate (the App the stand-in serves): another App's check (tests). */
+  app?: { id: number; slug: string };
 }
 
 export interface RecordedRequest {

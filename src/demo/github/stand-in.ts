@@ -15,6 +15,7 @@ import { API, bearer, clone, json, notFound, paginated, type Fault, type StandIn
 import { installationBody, manifestConversionBody, pullBody, repositoryBody } from "./bodies.js";
 import { attestationBundle, BUNDLE_PATH, routeRepo, type RepoRouteContext } from "./repo-routes.js";
 import { HookDeliveries, type DeliverOptions, type DeliveryAttempt } from "./webhooks.js";
+import { answerGraphql } from "./graphql.js";
 
 export type { Fault, FaultAnswer, StandInRequest, StandInResponse } from "./http.js";
 export type { DeliverOptions, DeliveryAttempt } from "./webhooks.js";
@@ -213,7 +214,8 @@ export class GitHubStandIn {
 
   private record(req: StandInRequest, status: number, outcome?: RecordedRequest["outcome"]): void {
     const path = req.url.split("?")[0] ?? req.url;
-    const write = req.method !== "GET" && req.method !== "HEAD" && !path.endsWith("/access_tokens");
+    // A GraphQL query is a read (agent-gate sends no mutations).
+    const write = req.method !== "GET" && req.method !== "HEAD" && !path.endsWith("/access_tokens") && path !== "/graphql";
     this.requests.push({ method: req.method, path, status, write, ...(outcome ? { outcome } : {}) });
   }
 
@@ -251,6 +253,7 @@ export class GitHubStandIn {
     }
     if (m === "GET" && p[1] === BUNDLE_PATH && p[2] && p[3] && p[4]) return attestationBundle(this.repo(p[2], p[3]), Number(p[4]));
     if (m === "POST" && p[1] === "app-manifests" && p[2] && p[3] === "conversions" && p.length === 4) return this.convertManifest(p[2]);
+    if (m === "POST" && p[1] === "graphql" && p.length === 2) return answerGraphql(this.repos, req);
     if (p[1] === "app" && p[2] === "hook" && p[3] === "deliveries") return this.webhooks.route(m, p.slice(4), url);
     if (m === "GET" && p[1] === "app" && p[2] === "installations" && p.length === 3) {
       return paginated(this.installations().map((i) => installationBody(i, this.appId)), url, this.linkBase);

@@ -8,6 +8,7 @@ import { CheckRunPublisher, latestCheckRuns } from "../../../src/adapters/github
 import { pullMergedAs, readPull } from "../../../src/adapters/github/pull-request-source.js";
 import { readPullBody, writePullBody } from "../../../src/adapters/github/pull-body.js";
 import { GitHubConnector } from "../../../src/adapters/github/octokit-github.js";
+import { PULL_QUERY } from "../../../src/adapters/github/graphql-pull.js";
 import { AgentGateError } from "../../../src/core/errors.js";
 
 type Call = [route: string, params: Record<string, unknown>];
@@ -76,12 +77,12 @@ test("the pull merged as a commit is found on the commit's pulls; an open one na
   assert.equal(await pullMergedAs(fake([open]).octokit, "o", "r", SHA), undefined);
 });
 
-test("a pull request read by number keeps GitHub's payload and checks its head", async () => {
-  const payload = { number: 4, head: { sha: SHA }, title: "t" };
-  const { octokit, calls } = fake(payload);
-  assert.deepEqual(await readPull(new GitHubConnector().installation(octokit), "o", "r", 4), { payload, headSha: SHA });
-  assert.deepEqual(calls, [["GET /repos/{owner}/{repo}/pulls/{pull_number}", { owner: "o", repo: "r", pull_number: 4 }]]);
-  await assert.rejects(readPull(new GitHubConnector().installation(fake({ number: 4 }).octokit), "o", "r", 4));
+test("a pull request read by number is one GraphQL query (issue 19); an answer without it is a named error", async () => {
+  const { octokit, calls } = fake({ data: { repository: null } });
+  await assert.rejects(readPull(new GitHubConnector().installation(octokit), "o", "r", 4), (e: unknown) => e instanceof AgentGateError && e.code === "GITHUB_REQUEST_FAILED" && e.message.includes("o/r#4"));
+  assert.deepEqual(calls, [[{ method: "POST", url: "/graphql", query: PULL_QUERY, variables: { owner: "o", name: "r", number: 4 } }, undefined]]);
+  const thin = fake({ data: { repository: { nameWithOwner: "o/r", databaseId: 1, isPrivate: false, defaultBranchRef: { name: "main" }, pullRequest: { number: 4, title: "t" } } } });
+  await assert.rejects(readPull(new GitHubConnector().installation(thin.octokit), "o", "r", 4), (e: unknown) => e instanceof AgentGateError && e.code === "GITHUB_RESPONSE_INVALID" && e.message.includes("pullRequest."));
 });
 
 test("--publish pr's body read and write: same URL and headers; an answer that is not a pull request is a named error", async () => {

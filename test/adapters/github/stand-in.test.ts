@@ -41,7 +41,7 @@ test("gathering a PR sends only requests GitHub documents and gets only response
   assert.deepEqual(gh.problems, []);
 });
 
-test("comments are not fetched when the PR has none", async () => {
+test("a snapshot is one GraphQL query (commits, reviews, comments) and the files from REST", async () => {
   const r = repo();
   r.pulls[0]!.comments = [];
   const gh = validatedGitHub([r]);
@@ -50,10 +50,9 @@ test("comments are not fetched when the PR has none", async () => {
   const mark = gh.standIn.requests.length;
   await loadPullRequest(octokit, "acme", "web", pull);
   assert.deepEqual(gh.standIn.since(mark).map((q) => q.path).sort(), [
+    "/graphql",
     "/repos/acme/web/collaborators/alice/permission", // alice approved the head
-    "/repos/acme/web/pulls/7/commits",
     "/repos/acme/web/pulls/7/files",
-    "/repos/acme/web/pulls/7/reviews",
   ]);
 });
 
