@@ -10,6 +10,7 @@ import { composeDeploymentGate, composeGate } from "../../src/app/compose.js";
 import type { PullRequestGate } from "../../src/app/pull-request-gate.js";
 import { loadScenarios } from "../../src/demo/scenario.js";
 import type { StandInRepo } from "../../src/demo/github/model.js";
+import type { CheckRunSeed } from "../../src/demo/github/check-runs.js";
 import { FakeGitHub, fromStandInRepo } from "../support/fake-github.js";
 
 const { trustedRoot, scenarios } = loadScenarios();
@@ -36,6 +37,7 @@ for (const scenario of scenarios) {
         if (m.files) pull.files = structuredClone(m.files);
         if (m.headSha) pull.head.sha = m.headSha;
         fake.state.pulls = fromStandInRepo(repos[0]!).pulls;
+        for (const seed of m.checkRuns ?? []) seedFakeCheck(fake, seed);
       }
       const trigger = toTrigger(step.event.split(".")[0]!, step.payload, CHECK_NAME);
       assert.ok(trigger, `${step.event} is a trigger`);
@@ -48,6 +50,15 @@ for (const scenario of scenarios) {
     // Reads went through the port only; writes were check runs, a start and a completion each time.
     assert.ok(fake.writes().every((w) => w === "startCheckRun" || w === "completeCheckRun"));
   });
+}
+
+/** Another App's check run on the fake, as the stand-in's seedCheckRun writes it (required checks). */
+function seedFakeCheck(fake: FakeGitHub, seed: CheckRunSeed): void {
+  const list = ((fake.state.commitChecks ??= {})[seed.headSha] ??= []);
+  let run = seed.rerun ? undefined : list.filter((r) => r.name === seed.name && r.app?.id === seed.app.id).at(-1);
+  if (!run) list.push((run = { id: 100 + list.length, name: seed.name, status: "queued", conclusion: null, app: { ...seed.app } }));
+  run.status = seed.status;
+  run.conclusion = seed.status === "completed" ? (seed.conclusion ?? null) : null;
 }
 
 const human = scenarios.find((s) => s.name === "human-pr")!;

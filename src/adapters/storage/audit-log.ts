@@ -16,7 +16,7 @@ import { AgentGateError, describeError } from "../../core/errors.js";
 import type { Db, Queryable } from "./db.js";
 import { sqlState } from "./db.js";
 import { migrate } from "./migrations.js";
-import { putData } from "./bundle-store.js";
+import { dataDocument } from "./bundle-store.js";
 
 export interface AppendResult {
   readonly seq: number;
@@ -65,6 +65,8 @@ export interface AuditLog {
 
 const RETRYABLE = new Set(["40001", "40P01", "23505", "55P03"]);
 const MAX_ATTEMPTS = 20;
+/** Data documents remembered as stored (one per distinct repository config in use). */
+const MAX_STORED_DATA = 10_000;
 const PAGE = 500;
 
 const ROW_COLUMNS = "seq, prev_hash, hash, record, decision_id, ts, kind, repository, head_sha";
@@ -93,6 +95,13 @@ const toStored = (r: DbRow): StoredRow => ({
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export class SqlAuditLog implements AuditLog {
+  /**
+   * Digests of the policy data documents this process stored (committed): the document of a config is the same for
+   * every event of its repository until the config changes, so it is written once, not upserted with every record.
+   * Rows of policy_data are never deleted; bounded all the same (cleared when full: the next append writes again).
+   */
+  private readonly storedData = new Set<string>();
+
   private constructor(
     readonly db: Db,
     private readonly ownsDb: boolean,
@@ -110,9 +119,17 @@ export class SqlAuditLog implements AuditLog {
       const where = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join(".") || "(event)"}: ${i.message}`).join("; ");
       throw new AgentGateError("AUDIT_EVENT_INVALID", `the audit event is malformed: ${where}`, "internal");
     }
+    // The data document: its canonical text once, and the record names its digest.
+    const data = opts.policyData === undefined ? undefined : dataDocument(opts.policyData);
+    const toAppend = data ? { ...parsed.data, agent_gate: { ...parsed.data.agent_gate, policy_data_digest: data.digest } } : parsed.data;
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.db.transaction((q) => this.appendIn(q, parsed.data, opts));
+        const out = await this.db.transaction((q) => this.appendIn(q, toAppend, data && !this.storedData.has(data.digest) ? data : undefined));
+        if (data && !this.storedData.has(data.digest)) {
+          if (this.storedData.size >= MAX_STORED_DATA) this.storedData.clear();
+          this.storedData.add(data.digest);
+        }
+        return out;
       } catch (err) {
         const state = sqlState(err);
         if (state && RETRYABLE.has(state) && attempt < MAX_ATTEMPTS) {
@@ -125,31 +142,35 @@ export class SqlAuditLog implements AuditLog {
     }
   }
 
-  private async appendIn(q: Queryable, given: AuditEvent, opts: AppendOptions): Promise<AppendResult> {
-    let event = given;
-    if (opts.policyData !== undefined) {
-      const digest = await putData(q, opts.policyData);
-      event = { ...event, agent_gate: { ...event.agent_gate, policy_data_digest: digest } };
-    }
-    const [h] = await q.query<{ seq: string; hash: string }>("SELECT seq, hash FROM audit_head FOR UPDATE");
+  /**
+   * In one transaction, in two statements besides the indexes': the head locked together with the decision's record if
+   * it is there already; then the record, with its data document (unless stored before) and the config files it read.
+   */
+  private async appendIn(q: Queryable, event: AuditEvent, data: { digest: string; text: string } | undefined): Promise<AppendResult> {
+    const [h] = await q.query<DbRow & { head_seq: string; head_hash: string }>(
+      `SELECT h.seq AS head_seq, h.hash AS head_hash, ${ROW_COLUMNS.split(", ").map((c) => `r.${c}`).join(", ")}
+       FROM audit_head h LEFT JOIN audit_records r ON r.decision_id = $1 FOR UPDATE OF h`,
+      [event.decision_id],
+    );
     if (!h) throw new AgentGateError("AUDIT_HEAD_MISSING", `the audit head pointer row is missing in ${this.db.location}: the log was tampered with`, "internal");
-    const head = { seq: Number(h.seq), hash: h.hash };
+    const head = { seq: Number(h.head_seq), hash: h.head_hash };
     const { record, text } = chainRecord(event, head);
-    const [existing] = await q.query<DbRow>(`SELECT ${ROW_COLUMNS} FROM audit_records WHERE decision_id = $1`, [event.decision_id]);
-    if (existing) {
-      const stored = fromRow(toStored(existing));
+    if (h.seq !== null) {
+      const stored = fromRow(toStored(h));
       if (recordContent(stored) !== recordContent(record)) {
         throw new AgentGateError("AUDIT_DECISION_CONFLICT", `decision ${event.decision_id} is already recorded as record ${stored.seq} with different content`, "internal");
       }
       return { seq: stored.seq, hash: stored.hash, duplicate: true };
     }
+    const files = [...new Set(record.agent_gate.config_files ?? [])];
+    const params: unknown[] = [record.seq, record.prev_hash, record.hash, record.decision_id, record.timestamp, text, record.agent_gate.kind, record.agent_gate.repository, record.agent_gate.head_sha];
+    const writes: string[] = [];
+    if (data) writes.push(`policy_data AS (INSERT INTO policy_data (digest, data) VALUES ($${params.push(data.digest)}, $${params.push(data.text)}) ON CONFLICT (digest) DO NOTHING)`);
+    if (files.length > 0) writes.push(`config_uses AS (INSERT INTO audit_config_uses (config_file, repository) SELECT unnest($${params.push(files)}::text[]), $8 ON CONFLICT DO NOTHING)`);
     await q.query(
-      "INSERT INTO audit_records (seq, prev_hash, hash, decision_id, ts, record, kind, repository, head_sha) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-      [record.seq, record.prev_hash, record.hash, record.decision_id, record.timestamp, text, record.agent_gate.kind, record.agent_gate.repository, record.agent_gate.head_sha],
+      `${writes.length > 0 ? `WITH ${writes.join(", ")} ` : ""}INSERT INTO audit_records (seq, prev_hash, hash, decision_id, ts, record, kind, repository, head_sha) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+      params,
     );
-    for (const file of new Set(record.agent_gate.config_files ?? [])) {
-      await q.query("INSERT INTO audit_config_uses (config_file, repository) VALUES ($1, $2) ON CONFLICT DO NOTHING", [file, record.agent_gate.repository]);
-    }
     return { seq: record.seq, hash: record.hash };
   }
 

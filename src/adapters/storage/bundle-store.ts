@@ -30,12 +30,18 @@ export function contentDigest(wasm: Uint8Array, data: string | Uint8Array): stri
 
 /** The digest of a data document: sha256 of its canonical JSON. */
 export function dataDigest(data: unknown): string {
-  return `sha256:${sha256Hex(canonicalize(data))}`;
+  return dataDocument(data).digest;
+}
+
+/** A data document as stored: its canonical JSON and the digest of that text. */
+export function dataDocument(data: unknown): { digest: string; text: string } {
+  const text = canonicalize(data);
+  return { digest: `sha256:${sha256Hex(text)}`, text };
 }
 
 export async function putData(q: Queryable, data: unknown): Promise<string> {
-  const digest = dataDigest(data);
-  await q.query("INSERT INTO policy_data (digest, data) VALUES ($1, $2) ON CONFLICT (digest) DO NOTHING", [digest, canonicalize(data)]);
+  const { digest, text } = dataDocument(data);
+  await q.query("INSERT INTO policy_data (digest, data) VALUES ($1, $2) ON CONFLICT (digest) DO NOTHING", [digest, text]);
   return digest;
 }
 

@@ -1,0 +1,134 @@
+// Required checks (issue 18 item 4) end to end through the GitHub port: the head's check runs read over HTTP from the
+// stand-in (every exchange valid against GitHub's REST description), check_run.completed as a trigger (agent-gate's
+// own never), and the gate over the fake: an agent PR waits for its tests, then passes on the same head.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { createRequire } from "node:module";
+import { Octokit } from "@octokit/rest";
+import { commitCheckRuns, CHECK_NAME } from "../../src/adapters/github/check-runs.js";
+import { toTrigger } from "../../src/adapters/github/triggers.js";
+import { composeGate } from "../../src/app/compose.js";
+import { headChecks } from "../../src/app/required-checks.js";
+import { GitHubStandIn } from "../../src/demo/github/stand-in.js";
+import { seedCheckRun } from "../../src/demo/github/check-runs.js";
+import { loadScenarios } from "../../src/demo/scenario.js";
+import { parseRepoConfig } from "../../src/config/repo-config.js";
+import { neverMatching } from "../../src/cli/config-lint.js";
+import { FakeGitHub, fromStandInRepo } from "../support/fake-github.js";
+import { repo, sha, validated } from "../demo-github/support.js";
+
+const require = createRequire(import.meta.url);
+const examples = require("@octokit/webhooks-examples/api.github.com/index.json") as { name: string; examples: Record<string, unknown>[] }[];
+const completedExamples = (examples.find((e) => e.name === "check_run")?.examples ?? []).filter((x) => x.action === "completed").map((x) => ({ installation: { id: 42 }, ...x }));
+const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+const ACTIONS = { id: 15368, slug: "github-actions" };
+
+test("the head's check runs: every App's, re-runs included, paginated; agent-gate's own left out by name and by App id", async () => {
+  const standIn = new GitHubStandIn([repo("acme", "web", 77, 1)]);
+  const head = sha(500);
+  const at = { owner: "acme", name: "web" };
+  seedCheckRun(standIn.checkRuns, at, { name: "tests", headSha: head, status: "completed", conclusion: "failure", app: ACTIONS });
+  seedCheckRun(standIn.checkRuns, at, { name: "tests", headSha: head, status: "in_progress", app: ACTIONS, rerun: true });
+  seedCheckRun(standIn.checkRuns, at, { name: "lint", headSha: head, status: "queued", app: { id: 77, slug: "linter" } });
+  seedCheckRun(standIn.checkRuns, at, { name: "also-ours", headSha: head, status: "completed", conclusion: "success", app: { id: 1, slug: "agent-gate" } });
+  seedCheckRun(standIn.checkRuns, at, { name: CHECK_NAME, headSha: head, status: "completed", conclusion: "success", app: { id: 999, slug: "forger" } });
+  seedCheckRun(standIn.checkRuns, at, { name: "tests", headSha: sha(501), status: "completed", conclusion: "success", app: ACTIONS });
+  const gh = validated(standIn);
+  const octokit = new Octokit({ auth: "t", request: { fetch: gh.fetch }, log: quiet });
+  const read = await commitCheckRuns(octokit, "acme", "web", head);
+  assert.deepEqual([read.listed, read.reported, read.truncated], [5, 5, false]);
+  const port = { commitCheckRuns: (o: string, r: string, s: string) => commitCheckRuns(octokit, o, r, s) };
+  const facts = await headChecks(port, "acme", "web", head, { appId: 1 });
+  assert.deepEqual(facts.runs.map((r) => [r.name, r.status, r.conclusion, r.app?.slug]).sort(), [["lint", "queued", null, "linter"], ["tests", "completed", "failure", "github-actions"], ["tests", "in_progress", null, "github-actions"]]);
+  // Past the limit the list is marked cut short: the policy denies rather than judge a part.
+  const cut = await commitCheckRuns(octokit, "acme", "web", head, 2);
+  assert.deepEqual([cut.listed, cut.truncated], [2, true]);
+  assert.deepEqual(gh.problems, []);
+});
+
+test("check_run.completed of another App is a trigger for the commit's open pull requests; agent-gate's own never is", () => {
+  assert.ok(completedExamples.length > 0);
+  for (const payload of completedExamples) {
+    const cr = payload.check_run as Record<string, unknown>;
+    const t = toTrigger("check_run", payload, CHECK_NAME, 1);
+    assert.ok(t && t.kind === "pull_request");
+    assert.equal(t.headSha, cr.head_sha);
+    assert.deepEqual(t.pullNumbers, [], "found by the commit (pullsForCommit): the payload's list leaves out forks");
+    assert.equal(t.completedCheck?.name, cr.name);
+    assert.equal(t.event, "check_run.completed");
+    assert.equal(toTrigger("check_run", { ...payload, check_run: { ...cr, name: CHECK_NAME } }, CHECK_NAME, 1), null, "our name");
+    assert.equal(toTrigger("check_run", { ...payload, check_run: { ...cr, name: "tests", app: { ...(cr.app as object), id: 1 } } }, CHECK_NAME, 1), null, "our App");
+  }
+});
+
+const { trustedRoot, scenarios } = loadScenarios();
+const waits = scenarios.find((s) => s.name === "agent-pr-waits-for-tests")!;
+
+/** GitHub's check_run.completed example, made a run of `name` by `app` on acme/widgets' commit `head`. */
+function completed(name: string, head: string, app: { id: number; slug: string }) {
+  const ex = completedExamples[0]!;
+  return toTrigger("check_run", { ...ex, repository: { ...(ex.repository as object), name: "widgets", owner: { login: "acme" } }, check_run: { ...(ex.check_run as object), name, head_sha: head, app } }, CHECK_NAME, 1);
+}
+
+function fake(): FakeGitHub {
+  return new FakeGitHub(fromStandInRepo(structuredClone(waits.repos[0]!)));
+}
+
+test("fake GitHub: an agent PR waits for its tests, then passes on the same head when they complete", async () => {
+  const gh = fake();
+  const head = gh.state.pulls[0]!.pull.head.sha;
+  const pr = gh.state.pulls[0]!.pull.number;
+  gh.state.commitChecks = { [head]: [{ id: 100, name: "tests", status: "in_progress", conclusion: null, app: ACTIONS }] };
+  const gate = await composeGate({ trustedRoot, appId: 1 });
+  const [first] = await gate.handle(gh, { kind: "pull_request", event: "pull_request.opened", owner: "acme", repo: "widgets", installationId: 77, headSha: head, pullNumbers: [pr] }, { deliveryId: "rc-1" });
+  assert.equal(first?.conclusion, "failure");
+  assert.equal(first?.title, "Waiting for required checks: tests");
+  assert.ok(gh.methods().includes("commitCheckRuns"));
+
+  // Another App's check that no rule requires completes: nothing is judged again, nothing written.
+  const writes = gh.writes().length;
+  const lint = completed("lint", head, { id: 77, slug: "linter" });
+  assert.deepEqual(await gate.handle(gh, lint!, { deliveryId: "rc-2" }), []);
+  assert.equal(gh.writes().length, writes);
+
+  // A run of `tests` by another App than the one named does not count either.
+  gh.state.commitChecks[head]!.push({ id: 101, name: "tests", status: "completed", conclusion: "success", app: { id: 999, slug: "forger" } });
+  const forged = completed("tests", head, { id: 999, slug: "forger" });
+  assert.deepEqual(await gate.handle(gh, forged!, { deliveryId: "rc-3" }), [], "the config names github-actions: another App's completion triggers nothing");
+
+  gh.state.commitChecks[head]![0] = { id: 100, name: "tests", status: "completed", conclusion: "success", app: ACTIONS };
+  const done = completed("tests", head, ACTIONS);
+  const [second] = await gate.handle(gh, done!, { deliveryId: "rc-4" });
+  assert.equal(second?.conclusion, "success", second?.title);
+  assert.equal(second?.headSha, head);
+  assert.equal(gh.runs.filter((r) => r.headSha === head).length, 1, "the same check run, completed again");
+});
+
+test("fake GitHub: a failed required check denies, naming it; the check runs failing to read fails closed", async () => {
+  const gh = fake();
+  const head = gh.state.pulls[0]!.pull.head.sha;
+  gh.state.commitChecks = { [head]: [{ id: 100, name: "tests", status: "completed", conclusion: "failure", app: ACTIONS }] };
+  const gate = await composeGate({ trustedRoot, appId: 1 });
+  const trigger = { kind: "pull_request" as const, event: "pull_request.synchronize", owner: "acme", repo: "widgets", installationId: 77, headSha: head, pullNumbers: [gh.state.pulls[0]!.pull.number] };
+  const [failed] = await gate.handle(gh, trigger, { deliveryId: "rc-5" });
+  assert.equal(failed?.conclusion, "failure");
+  assert.match(failed?.title ?? "", /required check `tests` from github-actions concluded failure/);
+  gh.state.failing = { commitCheckRuns: Object.assign(new Error("Server Error"), { status: 502 }) };
+  const [broken] = await gate.handle(gh, trigger, { deliveryId: "rc-6" });
+  assert.equal(broken?.conclusion, "failure");
+});
+
+test("config: required checks by name or {name, app, app_id}; agent-gate itself refused; a name alone warns in config validate", () => {
+  const ok = parseRepoConfig("rules:\n  required_checks:\n    checks:\n      - tests\n      - name: lint\n        app: github-actions\n        app_id: 15368\n    defined_in: [ci/**]\n");
+  assert.ok(ok.ok);
+  assert.deepEqual(ok.config.rules.required_checks, { enabled: true, mode: "enforce", checks: ["tests", { name: "lint", app: "github-actions", app_id: 15368 }], defined_in: ["ci/**"] });
+  const own = parseRepoConfig("rules:\n  required_checks:\n    checks: [agent-gate]\n");
+  assert.ok(!own.ok);
+  assert.match(own.messages.join("\n"), /expected another check than agent-gate's own/);
+  const badApp = parseRepoConfig("rules:\n  required_checks:\n    checks:\n      - name: tests\n        app: GitHub Actions\n");
+  assert.ok(!badApp.ok);
+  assert.match(badApp.messages.join("\n"), /expected a GitHub App slug/);
+  const warnings = neverMatching({ rules: { required_checks: { checks: ["tests", { name: "lint", app: "github-actions" }] } } });
+  assert.deepEqual(warnings.map((w) => w.path.join(".")), ["rules.required_checks.checks.0"]);
+  assert.match(warnings[0]!.message, /names no App: any workflow or token with checks: write/);
+});
