@@ -25,6 +25,7 @@ export interface CommitSignatureAttestation {
   readonly model?: { readonly id: string; readonly version?: string };
   readonly prompt?: { readonly digest: string; readonly contains_secrets: false; readonly text_present: false };
   readonly rekor_log_index?: string;
+  readonly rekor_log_id?: string;
   readonly integrated_time?: string;
 }
 
@@ -103,6 +104,7 @@ export function commitSignatures(commits: readonly CommitFacts[], check: CommitS
         ...(t.model ? { model: t.model } : {}),
         ...(t.promptDigest !== undefined ? { prompt: { digest: t.promptDigest, contains_secrets: false, text_present: false } } : {}),
         rekor_log_index: v.tlogEntry.logIndex,
+        ...(v.tlogEntry.logId ? { rekor_log_id: v.tlogEntry.logId } : {}),
         integrated_time: v.tlogEntry.integratedTime.replace(/\.\d{3}Z$/, "Z"),
       },
     });

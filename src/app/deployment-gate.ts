@@ -3,6 +3,7 @@
 // any error, missing fact or timeout rejects with its reason; nothing approves on error (fail closed).
 import { detectPullRequestAgent } from "../core/agents.js";
 import { signerFacts } from "../core/signer-facts.js";
+import { recordedAttestations } from "../core/recorded-evidence.js";
 import { agentDetectionFor } from "./evaluate-pull-request.js";
 import { randomUUID } from "node:crypto";
 import { CHECK_NAME } from "../adapters/github/check-runs.js";
@@ -56,6 +57,8 @@ interface PrGateFacts {
   readonly pr_gate: DeploymentInput["pr_gate"];
   readonly agentAuthored?: boolean;
   readonly prompters: { login: string; id: number }[];
+  /** The attestations the recorded pull-request decision carried (for the organisation's revocation list). */
+  readonly evidence?: Record<string, unknown>[];
 }
 
 /** The environment's settings: deployments.environments[name] over deployments.default (as the policy merges them). */
@@ -255,8 +258,9 @@ export class DeploymentGate {
       agent_authored: gate.agentAuthored ?? this.agentAuthored(config, req),
       agent: { accounts: agentDetectionFor(config).accounts.map((a) => ({ login: a.login, id: a.id })) },
       prompters: gate.prompters,
+      pr_evidence: gate.evidence ?? [],
     });
-    const data = policyData(config);
+    const data = loaded.revoked ? { ...policyData(config), revoked: loaded.revoked } : policyData(config);
     const decision = await this.opts.engine.evaluate(DEPLOYMENT_ENTRYPOINT, input, { data, decisionId });
     return { input, decision, data };
   }
@@ -292,6 +296,7 @@ export class DeploymentGate {
         pr_gate: { conclusion: record.agent_gate.conclusion, decision_id: record.decision_id },
         ...(typeof input?.agent?.detected === "boolean" ? { agentAuthored: input.agent.detected } : {}),
         prompters,
+        evidence: recordedAttestations(record.input),
       };
     }
     const runs = await github.checkRuns(req.owner, req.repo, sha, CHECK_NAME);

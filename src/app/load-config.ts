@@ -7,6 +7,7 @@ import { sha256Hex } from "../core/digest.js";
 import { AgentGateError, describeError } from "../core/errors.js";
 import type { ConfigFacts } from "../core/facts.js";
 import { defaultRepoConfig, readConfigDocument, validateRepoConfig, type RepoConfig } from "../config/repo-config.js";
+import { parseRevocations, REVOCATIONS_PATH, REVOCATIONS_REPO, type RevokedData } from "../config/revocations.js";
 
 /** Files in one chain at most: the repository's and four bases. */
 export const MAX_CONFIG_CHAIN = 5;
@@ -16,6 +17,8 @@ export interface LoadedConfig {
   readonly facts: ConfigFacts;
   /** Where each file of the chain came from, the repository's (or organisation's) first. */
   readonly files: readonly string[];
+  /** The organisation's revocation list (docs/revocation.md), when its `.github` repository has one. */
+  readonly revoked?: RevokedData;
 }
 
 const DEFAULT_DIGEST = `sha256:${"0".repeat(64)}`;
@@ -77,8 +80,42 @@ function readFile(file: ConfigText): { value: unknown } {
   throw invalid(firstOf(problems, `${file.source} is invalid`), problems);
 }
 
+/**
+ * The owner's revocation list from its `.github` repository's default branch, or undefined when there is none. A
+ * broken list is CONFIG_INVALID naming the file and line: every evaluation of the owner then fails (fail closed).
+ */
+export async function loadRevocations(github: ConfigFiles, owner: string): Promise<RevokedData | undefined> {
+  const file = await github.configFile(owner, REVOCATIONS_REPO, REVOCATIONS_PATH);
+  if (!file) return undefined;
+  let problems: readonly string[];
+  try {
+    const result = parseRevocations(file.text, file.source);
+    if (result.ok) {
+      const { version: _version, ...lists } = result.revocations;
+      return { ...lists, source: file.source, digest: file.digest };
+    }
+    problems = result.messages;
+  } catch (err) {
+    problems = [`${file.source}: could not be read as a revocation list: ${describeError(err)}`];
+  }
+  throw invalid(firstOf(problems, `${file.source} is invalid`), problems);
+}
+
+/**
+ * The repository's config and its owner's revocation list. The revocation list's digest joins the config digest
+ * (a change to it is a new evaluation, never a duplicate of an earlier one).
+ */
+export async function loadRepoConfig(github: ConfigFiles, owner: string, repo: string, opts: { readonly revocations?: boolean } = {}): Promise<LoadedConfig> {
+  // Without revocations: the CLI's checks of a config file alone (config validate, config impact).
+  if (opts.revocations === false) return loadConfigChain(github, owner, repo);
+  const [loaded, revoked] = await Promise.all([loadConfigChain(github, owner, repo), loadRevocations(github, owner)]);
+  if (!revoked) return loaded;
+  const digest = `sha256:${sha256Hex(JSON.stringify([loaded.facts.digest, revoked.digest]))}`;
+  return { ...loaded, facts: { ...loaded.facts, digest }, revoked };
+}
+
 /** Reads, validates and merges the chain; any broken file, missing base, loop or foreign owner is CONFIG_INVALID. */
-export async function loadRepoConfig(github: ConfigFiles, owner: string, repo: string): Promise<LoadedConfig> {
+async function loadConfigChain(github: ConfigFiles, owner: string, repo: string): Promise<LoadedConfig> {
   const first = await github.repoConfig(owner, repo);
   if (!first) return { config: defaultRepoConfig(), facts: { source: "default", path: CONFIG_PATH, digest: DEFAULT_DIGEST }, files: [] };
   // The repository had none, so the organisation's .github repository's applies.

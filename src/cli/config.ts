@@ -156,7 +156,7 @@ export async function validateChain(
   if (errors.length === 0 && unchecked.length === 0 && files.length > 1) {
     // Every file is valid alone: the merged chain is judged by the App's own loader, so the two cannot disagree.
     try {
-      await loadRepoConfig(configFiles(source, octokit), owner, repo);
+      await loadRepoConfig(configFiles(source, octokit), owner, repo, { revocations: false });
     } catch (err) {
       if (!(err instanceof AgentGateError) || err.code !== "CONFIG_INVALID") throw err;
       const details = err.details.length > 0 ? err.details : [err.message];

@@ -85,10 +85,12 @@ const SignerWorkflow = z.strictObject({
     .optional().describe('"github-hosted" refuses self-hosted runners (the certificate\'s runner environment); absent: any'),
   issuer: text("an OIDC issuer URL").optional().describe("default https://token.actions.githubusercontent.com"),
 });
-const Signer = z.union([SignerIdentity, SignerPattern, SignerWorkflow, SignerKey], {
+export const Signer = z.union([SignerIdentity, SignerPattern, SignerWorkflow, SignerKey], {
   error: "expected {identity, issuer}, {identity_pattern, issuer}, {owner, repo?, workflow?, refs?, source_repository?, source_ref?, runner?, issuer?} or {key}",
 });
 export type SignerEntry = z.output<typeof Signer>;
+/** The signer forms one by one (the organisation's revocation list extends each with a reason). */
+export const SIGNER_FORMS = [SignerIdentity, SignerPattern, SignerWorkflow, SignerKey] as const;
 
 const ModelEntry = z.strictObject({
   model: text('a model id "provider/model"').regex(/^[^/\s]+\/[^\s]+$/, { error: 'expected a model id "provider/model"' }),
@@ -284,6 +286,15 @@ export const RepoConfig = z.strictObject({
   agents: AgentsConfig,
   rules: RulesConfig,
   deployments: DeploymentsConfig,
+  require_valid_config_changes: flag()
+    .default(false)
+    .describe("a pull request that changes a config file (this repository's, the organisation's, or a base others extend) fails when the new files are invalid; otherwise their problems are information"),
+  config_changes: z
+    .strictObject({
+      impact_last: whole(1).max(1000, { error: "expected at most 1000" }).default(200).describe("recorded decisions per repository replayed under a changed config (the newest, the latest per pull request)"),
+    })
+    .prefault({})
+    .describe("the impact analysis a pull request that changes a config gets in its check run"),
 });
 export type RepoConfig = z.output<typeof RepoConfig>;
 export type RepoConfigInput = z.input<typeof RepoConfig>;

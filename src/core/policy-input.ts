@@ -69,6 +69,8 @@ const AttestationFacts = {
     .optional()
     .describe("who asked for the work, from the signed statement (by login alone in agent-commit v0.1)"),
   rekor_log_index: z.string().regex(/^\d+$/).optional().describe("decimal string: indexes exceed 2^53"),
+  rekor_log_id: z.string().regex(/^[0-9a-f]*$/).optional().describe("the transparency log's id (hex) the entry is in"),
+  rekor_entry_uuid: z.string().regex(/^[0-9a-f]{64}$/).optional().describe("the entry's leaf hash (hex): its Rekor UUID without the tree id"),
   integrated_time: PolicyTime.optional(),
   bundle_digest: Digest.optional().describe("the Sigstore bundle's digest (tier sigstore)"),
 };
@@ -215,6 +217,14 @@ export const PullRequestInput = z
     completeness: Completeness.optional(),
     evidence_problems: z.array(EvidenceProblem).default([]).describe("provenance blocks that could not be read"),
     checks: HeadChecks.optional(),
+    config_change: z
+      .object({
+        files: z.array(z.string()).max(3000),
+        valid: z.boolean(),
+        problems: z.array(z.object({ file: z.string(), line: z.number().int().positive().optional(), column: z.number().int().positive().optional(), message: z.string() })).max(20),
+      })
+      .optional()
+      .describe("present when the pull request changes a config file (.github/agent-gate.yml, the organisation's, or a base another config extends): the new files read from its head, whether they are valid, and the first problems (information: the pull request is judged by the default branch's config)"),
   })
   .superRefine((v, ctx) => {
     v.commits.forEach((c, i) => {
@@ -257,6 +267,11 @@ export const DeploymentInput = z.object({
   agent_authored: z.boolean(),
   agent: AgentFacts.pick({ accounts: true }).prefault({}),
   prompters: z.array(Account).default([]),
+  pr_evidence: z
+    .array(z.looseObject({ tier: z.string().optional() }))
+    .max(1000)
+    .default([])
+    .describe("the attestations the pull-request gate's recorded decision for the deployed commit rested on (read from the audit log), for the organisation's revocation list"),
 });
 export type DeploymentInput = z.output<typeof DeploymentInput>;
 export type DeploymentInputDraft = z.input<typeof DeploymentInput>;

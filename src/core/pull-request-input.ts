@@ -58,7 +58,7 @@ export function attestationOf(s: CoveringStatement): CommitAttestationDraft {
     ...(s.delegation ? { prompter: { login: s.delegation.principal.login, id: s.delegation.principal.id } } : {}),
     ...(s.requestedBy ? { requested_by: { login: s.requestedBy.login, ...(s.requestedBy.id !== undefined ? { id: s.requestedBy.id } : {}) } } : {}),
     models: (s.models ?? [{ ...s.model, role: "agent" as const }]).map((m) => ({ id: m.id, ...(m.version !== undefined ? { version: m.version } : {}), role: m.role })),
-    ...(tlog ? { rekor_log_index: tlog.logIndex } : {}),
+    ...(tlog ? { rekor_log_index: tlog.logIndex, ...(tlog.logId ? { rekor_log_id: tlog.logId } : {}), ...(tlog.leafHash ? { rekor_entry_uuid: tlog.leafHash } : {}) } : {}),
     ...(time ? { integrated_time: toPolicyTime(time) } : {}),
     bundle_digest: `sha256:${s.bundleDigest}`,
   };

@@ -35,6 +35,7 @@ export interface VerificationFailure {
 export interface TlogEntrySummary {
   readonly logId: string; // hex
   readonly logIndex: string; // decimal string: indexes exceed 2^53 in sharded logs
+  readonly leafHash?: string; // hex sha256(0x00 || canonicalized body): a Rekor v1 entry's UUID (after any tree id)
   readonly integratedTime?: string; // ISO 8601, absent for Rekor v2 entries
   readonly kind: string; // e.g. hashedrekord, dsse, intoto
   readonly kindVersion: string;

@@ -6,6 +6,7 @@ import type { Envelope } from "@sigstore/protobuf-specs";
 import { HashAlgorithm } from "@sigstore/protobuf-specs";
 import { Entry } from "@sigstore/protobuf-specs/rekor/v2";
 import type { TlogEntrySummary } from "../../core/verification.js";
+import { sha256Hex } from "../../core/digest.js";
 
 /** Rekor v2 logs a DSSE envelope as hashedrekord/0.0.2 whose digest is sha256 of the envelope's PAE. */
 export function isHashedRekordV2(entry: TransparencyLogEntry): boolean {
@@ -42,6 +43,8 @@ export function summarizeEntry(entry: TransparencyLogEntry): TlogEntrySummary {
   return {
     logId: entry.logId?.keyId.toString("hex") ?? "",
     logIndex: entry.logIndex,
+    // The entry's Merkle leaf hash, its UUID in Rekor v1: what a revocation list may name it by.
+    leafHash: sha256Hex(Buffer.concat([Buffer.from([0]), entry.canonicalizedBody])),
     ...(t > 0 ? { integratedTime: new Date(t * 1000).toISOString() } : {}),
     kind: entry.kindVersion?.kind ?? "",
     kindVersion: entry.kindVersion?.version ?? "",

@@ -187,6 +187,62 @@ CREATE TABLE audit_config_uses (
 );
 `,
   },
+  {
+    version: 8,
+    name: "audit evidence index: the signers, certificates, log entries, models, agents and commit keys each decision rested on",
+    sql: `
+-- Revocation sweeps (app/revocation-sweep.ts) find the decisions whose evidence an organisation revoked: one row per
+-- attestation and model of a record (core/recorded-evidence.ts), written in the append's transaction. Derived from the
+-- chained records, so only ever used to choose what to evaluate again; rows are only ever added.
+CREATE TABLE audit_evidence (
+  seq              bigint NOT NULL,
+  repository       text NOT NULL, -- owner/name in lower case
+  kind             text NOT NULL,
+  pull_number      integer,
+  deployment_id    bigint,
+  environment      text,
+  head_sha         text NOT NULL,
+  ts               timestamptz NOT NULL,
+  signer_identity  text,
+  signer_issuer    text,
+  signer_key       text,
+  cert_fingerprint text,
+  rekor_log_id     text,
+  rekor_log_index  text,
+  rekor_uuid       text,
+  model            text, -- lower case
+  model_version    text,
+  agent            text, -- lower case
+  agent_version    text,
+  commit_key       text
+);
+CREATE INDEX audit_evidence_seq ON audit_evidence (seq);
+CREATE INDEX audit_evidence_signer ON audit_evidence (signer_identity);
+CREATE INDEX audit_evidence_cert ON audit_evidence (cert_fingerprint);
+CREATE INDEX audit_evidence_rekor ON audit_evidence (rekor_log_index);
+CREATE INDEX audit_evidence_uuid ON audit_evidence (rekor_uuid);
+CREATE INDEX audit_evidence_model ON audit_evidence (model);
+CREATE INDEX audit_evidence_agent ON audit_evidence (agent);
+CREATE INDEX audit_evidence_commit_key ON audit_evidence (commit_key);
+-- Records appended before this migration are indexed by the first sweep (EvidenceIndex.backfill): those up to
+-- upto, from next on.
+CREATE TABLE audit_evidence_backfill (
+  one  boolean PRIMARY KEY DEFAULT true CHECK (one),
+  upto bigint NOT NULL,
+  next bigint NOT NULL DEFAULT 1
+);
+INSERT INTO audit_evidence_backfill (upto) SELECT seq FROM audit_head;
+-- The revocation list each owner's open pull requests were last swept against (by digest), and how far a sweep cut
+-- short by its bounds got: reconciliation sweeps again when the list differs (a missed push delivery).
+CREATE TABLE revocation_sweeps (
+  owner    text PRIMARY KEY, -- lower case
+  digest   text NOT NULL,
+  cursor   bigint,           -- the pull requests whose latest matching record is before this seq are left
+  done     boolean NOT NULL,
+  swept_at timestamptz NOT NULL DEFAULT now()
+);
+`,
+  },
 ];
 
 const LATEST = Math.max(...MIGRATIONS.map((m) => m.version));

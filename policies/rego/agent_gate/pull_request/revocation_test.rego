@@ -1,0 +1,134 @@
+# Revocation: the organisation's list (data.revoked) denies evidence it names, in every mode, naming item and reason.
+package agent_gate.revocation_test
+
+import data.agent_gate.deployment
+import data.agent_gate.pull_request
+import data.agent_gate.test.fixtures as fx
+
+decide(inp, cfg, rev) := d if {
+	d := pull_request.decision with input as inp with data.config as cfg with data.revoked as rev
+}
+
+revoked_msgs(inp, cfg, rev) := {f.msg | some f in decide(inp, cfg, rev).deny; f.rule == "revoked"}
+
+list(kind, entries) := {"source": "acme/.github:.github/agent-gate-revocations.yml (default branch)", kind: entries}
+
+fp := concat("", ["sha256:", concat("", [x | some _ in numbers.range(1, 64); x := "e"])])
+
+uuid := concat("", [x | some _ in numbers.range(1, 64); x := "f"])
+
+evidence := fx.with_provenance(fx.pr, fx.head, {
+	"signer": object.union(fx.signer, {"certificate_fingerprint": fp}),
+	"rekor_log_id": "c0d23d6ad406973f",
+	"rekor_entry_uuid": uuid,
+	"models": [{"id": "anthropic/claude-sonnet-4-5", "version": "20250929", "role": "agent"}, {"id": "acme/helper", "role": "tool"}],
+})
+
+test_no_list_changes_nothing if {
+	count(revoked_msgs(fx.pr, fx.config, {})) == 0
+}
+
+test_a_revoked_model_denies_every_commit_with_its_reason if {
+	msgs := revoked_msgs(fx.pr, fx.config, list("models", [{"model": "anthropic/claude-sonnet-4-5", "reason": "jailbreak CVE-2026-1"}]))
+	msgs == {
+		"commit 1111111: model anthropic/claude-sonnet-4-5 is revoked by the organisation: jailbreak CVE-2026-1",
+		"commit 2222222 (head): model anthropic/claude-sonnet-4-5 is revoked by the organisation: jailbreak CVE-2026-1",
+	}
+}
+
+test_a_model_version_is_revoked_alone if {
+	count(revoked_msgs(fx.pr, fx.config, list("models", [{"model": "anthropic/claude-sonnet-4-5", "version": "20250929"}]))) == 2
+	count(revoked_msgs(fx.pr, fx.config, list("models", [{"model": "anthropic/claude-sonnet-4-5", "version": "20240101"}]))) == 0
+}
+
+test_a_subagent_or_tool_model_is_revoked_too if {
+	revoked_msgs(evidence, fx.config, list("models", [{"model": "ACME/helper"}])) == {"commit 2222222 (head): model ACME/helper is revoked by the organisation"}
+}
+
+test_agents_by_name_and_version if {
+	count(revoked_msgs(fx.pr, fx.config, list("agents", [{"name": "claude-code"}]))) == 2
+	count(revoked_msgs(fx.pr, fx.config, list("agents", [{"name": "claude-code", "version": "2.1.0"}]))) == 2
+	count(revoked_msgs(fx.pr, fx.config, list("agents", [{"name": "claude-code", "version": "2.0.0"}]))) == 0
+}
+
+test_signers_by_identity_pattern_and_workflow if {
+	count(revoked_msgs(fx.pr, fx.config, list("signers", [{"identity": fx.signer.identity, "issuer": fx.signer.issuer}]))) == 2
+	count(revoked_msgs(fx.pr, fx.config, list("signers", [{"identity_pattern": "^https://github\\.com/acme/.*$", "issuer": fx.signer.issuer}]))) == 2
+	# The workflow facts the host reads out of a GitHub Actions identity (core/signer-facts.ts).
+	wf := {"owner": "acme", "name": "agents", "repository": "acme/agents", "path": ".github/workflows/agent.yml", "ref": "refs/heads/main"}
+	inp := fx.with_provenance(fx.pr, fx.head, {"signer": object.union(fx.signer, {"workflow": wf})})
+	count(revoked_msgs(inp, fx.config, list("signers", [{"owner": "ACME", "repo": "agents"}]))) == 1
+	count(revoked_msgs(inp, fx.config, list("signers", [{"owner": "acme", "repo": "other"}]))) == 0
+	count(revoked_msgs(fx.pr, fx.config, list("signers", [{"identity": fx.signer.identity, "issuer": "https://other"}]))) == 0
+}
+
+test_certificates_and_rekor_entries if {
+	revoked_msgs(evidence, fx.config, list("certificates", [{"fingerprint": fp}])) == {concat("", ["commit 2222222 (head): certificate ", fp, " is revoked by the organisation"])}
+	count(revoked_msgs(evidence, fx.config, list("rekor_entries", [{"log_id": "c0d23d6ad406973f", "log_index": "123456789"}]))) == 1
+	count(revoked_msgs(evidence, fx.config, list("rekor_entries", [{"log_id": "0000", "log_index": "123456789"}]))) == 0
+	count(revoked_msgs(evidence, fx.config, list("rekor_entries", [{"uuid": uuid}]))) == 1
+}
+
+gitsign := {"tier": "signed-commit", "signer": object.union(fx.signer, {"certificate_fingerprint": fp}), "agent": {"name": "claude-code"}, "model": fx.provenance.model, "rekor_log_index": "7"}
+
+signed_pr := object.union(fx.pr, {"commits": [object.union(object.remove(fx.agent_commit(fx.head), ["provenance"]), {"attestations": [gitsign], "provenance": {"status": "attested"}})]})
+
+test_commit_keys_name_signed_commits_only if {
+	revoked_msgs(signed_pr, fx.config, list("commit_keys", [{"fingerprint": fp}])) == {concat("", ["commit 2222222 (head): commit signing certificate ", fp, " is revoked by the organisation"])}
+	count(revoked_msgs(evidence, fx.config, list("commit_keys", [{"fingerprint": fp}]))) == 0
+}
+
+platform_pr := object.union(fx.pr, {"commits": [object.union(object.remove(fx.agent_commit(fx.head), ["provenance"]), {
+	"agent": "copilot",
+	"attestations": [{"tier": "platform", "signer": {"type": "platform", "identity": "Copilot", "issuer": "https://github.com", "account": {"login": "Copilot", "id": 198982749}, "agent": "copilot", "extensions": {}}}],
+	"provenance": {"status": "attested"},
+})]})
+
+test_a_platform_signer_by_identity if {
+	revoked_msgs(platform_pr, fx.config, list("signers", [{"identity": "copilot", "issuer": "https://github.com", "reason": "compromised account"}])) == {"commit 2222222 (head): signer `Copilot` is revoked by the organisation: compromised account"}
+}
+
+test_warn_off_and_shadow_never_hold_it_back if {
+	rev := list("models", [{"model": "anthropic/claude-sonnet-4-5"}])
+	shadow := object.union(fx.config, {"mode": "shadow"})
+	off := fx.with_rules({"model_governance": {"enabled": false, "mode": "off"}, "signers": {"enabled": false, "mode": "off"}})
+	count(revoked_msgs(fx.pr, shadow, rev)) == 2
+	count(revoked_msgs(fx.pr, off, rev)) == 2
+	count({f | some f in decide(fx.pr, shadow, rev).would_deny; f.rule == "revoked"}) == 0
+}
+
+# A bundle of a signer the repository does not allow is no evidence the decision rests on: a stranger holding a
+# revoked key cannot block a pull request with it.
+test_a_strangers_revoked_signer_does_not_block if {
+	stranger := object.union(fx.signer, {"identity": "https://github.com/evil/x/.github/workflows/a.yml@refs/heads/main"})
+	inp := fx.with_provenance(fx.pr, fx.head, {"signer": stranger})
+	count(revoked_msgs(inp, fx.config, list("signers", [{"owner": "evil"}]))) == 0
+}
+
+test_the_finding_names_the_list if {
+	some f in decide(fx.pr, fx.config, list("agents", [{"name": "claude-code", "reason": "r"}])).deny
+	f.rule == "revoked"
+	f.severity == "critical"
+	f.details.source == "acme/.github:.github/agent-gate-revocations.yml (default branch)"
+	f.details.reason == "r"
+}
+
+deploy(inp, rev) := {f.msg | some f in d.deny; f.rule == "revoked"} if {
+	d := deployment.decision with input as inp with data.config as fx.deploy_config with data.revoked as rev
+}
+
+test_a_deployment_with_a_revoked_attestation_signer_is_rejected if {
+	rev := list("signers", [{"identity": fx.deployment.artifacts[0].attestations[0].signer.identity, "issuer": "https://token.actions.githubusercontent.com", "reason": "leaked"}])
+	deploy(fx.deployment, rev) == {concat("", ["artifact `sha256:dddddddddddd`: signer `", fx.deployment.artifacts[0].attestations[0].signer.identity, "` is revoked by the organisation: leaked"])}
+	count(deploy(fx.deployment, {})) == 0
+}
+
+test_a_deployment_of_revoked_agent_work_is_rejected if {
+	inp := object.union(fx.deployment, {"pr_evidence": [{"tier": "sigstore", "signer": fx.signer, "model": fx.provenance.model, "agent": fx.provenance.agent}]})
+	deploy(inp, list("models", [{"model": "anthropic/claude-sonnet-4-5"}])) == {"commit 2222222: its pull request's evidence names model anthropic/claude-sonnet-4-5, revoked by the organisation"}
+}
+
+test_an_unverified_attestation_is_not_judged if {
+	unverified := object.union(fx.deployment, {"artifacts": [object.union(fx.deployment.artifacts[0], {"attestations": [object.union(fx.deployment.artifacts[0].attestations[0], {"verified": false})]})]})
+	count(deploy(unverified, list("signers", [{"owner": "acme"}]))) == 0
+}

@@ -1,0 +1,164 @@
+// The audit log's evidence index (migration 8): per record, the signers, certificates, Rekor entries, models, agents
+// and commit keys its decision rested on, so that a revocation sweep finds the decisions a revoked item touches with
+// index lookups instead of reading the log. Rows are written in the append's transaction (`indexRecord`); records
+// appended before the index existed are indexed by `backfill`, in pages, resumably, once.
+import { evidenceKeys, type EvidenceKeys } from "../../core/recorded-evidence.js";
+import { fromRow, type AuditRecord } from "../../core/audit.js";
+import type { RevokedData } from "../../config/revocations.js";
+import type { Db, Queryable } from "./db.js";
+
+const KEY_COLUMNS = ["signer_identity", "signer_issuer", "signer_key", "cert_fingerprint", "rekor_log_id", "rekor_log_index", "rekor_uuid", "model", "model_version", "agent", "agent_version", "commit_key"] as const;
+const COLUMNS = ["seq", "repository", "kind", "pull_number", "deployment_id", "environment", "head_sha", "ts", ...KEY_COLUMNS] as const;
+/** Rows per INSERT statement (20 parameters each: under PostgreSQL's 65,535). */
+const ROWS_PER_INSERT = 500;
+const BACKFILL_PAGE = 200;
+
+/** Writes a record's evidence rows (in the caller's transaction: the append's). */
+export async function indexRecord(q: Queryable, record: Pick<AuditRecord, "seq" | "timestamp" | "input" | "agent_gate">): Promise<number> {
+  const g = record.agent_gate;
+  const keys = evidenceKeys(record.input);
+  const lower = (v: string | null): string | null => (v === null ? null : v.toLowerCase());
+  const rows = keys.map((k: EvidenceKeys) => [
+    record.seq, g.repository.toLowerCase(), g.kind, g.pull_request, g.deployment_id, g.environment, g.head_sha, record.timestamp,
+    k.signer_identity, k.signer_issuer, k.signer_key, lower(k.cert_fingerprint), lower(k.rekor_log_id), k.rekor_log_index, lower(k.rekor_uuid), lower(k.model), k.model_version, lower(k.agent), k.agent_version, lower(k.commit_key),
+  ]);
+  for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
+    const chunk = rows.slice(i, i + ROWS_PER_INSERT);
+    const values = chunk.map((_, r) => `(${COLUMNS.map((__, c) => `$${r * COLUMNS.length + c + 1}`).join(", ")})`).join(", ");
+    await q.query(`INSERT INTO audit_evidence (${COLUMNS.join(", ")}) VALUES ${values}`, chunk.flat());
+  }
+  return rows.length;
+}
+
+/** A pull request whose latest matching record is `seq`, at head `headSha`. */
+export interface IndexedPull {
+  readonly repository: string;
+  readonly pullNumber: number;
+  readonly headSha: string;
+  readonly seq: number;
+}
+
+export interface IndexedDeployment {
+  readonly repository: string;
+  readonly deploymentId: number | null;
+  readonly environment: string | null;
+  readonly headSha: string;
+  readonly seq: number;
+  readonly at: string;
+}
+
+/** A signer as the index knows it, for matching patterns and workflow forms outside SQL. */
+export interface IndexedSigner {
+  readonly identity: string | null;
+  readonly issuer: string | null;
+  readonly key: string | null;
+}
+
+/** What the sweep asks of the index, as exact keys (patterns are resolved against `signers` first). */
+export interface RevokedKeys {
+  readonly signers: readonly IndexedSigner[];
+  readonly certificates: readonly string[];
+  readonly rekorEntries: readonly { readonly logId: string; readonly logIndex: string }[];
+  readonly rekorUuids: readonly string[];
+  readonly models: readonly { readonly model: string; readonly version?: string | undefined }[];
+  readonly agents: readonly { readonly name: string; readonly version?: string | undefined }[];
+  readonly commitKeys: readonly string[];
+}
+
+export class EvidenceIndex {
+  constructor(readonly db: Db) {}
+
+  /**
+   * Indexes up to `maxRecords` records appended before the index existed; true when none is left. Pages are taken
+   * under a row lock, so processes backfilling at once never index a record twice.
+   */
+  async backfill(maxRecords = 5000): Promise<boolean> {
+    for (let done = 0; done < maxRecords; done += BACKFILL_PAGE) {
+      const left = await this.db.transaction(async (q) => {
+        const [state] = await q.query<{ upto: string; next: string }>("SELECT upto, next FROM audit_evidence_backfill FOR UPDATE");
+        if (!state || Number(state.next) > Number(state.upto)) return false;
+        const rows = await q.query<Record<string, unknown>>(
+          "SELECT seq, prev_hash, hash, record, decision_id, ts, kind, repository, head_sha FROM audit_records WHERE seq >= $1 AND seq <= $2 ORDER BY seq LIMIT $3",
+          [state.next, state.upto, BACKFILL_PAGE],
+        );
+        for (const r of rows) {
+          const record = fromRow({ seq: Number(r["seq"]), prev_hash: String(r["prev_hash"]), hash: String(r["hash"]), record: String(r["record"]), decision_id: String(r["decision_id"]), columns: { ts: new Date(r["ts"] as string).toISOString(), kind: r["kind"] as string | null, repository: r["repository"] as string | null, head_sha: r["head_sha"] as string | null } });
+          await indexRecord(q, record);
+        }
+        const next = rows.length < BACKFILL_PAGE ? Number(state.upto) + 1 : Number(rows.at(-1)!["seq"]) + 1;
+        await q.query("UPDATE audit_evidence_backfill SET next = $1", [next]);
+        return next <= Number(state.upto);
+      });
+      if (!left) return true;
+    }
+    return false;
+  }
+
+  /** The distinct signers of an owner's recorded decisions (at most `limit`), to resolve patterns against. */
+  async signers(owner: string, limit = 10_000): Promise<IndexedSigner[]> {
+    const rows = await this.db.query<{ signer_identity: string | null; signer_issuer: string | null; signer_key: string | null }>(
+      "SELECT DISTINCT signer_identity, signer_issuer, signer_key FROM audit_evidence WHERE repository LIKE $1 AND (signer_identity IS NOT NULL OR signer_key IS NOT NULL) LIMIT $2",
+      [ownerPrefix(owner), limit],
+    );
+    return rows.map((r) => ({ identity: r.signer_identity, issuer: r.signer_issuer, key: r.signer_key }));
+  }
+
+  /** Pull requests of the owner whose latest matching record is before `beforeSeq`, newest first. */
+  async pulls(owner: string, keys: RevokedKeys, opts: { beforeSeq?: number | undefined; limit: number }): Promise<IndexedPull[]> {
+    const { where, params } = matchClause(keys, 3);
+    if (!where) return [];
+    const rows = await this.db.query<{ repository: string; pull_number: number; head_sha: string; seq: string }>(
+      `SELECT repository, pull_number, head_sha, max(seq) AS seq FROM audit_evidence
+       WHERE kind = 'pull_request' AND repository LIKE $1 AND pull_number IS NOT NULL AND (${where})
+       GROUP BY repository, pull_number, head_sha HAVING ($2::bigint IS NULL OR max(seq) < $2::bigint)
+       ORDER BY max(seq) DESC LIMIT ${Math.max(0, Math.floor(opts.limit))}`,
+      [ownerPrefix(owner), opts.beforeSeq ?? null, ...params],
+    );
+    return rows.map((r) => ({ repository: r.repository, pullNumber: Number(r.pull_number), headSha: r.head_sha, seq: Number(r.seq) }));
+  }
+
+  /** Deployments of the owner decided since `since` whose evidence matches, newest first. */
+  async deployments(owner: string, keys: RevokedKeys, opts: { since: Date; limit: number }): Promise<IndexedDeployment[]> {
+    const { where, params } = matchClause(keys, 3);
+    if (!where) return [];
+    const rows = await this.db.query<{ repository: string; deployment_id: string | null; environment: string | null; head_sha: string; seq: string; ts: Date | string }>(
+      `SELECT repository, deployment_id, environment, head_sha, max(seq) AS seq, max(ts) AS ts FROM audit_evidence
+       WHERE kind = 'deployment' AND repository LIKE $1 AND ts >= $2 AND (${where})
+       GROUP BY repository, deployment_id, environment, head_sha ORDER BY max(seq) DESC LIMIT ${Math.max(0, Math.floor(opts.limit))}`,
+      [ownerPrefix(owner), opts.since.toISOString(), ...params],
+    );
+    return rows.map((r) => ({ repository: r.repository, deploymentId: r.deployment_id === null ? null : Number(r.deployment_id), environment: r.environment, headSha: r.head_sha, seq: Number(r.seq), at: new Date(r.ts).toISOString() }));
+  }
+}
+
+/** owner/% for LIKE: GitHub logins hold only letters, digits and -, never a LIKE wildcard. */
+function ownerPrefix(owner: string): string {
+  if (!/^[A-Za-z0-9-]+$/.test(owner)) throw new Error(`expected a GitHub owner login, got ${JSON.stringify(owner)}`);
+  return `${owner.toLowerCase()}/%`;
+}
+
+/** The OR of every revoked key as SQL over audit_evidence, its parameters numbered from `first`. */
+export function matchClause(keys: RevokedKeys, first: number): { where: string; params: unknown[] } {
+  const params: unknown[] = [];
+  const p = (v: unknown): string => (params.push(v), `$${first + params.length - 1}`);
+  const or: string[] = [];
+  const certs = keys.signers.filter((s) => s.identity !== null);
+  if (certs.length > 0) or.push(`(signer_identity, coalesce(signer_issuer, '')) IN (SELECT * FROM unnest(${p(certs.map((s) => s.identity))}::text[], ${p(certs.map((s) => s.issuer ?? ""))}::text[]))`);
+  const hints = keys.signers.flatMap((s) => (s.key !== null ? [s.key] : []));
+  if (hints.length > 0) or.push(`signer_key = ANY(${p(hints)}::text[])`);
+  if (keys.certificates.length > 0) or.push(`cert_fingerprint = ANY(${p(keys.certificates.map((c) => c.toLowerCase()))}::text[])`);
+  if (keys.rekorEntries.length > 0) or.push(`(rekor_log_id, rekor_log_index) IN (SELECT * FROM unnest(${p(keys.rekorEntries.map((e) => e.logId.toLowerCase()))}::text[], ${p(keys.rekorEntries.map((e) => e.logIndex))}::text[]))`);
+  if (keys.rekorUuids.length > 0) or.push(`rekor_uuid = ANY(${p(keys.rekorUuids.map((u) => u.toLowerCase()))}::text[])`);
+  const anyVersion = (xs: readonly { version?: string | undefined }[]) => xs.filter((x) => x.version === undefined);
+  const oneVersion = (xs: readonly { version?: string | undefined }[]) => xs.filter((x) => x.version !== undefined);
+  const models = keys.models;
+  if (anyVersion(models).length > 0) or.push(`model = ANY(${p(anyVersion(models).map((m) => (m as { model: string }).model.toLowerCase()))}::text[])`);
+  if (oneVersion(models).length > 0) or.push(`(model, model_version) IN (SELECT * FROM unnest(${p(oneVersion(models).map((m) => (m as { model: string }).model.toLowerCase()))}::text[], ${p(oneVersion(models).map((m) => m.version))}::text[]))`);
+  const agents = keys.agents;
+  if (anyVersion(agents).length > 0) or.push(`agent = ANY(${p(anyVersion(agents).map((a) => (a as { name: string }).name.toLowerCase()))}::text[])`);
+  if (oneVersion(agents).length > 0) or.push(`(agent, agent_version) IN (SELECT * FROM unnest(${p(oneVersion(agents).map((a) => (a as { name: string }).name.toLowerCase()))}::text[], ${p(oneVersion(agents).map((a) => a.version))}::text[]))`);
+  if (keys.commitKeys.length > 0) or.push(`commit_key = ANY(${p(keys.commitKeys.map((k) => k.toLowerCase()))}::text[])`);
+  return { where: or.join(" OR "), params };
+}
+
+export type { RevokedData };
