@@ -17,6 +17,7 @@ import type { Db, Queryable } from "./db.js";
 import { sqlState } from "./db.js";
 import { migrate } from "./migrations.js";
 import { dataDocument } from "./bundle-store.js";
+import { indexRecord } from "./evidence-index.js";
 
 export interface AppendResult {
   readonly seq: number;
@@ -171,6 +172,8 @@ export class SqlAuditLog implements AuditLog {
       `${writes.length > 0 ? `WITH ${writes.join(", ")} ` : ""}INSERT INTO audit_records (seq, prev_hash, hash, decision_id, ts, record, kind, repository, head_sha) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
       params,
     );
+    // The evidence it rested on, for revocation sweeps (evidence-index.ts): in this transaction, so never missed.
+    await indexRecord(q, record);
     return { seq: record.seq, hash: record.hash };
   }
 
