@@ -1,13 +1,16 @@
 #!/usr/bin/env node
 // The agent-gate command. The package (npm pack builds dist/ in prepack) and the image run the compiled CLI: the
-// bundle in dist/bundle/ (scripts/bundle-cli.mjs: one chunk per command, a few files to read at start) when it is
-// at least as new as dist/, else dist/cli/main.js; a clone that has not been built yet runs the sources through tsx,
-// a dev dependency, so installing needs no build step and `npm ci && npm run demo` still works.
+// bundle in dist/bundle/ (scripts/bundle-cli.mjs) when it is at least as new as dist/, else dist/cli/main.js; a clone
+// that has not been built yet runs the sources through tsx, a dev dependency, so installing needs no build step and
+// `npm ci && npm run demo` still works. A hot command (HOT) runs from its own self-contained script with a V8 code
+// cache (bin/code-cache.js); everything else goes through main(), which loads one chunk per command.
 import { existsSync, statSync } from "node:fs";
 
 const bundled = new URL("../dist/bundle/agent-gate.js", import.meta.url);
 const compiled = new URL("../dist/cli/main.js", import.meta.url);
 const sources = new URL("../src/cli/main.ts", import.meta.url);
+/** Commands built as dist/bundle/<name>.cjs (scripts/bundle-cli.mjs HOT): a fixed list, never a path from argv. */
+const HOT = new Set(["verify-bundle", "verify-commit"]);
 
 const mtime = (url) => {
   try {
@@ -37,5 +40,38 @@ async function load() {
   process.exit(2);
 }
 
-const { main } = await load();
-process.exitCode = await main(process.argv.slice(2));
+/** The hot command's script when it is there and as new as dist/ (the same rule as the bundle's), else undefined. */
+function hotScript(name) {
+  if (!HOT.has(name)) return undefined;
+  const script = new URL(`../dist/bundle/${name}.cjs`, import.meta.url);
+  const at = mtime(script);
+  const compiledAt = mtime(compiled);
+  return at !== undefined && compiledAt !== undefined && at >= compiledAt ? script : undefined;
+}
+
+const argv = process.argv.slice(2);
+const hot = hotScript(argv[0]);
+if (hot !== undefined) {
+  const { loadScript } = await import("./code-cache.js");
+  const { fileURLToPath } = await import("node:url");
+  const loaded = loadScript(fileURLToPath(hot));
+  const rest = argv.slice(1);
+  process.exitCode = await loaded.exports.run(rest);
+  loaded.save(process.exitCode !== 2 && !rest.some((a) => a === "--help" || a === "-h"));
+} else {
+  // Node 22+ keeps compiled ES modules too (fail-safe: nothing is cached when the directory cannot be trusted)
+  const { enableCompileCache } = await import("node:module");
+  if (typeof enableCompileCache === "function") {
+    const { cacheDir } = await import("./code-cache.js");
+    const dir = cacheDir();
+    if (dir !== undefined) {
+      try {
+        enableCompileCache(`${dir}/esm`);
+      } catch {
+        // no cache
+      }
+    }
+  }
+  const { main } = await load();
+  process.exitCode = await main(argv);
+}

@@ -4,7 +4,7 @@
 // GET /repos/{owner}/{repo}/commits/{ref}, without the file list and patches that make the latter's answer megabytes
 // long, and it takes a commit id only (never a branch name). The answer is read up to a byte cap, parsed with zod, and
 // the payload and signature must rebuild exactly the asked commit id, so a verdict is bound to that commit.
-import { z } from "zod";
+import * as z from "zod";
 import { AgentGateError, describeError } from "../../core/errors.js";
 import { payloadIsCommit, rebuildSignedCommit } from "../../core/signed-commits.js";
 

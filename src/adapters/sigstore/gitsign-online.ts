@@ -9,7 +9,7 @@
 import { X509Certificate, createHash, verify as cryptoVerify } from "node:crypto";
 import { sha256Hex } from "../../core/digest.js";
 import type { TrustMaterial } from "@sigstore/verify";
-import { z } from "zod";
+import * as z from "zod";
 import { AgentGateError, describeError } from "../../core/errors.js";
 import { checkEmbeddedEntry } from "./gitsign-rekor.js";
 import type { EmbeddedEntry, RekorFailure } from "./gitsign-rekor.js";

@@ -1,5 +1,5 @@
 // DSSE payload checks the library leaves to its caller: payload type, in-toto statement shape, subject digests.
-import { z } from "zod";
+import * as z from "zod";
 import type { InTotoStatement } from "../../core/verification.js";
 
 export const IN_TOTO_PAYLOAD_TYPE = "application/vnd.in-toto+json";

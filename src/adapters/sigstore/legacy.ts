@@ -1,7 +1,7 @@
 // cosign's legacy `--bundle` JSON (not a Sigstore bundle; cosign <= 2.x by default, v3 with --new-bundle-format=false)
 // converted to the v0.1 bundle it maps onto: `sign-blob` (a message signature, logged as hashedrekord) and
 // `attest-blob` (base64Signature holds the DSSE envelope's JSON, logged as dsse/0.0.1).
-import { z } from "zod";
+import * as z from "zod";
 
 const LegacyBundle = z.object({
   base64Signature: z.string().min(1),
