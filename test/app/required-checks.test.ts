@@ -14,6 +14,7 @@ import { seedCheckRun } from "../../src/demo/github/check-runs.js";
 import { loadScenarios } from "../../src/demo/scenario.js";
 import { parseRepoConfig } from "../../src/config/repo-config.js";
 import { neverMatching } from "../../src/cli/config-lint.js";
+import { conclude } from "../../src/core/conclusion.js";
 import { FakeGitHub, fromStandInRepo } from "../support/fake-github.js";
 import { repo, sha, validated } from "../demo-github/support.js";
 
@@ -131,4 +132,12 @@ test("config: required checks by name or {name, app, app_id}; agent-gate itself 
   const warnings = neverMatching({ rules: { required_checks: { checks: ["tests", { name: "lint", app: "github-actions" }] } } });
   assert.deepEqual(warnings.map((w) => w.path.join(".")), ["rules.required_checks.checks.0"]);
   assert.match(warnings[0]!.message, /names no App: any workflow or token with checks: write/);
+});
+
+test("title: 'Waiting for required checks' only when pending required checks are all that denies; still a failure", () => {
+  const pending = (check: string) => ({ rule: "required-checks", msg: `waiting for required check \`${check}\``, details: { check, state: "pending" } });
+  const d = (deny: object[]) => ({ kind: "decision" as const, decision: { allow: deny.length === 0, deny, warn: [] } as never });
+  assert.deepEqual(conclude(d([pending("tests"), pending("lint"), pending("tests")])), { conclusion: "failure", outcome: "denied", title: "Waiting for required checks: tests, lint" });
+  assert.match(conclude(d([pending("tests"), { rule: "size", msg: "too big" }])).title, /^Blocked: /);
+  assert.match(conclude(d([{ rule: "required-checks", msg: "required check `tests` concluded failure", details: { check: "tests", state: "failed" } }])).title, /^Blocked: required check/);
 });

@@ -193,3 +193,8 @@ test_a_denied_path_stays_denied if {
 	d := decide(defines_checks(".github/workflows/ci.yml"), cfg)
 	msgs(d) == {"the agent changed `.github/workflows/ci.yml`, which agents may not change"}
 }
+
+test_completed_without_a_conclusion_denies if {
+	d := decide(with_checks([run(10, "tests", "completed", null, actions)]), tests_from_actions)
+	msgs(d) == {"required check `tests` from github-actions concluded with no conclusion"}
+}
