@@ -4,7 +4,7 @@
 // (a missing non-null field, a value outside an enum, a wrong scalar): the answer is executed against the schema
 // with each field read from the answer itself, so every value passes through its type.
 import { schema as githubSchema } from "@octokit/graphql-schema";
-import { buildClientSchema, execute, type IntrospectionQuery, parse, validate, type DocumentNode, type GraphQLFieldResolver, type GraphQLSchema } from "graphql";
+import { buildClientSchema, execute, Kind, OperationTypeNode, type IntrospectionQuery, parse, validate, type DocumentNode, type GraphQLFieldResolver, type GraphQLSchema } from "graphql";
 
 // The answer's own value under the field's response key (its alias, when it has one).
 const fromAnswer: GraphQLFieldResolver<unknown, unknown> = (source, _args, _ctx, info) => (source as Record<string, unknown> | null)?.[info.path.key as string];
@@ -34,7 +34,7 @@ export class GraphqlDescription {
     }
     const problems = validate(this.schema, doc).map((e) => `GraphQL query: ${e.message}`);
     for (const def of doc.definitions) {
-      if (def.kind === "OperationDefinition" && def.operation !== "query") problems.push(`GraphQL: agent-gate sends queries only, not a ${def.operation}`);
+      if (def.kind === Kind.OPERATION_DEFINITION && def.operation !== OperationTypeNode.QUERY) problems.push(`GraphQL: agent-gate sends queries only, not a ${def.operation}`);
     }
     return problems;
   }

@@ -184,7 +184,8 @@ function parse<T>(schema: z.ZodType<T>, data: unknown): T {
 
 /** POST /graphql (GitHub Enterprise Server: /api/graphql beside /api/v3); any error in the answer fails the read. */
 async function query(octokit: Api, text: string, variables: Record<string, unknown>, what: string): Promise<unknown> {
-  const base = String((octokit.request as { endpoint?: { DEFAULTS?: { baseUrl?: unknown } } }).endpoint?.DEFAULTS?.baseUrl ?? "");
+  const baseUrl = (octokit.request as { endpoint?: { DEFAULTS?: { baseUrl?: unknown } } }).endpoint?.DEFAULTS?.baseUrl;
+  const base = typeof baseUrl === "string" ? baseUrl : "";
   const url = /\/api\/v3\/?$/.test(base) ? base.replace(/\/api\/v3\/?$/, "/api/graphql") : "/graphql";
   const res = await octokit.request({ method: "POST", url, query: text, variables } as never);
   const body = (res as { data: unknown }).data as { data?: unknown; errors?: { type?: string; message?: string }[] } | null;

@@ -60,7 +60,7 @@ test("one query reads the pull request, its commits, reviews, comments and its h
   const p = rest.data;
   assert.deepEqual(snap.pull, {
     number: p.number, title: p.title, body: p.body, state: p.state, draft: p.draft, user: { login: p.user.login, id: p.user.id, type: p.user.type }, labels: [{ name: "agent" }],
-    comments: 1, commits: 3, changed_files: 1, head: { sha: p.head.sha, ref: p.head.ref, repo: { full_name: p.head.repo!.full_name, id: p.head.repo!.id } },
+    comments: 1, commits: 3, changed_files: 1, head: { sha: p.head.sha, ref: p.head.ref, repo: { full_name: p.head.repo.full_name, id: p.head.repo.id } },
     base: { sha: p.base.sha, ref: p.base.ref, repo: { full_name: p.base.repo.full_name, id: p.base.repo.id, default_branch: p.base.repo.default_branch, private: p.base.repo.private } },
   });
   const commits = (await octokit.request("GET /repos/{owner}/{repo}/pulls/{pull_number}/commits", { owner: "acme", repo: "web", pull_number: 7 })).data;
