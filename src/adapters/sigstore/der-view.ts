@@ -3,6 +3,8 @@
 // uses re-encodes a whole certificate to get these, which costs as much as a signature check; here each is a slice, or
 // one splice, of the bytes the issuer signed. The reader is strict (definite, minimal lengths; one-byte tags; every
 // element inside its parent) and linear; anything else throws, and the caller fails closed.
+import { createPublicKey } from "node:crypto";
+import type { JsonWebKey, KeyObject } from "node:crypto";
 
 /** One element: its tag, where its header starts, where its content starts and where it ends. */
 interface Tlv {
@@ -103,4 +105,41 @@ export function certificateBytes(der: Buffer): CertificateBytes {
       ]);
     },
   };
+}
+
+// id-ecPublicKey and the named curves a JWK can carry, as DER
+const EC_PUBLIC_KEY = Buffer.from("06072a8648ce3d0201", "hex");
+const CURVES: readonly [Buffer, string, number][] = [
+  [Buffer.from("06082a8648ce3d030107", "hex"), "P-256", 32],
+  [Buffer.from("06052b81040022", "hex"), "P-384", 48],
+  [Buffer.from("06052b81040023", "hex"), "P-521", 66],
+];
+
+/**
+ * A public key from its SubjectPublicKeyInfo. An EC key on a named curve with an uncompressed point is imported as
+ * a JWK of the same point: OpenSSL 3 checks the point on the curve either way, and the JWK import skips its generic
+ * decoder, which costs more than a P-256 signature check. Any other key is imported from the DER as it is.
+ */
+export function publicKeyFromSpki(spki: Buffer): KeyObject {
+  const jwk = ecJwk(spki);
+  return jwk !== undefined ? createPublicKey({ key: jwk, format: "jwk" }) : createPublicKey({ key: spki, format: "der", type: "spki" });
+}
+
+function ecJwk(spki: Buffer): JsonWebKey | undefined {
+  try {
+    const outer = readTlv(spki, 0, spki.length);
+    if (outer.tag !== 0x30 || outer.end !== spki.length) return undefined;
+    const [alg, bits, ...rest] = children(spki, outer);
+    if (alg?.tag !== 0x30 || bits?.tag !== 0x03 || rest.length > 0) return undefined;
+    const [id, params, ...more] = children(spki, alg);
+    if (id === undefined || params === undefined || more.length > 0 || !EC_PUBLIC_KEY.equals(spki.subarray(id.start, id.end))) return undefined;
+    const curve = CURVES.find(([oid]) => oid.equals(spki.subarray(params.start, params.end)));
+    if (curve === undefined) return undefined;
+    const [, crv, size] = curve;
+    const point = spki.subarray(bits.content, bits.end);
+    if (point.length !== 2 + 2 * size || point[0] !== 0 || point[1] !== 0x04) return undefined;
+    return { kty: "EC", crv, x: point.subarray(2, 2 + size).toString("base64url"), y: point.subarray(2 + size).toString("base64url") };
+  } catch {
+    return undefined;
+  }
 }

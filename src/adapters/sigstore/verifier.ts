@@ -176,7 +176,7 @@ class Verifier implements CachingBundleVerifier {
     this.checkSignature(bundle, entity, key, signer, subject);
 
     // 6. transparency log: inclusion (SET and/or proof against a signed checkpoint) and body consistency
-    checkTlogs(bundle, entity, summary.type === "certificate" ? { cert: leafDer(bundle) } : { spki: (signer as { spki: Buffer }).spki }, root.tm.tlogs, root.tlog, this.work);
+    checkTlogs(bundle, entity, summary.type === "certificate" ? { cert: this.bundleLeaf(bundle).der } : { spki: (signer as { spki: Buffer }).spki }, root.tm.tlogs, root.tlog, this.work);
 
     return {
       ok: true,
@@ -196,7 +196,7 @@ class Verifier implements CachingBundleVerifier {
     const m = bundle.verificationMaterial.content;
     let key: SignedEntity["key"];
     if (m.$case === "publicKey") key = { $case: "public-key", hint: m.publicKey.hint };
-    else key = { $case: "certificate", certificate: this.leaf(leafDer(bundle)).cert };
+    else key = { $case: "certificate", certificate: this.bundleLeaf(bundle).cert };
     const timestamps: SignedEntity["timestamps"] = [];
     for (const entry of bundle.verificationMaterial.tlogEntries as TransparencyLogEntry[]) {
       if (entry.integratedTime && entry.integratedTime !== "0") timestamps.push({ $case: "transparency-log", tlogEntry: entry });
@@ -220,7 +220,7 @@ class Verifier implements CachingBundleVerifier {
       if (hinted.length === 0) throw new Fail("KEY_MISMATCH", `expected key hint ${JSON.stringify(keys[0]!.keyHint)}, got ${JSON.stringify(hint)}${many}`);
       return hinted;
     }
-    const { san, issuer } = this.leaf(leafDer(bundle));
+    const { san, issuer } = this.bundleLeaf(bundle);
     const certs = signers.filter((s) => s.kind === "certificate");
     if (certs.length === 0) throw new Fail("KEY_MISMATCH", `expected a bundle signed with the caller's public key; it is signed with a certificate for ${san ?? "<no SAN>"}${many}`);
     const named = certs.filter((s) => san !== undefined && s.matches(san));
@@ -246,6 +246,17 @@ class Verifier implements CachingBundleVerifier {
     return keys.find((s) => this.signatureOk(bundle, entity, s.key, subject)) ?? candidates[0]!;
   }
 
+  // the bundle's leaf, looked up (digest, cache) once per verification whatever the certificate cache's size
+  private readonly bundleLeaves = new WeakMap<Bundle, Leaf>();
+  private bundleLeaf(bundle: Bundle): Leaf {
+    let leaf = this.bundleLeaves.get(bundle);
+    if (leaf === undefined) {
+      leaf = this.leaf(leafDer(bundle));
+      this.bundleLeaves.set(bundle, leaf);
+    }
+    return leaf;
+  }
+
   private leaf(der: Buffer): Leaf {
     const fp = sha256hex(der);
     const hit = this.leafCache.get(fp);
@@ -257,7 +268,7 @@ class Verifier implements CachingBundleVerifier {
 
   private rootOf(bundle: Bundle): RootTrust {
     if (bundle.verificationMaterial.content.$case === "publicKey") return this.roots[0]!;
-    const leaf = this.leaf(leafDer(bundle));
+    const leaf = this.bundleLeaf(bundle);
     return rootOfCertificate(this.roots, leaf.cert, (r) => pathsIn(leaf, r, this.work));
   }
 
@@ -302,7 +313,7 @@ class Verifier implements CachingBundleVerifier {
       }
       return { key: signer.key, summary: { type: "key", keyHint: material.hint, extensions: {}, root: root.name } };
     }
-    const leaf = this.leaf(leafDer(bundle));
+    const leaf = this.bundleLeaf(bundle);
     const { fp, san, extensions, issuer, key } = leaf;
     if (signer.kind !== "certificate") {
       throw new Fail("KEY_MISMATCH", `expected a bundle signed with the caller's public key; it is signed with a certificate for ${san ?? "<no SAN>"}`);
