@@ -23,8 +23,9 @@ export interface OnlineEntry {
 const MAX_ENTRIES = 16;
 const MAX_ANSWER_BYTES = 64 * 1024;
 
-const hex = z.string().regex(/^[0-9a-f]{1,128}$/);
-const LogEntry = z.object({
+// built on first use, not at import: constructing zod schemas costs every command that loads this file at start
+let logEntry: ReturnType<typeof logEntrySchema> | undefined;
+const logEntrySchema = (hex = z.string().regex(/^[0-9a-f]{1,128}$/)) => z.object({
   body: z.string().max(MAX_ANSWER_BYTES),
   integratedTime: z.number().int().nonnegative(),
   logID: hex,
@@ -66,7 +67,7 @@ export async function lookupCommitEntries(opts: { rekorUrl: string; commit: Buff
   if (!uuids.success) throw new AgentGateError("REKOR_FAILED", "the Rekor index answered something other than a list of entry ids");
   const out: OnlineEntry[] = [];
   for (const uuid of uuids.data.slice(0, MAX_ENTRIES)) {
-    const doc = z.record(z.string(), LogEntry).safeParse(await ask(`${base}/api/v1/log/entries/${uuid}`, { headers: { accept: "application/json" } }, opts.fetch, timeout));
+    const doc = z.record(z.string(), (logEntry ??= logEntrySchema())).safeParse(await ask(`${base}/api/v1/log/entries/${uuid}`, { headers: { accept: "application/json" } }, opts.fetch, timeout));
     if (!doc.success) throw new AgentGateError("REKOR_FAILED", `Rekor's entry ${uuid} is not a log entry: ${doc.error.issues[0]?.path.join(".") ?? ""} ${doc.error.issues[0]?.message ?? ""}`);
     for (const e of Object.values(doc.data).slice(0, 1)) {
       const p = e.verification.inclusionProof;
@@ -87,7 +88,8 @@ export async function lookupCommitEntries(opts: { rekorUrl: string; commit: Buff
   return out;
 }
 
-const Body = z.object({
+let rekordBody: ReturnType<typeof bodySchema> | undefined;
+const bodySchema = () => z.object({
   apiVersion: z.literal("0.0.1"),
   kind: z.literal("hashedrekord"),
   spec: z.object({
@@ -100,7 +102,7 @@ const Body = z.object({
 function entrySignature(body: Buffer, id: string, leafDer: Buffer): Buffer | string {
   let parsed;
   try {
-    parsed = Body.safeParse(JSON.parse(body.toString("utf8")));
+    parsed = (rekordBody ??= bodySchema()).safeParse(JSON.parse(body.toString("utf8")));
   } catch {
     return "its body is not JSON";
   }

@@ -5,7 +5,9 @@ import type { InTotoStatement } from "../../core/verification.js";
 export const IN_TOTO_PAYLOAD_TYPE = "application/vnd.in-toto+json";
 export const STATEMENT_TYPES: readonly string[] = ["https://in-toto.io/Statement/v1", "https://in-toto.io/Statement/v0.1"];
 
-const Statement = z.object({
+// built on first use, not at import: constructing zod schemas costs every command that loads this file at start
+let statement: ReturnType<typeof statementSchema> | undefined;
+const statementSchema = () => z.object({
   _type: z.string(),
   subject: z
     .array(z.object({ name: z.string().default(""), digest: z.record(z.string(), z.string()) }))
@@ -22,7 +24,7 @@ export function parseStatement(payload: Uint8Array): InTotoStatement | string {
   } catch {
     return "the DSSE payload is not JSON";
   }
-  const r = Statement.safeParse(json);
+  const r = (statement ??= statementSchema()).safeParse(json);
   if (!r.success) {
     const issue = r.error.issues[0];
     return `the in-toto statement is malformed at ${issue?.path.join(".") || "<root>"}: ${issue?.message ?? "invalid"}`;

@@ -3,7 +3,12 @@
 // `attest-blob` (base64Signature holds the DSSE envelope's JSON, logged as dsse/0.0.1).
 import * as z from "zod";
 
-const LegacyBundle = z.object({
+// built on first use, not at import: constructing zod schemas costs every command that loads this file at start
+const schemas = (): ReturnType<typeof build> => (built ??= build());
+let built: ReturnType<typeof build> | undefined;
+const build = () => ({ LegacyBundle: legacyBundleSchema(), Body: bodySchema(), Envelope: envelopeSchema() });
+
+const legacyBundleSchema = () => z.object({
   base64Signature: z.string().min(1),
   cert: z.string().optional(),
   rekorBundle: z.object({
@@ -17,13 +22,13 @@ const LegacyBundle = z.object({
   }),
 });
 
-const Body = z.object({
+const bodySchema = () => z.object({
   kind: z.string(),
   apiVersion: z.string(),
   spec: z.object({ data: z.object({ hash: z.object({ algorithm: z.string(), value: z.string().regex(/^[0-9a-f]+$/) }).optional() }).optional() }),
 });
 
-const Envelope = z.object({
+const envelopeSchema = () => z.object({
   payloadType: z.string().min(1),
   payload: z.string(),
   signatures: z.array(z.object({ sig: z.string().min(1), keyid: z.string().optional() })).length(1),
@@ -43,6 +48,7 @@ function pemToDer(pem: string): string {
 
 /** Converts a legacy cosign bundle; throws an Error naming the first field that is wrong. */
 export function convertLegacyCosignBundle(json: unknown): Record<string, unknown> {
+  const { LegacyBundle, Body, Envelope } = schemas();
   const legacy = LegacyBundle.parse(json);
   const { Payload: p, SignedEntryTimestamp: set } = legacy.rekorBundle;
   const body = Body.parse(JSON.parse(Buffer.from(p.body, "base64").toString("utf8")));
