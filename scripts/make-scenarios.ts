@@ -14,6 +14,7 @@ import { createTestSigstore, DEFAULT_IDENTITY, DEFAULT_ISSUER } from "../test/su
 import { recipeScenarios } from "./recipe-scenarios.js";
 import { signedCommitScenarios } from "./signed-commit-scenarios.js";
 import { requiredChecksScenarios } from "./required-checks-scenarios.js";
+import { configChangeScenarios } from "./config-change-scenarios.js";
 
 const require = createRequire(import.meta.url);
 const examples = require("@octokit/webhooks-examples/api.github.com/index.json") as { name: string; examples: Record<string, unknown>[] }[];
@@ -311,6 +312,10 @@ scenarios.push(...(await signedCommitScenarios({ sigstore, signedAt: SIGNED_AT, 
 // ---- required checks (issue 18 item 4, docs/policy.md#required-checks), in scripts/required-checks-scenarios.ts
 scenarios.push(...requiredChecksScenarios({ signedAt: SIGNED_AT, sha, config: CONFIG, repo, payloadFor, step, prompter: alice, approver: bob }));
 // ---- end of required checks
+
+// ---- config changes checked where they are made (issue 18 item 2, docs/config.md#config-changes), in scripts/config-change-scenarios.ts
+scenarios.push(...configChangeScenarios({ signedAt: SIGNED_AT, sha, config: CONFIG, payloadFor, step, prompter: alice, approver: bob }));
+// ---- end of config changes
 
 mkdirSync(OUT, { recursive: true });
 for (const f of readdirSync(OUT)) if (f.endsWith(".json")) rmSync(new URL(f, OUT));

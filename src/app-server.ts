@@ -103,6 +103,7 @@ export async function startServer(processEnv: NodeJS.ProcessEnv = process.env): 
     keyRing: readKeyRing(env.AGENT_GATE_TRUSTED_KEYS),
     onDecision,
     auditHead: () => storage.audit.head(),
+    history: storage, // config-change impact analysis over the recorded decisions
     store,
     observe: { verification: (s, outcome) => metrics.observeVerification(outcome, s), policy: (s) => metrics.observePolicy("agent_gate/pull_request/decision", s) },
   });

@@ -12,6 +12,7 @@ import { policyData, type RepoConfig } from "../config/repo-config.js";
 import { withConfiguredAgents, type AgentDetectionConfig } from "../core/agents.js";
 import { bindProvenance, type BindingResult } from "../core/binding.js";
 import { conclude, type CheckConclusion } from "../core/conclusion.js";
+import { configChangeInput, type ConfigChangeReport } from "../core/config-change.js";
 import type { Decision } from "../core/decision.js";
 import { AgentGateError, describeError } from "../core/errors.js";
 import type { Facts } from "../core/facts.js";
@@ -36,6 +37,8 @@ export interface Decided {
   readonly configDigest: string;
   readonly configFiles: readonly string[];
   readonly commits: RenderCommit[];
+  /** The config files the pull request changes, validated, with the impact analysis (information). */
+  readonly configChange?: ConfigChangeReport;
 }
 
 /** Agent detection for a repository: the built-in agents, plus what its config adds (never fewer). */
@@ -98,6 +101,7 @@ export interface PipelineOptions {
   readonly now: Date;
   readonly decisionId: string;
   readonly observe?: StageObserver;
+  readonly configChange?: ConfigChangeReport;
 }
 
 /** Facts and verified evidence in, a decision out. */
@@ -112,12 +116,14 @@ export async function evaluatePullRequest(gathered: Facts, loaded: LoadedConfig,
   const facts = withProvenanceSignals(gathered, bind(gathered, strangers?.size ? evidence.verified.filter((b) => !strangers.has(b.bundleDigest)) : evidence.verified), claimed, signedAgentCommits(evidence));
   const binding = bind(facts);
   const agentAccounts = agentDetectionFor(loaded.config).accounts.map((a) => ({ login: a.login, id: a.id }));
-  const input = buildPullRequestInput({ facts, binding, failed: evidence.failed, configDigest: loaded.facts.digest, agentAccounts, now: opts.now, ...(evidence.commitSignatures ? { commitSignatures: evidence.commitSignatures } : {}) });
+  const built = buildPullRequestInput({ facts, binding, failed: evidence.failed, configDigest: loaded.facts.digest, agentAccounts, now: opts.now, ...(evidence.commitSignatures ? { commitSignatures: evidence.commitSignatures } : {}) });
+  // A config change's validity is a fact the policy may judge (require_valid_config_changes); its files never are the config.
+  const input: PullRequestInput = opts.configChange ? { ...built, config_change: configChangeInput(opts.configChange) } : built;
   const data = gatePolicyData(loaded, repository);
   const tp = performance.now();
   const decision = await policy.evaluate(PULL_REQUEST_ENTRYPOINT, input, { data, decisionId: opts.decisionId });
   opts.observe?.policy?.((performance.now() - tp) / 1000);
-  return { facts, input, decision, binding, data, configDigest: loaded.facts.digest, configFiles: loaded.files, commits: commitsForRender(facts.commits, binding, (c) => commitIsAgent(c, facts), evidence.commitSignatures) };
+  return { facts, input, decision, binding, data, configDigest: loaded.facts.digest, configFiles: loaded.files, commits: commitsForRender(facts.commits, binding, (c) => commitIsAgent(c, facts), evidence.commitSignatures), ...(opts.configChange ? { configChange: opts.configChange } : {}) };
 }
 
 /** A decision, or the error that stopped it, as the check run a reviewer reads; an error is always a failure. */
@@ -138,6 +144,7 @@ export function explain(outcome: { decided: Decided } | { error: unknown }, deci
     ...(decision ? { decision, protectedPaths: protectedPathsFromDecision(decision) } : {}),
     commits: decided?.commits ?? [],
     ...(decided ? { bundles: decided.binding.bundles, detection: decided.facts.detection, bodyClaims: decided.facts.pullRequest.bodyClaims } : {}),
+    ...(decided?.configChange ? { configChange: decided.configChange } : {}),
     durationMs,
     ...(tlogEntryUrl ? { tlogEntryUrl } : {}),
   });

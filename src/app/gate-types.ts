@@ -9,6 +9,7 @@ import type { Facts } from "../core/facts.js";
 import type { PullRequestInput } from "../core/policy-input.js";
 import type { TlogEntrySummary } from "../core/verification.js";
 import type { CheckRunOutput } from "../render/check-run.js";
+import type { ConfigChangeOptions } from "./config-change.js";
 
 export interface GateResult {
   readonly pullNumber: number;
@@ -64,6 +65,11 @@ export interface PullRequestGateOptions {
   readonly auditLog?: AuditLog;
   /** The App's id: its own check runs are never among the required checks it waits for (default: left out by name only). */
   readonly appId?: number;
+  /**
+   * Recorded decisions and the bundles they were made with: a pull request that changes a config gets an impact
+   * analysis over them (app/config-change.ts). Without it the new files are still validated.
+   */
+  readonly history?: ConfigChangeOptions["history"];
   /** Durable check-run ids, idempotency and ordering; default: in memory (one process that keeps nothing). */
   readonly store?: GateStore;
   readonly observe?: StageObserver;

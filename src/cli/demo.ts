@@ -41,7 +41,7 @@ export function demo(argv: string[], io: Io = consoleIo()): Promise<number> {
     }
     async function runAll(recorder: DemoRecorder | undefined): Promise<number> {
       const before = recorder ? await recorder.storage.audit.head() : undefined;
-      const gateOptions = recorder ? { engine: recorder.engine, onDecision: recorder.onDecision, auditHead: recorder.auditHead, auditLog: recorder.storage.audit } : {};
+      const gateOptions = recorder ? { engine: recorder.engine, onDecision: recorder.onDecision, auditHead: recorder.auditHead, auditLog: recorder.storage.audit, history: recorder.storage } : {};
       // Human output only without --json: the JSON document is the whole of stdout.
       const say = (text: string): void => void (json || io.out(text));
       const report: { scenarios: unknown[]; deployments: unknown[]; unexpected: number; recorded?: unknown } = { scenarios: [], deployments: [], unexpected: 0 };

@@ -84,7 +84,7 @@ export async function inProcessApp(scenario: Scenario, trustedRoot: unknown, gat
   // An audited scenario without a recorder of the caller's (demo --record) records in the run's shared log.
   const audited = scenario.audit === true && !gateOptions.onDecision ? await scenarioRecorder() : undefined;
   const options: ComposeOptions = audited
-    ? { engine: audited.engine, onDecision: audited.onDecision, auditHead: audited.auditHead, auditLog: audited.storage.audit, ...gateOptions }
+    ? { engine: audited.engine, onDecision: audited.onDecision, auditHead: audited.auditHead, auditLog: audited.storage.audit, history: audited.storage, ...gateOptions }
     : gateOptions;
   // The stand-in's App is id 1: its own check runs are left out of required checks, and their completions never trigger.
   const gate = await composeGate({ ...options, trustedRoot, tlogEntryUrl: () => undefined, appId: 1 });

@@ -2,6 +2,7 @@
 // annotations per request, action buttons of 20/20/40 characters).
 import type { BundleBinding, CommitCoverage } from "../core/binding.js";
 import type { CheckConclusion } from "../core/conclusion.js";
+import type { ConfigChangeReport } from "../core/config-change.js";
 import type { Decision } from "../core/decision.js";
 import type { TlogEntrySummary } from "../core/verification.js";
 import type { AgentDetection } from "../core/agents.js";
@@ -51,6 +52,8 @@ export interface RenderInput {
   /** The pull request's agent detection: why it counts as agent work (shown as signals, not as proof). */
   readonly detection?: AgentDetection;
   readonly bodyClaims?: readonly BodyMarkerClaim[];
+  /** The config files the pull request changes: validity and impact analysis (a section, and annotations). */
+  readonly configChange?: ConfigChangeReport;
   readonly durationMs?: number;
   /** The URL of a transparency-log entry, or undefined for no link. Defaults to the public Rekor search. */
   readonly tlogEntryUrl?: (entry: TlogEntrySummary) => string | undefined;
@@ -60,6 +63,9 @@ export interface Annotation {
   readonly path: string;
   readonly start_line: number;
   readonly end_line: number;
+  /** Only on a one-line annotation (GitHub's rule). */
+  readonly start_column?: number;
+  readonly end_column?: number;
   readonly annotation_level: "failure" | "warning" | "notice";
   readonly title: string;
   readonly message: string;

@@ -4,13 +4,14 @@
 // annotations per request, action buttons of 20/20/40 characters).
 import type { CoveringStatement } from "../core/binding.js";
 import { REEVALUATE_IDENTIFIER } from "../core/conclusion.js";
-import { ANNOTATIONS_PER_REQUEST, FIELD_BUDGET, MAX_BUNDLE_SECTIONS, type CheckRunAction, type CheckRunOutput, type RenderInput } from "./check-run-types.js";
+import { ANNOTATIONS_PER_REQUEST, FIELD_BUDGET, MAX_ANNOTATIONS, MAX_BUNDLE_SECTIONS, type CheckRunAction, type CheckRunOutput, type RenderInput } from "./check-run-types.js";
 import { plural, publicRekorUrl } from "./check-run-cells.js";
 import { agentLines, findingsTable, footer, signalsLine, verdictLines } from "./check-run-summary.js";
 import { commitTable, refusedEvidence } from "./check-run-commits.js";
 import { bundleSection, claimsSection, rawDecision, rejectedSection } from "./check-run-evidence.js";
 import { annotations, batches, protectedPathsFromDecision } from "./check-run-annotations.js";
 import { wouldBlockLines } from "./check-run-would-block.js";
+import { configChangeAnnotations, configChangeLines } from "./check-run-config-change.js";
 
 export * from "./check-run-types.js";
 export { publicRekorUrl } from "./check-run-cells.js";
@@ -49,6 +50,7 @@ export function renderCheckRun(input: RenderInput): CheckRunOutput {
       { lines: verdictLines(input), priority: 0 },
       { lines: findingsTable(input.decision), priority: 1 },
       { lines: wouldBlockLines(input.decision), priority: 1 },
+      { lines: configChangeLines(input.configChange), priority: 1 },
       { lines: [...agentLines(input.commits), ...signalsLine(input.detection)], priority: 2 },
       { lines: commitTable(input.commits, urlOf, refusedEvidence(input.decision)), priority: 3 },
       { lines: [footer(input)], priority: 0 },
@@ -78,7 +80,7 @@ export function renderCheckRun(input: RenderInput): CheckRunOutput {
     FIELD_BUDGET,
   );
 
-  const notes = annotations([...(input.protectedPaths ?? []), ...(input.decision ? protectedPathsFromDecision(input.decision) : [])]);
+  const notes = [...configChangeAnnotations(input.configChange, input.decision), ...annotations([...(input.protectedPaths ?? []), ...(input.decision ? protectedPathsFromDecision(input.decision) : [])])].slice(0, MAX_ANNOTATIONS);
   return {
     conclusion: input.conclusion.conclusion,
     title: input.conclusion.title,

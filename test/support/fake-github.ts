@@ -31,6 +31,8 @@ export interface FakeState {
   /** Files on the default branch by path, e.g. .github/agent-gate.yml; `orgFiles` for the owner's .github repository. */
   files?: Record<string, string>;
   orgFiles?: Record<string, string>;
+  /** Files as a commit has them (a pull request's head), by commit then path; a path absent there is the default branch's. */
+  filesAt?: Record<string, Record<string, string | null>>;
   /** Repository permission by login; anyone else has `defaultPermission` (default "none"). */
   permissions?: Record<string, RepoPermission>;
   defaultPermission?: RepoPermission;
@@ -96,6 +98,15 @@ export class FakeGitHub implements InstallationGitHub {
 
   configFile(owner: string, repo: string, path: string): Promise<ConfigText | null> {
     return this.call("configFile", [owner, repo, path], () => this.file(owner, repo, path));
+  }
+
+  configFileAt(owner: string, repo: string, path: string, sha: string): Promise<ConfigText | null> {
+    return this.call("configFileAt", [owner, repo, path, sha], () => {
+      const at = this.state.filesAt?.[sha];
+      if (!at || !(path in at)) return this.file(owner, repo, path);
+      const text = at[path];
+      return text == null ? null : { text, source: `${owner}/${repo}:${path} (at ${sha.slice(0, 7)})`, repo, path, digest: `sha256:${createHash("sha256").update(text).digest("hex")}` };
+    });
   }
 
   private file(owner: string, repo: string, path: string): ConfigText | null {
@@ -260,5 +271,6 @@ export function fromStandInRepo(repo: StandInRepo): FakeState {
     return { pull, commits, files, reviews, comments, ...(p.merged ? { mergedAs: p.merged.commitSha } : {}) };
   });
   const permissions = Object.fromEntries(Object.entries(repo.collaborators ?? {}).map(([login, role]) => [login, role === "maintain" ? "write" : role === "triage" ? "read" : role] as const));
-  return { owner: repo.owner, repo: repo.name, pulls, files: { ...repo.files }, permissions, defaultPermission: repo.private ? "none" : "read" };
+  const filesAt = Object.fromEntries(repo.pulls.flatMap((p) => (p.headFiles ? [[p.head.sha, { ...p.headFiles }]] : [])));
+  return { owner: repo.owner, repo: repo.name, pulls, files: { ...repo.files }, ...(Object.keys(filesAt).length ? { filesAt } : {}), permissions, defaultPermission: repo.private ? "none" : "read" };
 }

@@ -56,14 +56,24 @@ export class ConfigSource {
     return this.fetch(octokit, owner, repo, path);
   }
 
-  private async fetch(octokit: RequestOnly, owner: string, repo: string, path = CONFIG_PATH): Promise<ConfigText | null> {
+  /**
+   * One file at a commit (a pull request's head: the config it proposes, read for information, never judged by);
+   * null when the commit has no such file. Not cached: each commit is asked about once.
+   */
+  async fetchAt(octokit: RequestOnly, owner: string, repo: string, path: string, sha: string): Promise<ConfigText | null> {
+    if (!/^[0-9a-f]{40}$/.test(sha)) throw new AgentGateError("CONFIG_UNREADABLE", `expected a commit sha of 40 hex digits to read ${owner}/${repo}:${path} at, got ${JSON.stringify(sha)}`);
+    return this.fetch(octokit, owner, repo, path, sha);
+  }
+
+  private async fetch(octokit: RequestOnly, owner: string, repo: string, path = CONFIG_PATH, ref?: string): Promise<ConfigText | null> {
     const key = `${owner}/${repo}:${path}`.toLowerCase();
-    const cached = this.cache.get(key);
+    const cached = ref === undefined ? this.cache.get(key) : undefined;
     try {
       const res = await octokit.request("GET /repos/{owner}/{repo}/contents/{path}", {
         owner,
         repo,
         path,
+        ...(ref !== undefined ? { ref } : {}),
         headers: cached ? { "if-none-match": cached.etag } : {},
       });
       const file = ContentFile.safeParse(res.data);
@@ -83,13 +93,13 @@ export class ConfigSource {
       const text = bytes.toString("utf8");
       const value: ConfigText = {
         text,
-        source: `${owner}/${repo}:${path} (default branch)`,
+        source: ref === undefined ? `${owner}/${repo}:${path} (default branch)` : `${owner}/${repo}:${path} (at ${ref.slice(0, 7)})`,
         repo,
         path,
         digest: `sha256:${sha256Hex(text)}`,
       };
       const etag = res.headers.etag;
-      if (etag) this.cache.set(key, { etag, value }, text.length + etag.length + key.length);
+      if (etag && ref === undefined) this.cache.set(key, { etag, value }, text.length + etag.length + key.length);
       return value;
     } catch (err) {
       const status = (err as { status?: number }).status;

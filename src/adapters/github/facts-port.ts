@@ -22,8 +22,14 @@ export interface ConfigFiles {
   configFile(owner: string, repo: string, path: string): Promise<ConfigText | null>;
 }
 
+/** A config file as a commit has it (a pull request's head): what a config change proposes, never what judges it. */
+export interface ProposedConfigFiles {
+  /** The file at commit `sha` of the repository; null when the commit has none (deleted). */
+  configFileAt(owner: string, repo: string, path: string, sha: string): Promise<ConfigText | null>;
+}
+
 /** What one installation (or one token) may read. */
-export interface GitHubFacts extends ConfigFiles {
+export interface GitHubFacts extends ConfigFiles, ProposedConfigFiles {
   /** A pull request as GitHub gives it now (the gate's payload, parsed by `snapshot`). */
   pull(owner: string, repo: string, pullNumber: number): Promise<unknown>;
   /** The numbers of the open pull requests whose head is `sha`: complete, or TOO_MANY_PULLS. */

@@ -70,6 +70,10 @@ class OctokitGitHub implements InstallationGitHub {
     return this.shared.configs.fetchFile(this.octokit, owner, repo, path);
   }
 
+  configFileAt(owner: string, repo: string, path: string, sha: string): Promise<ConfigText | null> {
+    return this.shared.configs.fetchAt(this.octokit, owner, repo, path, sha);
+  }
+
   async pull(owner: string, repo: string, pullNumber: number): Promise<unknown> {
     const read = await readPullRequest(this.octokit, owner, repo, pullNumber);
     this.reads.set(read.payload, read);

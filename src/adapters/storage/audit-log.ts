@@ -54,8 +54,8 @@ export interface AuditLog {
   latest(subject: { repository: string; headSha: string; kind?: AuditRecord["agent_gate"]["kind"] }): Promise<AuditRecord | undefined>;
   /** The last `limit` records of one kind of a repository, newest first (an index scan), each checked against its hash. */
   recent(repository: string, kind: AuditRecord["agent_gate"]["kind"], limit: number): Promise<AuditRecord[]>;
-  /** Up to `limit` repositories whose recorded decisions read the config file `file` (owner/repo:path), by name. */
-  configUsers(file: string, limit: number): Promise<string[]>;
+  /** Up to `limit` (file, repository) pairs: which repositories' recorded decisions read which of `files` (owner/repo:path). */
+  configUsers(files: readonly string[], limit: number): Promise<{ file: string; repository: string }[]>;
   verify(opts?: VerifyOptions): Promise<VerifyResult>;
   /** The head pointer: seq and hash of the last record ({0, genesis} when empty). */
   head(): Promise<Checkpoint>;
@@ -214,9 +214,13 @@ export class SqlAuditLog implements AuditLog {
     });
   }
 
-  async configUsers(file: string, limit: number): Promise<string[]> {
-    const rows = await this.db.query<{ repository: string }>("SELECT repository FROM audit_config_uses WHERE config_file = $1 ORDER BY repository LIMIT $2", [file, Math.max(0, Math.floor(limit))]);
-    return rows.map((r) => r.repository);
+  async configUsers(files: readonly string[], limit: number): Promise<{ file: string; repository: string }[]> {
+    if (files.length === 0) return [];
+    const rows = await this.db.query<{ config_file: string; repository: string }>(
+      "SELECT config_file, repository FROM audit_config_uses WHERE config_file = ANY($1::text[]) ORDER BY config_file, repository LIMIT $2",
+      [[...files], Math.max(0, Math.floor(limit))],
+    );
+    return rows.map((r) => ({ file: r.config_file, repository: r.repository }));
   }
 
   async list(opts: ListOptions = {}): Promise<AuditRecord[]> {

@@ -78,9 +78,14 @@ export function routeRepo(ctx: RepoRouteContext, repo: StandInRepo, req: StandIn
 
 function contents(ctx: RepoRouteContext, repo: StandInRepo, path: string, url: URL, req: StandInRequest): StandInResponse {
   const ref = url.searchParams.get("ref");
-  if (ref && ref !== repo.defaultBranch) return notFound(); // the stand-in only holds the default branch
-  const content = repo.files[path];
-  if (content === undefined) return notFound();
+  let content: string | null | undefined = repo.files[path];
+  if (ref && ref !== repo.defaultBranch) {
+    // Besides the default branch, the stand-in holds the files a pull request's head commit changes (headFiles).
+    const pull = repo.pulls.find((p) => p.head.sha === ref);
+    if (!pull) return notFound();
+    if (pull.headFiles && path in pull.headFiles) content = pull.headFiles[path];
+  }
+  if (content === undefined || content === null) return notFound();
   const etag = ctx.etag(content);
   if (req.headers["if-none-match"] === etag) return { status: 304, headers: { etag }, body: undefined };
   const t = clone(templates.contentFile);

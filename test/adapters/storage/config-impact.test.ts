@@ -73,10 +73,11 @@ function suite(name: string, open: (t: TestContext) => Promise<Opened | undefine
         const base = sampleEvent(i + 1);
         await log.append({ ...base, agent_gate: { ...base.agent_gate, repository: r.repository, config_files: r.f.map((x) => configFileKey(`${x} (default branch)`)) } });
       }
-      assert.deepEqual(await log.configUsers("acme/.github:policies/agent-gate.yml", 10), ["acme/app", "acme/web"]);
-      assert.deepEqual(await log.configUsers("acme/base:.github/agent-gate.yml", 10), ["acme/app"]);
-      assert.deepEqual(await log.configUsers("acme/.github:policies/agent-gate.yml", 1), ["acme/app"]);
-      assert.deepEqual(await log.configUsers("acme/nothing:.github/agent-gate.yml", 10), []);
+      const users = async (files: string[], limit = 10): Promise<string[]> => (await log.configUsers(files, limit)).map((u) => `${u.file} ${u.repository}`);
+      assert.deepEqual(await users(["acme/.github:policies/agent-gate.yml"]), ["acme/.github:policies/agent-gate.yml acme/app", "acme/.github:policies/agent-gate.yml acme/web"]);
+      assert.deepEqual(await users(["acme/base:.github/agent-gate.yml", "acme/.github:.github/agent-gate.yml", "acme/nothing:x.yml"]), ["acme/.github:.github/agent-gate.yml acme/web", "acme/base:.github/agent-gate.yml acme/app"]);
+      assert.deepEqual(await users(["acme/.github:policies/agent-gate.yml"], 1), ["acme/.github:policies/agent-gate.yml acme/app"]);
+      assert.deepEqual(await users([]), []);
       assert.deepEqual((await log.get("dec-000001"))?.agent_gate.config_files, ["acme/base:.github/agent-gate.yml", "acme/.github:policies/agent-gate.yml"]);
     });
 

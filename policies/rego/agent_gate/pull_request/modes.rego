@@ -19,6 +19,7 @@ rule_sections := {
 	"completeness": "completeness",
 	"size": "size",
 	"required-checks": "required_checks",
+	"config-changes": "config_changes",
 }
 
 _modes := {"enforce", "warn", "off"}

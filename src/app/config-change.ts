@@ -1,0 +1,179 @@
+// Config changes checked where they are made (issue 18 item 2). A pull request that changes this repository's
+// .github/agent-gate.yml, the organisation's (this is the owner's `.github` repository), or a file other
+// repositories' configs extend (known from the config files the audit log recorded with their decisions) gets:
+//   - the new files read from its head commit and validated, each problem with file, line and column;
+//   - an impact analysis: the last N recorded decisions of every repository the changed file applies to, replayed
+//     under the config that repository would have with the new files (app/config-impact.ts).
+// All of it is information: the pull request is judged by the default branch's config, never by the files it
+// proposes. Only `input.config_change.valid` reaches the policy (require_valid_config_changes). Bounded: repositories
+// analysed, decisions per repository, files looked up, and a deadline; what was cut short is said, never hidden.
+import { CONFIG_PATH, type ConfigText } from "../adapters/github/config-source.js";
+import type { ConfigFiles, GitHubFacts } from "../adapters/github/facts-port.js";
+import type { PolicyEngine } from "../adapters/opa/engine.js";
+import type { AuditLog } from "../adapters/storage/audit-log.js";
+import { configFileKey } from "../adapters/storage/recorder.js";
+import { readConfigDocument, validateRepoConfig } from "../config/repo-config.js";
+import type { ConfigChangeImpact, ConfigChangeReport, ConfigProblem } from "../core/config-change.js";
+import { MAX_CONFIG_CHANGE_PROBLEMS } from "../core/config-change.js";
+import { AgentGateError, describeError } from "../core/errors.js";
+import { configImpact, DEFAULT_IMPACT_LAST, type DecisionHistory } from "./config-impact.js";
+import { gatePolicyData } from "./evaluate-pull-request.js";
+import { loadRepoConfig } from "./load-config.js";
+
+/** Repositories whose decisions one config change replays at most; the rest are counted as not analysed. */
+export const MAX_IMPACT_REPOSITORIES = 10;
+/** Time the whole analysis (reads and replays) may take. */
+export const IMPACT_DEADLINE_MS = 10_000;
+/** Changed files looked up in the audit log's index of config files (YAML files only). */
+const MAX_LOOKED_UP = 500;
+
+export interface ConfigChangeOptions {
+  /** The audit log and bundle store; without it only this repository's own config is validated, nothing replayed. */
+  readonly history?: DecisionHistory & { readonly audit: Pick<AuditLog, "recent" | "configUsers"> };
+  /** Decisions per repository (the default branch's config_changes.impact_last). */
+  readonly last?: number;
+  readonly deadlineMs?: number;
+  readonly maxRepositories?: number;
+  readonly now?: () => number;
+}
+
+export interface ChangedFile {
+  readonly filename: string;
+  readonly previous_filename?: string | undefined;
+}
+
+/** What the inspection reads: config files on default branches, and at the pull request's head. */
+export type Reader = Pick<GitHubFacts, "configFile" | "configFileAt">;
+
+const isYaml = (p: string): boolean => /\.ya?ml$/i.test(p);
+
+/**
+ * The config files a pull request changes, as paths in its repository, and the repositories each applies to. Null
+ * when it changes none (the usual case: one indexed lookup at most, and none for a pull request without YAML files).
+ */
+async function changedConfigs(owner: string, repo: string, files: readonly ChangedFile[], history: ConfigChangeOptions["history"]): Promise<{ paths: string[]; repositories: string[] } | null> {
+  const repository = `${owner}/${repo}`.toLowerCase();
+  const touched = [...new Set(files.flatMap((f) => [f.filename, ...(f.previous_filename ? [f.previous_filename] : [])]))];
+  const paths = new Set<string>();
+  const repositories = new Set<string>();
+  if (touched.includes(CONFIG_PATH)) {
+    paths.add(CONFIG_PATH);
+    repositories.add(`${owner}/${repo}`);
+  }
+  const yaml = touched.filter(isYaml).slice(0, MAX_LOOKED_UP);
+  if (history && yaml.length > 0) {
+    const keys = new Map(yaml.map((p) => [configFileKey(`${repository}:${p}`), p]));
+    for (const use of await history.audit.configUsers([...keys.keys()], 1000)) {
+      const path = keys.get(use.file);
+      if (path === undefined) continue;
+      paths.add(path);
+      repositories.add(use.repository);
+    }
+  }
+  return paths.size === 0 ? null : { paths: [...paths].sort(), repositories: [...repositories].sort() };
+}
+
+/** The problems of one file alone, with line and column. */
+function fileProblems(path: string, file: ConfigText): ConfigProblem[] {
+  const doc = readConfigDocument(file.text, path);
+  const checked = doc.ok ? validateRepoConfig(doc.value, doc.locate, path) : doc;
+  if (checked.ok) return [];
+  return checked.errors.map((e) => ({ file: path, ...(e.line !== undefined ? { line: e.line, column: e.col ?? 1 } : {}), message: e.path ? `${e.path}: ${e.message}` : e.message }));
+}
+
+/** The config files as they would be with the pull request merged: its changed files from the head, the rest as they are. */
+function proposed(github: Reader, owner: string, repo: string, headSha: string, changed: ReadonlySet<string>): ConfigFiles {
+  const file = (o: string, r: string, path: string): Promise<ConfigText | null> =>
+    o.toLowerCase() === owner.toLowerCase() && r.toLowerCase() === repo.toLowerCase() && changed.has(path) ? github.configFileAt(owner, repo, path, headSha) : github.configFile(o, r, path);
+  return {
+    configFile: file,
+    async repoConfig(o, r) {
+      const own = await file(o, r, CONFIG_PATH);
+      if (own || r === ".github") return own;
+      return file(o, ".github", CONFIG_PATH);
+    },
+  };
+}
+
+const messageOf = (err: unknown): string => (err instanceof AgentGateError ? `${err.code}: ${err.message}` : describeError(err));
+
+/** Validates the new config files of a pull request and replays recent decisions under them; undefined when it changes none. */
+export async function inspectConfigChange(reader: Reader, at: { owner: string; repo: string; headSha: string; files: readonly ChangedFile[] }, opts: ConfigChangeOptions = {}): Promise<ConfigChangeReport | undefined> {
+  const { owner, repo, headSha } = at;
+  // Each new file is read from the head once, for its own validation and for every chain it is in.
+  const read = new Map<string, Promise<ConfigText | null>>();
+  const github: Reader = {
+    configFile: (o, r, path) => reader.configFile(o, r, path),
+    configFileAt: (o, r, path, sha) => {
+      const key = `${o}/${r}:${path}@${sha}`;
+      if (!read.has(key)) read.set(key, reader.configFileAt(o, r, path, sha));
+      return read.get(key)!;
+    },
+  };
+  const now = opts.now ?? Date.now;
+  const deadline = now() + (opts.deadlineMs ?? IMPACT_DEADLINE_MS);
+  let found: Awaited<ReturnType<typeof changedConfigs>>;
+  try {
+    found = await changedConfigs(owner, repo, at.files, opts.history);
+  } catch (err) {
+    // Without the lookup only the repository's own config is known to be changed: say the analysis is incomplete.
+    found = at.files.some((f) => f.filename === CONFIG_PATH || f.previous_filename === CONFIG_PATH) ? { paths: [CONFIG_PATH], repositories: [`${owner}/${repo}`] } : null;
+    if (found) return { files: found.paths, ...(await validate(github, at, found.paths)), impact: [], incomplete: `the audit log could not be read: ${messageOf(err)}` };
+    return undefined;
+  }
+  if (!found) return undefined;
+  const checked = await validate(github, at, found.paths);
+  const base = { files: found.paths, ...checked };
+  if (!checked.valid) return { ...base, impact: [], notRun: "the new config is invalid" };
+  if (!opts.history) return { ...base, impact: [], notRun: "no audit log is configured, so there are no recorded decisions to replay" };
+  const impact: ConfigChangeImpact[] = [];
+  const problems: ConfigProblem[] = [];
+  const cap = opts.maxRepositories ?? MAX_IMPACT_REPOSITORIES;
+  const why: string[] = found.repositories.length > cap ? [`${found.repositories.length - cap} of ${found.repositories.length} repositories not analysed (at most ${cap})`] : [];
+  const changed = new Set(found.paths);
+  const files = proposed(github, owner, repo, headSha, changed);
+  const engines = new Map<string, PolicyEngine | string>();
+  for (const repository of found.repositories.slice(0, cap)) {
+    if (now() > deadline) {
+      why.push(`the time allowed (${Math.round((opts.deadlineMs ?? IMPACT_DEADLINE_MS) / 1000)} s) ran out before ${repository}`);
+      break;
+    }
+    const [o, r] = repository.split("/") as [string, string];
+    try {
+      // The repository's whole chain with the new files: a base that no longer merges, or that is gone, is a problem.
+      const loaded = await loadRepoConfig(files, o, r).catch((err: unknown) => {
+        if (err instanceof AgentGateError && err.code === "CONFIG_INVALID") {
+          problems.push({ file: found.paths[0]!, message: `with this change the config of ${repository} is invalid: ${err.message}` });
+          return undefined;
+        }
+        throw err;
+      });
+      if (!loaded) continue;
+      const prefix = `${owner}/${repo}:`.toLowerCase();
+      const uses = loaded.files.some((f) => f.toLowerCase().startsWith(prefix) && changed.has(f.slice(prefix.length).replace(/ \((default branch|at [0-9a-f]{7})\)$/, "")));
+      if (!uses && repository.toLowerCase() !== `${owner}/${repo}`.toLowerCase()) continue; // it no longer reads the file
+      const report = await configImpact(opts.history, repository, gatePolicyData(loaded, repository), { last: opts.last ?? DEFAULT_IMPACT_LAST, deadline, engines, now });
+      impact.push({ repository, replayed: report.replayed, skipped: report.skipped.length, changed: report.changed.map((c) => ({ pull_request: c.pull_request, head_sha: c.head_sha, old: c.old, new: c.new, rules: c.rules })) });
+      if (report.incomplete) why.push(report.incomplete);
+    } catch (err) {
+      why.push(`${repository}: ${messageOf(err)}`);
+    }
+  }
+  const all = [...base.problems, ...problems].slice(0, MAX_CONFIG_CHANGE_PROBLEMS);
+  return { ...base, valid: all.length === 0, problems: all, impact, ...(why.length ? { incomplete: why.join("; ") } : {}) };
+}
+
+/** Each changed file read from the head and checked alone; a file that cannot be read is a problem (never valid by default). */
+async function validate(github: Reader, at: { owner: string; repo: string; headSha: string }, paths: readonly string[]): Promise<{ valid: boolean; problems: ConfigProblem[] }> {
+  const problems: ConfigProblem[] = [];
+  for (const path of paths) {
+    try {
+      const file = await github.configFileAt(at.owner, at.repo, path, at.headSha);
+      if (file) problems.push(...fileProblems(path, file));
+    } catch (err) {
+      problems.push({ file: path, message: `could not be read at ${at.headSha.slice(0, 7)}: ${messageOf(err)}` });
+    }
+    if (problems.length >= MAX_CONFIG_CHANGE_PROBLEMS) break;
+  }
+  return { valid: problems.length === 0, problems: problems.slice(0, MAX_CONFIG_CHANGE_PROBLEMS) };
+}
