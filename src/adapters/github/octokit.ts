@@ -21,6 +21,14 @@ export interface GitHubBudget {
 
 export const DEFAULT_BUDGET: GitHubBudget = { retries: 2, retryBaseMs: 250, maxRetryAfterSeconds: 10, writeIntervalMs: 1000 };
 
+/** A GraphQL request whose document is a query (agent-gate names its operations: `query AgentGate...`). */
+function isGraphqlQuery(options: { method?: string; url?: string; query?: unknown }): boolean {
+  return options.method === "POST" && /\/graphql$/.test(options.url ?? "") && typeof options.query === "string" && /^\s*query\b/.test(options.query);
+}
+
+/** A write lane that does not wait (plugin-throttling schedules a no-op on it before the request). */
+const UNPACED = { key: () => ({ schedule: (_opts: unknown, fn: () => Promise<unknown>) => fn() }) };
+
 type Options = Record<string, unknown> & { auth?: { installationId?: unknown }; throttle?: Record<string, unknown>; retry?: Record<string, unknown> };
 
 export function budgetedOctokit(budget: GitHubBudget = DEFAULT_BUDGET): typeof ProbotOctokit {
@@ -42,6 +50,13 @@ export function budgetedOctokit(budget: GitHubBudget = DEFAULT_BUDGET): typeof P
       writeGroups.set(connection ?? "local", write);
     }
     const retryWithin = (retryAfter: number, _options: unknown, _octokit: unknown, retryCount: number): boolean => retryCount < budget.retries && retryAfter <= budget.maxRetryAfterSeconds;
+    // plugin-throttling paces every POST /graphql as a write (it cannot tell a query from a mutation). GitHub's
+    // 1 s guidance is for requests that create content; a GraphQL query reads (1 point of GraphQL's secondary limit,
+    // a mutation 5), so ours skip the pacing: each event's query would otherwise wait a second for the writes.
+    const retryLimiter = new Bottleneck();
+    const schedule = retryLimiter.schedule.bind(retryLimiter) as (...args: unknown[]) => Promise<unknown>;
+    retryLimiter.schedule = ((fn: unknown, state: { write: unknown }, request: unknown, options: { method?: string; url?: string; query?: unknown }) =>
+      schedule(fn, isGraphqlQuery(options) ? { ...state, write: UNPACED } : state, request, options)) as typeof retryLimiter.schedule;
     return {
       ...options,
       retry: { ...options.retry, enabled: budget.retries > 0, retries: budget.retries, retryAfterBaseValue: budget.retryBaseMs },
@@ -51,6 +66,7 @@ export function budgetedOctokit(budget: GitHubBudget = DEFAULT_BUDGET): typeof P
         // One pacing lane per installation (the unit GitHub's secondary limits count), not one for the whole App.
         id: installation === undefined ? "agent-gate-app" : `agent-gate-installation-${typeof installation === "number" || typeof installation === "string" ? installation : "unknown"}`,
         write,
+        retryLimiter,
         global: local.global,
         auth: local.auth,
         onRateLimit: retryWithin,

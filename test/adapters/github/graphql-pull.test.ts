@@ -101,3 +101,27 @@ test("GitHub's GraphQL errors fail the read: a missing pull request for good, a 
   const limited = new GitHubConnector().installation(new Octokit({ auth: "test-token", request: { fetch: gh.standIn.fetch } }));
   await assert.rejects(limited.pull("acme", "web", 7), (e: unknown) => e instanceof AgentGateError && e.code === "GITHUB_UNAVAILABLE" && e.kind === "transient");
 });
+
+test("a head that moves while a list is paged fails the read (HEAD_MOVED), never a list of two commits", async () => {
+  const r = repo({ commits: 150 });
+  const gh = validatedGitHub([r]);
+  let queries = 0;
+  gh.standIn.faults.push((req) => {
+    if (req.url.startsWith("/graphql") && ++queries === 2) r.pulls[0]!.head.sha = sha(999); // a push between the pages
+    return undefined;
+  });
+  const github = new GitHubConnector().installation(client(gh.fetch));
+  await assert.rejects(github.pull("acme", "web", 7), (e: unknown) => e instanceof AgentGateError && e.code === "HEAD_MOVED" && e.kind === "transient");
+});
+
+test("more pull requests on one head than agent-gate judges: TOO_MANY_PULLS from the same read", async () => {
+  const r = repo();
+  const first = r.pulls[0]!;
+  for (let n = 8; n < 8 + 30; n++) r.pulls.push({ ...structuredClone(first), number: n });
+  const gh = validatedGitHub([r]);
+  const github = new GitHubConnector().installation(client(gh.fetch));
+  await github.pull("acme", "web", 7);
+  await assert.rejects(github.pullsForCommit("acme", "web", sha(3)), (e: unknown) => e instanceof AgentGateError && e.code === "TOO_MANY_PULLS");
+  assert.deepEqual(gh.standIn.requests.map((q) => q.path), ["/graphql"], "no REST read of the commit's pull requests");
+  assert.deepEqual(gh.problems, []);
+});
