@@ -15,7 +15,7 @@ import { compileSigner } from "./signer-policy.js";
 import type { CompiledSigner } from "./signer-policy.js";
 import { certificateIssuer, fulcioExtensions } from "./extensions.js";
 import { lintTrustedRoot } from "./rootlint.js";
-import { certificatePath, verifySCTs } from "./verify-internals.js";
+import { leafBytes, leafPath, verifiedSctLogs } from "./ca-path.js";
 import { checkEmbeddedEntry, decodeEmbeddedEntry, hashedRekordBody } from "./gitsign-rekor.js";
 import type { EmbeddedEntry } from "./gitsign-rekor.js";
 import { commitId, onlineSignedTime } from "./gitsign-online.js";
@@ -291,11 +291,12 @@ function verifySplit(split: { payload: Buffer; signature: string }, policy: Extr
 
   // the chain is built from the trusted root alone (CMS certificates are hints only), at the leaf's issuance
   const issued = leaf.cert.notBefore;
+  const pathLeaf = { cert: leaf.cert, der: Buffer.from(leaf.der), bytes: leafBytes(Buffer.from(leaf.der)) };
   let path: X509Certificate[] | undefined;
   for (const ca of trust.certificateAuthorities) {
     if (issued < ca.validFor.start || issued > ca.validFor.end) continue;
     try {
-      path = certificatePath(ca.certChain, leaf.cert);
+      path = leafPath(ca, pathLeaf);
       break;
     } catch {
       // try the next CA
@@ -304,7 +305,7 @@ function verifySplit(split: { payload: Buffer; signature: string }, policy: Extr
   if (!path || path.length < 2) throw new Fail("CERTIFICATE_CHAIN_INVALID", "the signing certificate does not chain to a Fulcio CA of the trusted root valid when it was issued");
   let scts: Buffer[];
   try {
-    scts = verifySCTs(path[0]!, path[1]!, trust.ctlogs);
+    scts = verifiedSctLogs(pathLeaf, path[1]!, trust.ctlogs);
   } catch (e) {
     throw new Fail("SCT_INVALID", `the certificate's SCT does not verify: ${describeError(e)}`);
   }

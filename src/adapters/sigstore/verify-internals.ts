@@ -28,7 +28,10 @@ interface ChainSteps {
   buildPaths(certificate: X509Certificate): X509Certificate[][];
 }
 
-/** The path from `leaf` to a root of `trustedCerts` (leaf first), each certificate's signature checked; throws when none. */
+/**
+ * The path from `leaf` to a root of `trustedCerts` (leaf first), each certificate's signature checked; throws when none.
+ * The verifier joins leaves with ca-path.ts; this and verifySCTs stay as the reference its tests compare against.
+ */
 export function certificatePath(trustedCerts: X509Certificate[], leaf: X509Certificate): X509Certificate[] {
   // the timestamp is unused by sort() and checkPath(); validity is checked by the caller
   const steps = new CertificateChainVerifier({ trustedCerts, untrustedCert: leaf, timestamp: leaf.notBefore }) as unknown as ChainSteps;
