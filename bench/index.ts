@@ -1,5 +1,5 @@
 // `npm run bench`: every benchmark of the project, each printing its own table. Run one with
-// `npm run bench -- verify` (names: verify, policy, gate, audit, impact, hostile, cli, load).
+// `npm run bench -- verify` (names: verify, policy, gate, audit, impact, hostile, cli, load, capacity).
 import { printTable, type Row } from "./table.js";
 
 type Bench = () => Promise<Row[] | void>;
@@ -12,6 +12,7 @@ const benches: Record<string, { title: string; load: () => Promise<Bench> }> = {
   hostile: { title: "Hostile input: bounded work for every byte an outsider controls", load: async () => (await import("./hostile.js")).benchHostile },
   cli: { title: "The command line as a whole process: verify-bundle against cosign verify-blob", load: async () => (await import("./cli.js")).benchCli },
   load: { title: "Load run: App processes on PostgreSQL and Redis (delivery to recorded evaluation)", load: async () => (await import("./load.js")).benchLoad },
+  capacity: { title: "Capacity for an organisation, extrapolated from the load run's measured figures", load: async () => (await import("./load-capacity.js")).benchCapacity },
 };
 
 const only = process.argv.slice(2);

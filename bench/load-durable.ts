@@ -61,6 +61,8 @@ export interface DurableRunResult {
   readonly dbCpuMs: number | undefined;
   readonly benchCpuMs: number;
   readonly githubRequests: number;
+  /** Of those: answered 304 (free), REST counted against the rate limit, GraphQL queries, writes (per event). */
+  readonly githubSplit: { free: number; rest: number; graphql: number; writes: number };
   /** Rows written (inserted, updated, deleted) and kept, per event over the whole run, by schema (PostgreSQL only). */
   readonly rows?: { written: Record<string, number>; kept: Record<string, number>; bytesKept: Record<string, number> };
   /** SQL statements the App processes sent per event of the burst, by kind (PostgreSQL only). */
@@ -213,7 +215,15 @@ export async function runDurable(opts: DurableRunOptions): Promise<DurableRunRes
     });
     const db1 = await dbCpu?.total();
     const bench = process.cpuUsage(bench0);
-    const githubRequests = (standIn.requests.length - requests0) / burstDone;
+    const burstRequests = standIn.requests.slice(requests0);
+    const githubRequests = burstRequests.length / burstDone;
+    const per = (f: (r: (typeof burstRequests)[number]) => boolean): number => burstRequests.filter(f).length / burstDone;
+    const githubSplit = {
+      free: per((r) => r.status === 304),
+      rest: per((r) => r.status !== 304 && !r.path.startsWith("/graphql")),
+      graphql: per((r) => r.path.startsWith("/graphql")),
+      writes: per((r) => r.write),
+    };
     // Low load: one event at a time.
     await new Promise((r) => setTimeout(r, 1000));
     const pacedMs: number[] = [];
@@ -237,6 +247,7 @@ export async function runDurable(opts: DurableRunOptions): Promise<DurableRunRes
       dbCpuMs: db0 !== undefined && db1 !== undefined ? (db1 - db0) / burstDone : undefined,
       benchCpuMs: (bench.user + bench.system) / 1000 / burstDone,
       githubRequests,
+      githubSplit,
       ...(rows ? { rows } : {}),
       ...(opts.databaseUrl ? { statements } : {}),
       notConcluded,
@@ -306,6 +317,19 @@ function backendCpu(pg: Pool, appName: string): { total(): Promise<number | unde
   };
 }
 
+/**
+ * Which part of the database a table is, by what prunes it: the job queue (pg-boss deletes completed jobs after 7
+ * days), gate state (deliveries, check runs and evaluations, pruned after AGENT_GATE_STATE_RETENTION_DAYS), the audit
+ * log (records, their indexes, policy data: never pruned), or other (schema versions, sweeps: no growth per event).
+ */
+export function partOf(key: string): "queue" | "gate state" | "audit log" | "other" {
+  const [schema, table = ""] = key.split(".");
+  if (schema === "queue") return "queue";
+  if (/^(gate_|intake_)/.test(table)) return "gate state";
+  if (/^(audit_|policy_)/.test(table)) return "audit log";
+  return "other";
+}
+
 /** Row writes and rows kept per event in each schema, read after the App's backends ended (their statistics flushed). */
 async function rowsPerEvent(pg: Pool, schemas: string[], events: number): Promise<{ written: Record<string, number>; kept: Record<string, number>; bytesKept: Record<string, number> }> {
   await new Promise((r) => setTimeout(r, 1500));
@@ -320,8 +344,7 @@ async function rowsPerEvent(pg: Pool, schemas: string[], events: number): Promis
     const key = `${row.schemaname.endsWith("_jobs") ? "queue" : "gate"}.${row.relname}`;
     if (Number(row.w) > 0) written[key] = Number(row.w) / events;
     if (Number(row.live) > 0) kept[key] = Number(row.live) / events;
-    const part = key.split(".")[0]!;
-    bytes[part] = (bytes[part] ?? 0) + Number(row.bytes) / events;
+    bytes[partOf(key)] = (bytes[partOf(key)] ?? 0) + Number(row.bytes) / events;
   }
   return { written, kept, bytesKept: bytes };
 }
