@@ -9,6 +9,7 @@ import { commitCheckRuns, CHECK_NAME } from "../../src/adapters/github/check-run
 import { toTrigger } from "../../src/adapters/github/triggers.js";
 import { composeGate } from "../../src/app/compose.js";
 import { headChecks } from "../../src/app/required-checks.js";
+import { Intake } from "../../src/app/intake.js";
 import { GitHubStandIn } from "../../src/demo/github/stand-in.js";
 import { seedCheckRun } from "../../src/demo/github/check-runs.js";
 import { loadScenarios } from "../../src/demo/scenario.js";
@@ -20,7 +21,7 @@ import { repo, sha, validated } from "../demo-github/support.js";
 
 const require = createRequire(import.meta.url);
 const examples = require("@octokit/webhooks-examples/api.github.com/index.json") as { name: string; examples: Record<string, unknown>[] }[];
-const completedExamples = (examples.find((e) => e.name === "check_run")?.examples ?? []).filter((x) => x.action === "completed").map((x) => ({ installation: { id: 42 }, ...x }));
+const completedExamples = (examples.find((e) => e.name === "check_run")?.examples ?? []).filter((x) => x.action === "completed").map((x): Record<string, unknown> => ({ installation: { id: 42 }, ...x }));
 const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 const ACTIONS = { id: 15368, slug: "github-actions" };
 
@@ -140,4 +141,14 @@ test("title: 'Waiting for required checks' only when pending required checks are
   assert.deepEqual(conclude(d([pending("tests"), pending("lint"), pending("tests")])), { conclusion: "failure", outcome: "denied", title: "Waiting for required checks: tests, lint" });
   assert.match(conclude(d([pending("tests"), { rule: "size", msg: "too big" }])).title, /^Blocked: /);
   assert.match(conclude(d([{ rule: "required-checks", msg: "required check `tests` concluded failure", details: { check: "tests", state: "failed" } }])).title, /^Blocked: required check/);
+});
+
+test("durable intake: check_run.completed is taken in as a trigger, agent-gate's own run (by name or App id) is not", () => {
+  const intake = new Intake({} as never, {} as never);
+  const ex = completedExamples[0]!;
+  const cr = ex.check_run as Record<string, unknown>;
+  const other = intake.toTrigger("d-1", "check_run", { ...ex, check_run: { ...cr, name: "tests", app: ACTIONS } }, 1);
+  assert.equal(other?.event, "check_run.completed");
+  assert.equal(intake.toTrigger("d-2", "check_run", { ...ex, check_run: { ...cr, name: "tests", app: { id: 1, slug: "agent-gate" } } }, 1), null);
+  assert.equal(intake.toTrigger("d-3", "check_run", { ...ex, check_run: { ...cr, name: CHECK_NAME, app: ACTIONS } }, 1), null);
 });

@@ -101,9 +101,11 @@ _rc_app_id_matches(e, _) if not lib.has_key(e, "app_id")
 
 _rc_app_id_matches(e, r) if lib.value_at(r, ["app", "id"], e.app_id)
 
+# Indexed by name once: each required check looks its runs up instead of scanning them all.
+_rc_latest_by_name[r.name] contains r if some r in _rc_latest_runs
+
 _rc_runs_for(e) := [r |
-	some r in _rc_latest_runs
-	r.name == e.name
+	some r in _rc_latest_by_name[e.name]
 	_rc_app_matches(e, r)
 	_rc_app_id_matches(e, r)
 ]
