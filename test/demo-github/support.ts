@@ -1,8 +1,8 @@
-// A fetch onto a given stand-in that validates every request and response against GitHub's REST description
+// A fetch onto a given stand-in that validates every request and response against GitHub's REST description (GraphQL: its schema)
 // (test/support/github.ts does the same for a stand-in it builds itself; these tests configure their own).
 import type { GitHubStandIn } from "../../src/demo/github/stand-in.js";
 import type { StandInRepo } from "../../src/demo/github/model.js";
-import { RestDescription } from "../support/openapi.js";
+import { requestProblems, responseProblems } from "../support/exchange.js";
 
 export interface Validated {
   fetch: typeof globalThis.fetch;
@@ -12,19 +12,19 @@ export interface Validated {
 }
 
 export function validated(standIn: GitHubStandIn): Validated {
-  const description = RestDescription.load();
   const problems: string[] = [];
   const exchanges: Validated["exchanges"] = [];
   const fetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const request = input instanceof Request ? input : new Request(input, init);
     const text = await request.clone().text();
     const url = new URL(request.url);
-    problems.push(...description.validateRequest(request.method, url.pathname + url.search, text ? (JSON.parse(text) as unknown) : undefined));
+    const sent = text ? (JSON.parse(text) as unknown) : undefined;
+    problems.push(...requestProblems(request.method, url.pathname + url.search, sent));
     const response = await standIn.fetch(request);
     exchanges.push({ method: request.method, url: url.pathname + url.search, status: response.status });
     if (response.status !== 304) {
       const resText = await response.clone().text();
-      problems.push(...description.validateResponse(request.method, url.pathname, response.status, resText ? (JSON.parse(resText) as unknown) : undefined));
+      problems.push(...responseProblems(request.method, url.pathname, sent, response.status, resText ? (JSON.parse(resText) as unknown) : undefined));
     }
     return response;
   };

@@ -11,6 +11,7 @@ import pg from "pg";
 import { GitHubStandIn, type StandInRequest } from "../../src/demo/github/stand-in.js";
 import { FaultInjector, mulberry32 } from "../../src/demo/github/faults.js";
 import { RestDescription } from "../support/openapi.js";
+import { requestProblems, responseProblems } from "../support/exchange.js";
 import { INSTALLATION_ID, makeWorkload, payloadFor, type Workload } from "./workload.js";
 import { freePort } from "../support/net.js";
 
@@ -72,7 +73,7 @@ export interface HarnessResult {
 
 const SECRET = "fault-harness-webhook-secret";
 
-/** The stand-in on loopback, validating each exchange against the REST description. */
+/** The stand-in on loopback, validating each exchange against the REST description (GraphQL: its schema). */
 async function serveValidated(standIn: GitHubStandIn, description: RestDescription | undefined, problems: string[]): Promise<{ url: string; server: Server }> {
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -85,7 +86,7 @@ async function serveValidated(standIn: GitHubStandIn, description: RestDescripti
         const body = text ? (JSON.parse(text) as unknown) : undefined;
         const sreq: StandInRequest = { method: req.method ?? "GET", url: req.url ?? "/", headers, body };
         const path = (req.url ?? "/").split("?")[0]!;
-        if (description && !path.startsWith("/_")) problems.push(...description.validateRequest(sreq.method, sreq.url, body));
+        if (description && !path.startsWith("/_")) problems.push(...requestProblems(sreq.method, sreq.url, body));
         const abort = new AbortController();
         res.on("close", () => abort.abort());
         const result = await standIn.handle(sreq, abort.signal);
@@ -94,7 +95,7 @@ async function serveValidated(standIn: GitHubStandIn, description: RestDescripti
           return;
         }
         if (description && result.status < 300 && result.status !== 204 && !path.startsWith("/_") && !(result.body instanceof Uint8Array)) {
-          problems.push(...description.validateResponse(sreq.method, path, result.status, result.body));
+          problems.push(...responseProblems(sreq.method, path, body, result.status, result.body));
         }
         if (res.destroyed) return;
         res.writeHead(result.status, result.headers);
