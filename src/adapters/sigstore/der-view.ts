@@ -44,11 +44,19 @@ function children(buf: Uint8Array, parent: Tlv): Tlv[] {
   return out;
 }
 
-function header(tag: number, len: number): Buffer {
-  if (len < 0x80) return Buffer.from([tag, len]);
-  const bytes: number[] = [];
-  for (let l = len; l > 0; l = Math.floor(l / 256)) bytes.unshift(l % 256);
-  return Buffer.from([tag, 0x80 | bytes.length, ...bytes]);
+/** Writes a tag and a DER length at `at`; returns where the content starts. With no buffer, only measures. */
+function header(out: Buffer | undefined, at: number, tag: number, len: number): number {
+  let n = 0; // length bytes after the first: none in the short form
+  if (len > 0x7f) for (let l = len; l > 0; l = Math.floor(l / 256)) n++;
+  if (out !== undefined) {
+    out[at] = tag;
+    if (n === 0) out[at + 1] = len;
+    else {
+      out[at + 1] = 0x80 | n;
+      for (let i = n, l = len; i > 0; i--, l = Math.floor(l / 256)) out[at + 1 + i] = l % 256;
+    }
+  }
+  return at + 2 + n;
 }
 
 // 1.3.6.1.4.1.11129.2.4.2, the embedded SCT list, as DER
@@ -90,19 +98,20 @@ export function certificateBytes(der: Buffer): CertificateBytes {
       if (sct === undefined) return undefined;
       // an empty extension list is not what a precertificate carries (nor what the SCT was made over)
       if (exts.length === 1) throw new Error("DER: the SCT list is the certificate's only extension");
+      // the same TBS without the SCT extension: three lengths change (TBS, [3] wrapper, extension list)
       const listLen = list.end - list.content - (sct.end - sct.start);
-      const listHeader = header(0x30, listLen);
-      const wrapperHeader = header(0xa3, listHeader.length + listLen);
-      const tbsLen = tbs.end - tbs.content - (wrapper.end - wrapper.start) + wrapperHeader.length + listHeader.length + listLen;
-      return Buffer.concat([
-        header(0x30, tbsLen),
-        der.subarray(tbs.content, wrapper.start),
-        wrapperHeader,
-        listHeader,
-        der.subarray(list.content, sct.start),
-        der.subarray(sct.end, list.end),
-        der.subarray(wrapper.end, tbs.end),
-      ]);
+      const wrapperLen = header(undefined, 0, 0x30, listLen) + listLen;
+      const tbsLen = wrapper.start - tbs.content + header(undefined, 0, 0xa3, wrapperLen) + wrapperLen + (tbs.end - wrapper.end);
+      const out = Buffer.allocUnsafe(header(undefined, 0, 0x30, tbsLen) + tbsLen);
+      let at = header(out, 0, 0x30, tbsLen);
+      at += der.copy(out, at, tbs.content, wrapper.start);
+      at = header(out, at, 0xa3, wrapperLen);
+      at = header(out, at, 0x30, listLen);
+      at += der.copy(out, at, list.content, sct.start);
+      at += der.copy(out, at, sct.end, list.end);
+      at += der.copy(out, at, wrapper.end, tbs.end);
+      if (at !== out.length) throw new Error("DER: precertificate length mismatch");
+      return out;
     },
   };
 }
