@@ -15,6 +15,7 @@ import { recipeScenarios } from "./recipe-scenarios.js";
 import { signedCommitScenarios } from "./signed-commit-scenarios.js";
 import { requiredChecksScenarios } from "./required-checks-scenarios.js";
 import { configChangeScenarios } from "./config-change-scenarios.js";
+import { revocationScenarios } from "./revocation-scenarios.js";
 
 const require = createRequire(import.meta.url);
 const examples = require("@octokit/webhooks-examples/api.github.com/index.json") as { name: string; examples: Record<string, unknown>[] }[];
@@ -316,6 +317,10 @@ scenarios.push(...requiredChecksScenarios({ signedAt: SIGNED_AT, sha, config: CO
 // ---- config changes checked where they are made (issue 18 item 2, docs/config.md#config-changes), in scripts/config-change-scenarios.ts
 scenarios.push(...configChangeScenarios({ signedAt: SIGNED_AT, sha, config: CONFIG, payloadFor, step, prompter: alice, approver: bob }));
 // ---- end of config changes
+
+// ---- the organisation's revocation list (issue 18 item 3, docs/revocation.md), in scripts/revocation-scenarios.ts
+scenarios.push(...(await revocationScenarios({ sha, config: CONFIG, agent: claude, approver: bob, commit: (label, author) => commit(label, author), provenanceBlock: (o) => provenanceBlock(o), payloadFor, step })));
+// ---- end of revocation
 
 mkdirSync(OUT, { recursive: true });
 for (const f of readdirSync(OUT)) if (f.endsWith(".json")) rmSync(new URL(f, OUT));

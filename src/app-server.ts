@@ -14,6 +14,7 @@ import { builtinBundle, bundleFromFile, fetchBundle } from "./adapters/opa/bundl
 import { PolicyPool } from "./adapters/opa/pool.js";
 import { decisionRecorder, openStorage } from "./adapters/storage/index.js";
 import { SqlGateStore } from "./adapters/storage/gate-store.js";
+import { revocationStores } from "./app/revocation-trigger.js";
 import { JobQueue } from "./adapters/queue/job-queue.js";
 import { budgetedOctokit } from "./adapters/github/octokit.js";
 import { fetchWithTimeout } from "./adapters/github/http.js";
@@ -151,6 +152,7 @@ export async function startServer(processEnv: NodeJS.ProcessEnv = process.env): 
       deploymentGate,
       appId: settings.APP_ID,
       onEvent: (name, action) => metrics.eventReceived(name, action),
+      revocations: revocationStores(storage.db),
       durable: {
         intake,
         concurrency: settings.AGENT_GATE_WORKERS,

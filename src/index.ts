@@ -12,11 +12,12 @@ import { describeError } from "./core/errors.js";
 import type { PullRequestGate } from "./app/pull-request-gate.js";
 import type { DeploymentGate } from "./app/deployment-gate.js";
 import { RECONCILE_QUEUE, type Intake, type InstallationAuth } from "./app/intake.js";
-import type { AppGitHub } from "./adapters/github/facts-port.js";
+import type { AppGitHub, InstallationGitHub } from "./adapters/github/facts-port.js";
 import { reconcile, type ReconcileReport } from "./app/reconcile.js";
 import type { PruneReport } from "./adapters/storage/gate-store.js";
+import { revocationPush, sweepOwner, type RevocationStores } from "./app/revocation-trigger.js";
 
-// With deployment_protection_rule below, exactly app.yml's default_events (test/app/subscribed-events.test.ts).
+// With deployment_protection_rule and push below, exactly app.yml's default_events (test/app/subscribed-events.test.ts).
 const EVENTS = ["pull_request", "pull_request_review", "check_suite", "check_run", "merge_group"] as const;
 
 export interface DurableOptions {
@@ -46,6 +47,12 @@ export interface AppDeps {
   onEvent?: (name: string, action: string | undefined) => void;
   /** The App's id: a check run of its own that completes never triggers an evaluation (default: known by name only). */
   appId?: number;
+  /**
+   * The organisation's revocation list (docs/revocation.md): the audit log's evidence index and the sweep state. With
+   * them a push to an owner's `.github` repository that changes the list re-evaluates the open pull requests whose
+   * recorded evidence it names (inline, or queued with durable intake), and reconciliation catches a missed push.
+   */
+  revocations?: RevocationStores;
   /** Makes the GitHub port of each client Probot hands over (default: one per App, holding its caches). */
   github?: GitHubConnector;
 }
@@ -76,6 +83,24 @@ export function agentGateApp(deps: AppDeps): ApplicationFunction {
         log.error({ err: describeError(err) }, "evaluation failed");
         throw err;
       }
+    });
+    // Always subscribed (app.yml lists push): without the stores a push changes nothing at once, and the new list
+    // still applies to every evaluation from then on.
+    app.on("push", async (context) => {
+      const revocations = deps.revocations;
+      const pushed = revocations ? revocationPush(context.payload) : undefined;
+      if (!revocations || !pushed) return;
+      deps.onEvent?.(context.name, undefined);
+      const log = context.log.child({ delivery: context.id, event: "push", owner: pushed.owner });
+      if (durable) {
+        // A sweep makes a GitHub request per pull request: a job, never work done before GitHub hears 2xx.
+        await durable.intake.queue.send(RECONCILE_QUEUE, { requestedAt: new Date().toISOString(), revocations: pushed }, { singletonKey: `revocations:${pushed.owner.toLowerCase()}`, singletonSeconds: 1 });
+        log.info("revocation sweep queued");
+        return;
+      }
+      const installation = github.installation(context.octokit);
+      const report = await sweepOwner(installation, pushed.owner, pushed.installationId, revocations, (trigger, triggerId) => deps.gate.handle(installation, trigger, { triggerId, receivedAt: new Date() }));
+      log.info({ sweep: { ...report, deployments: report.deployments.length } }, "revocation list swept");
     });
     const deploymentGate = deps.deploymentGate;
     if (deploymentGate) {
@@ -123,8 +148,20 @@ async function startDurable(app: Probot, deps: AppDeps, durable: DurableOptions,
   const appAuth = async (): Promise<AppGitHub> => github.app(await app.auth());
   const { intake } = durable;
   await intake.start({ auth, gate: deps.gate, ...(deps.deploymentGate ? { deploymentGate: deps.deploymentGate } : {}), concurrency: durable.concurrency });
-  await intake.queue.work<{ requestedAt: string }>(RECONCILE_QUEUE, 1, async (job) => {
-    const report = await reconcile({ appAuth, auth, store: intake.store, intake, budget: durable.reconcileBudget, signal: job.signal }, job.id);
+  const revocations = deps.revocations;
+  // Re-evaluations a sweep asks for are jobs like reconciliation's (a head already queued is not queued twice).
+  const sweep = (github: InstallationGitHub, owner: string, installationId: number) =>
+    sweepOwner(github, owner, installationId, revocations!, (trigger, triggerId) => intake.enqueueSweep(trigger, triggerId));
+  await intake.queue.work<{ requestedAt: string; revocations?: { owner: string; installationId: number } }>(RECONCILE_QUEUE, 1, async (job) => {
+    const pushed = job.data.revocations;
+    if (pushed) {
+      // A push changed an owner's revocation list: that owner alone, now (the scheduled run catches the rest).
+      if (!revocations) return;
+      const report = await sweep(await auth(pushed.installationId, job.signal), pushed.owner, pushed.installationId);
+      app.log.info({ sweep: { ...report, deployments: report.deployments.length } }, "revocation list swept");
+      return;
+    }
+    const report = await reconcile({ appAuth, auth, store: intake.store, intake, budget: durable.reconcileBudget, signal: job.signal, ...(revocations ? { revocations: sweep } : {}) }, job.id);
     const summary = { ...report, redelivered: report.redelivered.length, reEvaluated: report.reEvaluated.length };
     // A run that could not look everywhere is a warning: what it missed waits for the next run.
     if (report.errors.length > 0 || report.truncated) app.log.warn({ reconcile: summary }, "reconciliation incomplete");

@@ -3,10 +3,12 @@
 //    App's delivery history and redelivered, unless the App persisted them after all (one it refused with a 4xx
 //    is never redelivered: it would be refused again);
 // 2. open pull requests whose head commit lacks a completed `agent-gate` check (or shows one that could not be
-//    evaluated) are evaluated again.
+//    evaluated) are evaluated again;
+// 3. with `revocations`, each installation's owner whose revocation list differs from the one last swept is swept
+//    (app/revocation-sweep.ts): a push to its `.github` repository whose delivery never came is caught here.
 import { CHECK_NAME } from "../adapters/github/check-runs.js";
 import type { DeliveryRow } from "../adapters/github/app-api.js";
-import type { AppGitHub } from "../adapters/github/facts-port.js";
+import type { AppGitHub, InstallationGitHub } from "../adapters/github/facts-port.js";
 import type { SqlGateStore } from "../adapters/storage/gate-store.js";
 import { describeError } from "../core/errors.js";
 import type { Intake, InstallationAuth } from "./intake.js";
@@ -24,6 +26,8 @@ export interface ReconcileOptions {
   readonly checkName?: string;
   /** The run's job attempt: its GitHub calls end with it (deadline, or the process stopping). */
   readonly signal?: AbortSignal;
+  /** Sweeps an owner's revocation list if it changed since the last sweep (one conditional request when it did not). */
+  readonly revocations?: (github: InstallationGitHub, owner: string, installationId: number) => Promise<{ readonly unchanged: boolean; readonly reEvaluated: readonly string[]; readonly truncated: boolean; readonly errors: readonly string[] }>;
 }
 
 export interface ReconcileReport {
@@ -35,6 +39,8 @@ export interface ReconcileReport {
   /** The budget ran out before everything was looked at; the next run continues. */
   readonly truncated: boolean;
   readonly errors: string[];
+  /** Owners whose changed revocation list was swept, and the pull requests it re-evaluated. */
+  readonly revocationSweeps?: string[];
 }
 
 class Budget {
@@ -55,6 +61,7 @@ export async function reconcile(opts: ReconcileOptions, runId: string): Promise<
   const errors: string[] = [];
   const redelivered: string[] = [];
   const reEvaluated: string[] = [];
+  const revocationSweeps: string[] = [];
   let deliveriesSeen = 0;
   let pullsSeen = 0;
 
@@ -128,6 +135,18 @@ export async function reconcile(opts: ReconcileOptions, runId: string): Promise<
         repos.push(...found);
         if (found.length < 100) break;
       }
+      if (opts.revocations) {
+        for (const owner of new Set(repos.map((r) => r.owner))) {
+          if (!budget.take()) break outer;
+          try {
+            const swept = await opts.revocations(github, owner, inst.id);
+            if (!swept.unchanged) revocationSweeps.push(`${owner}: ${swept.reEvaluated.length} re-evaluated${swept.truncated ? ", more left for the next run" : ""}`);
+            errors.push(...swept.errors.map((e) => `revocations of ${owner}: ${e}`));
+          } catch (err) {
+            errors.push(`revocations of ${owner}: ${describeError(err)}`);
+          }
+        }
+      }
       for (const repo of repos) {
         for (let page = 1; ; page++) {
           if (!budget.take()) break outer;
@@ -151,7 +170,7 @@ export async function reconcile(opts: ReconcileOptions, runId: string): Promise<
   } catch (err) {
     errors.push(`open pull requests: ${describeError(err)}`);
   }
-  return { requests: budget.used, deliveriesSeen, redelivered, pullsSeen, reEvaluated, truncated: budget.spent, errors };
+  return { requests: budget.used, deliveriesSeen, redelivered, pullsSeen, reEvaluated, truncated: budget.spent, errors, ...(opts.revocations ? { revocationSweeps } : {}) };
 }
 
 /** A delivery worth sending again: no answer (status 0, a timeout), a failure on our side (5xx), 408 or 429. */

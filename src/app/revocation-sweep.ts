@@ -10,7 +10,7 @@ import type { SweepStateStore } from "../adapters/storage/revocation-state.js";
 import type { PullRequestTrigger } from "../adapters/github/triggers.js";
 import { compileIdentityPattern } from "../adapters/sigstore/signer-policy.js";
 import { revocationCount, type RevokedData } from "../config/revocations.js";
-import { describeError } from "../core/errors.js";
+import { AgentGateError, describeError } from "../core/errors.js";
 import { workflowOf } from "../core/signer-facts.js";
 import { loadRevocations } from "./load-config.js";
 
@@ -76,7 +76,7 @@ export async function sweepRevocations(github: ConfigFiles & Pick<GitHubFacts, "
     const name = `${p.repository}#${p.pullNumber}@${p.headSha.slice(0, 7)}`;
     try {
       const key = `${p.repository}#${p.pullNumber}`;
-      if (!heads.has(key)) heads.set(key, openHead(await github.pull(repoOwner, repo, p.pullNumber)));
+      if (!heads.has(key)) heads.set(key, await github.pull(repoOwner, repo, p.pullNumber).then(openHead, gone));
       if (heads.get(key) !== p.headSha) report.skipped.push(name);
       else {
         const trigger: PullRequestTrigger = { kind: "pull_request", event: "revocation", owner: repoOwner, repo, installationId: opts.installationId, headSha: p.headSha, pullNumbers: [p.pullNumber] };
@@ -98,6 +98,12 @@ export async function sweepRevocations(github: ConfigFiles & Pick<GitHubFacts, "
   const since = new Date((opts.now?.() ?? new Date()).getTime() - days * 86_400_000);
   report.deployments = await opts.index.deployments(owner, keys, { since, limit: 100 });
   return report;
+}
+
+/** A pull request (or its repository) GitHub no longer shows to the App (404, refused): nothing to re-evaluate. */
+function gone(err: unknown): null {
+  if ((err as { status?: number }).status === 404 || (err instanceof AgentGateError && err.code === "GITHUB_REQUEST_FAILED")) return null;
+  throw err;
 }
 
 /** The head of a pull request GitHub says is open, else null. */
@@ -127,7 +133,7 @@ export function revokedKeys(revoked: RevokedData, known: readonly IndexedSigner[
 const GITHUB_ACTIONS = "https://token.actions.githubusercontent.com";
 
 function signerMayMatch(e: Record<string, unknown>, s: IndexedSigner): boolean {
-  const str = (k: string): string | undefined => (typeof e[k] === "string" ? (e[k] as string) : undefined);
+  const str = (k: string): string | undefined => (typeof e[k] === "string" ? (e[k]) : undefined);
   if (str("key") !== undefined) return s.key === str("key");
   if (s.identity === null) return false;
   const issuerFits = (want: string | undefined): boolean => want === undefined || want === s.issuer;

@@ -12,6 +12,8 @@ import { seedCheckRun } from "./github/check-runs.js";
 import type { Scenario, ScenarioStep } from "./scenario.js";
 import { checkRunPage } from "./page.js";
 import { openDemoRecorder, type DemoRecorder } from "./record.js";
+import { SqlAuditLog } from "../adapters/storage/audit-log.js";
+import { revocationStores } from "../app/revocation-trigger.js";
 
 export interface StepOutcome {
   readonly step: ScenarioStep;
@@ -23,6 +25,15 @@ export type Deliver = (step: ScenarioStep) => Promise<void>;
 
 /** Applies a step's changes to the stand-in's state before its delivery. */
 export function applyMutation(standIn: GitHubStandIn, scenario: Scenario, step: ScenarioStep): void {
+  // Files changed on a repository's default branch (a push to the organisation's .github repository).
+  for (const change of step.repoFiles ?? []) {
+    const target = standIn.repo(change.owner, change.repo);
+    if (!target) throw new Error(`${scenario.name}: no repository ${change.owner}/${change.repo}`);
+    for (const [path, text] of Object.entries(change.files)) {
+      if (text === null) delete target.files[path];
+      else target.files[path] = text;
+    }
+  }
   const m = step.mutate;
   if (!m) return;
   const repo = scenario.repos[0]!;
@@ -95,7 +106,9 @@ export async function inProcessApp(scenario: Scenario, trustedRoot: unknown, gat
     Octokit: unthrottled(),
     request: { fetch: standIn.fetch },
   });
-  await probot.load(agentGateApp({ gate, appId: 1 }));
+  // With an audit log, a push that changes an owner's revocation list sweeps the decisions it recorded.
+  const log = options.auditLog;
+  await probot.load(agentGateApp({ gate, appId: 1, ...(log instanceof SqlAuditLog ? { revocations: revocationStores(log.db) } : {}) }));
   const deliver: Deliver = async (step) => {
     const name = step.event.split(".")[0]!;
     await probot.receive({ id: step.deliveryId, name, payload: step.payload } as never);

@@ -12,6 +12,8 @@ export interface ScenarioStep {
   readonly payload: Record<string, unknown>;
   /** Changes to pull request `pull` in the stand-in before this delivery (a review given, a new push). */
   readonly mutate?: { readonly pull: number; readonly addReviews?: StandInReview[]; readonly commits?: StandInCommit[]; readonly files?: StandInFile[]; readonly headSha?: string; readonly checkRuns?: readonly CheckRunSeed[] };
+  /** Files set (or, null, removed) on repositories' default branches before this delivery (a push's effect). */
+  readonly repoFiles?: readonly { readonly owner: string; readonly repo: string; readonly files: Readonly<Record<string, string | null>> }[];
   readonly expect: { readonly headSha: string; readonly conclusion: "success" | "failure"; readonly titleIncludes?: string; readonly summaryIncludes?: readonly string[]; readonly summaryExcludes?: readonly string[] };
 }
 
