@@ -2,15 +2,13 @@
 // The agent-gate command. The package (npm pack builds dist/ in prepack) and the image run the compiled CLI: the
 // bundle in dist/bundle/ (scripts/bundle-cli.mjs) when it is at least as new as dist/, else dist/cli/main.js; a clone
 // that has not been built yet runs the sources through tsx, a dev dependency, so installing needs no build step and
-// `npm ci && npm run demo` still works. A hot command (HOT) runs from its own self-contained script with a V8 code
+// `npm ci && npm run demo` still works. A hot command (scripts/bundle-cli.mjs HOT) runs from its own script with a V8 code
 // cache (bin/code-cache.js); everything else goes through main(), which loads one chunk per command.
 import { existsSync, statSync } from "node:fs";
 
 const bundled = new URL("../dist/bundle/agent-gate.js", import.meta.url);
 const compiled = new URL("../dist/cli/main.js", import.meta.url);
 const sources = new URL("../src/cli/main.ts", import.meta.url);
-/** Commands built as dist/bundle/<name>.cjs (scripts/bundle-cli.mjs HOT): a fixed list, never a path from argv. */
-const HOT = new Set(["verify-bundle", "verify-commit"]);
 
 const mtime = (url) => {
   try {
@@ -40,9 +38,12 @@ async function load() {
   process.exit(2);
 }
 
-/** The hot command's script when it is there and as new as dist/ (the same rule as the bundle's), else undefined. */
+/**
+ * The command's own script (scripts/bundle-cli.mjs builds one for each of its HOT commands) when there is one as new as
+ * dist/ (the same rule as the bundle's), else undefined. Only a plain command name is looked up, never a path.
+ */
 function hotScript(name) {
-  if (!HOT.has(name)) return undefined;
+  if (typeof name !== "string" || !/^[a-z][a-z-]{0,31}$/.test(name)) return undefined;
   const script = new URL(`../dist/bundle/${name}.cjs`, import.meta.url);
   const at = mtime(script);
   const compiledAt = mtime(compiled);

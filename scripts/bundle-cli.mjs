@@ -21,7 +21,7 @@ import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const INLINE = [/^@sigstore\//, /^zod(\/|$)/, /^re2js$/, /^lru-cache$/, /^yaml$/, /^@noble\//, /^tslib$/];
-/** command -> [source, the function that runs it]; bin/agent-gate.js lists the same names (HOT there). */
+/** command -> [source, the function that runs it]; bin/agent-gate.js runs dist/bundle/<command>.cjs when it is there. */
 const HOT = {
   "verify-bundle": ["src/cli/verify-bundle.ts", "verifyBundleCommand"],
   "verify-commit": ["src/cli/verify-commit.ts", "verifyCommitCommand"],

@@ -56,7 +56,7 @@ test("npm pack builds dist/ in prepack (not prepare) and ships it, the policy bu
   assert.equal(PKG.scripts["prepare"], undefined, "prepare runs on every install, where the compiler is missing");
   assert.match(PKG.scripts["prepack"] ?? "", /npm run build/);
   const paths = new Set(packed.map((f) => f.path));
-  for (const p of ["package.json", "bin/agent-gate.js", "dist/cli/main.js", "dist/bundle/agent-gate.js", "dist/server.js", "dist/app-server.js", "policies/bundle.tar.gz", "trust/sigstore-production.json", "app.yml", "fixtures/scenarios/trusted_root.json", "fixtures/github/templates.json"])
+  for (const p of ["package.json", "bin/agent-gate.js", "bin/code-cache.js", "dist/cli/main.js", "dist/bundle/agent-gate.js", "dist/bundle/verify-bundle.cjs", "dist/bundle/verify-commit.cjs", "dist/server.js", "dist/app-server.js", "policies/bundle.tar.gz", "trust/sigstore-production.json", "app.yml", "fixtures/scenarios/trusted_root.json", "fixtures/github/templates.json"])
     assert.ok(paths.has(p), `the tarball lacks ${p}`);
   const stray = [...paths].filter((p) => /^(src|test|bench|scripts|docs|node_modules)\/|\.map$|^package-lock\.json$|\.env$|\.pem$/.test(p));
   assert.deepEqual(stray, []);
