@@ -208,7 +208,7 @@ interface Target {
 }
 
 /** A list from its first page on, up to `max` items; truncated when it went past `max` or on past what was read. */
-async function rest<N>(octokit: Api, t: Target, list: PagedList, first: { pageInfo: z.infer<typeof PageInfo>; nodes: N[] }, max: number, head: string): Promise<{ nodes: N[]; truncated: boolean }> {
+async function readAll<N>(octokit: Api, t: Target, list: PagedList, first: { pageInfo: z.infer<typeof PageInfo>; nodes: N[] }, max: number, head: string): Promise<{ nodes: N[]; truncated: boolean }> {
   const nodes = [...first.nodes];
   let page = first.pageInfo;
   while (page.hasNextPage && nodes.length < max) {
@@ -249,9 +249,9 @@ export async function readPullGraph(octokit: Api, owner: string, name: string, n
   };
   const head = pr.headRefOid;
   const [commits, reviews, comments] = await Promise.all([
-    rest(octokit, t, "commits", pr.commits, caps.commits, head),
-    rest(octokit, t, "reviews", pr.reviews, caps.reviews, head),
-    rest(octokit, t, "comments", pr.comments, caps.comments, head),
+    readAll(octokit, t, "commits", pr.commits, caps.commits, head),
+    readAll(octokit, t, "reviews", pr.reviews, caps.reviews, head),
+    readAll(octokit, t, "comments", pr.comments, caps.comments, head),
   ]);
   const restCommits = commits.nodes.map((c) => restCommit(c, author));
   const last = pr.lastCommit.nodes[0]?.commit;

@@ -11,6 +11,7 @@ import { GitHubConnector } from "../../../src/adapters/github/octokit-github.js"
 import { LIMITS } from "../../../src/adapters/github/pull-request-source.js";
 import { AgentGateError } from "../../../src/core/errors.js";
 import type { StandInRepo } from "../../../src/demo/github/model.js";
+import { answerGraphql } from "../../../src/demo/github/graphql.js";
 
 const sha = (n: number): string => n.toString(16).padStart(40, "0");
 const human = { login: "alice", id: 1001 };
@@ -124,4 +125,19 @@ test("more pull requests on one head than agent-gate judges: TOO_MANY_PULLS from
   await assert.rejects(github.pullsForCommit("acme", "web", sha(3)), (e: unknown) => e instanceof AgentGateError && e.code === "TOO_MANY_PULLS");
   assert.deepEqual(gh.standIn.requests.map((q) => q.path), ["/graphql"], "no REST read of the commit's pull requests");
   assert.deepEqual(gh.problems, []);
+});
+
+test("a commit's git date with its committer's offset reads as REST gives it: UTC, whole seconds", async () => {
+  const r = repo();
+  const gh = validatedGitHub([r]);
+  gh.standIn.faults.push((req) => {
+    if (!req.url.startsWith("/graphql")) return undefined;
+    const res = answerGraphql([r], req);
+    const pr = (res.body as { data: { repository: { pullRequest: { commits?: { nodes: { commit: { author: { date: string } } }[] } } } } }).data.repository.pullRequest;
+    for (const n of pr.commits?.nodes ?? []) n.commit.author.date = "2026-11-26T06:00:00+01:00";
+    return res;
+  });
+  const github = new GitHubConnector().installation(client(gh.fetch));
+  const snap = await github.snapshot("acme", "web", await github.pull("acme", "web", 7));
+  assert.deepEqual(snap.commits.map((c) => c.commit.author?.date), Array(3).fill("2026-11-26T05:00:00Z"));
 });
