@@ -65,12 +65,21 @@ const Expect = z
     summaryExcludes: z.array(z.string()).optional(),
   })
   .loose();
+// Another App's check run on a commit (mutate.checkRuns: required checks), created or progressed before a delivery.
+const CheckRunSeed = z.strictObject({
+  name: z.string().min(1),
+  headSha: Sha,
+  status: z.enum(["queued", "in_progress", "completed"], { error: 'expected "queued", "in_progress" or "completed"' }),
+  conclusion: z.string().min(1).nullable().optional(),
+  app: z.strictObject({ id: z.number().int().positive(), slug: z.string().min(1) }),
+  rerun: z.boolean().optional(),
+});
 const Step = z
   .object({
     event: z.string().regex(/^[a-z_]+\.[a-z_]+$/, "expected EVENT.ACTION, e.g. pull_request.opened"),
     deliveryId: z.string().min(1),
     payload: z.record(z.string(), z.unknown()),
-    mutate: z.object({ pull: z.number().int().positive() }).loose().optional(),
+    mutate: z.object({ pull: z.number().int().positive(), checkRuns: z.array(CheckRunSeed).optional() }).loose().optional(),
     expect: Expect.optional(),
   })
   .loose();

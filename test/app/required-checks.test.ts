@@ -4,6 +4,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createRequire } from "node:module";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { evaluateCommand } from "../../src/cli/evaluate.js";
 import { Octokit } from "@octokit/rest";
 import { commitCheckRuns, CHECK_NAME } from "../../src/adapters/github/check-runs.js";
 import { toTrigger } from "../../src/adapters/github/triggers.js";
@@ -151,4 +155,29 @@ test("durable intake: check_run.completed is taken in as a trigger, agent-gate's
   assert.equal(other?.event, "check_run.completed");
   assert.equal(intake.toTrigger("d-2", "check_run", { ...ex, check_run: { ...cr, name: "tests", app: { id: 1, slug: "agent-gate" } } }, 1), null);
   assert.equal(intake.toTrigger("d-3", "check_run", { ...ex, check_run: { ...cr, name: CHECK_NAME, app: ACTIONS } }, 1), null);
+});
+
+test("evaluate --scenario: the waiting scenario through the stable door; a malformed mutate.checkRuns entry is refused naming the field", async () => {
+  const out: string[] = [];
+  const log = console.log;
+  const error = console.error;
+  console.log = (...a: unknown[]) => void out.push(a.join(" "));
+  console.error = () => undefined;
+  try {
+    const code = await evaluateCommand(["--scenario", "fixtures/scenarios/26-agent-pr-waits-for-tests.json", "--json"]);
+    const doc = JSON.parse(out.join("\n")) as { steps: { check_run: { conclusion: string; title: string }; problems: string[] }[] };
+    assert.equal(code, 1, "a step ends in failure");
+    assert.deepEqual(doc.steps.map((s) => [s.check_run.conclusion, s.problems]), [["failure", []], ["success", []]]);
+    assert.equal(doc.steps[0]!.check_run.title, "Waiting for required checks: tests");
+    const bad = structuredClone(waits) as unknown as { steps: { mutate: { checkRuns: Record<string, unknown>[] } }[] };
+    bad.steps[0]!.mutate.checkRuns[0]!.status = "done";
+    const file = join(mkdtempSync(join(tmpdir(), "rc-")), "bad.json");
+    writeFileSync(file, JSON.stringify(bad));
+    out.length = 0;
+    assert.equal(await evaluateCommand(["--scenario", file, "--json"]), 2);
+    assert.match(out.join("\n"), /steps\.0\.mutate\.checkRuns\.0\.status: expected \\"queued\\", \\"in_progress\\" or \\"completed\\"/);
+  } finally {
+    console.log = log;
+    console.error = error;
+  }
 });
