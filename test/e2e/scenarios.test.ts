@@ -1,6 +1,7 @@
 // End to end: every recorded scenario through Probot's HTTP middleware with signed deliveries; every request the
 // App makes and every response the GitHub stand-in gives validated against GitHub's REST description; the
 // check-run bodies compared with snapshots (UPDATE_SNAPSHOTS=1 rewrites them).
+import { revocationStores } from "../../src/app/revocation-trigger.js";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -35,8 +36,12 @@ function snapshot(name: string, actual: string): void {
 for (const scenario of scenarios) {
   test(`scenario ${scenario.name}: ${scenario.title}`, async () => {
     const gh = validatedGitHub(structuredClone(scenario.repos));
-    const gate = await composeGate({ trustedRoot, tlogEntryUrl: () => undefined });
-    const app = await startApp(agentGateApp({ gate }), gh.fetch);
+    // An audited scenario reads earlier decisions: its App records them in an audit log of its own (in memory).
+    const recorder = scenario.audit ? await openDemoRecorder("memory://") : undefined;
+    const audit = recorder ? { engine: recorder.engine, onDecision: recorder.onDecision, auditHead: recorder.auditHead, auditLog: recorder.storage.audit, history: recorder.storage } : {};
+    const gate = await composeGate({ trustedRoot, tlogEntryUrl: () => undefined, ...audit });
+    // With its audit log, a push that changes the owner's revocation list sweeps the decisions recorded there.
+    const app = await startApp(agentGateApp({ gate, ...(recorder ? { revocations: revocationStores(recorder.storage.db) } : {}) }), gh.fetch);
     try {
       const outcomes = await runScenario(scenario, gh.standIn, async (step) => {
         const res = await app.deliver(step.event.split(".")[0]!, step.payload, { id: step.deliveryId });
