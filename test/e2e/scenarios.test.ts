@@ -9,6 +9,7 @@ import { agentGateApp } from "../../src/index.js";
 import { composeGate } from "../../src/app/compose.js";
 import { loadScenarios, type Scenario } from "../../src/demo/scenario.js";
 import { runScenario } from "../../src/demo/run.js";
+import { openDemoRecorder } from "../../src/demo/record.js";
 import { validatedGitHub } from "../support/github.js";
 import { startApp } from "../support/probot.js";
 
@@ -20,7 +21,8 @@ function normalise(s: string): string {
   return s
     .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, "<decision-id>")
     .replace(/\b\d+ ms\b/g, "<n> ms")
-    .replace(/"durationMs":\s*\d+/g, '"durationMs": <n>');
+    .replace(/"durationMs":\s*\d+/g, '"durationMs": <n>')
+    .replace(/(audit log head \d+:)[0-9a-f]{64}/g, "$1<hash>"); // records hold decision ids and times
 }
 
 function snapshot(name: string, actual: string): void {
@@ -53,6 +55,7 @@ for (const scenario of scenarios) {
       snapshot(scenario.name, normalise(bodies.join("\n")));
     } finally {
       await app.close();
+      await recorder?.close();
     }
   });
 }
