@@ -63,7 +63,10 @@ export interface DurableRunResult {
   readonly githubRequests: number;
   /** Of those: answered 304 (free), REST counted against the rate limit, GraphQL queries, writes (per event). */
   readonly githubSplit: { free: number; rest: number; graphql: number; writes: number };
-  /** Rows written (inserted, updated, deleted) and kept, per event over the whole run, by schema (PostgreSQL only). */
+  /**
+   * Rows written (inserted, updated, deleted) and kept, per event over the whole run, by schema, and bytes on disk that
+   * the events after the warm-up added, per event, by part (PostgreSQL only).
+   */
   readonly rows?: { written: Record<string, number>; kept: Record<string, number>; bytesKept: Record<string, number> };
   /** SQL statements the App processes sent per event of the burst, by kind (PostgreSQL only). */
   readonly statements?: Record<string, number>;
@@ -188,6 +191,9 @@ export async function runDurable(opts: DurableRunOptions): Promise<DurableRunRes
       await concludedAtLeast(++expected, 60_000);
     }
     // The burst.
+    // Bytes kept per event are what the events after the warm-up added: a table's first pages, its indexes' roots and
+    // the stored policy bundle (its wasm) are there once, whatever the number of events.
+    const size0 = pg ? await sizes(pg, [schema, `${schema}_jobs`]) : undefined;
     const cpu0 = await Promise.all(procs.map((p) => p.cpu()));
     const sql0 = await Promise.all(procs.map((p) => p.statements()));
     const db0 = await dbCpu?.total();
@@ -238,7 +244,7 @@ export async function runDurable(opts: DurableRunOptions): Promise<DurableRunRes
     const rss = (await Promise.all(procs.map((p) => p.peakRss()))).filter((x): x is number => x !== undefined);
     const allEvents = prs * procs.length + opts.burstEvents + opts.pacedEvents;
     await stopAll(procs);
-    const rows = pg ? await rowsPerEvent(pg, [schema, `${schema}_jobs`], allEvents) : undefined;
+    const rows = pg ? await rowsPerEvent(pg, [schema, `${schema}_jobs`], allEvents, { before: size0!, events: opts.burstEvents + opts.pacedEvents }) : undefined;
     return {
       eventsPerSecond: burstDone / seconds,
       pacedMs,
@@ -331,7 +337,7 @@ export function partOf(key: string): "queue" | "gate state" | "audit log" | "oth
 }
 
 /** Row writes and rows kept per event in each schema, read after the App's backends ended (their statistics flushed). */
-async function rowsPerEvent(pg: Pool, schemas: string[], events: number): Promise<{ written: Record<string, number>; kept: Record<string, number>; bytesKept: Record<string, number> }> {
+async function rowsPerEvent(pg: Pool, schemas: string[], events: number, since: { before: Record<string, number>; events: number }): Promise<{ written: Record<string, number>; kept: Record<string, number>; bytesKept: Record<string, number> }> {
   await new Promise((r) => setTimeout(r, 1500));
   const written: Record<string, number> = {};
   const kept: Record<string, number> = {};
@@ -344,7 +350,21 @@ async function rowsPerEvent(pg: Pool, schemas: string[], events: number): Promis
     const key = `${row.schemaname.endsWith("_jobs") ? "queue" : "gate"}.${row.relname}`;
     if (Number(row.w) > 0) written[key] = Number(row.w) / events;
     if (Number(row.live) > 0) kept[key] = Number(row.live) / events;
-    bytes[partOf(key)] = (bytes[partOf(key)] ?? 0) + Number(row.bytes) / events;
   }
+  for (const [part, n] of Object.entries(await sizes(pg, schemas))) bytes[part] = (n - (since.before[part] ?? 0)) / since.events;
   return { written, kept, bytesKept: bytes };
+}
+
+/** Bytes on disk of each part of the database (partOf), indexes and TOAST included. */
+async function sizes(pg: Pool, schemas: string[]): Promise<Record<string, number>> {
+  const r = await pg.query<{ schemaname: string; relname: string; bytes: string }>(
+    "SELECT schemaname, relname, pg_total_relation_size(relid)::text AS bytes FROM pg_stat_user_tables WHERE schemaname = ANY($1)",
+    [schemas],
+  );
+  const out: Record<string, number> = {};
+  for (const row of r.rows) {
+    const part = partOf(`${row.schemaname.endsWith("_jobs") ? "queue" : "gate"}.${row.relname}`);
+    out[part] = (out[part] ?? 0) + Number(row.bytes);
+  }
+  return out;
 }

@@ -81,7 +81,7 @@ export async function benchLoad(): Promise<Row[]> {
     for (const [k, v] of Object.entries(statements).filter(([, v]) => v >= 0.05).sort((a, b) => b[1] - a[1])) rows.push({ metric: `  ${k}`, measured: v.toFixed(2), target: "" });
     rows.push({ metric: `database rows kept/event (${pgRun.name})`, measured: sum(kept).toFixed(1), target: "" });
     const pruned: Record<string, string> = { queue: "job queue (completed jobs deleted after 7 days)", "gate state": "gate state (pruned after AGENT_GATE_STATE_RETENTION_DAYS)", "audit log": "audit log (never pruned)", other: "other (no growth per event)" };
-    for (const [part, bytes] of Object.entries(bytesKept)) rows.push({ metric: `database bytes kept/event, ${pruned[part] ?? part}, indexes included (${pgRun.name})`, measured: Math.round(bytes), target: "" });
+    for (const [part, bytes] of Object.entries(bytesKept)) rows.push({ metric: `database bytes added/event after the warm-up, ${pruned[part] ?? part}, indexes included (${pgRun.name})`, measured: Math.round(bytes), target: "" });
   }
   saveResults({ burstEvents, pacedEvents, workers, ...(pacing ? { defaultPacing: { eventsPerSecond: pacing.eventsPerSecond, p50Ms: percentile(pacing.pacedMs, 50), githubSplit: pacing.githubSplit } } : {}), runs: runs.map((x) => ({ name: x.name, processes: x.processes, load: x.load, ...x.r, pacedMs: undefined, p50Ms: percentile(x.r.pacedMs, 50), p99Ms: percentile(x.r.pacedMs, 99) })) });
   printTable(`Durable path: ${burstEvents} events at once (at most 32 deliveries open), then ${pacedEvents} one at a time; ${workers} workers per process; 20 PRs of 3 signed bundles`, rows);
