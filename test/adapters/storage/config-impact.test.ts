@@ -63,6 +63,20 @@ function suite(name: string, open: (t: TestContext) => Promise<Opened | undefine
       assert.match(plan.map((r) => Object.values(r)[0]).join("\n"), /audit_records_repository_recent/);
     });
 
+    withLog("recent refuses a record edited in place, and one brought in by editing its repository column", async ({ db, log }) => {
+      for (let i = 1; i <= 4; i++) {
+        const base = sampleEvent(i);
+        await log.append({ ...base, agent_gate: { ...base.agent_gate, repository: i === 3 ? "acme/other" : "acme/app" } });
+      }
+      const asOwner = (sql: string): Promise<void> => db.exec(`ALTER TABLE audit_records DISABLE TRIGGER USER; ${sql}; ALTER TABLE audit_records ENABLE TRIGGER USER;`);
+      await asOwner("UPDATE audit_records SET repository = 'acme/app' WHERE seq = 3");
+      await assert.rejects(log.recent("acme/app", "pull_request", 10), { code: "AUDIT_RECORD_TAMPERED", message: /record 3 of acme\/app .*columns do not match its content/ });
+      await asOwner("UPDATE audit_records SET repository = 'acme/other' WHERE seq = 3; UPDATE audit_records SET record = replace(record, '\"conclusion\":\"failure\"', '\"conclusion\":\"success\"') WHERE seq = 3");
+      assert.deepEqual((await log.recent("acme/app", "pull_request", 10)).map((r) => r.seq), [4, 2, 1]);
+      await asOwner("UPDATE audit_records SET record = replace(record, 'change 4', 'change 5') WHERE seq = 4");
+      await assert.rejects(log.recent("acme/app", "pull_request", 10), { code: "AUDIT_RECORD_TAMPERED", message: /record 4 .*does not hash to its stored hash/ });
+    });
+
     withLog("configUsers: the repositories whose decisions read a config file", async ({ log }) => {
       const rows = [
         { repository: "acme/app", f: ["Acme/Base:.github/agent-gate.yml", "acme/.github:policies/agent-gate.yml"] },
