@@ -56,8 +56,7 @@ function attempt<T>(fn: () => T): T | Error {
   }
 }
 
-function caCert(cert: X509Certificate): CaCert {
-  const der = Buffer.from(cert.root.toDER());
+function caCert(cert: X509Certificate, der: Buffer): CaCert {
   const bc = attempt(() => cert.extBasicConstraints);
   const isCA = attempt(() => cert.isCA);
   let key: KeyObject | undefined;
@@ -81,16 +80,17 @@ function caCert(cert: X509Certificate): CaCert {
   return c;
 }
 
-function chainOf(entry: TrustMaterial["certificateAuthorities"][number]): CaChain {
+function chainOf(entry: TrustMaterial["certificateAuthorities"][number], given?: readonly Buffer[]): CaChain {
   const known = byEntry.get(entry);
   if (known) return known;
-  const ders = entry.certChain.map((c) => Buffer.from(c.root.toDER()));
+  // the trusted root's own bytes when the caller has them (re-encoding a parsed certificate costs a signature check)
+  const ders = given?.length === entry.certChain.length ? given : entry.certChain.map((c) => Buffer.from(c.root.toDER()));
   const key = sha256Hex(Buffer.concat(ders.flatMap((d) => [Buffer.from(`${d.length}:`), d])));
   let chain = chains.get(key);
   if (chain === undefined) {
     // the library's localCerts: the chain without later repeats
     const certs = entry.certChain.filter((c, i) => ders.findIndex((d) => d.equals(ders[i]!)) === i);
-    const local = certs.map(caCert);
+    const local = certs.map((c) => caCert(c, ders[entry.certChain.indexOf(c)]!));
     for (const c of local) {
       const paths = attempt(() => trustedCertPaths(certs, c.cert));
       c.paths = paths instanceof Error ? paths : paths.map((p) => p.map((x) => caOf.get(x)!));
@@ -113,10 +113,11 @@ function signedBy(leaf: PathLeaf, key: KeyObject | undefined): boolean {
 
 /**
  * The path from the leaf to a self-signed root of the CA (leaf first, signatures checked, validity not), as
- * @sigstore/verify's CertificateChainVerifier builds it; throws where it throws.
+ * @sigstore/verify's CertificateChainVerifier builds it; throws where it throws. `ders`: the CA's certificates as
+ * the trusted root holds them (same order), else they are re-encoded once.
  */
-export function leafPath(entry: TrustMaterial["certificateAuthorities"][number], leaf: PathLeaf): X509Certificate[] {
-  const { local } = chainOf(entry);
+export function leafPath(entry: TrustMaterial["certificateAuthorities"][number], leaf: PathLeaf, ders?: readonly Buffer[]): X509Certificate[] {
+  const { local } = chainOf(entry, ders);
   const cert = leaf.cert;
   // a self-signed leaf is its own only issuer, and a path of it alone holds no trusted certificate
   // (as there, a self-named leaf whose own key does not load fails the path)

@@ -33,6 +33,7 @@ export interface RootTrust {
   readonly name: string;
   readonly tm: TrustMaterial;
   readonly caCerts: ReadonlySet<string>; // hex DER of every certificate in the root's CA chains
+  readonly caDers: readonly (readonly Buffer[])[]; // each CA's chain as the root holds it, in tm.certificateAuthorities' order
   readonly tlog: number;
   readonly ctlog: number;
   readonly timestamp: number;
@@ -84,9 +85,11 @@ export function rootTrust(spec: NamedTrustedRoot | (Omit<NamedTrustedRoot, "name
   if (problems.length > 0) throw new AgentGateError("TRUSTED_ROOT_INVALID", `the trusted root ${name} is refused: ${problems.join("; ")}`);
   let tm: TrustMaterial;
   const caCerts = new Set<string>();
+  let caDers: Buffer[][];
   try {
     const root = TrustedRoot.fromJSON(spec.root);
-    for (const ca of root.certificateAuthorities) for (const c of ca.certChain?.certificates ?? []) caCerts.add(Buffer.from(c.rawBytes).toString("hex"));
+    caDers = root.certificateAuthorities.map((ca) => (ca.certChain?.certificates ?? []).map((c) => Buffer.from(c.rawBytes)));
+    for (const der of caDers.flat()) caCerts.add(der.toString("hex"));
     tm = toTrustMaterial(root, () => {
       throw new Error("keys come from the signer policy");
     });
@@ -99,7 +102,7 @@ export function rootTrust(spec: NamedTrustedRoot | (Omit<NamedTrustedRoot, "name
   const timestamp = int(`timestampThreshold of root ${name}`, spec.timestampThreshold, 1, 1);
   if (tlog > 0 && tm.tlogs.length === 0) throw new AgentGateError("VERIFIER_OPTIONS_INVALID", `tlogThreshold ${tlog} cannot be met: the trusted root ${name} lists no tlogs`);
   if (ctlog > 0 && tm.ctlogs.length === 0) throw new AgentGateError("VERIFIER_OPTIONS_INVALID", `ctlogThreshold ${ctlog} cannot be met: the trusted root ${name} lists no ctlogs`);
-  return { name, tm, caCerts, tlog, ctlog, timestamp, rfc3161: tm.tlogs.length === 0 ? 1 : 0 };
+  return { name, tm, caCerts, caDers, tlog, ctlog, timestamp, rfc3161: tm.tlogs.length === 0 ? 1 : 0 };
 }
 
 /**
@@ -131,9 +134,9 @@ export type ChainPath = X509Certificate[] | undefined;
 
 /** The path from the leaf to each CA of the root (undefined where none): signatures only, validity is checked per signed time. */
 export function chainPathsIn(root: RootTrust, leaf: PathLeaf): ChainPath[] {
-  return root.tm.certificateAuthorities.map((ca): ChainPath => {
+  return root.tm.certificateAuthorities.map((ca, i): ChainPath => {
     try {
-      return leafPath(ca, leaf);
+      return leafPath(ca, leaf, root.caDers[i]);
     } catch {
       return undefined;
     }
