@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import type { GitHubStandIn } from "../../src/demo/github/stand-in.js";
 import type { StandInComment, StandInCommit, StandInFile, StandInPull, StandInReview } from "../../src/demo/github/model.js";
 import { renderProvenanceBlock } from "../../src/core/provenance-block.js";
+import { answerGraphql } from "../../src/demo/github/graphql.js";
 import { CONFIG, agentPull, bob, claude, commit, humanPull, judge, mallory, payloadFor, provenanceBlock, repo, shown } from "./support.js";
 
 /** Opens pull request 1 and returns its check; `fault` changes what GitHub answers first. */
@@ -21,15 +22,18 @@ async function openOne(pull: StandInPull, fault?: (s: GitHubStandIn) => void, co
 
 /**
  * GitHub's pull request reports `by` more of `field` than its list holds (a list cut short, an item hidden from the
- * App): GET /pulls/1 answers the stand-in's own body with the count raised.
+ * App): the GraphQL read of pull request 1 answers the stand-in's own answer with the count raised.
  */
 function reportsMore(field: "commits" | "changed_files" | "comments", by = 1): (s: GitHubStandIn) => void {
   return (s) =>
     s.faults.push((req) => {
-      if (req.method !== "GET" || req.url.split("?")[0] !== "/repos/acme/widgets/pulls/1") return undefined;
-      const body = s.pullPayload("acme", "widgets", 1);
-      body[field] = (body[field] as number) + by;
-      return { status: 200, headers: { "content-type": "application/json; charset=utf-8", "x-ratelimit-remaining": "4999", "x-ratelimit-limit": "5000" }, body };
+      const query = (req.body as { query?: unknown } | undefined)?.query;
+      if (req.method !== "POST" || req.url.split("?")[0] !== "/graphql" || typeof query !== "string" || !query.startsWith("query AgentGatePull(")) return undefined;
+      const res = answerGraphql(s.repos, req);
+      const pr = (res.body as { data: { repository: { pullRequest: { changedFiles: number; commits: { totalCount: number }; comments: { totalCount: number } } } } }).data.repository.pullRequest;
+      if (field === "changed_files") pr.changedFiles += by;
+      else pr[field].totalCount += by;
+      return res;
     });
 }
 
