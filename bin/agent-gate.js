@@ -2,9 +2,10 @@
 // The agent-gate command. The package (npm pack builds dist/ in prepack) and the image run the compiled CLI: the
 // bundle in dist/bundle/ (scripts/bundle-cli.mjs) when it is at least as new as dist/, else dist/cli/main.js; a clone
 // that has not been built yet runs the sources through tsx, a dev dependency, so installing needs no build step and
-// `npm ci && npm run demo` still works. A hot command (scripts/bundle-cli.mjs HOT) runs from its own script with a V8 code
-// cache (bin/code-cache.js); everything else goes through main(), which loads one chunk per command.
+// `npm ci && npm run demo` still works. A hot command (scripts/bundle-cli.mjs HOT) runs from its own script with a
+// V8 code cache (bin/code-cache.js); everything else goes through main(), which loads one chunk per command.
 import { existsSync, statSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 
 const bundled = new URL("../dist/bundle/agent-gate.js", import.meta.url);
 const compiled = new URL("../dist/cli/main.js", import.meta.url);
@@ -50,15 +51,25 @@ function hotScript(name) {
   return at !== undefined && compiledAt !== undefined && at >= compiledAt ? script : undefined;
 }
 
-const argv = process.argv.slice(2);
-const hot = hotScript(argv[0]);
-if (hot !== undefined) {
+/** The hot command's script loaded, or undefined: none, or one that cannot be loaded (main() then runs the command). */
+async function loadHot(name) {
+  const script = hotScript(name);
+  if (script === undefined) return undefined;
   const { loadScript } = await import("./code-cache.js");
-  const { fileURLToPath } = await import("node:url");
-  const loaded = loadScript(fileURLToPath(hot));
+  try {
+    const loaded = loadScript(fileURLToPath(script));
+    return typeof loaded.exports.run === "function" ? loaded : undefined;
+  } catch {
+    return undefined; // an unreadable or broken script: the bundle has the same command
+  }
+}
+
+const argv = process.argv.slice(2);
+const hot = await loadHot(argv[0]);
+if (hot !== undefined) {
   const rest = argv.slice(1);
-  process.exitCode = await loaded.exports.run(rest);
-  loaded.save(process.exitCode !== 2 && !rest.some((a) => a === "--help" || a === "-h"));
+  process.exitCode = await hot.exports.run(rest);
+  hot.save(process.exitCode !== 2 && !rest.some((a) => a === "--help" || a === "-h"));
 } else {
   // Node 22+ keeps compiled ES modules too (fail-safe: nothing is cached when the directory cannot be trusted)
   const { enableCompileCache } = await import("node:module");

@@ -4,7 +4,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -128,4 +128,24 @@ test("agent-gate verify-bundle runs from dist/bundle/verify-bundle.cjs: the same
   assert.equal(warm.stdout, cold.stdout);
   assert.equal(none.stdout, cold.stdout);
   assert.equal((JSON.parse(String(cold.stdout)) as { verified: boolean }).verified, true);
+});
+
+test("a hot command's script that cannot be loaded leaves the command to main(): same answer", (t) => {
+  if (!existsSync("dist/cli/main.js")) return t.skip("dist/ is not built (npm run build)");
+  // a package of its own: bin/ copied, dist/cli linked, and a broken dist/bundle/verify-bundle.cjs (no ES bundle)
+  const pkg = fresh("broken");
+  cpSync("bin", join(pkg, "bin"), { recursive: true });
+  mkdirSync(join(pkg, "dist", "bundle"), { recursive: true });
+  symlinkSync(join(process.cwd(), "dist", "cli"), join(pkg, "dist", "cli"));
+  const script = join(pkg, "dist", "bundle", "verify-bundle.cjs");
+  writeFileSync(script, "this is not JavaScript (\n");
+  const later = new Date(statSync("dist/cli/main.js").mtimeMs + 1000);
+  utimesSync(script, later, later); // as new as dist/: bin/ picks it
+  const c = "fixtures/sigstore/cases/c04-msg-v0.3-happy";
+  const identity = "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main";
+  const args = ["verify-bundle", "--bundle", `${c}/bundle.sigstore.json`, "--certificate-identity", identity, "--certificate-oidc-issuer", "https://token.actions.githubusercontent.com", `${c}/artifact`];
+  const r = spawnSync(process.execPath, [join(pkg, "bin", "agent-gate.js"), ...args], { encoding: "utf8", env: { ...process.env, TMPDIR: pkg } });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^OK: /);
+  assert.equal(r.stderr, "");
 });
