@@ -163,7 +163,11 @@ export async function inspectConfigChange(reader: Reader, at: { owner: string; r
   return { ...base, valid: all.length === 0, problems: all, impact, ...(why.length ? { incomplete: why.join("; ") } : {}) };
 }
 
-/** Each changed file read from the head and checked alone; a file that cannot be read is a problem (never valid by default). */
+/**
+ * Each changed file read from the head and checked alone. A file that is not a readable config (too large, not a
+ * file, bad encoding) is a problem; a read that failed (GitHub down, rate limited) throws: the evaluation fails as
+ * for any other read, transient ones are retried, and validity is never assumed.
+ */
 async function validate(github: Reader, at: { owner: string; repo: string; headSha: string }, paths: readonly string[]): Promise<{ valid: boolean; problems: ConfigProblem[] }> {
   const problems: ConfigProblem[] = [];
   for (const path of paths) {
@@ -171,6 +175,7 @@ async function validate(github: Reader, at: { owner: string; repo: string; headS
       const file = await github.configFileAt(at.owner, at.repo, path, at.headSha);
       if (file) problems.push(...fileProblems(path, file));
     } catch (err) {
+      if (!(err instanceof AgentGateError && (err.code === "CONFIG_TOO_LARGE" || err.code === "CONFIG_UNREADABLE"))) throw err;
       problems.push({ file: path, message: `could not be read at ${at.headSha.slice(0, 7)}: ${messageOf(err)}` });
     }
     if (problems.length >= MAX_CONFIG_CHANGE_PROBLEMS) break;

@@ -12,6 +12,7 @@ import type { ConfigText } from "../../src/adapters/github/config-source.js";
 import { auditEventOf, openStorage, type Storage } from "../../src/adapters/storage/index.js";
 import { inspectConfigChange, type Reader } from "../../src/app/config-change.js";
 import { policyData, validateRepoConfig } from "../../src/config/repo-config.js";
+import { AgentGateError } from "../../src/core/errors.js";
 import { pullRequestInput } from "../../src/core/policy-input.js";
 import { configChangeLines, configChangeAnnotations } from "../../src/render/check-run-config-change.js";
 
@@ -122,7 +123,7 @@ test("a base deleted while a repository still extends it: invalid, naming that r
   assert.match(report.problems[0]!.message, /with this change the config of acme\/app is invalid: .*does not exist/);
 });
 
-test("bounds and failures are said: repositories capped, deadline, an unreadable log, no log", async () => {
+test("bounds and failures are said: repositories capped, deadline, an unreadable log, no log; an unreadable new file", async () => {
   const change = { repo: ".github", files: { ".github/agent-gate.yml": yaml(3) } };
   const capped = await inspect(reader(DEFAULTS, change), ".github", [".github/agent-gate.yml"], { maxRepositories: 1 });
   assert.deepEqual(capped?.impact.map((i) => i.repository), ["acme/.github"]);
@@ -137,9 +138,11 @@ test("bounds and failures are said: repositories capped, deadline, an unreadable
   assert.match(broken?.incomplete ?? "", /the audit log could not be read: connection refused/);
   const none = await inspectConfigChange(reader(DEFAULTS, { repo: "app", files: { ".github/agent-gate.yml": yaml(2) } }), { owner: "acme", repo: "app", headSha: HEAD, files: [{ filename: ".github/agent-gate.yml" }] });
   assert.match(none?.notRun ?? "", /no audit log is configured/);
-  // A new file that cannot be read is never valid.
-  const unreadable: Reader = { ...reader(DEFAULTS, change), configFileAt: () => Promise.reject(new Error("GitHub is down")) };
-  const r = await inspect(unreadable, ".github", [".github/agent-gate.yml"]);
+  // A new file that is no readable config is invalid; a read that failed fails the evaluation (never assumed valid).
+  const tooLarge: Reader = { ...reader(DEFAULTS, change), configFileAt: () => Promise.reject(new AgentGateError("CONFIG_TOO_LARGE", "acme/.github:.github/agent-gate.yml is 70000 bytes; expected at most 65536 (64 KiB)")) };
+  const r = await inspect(tooLarge, ".github", [".github/agent-gate.yml"]);
   assert.equal(r?.valid, false);
-  assert.match(r.problems[0]!.message, /could not be read at ccccccc: GitHub is down/);
+  assert.match(r.problems[0]!.message, /could not be read at ccccccc: CONFIG_TOO_LARGE: .*70000 bytes/);
+  const down: Reader = { ...reader(DEFAULTS, change), configFileAt: () => Promise.reject(new Error("GitHub is down")) };
+  await assert.rejects(inspect(down, ".github", [".github/agent-gate.yml"]), /GitHub is down/);
 });
