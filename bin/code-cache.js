@@ -1,5 +1,5 @@
 // Runs a self-contained CommonJS script (dist/bundle/<command>.cjs, scripts/bundle-cli.mjs) with a V8 code cache, so
-// a repeated short command neither parses nor compiles its ~1 MB of JavaScript (Node 20 keeps no code cache for ES
+// a repeated short command neither parses nor compiles its ~0.6 MB of JavaScript (Node 20 keeps no code cache for ES
 // modules, and `module.enableCompileCache` needs Node 22).
 //
 // The cache is code that runs as ours, and V8 checks cached data only against the source's length, the V8 version
