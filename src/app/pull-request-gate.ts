@@ -40,7 +40,7 @@ export class PullRequestGate {
 
   /** Judges what a trigger names through one installation's GitHub (the port: src/adapters/github/facts-port.ts). */
   async handle(github: InstallationGitHub, trigger: Trigger, ctx: HandleContext = {}): Promise<GateResult[]> {
-    // Another App's check completed: judged again only where the config requires that check (required checks).
+    // Another App's check started or completed: judged again only where the config requires it (required checks).
     if (trigger.kind === "pull_request" && trigger.completedCheck && !(await waitsForCheck(github, trigger.owner, trigger.repo, trigger.completedCheck))) return [];
     let numbers = [...trigger.pullNumbers];
     if (numbers.length === 0 && trigger.headSha) numbers = await github.pullsForCommit(trigger.owner, trigger.repo, trigger.headSha);

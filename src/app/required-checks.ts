@@ -31,9 +31,9 @@ export async function withHeadChecks(github: Pick<GitHubFacts, "commitCheckRuns"
 }
 
 /**
- * Whether a completed check (check_run.completed of another App) is one the repository's config requires: only then
- * are the pull requests its commit heads judged again. A config that cannot be read re-evaluates (the evaluation
- * then fails closed and says why, or retries a transient failure).
+ * Whether a check that started or completed (check_run.created or .completed of another App) is one the repository's
+ * config requires: only then are the pull requests its commit heads judged again. A config that cannot be read
+ * re-evaluates (the evaluation then fails closed and says why, or retries a transient failure).
  */
 export async function waitsForCheck(github: ConfigFiles, owner: string, repo: string, check: { name: string; appId?: number; appSlug?: string }): Promise<boolean> {
   const loaded = await loadRepoConfig(github, owner, repo).catch(() => undefined);

@@ -1,7 +1,7 @@
 // rules.required_checks (issue 18 item 4): the checks an agent's pull request must have passed on its exact head
 // commit before agent-gate passes it, each named and, recommended, tied to the GitHub App that must have produced it
-// (a check run's name alone is written by any token with checks: write). The files that define those checks need
-// the protected-paths rule's approval when an agent changes them (policies/.../required_checks.rego).
+// (a check run's name alone is written by any token with checks: write). The files that define those checks need a
+// person's approval when an agent changes them, in this rule's mode (policies/.../required_checks.rego).
 import { z } from "zod";
 import { CHECK_NAME } from "../adapters/github/check-runs.js";
 import { ruleMode } from "./rule-modes.js";
@@ -53,7 +53,13 @@ export const RequiredChecksConfig = z
       .describe("checks that must have concluded success on the pull request's head commit before an agent's pull request passes: a name, or {name, app, app_id} (recommended: a name alone is forgeable by any token with checks: write)"),
     defined_in: definedIn()
       .default([])
-      .describe(`files that define those checks, besides ${CHECK_DEFINITIONS.join(", ")}: an agent changing one needs the protected-paths rule's approval`),
+      .describe(`files that define those checks, besides ${CHECK_DEFINITIONS.join(", ")}: an agent changing one needs approval (approvals), in this rule's mode`),
+    approvals: z
+      .number({ error: "expected a whole number of at least 1" })
+      .int({ error: "expected a whole number of at least 1" })
+      .min(1, { error: "expected a whole number of at least 1 (an agent's change to what the checks run is always seen by a person)" })
+      .optional()
+      .describe("approvals on the head commit an agent's change to a file defining the checks needs (default 1)"),
   })
   .prefault({});
 

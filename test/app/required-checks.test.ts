@@ -1,6 +1,7 @@
 // Required checks (issue 18 item 4) end to end through the GitHub port: the head's check runs read over HTTP from the
-// stand-in (every exchange valid against GitHub's REST description), check_run.completed as a trigger (agent-gate's
-// own never), and the gate over the fake: an agent PR waits for its tests, then passes on the same head.
+// stand-in (every exchange valid against GitHub's REST description), check_run.completed and .created as triggers
+// (agent-gate's own never), and the gate over the fake: an agent PR waits for its tests, then passes on the same head,
+// and waits again when they are re-run.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createRequire } from "node:module";
@@ -25,7 +26,9 @@ import { repo, sha, validated } from "../demo-github/support.js";
 
 const require = createRequire(import.meta.url);
 const examples = require("@octokit/webhooks-examples/api.github.com/index.json") as { name: string; examples: Record<string, unknown>[] }[];
-const completedExamples = (examples.find((e) => e.name === "check_run")?.examples ?? []).filter((x) => x.action === "completed").map((x): Record<string, unknown> => ({ installation: { id: 42 }, ...x }));
+const checkRunExamples = (action: string) => (examples.find((e) => e.name === "check_run")?.examples ?? []).filter((x) => x.action === action).map((x): Record<string, unknown> => ({ installation: { id: 42 }, ...x }));
+const completedExamples = checkRunExamples("completed");
+const createdExamples = checkRunExamples("created");
 const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 const ACTIONS = { id: 15368, slug: "github-actions" };
 
@@ -67,12 +70,31 @@ test("check_run.completed of another App is a trigger for the commit's open pull
   }
 });
 
+test("check_run.created of another App (a re-run is a new run, queued) is a trigger like completed; agent-gate's own never; rerequested only for ours", () => {
+  assert.ok(createdExamples.length > 0);
+  for (const payload of createdExamples) {
+    const cr = payload.check_run as Record<string, unknown>;
+    const t = toTrigger("check_run", payload, CHECK_NAME, 1);
+    assert.ok(t && t.kind === "pull_request");
+    assert.deepEqual([t.event, t.headSha, t.pullNumbers, t.completedCheck?.name], ["check_run.created", cr.head_sha, [], cr.name]);
+    assert.equal(toTrigger("check_run", { ...payload, check_run: { ...cr, name: CHECK_NAME } }, CHECK_NAME, 1), null, "our name");
+    assert.equal(toTrigger("check_run", { ...payload, check_run: { ...cr, name: "tests", app: { ...(cr.app as object), id: 1 } } }, CHECK_NAME, 1), null, "our App");
+  }
+  // GitHub sends rerequested only to the App whose run it is: another App's is no trigger, ours re-evaluates in place.
+  const [rerequested] = checkRunExamples("rerequested");
+  const rr = rerequested!.check_run as Record<string, unknown>;
+  assert.equal(toTrigger("check_run", rerequested, CHECK_NAME, 1), null);
+  const ours = toTrigger("check_run", { ...rerequested, check_run: { ...rr, name: CHECK_NAME } }, CHECK_NAME, 1);
+  assert.ok(ours && ours.kind === "pull_request");
+  assert.equal(ours.checkRunId, rr.id);
+});
+
 const { trustedRoot, scenarios } = loadScenarios();
 const waits = scenarios.find((s) => s.name === "agent-pr-waits-for-tests")!;
 
-/** GitHub's check_run.completed example, made a run of `name` by `app` on acme/widgets' commit `head`. */
-function completed(name: string, head: string, app: { id: number; slug: string }) {
-  const ex = completedExamples[0]!;
+/** GitHub's check_run.completed (or .created) example, made a run of `name` by `app` on acme/widgets' commit `head`. */
+function completed(name: string, head: string, app: { id: number; slug: string }, action: "completed" | "created" = "completed") {
+  const ex = (action === "completed" ? completedExamples : createdExamples)[0]!;
   return toTrigger("check_run", { ...ex, repository: { ...(ex.repository as object), name: "widgets", owner: { login: "acme" } }, check_run: { ...(ex.check_run as object), name, head_sha: head, app } }, CHECK_NAME, 1);
 }
 
@@ -110,6 +132,36 @@ test("fake GitHub: an agent PR waits for its tests, then passes on the same head
   assert.equal(gh.runs.filter((r) => r.headSha === head).length, 1, "the same check run, completed again");
 });
 
+test("fake GitHub: a required check re-run after it passed (check_run.created, queued) makes the same head wait again; an unrequired one's start judges nothing", async () => {
+  const gh = fake();
+  const head = gh.state.pulls[0]!.pull.head.sha;
+  const pr = gh.state.pulls[0]!.pull.number;
+  gh.state.commitChecks = { [head]: [{ id: 100, name: "tests", status: "completed", conclusion: "success", app: ACTIONS }] };
+  const gate = await composeGate({ trustedRoot, appId: 1 });
+  const [passed] = await gate.handle(gh, { kind: "pull_request", event: "pull_request.opened", owner: "acme", repo: "widgets", installationId: 77, headSha: head, pullNumbers: [pr] }, { deliveryId: "rr-1" });
+  assert.equal(passed?.conclusion, "success", passed?.title);
+
+  // A check no rule requires starts: nothing judged, nothing written.
+  const writes = gh.writes().length;
+  gh.state.commitChecks[head]!.push({ id: 101, name: "lint", status: "queued", conclusion: null, app: { id: 77, slug: "linter" } });
+  assert.deepEqual(await gate.handle(gh, completed("lint", head, { id: 77, slug: "linter" }, "created")!, { deliveryId: "rr-2" }), []);
+  assert.equal(gh.writes().length, writes);
+
+  // tests is re-run: GitHub creates a new run (a larger id), queued; its check_run.created judges the head again.
+  gh.state.commitChecks[head]!.push({ id: 102, name: "tests", status: "queued", conclusion: null, app: ACTIONS });
+  const rerun = completed("tests", head, ACTIONS, "created");
+  assert.ok(rerun);
+  assert.equal(rerun.event, "check_run.created");
+  const [waiting] = await gate.handle(gh, rerun, { deliveryId: "rr-3" });
+  assert.equal(waiting?.conclusion, "failure");
+  assert.equal(waiting?.title, "Waiting for required checks: tests");
+
+  gh.state.commitChecks[head]![2] = { id: 102, name: "tests", status: "completed", conclusion: "success", app: ACTIONS };
+  const [again] = await gate.handle(gh, completed("tests", head, ACTIONS)!, { deliveryId: "rr-4" });
+  assert.equal(again?.conclusion, "success", again?.title);
+  assert.equal(gh.runs.filter((r) => r.headSha === head).length, 1, "one check run for the head throughout");
+});
+
 test("fake GitHub: a failed required check denies, naming it; the check runs failing to read fails closed", async () => {
   const gh = fake();
   const head = gh.state.pulls[0]!.pull.head.sha;
@@ -128,6 +180,12 @@ test("config: required checks by name or {name, app, app_id}; agent-gate itself 
   const ok = parseRepoConfig("rules:\n  required_checks:\n    checks:\n      - tests\n      - name: lint\n        app: github-actions\n        app_id: 15368\n    defined_in: [ci/**]\n");
   assert.ok(ok.ok);
   assert.deepEqual(ok.config.rules.required_checks, { enabled: true, mode: "enforce", checks: ["tests", { name: "lint", app: "github-actions", app_id: 15368 }], defined_in: ["ci/**"] });
+  const two = parseRepoConfig("rules:\n  required_checks:\n    checks: [tests]\n    approvals: 2\n");
+  assert.ok(two.ok);
+  assert.equal(two.config.rules.required_checks.approvals, 2);
+  const none = parseRepoConfig("rules:\n  required_checks:\n    checks: [tests]\n    approvals: 0\n");
+  assert.ok(!none.ok);
+  assert.match(none.messages.join("\n"), /approvals.*expected a whole number of at least 1/);
   const own = parseRepoConfig("rules:\n  required_checks:\n    checks: [agent-gate]\n");
   assert.ok(!own.ok);
   assert.match(own.messages.join("\n"), /expected another check than agent-gate's own/);
@@ -147,7 +205,7 @@ test("title: 'Waiting for required checks' only when pending required checks are
   assert.match(conclude(d([{ rule: "required-checks", msg: "required check `tests` concluded failure", details: { check: "tests", state: "failed" } }])).title, /^Blocked: required check/);
 });
 
-test("durable intake: check_run.completed is taken in as a trigger, agent-gate's own run (by name or App id) is not", () => {
+test("durable intake: check_run.completed and .created are taken in as triggers, agent-gate's own run (by name or App id) is not", () => {
   const intake = new Intake({} as never, {} as never);
   const ex = completedExamples[0]!;
   const cr = ex.check_run as Record<string, unknown>;
@@ -155,6 +213,10 @@ test("durable intake: check_run.completed is taken in as a trigger, agent-gate's
   assert.equal(other?.event, "check_run.completed");
   assert.equal(intake.toTrigger("d-2", "check_run", { ...ex, check_run: { ...cr, name: "tests", app: { id: 1, slug: "agent-gate" } } }, 1), null);
   assert.equal(intake.toTrigger("d-3", "check_run", { ...ex, check_run: { ...cr, name: CHECK_NAME, app: ACTIONS } }, 1), null);
+  const created = createdExamples[0]!;
+  const cc = created.check_run as Record<string, unknown>;
+  assert.equal(intake.toTrigger("d-4", "check_run", { ...created, check_run: { ...cc, name: "tests", app: ACTIONS } }, 1)?.event, "check_run.created");
+  assert.equal(intake.toTrigger("d-5", "check_run", { ...created, check_run: { ...cc, name: "tests", app: { id: 1, slug: "agent-gate" } } }, 1), null);
 });
 
 test("evaluate --scenario: the waiting scenario through the stable door; a malformed mutate.checkRuns entry is refused naming the field", async () => {

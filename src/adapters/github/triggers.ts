@@ -18,7 +18,10 @@ export interface PullRequestTrigger {
   readonly pullNumbers: readonly number[];
   /** Check run to update in place (re-request / requested action). */
   readonly checkRunId?: number;
-  /** check_run.completed: the other App's check that completed (re-evaluated only where a required check matches). */
+  /**
+   * check_run.created or .completed of another App: its check (re-evaluated only where a required check matches). A
+   * re-run is a new run (created, queued): the pull request waits for it again. The name stays for queued jobs.
+   */
   readonly completedCheck?: { readonly name: string; readonly appId?: number; readonly appSlug?: string };
 }
 
@@ -86,7 +89,8 @@ export function mergeQueuePullNumbers(headRef: string): number[] {
 
 /**
  * Returns the trigger for a delivery, or `null` for events and actions the gate ignores. `appId` is the App's own id:
- * a check run it wrote never triggers anything when it completes (nor does one of its name), so the gate cannot loop.
+ * a check run it wrote never triggers anything when it is created or completes (nor does one of its name), so the
+ * gate cannot loop.
  */
 export function toTrigger(name: string, payload: unknown, checkName: string, appId?: number): Trigger | null {
   const action = (payload as { action?: unknown } | null)?.action;
@@ -112,9 +116,10 @@ export function toTrigger(name: string, payload: unknown, checkName: string, app
     }
     case "check_run": {
       const p = parse(Payloads.check_run, event, payload);
-      if (action === "completed") {
-        // Another check finished (required checks): the open pull requests this commit heads are judged again, found
-        // by the commit (the payload's list leaves out forks). agent-gate's own completions are never a trigger.
+      if (action === "completed" || action === "created") {
+        // Another check started (a re-run is a new run, queued) or finished (required checks): the open pull requests
+        // this commit heads are judged again, found by the commit (the payload's list leaves out forks). agent-gate's
+        // own runs are never a trigger. GitHub sends rerequested only to the App whose run it is: ours, below.
         const app = p.check_run.app;
         if (p.check_run.name === checkName || (appId !== undefined && app?.id === appId)) return null;
         const completedCheck = { name: p.check_run.name, ...(app ? { appId: app.id, ...(app.slug !== undefined ? { appSlug: app.slug } : {}) } : {}) };

@@ -9,20 +9,26 @@ import data.agent_gate.lib
 # expression at every call in wasm): a glob without special characters matches only itself (one lookup per path),
 # and one that is a literal prefix followed by "**" (which crosses separators and may be empty) matches every path
 # that starts with the prefix. Arrays, not sets: iterating a set of objects re-hashes every element at each step.
-_patterns := array.concat(
-	array.concat(
-		[_pattern(p, _path_mode) |
-			some p in rules.protected_paths.paths
-			is_string(p)
-		],
-		[_pattern(e.pattern, object.get(e, "mode", _path_mode)) |
-			some e in rules.protected_paths.paths
-			is_object(e)
-		],
-	),
-	# The files that define required checks (required_checks.rego) need approval like any protected path.
-	[_pattern(p, "require-approval") | some p in required_check_definitions],
-)
+#
+# The files that define required checks (required_checks.rego) are matched by the same machinery, tagged with mode
+# "required-checks" (no protected path's mode): their hits are that rule's, judged in its mode, whether this rule is
+# on or not; this rule's findings see only its own patterns.
+_patterns := array.concat(_protected_patterns, [_pattern(p, "required-checks") | some p in required_check_definitions])
+
+default _protected_patterns := []
+
+_protected_patterns := array.concat(
+	[_pattern(p, _path_mode) |
+		some p in rules.protected_paths.paths
+		is_string(p)
+	],
+	[_pattern(e.pattern, object.get(e, "mode", _path_mode)) |
+		some e in rules.protected_paths.paths
+		is_object(e)
+	],
+) if {
+	enabled("protected_paths")
+}
 
 # The default path mode: path_mode; before rule modes (modes.rego) it was spelled `mode`, which a recorded config may
 # still carry (the host moves it to path_mode and refuses the two disagreeing, so where both are here, `mode` was
@@ -72,8 +78,13 @@ _agent_paths := array.concat(
 
 _judged_paths := _agent_paths if {
 	agent_pr
-	enabled("protected_paths")
+	_paths_matched
 }
+
+# Changed paths are matched when protected paths are on, or when the files defining required checks are watched.
+_paths_matched if enabled("protected_paths")
+
+_paths_matched if count(required_check_definitions) > 0
 
 # What glob.match would find for each path: the pattern shapes agree with it (pull_request_test.rego).
 _glob_hits contains {"path": path, "pattern": p.pattern, "mode": p.mode} if {
@@ -134,7 +145,7 @@ _judged_submodules := [f.path |
 	f.submodule == true
 ] if {
 	agent_pr
-	enabled("protected_paths")
+	_paths_matched
 }
 
 _hits contains {"path": path, "pattern": p.pattern, "mode": p.mode} if {
@@ -159,7 +170,10 @@ _approval_paths contains h.path if {
 }
 
 # The patterns each hit path matched, grouped once (a lookup per denied path, not a scan of every hit).
-_patterns_by_path[h.path] contains h.pattern if some h in _hits
+_patterns_by_path[h.path] contains h.pattern if {
+	some h in _hits
+	h.mode != "required-checks"
+}
 
 _patterns_for(path) := sort(_patterns_by_path[path])
 

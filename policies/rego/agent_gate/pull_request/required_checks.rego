@@ -172,11 +172,59 @@ _rc_conclusion(r) := r.conclusion if is_string(r.conclusion)
 
 _rc_conclusion(r) := "with no conclusion" if not is_string(r.conclusion)
 
-# 4. The files that define the required checks: an agent changing them needs the approval the protected-paths
-# rule demands (paths.rego adds these patterns to its own, in require-approval mode; a path it denies stays denied).
+# 4. The files that define the required checks: an agent changing one needs a person's approval on the head commit
+# (rules.required_checks.approvals, default 1), in this rule's own mode, whether or not the protected-paths rule is on
+# (paths.rego matches these patterns with its own, tagged "required-checks"). Where the protected-paths rule already
+# says as much about the path (it denies it, or demands as many approvals, and is enforced or held as this rule is),
+# its finding stands alone rather than twice.
 default required_check_definitions := []
 
 required_check_definitions := array.concat([".github/workflows/**"], object.get(_rc, "defined_in", [])) if {
 	count(_rc_required) > 0
 	rule_mode("required_checks") != "off"
+}
+
+_rc_approvals := object.get(_rc, "approvals", 1)
+
+_rc_definition_paths contains h.path if {
+	some h in _hits
+	h.mode == "required-checks"
+}
+
+_rc_definition_patterns[h.path] contains h.pattern if {
+	some h in _hits
+	h.mode == "required-checks"
+}
+
+_rc_said_as_strictly if rule_mode("protected_paths") == "enforce"
+
+_rc_said_as_strictly if rule_mode("protected_paths") == rule_mode("required_checks")
+
+_rc_said_by_protected_paths(path) if {
+	_rc_said_as_strictly
+	_denied_paths[path]
+}
+
+_rc_said_by_protected_paths(path) if {
+	_rc_said_as_strictly
+	_approval_paths[path]
+	_path_approvals_needed >= _rc_approvals
+}
+
+deny contains {
+	"rule": "required-checks",
+	"severity": "high",
+	"msg": concat("", [
+		"the agent changed `", path, "`, which defines required checks; it needs ", format_int(_rc_approvals, 10), " ",
+		lib.plural(_rc_approvals, "approval"), " on the head commit (has ", format_int(count(lib.approvers), 10), ")",
+	]),
+	"remediation": concat("", ["approval on the head commit from ", lib.approver_hint, " (a change to what the required checks run could make them pass)"]),
+	"details": {
+		"path": path, "patterns": sort(_rc_definition_patterns[path]), "state": "approval",
+		"required": _rc_approvals, "approvers": sort(lib.approvers),
+	},
+} if {
+	some path in _rc_definition_paths
+	count(lib.approvers) < _rc_approvals
+	not _rc_said_by_protected_paths(path)
 }

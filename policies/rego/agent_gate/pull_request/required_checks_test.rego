@@ -163,7 +163,8 @@ test_off_mode_skips if {
 	count(decide(fx.pr, cfg).deny) == 0
 }
 
-# The files defining the checks need the protected-paths rule's approval, even where protected_paths lists none of them.
+# The files defining the checks need a person's approval in the required-checks rule's own mode, even where
+# protected_paths lists none of them or is off.
 defines_checks(path) := object.union(with_checks([run(10, "tests", "completed", "success", actions)]), {
 	"files": [{"path": path, "status": "modified", "additions": 1, "deletions": 1, "agent_touched": true}],
 	"reviews": [],
@@ -173,14 +174,16 @@ bare_paths(rc) := fx.with_rules({"human_approval": {"count": 0}, "protected_path
 
 test_changing_a_workflow_that_defines_checks_needs_approval if {
 	d := decide(defines_checks(".github/workflows/ci.yml"), bare_paths({"checks": [{"name": "tests", "app": "github-actions"}]}))
-	msgs(d) == {"the agent changed `.github/workflows/ci.yml`, which needs 1 approval on the head commit (has 0)"}
+	msgs(d) == {"the agent changed `.github/workflows/ci.yml`, which defines required checks; it needs 1 approval on the head commit (has 0)"}
+	[f] := required(d)
+	f.details == {"path": ".github/workflows/ci.yml", "patterns": [".github/workflows/**"], "state": "approval", "required": 1, "approvers": []}
 	approved := object.union(defines_checks(".github/workflows/ci.yml"), {"reviews": [fx.review("bob", 1002, "APPROVED", fx.head, "2026-11-26T06:30:00Z")]})
 	count(decide(approved, bare_paths({"checks": [{"name": "tests", "app": "github-actions"}]})).deny) == 0
 }
 
 test_defined_in_globs_need_approval_too if {
 	d := decide(defines_checks("ci/pipeline.yml"), bare_paths({"checks": ["tests"], "defined_in": ["ci/**"]}))
-	msgs(d) == {"the agent changed `ci/pipeline.yml`, which needs 1 approval on the head commit (has 0)"}
+	msgs(d) == {"the agent changed `ci/pipeline.yml`, which defines required checks; it needs 1 approval on the head commit (has 0)"}
 }
 
 test_without_required_checks_workflows_are_only_what_protected_paths_says if {
@@ -197,4 +200,62 @@ test_a_denied_path_stays_denied if {
 test_completed_without_a_conclusion_denies if {
 	d := decide(with_checks([run(10, "tests", "completed", null, actions)]), tests_from_actions)
 	msgs(d) == {"required check `tests` from github-actions concluded with no conclusion"}
+}
+
+workflow_change := defines_checks(".github/workflows/ci.yml")
+
+approved_by_bob(inp) := object.union(inp, {"reviews": [fx.review("bob", 1002, "APPROVED", fx.head, "2026-11-26T06:30:00Z")]})
+
+rc_msg := "the agent changed `.github/workflows/ci.yml`, which defines required checks; it needs 1 approval on the head commit (has 0)"
+
+pp_msg := "the agent changed `.github/workflows/ci.yml`, which needs 1 approval on the head commit (has 0)"
+
+test_protected_paths_off_still_demands_approval_for_check_definitions if {
+	cfg := fx.with_rules({"human_approval": {"count": 0}, "protected_paths": {"enabled": false}, "required_checks": {"checks": ["tests"]}})
+	d := decide(workflow_change, cfg)
+	msgs(d) == {rc_msg}
+	count(d.would_deny) == 0
+	count(decide(approved_by_bob(workflow_change), cfg).deny) == 0
+	off_by_mode := fx.with_rules({"human_approval": {"count": 0}, "protected_paths": {"mode": "off"}, "required_checks": {"checks": ["tests"]}})
+	msgs(decide(workflow_change, off_by_mode)) == {rc_msg}
+}
+
+test_protected_paths_warn_does_not_soften_required_checks if {
+	cfg := fx.with_rules({"human_approval": {"count": 0}, "protected_paths": {"mode": "warn"}, "required_checks": {"checks": ["tests"]}})
+	d := decide(workflow_change, cfg)
+	msgs(d) == {rc_msg}
+	{f.msg | some f in d.would_deny} == {pp_msg}
+}
+
+test_required_checks_warn_only_would_deny if {
+	cfg := fx.with_rules({"human_approval": {"count": 0}, "protected_paths": {"enabled": false}, "required_checks": {"checks": ["tests"], "mode": "warn"}})
+	d := decide(workflow_change, cfg)
+	count(d.deny) == 0
+	{f.msg | some f in d.would_deny} == {rc_msg}
+
+	# With every other rule as it was, protected_paths keeps its own say (enforced) about the same path.
+	pp := fx.with_rules({"human_approval": {"count": 0}, "required_checks": {"checks": ["tests"], "mode": "warn"}})
+	msgs(decide(workflow_change, pp)) == {pp_msg}
+
+	# Both held (warn): protected_paths' finding says it once.
+	both := fx.with_rules({"human_approval": {"count": 0}, "protected_paths": {"mode": "warn"}, "required_checks": {"checks": ["tests"], "mode": "warn"}})
+	d2 := decide(workflow_change, both)
+	count(d2.deny) == 0
+	{f.msg | some f in d2.would_deny} == {pp_msg}
+}
+
+test_protected_paths_saying_as_much_is_not_repeated if {
+	# The default protected paths cover .github/workflows/** with 1 approval, enforced: one finding, the rule's own.
+	cfg := fx.with_rules({"human_approval": {"count": 0}, "required_checks": {"checks": ["tests"]}})
+	msgs(decide(workflow_change, cfg)) == {pp_msg}
+
+	# More approvals for check definitions than protected_paths asks: with one, this rule still says so.
+	two := fx.with_rules({"human_approval": {"count": 0}, "required_checks": {"checks": ["tests"], "approvals": 2}})
+	msgs(decide(approved_by_bob(workflow_change), two)) == {"the agent changed `.github/workflows/ci.yml`, which defines required checks; it needs 2 approvals on the head commit (has 1)"}
+}
+
+test_human_prs_changing_definitions_are_not_held if {
+	cfg := fx.with_rules({"human_approval": {"count": 0}, "protected_paths": {"enabled": false}, "required_checks": {"checks": ["tests"]}})
+	human := object.union(workflow_change, {"agent": {"detected": false}})
+	count([f | some f in decide(human, cfg).deny; f.rule == "required-checks"]) == 0
 }
