@@ -20,7 +20,7 @@ const NODES = {
 } as const;
 export type PagedList = keyof typeof NODES;
 
-/** Most pull requests read for one head commit (pull-request-source.ts PULLS_PER_COMMIT_MAX is 30; one more shows "more"). */
+/** Pull requests read for the head commit; with their totalCount, past PULLS_PER_COMMIT_MAX (30) is told apart. */
 const ASSOCIATED = 100;
 
 /** The query: the pull request, the first 100 of each list, and the pull requests of its last commit. */
@@ -112,7 +112,11 @@ export interface PullRead {
 // GitHub's account for a deleted user, as REST names it.
 const GHOST = { login: "ghost", id: 10137, type: "User" };
 
-/** An Actor as REST names it: a Bot's login carries "[bot]" there. */
+/**
+ * An Actor as REST names it: a Bot's login carries "[bot]" there. GraphQL names a Bot by its App; for Copilot's pull
+ * requests that is copilot-swe-agent, where REST says Copilot: both are known agent accounts with the one id
+ * (core/agents.ts), and the policy compares accounts by id.
+ */
 function account(a: z.infer<typeof Actor>): { login: string; id: number; type: string } | null {
   if (!a) return null;
   if (a.databaseId == null) throw invalid(`${a.__typename} ${a.login} has no database id`);
