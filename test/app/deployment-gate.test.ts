@@ -159,7 +159,7 @@ test("a timeout rejects with the reason; an internal error rejects; neither appr
   assert.equal(hang.posts.at(-1)?.state, "rejected");
   // A verifier that throws (it never should): an internal error, rejected.
   const list = fakeOctokit(() => Promise.resolve({ data: { attestations: [{ bundle: { any: 1 } }] } }));
-  const configSource = { load: () => Promise.resolve({ text: "deployments:\n  default:\n    builders: [b1]\n", source: "acme/web:.github/agent-gate.yml", repo: "web", path: ".github/agent-gate.yml", digest: `sha256:${"c".repeat(64)}` }) } as unknown as ConfigSource;
+  const configSource = { load: () => Promise.resolve({ text: "deployments:\n  default:\n    builders: [b1]\n", source: "acme/web:.github/agent-gate.yml", repo: "web", path: ".github/agent-gate.yml", digest: `sha256:${"c".repeat(64)}` }), fetchFile: () => Promise.resolve(null) } as unknown as ConfigSource;
   const broken = await new DeploymentGate({ verifier: throwing, engine }).handle(new GitHubConnector({ configs: configSource }).installation(list.octokit), payload());
   assert.equal(broken.state, "rejected");
   assert.match(broken.comment, /INTERNAL_ERROR: internal error: boom/);

@@ -39,7 +39,11 @@ for (const scenario of scenarios) {
         fake.state.pulls = fromStandInRepo(repos[0]!).pulls;
         for (const seed of m.checkRuns ?? []) seedFakeCheck(fake, seed);
       }
-      const trigger = toTrigger(step.event.split(".")[0]!, step.payload, CHECK_NAME);
+      // A push changes the owner's .github repository (its revocation list); the sweep then judges the pull
+      // request again at the same head (app/revocation-sweep.ts, tested with the audit log in test/app).
+      for (const change of step.repoFiles ?? []) for (const [path, text] of Object.entries(change.files)) if (text !== null) (fake.state.orgFiles ??= {})[path] = text;
+      const swept: Trigger | undefined = step.event === "push" ? { kind: "pull_request", event: "revocation", owner: fake.state.owner, repo: fake.state.repo, installationId: 1, headSha: step.expect.headSha, pullNumbers: [fake.state.pulls[0]!.pull.number] } : undefined;
+      const trigger = swept ?? toTrigger(step.event.split(".")[0]!, step.payload, CHECK_NAME);
       assert.ok(trigger, `${step.event} is a trigger`);
       await (await gate()).handle(fake, trigger, { deliveryId: step.deliveryId });
       const run = fake.runs.filter((r) => r.headSha === step.expect.headSha).at(-1);
@@ -70,7 +74,8 @@ test("fake GitHub: a synchronize event reads config, pull, lists and head, and w
   // A gate of its own: the shared one remembers the check run it wrote on this head for the scenario above.
   const [result] = await (await composeGate({ trustedRoot })).handle(fake, triggerOf(fake), { deliveryId: "d-sync" });
   assert.equal(result?.conclusion, "success");
-  assert.deepEqual(fake.methods(), ["pull", "repoConfig", "pullsForCommit", "snapshot", "startCheckRun", "completeCheckRun"]);
+  // configFile: the owner's revocation list (.github/agent-gate-revocations.yml), read with every evaluation.
+  assert.deepEqual(fake.methods(), ["pull", "repoConfig", "configFile", "pullsForCommit", "snapshot", "startCheckRun", "completeCheckRun"]);
   assert.deepEqual(fake.writes(), ["startCheckRun", "completeCheckRun"]);
   // A fresh head: no lookup of an existing run before the first write.
   assert.deepEqual(fake.calls.find((c) => c.method === "startCheckRun")?.args.at(-1), { lookup: false });

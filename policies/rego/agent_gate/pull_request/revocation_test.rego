@@ -132,3 +132,16 @@ test_an_unverified_attestation_is_not_judged if {
 	unverified := object.union(fx.deployment, {"artifacts": [object.union(fx.deployment.artifacts[0], {"attestations": [object.union(fx.deployment.artifacts[0].attestations[0], {"verified": false})]})]})
 	count(deploy(unverified, list("signers", [{"owner": "acme"}]))) == 0
 }
+
+test_a_key_of_the_key_ring_by_name if {
+	key_signer := {"type": "key", "key_hint": "ring-1", "extensions": {}}
+	inp := fx.with_provenance(fx.pr, fx.head, {"signer": key_signer})
+	cfg := fx.with_rules({"signers": {"allowed": [{"identity": fx.signer.identity, "issuer": fx.signer.issuer}, {"key": "ring-1"}]}})
+	revoked_msgs(inp, cfg, list("signers", [{"key": "ring-1"}])) == {"commit 2222222 (head): signer `key ring-1` is revoked by the organisation"}
+}
+
+test_a_signer_without_a_name_reads_unnamed if {
+	some m in data.agent_gate.lib.revoked_matches({"signer": {"type": "certificate", "certificate_fingerprint": fp}}) with data.revoked as list("certificates", [{"fingerprint": fp}])
+	m.kind == "certificates"
+	data.agent_gate.lib._signer_name({"type": "certificate"}) == "(unnamed)"
+}
