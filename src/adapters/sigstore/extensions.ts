@@ -35,10 +35,9 @@ function decode(n: number, value: Buffer): string | undefined {
   return obj.value.toString("utf8");
 }
 
-/** Fulcio extensions of a leaf certificate by name; unparseable values are left out. Of repeats, the first counts. */
+/** Fulcio extensions of a leaf certificate by name, in the order of their numbers; unparseable values are left out. Of repeats, the first counts. */
 export function fulcioExtensions(cert: X509Certificate): Record<string, string> {
-  const out: Record<string, string> = {};
-  const seen = new Set<number>();
+  const found = new Map<number, Buffer>();
   // one pass over the extensions, each OID decoded once (a lookup per name would decode every OID per name)
   for (const ext of cert.extensions) {
     const oid = ext.subs[0]?.toOID();
@@ -46,12 +45,16 @@ export function fulcioExtensions(cert: X509Certificate): Record<string, string> 
     const suffix = oid.slice(FULCIO_ARC.length);
     const n = Number(suffix);
     // exactly the arc plus one number (1.3.6.1.4.1.57264.1.1.0 is not issuerV1)
-    const name = String(n) === suffix ? NAMES[n] : undefined;
-    if (!name || seen.has(n)) continue;
-    seen.add(n);
+    if (String(n) !== suffix || NAMES[n] === undefined || found.has(n)) continue;
+    found.set(n, ext.subs[ext.subs.length - 1]!.value);
+  }
+  const out: Record<string, string> = {};
+  for (const n of Object.keys(NAMES).map(Number)) {
+    const value = found.get(n);
+    if (value === undefined) continue;
     try {
-      const v = decode(n, ext.subs[ext.subs.length - 1]!.value);
-      if (v !== undefined) out[name] = v;
+      const v = decode(n, value);
+      if (v !== undefined) out[NAMES[n]!] = v;
     } catch {
       // a malformed extension value is simply not reported; the issuer check below fails closed
     }

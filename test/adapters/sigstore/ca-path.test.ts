@@ -177,10 +177,13 @@ test("publicKeyFromSpki imports the very key the DER names: EC as JWK, anything 
   assert.throws(() => createPublicKey({ key: off, format: "der", type: "spki" }));
 });
 
-test("Fulcio extensions: the exact OID only (1.3.6.1.4.1.57264.1.1.0 is not the issuer), the first of repeats", async () => {
+test("Fulcio extensions: the exact OID only (1.3.6.1.4.1.57264.1.1.0 is not the issuer), the first of repeats, in number order", async () => {
   const now = Date.now();
   const root = await selfSignedCa("CN=root,O=ext", new Date(now - 86_400_000), new Date(now + 86_400_000));
   const raw = (v: string): ArrayBuffer => new Uint8Array(Buffer.from(v)).buffer;
   const der = await leafUnder(root, { extensions: [new x509.Extension("1.3.6.1.4.1.57264.1.1.0", false, raw("https://evil.test")), new x509.Extension("1.3.6.1.4.1.57264.1.2", false, raw("push")), new x509.Extension("1.3.6.1.4.1.57264.1.2", false, raw("pull_request"))] });
   assert.deepEqual(fulcioExtensions(parse(der)), { githubWorkflowTrigger: "push" });
+  // named in the order of their numbers, whatever the certificate's order (check runs and snapshots show them so)
+  const shuffled = await leafUnder(root, { extensions: [new x509.Extension("1.3.6.1.4.1.57264.1.6", false, raw("refs/heads/main")), new x509.Extension("1.3.6.1.4.1.57264.1.2", false, raw("push"))] });
+  assert.deepEqual(Object.keys(fulcioExtensions(parse(shuffled))), ["githubWorkflowTrigger", "githubWorkflowRef"]);
 });
