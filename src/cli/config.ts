@@ -15,16 +15,19 @@ import { CliFailure, EXIT_FAILED, EXIT_OK, UsageError, consoleIo, groupUsage, ru
 import { readConfigFile } from "./config-file.js";
 import { neverMatching } from "./config-lint.js";
 import { IMPACT_OPTIONS, configImpactCommand } from "./config-impact.js";
+import { isRevocationFile, validateRevocationFile, withOwnerRevocations } from "./config-revocations.js";
 
 const USAGE = `usage: agent-gate config validate [FILE [--root DIR] | --repo OWNER/REPO [--token TOKEN] [--api-url URL]] [--json]
 
 Checks a config and every base its _extends chain names, with errors by file, line and column, and warns about
 entries that can never match (a * or a regular expression in an identity compared exactly, a glob with //).
-  FILE              a config file (default ${CONFIG_PATH} when neither FILE nor --repo is given)
+  FILE              a config file (default ${CONFIG_PATH} when neither FILE nor --repo is given); a file
+                    named agent-gate-revocations.yml is checked as the organisation's revocation list
+  --repo OWNER/REPO the config on GitHub as the App reads it: the repository's default branch, else the
+                    organisation's .github repository, and each base from its default branch; and the
+                    owner's revocation list (.github repository, .github/agent-gate-revocations.yml)
   --root DIR        where FILE's bases are, offline: _extends REPO:PATH is read from DIR/REPO/PATH
                     (without it, bases are named but not checked)
-  --repo OWNER/REPO the config on GitHub as the App reads it: the repository's default branch, else the
-                    organisation's .github repository, and each base from its default branch
   --token TOKEN     read access to private repositories (default: GITHUB_TOKEN)
   --api-url URL     GitHub Enterprise Server's API (default https://api.github.com)
   --json            one document: {"valid", "files", "errors": [...], "warnings": [...], "unchecked": [...]}
@@ -189,7 +192,9 @@ export function configValidate(argv: string[], io: Io = consoleIo()): Promise<nu
       if (!m) throw new UsageError(`--repo: expected OWNER/REPO, got ${JSON.stringify(values.repo)}`);
       const token = values.token ?? process.env.GITHUB_TOKEN;
       const octokit = new Octokit({ ...(token ? { auth: token } : {}), ...(values["api-url"] ? { baseUrl: values["api-url"] } : {}), retry: { enabled: false } });
-      result = await validateChain(new ConfigSource(), octokit, { owner: m[1]!, repo: m[2]!, name: values.repo }, undefined);
+      const source = new ConfigSource();
+      // The owner's revocation list applies to the repository too: checked beside its config.
+      result = await withOwnerRevocations(await validateChain(source, octokit, { owner: m[1]!, repo: m[2]!, name: values.repo }, undefined), source, octokit, m[1]!);
       if (result.files.length === 0 && !json) io.out(`${values.repo} has no ${CONFIG_PATH} on its default branch, nor ${m[1]}/.github: every default applies`);
     } else {
       if (values.token !== undefined || values["api-url"] !== undefined) throw new UsageError("--token and --api-url go with --repo");
@@ -199,7 +204,7 @@ export function configValidate(argv: string[], io: Io = consoleIo()): Promise<nu
       // The file's own repository is unknown offline: bases are named REPO or OWNER/REPO of one owner, so the owner
       // a base names is taken as the file's own (another owner further down the chain is still refused).
       const owner = ownerNamed(path) ?? UNKNOWN_OWNER;
-      result = await validateChain(new LocalConfigSource(path, values.root), noNetwork, { owner, repo: basename(path), name: path }, values.root !== undefined ? { root: values.root } : {});
+      result = isRevocationFile(path) ? validateRevocationFile(readConfigFile(path), path) : await validateChain(new LocalConfigSource(path, values.root), noNetwork, { owner, repo: basename(path), name: path }, values.root !== undefined ? { root: values.root } : {});
     }
     if (json) emit(result);
     else {

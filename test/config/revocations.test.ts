@@ -3,6 +3,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createRequire } from "node:module";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { runCli } from "../support/cli.js";
 import { parseRevocations, REVOCATIONS_PATH } from "../../src/config/revocations.js";
 import { loadRepoConfig } from "../../src/app/load-config.js";
 import { revocationPush } from "../../src/app/revocation-trigger.js";
@@ -104,4 +108,21 @@ test("a push starts a sweep only on the .github repository's default branch when
   assert.equal(revocationPush(payload({ files: ["README.md"] })), undefined);
   assert.deepEqual(revocationPush(payload({ files: ["README.md"], commits: 20 })), { owner: "acme", installationId: 7 }, "GitHub lists 20 commits at most");
   assert.equal(revocationPush({ zen: "ping" }), undefined);
+});
+
+test("config validate checks a file named agent-gate-revocations.yml as the revocation list", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "agent-gate-revocations-"));
+  try {
+    const good = join(dir, "agent-gate-revocations.yml");
+    writeFileSync(good, "models:\n  - model: anthropic/claude-sonnet-4-5\n    reason: r\n");
+    const ok = await runCli(["config", "validate", good]);
+    assert.equal(ok.code, 0, ok.err);
+    assert.match(ok.out, /^valid: .*agent-gate-revocations\.yml; 0 error/);
+    writeFileSync(good, "models:\n  - model: claude\n");
+    const bad = await runCli(["config", "validate", good]);
+    assert.equal(bad.code, 1);
+    assert.match(bad.err, /agent-gate-revocations\.yml:2:12: error: models\.0\.model: expected a model id "provider\/model", got "claude"/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
