@@ -1,0 +1,76 @@
+// A deployment of agent work whose recorded pull-request evidence the organisation revoked is rejected, naming the
+// item: the gate reads the pull-request decision from the audit log and hands its attestations to the policy as
+// pr_evidence; the list is the owner's .github repository's, whatever the repository's config says.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import type { Octokit } from "@octokit/rest";
+import { DeploymentGate } from "../../src/app/deployment-gate.js";
+import { PolicyEngine } from "../../src/adapters/opa/engine.js";
+import { builtinBundle } from "../../src/adapters/opa/bundle-source.js";
+import type { BundleVerifier } from "../../src/adapters/sigstore/verifier.js";
+import { GitHubConnector } from "../../src/adapters/github/octokit-github.js";
+import type { AuditLog } from "../../src/adapters/storage/audit-log.js";
+import type { AuditRecord } from "../../src/core/audit.js";
+import { REVOCATIONS_PATH } from "../../src/config/revocations.js";
+
+const SHA = "1".repeat(40);
+const payload = {
+  action: "requested",
+  environment: "production",
+  deployment_callback_url: "https://api.github.com/repos/acme/web/actions/runs/77/deployment_protection_rule",
+  deployment: { id: 5, sha: SHA, ref: "main", environment: "production", payload: "{}" },
+  repository: { id: 42, name: "web", owner: { login: "acme" }, default_branch: "main" },
+  installation: { id: 1 },
+};
+
+function github(files: Record<string, string>): { octokit: Octokit; posts: Record<string, unknown>[] } {
+  const posts: Record<string, unknown>[] = [];
+  const octokit = {
+    request: (route: string, params: Record<string, unknown>) => {
+      if (route.startsWith("POST ")) return (posts.push(params), Promise.resolve({ data: undefined, headers: {} }));
+      if (route.startsWith("GET /repos/{owner}/{repo}/contents/")) {
+        const text = files[`${String(params["repo"])}:${String(params["path"])}`];
+        if (text === undefined) return Promise.reject(Object.assign(new Error("Not Found"), { status: 404 }));
+        return Promise.resolve({ data: { type: "file", encoding: "base64", content: Buffer.from(text).toString("base64"), size: text.length }, headers: { etag: '"e"' } });
+      }
+      if (route.includes("/approvals")) return Promise.resolve({ data: [], headers: {} });
+      return Promise.resolve({ data: { attestations: [] }, headers: {} });
+    },
+  } as unknown as Octokit;
+  return { octokit, posts };
+}
+
+/** The pull-request gate's recorded decision for the deployed commit: agent work attested with the model below. */
+const auditLog = {
+  latest: () =>
+    Promise.resolve({
+      decision_id: "d-pr",
+      agent_gate: { conclusion: "success" },
+      input: { kind: "pull_request", agent: { detected: true }, prompters: [], commits: [{ sha: SHA, attestations: [{ tier: "sigstore", signer: { type: "certificate", identity: "https://github.com/acme/agents/.github/workflows/agent.yml@refs/heads/main", issuer: "https://token.actions.githubusercontent.com" }, model: { id: "anthropic/claude-sonnet-4-5", version: "20250929" } }] }] },
+    } as unknown as AuditRecord),
+} as unknown as AuditLog;
+
+const verifier: BundleVerifier = { verify: () => ({ ok: false, code: "BUNDLE_MALFORMED", message: "none" }) };
+// Nothing else stands in the way: no artifacts required, no approvals needed.
+const CONFIG = "deployments:\n  default:\n    require_artifacts: false\n    predicate_types: []\n  environments:\n    production:\n      agent_extra_approvals: 0\n";
+
+test("a deployment whose pull request rested on a revoked model is rejected, naming it; without the list it is approved", async () => {
+  const engine = await PolicyEngine.load(builtinBundle());
+  const gate = new DeploymentGate({ verifier, engine, auditLog });
+  const clean = github({ "web:.github/agent-gate.yml": CONFIG });
+  const approved = await gate.handle(new GitHubConnector().installation(clean.octokit), payload);
+  assert.equal(approved.state, "approved", approved.comment);
+  assert.equal(approved.input?.pr_evidence.length, 1);
+
+  const list = "models:\n  - model: anthropic/claude-sonnet-4-5\n    reason: compromised\n";
+  const revoked = github({ "web:.github/agent-gate.yml": CONFIG, [`.github:${REVOCATIONS_PATH}`]: list });
+  const rejected = await gate.handle(new GitHubConnector().installation(revoked.octokit), payload);
+  assert.equal(rejected.state, "rejected");
+  assert.match(rejected.comment, /its pull request's evidence names model anthropic\/claude-sonnet-4-5, revoked by the organisation: compromised/);
+  assert.equal(revoked.posts.at(-1)?.["state"], "rejected");
+
+  const broken = github({ "web:.github/agent-gate.yml": CONFIG, [`.github:${REVOCATIONS_PATH}`]: "models: nope\n" });
+  const failed = await gate.handle(new GitHubConnector().installation(broken.octokit), payload);
+  assert.equal(failed.state, "rejected", "a broken list fails closed");
+  assert.match(failed.comment, /CONFIG_INVALID/);
+});
