@@ -46,7 +46,9 @@ export function budgetedOctokit(budget: GitHubBudget = DEFAULT_BUDGET): typeof P
     const connection = throttle["connection"] as Bottleneck.IORedisConnection | undefined;
     let write = writeGroups.get(connection ?? "local");
     if (!write) {
-      write = new Bottleneck.Group({ id: "agent-gate-write", maxConcurrent: 1, minTime: budget.writeIntervalMs, timeout: 120_000, ...(connection ? { connection } : {}) });
+      // Bottleneck keeps a shared lane's settings in Redis as the first process wrote them (until its keys idle for the
+      // timeout): the interval is part of the lane's id, so a changed AGENT_GATE_WRITE_INTERVAL_MS applies at once.
+      write = new Bottleneck.Group({ id: `agent-gate-write-${budget.writeIntervalMs}ms`, maxConcurrent: 1, minTime: budget.writeIntervalMs, timeout: 120_000, ...(connection ? { connection } : {}) });
       writeGroups.set(connection ?? "local", write);
     }
     const retryWithin = (retryAfter: number, _options: unknown, _octokit: unknown, retryCount: number): boolean => retryCount < budget.retries && retryAfter <= budget.maxRetryAfterSeconds;

@@ -48,3 +48,40 @@ test("with Redis, an installation's request and token lanes are not shared betwe
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 });
+
+test("with Redis, a changed write interval applies at once: the shared lane of another interval is not reused", { timeout: 60_000 }, async (t) => {
+  const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  try {
+    await redis.connect();
+  } catch {
+    t.skip(`no Redis at ${redisUrl}`);
+    redis.disconnect();
+    return;
+  }
+  const server = createServer((req, res) => {
+    req.resume();
+    res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ id: 1 }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const installation = randomInt(10_000_000, 99_999_999);
+  const connection = new Bottleneck.IORedisConnection({ client: new Redis(redisUrl) });
+  try {
+    const authStrategy = () => Object.assign(() => Promise.resolve({ type: "token", token: "ghs_lanes" }), { hook: (request: (o: object) => unknown, options: object) => request(options) });
+    // A process paced at 1 s, then (restarted with another setting while the first lane's keys live) at 0.
+    for (const writeIntervalMs of [1000, 0]) {
+      const Octokit = budgetedOctokit({ retries: 0, retryBaseMs: 1, maxRetryAfterSeconds: 1, writeIntervalMs });
+      const octokit = new Octokit({ baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, authStrategy, auth: { installationId: installation }, throttle: { Bottleneck, connection } });
+      await octokit.request("POST /repos/{owner}/{repo}/check-runs", { owner: "acme", repo: "widgets", name: "agent-gate", head_sha: "a".repeat(40) });
+    }
+    const settings = (await redis.keys(`b_agent-gate-write-*${installation}_settings`)).sort();
+    const minTimes = await Promise.all(settings.map((k) => redis.hget(k, "minTime")));
+    assert.deepEqual(minTimes, ["0", "1000"], `each interval paces with its own lane: ${settings.join(", ")}`);
+    await redis.del(...(await redis.keys(`b_*${installation}*`)));
+  } finally {
+    redis.disconnect();
+    await connection.disconnect(false);
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+});
