@@ -6,6 +6,7 @@ import { DeploymentInput, PullRequestInput } from "../src/core/policy-input.js";
 import { RepoConfig, defaultRepoConfig, policyData } from "../src/config/repo-config.js";
 import { canonicalize as canonicalJson } from "../src/core/digest.js";
 import { ERROR_CODES, type ErrorEntry, type ErrorKind } from "../src/core/errors.js";
+import { DEFAULT_AGENT_ACCOUNTS } from "../src/core/agents.js";
 
 export function generatedDocs(): Record<string, string> {
   const schema = (s: z.ZodType, io: "input" | "output", title: string, id: string) =>
@@ -17,7 +18,25 @@ export function generatedDocs(): Record<string, string> {
     // Sorted keys, one line: the bytes must not depend on the order the schema lists fields in.
     "policies/rego/data.json": canonicalJson(policyData(defaultRepoConfig())) + "\n",
     "docs/errors.md": errorsDoc(ERROR_CODES),
+    "policies/rego/agent_accounts.rego": agentAccountsRego(),
   };
+}
+
+/** The known agent accounts' ids by lower-case login, for matching a revoked platform signer by any of its logins. */
+export function agentAccountsRego(): string {
+  const ids = new Map<string, number>();
+  for (const a of DEFAULT_AGENT_ACCOUNTS) ids.set(a.login.toLowerCase(), a.id);
+  return [
+    "# Generated from DEFAULT_AGENT_ACCOUNTS in src/core/agents.ts by `npm run docs:gen`; do not edit by hand.",
+    "# The known agent accounts' ids by lower-case login: a revoked platform signer is named by any login GitHub uses",
+    "# for its account (REST `Copilot`, GraphQL `copilot-swe-agent[bot]`), revocation_lib.rego.",
+    "package agent_gate.lib",
+    "",
+    "known_agent_account_ids := {",
+    ...[...ids].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([login, id]) => `\t${JSON.stringify(login)}: ${id},`),
+    "}",
+    "",
+  ].join("\n");
 }
 
 const KIND_MEANING: Record<ErrorKind, string> = {

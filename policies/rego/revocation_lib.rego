@@ -42,13 +42,12 @@ _revoked_item("rekor_entries", e, a) := concat("", ["Rekor entry ", e.uuid]) if 
 
 _revoked_item("models", e, a) := concat("", ["model ", e.model, _version_note(e)]) if {
 	some m in _models(a)
-	lower(m.id) == lower(e.model)
-	_version_fits(e, m)
+	_named_fits(e.model, e, m.id, m)
 }
 
 _revoked_item("agents", e, a) := concat("", ["agent ", e.name, _version_note(e)]) if {
-	lower(a.agent.name) == lower(e.name)
-	_version_fits(e, a.agent)
+	some g in _agents(a)
+	_named_fits(e.name, e, g.name, g)
 }
 
 _revoked_item("commit_keys", e, a) := concat("", ["commit signing certificate ", e.fingerprint]) if {
@@ -59,11 +58,56 @@ _revoked_item("commit_keys", e, a) := concat("", ["commit signing certificate ",
 # The signer forms of rules.signers, and a platform signer (an agent account GitHub signed for) by identity and issuer.
 _revoked_signer(e, s) if signer_matches(e, s)
 
+# Identities compare case-insensitively here (revocation only tightens): Alice@Example.com names alice@example.com.
+_revoked_signer(e, s) if {
+	s.type != "platform"
+	is_string(e.identity)
+	is_string(s.identity)
+	lower(trim_space(e.identity)) == lower(s.identity)
+	_issuer_fits(e, s)
+}
+
+_revoked_signer(e, s) if {
+	is_string(e.identity_pattern)
+	is_string(s.identity)
+	_issuer_fits(e, s)
+	regex.match(concat("", ["^(?i:", e.identity_pattern, ")$"]), s.identity)
+}
+
+# A platform signer is an account: the entry names it by any login GitHub uses for it (REST `Copilot`, GraphQL
+# `copilot-swe-agent[bot]`), resolved to the account id through the known agent accounts (agent_accounts.rego).
 _revoked_signer(e, s) if {
 	s.type == "platform"
 	is_string(e.identity)
-	lower(e.identity) == lower(s.identity)
-	e.issuer == s.issuer
+	object.get(e, "issuer", "https://github.com") == s.issuer
+	_platform_login_fits(lower(trim_space(e.identity)), s)
+}
+
+_issuer_fits(e, _) if not has_key(e, "issuer")
+
+_issuer_fits(e, s) if e.issuer == s.issuer
+
+_platform_login_fits(login, s) if login == lower(s.identity)
+
+_platform_login_fits(login, s) if login == lower(s.account.login)
+
+_platform_login_fits(login, s) if known_agent_account_ids[login] == s.account.id
+
+# Names (model ids, agent names) compare trimmed and lower-case. An entry names a claim when the claim is it or
+# carries a suffix after `-`, `@` or `:` (anthropic/claude-sonnet-4-5-20250929, claude-code@1.2): with no version,
+# every such claim; with one, a claim whose version or suffix is it (separators `-`, `.`, `_` ignored), and a claim
+# with no version at all (nothing shows it is another version).
+_named_fits(name, e, id, claim) if {
+	_norm(id) == _norm(name)
+	_version_fits(e, claim, "")
+}
+
+_named_fits(name, e, id, claim) if {
+	n := _norm(name)
+	i := _norm(id)
+	some sep in ["-", "@", ":"]
+	startswith(i, concat("", [n, sep]))
+	_version_fits(e, claim, substring(i, count(n) + 1, -1))
 }
 
 _signer_name(s) := s.identity if is_string(s.identity)
@@ -81,9 +125,26 @@ _signer_name(s) := "(unnamed)" if {
 # The statement's model and every model it names (subagents', tools').
 _models(a) := array.concat([m | m := a.model; is_string(m.id)], [m | some m in object.get(a, "models", []); is_string(m.id)])
 
-_version_fits(e, _) if not has_key(e, "version")
+# The statement's agent (its runtime) and its subagents' runtimes.
+_agents(a) := array.concat([g | g := a.agent; is_string(g.name)], [g | some g in object.get(a, "agents", []); is_string(g.name)])
 
-_version_fits(e, x) if e.version == x.version
+_norm(x) := lower(trim_space(x))
+
+_vnorm(x) := regex.replace(_norm(x), `[-._]`, "")
+
+_version_fits(e, _, _) if not has_key(e, "version")
+
+_version_fits(e, claim, _) if _vnorm(e.version) == _vnorm(claim.version)
+
+_version_fits(e, claim, _) if {
+	is_string(e.version)
+	not string_at(claim, ["version"])
+}
+
+_version_fits(e, _, suffix) if {
+	suffix != ""
+	_vnorm(e.version) == _vnorm(suffix)
+}
 
 _version_note(e) := concat("", [" version ", e.version]) if is_string(e.version)
 
