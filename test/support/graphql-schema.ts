@@ -51,7 +51,8 @@ export class GraphqlDescription {
     if (status !== 200) return [`POST /graphql answered ${status}`];
     const b = requestBody as { query: string; variables?: Record<string, unknown> };
     const answer = body as { data?: unknown; errors?: unknown[] } | undefined;
-    if (answer?.errors) return []; // GitHub's errors (NOT_FOUND, RATE_LIMITED) have no data to check
+    // GitHub's errors (NOT_FOUND, RATE_LIMITED) without data have nothing to check; a partial answer's data is checked.
+    if (answer?.errors && (answer.data === undefined || answer.data === null)) return [];
     if (answer?.data === undefined || answer.data === null) return ["POST /graphql: an answer with neither data nor errors"];
     const result = execute({ schema: this.schema, document: parse(b.query), rootValue: answer.data, variableValues: b.variables ?? {}, fieldResolver: fromAnswer }) as { errors?: readonly { message: string; path?: readonly (string | number)[] }[] };
     return (result.errors ?? []).map((e) => `POST /graphql answer: ${e.path?.join(".") ?? ""}: ${e.message}`);

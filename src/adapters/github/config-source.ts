@@ -1,11 +1,13 @@
 // Reads .github/agent-gate.yml from the repository's DEFAULT branch (never from the pull request), falling back
-// to the organisation's `.github` repository. Conditional requests (ETag) make repeated reads free of rate limit.
+// to the organisation's `.github` repository. Conditional requests (ETag) make repeated reads free of rate limit; what
+// the pull request's GraphQL query already told of a file this event (`known`: graphql-config.ts) needs no request.
 import { sha256Hex } from "../../core/digest.js";
 import type { Octokit } from "@octokit/rest";
 import { z } from "zod";
 import { AgentGateError } from "../../core/errors.js";
 import { LruCache } from "../lru.js";
 import type { ConfigFiles } from "./facts-port.js";
+import type { DefaultBranchFiles } from "./graphql-config.js";
 
 export const CONFIG_PATH = ".github/agent-gate.yml";
 export const CONFIG_MAX_BYTES = 64 * 1024;
@@ -18,6 +20,9 @@ export interface ConfigText {
   readonly path: string;
   readonly digest: string; // sha256:<hex> of the text
 }
+
+/** A file's key in the caches: `owner/repo:path` in lower case (GitHub's names are case-insensitive). */
+export const fileKey = (owner: string, repo: string, path: string): string => `${owner}/${repo}:${path}`.toLowerCase();
 
 const ContentFile = z.object({ type: z.literal("file"), encoding: z.string(), content: z.string(), size: z.number() });
 
@@ -44,15 +49,20 @@ export class ConfigSource {
     this.cache = new LruCache(bounds.entries ?? CONFIG_CACHE_ENTRIES, bounds.bytes ?? CONFIG_CACHE_BYTES);
   }
 
-  async load(octokit: RequestOnly, owner: string, repo: string): Promise<ConfigText | null> {
-    const own = await this.fetch(octokit, owner, repo);
+  async load(octokit: RequestOnly, owner: string, repo: string, known?: DefaultBranchFiles): Promise<ConfigText | null> {
+    const own = await this.fetchFile(octokit, owner, repo, CONFIG_PATH, known);
     if (own) return own;
     if (repo === ".github") return null;
-    return this.fetch(octokit, owner, ".github");
+    return this.fetchFile(octokit, owner, ".github", CONFIG_PATH, known);
   }
 
-  /** One config file on a repository's default branch (a base named by `_extends`); null when there is none. */
-  async fetchFile(octokit: RequestOnly, owner: string, repo: string, path: string): Promise<ConfigText | null> {
+  /**
+   * One config file on a repository's default branch (a base named by `_extends`); null when there is none. From
+   * `known` when it tells the file (read with this event's pull request), else from REST.
+   */
+  async fetchFile(octokit: RequestOnly, owner: string, repo: string, path: string, known?: DefaultBranchFiles): Promise<ConfigText | null> {
+    const told = known?.get(fileKey(owner, repo, path));
+    if (told !== undefined) return told && configText(owner, repo, path, told.text);
     return this.fetch(octokit, owner, repo, path);
   }
 
@@ -66,7 +76,7 @@ export class ConfigSource {
   }
 
   private async fetch(octokit: RequestOnly, owner: string, repo: string, path = CONFIG_PATH, ref?: string): Promise<ConfigText | null> {
-    const key = `${owner}/${repo}:${path}`.toLowerCase();
+    const key = fileKey(owner, repo, path);
     const cached = ref === undefined ? this.cache.get(key) : undefined;
     try {
       const res = await octokit.request("GET /repos/{owner}/{repo}/contents/{path}", {
@@ -91,13 +101,7 @@ export class ConfigSource {
       const bytes = Buffer.from(b64, "base64");
       if (bytes.byteLength > CONFIG_MAX_BYTES) throw tooLarge(where, bytes.byteLength);
       const text = bytes.toString("utf8");
-      const value: ConfigText = {
-        text,
-        source: ref === undefined ? `${owner}/${repo}:${path} (default branch)` : `${owner}/${repo}:${path} (at ${ref.slice(0, 7)})`,
-        repo,
-        path,
-        digest: `sha256:${sha256Hex(text)}`,
-      };
+      const value = configText(owner, repo, path, text, ref);
       const etag = res.headers.etag;
       if (etag && ref === undefined) this.cache.set(key, { etag, value }, text.length + etag.length + key.length);
       return value;
@@ -108,6 +112,17 @@ export class ConfigSource {
       throw err;
     }
   }
+}
+
+/** A file's text as the gates take it, from REST or GraphQL alike: the same text is the same source and digest. */
+function configText(owner: string, repo: string, path: string, text: string, ref?: string): ConfigText {
+  return {
+    text,
+    source: ref === undefined ? `${owner}/${repo}:${path} (default branch)` : `${owner}/${repo}:${path} (at ${ref.slice(0, 7)})`,
+    repo,
+    path,
+    digest: `sha256:${sha256Hex(text)}`,
+  };
 }
 
 /** A config source read through one client, as the port's ConfigFiles (what loadRepoConfig reads from). */

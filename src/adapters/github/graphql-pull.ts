@@ -7,6 +7,7 @@
 import type { Octokit } from "@octokit/rest";
 import { z } from "zod";
 import { AgentGateError } from "../../core/errors.js";
+import { defaultBranchFiles, isFilesError, OWNER_FILES_QUERY, REPO_FILES_FIELDS, type DefaultBranchFiles, type GraphqlError } from "./graphql-config.js";
 
 type Api = Pick<Octokit, "request">;
 
@@ -23,10 +24,13 @@ export type PagedList = keyof typeof NODES;
 /** Pull requests read for the head commit; with their totalCount, past PULLS_PER_COMMIT_MAX (30) is told apart. */
 const ASSOCIATED = 100;
 
-/** The query: the pull request, the first 100 of each list, and the pull requests of its last commit. */
+/**
+ * The query: the pull request, the first 100 of each list, the pull requests of its last commit, and the config files
+ * on the default branches of the repository and of its owner's `.github` repository (graphql-config.ts).
+ */
 export const PULL_QUERY = `query AgentGatePull($owner: String!, $name: String!, $number: Int!) {
   repository(owner: $owner, name: $name) {
-    nameWithOwner databaseId isPrivate defaultBranchRef { name }
+    nameWithOwner databaseId isPrivate defaultBranchRef { name ${REPO_FILES_FIELDS} }
     pullRequest(number: $number) {
       number title body state isDraft changedFiles
       author { ${ACTOR} }
@@ -39,6 +43,7 @@ export const PULL_QUERY = `query AgentGatePull($owner: String!, $name: String!, 
       lastCommit: commits(last: 1) { nodes { commit { oid associatedPullRequests(first: ${ASSOCIATED}) { totalCount nodes { number state headRefOid } } } } }
     }
   }
+  ${OWNER_FILES_QUERY}
 }`;
 
 /** The next page of one list (its head commit too: a list read while the head moved is no list of one commit). */
@@ -94,10 +99,12 @@ const PullAnswer = z.object({
   repository: z.object({ nameWithOwner: z.string(), databaseId: z.number().int(), isPrivate: z.boolean(), defaultBranchRef: z.object({ name: z.string() }).nullable(), pullRequest: PullNode.nullable() }).nullable(),
 });
 
-/** A list as read: its items in REST's shape, and whether it went past its cap (or on, unread). */
+/** A list as read: its items in REST's shape, whether it is incomplete (past its cap, on unread, or short of its count). */
 export interface ReadList {
   readonly items: unknown[];
   readonly truncated: boolean;
+  /** How many items GitHub counts in the list (its totalCount), when the read gives one. */
+  readonly reported?: number;
 }
 
 export interface PullRead {
@@ -107,6 +114,8 @@ export interface PullRead {
   readonly lists: { readonly commits: ReadList | undefined; readonly reviews: ReadList; readonly comments: ReadList };
   /** The open pull requests whose head is `sha` (the pull request's head), or "too-many" past `max`. */
   readonly pullsWithHead: { readonly sha: string; readonly numbers: number[] | "too-many" } | undefined;
+  /** The config files on the default branches, as the query told them (graphql-config.ts): as fresh as the pull request. */
+  readonly defaultBranchFiles: DefaultBranchFiles;
 }
 
 // GitHub's account for a deleted user, as REST names it.
@@ -186,14 +195,19 @@ function parse<T>(schema: z.ZodType<T>, data: unknown): T {
   return r.data;
 }
 
-/** POST /graphql (GitHub Enterprise Server: /api/graphql beside /api/v3); any error in the answer fails the read. */
-async function query(octokit: Api, text: string, variables: Record<string, unknown>, what: string): Promise<unknown> {
+/**
+ * POST /graphql (GitHub Enterprise Server: /api/graphql beside /api/v3); any error in the answer fails the read, but
+ * those `partial` accepts, which are returned beside the data.
+ */
+async function queryPartial(octokit: Api, text: string, variables: Record<string, unknown>, what: string, partial: (e: GraphqlError) => boolean): Promise<{ data: unknown; accepted: GraphqlError[] }> {
   const baseUrl = (octokit.request as { endpoint?: { DEFAULTS?: { baseUrl?: unknown } } }).endpoint?.DEFAULTS?.baseUrl;
   const base = typeof baseUrl === "string" ? baseUrl : "";
   const url = /\/api\/v3\/?$/.test(base) ? base.replace(/\/api\/v3\/?$/, "/api/graphql") : "/graphql";
   const res = await octokit.request({ method: "POST", url, query: text, variables } as never);
-  const body = (res as { data: unknown }).data as { data?: unknown; errors?: { type?: string; message?: string }[] } | null;
-  const errors = body?.errors ?? [];
+  const body = (res as { data: unknown }).data as { data?: unknown; errors?: GraphqlError[] } | null;
+  const all = Array.isArray(body?.errors) ? body.errors : [];
+  const accepted = all.filter((e) => typeof e === "object" && e !== null && Array.isArray(e.path) && partial(e));
+  const errors = all.filter((e) => !accepted.includes(e));
   if (errors.length > 0) {
     const first = errors[0]!;
     const message = `GitHub's GraphQL API could not read ${what}: ${(first.message ?? "error").slice(0, 200)}${errors.length > 1 ? ` (and ${errors.length - 1} more)` : ""}`;
@@ -201,8 +215,12 @@ async function query(octokit: Api, text: string, variables: Record<string, unkno
     const transient = first.type === "RATE_LIMITED" || first.type === undefined;
     throw new AgentGateError(transient ? "GITHUB_UNAVAILABLE" : "GITHUB_REQUEST_FAILED", message, transient ? "transient" : "internal");
   }
-  if (!body || body.data === undefined) throw invalid(`no data for ${what}`);
-  return body.data;
+  if (!body || body.data === undefined || body.data === null) throw invalid(`no data for ${what}`);
+  return { data: body.data, accepted };
+}
+
+async function query(octokit: Api, text: string, variables: Record<string, unknown>, what: string): Promise<unknown> {
+  return (await queryPartial(octokit, text, variables, what, () => false)).data;
 }
 
 interface Target {
@@ -211,26 +229,50 @@ interface Target {
   readonly number: number;
 }
 
-/** A list from its first page on, up to `max` items; truncated when it went past `max` or on past what was read. */
-async function readAll<N>(octokit: Api, t: Target, list: PagedList, first: { pageInfo: z.infer<typeof PageInfo>; nodes: N[] }, max: number, head: string): Promise<{ nodes: N[]; truncated: boolean }> {
+/** Items a page of a list holds at most (the `first: 100` of every list query). */
+const PAGE_SIZE = 100;
+
+/**
+ * A list from its first page on, up to `max` items. It is truncated when it went past `max`, when it went on past
+ * what was read, or when it ended with fewer items than GitHub counts (`totalCount`, the largest any page gave): an
+ * item left out must not let the ones read decide (a later CHANGES_REQUESTED behind an APPROVED). Paging must make
+ * progress: at most ceil(max/100)+1 pages, each with a cursor not seen before and at least one item while more are
+ * said to follow; otherwise the read fails (GITHUB_RESPONSE_INVALID), never loops.
+ */
+async function readAll<N>(octokit: Api, t: Target, list: PagedList, first: { totalCount: number; pageInfo: z.infer<typeof PageInfo>; nodes: N[] }, max: number, head: string): Promise<{ nodes: N[]; truncated: boolean; reported: number }> {
+  const what = `${t.owner}/${t.name}#${t.number} ${list}`;
+  const maxPages = Math.ceil(max / PAGE_SIZE) + 1;
   const nodes = [...first.nodes];
+  const cursors = new Set<string>();
+  let reported = first.totalCount;
   let page = first.pageInfo;
+  let pages = 1;
+  let read = first.nodes.length;
   while (page.hasNextPage && nodes.length < max) {
-    if (!page.endCursor) throw invalid(`${list}: a next page without a cursor`);
-    const data = parse(z.object({ repository: z.object({ pullRequest: z.object({ headRefOid: z.string(), [list]: LISTS[list] }).nullable() }).nullable() }), await query(octokit, pageQuery(list), { ...t, after: page.endCursor }, `${t.owner}/${t.name}#${t.number} ${list}`));
-    const pr = data.repository?.pullRequest as ({ headRefOid: string } & Record<PagedList, { pageInfo: z.infer<typeof PageInfo>; nodes: N[] }>) | null | undefined;
+    if (read === 0) throw invalid(`${what}: page ${pages} holds no items but says more follow (expected at least one item on a page with a next page)`);
+    if (!page.endCursor) throw invalid(`${what}: page ${pages} says more follow but gives no cursor`);
+    if (cursors.has(page.endCursor)) throw invalid(`${what}: page ${pages} repeats an earlier cursor (expected a new cursor on every page)`);
+    if (pages >= maxPages) throw invalid(`${what}: more than ${maxPages} pages for at most ${max} items (expected up to ${PAGE_SIZE} items a page)`);
+    cursors.add(page.endCursor);
+    const data = parse(z.object({ repository: z.object({ pullRequest: z.object({ headRefOid: z.string(), [list]: LISTS[list] }).nullable() }).nullable() }), await query(octokit, pageQuery(list), { ...t, after: page.endCursor }, what));
+    const pr = data.repository?.pullRequest as ({ headRefOid: string } & Record<PagedList, { totalCount: number; pageInfo: z.infer<typeof PageInfo>; nodes: N[] }>) | null | undefined;
     if (!pr) throw invalid(`${t.owner}/${t.name}#${t.number} is gone while its ${list} were read`);
     if (pr.headRefOid !== head) throw new AgentGateError("HEAD_MOVED", `${t.owner}/${t.name}#${t.number} moved from ${head.slice(0, 7)} to ${pr.headRefOid.slice(0, 7)} while its ${list} were read`, "transient");
     nodes.push(...pr[list].nodes);
+    read = pr[list].nodes.length;
+    reported = Math.max(reported, pr[list].totalCount);
     page = pr[list].pageInfo;
+    pages++;
   }
-  return { nodes: nodes.slice(0, max), truncated: nodes.length > max || (nodes.length >= max && page.hasNextPage) };
+  const truncated = nodes.length > max || page.hasNextPage || nodes.length < reported;
+  return { nodes: nodes.slice(0, max), truncated, reported };
 }
 
 /** Reads pull request `number` in one query (more only for lists past 100 items). */
 export async function readPullGraph(octokit: Api, owner: string, name: string, number: number, caps: { commits: number; reviews: number; comments: number; pullsPerCommit: number }): Promise<PullRead> {
   const t = { owner, name, number };
-  const data = parse(PullAnswer, await query(octokit, PULL_QUERY, t, `${owner}/${name}#${number}`));
+  const answer = await queryPartial(octokit, PULL_QUERY, t, `${owner}/${name}#${number}`, isFilesError);
+  const data = parse(PullAnswer, answer.data);
   const repo = data.repository;
   const pr = repo?.pullRequest;
   if (!repo || !pr) throw new AgentGateError("GITHUB_REQUEST_FAILED", `GitHub has no pull request ${owner}/${name}#${number} (or the App cannot read it)`, "internal");
@@ -263,13 +305,14 @@ export async function readPullGraph(octokit: Api, owner: string, name: string, n
   return {
     payload,
     lists: {
-      commits: restCommits.some((c) => c === undefined) ? undefined : { items: restCommits, truncated: commits.truncated },
-      reviews: { items: reviews.nodes.map(restReview), truncated: reviews.truncated },
-      comments: { items: comments.nodes.map(restComment), truncated: comments.truncated },
+      commits: restCommits.some((c) => c === undefined) ? undefined : { items: restCommits, truncated: commits.truncated, reported: commits.reported },
+      reviews: { items: reviews.nodes.map(restReview), truncated: reviews.truncated, reported: reviews.reported },
+      comments: { items: comments.nodes.map(restComment), truncated: comments.truncated, reported: comments.reported },
     },
     pullsWithHead:
       last && associated && last.oid === head
         ? { sha: head, numbers: associated.totalCount > caps.pullsPerCommit || associated.totalCount > associated.nodes.length ? "too-many" : associated.nodes.filter((p) => p.state === "OPEN" && p.headRefOid === head).map((p) => p.number) }
         : undefined,
+    defaultBranchFiles: defaultBranchFiles(answer.data as Record<string, unknown>, owner, name, answer.accepted),
   };
 }

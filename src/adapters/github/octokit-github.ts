@@ -11,6 +11,7 @@ import { fetchApprovals, fetchAttestations, postDeploymentReview, type Approver,
 import type { Account, AppGitHub, InstallationGitHub } from "./facts-port.js";
 import { loadPullRequest, permissionOf, pullMergedAs, pullsForCommit, PermissionCache, readPullRequest, type MergedPullData, type PullRequestSnapshot } from "./pull-request-source.js";
 import type { PullRead } from "./graphql-pull.js";
+import type { DefaultBranchFiles } from "./graphql-config.js";
 
 type Api = Pick<Octokit, "request" | "paginate">;
 
@@ -56,6 +57,11 @@ class OctokitGitHub implements InstallationGitHub {
   private readonly reads = new WeakMap<object, PullRead>();
   /** The latest reads by head commit, for `pullsForCommit` (a few: one client serves one event or one job attempt). */
   private readonly heads = new Map<string, PullRead>();
+  /**
+   * The config files the latest `pull` read on the default branches (graphql-config.ts): the config read that follows
+   * it needs no request. Only the latest: as fresh as that pull request, never a remembered answer.
+   */
+  private known: DefaultBranchFiles | undefined;
 
   constructor(
     private readonly octokit: Api,
@@ -63,11 +69,11 @@ class OctokitGitHub implements InstallationGitHub {
   ) {}
 
   repoConfig(owner: string, repo: string): Promise<ConfigText | null> {
-    return this.shared.configs.load(this.octokit, owner, repo);
+    return this.shared.configs.load(this.octokit, owner, repo, this.known);
   }
 
   configFile(owner: string, repo: string, path: string = CONFIG_PATH): Promise<ConfigText | null> {
-    return this.shared.configs.fetchFile(this.octokit, owner, repo, path);
+    return this.shared.configs.fetchFile(this.octokit, owner, repo, path, this.known);
   }
 
   configFileAt(owner: string, repo: string, path: string, sha: string): Promise<ConfigText | null> {
@@ -77,6 +83,7 @@ class OctokitGitHub implements InstallationGitHub {
   async pull(owner: string, repo: string, pullNumber: number): Promise<unknown> {
     const read = await readPullRequest(this.octokit, owner, repo, pullNumber);
     this.reads.set(read.payload, read);
+    this.known = read.defaultBranchFiles;
     const key = `${owner}/${repo}@${read.payload.head.sha}`.toLowerCase();
     this.heads.delete(key);
     this.heads.set(key, read);

@@ -6,6 +6,11 @@ import type { Account, StandInPull, StandInRepo } from "./model.js";
 import { association, commitBody } from "./bodies.js";
 import { json, type StandInRequest, type StandInResponse } from "./http.js";
 
+// The config files the pull request's query reads on default branches (src/adapters/github/graphql-config.ts).
+const CONFIG_PATH = ".github/agent-gate.yml";
+const REVOCATIONS_PATH = ".github/agent-gate-revocations.yml";
+const OWNER_REPO_ALIAS = "ownerDotGithub";
+
 const PAGE = 100;
 // GraphQL names a Bot by its App's slug; REST adds "[bot]", except for Copilot, whose App is copilot-swe-agent.
 const GRAPHQL_BOT_LOGINS: Record<string, string> = { Copilot: "copilot-swe-agent" };
@@ -74,6 +79,18 @@ function pullNode(repo: StandInRepo, pull: StandInPull, op: string, after: unkno
   };
 }
 
+/** A file of the default branch as a TreeEntry (a regular file's mode, 100644), or null when there is none. */
+function treeEntry(repo: StandInRepo, path: string): Record<string, unknown> | null {
+  const text = repo.files[path];
+  if (text === undefined) return null;
+  return { mode: 0o100644, object: { __typename: "Blob", byteSize: Buffer.byteLength(text), isBinary: false, isTruncated: false, text } };
+}
+
+/** The default branch's commit with the files the query names. */
+function branchFiles(repo: StandInRepo, files: Record<string, string>): Record<string, unknown> {
+  return { __typename: "Commit", ...Object.fromEntries(Object.entries(files).map(([alias, path]) => [alias, treeEntry(repo, path)])) };
+}
+
 /** Answers one of agent-gate's queries; any other is GitHub's error for a query it cannot run. */
 export function answerGraphql(repos: readonly StandInRepo[], req: StandInRequest): StandInResponse {
   const body = req.body as { query?: unknown; variables?: Record<string, unknown> } | undefined;
@@ -86,5 +103,9 @@ export function answerGraphql(repos: readonly StandInRepo[], req: StandInRequest
   if (!pull) return json(200, { data: { repository: { pullRequest: null } }, errors: [{ type: "NOT_FOUND", path: ["repository", "pullRequest"], message: `Could not resolve to a PullRequest with the number of ${String(v["number"])}.` }] });
   const pr = pullNode(repo, pull, op, v["after"]);
   if (op !== "AgentGatePull") return json(200, { data: { repository: { pullRequest: pr } } });
-  return json(200, { data: { repository: { nameWithOwner: `${repo.owner}/${repo.name}`, databaseId: repo.id, isPrivate: repo.private ?? false, defaultBranchRef: { name: repo.defaultBranch }, pullRequest: pr } } });
+  const repository = { nameWithOwner: `${repo.owner}/${repo.name}`, databaseId: repo.id, isPrivate: repo.private ?? false, defaultBranchRef: { name: repo.defaultBranch, target: branchFiles(repo, { config: CONFIG_PATH }) }, pullRequest: pr };
+  // The owner's `.github` repository, as GitHub answers an aliased repository that is not there: null, and NOT_FOUND on its path.
+  const dotGithub = repos.find((r) => r.owner.toLowerCase() === repo.owner.toLowerCase() && r.name.toLowerCase() === ".github");
+  if (!dotGithub) return json(200, { data: { repository, [OWNER_REPO_ALIAS]: null }, errors: [{ type: "NOT_FOUND", path: [OWNER_REPO_ALIAS], locations: [{ line: 1, column: 1 }], message: `Could not resolve to a Repository with the name '${repo.owner}/.github'.` }] });
+  return json(200, { data: { repository, [OWNER_REPO_ALIAS]: { defaultBranchRef: { target: branchFiles(dotGithub, { config: CONFIG_PATH, revocations: REVOCATIONS_PATH }) } } } });
 }
