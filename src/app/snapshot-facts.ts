@@ -129,7 +129,7 @@ export function factsFromSnapshot(snap: PullRequestSnapshot, config: ConfigFacts
     completeness: {
       commits: list(snap, "commits", pull.commits),
       files: list(snap, "files", pull.changed_files),
-      reviews: list(snap, "reviews", undefined),
+      reviews: list(snap, "reviews", snap.reported?.reviews),
       comments: list(snap, "comments", pull.comments),
     },
     evidenceProblems,

@@ -94,6 +94,8 @@ export interface PullRequestSnapshot {
   readonly truncated: readonly string[];
   /** How many items each list held, beside what the pull request says it has (its counts, when GitHub gives one). */
   readonly listed: { readonly commits: number; readonly files: number; readonly reviews: number; readonly comments: number };
+  /** How many reviews GitHub counts (GraphQL's totalCount; the pull request itself gives no count of its reviews). */
+  readonly reported?: { readonly reviews?: number };
   /**
    * The repository permission of every human who approved the head commit, by user id: GitHub's legacy base
    * levels (`maintain` reads as write, `triage` as read). Branch protection counts approvals only from people
@@ -228,6 +230,7 @@ export async function loadPullRequest(octokit: Api, owner: string, repo: string,
     comments: parseAll(Comment, "comments", comments.items),
     truncated,
     listed: { commits: commits.items.length, files: files.items.length, reviews: reviews.items.length, comments: comments.items.length },
+    ...(reviews.reported !== undefined ? { reported: { reviews: reviews.reported } } : {}),
     permissions: await lookUpPermissions(octokit, owner, repo, [...approvers.values()], opts.permissions),
   };
 }

@@ -10,6 +10,8 @@ import { PULL_QUERY, pageQuery } from "../../../src/adapters/github/graphql-pull
 import { GitHubConnector } from "../../../src/adapters/github/octokit-github.js";
 import { LIMITS } from "../../../src/adapters/github/pull-request-source.js";
 import { AgentGateError } from "../../../src/core/errors.js";
+import { DEFAULT_AGENT_CONFIG } from "../../../src/core/agents.js";
+import { factsFromSnapshot } from "../../../src/app/snapshot-facts.js";
 import type { StandInRepo } from "../../../src/demo/github/model.js";
 import { answerGraphql } from "../../../src/demo/github/graphql.js";
 
@@ -140,4 +142,73 @@ test("a commit's git date with its committer's offset reads as REST gives it: UT
   const github = new GitHubConnector().installation(client(gh.fetch));
   const snap = await github.snapshot("acme", "web", await github.pull("acme", "web", 7));
   assert.deepEqual(snap.commits.map((c) => c.commit.author?.date), Array(3).fill("2026-11-26T05:00:00Z"));
+});
+
+type Answer = { totalCount: number; pageInfo: { hasNextPage: boolean; endCursor: string | null }; nodes: unknown[] };
+
+/** The stand-in's answers to the GraphQL read, each edited by `edit` (given the query's name and the pull request's node). */
+function editAnswers(r: StandInRepo, gh: ReturnType<typeof validatedGitHub>, edit: (op: string, pr: Record<string, Answer>) => void): void {
+  gh.standIn.faults.push((req) => {
+    if (!req.url.startsWith("/graphql")) return undefined;
+    const res = answerGraphql([r], req);
+    const op = /query\s+(\w+)/.exec((req.body as { query: string }).query)![1]!;
+    edit(op, (res.body as { data: { repository: { pullRequest: Record<string, Answer> } } }).data.repository.pullRequest);
+    return res;
+  });
+}
+
+test("a list that ends with fewer items than GitHub counts is truncated (a later review left out must not let an approval count)", async () => {
+  for (const list of ["commits", "reviews", "comments"] as const) {
+    const r = repo({ commits: 2, reviews: 2, comments: 2 });
+    r.pulls[0]!.reviews[1]!.state = "CHANGES_REQUESTED";
+    const gh = validatedGitHub([r]);
+    // GitHub counts 2 but its last page (hasNextPage: false) holds one: the approval without the later change request.
+    editAnswers(r, gh, (op, pr) => {
+      if (op === "AgentGatePull") pr[list]!.nodes = pr[list]!.nodes.slice(0, 1);
+    });
+    const github = new GitHubConnector().installation(client(gh.fetch));
+    const snap = await github.snapshot("acme", "web", await github.pull("acme", "web", 7));
+    assert.deepEqual(snap.truncated, [list], list);
+    assert.equal(snap.listed[list], 1);
+    assert.deepEqual(snap.reported, { reviews: 2 }, "the reviews' count goes on (the pull request gives none)");
+    if (list !== "reviews") continue;
+    const facts = factsFromSnapshot(snap, { source: "default", path: ".github/agent-gate.yml", digest: `sha256:${"0".repeat(64)}` }, DEFAULT_AGENT_CONFIG, new Date());
+    assert.deepEqual(facts.completeness.reviews, { listed: 1, reported: 2, limit: LIMITS.reviews, truncated: true }, "the policy's completeness rule sees the gap");
+  }
+});
+
+test("a complete read is not truncated, and carries GitHub's count of the reviews", async () => {
+  const gh = validatedGitHub([repo({ reviews: 150 })]);
+  const github = new GitHubConnector().installation(client(gh.fetch));
+  const snap = await github.snapshot("acme", "web", await github.pull("acme", "web", 7));
+  assert.deepEqual(snap.truncated, []);
+  assert.deepEqual(snap.reported, { reviews: 150 });
+});
+
+test("paging that makes no progress fails the read, never loops: an empty page, a repeated cursor, more pages than the cap allows", async () => {
+  let cursor = 0;
+  const cases: [string, (op: string, pr: Record<string, Answer>) => void, RegExp][] = [
+    ["an empty page that says more follow", (op, pr) => {
+      if (op === "AgentGatePullReviews") pr["reviews"]!.nodes = [];
+    }, /reviews: page 2 holds no items but says more follow/],
+    ["an empty first page", (op, pr) => {
+      if (op === "AgentGatePull") pr["comments"] = { totalCount: 5, pageInfo: { hasNextPage: true, endCursor: "x" }, nodes: [] };
+    }, /comments: page 1 holds no items but says more follow/],
+    ["the same cursor again", (op, pr) => {
+      if (op === "AgentGatePullReviews") pr["reviews"]!.pageInfo = { hasNextPage: true, endCursor: "100" };
+    }, /reviews: page 2 repeats an earlier cursor/],
+    ["one item a page, always with a new cursor", (_op, pr) => {
+      const l = pr["reviews"]!;
+      l.nodes = l.nodes.slice(0, 1);
+      l.pageInfo = { hasNextPage: true, endCursor: `c${++cursor}` };
+    }, new RegExp(`reviews: more than ${Math.ceil(LIMITS.reviews / 100) + 1} pages for at most ${LIMITS.reviews} items`)],
+  ];
+  for (const [name, edit, message] of cases) {
+    const r = repo({ reviews: 250 });
+    const gh = validatedGitHub([r]);
+    editAnswers(r, gh, edit);
+    const github = new GitHubConnector().installation(client(gh.fetch));
+    await assert.rejects(github.pull("acme", "web", 7), (e: unknown) => e instanceof AgentGateError && e.code === "GITHUB_RESPONSE_INVALID" && message.test(e.message), name);
+    assert.ok(gh.standIn.requests.length <= 1 + Math.ceil(LIMITS.reviews / 100) + 1, `${name}: ${gh.standIn.requests.length} requests`);
+  }
 });
