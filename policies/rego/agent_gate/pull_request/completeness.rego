@@ -17,10 +17,27 @@ _judged_list(name) if {
 	agent_pr
 }
 
-_incomplete(l) := concat("", ["GitHub lists at most ", format_int(l.limit, 10), " and this pull request has more"]) if l.truncated == true
+# Why a list is incomplete, one reason each: cut at its limit; short of the count GitHub reports; or marked truncated
+# under its limit with no count that tells how short (a read whose pages ended before GitHub's count).
+_incomplete(l) := concat("", ["GitHub lists at most ", format_int(l.limit, 10), " and this pull request has more"]) if _at_limit(l)
 
 _incomplete(l) := concat("", ["GitHub listed ", format_int(l.listed, 10), " of the ", format_int(l.reported, 10), " the pull request reports"]) if {
-	l.truncated == false
+	not _at_limit(l)
+	_short(l)
+}
+
+_incomplete(l) := concat("", ["GitHub listed ", format_int(l.listed, 10), " and said there were more"]) if {
+	l.truncated == true
+	not _at_limit(l)
+	not _short(l)
+}
+
+_at_limit(l) if {
+	l.truncated == true
+	l.listed >= l.limit
+}
+
+_short(l) if {
 	is_number(l.reported)
 	l.listed < l.reported
 }

@@ -511,6 +511,26 @@ test_files_fewer_than_reported_deny if {
 	f.msg == "too many changed files to evaluate: GitHub listed 3 of the 5 the pull request reports; agent-gate cannot judge what it cannot see"
 }
 
+# A read that ended short of GitHub's count under the limit (GraphQL's totalCount) names the gap, not the limit.
+test_reviews_short_of_their_count_deny if {
+	d := decide(_with_list("reviews", {"listed": 1, "reported": 2, "limit": 1000, "truncated": true}), fx.config)
+	some f in d.deny
+	f.msg == "too many reviews to evaluate: GitHub listed 1 of the 2 the pull request reports; agent-gate cannot judge what it cannot see"
+	f.details == {"list": "reviews", "listed": 1, "reported": 2, "limit": 1000}
+}
+
+test_truncated_under_the_limit_without_a_count_deny if {
+	d := decide(_with_list("reviews", {"listed": 5, "limit": 1000, "truncated": true}), fx.config)
+	some f in d.deny
+	f.msg == "too many reviews to evaluate: GitHub listed 5 and said there were more; agent-gate cannot judge what it cannot see"
+}
+
+test_at_the_limit_short_of_the_count_deny if {
+	d := decide(_with_list("commits", {"listed": 250, "reported": 300, "limit": 250, "truncated": false}), fx.config)
+	some f in d.deny
+	f.msg == "too many commits to evaluate: GitHub listed 250 of the 300 the pull request reports; agent-gate cannot judge what it cannot see"
+}
+
 test_comments_count_only_for_agent_prs if {
 	inp := _with_list("comments", {"listed": 3000, "reported": 4000, "limit": 3000, "truncated": true})
 	"completeness" in denied(inp, fx.config)
