@@ -184,15 +184,26 @@ function parseAll<T>(schema: z.ZodType<T>, what: string, items: unknown[]): T[] 
   });
 }
 
+/**
+ * A REST list, up to `max` items (truncated past it). Paging must make progress, as graphql-pull.ts's readAll: at most
+ * ceil(max/100)+1 pages, each with at least one item while a next page is linked; otherwise the read fails, never loops.
+ */
 async function list(octokit: Api, route: string, params: Record<string, unknown>, max: number): Promise<{ items: unknown[]; truncated: boolean }> {
   const items: unknown[] = [];
+  const maxPages = Math.ceil(max / 100) + 1;
+  let pages = 0;
   let truncated = false;
   for await (const page of octokit.paginate.iterator(route as "GET /repos/{owner}/{repo}/pulls/{pull_number}/commits", { ...params, per_page: 100 } as never)) {
-    items.push(...(page.data as unknown[]));
+    const data = page.data as unknown[];
+    const more = Boolean((page.headers as { link?: string }).link?.includes('rel="next"'));
+    items.push(...data);
+    pages++;
     if (items.length >= max) {
-      truncated = items.length > max || Boolean((page.headers as { link?: string }).link?.includes('rel="next"'));
+      truncated = items.length > max || more;
       break;
     }
+    if (more && data.length === 0) throw new AgentGateError("GITHUB_RESPONSE_INVALID", `${route}: page ${pages} holds no items but links a next page (expected at least one item on a page with a next page)`, "transient");
+    if (more && pages >= maxPages) throw new AgentGateError("GITHUB_RESPONSE_INVALID", `${route}: more than ${maxPages} pages for at most ${max} items (expected up to 100 items a page)`, "transient");
   }
   return { items: items.slice(0, max), truncated };
 }

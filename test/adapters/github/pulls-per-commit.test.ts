@@ -27,3 +27,18 @@ test("every open pull request heading the commit is listed, up to the cap", asyn
 test("one pull request past the cap fails closed with TOO_MANY_PULLS, naming the commit and the cap", async () => {
   await assert.rejects(pullsForCommit(api(pulls(PULLS_PER_COMMIT_MAX + 1)), "acme", "widgets", SHA), (e: unknown) => e instanceof AgentGateError && e.code === "TOO_MANY_PULLS" && e.message.includes(`more than ${PULLS_PER_COMMIT_MAX}`) && e.message.includes("aaaaaaa"));
 });
+
+test("paging that makes no progress fails the read, never loops: empty pages, or one item a page past the page cap", async () => {
+  const endless = (perPage: number): Parameters<typeof pullsForCommit>[0] =>
+    ({
+      request: () => Promise.reject(new Error("not used")),
+      paginate: {
+        // A next page linked forever (stopped at 1,000 so a missing guard fails rather than hangs).
+        iterator: async function* () {
+          for (let i = 0; i < 1000; i++) yield await Promise.resolve({ data: pulls(perPage), headers: { link: '<x>; rel="next"' } });
+        },
+      },
+    }) as unknown as Parameters<typeof pullsForCommit>[0];
+  await assert.rejects(pullsForCommit(endless(0), "acme", "widgets", SHA), (e: unknown) => e instanceof AgentGateError && e.code === "GITHUB_RESPONSE_INVALID" && /page 1 holds no items but links a next page/.test(e.message));
+  await assert.rejects(pullsForCommit(endless(1), "acme", "widgets", SHA), (e: unknown) => e instanceof AgentGateError && e.code === "GITHUB_RESPONSE_INVALID" && /more than 2 pages for at most 30 items/.test(e.message));
+});
