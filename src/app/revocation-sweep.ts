@@ -12,6 +12,7 @@ import { compileIdentityPattern } from "../adapters/sigstore/signer-policy.js";
 import { revocationCount, type RevokedData } from "../config/revocations.js";
 import { AgentGateError, describeError } from "../core/errors.js";
 import { workflowOf } from "../core/signer-facts.js";
+import { DEFAULT_AGENT_ACCOUNTS } from "../core/agents.js";
 import { loadRevocations } from "./load-config.js";
 
 export const DEFAULT_SWEEP_PULLS = 50;
@@ -131,6 +132,17 @@ export function revokedKeys(revoked: RevokedData, known: readonly IndexedSigner[
 }
 
 const GITHUB_ACTIONS = "https://token.actions.githubusercontent.com";
+const GITHUB = "https://github.com";
+
+const sameLogin = (a: string, b: string): boolean => a.trim().toLowerCase() === b.toLowerCase();
+
+/** A platform signer (issuer github.com) named by another login of the same known agent account (Copilot, copilot-swe-agent[bot]). */
+function sameAgentAccount(identity: string, s: IndexedSigner): boolean {
+  if (s.issuer !== GITHUB || s.identity === null) return false;
+  const idOf = (login: string): number | undefined => DEFAULT_AGENT_ACCOUNTS.find((a) => sameLogin(a.login, login))?.id;
+  const id = idOf(identity);
+  return id !== undefined && id === idOf(s.identity);
+}
 
 function signerMayMatch(e: Record<string, unknown>, s: IndexedSigner): boolean {
   const str = (k: string): string | undefined => (typeof e[k] === "string" ? (e[k]) : undefined);
@@ -138,10 +150,11 @@ function signerMayMatch(e: Record<string, unknown>, s: IndexedSigner): boolean {
   if (s.identity === null) return false;
   const issuerFits = (want: string | undefined): boolean => want === undefined || want === s.issuer;
   const identity = str("identity");
-  if (identity !== undefined) return issuerFits(str("issuer")) && (identity === s.identity || identity.toLowerCase() === s.identity.toLowerCase());
+  if (identity !== undefined) return issuerFits(str("issuer")) && (sameLogin(identity, s.identity) || sameAgentAccount(identity, s));
   const pattern = str("identity_pattern");
   if (pattern !== undefined) {
-    const m = compileIdentityPattern(pattern);
+    // Case-insensitive, as the policy matches a revoked pattern.
+    const m = compileIdentityPattern(pattern, { caseInsensitive: true });
     return typeof m !== "string" && issuerFits(str("issuer")) && m(s.identity);
   }
   const owner = str("owner");

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { SqlAuditLog } from "../../src/adapters/storage/audit-log.js";
 import { openEmbedded, openPostgres } from "../../src/adapters/storage/db.js";
 import type { Db, EmbeddedDb } from "../../src/adapters/storage/db.js";
-import { EvidenceIndex } from "../../src/adapters/storage/evidence-index.js";
+import { EvidenceIndex, type RevokedKeys } from "../../src/adapters/storage/evidence-index.js";
 import { SqlSweepState } from "../../src/adapters/storage/revocation-state.js";
 import type { ConfigText } from "../../src/adapters/github/config-source.js";
 import type { PullRequestTrigger } from "../../src/adapters/github/triggers.js";
@@ -104,7 +104,8 @@ function suite(name: string, open: (t: TestContext) => Promise<Opened | undefine
         (await index.pulls("acme", model, { limit: 10 })).map((p) => [p.repository, p.pullNumber, p.seq]),
         [["acme/web", 7, 4], ["acme/app", 1, 3]],
       );
-      assert.deepEqual((await index.pulls("acme", { ...none, models: [{ model: "anthropic/claude-sonnet-4-5", version: "20250929" }] }, { limit: 10 })).map((p) => p.seq), [4]);
+      // #1's model carries no version: nothing shows it is another version than the one revoked.
+      assert.deepEqual((await index.pulls("acme", { ...none, models: [{ model: "anthropic/claude-sonnet-4-5", version: "20250929" }] }, { limit: 10 })).map((p) => p.seq), [4, 3]);
       assert.deepEqual((await index.pulls("acme", model, { limit: 10, beforeSeq: 4 })).map((p) => p.seq), [3], "the cursor leaves what was swept");
       assert.deepEqual((await index.pulls("acme", { ...none, commitKeys: [FP] }, { limit: 10 })).map((p) => p.seq), [4]);
       assert.deepEqual((await index.pulls("acme", { ...none, certificates: [FP] }, { limit: 10 })).map((p) => p.seq), [4]);
@@ -113,6 +114,22 @@ function suite(name: string, open: (t: TestContext) => Promise<Opened | undefine
       assert.deepEqual((await index.pulls("acme", { ...none, signers: [{ identity: IDENTITY, issuer: ISSUER, key: null }] }, { limit: 10 })).length, 3);
       assert.deepEqual(await index.pulls("acme", none, { limit: 10 }), [], "nothing revoked matches nothing");
       assert.deepEqual(await index.signers("acme"), [{ identity: IDENTITY, issuer: ISSUER, key: null }]);
+    });
+
+    withLog("models and agents match as the policy matches them: dated ids, versions without separators, no version", async ({ db, log }) => {
+      await log.append(decision(1, "acme/app", 1, sha(1), { model: "anthropic/claude-sonnet-4-5-20250929", version: "1" }));
+      await log.append(decision(2, "acme/app", 2, sha(2), { model: "anthropic/claude-sonnet-4-5", version: "2025-05-14" }));
+      await log.append(decision(3, "acme/app", 3, sha(3), { model: "anthropic/claude-sonnet-4-50", version: "20250929" }));
+      await log.append(decision(4, "acme/app", 4, sha(4), { model: "Anthropic/Claude-Sonnet-4-5@20250929", version: "2025-09-29", agent: "Claude-Code" }));
+      const index = new EvidenceIndex(db);
+      const none: RevokedKeys = { signers: [], certificates: [], rekorEntries: [], rekorUuids: [], models: [], agents: [], commitKeys: [] };
+      const seqs = async (keys: Partial<RevokedKeys>): Promise<number[]> => (await index.pulls("acme", { ...none, ...keys }, { limit: 10 })).map((p) => p.seq);
+      assert.deepEqual(await seqs({ models: [{ model: " Anthropic/claude-sonnet-4-5" }] }), [4, 2, 1], "every version: the name and the name followed by -, @ or :, not -4-50");
+      assert.deepEqual(await seqs({ models: [{ model: "anthropic/claude-sonnet-4-5", version: "20250929" }] }), [4, 1], "the version as the id's suffix");
+      assert.deepEqual(await seqs({ models: [{ model: "anthropic/claude-sonnet-4-5", version: "2025.05.14" }] }), [2], "separators ignored");
+      assert.deepEqual(await seqs({ models: [{ model: "anthropic/claude-sonnet-4-50", version: "20250929" }, { model: "openai/gpt-5" }] }), [3]);
+      assert.deepEqual(await seqs({ agents: [{ name: "claude-code", version: "2-1-0" }] }), [4, 3, 2, 1]);
+      assert.deepEqual(await seqs({ agents: [{ name: "claude-code", version: "2.0.0" }] }), []);
     });
 
     withLog("records from before the index are indexed by the first sweep's backfill, each once", async ({ db, log }) => {
@@ -217,4 +234,19 @@ suite("PostgreSQL", async (t) => {
       await dropSchema(url, schema);
     },
   };
+});
+
+test("revokedKeys: signer identities without case, patterns without case, a platform signer by any login of its account", async () => {
+  const { revokedKeys } = await import("../../src/app/revocation-sweep.js");
+  const known = [
+    { identity: "alice@example.com", issuer: "https://accounts.google.com", key: null },
+    { identity: "copilot-swe-agent[bot]", issuer: "https://github.com", key: null },
+    { identity: "bob@example.com", issuer: "https://accounts.google.com", key: null },
+  ];
+  const list = (signers: unknown[]) => ({ signers, certificates: [], rekor_entries: [], models: [], agents: [], commit_keys: [], source: "s", digest: "d" }) as never;
+  const ids = (signers: unknown[]) => revokedKeys(list(signers), known).signers.map((s) => s.identity);
+  assert.deepEqual(ids([{ identity: "Alice@Example.com", issuer: "https://accounts.google.com" }]), ["alice@example.com"]);
+  assert.deepEqual(ids([{ identity_pattern: "ALICE@.*", issuer: "https://accounts.google.com" }]), ["alice@example.com"]);
+  assert.deepEqual(ids([{ identity: "Copilot", issuer: "https://github.com" }]), ["copilot-swe-agent[bot]"]);
+  assert.deepEqual(ids([{ identity: "claude[bot]", issuer: "https://github.com" }]), []);
 });

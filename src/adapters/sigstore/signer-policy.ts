@@ -19,7 +19,7 @@ const CONTROL = /[\u0000-\u001f\u007f\u2028\u2029]/u;
  * RegExp only parses it, never runs it. Syntax RE2 has no linear-time answer for (lookaround, backreferences) and
  * JavaScript-only escapes (\u0041, \cA) are refused with the pattern named.
  */
-export function compileIdentityPattern(pat: string): ((san: string) => boolean) | string {
+export function compileIdentityPattern(pat: string, opts: { readonly caseInsensitive?: boolean } = {}): ((san: string) => boolean) | string {
   if (pat.length > IDENTITY_PATTERN_MAX_LENGTH) {
     return `identity pattern is ${pat.length} characters; expected at most ${IDENTITY_PATTERN_MAX_LENGTH}`;
   }
@@ -32,7 +32,7 @@ export function compileIdentityPattern(pat: string): ((san: string) => boolean) 
   let re: RE2JS;
   try {
     // wrapped again so that "^a|b$" cannot match a SAN that merely starts with a or ends with b
-    re = RE2JS.compile(`^(?:${pat})$`);
+    re = RE2JS.compile(`^(?:${pat})$`, opts.caseInsensitive ? RE2JS.CASE_INSENSITIVE : 0);
   } catch (e) {
     return `identity pattern ${JSON.stringify(pat)} cannot be compiled by the linear-time matcher (RE2: no lookaround, backreferences or JavaScript-only escapes such as \\u0041): ${(e as Error).message}`;
   }

@@ -149,16 +149,34 @@ export function matchClause(keys: RevokedKeys, first: number): { where: string; 
   if (keys.certificates.length > 0) or.push(`cert_fingerprint = ANY(${p(keys.certificates.map((c) => c.toLowerCase()))}::text[])`);
   if (keys.rekorEntries.length > 0) or.push(`(rekor_log_id, rekor_log_index) IN (SELECT * FROM unnest(${p(keys.rekorEntries.map((e) => e.logId.toLowerCase()))}::text[], ${p(keys.rekorEntries.map((e) => e.logIndex))}::text[]))`);
   if (keys.rekorUuids.length > 0) or.push(`rekor_uuid = ANY(${p(keys.rekorUuids.map((u) => u.toLowerCase()))}::text[])`);
-  const anyVersion = (xs: readonly { version?: string | undefined }[]) => xs.filter((x) => x.version === undefined);
-  const oneVersion = (xs: readonly { version?: string | undefined }[]) => xs.filter((x) => x.version !== undefined);
-  const models = keys.models;
-  if (anyVersion(models).length > 0) or.push(`model = ANY(${p(anyVersion(models).map((m) => (m as { model: string }).model.toLowerCase()))}::text[])`);
-  if (oneVersion(models).length > 0) or.push(`(model, model_version) IN (SELECT * FROM unnest(${p(oneVersion(models).map((m) => (m as { model: string }).model.toLowerCase()))}::text[], ${p(oneVersion(models).map((m) => m.version))}::text[]))`);
-  const agents = keys.agents;
-  if (anyVersion(agents).length > 0) or.push(`agent = ANY(${p(anyVersion(agents).map((a) => (a as { name: string }).name.toLowerCase()))}::text[])`);
-  if (oneVersion(agents).length > 0) or.push(`(agent, agent_version) IN (SELECT * FROM unnest(${p(oneVersion(agents).map((a) => (a as { name: string }).name.toLowerCase()))}::text[], ${p(oneVersion(agents).map((a) => a.version))}::text[]))`);
+  const models = keys.models.map((m) => ({ name: m.model, version: m.version }));
+  if (models.length > 0) or.push(namedClause("model", "model_version", models, p));
+  if (keys.agents.length > 0) or.push(namedClause("agent", "agent_version", keys.agents, p));
   if (keys.commitKeys.length > 0) or.push(`commit_key = ANY(${p(keys.commitKeys.map((k) => k.toLowerCase()))}::text[])`);
   return { where: or.join(" OR "), params };
+}
+
+/** A version as revocation compares it: trimmed, lower-case, without the separators `-`, `.` and `_`. */
+export function versionKey(v: string): string {
+  return v.trim().toLowerCase().replace(/[-._]/g, "");
+}
+
+const VERSION_KEY_SQL = (x: string): string => `regexp_replace(lower(trim(${x})), '[-._]', '', 'g')`;
+
+/**
+ * Models or agents as policies/rego/revocation_lib.rego matches them (_named_fits): the name itself or the name
+ * followed by `-`, `@` or `:` and a suffix (anthropic/claude-sonnet-4-5-20250929); an entry with a version also
+ * names a claim whose version or suffix is it (separators ignored) and a claim without a version.
+ */
+function namedClause(column: string, versionColumn: string, entries: readonly { readonly name: string; readonly version?: string | undefined }[], p: (v: unknown) => string): string {
+  const names = p(entries.map((e) => e.name.trim().toLowerCase()));
+  const versions = p(entries.map((e) => (e.version === undefined ? null : versionKey(e.version))));
+  const id = `lower(trim(${column}))`;
+  const suffixed = `left(${id}, length(r.name) + 1) IN (r.name || '-', r.name || '@', r.name || ':')`;
+  return `EXISTS (SELECT 1 FROM unnest(${names}::text[], ${versions}::text[]) AS r(name, version)
+    WHERE (${id} = r.name OR ${suffixed})
+    AND (r.version IS NULL OR ${versionColumn} IS NULL OR ${VERSION_KEY_SQL(versionColumn)} = r.version
+      OR (${id} <> r.name AND ${VERSION_KEY_SQL(`substr(${id}, length(r.name) + 2)`)} = r.version)))`;
 }
 
 export type { RevokedData };
