@@ -51,11 +51,10 @@ function signedPullsInChild(prs: number): { repo: StandInRepo; trustedRoot: unkn
   return JSON.parse(out) as { repo: StandInRepo; trustedRoot: unknown };
 }
 
-export async function benchGate(): Promise<Row[]> {
-  const PRS = Number(process.env.BENCH_PRS ?? 20);
-  const EVENTS = Number(process.env.BENCH_EVENTS ?? 1000);
-  const { repo, trustedRoot } = signedPullsInChild(PRS);
-  const standIn = new GitHubStandIn([repo]);
+/** `events` pull_request events (labeled, synchronize) over the PRs of `repo` after one warm-up event each; `others` are served beside it. */
+async function runEvents(repo: StandInRepo, others: StandInRepo[], trustedRoot: unknown, events: number): Promise<{ standIn: GitHubStandIn; mark: number; latencies: number[]; seconds: number }> {
+  const PRS = repo.pulls.length;
+  const standIn = new GitHubStandIn([repo, ...others]);
   standIn.keepWrites = false; // the latest state of each check run, not a growing record of every write
   const gate = await composeGate({ trustedRoot, tlogEntryUrl: () => undefined });
   const probot = new Probot({
@@ -75,13 +74,38 @@ export async function benchGate(): Promise<Row[]> {
   const mark = standIn.requests.length;
   const latencies: number[] = [];
   const t0 = performance.now();
-  for (let i = 0; i < EVENTS; i++) {
+  for (let i = 0; i < events; i++) {
     const n = (i % PRS) + 1;
     const s = performance.now();
     await probot.receive({ id: `e-${i}`, name: "pull_request", payload: payload(n, i % 2 ? "labeled" : "synchronize") } as never);
     latencies.push(performance.now() - s);
   }
-  const seconds = (performance.now() - t0) / 1000;
+  return { standIn, mark, latencies, seconds: (performance.now() - t0) / 1000 };
+}
+
+/**
+ * Where the config comes from changes what an event reads (issue 19 item 3): the repository's own file, or its
+ * owner's `.github` repository's, with or without a revocation list there. Counted requests per event for each.
+ */
+const LIST = "version: 1\nmodels:\n  - model: example/retired-model\n    reason: benchmark\n";
+function configLayouts(repo: StandInRepo): { name: string; repo: StandInRepo; others: StandInRepo[] }[] {
+  const config = repo.files[".github/agent-gate.yml"]!;
+  const bare = { ...repo, files: {} };
+  const dotGithub = (files: Record<string, string>): StandInRepo => ({ owner: repo.owner, name: ".github", id: 4242, defaultBranch: "main", files, pulls: [] });
+  return [
+    { name: "repository's config, no .github repository", repo, others: [] },
+    { name: "repository's config, .github without files", repo, others: [dotGithub({})] },
+    { name: "repository's config, revocation list in .github", repo, others: [dotGithub({ ".github/agent-gate-revocations.yml": LIST })] },
+    { name: "organisation's config (.github), no list", repo: bare, others: [dotGithub({ ".github/agent-gate.yml": config })] },
+    { name: "organisation's config and revocation list", repo: bare, others: [dotGithub({ ".github/agent-gate.yml": config, ".github/agent-gate-revocations.yml": LIST })] },
+  ];
+}
+
+export async function benchGate(): Promise<Row[]> {
+  const PRS = Number(process.env.BENCH_PRS ?? 20);
+  const EVENTS = Number(process.env.BENCH_EVENTS ?? 1000);
+  const { repo, trustedRoot } = signedPullsInChild(PRS);
+  const { standIn, mark, latencies, seconds } = await runEvents(repo, [], trustedRoot, EVENTS);
   const reqs = standIn.since(mark);
   latencies.sort((a, b) => a - b);
   const q = (p: number): number => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]!;
@@ -93,6 +117,13 @@ export async function benchGate(): Promise<Row[]> {
     ...requestRows(reqs, EVENTS),
     { metric: "check runs not success (expect 0)", value: failures, target: "0" },
   ];
+  const few = Math.min(EVENTS, 4 * PRS);
+  for (const layout of configLayouts(repo)) {
+    const run = await runEvents(structuredClone(layout.repo), structuredClone(layout.others), trustedRoot, few);
+    const counted = run.standIn.since(run.mark).filter((r) => r.status !== 304).length;
+    const notSuccess = run.standIn.checkRuns.filter((r) => r.conclusion !== "success").length;
+    rows.push({ metric: `counted per event, ${layout.name} (${few} events)${notSuccess ? ` [${notSuccess} runs not success]` : ""}`, value: counted / few, target: "<= 4" });
+  }
   if (process.env.BENCH_GATE_MEMORY === "0") return rows;
   printTable("PR gate (3 bundles per PR, zero-latency stand-in, the App in the benchmark's process)", rows);
   await benchGateMemory(repo, trustedRoot, EVENTS);
