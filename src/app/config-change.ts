@@ -3,17 +3,23 @@
 // repositories' configs extend (known from the config files the audit log recorded with their decisions) gets:
 //   - the new files read from its head commit and validated, each problem with file, line and column;
 //   - an impact analysis: the last N recorded decisions of every repository the changed file applies to, replayed
-//     under the config that repository would have with the new files (app/config-impact.ts).
+//     under the config that repository would have with the new files (app/config-impact.ts). It reads other pull
+//     requests' recorded facts under a config the pull request chooses, so it runs only for a pull request from a
+//     branch of this repository whose author has write access; and the check run (which anyone who can see this
+//     repository reads) names only this repository's pull requests: other repositories are counts, never names,
+//     pull requests, heads, rules or config errors. A trusted analysis of a head is reused for a few minutes.
 // All of it is information: the pull request is judged by the default branch's config, never by the files it
 // proposes. Only `input.config_change.valid` reaches the policy (require_valid_config_changes). Bounded: repositories
 // analysed, decisions per repository, files looked up, and a deadline; what was cut short is said, never hidden.
 import { CONFIG_PATH, type ConfigText } from "../adapters/github/config-source.js";
-import type { ConfigFiles, GitHubFacts } from "../adapters/github/facts-port.js";
+import type { Account, ConfigFiles, GitHubFacts } from "../adapters/github/facts-port.js";
+import type { PullData } from "../adapters/github/pull-request-source.js";
+import { LruCache } from "../adapters/lru.js";
 import type { PolicyEngine } from "../adapters/opa/engine.js";
 import type { AuditLog } from "../adapters/storage/audit-log.js";
 import { configFileKey } from "../adapters/storage/recorder.js";
 import { readConfigDocument, validateRepoConfig } from "../config/repo-config.js";
-import type { ConfigChangeImpact, ConfigChangeReport, ConfigProblem } from "../core/config-change.js";
+import type { ConfigChangeImpact, ConfigChangeReport, ConfigProblem, OtherRepositories } from "../core/config-change.js";
 import { MAX_CONFIG_CHANGE_PROBLEMS } from "../core/config-change.js";
 import { AgentGateError, describeError } from "../core/errors.js";
 import { configImpact, DEFAULT_IMPACT_LAST, type DecisionHistory } from "./config-impact.js";
@@ -35,6 +41,46 @@ export interface ConfigChangeOptions {
   readonly deadlineMs?: number;
   readonly maxRepositories?: number;
   readonly now?: () => number;
+  /** Reports of analyses that ran, reused for the same head and files (the gate keeps one). */
+  readonly cache?: ImpactCache;
+}
+
+/** Who opened the pull request, and from where. */
+export interface Requester {
+  readonly author: Account;
+  /** The head branch is in another repository (a fork), or in one that is gone. */
+  readonly fork: boolean;
+}
+
+/** The requester of a pull request as GitHub gives it: a head repository other than the base, or none, is a fork. */
+export function requesterOf(pull: Pick<PullData, "user" | "head" | "base">): Requester {
+  return { author: { login: pull.user.login, id: pull.user.id }, fork: pull.head.repo === null || pull.head.repo.id !== pull.base.repo.id };
+}
+
+/**
+ * Reports of analyses that ran, by repository, head commit, the changed files' digests and N: the events of one head
+ * (reviews, re-runs, other Apps' checks) replay nothing again for `ttlMs` (5 minutes). Decisions recorded meanwhile
+ * show after that.
+ */
+export class ImpactCache {
+  private readonly entries: LruCache<string, { report: ConfigChangeReport; at: number }>;
+
+  constructor(
+    readonly ttlMs = 5 * 60_000,
+    maxEntries = 200,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.entries = new LruCache(maxEntries);
+  }
+
+  get(key: string): ConfigChangeReport | undefined {
+    const e = this.entries.get(key);
+    return e && this.now() - e.at < this.ttlMs ? e.report : undefined;
+  }
+
+  set(key: string, report: ConfigChangeReport): void {
+    this.entries.set(key, { report, at: this.now() });
+  }
 }
 
 export interface ChangedFile {
@@ -42,8 +88,8 @@ export interface ChangedFile {
   readonly previous_filename?: string | undefined;
 }
 
-/** What the inspection reads: config files on default branches, and at the pull request's head. */
-export type Reader = Pick<GitHubFacts, "configFile" | "configFileAt">;
+/** What the inspection reads: config files on default branches and at the pull request's head, the author's permission. */
+export type Reader = Pick<GitHubFacts, "configFile" | "configFileAt" | "permission">;
 
 const isYaml = (p: string): boolean => /\.ya?ml$/i.test(p);
 
@@ -97,8 +143,18 @@ function proposed(github: Reader, owner: string, repo: string, headSha: string, 
 
 const messageOf = (err: unknown): string => (err instanceof AgentGateError ? `${err.code}: ${err.message}` : describeError(err));
 
+const TRUSTED = "the analysis replays other pull requests' recorded decisions under a config the pull request chooses, so it runs only for a pull request from a branch of this repository whose author has write access";
+
+/** Why the impact analysis must not run for this pull request; undefined when it may. A failed read throws. */
+async function untrusted(reader: Reader, owner: string, repo: string, who: Requester): Promise<string | undefined> {
+  if (who.fork) return `this pull request comes from a fork; ${TRUSTED}`;
+  const level = await reader.permission(owner, repo, who.author);
+  if (level === "write" || level === "admin") return undefined;
+  return `${who.author.login} has ${level === "none" ? "no" : level} access to ${owner}/${repo}; ${TRUSTED}`;
+}
+
 /** Validates the new config files of a pull request and replays recent decisions under them; undefined when it changes none. */
-export async function inspectConfigChange(reader: Reader, at: { owner: string; repo: string; headSha: string; files: readonly ChangedFile[] }, opts: ConfigChangeOptions = {}): Promise<ConfigChangeReport | undefined> {
+export async function inspectConfigChange(reader: Reader, at: { owner: string; repo: string; headSha: string; files: readonly ChangedFile[]; requester: Requester }, opts: ConfigChangeOptions = {}): Promise<ConfigChangeReport | undefined> {
   const { owner, repo, headSha } = at;
   // Each new file is read from the head once, for its own validation and for every chain it is in.
   const read = new Map<string, Promise<ConfigText | null>>();
@@ -109,6 +165,7 @@ export async function inspectConfigChange(reader: Reader, at: { owner: string; r
       if (!read.has(key)) read.set(key, reader.configFileAt(o, r, path, sha));
       return read.get(key)!;
     },
+    permission: (o, r, user) => reader.permission(o, r, user),
   };
   const now = opts.now ?? Date.now;
   const deadline = now() + (opts.deadlineMs ?? IMPACT_DEADLINE_MS);
@@ -118,32 +175,58 @@ export async function inspectConfigChange(reader: Reader, at: { owner: string; r
   } catch (err) {
     // Without the lookup only the repository's own config is known to be changed: say the analysis is incomplete.
     found = at.files.some((f) => f.filename === CONFIG_PATH || f.previous_filename === CONFIG_PATH) ? { paths: [CONFIG_PATH], repositories: [`${owner}/${repo}`] } : null;
-    if (found) return { files: found.paths, ...(await validate(github, at, found.paths)), impact: [], incomplete: `the audit log could not be read: ${messageOf(err)}` };
+    if (found) return { files: found.paths, ...(await validate(github, at, found.paths)), incomplete: `the audit log could not be read: ${messageOf(err)}` };
     return undefined;
   }
   if (!found) return undefined;
   const checked = await validate(github, at, found.paths);
   const base = { files: found.paths, ...checked };
-  if (!checked.valid) return { ...base, impact: [], notRun: "the new config is invalid" };
-  if (!opts.history) return { ...base, impact: [], notRun: "no audit log is configured, so there are no recorded decisions to replay" };
-  const impact: ConfigChangeImpact[] = [];
+  if (!checked.valid) return { ...base, notRun: "the new config is invalid" };
+  if (!opts.history) return { ...base, notRun: "no audit log is configured, so there are no recorded decisions to replay" };
+  const refused = await untrusted(github, owner, repo, at.requester);
+  if (refused) return { ...base, notRun: refused };
+  const digests = await Promise.all(found.paths.map(async (p) => `${p}=${(await github.configFileAt(owner, repo, p, headSha))?.digest ?? "deleted"}`));
+  const key = JSON.stringify([`${owner}/${repo}`.toLowerCase(), headSha, opts.last ?? DEFAULT_IMPACT_LAST, found.repositories, digests]);
+  const cached = opts.cache?.get(key);
+  if (cached) return cached;
+  const report = { ...base, ...(await analyse(github, at, found, base.problems, { ...opts, history: opts.history }, deadline)) };
+  opts.cache?.set(key, report);
+  return report;
+}
+
+type Analysis = Pick<ConfigChangeReport, "valid" | "problems" | "impact" | "others" | "incomplete">;
+
+/**
+ * Each repository's chain merged with the new files and its decisions replayed: this repository's in full, the
+ * others' only counted (the check run is no place for them). This repository first, then at most `maxRepositories`.
+ */
+async function analyse(github: Reader, at: { owner: string; repo: string; headSha: string }, found: { paths: string[]; repositories: string[] }, own: readonly ConfigProblem[], opts: ConfigChangeOptions & { history: NonNullable<ConfigChangeOptions["history"]> }, deadline: number): Promise<Analysis> {
+  const { owner, repo, headSha } = at;
+  const self = `${owner}/${repo}`.toLowerCase();
+  const now = opts.now ?? Date.now;
+  let impact: ConfigChangeImpact | undefined;
+  const others = { analysed: 0, replayed: 0, skipped: 0, changed: 0, changedIn: 0, invalid: 0 } satisfies OtherRepositories;
   const problems: ConfigProblem[] = [];
+  let [failed, late] = [0, false];
   const cap = opts.maxRepositories ?? MAX_IMPACT_REPOSITORIES;
+  const ordered = [...found.repositories].sort((a, b) => Number(b.toLowerCase() === self) - Number(a.toLowerCase() === self)).slice(0, cap);
   const why: string[] = found.repositories.length > cap ? [`${found.repositories.length - cap} of ${found.repositories.length} repositories not analysed (at most ${cap})`] : [];
   const changed = new Set(found.paths);
   const files = proposed(github, owner, repo, headSha, changed);
   const engines = new Map<string, PolicyEngine | string>();
-  for (const repository of found.repositories.slice(0, cap)) {
+  for (const [i, repository] of ordered.entries()) {
     if (now() > deadline) {
-      why.push(`the time allowed (${Math.round((opts.deadlineMs ?? IMPACT_DEADLINE_MS) / 1000)} s) ran out before ${repository}`);
+      why.push(`the time allowed (${Math.round((opts.deadlineMs ?? IMPACT_DEADLINE_MS) / 1000)} s) ran out with ${ordered.length - i} of ${ordered.length} repositories not analysed`);
       break;
     }
+    const isSelf = repository.toLowerCase() === self;
     const [o, r] = repository.split("/") as [string, string];
     try {
       // The repository's whole chain with the new files: a base that no longer merges, or that is gone, is a problem.
       const loaded = await loadRepoConfig(files, o, r).catch((err: unknown) => {
         if (err instanceof AgentGateError && err.code === "CONFIG_INVALID") {
-          problems.push({ file: found.paths[0]!, message: `with this change the config of ${repository} is invalid: ${err.message}` });
+          if (isSelf) problems.push({ file: found.paths[0]!, message: `with this change the config of ${repository} is invalid: ${err.message}` });
+          else others.invalid++; // another repository's errors are its own: counted, never copied
           return undefined;
         }
         throw err;
@@ -151,16 +234,33 @@ export async function inspectConfigChange(reader: Reader, at: { owner: string; r
       if (!loaded) continue;
       const prefix = `${owner}/${repo}:`.toLowerCase();
       const uses = loaded.files.some((f) => f.toLowerCase().startsWith(prefix) && changed.has(f.slice(prefix.length).replace(/ \((default branch|at [0-9a-f]{7})\)$/, "")));
-      if (!uses && repository.toLowerCase() !== `${owner}/${repo}`.toLowerCase()) continue; // it no longer reads the file
+      if (!uses && !isSelf) continue; // it no longer reads the file
       const report = await configImpact(opts.history, repository, gatePolicyData(loaded, repository), { last: opts.last ?? DEFAULT_IMPACT_LAST, deadline, engines, now });
-      impact.push({ repository, replayed: report.replayed, skipped: report.skipped.length, changed: report.changed.map((c) => ({ pull_request: c.pull_request, head_sha: c.head_sha, old: c.old, new: c.new, rules: c.rules })) });
-      if (report.incomplete) why.push(report.incomplete);
+      if (isSelf) {
+        impact = { repository, replayed: report.replayed, skipped: report.skipped.length, changed: report.changed.map((c) => ({ pull_request: c.pull_request, head_sha: c.head_sha, old: c.old, new: c.new, rules: c.rules })) };
+        if (report.incomplete) why.push(report.incomplete);
+      } else {
+        others.analysed++;
+        others.replayed += report.replayed;
+        others.skipped += report.skipped.length;
+        others.changed += report.changed.length;
+        if (report.changed.length > 0) others.changedIn++;
+        if (report.incomplete) late = true;
+      }
     } catch (err) {
-      why.push(`${repository}: ${messageOf(err)}`);
+      if (isSelf) why.push(`${repository}: ${messageOf(err)}`);
+      else failed++;
     }
   }
-  const all = [...base.problems, ...problems].slice(0, MAX_CONFIG_CHANGE_PROBLEMS);
-  return { ...base, valid: all.length === 0, problems: all, impact, ...(why.length ? { incomplete: why.join("; ") } : {}) };
+  if (late) why.push("the time allowed ran out while replaying another repository's recorded decisions");
+  if (failed > 0) why.push(`${failed === 1 ? "1 other repository" : `${failed} other repositories`} could not be analysed (its config or recorded decisions could not be read; \`agent-gate config impact\` with access to it says why)`);
+  if (others.invalid > 0) {
+    const n = others.invalid === 1 ? "1 other repository that reads it is" : `${others.invalid} other repositories that read it are`;
+    problems.push({ file: found.paths[0]!, message: `with this change the config of ${n} invalid (not named here; \`agent-gate config validate\` with access to them says why)` });
+  }
+  const all = [...own, ...problems].slice(0, MAX_CONFIG_CHANGE_PROBLEMS);
+  const counted = others.analysed + others.invalid + failed > 0;
+  return { valid: all.length === 0, problems: all, ...(impact ? { impact } : {}), ...(counted ? { others } : {}), ...(why.length ? { incomplete: why.join("; ") } : {}) };
 }
 
 /**

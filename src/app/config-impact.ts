@@ -3,7 +3,8 @@
 // of the repository (the latest per pull request) are evaluated again from the audit log: the stored input, the
 // stored policy bundle the decision was made with, and the new config's policy data. Only the config differs, so
 // every changed verdict is the config's doing. Bounded: N decisions read by an index scan, one engine per bundle,
-// and an optional deadline after which the report says it is incomplete.
+// and an optional deadline after which the report says it is incomplete. Each evaluation is synchronous (wasm), so
+// the replay gives the event loop a turn every few evaluations: the App's other deliveries are not held up by it.
 import { PolicyEngine } from "../adapters/opa/engine.js";
 import type { AuditLog } from "../adapters/storage/audit-log.js";
 import type { BundleStore } from "../adapters/storage/bundle-store.js";
@@ -11,6 +12,9 @@ import type { AuditRecord } from "../core/audit.js";
 import { AgentGateError, describeError } from "../core/errors.js";
 
 export const DEFAULT_IMPACT_LAST = 200;
+/** Evaluations between two turns of the event loop. */
+export const IMPACT_YIELD_EVERY = 10;
+const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** Where recorded decisions and the bundles they were made with are read from (the App's storage, the CLI's). */
 export interface DecisionHistory {
@@ -89,6 +93,7 @@ export async function configImpact(history: DecisionHistory, repository: string,
   let replayed = 0;
   const records = await recentDecisions(history, repository, opts.last ?? DEFAULT_IMPACT_LAST);
   for (const [i, r] of records.entries()) {
+    if (i > 0 && i % IMPACT_YIELD_EVERY === 0) await turn();
     if (opts.deadline !== undefined && now() > opts.deadline) {
       return { repository, replayed, changed, skipped, incomplete: `the time allowed ran out after ${i} of ${records.length} recorded decision(s) of ${repository}` };
     }

@@ -10,7 +10,7 @@ import type { CheckRunOutput } from "../render/check-run.js";
 import { renderMergeGroup } from "../render/merge-group.js";
 import { withWitness } from "../render/witness.js";
 import { withCommitEvidence } from "./commit-evidence.js";
-import { inspectConfigChange } from "./config-change.js";
+import { ImpactCache, inspectConfigChange, requesterOf } from "./config-change.js";
 import { EvidenceVerifier, verifyEvidence } from "./evidence.js";
 import { checkHead, evaluatePullRequest, explain, factsOf, type Decided } from "./evaluate-pull-request.js";
 import type { Evaluation, GateResult, HandleContext, PullRequestGateOptions } from "./gate-types.js";
@@ -31,6 +31,7 @@ export class PullRequestGate {
   private readonly evidence: EvidenceVerifier;
   private readonly now: () => Date;
   private readonly store: GateStore;
+  private readonly impacts = new ImpactCache();
 
   constructor(private readonly opts: PullRequestGateOptions) {
     this.evidence = new EvidenceVerifier(opts.verifier);
@@ -128,7 +129,7 @@ export class PullRequestGate {
       const snapshot = preSnapshot ?? (await github.snapshot(owner, repo, payload));
       if ("error" in snapshot) throw snapshot.error;
       checkHead(snapshot, headSha);
-      const configChange = await inspectConfigChange(github, { owner, repo, headSha, files: snapshot.files }, { ...(this.opts.history ? { history: this.opts.history } : {}), last: loaded.config.config_changes.impact_last });
+      const configChange = await inspectConfigChange(github, { owner, repo, headSha, files: snapshot.files, requester: requesterOf(snapshot.pull) }, { ...(this.opts.history ? { history: this.opts.history } : {}), last: loaded.config.config_changes.impact_last, cache: this.impacts });
       const facts = await withHeadChecks(github, factsOf(snapshot, loaded, this.now()), loaded.config, this.opts.appId);
       const evidence = withCommitEvidence(verifyEvidence(this.evidence, facts.bundles, loaded.config, `${owner}/${repo}`, this.opts.keyRing, this.opts.observe), facts.commits, this.opts.verifier, loaded.config);
       outcome = { decided: await evaluatePullRequest(facts, loaded, evidence, this.opts.engine, { now: this.now(), decisionId, ...(this.opts.observe ? { observe: this.opts.observe } : {}), ...(configChange ? { configChange } : {}) }) };

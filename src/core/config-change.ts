@@ -26,16 +26,36 @@ export interface ConfigChangeImpact {
   }[];
 }
 
+/**
+ * Repositories other than the pull request's own that read the changed files, as counts only: the check run of a
+ * pull request (on a public `.github` repository, say) is read by people who may not see those repositories, so
+ * their pull requests, heads, rules, config errors and even names stay out of it (`agent-gate config impact` lists
+ * them for someone with access).
+ */
+export interface OtherRepositories {
+  /** Repositories analysed (their chain merged with the new files, their decisions replayed). */
+  readonly analysed: number;
+  readonly replayed: number;
+  readonly skipped: number;
+  /** Verdicts that would change, and in how many of the repositories. */
+  readonly changed: number;
+  readonly changedIn: number;
+  /** Repositories whose config the change makes invalid. */
+  readonly invalid: number;
+}
+
 export interface ConfigChangeReport {
   /** The config files the pull request changes, as paths in its repository. */
   readonly files: readonly string[];
   readonly valid: boolean;
   readonly problems: readonly ConfigProblem[];
-  /** The repositories whose recorded decisions were replayed under the new config, with what would change. */
-  readonly impact: readonly ConfigChangeImpact[];
+  /** The pull request's own repository's recorded decisions replayed under the new config; absent when it does not read the changed files or no analysis ran. */
+  readonly impact?: ConfigChangeImpact;
+  /** Other repositories that read the changed files, counted; absent when there are none or no analysis ran. */
+  readonly others?: OtherRepositories;
   /** Why the impact analysis did not look at everything it should have (a deadline, a cap, an error). */
   readonly incomplete?: string;
-  /** Why no impact analysis ran at all (the new config is invalid, no audit log). */
+  /** Why no impact analysis ran at all (the new config is invalid, no audit log, an author without write access, a fork). */
   readonly notRun?: string;
 }
 

@@ -17,7 +17,7 @@ import { checkHead, evaluatePullRequest, explain, factsOf, type Decided } from "
 import { withCommitEvidence } from "../../src/app/commit-evidence.js";
 import { EvidenceVerifier, verifyEvidence } from "../../src/app/evidence.js";
 import { combinedOutput } from "../../src/app/shared-head.js";
-import { inspectConfigChange } from "../../src/app/config-change.js";
+import { inspectConfigChange, requesterOf } from "../../src/app/config-change.js";
 import type { Evaluation } from "../../src/app/gate-types.js";
 
 const { trustedRoot, scenarios } = loadScenarios();
@@ -52,7 +52,7 @@ for (const scenario of scenarios) {
           const snapshot = await github.snapshot(repo.owner, repo.name, p);
           checkHead(snapshot, head);
           // A config change's section: without an audit log here, so no impact analysis (compared below).
-          const configChange = await inspectConfigChange(github, { owner: repo.owner, repo: repo.name, headSha: head, files: snapshot.files }, { last: loaded.config.config_changes.impact_last });
+          const configChange = await inspectConfigChange(github, { owner: repo.owner, repo: repo.name, headSha: head, files: snapshot.files, requester: requesterOf(snapshot.pull) }, { last: loaded.config.config_changes.impact_last });
           const facts = factsOf(snapshot, loaded, new Date());
           const verified = withCommitEvidence(verifyEvidence(evidence, facts.bundles, loaded.config, `${repo.owner}/${repo.name}`), facts.commits, verifier, loaded.config);
           outcome = { decided: await evaluatePullRequest(facts, loaded, verified, engine, { now: new Date(), decisionId: ID, ...(configChange ? { configChange } : {}) }) };
