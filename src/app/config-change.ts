@@ -60,7 +60,7 @@ export function requesterOf(pull: Pick<PullData, "user" | "head" | "base">): Req
 /**
  * Reports of analyses that ran, by repository, head commit, the changed files' digests and N: the events of one head
  * (reviews, re-runs, other Apps' checks) replay nothing again for `ttlMs` (5 minutes). Decisions recorded meanwhile
- * show after that.
+ * show after that. An analysis in which a read failed is not kept: the next event tries again.
  */
 export class ImpactCache {
   private readonly entries: LruCache<string, { report: ConfigChangeReport; at: number }>;
@@ -189,12 +189,13 @@ export async function inspectConfigChange(reader: Reader, at: { owner: string; r
   const key = JSON.stringify([`${owner}/${repo}`.toLowerCase(), headSha, opts.last ?? DEFAULT_IMPACT_LAST, found.repositories, digests]);
   const cached = opts.cache?.get(key);
   if (cached) return cached;
-  const report = { ...base, ...(await analyse(github, at, found, base.problems, { ...opts, history: opts.history }, deadline)) };
-  opts.cache?.set(key, report);
+  const { failed, ...analysis } = await analyse(github, at, found, base.problems, { ...opts, history: opts.history }, deadline);
+  const report = { ...base, ...analysis };
+  if (!failed) opts.cache?.set(key, report); // a read that failed is tried again with the next event
   return report;
 }
 
-type Analysis = Pick<ConfigChangeReport, "valid" | "problems" | "impact" | "others" | "incomplete">;
+type Analysis = Pick<ConfigChangeReport, "valid" | "problems" | "impact" | "others" | "incomplete"> & { readonly failed: boolean };
 
 /**
  * Each repository's chain merged with the new files and its decisions replayed: this repository's in full, the
@@ -207,7 +208,7 @@ async function analyse(github: Reader, at: { owner: string; repo: string; headSh
   let impact: ConfigChangeImpact | undefined;
   const others = { analysed: 0, replayed: 0, skipped: 0, changed: 0, changedIn: 0, invalid: 0 } satisfies OtherRepositories;
   const problems: ConfigProblem[] = [];
-  let [failed, late] = [0, false];
+  let [failed, late, ownFailed] = [0, false, false];
   const cap = opts.maxRepositories ?? MAX_IMPACT_REPOSITORIES;
   const ordered = [...found.repositories].sort((a, b) => Number(b.toLowerCase() === self) - Number(a.toLowerCase() === self)).slice(0, cap);
   const why: string[] = found.repositories.length > cap ? [`${found.repositories.length - cap} of ${found.repositories.length} repositories not analysed (at most ${cap})`] : [];
@@ -248,8 +249,10 @@ async function analyse(github: Reader, at: { owner: string; repo: string; headSh
         if (report.incomplete) late = true;
       }
     } catch (err) {
-      if (isSelf) why.push(`${repository}: ${messageOf(err)}`);
-      else failed++;
+      if (isSelf) {
+        why.push(`${repository}: ${messageOf(err)}`);
+        ownFailed = true;
+      } else failed++;
     }
   }
   if (late) why.push("the time allowed ran out while replaying another repository's recorded decisions");
@@ -260,7 +263,7 @@ async function analyse(github: Reader, at: { owner: string; repo: string; headSh
   }
   const all = [...own, ...problems].slice(0, MAX_CONFIG_CHANGE_PROBLEMS);
   const counted = others.analysed + others.invalid + failed > 0;
-  return { valid: all.length === 0, problems: all, ...(impact ? { impact } : {}), ...(counted ? { others } : {}), ...(why.length ? { incomplete: why.join("; ") } : {}) };
+  return { valid: all.length === 0, problems: all, ...(impact ? { impact } : {}), ...(counted ? { others } : {}), ...(why.length ? { incomplete: why.join("; ") } : {}), failed: ownFailed || failed > 0 };
 }
 
 /**

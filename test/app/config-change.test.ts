@@ -171,6 +171,11 @@ test("an analysis is reused for the same head and files: events on one head repl
   t = 1000;
   await inspect(reader(DEFAULTS, change), ".github", [".github/agent-gate.yml"], { history: counting, cache });
   assert.equal(replays, 6);
+  // An analysis in which a read failed is not kept.
+  const flaky = { ...counting, audit: { ...counting.audit, recent: (repo: string, ...a: [never, number]) => (replays++, repo === "acme/web" ? Promise.reject(new Error("timeout")) : storage.audit.recent(repo, ...a)) } };
+  const fresh = new ImpactCache();
+  for (let i = 0; i < 2; i++) assert.match((await inspect(reader(DEFAULTS, change), ".github", [".github/agent-gate.yml"], { history: flaky, cache: fresh }))?.incomplete ?? "", /1 other repository could not be analysed/);
+  assert.equal(replays, 10);
 });
 
 test("the replay gives the event loop a turn every few evaluations", async () => {
