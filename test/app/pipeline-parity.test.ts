@@ -18,6 +18,7 @@ import { withCommitEvidence } from "../../src/app/commit-evidence.js";
 import { EvidenceVerifier, verifyEvidence } from "../../src/app/evidence.js";
 import { combinedOutput } from "../../src/app/shared-head.js";
 import { inspectConfigChange, requesterOf } from "../../src/app/config-change.js";
+import { withHeadChecks } from "../../src/app/required-checks.js";
 import type { Evaluation } from "../../src/app/gate-types.js";
 
 const { trustedRoot, scenarios } = loadScenarios();
@@ -53,7 +54,8 @@ for (const scenario of scenarios) {
           checkHead(snapshot, head);
           // A config change's section: without an audit log here, so no impact analysis (compared below).
           const configChange = await inspectConfigChange(github, { owner: repo.owner, repo: repo.name, headSha: head, files: snapshot.files, requester: requesterOf(snapshot.pull) }, { last: loaded.config.config_changes.impact_last });
-          const facts = factsOf(snapshot, loaded, new Date());
+          // The head's check runs, when the config requires checks, as the gate reads them (the demo App is App 1).
+          const facts = await withHeadChecks(github, factsOf(snapshot, loaded, new Date()), loaded.config, 1);
           const verified = withCommitEvidence(verifyEvidence(evidence, facts.bundles, loaded.config, `${repo.owner}/${repo.name}`), facts.commits, verifier, loaded.config);
           outcome = { decided: await evaluatePullRequest(facts, loaded, verified, engine, { now: new Date(), decisionId: ID, ...(configChange ? { configChange } : {}) }) };
         } catch (error) {
