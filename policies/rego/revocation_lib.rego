@@ -10,6 +10,12 @@ revoked := data.revoked
 
 revocation_source := object.get(revoked, "source", "the organisation's revocation list")
 
+# The list names anything at all.
+revocation_listed if {
+	some kind in ["signers", "certificates", "rekor_entries", "models", "agents", "commit_keys"]
+	count(_entries(kind)) > 0
+}
+
 _entries(kind) := object.get(revoked, kind, [])
 
 # Each revoked item an attestation's facts match, as {kind, item, reason}: item names it for the reviewer.
@@ -130,7 +136,7 @@ _agents(a) := array.concat([g | g := a.agent; is_string(g.name)], [g | some g in
 
 _norm(x) := lower(trim_space(x))
 
-_vnorm(x) := regex.replace(_norm(x), `[-._]`, "")
+_vnorm(x) := strings.replace_n({"-": "", ".": "", "_": ""}, _norm(x))
 
 _version_fits(e, _, _) if not has_key(e, "version")
 

@@ -26,6 +26,8 @@ export interface CommitSignatureAttestation {
   readonly prompt?: { readonly digest: string; readonly contains_secrets: false; readonly text_present: false };
   readonly rekor_log_index?: string;
   readonly rekor_log_id?: string;
+  /** The entry's leaf hash (its Rekor UUID without the tree id), so that a revocation by {uuid} names it. */
+  readonly rekor_entry_uuid?: string;
   readonly integrated_time?: string;
 }
 
@@ -105,6 +107,7 @@ export function commitSignatures(commits: readonly CommitFacts[], check: CommitS
         ...(t.promptDigest !== undefined ? { prompt: { digest: t.promptDigest, contains_secrets: false, text_present: false } } : {}),
         rekor_log_index: v.tlogEntry.logIndex,
         ...(v.tlogEntry.logId ? { rekor_log_id: v.tlogEntry.logId } : {}),
+        ...(v.tlogEntry.leafHash ? { rekor_entry_uuid: v.tlogEntry.leafHash } : {}),
         integrated_time: v.tlogEntry.integratedTime.replace(/\.\d{3}Z$/, "Z"),
       },
     });

@@ -3,7 +3,7 @@
 // any error, missing fact or timeout rejects with its reason; nothing approves on error (fail closed).
 import { detectPullRequestAgent } from "../core/agents.js";
 import { signerFacts } from "../core/signer-facts.js";
-import { recordedAttestations } from "../core/recorded-evidence.js";
+import { recordedEvidence } from "../core/recorded-evidence.js";
 import { agentDetectionFor } from "./evaluate-pull-request.js";
 import { randomUUID } from "node:crypto";
 import { CHECK_NAME } from "../adapters/github/check-runs.js";
@@ -59,6 +59,8 @@ interface PrGateFacts {
   readonly prompters: { login: string; id: number }[];
   /** The attestations the recorded pull-request decision carried (for the organisation's revocation list). */
   readonly evidence?: Record<string, unknown>[];
+  /** Whether `evidence` is all of it (unknown: no recorded decision), and the pull request it is of. */
+  readonly evidenceStatus?: DeploymentInput["pr_evidence_status"];
 }
 
 /** The environment's settings: deployments.environments[name] over deployments.default (as the policy merges them). */
@@ -259,6 +261,7 @@ export class DeploymentGate {
       agent: { accounts: agentDetectionFor(config).accounts.map((a) => ({ login: a.login, id: a.id })) },
       prompters: gate.prompters,
       pr_evidence: gate.evidence ?? [],
+      pr_evidence_status: gate.evidenceStatus ?? { state: "unknown", ...(req.pullRequests[0] ? { pull_request: req.pullRequests[0].number } : {}) },
     });
     const data = loaded.revoked ? { ...policyData(config), revoked: loaded.revoked } : policyData(config);
     const decision = await this.opts.engine.evaluate(DEPLOYMENT_ENTRYPOINT, input, { data, decisionId });
@@ -291,12 +294,14 @@ export class DeploymentGate {
     const record = await this.opts.auditLog?.latest({ repository: `${req.owner}/${req.repo}`, headSha: sha, kind: "pull_request" });
     if (record) {
       const input = record.input as { agent?: { detected?: unknown }; prompters?: { login: string; id: number }[] } | undefined;
+      const recorded = recordedEvidence(record.input);
       const prompters = Array.isArray(input?.prompters) ? input.prompters.filter((p) => typeof p?.login === "string" && typeof p.id === "number" && p.id > 0) : [];
       return {
         pr_gate: { conclusion: record.agent_gate.conclusion, decision_id: record.decision_id },
         ...(typeof input?.agent?.detected === "boolean" ? { agentAuthored: input.agent.detected } : {}),
         prompters,
-        evidence: recordedAttestations(record.input),
+        evidence: recorded.attestations,
+        evidenceStatus: { state: recorded.complete ? "complete" : "incomplete", ...(record.agent_gate.pull_request ? { pull_request: record.agent_gate.pull_request } : {}) },
       };
     }
     const runs = await github.checkRuns(req.owner, req.repo, sha, CHECK_NAME);

@@ -23,11 +23,13 @@ const fingerprint = () =>
     .refine((v) => /^[0-9a-f]{64}$/.test(v), { error: "expected a sha256 fingerprint of the leaf certificate's DER (sha256:<64 hex>, or AB:CD:... as openssl prints it)" })
     .transform((v) => `sha256:${v}`);
 
-const hex = (what: string) =>
+// The whole log id (the sha256 of the log's key, 64 hex, as the bundle and `rekor-cli loginfo` give it): a shorter
+// prefix (the 16-hex tree id of a UUID, say) never equals a verified entry's log id, so it is refused.
+const logId = () =>
   z
-    .string({ error: `expected ${what}` })
+    .string({ error: "expected a log id (64 hex)" })
     .transform((v) => v.trim().toLowerCase())
-    .refine((v) => /^[0-9a-f]{16,}$/.test(v) && v.length % 2 === 0, { error: `expected ${what}` });
+    .refine((v) => /^[0-9a-f]{64}$/.test(v), { error: "expected a log id of 64 hex (the sha256 of the log's public key; a 16-hex tree id or other prefix never matches)" });
 
 const SignerRevocation = z.union(
   SIGNER_FORMS.map((f) => f.extend({ reason: reason() })) as unknown as [z.ZodType, z.ZodType, ...z.ZodType[]],
@@ -39,7 +41,7 @@ const SignerRevocation = z.union(
 const RekorRevocation = z.union(
   [
     z.strictObject({
-      log_id: hex("a log id (hex)"),
+      log_id: logId(),
       log_index: z.union([z.string().regex(/^\d+$/), z.number().int().nonnegative()], { error: "expected a log index (a whole number)" }).transform((v) => String(v)),
       reason: reason(),
     }),

@@ -40,6 +40,7 @@ export interface CoveringStatement {
   readonly runtime: AgentProvenance["runtime"];
   readonly model: AgentProvenance["model"];
   readonly models?: AgentProvenance["models"];
+  readonly subagents?: AgentProvenance["subagents"];
   readonly requestedBy?: AgentProvenance["requestedBy"];
   readonly tools: readonly string[];
   readonly mcpServers: readonly string[];
@@ -228,6 +229,7 @@ function covering(b: VerifiedBundle, p: AgentProvenance): Omit<CoveringStatement
     runtime: p.runtime,
     model: p.model,
     models: p.models,
+    ...(p.subagents && p.subagents.length > 0 ? { subagents: p.subagents } : {}),
     ...(p.requestedBy ? { requestedBy: p.requestedBy } : {}),
     tools: p.tools.map((t) => t.name),
     mcpServers: p.mcpServers.map((m) => m.name),

@@ -51,6 +51,10 @@ export const Signer = z.object({
 const AttestationFacts = {
   signer: Signer,
   agent: z.object({ name: z.string().min(1), version: z.string().optional() }).optional(),
+  agents: z
+    .array(z.object({ name: z.string().min(1), version: z.string().optional(), role: z.literal("subagent") }))
+    .optional()
+    .describe("the runtimes of the agent's subagents the signed statement names (revocation judges them like agent)"),
   model: z.object({ id: z.string().min(1).describe('"provider/model"'), version: z.string().optional() }).optional(),
   prompt: z
     .object({
@@ -272,6 +276,13 @@ export const DeploymentInput = z.object({
     .max(1000)
     .default([])
     .describe("the attestations the pull-request gate's recorded decision for the deployed commit rested on (read from the audit log), for the organisation's revocation list"),
+  pr_evidence_status: z
+    .object({
+      state: z.enum(["complete", "incomplete", "unknown"]).describe("unknown: no recorded decision; incomplete: pr_evidence was cut short"),
+      pull_request: z.number().int().positive().optional(),
+    })
+    .default({ state: "unknown" })
+    .describe("whether pr_evidence is all the pull request's evidence: with a revocation list, an agent deployment needs it complete"),
 });
 export type DeploymentInput = z.output<typeof DeploymentInput>;
 export type DeploymentInputDraft = z.input<typeof DeploymentInput>;

@@ -82,6 +82,7 @@ export function fromAgentCommit(s: z.infer<typeof AgentCommitStatement>): Proven
       kind: "agent",
       format: "agent-commit/v0.1",
       models: [{ ...primary, role: "agent" }, ...named.models],
+      subagents: named.runtimes,
       ...(requestedBy ? { requestedBy } : {}),
       buildType: AGENT_COMMIT_BUILD_TYPE,
       subjects: s.subject,
@@ -121,8 +122,10 @@ const MODEL_WALK_NODES = 100_000;
  * model anywhere in what the schema accepts is judged rather than dropped. An agent past the bounds is an error:
  * a model beyond them would go unjudged.
  */
-function modelsNamedIn(agent: Record<string, unknown>): { models: NamedModel[] } | { error: string } {
+function modelsNamedIn(agent: Record<string, unknown>): { models: NamedModel[]; runtimes: { name: string; version?: string }[] } | { error: string } {
   const out: NamedModel[] = [];
+  // Subagents' runtimes (`runtime: {name, version}` of an object below the agent), for revocation of agents.
+  const runtimes: { name: string; version?: string }[] = [];
   let nodes = 0;
   let tooDeep = false;
   const visit = (v: unknown, role: NamedModel["role"], depth: number): void => {
@@ -142,8 +145,13 @@ function modelsNamedIn(agent: Record<string, unknown>): { models: NamedModel[] }
     } else if (depth > 0 && typeof o["model"] === "string") {
       out.push({ id: o["model"], ...(typeof o["modelVersion"] === "string" ? { version: o["modelVersion"] } : {}), role });
     }
+    const rt = o["runtime"];
+    if (depth > 0 && typeof rt === "object" && rt !== null && typeof (rt as Record<string, unknown>)["name"] === "string") {
+      const r = rt as Record<string, unknown>;
+      runtimes.push({ name: r["name"] as string, ...(typeof r["version"] === "string" ? { version: r["version"] } : {}) });
+    }
     for (const [k, x] of Object.entries(o)) {
-      if (depth === 0 && k === "model") continue; // the agent's own, already first
+      if (depth === 0 && (k === "model" || k === "runtime")) continue; // the agent's own, already first
       visit(x, k === "subagents" || k === "subagent" ? "subagent" : k === "tools" || k === "mcpServers" ? "tool" : role, depth + 1);
     }
   };
@@ -151,5 +159,5 @@ function modelsNamedIn(agent: Record<string, unknown>): { models: NamedModel[] }
   const where = "predicate.buildDefinition.internalParameters.agent";
   if (tooDeep) return { error: `${where} nests deeper than ${MODEL_WALK_DEPTH} levels; expected at most ${MODEL_WALK_DEPTH}, so that every model it names is judged` };
   if (nodes > MODEL_WALK_NODES) return { error: `${where} holds more than ${MODEL_WALK_NODES} values; expected at most ${MODEL_WALK_NODES}, so that every model it names is judged` };
-  return { models: out };
+  return { models: out, runtimes };
 }

@@ -23,6 +23,8 @@ export interface AgentProvenance {
   readonly model: { readonly id: string; readonly version?: string; readonly digest?: Readonly<Record<string, string>> };
   /** Every model the statement names: the agent's first, then its subagents' and tools'. Each is judged. */
   readonly models: readonly NamedModel[];
+  /** The runtimes of the agent's subagents the statement names (revocation judges them like the agent's). */
+  readonly subagents?: readonly { readonly name: string; readonly version?: string }[];
   /** agent-commit v0.1: the login the statement says asked for the work (signed, so a prompter). */
   readonly requestedBy?: { readonly login: string; readonly id?: number };
   readonly tools: readonly { readonly name: string; readonly version?: string; readonly digest?: Readonly<Record<string, string>> }[];

@@ -85,6 +85,7 @@ function fromAgentGate(s: AgentGateStatement): AgentProvenance {
       { id: agent.model.id, version: agent.model.version, role: "agent" },
       ...(agent.subagents ?? []).map((sub) => ({ id: sub.model.id, version: sub.model.version, role: "subagent" as const })),
     ],
+    subagents: (agent.subagents ?? []).flatMap((sub) => (sub.runtime ? [{ name: sub.runtime.name, version: sub.runtime.version }] : [])),
     tools: agent.tools,
     mcpServers: agent.mcpServers,
     prompt: { sha256: ext.prompt.digest.sha256, ...(ext.prompt.text !== undefined ? { text: ext.prompt.text } : {}) },

@@ -53,6 +53,7 @@ export function attestationOf(s: CoveringStatement): CommitAttestationDraft {
     tier: "sigstore",
     signer: signerFacts(s.signer),
     agent: { name: s.runtime.name, version: s.runtime.version },
+    ...(s.subagents && s.subagents.length > 0 ? { agents: s.subagents.map((a) => ({ name: a.name, ...(a.version !== undefined ? { version: a.version } : {}), role: "subagent" as const })) } : {}),
     model: { id: s.model.id, ...(s.model.version ? { version: s.model.version } : {}) },
     ...(s.prompt ? { prompt: { digest: `sha256:${s.prompt.sha256}`, contains_secrets: s.prompt.secrets.length > 0, text_present: s.prompt.textIncluded } } : {}),
     ...(s.delegation ? { prompter: { login: s.delegation.principal.login, id: s.delegation.principal.id } } : {}),

@@ -11,15 +11,29 @@ const str = (v: unknown): string | null => (typeof v === "string" && v !== "" ? 
 
 /** The attestations a pull request's recorded input holds (a verified `provenance` of an older input too). */
 export function recordedAttestations(input: unknown): Obj[] {
+  return recordedEvidence(input).attestations;
+}
+
+/**
+ * The attestations a recorded input holds, and whether they are all of them: past MAX_RECORDED_ATTESTATIONS the
+ * rest are left out and `complete` is false (a deployment then cannot rule out revoked evidence, and denies).
+ */
+export function recordedEvidence(input: unknown): { attestations: Obj[]; complete: boolean } {
   const out: Obj[] = [];
-  if (!isObj(input)) return out;
+  let complete = true;
+  if (!isObj(input)) return { attestations: out, complete };
   const push = (a: unknown): void => {
-    if (isObj(a) && out.length < MAX_RECORDED_ATTESTATIONS) out.push(a);
+    if (!isObj(a)) return;
+    if (out.length < MAX_RECORDED_ATTESTATIONS) out.push(a);
+    else complete = false;
   };
   if (input["kind"] === "deployment") {
     for (const a of arr(input["artifacts"])) for (const att of arr(isObj(a) ? a["attestations"] : undefined)) if (isObj(att) && att["verified"] === true) push(att);
     for (const att of arr(input["pr_evidence"])) push(att);
-    return out;
+    // A deployment decided on incomplete pull-request evidence: its own record is as incomplete.
+    const status = input["pr_evidence_status"];
+    if (isObj(status) && status["state"] === "incomplete") complete = false;
+    return { attestations: out, complete };
   }
   for (const c of arr(input["commits"])) {
     if (!isObj(c)) continue;
@@ -27,7 +41,7 @@ export function recordedAttestations(input: unknown): Obj[] {
     const p = c["provenance"];
     if (isObj(p) && p["status"] === "verified") push({ ...p, tier: "sigstore" });
   }
-  return out;
+  return { attestations: out, complete };
 }
 
 /** One row of the evidence index: the keys a revocation list can name. */
@@ -49,11 +63,27 @@ export interface EvidenceKeys {
 /** Rows at most for one record: attestations times the models each names. */
 export const MAX_EVIDENCE_ROWS = 2000;
 
-/** The evidence keys of a recorded input: a row per attestation and model it names (at least one per attestation). */
+/** The model of the row that marks a record's evidence as cut short: no model id (provider/model) is `*`. */
+export const INCOMPLETE_MARK = "*";
+
+const NO_KEYS: EvidenceKeys = { signer_identity: null, signer_issuer: null, signer_key: null, cert_fingerprint: null, rekor_log_id: null, rekor_log_index: null, rekor_uuid: null, model: null, model_version: null, agent: null, agent_version: null, commit_key: null };
+
+/**
+ * The evidence keys of a recorded input: a row per attestation and model it names (at least one per attestation),
+ * and per subagent runtime. Evidence cut short (by MAX_RECORDED_ATTESTATIONS or MAX_EVIDENCE_ROWS) ends with a row
+ * whose model is INCOMPLETE_MARK, which every revocation sweep matches: what was left out could be revoked.
+ */
 export function evidenceKeys(input: unknown): EvidenceKeys[] {
+  const { attestations, complete } = recordedEvidence(input);
+  const rows = keysOf(attestations);
+  if (!complete || rows.length >= MAX_EVIDENCE_ROWS) rows.push({ ...NO_KEYS, model: INCOMPLETE_MARK });
+  return rows;
+}
+
+function keysOf(attestations: Obj[]): EvidenceKeys[] {
   const rows: EvidenceKeys[] = [];
   const seen = new Set<string>();
-  for (const a of recordedAttestations(input)) {
+  for (const a of attestations) {
     const signer = isObj(a["signer"]) ? a["signer"] : {};
     const agent = isObj(a["agent"]) ? a["agent"] : {};
     const fingerprint = str(signer["certificate_fingerprint"]);
@@ -70,7 +100,8 @@ export function evidenceKeys(input: unknown): EvidenceKeys[] {
       commit_key: a["tier"] === "signed-commit" ? fingerprint : null,
     };
     const models = [a["model"], ...arr(a["models"])].filter(isObj).map((m) => ({ model: str(m["id"]), model_version: str(m["version"]) })).filter((m) => m.model !== null);
-    for (const m of models.length > 0 ? models : [{ model: null, model_version: null }]) {
+    const subagents = arr(a["agents"]).filter(isObj).map((g) => ({ agent: str(g["name"]), agent_version: str(g["version"]), model: null, model_version: null })).filter((g) => g.agent !== null);
+    for (const m of [...(models.length > 0 ? models : [{ model: null, model_version: null }]), ...subagents]) {
       const row = { ...base, ...m };
       const key = JSON.stringify(row);
       if (seen.has(key)) continue;

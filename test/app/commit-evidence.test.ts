@@ -3,6 +3,7 @@
 // (GitHub's own key on a known agent account's commit), or a failure with its reason; never a pass by default.
 import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { sha256Hex } from "../../src/core/digest.js";
 import { commitSignatures, type CommitSignatureCheck } from "../../src/app/commit-evidence.js";
 import { commitTrustMaterial, verifyGitsignPayload } from "../../src/adapters/sigstore/gitsign.js";
 import { DEFAULT_AGENT_ACCOUNTS } from "../../src/core/agents.js";
@@ -27,10 +28,10 @@ function commitFacts(sha: string, gitSignature: CommitFacts["gitSignature"], use
   return { sha, treeSha: "0".repeat(40), parents: [], message: "", author: who, committer: who, claims: [], detection: { isAgent: true, reasons: [] }, ...(gitSignature ? { gitSignature } : {}) };
 }
 
-async function signed(message = MESSAGE, opts: Parameters<typeof gitsignCommit>[2] = {}): Promise<{ sha: string; payload: string; signature: string }> {
+async function signed(message = MESSAGE, opts: Parameters<typeof gitsignCommit>[2] = {}): Promise<{ sha: string; payload: string; signature: string; body?: string }> {
   const commit = rawCommit({ when: world.now, message });
   const s = await gitsignCommit(world, commit, opts);
-  return { sha: s.sha, payload: commit.toString("utf8"), signature: s.pem };
+  return { sha: s.sha, payload: commit.toString("utf8"), signature: s.pem, ...(s.tlogEntry?.canonicalizedBody ? { body: s.tlogEntry.canonicalizedBody } : {}) };
 }
 
 describe("tier signed-commit", () => {
@@ -46,6 +47,8 @@ describe("tier signed-commit", () => {
     assert.deepEqual(a.model, { id: "anthropic/claude-opus-4-5", version: "20251101" });
     assert.deepEqual(a.prompt, { digest: `sha256:${DIGEST}`, contains_secrets: false, text_present: false });
     assert.match(a.integrated_time ?? "", /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    // The entry's Rekor UUID (its leaf hash), so that a revocation {uuid} names it.
+    assert.equal(a.rekor_entry_uuid, sha256Hex(Buffer.concat([Buffer.from([0]), Buffer.from(s.body!, "base64")])));
   });
 
   test("failures carry their reason: edited payload, another sha, no Rekor entry, unreadable trailers, oversize, no verifier", async () => {

@@ -126,3 +126,9 @@ test("config validate checks a file named agent-gate-revocations.yml as the revo
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("a Rekor log id must be whole (64 hex): a 16-hex tree id never matches a verified entry, so it is refused", () => {
+  const r = parseRevocations("rekor_entries:\n  - log_id: c0d23d6ad406973f\n    log_index: 5\n");
+  assert.equal(r.ok, false);
+  assert.match(r.ok ? "" : r.messages.join("\n"), /rekor_entries\.0\.log_id: expected a log id of 64 hex .*never matches.*line 2, column 13/);
+});

@@ -119,14 +119,14 @@ function entrySignature(body: Buffer, id: string, leafDer: Buffer): Buffer | str
  * The signed time an online entry gives this commit: the first of `entries` logged for `id` with this leaf and a
  * signature over `id` by its key, whose SET and proof verify. Otherwise the reason, as a Rekor check code.
  */
-export function onlineSignedTime(entries: readonly OnlineEntry[], id: string, leafDer: Buffer, trust: TrustMaterial): { entry: EmbeddedEntry; time: Date } | RekorFailure | { code: "NO_SIGNED_TIME"; message: string } {
+export function onlineSignedTime(entries: readonly OnlineEntry[], id: string, leafDer: Buffer, trust: TrustMaterial): { entry: EmbeddedEntry; time: Date; body: Buffer } | RekorFailure | { code: "NO_SIGNED_TIME"; message: string } {
   let last: RekorFailure | undefined;
   const key = new X509Certificate(leafDer).publicKey;
   for (const oe of entries) {
     const sig = entrySignature(oe.body, id, leafDer);
     if (typeof sig === "string" || !cryptoVerify("sha256", Buffer.from(id, "latin1"), key, sig)) continue;
     const checked = checkEmbeddedEntry(oe.entry, oe.body, trust);
-    if (!("code" in checked)) return { entry: oe.entry, time: checked.time };
+    if (!("code" in checked)) return { entry: oe.entry, time: checked.time, body: oe.body };
     last = checked;
   }
   return last ?? { code: "NO_SIGNED_TIME", message: `no verifiable signed time: no Rekor entry of this signer's certificate over commit ${id} was found online` };

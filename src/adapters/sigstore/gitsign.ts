@@ -59,7 +59,8 @@ export interface VerifiedCommit {
   readonly ok: true;
   readonly payloadSha256: string;
   readonly signer: { identity: string; issuer: string; extensions: Record<string, string>; certificateFingerprint: string };
-  readonly tlogEntry: { logId: string; logIndex: string; integratedTime: string };
+  /** leafHash: sha256(0x00 || the entry's canonicalized body), the entry's Rekor UUID without the tree id. */
+  readonly tlogEntry: { logId: string; logIndex: string; integratedTime: string; leafHash: string };
 }
 export type CommitVerification = VerifiedCommit | { readonly ok: false; readonly code: CommitVerificationCode; readonly message: string };
 
@@ -318,12 +319,13 @@ function verifySplit(split: { payload: Buffer; signature: string }, policy: Extr
   const value = entryAttr.length === 1 && entryAttr[0]!.values.length === 1 ? entryAttr[0]!.values[0]! : undefined;
   let entry: EmbeddedEntry;
   let t: Date;
+  let body: Buffer;
   if (!legacy && entryAttr.length === 0 && online !== undefined) {
     const found = onlineSignedTime(online.entries, online.id, leaf.der, trust);
     if ("code" in found) throw new Fail(found.code, found.message);
-    ({ entry, time: t } = found);
+    ({ entry, time: t, body } = found);
   } else {
-    ({ entry, time: t } = embeddedSignedTime(legacy, entryAttr, value, cms, leaf.der, trust));
+    ({ entry, time: t, body } = embeddedSignedTime(legacy, entryAttr, value, cms, leaf.der, trust));
   }
   if (t < leaf.cert.notBefore || t > leaf.cert.notAfter || !path.every((c) => c.validForDate(t))) {
     throw new Fail("CERTIFICATE_NOT_VALID_AT_TIME", `the Rekor integrated time ${t.toISOString()} is outside the certificate's validity (${leaf.cert.notBefore.toISOString()} to ${leaf.cert.notAfter.toISOString()}) or its CA's`);
@@ -332,12 +334,12 @@ function verifySplit(split: { payload: Buffer; signature: string }, policy: Extr
     ok: true,
     payloadSha256: payloadSha256.toString("hex"),
     signer: { identity: san, issuer, extensions, certificateFingerprint: sha256Hex(leaf.der) },
-    tlogEntry: { logId: entry.logId.toString("hex"), logIndex: entry.logIndex, integratedTime: t.toISOString() },
+    tlogEntry: { logId: entry.logId.toString("hex"), logIndex: entry.logIndex, integratedTime: t.toISOString(), leafHash: sha256Hex(Buffer.concat([Buffer.from([0]), body])) },
   };
 }
 
 /** The signed time gitsign's embedded Rekor entry (offline mode) gives, checked over a body rebuilt from the signature. */
-function embeddedSignedTime(legacy: boolean, entryAttr: Attribute[], value: ASN1Obj | undefined, cms: ParsedCms, leafDer: Buffer, trust: TrustMaterial): { entry: EmbeddedEntry; time: Date } {
+function embeddedSignedTime(legacy: boolean, entryAttr: Attribute[], value: ASN1Obj | undefined, cms: ParsedCms, leafDer: Buffer, trust: TrustMaterial): { entry: EmbeddedEntry; time: Date; body: Buffer } {
   if (legacy || value === undefined || !value.tag.isOctetString()) {
     const why = legacy
       ? "its Rekor data uses gitsign's pre-release attribute layout (1.3.6.1.4.1.57264.3.0-3.8), which is not supported"
@@ -352,9 +354,10 @@ function embeddedSignedTime(legacy: boolean, entryAttr: Attribute[], value: ASN1
   } catch (e) {
     throw new Fail("TLOG_ENTRY_INCONSISTENT", `the embedded Rekor entry does not decode: ${describeError(e)}`);
   }
-  const checked = checkEmbeddedEntry(entry, hashedRekordBody(cms.signedAttrsDer, cms.signature, leafDer), trust);
+  const body = hashedRekordBody(cms.signedAttrsDer, cms.signature, leafDer);
+  const checked = checkEmbeddedEntry(entry, body, trust);
   if ("code" in checked) throw new Fail(checked.code, checked.message);
-  return { entry, time: checked.time };
+  return { entry, time: checked.time, body };
 }
 
 export interface SignedPayloadOptions {

@@ -2,7 +2,7 @@
 // and commit keys its decision rested on, so that a revocation sweep finds the decisions a revoked item touches with
 // index lookups instead of reading the log. Rows are written in the append's transaction (`indexRecord`); records
 // appended before the index existed are indexed by `backfill`, in pages, resumably, once.
-import { evidenceKeys, type EvidenceKeys } from "../../core/recorded-evidence.js";
+import { evidenceKeys, INCOMPLETE_MARK, type EvidenceKeys } from "../../core/recorded-evidence.js";
 import { fromRow, type AuditRecord } from "../../core/audit.js";
 import type { RevokedData } from "../../config/revocations.js";
 import type { Db, Queryable } from "./db.js";
@@ -153,6 +153,8 @@ export function matchClause(keys: RevokedKeys, first: number): { where: string; 
   if (models.length > 0) or.push(namedClause("model", "model_version", models, p));
   if (keys.agents.length > 0) or.push(namedClause("agent", "agent_version", keys.agents, p));
   if (keys.commitKeys.length > 0) or.push(`commit_key = ANY(${p(keys.commitKeys.map((k) => k.toLowerCase()))}::text[])`);
+  // A record whose evidence was cut short may rest on anything revoked: it is always found (recorded-evidence.ts).
+  if (or.length > 0) or.push(`model = ${p(INCOMPLETE_MARK)}`);
   return { where: or.join(" OR "), params };
 }
 

@@ -28,3 +28,22 @@ deny contains {
 	some att in object.get(input, "pr_evidence", [])
 	some m in lib.revoked_matches(att)
 }
+
+# An agent's deployment under a revocation list needs all of its pull request's evidence: without a recorded decision
+# (unknown) or with evidence cut short (incomplete), nothing rules out that it rested on something revoked.
+deny contains {
+	"rule": "revoked",
+	"severity": "critical",
+	"msg": concat("", ["evidence of ", _evidence_pull, " ", st, "; cannot rule out revoked evidence (", lib.revocation_source, ")"]),
+	"remediation": "have agent-gate judge the pull request again (its decision is recorded in the audit log), then deploy again",
+	"details": {"sha": input.deployment.sha, "pr_evidence": st, "source": lib.revocation_source},
+} if {
+	lib.revocation_listed
+	input.agent_authored == true
+	st := object.get(object.get(input, "pr_evidence_status", {}), "state", "unknown")
+	st != "complete"
+}
+
+_evidence_pull := concat("", ["PR #", format_int(input.pr_evidence_status.pull_request, 10)]) if is_number(input.pr_evidence_status.pull_request)
+
+_evidence_pull := concat("", ["the pull request of commit ", lib.short(input.deployment.sha)]) if not is_number(object.get(object.get(input, "pr_evidence_status", {}), "pull_request", null))

@@ -104,6 +104,7 @@ deployment := {
 		}],
 	}],
 	"pr_gate": {"conclusion": "success", "decision_id": "01JDX3"},
+	"pr_evidence_status": {"state": "complete", "pull_request": 7},
 	"approvals": [],
 	"agent_authored": true,
 	"agent": {"accounts": [{"login": "claude[bot]", "id": 209825114}]},

@@ -2,7 +2,9 @@
 # version, case of signer identities, platform signers by any of their account's logins, subagents' runtimes.
 package agent_gate.test.revocation_matching_test
 
+import data.agent_gate.deployment
 import data.agent_gate.lib
+import data.agent_gate.test.fixtures as fx
 
 hits(a, rev) := m if {
 	m := lib.revoked_matches(a) with data.revoked as rev
@@ -80,4 +82,26 @@ test_platform_signer_of_an_unknown_account_by_login if {
 	s := {"tier": "platform", "signer": {"type": "platform", "identity": "acme-agent[bot]", "issuer": "https://github.com", "account": {"login": "acme-agent[bot]", "id": 7}}}
 	count(hits(s, {"signers": [{"identity": "ACME-agent[bot]", "issuer": "https://github.com"}]})) == 1
 	count(hits(s, {"signers": [{"identity": "Copilot", "issuer": "https://github.com"}]})) == 0
+}
+
+deployment_msgs(inp, rev) := {f.msg |
+	some f in deployment.decision.deny with input as inp with data.config as fx.deploy_config with data.revoked as rev
+	f.rule == "revoked"
+}
+
+some_list := {"source": "acme/.github:.github/agent-gate-revocations.yml (default branch)", "models": [{"model": "openai/gpt-5"}]}
+
+test_agent_deployment_with_unknown_pr_evidence_is_denied_under_a_list if {
+	inp := object.union(fx.deployment, {"pr_evidence_status": {"state": "unknown", "pull_request": 12}})
+	deployment_msgs(inp, some_list) == {"evidence of PR #12 unknown; cannot rule out revoked evidence (acme/.github:.github/agent-gate-revocations.yml (default branch))"}
+	count(deployment_msgs(inp, {})) == 0
+	count(deployment_msgs(inp, {"source": "s", "models": []})) == 0
+	count(deployment_msgs(object.union(inp, {"agent_authored": false}), some_list)) == 0
+}
+
+test_agent_deployment_with_incomplete_pr_evidence_is_denied_under_a_list if {
+	inp := object.union(object.remove(fx.deployment, ["pr_evidence_status"]), {"pr_evidence_status": {"state": "incomplete"}})
+	deployment_msgs(inp, some_list) == {"evidence of the pull request of commit 2222222 incomplete; cannot rule out revoked evidence (acme/.github:.github/agent-gate-revocations.yml (default branch))"}
+	count(deployment_msgs(fx.deployment, some_list)) == 0
+	count(deployment_msgs(object.remove(fx.deployment, ["pr_evidence_status"]), some_list)) == 1
 }
