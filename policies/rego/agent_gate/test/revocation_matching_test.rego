@@ -105,3 +105,9 @@ test_agent_deployment_with_incomplete_pr_evidence_is_denied_under_a_list if {
 	count(deployment_msgs(fx.deployment, some_list)) == 0
 	count(deployment_msgs(object.remove(fx.deployment, ["pr_evidence_status"]), some_list)) == 1
 }
+
+test_entry_without_issuer_and_login_other_than_identity if {
+	count(hits({"signer": {"type": "certificate", "identity": "Bob@example.com", "issuer": "x"}}, {"signers": [{"identity": "bob@example.com"}]})) == 1
+	s := {"tier": "platform", "signer": {"type": "platform", "identity": "acme-agent", "issuer": "https://github.com", "account": {"login": "acme-agent[bot]", "id": 7}}}
+	count(hits(s, {"signers": [{"identity": "acme-agent[bot]"}]})) == 1
+}
