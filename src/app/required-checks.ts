@@ -36,7 +36,9 @@ export async function withHeadChecks(github: Pick<GitHubFacts, "commitCheckRuns"
  * re-evaluates (the evaluation then fails closed and says why, or retries a transient failure).
  */
 export async function waitsForCheck(github: ConfigFiles, owner: string, repo: string, check: { name: string; appId?: number; appSlug?: string }): Promise<boolean> {
-  const loaded = await loadRepoConfig(github, owner, repo).catch(() => undefined);
+  // Only whether the config requires the check: not the owner's revocation list (a request more for every other
+  // App's check run, a counted 404 where there is none); the judgement that follows reads it.
+  const loaded = await loadRepoConfig(github, owner, repo, { revocations: false }).catch(() => undefined);
   if (!loaded) return true;
   if (!readsHeadChecks(loaded.config)) return false;
   return loaded.config.rules.required_checks.checks.some((e) => {
