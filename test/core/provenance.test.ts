@@ -114,6 +114,15 @@ describe("other statements", () => {
     assert.match(r.message, /workflow/);
   });
 
+  test("subagents' runtimes are kept (for agent revocation), in both formats", () => {
+    const st = clone(agentStatement()) as unknown as { predicate: { buildDefinition: { internalParameters: { agent: Record<string, unknown> } } } };
+    st.predicate.buildDefinition.internalParameters.agent["subagents"] = [{ runtime: { name: "aider", version: "0.80.0" }, model: { id: "openai/gpt-5", version: "1" } }, { model: { id: "openai/gpt-5-mini", version: "1" } }];
+    const r = parseAgentProvenance(st);
+    assert.ok(r.ok, JSON.stringify(r));
+    if (r.value.kind !== "agent") return assert.fail("expected agent provenance");
+    assert.deepEqual(r.value.subagents, [{ name: "aider", version: "0.80.0" }]);
+  });
+
   test("the agent-commit v0.1 draft maps one to one onto the agent-gate model", () => {
     const prompt = "Refactor the parser";
     const s = {
@@ -134,6 +143,7 @@ describe("other statements", () => {
               runtime: { name: "claude-code", version: "1.0.0" },
               tools: ["Bash", { name: "fs", uri: "npx @mcp/fs", digest: { sha256: "56".repeat(32) }, capabilities: ["read"] }],
               sandboxPolicy: { network: "none" },
+              subagents: [{ runtime: { name: "aider", version: "0.80.0" }, model: { provider: "openai", modelId: "gpt-5" } }],
             },
           },
         },
@@ -149,6 +159,7 @@ describe("other statements", () => {
     assert.deepEqual(r.value.tools, [{ name: "Bash" }]);
     assert.deepEqual(r.value.mcpServers, [{ name: "fs", uri: "npx @mcp/fs", digest: { sha256: "56".repeat(32) }, capabilities: ["read"] }]);
     assert.equal(r.value.delegation, undefined, "agent-commit records no delegating human");
+    assert.deepEqual(r.value.subagents, [{ name: "aider", version: "0.80.0" }]);
   });
 
   test("agent-commit with a prompt that is not base64 is invalid", () => {
