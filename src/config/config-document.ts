@@ -35,6 +35,34 @@ function formatError(file: string, e: ConfigError): string {
   return `${file}: ${e.path || "(document)"}: ${e.message}${at}`;
 }
 
+/** What a schema (zod) says of one problem: its place, kind and message, and the value it refused. */
+export interface SchemaIssue {
+  readonly code: string;
+  readonly path: readonly PropertyKey[];
+  readonly message: string;
+  readonly keys?: readonly string[];
+  readonly input?: unknown;
+}
+
+/**
+ * A schema's refusal as located errors: every issue counted, at most MAX_CONFIG_ERRORS built (40,000 unknown keys cost
+ * one pass, not 40,000 messages); an unknown key is named, any other issue shows the value it refused.
+ */
+export function schemaErrors(issues: readonly SchemaIssue[], locate: Locate, file: string, show: (v: unknown) => string): { errors: readonly ConfigError[]; messages: readonly string[] } {
+  const errors: ConfigError[] = [];
+  let total = 0;
+  const add = (path: (string | number)[], message: string): void => {
+    total++;
+    if (errors.length < MAX_CONFIG_ERRORS) errors.push({ path: path.join("."), message, ...locate(path) });
+  };
+  for (const issue of issues) {
+    const path = issue.path.filter((p): p is string | number => typeof p !== "symbol");
+    if (issue.code === "unrecognized_keys") for (const key of issue.keys ?? []) add([...path, key], "unknown key");
+    else add(path, `${issue.message}, got ${show(issue.input)}`);
+  }
+  return configErrors(file, errors, total);
+}
+
 /** At most MAX_CONFIG_ERRORS errors and their messages, and a line saying how many more there were. */
 export function configErrors(file: string, errors: readonly ConfigError[], total = errors.length): { errors: readonly ConfigError[]; messages: readonly string[] } {
   const shown = errors.slice(0, MAX_CONFIG_ERRORS);

@@ -6,7 +6,7 @@ import { DEFAULT_AGENT_CONFIG } from "../core/agents.js";
 import { canonicalize, sha256Hex } from "../core/digest.js";
 import { compileIdentityPattern } from "../adapters/sigstore/signer-policy.js";
 import { EVIDENCE_TIERS, type EvidenceTier } from "../core/signed-commits.js";
-import { CONFIG_PATH, MAX_CONFIG_ERRORS, configErrors, readConfigDocument, type ConfigError, type Locate } from "./config-document.js";
+import { CONFIG_PATH, readConfigDocument, schemaErrors, type ConfigError, type Locate } from "./config-document.js";
 import { RULE_MODE_CHOICES, ruleMode, ruleModesAgree, withRuleModes } from "./rule-modes.js";
 import { MAX_GLOB_LENGTH, MAX_GLOB_PATTERNS, MAX_GLOB_WILDCARDS, MAX_PROTECTED_PATHS, globListProblem, globProblem } from "./glob-cost.js";
 import { RequiredChecksConfig, requiredChecksAgree } from "./required-checks.js";
@@ -348,22 +348,7 @@ export function validateRepoConfig(value: unknown, locate: Locate = () => undefi
     const config = withRuleModes(withDefaultEnvironments(parsed.data, value));
     return { ok: true, config, digest: configDigest(config) };
   }
-  // Counted in full, built only up to the number shown: 40,000 unknown keys cost one pass, not 40,000 messages.
-  const errors: ConfigError[] = [];
-  let total = 0;
-  const add = (path: (string | number)[], message: string): void => {
-    total++;
-    if (errors.length < MAX_CONFIG_ERRORS) errors.push({ path: path.join("."), message, ...locate(path) });
-  };
-  for (const issue of parsed.error.issues) {
-    const path = issue.path.filter((p): p is string | number => typeof p !== "symbol");
-    if (issue.code === "unrecognized_keys") {
-      for (const key of issue.keys) add([...path, key], "unknown key");
-    } else {
-      add(path, `${issue.message}, got ${show(issue.input)}`);
-    }
-  }
-  return { ok: false, ...configErrors(file, errors, total) };
+  return { ok: false, ...schemaErrors(parsed.error.issues, locate, file, show) };
 }
 
 /** Parses the YAML text of .github/agent-gate.yml; an empty file means every default. */

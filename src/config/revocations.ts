@@ -3,7 +3,7 @@
 // their own config says: it is policy data of its own (`data.revoked`), outside rules, rule modes and shadow mode.
 // A broken file fails closed: every evaluation of the owner is CONFIG_INVALID naming the file and line.
 import { z } from "zod";
-import { readConfigDocument, configErrors, MAX_CONFIG_ERRORS, type ConfigError, type Locate } from "./config-document.js";
+import { readConfigDocument, schemaErrors, type ConfigError, type Locate } from "./config-document.js";
 import { SIGNER_FORMS, show } from "./repo-config.js";
 
 export const REVOCATIONS_REPO = ".github";
@@ -100,18 +100,7 @@ export type RevocationsResult =
 export function validateRevocations(value: unknown, locate: Locate = () => undefined, file = REVOCATIONS_PATH): RevocationsResult {
   const parsed = Revocations.safeParse(value ?? {}, { reportInput: true });
   if (parsed.success) return { ok: true, revocations: parsed.data };
-  const errors: ConfigError[] = [];
-  let total = 0;
-  const add = (path: (string | number)[], message: string): void => {
-    total++;
-    if (errors.length < MAX_CONFIG_ERRORS) errors.push({ path: path.join("."), message, ...locate(path) });
-  };
-  for (const issue of parsed.error.issues) {
-    const path = issue.path.filter((p): p is string | number => typeof p !== "symbol");
-    if (issue.code === "unrecognized_keys") for (const key of issue.keys) add([...path, key], "unknown key");
-    else add(path, `${issue.message}, got ${show(issue.input)}`);
-  }
-  return { ok: false, ...configErrors(file, errors, total) };
+  return { ok: false, ...schemaErrors(parsed.error.issues, locate, file, show) };
 }
 
 /** Parses the YAML text of the revocation file; an empty file revokes nothing. */
