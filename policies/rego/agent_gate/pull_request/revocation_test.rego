@@ -54,6 +54,7 @@ test_agents_by_name_and_version if {
 test_signers_by_identity_pattern_and_workflow if {
 	count(revoked_msgs(fx.pr, fx.config, list("signers", [{"identity": fx.signer.identity, "issuer": fx.signer.issuer}]))) == 2
 	count(revoked_msgs(fx.pr, fx.config, list("signers", [{"identity_pattern": "^https://github\\.com/acme/.*$", "issuer": fx.signer.issuer}]))) == 2
+
 	# The workflow facts the host reads out of a GitHub Actions identity (core/signer-facts.ts).
 	wf := {"owner": "acme", "name": "agents", "repository": "acme/agents", "path": ".github/workflows/agent.yml", "ref": "refs/heads/main"}
 	inp := fx.with_provenance(fx.pr, fx.head, {"signer": object.union(fx.signer, {"workflow": wf})})
