@@ -213,7 +213,8 @@ async function queryPartial(octokit: Api, text: string, variables: Record<string
     const message = `GitHub's GraphQL API could not read ${what}: ${(first.message ?? "error").slice(0, 200)}${errors.length > 1 ? ` (and ${errors.length - 1} more)` : ""}`;
     // Rate limits and GitHub's own failures pass; a missing or forbidden object does not.
     const transient = first.type === "RATE_LIMITED" || first.type === undefined;
-    throw new AgentGateError(transient ? "GITHUB_UNAVAILABLE" : "GITHUB_REQUEST_FAILED", message, transient ? "transient" : "internal");
+    if (transient) throw new AgentGateError("GITHUB_UNAVAILABLE", message, "transient");
+    throw new AgentGateError("GITHUB_REQUEST_FAILED", message, "internal");
   }
   if (!body || body.data === undefined || body.data === null) throw invalid(`no data for ${what}`);
   return { data: body.data, accepted };
