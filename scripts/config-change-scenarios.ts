@@ -9,8 +9,7 @@
 // trusted root the other scenarios are signed under. Called from scripts/make-scenarios.ts.
 import type { Account, StandInCommit, StandInPull, StandInRepo } from "../src/demo/github/model.js";
 import type { Scenario, ScenarioStep } from "../src/demo/scenario.js";
-import { rawCommit } from "../test/support/gitsign-signer.js";
-import { GITHUB_WEB_FLOW_FINGERPRINT, pgpSignatureFor } from "../test/support/pgp-signature.js";
+import { COPILOT_PR_AUTHOR, copilotCommit } from "./copilot-commit.js";
 
 export interface ConfigChangeScenarioContext {
   readonly signedAt: Date;
@@ -22,8 +21,6 @@ export interface ConfigChangeScenarioContext {
   readonly approver: Account;
 }
 
-const COPILOT_USER: Account = { login: "Copilot", id: 198982749, type: "Bot" };
-const COPILOT_PR_AUTHOR: Account = { login: "copilot-swe-agent[bot]", id: 198982749, type: "Bot" };
 const CONFIG_PATH = ".github/agent-gate.yml";
 
 export function configChangeScenarios(x: ConfigChangeScenarioContext): Scenario[] {
@@ -32,17 +29,9 @@ export function configChangeScenarios(x: ConfigChangeScenarioContext): Scenario[
   if (!config.includes("  human_approval:\n    count: 1\n")) throw new Error("the scenarios' config no longer asks for one approval");
   const when = new Date(x.signedAt.getTime() - 60_000);
   const date = when.toISOString().replace(/\.\d{3}Z$/, "Z");
-  const copilotCommit = (label: string, message: string): StandInCommit => {
-    const payload = rawCommit({ tree: x.sha(`tree:${label}`), parents: [x.sha("base")], author: "Copilot <198982749+Copilot@users.noreply.github.com>", committer: "GitHub <noreply@github.com>", when, message: `${message}\n\nCo-authored-by: ${x.prompter.login} <${x.prompter.id}+${x.prompter.login}@users.noreply.github.com>\n` }).toString("utf8");
-    return {
-      sha: x.sha(label), tree: x.sha(`tree:${label}`), parents: [x.sha("base")], message: payload.split("\n\n").slice(1).join("\n\n"),
-      author: { name: "Copilot", email: "198982749+Copilot@users.noreply.github.com", date, account: COPILOT_USER },
-      committer: { name: "GitHub", email: "noreply@github.com", date, account: { login: "web-flow", id: 19864447, type: "User" } },
-      verification: { verified: true, reason: "valid", signature: pgpSignatureFor({ fingerprint: GITHUB_WEB_FLOW_FINGERPRINT, keyId: GITHUB_WEB_FLOW_FINGERPRINT.slice(24) }), payload, verified_at: date },
-    };
-  };
+  const commitOf = (label: string, message: string): StandInCommit => copilotCommit({ sha: x.sha, label, message, prompter: x.prompter, when });
   const copilotPull = (number: number, label: string, title: string): StandInPull => {
-    const c = copilotCommit(label, title);
+    const c = commitOf(label, title);
     return {
       number, title, body: `${title}.`, user: COPILOT_PR_AUTHOR,
       head: { ref: `copilot/${label}`, sha: c.sha }, base: { ref: "main", sha: x.sha("base") }, commits: [c],

@@ -3,11 +3,10 @@
 // bob's approval, while GitHub Actions' `tests` still runs on the head: the check fails, titled "Waiting for required
 // checks: tests". Then `tests` completes with success (check_run.completed from @octokit/webhooks-examples, adapted):
 // the same head commit is judged again and passes. Called from scripts/make-scenarios.ts.
-import type { Account, StandInCommit, StandInPull, StandInRepo } from "../src/demo/github/model.js";
+import type { Account, StandInPull, StandInRepo } from "../src/demo/github/model.js";
 import type { CheckRunSeed } from "../src/demo/github/check-runs.js";
 import type { Scenario, ScenarioStep } from "../src/demo/scenario.js";
-import { rawCommit } from "../test/support/gitsign-signer.js";
-import { GITHUB_WEB_FLOW_FINGERPRINT, pgpSignatureFor } from "../test/support/pgp-signature.js";
+import { COPILOT_PR_AUTHOR, copilotCommit } from "./copilot-commit.js";
 
 export interface RequiredChecksScenarioContext {
   readonly signedAt: Date;
@@ -20,22 +19,13 @@ export interface RequiredChecksScenarioContext {
   readonly approver: Account;
 }
 
-const COPILOT_USER: Account = { login: "Copilot", id: 198982749, type: "Bot" };
-const COPILOT_PR_AUTHOR: Account = { login: "copilot-swe-agent[bot]", id: 198982749, type: "Bot" };
 /** GitHub Actions, the App whose `tests` the config requires (its id on github.com). */
 const ACTIONS = { id: 15368, slug: "github-actions" };
 const PR = 40;
 
 export function requiredChecksScenarios(x: RequiredChecksScenarioContext): Scenario[] {
   const when = new Date(x.signedAt.getTime() - 60_000);
-  const date = when.toISOString().replace(/\.\d{3}Z$/, "Z");
-  const payload = rawCommit({ tree: x.sha("tree:rc-copilot"), parents: [x.sha("base")], author: "Copilot <198982749+Copilot@users.noreply.github.com>", committer: "GitHub <noreply@github.com>", when, message: `Validate widget input\n\nCo-authored-by: ${x.prompter.login} <${x.prompter.id}+${x.prompter.login}@users.noreply.github.com>\n` }).toString("utf8");
-  const commit: StandInCommit = {
-    sha: x.sha("rc-copilot"), tree: x.sha("tree:rc-copilot"), parents: [x.sha("base")], message: payload.split("\n\n").slice(1).join("\n\n"),
-    author: { name: "Copilot", email: "198982749+Copilot@users.noreply.github.com", date, account: COPILOT_USER },
-    committer: { name: "GitHub", email: "noreply@github.com", date, account: { login: "web-flow", id: 19864447, type: "User" } },
-    verification: { verified: true, reason: "valid", signature: pgpSignatureFor({ fingerprint: GITHUB_WEB_FLOW_FINGERPRINT, keyId: GITHUB_WEB_FLOW_FINGERPRINT.slice(24) }), payload, verified_at: date },
-  };
+  const commit = copilotCommit({ sha: x.sha, label: "rc-copilot", message: "Validate widget input", prompter: x.prompter, when });
   const head = commit.sha;
   // The default config accepting the platform tier for copilot (as scenario copilot-platform-accepted), and requiring
   // GitHub Actions' `tests` on the head.

@@ -8,7 +8,7 @@ import { AGENT_TRAILERS } from "../src/core/signed-commits.js";
 import { sha256Hex } from "../src/core/digest.js";
 import type { TestSigstore } from "../test/support/sigstore/index.js";
 import { commitSha, gitsignCommit, rawCommit, withGpgsigHeader } from "../test/support/gitsign-signer.js";
-import { GITHUB_WEB_FLOW_FINGERPRINT, pgpSignatureFor } from "../test/support/pgp-signature.js";
+import { COPILOT_PR_AUTHOR, copilotCommit } from "./copilot-commit.js";
 
 export interface SignedCommitScenarioContext {
   readonly sigstore: TestSigstore;
@@ -26,8 +26,6 @@ export interface SignedCommitScenarioContext {
 }
 
 const CLAUDE: Account = { login: "claude[bot]", id: 209825114, type: "Bot" };
-const COPILOT_USER: Account = { login: "Copilot", id: 198982749, type: "Bot" };
-const COPILOT_PR_AUTHOR: Account = { login: "copilot-swe-agent[bot]", id: 198982749, type: "Bot" };
 const FILES = [{ filename: "src/parser.ts", additions: 40, deletions: 3 }, { filename: "test/parser.test.ts", additions: 60, deletions: 0 }];
 
 export async function signedCommitScenarios(x: SignedCommitScenarioContext): Promise<Scenario[]> {
@@ -70,22 +68,15 @@ export async function signedCommitScenarios(x: SignedCommitScenarioContext): Pro
   }
 
   // ---- tier platform: Copilot's cloud agent; GitHub signs its commits with its own key; the assigner is a co-author
-  const copilotPayload = rawCommit({ tree: x.sha("tree:sc-copilot"), parents: [x.sha("base")], author: "Copilot <198982749+Copilot@users.noreply.github.com>", committer: "GitHub <noreply@github.com>", when, message: `Validate widget input\n\nCo-authored-by: ${x.prompter.login} <${x.prompter.id}+${x.prompter.login}@users.noreply.github.com>\n` }).toString("utf8");
-  const copilotSig = pgpSignatureFor({ fingerprint: GITHUB_WEB_FLOW_FINGERPRINT, keyId: GITHUB_WEB_FLOW_FINGERPRINT.slice(24) });
-  const copilotCommit: StandInCommit = {
-    sha: x.sha("sc-copilot"), tree: x.sha("tree:sc-copilot"), parents: [x.sha("base")], message: copilotPayload.split("\n\n").slice(1).join("\n\n"),
-    author: { name: "Copilot", email: "198982749+Copilot@users.noreply.github.com", date, account: COPILOT_USER },
-    committer: { name: "GitHub", email: "noreply@github.com", date, account: { login: "web-flow", id: 19864447, type: "User" } },
-    verification: { verified: true, reason: "valid", signature: copilotSig, payload: copilotPayload, verified_at: date },
-  };
+  const copilot = copilotCommit({ sha: x.sha, label: "sc-copilot", message: "Validate widget input", prompter: x.prompter, when });
   const copilotBody = `Validates widget input.\n\n<details><summary>Original prompt</summary>\n\nAdd input validation to the widget parser.\n\n</details>`;
   // The default config, accepting the platform tier for copilot; its commits name no model or prompt, so neither is required.
   if (!x.config.includes("\n  model_governance:\n")) throw new Error("expected the default config to set rules.model_governance");
   const accepting = `${x.config.replace("\n  model_governance:\n", "\n  model_governance:\n    require_model: false\n")}  provenance_coverage:\n    tiers:\n      copilot: [platform]\n  prompt:\n    require_digest: false\n`;
-  const copilotPull = (number: number): StandInPull => pull(number, COPILOT_PR_AUTHOR, "copilot/validate-widget-input", [copilotCommit], copilotBody);
+  const copilotPull = (number: number): StandInPull => pull(number, COPILOT_PR_AUTHOR, "copilot/validate-widget-input", [copilot], copilotBody);
   {
     const r = x.repo([copilotPull(33)], accepting);
-    const head = copilotCommit.sha;
+    const head = copilot.sha;
     out.push({ name: "copilot-platform-accepted", title: "A Copilot PR signed by GitHub passes where the config accepts the platform tier", description: `Copilot's cloud agent made the commit and GitHub signed it with its own key: tier platform, which proves who made the commit, not the model or prompt. The config accepts the tier for copilot and requires neither. ${x.prompter.login} assigned the task (co-author): her approval does not count; ${x.approver.login}'s does.`, repos: [r],
       steps: [
         x.step("pull_request_review.submitted", x.reviewPayload(r, 33, x.prompter, head), { headSha: head, conclusion: "failure", summaryIncludes: ["verified · platform"] }, { pull: 33, addReviews: [{ user: x.prompter, state: "APPROVED", commit_id: head }] }),
@@ -93,9 +84,9 @@ export async function signedCommitScenarios(x: SignedCommitScenarioContext): Pro
       ] });
   }
   {
-    const r = x.repo([{ ...copilotPull(34), reviews: [{ user: x.approver, state: "APPROVED", commit_id: copilotCommit.sha }] }], x.config);
+    const r = x.repo([{ ...copilotPull(34), reviews: [{ user: x.approver, state: "APPROVED", commit_id: copilot.sha }] }], x.config);
     out.push({ name: "copilot-platform-refused", title: "The same Copilot PR fails where the platform tier is not accepted", description: "The default tiers are sigstore and signed-commit: a commit only GitHub's platform vouches for is not covered for copilot, and the check says which tiers would be.", repos: [r],
-      steps: [x.step("pull_request.opened", x.payloadFor("pull_request.opened", r, 34), { headSha: copilotCommit.sha, conclusion: "failure", summaryIncludes: ["platform evidence, which is not accepted for copilot"] })] });
+      steps: [x.step("pull_request.opened", x.payloadFor("pull_request.opened", r, 34), { headSha: copilot.sha, conclusion: "failure", summaryIncludes: ["platform evidence, which is not accepted for copilot"] })] });
   }
   return out;
 }
