@@ -5,7 +5,7 @@ import { randomUUID } from "node:crypto";
 import type { GitHubFacts, GitHubWrites, InstallationGitHub } from "../adapters/github/facts-port.js";
 import { openPullsWithHead, pullStanding, type PullRequestSnapshot } from "../adapters/github/pull-request-source.js";
 import type { Trigger } from "../adapters/github/triggers.js";
-import { evaluationKey, MemoryGateStore, type GateStore } from "../adapters/storage/gate-store.js";
+import { CHECK_RUN_INTENT, evaluationKey, MemoryGateStore, type GateStore } from "../adapters/storage/gate-store.js";
 import type { CheckRunOutput } from "../render/check-run.js";
 import { renderMergeGroup } from "../render/merge-group.js";
 import { withWitness } from "../render/witness.js";
@@ -21,7 +21,7 @@ import { waitsForCheck, withHeadChecks } from "./required-checks.js";
 
 export type { DecisionEvent, Evaluation, GateResult, HandleContext, PullRequestGateOptions } from "./gate-types.js";
 
-/** Fresh head commits: no check run can exist yet unless this very delivery was seen before. */
+/** Fresh head commits: no check run can exist yet unless this delivery was seen before or a creation left its intent (startCheck). */
 const FRESH_HEAD_EVENTS = new Set(["pull_request.opened", "pull_request.synchronize"]);
 type Failed = { error: unknown };
 const failed = (error: unknown): Failed => ({ error });
@@ -109,11 +109,18 @@ export class PullRequestGate {
     await this.store.recordEvaluation({ key: rec.key, trigger: rec.triggerName, repository, headSha, decisionId: shown.decisionId, conclusion: shown.output.conclusion, transient: rec.transient, triggerAt: rec.receivedAt });
   }
 
-  /** The check run of a head commit: the one the store remembers, else GitHub's (when asked to look), else new. */
+  /**
+   * The check run of a head commit: the one the store remembers, else GitHub's (when asked to look, or when an
+   * earlier creation left its intent but no id: it may have reached GitHub before its process died), else new.
+   * The intent is recorded before any create, whoever creates (a fresh head, another event, a sweep), so that a
+   * fresh head's first attempt, which does not look, never adds a second run.
+   */
   private async startCheck(github: GitHubWrites, owner: string, repo: string, headSha: string, opts: { existingId?: number; lookup: boolean }): Promise<number> {
     const repository = `${owner}/${repo}`;
-    const stored = opts.existingId ?? (await this.store.checkRun(repository, headSha))?.id;
-    const id = await github.startCheckRun(owner, repo, headSha, { ...(stored !== undefined ? { existingId: stored } : {}), lookup: opts.lookup });
+    const recorded = opts.existingId === undefined ? await this.store.intendCheckRun(repository, headSha) : undefined;
+    const stored = opts.existingId ?? (recorded?.id === CHECK_RUN_INTENT ? undefined : recorded?.id);
+    const lookup = opts.lookup || recorded?.id === CHECK_RUN_INTENT;
+    const id = await github.startCheckRun(owner, repo, headSha, { ...(stored !== undefined ? { existingId: stored } : {}), lookup });
     if (id !== stored) await this.store.saveCheckRun(repository, headSha, id);
     return id;
   }

@@ -10,14 +10,24 @@ export interface GateStore {
   /** Runs `fn` exclusively for one head commit across every App process. */
   withHead<T>(repository: string, headSha: string, fn: () => Promise<T>): Promise<T>;
   checkRun(repository: string, headSha: string): Promise<HeadCheckRun | undefined>;
+  /**
+   * The head's check run as recorded before this call; when none was, records the intent to create one (id
+   * CHECK_RUN_INTENT), in one statement. Called in `withHead` before GitHub is asked to create: a creator that
+   * dies before `saveCheckRun` leaves the intent, and whoever comes next looks the run up instead of adding one.
+   */
+  intendCheckRun(repository: string, headSha: string): Promise<HeadCheckRun | undefined>;
   saveCheckRun(repository: string, headSha: string, id: number): Promise<void>;
   evaluation(key: string): Promise<StoredEvaluation | undefined>;
   /** Records a completed evaluation; a final one also moves the head commit's last trigger time forward. */
   recordEvaluation(e: StoredEvaluation & { triggerAt: Date }): Promise<void>;
 }
 
+/** The id of a head's check run while it is being created: GitHub may have one that the store does not know. */
+export const CHECK_RUN_INTENT = 0;
+
 /** The one check run of a head commit, with the trigger time and conclusion of its newest final result. */
 export interface HeadCheckRun {
+  /** GitHub's id; CHECK_RUN_INTENT when a creation was begun and its id never stored (look it up). */
   readonly id: number;
   readonly lastTriggerAt: Date | undefined;
   readonly lastConclusion: string | undefined;
@@ -40,6 +50,9 @@ export function evaluationKey(parts: { repository: string; headSha: string; trig
   return sha256Hex(JSON.stringify([parts.repository.toLowerCase(), parts.headSha, parts.trigger, parts.configDigest, parts.policyDigest]));
 }
 
+type CheckRunRow = { check_run_id: string | number; last_trigger_at: Date | string | null; last_conclusion: string | null };
+const headCheckRun = (row: CheckRunRow): HeadCheckRun => ({ id: Number(row.check_run_id), lastTriggerAt: row.last_trigger_at === null ? undefined : new Date(row.last_trigger_at), lastConclusion: row.last_conclusion ?? undefined });
+
 export class SqlGateStore implements GateStore {
   constructor(private readonly db: Db) {}
 
@@ -48,12 +61,24 @@ export class SqlGateStore implements GateStore {
   }
 
   async checkRun(repository: string, headSha: string): Promise<HeadCheckRun | undefined> {
-    const [row] = await this.db.query<{ check_run_id: string | number; last_trigger_at: Date | string | null; last_conclusion: string | null }>(
+    const [row] = await this.db.query<CheckRunRow>(
       "SELECT check_run_id, last_trigger_at, last_conclusion FROM gate_check_runs WHERE repository = $1 AND head_sha = $2",
       [repository.toLowerCase(), headSha],
     );
-    if (!row) return undefined;
-    return { id: Number(row.check_run_id), lastTriggerAt: row.last_trigger_at === null ? undefined : new Date(row.last_trigger_at), lastConclusion: row.last_conclusion ?? undefined };
+    return row && headCheckRun(row);
+  }
+
+  async intendCheckRun(repository: string, headSha: string): Promise<HeadCheckRun | undefined> {
+    // The SELECT reads the statement's snapshot, so it returns the row as it was before the insert: none means
+    // this call recorded the intent (the caller creates), a row is what an earlier caller left.
+    const [row] = await this.db.query<CheckRunRow>(
+      `WITH intent AS (
+         INSERT INTO gate_check_runs (repository, head_sha, check_run_id) VALUES ($1, $2, $3) ON CONFLICT (repository, head_sha) DO NOTHING
+       )
+       SELECT check_run_id, last_trigger_at, last_conclusion FROM gate_check_runs WHERE repository = $1 AND head_sha = $2`,
+      [repository.toLowerCase(), headSha, CHECK_RUN_INTENT],
+    );
+    return row && headCheckRun(row);
   }
 
   async saveCheckRun(repository: string, headSha: string, id: number): Promise<void> {
@@ -162,6 +187,14 @@ export class MemoryGateStore implements GateStore {
   checkRun(repository: string, headSha: string): Promise<HeadCheckRun | undefined> {
     const run = this.runs.get(this.k(repository, headSha));
     return Promise.resolve(run && { ...run });
+  }
+
+  intendCheckRun(repository: string, headSha: string): Promise<HeadCheckRun | undefined> {
+    const run = this.runs.get(this.k(repository, headSha));
+    if (run) return Promise.resolve({ ...run });
+    bounded(this.runs, MemoryGateStore.MAX);
+    this.runs.set(this.k(repository, headSha), { id: CHECK_RUN_INTENT, lastTriggerAt: undefined, lastConclusion: undefined });
+    return Promise.resolve(undefined);
   }
 
   saveCheckRun(repository: string, headSha: string, id: number): Promise<void> {
