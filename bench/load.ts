@@ -3,7 +3,7 @@
 // the embedded database (one process): a burst for throughput, one event at a time for latency, CPU per event of the
 // App, of its PostgreSQL backends and of this process (the GitHub stand-in), database rows per event.
 // Knobs: LOAD_EVENTS (burst, default 500), LOAD_PACED (default 50), LOAD_PROCESSES (default "1,2"),
-// LOAD_DATABASES (default "postgres,embedded"), LOAD_WORKERS (per process, default 4).
+// LOAD_DATABASES (default "postgres,embedded"), LOAD_WORKERS (per process, default 4), LOAD_NODE_ARGS (the App's node flags).
 // LOAD_HARNESS=1 adds the load run of issue #8 (the fault harness's workload through a round-robin balancer).
 import { mkdirSync, writeFileSync } from "node:fs";
 import { availableParallelism, loadavg } from "node:os";
@@ -24,6 +24,8 @@ export async function benchLoad(): Promise<Row[]> {
   const burstEvents = Number(process.env.LOAD_EVENTS ?? 500);
   const pacedEvents = Number(process.env.LOAD_PACED ?? 50);
   const workers = Number(process.env.LOAD_WORKERS ?? 4);
+  // Node flags for the App's processes, e.g. LOAD_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof".
+  const nodeArgs = (process.env.LOAD_NODE_ARGS ?? "").split(/\s+/).filter(Boolean);
   const counts = (process.env.LOAD_PROCESSES ?? "1,2").split(",").map(Number);
   const databases = (process.env.LOAD_DATABASES ?? "postgres,embedded").split(",");
   const fixture = durableFixture(20);
@@ -32,7 +34,7 @@ export async function benchLoad(): Promise<Row[]> {
     if (database !== "postgres" && database !== "embedded") throw new Error(`LOAD_DATABASES: unknown database "${database}"; expected postgres or embedded`);
     for (const processes of database === "embedded" ? [1] : counts) {
       const before = loadavg()[0]!;
-      const r = await runDurable({ fixture, processes, burstEvents, pacedEvents, workers, ...(database === "postgres" ? { databaseUrl, redisUrl } : {}) });
+      const r = await runDurable({ fixture, processes, burstEvents, pacedEvents, workers, nodeArgs, ...(database === "postgres" ? { databaseUrl, redisUrl } : {}) });
       runs.push({ name: `${database === "postgres" ? "PostgreSQL" : "embedded"}, ${processes} process${processes > 1 ? "es" : ""}`, processes, r, load: Math.max(before, loadavg()[0]!) });
     }
   }

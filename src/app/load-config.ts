@@ -3,7 +3,9 @@
 // from a default branch; a pull request never changes any of them.
 import { CONFIG_PATH, type ConfigText } from "../adapters/github/config-source.js";
 import type { ConfigFiles } from "../adapters/github/facts-port.js";
+import { LruCache } from "../adapters/lru.js";
 import { sha256Hex } from "../core/digest.js";
+import { deepFreeze } from "../core/freeze.js";
 import { AgentGateError, describeError } from "../core/errors.js";
 import type { ConfigFacts } from "../core/facts.js";
 import { defaultRepoConfig, readConfigDocument, validateRepoConfig, type RepoConfig } from "../config/repo-config.js";
@@ -62,22 +64,42 @@ function firstOf(messages: readonly string[], fallback: string): string {
   return `${messages[0] ?? fallback}${messages.length > 1 ? ` (+${messages.length - 1} more)` : ""}`;
 }
 
+// Readings by content. A repository's config is read from GitHub at every event, and parsing and validating the same
+// bytes again was ~2 % of the App's CPU per event (`npm run bench -- load`). A file's reading is keyed by where it came
+// from (its errors name it) and the sha256 of its exact text, a chain's by its files' keys in order: a changed byte
+// is a new reading. Failures are remembered too (the same bytes fail the same way). Values are deep-frozen: every
+// evaluation of the repository shares them. Bounded by entries and by the text they stand for.
+type Reading<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly problems: readonly string[] };
+const fileReadings = new LruCache<string, Reading<unknown>>(1000, 16 * 2 ** 20);
+const chainReadings = new LruCache<string, Reading<RepoConfig>>(1000, 16 * 2 ** 20);
+
 /** One file of the chain, valid on its own (so that an error names the file and line it is in), as a value. */
-function readFile(file: ConfigText): { value: unknown } {
+function readFile(file: ConfigText): { value: unknown; key: string } {
+  const key = `${file.source}\n${sha256Hex(file.text)}`;
+  let reading = fileReadings.get(key);
+  if (!reading) {
+    reading = deepFreeze(readFileText(file));
+    fileReadings.set(key, reading, key.length + file.text.length);
+  }
+  if (reading.ok) return { value: reading.value, key };
+  throw invalid(firstOf(reading.problems, `${file.source} is invalid`), reading.problems);
+}
+
+function readFileText(file: ConfigText): Reading<unknown> {
   let problems: readonly string[] | undefined;
   try {
     const doc = readConfigDocument(file.text, file.source);
     if (!doc.ok) problems = doc.messages;
     else {
       const alone = validateRepoConfig(doc.value, doc.locate, file.source);
-      if (alone.ok) return { value: doc.value };
+      if (alone.ok) return { ok: true, value: doc.value };
       problems = alone.messages;
     }
   } catch (err) {
     // Whatever the file holds, it is the file's fault, reported as such: never an internal error at every evaluation.
     problems = [`${file.source}: could not be read as a config: ${describeError(err)}`];
   }
-  throw invalid(firstOf(problems, `${file.source} is invalid`), problems);
+  return { ok: false, problems };
 }
 
 /**
@@ -120,14 +142,14 @@ async function loadConfigChain(github: ConfigFiles, owner: string, repo: string)
   if (!first) return { config: defaultRepoConfig(), facts: { source: "default", path: CONFIG_PATH, digest: DEFAULT_DIGEST }, files: [] };
   // The repository had none, so the organisation's .github repository's applies.
   const fromOrganization = repo !== ".github" && first.repo === ".github";
-  const chain: { text: ConfigText; value: unknown }[] = [];
+  const chain: { text: ConfigText; value: unknown; key: string }[] = [];
   const seen = new Set<string>();
   const keyOf = (r: string, path: string): string => `${owner}/${r}:${path}`.toLowerCase();
   let current: ConfigText | null = first;
   while (current) {
     seen.add(keyOf(current.repo, current.path));
     const doc = readFile(current);
-    chain.push({ text: current, value: doc.value });
+    chain.push({ text: current, value: doc.value, key: doc.key });
     // A string: the file was validated above.
     const ext = isPlainObject(doc.value) ? (doc.value["_extends"] as string | undefined) : undefined;
     if (ext === undefined) break;
@@ -138,20 +160,26 @@ async function loadConfigChain(github: ConfigFiles, owner: string, repo: string)
     if (!next) throw invalid(`${current.source}: _extends: ${target.owner}/${target.repo}:${target.path} does not exist on its default branch`);
     current = next;
   }
-  let merged: unknown = {};
-  for (const file of [...chain].reverse()) merged = mergeConfig(merged, file.value);
-  if (isPlainObject(merged)) delete merged["_extends"];
   const files = chain.map((f) => f.text.source);
   const what = chain.length === 1 ? first.source : `${first.source} extending ${files.slice(1).join(", then ")}`;
-  const result = validateRepoConfig(merged, undefined, what);
-  if (!result.ok) throw invalid(firstOf(result.messages, `${what} is invalid`), result.messages);
+  const chainKey = JSON.stringify(chain.map((f) => f.key));
+  let result = chainReadings.get(chainKey);
+  if (!result) {
+    let merged: unknown = {};
+    for (const file of [...chain].reverse()) merged = mergeConfig(merged, file.value);
+    if (isPlainObject(merged)) delete merged["_extends"];
+    const validated = validateRepoConfig(merged, undefined, what);
+    result = deepFreeze(validated.ok ? { ok: true as const, value: validated.config } : { ok: false as const, problems: validated.messages });
+    chainReadings.set(chainKey, result, chainKey.length + chain.reduce((n, f) => n + f.text.text.length, 0));
+  }
+  if (!result.ok) throw invalid(firstOf(result.problems, `${what} is invalid`), result.problems);
   // One file: its own digest (as before bases existed). A chain: the digest of every file's digest, in order.
   const digest =
     chain.length === 1
       ? first.digest
       : `sha256:${sha256Hex(JSON.stringify(chain.map((f) => [f.text.source, f.text.digest])))}`;
   return {
-    config: result.config,
+    config: result.value,
     facts: { source: fromOrganization ? "organization" : "repository", path: CONFIG_PATH, digest },
     files,
   };

@@ -127,3 +127,26 @@ test("hostile files (alias bomb, undefined alias, expires: someday, lone surroga
     }
   }
 });
+
+test("readings are remembered by content: the same bytes give the same frozen config, a changed byte a new reading, a broken file fails alike each time", async () => {
+  const files = (count: number): StandInRepo[] => [repo("acme", "web", { ".github/agent-gate.yml": `_extends: .github\nrules:\n  human_approval:\n    count: ${count}\n` }), repo("acme", ".github", { ".github/agent-gate.yml": ORG_BASE })];
+  const first = await load(files(1));
+  const again = await load(files(1));
+  assert.ok(!(first instanceof Error) && !(again instanceof Error));
+  assert.equal(again.config, first.config, "the same chain of bytes: one reading, shared");
+  assert.ok(Object.isFrozen(first.config) && Object.isFrozen(first.config.rules.human_approval), "shared, so frozen all the way down");
+  assert.throws(() => {
+    (first.config.rules.human_approval as { count: number }).count = 0;
+  }, TypeError);
+  const changed = await load(files(3));
+  assert.ok(!(changed instanceof Error));
+  assert.equal(changed.config.rules.human_approval.count, 3, "a changed byte is read again");
+  assert.notEqual(changed.facts.digest, first.facts.digest);
+  const broken = [repo("acme", "web", { ".github/agent-gate.yml": "rules:\n  human_approval:\n    count: many\n" })];
+  const e1 = await load(broken);
+  const e2 = await load(broken);
+  assert.ok(e1 instanceof Error && e2 instanceof Error);
+  assert.equal(e1.code, "CONFIG_INVALID");
+  assert.equal(e2.message, e1.message, "a remembered failure fails the same way");
+  assert.notEqual(e2, e1, "each evaluation gets its own error");
+});

@@ -1,5 +1,6 @@
 // DSSE payload checks the library leaves to its caller: payload type, in-toto statement shape, subject digests.
 import * as z from "zod";
+import { deepFreeze } from "../../core/freeze.js";
 import type { InTotoStatement } from "../../core/verification.js";
 
 export const IN_TOTO_PAYLOAD_TYPE = "application/vnd.in-toto+json";
@@ -32,7 +33,9 @@ export function parseStatement(payload: Uint8Array): InTotoStatement | string {
   if (!STATEMENT_TYPES.includes(r.data._type)) {
     return `expected statement _type ${STATEMENT_TYPES.join(" or ")}, got ${r.data._type}`;
   }
-  return { _type: r.data._type, subject: r.data.subject, predicateType: r.data.predicateType, predicate: r.data.predicate ?? null };
+  // Frozen: the statement is shared by every evaluation its cached verdict serves, and its provenance reading is
+  // remembered by the statement object (core/provenance.ts).
+  return deepFreeze({ _type: r.data._type, subject: r.data.subject, predicateType: r.data.predicateType, predicate: r.data.predicate ?? null });
 }
 
 /** True when some subject carries exactly this digest (hex compared case-insensitively). */
