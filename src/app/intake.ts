@@ -36,7 +36,7 @@ export interface DeploymentJob {
 }
 
 /**
- * An installation's GitHub (over Probot's `app.auth(id)`, retried and throttled by Probot's plugins); with `signal`,
+ * An installation's GitHub (over Probot's `app.auth(id)`, retried and paced by the request budget's plugin); with `signal`,
  * every request it makes ends with it (a job attempt's deadline, or the process stopping).
  */
 export type InstallationAuth = (installationId: number, signal?: AbortSignal) => Promise<InstallationGitHub>;

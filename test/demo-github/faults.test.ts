@@ -7,6 +7,23 @@ import { ProbotOctokit } from "probot";
 import { GitHubStandIn, type Fault, type StandInRequest } from "../../src/demo/github/stand-in.js";
 import { FAULT_KINDS, FaultInjector, mulberry32, type FaultInjectorOptions } from "../../src/demo/github/faults.js";
 import { repo, sha, validated } from "./support.js";
+import { budgetedOctokit } from "../../src/adapters/github/octokit.js";
+import { rateLimitWait } from "../../src/adapters/github/request-budget.js";
+
+/** agent-gate's own client reads the stand-in's rate limit as one (the wait it asks), and past its
+ *  maxRetryAfterSeconds fails at once: the injector counts one request. */
+async function budgetSees(kind: "primaryRateLimit" | "secondaryRateLimit"): Promise<void> {
+  const { standIn, injector } = faulted({ rates: { [kind]: 1 }, retryAfterSeconds: [1, 5] });
+  const Budgeted = budgetedOctokit({ retries: 2, retryBaseMs: 1, maxRetryAfterSeconds: 0, writeIntervalMs: 0 });
+  const octokit = new Budgeted({ auth: { token: TOKEN }, request: { fetch: standIn.fetch } });
+  const route = { method: "GET", url: "/repos/{owner}/{repo}/pulls/{pull_number}" };
+  const err: unknown = await octokit.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", { owner: "acme", repo: "web", pull_number: 1 }).then(
+    () => assert.fail("expected the rate limit to fail the request"),
+    (e: unknown) => e,
+  );
+  assert.ok((rateLimitWait(err, route) ?? 0) >= 1, `a rate limit asking for a wait: ${String(err)}`);
+  assert.equal(injector.counts[kind === "primaryRateLimit" ? "primary-rate-limit" : "secondary-rate-limit"], 1, "no retry past the budget");
+}
 
 const TOKEN = "ghs_16C7e42F292c6912E7710c838347Ae178B4a";
 const get = (path = "/repos/acme/web/pulls/1"): StandInRequest => ({ method: "GET", url: path, headers: { authorization: `token ${TOKEN}` }, body: undefined });
@@ -132,6 +149,7 @@ test("primary rate limit: 403, x-ratelimit-remaining 0, reset a few seconds ahea
   await assert.rejects(octokit.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", { owner: "acme", repo: "web", pull_number: 1 }), { status: 403 });
   assert.equal(seen[0]?.kind, "primary");
   assert.equal(injector.counts["primary-rate-limit"], 2);
+  await budgetSees("primaryRateLimit");
 });
 
 test("secondary rate limit: 403 or 429 with retry-after and GitHub's message; Octokit's throttling sees it", async () => {
@@ -160,6 +178,7 @@ test("secondary rate limit: 403 or 429 with retry-after and GitHub's message; Oc
   assert.equal(seen[0]?.kind, "secondary");
   assert.ok((seen[0]?.retryAfter ?? 0) >= 1);
   assert.equal(injector.counts["secondary-rate-limit"], 21);
+  await budgetSees("secondaryRateLimit");
 });
 
 test("deterministic under a seed: the same requests get the same faults, counts match the log and the rates", async () => {

@@ -1,7 +1,7 @@
 // A job attempt's deadline over an installation's Octokit. Each request is raced against the attempt's signal from
-// outside Probot's retry and throttle plugins, so retries, Retry-After waits and a throttling queue all end with
-// the attempt; the signal also reaches fetch, so the request itself is cut off; after the deadline a new request
-// fails at once. The error is the signal's reason (the attempt's deadline, or the process stopping).
+// outside the request budget's plugin (request-budget.ts), so retries, Retry-After waits and a lane's queue all end
+// with the attempt; the signal also reaches the budget (which stops retrying and waiting) and fetch, so the request
+// itself is cut off; after the deadline a new request fails at once. The error is the signal's reason (the attempt's deadline, or the process stopping).
 import type { Octokit } from "@octokit/rest";
 
 export function boundedBy<O extends Pick<Octokit, "hook">>(octokit: O, signal: AbortSignal): O {
