@@ -1,7 +1,8 @@
-// The durable path as deployed: App processes (src/server.ts, the start script's environment) taking signed webhooks
-// over loopback, each persisted as a job and evaluated by the queue's workers, against the GitHub stand-in served by
-// this process (zero latency: what is left is the App's and the database's time). The events are those of the PR gate
-// benchmark (bench/gate.ts: 3 signed provenance bundles per PR, the same heads), so the in-process figure compares.
+// The durable path as deployed: App processes (`npm start`: dist/server.js with the start script's node flags and
+// environment) taking signed webhooks over loopback, each persisted as a job and evaluated by the queue's workers,
+// against the GitHub stand-in served by this process (zero latency: what is left is the App's and the database's
+// time). The events are those of the PR gate benchmark (bench/gate.ts: 3 signed provenance bundles per PR, the same
+// heads), so the in-process figure compares.
 // A burst (every event delivered at once, at most `inFlight` deliveries open) measures throughput; a paced run (one
 // event at a time, each waited for) the latency of one event at low load, from delivery to its concluded check.
 // CPU per event is the App's (process.cpuUsage via the memory probe) and, on PostgreSQL, its backends' (/proc,
@@ -16,7 +17,7 @@ import type { Pool } from "pg";
 import { GitHubStandIn } from "../src/demo/github/stand-in.js";
 import type { StandInRepo } from "../src/demo/github/model.js";
 import { freePort } from "../test/support/net.js";
-import { appEnv, startCommand } from "./app-memory.js";
+import { appEnv, ensureBuilt, startCommand } from "./app-memory.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const PROBE = fileURLToPath(new URL("./memory-probe.mjs", import.meta.url));
@@ -119,13 +120,15 @@ export async function runDurable(opts: DurableRunOptions): Promise<DurableRunRes
   const schema = `load_${randomBytes(4).toString("hex")}`;
   const appName = `agent-gate-${schema}`;
   const procs: Proc[] = [];
+  const command = startCommand();
+  ensureBuilt();
   const pg = opts.databaseUrl ? new (await import("pg")).default.Pool({ connectionString: opts.databaseUrl, max: 2 }) : undefined;
   const dbCpu = pg ? backendCpu(pg, appName) : undefined;
   try {
     for (let i = 0; i < opts.processes; i++) {
       const port = await freePort();
       const env: Record<string, string> = {
-        ...appEnv(startCommand(), port, SECRET),
+        ...appEnv(command, port, SECRET),
         LOG_LEVEL: "warn",
         AGENT_GATE_GITHUB_API_URL: api,
         AGENT_GATE_TRUSTED_ROOT: rootFile,
@@ -139,7 +142,9 @@ export async function runDurable(opts: DurableRunOptions): Promise<DurableRunRes
         ...(opts.redisUrl ? { REDIS_URL: opts.redisUrl } : {}),
         ...opts.env,
       };
-      const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), "--import", "tsx", "--import", PROBE, "--import", STATEMENTS, "src/server.ts"], { cwd: ROOT, env, stdio: ["ignore", "ignore", "pipe", "ipc"] });
+      // As deployed: the build's dist/server.js with the start script's node flags (not tsx, whose source maps make
+      // every Error's stack dearer), plus the benchmark's probes and any flags of the run's own.
+      const child = spawn(process.execPath, [...command.nodeFlags, ...(opts.nodeArgs ?? []), "--import", PROBE, "--import", STATEMENTS, "dist/server.js"], { cwd: ROOT, env, stdio: ["ignore", "ignore", "pipe", "ipc"] });
       let stderr = "";
       child.stderr!.on("data", (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000)));
       let next = 1;
