@@ -55,6 +55,8 @@ export interface DurableRunResult {
   readonly eventsPerSecond: number;
   /** Delivery to concluded check, one event at a time (ms, sorted). */
   readonly pacedMs: number[];
+  /** The paced events' timeline: p50 of each gap, from the delivery to the first request and between requests. */
+  readonly pacedSteps: readonly { step: string; p50Ms: number; events: number }[];
   /** Over the burst, per event. */
   readonly appCpuMs: number;
   /** Peak resident memory of an App process over the run (the kernel's high-water mark, largest process), bytes. */
@@ -93,7 +95,10 @@ export async function runDurable(opts: DurableRunOptions): Promise<DurableRunRes
   let concluded = 0;
   let lastConcludedAt = 0;
   const waiters: Array<() => void> = [];
+  // When each request reached the stand-in (its arrival, before it is answered): the paced run's timeline.
+  const arrivals: { at: number; what: string }[] = [];
   standIn.faults.push((req) => {
+    arrivals.push({ at: performance.now(), what: requestKind(req.method, req.url, req.body) });
     const body = req.body as { conclusion?: unknown } | undefined;
     if (/\/check-runs(\/\d+)?$/.test(req.url) && typeof body?.conclusion === "string") {
       concluded++;
@@ -238,14 +243,24 @@ export async function runDurable(opts: DurableRunOptions): Promise<DurableRunRes
     // Low load: one event at a time.
     await new Promise((r) => setTimeout(r, 1000));
     const pacedMs: number[] = [];
+    const steps = new Map<string, number[]>();
     for (let i = 0; i < opts.pacedEvents; i++) {
       const s = performance.now();
+      const from = arrivals.length;
       await deliver((i % prs) + 1, i % 2 ? "labeled" : "synchronize");
       await concludedAtLeast(++expected, 30_000);
       pacedMs.push(lastConcludedAt - s);
+      // Each gap of the event's timeline, named by the request that ends it (the first: from the delivery).
+      let prev = { at: s, what: "delivery" };
+      for (const a of arrivals.slice(from)) {
+        const key = `${prev.what} -> ${a.what}`;
+        steps.set(key, [...(steps.get(key) ?? []), a.at - prev.at]);
+        prev = a;
+      }
       await new Promise((r) => setTimeout(r, 20)); // idle between events, as at low load
     }
     pacedMs.sort((a, b) => a - b);
+    const pacedSteps = [...steps].filter(([, xs]) => xs.length >= opts.pacedEvents / 2).map(([step, xs]) => ({ step, p50Ms: xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!, events: xs.length }));
     const rss = (await Promise.all(procs.map((p) => p.peakRss()))).filter((x): x is number => x !== undefined);
     const allEvents = prs * procs.length + opts.burstEvents + opts.pacedEvents;
     await stopAll(procs);
@@ -253,6 +268,7 @@ export async function runDurable(opts: DurableRunOptions): Promise<DurableRunRes
     return {
       eventsPerSecond: burstDone / seconds,
       pacedMs,
+      pacedSteps,
       appCpuMs: cpu1.reduce((a, c, i) => a + c - cpu0[i]!, 0) / burstDone,
       appPeakRss: rss.length > 0 ? Math.max(...rss) : undefined,
       dbCpuMs: db0 !== undefined && db1 !== undefined ? (db1 - db0) / burstDone : undefined,
@@ -372,4 +388,13 @@ async function sizes(pg: Pool, schemas: string[]): Promise<Record<string, number
     out[part] = (out[part] ?? 0) + Number(row.bytes);
   }
   return out;
+}
+
+/** A request as the timeline names it: the GraphQL query, a write (check run created or completed), or its route. */
+function requestKind(method: string, url: string, body: unknown): string {
+  const path = (url.split("?")[0] ?? url).replace(/\/repos\/[^/]+\/[^/]+/, "/repos/:repo").replace(/\/\d+(?=\/|$)/g, "/:n").replace(/\/[0-9a-f]{40}(?=\/|$)/g, "/:sha");
+  if (path === "/graphql") return "GraphQL query";
+  const conclusion = (body as { conclusion?: unknown } | undefined)?.conclusion;
+  if (/\/check-runs/.test(path) && method !== "GET") return typeof conclusion === "string" ? "check run concluded" : "check run in progress";
+  return `${method} ${path}`;
 }

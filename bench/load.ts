@@ -66,6 +66,8 @@ export async function benchLoad(): Promise<Row[]> {
     ...metric("deliveries unanswered within GitHub's 10 s", (x) => x.r.timedOut, () => "0"),
     ...metric("load average (1 min) during the run", (x) => x.load.toFixed(1), () => "< 2 for a fair wall-clock figure"),
   ];
+  // Where one event's time goes at low load (PostgreSQL, 1 process): each gap of its timeline, p50.
+  for (const { step, p50Ms } of one?.r.pacedSteps ?? []) rows.push({ metric: `  p50 ms, one event at a time: ${step} (${one!.name})`, measured: ms(p50Ms), target: "" });
   if (pacing) {
     rows.push(
       { metric: "events/s of one installation, writes paced 1 s apart (the default; PostgreSQL, 1 process)", measured: pacing.eventsPerSecond.toFixed(2), target: "" },
