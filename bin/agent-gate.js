@@ -68,7 +68,7 @@ const argv = process.argv.slice(2);
 const hot = await loadHot(argv[0]);
 if (hot !== undefined) {
   const rest = argv.slice(1);
-  process.exitCode = await hot.exports.run(rest);
+  process.exitCode = await hot.exports.run(rest, undefined, hot.store);
   hot.save(process.exitCode !== 2 && !rest.some((a) => a === "--help" || a === "-h"));
 } else {
   // Node 22+ keeps compiled ES modules too (fail-safe: nothing is cached when the directory cannot be trusted)

@@ -8,6 +8,9 @@
 // an error) when it is a link, another user's or group- or world-writable. An entry is named by the sha256 of the
 // exact source, the V8 version and the architecture, so a rebuilt script never meets an older script's code.
 // AGENT_GATE_CODE_CACHE=off (or 0) runs without a cache. Any failure of the cache means running without it.
+// The same directory keeps facts derived from a trusted root's exact bytes (trust-facts-*.json: it passed the lint,
+// its CA links; src/adapters/sigstore/root-facts.ts), named by the root's sha256 and this script's: what can write
+// them can write the code cache too, so they are as trustworthy as the code, and no more.
 import { createHash } from "node:crypto";
 import { closeSync, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, unlinkSync, writeFileSync, constants } from "node:fs";
 import { createRequire } from "node:module";
@@ -82,7 +85,8 @@ export function loadScript(file, env = process.env, base = tmpdir()) {
   const bytes = readFileSync(file);
   const source = bytes.toString("utf8");
   const dir = cacheDir(env, base);
-  const name = `${basename(file)}-${process.versions.v8}-${process.arch}-${createHash("sha256").update(bytes).digest("hex").slice(0, 32)}.v8cache`;
+  const digest = createHash("sha256").update(bytes).digest("hex");
+  const name = `${basename(file)}-${process.versions.v8}-${process.arch}-${digest.slice(0, 32)}.v8cache`;
   const cachedData = dir === undefined ? undefined : readEntry(join(dir, name));
   const wrapped = `(function (exports, require, module, __filename, __dirname) {${source}\n})`;
   const script = new vm.Script(wrapped, { filename: file, ...(cachedData !== undefined ? { cachedData } : {}) });
@@ -93,6 +97,13 @@ export function loadScript(file, env = process.env, base = tmpdir()) {
     exports: module.exports,
     /** Whether V8 used the cached code (tests and the benchmark read it). */
     cached: !stale,
+    /**
+     * The same trusted directory and the script's sha256, for facts the command derives from its inputs and keeps
+     * between runs (src/adapters/sigstore/root-facts.ts: a trusted root's lint and CA links, keyed by the digest of
+     * the root's bytes and of this script); undefined when there is no cache. Whoever can write the directory can
+     * already replace the code above, so those facts need no more protection than the code cache has.
+     */
+    store: dir === undefined ? undefined : { dir, build: digest },
     save(worthKeeping) {
       if (dir === undefined || !stale || !worthKeeping) return;
       try {

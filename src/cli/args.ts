@@ -2,6 +2,7 @@
 // with exit 0, --json printing exactly one JSON document on stdout whatever happens, and the same exit codes
 // everywhere: 0 allowed / verified / ok, 1 denied / not verified / invalid, 2 usage or operational error.
 // Human messages go to stderr without stack traces; an error's code and message are what a script reads.
+import { writeSync } from "node:fs";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { AgentGateError, describeError } from "../core/errors.js";
 
@@ -18,6 +19,24 @@ export interface Io {
 }
 
 export const consoleIo = (): Io => ({ out: (t) => console.log(t), err: (t) => console.error(t) });
+
+/**
+ * Like consoleIo, but stdout lines go straight to file descriptor 1: a short command (verify-bundle) then never sets
+ * up process.stdout's stream, a few milliseconds of a cold process. A descriptor that would block (a non-blocking
+ * pipe: EAGAIN) or fails gets the rest through the stream, in order.
+ */
+export const directIo = (): Io => ({
+  out: (t) => {
+    const buf = Buffer.from(`${t}\n`);
+    let at = 0;
+    try {
+      while (at < buf.length) at += writeSync(1, buf, at);
+    } catch {
+      process.stdout.write(buf.subarray(at));
+    }
+  },
+  err: (t) => console.error(t),
+});
 
 /** Wrong arguments: exit 2 with the command's usage. */
 export class UsageError extends Error {}

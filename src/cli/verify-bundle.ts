@@ -5,9 +5,11 @@
 // unusable trusted root (args.ts: the contract every command keeps).
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { describeError } from "../core/errors.js";
-import { CliFailure, EXIT_FAILED, EXIT_OK, UsageError, consoleIo, runCommand, type Io } from "./args.js";
+import { CliFailure, EXIT_FAILED, EXIT_OK, UsageError, directIo, runCommand, type Io } from "./args.js";
 import { loadNamedRoots, loadPinnedRoot, parseRootEntry } from "../adapters/sigstore/trusted-root.js";
 import { createVerifier } from "../adapters/sigstore/verifier.js";
+import { RootFacts } from "../adapters/sigstore/root-facts.js";
+import type { FactsStore } from "../adapters/sigstore/root-facts.js";
 import type { SignerPolicy, SubjectSpec } from "../adapters/sigstore/verifier.js";
 
 const USAGE = `usage: agent-gate verify-bundle --bundle FILE
@@ -56,13 +58,16 @@ function signerOf(v: Record<string, string | boolean | string[] | undefined>): S
   return pattern !== undefined ? { kind: "certificate", identityPattern: pattern, issuer } : { kind: "certificate", identity: identity!, issuer };
 }
 
-function verifierOf(entries: readonly string[]): ReturnType<typeof createVerifier> {
-  if (entries.length === 0) return createVerifier({ trustedRoot: loadPinnedRoot() });
+// one verification per process: no verdict cache (its slots are allocated up front)
+const ONCE = { verdictCacheSize: 0 } as const;
+
+function verifierOf(entries: readonly string[], facts: RootFacts): ReturnType<typeof createVerifier> {
+  if (entries.length === 0) return createVerifier({ trustedRoot: loadPinnedRoot(facts), ...ONCE });
   const listed = entries.map((e) => parseRootEntry(e, "custom"));
   const bare = listed.filter((e) => e.name === "custom").length;
   if (bare > 1 && entries.length > 1) throw new UsageError("expected NAME=FILE for each of several --trusted-root files (a bare FILE is named custom, and names must differ)");
-  const [primary, ...more] = loadNamedRoots(listed);
-  return createVerifier({ trustedRoot: primary!.root, trustedRootName: primary!.name, additionalRoots: more });
+  const [primary, ...more] = loadNamedRoots(listed, facts);
+  return createVerifier({ trustedRoot: primary!.root, trustedRootName: primary!.name, additionalRoots: more, ...ONCE });
 }
 
 const OPTIONS = {
@@ -77,13 +82,19 @@ const OPTIONS = {
 
 const SPEC = { name: "verify-bundle", usage: USAGE, options: OPTIONS, positionals: { min: 1, max: 1, what: "one FILE_OR_DIGEST" } };
 
-export function verifyBundleCommand(args: string[], io: Io = consoleIo()): Promise<number> {
+/**
+ * `store`: where facts derived from the trusted roots' exact bytes are kept between runs (root-facts.ts), given by
+ * bin/agent-gate.js from the code cache's directory; without it every run derives them again.
+ */
+export function verifyBundleCommand(args: string[], io: Io = directIo(), store?: FactsStore): Promise<number> {
   return runCommand(SPEC, args, io, ({ values, positionals, json, emit }) => {
     if (values.bundle === undefined) throw new UsageError("expected --bundle FILE");
     const signer = signerOf(values);
     const subject = subjectOf(positionals[0]!);
     const bundle = readFile("bundle", values.bundle);
-    const outcome = verifierOf(values["trusted-root"] ?? []).verify({ bundle, subject, signer });
+    const facts = new RootFacts(store);
+    const outcome = verifierOf(values["trusted-root"] ?? [], facts).verify({ bundle, subject, signer });
+    facts.save();
     if (!outcome.ok) throw new CliFailure(outcome.code, outcome.message, EXIT_FAILED, { verified: false });
     if (json) {
       const { signer: s, tlogEntries, timestamps, statement, mediaType, contentKind, bundleDigest, dssePayload } = outcome;

@@ -1,31 +1,35 @@
 // Certificate paths and SCTs for a leaf, with the work that does not depend on the leaf done once per trusted CA.
 // @sigstore/verify's CertificateChainVerifier re-encodes every certificate to compare and verify it and re-checks the
 // CA's own links (intermediate by root, root by itself) for every leaf: three signature checks and a dozen
-// re-encodings per bundle. Here the paths from each CA certificate up to its self-signed root are built once by that
-// very code (cached by the chain's DER digest) and the leaf is joined to them the way the library joins it: issuers
-// found by key identifier (else by name), each checked with one signature over the leaf's TBS bytes as signed, the
-// shortest path kept, and the library's path checks (CAs beyond the leaf, name chaining, path lengths) applied.
-// The SCTs are checked over the precertificate TBS spliced out of the leaf's bytes, not over a re-encoded copy.
+// re-encodings per bundle (in a fresh CLI process, the re-encoding alone was the largest cost of a verification).
+// Here the CA certificates are read as the DER bytes the trusted root holds (der-view.ts: strict DER, which the
+// library's parse and re-encoding leave as they are, so byte equality is its equals() and the TBS slice is what it
+// verifies), and the paths from a CA certificate up to its self-signed root are built the way the library's
+// buildPaths builds them, only for the certificates that issued a leaf, and once per chain (cached by the chain's
+// DER digest). The leaf is joined to them the way the library joins it: issuers found by key identifier (else by
+// name), each checked with one signature over the leaf's TBS bytes as signed, the shortest path kept, and the
+// library's path checks (CAs beyond the leaf, name chaining, path lengths) applied. test/adapters/sigstore/
+// ca-path.test.ts compares every verdict with the library's. The SCTs are checked over the precertificate TBS
+// spliced out of the leaf's bytes, not over a re-encoded copy.
 import type { KeyObject } from "node:crypto";
 import { createPublicKey, verify as cryptoVerify } from "node:crypto";
 import type { X509Certificate } from "@sigstore/core";
 import type { TrustMaterial } from "@sigstore/verify";
 import { sha256Bytes, sha256Hex } from "../../core/digest.js";
 import { LruCache } from "../lru.js";
-import { certificateBytes } from "./der-view.js";
+import { certificateBytes, publicKeyFromSpki } from "./der-view.js";
 import type { CertificateBytes } from "./der-view.js";
-import { trustedCertPaths } from "./verify-internals.js";
 
-/** A certificate of a trusted CA chain, with what joining a leaf to it reads, computed once. */
+/** A certificate of a trusted CA chain, with what joining a leaf to it reads, computed once (its key on first use). */
 interface CaCert {
   readonly cert: X509Certificate;
-  readonly key: KeyObject | undefined;
+  readonly bytes: CertificateBytes; // its TBS and key as the trusted root holds them
   readonly ski: Buffer | undefined | Error; // subject key identifier, or why reading it failed
   readonly subject: Buffer;
   readonly issuer: Buffer;
   readonly isCA: boolean;
   readonly pathLen: bigint | undefined; // only when it is a CA by basic constraints, as the library reads it
-  readonly spkiDigest: Buffer; // sha256 of its SubjectPublicKeyInfo: the issuer key hash of a precertificate
+  key: KeyObject | Error | undefined; // its public key once loaded, or why it does not load
   paths: CaCert[][] | Error | undefined; // the library's paths from it to a self-signed root (each ends with the root twice)
 }
 
@@ -48,6 +52,13 @@ const caOf = new WeakMap<X509Certificate, CaCert>();
 // per trust material CA entry, its chain, so the digest is computed once per verifier
 const byEntry = new WeakMap<object, CaChain>();
 
+/** A chain's CA links as facts: per certificate of the chain without repeats, its paths as indices, or null (none known). */
+export type CaLinks = readonly (readonly (readonly number[])[] | null)[];
+// links of chains computed earlier from the same DER (root-facts.ts), by chain digest: applied when the chain is built
+const seeds = new Map<string, CaLinks>();
+// the chains built in this process, by digest, newest last (bounded like `chains`), for caLinkFacts()
+const built = new Map<string, CaChain>();
+
 function attempt<T>(fn: () => T): T | Error {
   try {
     return fn();
@@ -59,25 +70,25 @@ function attempt<T>(fn: () => T): T | Error {
 function caCert(cert: X509Certificate, der: Buffer): CaCert {
   const bc = attempt(() => cert.extBasicConstraints);
   const isCA = attempt(() => cert.isCA);
-  let key: KeyObject | undefined;
-  try {
-    key = createPublicKey({ key: Buffer.from(cert.publicKey), format: "der", type: "spki" });
-  } catch {
-    key = undefined;
-  }
   const c: CaCert = {
     cert,
-    key,
+    bytes: certificateBytes(der), // throws on anything but strict DER: the chain then issues nothing (fail closed)
     ski: attempt(() => cert.extSubjectKeyID?.keyIdentifier),
     subject: cert.subject,
     issuer: cert.issuer,
     isCA: isCA === true,
     pathLen: bc instanceof Error || !bc?.isCA ? undefined : bc.pathLenConstraint,
-    spkiDigest: sha256Bytes(certificateBytes(der).spki),
+    key: undefined,
     paths: undefined,
   };
   caOf.set(cert, c);
   return c;
+}
+
+/** The CA certificate's public key (the library's createPublicKey of its SubjectPublicKeyInfo), or why it does not load. */
+function keyOf(c: CaCert): KeyObject | Error {
+  c.key ??= attempt(() => publicKeyFromSpki(c.bytes.spki));
+  return c.key;
 }
 
 function chainOf(entry: TrustMaterial["certificateAuthorities"][number], given?: readonly Buffer[]): CaChain {
@@ -89,26 +100,101 @@ function chainOf(entry: TrustMaterial["certificateAuthorities"][number], given?:
   let chain = chains.get(key);
   if (chain === undefined) {
     // the library's localCerts: the chain without later repeats
-    const certs = entry.certChain.filter((c, i) => ders.findIndex((d) => d.equals(ders[i]!)) === i);
-    const local = certs.map((c) => caCert(c, ders[entry.certChain.indexOf(c)]!));
-    for (const c of local) {
-      const paths = attempt(() => trustedCertPaths(certs, c.cert));
-      c.paths = paths instanceof Error ? paths : paths.map((p) => p.map((x) => caOf.get(x)!));
-    }
+    const local: CaCert[] = [];
+    for (const [i, c] of entry.certChain.entries()) if (ders.findIndex((d) => d.equals(ders[i]!)) === i) local.push(caCert(c, ders[i]!));
     chain = { local };
+    applySeed(local, seeds.get(key));
     chains.set(key, chain);
+    built.delete(key);
+    built.set(key, chain);
+    if (built.size > 64) built.delete(built.keys().next().value!);
   }
   byEntry.set(entry, chain);
   return chain;
 }
 
-function signedBy(leaf: PathLeaf, key: KeyObject | undefined): boolean {
-  if (key === undefined || leaf.bytes === undefined) return false;
+/** Whether `c` names `candidate` its issuer, as the library's findIssuer matches: key identifiers, else names. */
+function names(candidate: CaCert, aki: Buffer | undefined, issuerName: Buffer): boolean {
+  if (aki) {
+    if (candidate.ski instanceof Error) throw candidate.ski;
+    if (candidate.ski !== undefined) return candidate.ski.equals(aki);
+  }
+  return candidate.subject.equals(issuerName);
+}
+
+function verifies(cert: X509Certificate, tbs: Buffer, key: KeyObject | Error): boolean {
+  if (key instanceof Error) return false;
   try {
-    return cryptoVerify(leaf.cert.signatureAlgorithm, leaf.bytes.tbs, key, leaf.cert.signatureValue);
+    return cryptoVerify(cert.signatureAlgorithm, tbs, key, cert.signatureValue);
   } catch {
     return false;
   }
+}
+
+/** The library's findIssuer for a CA certificate of the chain: itself when self-signed, else the local CAs that signed it. */
+function caIssuers(c: CaCert, local: readonly CaCert[]): CaCert[] {
+  if (c.subject.equals(c.issuer)) {
+    const own = keyOf(c);
+    if (own instanceof Error) throw own; // the library's self-check loads the key outside its try
+    if (verifies(c.cert, c.bytes.tbs, own)) return [c];
+  }
+  const aki = c.cert.extAuthorityKeyID?.keyIdentifier;
+  return local.filter((i) => names(i, aki, c.issuer) && verifies(c.cert, c.bytes.tbs, keyOf(i)));
+}
+
+/**
+ * The library's buildPaths from a CA certificate (each path ends with its self-signed root twice), computed once per
+ * certificate. A loop of issuers, which the library recurses into until the stack overflows, is refused.
+ */
+function caPaths(c: CaCert, local: readonly CaCert[], depth = 0): CaCert[][] {
+  if (c.paths === undefined) {
+    c.paths = attempt(() => {
+      if (depth > local.length) throw new Error("the CA certificates issue each other in a loop");
+      const issuers = caIssuers(c, local);
+      if (issuers.length === 0) throw new Error("no valid certificate path found");
+      return issuers.flatMap((i) => (i === c ? [[c]] : caPaths(i, local, depth + 1).map((p) => [i, ...p])));
+    });
+  }
+  if (c.paths instanceof Error) throw c.paths;
+  return c.paths;
+}
+
+/**
+ * Gives the chain the links recorded for its exact DER (its digest is the key), when they have the shape the
+ * library's paths have: indices into the chain; a self-named certificate's own path [itself], or a path ending with a
+ * self-named root twice. Anything else is ignored and the links are computed.
+ */
+function applySeed(local: readonly CaCert[], seed: CaLinks | undefined): void {
+  if (seed === undefined || seed.length !== local.length) return;
+  const selfNamed = (i: number | undefined): boolean => i !== undefined && local[i]!.subject.equals(local[i]!.issuer);
+  const shaped = (k: number, p: readonly number[]): boolean =>
+    p.every((i) => Number.isInteger(i) && i >= 0 && i < local.length) && (p.length === 1 ? p[0] === k && selfNamed(k) : p.length > 1 && p.at(-1) === p.at(-2) && selfNamed(p.at(-1)));
+  if (!seed.every((paths, k) => paths === null || (paths.length > 0 && paths.every((p) => shaped(k, p))))) return;
+  for (const [i, paths] of seed.entries()) if (paths !== null) local[i]!.paths = paths.map((p) => p.map((j) => local[j]!));
+}
+
+/**
+ * Records CA links computed from exactly the same chain bytes (by the chain digest chainOf keys them with), as
+ * caLinkFacts() gave them in an earlier process: a chain built later starts with them instead of checking its own
+ * signatures again. Only root-facts.ts calls this, with facts of a directory only the user can write.
+ */
+export function seedCaLinks(links: ReadonlyMap<string, CaLinks>): void {
+  for (const [key, l] of links) seeds.set(key, l);
+}
+
+/** The CA links this process verified (not the seeded ones' failures: only paths found), by chain digest. */
+export function caLinkFacts(): Map<string, CaLinks> {
+  const out = new Map<string, CaLinks>();
+  for (const [key, { local }] of built) {
+    const links = local.map((c) => (Array.isArray(c.paths) ? c.paths.map((p) => p.map((x) => local.indexOf(x))) : null));
+    if (links.some((l) => l !== null)) out.set(key, links);
+  }
+  return out;
+}
+
+function signedBy(leaf: PathLeaf, key: KeyObject | Error | undefined): boolean {
+  if (key === undefined || leaf.bytes === undefined) return false;
+  return verifies(leaf.cert, leaf.bytes.tbs, key);
 }
 
 /**
@@ -126,22 +212,10 @@ export function leafPath(entry: TrustMaterial["certificateAuthorities"][number],
     if (signedBy(leaf, createPublicKey({ key: leaf.bytes.spki, format: "der", type: "spki" }))) throw new Error("no trusted certificate path found");
   }
   const aki = cert.extAuthorityKeyID?.keyIdentifier;
-  const issuers = local.filter((c) => {
-    let named: boolean;
-    if (aki) {
-      if (c.ski instanceof Error) throw c.ski;
-      named = c.ski !== undefined ? c.ski.equals(aki) : c.subject.equals(cert.issuer);
-    } else {
-      named = c.subject.equals(cert.issuer);
-    }
-    return named && signedBy(leaf, c.key);
-  });
+  const issuers = local.filter((c) => names(c, aki, cert.issuer) && signedBy(leaf, keyOf(c)));
   if (issuers.length === 0) throw new Error("no valid certificate path found");
   const paths: CaCert[][] = [];
-  for (const issuer of issuers) {
-    if (issuer.paths instanceof Error) throw issuer.paths;
-    for (const p of issuer.paths ?? []) paths.push([issuer, ...p]);
-  }
+  for (const issuer of issuers) for (const p of caPaths(issuer, local)) paths.push([issuer, ...p]);
   if (paths.length === 0) throw new Error("no trusted certificate path found");
   const shortest = paths.reduce((prev, curr) => (prev.length < curr.length ? prev : curr)).slice(0, -1);
   // the library's checkPath: every certificate beyond the leaf a CA, names chained, path lengths kept
@@ -167,7 +241,8 @@ export function verifiedSctLogs(leaf: PathLeaf, issuer: X509Certificate, ctlogs:
   if (leaf.bytes === undefined) throw new Error("the certificate is not DER");
   const tbs = leaf.bytes.precertTbs();
   if (tbs === undefined) throw new Error("the certificate has no SCT extension to remove");
-  const issuerHash = caOf.get(issuer)?.spkiDigest ?? sha256Bytes(Buffer.from(issuer.publicKey));
+  const known = caOf.get(issuer);
+  const issuerHash = sha256Bytes(known !== undefined ? known.bytes.spki : Buffer.from(issuer.publicKey));
   const len = Buffer.alloc(3);
   len.writeUIntBE(tbs.length, 0, 3);
   return scts.map((sct) => {

@@ -66,9 +66,29 @@ function checkAuthorities(name: string, cas: unknown, problems: string[]): void 
   });
 }
 
+// Roots known to pass (linted once, or vouched for by the facts of their exact bytes, root-facts.ts), frozen so that
+// no later change can slip past the verdict: loading a root and building its verifier lint it once, not twice.
+const passed = new WeakSet<object>();
+
+/**
+ * Freezes a parsed root deeply and remembers that it passes: lintTrustedRoot answers [] for this object from now on.
+ * Only for a root that lintTrustedRoot passed, or parsed from bytes whose passing root-facts.ts recorded.
+ */
+export function rememberPassed(root: object): void {
+  const stack: unknown[] = [root];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v !== "object" || v === null || Object.isFrozen(v)) continue;
+    Object.freeze(v);
+    for (const k of Object.keys(v)) stack.push((v as Json)[k]);
+  }
+  passed.add(root);
+}
+
 /** Every reason the root cannot be trusted; empty when it passes. */
 export function lintTrustedRoot(root: unknown): string[] {
   if (!isObj(root)) return ["the trusted root is not a JSON object"];
+  if (passed.has(root)) return [];
   const problems: string[] = [];
   if (typeof root.mediaType !== "string" || !MEDIA_TYPE.test(root.mediaType)) {
     problems.push(`unexpected mediaType ${JSON.stringify(root.mediaType)}; expected application/vnd.dev.sigstore.trustedroot+json;version=0.1`);

@@ -5,7 +5,8 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { TrustedRoot } from "@sigstore/protobuf-specs";
 import { AgentGateError, describeError } from "../../core/errors.js";
-import { lintTrustedRoot } from "./rootlint.js";
+import { lintTrustedRoot, rememberPassed } from "./rootlint.js";
+import type { RootFacts } from "./root-facts.js";
 
 export type RootSource = "pinned" | "file" | "tuf" | "last-good";
 
@@ -25,20 +26,33 @@ function assertLinted(root: unknown, where: string): unknown {
   return root;
 }
 
-/** Reads and lints a trusted_root.json; throws AgentGateError TRUSTED_ROOT_INVALID naming the file and the reason. */
-export function loadRootFile(path: string): unknown {
+/**
+ * Reads and lints a trusted_root.json; throws AgentGateError TRUSTED_ROOT_INVALID naming the file and the reason.
+ * The root comes back frozen and known to pass (a verifier built of it does not lint it again). With `facts`
+ * (root-facts.ts), a root whose exact bytes passed before under the same build is not linted again either.
+ */
+export function loadRootFile(path: string, facts?: RootFacts): unknown {
   let json: unknown;
+  let bytes: Buffer;
   try {
-    json = JSON.parse(readFileSync(path, "utf8"));
+    bytes = readFileSync(path);
+    json = JSON.parse(bytes.toString("utf8"));
   } catch (e) {
     throw new AgentGateError("TRUSTED_ROOT_INVALID", `cannot read trusted root ${path}: ${describeError(e)}`);
   }
-  return assertLinted(json, `trusted root ${path}`);
+  if (facts?.known(bytes) === true && typeof json === "object" && json !== null) {
+    rememberPassed(json);
+    return json;
+  }
+  assertLinted(json, `trusted root ${path}`);
+  rememberPassed(json as object); // linted: an object
+  facts?.passed(bytes);
+  return json;
 }
 
 /** The public-good production root pinned in the project (byte-identical to @sigstore/tuf's seed). */
-export function loadPinnedRoot(): unknown {
-  return loadRootFile(PINNED_ROOT_PATH);
+export function loadPinnedRoot(facts?: RootFacts): unknown {
+  return loadRootFile(PINNED_ROOT_PATH, facts);
 }
 
 /**
@@ -79,8 +93,8 @@ export function parseRootList(list: string): RootListEntry[] {
 }
 
 /** Reads and lints each root of the list, keeping its name. */
-export function loadNamedRoots(entries: readonly RootListEntry[]): { name: string; root: unknown }[] {
-  return entries.map((e) => ({ name: e.name, root: loadRootFile(e.path) }));
+export function loadNamedRoots(entries: readonly RootListEntry[], facts?: RootFacts): { name: string; root: unknown }[] {
+  return entries.map((e) => ({ name: e.name, root: loadRootFile(e.path, facts) }));
 }
 
 export interface TufSource {

@@ -25,12 +25,12 @@ export const SIGSTORE_VERIFY_VERSION = "3.1.1";
 interface ChainSteps {
   sort(): X509Certificate[];
   checkPath(path: X509Certificate[]): void;
-  buildPaths(certificate: X509Certificate): X509Certificate[][];
 }
 
 /**
  * The path from `leaf` to a root of `trustedCerts` (leaf first), each certificate's signature checked; throws when none.
- * The verifier joins leaves with ca-path.ts; this and verifySCTs stay as the reference its tests compare against.
+ * The verifier builds paths with ca-path.ts (over the trusted root's DER bytes, as the library builds them); this and
+ * verifySCTs stay as the reference its tests compare against.
  */
 export function certificatePath(trustedCerts: X509Certificate[], leaf: X509Certificate): X509Certificate[] {
   // the timestamp is unused by sort() and checkPath(); validity is checked by the caller
@@ -40,22 +40,12 @@ export function certificatePath(trustedCerts: X509Certificate[], leaf: X509Certi
   return path;
 }
 
-/**
- * The paths sort() builds from a certificate of the trusted chain itself up to a self-signed root (each path ends
- * with the root twice, as sort() expects), each signature checked; throws when none. ca-path.ts joins a leaf to these.
- */
-export function trustedCertPaths(trustedCerts: X509Certificate[], cert: X509Certificate): X509Certificate[][] {
-  const steps = new CertificateChainVerifier({ trustedCerts, untrustedCert: cert, timestamp: cert.notBefore }) as unknown as ChainSteps;
-  return steps.buildPaths(cert);
-}
-
 /** Every internal this file uses with the arity it was checked at; the test compares them with the installed ones. */
 export const INTERNALS: Readonly<Record<string, { readonly fn: unknown; readonly arity: number }>> = {
   "bundle/index.js signatureContent": { fn: signatureContent, arity: 2 },
   "key/certificate.js CertificateChainVerifier": { fn: CertificateChainVerifier, arity: 1 },
   "key/certificate.js CertificateChainVerifier#sort": { fn: (CertificateChainVerifier.prototype as unknown as Partial<ChainSteps>).sort, arity: 0 },
   "key/certificate.js CertificateChainVerifier#checkPath": { fn: (CertificateChainVerifier.prototype as unknown as Partial<ChainSteps>).checkPath, arity: 1 },
-  "key/certificate.js CertificateChainVerifier#buildPaths": { fn: (CertificateChainVerifier.prototype as unknown as Partial<ChainSteps>).buildPaths, arity: 1 },
   "key/sct.js verifySCTs": { fn: verifySCTs, arity: 3 },
   "timestamp/index.js getTSATimestamp": { fn: getTSATimestamp, arity: 3 },
   "tlog/checkpoint.js verifyCheckpoint": { fn: verifyCheckpoint, arity: 2 },
