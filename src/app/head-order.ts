@@ -14,8 +14,11 @@ export interface HeadTrigger {
   readonly pullNumber: number;
 }
 
-/** The result this trigger must report without evaluating (a duplicate, or superseded), or undefined: evaluate. */
-export async function priorResult(store: GateStore, t: HeadTrigger): Promise<GateResult | undefined> {
+/**
+ * The result this trigger must report without evaluating (a duplicate, or superseded), or undefined: evaluate.
+ * `held`: the head's lock (GateStore.withHead); nothing is recorded once it is lost.
+ */
+export async function priorResult(store: GateStore, t: HeadTrigger, held?: AbortSignal): Promise<GateResult | undefined> {
   const done = await store.evaluation(t.key);
   const run = await store.checkRun(t.repository, t.headSha);
   const base = { pullNumber: t.pullNumber, headSha: t.headSha, transient: false };
@@ -24,6 +27,7 @@ export async function priorResult(store: GateStore, t: HeadTrigger): Promise<Gat
   }
   if (!run?.lastTriggerAt || !(run.lastTriggerAt > t.receivedAt || t.movedOn)) return undefined;
   // Recorded, so that a redelivery of this trigger is a duplicate from now on; the check is not touched.
+  held?.throwIfAborted();
   await store.recordEvaluation({ key: t.key, trigger: t.trigger, repository: t.repository, headSha: t.headSha, decisionId: done?.decisionId ?? "none", conclusion: "superseded", transient: false, triggerAt: t.receivedAt });
   return { ...base, conclusion: passOrFail(run.lastConclusion), title: "superseded by a newer evaluation", decisionId: done?.decisionId ?? "", checkRunId: run.id, outcome: "superseded" };
 }

@@ -58,14 +58,16 @@ export class PullRequestGate {
       // GitHub is asked for an existing check run only for work seen before and for heads that are not new.
       const lookup = ctx.redelivered === true || !FRESH_HEAD_EVENTS.has(trigger.event);
       // Evaluations of one head run one after another in every process: the last one started is the last written.
-      results.push(...(await this.store.withHead(`${trigger.owner}/${trigger.repo}`, sha, () => this.judgeHead(github, trigger, payload, sha, { lookup, ...ctx }))));
+      // Should the lock be lost meanwhile (`held` aborted), the evaluation stops before its next write and throws a
+      // transient error: the job runs again under a fresh lock, with a lookup.
+      results.push(...(await this.store.withHead(`${trigger.owner}/${trigger.repo}`, sha, (held) => this.judgeHead(github, trigger, payload, sha, { ...ctx, lookup, held }))));
     }
     if (trigger.kind === "merge_group") results.push(await this.publishMergeGroup(github, trigger, results));
     return results;
   }
 
   /** One head commit against every open pull request it heads; writes its check run unless superseded or a duplicate. */
-  private async judgeHead(github: InstallationGitHub, trigger: Trigger, payload: unknown, headSha: string, ctx: HandleContext & { lookup: boolean }): Promise<GateResult[]> {
+  private async judgeHead(github: InstallationGitHub, trigger: Trigger, payload: unknown, headSha: string, ctx: HandleContext & { lookup: boolean; held: AbortSignal }): Promise<GateResult[]> {
     const { owner, repo } = trigger;
     const repository = `${owner}/${repo}`;
     const receivedAt = ctx.receivedAt ?? new Date();
@@ -80,11 +82,11 @@ export class PullRequestGate {
     if (!ctx.dryRun) {
       const first = snapshots[0]!;
       const movedOn = trigger.kind === "pull_request" && !("error" in first) && !first.truncated.includes("commits") && first.commits.at(-1)?.sha !== headSha;
-      const prior = await priorResult(this.store, { key, trigger: triggerName, repository, headSha, receivedAt, movedOn, pullNumber: numberOf(payload) });
+      const prior = await priorResult(this.store, { key, trigger: triggerName, repository, headSha, receivedAt, movedOn, pullNumber: numberOf(payload) }, ctx.held);
       if (prior) return [prior];
     }
     const existingId = trigger.kind === "pull_request" ? trigger.checkRunId : undefined;
-    const checkRunId = ctx.dryRun ? 0 : await this.startCheck(github, owner, repo, headSha, { ...(existingId !== undefined ? { existingId } : {}), lookup: ctx.lookup });
+    const checkRunId = ctx.dryRun ? 0 : await this.startCheck(github, owner, repo, headSha, { ...(existingId !== undefined ? { existingId } : {}), lookup: ctx.lookup }, ctx.held);
     const evaluations: Evaluation[] = [];
     for (const [i, p] of payloads.entries()) evaluations.push(await this.evaluate(github, owner, repo, p, headSha, config, snapshots[i]));
     // Which pull requests this commit heads must be known: no verdict is published for only some of them.
@@ -96,16 +98,19 @@ export class PullRequestGate {
   }
 
   /** Writes the check run, then one audit event per pull request judged, then remembers the evaluation. */
-  private async publish(github: GitHubWrites, trigger: Trigger, headSha: string, checkRunId: number, shown: { output: CheckRunOutput; decisionId: string }, evaluations: readonly Evaluation[], payloads: readonly unknown[], ctx: HandleContext, rec: { key: string; triggerName: string; receivedAt: Date; transient: boolean }): Promise<void> {
+  private async publish(github: GitHubWrites, trigger: Trigger, headSha: string, checkRunId: number, shown: { output: CheckRunOutput; decisionId: string }, evaluations: readonly Evaluation[], payloads: readonly unknown[], ctx: HandleContext & { held: AbortSignal }, rec: { key: string; triggerName: string; receivedAt: Date; transient: boolean }): Promise<void> {
     const repository = `${trigger.owner}/${trigger.repo}`;
     // Publishing must not fail silently: if it throws, the error propagates and the work is retried.
     // The footer's last line witnesses the log's head before this decision's records (a failed read fails the delivery).
     const head = await this.opts.auditHead?.();
+    ctx.held.throwIfAborted(); // before each write: the head's lock is still ours
     await github.completeCheckRun(trigger.owner, trigger.repo, checkRunId, { ...withWitness(shown.output, head), externalId: shown.decisionId });
     for (const [i, ev] of evaluations.entries()) {
       const { decisionId, input, decision, conclusion, durationMs, policyData, configFiles } = ev;
+      ctx.held.throwIfAborted();
       await this.opts.onDecision?.({ decisionId, deliveryId: ctx.deliveryId, installationId: trigger.installationId, repository, pullNumber: numberOf(payloads[i]), headSha, input, decision, conclusion, durationMs, policyData, ...(configFiles ? { configFiles } : {}) });
     }
+    ctx.held.throwIfAborted();
     await this.store.recordEvaluation({ key: rec.key, trigger: rec.triggerName, repository, headSha, decisionId: shown.decisionId, conclusion: shown.output.conclusion, transient: rec.transient, triggerAt: rec.receivedAt });
   }
 
@@ -115,12 +120,15 @@ export class PullRequestGate {
    * The intent is recorded before any create, whoever creates (a fresh head, another event, a sweep), so that a
    * fresh head's first attempt, which does not look, never adds a second run.
    */
-  private async startCheck(github: GitHubWrites, owner: string, repo: string, headSha: string, opts: { existingId?: number; lookup: boolean }): Promise<number> {
+  private async startCheck(github: GitHubWrites, owner: string, repo: string, headSha: string, opts: { existingId?: number; lookup: boolean }, held: AbortSignal): Promise<number> {
     const repository = `${owner}/${repo}`;
+    held.throwIfAborted();
     const recorded = opts.existingId === undefined ? await this.store.intendCheckRun(repository, headSha) : undefined;
     const stored = opts.existingId ?? (recorded?.id === CHECK_RUN_INTENT ? undefined : recorded?.id);
     const lookup = opts.lookup || recorded?.id === CHECK_RUN_INTENT;
+    held.throwIfAborted();
     const id = await github.startCheckRun(owner, repo, headSha, { ...(stored !== undefined ? { existingId: stored } : {}), lookup });
+    held.throwIfAborted(); // the run now exists on GitHub; the intent (or the stored id) leads a retry to it
     if (id !== stored) await this.store.saveCheckRun(repository, headSha, id);
     return id;
   }
@@ -150,8 +158,9 @@ export class PullRequestGate {
   private async publishMergeGroup(github: GitHubWrites, trigger: Extract<Trigger, { kind: "merge_group" }>, prs: GateResult[]): Promise<GateResult> {
     const output = renderMergeGroup(prs);
     const decisionId = randomUUID();
-    const id = await this.store.withHead(`${trigger.owner}/${trigger.repo}`, trigger.headSha, async () => {
-      const runId = await this.startCheck(github, trigger.owner, trigger.repo, trigger.headSha, { lookup: true });
+    const id = await this.store.withHead(`${trigger.owner}/${trigger.repo}`, trigger.headSha, async (held) => {
+      const runId = await this.startCheck(github, trigger.owner, trigger.repo, trigger.headSha, { lookup: true }, held);
+      held.throwIfAborted();
       await github.completeCheckRun(trigger.owner, trigger.repo, runId, { ...output, externalId: decisionId });
       return runId;
     });

@@ -32,18 +32,24 @@ export interface Db extends Queryable {
   /**
    * Runs `fn` while holding a mutual-exclusion lock on `key` for the whole deployment: a PostgreSQL advisory
    * lock (held by a session, so a crashed holder releases it), or in-process for the embedded database (one
-   * process owns its data directory).
+   * process owns its data directory). `held` is aborted when the lock is lost while `fn` runs (its session's
+   * connection ended: another process may hold it now); its reason is a transient error. `fn` checks it before
+   * each side effect and stops.
    */
-  withLock<T>(key: string, fn: () => Promise<T>): Promise<T>;
+  withLock<T>(key: string, fn: (held: AbortSignal) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
+/** A lock held in this process is never lost while the process lives: its signal never aborts. */
+const NEVER_LOST = new AbortController().signal;
+
 /** In-process mutual exclusion by key: each holder waits for the previous one. */
-export function inProcessLocks(): <T>(key: string, fn: () => Promise<T>) => Promise<T> {
+export function inProcessLocks(): <T>(key: string, fn: (held: AbortSignal) => Promise<T>) => Promise<T> {
   const lanes = new Map<string, Promise<unknown>>();
-  return async <T>(key: string, fn: () => Promise<T>): Promise<T> => {
+  return async <T>(key: string, fn: (held: AbortSignal) => Promise<T>): Promise<T> => {
     const prev = lanes.get(key) ?? Promise.resolve();
-    const next = prev.then(fn, fn);
+    const run = (): Promise<T> => fn(NEVER_LOST);
+    const next = prev.then(run, run);
     lanes.set(key, next);
     try {
       return await next;
@@ -88,7 +94,9 @@ export function sqlState(err: unknown): string | undefined {
 export async function openPostgres(url: string, schema = DEFAULT_SCHEMA, poolSize = 12): Promise<Db> {
   const { default: pg } = await import("pg");
   const quoted = quoteSchema(schema);
-  const pool = new pg.Pool({ connectionString: url, max: poolSize, options: `-c search_path=${quoted}`, connectionTimeoutMillis: 10_000 });
+  // keepAlive: a lock's session sits idle while its holder works; without TCP keepalives a silently cut connection
+  // (no FIN, no RST) is noticed only by the next statement, so the holder could not learn that its lock is gone.
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, options: `-c search_path=${quoted}`, connectionTimeoutMillis: 10_000, keepAlive: true, keepAliveInitialDelayMillis: 10_000 });
   // An idle client's error (the server restarting) must not crash the process; the next query reports it.
   pool.on("error", () => undefined);
   const location = redactUrl(url);
@@ -131,14 +139,28 @@ export async function openPostgres(url: string, schema = DEFAULT_SCHEMA, poolSiz
       }
     },
     executeSql: (text, values) => wrap("query", async () => ({ rows: (await pool.query(text, values ? [...values] : undefined)).rows as Row[] })),
-    withLock: async <T>(key: string, fn: () => Promise<T>): Promise<T> => {
+    withLock: async <T>(key: string, fn: (held: AbortSignal) => Promise<T>): Promise<T> => {
       const client = await wrap("connect", () => pool.connect());
       let broken = false;
+      // The advisory lock lives as long as this session: when its connection ends (a server restart, a network cut,
+      // an idle-session timeout, a terminated backend), the server released the lock and another process may take
+      // it. pg reports that on the client ('error', then 'end'): the holder's signal is aborted, no polling.
+      const lost = new AbortController();
+      const onLost = (err?: unknown): void => {
+        broken = true;
+        if (lost.signal.aborted) return;
+        const why = err === undefined ? "the connection ended" : describeError(err);
+        lost.abort(new AgentGateError("STORAGE_UNAVAILABLE", `lost the lock "${key}": its connection to PostgreSQL at ${location} ended (${why}); stopped before any further write, to be retried`, "transient"));
+      };
+      client.on("error", onLost);
+      client.on("end", onLost);
       try {
-        // A 64-bit hash of the key: a collision only ever serialises two unrelated keys.
-        await client.query("SELECT pg_advisory_lock(hashtextextended($1, 0))", [key]);
+        // A 64-bit hash of the key: a collision only ever serialises two unrelated keys. idle_session_timeout (a
+        // server or role setting, PostgreSQL 14+) would end this idle session while its holder works: 0 for this
+        // session, in the same statement (set only where the setting exists).
+        await client.query(`SELECT pg_advisory_lock(hashtextextended($1, 0)), CASE WHEN current_setting('idle_session_timeout', true) IS NOT NULL THEN set_config('idle_session_timeout', '0', false) END`, [key]);
         try {
-          return await fn();
+          return await fn(lost.signal);
         } finally {
           try {
             await client.query("SELECT pg_advisory_unlock(hashtextextended($1, 0))", [key]);
@@ -147,6 +169,8 @@ export async function openPostgres(url: string, schema = DEFAULT_SCHEMA, poolSiz
           }
         }
       } finally {
+        client.off("error", onLost);
+        client.off("end", onLost);
         client.release(broken);
       }
     },

@@ -7,8 +7,11 @@ import { inProcessLocks, type Db, type Queryable } from "./db.js";
 
 /** What the PR gate needs from durable state (an in-memory version serves the demo and the tests). */
 export interface GateStore {
-  /** Runs `fn` exclusively for one head commit across every App process. */
-  withHead<T>(repository: string, headSha: string, fn: () => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` exclusively for one head commit across every App process. `held` is aborted when the exclusion is
+   * lost while `fn` runs (db.ts: withLock): `fn` checks it before each write to GitHub or to the store and stops.
+   */
+  withHead<T>(repository: string, headSha: string, fn: (held: AbortSignal) => Promise<T>): Promise<T>;
   checkRun(repository: string, headSha: string): Promise<HeadCheckRun | undefined>;
   /**
    * The head's check run as recorded before this call; when none was, records the intent to create one (id
@@ -56,7 +59,7 @@ const headCheckRun = (row: CheckRunRow): HeadCheckRun => ({ id: Number(row.check
 export class SqlGateStore implements GateStore {
   constructor(private readonly db: Db) {}
 
-  withHead<T>(repository: string, headSha: string, fn: () => Promise<T>): Promise<T> {
+  withHead<T>(repository: string, headSha: string, fn: (held: AbortSignal) => Promise<T>): Promise<T> {
     return this.db.withLock(`agent-gate head ${this.db.schema} ${repository.toLowerCase()}@${headSha}`, fn);
   }
 
@@ -180,7 +183,7 @@ export class MemoryGateStore implements GateStore {
     return `${repository.toLowerCase()}@${headSha}`;
   }
 
-  withHead<T>(repository: string, headSha: string, fn: () => Promise<T>): Promise<T> {
+  withHead<T>(repository: string, headSha: string, fn: (held: AbortSignal) => Promise<T>): Promise<T> {
     return this.locks(this.k(repository, headSha), fn);
   }
 
