@@ -53,14 +53,15 @@ export interface AppDeps {
    * recorded evidence it names (inline, or queued with durable intake), and reconciliation catches a missed push.
    */
   revocations?: RevocationStores;
-  /** Makes the GitHub port of each client Probot hands over (default: one per App, holding its caches). */
+  /** Makes the GitHub port of each client Probot hands over (default: one per App, holding its caches, with `appId`). */
   github?: GitHubConnector;
 }
 
 export function agentGateApp(deps: AppDeps): ApplicationFunction {
   return async (app: Probot) => {
     const durable = deps.durable;
-    const github = deps.github ?? new GitHubConnector();
+    // The App's id, when known, keeps check-run lookups to its own runs (another App's run named agent-gate is never adopted).
+    const github = deps.github ?? new GitHubConnector({ appId: deps.appId });
     app.on([...EVENTS], async (context) => {
       deps.onEvent?.(context.name, (context.payload as { action?: string }).action);
       // Durable: a payload that is no trigger is refused with 422 (never processable), not failed with 500.

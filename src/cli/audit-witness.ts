@@ -36,9 +36,9 @@ export interface WitnessSource {
   readonly fetch: typeof globalThis.fetch;
 }
 
-export function githubOf(src: WitnessSource): InstallationGitHub {
+export function githubOf(src: WitnessSource, appId?: number): InstallationGitHub {
   const octokit = new Octokit({ ...(src.token ? { auth: src.token } : {}), baseUrl: src.api, request: { fetch: src.fetch }, retry: { enabled: false } });
-  return new GitHubConnector().installation(octokit);
+  return new GitHubConnector({ appId }).installation(octokit);
 }
 
 /**

@@ -145,7 +145,7 @@ const verify = command(
       return verifyFile(v.file, from, checkpoints, ctx);
     }
     return withStorage(v, async (s) => {
-      const w = witness ? await githubWitnesses(s.audit, witness.repository, githubOf(witness), witness.appId) : undefined;
+      const w = witness ? await githubWitnesses(s.audit, witness.repository, githubOf(witness, witness.appId), witness.appId) : undefined;
       return report(await s.audit.verify({ fromCheckpoint: from, checkpoints: [...checkpoints, ...(w?.checkpoints ?? [])] }), s.db.location, ctx, w);
     });
   },

@@ -26,10 +26,17 @@ const CheckRun = z.object({
 const CheckRuns = z.object({ check_runs: z.array(CheckRun) });
 export type CheckRunData = z.infer<typeof CheckRun>;
 
-/** The latest runs of the check `checkName` on a commit (GitHub's `filter: latest`), newest first. */
-export async function latestCheckRuns(octokit: Api, owner: string, repo: string, sha: string, checkName: string = CHECK_NAME): Promise<CheckRunData[]> {
-  const res = await octokit.request("GET /repos/{owner}/{repo}/commits/{ref}/check-runs", { owner, repo, ref: sha, check_name: checkName, filter: "latest" });
-  return CheckRuns.parse(res.data).check_runs;
+/**
+ * The latest runs of the check `checkName` on a commit (GitHub's `filter: latest`), newest first. With `appId` (the
+ * App's own id) only that App's runs: any App, or a workflow's GITHUB_TOKEN (github-actions), may create a run named
+ * agent-gate, which is never ours to adopt, update or read a verdict from. GitHub is asked with `app_id`, so that a
+ * newer foreign run of the name does not hide ours; the answer is filtered by `app.id` as well (a server that ignores
+ * the parameter). Without `appId` (a CLI run without APP_ID): by name only.
+ */
+export async function latestCheckRuns(octokit: Api, owner: string, repo: string, sha: string, checkName: string = CHECK_NAME, appId?: number): Promise<CheckRunData[]> {
+  const res = await octokit.request("GET /repos/{owner}/{repo}/commits/{ref}/check-runs", { owner, repo, ref: sha, check_name: checkName, filter: "latest", ...(appId !== undefined ? { app_id: appId } : {}) });
+  const runs = CheckRuns.parse(res.data).check_runs;
+  return appId === undefined ? runs : runs.filter((r) => r.app?.id === appId);
 }
 
 // Every check run on a commit, whichever App wrote it (required checks, issue 18): read whole or reported cut short.
@@ -78,11 +85,15 @@ export async function commitCheckRuns(octokit: Pick<Octokit, "paginate">, owner:
 }
 
 export class CheckRunPublisher {
-  constructor(private readonly checkName = CHECK_NAME) {}
+  /** `appId`: the App's own id; when known, only its runs are found (latestCheckRuns). */
+  constructor(
+    private readonly checkName = CHECK_NAME,
+    private readonly appId?: number,
+  ) {}
 
-  /** The id of the latest run of this check on a commit, if there is one. */
+  /** The id of the latest run of this check (of this App, when its id is known) on a commit, if there is one. */
   async find(octokit: Api, owner: string, repo: string, headSha: string): Promise<number | undefined> {
-    return (await latestCheckRuns(octokit, owner, repo, headSha, this.checkName))[0]?.id;
+    return (await latestCheckRuns(octokit, owner, repo, headSha, this.checkName, this.appId))[0]?.id;
   }
 
   /**

@@ -38,7 +38,10 @@ export interface GitHubFacts extends ConfigFiles, ProposedConfigFiles {
   snapshot(owner: string, repo: string, pullPayload: unknown): Promise<PullRequestSnapshot>;
   /** One account's permission on the repository (GitHub's base levels; "none" when it is no collaborator). */
   permission(owner: string, repo: string, user: Account): Promise<RepoPermission>;
-  /** The latest runs of the check `checkName` (default agent-gate) on a commit, newest first: the one lookup of them. */
+  /**
+   * The latest runs of the check `checkName` (default agent-gate) on a commit, newest first: the one lookup of them.
+   * Only the App's own runs when its id is known (ConnectorOptions.appId), every App's otherwise.
+   */
   checkRuns(owner: string, repo: string, sha: string, checkName?: string): Promise<CheckRunData[]>;
   /** Every check run on a commit, re-runs and every App's included (required checks): up to a limit, marked when cut short. */
   commitCheckRuns(owner: string, repo: string, sha: string): Promise<CommitCheckRuns>;

@@ -20,6 +20,8 @@ export interface ConnectorOptions {
   readonly permissions?: PermissionCache;
   /** The check run's name (default agent-gate). */
   readonly checkName?: string;
+  /** The App's id: check runs are looked up among its own only (latestCheckRuns); unknown (a CLI): by name. */
+  readonly appId?: number | undefined;
 }
 
 /** Makes the port for each client, sharing the caches that outlive one. */
@@ -27,11 +29,13 @@ export class GitHubConnector {
   readonly configs: ConfigSource;
   readonly permissions: PermissionCache;
   readonly checkRuns: CheckRunPublisher;
+  readonly appId: number | undefined;
 
   constructor(opts: ConnectorOptions = {}) {
+    this.appId = opts.appId;
     this.configs = opts.configs ?? new ConfigSource();
     this.permissions = opts.permissions ?? new PermissionCache();
-    this.checkRuns = new CheckRunPublisher(opts.checkName ?? CHECK_NAME);
+    this.checkRuns = new CheckRunPublisher(opts.checkName ?? CHECK_NAME, opts.appId);
   }
 
   /** An installation's (or a token's) GitHub. */
@@ -109,7 +113,7 @@ class OctokitGitHub implements InstallationGitHub {
   }
 
   checkRuns(owner: string, repo: string, sha: string, checkName?: string): Promise<CheckRunData[]> {
-    return latestCheckRuns(this.octokit, owner, repo, sha, checkName);
+    return latestCheckRuns(this.octokit, owner, repo, sha, checkName, this.shared.appId);
   }
 
   commitCheckRuns(owner: string, repo: string, sha: string): Promise<CommitCheckRuns> {
