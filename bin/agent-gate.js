@@ -4,12 +4,18 @@
 // that has not been built yet runs the sources through tsx, a dev dependency, so installing needs no build step and
 // `npm ci && npm run demo` still works. A hot command (scripts/bundle-cli.mjs HOT) runs from its own script with a
 // V8 code cache (bin/code-cache.js); everything else goes through main(), which loads one chunk per command.
-import { existsSync, statSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+// CommonJS (bin/package.json): an ES-module entry costs a short command Node's ES module loader (~5 ms of CPU); the
+// ES modules of dist/ and src/ are loaded with import().
+"use strict";
+/* global require, __filename */
+/* eslint-disable @typescript-eslint/no-require-imports -- a CommonJS file (bin/package.json) */
+const { existsSync, statSync } = require("node:fs");
+const { fileURLToPath, pathToFileURL } = require("node:url");
 
-const bundled = new URL("../dist/bundle/agent-gate.js", import.meta.url);
-const compiled = new URL("../dist/cli/main.js", import.meta.url);
-const sources = new URL("../src/cli/main.ts", import.meta.url);
+const base = pathToFileURL(__filename);
+const bundled = new URL("../dist/bundle/agent-gate.js", base);
+const compiled = new URL("../dist/cli/main.js", base);
+const sources = new URL("../src/cli/main.ts", base);
 
 const mtime = (url) => {
   try {
@@ -45,17 +51,17 @@ async function load() {
  */
 function hotScript(name) {
   if (typeof name !== "string" || !/^[a-z][a-z-]{0,31}$/.test(name)) return undefined;
-  const script = new URL(`../dist/bundle/${name}.cjs`, import.meta.url);
+  const script = new URL(`../dist/bundle/${name}.cjs`, base);
   const at = mtime(script);
   const compiledAt = mtime(compiled);
   return at !== undefined && compiledAt !== undefined && at >= compiledAt ? script : undefined;
 }
 
 /** The hot command's script loaded, or undefined: none, or one that cannot be loaded (main() then runs the command). */
-async function loadHot(name) {
+function loadHot(name) {
   const script = hotScript(name);
   if (script === undefined) return undefined;
-  const { loadScript } = await import("./code-cache.js");
+  const { loadScript } = require("./code-cache.js");
   try {
     const loaded = loadScript(fileURLToPath(script));
     return typeof loaded.exports.run === "function" ? loaded : undefined;
@@ -64,18 +70,18 @@ async function loadHot(name) {
   }
 }
 
-const argv = process.argv.slice(2);
-const hot = await loadHot(argv[0]);
-if (hot !== undefined) {
-  const rest = argv.slice(1);
-  process.exitCode = await hot.exports.run(rest, undefined, hot.store);
-  hot.save(process.exitCode !== 2 && !rest.some((a) => a === "--help" || a === "-h"));
-} else {
+async function run(argv) {
+  const hot = loadHot(argv[0]);
+  if (hot !== undefined) {
+    const rest = argv.slice(1);
+    process.exitCode = await hot.exports.run(rest, undefined, hot.store);
+    hot.save(process.exitCode !== 2 && !rest.some((a) => a === "--help" || a === "-h"));
+    return;
+  }
   // Node 22+ keeps compiled ES modules too (fail-safe: nothing is cached when the directory cannot be trusted)
-  const { enableCompileCache } = await import("node:module");
+  const { enableCompileCache } = require("node:module");
   if (typeof enableCompileCache === "function") {
-    const { cacheDir } = await import("./code-cache.js");
-    const dir = cacheDir();
+    const dir = require("./code-cache.js").cacheDir();
     if (dir !== undefined) {
       try {
         enableCompileCache(`${dir}/esm`);
@@ -87,3 +93,7 @@ if (hot !== undefined) {
   const { main } = await load();
   process.exitCode = await main(argv);
 }
+
+// a rejection is a fault of the launcher itself (main() and the commands report their own errors): Node prints it
+// and exits 1, as it did for the top-level await of the ES-module launcher this replaced
+void run(process.argv.slice(2));

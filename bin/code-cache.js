@@ -11,15 +11,19 @@
 // The same directory keeps facts derived from a trusted root's exact bytes (trust-facts-*.json: it passed the lint,
 // its CA links; src/adapters/sigstore/root-facts.ts), named by the root's sha256 and this script's: what can write
 // them can write the code cache too, so they are as trustworthy as the code, and no more.
-import { createHash } from "node:crypto";
-import { closeSync, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, unlinkSync, writeFileSync, constants } from "node:fs";
-import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
-import { basename, dirname, join } from "node:path";
-import vm from "node:vm";
+// CommonJS (bin/package.json): an ES-module entry costs the process Node's ES module loader, ~5 ms of CPU.
+"use strict";
+/* global require, exports */
+/* eslint-disable @typescript-eslint/no-require-imports -- a CommonJS file (bin/package.json) */
+const { createHash } = require("node:crypto");
+const { closeSync, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, unlinkSync, writeFileSync, constants } = require("node:fs");
+const { createRequire } = require("node:module");
+const { tmpdir } = require("node:os");
+const { basename, dirname, join } = require("node:path");
+const vm = require("node:vm");
 
 /** The cache directory under `base` when it can be trusted (created if missing), else undefined. */
-export function cacheDir(env = process.env, base = tmpdir()) {
+function cacheDir(env = process.env, base = tmpdir()) {
   const off = env.AGENT_GATE_CODE_CACHE;
   if (off === "off" || off === "0") return undefined;
   const uid = typeof process.getuid === "function" ? process.getuid() : undefined;
@@ -81,7 +85,7 @@ function writeEntry(dir, name, data) {
  * run: it writes the code V8 compiled during the run to the cache when there was no usable entry and the run was
  * worth keeping (a run that printed usage compiles little of what a verification needs).
  */
-export function loadScript(file, env = process.env, base = tmpdir()) {
+function loadScript(file, env = process.env, base = tmpdir()) {
   const bytes = readFileSync(file);
   const source = bytes.toString("utf8");
   const dir = cacheDir(env, base);
@@ -114,3 +118,6 @@ export function loadScript(file, env = process.env, base = tmpdir()) {
     },
   };
 }
+
+exports.cacheDir = cacheDir;
+exports.loadScript = loadScript;
