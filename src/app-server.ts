@@ -16,8 +16,7 @@ import { decisionRecorder, openStorage } from "./adapters/storage/index.js";
 import { SqlGateStore } from "./adapters/storage/gate-store.js";
 import { revocationStores } from "./app/revocation-trigger.js";
 import { JobQueue } from "./adapters/queue/job-queue.js";
-import { budgetedOctokit } from "./adapters/github/octokit.js";
-import { fetchWithTimeout } from "./adapters/github/http.js";
+import { budgetedOctokit, githubFetch } from "./adapters/github/octokit.js";
 import { describeError } from "./core/errors.js";
 import { createServer as createNetServer } from "node:net";
 import { Metrics, Readiness, guardWebhookIntake, healthHandler, octokitMetricsPlugin, redactingLogger } from "./observability/index.js";
@@ -127,7 +126,7 @@ export async function startServer(processEnv: NodeJS.ProcessEnv = process.env): 
   const timeoutMs = settings.AGENT_GATE_GITHUB_TIMEOUT_MS;
   // Every outbound GitHub request has a deadline, body included; a hung connection becomes a retried, then a
   // transient, failure that names the request.
-  const fetchWithDeadline = fetchWithTimeout(timeoutMs);
+  const fetchWithDeadline = githubFetch(timeoutMs); // over undici's request(), JSON parsed natively (#19)
   const server = new Server({
     host: settings.HOST,
     // Probot reads a port of 0 as its default 3000: PORT=0 (any free port) is resolved here.

@@ -3,6 +3,7 @@
 // the timeout. A caller's own signal still works and keeps its own reason. Suitable for Octokit's
 // `request: { fetch }`, and for any other outbound call (TUF, policy bundles, Rekor, a TSA).
 import { AgentGateError } from "../../core/errors.js";
+import { isBufferedFetch, markBuffered } from "./http-transport.js";
 
 /** Default deadline for one outbound request, from sending it to reading the last byte of its body. */
 export const DEFAULT_HTTP_TIMEOUT_MS = 10_000;
@@ -38,7 +39,7 @@ type Fetch = typeof globalThis.fetch;
  */
 export function fetchWithTimeout(timeoutMs: number = DEFAULT_HTTP_TIMEOUT_MS, baseFetch: Fetch = globalThis.fetch): Fetch {
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new RangeError(`expected a positive timeout in ms, got ${timeoutMs}`);
-  return async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+  const timed = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const method = (init?.method ?? (input instanceof Request ? input.method : "GET")).toUpperCase();
     const timeout = new AbortController();
     // Not AbortSignal.timeout(): its reason is an anonymous TimeoutError; this one names the request.
@@ -55,4 +56,6 @@ export function fetchWithTimeout(timeoutMs: number = DEFAULT_HTTP_TIMEOUT_MS, ba
       throw err;
     }
   };
+  // The base fetch's responses pass through as they are: a lean fetch's bodies stay registered (native-json.ts).
+  return isBufferedFetch(baseFetch) ? markBuffered(timed) : timed;
 }

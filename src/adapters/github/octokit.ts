@@ -5,6 +5,8 @@
 // the job is retried later with backoff. One plugin of ours does it all (request-budget.ts); Probot's retry and
 // throttling plugins are off.
 import { ProbotOctokit } from "probot";
+import { fetchWithTimeout } from "./http.js";
+import { leanFetch } from "./http-transport.js";
 import { requestBudgetPlugin } from "./request-budget.js";
 
 export interface GitHubBudget {
@@ -35,4 +37,13 @@ export function budgetedOctokit(budget: GitHubBudget = DEFAULT_BUDGET): typeof P
     retry: { ...options.retry, enabled: false },
     throttle: { ...options.throttle, enabled: false },
   }));
+}
+
+/**
+ * The App's fetch for GitHub: the lean transport (http-transport.ts: undici's request() instead of Node's fetch,
+ * and JSON answers parsed with JSON.parse by the budget's plugin) under a per-request deadline. A `request.fetch`
+ * given to Probot or an Octokit (the demo's stand-in, tests) replaces it, as any fetch does.
+ */
+export function githubFetch(timeoutMs: number): typeof globalThis.fetch {
+  return fetchWithTimeout(timeoutMs, leanFetch());
 }

@@ -9,6 +9,7 @@
 //   other failures as plugin-retry did: any status >= 400 but 400, 401, 403, 404, 410, 422 and 451, and requests
 //   without an answer (Octokit reports them as 500), the n-th retry after `retryBaseMs` × n².
 // A request that waits for nothing costs no timer and no extra promise.
+import { withNativeJson } from "./native-json.js";
 import { LocalPacer, SharedPacer, type Pacer, type RedisLike } from "./write-pacing.js";
 
 export interface RequestBudget {
@@ -276,6 +277,7 @@ export function requestBudgetPlugin(budget: RequestBudget): (octokit: PluginOcto
     const installation = (options?.auth as { installationId?: unknown } | undefined)?.installationId;
     const id = installation === undefined ? "app" : typeof installation === "number" || typeof installation === "string" ? String(installation) : "unknown";
     const ctx: BudgetedRequestContext = { budget, lanes, id, pacer: pacerFor(options, octokit) };
-    octokit.hook.wrap("request", (send, requestOptions) => budgetedRequest(ctx, send, requestOptions));
+    // Over a lean fetch (http-transport.ts), successful JSON answers are parsed with JSON.parse (native-json.ts).
+    octokit.hook.wrap("request", (send, requestOptions) => budgetedRequest(ctx, withNativeJson(send, requestOptions), requestOptions));
   };
 }
