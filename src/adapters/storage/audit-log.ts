@@ -17,7 +17,7 @@ import type { Db, Queryable } from "./db.js";
 import { sqlState } from "./db.js";
 import { migrate } from "./migrations.js";
 import { dataDocument } from "./bundle-store.js";
-import { indexRecord } from "./evidence-index.js";
+import { evidenceInsert } from "./evidence-index.js";
 
 export interface AppendResult {
   readonly seq: number;
@@ -144,8 +144,8 @@ export class SqlAuditLog implements AuditLog {
   }
 
   /**
-   * In one transaction, in two statements besides the indexes': the head locked together with the decision's record if
-   * it is there already; then the record, with its data document (unless stored before) and the config files it read.
+   * In one transaction of two statements: the head locked together with the decision's record if it is there already;
+   * then the record, with its data document (unless stored before), the config files it read and its evidence rows.
    */
   private async appendIn(q: Queryable, event: AuditEvent, data: { digest: string; text: string } | undefined): Promise<AppendResult> {
     const [h] = await q.query<DbRow & { head_seq: string; head_hash: string }>(
@@ -168,12 +168,13 @@ export class SqlAuditLog implements AuditLog {
     const writes: string[] = [];
     if (data) writes.push(`policy_data AS (INSERT INTO policy_data (digest, data) VALUES ($${params.push(data.digest)}, $${params.push(data.text)}) ON CONFLICT (digest) DO NOTHING)`);
     if (files.length > 0) writes.push(`config_uses AS (INSERT INTO audit_config_uses (config_file, repository) SELECT unnest($${params.push(files)}::text[]), $8 ON CONFLICT DO NOTHING)`);
+    // The evidence it rested on, for revocation sweeps (evidence-index.ts): in this statement, so never missed.
+    const evidence = evidenceInsert(record, (v) => `$${params.push(v)}`);
+    if (evidence) writes.push(`evidence AS (${evidence.sql})`);
     await q.query(
       `${writes.length > 0 ? `WITH ${writes.join(", ")} ` : ""}INSERT INTO audit_records (seq, prev_hash, hash, decision_id, ts, record, kind, repository, head_sha) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
       params,
     );
-    // The evidence it rested on, for revocation sweeps (evidence-index.ts): in this transaction, so never missed.
-    await indexRecord(q, record);
     return { seq: record.seq, hash: record.hash };
   }
 

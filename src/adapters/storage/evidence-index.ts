@@ -8,26 +8,39 @@ import type { RevokedData } from "../../config/revocations.js";
 import type { Db, Queryable } from "./db.js";
 
 const KEY_COLUMNS = ["signer_identity", "signer_issuer", "signer_key", "cert_fingerprint", "rekor_log_id", "rekor_log_index", "rekor_uuid", "model", "model_version", "agent", "agent_version", "commit_key"] as const;
-const COLUMNS = ["seq", "repository", "kind", "pull_number", "deployment_id", "environment", "head_sha", "ts", ...KEY_COLUMNS] as const;
-/** Rows per INSERT statement (20 parameters each: under PostgreSQL's 65,535). */
-const ROWS_PER_INSERT = 500;
+const RECORD_COLUMNS = ["seq", "repository", "kind", "pull_number", "deployment_id", "environment", "head_sha", "ts"] as const;
+/** The record's own columns, typed for parameters that may be null. */
+const RECORD_TYPES = ["bigint", "text", "text", "integer", "bigint", "text", "text", "timestamptz"] as const;
 const BACKFILL_PAGE = 200;
 
-/** Writes a record's evidence rows (in the caller's transaction: the append's). */
-export async function indexRecord(q: Queryable, record: Pick<AuditRecord, "seq" | "timestamp" | "input" | "agent_gate">): Promise<number> {
+/**
+ * The INSERT of a record's evidence rows, or undefined when it has none; `param` names a parameter ($n) for a value.
+ * One statement whatever the number of rows: the record's columns once, each key column as one array (unnest), so
+ * the append folds it into its own statement (audit-log.ts) and a record of 2,001 rows still takes 20 parameters.
+ */
+export function evidenceInsert(record: Pick<AuditRecord, "seq" | "timestamp" | "input" | "agent_gate">, param: (value: unknown) => string): { sql: string; rows: number } | undefined {
   const g = record.agent_gate;
   const keys = evidenceKeys(record.input);
+  if (keys.length === 0) return undefined;
   const lower = (v: string | null): string | null => (v === null ? null : v.toLowerCase());
-  const rows = keys.map((k: EvidenceKeys) => [
-    record.seq, g.repository.toLowerCase(), g.kind, g.pull_request, g.deployment_id, g.environment, g.head_sha, record.timestamp,
-    k.signer_identity, k.signer_issuer, k.signer_key, lower(k.cert_fingerprint), lower(k.rekor_log_id), k.rekor_log_index, lower(k.rekor_uuid), lower(k.model), k.model_version, lower(k.agent), k.agent_version, lower(k.commit_key),
-  ]);
-  for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
-    const chunk = rows.slice(i, i + ROWS_PER_INSERT);
-    const values = chunk.map((_, r) => `(${COLUMNS.map((__, c) => `$${r * COLUMNS.length + c + 1}`).join(", ")})`).join(", ");
-    await q.query(`INSERT INTO audit_evidence (${COLUMNS.join(", ")}) VALUES ${values}`, chunk.flat());
-  }
-  return rows.length;
+  const own = [record.seq, g.repository.toLowerCase(), g.kind, g.pull_request, g.deployment_id, g.environment, g.head_sha, record.timestamp];
+  const columns: Record<(typeof KEY_COLUMNS)[number], (k: EvidenceKeys) => string | null> = {
+    signer_identity: (k) => k.signer_identity, signer_issuer: (k) => k.signer_issuer, signer_key: (k) => k.signer_key,
+    cert_fingerprint: (k) => lower(k.cert_fingerprint), rekor_log_id: (k) => lower(k.rekor_log_id), rekor_log_index: (k) => k.rekor_log_index,
+    rekor_uuid: (k) => lower(k.rekor_uuid), model: (k) => lower(k.model), model_version: (k) => k.model_version,
+    agent: (k) => lower(k.agent), agent_version: (k) => k.agent_version, commit_key: (k) => lower(k.commit_key),
+  };
+  const scalars = own.map((v, i) => `${param(v)}::${RECORD_TYPES[i]}`).join(", ");
+  const arrays = KEY_COLUMNS.map((c) => `${param(keys.map(columns[c]))}::text[]`).join(", ");
+  return { sql: `INSERT INTO audit_evidence (${[...RECORD_COLUMNS, ...KEY_COLUMNS].join(", ")}) SELECT ${scalars}, k.* FROM unnest(${arrays}) AS k`, rows: keys.length };
+}
+
+/** Writes a record's evidence rows in one statement (in the caller's transaction: the backfill's page). */
+export async function indexRecord(q: Queryable, record: Pick<AuditRecord, "seq" | "timestamp" | "input" | "agent_gate">): Promise<number> {
+  const params: unknown[] = [];
+  const insert = evidenceInsert(record, (v) => `$${params.push(v)}`);
+  if (insert) await q.query(insert.sql, params);
+  return insert?.rows ?? 0;
 }
 
 /** A pull request whose latest matching record is `seq`, at head `headSha`. */
