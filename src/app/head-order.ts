@@ -1,6 +1,6 @@
 // Order and idempotency of one head commit's evaluations: a redelivered trigger is a duplicate, an older trigger
 // never overwrites a newer result, and nothing overwrites the final result of a head that moved on.
-import type { GateStore } from "../adapters/storage/gate-store.js";
+import type { GateStore, HeadState } from "../adapters/storage/gate-store.js";
 import type { GateResult } from "./gate-types.js";
 
 export interface HeadTrigger {
@@ -16,11 +16,12 @@ export interface HeadTrigger {
 
 /**
  * The result this trigger must report without evaluating (a duplicate, or superseded), or undefined: evaluate.
- * `held`: the head's lock (GateStore.withHead); nothing is recorded once it is lost.
+ * `held`: the head's lock (GateStore.withHead); nothing is recorded once it is lost. `state`: the evaluation and the
+ * check run as read under that lock (GateStore.headState), else read here.
  */
-export async function priorResult(store: GateStore, t: HeadTrigger, held?: AbortSignal): Promise<GateResult | undefined> {
-  const done = await store.evaluation(t.key);
-  const run = await store.checkRun(t.repository, t.headSha);
+export async function priorResult(store: GateStore, t: HeadTrigger, held?: AbortSignal, state?: HeadState): Promise<GateResult | undefined> {
+  const done = state ? state.evaluation : await store.evaluation(t.key);
+  const run = state ? state.checkRun : await store.checkRun(t.repository, t.headSha);
   const base = { pullNumber: t.pullNumber, headSha: t.headSha, transient: false };
   if (done && !done.transient) {
     return { ...base, conclusion: passOrFail(done.conclusion === "superseded" ? run?.lastConclusion : done.conclusion), title: "already evaluated", decisionId: done.decisionId, checkRunId: run?.id ?? 0, outcome: "duplicate" };

@@ -96,27 +96,22 @@ export class Intake {
   }
 
   /**
-   * Persists one trigger: the delivery's row and its job in one transaction, so a failure leaves neither and
-   * reconciliation redelivers it (the delivery is acknowledged after this resolves).
+   * Persists one trigger: the delivery's row and its job in one statement, so a failure leaves neither and
+   * reconciliation redelivers it (the delivery is acknowledged after this resolves). The job is a redelivery when
+   * the delivery's row was there already (the statement sets `redelivered`).
    */
   async acceptTrigger(deliveryId: string, trigger: Trigger): Promise<void> {
     // The trigger only, never the delivery's payload: the gate reads every fact from GitHub when it runs (a webhook's
     // pull request object is ~37 KB that was written, kept for the queue's retention and read back for nothing).
-    const job = { deliveryId, receivedAt: new Date().toISOString(), trigger };
-    await this.queue.transaction([EVALUATE_QUEUE], async (tx) => {
-      const redelivered = !(await this.store.takeDelivery(deliveryId, trigger.event, tx));
-      await tx.send(EVALUATE_QUEUE, { ...job, redelivered } satisfies EvaluateJob, { subject: headOf(trigger) });
-    });
+    const job: EvaluateJob = { deliveryId, receivedAt: new Date().toISOString(), trigger, redelivered: false };
+    await this.queue.sendWith(EVALUATE_QUEUE, job, { subject: headOf(trigger) }, { sql: (p) => this.store.takeDeliverySql(deliveryId, trigger.event, p), unwrittenFlag: "redelivered" });
   }
 
   async acceptDeployment(deliveryId: string, payload: unknown): Promise<void> {
     const event = "deployment_protection_rule.requested";
     const job: DeploymentJob = { deliveryId, receivedAt: new Date().toISOString(), payload };
     this.storable(deliveryId, event, job);
-    await this.queue.transaction([DEPLOYMENT_QUEUE], async (tx) => {
-      await this.store.takeDelivery(deliveryId, event, tx);
-      await tx.send(DEPLOYMENT_QUEUE, job);
-    });
+    await this.queue.sendWith(DEPLOYMENT_QUEUE, job, {}, { sql: (p) => this.store.takeDeliverySql(deliveryId, event, p) });
   }
 
   /** Refuses, before anything is written, a payload that could never be stored (nor stringified, nor cloned). */

@@ -5,7 +5,7 @@ import { randomUUID } from "node:crypto";
 import type { GitHubFacts, GitHubWrites, InstallationGitHub } from "../adapters/github/facts-port.js";
 import { openPullsWithHead, pullStanding, type PullRequestSnapshot } from "../adapters/github/pull-request-source.js";
 import type { Trigger } from "../adapters/github/triggers.js";
-import { CHECK_RUN_INTENT, evaluationKey, MemoryGateStore, type GateStore } from "../adapters/storage/gate-store.js";
+import { CHECK_RUN_INTENT, evaluationKey, MemoryGateStore, type GateStore, type HeadCheckRun } from "../adapters/storage/gate-store.js";
 import type { CheckRunOutput } from "../render/check-run.js";
 import { renderMergeGroup } from "../render/merge-group.js";
 import { withWitness } from "../render/witness.js";
@@ -79,14 +79,19 @@ export class PullRequestGate {
     const payloads = "error" in pulls ? [payload] : pulls;
     const snapshots = await Promise.all(payloads.map((p) => github.snapshot(owner, repo, p).catch(failed)));
     const base = { pullNumber: numberOf(payload), headSha, transient: false };
+    const existingId = trigger.kind === "pull_request" ? trigger.checkRunId : undefined;
+    let recorded: { run: HeadCheckRun | undefined } | undefined;
     if (!ctx.dryRun) {
       const first = snapshots[0]!;
       const movedOn = trigger.kind === "pull_request" && !("error" in first) && !first.truncated.includes("commits") && first.commits.at(-1)?.sha !== headSha;
-      const prior = await priorResult(this.store, { key, trigger: triggerName, repository, headSha, receivedAt, movedOn, pullNumber: numberOf(payload) }, ctx.held);
+      // One statement: the evaluation, the check run, and the intent to create one (startCheck) unless it is known.
+      ctx.held.throwIfAborted();
+      const state = await this.store.headState(key, repository, headSha, existingId === undefined);
+      const prior = await priorResult(this.store, { key, trigger: triggerName, repository, headSha, receivedAt, movedOn, pullNumber: numberOf(payload) }, ctx.held, state);
       if (prior) return [prior];
+      recorded = { run: state.checkRun };
     }
-    const existingId = trigger.kind === "pull_request" ? trigger.checkRunId : undefined;
-    const checkRunId = ctx.dryRun ? 0 : await this.startCheck(github, owner, repo, headSha, { ...(existingId !== undefined ? { existingId } : {}), lookup: ctx.lookup }, ctx.held);
+    const checkRunId = ctx.dryRun ? 0 : await this.startCheck(github, owner, repo, headSha, { ...(existingId !== undefined ? { existingId } : {}), ...(recorded ? { recorded } : {}), lookup: ctx.lookup }, ctx.held);
     const evaluations: Evaluation[] = [];
     for (const [i, p] of payloads.entries()) evaluations.push(await this.evaluate(github, owner, repo, p, headSha, config, snapshots[i]));
     // Which pull requests this commit heads must be known: no verdict is published for only some of them.
@@ -118,12 +123,13 @@ export class PullRequestGate {
    * The check run of a head commit: the one the store remembers, else GitHub's (when asked to look, or when an
    * earlier creation left its intent but no id: it may have reached GitHub before its process died), else new.
    * The intent is recorded before any create, whoever creates (a fresh head, another event, a sweep), so that a
-   * fresh head's first attempt, which does not look, never adds a second run.
+   * fresh head's first attempt, which does not look, never adds a second run. `opts.recorded`: the run as recorded
+   * before the intent, when the intent was recorded already (GateStore.headState).
    */
-  private async startCheck(github: GitHubWrites, owner: string, repo: string, headSha: string, opts: { existingId?: number; lookup: boolean }, held: AbortSignal): Promise<number> {
+  private async startCheck(github: GitHubWrites, owner: string, repo: string, headSha: string, opts: { existingId?: number; recorded?: { run: HeadCheckRun | undefined }; lookup: boolean }, held: AbortSignal): Promise<number> {
     const repository = `${owner}/${repo}`;
     held.throwIfAborted();
-    const recorded = opts.existingId === undefined ? await this.store.intendCheckRun(repository, headSha) : undefined;
+    const recorded = opts.existingId !== undefined ? undefined : opts.recorded ? opts.recorded.run : await this.store.intendCheckRun(repository, headSha);
     const stored = opts.existingId ?? (recorded?.id === CHECK_RUN_INTENT ? undefined : recorded?.id);
     const lookup = opts.lookup || recorded?.id === CHECK_RUN_INTENT;
     held.throwIfAborted();

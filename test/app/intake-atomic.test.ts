@@ -1,4 +1,4 @@
-// Intake is atomic (issue 14, class 5): a delivery's row and its job are written in one transaction on either
+// Intake is atomic (issue 14, class 5): a delivery's row and its job are written in one statement on either
 // database, so a failure between them leaves neither (and reconciliation redelivers it); a signed delivery that
 // can never be processed (nested 100,000 deep, or no trigger at all) is answered 422 with nothing stored, and
 // reconciliation does not send it again.
@@ -17,7 +17,6 @@ import { SqlGateStore } from "../../src/adapters/storage/gate-store.js";
 import type { UnprocessableDelivery } from "../../src/app/intake.js";
 import { EVALUATE_QUEUE, Intake } from "../../src/app/intake.js";
 import { JobQueue } from "../../src/adapters/queue/job-queue.js";
-import type { Db } from "../../src/adapters/storage/db.js";
 import type { Trigger } from "../../src/adapters/github/triggers.js";
 import { redeliverable } from "../../src/app/reconcile.js";
 import { unthrottled } from "../../src/demo/run.js";
@@ -35,8 +34,8 @@ interface Rig {
   close(): Promise<void>;
 }
 
-/** The gate's tables and its queue on one database; `wrap` may interpose on the database the queue writes through. */
-async function rig(t: TestContext, kind: "embedded" | "postgres", wrap: (db: Db) => Db = (db) => db): Promise<Rig | undefined> {
+/** The gate's tables and its queue on one database. */
+async function rig(t: TestContext, kind: "embedded" | "postgres"): Promise<Rig | undefined> {
   let url: string | undefined;
   let schema: string | undefined;
   if (kind === "postgres") {
@@ -46,7 +45,7 @@ async function rig(t: TestContext, kind: "embedded" | "postgres", wrap: (db: Db)
   }
   const storage = await openStorage(url ? { databaseUrl: url, schema } : { dataDir: "memory://" });
   const jobSchema = `${storage.db.schema}_jobs`;
-  const db = wrap(storage.db);
+  const db = storage.db;
   const queue = await JobQueue.open(db, { schema: jobSchema });
   return {
     storage,
@@ -74,33 +73,26 @@ const trigger: Trigger = { kind: "pull_request", event: "pull_request.opened", o
 
 for (const kind of ["embedded", "postgres"] as const) {
   test(`${kind}: a failure between the delivery's row and its job leaves neither, and the delivery is taken in afresh`, { timeout: 120_000 }, async (t) => {
-    // The job's insert fails inside the transaction, after the delivery's row was written.
-    let failJobInsert = true;
-    const faulty = (db: Db): Db => ({
-      ...db,
-      transaction: (fn) =>
-        db.transaction((q) =>
-          fn({
-            ...q,
-            query: async (sql, params) => {
-              if (failJobInsert && /INSERT INTO \S+\.job\b/i.test(sql)) throw new Error("injected: the connection dropped before the job was stored");
-              return q.query(sql, params);
-            },
-          }),
-        ),
-    });
-    const r = await rig(t, kind, faulty);
+    // The job's insert fails in the database (a trigger refuses it), in the statement that writes the delivery's row.
+    const r = await rig(t, kind);
     if (!r) return;
+    await r.storage.db.executeSql(`CREATE FUNCTION ${r.jobSchema}.refuse_job() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'injected: the job could not be stored'; END $$;
+      CREATE TRIGGER refuse_job BEFORE INSERT ON ${r.jobSchema}.job FOR EACH ROW EXECUTE FUNCTION ${r.jobSchema}.refuse_job();`);
     try {
       const intake = new Intake(r.queue, r.store);
       await assert.rejects(intake.acceptTrigger("delivery-1", trigger), /injected/);
       assert.deepEqual(await persisted(r), { deliveries: 0, jobs: 0 }, "neither the delivery nor its job");
       // GitHub (or reconciliation) sends it again: taken in as new, not as a redelivery of one we have.
-      failJobInsert = false;
+      await r.storage.db.executeSql(`DROP TRIGGER refuse_job ON ${r.jobSchema}.job`);
       await intake.acceptTrigger("delivery-1", trigger);
       assert.deepEqual(await persisted(r), { deliveries: 1, jobs: 1 });
       const [job] = await r.storage.db.query<{ data: { redelivered: boolean } }>(`SELECT data FROM ${r.jobSchema}.job WHERE name = $1`, [EVALUATE_QUEUE]);
       assert.equal(job!.data.redelivered, false);
+      // Sent once more after it was stored: a second job, marked as a redelivery of one we have.
+      await intake.acceptTrigger("delivery-1", trigger);
+      const jobs = await r.storage.db.query<{ data: { redelivered: boolean; deliveryId: string } }>(`SELECT data FROM ${r.jobSchema}.job WHERE name = $1 ORDER BY created_on, data->>'redelivered'`, [EVALUATE_QUEUE]);
+      assert.deepEqual(jobs.map((j) => [j.data.deliveryId, j.data.redelivered]), [["delivery-1", false], ["delivery-1", true]]);
+      assert.deepEqual(await persisted(r), { deliveries: 1, jobs: 2 });
     } finally {
       await r.close();
     }

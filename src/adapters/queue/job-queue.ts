@@ -8,6 +8,8 @@ import PgBoss from "pg-boss";
 import { AgentGateError, describeError } from "../../core/errors.js";
 import { FetchLoop } from "./fetch-loop.js";
 import { placeInLine, retryDelay } from "./line.js";
+import { withAlong, type Along } from "./along.js";
+import { AttemptDeadline, RetryLater, ShuttingDown } from "./attempts.js";
 import type { Db, Queryable, Row } from "../storage/db.js";
 
 export const QUEUE_SCHEMA = "agent_gate_jobs";
@@ -47,6 +49,8 @@ export interface QueuedJob<T> {
 }
 
 export { placeInLine, retryDelay } from "./line.js";
+export type { Along } from "./along.js";
+export { AttemptDeadline, RetryLater, ShuttingDown };
 
 /** A transaction that writes the caller's rows and its jobs together: both land, or neither. */
 export interface QueueTransaction extends Pick<Queryable, "query"> {
@@ -62,30 +66,8 @@ export interface SendOptions {
   readonly subject?: string;
 }
 
-/** An attempt that ran past its deadline (the reason of its aborted signal). */
-export class AttemptDeadline extends AgentGateError {
-  constructor(queue: string, seconds: number) {
-    super("JOB_DEADLINE", `a job of ${queue} did not finish within its attempt deadline of ${seconds} s; it is retried after the fresh jobs`, "transient");
-  }
-}
-
-/** A running attempt cut short because the process is stopping (its job is retried elsewhere). */
-export class ShuttingDown extends AgentGateError {
-  constructor(queue: string) {
-    super("JOB_SHUTDOWN", `the process stopped before a job of ${queue} finished; it is left for retry`, "transient");
-  }
-}
-
 /** After the deadline aborted an attempt's signal, how long it may take to wind down before its worker moves on. */
 const ABORT_GRACE_MS = 2_000;
-
-/** Thrown by a handler to have its job retried later without logging it as a failure of ours. */
-export class RetryLater extends Error {
-  constructor(readonly reason: string) {
-    super(reason);
-    this.name = "RetryLater";
-  }
-}
 
 export class JobQueue {
   private readonly loops: Array<{ name: string; loop: FetchLoop<PgBoss.JobWithMetadata<unknown>> }> = [];
@@ -175,6 +157,22 @@ export class JobQueue {
     const id = await this.boss.send(name, data, this.sendOptions(options));
     this.wake([name]);
     return id;
+  }
+
+  /** A job and the caller's write in one statement (along.ts): its id (null: a singleton window holds one), and whether the write returned a row. */
+  async sendWith<T extends object>(name: string, data: T, options: SendOptions, along: Along): Promise<{ id: string | null; wrote: boolean }> {
+    if (this.stopped) throw new AgentGateError("QUEUE_STOPPED", `the job queue is stopped; a job of ${name} was not stored`, "transient");
+    await this.ensure(name);
+    let wrote = false;
+    // pg-boss builds the job's insert and runs it through `db`: here, with the caller's write, as one statement.
+    const executeSql = async (text: string, values: unknown[]): Promise<{ rows: Row[] }> => {
+      const [row] = (await this.db.executeSql(...withAlong(text, values, along))).rows as Array<{ id: string | null; wrote: boolean }>;
+      wrote = row?.wrote === true;
+      return { rows: row?.id ? [{ id: row.id }] : [] };
+    };
+    const id = await this.boss.send(name, data, { ...this.sendOptions(options), db: { executeSql } });
+    this.wake([name]);
+    return { id, wrote };
   }
 
   /**

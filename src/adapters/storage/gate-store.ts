@@ -3,7 +3,7 @@
 // restart, a retried job after a crash, or a second process never adds a second check run, never repeats a
 // finished evaluation, and never lets an older trigger overwrite a newer result.
 import { sha256Hex } from "../../core/digest.js";
-import { inProcessLocks, type Db, type Queryable } from "./db.js";
+import { inProcessLocks, quoteSchema, type Db, type Queryable } from "./db.js";
 
 /** What the PR gate needs from durable state (an in-memory version serves the demo and the tests). */
 export interface GateStore {
@@ -21,6 +21,12 @@ export interface GateStore {
   intendCheckRun(repository: string, headSha: string): Promise<HeadCheckRun | undefined>;
   saveCheckRun(repository: string, headSha: string, id: number): Promise<void>;
   evaluation(key: string): Promise<StoredEvaluation | undefined>;
+  /**
+   * What one evaluation starts from, in one statement (one round trip): the evaluation `key` as recorded, and the
+   * head's check run as recorded before this call. With `intend`, records the intent to create the check run as
+   * intendCheckRun does, unless the evaluation is recorded as final (a duplicate: nothing is created for it).
+   */
+  headState(key: string, repository: string, headSha: string, intend: boolean): Promise<HeadState>;
   /** Records a completed evaluation; a final one also moves the head commit's last trigger time forward. */
   recordEvaluation(e: StoredEvaluation & { triggerAt: Date }): Promise<void>;
 }
@@ -34,6 +40,12 @@ export interface HeadCheckRun {
   readonly id: number;
   readonly lastTriggerAt: Date | undefined;
   readonly lastConclusion: string | undefined;
+}
+
+/** The evaluation of a key and its head's check run, read together (GateStore.headState). */
+export interface HeadState {
+  readonly evaluation: StoredEvaluation | undefined;
+  readonly checkRun: HeadCheckRun | undefined;
 }
 
 export interface StoredEvaluation {
@@ -54,6 +66,8 @@ export function evaluationKey(parts: { repository: string; headSha: string; trig
 }
 
 type CheckRunRow = { check_run_id: string | number; last_trigger_at: Date | string | null; last_conclusion: string | null };
+type EvaluationRow = { key: string; repository: string; head_sha: string; decision_id: string; conclusion: string; transient: boolean };
+const storedEvaluation = (row: EvaluationRow): StoredEvaluation => ({ key: row.key, repository: row.repository, headSha: row.head_sha, decisionId: row.decision_id, conclusion: row.conclusion, transient: row.transient });
 const headCheckRun = (row: CheckRunRow): HeadCheckRun => ({ id: Number(row.check_run_id), lastTriggerAt: row.last_trigger_at === null ? undefined : new Date(row.last_trigger_at), lastConclusion: row.last_conclusion ?? undefined });
 
 export class SqlGateStore implements GateStore {
@@ -93,11 +107,26 @@ export class SqlGateStore implements GateStore {
   }
 
   async evaluation(key: string): Promise<StoredEvaluation | undefined> {
-    const [row] = await this.db.query<{ key: string; repository: string; head_sha: string; decision_id: string; conclusion: string; transient: boolean }>(
-      "SELECT key, repository, head_sha, decision_id, conclusion, transient FROM gate_evaluations WHERE key = $1",
-      [key],
+    const [row] = await this.db.query<EvaluationRow>("SELECT key, repository, head_sha, decision_id, conclusion, transient FROM gate_evaluations WHERE key = $1", [key]);
+    return row ? storedEvaluation(row) : undefined;
+  }
+
+  async headState(key: string, repository: string, headSha: string, intend: boolean): Promise<HeadState> {
+    // As intendCheckRun: the SELECT reads the statement's snapshot, the rows as they were before the insert.
+    const [row] = await this.db.query<Partial<EvaluationRow> & { check_run_id: string | number | null; last_trigger_at: Date | string | null; last_conclusion: string | null }>(
+      `WITH intent AS (
+         INSERT INTO gate_check_runs (repository, head_sha, check_run_id) SELECT $2::text, $3::text, $4::bigint
+         WHERE $5::boolean AND NOT EXISTS (SELECT 1 FROM gate_evaluations WHERE key = $1 AND NOT transient)
+         ON CONFLICT (repository, head_sha) DO NOTHING
+       )
+       SELECT e.key, e.repository, e.head_sha, e.decision_id, e.conclusion, e.transient, c.check_run_id, c.last_trigger_at, c.last_conclusion
+       FROM (SELECT 1) AS one LEFT JOIN gate_evaluations e ON e.key = $1 LEFT JOIN gate_check_runs c ON c.repository = $2 AND c.head_sha = $3`,
+      [key, repository.toLowerCase(), headSha, CHECK_RUN_INTENT, intend],
     );
-    return row ? { key: row.key, repository: row.repository, headSha: row.head_sha, decisionId: row.decision_id, conclusion: row.conclusion, transient: row.transient } : undefined;
+    return {
+      evaluation: row?.key ? storedEvaluation(row as EvaluationRow) : undefined,
+      checkRun: row && row.check_run_id !== null ? headCheckRun(row as CheckRunRow) : undefined,
+    };
   }
 
   async recordEvaluation(e: StoredEvaluation & { triggerAt: Date }): Promise<void> {
@@ -122,6 +151,14 @@ export class SqlGateStore implements GateStore {
   async takeDelivery(deliveryId: string, event: string, q: Pick<Queryable, "query"> = this.db): Promise<boolean> {
     const rows = await q.query("INSERT INTO intake_deliveries (delivery_id, event) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING delivery_id", [deliveryId, event]);
     return rows.length === 1;
+  }
+
+  /**
+   * takeDelivery as a statement for another's (the queue's: the delivery's row and its job in one statement), its
+   * parameters named by `param`; it returns a row when the delivery is new. The table is named with its schema.
+   */
+  takeDeliverySql(deliveryId: string, event: string, param: (value: unknown) => string): string {
+    return `INSERT INTO ${quoteSchema(this.db.schema)}.intake_deliveries (delivery_id, event) VALUES (${param(deliveryId)}, ${param(event)}) ON CONFLICT DO NOTHING RETURNING delivery_id`;
   }
 
   /** Of these delivery GUIDs, the ones taken in. */
@@ -209,6 +246,12 @@ export class MemoryGateStore implements GateStore {
 
   evaluation(key: string): Promise<StoredEvaluation | undefined> {
     return Promise.resolve(this.evaluations.get(key));
+  }
+
+  async headState(key: string, repository: string, headSha: string, intend: boolean): Promise<HeadState> {
+    const evaluation = this.evaluations.get(key);
+    const checkRun = intend && !(evaluation && !evaluation.transient) ? await this.intendCheckRun(repository, headSha) : await this.checkRun(repository, headSha);
+    return { evaluation, checkRun };
   }
 
   recordEvaluation(e: StoredEvaluation & { triggerAt: Date }): Promise<void> {

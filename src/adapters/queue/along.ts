@@ -1,0 +1,31 @@
+// A job stored in the same statement as a row of the caller's (JobQueue.sendWith): pg-boss's own insert of the job,
+// as it would run it, becomes one data-modifying CTE beside the caller's. One statement is atomic by itself (both
+// rows land, or neither) and takes one round trip instead of a transaction's four (BEGIN, the row, the job, COMMIT).
+
+/** The caller's write stored with a job. */
+export interface Along {
+  /** A data-modifying statement over the caller's tables, with RETURNING; `param` names a parameter ($n) for a value. */
+  readonly sql: (param: (value: unknown) => string) => string;
+  /** A field of the job's data set by the statement to whether `sql` returned no row (a delivery taken in before: redelivered). */
+  readonly unwrittenFlag?: string;
+}
+
+/** pg-boss's job insert (plans.js insertJob, pg-boss 10) names the job's data exactly so, once. */
+const DATA_PARAM = "$3::jsonb as data";
+
+/**
+ * pg-boss's insert of one job (`text`, `values`: as its createJob passes them) with the caller's write beside it, as
+ * one statement returning the job's id (null when none was inserted) and whether the write returned a row.
+ */
+export function withAlong(text: string, values: readonly unknown[], along: Along): [text: string, values: unknown[]] {
+  const at = text.indexOf(DATA_PARAM);
+  if (at < 0 || text.includes(DATA_PARAM, at + 1)) {
+    throw new Error(`expected pg-boss's job insert to name the job's data once as "${DATA_PARAM}"; this version of pg-boss differs, so no job was stored`);
+  }
+  const params = [...values];
+  const param = (v: unknown): string => `$${params.push(v)}`;
+  const write = along.sql(param);
+  const data = along.unwrittenFlag === undefined ? "$3::jsonb" : `($3::jsonb || jsonb_build_object(${param(along.unwrittenFlag)}::text, NOT EXISTS (SELECT 1 FROM along)))`;
+  const job = `${text.slice(0, at)}${data} as data${text.slice(at + DATA_PARAM.length)}`;
+  return [`WITH along AS (${write}), job AS (${job}) SELECT (SELECT id FROM job) AS id, EXISTS (SELECT 1 FROM along) AS wrote`, params];
+}

@@ -1,0 +1,61 @@
+// GateStore.headState: the evaluation, the head's check run and the intent to create one, read and written in one
+// statement, answer as evaluation + checkRun + intendCheckRun did one after another, on both databases and in memory.
+import { test, type TestContext } from "node:test";
+import assert from "node:assert/strict";
+import { openEmbedded, openPostgres, type Db } from "../../../src/adapters/storage/db.js";
+import { migrate } from "../../../src/adapters/storage/migrations.js";
+import { CHECK_RUN_INTENT, MemoryGateStore, SqlGateStore, type GateStore } from "../../../src/adapters/storage/gate-store.js";
+import { dropSchema, requirePostgres, uniqueSchema } from "./support.js";
+
+const sha = (c: string): string => c.repeat(40);
+const [K1, K2, K3, K4] = ["1", "2", "3", "4"].map((c) => c.repeat(64)) as [string, string, string, string];
+
+async function exercise(store: GateStore): Promise<void> {
+  // A fresh head: nothing recorded; the intent is recorded (a second caller sees it), unless asked not to.
+  assert.deepEqual(await store.headState(K1, "Acme/Web", sha("a"), true), { evaluation: undefined, checkRun: undefined });
+  assert.equal((await store.headState(K1, "acme/web", sha("a"), true)).checkRun?.id, CHECK_RUN_INTENT);
+  assert.deepEqual(await store.headState(K2, "acme/web", sha("b"), false), { evaluation: undefined, checkRun: undefined });
+  assert.equal(await store.checkRun("acme/web", sha("b")), undefined, "no intent when the caller knows its run");
+  // A stored run and a final evaluation: both read back; the run is left as it is.
+  await store.saveCheckRun("acme/web", sha("a"), 42);
+  const at = new Date("2026-01-02T03:04:05Z");
+  await store.recordEvaluation({ key: K1, trigger: "d-1", repository: "acme/web", headSha: sha("a"), decisionId: "dec-1", conclusion: "success", transient: false, triggerAt: at });
+  const state = await store.headState(K1, "acme/web", sha("a"), true);
+  assert.deepEqual(state.evaluation && { key: state.evaluation.key, decisionId: state.evaluation.decisionId, conclusion: state.evaluation.conclusion, transient: state.evaluation.transient }, { key: K1, decisionId: "dec-1", conclusion: "success", transient: false });
+  assert.deepEqual(state.checkRun, { id: 42, lastTriggerAt: at, lastConclusion: "success" });
+  // A final evaluation on a head without a run (its row pruned): a duplicate, for which no intent is recorded.
+  await store.recordEvaluation({ key: K3, trigger: "d-3", repository: "acme/web", headSha: sha("c"), decisionId: "dec-3", conclusion: "failure", transient: false, triggerAt: at });
+  assert.equal((await store.headState(K3, "acme/web", sha("c"), true)).checkRun, undefined);
+  assert.equal(await store.checkRun("acme/web", sha("c")), undefined);
+  // A transient one is evaluated again: the intent is recorded.
+  await store.recordEvaluation({ key: K4, trigger: "d-4", repository: "acme/web", headSha: sha("d"), decisionId: "dec-4", conclusion: "failure", transient: true, triggerAt: at });
+  const retry = await store.headState(K4, "acme/web", sha("d"), true);
+  assert.equal(retry.evaluation?.transient, true);
+  assert.equal(retry.checkRun, undefined);
+  assert.equal((await store.checkRun("acme/web", sha("d")))?.id, CHECK_RUN_INTENT);
+}
+
+async function onDb(t: TestContext, kind: "embedded" | "postgres"): Promise<void> {
+  let db: Db;
+  let cleanup = async (): Promise<void> => undefined;
+  if (kind === "postgres") {
+    const url = await requirePostgres(t);
+    if (!url) return;
+    const schema = uniqueSchema("headstate");
+    db = await openPostgres(url, schema);
+    cleanup = () => dropSchema(url, schema);
+  } else {
+    db = await openEmbedded("memory://");
+  }
+  try {
+    await migrate(db);
+    await exercise(new SqlGateStore(db));
+  } finally {
+    await db.close();
+    await cleanup();
+  }
+}
+
+test("headState in memory", () => exercise(new MemoryGateStore()));
+test("headState on PGlite", { timeout: 120_000 }, (t) => onDb(t, "embedded"));
+test("headState on PostgreSQL", { timeout: 60_000 }, (t) => onDb(t, "postgres"));
