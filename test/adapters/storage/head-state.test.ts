@@ -37,7 +37,7 @@ async function exercise(store: GateStore): Promise<void> {
 
 async function onDb(t: TestContext, kind: "embedded" | "postgres"): Promise<void> {
   let db: Db;
-  let cleanup = async (): Promise<void> => undefined;
+  let cleanup = (): Promise<void> => Promise.resolve();
   if (kind === "postgres") {
     const url = await requirePostgres(t);
     if (!url) return;
