@@ -27,6 +27,9 @@ const HOT = {
   "verify-commit": ["src/cli/verify-commit.ts", "verifyCommitCommand"],
 };
 
+/** package -> the file of dist/bundle/ it is bundled into, required by a hot script at first use of an export. */
+const LAZY = { re2js: "re2js.cjs", zod: "zod.cjs" };
+
 const builtin = (p) => p.startsWith("node:") || builtinModules.includes(p);
 
 const keepPackagesOut = {
@@ -43,6 +46,59 @@ const onlyBuiltinsOut = {
   name: "only-builtins-external",
   setup(b) {
     b.onResolve({ filter: /^[^./]/ }, (args) => (builtin(args.path) ? { path: args.path, external: true } : undefined));
+  },
+};
+
+// A LAZY package in a hot script: a stand-in whose exports are getters requiring the package's own file beside the
+// script at first use (the script's require is createRequire(script): "./<file>" is dist/bundle/<file>).
+const lazyPackages = {
+  name: "lazy-packages",
+  setup(b) {
+    const names = Object.keys(LAZY).map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+    b.onResolve({ filter: new RegExp(`^(${names.join("|")})$`) }, (args) => ({ path: args.path, namespace: "lazy-package" }));
+    b.onResolve({ filter: /.*/, namespace: "lazy-package" }, (args) => ({ path: args.path, external: true }));
+    b.onLoad({ filter: /.*/, namespace: "lazy-package" }, (args) => {
+      // a getter for each name the sources import (collectLazyUses, a first pass over the same sources): a getter per
+      // export of zod (260) cost a run ~1 ms to define and copy
+      const file = LAZY[args.path];
+      const getters = [...lazyNames(args.path)].map((e) => `Object.defineProperty(module.exports, ${JSON.stringify(e)}, { enumerable: true, get: () => get(${JSON.stringify(e)}) });`);
+      return {
+        contents: [
+          `let loaded; const get = (name) => { loaded ??= require(${JSON.stringify(`./${file}`)});`,
+          `  if (!(name in loaded)) throw new Error(\`${args.path}.\${name} is not in dist/bundle/${file}: scripts/bundle-cli.mjs did not see it imported\`);`,
+          "  return loaded[name]; };",
+          ...getters,
+        ].join("\n"),
+        loader: "js",
+      };
+    });
+  },
+};
+
+// What the sources import of each LAZY package: `import { a, b as c }` names a and b, `import * as ns` the names read as
+// ns.<name>. zod.cjs and re2js.cjs export just those (tree-shaken: zod's whole CommonJS build is 0.7 MB), and the
+// hot script's stand-in has a getter for each. Any other form of import fails the build.
+const lazyUses = new Map(Object.keys(LAZY).map((pkg) => [pkg, new Set()]));
+const lazyNames = (pkg) => lazyUses.get(pkg);
+const collectLazyUses = {
+  name: "collect-lazy-uses",
+  setup(b) {
+    b.onLoad({ filter: /[/\\]src[/\\].*\.ts$/ }, async (args) => {
+      const source = await readFile(args.path, "utf8");
+      for (const [pkg, names] of lazyUses) {
+        const from = `from ${JSON.stringify(pkg)}`;
+        if (!source.includes(from)) continue;
+        for (const line of source.split("\n").filter((l) => l.includes(from))) {
+          const ns = /^import \* as (\w+) from/.exec(line)?.[1];
+          const named = /^import \{([^}]*)\} from/.exec(line)?.[1];
+          if (/^import type /.test(line)) continue;
+          if (ns !== undefined) for (const m of source.matchAll(new RegExp(`\\b${ns}\\.([A-Za-z_$][\\w$]*)`, "g"))) names.add(m[1]);
+          else if (named !== undefined) for (const n of named.split(",").map((x) => x.trim()).filter((x) => x !== "" && !x.startsWith("type "))) names.add(n.split(/\s+as\s+/)[0]);
+          else throw new Error(`${relative(root, args.path)}: import ${pkg} as import * as NS or import { ... } (scripts/bundle-cli.mjs LAZY), not: ${line}`);
+        }
+      }
+      return undefined;
+    });
   },
 };
 
@@ -77,17 +133,35 @@ await build({
   plugins: [keepPackagesOut, distUrls("import.meta.url")],
 });
 
-for (const [name, [source, fn]] of Object.entries(HOT)) {
-  const result = await build({
-    ...common,
-    stdin: { contents: `export { ${fn} as run } from ${JSON.stringify(`./${source}`)};`, resolveDir: root, sourcefile: `${name}.hot.ts`, loader: "ts" },
-    outfile: `${root}dist/bundle/${name}.cjs`,
-    format: "cjs",
-    metafile: true,
-    banner: { js: 'var __agBundleUrl = require("node:url").pathToFileURL(__filename).href;' },
-    plugins: [onlyBuiltinsOut, distUrls("__agBundleUrl")],
-  });
+const lazyFiles = new Set(Object.values(LAZY).map((file) => `./${file}`));
+
+const hotOptions = (name, [source, fn]) => ({
+  ...common,
+  stdin: { contents: `export { ${fn} as run } from ${JSON.stringify(`./${source}`)};`, resolveDir: root, sourcefile: `${name}.hot.ts`, loader: "ts" },
+  outfile: `${root}dist/bundle/${name}.cjs`,
+  format: "cjs",
+  metafile: true,
+  banner: { js: 'var __agBundleUrl = require("node:url").pathToFileURL(__filename).href;' },
+});
+// first pass: what the hot scripts import of the LAZY packages, all of it known before any stand-in is written
+for (const [name, hot] of Object.entries(HOT)) {
+  await build({ ...hotOptions(name, hot), write: false, plugins: [collectLazyUses, lazyPackages, onlyBuiltinsOut, distUrls("__agBundleUrl")] });
+}
+
+for (const [name, hot] of Object.entries(HOT)) {
+  const result = await build({ ...hotOptions(name, hot), plugins: [lazyPackages, onlyBuiltinsOut, distUrls("__agBundleUrl")] });
   // a dynamic import() has no loader to go to in vm.Script, and a package left out would be resolved at run time
-  const left = Object.values(result.metafile.outputs).flatMap((o) => o.imports).filter((i) => i.kind === "dynamic-import" || !builtin(i.path));
+  const left = Object.values(result.metafile.outputs).flatMap((o) => o.imports).filter((i) => i.kind === "dynamic-import" || !(builtin(i.path) || (i.kind === "require-call" && lazyFiles.has(i.path))));
   if (left.length > 0) throw new Error(`dist/bundle/${name}.cjs must be self-contained, but imports ${left.map((i) => `${i.path} (${i.kind})`).join(", ")}`);
+}
+
+for (const [pkg, file] of Object.entries(LAZY)) {
+  const names = [...lazyNames(pkg)].sort();
+  await build({
+    ...common,
+    stdin: { contents: `export { ${names.join(", ")} } from ${JSON.stringify(pkg)};`, resolveDir: root, sourcefile: `${pkg}.lazy.js`, loader: "js" },
+    outfile: `${root}dist/bundle/${file}`,
+    format: "cjs",
+    plugins: [onlyBuiltinsOut],
+  });
 }
