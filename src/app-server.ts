@@ -116,23 +116,27 @@ export async function startServer(processEnv: NodeJS.ProcessEnv = process.env): 
     onDecision,
     auditHead: () => storage.audit.head(),
   });
+  const timeoutMs = settings.AGENT_GATE_GITHUB_TIMEOUT_MS;
+  // Every outbound GitHub request has a deadline, body included; a hung connection becomes a retried, then a
+  // transient, failure that names the request.
+  const fetchWithDeadline = githubFetch(timeoutMs); // over undici's request(), JSON parsed natively (#19)
   const Octokit = budgetedOctokit({
+    fetch: fetchWithDeadline, // installation clients too (Probot does not pass its `request.fetch` to them)
     plugins: [octokitMetricsPlugin(metrics)],
     retries: settings.AGENT_GATE_GITHUB_RETRIES,
     retryBaseMs: 250,
     maxRetryAfterSeconds: settings.AGENT_GATE_GITHUB_MAX_RETRY_AFTER_SECONDS,
     writeIntervalMs: settings.AGENT_GATE_WRITE_INTERVAL_MS,
   });
-  const timeoutMs = settings.AGENT_GATE_GITHUB_TIMEOUT_MS;
-  // Every outbound GitHub request has a deadline, body included; a hung connection becomes a retried, then a
-  // transient, failure that names the request.
-  const fetchWithDeadline = githubFetch(timeoutMs); // over undici's request(), JSON parsed natively (#19)
   const server = new Server({
     host: settings.HOST,
     // Probot reads a port of 0 as its default 3000: PORT=0 (any free port) is resolved here.
     port: settings.PORT === 0 ? await freePort(settings.HOST) : settings.PORT,
     webhookPath: settings.WEBHOOK_PATH,
     log,
+    // The Server builds its Probot with its own `request` over Probot.defaults' (an absent one erased the fetch
+    // below): given here, it reaches Probot's app-token requests too.
+    request: { fetch: fetchWithDeadline },
     Probot: Probot.defaults({
       appId: settings.APP_ID,
       privateKey: settings.privateKey,

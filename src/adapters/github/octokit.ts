@@ -20,11 +20,17 @@ export interface GitHubBudget {
   readonly writeIntervalMs: number;
   /** Octokit plugins to add (metrics). */
   readonly plugins?: readonly ((octokit: never, options?: never) => void)[];
+  /**
+   * The fetch of every client of this class given none. Probot's installation clients (`app.auth(id)`) are built
+   * without the `request.fetch` given to Probot (they went out over Node's fetch, without its deadline); this one
+   * reaches them. A client given its own `request.fetch` (the demo's stand-in, tests) keeps it.
+   */
+  readonly fetch?: typeof globalThis.fetch;
 }
 
 export const DEFAULT_BUDGET: GitHubBudget = { retries: 2, retryBaseMs: 250, maxRetryAfterSeconds: 10, writeIntervalMs: 1000 };
 
-type Options = Record<string, unknown> & { throttle?: Record<string, unknown>; retry?: Record<string, unknown> };
+type Options = Record<string, unknown> & { throttle?: Record<string, unknown>; retry?: Record<string, unknown>; request?: Record<string, unknown> };
 
 export function budgetedOctokit(budget: GitHubBudget = DEFAULT_BUDGET): typeof ProbotOctokit {
   // The budget's plugin first, so the metrics plugins around it count each request once, with its final answer.
@@ -32,8 +38,10 @@ export function budgetedOctokit(budget: GitHubBudget = DEFAULT_BUDGET): typeof P
   // Probot applies its own retry and throttle defaults over a plain `.defaults({...})`; a function has the last word.
   // Probot's plugin-retry and plugin-throttling stay off (the budget's plugin does their work); the throttle options
   // keep Probot's Redis `connection`, through which the budget shares its write pacing.
+  const fetch = budget.fetch;
   return ProbotOctokit.plugin(...plugins).defaults((options: Options) => ({
     ...options,
+    ...(fetch && !options.request?.["fetch"] ? { request: { ...options.request, fetch } } : {}),
     retry: { ...options.retry, enabled: false },
     throttle: { ...options.throttle, enabled: false },
   }));

@@ -239,3 +239,17 @@ describe("lean fetch failures", () => {
     await assert.rejects(client("http://127.0.0.1:9", leanFetch()).request("GET /x"), (e: { status?: number }) => e.status === 500);
   });
 });
+
+describe("budgetedOctokit's fetch", () => {
+  it("is the fetch of every client given none (Probot's Server builds its Probot without Probot.defaults' request); a client's own fetch wins", async () => {
+    const seen: string[] = [];
+    const fetchOf = (name: string) => (input: string | URL | Request): Promise<Response> => {
+      seen.push(`${name} ${new URL(input instanceof Request ? input.url : input).pathname}`);
+      return Promise.resolve(new Response('{"ok":true}', { headers: { "content-type": "application/json" } }));
+    };
+    const Octokit = budgetedOctokit({ retries: 0, retryBaseMs: 1, maxRetryAfterSeconds: 1, writeIntervalMs: 0, fetch: fetchOf("budget") });
+    await new Octokit({ log: silent }).request("GET /meta");
+    await new Octokit({ log: silent, request: { fetch: fetchOf("own") } }).request("GET /meta");
+    assert.deepEqual(seen, ["budget /meta", "own /meta"]);
+  });
+});
