@@ -18,7 +18,7 @@ if (out) {
     if (/^INSERT INTO \S+\.job\b/i.test(t)) return "queue: send";
     if (/^WITH deleted_jobs AS/i.test(t)) return "queue: fail";
     const m = /^(SELECT|INSERT INTO|UPDATE|DELETE FROM|WITH)\s+\S+/i.exec(t);
-    const table = /\b(?:FROM|INTO|UPDATE)\s+([a-z_.]+)/i.exec(t)?.[1]?.split(".").pop();
+    const table = /\b(?:FROM|INTO|UPDATE)\s+([a-z0-9_."]+)/i.exec(t)?.[1]?.split(".").pop()?.replaceAll('"', "");
     return m ? `${m[1].split(" ")[0].toUpperCase()} ${table ?? ""}`.trim() : t.slice(0, 40);
   };
   const original = pg.Client.prototype.query;
