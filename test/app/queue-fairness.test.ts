@@ -84,3 +84,24 @@ test("an attempt past its deadline is aborted, its GitHub calls with it, and its
     await storage.close();
   }
 });
+
+test("the attempt's signal reaches fetch itself, through Octokit's hook chain, so the request is cut off at the deadline", async () => {
+  const control = new AbortController();
+  let seen: AbortSignal | undefined;
+  let cutOff = false;
+  const hung: typeof fetch = (_url, init) => {
+    seen = init?.signal ?? undefined;
+    return new Promise((_, reject) => init?.signal?.addEventListener("abort", () => {
+      cutOff = true;
+      reject(init.signal!.reason as Error);
+    }));
+  };
+  const octokit = boundedBy(new Octokit({ request: { fetch: hung } }), control.signal);
+  const pending = octokit.request("GET /rate_limit");
+  await new Promise((r) => setImmediate(r));
+  assert.ok(seen, "fetch was given a signal");
+  control.abort(new Error("the attempt deadline passed"));
+  await assert.rejects(pending, /attempt deadline passed/);
+  await new Promise((r) => setImmediate(r));
+  assert.ok(cutOff, "the request itself was aborted, not only raced");
+});

@@ -8,7 +8,10 @@ export function boundedBy<O extends Pick<Octokit, "hook">>(octokit: O, signal: A
   octokit.hook.wrap("request", async (request, options) => {
     signal.throwIfAborted();
     const own = options.request?.signal;
-    const inner = Promise.resolve(request({ ...options, request: { ...options.request, signal: own ? AbortSignal.any([own, signal]) : signal } }));
+    // On the options object itself: Octokit's hook chain binds every inner hook to this one object, so a copy passed
+    // to `request` would never reach the request budget or fetch (the request would run on past the deadline).
+    options.request = { ...options.request, signal: own && own !== signal ? AbortSignal.any([own, signal]) : signal };
+    const inner = Promise.resolve(request(options));
     let onAbort = (): void => undefined;
     const aborted = new Promise<never>((_, reject) => {
       onAbort = () => reject(signal.reason as Error);
