@@ -46,16 +46,24 @@ function pemToDer(pem: string): string {
   return m[1].replace(/\s+/g, "");
 }
 
+/** The value as the schema reads it, or an Error on one line naming the first field that is wrong and what it expected. */
+function read<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0];
+  throw new Error(`${what}: ${issue?.path.length ? `${issue.path.join(".")}: ` : ""}${issue?.message ?? "invalid"}${r.error.issues.length > 1 ? ` (+${r.error.issues.length - 1} more)` : ""}`);
+}
+
 /** Converts a legacy cosign bundle; throws an Error naming the first field that is wrong. */
 export function convertLegacyCosignBundle(json: unknown): Record<string, unknown> {
   const { LegacyBundle, Body, Envelope } = schemas();
-  const legacy = LegacyBundle.parse(json);
+  const legacy = read(LegacyBundle, json, "the legacy cosign bundle");
   const { Payload: p, SignedEntryTimestamp: set } = legacy.rekorBundle;
-  const body = Body.parse(JSON.parse(Buffer.from(p.body, "base64").toString("utf8")));
+  const body = read(Body, JSON.parse(Buffer.from(p.body, "base64").toString("utf8")), "rekorBundle.Payload.body");
   let content: Record<string, unknown>;
   if (body.kind === "dsse") {
     // the log entry names the envelope's payload hash and signature; the verifier checks them against this envelope
-    const env = Envelope.parse(JSON.parse(Buffer.from(legacy.base64Signature, "base64").toString("utf8")));
+    const env = read(Envelope, JSON.parse(Buffer.from(legacy.base64Signature, "base64").toString("utf8")), "base64Signature's DSSE envelope");
     content = { dsseEnvelope: { payload: env.payload, payloadType: env.payloadType, signatures: env.signatures.map((sig) => ({ sig: sig.sig, keyid: sig.keyid ?? "" })) } };
   } else if (body.kind === "hashedrekord") {
     const hash = body.spec.data?.hash;

@@ -103,6 +103,9 @@ test("the legacy cosign bundle converts to the v0.1 bundle of case l01, and veri
   assert.equal(o.tlogEntries[0]?.logIndex, "11074687");
   const broken = v.verify({ bundle: { ...(legacy as object), base64Signature: "" }, subject: { kind: "artifact", bytes: Buffer.from("x") }, signer });
   assert.ok(!broken.ok && broken.code === "BUNDLE_MALFORMED");
+  // One line naming the field and what it expected (the CLI's contract: one line on stderr), not zod's issue list.
+  assert.ok(!broken.ok && !broken.message.includes("\n"), broken.ok ? "" : broken.message);
+  assert.match(broken.ok ? "" : broken.message, /the legacy cosign bundle: base64Signature: /);
 });
 
 test("verdicts are cached per (bundle, subject, policy): a cached pass never answers another policy or artifact", () => {
