@@ -95,38 +95,29 @@ for (const backend of BACKENDS) {
     }
   });
 
-  test(`${backend.name}: another event of the head killed after creating the run, then the head's opened: one check run`, async (t) => {
-    const opened = await backend.open(t);
-    if (!opened) return;
-    try {
-      const store = new KilledAfterCreate(opened.storage.db);
-      const { gate, api, runs } = await setup(store);
-      store.kills = 1;
-      await assert.rejects(gate.handle(api, trigger("pull_request.edited"), { deliveryId: "edited-1" }), /SIGKILL/);
-      await gate.handle(api, trigger("pull_request.opened"), { deliveryId: "opened-1" });
-      assert.equal(runs().length, 1, "one check run per head commit");
-      assert.equal(runs()[0]!.status, "completed");
-    } finally {
-      await opened.close();
-    }
-  });
-
-  test(`${backend.name}: a fresh head killed after creating the run, then a second fresh delivery of the head: one check run`, async (t) => {
-    const opened = await backend.open(t);
-    if (!opened) return;
-    try {
-      const store = new KilledAfterCreate(opened.storage.db);
-      const { gate, api, runs } = await setup(store);
-      store.kills = 1;
-      await assert.rejects(gate.handle(api, trigger("pull_request.opened"), { deliveryId: "opened-1" }), /SIGKILL/);
-      // GitHub sent another fresh event for this commit (a second pull request opened with it as head).
-      await gate.handle(api, trigger("pull_request.synchronize"), { deliveryId: "sync-1" });
-      assert.equal(runs().length, 1, "one check run per head commit");
-      assert.equal(runs()[0]!.status, "completed");
-    } finally {
-      await opened.close();
-    }
-  });
+  // The first delivery is killed right after GitHub created its run; the second is a fresh delivery of the head.
+  const killedThenFresh = [
+    { what: "another event of the head killed after creating the run, then the head's opened", first: "pull_request.edited", second: "pull_request.opened" },
+    // GitHub sent another fresh event for this commit (a second pull request opened with it as head).
+    { what: "a fresh head killed after creating the run, then a second fresh delivery of the head", first: "pull_request.opened", second: "pull_request.synchronize" },
+  ] as const;
+  for (const { what, first, second } of killedThenFresh) {
+    test(`${backend.name}: ${what}: one check run`, async (t) => {
+      const opened = await backend.open(t);
+      if (!opened) return;
+      try {
+        const store = new KilledAfterCreate(opened.storage.db);
+        const { gate, api, runs } = await setup(store);
+        store.kills = 1;
+        await assert.rejects(gate.handle(api, trigger(first), { deliveryId: `${first}-1` }), /SIGKILL/);
+        await gate.handle(api, trigger(second), { deliveryId: `${second}-1` });
+        assert.equal(runs().length, 1, "one check run per head commit");
+        assert.equal(runs()[0]!.status, "completed");
+      } finally {
+        await opened.close();
+      }
+    });
+  }
 
   test(`${backend.name}: a fresh head that nothing killed asks GitHub for no check run: one create, no lookup`, async (t) => {
     const opened = await backend.open(t);
