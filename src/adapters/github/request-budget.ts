@@ -29,7 +29,8 @@ export interface RequestShape {
   method?: string;
   url?: string;
   query?: unknown;
-  request?: { signal?: AbortSignal | null; retryCount?: number };
+  /** `retries`: at most this many retries of a failure whose effect is unknown (plugin-retry's per-request option). */
+  request?: { signal?: AbortSignal | null; retryCount?: number; retries?: number };
 }
 
 /** The path of a request URL (a route template or an absolute URL), without origin and query. */
@@ -202,6 +203,10 @@ function retryDelay(err: unknown, options: RequestShape, retryCount: number, bud
   if (retryCount >= budget.retries || options.request?.signal?.aborted) return undefined;
   const limited = rateLimitWait(err, options);
   if (limited !== undefined) return limited <= budget.maxRetryAfterSeconds ? limited * 1000 : undefined;
+  // A request may ask for fewer retries of a failure whose effect is unknown (a 5xx, a lost answer): the check-run
+  // create asks for none, since GitHub may have made the run (a lookup decides instead). A rate limit refused the
+  // request, so waiting it out is safe whatever the request asked.
+  if (retryCount >= (options.request?.retries ?? budget.retries)) return undefined;
   const e = (err ?? {}) as FailureLike;
   if (e.request === undefined || typeof e.status !== "number" || e.status < 400 || DO_NOT_RETRY.has(e.status)) return undefined;
   return budget.retryBaseMs * (retryCount + 1) ** 2;

@@ -68,6 +68,18 @@ describe("retries", () => {
     assert.equal(none.calls.length, 1, "retries: 0 sends the request once");
   });
 
+  it("a request that asks for no retries (the check-run create: a lost answer may have made the run) is sent once on a 5xx or no answer, and still waits out a rate limit", async () => {
+    const createOnce = (o: ReturnType<typeof client>) => o.request("POST /repos/{owner}/{repo}/check-runs", { owner: "acme", repo: "widgets", name: "agent-gate", head_sha: "a".repeat(40), request: { retries: 0 } });
+    for (const failure of ["network-error", { status: 502 }] as const) {
+      const s = scripted([failure, { status: 201, body: { id: 1 } }]);
+      await assert.rejects(createOnce(client({ retries: 2 }, s.fetch)));
+      assert.equal(s.calls.length, 1, `sent once after ${JSON.stringify(failure)}`);
+    }
+    const limited = scripted([secondary(403, "1"), { status: 201, body: { id: 1 } }]);
+    assert.equal((await createOnce(client({ retries: 2 }, limited.fetch))).status, 201, "GitHub refused it, so it is sent again");
+    assert.equal(limited.calls.length, 2);
+  });
+
   it("retries a request that got no answer", async () => {
     const s = scripted(["network-error", "network-error", { status: 200 }]);
     assert.equal((await get(client({}, s.fetch))).status, 200);
