@@ -2,8 +2,17 @@
 // provenance parsed from it): a consumer that tried to change one would change it for every later evaluation, so it
 // fails instead (modules are strict: assigning to a frozen property throws a TypeError).
 
+// Roots this module froze all the way down (Object.isFrozen tells only of the top level).
+const deeplyFrozen = new WeakSet<object>();
+
+/** True when `value` came out of deepFreeze: nothing reachable from it can change (bytes aside). */
+export function isDeepFrozen(value: unknown): boolean {
+  return typeof value === "object" && value !== null && deeplyFrozen.has(value);
+}
+
 /** Freezes `value` and everything reachable from it through own properties; returns it. Cycles are fine. */
 export function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null) deeplyFrozen.add(value);
   const stack: unknown[] = [value];
   while (stack.length > 0) {
     const v = stack.pop();

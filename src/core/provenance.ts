@@ -6,7 +6,7 @@
 import { z } from "zod";
 import { AgentGateError } from "./errors.js";
 import { sha256Hex } from "./digest.js";
-import { deepFreeze } from "./freeze.js";
+import { deepFreeze, isDeepFrozen } from "./freeze.js";
 import {
   AGENT_COMMIT_BUILD_TYPE,
   AGENT_GATE_BUILD_TYPE,
@@ -125,8 +125,8 @@ function fromSlsa(s: z.infer<typeof SlsaV1Statement>): ProvenanceParseResult {
  * provenance. Never throws; errors name the field path, what was expected and what was found.
  */
 export function parseAgentProvenance(statement: unknown): ProvenanceParseResult {
-  // Only a frozen statement is remembered: it cannot change after it was read, so its reading cannot either.
-  if (typeof statement !== "object" || statement === null || !Object.isFrozen(statement)) return parseProvenance(statement);
+  // Only a deep-frozen statement is remembered: it cannot change after it was read, so its reading cannot either.
+  if (typeof statement !== "object" || statement === null || !isDeepFrozen(statement)) return parseProvenance(statement);
   let parsed = parsedStatements.get(statement);
   if (!parsed) {
     parsed = deepFreeze(parseProvenance(statement));

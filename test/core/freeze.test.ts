@@ -27,6 +27,8 @@ test("the provenance of a frozen statement is read once and shared, frozen; an u
   assert.equal(parseAgentProvenance(frozen), shared, "frozen: one reading");
   assert.deepEqual(shared, fresh1, "the same reading as an unfrozen copy's");
   assert.ok(Object.isFrozen(shared));
+  const shallow = Object.freeze(structuredClone(statement));
+  assert.notEqual(parseAgentProvenance(shallow), parseAgentProvenance(shallow), "frozen at the top only: its predicate could change, so it is read each time");
   const bad = deepFreeze({ ...structuredClone(statement), predicateType: "https://example.test/other" });
   const r1 = parseAgentProvenance(bad);
   assert.equal(r1.ok, false);

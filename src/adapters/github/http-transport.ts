@@ -288,6 +288,11 @@ export function leanFetch(options: LeanFetchOptions = {}): Fetch {
       try {
         res = await dispatcher.request({ origin: url.origin, path: url.pathname + url.search, method, headers, body, signal });
         const location = REDIRECT_STATUSES.has(res.statusCode) && mode !== "manual" ? res.headers["location"] : undefined;
+        if (Array.isArray(location)) {
+          // Several Location headers: fetch fails here; never hand the redirect back as if it were the answer.
+          await res.body.dump();
+          throw new Error(`a ${res.statusCode} redirect with ${location.length} Location headers; expected one`);
+        }
         if (typeof location === "string") {
           await res.body.dump();
           if (mode === "error") throw new Error(`${res.statusCode} redirect with redirect mode "error"`);

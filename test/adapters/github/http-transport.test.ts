@@ -142,6 +142,7 @@ describe("lean fetch redirects", () => {
       const m = /^\/(\d{3})(\/other)?$/.exec((req.url ?? "").split("?")[0]!);
       if (m) res.writeHead(Number(m[1]), { location: m[2] ? `${b.base}/landed` : "/landed" }).end();
       else if (req.url === "/loop") res.writeHead(302, { location: "/loop" }).end();
+      else if (req.url === "/two-locations") res.writeHead(302, [["location", "/landed"], ["location", `${b.base}/landed`]]).end();
       else res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ at: "a", body }));
     });
   });
@@ -181,6 +182,10 @@ describe("lean fetch redirects", () => {
     const before = a.seen.length;
     await assert.rejects(client(a.base, leanFetch({ maxRedirects: 3 }), 1).request("GET /loop"), (err: { status?: number; message?: string }) => err.status === 500 && /more than 3 redirects/.test(err.message ?? ""));
     assert.equal(a.seen.length - before, 8); // two attempts of 1 + 3 hops
+  });
+
+  it("fails a redirect with several Location headers (as fetch does) instead of handing it back as the answer", async () => {
+    await assert.rejects(leanFetch()(`${a.base}/two-locations`), (err: Error) => err instanceof TypeError && /2 Location headers/.test(String((err.cause as Error | undefined)?.message)));
   });
 
   it("returns the 3xx itself with redirect: manual, fails with redirect: error", async () => {
