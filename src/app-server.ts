@@ -102,7 +102,7 @@ export async function startServer(processEnv: NodeJS.ProcessEnv = process.env): 
     appId: settings.APP_ID,
     keyRing: readKeyRing(env.AGENT_GATE_TRUSTED_KEYS),
     onDecision,
-    auditHead: () => storage.audit.head(),
+    auditHead: () => storage.audit.witnessHead(),
     history: storage, // config-change impact analysis over the recorded decisions
     store,
     observe: { verification: (s, outcome) => metrics.observeVerification(outcome, s), policy: (s) => metrics.observePolicy("agent_gate/pull_request/decision", s) },
@@ -114,7 +114,7 @@ export async function startServer(processEnv: NodeJS.ProcessEnv = process.env): 
     auditLog: storage.audit,
     appId: settings.APP_ID,
     onDecision,
-    auditHead: () => storage.audit.head(),
+    auditHead: () => storage.audit.witnessHead(),
   });
   const timeoutMs = settings.AGENT_GATE_GITHUB_TIMEOUT_MS;
   // Every outbound GitHub request has a deadline, body included; a hung connection becomes a retried, then a

@@ -23,7 +23,7 @@ export async function openDemoRecorder(dataDir: string = DEMO_DATA_DIR): Promise
     const bundle = builtinBundle();
     const engine = await PolicyEngine.load(bundle);
     await storage.bundles.put({ digest: engine.policy.digest, revision: bundle.revision, wasm: bundle.wasm, data: Buffer.from(bundle.dataBytes).toString("utf8") });
-    return { storage, engine, onDecision: decisionRecorder(storage.audit, { policy: engine.policy }), auditHead: () => storage.audit.head(), close: () => storage.close() };
+    return { storage, engine, onDecision: decisionRecorder(storage.audit, { policy: engine.policy }), auditHead: () => storage.audit.witnessHead(), close: () => storage.close() };
   } catch (err) {
     await storage.close();
     throw err;

@@ -1,7 +1,8 @@
-// The audit log over SQL: the same statements on PGlite and PostgreSQL. Appends are serialised by locking the
-// head row (SELECT ... FOR UPDATE) inside a transaction, so any number of processes extend one chain; the
-// UNIQUE seq, prev_hash and hash columns and the audit_link trigger refuse a fork even from a writer that skips
-// the lock. Verification streams the rows in pages through the pure ChainVerifier.
+// The audit log over SQL: the same statements on PGlite and PostgreSQL. An append first tries the head its process
+// made last, in one statement; the audit_link trigger (which locks the head row) refuses it when another process
+// appended since, and the append then locks the head row (SELECT ... FOR UPDATE) inside a transaction. So any number
+// of processes extend one chain; the UNIQUE seq, prev_hash and hash columns and the trigger refuse a fork even from a
+// writer that skips the lock. Verification streams the rows in pages through the pure ChainVerifier.
 import {
   AuditEvent,
   ChainVerifier,
@@ -59,6 +60,11 @@ export interface AuditLog {
   verify(opts?: VerifyOptions): Promise<VerifyResult>;
   /** The head pointer: seq and hash of the last record ({0, genesis} when empty). */
   head(): Promise<Checkpoint>;
+  /**
+   * A head for a witness (a check run's footer): the one this process's own last append made, without a read; else the
+   * head pointer, read. Never newer than the log's head; with several processes it may be older.
+   */
+  witnessHead(): Promise<Checkpoint>;
   /** Records the current head in the checkpoints table and returns it, to be copied somewhere else too. */
   checkpoint(note?: string): Promise<Checkpoint>;
   close(): Promise<void>;
@@ -102,6 +108,12 @@ export class SqlAuditLog implements AuditLog {
    * Rows of policy_data are never deleted; bounded all the same (cleared when full: the next append writes again).
    */
   private readonly storedData = new Set<string>();
+  /**
+   * The head this process's own last append made (or found under the lock): the next append tries it first, in one
+   * statement outside a transaction. If another process appended since, the audit_link trigger refuses the record
+   * (it does not extend the head) and nothing of the statement stays; the append then takes the locked path.
+   */
+  private ownHead: Checkpoint | undefined;
 
   private constructor(
     readonly db: Db,
@@ -123,13 +135,30 @@ export class SqlAuditLog implements AuditLog {
     // The data document: its canonical text once, and the record names its digest.
     const data = opts.policyData === undefined ? undefined : dataDocument(opts.policyData);
     const toAppend = data ? { ...parsed.data, agent_gate: { ...parsed.data.agent_gate, policy_data_digest: data.digest } } : parsed.data;
+    const stored = (): void => {
+      if (!data || this.storedData.has(data.digest)) return;
+      if (this.storedData.size >= MAX_STORED_DATA) this.storedData.clear();
+      this.storedData.add(data.digest);
+    };
+    const known = this.ownHead;
+    if (known) {
+      try {
+        const out = await this.insert(this.db, toAppend, known, data && !this.storedData.has(data.digest) ? data : undefined);
+        this.remember(out);
+        stored();
+        return out;
+      } catch {
+        // Another process appended since (the trigger refused the link), the decision is recorded already (its
+        // UNIQUE decision_id), or the database failed: one statement, so nothing of it stayed. The locked path below
+        // tells these apart, and reads the head afresh.
+        if (this.ownHead === known) this.ownHead = undefined;
+      }
+    }
     for (let attempt = 1; ; attempt++) {
       try {
-        const out = await this.db.transaction((q) => this.appendIn(q, toAppend, data && !this.storedData.has(data.digest) ? data : undefined));
-        if (data && !this.storedData.has(data.digest)) {
-          if (this.storedData.size >= MAX_STORED_DATA) this.storedData.clear();
-          this.storedData.add(data.digest);
-        }
+        const { out, head } = await this.db.transaction((q) => this.appendIn(q, toAppend, data && !this.storedData.has(data.digest) ? data : undefined));
+        this.remember(head); // what the locked read found, moved on by this append: the database's own head
+        stored();
         return out;
       } catch (err) {
         const state = sqlState(err);
@@ -145,9 +174,9 @@ export class SqlAuditLog implements AuditLog {
 
   /**
    * In one transaction of two statements: the head locked together with the decision's record if it is there already;
-   * then the record, with its data document (unless stored before), the config files it read and its evidence rows.
+   * then the record (insert). Returns the head after it: the new record's, or the one found for a duplicate.
    */
-  private async appendIn(q: Queryable, event: AuditEvent, data: { digest: string; text: string } | undefined): Promise<AppendResult> {
+  private async appendIn(q: Queryable, event: AuditEvent, data: { digest: string; text: string } | undefined): Promise<{ out: AppendResult; head: Checkpoint }> {
     const [h] = await q.query<DbRow & { head_seq: string; head_hash: string }>(
       `SELECT h.seq AS head_seq, h.hash AS head_hash, ${ROW_COLUMNS.split(", ").map((c) => `r.${c}`).join(", ")}
        FROM audit_head h LEFT JOIN audit_records r ON r.decision_id = $1 FOR UPDATE OF h`,
@@ -155,14 +184,23 @@ export class SqlAuditLog implements AuditLog {
     );
     if (!h) throw new AgentGateError("AUDIT_HEAD_MISSING", `the audit head pointer row is missing in ${this.db.location}: the log was tampered with`, "internal");
     const head = { seq: Number(h.head_seq), hash: h.head_hash };
-    const { record, text } = chainRecord(event, head);
     if (h.seq !== null) {
       const stored = fromRow(toStored(h));
-      if (recordContent(stored) !== recordContent(record)) {
+      if (recordContent(stored) !== recordContent(chainRecord(event, head).record)) {
         throw new AgentGateError("AUDIT_DECISION_CONFLICT", `decision ${event.decision_id} is already recorded as record ${stored.seq} with different content`, "internal");
       }
-      return { seq: stored.seq, hash: stored.hash, duplicate: true };
+      return { out: { seq: stored.seq, hash: stored.hash, duplicate: true }, head };
     }
+    const out = await this.insert(q, event, head, data);
+    return { out, head: out };
+  }
+
+  /**
+   * The record after `head`, in one statement: its row, its data document (unless stored before), the config files
+   * it read and its evidence rows. The audit_link trigger refuses it unless `head` is the head pointer.
+   */
+  private async insert(q: Queryable, event: AuditEvent, head: Checkpoint, data: { digest: string; text: string } | undefined): Promise<AppendResult> {
+    const { record, text } = chainRecord(event, head);
     const files = [...new Set(record.agent_gate.config_files ?? [])];
     const params: unknown[] = [record.seq, record.prev_hash, record.hash, record.decision_id, record.timestamp, text, record.agent_gate.kind, record.agent_gate.repository, record.agent_gate.head_sha];
     const writes: string[] = [];
@@ -243,6 +281,15 @@ export class SqlAuditLog implements AuditLog {
     const [h] = await this.db.query<{ seq: string; hash: string }>("SELECT seq, hash FROM audit_head");
     if (!h) throw new AgentGateError("AUDIT_HEAD_MISSING", `the audit head pointer row is missing in ${this.db.location}: the log was tampered with`, "internal");
     return { seq: Number(h.seq), hash: h.hash };
+  }
+
+  async witnessHead(): Promise<Checkpoint> {
+    return this.ownHead ?? this.head();
+  }
+
+  /** Keeps the newer of two heads this process made: appends of its several workers finish in any order. */
+  private remember(head: Checkpoint): void {
+    if (!this.ownHead || head.seq > this.ownHead.seq) this.ownHead = { seq: head.seq, hash: head.hash };
   }
 
   async checkpoint(note = ""): Promise<Checkpoint> {

@@ -243,6 +243,32 @@ CREATE TABLE revocation_sweeps (
 );
 `,
   },
+  {
+    version: 9,
+    name: "an audit record is refused when the head pointer row is missing",
+    sql: `
+-- An append tries, in one statement without a transaction, the head its process made last (audit-log.ts); the trigger
+-- is then what checks the head. A missing head row (deleted with the triggers bypassed) read as NULLs, and NULL
+-- comparisons let the record through: now refused, like a record that does not extend the head.
+CREATE OR REPLACE FUNCTION audit_link() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+DECLARE
+  h_seq bigint;
+  h_hash text;
+BEGIN
+  SELECT seq, hash INTO h_seq, h_hash FROM audit_head FOR UPDATE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'agent-gate audit record % refused: the head pointer row is missing', NEW.seq
+      USING ERRCODE = '42501';
+  END IF;
+  IF NEW.seq <> h_seq + 1 OR NEW.prev_hash <> h_hash THEN
+    RAISE EXCEPTION 'agent-gate audit record % does not extend the head (seq %)', NEW.seq, h_seq
+      USING ERRCODE = '40001';
+  END IF;
+  UPDATE audit_head SET seq = NEW.seq, hash = NEW.hash;
+  RETURN NEW;
+END $$;
+`,
+  },
 ];
 
 const LATEST = Math.max(...MIGRATIONS.map((m) => m.version));

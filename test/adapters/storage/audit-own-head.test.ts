@@ -1,0 +1,88 @@
+// An append tries the head its own process made last, in one statement outside a transaction (issue 19: fewer round
+// trips per event); the audit_link trigger refuses it when that head is stale, and the append then takes the locked
+// path. These tests show the short path is taken, and that everything the locked path guaranteed still holds.
+import assert from "node:assert/strict";
+import { SqlAuditLog } from "../../../src/adapters/storage/audit-log.js";
+import type { Db } from "../../../src/adapters/storage/db.js";
+import { onBothDatabases } from "./audit-log-suites.js";
+import { sampleEvent } from "./events.js";
+
+/** The same database, counting the statements and transactions the audit log asks of it. */
+function counted(db: Db): { db: Db; statements: string[]; transactions: () => number } {
+  const statements: string[] = [];
+  let transactions = 0;
+  const wrapped = new Proxy(db, {
+    get(target, key) {
+      if (key === "query") return (sql: string, params?: readonly unknown[]) => (statements.push(sql), target.query(sql, params));
+      if (key === "transaction") return (fn: Parameters<Db["transaction"]>[0]) => (transactions++, target.transaction(fn));
+      const v: unknown = Reflect.get(target, key);
+      return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+  return { db: wrapped, statements, transactions: () => transactions };
+}
+
+async function orphans(db: Db): Promise<number> {
+  const [r] = await db.query<{ n: string | number }>("SELECT count(*) AS n FROM audit_evidence WHERE seq NOT IN (SELECT seq FROM audit_records)");
+  return Number(r!.n);
+}
+
+onBothDatabases("the audit log's own head", (withLog) => {
+  withLog("after its first append a process appends in one statement, no transaction; its witness needs no read", async ({ db }) => {
+    const c = counted(db);
+    const log = await SqlAuditLog.open(c.db, false);
+    await log.append(sampleEvent(1)); // the first: the head is read under the lock
+    assert.equal(c.transactions(), 1);
+    c.statements.length = 0;
+    const second = await log.append(sampleEvent(2));
+    assert.equal(c.statements.length, 1, c.statements.join("\n"));
+    assert.equal(c.transactions(), 1);
+    const witness = await log.witnessHead();
+    assert.equal(c.statements.length, 1, "the witness is this process's own last append, not a read");
+    assert.deepEqual(witness, { seq: second.seq, hash: second.hash });
+    assert.deepEqual(witness, await log.head());
+    assert.ok((await log.verify()).ok);
+  });
+
+  withLog("two processes in turn make one chain: a stale own head is refused and the locked path appends; nothing of a refused statement stays", async ({ db }) => {
+    const a = await SqlAuditLog.open(db, false);
+    const b = await SqlAuditLog.open(db, false);
+    const seqs: number[] = [];
+    for (let i = 1; i <= 8; i++) {
+      const log = i % 2 === 1 ? a : b;
+      seqs.push((await log.append(sampleEvent(i))).seq);
+      const head = await log.head();
+      const [other, own] = [await (log === a ? b : a).witnessHead(), await log.witnessHead()];
+      assert.deepEqual(own, head, "an append leaves its process knowing the head it made");
+      if (i > 1) assert.ok(other.seq === head.seq - 1, `the other process witnesses its own last record: ${other.seq} against ${head.seq}`);
+    }
+    assert.deepEqual(seqs, [1, 2, 3, 4, 5, 6, 7, 8]);
+    const v = await a.verify();
+    assert.ok(v.ok && v.checked === 8, JSON.stringify(v));
+    assert.equal(await orphans(db), 0, "no evidence row without its record");
+  });
+
+  withLog("a redelivered decision on the short path is recorded once; a conflicting one is refused", async ({ db, log }) => {
+    await log.append(sampleEvent(1));
+    const second = await log.append(sampleEvent(2));
+    const evidence = async (): Promise<number> => Number((await db.query<{ n: string | number }>("SELECT count(*) AS n FROM audit_evidence"))[0]!.n);
+    const before = await evidence();
+    assert.deepEqual(await log.append(sampleEvent(2)), { ...second, duplicate: true });
+    await assert.rejects(log.append(sampleEvent(2, { result: { allow: false, deny: [], warn: [] } })), { code: "AUDIT_DECISION_CONFLICT" });
+    assert.equal((await log.head()).seq, 2);
+    assert.equal(await evidence(), before);
+    assert.deepEqual((await log.append(sampleEvent(3))).seq, 3);
+    assert.ok((await log.verify()).ok);
+  });
+
+  withLog("with the head pointer row deleted (triggers bypassed), no record is appended, on either path", async ({ db, log }) => {
+    await log.append(sampleEvent(1));
+    await db.exec("ALTER TABLE audit_head DISABLE TRIGGER USER; DELETE FROM audit_head; ALTER TABLE audit_head ENABLE TRIGGER USER;");
+    await assert.rejects(log.append(sampleEvent(2)), { code: "AUDIT_HEAD_MISSING" });
+    // A writer that skips the lock meets the trigger (migration 9): NULLs from a missing row no longer pass.
+    await assert.rejects(db.query("INSERT INTO audit_records (seq, prev_hash, hash, decision_id, ts, record) VALUES (2, $1, $2, 'fork', now(), '{}')", ["0".repeat(64), "f".repeat(64)]), /head pointer row is missing/);
+    const [r] = await db.query<{ n: string | number }>("SELECT count(*) AS n FROM audit_records");
+    assert.equal(Number(r!.n), 1);
+    assert.equal(await orphans(db), 0);
+  });
+});
