@@ -72,6 +72,8 @@ export interface AuditLog {
 
 const RETRYABLE = new Set(["40001", "40P01", "23505", "55P03"]);
 const MAX_ATTEMPTS = 20;
+/** Appends on a head another process moved, before the locked path (which waits its turn) is taken. */
+const MAX_MISSES = 5;
 /** Data documents remembered as stored (one per distinct repository config in use). */
 const MAX_STORED_DATA = 10_000;
 const PAGE = 500;
@@ -114,6 +116,8 @@ export class SqlAuditLog implements AuditLog {
    * (it does not extend the head) and nothing of the statement stays; the append then takes the locked path.
    */
   private ownHead: Checkpoint | undefined;
+  /** The append in progress in this process, if any: the next one starts after it. */
+  private appending: Promise<unknown> = Promise.resolve();
 
   private constructor(
     readonly db: Db,
@@ -140,23 +144,34 @@ export class SqlAuditLog implements AuditLog {
       if (this.storedData.size >= MAX_STORED_DATA) this.storedData.clear();
       this.storedData.add(data.digest);
     };
-    const known = this.ownHead;
-    if (known) {
-      try {
-        const out = await this.insert(this.db, toAppend, known, data && !this.storedData.has(data.digest) ? data : undefined);
-        this.remember(out);
-        stored();
-        return out;
-      } catch {
-        // Another process appended since (the trigger refused the link), the decision is recorded already (its
-        // UNIQUE decision_id), or the database failed: one statement, so nothing of it stayed. The locked path below
-        // tells these apart, and reads the head afresh.
-        if (this.ownHead === known) this.ownHead = undefined;
+    // One append at a time per process: its workers' appends would otherwise race for the same head.
+    const run = this.appending.then(() => this.appendNow(toAppend, data, stored));
+    this.appending = run.catch(() => undefined);
+    return run;
+  }
+
+  private async appendNow(event: AuditEvent, data: { digest: string; text: string } | undefined, stored: () => void): Promise<AppendResult> {
+    let head = this.ownHead;
+    try {
+      head ??= await this.head();
+      for (let miss = 0; miss < MAX_MISSES; miss++) {
+        const r = await this.insertOnHead(event, head, data && !this.storedData.has(data.digest) ? data : undefined);
+        if (r.appended) {
+          this.remember(r.appended);
+          stored();
+          return r.appended;
+        }
+        if (!r.head) break; // no head row: the locked path says so
+        head = r.head; // another process appended: try again on the head as it is now
       }
+    } catch {
+      // The decision is recorded already (its UNIQUE decision_id), or the database failed: the locked path below
+      // tells these apart. One statement each, so nothing of a failed one stayed.
     }
+    this.ownHead = undefined;
     for (let attempt = 1; ; attempt++) {
       try {
-        const { out, head } = await this.db.transaction((q) => this.appendIn(q, toAppend, data && !this.storedData.has(data.digest) ? data : undefined));
+        const { out, head } = await this.db.transaction((q) => this.appendIn(q, event, data && !this.storedData.has(data.digest) ? data : undefined));
         this.remember(head); // what the locked read found, moved on by this append: the database's own head
         stored();
         return out;
@@ -170,6 +185,23 @@ export class SqlAuditLog implements AuditLog {
         throw new AgentGateError("AUDIT_APPEND_FAILED", `could not append decision ${event.decision_id} to the audit log in ${this.db.location}: ${describeError(err)}`, "transient", { cause: err });
       }
     }
+  }
+
+  /**
+   * The record after `head`, if `head` is still the head pointer, in one statement outside a transaction: the head row
+   * is locked (FOR UPDATE: its newest version, after any concurrent append committed) and every row of the record is
+   * written only if it is `head`. Returns the record appended, or else the head as it is now (none: the row is missing).
+   */
+  private async insertOnHead(event: AuditEvent, head: Checkpoint, data: { digest: string; text: string } | undefined): Promise<{ appended?: AppendResult; head?: Checkpoint }> {
+    const { record, params, writes } = this.recordWrites(event, head, data, "ok");
+    const [r] = await this.db.query<{ appended: string | number; seq: string; hash: string }>(
+      `WITH guard AS (SELECT seq, hash FROM audit_head FOR UPDATE), ok AS (SELECT 1 FROM guard WHERE seq = $1::bigint - 1 AND hash = $2), ${writes.map((w) => `${w}, `).join("")}` +
+        `rec AS (INSERT INTO audit_records (seq, prev_hash, hash, decision_id, ts, record, kind, repository, head_sha) SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9 FROM ok RETURNING seq) ` +
+        "SELECT (SELECT count(*) FROM rec) AS appended, g.seq, g.hash FROM guard g",
+      params,
+    );
+    if (!r) return {};
+    return Number(r.appended) === 1 ? { appended: { seq: record.seq, hash: record.hash } } : { head: { seq: Number(r.seq), hash: r.hash } };
   }
 
   /**
@@ -195,25 +227,33 @@ export class SqlAuditLog implements AuditLog {
     return { out, head: out };
   }
 
-  /**
-   * The record after `head`, in one statement: its row, its data document (unless stored before), the config files
-   * it read and its evidence rows. The audit_link trigger refuses it unless `head` is the head pointer.
-   */
+  /** The record after `head` under the lock, in one statement: its row and its other rows (recordWrites). */
   private async insert(q: Queryable, event: AuditEvent, head: Checkpoint, data: { digest: string; text: string } | undefined): Promise<AppendResult> {
-    const { record, text } = chainRecord(event, head);
-    const files = [...new Set(record.agent_gate.config_files ?? [])];
-    const params: unknown[] = [record.seq, record.prev_hash, record.hash, record.decision_id, record.timestamp, text, record.agent_gate.kind, record.agent_gate.repository, record.agent_gate.head_sha];
-    const writes: string[] = [];
-    if (data) writes.push(`policy_data AS (INSERT INTO policy_data (digest, data) VALUES ($${params.push(data.digest)}, $${params.push(data.text)}) ON CONFLICT (digest) DO NOTHING)`);
-    if (files.length > 0) writes.push(`config_uses AS (INSERT INTO audit_config_uses (config_file, repository) SELECT unnest($${params.push(files)}::text[]), $8 ON CONFLICT DO NOTHING)`);
-    // The evidence it rested on, for revocation sweeps (evidence-index.ts): in this statement, so never missed.
-    const evidence = evidenceInsert(record, (v) => `$${params.push(v)}`);
-    if (evidence) writes.push(`evidence AS (${evidence.sql})`);
+    const { record, params, writes } = this.recordWrites(event, head, data);
     await q.query(
       `${writes.length > 0 ? `WITH ${writes.join(", ")} ` : ""}INSERT INTO audit_records (seq, prev_hash, hash, decision_id, ts, record, kind, repository, head_sha) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
       params,
     );
     return { seq: record.seq, hash: record.hash };
+  }
+
+  /**
+   * The record after `head` ($1-$9: its row's columns) and the statements, for a WITH, that write its other rows: its
+   * data document (unless stored before), the config files it read and its evidence rows. With `onlyIf` (a CTE's
+   * name), each writes only if that CTE has a row.
+   */
+  private recordWrites(event: AuditEvent, head: Checkpoint, data: { digest: string; text: string } | undefined, onlyIf?: string): { record: AuditRecord; params: unknown[]; writes: string[] } {
+    const { record, text } = chainRecord(event, head);
+    const files = [...new Set(record.agent_gate.config_files ?? [])];
+    const params: unknown[] = [record.seq, record.prev_hash, record.hash, record.decision_id, record.timestamp, text, record.agent_gate.kind, record.agent_gate.repository, record.agent_gate.head_sha];
+    const from = onlyIf === undefined ? "" : ` FROM ${onlyIf}`;
+    const writes: string[] = [];
+    if (data) writes.push(`policy_data AS (INSERT INTO policy_data (digest, data) SELECT $${params.push(data.digest)}, $${params.push(data.text)}${from} ON CONFLICT (digest) DO NOTHING)`);
+    if (files.length > 0) writes.push(`config_uses AS (INSERT INTO audit_config_uses (config_file, repository) SELECT unnest($${params.push(files)}::text[]), $8${from} ON CONFLICT DO NOTHING)`);
+    // The evidence it rested on, for revocation sweeps (evidence-index.ts): in this statement, so never missed.
+    const evidence = evidenceInsert(record, (v) => `$${params.push(v)}`, onlyIf);
+    if (evidence) writes.push(`evidence AS (${evidence.sql})`);
+    return { record, params, writes };
   }
 
   async get(decisionId: string): Promise<AuditRecord | undefined> {

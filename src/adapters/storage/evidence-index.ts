@@ -18,7 +18,7 @@ const BACKFILL_PAGE = 200;
  * One statement whatever the number of rows: the record's columns once, each key column as one array (unnest), so
  * the append folds it into its own statement (audit-log.ts) and a record of 2,001 rows still takes 20 parameters.
  */
-export function evidenceInsert(record: Pick<AuditRecord, "seq" | "timestamp" | "input" | "agent_gate">, param: (value: unknown) => string): { sql: string; rows: number } | undefined {
+export function evidenceInsert(record: Pick<AuditRecord, "seq" | "timestamp" | "input" | "agent_gate">, param: (value: unknown) => string, onlyIf?: string): { sql: string; rows: number } | undefined {
   const g = record.agent_gate;
   const keys = evidenceKeys(record.input);
   if (keys.length === 0) return undefined;
@@ -32,7 +32,8 @@ export function evidenceInsert(record: Pick<AuditRecord, "seq" | "timestamp" | "
   };
   const scalars = own.map((v, i) => `${param(v)}::${RECORD_TYPES[i]}`).join(", ");
   const arrays = KEY_COLUMNS.map((c) => `${param(keys.map(columns[c]))}::text[]`).join(", ");
-  return { sql: `INSERT INTO audit_evidence (${[...RECORD_COLUMNS, ...KEY_COLUMNS].join(", ")}) SELECT ${scalars}, k.* FROM unnest(${arrays}) AS k`, rows: keys.length };
+  const where = onlyIf === undefined ? "" : ` WHERE EXISTS (SELECT 1 FROM ${onlyIf})`; // a CTE's name: rows only if it has one
+  return { sql: `INSERT INTO audit_evidence (${[...RECORD_COLUMNS, ...KEY_COLUMNS].join(", ")}) SELECT ${scalars}, k.* FROM unnest(${arrays}) AS k${where}`, rows: keys.length };
 }
 
 /** Writes a record's evidence rows in one statement (in the caller's transaction: the backfill's page). */
