@@ -18,7 +18,7 @@ import type { Db, Queryable } from "./db.js";
 import { sqlState } from "./db.js";
 import { migrate } from "./migrations.js";
 import { dataDocument } from "./bundle-store.js";
-import { evidenceInsert } from "./evidence-index.js";
+import { recordWrites } from "./audit-writes.js";
 
 export interface AppendResult {
   readonly seq: number;
@@ -102,6 +102,14 @@ const toStored = (r: DbRow): StoredRow => ({
 });
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const APPEND_TURN_MS = 1_000;
+/** Resolves when `previous` settles, or after `ms`, whichever is first. */
+const turnAfter = (previous: Promise<unknown>, ms: number): Promise<void> =>
+  new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    t.unref();
+    void previous.then(() => (clearTimeout(t), resolve()));
+  });
 
 export class SqlAuditLog implements AuditLog {
   /**
@@ -144,8 +152,10 @@ export class SqlAuditLog implements AuditLog {
       if (this.storedData.size >= MAX_STORED_DATA) this.storedData.clear();
       this.storedData.add(data.digest);
     };
-    // One append at a time per process: its workers' appends would otherwise race for the same head.
-    const run = this.appending.then(() => this.appendNow(toAppend, data, stored));
+    // One append at a time per process (its workers' appends would otherwise race for the same head), but never
+    // stuck behind one that hangs (a dead connection): after APPEND_TURN_MS the next goes anyway; correctness rests
+    // on the statement's compare-and-swap, the turn only saves a miss.
+    const run = turnAfter(this.appending, APPEND_TURN_MS).then(() => this.appendNow(toAppend, data, stored));
     this.appending = run.catch(() => undefined);
     return run;
   }
@@ -193,7 +203,7 @@ export class SqlAuditLog implements AuditLog {
    * written only if it is `head`. Returns the record appended, or else the head as it is now (none: the row is missing).
    */
   private async insertOnHead(event: AuditEvent, head: Checkpoint, data: { digest: string; text: string } | undefined): Promise<{ appended?: AppendResult; head?: Checkpoint }> {
-    const { record, params, writes } = this.recordWrites(event, head, data, "ok");
+    const { record, params, writes } = recordWrites(event, head, data, "ok");
     const [r] = await this.db.query<{ appended: string | number; seq: string; hash: string }>(
       `WITH guard AS (SELECT seq, hash FROM audit_head FOR UPDATE), ok AS (SELECT 1 FROM guard WHERE seq = $1::bigint - 1 AND hash = $2), ${writes.map((w) => `${w}, `).join("")}` +
         `rec AS (INSERT INTO audit_records (seq, prev_hash, hash, decision_id, ts, record, kind, repository, head_sha) SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9 FROM ok RETURNING seq) ` +
@@ -229,31 +239,12 @@ export class SqlAuditLog implements AuditLog {
 
   /** The record after `head` under the lock, in one statement: its row and its other rows (recordWrites). */
   private async insert(q: Queryable, event: AuditEvent, head: Checkpoint, data: { digest: string; text: string } | undefined): Promise<AppendResult> {
-    const { record, params, writes } = this.recordWrites(event, head, data);
+    const { record, params, writes } = recordWrites(event, head, data);
     await q.query(
       `${writes.length > 0 ? `WITH ${writes.join(", ")} ` : ""}INSERT INTO audit_records (seq, prev_hash, hash, decision_id, ts, record, kind, repository, head_sha) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
       params,
     );
     return { seq: record.seq, hash: record.hash };
-  }
-
-  /**
-   * The record after `head` ($1-$9: its row's columns) and the statements, for a WITH, that write its other rows: its
-   * data document (unless stored before), the config files it read and its evidence rows. With `onlyIf` (a CTE's
-   * name), each writes only if that CTE has a row.
-   */
-  private recordWrites(event: AuditEvent, head: Checkpoint, data: { digest: string; text: string } | undefined, onlyIf?: string): { record: AuditRecord; params: unknown[]; writes: string[] } {
-    const { record, text } = chainRecord(event, head);
-    const files = [...new Set(record.agent_gate.config_files ?? [])];
-    const params: unknown[] = [record.seq, record.prev_hash, record.hash, record.decision_id, record.timestamp, text, record.agent_gate.kind, record.agent_gate.repository, record.agent_gate.head_sha];
-    const from = onlyIf === undefined ? "" : ` FROM ${onlyIf}`;
-    const writes: string[] = [];
-    if (data) writes.push(`policy_data AS (INSERT INTO policy_data (digest, data) SELECT $${params.push(data.digest)}, $${params.push(data.text)}${from} ON CONFLICT (digest) DO NOTHING)`);
-    if (files.length > 0) writes.push(`config_uses AS (INSERT INTO audit_config_uses (config_file, repository) SELECT unnest($${params.push(files)}::text[]), $8${from} ON CONFLICT DO NOTHING)`);
-    // The evidence it rested on, for revocation sweeps (evidence-index.ts): in this statement, so never missed.
-    const evidence = evidenceInsert(record, (v) => `$${params.push(v)}`, onlyIf);
-    if (evidence) writes.push(`evidence AS (${evidence.sql})`);
-    return { record, params, writes };
   }
 
   async get(decisionId: string): Promise<AuditRecord | undefined> {

@@ -82,6 +82,30 @@ onBothDatabases("the audit log's own head", (withLog) => {
     assert.equal(Number(e!.n), 27, "every record's evidence, written once");
   });
 
+  withLog("an append that hangs (a dead connection) holds the process's next append back for a moment only", async ({ db }) => {
+    let hang = true;
+    const stuck = new Proxy(db, {
+      get(target, key) {
+        if (key === "query") {
+          return (sql: string, params?: readonly unknown[]) => {
+            if (hang && sql.includes("audit_records")) {
+              hang = false;
+              return new Promise(() => undefined); // never answered
+            }
+            return target.query(sql, params);
+          };
+        }
+        const v: unknown = Reflect.get(target, key);
+        return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+    const log = await SqlAuditLog.open(stuck, false);
+    void log.append(sampleEvent(1)); // hangs
+    const second = log.append(sampleEvent(2));
+    const guard = new Promise<never>((_, reject) => setTimeout(() => reject(new Error("the second append waited behind the hung one")), 60_000).unref());
+    assert.equal((await Promise.race([second, guard])).seq, 1);
+  });
+
   withLog("a redelivered decision on the short path is recorded once; a conflicting one is refused", async ({ db, log }) => {
     await log.append(sampleEvent(1));
     const second = await log.append(sampleEvent(2));
