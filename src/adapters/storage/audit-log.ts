@@ -1,8 +1,10 @@
-// The audit log over SQL: the same statements on PGlite and PostgreSQL. An append first tries the head its process
-// made last, in one statement; the audit_link trigger (which locks the head row) refuses it when another process
-// appended since, and the append then locks the head row (SELECT ... FOR UPDATE) inside a transaction. So any number
-// of processes extend one chain; the UNIQUE seq, prev_hash and hash columns and the trigger refuse a fork even from a
-// writer that skips the lock. Verification streams the rows in pages through the pure ChainVerifier.
+// The audit log over SQL: the same statements on PGlite and PostgreSQL. An append is one statement outside a
+// transaction, a compare-and-swap on the head its process made last: it locks the head row and writes the record's
+// rows only if that is still the head, else writes nothing and answers the head as it is, to try again on. A failed
+// statement (a decision recorded already, a database error) falls back to locking the head row (SELECT ... FOR
+// UPDATE) inside a transaction. So any number of processes extend one chain; the UNIQUE seq, prev_hash and hash
+// columns and the audit_link trigger refuse a fork even from a writer that skips the lock. Verification streams the
+// rows in pages through the pure ChainVerifier.
 import {
   AuditEvent,
   ChainVerifier,
@@ -62,7 +64,8 @@ export interface AuditLog {
   head(): Promise<Checkpoint>;
   /**
    * A head for a witness (a check run's footer): the one this process's own last append made, without a read; else the
-   * head pointer, read. Never newer than the log's head; with several processes it may be older.
+   * head pointer, read. With several processes it may be older than the log's head; after the log lost records (a
+   * restore) the next one may name a record it no longer has, which `audit verify --witness` reports (TRUNCATED).
    */
   witnessHead(): Promise<Checkpoint>;
   /** Records the current head in the checkpoints table and returns it, to be copied somewhere else too. */
@@ -119,9 +122,9 @@ export class SqlAuditLog implements AuditLog {
    */
   private readonly storedData = new Set<string>();
   /**
-   * The head this process's own last append made (or found under the lock): the next append tries it first, in one
-   * statement outside a transaction. If another process appended since, the audit_link trigger refuses the record
-   * (it does not extend the head) and nothing of the statement stays; the append then takes the locked path.
+   * The head this process's own last append made (or found under the lock): the next append tries it first. Unset
+   * when the database answers another head (another process appended, or records were lost), so neither the next
+   * append nor a witness relies on it.
    */
   private ownHead: Checkpoint | undefined;
   /** The append in progress in this process, if any: the next one starts after it. */
@@ -167,12 +170,13 @@ export class SqlAuditLog implements AuditLog {
       for (let miss = 0; miss < MAX_MISSES; miss++) {
         const r = await this.insertOnHead(event, head, data && !this.storedData.has(data.digest) ? data : undefined);
         if (r.appended) {
-          this.remember(r.appended);
+          this.ownHead = r.appended;
           stored();
           return r.appended;
         }
         if (!r.head) break; // no head row: the locked path says so
-        head = r.head; // another process appended: try again on the head as it is now
+        this.ownHead = undefined; // not the head: until an append succeeds, a witness reads the head pointer
+        head = r.head; // another process appended (or records were lost): try again on the head as it is now
       }
     } catch {
       // The decision is recorded already (its UNIQUE decision_id), or the database failed: the locked path below
@@ -182,7 +186,7 @@ export class SqlAuditLog implements AuditLog {
     for (let attempt = 1; ; attempt++) {
       try {
         const { out, head } = await this.db.transaction((q) => this.appendIn(q, event, data && !this.storedData.has(data.digest) ? data : undefined));
-        this.remember(head); // what the locked read found, moved on by this append: the database's own head
+        this.ownHead = head; // what the locked read found, moved on by this append: the database's own head
         stored();
         return out;
       } catch (err) {
@@ -316,11 +320,6 @@ export class SqlAuditLog implements AuditLog {
 
   async witnessHead(): Promise<Checkpoint> {
     return this.ownHead ?? this.head();
-  }
-
-  /** Keeps the newer of two heads this process made: appends of its several workers finish in any order. */
-  private remember(head: Checkpoint): void {
-    if (!this.ownHead || head.seq > this.ownHead.seq) this.ownHead = { seq: head.seq, hash: head.hash };
   }
 
   async checkpoint(note = ""): Promise<Checkpoint> {

@@ -88,8 +88,7 @@ export function sqlState(err: unknown): string | undefined {
   return typeof code === "string" && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
 }
 
-// ---------------------------------------------------------------------------------------------------------
-// PostgreSQL
+// --- PostgreSQL ------------------------------------------------------------------------------------------
 
 export async function openPostgres(url: string, schema = DEFAULT_SCHEMA, poolSize = 12): Promise<Db> {
   const { default: pg } = await import("pg");
@@ -122,6 +121,9 @@ export async function openPostgres(url: string, schema = DEFAULT_SCHEMA, poolSiz
     transaction: async <T>(fn: (q: Queryable) => Promise<T>): Promise<T> => {
       const client = await wrap("connect", () => pool.connect());
       let broken = false;
+      // Checked out, a client has no 'error' listener of the pool's: a backend ending mid-transaction would crash us.
+      const onError = (): void => void (broken = true);
+      client.on("error", onError);
       try {
         await client.query("BEGIN");
         const out = await fn(on(client));
@@ -135,6 +137,7 @@ export async function openPostgres(url: string, schema = DEFAULT_SCHEMA, poolSiz
         }
         throw err;
       } finally {
+        client.off("error", onError);
         client.release(broken);
       }
     },
@@ -178,8 +181,7 @@ export async function openPostgres(url: string, schema = DEFAULT_SCHEMA, poolSiz
   };
 }
 
-// ---------------------------------------------------------------------------------------------------------
-// Embedded (PGlite)
+// --- Embedded (PGlite) -----------------------------------------------------------------------------------
 
 /**
  * PGlite's data directory may be opened by one process at a time: a second opener would corrupt it. A lock

@@ -1,6 +1,7 @@
-// An append tries the head its own process made last, in one statement outside a transaction (issue 19: fewer round
-// trips per event); the audit_link trigger refuses it when that head is stale, and the append then takes the locked
-// path. These tests show the short path is taken, and that everything the locked path guaranteed still holds.
+// An append is one statement outside a transaction (issue 19: fewer round trips per event), a compare-and-swap on the
+// head its own process made last: when another process moved the head it writes nothing and answers the head as it
+// is, to try again on; a failed statement falls back to the locked path. These tests show the short path is taken,
+// and that everything the locked path guaranteed still holds.
 import assert from "node:assert/strict";
 import { SqlAuditLog } from "../../../src/adapters/storage/audit-log.js";
 import type { Db } from "../../../src/adapters/storage/db.js";
@@ -104,6 +105,22 @@ onBothDatabases("the audit log's own head", (withLog) => {
     const second = log.append(sampleEvent(2));
     const guard = new Promise<never>((_, reject) => setTimeout(() => reject(new Error("the second append waited behind the hung one")), 60_000).unref());
     assert.equal((await Promise.race([second, guard])).seq, 1);
+  });
+
+  withLog("after the log lost records (a restore), one footer names the lost head, then the process follows the log again", async ({ db, log }) => {
+    for (let i = 1; i <= 5; i++) await log.append(sampleEvent(i));
+    const [r3] = await db.query<{ seq: string; hash: string }>("SELECT seq, hash FROM audit_records WHERE seq = 3");
+    await db.exec("ALTER TABLE audit_records DISABLE TRIGGER USER; ALTER TABLE audit_head DISABLE TRIGGER USER; DELETE FROM audit_records WHERE seq > 3; DELETE FROM audit_evidence WHERE seq > 3");
+    await db.query("UPDATE audit_head SET seq = $1, hash = $2", [r3!.seq, r3!.hash]);
+    await db.exec("ALTER TABLE audit_records ENABLE TRIGGER USER; ALTER TABLE audit_head ENABLE TRIGGER USER");
+    assert.equal((await log.witnessHead()).seq, 5, "the footer before the next append names the lost record: audit verify --witness reports TRUNCATED");
+    assert.equal((await log.append(sampleEvent(10))).seq, 4);
+    for (let i = 11; i <= 13; i++) {
+      const witness = await log.witnessHead();
+      assert.deepEqual(witness, await log.head(), "every later footer is the log's own head");
+      assert.equal((await log.append(sampleEvent(i))).seq, witness.seq + 1);
+    }
+    assert.ok((await log.verify()).ok);
   });
 
   withLog("a redelivered decision on the short path is recorded once; a conflicting one is refused", async ({ db, log }) => {

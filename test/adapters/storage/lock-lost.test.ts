@@ -57,3 +57,27 @@ test("in one process (PGlite, the in-memory store) a held lock's signal never ab
   const signals = await Promise.all([locks("k", (held) => Promise.resolve(held)), locks("k", (held) => Promise.resolve(held))]);
   assert.deepEqual(signals.map((s) => s.aborted), [false, false]);
 });
+
+test("PostgreSQL: a transaction whose backend is terminated mid-way fails, the process lives on, and the pool serves again", async (t) => {
+  const url = await requirePostgres(t);
+  if (!url) return;
+  const db = await openPostgres(url, uniqueSchema("agt_tx"), 1);
+  const { default: pg } = await import("pg");
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  try {
+    // Before the fix, the checked-out client had no 'error' listener: an unhandled 'error' event ended the process.
+    await assert.rejects(
+      db.transaction(async (q) => {
+        const [row] = await q.query<{ pid: number }>("SELECT pg_backend_pid() AS pid");
+        await admin.query("SELECT pg_terminate_backend($1)", [row!.pid]);
+        await new Promise((r) => setTimeout(r, 200)); // the 'error' event arrives while no statement is in flight
+        await q.query("SELECT 1");
+      }),
+    );
+    assert.deepEqual(await db.query<{ n: number }>("SELECT 1 AS n"), [{ n: 1 }]);
+  } finally {
+    await admin.end();
+    await db.close();
+  }
+});
