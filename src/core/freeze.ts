@@ -12,15 +12,18 @@ export function isDeepFrozen(value: unknown): boolean {
 
 /** Freezes `value` and everything reachable from it through own properties; returns it. Cycles are fine. */
 export function deepFreeze<T>(value: T): T {
-  if (typeof value === "object" && value !== null) deeplyFrozen.add(value);
+  const seen = new Set<object>();
   const stack: unknown[] = [value];
   while (stack.length > 0) {
     const v = stack.pop();
-    if (typeof v !== "object" || v === null || Object.isFrozen(v)) continue;
+    // Not Object.isFrozen(v): an object frozen at its top only (by someone else) may hold values that can change.
+    if (typeof v !== "object" || v === null || seen.has(v) || deeplyFrozen.has(v)) continue;
+    seen.add(v);
     // Typed arrays and Buffers cannot be frozen while they have elements; they are bytes, left as they are.
     if (ArrayBuffer.isView(v)) continue;
     Object.freeze(v);
     for (const k of Reflect.ownKeys(v)) stack.push((v as Record<PropertyKey, unknown>)[k]);
   }
+  if (typeof value === "object" && value !== null) deeplyFrozen.add(value); // only once all of it is frozen
   return value;
 }

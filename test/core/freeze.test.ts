@@ -2,7 +2,7 @@
 // for every later evaluation.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { deepFreeze } from "../../src/core/freeze.js";
+import { deepFreeze, isDeepFrozen } from "../../src/core/freeze.js";
 import { parseAgentProvenance } from "../../src/core/provenance.js";
 import { agentStatement } from "./fixtures.js";
 
@@ -14,6 +14,15 @@ test("deepFreeze freezes every object and array reachable, leaves bytes as they 
   assert.ok(!Object.isFrozen(cyclic["bytes"]), "a Buffer cannot be frozen; it is left alone");
   assert.throws(() => ((cyclic["list"] as unknown[]).push(2)), TypeError);
   assert.equal(deepFreeze(7), 7);
+});
+
+test("deepFreeze goes through an object someone froze at its top only: what it holds is frozen too", () => {
+  const inner = { changeable: [1] };
+  const shallow = Object.freeze({ inner });
+  const root = deepFreeze({ shallow });
+  assert.ok(Object.isFrozen(inner) && Object.isFrozen(inner.changeable), "the values under a shallow-frozen object");
+  assert.throws(() => inner.changeable.push(2), TypeError);
+  assert.ok(isDeepFrozen(root) && !isDeepFrozen(shallow));
 });
 
 test("the provenance of a frozen statement is read once and shared, frozen; an unfrozen statement is read each time", () => {
