@@ -1,7 +1,8 @@
 // Runs every test/**/*.test.ts with node's own test runner (TypeScript through tsx).
 // Node 20's --test does not expand globs, so the files are listed here. Extra arguments filter by path.
-// The TAP stream passes through unchanged; at its end every failed test is printed again, with its path and the
-// start of its error, so a log cut to its last lines (a CI excerpt) still names what failed.
+// The TAP stream (asked for: Node 24 would print its spec form) passes through unchanged; at its end every failed
+// test is printed again, with its path and the start of its error, so a log cut to its last lines (a CI excerpt)
+// still names what failed.
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { spawn } from "node:child_process";
@@ -27,7 +28,7 @@ const failures = [];
 const names = []; // names[depth]: the subtest open at that depth
 let open = null; // the failure whose YAML block is being read
 
-const child = spawn(process.execPath, ["--import", "tsx", "--test", "--test-concurrency=2", ...files], {
+const child = spawn(process.execPath, ["--import", "tsx", "--test", "--test-reporter=tap", "--test-concurrency=2", ...files], {
   stdio: ["inherit", "pipe", "inherit"],
 });
 const lines = createInterface({ input: child.stdout, crlfDelay: Infinity });
