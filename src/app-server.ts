@@ -4,7 +4,7 @@
 import { Probot, Server } from "probot";
 import { agentGateApp } from "./index.js";
 import { composeDeploymentGate, composeGate, policyEvaluator } from "./app/compose.js";
-import { Intake, QUEUES } from "./app/intake.js";
+import { Intake, QUEUES, workersHoldingLocks } from "./app/intake.js";
 import { readKeyRing } from "./config/env.js";
 import { readAllSettings } from "./config/server-env.js";
 import { loadNamedRoots, loadPinnedRoot, loadRootFile, parseRootList } from "./adapters/sigstore/trusted-root.js";
@@ -12,7 +12,7 @@ import { createVerifier } from "./adapters/sigstore/verifier.js";
 import { TrustRootRefresher } from "./adapters/sigstore/root-refresher.js";
 import { builtinBundle, bundleFromFile, fetchBundle } from "./adapters/opa/bundle-source.js";
 import { PolicyPool } from "./adapters/opa/pool.js";
-import { decisionRecorder, openStorage } from "./adapters/storage/index.js";
+import { decisionRecorder, openStorage, poolSizeFor } from "./adapters/storage/index.js";
 import { SqlGateStore } from "./adapters/storage/gate-store.js";
 import { revocationStores } from "./app/revocation-trigger.js";
 import { JobQueue } from "./adapters/queue/job-queue.js";
@@ -67,7 +67,9 @@ export async function startServer(processEnv: NodeJS.ProcessEnv = process.env): 
   const bundle = !source || !sha ? builtinBundle() : source.startsWith("https://") ? await fetchBundle(source, sha) : bundleFromFile(source, sha);
   // Every decision goes to the tamper-evident audit log and every delivery to the job queue: PostgreSQL with
   // DATABASE_URL (any number of processes), else the embedded database (one process).
-  const storage = await openStorage({ databaseUrl: settings.DATABASE_URL, dataDir: env.AGENT_GATE_DATA_DIR, schema: settings.AGENT_GATE_DB_SCHEMA });
+  // PostgreSQL: a connection for each worker that may hold a head's lock, plus some for everyone else (lock-permits.ts).
+  const poolSize = poolSizeFor(workersHoldingLocks(settings.AGENT_GATE_WORKERS));
+  const storage = await openStorage({ databaseUrl: settings.DATABASE_URL, dataDir: env.AGENT_GATE_DATA_DIR, schema: settings.AGENT_GATE_DB_SCHEMA, poolSize });
   // One evaluator for both gates: on AGENT_GATE_POLICY_THREADS worker threads, each evaluation stopped at its deadline.
   const engine = await policyEvaluator(bundle, { threads: settings.AGENT_GATE_POLICY_THREADS, deadlineMs: settings.AGENT_GATE_POLICY_DEADLINE_MS });
   await storage.bundles.put({ digest: engine.policy.digest, revision: bundle.revision, wasm: bundle.wasm, data: Buffer.from(bundle.dataBytes).toString("utf8") });

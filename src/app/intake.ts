@@ -138,12 +138,12 @@ export class Intake {
     return true;
   }
 
-  /** Starts this process's workers. */
+  /** Starts this process's workers (`workersHoldingLocks(concurrency)` of them may hold a head's lock at once). */
   async start(opts: { auth: InstallationAuth; gate: PullRequestGate; deploymentGate?: DeploymentGate; concurrency: number }): Promise<void> {
     await this.queue.work<EvaluateJob>(EVALUATE_QUEUE, opts.concurrency, (job) => this.runEvaluate(job, opts.auth, opts.gate));
     const deploymentGate = opts.deploymentGate;
     if (deploymentGate) {
-      await this.queue.work<DeploymentJob>(DEPLOYMENT_QUEUE, Math.max(1, Math.floor(opts.concurrency / 2)), async (job) => {
+      await this.queue.work<DeploymentJob>(DEPLOYMENT_QUEUE, deploymentWorkers(opts.concurrency), async (job) => {
         try {
           const github = await opts.auth(installationOf(job.data.payload), job.signal);
           await deploymentGate.handle(github, job.data.payload, { deliveryId: job.data.deliveryId });
@@ -194,4 +194,12 @@ function installationOf(payload: unknown): number {
   const id = (payload as { installation?: { id?: unknown } } | null)?.installation?.id;
   if (typeof id !== "number") throw new Error("the deployment_protection_rule delivery has no installation.id");
   return id;
+}
+
+/** Deployment workers beside `concurrency` evaluation workers. */
+const deploymentWorkers = (concurrency: number): number => Math.max(1, Math.floor(concurrency / 2));
+
+/** The most workers of one process that hold a head's lock at once: evaluations, deployments and reconciliation's one. */
+export function workersHoldingLocks(concurrency: number): number {
+  return concurrency + deploymentWorkers(concurrency) + 1;
 }

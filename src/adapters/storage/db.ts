@@ -1,6 +1,5 @@
-// One small SQL port over the two databases agent-gate runs on: embedded PGlite (PostgreSQL in WebAssembly,
-// in a data directory, nothing to start) and PostgreSQL through DATABASE_URL (`pg`, pure JavaScript). The
-// audit log (and later the durable intake) write the same SQL to either.
+// One small SQL port over the two databases agent-gate runs on: embedded PGlite (PostgreSQL in WebAssembly, in a data
+// directory, nothing to start) and PostgreSQL through DATABASE_URL (`pg`). Every store writes the same SQL to either.
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { once } from "node:events";
@@ -9,6 +8,7 @@ import { join, resolve } from "node:path";
 import type { PGlite } from "@electric-sql/pglite";
 import { AgentGateError, describeError } from "../../core/errors.js";
 import { siblingEntry } from "../entry.js";
+import { LockPermits, poolSizeFor } from "./lock-permits.js";
 
 export type Row = Record<string, unknown>;
 
@@ -90,8 +90,9 @@ export function sqlState(err: unknown): string | undefined {
 
 // --- PostgreSQL ------------------------------------------------------------------------------------------
 
-export async function openPostgres(url: string, schema = DEFAULT_SCHEMA, poolSize = 12): Promise<Db> {
+export async function openPostgres(url: string, schema = DEFAULT_SCHEMA, poolSize = poolSizeFor(0)): Promise<Db> {
   const { default: pg } = await import("pg");
+  const permits = new LockPermits(poolSize);
   const quoted = quoteSchema(schema);
   // keepAlive: a lock's session sits idle while its holder works; without TCP keepalives a silently cut connection
   // (no FIN, no RST) is noticed only by the next statement, so the holder could not learn that its lock is gone.
@@ -143,11 +144,11 @@ export async function openPostgres(url: string, schema = DEFAULT_SCHEMA, poolSiz
     },
     executeSql: (text, values) => wrap("query", async () => ({ rows: (await pool.query(text, values ? [...values] : undefined)).rows as Row[] })),
     withLock: async <T>(key: string, fn: (held: AbortSignal) => Promise<T>): Promise<T> => {
-      const client = await wrap("connect", () => pool.connect());
+      const release = await permits.acquire(); // never every connection a lock's (lock-permits.ts)
+      const client = await wrap("connect", () => pool.connect()).catch((err: unknown) => (release(), Promise.reject(err)));
       let broken = false;
-      // The advisory lock lives as long as this session: when its connection ends (a server restart, a network cut,
-      // an idle-session timeout, a terminated backend), the server released the lock and another process may take
-      // it. pg reports that on the client ('error', then 'end'): the holder's signal is aborted, no polling.
+      // The advisory lock lives as long as this session: when its connection ends (a server restart, a network cut, an
+      // idle-session timeout, a killed backend), pg reports it ('error', 'end') and the holder's signal is aborted.
       const lost = new AbortController();
       const onLost = (err?: unknown): void => {
         broken = true;
@@ -158,9 +159,8 @@ export async function openPostgres(url: string, schema = DEFAULT_SCHEMA, poolSiz
       client.on("error", onLost);
       client.on("end", onLost);
       try {
-        // A 64-bit hash of the key: a collision only ever serialises two unrelated keys. idle_session_timeout (a
-        // server or role setting, PostgreSQL 14+) would end this idle session while its holder works: 0 for this
-        // session, in the same statement (set only where the setting exists).
+        // A 64-bit hash of the key: a collision only serialises two unrelated keys. idle_session_timeout (PostgreSQL 14+)
+        // would end this idle session while its holder works: 0 for this session, where the setting exists.
         await client.query(`SELECT pg_advisory_lock(hashtextextended($1, 0)), CASE WHEN current_setting('idle_session_timeout', true) IS NOT NULL THEN set_config('idle_session_timeout', '0', false) END`, [key]);
         try {
           return await fn(lost.signal);
@@ -175,6 +175,7 @@ export async function openPostgres(url: string, schema = DEFAULT_SCHEMA, poolSiz
         client.off("error", onLost);
         client.off("end", onLost);
         client.release(broken);
+        release();
       }
     },
     close: () => pool.end(),
@@ -236,11 +237,10 @@ function embeddedView(pg: PGliteInstance, schema: string, location: string, clos
     query: async <R extends Row>(sql: string, params?: readonly unknown[]) => (await c.query<R>(sql, params ? [...params] : undefined)).rows,
     exec: async (sql: string) => void (await c.exec(sql)),
   });
-  // PGlite has one session, whose search_path is the schema it was opened with (openEmbedded sets it once); SET LOCAL
-  // lasts until the end of its transaction, after which the session's own applies again. The view of that schema runs
-  // a statement as it is; another view runs each statement in a transaction that sets its schema first. A statement
-  // wrapped so costs three (BEGIN, SET LOCAL, COMMIT): 0.36 ms of CPU against 0.16 ms (an upsert, measured in PGlite).
-  // PGlite runs one statement or transaction at a time, so no other view's statement can come in between.
+  // PGlite has one session, whose search_path is the schema it was opened with (openEmbedded sets it once). The view of
+  // that schema runs a statement as it is; another view runs each in a transaction that sets its schema first (SET
+  // LOCAL: three statements, 0.36 ms of CPU against 0.16 for an upsert in PGlite). PGlite runs one statement or
+  // transaction at a time, so no other view's statement can come in between.
   const own = schema === sessionSchema;
   const inSchema = <T>(fn: (q: Queryable) => Promise<T>): Promise<T> =>
     pg.transaction(async (tx) => {
@@ -303,11 +303,10 @@ const INIT_TIMEOUT_MS = 300_000;
 async function initialiseOutOfProcess(dir: string, pgDir: string): Promise<void> {
   const fail = (why: string, cause?: unknown): AgentGateError =>
     new AgentGateError("STORAGE_UNAVAILABLE", `could not initialise the embedded database in ${dir}: ${why}`, "internal", { cause });
-  // PGlite makes its directory before it looks inside: an empty one is replaced. One with files but no
-  // PG_VERSION is no database; it is left to the operator.
+  // PGlite makes its directory before it looks inside: an empty one is replaced; one with files but no PG_VERSION is
+  // no database, left to the operator.
   if (existsSync(pgDir) && readdirSync(pgDir).length > 0) throw fail(`${pgDir} holds files but no database (no PG_VERSION); move it away to start afresh`);
-  // Left by initialisations that were interrupted (a child outliving its killed parent may still be writing its
-  // own: each attempt has a directory of its own).
+  // Left by interrupted initialisations (a child outliving its killed parent writes to its own attempt's directory).
   for (const name of readdirSync(dir)) if (name.startsWith("pg.init-")) rmSync(join(dir, name), { recursive: true, force: true });
   const staging = `${pgDir}.init-${randomBytes(4).toString("hex")}`;
   try {
@@ -390,10 +389,12 @@ export interface DatabaseOptions {
   readonly databaseUrl?: string | undefined;
   readonly dataDir?: string | undefined;
   readonly schema?: string | undefined;
+  /** PostgreSQL: the connections of this process's pool (lock-permits.ts: poolSizeFor its workers). */
+  readonly poolSize?: number | undefined;
 }
 
 /** PostgreSQL when a URL is given, the embedded database otherwise. */
 export function openDatabase(opts: DatabaseOptions = {}): Promise<Db> {
   const schema = opts.schema ?? DEFAULT_SCHEMA;
-  return opts.databaseUrl ? openPostgres(opts.databaseUrl, schema) : openEmbedded(opts.dataDir ?? DEFAULT_DATA_DIR, schema);
+  return opts.databaseUrl ? openPostgres(opts.databaseUrl, schema, opts.poolSize) : openEmbedded(opts.dataDir ?? DEFAULT_DATA_DIR, schema);
 }

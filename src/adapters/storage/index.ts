@@ -13,6 +13,7 @@ export { replayDecision } from "./replay.js";
 export type { Db, DatabaseOptions, EmbeddedDb, Queryable } from "./db.js";
 export { DEFAULT_DATA_DIR, DEFAULT_SCHEMA, openDatabase, openEmbedded, openPostgres } from "./db.js";
 export { MIGRATIONS, migrate } from "./migrations.js";
+export { poolSizeFor, POOL_RESERVE } from "./lock-permits.js";
 export type { GateDecision, RecorderOptions } from "./recorder.js";
 export { auditEventOf, configFileKey, decisionRecorder } from "./recorder.js";
 
