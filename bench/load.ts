@@ -2,8 +2,8 @@
 // deployed (bench/load-durable.ts) on PostgreSQL (one and two processes, Redis for Probot's shared throttling) and on
 // the embedded database (one process): a burst for throughput, one event at a time for latency, CPU per event of the
 // App, of its PostgreSQL backends and of this process (the GitHub stand-in), database rows per event.
-// Knobs: LOAD_EVENTS (burst, default 500), LOAD_PACED (default 50), LOAD_PROCESSES (default "1,2"),
-// LOAD_DATABASES (default "postgres,embedded"), LOAD_WORKERS (per process, default 4), LOAD_NODE_ARGS (the App's node flags).
+// Knobs: LOAD_EVENTS (burst, default 500), LOAD_WARMUP (a burst before it, not counted: the JIT's warm-up, default 400), LOAD_PACED (default 50), LOAD_PROCESSES (default "1,2"),
+// LOAD_DATABASES (default "postgres,embedded"), LOAD_WORKERS (per process, default the App's own), LOAD_NODE_ARGS (the App's node flags).
 // LOAD_HARNESS=1 adds the load run of issue #8 (the fault harness's workload through a round-robin balancer).
 import { mkdirSync, writeFileSync } from "node:fs";
 import { availableParallelism, loadavg } from "node:os";
@@ -11,6 +11,7 @@ import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Row } from "./table.js";
 import { printTable } from "./table.js";
+import { DEFAULT_WORKERS } from "../src/config/server-env.js";
 import { percentile, runHarness } from "../test/fault/harness.js";
 import { durableFixture, runDurable, type DurableRunResult } from "./load-durable.js";
 
@@ -23,7 +24,9 @@ export async function benchLoad(): Promise<Row[]> {
   const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
   const burstEvents = Number(process.env.LOAD_EVENTS ?? 500);
   const pacedEvents = Number(process.env.LOAD_PACED ?? 50);
-  const workers = Number(process.env.LOAD_WORKERS ?? 4);
+  const workers = Number(process.env.LOAD_WORKERS ?? DEFAULT_WORKERS);
+  // A burst before the measured one, not counted: the JIT's warm-up (a deployed App runs warm).
+  const warmupEvents = Number(process.env.LOAD_WARMUP ?? 400);
   // Node flags for the App's processes, e.g. LOAD_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof".
   const nodeArgs = (process.env.LOAD_NODE_ARGS ?? "").split(/\s+/).filter(Boolean);
   const counts = (process.env.LOAD_PROCESSES ?? "1,2").split(",").map(Number);
@@ -34,7 +37,7 @@ export async function benchLoad(): Promise<Row[]> {
     if (database !== "postgres" && database !== "embedded") throw new Error(`LOAD_DATABASES: unknown database "${database}"; expected postgres or embedded`);
     for (const processes of database === "embedded" ? [1] : counts) {
       const before = loadavg()[0]!;
-      const r = await runDurable({ fixture, processes, burstEvents, pacedEvents, workers, nodeArgs, ...(database === "postgres" ? { databaseUrl, redisUrl } : {}) });
+      const r = await runDurable({ fixture, processes, burstEvents, pacedEvents, workers, nodeArgs, warmupEvents, ...(database === "postgres" ? { databaseUrl, redisUrl } : {}) });
       runs.push({ name: `${database === "postgres" ? "PostgreSQL" : "embedded"}, ${processes} process${processes > 1 ? "es" : ""}`, processes, r, load: Math.max(before, loadavg()[0]!) });
     }
   }
@@ -54,6 +57,7 @@ export async function benchLoad(): Promise<Row[]> {
     ...metric("p50 ms, one event at a time", (x) => ms(percentile(x.r.pacedMs, 50)), () => "< 50 + GitHub's (stand-in: ~0)"),
     ...metric("p99 ms, one event at a time", (x) => ms(percentile(x.r.pacedMs, 99))),
     ...metric("App CPU ms/event", (x) => ms(x.r.appCpuMs), () => "<= 10 (100 events/s on one core)"),
+    ...metric(`  the first ${warmupEvents} events after start (the JIT's warm-up, not counted above)`, (x) => ms(x.r.coldCpuMs)),
     ...metric("App peak memory per process, MB (resident)", (x) => (x.r.appPeakRss === undefined ? "" : (x.r.appPeakRss / 2 ** 20).toFixed(0))),
     ...metric("PostgreSQL CPU ms/event", (x) => ms(x.r.dbCpuMs)),
     ...metric("stand-in + bench CPU ms/event", (x) => ms(x.r.benchCpuMs)),
