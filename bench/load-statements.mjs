@@ -14,6 +14,7 @@ if (out) {
     if (/^(BEGIN|COMMIT|ROLLBACK)\b/i.test(t)) return t.split(/[ ;]/)[0].toUpperCase();
     if (/pg_advisory_(un)?lock/.test(t)) return "advisory lock/unlock";
     if (/^WITH next as/i.test(t)) return "queue: claim";
+    if (/^WITH done AS \(UPDATE \S+\.job SET completed_on/i.test(t)) return "queue: claim, completing the jobs finished since";
     if (/^WITH results AS \( UPDATE \S+\.job SET completed_on/i.test(t)) return "queue: complete";
     if (/^INSERT INTO \S+\.job\b/i.test(t)) return "queue: send";
     if (/^WITH deleted_jobs AS/i.test(t)) return "queue: fail";

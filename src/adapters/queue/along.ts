@@ -1,6 +1,9 @@
 // A job stored in the same statement as a row of the caller's (JobQueue.sendWith): pg-boss's own insert of the job,
 // as it would run it, becomes one data-modifying CTE beside the caller's. One statement is atomic by itself (both
 // rows land, or neither) and takes one round trip instead of a transaction's four (BEGIN, the row, the job, COMMIT).
+// Likewise a claim completes the jobs that finished since (claimCompleting): one statement per job, not two.
+import type PgBoss from "pg-boss";
+import type { Row } from "../storage/db.js";
 
 /** The caller's write stored with a job. */
 export interface Along {
@@ -28,4 +31,39 @@ export function withAlong(text: string, values: readonly unknown[], along: Along
   const data = along.unwrittenFlag === undefined ? "$3::jsonb" : `($3::jsonb || jsonb_build_object(${param(along.unwrittenFlag)}::text, NOT EXISTS (SELECT 1 FROM along)))`;
   const job = `${text.slice(0, at)}${data} as data${text.slice(at + DATA_PARAM.length)}`;
   return [`WITH along AS (${write}), job AS (${job}) SELECT (SELECT id FROM job) AS id, EXISTS (SELECT 1 FROM along) AS wrote`, params];
+}
+
+/** pg-boss's claim (plans.js fetchNextJob, pg-boss 10) begins so, once. */
+const CLAIM_HEAD = "WITH next as (";
+
+/**
+ * pg-boss's claim (`text`, `values`: as its fetch passes them) completing, in the same statement, the active jobs
+ * `ids` of the queue, as its complete does (completed now, no output). One statement: a claim that fails completes
+ * nothing either.
+ */
+export function withCompletions(text: string, values: readonly unknown[], schema: string, ids: readonly string[]): [text: string, values: unknown[]] {
+  const at = text.indexOf(CLAIM_HEAD);
+  if (at < 0 || text.slice(0, at).trim() !== "" || text.includes(CLAIM_HEAD, at + 1)) {
+    throw new Error(`expected pg-boss's claim to begin with "${CLAIM_HEAD}" once; this version of pg-boss differs, so no job was claimed or completed`);
+  }
+  const params = [...values];
+  const idsParam = `$${params.push([...ids])}`;
+  const done = `WITH done AS (UPDATE ${schema}.job SET completed_on = now(), state = 'completed', output = NULL WHERE name = $1 AND id IN (SELECT UNNEST(${idsParam}::uuid[])) AND state = 'active'), next as (`;
+  return [`${done}${text.slice(at + CLAIM_HEAD.length)}`, params];
+}
+
+/** Claims up to `n` jobs of `name` with pg-boss, completing `ids` (jobs of that queue) in the same statement. */
+export function claimCompleting(boss: PgBoss, name: string, n: number, ids: readonly string[], o: { schema: string; counted: (text: string, values: unknown[]) => Promise<{ rows: Row[] }>; onError: (err: unknown) => void }): Promise<Array<PgBoss.JobWithMetadata<unknown>>> {
+  if (ids.length === 0) return boss.fetch<unknown>(name, { batchSize: n, includeMetadata: true });
+  const executeSql = async (text: string, values: unknown[]): Promise<{ rows: Row[] }> => {
+    try {
+      return await o.counted(...withCompletions(text, values, o.schema, ids));
+    } catch (err) {
+      // Neither landed, and pg-boss takes a failed claim for an empty one: reported, and the completions go alone.
+      o.onError(err);
+      void boss.complete(name, [...ids]).catch((e: unknown) => o.onError(e));
+      throw err;
+    }
+  };
+  return boss.fetch<unknown>(name, { batchSize: n, includeMetadata: true, db: { executeSql } });
 }

@@ -1,14 +1,12 @@
-// Durable work for the App, on pg-boss: a job engine on PostgreSQL (SKIP LOCKED, retries with backoff, expiry
-// of jobs whose worker died, cluster-wide singletons). Deployed, it shares the audit log's PostgreSQL, so any
-// number of App processes on any number of hosts take work from one queue and a job is lost only with the
-// database. Embedded, the same engine runs on the PGlite database of the audit log, inside one process.
-// PostgreSQL rather than Redis: the audit chain already needs PostgreSQL, jobs then live in the store that is
-// backed up and replicated anyway, and Redis (here without persistence) would lose every queued job on restart.
+// Durable work for the App, on pg-boss: a job engine on PostgreSQL (SKIP LOCKED, retries with backoff, expiry of jobs
+// whose worker died, cluster-wide singletons). Deployed, it shares the audit log's PostgreSQL: any number of processes
+// on any number of hosts take work from one queue, and a job is lost only with the database; embedded, it runs on the
+// audit log's PGlite, in one process. Not Redis: jobs live in the store that is backed up and replicated anyway.
 import PgBoss from "pg-boss";
 import { AgentGateError, describeError } from "../../core/errors.js";
 import { FetchLoop } from "./fetch-loop.js";
 import { placeInLine, retryDelay } from "./line.js";
-import { withAlong, type Along } from "./along.js";
+import { claimCompleting, withAlong, type Along } from "./along.js";
 import { AttemptDeadline, RetryLater, ShuttingDown } from "./attempts.js";
 import type { Db, Queryable, Row } from "../storage/db.js";
 
@@ -86,6 +84,7 @@ export class JobQueue {
     private readonly db: Db,
     private readonly schema: string,
     private readonly sql: { pending: number; idle: Array<() => void> },
+    private readonly counted: (text: string, values: unknown[]) => Promise<{ rows: Row[] }>,
     private readonly opts: Required<Omit<JobQueueOptions, "onError" | "schema">>,
     private readonly onError: (err: unknown) => void,
   ) {}
@@ -130,7 +129,7 @@ export class JobQueue {
     } catch (err) {
       throw new AgentGateError("QUEUE_UNAVAILABLE", `could not start the job queue in ${db.location} (schema ${schema}): ${describeError(err)}`, "transient", { cause: err });
     }
-    return new JobQueue(boss, db, schema, sql, opts, (err) => options.onError?.(err));
+    return new JobQueue(boss, db, schema, sql, counted, opts, (err) => options.onError?.(err));
   }
 
   private async ensure(name: string): Promise<void> {
@@ -213,10 +212,15 @@ export class JobQueue {
     const loop = new FetchLoop<PgBoss.JobWithMetadata<unknown>>({
       concurrency,
       pollingMs: Math.max(0.5, this.opts.pollingIntervalSeconds) * 1000,
-      claim: (n) => this.boss.fetch<unknown>(name, { batchSize: n, includeMetadata: true }),
+      claim: (n) => this.claim(name, n),
       run: (job) => this.run(name, job as PgBoss.JobWithMetadata<T>, handler),
     });
     this.loops.push({ name, loop });
+  }
+
+  /** Claims up to `n` jobs, completing in the same statement this queue's jobs that finished since (completeSoon). */
+  private claim(name: string, n: number): Promise<Array<PgBoss.JobWithMetadata<unknown>>> {
+    return claimCompleting(this.boss, name, n, this.completions.get(name)?.splice(0) ?? [], { schema: this.schema, counted: this.counted, onError: this.onError });
   }
 
   /** One claimed job: its attempt, then its outcome written (completed, or failed for retry). Never rejects. */
@@ -230,8 +234,7 @@ export class JobQueue {
       try {
         await this.attempt(name, (signal) => handler({ id: job.id, name: job.name, data: job.data, retryCount: job.retryCount, createdOn, signal }));
       } catch (err) {
-        // A job cut short by a stop keeps its place; one that failed by itself rejoins at the back, stopping or not
-        // (the stop waits for this write: the job is still counted as handling).
+        // Cut short by a stop: it keeps its place. Failed by itself: it rejoins at the back (a stop waits for this write).
         if (!(err instanceof ShuttingDown)) await this.requeue(name, job.id, job.retryCount);
         throw err;
       }
@@ -245,9 +248,10 @@ export class JobQueue {
   }
 
   /**
-   * Completes a job with the others that finished in this turn of the event loop, in one statement. Not awaited (as
-   * pg-boss did not): a completion lost with the database leaves its job active until it expires and runs again,
-   * idempotently. A stop waits for it (the statement is counted, and the batch counts as handling until issued).
+   * Completes a job with the others that finished in this turn of the event loop: in the fetch loop's next claim if it
+   * claims in this turn (a busy queue), else in a statement of its own. Not awaited (as pg-boss did not): a completion
+   * lost with the database leaves its job active until it expires and runs again, idempotently. A stop waits for it
+   * (the statement is counted, and the batch counts as handling until issued).
    */
   private completeSoon(name: string, id: string): void {
     const batch = this.completions.get(name);
@@ -302,7 +306,7 @@ export class JobQueue {
     try {
       await this.db.executeSql(`UPDATE ${this.schema}.job SET priority = $3, retry_delay = $4, retry_backoff = false WHERE name = $1 AND id = $2 AND state = 'active'`, [name, id, place, delay]);
     } catch {
-      // The retry still happens, in its old place after the queue's base delay: fairness is lost for one job, nothing else.
+      // The retry still happens, in its old place after the queue's base delay: fairness lost for one job, nothing else.
     }
   }
 
@@ -346,9 +350,7 @@ export class JobQueue {
     return q ? { queued: Number(q.queuedCount ?? 0), active: Number(q.activeCount ?? 0), total: Number(q.totalCount ?? 0) } : {};
   }
 
-  get running(): boolean {
-    return !this.stopped;
-  }
+  get running(): boolean { return !this.stopped; }
 
   /**
    * Drains, then stops: no new job is taken; running attempts get `drainMs` to finish, then their signals abort
@@ -365,13 +367,12 @@ export class JobQueue {
       const timer = setTimeout(abortAll, graceful ? drainMs : 0);
       const until = Date.now() + drainMs + 2 * ABORT_GRACE_MS + 10_000;
       try {
-        // The fetch loops claim no more (a claim under way hands its jobs over, which are then failed for retry in their
-        // place); running attempts end by themselves, or at the drain deadline, or a grace period after it. Then pg-boss
-        // stops its maintenance.
+        // The fetch loops claim no more (a claim under way hands its jobs over, failed for retry in their place); running
+        // attempts end by themselves, at the drain deadline or a grace period after it. Then pg-boss stops its maintenance.
         await Promise.all(this.loops.map(({ loop }) => loop.stop()));
         await this.boss.stop({ graceful: true, wait: true, close: false, timeout: drainMs + 2 * ABORT_GRACE_MS });
-        // Settled when no attempt runs, no job's outcome is unwritten and no statement is under way (completions are
-        // not awaited), looked at again after a turn of the event loop, in which such a completion would be issued.
+        // Settled when no attempt runs, no outcome is unwritten and no statement is under way (completions are not
+        // awaited), looked at again after a turn of the event loop, in which such a completion would be issued.
         while (Date.now() < until) {
           if (this.attempts.size > 0) await Promise.all([...this.attempts.keys()]);
           else if (this.sql.pending > 0) await this.quiet(until - Date.now());
