@@ -69,7 +69,8 @@ export interface BlockProblem {
 
 // The blocks are found by a hand-written scanner, linear in the text: every "<!--" starts at most one attempt, and
 // an attempt reads only characters no other attempt reads (none of them is a '<'), so a PR body of openers,
-// blanks or unterminated base64 costs one pass. It accepts exactly what this pattern did:
+// blanks or unterminated base64 costs one pass (a body is read by single-class regexes, which cannot backtrack:
+// one to find its end, then one pass to drop its spaces). It accepts exactly what this pattern did:
 //   /<!--[ \t]*agent-gate:provenance[ \t]+v(\d+)[ \t]*\r?\n([A-Za-z0-9+/=\s]*?)-->/g
 // and counts openers as /<!--[ \t]*agent-gate:provenance\b/g did.
 const OPEN = "<!--";
@@ -78,10 +79,14 @@ const TAG = "agent-gate:provenance";
 const isBlank = (c: number): boolean => c === 32 || c === 9;
 const isDigit = (c: number): boolean => c >= 48 && c <= 57;
 const isWordChar = (c: number): boolean => isDigit(c) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
-const isBase64Char = (c: number): boolean => isDigit(c) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 43 || c === 47 || c === 61;
-/** JavaScript's `\s`: WhiteSpace and LineTerminator. */
-const isJsSpace = (c: number): boolean =>
-  (c >= 9 && c <= 13) || c === 32 || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+/** JavaScript's `\s` (WhiteSpace and LineTerminator), spelt out so that a newer Unicode cannot widen it. */
+const JS_SPACE = String.raw`\t-\r \xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff`;
+// A body runs to the first character that is neither base64 nor a space; one native pass, no backtracking (a
+// single class, no quantifier). Global, for its lastIndex; only readBlock uses it, synchronously.
+const BODY_END = new RegExp(`[^A-Za-z0-9+/=${JS_SPACE}]`, "g");
+/** A space other than "\n": a body of plain "\n"-ended lines (renderProvenanceBlock's) has none. */
+const SPACE_NOT_LF = /[\t\v\f\r \xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]/;
+const SPACES = new RegExp(`[${JS_SPACE}]+`, "g");
 
 interface RawBlock {
   readonly version: string;
@@ -105,23 +110,18 @@ function readBlock(text: string, p: number): { block: RawBlock; end: number } | 
   while (isBlank(text.charCodeAt(i))) i++;
   if (text.charCodeAt(i) === 13) i++;
   if (text.charCodeAt(i) !== 10) return "opener";
-  const start = ++i;
-  let body = "";
-  let run = start; // start of the current run of base64 characters
-  for (; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (isBase64Char(c)) continue;
-    if (run < i) body += text.slice(run, i);
-    run = i + 1;
-    if (isJsSpace(c)) continue;
-    if (c === 45 && text.startsWith("-->", i)) return { block: { version, body }, end: i + 3 };
-    return "opener"; // any other character (a lone '-' included) ends the attempt
-  }
-  return "opener";
+  const start = i + 1;
+  BODY_END.lastIndex = start;
+  if (!BODY_END.test(text)) return "opener"; // base64 and spaces up to the end: unterminated
+  const end = BODY_END.lastIndex - 1; // the first other character: the block ends there, or the attempt does
+  if (!text.startsWith("-->", end)) return "opener"; // a lone '-' included
+  const spaced = text.slice(start, end); // base64 and spaces only: the body is its base64 characters
+  const body = SPACE_NOT_LF.test(spaced) ? spaced.replace(SPACES, "") : spaced.replaceAll("\n", "");
+  return { block: { version, body }, end: end + 3 };
 }
 
-/** Every block of `text` in order, and how many openers it holds (blocks included). */
-function scanBlocks(text: string): { blocks: RawBlock[]; openers: number } {
+/** Every block of `text` in order, and how many openers it holds (blocks included). Exported for its tests. */
+export function scanBlocks(text: string): { blocks: RawBlock[]; openers: number } {
   const blocks: RawBlock[] = [];
   let openers = 0;
   for (let p = text.indexOf(OPEN); p >= 0; ) {

@@ -229,11 +229,51 @@ function firstEndingAfter(claimed: readonly Span[], start: number): number {
   return lo;
 }
 
-function spans(text: string): Span[] {
+// The keyword test, in one pass of the lower-cased text rather than one search per keyword. It says exactly what
+// `lower.includes(keyword)` says of each: the alternation (literals only, so at most one try of each per offset:
+// linear) is tried longest first, so at each offset where keywords occur it finds the longest, and the others
+// there are its prefixes; every such offset is visited, as the search resumes one character after a hit.
+const KEYWORDS: readonly string[] = [...new Set(SECRET_RULES.flatMap((r) => r.keywords))].sort((a, b) => b.length - a.length);
+const KEYWORD_INDEX = new Map(KEYWORDS.map((k, j) => [k, j]));
+const KEYWORD_SEARCH = new RegExp(KEYWORDS.map((k) => k.replace(/[\\^$.*+?()[\]{}|]/g, "\\$&")).join("|"), "g");
+/** For each keyword, every keyword that is a prefix of it (itself included): all present where it is. */
+const KEYWORD_PREFIXES: readonly (readonly number[])[] = KEYWORDS.map((k) => KEYWORDS.flatMap((x, j) => (k.startsWith(x) ? [j] : [])));
+const RULE_KEYWORDS: readonly (readonly number[])[] = SECRET_RULES.map((r) => r.keywords.map((k) => KEYWORD_INDEX.get(k) ?? -1));
+/** Hits before the rest is left to includes(): a text of repeated keywords costs what it did, not a search a hit. */
+const KEYWORD_HITS_MAX = 32;
+
+/** Which keywords `lower` holds (by index in KEYWORDS), or undefined for none. */
+function keywordsIn(lower: string): Uint8Array | undefined {
+  const re = KEYWORD_SEARCH; // global, for its lastIndex; used only here, synchronously
+  re.lastIndex = 0;
+  let found: Uint8Array | undefined;
+  for (let hits = 0; hits < KEYWORD_HITS_MAX; hits++) {
+    const m = re.exec(lower);
+    if (m === null) return found;
+    found ??= new Uint8Array(KEYWORDS.length);
+    for (const j of KEYWORD_PREFIXES[KEYWORD_INDEX.get(m[0]) ?? -1] ?? []) found[j] = 1;
+    re.lastIndex = m.index + 1;
+  }
+  re.lastIndex = 0;
+  found ??= new Uint8Array(KEYWORDS.length);
+  for (let j = 0; j < KEYWORDS.length; j++) if (found[j] === 0 && lower.includes(KEYWORDS[j] ?? "")) found[j] = 1;
+  return found;
+}
+
+function anyOf(present: Uint8Array, keywords: readonly number[]): boolean {
+  for (const j of keywords) if (present[j] === 1) return true;
+  return false;
+}
+
+const NO_SPANS: readonly Span[] = Object.freeze([]);
+
+function spans(text: string): readonly Span[] {
+  const present = keywordsIn(text.toLowerCase()); // for the keyword test only: its offsets are never used
+  if (present === undefined) return NO_SPANS;
   let claimed: Span[] = []; // sorted by start, disjoint
-  const lower = text.toLowerCase(); // for the keyword test only: its offsets are never used
-  for (const rule of SECRET_RULES) {
-    if (!rule.keywords.some((k) => lower.includes(k))) continue;
+  for (let r = 0; r < SECRET_RULES.length; r++) {
+    const rule = SECRET_RULES[r] as CompiledRule;
+    if (!anyOf(present, RULE_KEYWORDS[r] ?? [])) continue;
     if (!rule.re.test(text)) continue; // one pass of RE2's DFA, far cheaper than the search with groups below
     const fresh: Span[] = []; // this rule's spans, in order and disjoint
     const m = rule.re.matcher(text);

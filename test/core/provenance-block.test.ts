@@ -10,6 +10,7 @@ import {
   ProvenanceBudget,
   extractProvenanceBlocks,
   renderProvenanceBlock,
+  scanBlocks,
 } from "../../src/core/provenance-block.js";
 
 const body = { kind: "pr-body" } as const;
@@ -157,4 +158,98 @@ test("65,536 characters of hostile openers, blanks, digits and nested markers gi
   const json = JSON.stringify({ mediaType: "application/vnd.dev.sigstore.bundle.v0.3+json" });
   const r = extractProvenanceBlocks(fill("<!-- agent-gate:provenance v1\n-") + renderProvenanceBlock(json), body);
   assert.deepEqual(r.bundles.map((b) => b.json), [json]);
+});
+
+// The character-by-character scanner that scanBlocks replaced (its body read by regexes since), kept as an oracle:
+// same blocks (version and body), same opener count, on every input.
+const oldIsBlank = (c: number): boolean => c === 32 || c === 9;
+const oldIsDigit = (c: number): boolean => c >= 48 && c <= 57;
+const oldIsWordChar = (c: number): boolean => oldIsDigit(c) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+const oldIsBase64Char = (c: number): boolean => oldIsDigit(c) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 43 || c === 47 || c === 61;
+const oldIsJsSpace = (c: number): boolean =>
+  (c >= 9 && c <= 13) || c === 32 || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+function oldReadBlock(text: string, p: number): { block: { version: string; body: string }; end: number } | "opener" | undefined {
+  let i = p + 4;
+  while (oldIsBlank(text.charCodeAt(i))) i++;
+  if (!text.startsWith("agent-gate:provenance", i)) return undefined;
+  i += "agent-gate:provenance".length;
+  if (oldIsWordChar(text.charCodeAt(i))) return undefined;
+  const blanks = i;
+  while (oldIsBlank(text.charCodeAt(i))) i++;
+  if (i === blanks || text.charCodeAt(i) !== 118) return "opener";
+  const digits = ++i;
+  while (oldIsDigit(text.charCodeAt(i))) i++;
+  if (i === digits) return "opener";
+  const version = text.slice(digits, i);
+  while (oldIsBlank(text.charCodeAt(i))) i++;
+  if (text.charCodeAt(i) === 13) i++;
+  if (text.charCodeAt(i) !== 10) return "opener";
+  let body = "";
+  let run = ++i;
+  for (; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (oldIsBase64Char(c)) continue;
+    if (run < i) body += text.slice(run, i);
+    run = i + 1;
+    if (oldIsJsSpace(c)) continue;
+    if (c === 45 && text.startsWith("-->", i)) return { block: { version, body }, end: i + 3 };
+    return "opener";
+  }
+  return "opener";
+}
+function oldScanBlocks(text: string): { blocks: { version: string; body: string }[]; openers: number } {
+  const blocks: { version: string; body: string }[] = [];
+  let openers = 0;
+  for (let p = text.indexOf("<!--"); p >= 0; ) {
+    const r = oldReadBlock(text, p);
+    if (r !== undefined) openers++;
+    if (r === undefined || r === "opener") p = text.indexOf("<!--", p + 1);
+    else {
+      blocks.push(r.block);
+      p = text.indexOf("<!--", r.end);
+    }
+  }
+  return { blocks, openers };
+}
+
+test("the scanner agrees with the character-by-character one on random texts of tricky pieces", () => {
+  const next = rng(19);
+  const pick = (xs: readonly string[]): string => xs[Math.floor(next() * xs.length)] ?? "";
+  const likely = ["<!-- agent-gate:provenance v1\n", "QUFB", "QUFB\n", "-->"]; // a block in most texts
+  const pieces = [
+    ...likely, ...likely, ...likely, "<!-- agent-gate:provenance v1\r\n", "<!--\tagent-gate:provenance\tv7 \n", "<!--", "<!-- agent-gate:provenance", " v1", "\n",
+    "QUFB", "eyJh", "A", "=", "==", "+", "/", "\r\n", "\r", " ", "\t", "\v", "\f", "\u00a0", "\u1680", "\u2000", "\u200a", "\u2028", "\u2029", "\u202f", "\u205f",
+    "\u3000", "\ufeff", "\u0085", "\u180e", "\u200b", "-", "--", "-->", "->", "- ->", "<", "é", "\ud83d\ude00", "\ud800", "x", "_", "<!--->",
+  ];
+  let blocks = 0;
+  for (let n = 0; n < 10_000; n++) {
+    let text = "";
+    const len = 1 + Math.floor(next() * 12);
+    for (let k = 0; k < len; k++) text += pick(pieces);
+    const want = oldScanBlocks(text);
+    assert.deepEqual(scanBlocks(text), want, JSON.stringify(text));
+    blocks += want.blocks.length;
+  }
+  assert.ok(blocks > 600, `only ${blocks} blocks in the generated texts`);
+});
+
+test("every UTF-16 code unit inside a body is read as the old scanner read it, and its spaces are JavaScript's \\s", () => {
+  for (let c = 0; c <= 0xffff; c++) {
+    const ch = String.fromCharCode(c);
+    for (const text of [`<!-- agent-gate:provenance v1\nQUFB${ch}QUFB\n-->`, `<!-- agent-gate:provenance v1\r\n${ch}-->`]) {
+      assert.deepEqual(scanBlocks(text), oldScanBlocks(text), `U+${c.toString(16)}`);
+    }
+    assert.equal(oldIsJsSpace(c), /\s/.test(ch), `U+${c.toString(16)}`);
+  }
+});
+
+test("bodies: CRLF and unicode spaces dropped, a lone '-' or a '<' ends the attempt, unterminated is an opener", () => {
+  const h = "<!-- agent-gate:provenance v1\n";
+  assert.deepEqual(scanBlocks(`${h}QUFB\r\nQU\u2028FB\u00a0\ufeff==\r\n-->`), { blocks: [{ version: "1", body: "QUFBQUFB==" }], openers: 1 });
+  assert.deepEqual(scanBlocks(`${h}QUFB\n-\n-->`), { blocks: [], openers: 1 });
+  assert.deepEqual(scanBlocks(`${h}QUFB\n<-->`), { blocks: [], openers: 1 });
+  assert.deepEqual(scanBlocks(`${h}QUFB\n${h}QUFC\n-->`), { blocks: [{ version: "1", body: "QUFC" }], openers: 2 });
+  assert.deepEqual(scanBlocks(`${h}QUFB\n`), { blocks: [], openers: 1 });
+  assert.deepEqual(scanBlocks(`${h}   \n\t-->-->`), { blocks: [{ version: "1", body: "" }], openers: 1 });
+  assert.deepEqual(scanBlocks(`${h}QU\u0085FB\n-->`), { blocks: [], openers: 1 }, "NEL is not a JavaScript space");
 });

@@ -194,3 +194,83 @@ describe("hostile inputs (65,536 characters, GitHub's limit for a body; more for
     });
   }
 });
+
+// The scan before its keyword test became one pass (one includes() per keyword of each rule), kept as an oracle.
+interface OracleSpan {
+  kind: SecretKind;
+  start: number;
+  end: number;
+}
+function oracleSpans(text: string): OracleSpan[] {
+  let claimed: OracleSpan[] = [];
+  const lower = text.toLowerCase();
+  for (const rule of SECRET_RULES) {
+    if (!rule.keywords.some((k) => lower.includes(k))) continue;
+    if (!rule.re.test(text)) continue;
+    const fresh: OracleSpan[] = [];
+    const m = rule.re.matcher(text);
+    for (let from = 0; from < text.length && m.find(from); ) {
+      const start = m.start(1);
+      const end = m.end(1);
+      from = Math.max(end - 1, from + 1);
+      if (start < 0 || end <= start || start < (fresh.at(-1)?.end ?? 0)) continue;
+      if (rule.accept && !rule.accept(text.slice(start, end))) continue;
+      if (claimed.some((c) => c.start < end && start < c.end)) continue;
+      fresh.push({ kind: rule.kind, start, end });
+    }
+    claimed = [...claimed, ...fresh].sort((a, b) => a.start - b.start);
+  }
+  return claimed;
+}
+const oracleRedact = (text: string): string => {
+  let out = "";
+  let at = 0;
+  for (const s of oracleSpans(text)) {
+    out += text.slice(at, s.start) + `[REDACTED:${s.kind}]`;
+    at = s.end;
+  }
+  return out + text.slice(at);
+};
+
+describe("the one-pass keyword test", () => {
+  const samples = Object.values(SAMPLES).flatMap((xs) => xs.map((x) => x.replace(/[«»]/g, "")));
+  const pieces = [
+    ...samples, " ", "\n", "\r\n", "=", ": ", ";", "'", "x", "TOKEN", "Token=", "to\u212Aen=", "\u212A", "\u0130", "\u017F", "\u00df", "PASS", "pwd=", "Password=", "passwd:",
+    "sk-", "sk-ant-", "SK-ANT-", "://", "https://u:", "@h", "aws", "AWS_SECRET", "xox", "xoxb-", "ghp_", "GHP_", "hf_", "eyJ", "q~", "Q~", "npm_", "bearer ", "Authorization: Basic ",
+    "-----BEGIN", "-----begin rsa private key-----", "accountkey=", "SharedAccessKey=", "service_account", "a3t", "api-key", "private-key", "private_key",
+    "aws ".repeat(40), "sk-".repeat(20), "tokentoken", "a1B2c3D4e5F6g7H8i9J0kLmN", "/+Ab12==",
+  ];
+  test("scans and redactions are those of one includes() per keyword, on random texts of keywords, samples and case quirks", { timeout: 120_000 }, () => {
+    let s = 19;
+    const next = (): number => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+    let found = 0;
+    for (let n = 0; n < 3_000; n++) {
+      let text = "";
+      const len = 1 + Math.floor(next() * 8);
+      for (let k = 0; k < len; k++) text += pieces[Math.floor(next() * pieces.length)] ?? "";
+      const want = oracleSpans(text);
+      assert.deepEqual(scanSecrets(text).map((f) => f.kind), want.map((w) => w.kind), JSON.stringify(text));
+      assert.equal(redact(text), oracleRedact(text), JSON.stringify(text));
+      found += want.length;
+    }
+    assert.ok(found > 1_000, `only ${found} findings in the generated texts`);
+  });
+
+  test("a keyword after many hits of others still runs its rule; keywords sharing an offset are all seen", () => {
+    const ghp = SAMPLES["github-token"][0]!;
+    const text = `${"aws token sk- ".repeat(40)}${ghp}`;
+    assert.deepEqual(scanSecrets(text).map((f) => f.kind), oracleSpans(text).map((w) => w.kind));
+    assert.ok(scanSecrets(text).some((f) => f.kind === "github-token"));
+    const openai = "sk-ant-" + rep("aB3_", 6); // "sk-ant-" and "sk-" at one offset: the anthropic rule, first, claims it
+    assert.deepEqual(scanSecrets(openai).map((f) => f.kind), ["anthropic-api-key"]);
+    assert.deepEqual(scanSecrets("x".repeat(100)), []);
+    // A keyword starting inside another's hit ("glpat-" then "-----begin" from its '-'; "ghp_" then "_gitlab_session=")
+    for (const [text, kind] of [
+      ["glpat" + SAMPLES["private-key"][0]!, "private-key"],
+      ["ghp" + SAMPLES["gitlab-token"][7]!.replace(/[«»]/g, ""), "gitlab-token"],
+    ] as const) {
+      assert.deepEqual(scanSecrets(text).map((f) => f.kind), [kind], text);
+      assert.equal(redact(text), oracleRedact(text));
+    }
+  });
+});
