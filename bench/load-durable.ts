@@ -79,6 +79,8 @@ export interface DurableRunResult {
   /** SQL statements the App processes sent per event of the burst, by kind (PostgreSQL only). */
   readonly statements?: Record<string, number>;
   readonly notConcluded: number;
+  /** Events of the whole run that ended superseded by a newer trigger of their head, or as duplicates (no write). */
+  readonly superseded: number;
   /** Deliveries GitHub would have given up on (no answer within 10 s), over the whole run. */
   readonly timedOut: number;
 }
@@ -112,14 +114,28 @@ export async function runDurable(opts: DurableRunOptions): Promise<DurableRunRes
     }
     return undefined;
   });
+  // An event may also end without a conclusion of its own: superseded (a newer trigger of its head was written
+  // first, as workers run at once) or a duplicate. The App counts those (agent_gate_evaluations_total); they are
+  // read whenever nothing concluded for half a second, so they cost the measured burst nothing.
+  let ended = 0;
+  const endedElsewhere = async (): Promise<number> => {
+    let n = 0;
+    for (const p of procs) {
+      const text = await fetch(`http://127.0.0.1:${p.port}/metrics`).then((r) => r.text(), () => "");
+      for (const m of text.matchAll(/^agent_gate_evaluations_total\{[^}]*outcome="(?:superseded|duplicate)"[^}]*\} (\d+)/gm)) n += Number(m[1]);
+    }
+    return n;
+  };
   const concludedAtLeast = async (n: number, ms: number): Promise<boolean> => {
     const deadline = Date.now() + ms;
-    while (concluded < n) {
+    while (concluded + ended < n) {
       if (Date.now() > deadline) return false;
+      const before = concluded;
       await new Promise<void>((resolve) => {
         waiters.push(resolve);
         setTimeout(resolve, 500).unref();
       });
+      if (concluded === before) ended = await endedElsewhere();
     }
     return true;
   };
@@ -200,7 +216,8 @@ export async function runDurable(opts: DurableRunOptions): Promise<DurableRunRes
       else if (d.status_code < 200 || d.status_code >= 300) throw new Error(`delivery answered ${d.status_code} ${d.status}`);
     };
     // Warm-up: each process verifies each PR's bundles once (cached by digest afterwards).
-    let expected = concluded;
+    const done = (): number => concluded + ended;
+    let expected = done();
     for (const p of procs) for (let n = 1; n <= prs; n++) {
       await deliver(n, "opened", p.port);
       await concludedAtLeast(++expected, 60_000);
@@ -224,9 +241,9 @@ export async function runDurable(opts: DurableRunOptions): Promise<DurableRunRes
       await burst(warmEvents, 0);
       const warmed = await concludedAtLeast(expected + warmEvents, 120_000);
       const c1 = await Promise.all(procs.map((p) => p.cpu()));
-      coldCpuMs = c1.reduce((a, c, i) => a + c - c0[i]!, 0) / Math.max(1, concluded - expected);
-      if (!warmed) throw new Error(`the warm-up's ${warmEvents} events did not all conclude within 120 s (${concluded - expected} did)`);
-      expected = concluded;
+      coldCpuMs = c1.reduce((a, c, i) => a + c - c0[i]!, 0) / Math.max(1, done() - expected);
+      if (!warmed) throw new Error(`the warm-up's ${warmEvents} events did not all conclude within 120 s (${done() - expected} did)`);
+      expected = done();
       await new Promise((r) => setTimeout(r, 500));
     }
     // The burst.
@@ -242,10 +259,10 @@ export async function runDurable(opts: DurableRunOptions): Promise<DurableRunRes
     await burst(opts.burstEvents, warmEvents);
     const ok = await concludedAtLeast(expected + opts.burstEvents, 120_000);
     const seconds = (lastConcludedAt - t0) / 1000;
-    const notConcluded = ok ? 0 : expected + opts.burstEvents - concluded;
+    const notConcluded = ok ? 0 : expected + opts.burstEvents - done();
     // Per event concluded (past the burst's deadline, the rest are left out of the figures).
-    const burstDone = Math.max(1, concluded - expected);
-    expected = concluded;
+    const burstDone = Math.max(1, done() - expected);
+    expected = done();
     const cpu1 = await Promise.all(procs.map((p) => p.cpu()));
     const sql1 = await Promise.all(procs.map((p) => p.statements()));
     const statements: Record<string, number> = {};
@@ -302,6 +319,7 @@ export async function runDurable(opts: DurableRunOptions): Promise<DurableRunRes
       ...(rows ? { rows } : {}),
       ...(opts.databaseUrl ? { statements } : {}),
       notConcluded,
+      superseded: ended,
       timedOut,
     };
   } finally {

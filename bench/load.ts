@@ -67,6 +67,7 @@ export async function benchLoad(): Promise<Row[]> {
     ...metric("  of which writes", (x) => x.r.githubSplit.writes.toFixed(2), () => "<= 2"),
     ...metric("  free (conditional, answered 304)", (x) => x.r.githubSplit.free.toFixed(2)),
     ...metric("events not concluded", (x) => x.r.notConcluded, () => "0"),
+    ...metric("  events of the run superseded by a newer trigger of their head, or duplicates (no check-run write)", (x) => x.r.superseded),
     ...metric("deliveries unanswered within GitHub's 10 s", (x) => x.r.timedOut, () => "0"),
     ...metric("load average (1 min) during the run", (x) => x.load.toFixed(1), () => "< 2 for a fair wall-clock figure"),
   ];
