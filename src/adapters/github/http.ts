@@ -39,6 +39,9 @@ type Fetch = typeof globalThis.fetch;
  */
 export function fetchWithTimeout(timeoutMs: number = DEFAULT_HTTP_TIMEOUT_MS, baseFetch: Fetch = globalThis.fetch): Fetch {
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new RangeError(`expected a positive timeout in ms, got ${timeoutMs}`);
+  // A buffered fetch (http-transport.ts) has read the whole body when it resolves: its deadline ends there. Left armed,
+  // each request's timer fired later anyway, made an error (with its stack) and kept the request's signal alive.
+  const buffered = isBufferedFetch(baseFetch);
   const timed = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const method = (init?.method ?? (input instanceof Request ? input.method : "GET")).toUpperCase();
     const timeout = new AbortController();
@@ -48,7 +51,9 @@ export function fetchWithTimeout(timeoutMs: number = DEFAULT_HTTP_TIMEOUT_MS, ba
     const callerSignal = init?.signal ?? (input instanceof Request ? input.signal : undefined);
     const signal = callerSignal ? AbortSignal.any([callerSignal, timeout.signal]) : timeout.signal;
     try {
-      return await baseFetch(input, { ...init, signal });
+      const res = await baseFetch(input, { ...init, signal });
+      if (buffered) clearTimeout(timer);
+      return res;
     } catch (err) {
       clearTimeout(timer);
       // undici rejects with the signal's reason; other fetches may reject with a plain AbortError
@@ -57,5 +62,5 @@ export function fetchWithTimeout(timeoutMs: number = DEFAULT_HTTP_TIMEOUT_MS, ba
     }
   };
   // The base fetch's responses pass through as they are: a lean fetch's bodies stay registered (native-json.ts).
-  return isBufferedFetch(baseFetch) ? markBuffered(timed) : timed;
+  return buffered ? markBuffered(timed) : timed;
 }

@@ -111,3 +111,30 @@ describe("describeUrl", () => {
     assert.equal(describeUrl("/relative/path?secret=1"), "/relative/path");
   });
 });
+
+describe("fetchWithTimeout over a buffered fetch (the App's lean fetch)", () => {
+  it("ends the deadline once the answer is in: the request's signal is never aborted afterwards", async () => {
+    const { markBuffered } = await import("../../../src/adapters/github/http-transport.js");
+    const signals: AbortSignal[] = [];
+    const base = markBuffered((_input: string | URL | Request, init?: RequestInit) => {
+      signals.push(init!.signal!);
+      return Promise.resolve(new Response("{}", { status: 200 }));
+    });
+    const timed = fetchWithTimeout(30, base);
+    assert.equal((await timed("http://127.0.0.1:1/x")).status, 200);
+    await new Promise((r) => setTimeout(r, 120));
+    assert.equal(signals[0]!.aborted, false, "a buffered answer's deadline was still armed");
+  });
+
+  it("an unbuffered fetch keeps its deadline over the body: the signal aborts with the named timeout", async () => {
+    const signals: AbortSignal[] = [];
+    const timed = fetchWithTimeout(30, (_input: string | URL | Request, init?: RequestInit) => {
+      signals.push(init!.signal!);
+      return Promise.resolve(new Response("{}", { status: 200 }));
+    });
+    await timed("http://127.0.0.1:1/x");
+    await new Promise((r) => setTimeout(r, 120));
+    assert.equal(signals[0]!.aborted, true);
+    assert.ok(signals[0]!.reason instanceof HttpTimeoutError);
+  });
+});
