@@ -3,12 +3,15 @@
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { once } from "node:events";
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, writeSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmdirSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { PGlite } from "@electric-sql/pglite";
+import type { PoolClient } from "pg";
 import { AgentGateError, describeError } from "../../core/errors.js";
 import { siblingEntry } from "../entry.js";
 import { LockPermits, poolSizeFor } from "./lock-permits.js";
+import { PreparedNames } from "./prepared.js";
+import { lockDataDir } from "./data-dir-lock.js";
 
 export type Row = Record<string, unknown>;
 
@@ -93,9 +96,10 @@ export function sqlState(err: unknown): string | undefined {
 export async function openPostgres(url: string, schema = DEFAULT_SCHEMA, poolSize = poolSizeFor(0)): Promise<Db> {
   const { default: pg } = await import("pg");
   const permits = new LockPermits(poolSize);
+  const prepared = new PreparedNames(); // statements with parameters are prepared once per connection (prepared.ts)
   const quoted = quoteSchema(schema);
-  // keepAlive: a lock's session sits idle while its holder works; without TCP keepalives a silently cut connection
-  // (no FIN, no RST) is noticed only by the next statement, so the holder could not learn that its lock is gone.
+  // keepAlive: a lock's session sits idle while its holder works; without keepalives a silently cut one would be
+  // noticed only by its next statement, so the holder could not learn that its lock is gone.
   const pool = new pg.Pool({ connectionString: url, max: poolSize, options: `-c search_path=${quoted}`, connectionTimeoutMillis: 10_000, keepAlive: true, keepAliveInitialDelayMillis: 10_000 });
   // An idle client's error (the server restarting) must not crash the process; the next query reports it.
   pool.on("error", () => undefined);
@@ -108,8 +112,17 @@ export async function openPostgres(url: string, schema = DEFAULT_SCHEMA, poolSiz
       throw new AgentGateError("STORAGE_UNAVAILABLE", `could not reach PostgreSQL at ${location} (${what}): ${describeError(err)}`, "transient", { cause: err });
     }
   };
-  const on = (c: { query: (sql: string, params?: unknown[]) => Promise<{ rows: unknown[] }> }): Queryable => ({
-    query: async <R extends Row>(sql: string, params?: readonly unknown[]) => (await c.query(sql, params ? [...params] : undefined)).rows as R[],
+  type Client = { query: (config: ReturnType<PreparedNames["config"]> | string) => Promise<{ rows: unknown[] }> };
+  const run = async (c: Client, sql: string, params?: readonly unknown[]): Promise<{ rows: unknown[] }> => {
+    try {
+      return await c.query(prepared.config(sql, params));
+    } catch (err) {
+      prepared.failed(sql, err);
+      throw err;
+    }
+  };
+  const on = (c: Client): Queryable => ({
+    query: async <R extends Row>(sql: string, params?: readonly unknown[]) => (await run(c, sql, params)).rows as R[],
     exec: async (sql: string) => void (await c.query(sql)),
   });
   const q = on(pool);
@@ -142,10 +155,16 @@ export async function openPostgres(url: string, schema = DEFAULT_SCHEMA, poolSiz
         client.release(broken);
       }
     },
-    executeSql: (text, values) => wrap("query", async () => ({ rows: (await pool.query(text, values ? [...values] : undefined)).rows as Row[] })),
+    executeSql: (text, values) => wrap("query", async () => ({ rows: (await run(pool, text, values)).rows as Row[] })),
     withLock: async <T>(key: string, fn: (held: AbortSignal) => Promise<T>): Promise<T> => {
       const release = await permits.acquire(); // never every connection a lock's (lock-permits.ts)
-      const client = await wrap("connect", () => pool.connect()).catch((err: unknown) => (release(), Promise.reject(err)));
+      let client: PoolClient;
+      try {
+        client = await wrap("connect", () => pool.connect());
+      } catch (err) {
+        release();
+        throw err;
+      }
       let broken = false;
       // The advisory lock lives as long as this session: when its connection ends (a server restart, a network cut, an
       // idle-session timeout, a killed backend), pg reports it ('error', 'end') and the holder's signal is aborted.
@@ -161,12 +180,12 @@ export async function openPostgres(url: string, schema = DEFAULT_SCHEMA, poolSiz
       try {
         // A 64-bit hash of the key: a collision only serialises two unrelated keys. idle_session_timeout (PostgreSQL 14+)
         // would end this idle session while its holder works: 0 for this session, where the setting exists.
-        await client.query(`SELECT pg_advisory_lock(hashtextextended($1, 0)), CASE WHEN current_setting('idle_session_timeout', true) IS NOT NULL THEN set_config('idle_session_timeout', '0', false) END`, [key]);
+        await run(client, `SELECT pg_advisory_lock(hashtextextended($1, 0)), CASE WHEN current_setting('idle_session_timeout', true) IS NOT NULL THEN set_config('idle_session_timeout', '0', false) END`, [key]);
         try {
           return await fn(lost.signal);
         } finally {
           try {
-            await client.query("SELECT pg_advisory_unlock(hashtextextended($1, 0))", [key]);
+            await run(client, "SELECT pg_advisory_unlock(hashtextextended($1, 0))", [key]);
           } catch {
             broken = true; // the session is gone, and its locks with it
           }
@@ -183,44 +202,6 @@ export async function openPostgres(url: string, schema = DEFAULT_SCHEMA, poolSiz
 }
 
 // --- Embedded (PGlite) -----------------------------------------------------------------------------------
-
-/**
- * PGlite's data directory may be opened by one process at a time: a second opener would corrupt it. A lock
- * file holding the owner's pid refuses a second opener while the owner lives and is taken over once it died.
- */
-function lockDataDir(dir: string): () => void {
-  const path = join(dir, "lock");
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fd = openSync(path, "wx");
-      writeSync(fd, String(process.pid));
-      closeSync(fd);
-      return () => rmSync(path, { force: true });
-    } catch (err) {
-      if ((err as { code?: string }).code !== "EEXIST") throw err;
-      const pid = Number(readFileSync(path, "utf8").trim());
-      if (Number.isInteger(pid) && pid > 0 && alive(pid)) {
-        throw new AgentGateError(
-          "STORAGE_IN_USE",
-          `the embedded database in ${dir} is in use by process ${pid}; stop it, or point both at PostgreSQL with DATABASE_URL`,
-          "transient",
-        );
-      }
-      rmSync(path, { force: true }); // the owner died: take the lock over
-    }
-  }
-  throw new AgentGateError("STORAGE_IN_USE", `could not lock the embedded database in ${dir}`, "transient");
-}
-
-function alive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as { code?: string }).code === "EPERM";
-  }
-}
 
 type PGliteInstance = PGlite;
 
