@@ -2,7 +2,7 @@
 // deployed (bench/load-durable.ts) on PostgreSQL (one and two processes, Redis for Probot's shared throttling) and on
 // the embedded database (one process): a burst for throughput, one event at a time for latency, CPU per event of the
 // App, of its PostgreSQL backends and of this process (the GitHub stand-in), database rows per event.
-// Knobs: LOAD_EVENTS (burst, default 500), LOAD_WARMUP (a burst before it, not counted: the JIT's warm-up, default 400), LOAD_PACED (default 50), LOAD_PROCESSES (default "1,2"),
+// Knobs: LOAD_EVENTS (burst, default 500), LOAD_WARMUP (a burst before it, not counted: the JIT's warm-up, default 1500), LOAD_PACED (default 50), LOAD_PROCESSES (default "1,2"),
 // LOAD_DATABASES (default "postgres,embedded"), LOAD_WORKERS (per process, default the App's own), LOAD_NODE_ARGS (the App's node flags).
 // LOAD_HARNESS=1 adds the load run of issue #8 (the fault harness's workload through a round-robin balancer).
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -26,7 +26,7 @@ export async function benchLoad(): Promise<Row[]> {
   const pacedEvents = Number(process.env.LOAD_PACED ?? 50);
   const workers = Number(process.env.LOAD_WORKERS ?? DEFAULT_WORKERS);
   // A burst before the measured one, not counted: the JIT's warm-up (a deployed App runs warm).
-  const warmupEvents = Number(process.env.LOAD_WARMUP ?? 400);
+  const warmupEvents = Number(process.env.LOAD_WARMUP ?? 1500);
   // Node flags for the App's processes, e.g. LOAD_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof".
   const nodeArgs = (process.env.LOAD_NODE_ARGS ?? "").split(/\s+/).filter(Boolean);
   const counts = (process.env.LOAD_PROCESSES ?? "1,2").split(",").map(Number);
