@@ -24,10 +24,13 @@ interface KeyKind {
 }
 const KEY_KINDS = new Map<string, KeyKind>();
 const MAX_KEY_KINDS = 1024;
+/** Longer keys are judged each time, never kept (an event's keys may be anyone's, of any length). */
+const MAX_KEPT_KEY = 128;
 function kindOf(key: string): KeyKind {
   let kind = KEY_KINDS.get(key);
   if (kind === undefined) {
     kind = { prompt: PROMPT_KEY.test(key), promptText: PROMPT_TEXT_CHILD.test(key), secret: SECRET_KEY.test(key) };
+    if (key.length > MAX_KEPT_KEY) return kind;
     if (KEY_KINDS.size >= MAX_KEY_KINDS) KEY_KINDS.clear(); // bounded, whatever keys an event brings
     KEY_KINDS.set(key, kind);
   }
@@ -78,7 +81,10 @@ export function maskEvent(event: AuditEvent): { value: AuditEvent; masked: strin
       for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
         path[depth] = k;
         const kind = kindOf(k);
-        out[k] = walk(x, kind, inPrompt || kind.prompt);
+        const masked = walk(x, kind, inPrompt || kind.prompt);
+        // A key "__proto__" (JSON.parse makes it an own key) stays a key: assigned, it would set out's prototype.
+        if (k === "__proto__") Object.defineProperty(out, k, { value: masked, enumerable: true, writable: true, configurable: true });
+        else out[k] = masked;
       }
       path.length = depth;
       return out;

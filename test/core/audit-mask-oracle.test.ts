@@ -62,3 +62,14 @@ test("maskEvent masks what it masked before, at the same pointers, on random eve
   for (const { name, examples: xs } of examples) for (const e of xs ?? []) same({ input: e, result: { e, prompt: name }, labels: { event: name } } as unknown as AuditEvent, `${name} ${n++}`);
   assert.ok(n > 100);
 });
+
+test("maskEvent keeps a key named __proto__ as a key (JSON.parse makes it one), masked like any other", () => {
+  const input = JSON.parse('{"x":1,"__proto__":"ghp_0123456789abcdefghijklmnopqrstuvwxyzAB","nested":{"__proto__":{"a":"plain"}}}') as Record<string, unknown>;
+  const { value, masked } = maskEvent({ input, result: {}, labels: {} } as unknown as AuditEvent);
+  const out = value.input as Record<string, unknown>;
+  assert.deepEqual(Object.keys(out), ["x", "__proto__", "nested"]);
+  assert.equal(Object.getPrototypeOf(out), Object.prototype);
+  assert.notEqual(Object.getOwnPropertyDescriptor(out, "__proto__")?.value, input["__proto__"], "the token is masked");
+  assert.deepEqual(masked, ["/input/__proto__"]);
+  assert.deepEqual(Object.getOwnPropertyDescriptor(Object.getOwnPropertyDescriptor(out, "nested")!.value as object, "__proto__")?.value, { a: "plain" });
+});

@@ -50,6 +50,11 @@ export function markBuffered<F extends Fetch>(fetch: F): F {
   return fetch;
 }
 
+/** Whether `res` is an answer a lean fetch read whole (not one it handed to Node's fetch, whose body may still come). */
+export function isBufferedResponse(res: unknown): boolean {
+  return res instanceof LeanResponse;
+}
+
 /** The bytes behind a body stream a lean fetch returned, or undefined for any other value. */
 export function bufferedBytes(body: unknown): Buffer | undefined {
   return typeof body === "object" && body !== null ? bodies.get(body) : undefined;

@@ -3,7 +3,7 @@
 // the timeout. A caller's own signal still works and keeps its own reason. Suitable for Octokit's
 // `request: { fetch }`, and for any other outbound call (TUF, policy bundles, Rekor, a TSA).
 import { AgentGateError } from "../../core/errors.js";
-import { isBufferedFetch, markBuffered } from "./http-transport.js";
+import { isBufferedFetch, isBufferedResponse, markBuffered } from "./http-transport.js";
 
 /** Default deadline for one outbound request, from sending it to reading the last byte of its body. */
 export const DEFAULT_HTTP_TIMEOUT_MS = 10_000;
@@ -39,8 +39,10 @@ type Fetch = typeof globalThis.fetch;
  */
 export function fetchWithTimeout(timeoutMs: number = DEFAULT_HTTP_TIMEOUT_MS, baseFetch: Fetch = globalThis.fetch): Fetch {
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new RangeError(`expected a positive timeout in ms, got ${timeoutMs}`);
-  // A buffered fetch (http-transport.ts) has read the whole body when it resolves: its deadline ends there. Left armed,
-  // each request's timer fired later anyway, made an error (with its stack) and kept the request's signal alive.
+  // An answer a lean fetch read whole (http-transport.ts) is complete when it resolves: its deadline ends there. Left
+  // armed, each request's timer fired later anyway, made an error (with its stack) and kept the request's signal
+  // alive. Decided per answer: a lean fetch hands some inputs (a Request, a stream body) to Node's fetch, whose
+  // body may still stall, and the deadline covers that body as before.
   const buffered = isBufferedFetch(baseFetch);
   const timed = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const method = (init?.method ?? (input instanceof Request ? input.method : "GET")).toUpperCase();
@@ -52,7 +54,7 @@ export function fetchWithTimeout(timeoutMs: number = DEFAULT_HTTP_TIMEOUT_MS, ba
     const signal = callerSignal ? AbortSignal.any([callerSignal, timeout.signal]) : timeout.signal;
     try {
       const res = await baseFetch(input, { ...init, signal });
-      if (buffered) clearTimeout(timer);
+      if (isBufferedResponse(res)) clearTimeout(timer);
       return res;
     } catch (err) {
       clearTimeout(timer);

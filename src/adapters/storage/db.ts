@@ -93,6 +93,8 @@ export function sqlState(err: unknown): string | undefined {
 
 // --- PostgreSQL ------------------------------------------------------------------------------------------
 
+const CONNECT_TIMEOUT_MS = 10_000;
+
 export async function openPostgres(url: string, schema = DEFAULT_SCHEMA, poolSize = poolSizeFor(0)): Promise<Db> {
   const { default: pg } = await import("pg");
   const permits = new LockPermits(poolSize);
@@ -100,7 +102,7 @@ export async function openPostgres(url: string, schema = DEFAULT_SCHEMA, poolSiz
   const quoted = quoteSchema(schema);
   // keepAlive: a lock's session sits idle while its holder works; without keepalives a silently cut one would be
   // noticed only by its next statement, so the holder could not learn that its lock is gone.
-  const pool = new pg.Pool({ connectionString: url, max: poolSize, options: `-c search_path=${quoted}`, connectionTimeoutMillis: 10_000, keepAlive: true, keepAliveInitialDelayMillis: 10_000 });
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, options: `-c search_path=${quoted}`, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true, keepAliveInitialDelayMillis: 10_000 });
   // An idle client's error (the server restarting) must not crash the process; the next query reports it.
   pool.on("error", () => undefined);
   const location = redactUrl(url);
@@ -157,7 +159,8 @@ export async function openPostgres(url: string, schema = DEFAULT_SCHEMA, poolSiz
     },
     executeSql: (text, values) => wrap("query", async () => ({ rows: (await run(pool, text, values)).rows as Row[] })),
     withLock: async <T>(key: string, fn: (held: AbortSignal) => Promise<T>): Promise<T> => {
-      const release = await permits.acquire(); // never every connection a lock's (lock-permits.ts)
+      // Never every connection a lock's (lock-permits.ts); a wait as long as the pool's for a connection, then transient.
+      const release = await permits.acquire(CONNECT_TIMEOUT_MS, () => new AgentGateError("STORAGE_UNAVAILABLE", `no connection to PostgreSQL at ${location} came free for the lock "${key}" within ${CONNECT_TIMEOUT_MS / 1000} s (every one the pool may give a lock is held); to be retried`, "transient"));
       let client: PoolClient;
       try {
         client = await wrap("connect", () => pool.connect());

@@ -29,10 +29,29 @@ export class LockPermits {
     this.free = this.size;
   }
 
-  /** Resolves once a lock may take a connection; call the returned function, once, when it has given it back. */
-  async acquire(): Promise<() => void> {
+  /**
+   * Resolves once a lock may take a connection; call the returned function, once, when it has given it back. Waits
+   * at most `timeoutMs` (as long as the pool waits for a connection), then rejects with `timedOut()`: the job fails
+   * and is retried, instead of holding its worker past its attempt's deadline.
+   */
+  async acquire(timeoutMs = Infinity, timedOut: () => Error = () => new Error("no lock permit came free in time")): Promise<() => void> {
     if (this.free > 0) this.free--;
-    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    else {
+      await new Promise<void>((resolve, reject) => {
+        const wake = (): void => {
+          clearTimeout(timer);
+          resolve();
+        };
+        const timer = Number.isFinite(timeoutMs)
+          ? setTimeout(() => {
+              const at = this.waiting.indexOf(wake);
+              if (at >= 0) this.waiting.splice(at, 1);
+              reject(timedOut());
+            }, timeoutMs)
+          : undefined;
+        this.waiting.push(wake);
+      });
+    }
     let released = false;
     return () => {
       if (released) return;

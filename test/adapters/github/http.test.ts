@@ -112,29 +112,42 @@ describe("describeUrl", () => {
   });
 });
 
-describe("fetchWithTimeout over a buffered fetch (the App's lean fetch)", () => {
-  it("ends the deadline once the answer is in: the request's signal is never aborted afterwards", async () => {
-    const { markBuffered } = await import("../../../src/adapters/github/http-transport.js");
-    const signals: AbortSignal[] = [];
-    const base = markBuffered((_input: string | URL | Request, init?: RequestInit) => {
-      signals.push(init!.signal!);
-      return Promise.resolve(new Response("{}", { status: 200 }));
+describe("fetchWithTimeout over the App's lean fetch", () => {
+  // A server that answers /whole at once, and sends /stall's headers and then nothing.
+  let server: Server;
+  let base = "";
+  before(async () => {
+    server = createServer((req, res) => {
+      if (req.url === "/stall") {
+        res.writeHead(200, { "content-type": "application/json" });
+        res.write("{");
+        return;
+      }
+      res.writeHead(200, { "content-type": "application/json" }).end("{}");
     });
-    const timed = fetchWithTimeout(30, base);
-    assert.equal((await timed("http://127.0.0.1:1/x")).status, 200);
-    await new Promise((r) => setTimeout(r, 120));
-    assert.equal(signals[0]!.aborted, false, "a buffered answer's deadline was still armed");
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(async () => {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
   });
 
-  it("an unbuffered fetch keeps its deadline over the body: the signal aborts with the named timeout", async () => {
+  it("ends the deadline once an answer read whole is in: the request's signal is never aborted afterwards", async () => {
+    const { leanFetch } = await import("../../../src/adapters/github/http-transport.js");
+    const lean = leanFetch();
     const signals: AbortSignal[] = [];
-    const timed = fetchWithTimeout(30, (_input: string | URL | Request, init?: RequestInit) => {
-      signals.push(init!.signal!);
-      return Promise.resolve(new Response("{}", { status: 200 }));
-    });
-    await timed("http://127.0.0.1:1/x");
-    await new Promise((r) => setTimeout(r, 120));
-    assert.equal(signals[0]!.aborted, true);
-    assert.ok(signals[0]!.reason instanceof HttpTimeoutError);
+    const spy = Object.assign((input: string | URL | Request, init?: RequestInit) => (signals.push(init!.signal!), lean(input, init)), lean);
+    const timed = fetchWithTimeout(100, spy);
+    assert.equal((await timed(`${base}/whole`)).status, 200);
+    await new Promise((r) => setTimeout(r, 250));
+    assert.equal(signals[0]!.aborted, false, "an answer read whole kept its deadline armed");
+  });
+
+  it("an input the lean fetch hands to Node's fetch (a Request) keeps its deadline over the body", async () => {
+    const { leanFetch } = await import("../../../src/adapters/github/http-transport.js");
+    const timed = fetchWithTimeout(100, leanFetch());
+    const res = await timed(new Request(`${base}/stall`));
+    await assert.rejects(res.text(), HttpTimeoutError);
   });
 });

@@ -79,3 +79,21 @@ test("the pool of a process: a connection for each worker that may hold a lock, 
   // 64 workers would ask for 101: bounded, and the permits keep the reserve free whatever the workers.
   assert.equal(poolSizeFor(workersHoldingLocks(64)), MAX_DEFAULT_POOL);
 });
+
+test("lock permits: a wait is bounded, and a waiter that gave up takes no permit later", async () => {
+  const p = new LockPermits(6); // 2 permits
+  const a = await p.acquire();
+  const b = await p.acquire();
+  await assert.rejects(p.acquire(30, () => new Error("no permit in 30 ms")), /no permit in 30 ms/);
+  a();
+  // The permit freed goes to the next asker, not to the waiter that gave up.
+  const c = await p.acquire(30, () => new Error("should not wait"));
+  let d = false;
+  void p.acquire().then(() => (d = true));
+  await new Promise((r) => setImmediate(r));
+  assert.equal(d, false, "two permits are out (b and c): a third waits");
+  b();
+  await new Promise((r) => setImmediate(r));
+  assert.equal(d, true);
+  c();
+});
