@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { canonicalize, pointerToken, sha256Bytes, sha256Hex } from "../../src/core/digest.js";
 import { AgentGateError } from "../../src/core/errors.js";
+import { mulberry32 } from "../../src/demo/github/faults.js";
 
 // ---- the oracle: src/core/digest.ts as of 5ad3dfa ----
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
@@ -79,17 +80,8 @@ function sparse(length: number, at: number[]): unknown[] {
   return a;
 }
 
-/** A small seeded PRNG (mulberry32), so a failure reproduces. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small seeded PRNG (mulberry32, the fault harness's), so a failure reproduces. */
+const rng = mulberry32;
 
 const NUMBERS = [0, -0, 1, -1, 0.1, 1e21, 1e20, 1e-7, 1e-6, 5e-324, -5e-324, 1.7976931348623157e308, Number("9007199254740993"), Number("333333333.33333329"), 4.5, 2 ** 31, -(2 ** 53)];
 const UNITS = ["a", "Z", "0", "9", "~", "/", "~1", "\\", '"', "\n", "\r", "\t", "\u0000", "\u001f", "\u007f", "\u0080", "é", "€", "\u2028", "\u2029", "\ufb33", "\ufeff", "\ud83d\ude00", "\ud800", "\udfff", "\udc00", "\udbff", " ", "__proto__", "constructor"];
