@@ -10,6 +10,7 @@ import { AgentGateError, describeError } from "../core/errors.js";
 import type { ConfigFacts } from "../core/facts.js";
 import { defaultRepoConfig, readConfigDocument, validateRepoConfig, type RepoConfig } from "../config/repo-config.js";
 import { parseRevocations, REVOCATIONS_PATH, REVOCATIONS_REPO, type RevokedData } from "../config/revocations.js";
+import { putOwn } from "../core/own.js";
 
 /** Files in one chain at most: the repository's and four bases. */
 export const MAX_CONFIG_CHAIN = 5;
@@ -45,10 +46,9 @@ export function extendsTarget(value: string, owner: string, from: string): { own
 export function mergeConfig(base: unknown, over: unknown): unknown {
   if (!isPlainObject(base) || !isPlainObject(over)) return over === undefined ? base : over;
   const out: Record<string, unknown> = {};
-  // Own properties only, defined rather than assigned: a key "__proto__" stays a key (and the schema refuses it).
-  const put = (k: string, v: unknown): void => void Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
-  for (const [k, v] of Object.entries(base)) put(k, v);
-  for (const [k, v] of Object.entries(over)) put(k, Object.hasOwn(base, k) ? mergeConfig(base[k], v) : v);
+  // A key "__proto__" stays a key (core/own.ts), and the schema refuses it.
+  for (const [k, v] of Object.entries(base)) putOwn(out, k, v);
+  for (const [k, v] of Object.entries(over)) putOwn(out, k, Object.hasOwn(base, k) ? mergeConfig(base[k], v) : v);
   return out;
 }
 

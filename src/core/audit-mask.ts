@@ -1,6 +1,7 @@
 // Masking before storage: prompt text and secret-like values in an audit event's input, result and labels are
 // replaced, and the JSON pointer of each masked value is listed.
 import { pointerToken } from "./digest.js";
+import { putOwn } from "./own.js";
 import { redact, scanSecrets } from "./secrets.js";
 import type { AuditEvent } from "./audit-record.js";
 
@@ -81,10 +82,7 @@ export function maskEvent(event: AuditEvent): { value: AuditEvent; masked: strin
       for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
         path[depth] = k;
         const kind = kindOf(k);
-        const masked = walk(x, kind, inPrompt || kind.prompt);
-        // A key "__proto__" (JSON.parse makes it an own key) stays a key: assigned, it would set out's prototype.
-        if (k === "__proto__") Object.defineProperty(out, k, { value: masked, enumerable: true, writable: true, configurable: true });
-        else out[k] = masked;
+        putOwn(out, k, walk(x, kind, inPrompt || kind.prompt)); // a key "__proto__" stays a key (own.ts)
       }
       path.length = depth;
       return out;

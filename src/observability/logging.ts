@@ -11,6 +11,7 @@ import pino from "pino";
 import type { DestinationStream, Logger, LoggerOptions } from "pino";
 import { getTransformStream } from "@probot/pino";
 import { redact as redactSecrets } from "../core/secrets.js";
+import { putOwn } from "../core/own.js";
 
 export const CENSOR = "[REDACTED]";
 
@@ -129,7 +130,8 @@ export function scrub(value: unknown, depth = 0, seen: WeakSet<object> = new Wea
     if (Array.isArray(value)) return value.map((v) => scrub(v, depth + 1, seen));
     if (!isPlainObject(value)) return value;
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = isSensitiveKey(k) && v !== undefined && v !== null ? CENSOR : scrub(v, depth + 1, seen);
+    // A key "__proto__" stays a key (core/own.ts): assigned, it would vanish from the line and its value with it.
+    for (const [k, v] of Object.entries(value)) putOwn(out, k, isSensitiveKey(k) && v !== undefined && v !== null ? CENSOR : scrub(v, depth + 1, seen));
     return out;
   } finally {
     seen.delete(value); // the same object twice side by side is not a cycle

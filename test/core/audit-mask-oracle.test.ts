@@ -9,6 +9,7 @@ import { maskEvent, MASK_PROMPT, MASK_SECRET } from "../../src/core/audit-mask.j
 import { pointerToken } from "../../src/core/digest.js";
 import { redact, scanSecrets } from "../../src/core/secrets.js";
 import type { AuditEvent } from "../../src/core/audit-record.js";
+import { mulberry32 } from "../../src/demo/github/faults.js";
 
 const PROMPT_WORD = /(?:^|[_\-.])prompts?(?:$|[_\-.])/i;
 const PROMPT_CAMEL = /[a-z]Prompts?(?:$|[A-Z_])|^prompts?[A-Z]/;
@@ -42,8 +43,7 @@ const KEYS = ["prompt", "system_prompt", "promptText", "text", "content", "body"
 const STRINGS = ["hello", `ghp_${"a".repeat(36)}`, "AKIAIOSFODNN7EXAMPLE", "-----BEGIN RSA PRIVATE KEY-----\nabc\n-----END RSA PRIVATE KEY-----", "password=hunter22", "plain", `sk-${"b".repeat(48)}`, ""];
 
 test("maskEvent masks what it masked before, at the same pointers, on random events and every webhook example", () => {
-  let seed = 19;
-  const rnd = (): number => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+  const rnd = mulberry32(19); // the fault harness's seeded PRNG: a failure reproduces
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
   const gen = (depth: number): unknown => {
     const r = rnd();

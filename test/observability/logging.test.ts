@@ -140,6 +140,14 @@ describe("redacting logger", () => {
 });
 
 describe("helpers", () => {
+  it("scrub keeps a key named __proto__ (JSON.parse makes it an own key) as a key, its value scrubbed", () => {
+    const out = scrub(JSON.parse('{"a":1,"__proto__":{"token":"hunter22","note":"kept"}}')) as Record<string, unknown>;
+    assert.deepEqual(Object.keys(out), ["a", "__proto__"]);
+    assert.equal(Object.getPrototypeOf(out), Object.prototype);
+    assert.deepEqual(Object.getOwnPropertyDescriptor(out, "__proto__")?.value, { token: CENSOR, note: "kept" });
+    assert.equal(JSON.stringify(out), `{"a":1,"__proto__":{"token":"${CENSOR}","note":"kept"}}`);
+  });
+
   it("sensitive keys: names of tokens, secrets, keys, passwords and prompts, but not digests or counts", () => {
     for (const k of ["token", "access_token", "installationToken", "GITHUB_TOKEN", "webhook-secret", "client_secret", "privateKey", "private_key", "password", "COSIGN_PASSWORD", "apiKey", "authorization", "Authorization", "cookie", "prompt", "prompt_text", "promptText", "systemPrompt", "x-hub-signature-256"]) {
       assert.ok(isSensitiveKey(k), k);
