@@ -215,9 +215,12 @@ export async function runDurable(opts: DurableRunOptions): Promise<DurableRunRes
       if (d.status_code === 0 && d.status === "timed out") timedOut++;
       else if (d.status_code < 200 || d.status_code >= 300) throw new Error(`delivery answered ${d.status_code} ${d.status}`);
     };
-    // Warm-up: each process verifies each PR's bundles once (cached by digest afterwards).
     const done = (): number => concluded + ended;
+    // Each phase starts from a fresh count of the events that ended without a conclusion, so none of an earlier
+    // phase's is counted for a later one (the count is otherwise read only when the run waits).
+    ended = await endedElsewhere();
     let expected = done();
+    // Warm-up: each process verifies each PR's bundles once (cached by digest afterwards).
     for (const p of procs) for (let n = 1; n <= prs; n++) {
       await deliver(n, "opened", p.port);
       await concludedAtLeast(++expected, 60_000);
@@ -243,8 +246,9 @@ export async function runDurable(opts: DurableRunOptions): Promise<DurableRunRes
       const c1 = await Promise.all(procs.map((p) => p.cpu()));
       coldCpuMs = c1.reduce((a, c, i) => a + c - c0[i]!, 0) / Math.max(1, done() - expected);
       if (!warmed) throw new Error(`the warm-up's ${warmEvents} events did not all conclude within 120 s (${done() - expected} did)`);
-      expected = done();
       await new Promise((r) => setTimeout(r, 500));
+      ended = await endedElsewhere();
+      expected = done();
     }
     // The burst.
     // Bytes kept per event are what the events after the warm-up added: a table's first pages, its indexes' roots and
