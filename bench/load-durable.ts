@@ -19,6 +19,7 @@ import type { StandInRepo } from "../src/demo/github/model.js";
 import { freePort } from "../test/support/net.js";
 import { appEnv, ensureBuilt, startCommand } from "./app-memory.js";
 import { DEFAULT_WORKERS } from "../src/config/server-env.js";
+import { CpuCapGroup, throttledSince, type CgroupKind, type ThrottleStat } from "./load-cgroup.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const PROBE = fileURLToPath(new URL("./memory-probe.mjs", import.meta.url));
@@ -52,6 +53,8 @@ export interface DurableRunOptions {
   readonly env?: Record<string, string>;
   /** Node flags for the App's processes (e.g. --cpu-prof). */
   readonly nodeArgs?: readonly string[];
+  /** A CPU budget per App process, in cores (cgroup CFS quota, bench/load-cgroup.ts): each process in a group of its own. */
+  readonly cpuCap?: number;
 }
 
 export interface DurableRunResult {
@@ -83,6 +86,10 @@ export interface DurableRunResult {
   readonly superseded: number;
   /** Deliveries GitHub would have given up on (no answer within 10 s), over the whole run. */
   readonly timedOut: number;
+  /** The CPU budget of each App process (cores), when the run had one. */
+  readonly cpuCap?: number;
+  /** Then: the groups' throttling over the burst, summed over processes (bench/load-cgroup.ts). */
+  readonly throttle?: ThrottleStat & { kind: CgroupKind };
 }
 
 interface Proc {
@@ -150,6 +157,9 @@ export async function runDurable(opts: DurableRunOptions): Promise<DurableRunRes
   ensureBuilt();
   const pg = opts.databaseUrl ? new (await import("pg")).default.Pool({ connectionString: opts.databaseUrl, max: 2 }) : undefined;
   const dbCpu = pg ? backendCpu(pg, appName) : undefined;
+  const groups: CpuCapGroup[] = [];
+  // A capped process does less per second: the waits for the warm-up and the burst grow with it.
+  const slack = opts.cpuCap ? Math.max(1, 1 / opts.cpuCap) : 1;
   try {
     for (let i = 0; i < opts.processes; i++) {
       const port = await freePort();
@@ -168,9 +178,22 @@ export async function runDurable(opts: DurableRunOptions): Promise<DurableRunRes
         ...(opts.redisUrl ? { REDIS_URL: opts.redisUrl } : {}),
         ...opts.env,
       };
+      const group = opts.cpuCap === undefined ? undefined : CpuCapGroup.create(opts.cpuCap, i);
+      if (group) groups.push(group);
       // As deployed: the build's dist/server.js with the start script's node flags (not tsx, whose source maps make
       // every Error's stack dearer), plus the benchmark's probes and any flags of the run's own.
       const child = spawn(process.execPath, [...command.nodeFlags, ...(opts.nodeArgs ?? []), "--import", PROBE, "--import", STATEMENTS, "dist/server.js"], { cwd: ROOT, env, stdio: ["ignore", "ignore", "pipe", "ipc"] });
+      if (group) {
+        // Into its group right away, before it serves: every thread it has and starts later runs on the budget.
+        try {
+          group.add(child.pid!);
+          if (!group.holds(child.pid!)) throw new Error(`the App process ${child.pid} is not in ${group.dir} (/proc/${child.pid}/cgroup)`);
+        } catch (e) {
+          child.kill("SIGKILL");
+          await new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r(undefined) : child.once("exit", r)));
+          throw e;
+        }
+      }
       let stderr = "";
       child.stderr!.on("data", (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000)));
       let next = 1;
@@ -242,10 +265,10 @@ export async function runDurable(opts: DurableRunOptions): Promise<DurableRunRes
     if (warmEvents > 0) {
       const c0 = await Promise.all(procs.map((p) => p.cpu()));
       await burst(warmEvents, 0);
-      const warmed = await concludedAtLeast(expected + warmEvents, 120_000);
+      const warmed = await concludedAtLeast(expected + warmEvents, 120_000 * slack);
       const c1 = await Promise.all(procs.map((p) => p.cpu()));
       coldCpuMs = c1.reduce((a, c, i) => a + c - c0[i]!, 0) / Math.max(1, done() - expected);
-      if (!warmed) throw new Error(`the warm-up's ${warmEvents} events did not all conclude within 120 s (${done() - expected} did)`);
+      if (!warmed) throw new Error(`the warm-up's ${warmEvents} events did not all conclude within ${120 * slack} s (${done() - expected} did)`);
       await new Promise((r) => setTimeout(r, 500));
       ended = await endedElsewhere();
       expected = done();
@@ -258,11 +281,13 @@ export async function runDurable(opts: DurableRunOptions): Promise<DurableRunRes
     const sql0 = await Promise.all(procs.map((p) => p.statements()));
     const db0 = await dbCpu?.total();
     const bench0 = process.cpuUsage();
+    const throttle0 = groups.map((g) => g.stat());
     const requests0 = standIn.requests.length;
     const t0 = performance.now();
     await burst(opts.burstEvents, warmEvents);
-    const ok = await concludedAtLeast(expected + opts.burstEvents, 120_000);
+    const ok = await concludedAtLeast(expected + opts.burstEvents, 120_000 * slack);
     const seconds = (lastConcludedAt - t0) / 1000;
+    const throttle = throttledSince(throttle0, groups.map((g) => g.stat()));
     const notConcluded = ok ? 0 : expected + opts.burstEvents - done();
     // Per event concluded (past the burst's deadline, the rest are left out of the figures).
     const burstDone = Math.max(1, done() - expected);
@@ -325,9 +350,11 @@ export async function runDurable(opts: DurableRunOptions): Promise<DurableRunRes
       notConcluded,
       superseded: ended,
       timedOut,
+      ...(opts.cpuCap !== undefined && groups[0] ? { cpuCap: opts.cpuCap, throttle: { kind: groups[0].kind, ...throttle } } : {}),
     };
   } finally {
     await stopAll(procs);
+    for (const g of groups) await g.remove();
     dbCpu?.stop();
     await standIn.close();
     rmSync(dir, { recursive: true, force: true });

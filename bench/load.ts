@@ -5,6 +5,11 @@
 // Knobs: LOAD_EVENTS (burst, default 500), LOAD_WARMUP (a burst before it, not counted: the JIT's warm-up, default 1500), LOAD_PACED (default 50), LOAD_PROCESSES (default "1,2"),
 // LOAD_DATABASES (default "postgres,embedded"), LOAD_WORKERS (per process, default the App's own), LOAD_NODE_ARGS (the App's node flags).
 // LOAD_HARNESS=1 adds the load run of issue #8 (the fault harness's workload through a round-robin balancer).
+// LOAD_CPU_CAP (a fraction of one core, e.g. 0.5; unset: none) adds, after the other runs, PostgreSQL with 1 and with 2
+// App processes each held to that CPU budget (a cgroup of its own with a CFS quota, bench/load-cgroup.ts; Linux, as
+// root, cgroup v1 cpu or v2 with cpu): one process is then bound by its budget, not by the cores it shares with
+// PostgreSQL and the stand-in, so 2 processes against 1 shows what scale-out itself costs. Skipped, with a row saying
+// why, where no cgroup cpu controller is writable.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { availableParallelism, loadavg } from "node:os";
 import { dirname } from "node:path";
@@ -14,6 +19,7 @@ import { printTable } from "./table.js";
 import { DEFAULT_WORKERS } from "../src/config/server-env.js";
 import { percentile, runHarness } from "../test/fault/harness.js";
 import { durableFixture, runDurable, type DurableRunResult } from "./load-durable.js";
+import { cgroupSupport } from "./load-cgroup.js";
 
 export const LOAD_RESULTS = fileURLToPath(new URL("./results/load.json", import.meta.url));
 
@@ -31,6 +37,8 @@ export async function benchLoad(): Promise<Row[]> {
   const nodeArgs = (process.env.LOAD_NODE_ARGS ?? "").split(/\s+/).filter(Boolean);
   const counts = (process.env.LOAD_PROCESSES ?? "1,2").split(",").map(Number);
   const databases = (process.env.LOAD_DATABASES ?? "postgres,embedded").split(",");
+  const cpuCap = process.env.LOAD_CPU_CAP ? Number(process.env.LOAD_CPU_CAP) : undefined;
+  if (cpuCap !== undefined && !(cpuCap >= 0.01 && cpuCap <= availableParallelism())) throw new Error(`LOAD_CPU_CAP: "${process.env.LOAD_CPU_CAP}" is not a share of a core between 0.01 and ${availableParallelism()}`);
   const fixture = durableFixture(20);
   const runs: { name: string; processes: number; r: DurableRunResult; load: number }[] = [];
   for (const database of databases) {
@@ -48,6 +56,7 @@ export async function benchLoad(): Promise<Row[]> {
   if (process.env.LOAD_PACING_RUN !== "0" && databases.includes("postgres")) {
     pacing = await runDurable({ fixture, processes: 1, burstEvents: 30, pacedEvents: 10, workers, databaseUrl, redisUrl, env: { AGENT_GATE_WRITE_INTERVAL_MS: "1000" } });
   }
+  const capped = cpuCap === undefined ? undefined : await cappedRuns(cpuCap, { fixture, burstEvents, pacedEvents, workers, nodeArgs, warmupEvents, databaseUrl, redisUrl });
   const one = runs.find((x) => x.name.startsWith("PostgreSQL") && x.processes === 1);
   const target = (x: (typeof runs)[number]): string => (x.processes > 1 ? `>= ${((one?.r.eventsPerSecond ?? 0) * 1.5).toFixed(0)} (1.5x one)` : ">= 100");
   const metric = (label: string, value: (x: (typeof runs)[number]) => string | number, goal: (x: (typeof runs)[number]) => string = () => ""): Row[] =>
@@ -79,6 +88,7 @@ export async function benchLoad(): Promise<Row[]> {
       { metric: "p50 ms, one event at a time, writes paced 1 s apart", measured: ms(percentile(pacing.pacedMs, 50)), target: "" },
     );
   }
+  rows.push(...(capped?.rows ?? []));
   const pgRun = runs.find((x) => x.r.rows && x.processes === 1) ?? runs.find((x) => x.r.rows);
   if (pgRun?.r.rows) {
     const { written, kept, bytesKept } = pgRun.r.rows;
@@ -92,10 +102,48 @@ export async function benchLoad(): Promise<Row[]> {
     const pruned: Record<string, string> = { queue: "job queue (completed jobs deleted after 7 days)", "gate state": "gate state (pruned after AGENT_GATE_STATE_RETENTION_DAYS)", "audit log": "audit log (never pruned)", other: "other (no growth per event)" };
     for (const [part, bytes] of Object.entries(bytesKept)) rows.push({ metric: `database bytes added/event after the warm-up, ${pruned[part] ?? part}, indexes included (${pgRun.name})`, measured: Math.round(bytes), target: "" });
   }
-  saveResults({ burstEvents, pacedEvents, workers, ...(pacing ? { defaultPacing: { eventsPerSecond: pacing.eventsPerSecond, p50Ms: percentile(pacing.pacedMs, 50), githubSplit: pacing.githubSplit } } : {}), runs: runs.map((x) => ({ name: x.name, processes: x.processes, load: x.load, ...x.r, pacedMs: undefined, p50Ms: percentile(x.r.pacedMs, 50), p99Ms: percentile(x.r.pacedMs, 99) })) });
+  saveResults({ burstEvents, pacedEvents, workers, ...(pacing ? { defaultPacing: { eventsPerSecond: pacing.eventsPerSecond, p50Ms: percentile(pacing.pacedMs, 50), githubSplit: pacing.githubSplit } } : {}), runs: [...runs, ...(capped?.runs ?? [])].map((x) => ({ name: x.name, processes: x.processes, load: x.load, ...x.r, pacedMs: undefined, p50Ms: percentile(x.r.pacedMs, 50), p99Ms: percentile(x.r.pacedMs, 99) })) });
   printTable(`Durable path: ${burstEvents} events at once (at most 32 deliveries open), then ${pacedEvents} one at a time; ${workers} workers per process; 20 PRs of 3 signed bundles`, rows);
   if (process.env.LOAD_HARNESS === "1") return await harnessRows(databaseUrl, redisUrl);
   return [];
+}
+
+/**
+ * LOAD_CPU_CAP: PostgreSQL with 1 and 2 App processes, each held to `cap` cores (bench/load-cgroup.ts). The rows, and
+ * the runs for the results file (their `cpuCap` field says so); where no cgroup cpu controller is writable, one row
+ * saying why, and the bench goes on.
+ */
+async function cappedRuns(cap: number, opts: Omit<Parameters<typeof runDurable>[0], "processes" | "cpuCap">): Promise<{ rows: Row[]; runs: { name: string; processes: number; r: DurableRunResult; load: number }[] }> {
+  const label = `capped at ${cap} core each`;
+  const where = cgroupSupport();
+  if ("reason" in where) return { rows: [{ metric: `capped runs (LOAD_CPU_CAP=${cap}): skipped, ${where.reason}; they need root and a writable cgroup cpu controller`, measured: "", target: "" }], runs: [] };
+  const runs: { name: string; processes: number; r: DurableRunResult; load: number }[] = [];
+  for (const processes of [1, 2]) {
+    const before = loadavg()[0]!;
+    try {
+      const r = await runDurable({ ...opts, processes, cpuCap: cap });
+      runs.push({ name: `PostgreSQL, ${processes} process${processes > 1 ? "es" : ""}, ${label}`, processes, r, load: Math.max(before, loadavg()[0]!) });
+    } catch (e) {
+      // The runs before it are kept (and saved): a capped run's failure is reported, not the whole bench's.
+      console.error(e);
+      return { rows: [{ metric: `capped runs (LOAD_CPU_CAP=${cap}): the run with ${processes} process(es) failed: ${(e as Error).message.slice(0, 200)}`, measured: "", target: "" }], runs };
+    }
+  }
+  const [one, two] = runs as [(typeof runs)[number], (typeof runs)[number]];
+  const rows: Row[] = [];
+  for (const x of runs) {
+    const t = x.r.throttle!;
+    // The share of the budget the App used over the burst: near 100 % when the budget, not the machine, bound it.
+    const used = (x.r.appCpuMs * x.r.eventsPerSecond) / 1000 / (cap * x.processes);
+    rows.push(
+      { metric: `events/s, burst (${x.name})`, measured: x.r.eventsPerSecond.toFixed(1), target: x === two ? `>= ${(one.r.eventsPerSecond * 1.5).toFixed(0)} (1.5x one, capped)` : "" },
+      { metric: `  App CPU ms/event (${x.name})`, measured: ms(x.r.appCpuMs), target: "" },
+      { metric: `  over the burst: budget used; throttled s (summed over CPUs), periods throttled of all (${x.name}, ${t.kind})`, measured: `${(used * 100).toFixed(0)} %; ${t.throttledSeconds.toFixed(1)} s, ${t.throttledPeriods} of ${t.periods}`, target: "" },
+      { metric: `  events not concluded, deliveries unanswered in 10 s, load average (${x.name})`, measured: `${x.r.notConcluded}, ${x.r.timedOut}, ${x.load.toFixed(1)}`, target: "" },
+    );
+  }
+  rows.push({ metric: `2 processes / 1, ${label}`, measured: `${(two.r.eventsPerSecond / one.r.eventsPerSecond).toFixed(2)}x`, target: ">= 1.5x" });
+  return { rows, runs };
 }
 
 /**
