@@ -6,9 +6,11 @@
 //   Facts + Evidence ──provenance signals, binding──► PolicyInput ──policy──► Decision ──render──► Evaluation
 import type { PullRequestSnapshot } from "../adapters/github/pull-request-source.js";
 import { fromGitHubError } from "../adapters/github/errors.js";
+import { LruCache } from "../adapters/lru.js";
 import { PULL_REQUEST_ENTRYPOINT } from "../adapters/opa/engine.js";
 import type { PolicyEvaluator } from "../adapters/opa/pool.js";
 import { policyData, type RepoConfig } from "../config/repo-config.js";
+import { deepFreeze, isDeepFrozen } from "../core/freeze.js";
 import { withConfiguredAgents, type AgentDetectionConfig } from "../core/agents.js";
 import { bindProvenance, type BindingResult } from "../core/binding.js";
 import { conclude, type CheckConclusion } from "../core/conclusion.js";
@@ -81,20 +83,41 @@ export function checkHead(snapshot: PullRequestSnapshot, headSha: string): void 
 /** Files named like agent-gate configs anywhere: a base another repository extends may live in this one. */
 export const CONFIG_LIKE = ["**/agent-gate*.yml", "**/agent-gate*.yaml", "agent-gate*.yml", "agent-gate*.yaml"];
 
+// The data of a deep-frozen config (load-config shares one per chain reading) is built once per repository's chain
+// and revocation list and kept deep-frozen: the same object each event, so the policy pool serialises it and the
+// audit log hashes it once. Keyed by the config object itself, then by everything else the data is made of (the
+// extra protected paths, which carry the repository's part, and the revocation list's content); a config that is
+// not deep-frozen could change under its entry, so its data is built afresh. Bounded per config, in count and size.
+const dataOfConfig = new WeakMap<RepoConfig, LruCache<string, object>>();
+const DATA_PER_CONFIG = 16;
+const DATA_KEY_BYTES = 256 * 1024;
+
 /**
  * The policy's data: the config, with every file of its chain that lives in this repository (and config-like files
  * anywhere) protected like .github/agent-gate.yml, so an agent cannot weaken a base it extends.
  */
 export function gatePolicyData(loaded: LoadedConfig, repository: string): unknown {
-  const { config } = loaded;
+  const { config, revoked } = loaded;
   const prefix = `${repository.toLowerCase()}:`;
   const chain = loaded.files.filter((f) => f.toLowerCase().startsWith(prefix)).map((f) => f.slice(prefix.length).replace(/ \(default branch\)$/, ""));
   const pp = config.rules.protected_paths;
   const listed = new Set(pp.paths.map((p) => (typeof p === "string" ? p : p.pattern)));
   const extra = [...chain, ...CONFIG_LIKE].filter((p) => !listed.has(p) && (listed.add(p), true));
-  const data = policyData({ ...config, rules: { ...config.rules, protected_paths: { ...pp, paths: [...pp.paths, ...extra] } } });
-  // The organisation's revocation list: data of its own, never subject to the repository's rule modes.
-  return loaded.revoked ? { ...data, revoked: loaded.revoked } : data;
+  const build = (r: typeof revoked): object => {
+    const data = policyData({ ...config, rules: { ...config.rules, protected_paths: { ...pp, paths: [...pp.paths, ...extra] } } });
+    // The organisation's revocation list: data of its own, never subject to the repository's rule modes.
+    return r ? { ...data, revoked: r } : data;
+  };
+  if (!isDeepFrozen(config)) return build(revoked);
+  const key = JSON.stringify([extra, revoked ?? null]);
+  let entries = dataOfConfig.get(config);
+  if (!entries) dataOfConfig.set(config, (entries = new LruCache<string, object>(DATA_PER_CONFIG, DATA_KEY_BYTES)));
+  const known = entries.get(key);
+  if (known) return known;
+  // A copy of the list: freezing the caller's own object would be a side effect.
+  const data = deepFreeze(build(revoked ? structuredClone(revoked) : undefined));
+  entries.set(key, data, key.length);
+  return data;
 }
 
 export interface PipelineOptions {

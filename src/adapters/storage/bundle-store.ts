@@ -3,6 +3,7 @@
 // content, recomputed on every read, so a bundle edited in the database is refused, never evaluated.
 import { canonicalize, sha256Hex } from "../../core/digest.js";
 import { AgentGateError } from "../../core/errors.js";
+import { isDeepFrozen } from "../../core/freeze.js";
 import type { Db, Queryable } from "./db.js";
 
 export interface PolicyBundle {
@@ -33,10 +34,19 @@ export function dataDigest(data: unknown): string {
   return dataDocument(data).digest;
 }
 
+// A deep-frozen data document (the gate's, shared between events) cannot change, so its text and digest are kept
+// with it for as long as it lives; any other is canonicalised on every call.
+const documents = new WeakMap<object, { digest: string; text: string }>();
+
 /** A data document as stored: its canonical JSON and the digest of that text. */
 export function dataDocument(data: unknown): { digest: string; text: string } {
+  const frozen = isDeepFrozen(data) ? (data as object) : undefined;
+  const known = frozen && documents.get(frozen);
+  if (known) return known;
   const text = canonicalize(data);
-  return { digest: `sha256:${sha256Hex(text)}`, text };
+  const doc = Object.freeze({ digest: `sha256:${sha256Hex(text)}`, text });
+  if (frozen) documents.set(frozen, doc);
+  return doc;
 }
 
 export async function putData(q: Queryable, data: unknown): Promise<string> {
