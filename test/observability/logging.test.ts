@@ -137,6 +137,20 @@ describe("redacting logger", () => {
     assertClean(chunks.join(""));
     assert.match(chunks.join(""), /env secrets/);
   });
+
+  it("a secret in a child's bindings is censored by redactingLogger's logger, plain values (which skip pino's paths) too", async () => {
+    const chunks: string[] = [];
+    const destination = new Writable({ write(c: Buffer, _e, cb) { chunks.push(c.toString()); cb(); } });
+    const log = await redactingLogger({ destination }, { WEBHOOK_SECRET });
+    const event = log.child({ name: "event", id: "d1" });
+    const child = event.child({ delivery: "d1", token: TOKEN, note: `key ${TOKEN}`, count: 3, ok: true, repo: { token: TOKEN, name: `acme/${WEBHOOK_SECRET}` } });
+    child.info({ secret: WEBHOOK_SECRET, line: 7 }, "per event");
+    child.child({ auth: TOKEN, prompt: PROMPT }).warn("grandchild");
+    const raw = chunks.join("");
+    assertClean(raw);
+    assert.match(raw, /"delivery":"d1","token":"\[REDACTED\]","note":"key \[REDACTED:github-token\]","count":3,"ok":true/);
+    assert.match(raw, /"auth":"\[REDACTED\]","prompt":"\[REDACTED\]"/);
+  });
 });
 
 describe("helpers", () => {
