@@ -11,6 +11,7 @@ import { AgentGateError, describeError } from "../../core/errors.js";
 import { siblingEntry } from "../entry.js";
 import { LockPermits, poolSizeFor } from "./lock-permits.js";
 import { PreparedNames } from "./prepared.js";
+import { EmbeddedStatements } from "./embedded-statements.js";
 import { lockDataDir } from "./data-dir-lock.js";
 
 export type Row = Record<string, unknown>;
@@ -215,10 +216,12 @@ export interface EmbeddedDb extends Db {
   withSchema(schema: string): EmbeddedDb;
 }
 
-function embeddedView(pg: PGliteInstance, schema: string, location: string, close: () => Promise<void>, sessionSchema: string, locks = inProcessLocks()): EmbeddedDb {
+function embeddedView(pg: PGliteInstance, statements: EmbeddedStatements, schema: string, location: string, close: () => Promise<void>, sessionSchema: string, locks = inProcessLocks()): EmbeddedDb {
   const quoted = quoteSchema(schema);
-  const on = (c: Pick<PGliteInstance, "query" | "exec">): Queryable => ({
-    query: async <R extends Row>(sql: string, params?: readonly unknown[]) => (await c.query<R>(sql, params ? [...params] : undefined)).rows,
+  // A statement with parameters is prepared once (embedded-statements.ts); one without (migrations) goes to PGlite.
+  const on = (c: Pick<PGliteInstance, "query" | "exec">, inTransaction: boolean): Queryable => ({
+    query: async <R extends Row>(sql: string, params?: readonly unknown[]) =>
+      params === undefined ? (await c.query<R>(sql)).rows : statements.query<R>(inTransaction ? schema : sessionSchema, sql, params, inTransaction),
     exec: async (sql: string) => void (await c.exec(sql)),
   });
   // PGlite has one session, whose search_path is the schema it was opened with (openEmbedded sets it once). The view of
@@ -229,9 +232,9 @@ function embeddedView(pg: PGliteInstance, schema: string, location: string, clos
   const inSchema = <T>(fn: (q: Queryable) => Promise<T>): Promise<T> =>
     pg.transaction(async (tx) => {
       if (!own) await tx.exec(`SET LOCAL search_path TO ${quoted}`);
-      return fn(on(tx));
+      return fn(on(tx, true));
     });
-  const direct = on(pg);
+  const direct = on(pg, false);
   return {
     kind: "embedded",
     schema,
@@ -240,7 +243,7 @@ function embeddedView(pg: PGliteInstance, schema: string, location: string, clos
     exec: (sql) => inSchema((q) => q.exec(sql)),
     transaction: inSchema,
     executeSql: async (text, values) => {
-      if (values && values.length > 0) return { rows: (await pg.query<Row>(text, [...values])).rows };
+      if (values && values.length > 0) return { rows: await statements.query<Row>(sessionSchema, text, values, false) };
       try {
         const results = await pg.exec(text);
         return { rows: results.at(-1)?.rows ?? [] };
@@ -251,7 +254,7 @@ function embeddedView(pg: PGliteInstance, schema: string, location: string, clos
       }
     },
     withLock: locks,
-    withSchema: (other) => embeddedView(pg, other, location, close, sessionSchema, locks),
+    withSchema: (other) => embeddedView(pg, statements, other, location, close, sessionSchema, locks),
     close,
   };
 }
@@ -326,7 +329,7 @@ export function syncPath(path: string): void {
 /** Opens (creating on first use) the embedded database in `dataDir`; `memory://` keeps it in memory. */
 export async function openEmbedded(dataDir: string = DEFAULT_DATA_DIR, schema = DEFAULT_SCHEMA): Promise<EmbeddedDb> {
   quoteSchema(schema);
-  const { PGlite: Engine } = await import("@electric-sql/pglite");
+  const { PGlite: Engine, protocol, parse } = await import("@electric-sql/pglite");
   const inMemory = dataDir === "memory://";
   const dir = inMemory ? dataDir : resolve(dataDir);
   const pgDir = join(dir, "pg");
@@ -366,7 +369,7 @@ export async function openEmbedded(dataDir: string = DEFAULT_DATA_DIR, schema = 
         unlock();
       }
     })());
-  return embeddedView(pg, schema, dir, close, schema);
+  return embeddedView(pg, new EmbeddedStatements(pg, { serialize: protocol.serialize, parseResults: parse.parseResults }), schema, dir, close, schema);
 }
 
 export interface DatabaseOptions {
