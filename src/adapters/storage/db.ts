@@ -5,7 +5,7 @@ import { randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmdirSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
-import type { PGlite } from "@electric-sql/pglite";
+import type { PGlite, Transaction } from "@electric-sql/pglite";
 import type { PoolClient } from "pg";
 import { AgentGateError, describeError } from "../../core/errors.js";
 import { siblingEntry } from "../entry.js";
@@ -219,9 +219,9 @@ export interface EmbeddedDb extends Db {
 function embeddedView(pg: PGliteInstance, statements: EmbeddedStatements, schema: string, location: string, close: () => Promise<void>, sessionSchema: string, locks = inProcessLocks()): EmbeddedDb {
   const quoted = quoteSchema(schema);
   // A statement with parameters is prepared once (embedded-statements.ts); one without (migrations) goes to PGlite.
-  const on = (c: Pick<PGliteInstance, "query" | "exec">, inTransaction: boolean): Queryable => ({
+  const on = (c: Pick<PGliteInstance, "query" | "exec">, tx?: Transaction): Queryable => ({
     query: async <R extends Row>(sql: string, params?: readonly unknown[]) =>
-      params === undefined ? (await c.query<R>(sql)).rows : statements.query<R>(inTransaction ? schema : sessionSchema, sql, params, inTransaction),
+      params === undefined ? (await c.query<R>(sql)).rows : statements.query<R>(tx ? schema : sessionSchema, sql, params, tx),
     exec: async (sql: string) => void (await c.exec(sql)),
   });
   // PGlite has one session, whose search_path is the schema it was opened with (openEmbedded sets it once). The view of
@@ -232,9 +232,9 @@ function embeddedView(pg: PGliteInstance, statements: EmbeddedStatements, schema
   const inSchema = <T>(fn: (q: Queryable) => Promise<T>): Promise<T> =>
     pg.transaction(async (tx) => {
       if (!own) await tx.exec(`SET LOCAL search_path TO ${quoted}`);
-      return fn(on(tx, true));
+      return fn(on(tx, tx));
     });
-  const direct = on(pg, false);
+  const direct = on(pg);
   return {
     kind: "embedded",
     schema,
@@ -243,7 +243,7 @@ function embeddedView(pg: PGliteInstance, statements: EmbeddedStatements, schema
     exec: (sql) => inSchema((q) => q.exec(sql)),
     transaction: inSchema,
     executeSql: async (text, values) => {
-      if (values && values.length > 0) return { rows: await statements.query<Row>(sessionSchema, text, values, false) };
+      if (values && values.length > 0) return { rows: await statements.query<Row>(sessionSchema, text, values) };
       try {
         const results = await pg.exec(text);
         return { rows: results.at(-1)?.rows ?? [] };

@@ -8,7 +8,8 @@
 // serializers for the types the server inferred, rows come back through PGlite's parseResults with the instance's
 // parsers. The set is bounded like PostgreSQL's (prepared.ts): the first MAX_PREPARED (schema, text) pairs are named,
 // later ones run as the unnamed statement (parsed each time, still one call for the run). A statement whose result
-// type changed under it (0A000) fails once and runs unnamed from then on.
+// type changed under it (0A000) fails once and runs unnamed from then on; one dropped by a DEALLOCATE fails once and
+// is prepared afresh.
 import type { PGlite, parse as pgliteParse, protocol as pgliteProtocol } from "@electric-sql/pglite";
 import { MAX_PREPARED } from "./prepared.js";
 
@@ -23,6 +24,7 @@ export interface PGliteProtocol {
 }
 
 const RESULT_TYPE_CHANGED = "0A000";
+const NO_SUCH_STATEMENT = "26000";
 
 type Statement = { readonly name: string; readonly types: readonly number[] };
 
@@ -38,15 +40,22 @@ export class EmbeddedStatements {
   ) {}
 
   /**
-   * One statement with parameters, its rows as PGlite's `query` gives them. `inTransaction`: the caller runs inside
-   * PGlite's transaction (which holds its transaction lock); otherwise this takes both of PGlite's locks, as `query`
-   * does, so it never runs inside another caller's transaction, and syncs the file system after it as `query` does.
-   * The schema is the search_path the statement runs under: a prepared plan belongs to one.
+   * One statement with parameters, its rows as PGlite's `query` gives them. `tx`: the PGlite transaction the caller
+   * runs in (which holds PGlite's transaction lock); once it has ended the statement is refused, as PGlite's own
+   * `tx.query` refuses it, so a handle kept past its transaction never runs inside another caller's. Without one,
+   * this takes both of PGlite's locks, as `query` does, so it never runs inside another caller's transaction either,
+   * and syncs the file system after it as `query` does. The schema is the search_path the statement runs under: a
+   * prepared plan belongs to one.
    */
-  async query<R>(schema: string, text: string, params: readonly unknown[], inTransaction: boolean): Promise<R[]> {
+  async query<R>(schema: string, text: string, params: readonly unknown[], tx?: { readonly closed: boolean }): Promise<R[]> {
     const pg = this.pg;
     const run = (): Promise<R[]> => this.run<R>(`${schema}\u0000${text}`, text, params);
-    if (inTransaction) return pg._runExclusiveQuery(run);
+    if (tx) {
+      return pg._runExclusiveQuery(() => {
+        if (tx.closed) throw new Error("Transaction is closed");
+        return run();
+      });
+    }
     return pg._runExclusiveTransaction(() =>
       pg._runExclusiveQuery(async () => {
         const rows = await run();
@@ -73,7 +82,10 @@ export class EmbeddedStatements {
     try {
       messages = await this.send([serialize.bind({ statement: statement.name, values }), serialize.describe({ type: "P" }), serialize.execute({}), serialize.sync()]);
     } catch (err) {
-      if (statement.name && (err as { code?: unknown } | null)?.code === RESULT_TYPE_CHANGED) this.known.set(key, null);
+      const code = (err as { code?: unknown } | null)?.code;
+      if (statement.name && code === RESULT_TYPE_CHANGED) this.known.set(key, null);
+      // Dropped behind our back (DEALLOCATE, DISCARD): prepared afresh at its next run.
+      if (statement.name && code === NO_SUCH_STATEMENT) this.known.delete(key);
       throw err;
     }
     return (parseResults(messages, this.pg.parsers)[0]?.rows ?? []) as R[];
