@@ -6,7 +6,7 @@ import PgBoss from "pg-boss";
 import { AgentGateError, describeError } from "../../core/errors.js";
 import { FetchLoop } from "./fetch-loop.js";
 import { placeInLine, retryDelay } from "./line.js";
-import { claimCompleting, withAlong, type Along } from "./along.js";
+import { claimCompleting, dueFromItsStart, withAlong, type Along } from "./along.js";
 import { AttemptDeadline, RetryLater, ShuttingDown } from "./attempts.js";
 import type { Db, Queryable, Row } from "../storage/db.js";
 
@@ -110,7 +110,7 @@ export class JobQueue {
     const counted = async (text: string, values: unknown[]): Promise<{ rows: Row[] }> => {
       sql.pending++;
       try {
-        return await db.executeSql(text, values);
+        return await db.executeSql(dueFromItsStart(text), values);
       } finally {
         if (--sql.pending === 0) for (const wake of sql.idle.splice(0)) wake();
       }
