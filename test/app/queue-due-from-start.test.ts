@@ -1,8 +1,10 @@
 // A job is due from its start on (adapters/queue/along.ts: dueFromItsStart). pg-boss's claim takes a job only once its
 // start is before now(); a sent job starts at its insert's now(), and the embedded database's clock ticks in
 // milliseconds, so a claim woken by the send in the same millisecond found nothing and the job waited for the next
-// poll. Shown on the claims the queue sends, and on jobs sent one at a time with polling so rare that only the
-// send's wake can have claimed them.
+// poll. Shown on the claims the queue sends (each inclusive), and deterministically by a send and a claim in one
+// transaction, which share one now(). Jobs sent one at a time with polls an hour apart show the wake claims each; that
+// run alone rarely hits the same millisecond, so it is the claim texts and the one-transaction test that fail
+// without the change.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { openDatabase, type Db } from "../../src/adapters/storage/db.js";

@@ -11,7 +11,7 @@
 // type changed under it (0A000) fails once and runs unnamed from then on; one dropped by a DEALLOCATE fails once and
 // is prepared afresh.
 import type { PGlite, parse as pgliteParse, protocol as pgliteProtocol } from "@electric-sql/pglite";
-import { MAX_PREPARED } from "./prepared.js";
+import { MAX_PREPARED, NO_SUCH_STATEMENT, RESULT_TYPE_CHANGED } from "./prepared.js";
 
 type Serialize = typeof pgliteProtocol.serialize;
 type ParseResults = typeof pgliteParse.parseResults;
@@ -22,9 +22,6 @@ export interface PGliteProtocol {
   readonly serialize: Serialize;
   readonly parseResults: ParseResults;
 }
-
-const RESULT_TYPE_CHANGED = "0A000";
-const NO_SUCH_STATEMENT = "26000";
 
 type Statement = { readonly name: string; readonly types: readonly number[] };
 
@@ -52,7 +49,7 @@ export class EmbeddedStatements {
     const run = (): Promise<R[]> => this.run<R>(`${schema}\u0000${text}`, text, params);
     if (tx) {
       return pg._runExclusiveQuery(() => {
-        if (tx.closed) throw new Error("Transaction is closed");
+        if (tx.closed) throw new Error(`Transaction is closed: expected a statement of an open transaction, got one on the handle of a transaction that has ended (kept past it); not run: ${text.slice(0, 80)}`);
         return run();
       });
     }
@@ -67,7 +64,7 @@ export class EmbeddedStatements {
 
   /** Under PGlite's query lock. */
   private async run<R>(key: string, text: string, params: readonly unknown[]): Promise<R[]> {
-    if (this.pg.closed) throw new Error("PGlite is closed");
+    if (this.pg.closed) throw new Error(`PGlite is closed: the embedded database was closed before this statement ran; not run: ${text.slice(0, 80)}`);
     const { serialize, parseResults } = this.protocol;
     const statement = await this.statement(key, text);
     const serializers = this.pg.serializers;

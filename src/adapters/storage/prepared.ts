@@ -12,8 +12,8 @@ import { createHash } from "node:crypto";
 export const MAX_PREPARED = 128;
 
 /** SQLSTATEs after which a text (0A000) or the whole process (26000, 42P05) prepares no more. */
-const RESULT_TYPE_CHANGED = "0A000";
-const NO_SUCH_STATEMENT = "26000";
+export const RESULT_TYPE_CHANGED = "0A000";
+export const NO_SUCH_STATEMENT = "26000";
 const STATEMENT_EXISTS = "42P05";
 
 export type QueryConfig = { readonly name: string; readonly text: string; readonly values: unknown[] };
