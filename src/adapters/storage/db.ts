@@ -273,13 +273,10 @@ function embeddedView(pg: PGliteInstance, statements: EmbeddedStatements, schema
  * for pg-boss's retention and seldom read; a miss is read from the operating system's page cache. CPU per event
  * over the PR gate benchmark stayed within its run-to-run spread. work_mem, temp_buffers, wal_buffers and
  * max_connections changed the resident memory by 2 MB or less (the first three are allocated only when used), so
- * they keep PostgreSQL's defaults. max_wal_senders=0: PGlite runs PostgreSQL in single-user mode, where no WAL sender
- * can ever start (no postmaster, no replication connection), so the 10 slots reserved by default serve nothing; with
- * none, PGlite's own time per event fell by ~15 % in the load run (its calls timed in the App, 4 alternate runs:
- * 14.2-14.9 s against 12.0-12.8 s over ~2,100 events). wal_level stays replica: it writes the same WAL here.
+ * they keep PostgreSQL's defaults.
  */
 export function embeddedStartParams(pgliteDefaults: readonly string[]): string[] {
-  return [...pgliteDefaults, "-c", "shared_buffers=16MB", "-c", "max_wal_senders=0"];
+  return [...pgliteDefaults, "-c", "shared_buffers=16MB"];
 }
 
 /** The initialising process's entry: embedded-init.ts under tsx (tests), embedded-init.js compiled in dist/. */

@@ -192,15 +192,3 @@ test("a prepared statement dropped behind the cache (DEALLOCATE ALL) fails once,
     await pg.close();
   }
 });
-
-// The settings embeddedStartParams adds to PGlite's (db.ts says why): a shared buffer pool of 16 MB, and no WAL
-// sender slots, which single-user mode can never use. Read back from the running database, not from the list.
-test("the embedded database runs with its own settings: 16 MB of shared buffers, no WAL sender slots", async () => {
-  const db = await openEmbedded("memory://", "settings");
-  try {
-    const rows = await db.query<{ name: string; setting: string }>(`SELECT name, current_setting(name) AS setting FROM unnest(ARRAY['shared_buffers', 'max_wal_senders', 'wal_level', 'fsync']) AS name ORDER BY name`);
-    assert.deepEqual(Object.fromEntries(rows.map((r) => [r.name, r.setting])), { fsync: "off", max_wal_senders: "0", shared_buffers: "16MB", wal_level: "replica" });
-  } finally {
-    await db.close();
-  }
-});
