@@ -10,6 +10,10 @@
 // root, cgroup v1 cpu or v2 with cpu): one process is then bound by its budget, not by the cores it shares with
 // PostgreSQL and the stand-in, so 2 processes against 1 shows what scale-out itself costs. Skipped, with a row saying
 // why, where no cgroup cpu controller is writable.
+// A host reference (bench/host-reference.ts: fixed CPU work timed in a fresh child, median of 3) is measured before
+// the first run and after the last: a slower host, or one that slowed during the runs, is told from a slower App by it.
+// It is printed and saved (hostReference in the results file) with its workload's version; compare it only across
+// runs of the same version.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { availableParallelism, loadavg } from "node:os";
 import { dirname } from "node:path";
@@ -20,6 +24,7 @@ import { DEFAULT_WORKERS } from "../src/config/server-env.js";
 import { percentile, runHarness } from "../test/fault/harness.js";
 import { durableFixture, runDurable, type DurableRunResult } from "./load-durable.js";
 import { cgroupSupport } from "./load-cgroup.js";
+import { HOST_REFERENCE_VERSION, hostReference } from "./host-reference.js";
 
 export const LOAD_RESULTS = fileURLToPath(new URL("./results/load.json", import.meta.url));
 
@@ -43,6 +48,7 @@ export async function benchLoad(): Promise<Row[]> {
   const maxCap = availableParallelism() / 4;
   if (cpuCap !== undefined && !(cpuCap >= 0.01 && cpuCap <= maxCap)) throw new Error(`LOAD_CPU_CAP: "${process.env.LOAD_CPU_CAP}" is not a share of a core between 0.01 and ${maxCap} (two capped processes take at most half of this machine's ${availableParallelism()} cores)`);
   const fixture = durableFixture(20);
+  const hostBefore = await hostReference();
   const runs: { name: string; processes: number; r: DurableRunResult; load: number }[] = [];
   for (const database of databases) {
     if (database !== "postgres" && database !== "embedded") throw new Error(`LOAD_DATABASES: unknown database "${database}"; expected postgres or embedded`);
@@ -60,6 +66,7 @@ export async function benchLoad(): Promise<Row[]> {
     pacing = await runDurable({ fixture, processes: 1, burstEvents: 30, pacedEvents: 10, workers, databaseUrl, redisUrl, env: { AGENT_GATE_WRITE_INTERVAL_MS: "1000" } });
   }
   const capped = cpuCap === undefined ? undefined : await cappedRuns(cpuCap, { fixture, burstEvents, pacedEvents, workers, nodeArgs, warmupEvents, databaseUrl, redisUrl });
+  const hostAfter = await hostReference();
   const one = runs.find((x) => x.name.startsWith("PostgreSQL") && x.processes === 1);
   const target = (x: (typeof runs)[number]): string => (x.processes > 1 ? `>= ${((one?.r.eventsPerSecond ?? 0) * 1.5).toFixed(0)} (1.5x one)` : ">= 100");
   const metric = (label: string, value: (x: (typeof runs)[number]) => string | number, goal: (x: (typeof runs)[number]) => string = () => ""): Row[] =>
@@ -82,6 +89,7 @@ export async function benchLoad(): Promise<Row[]> {
     ...metric("  events of the run superseded by a newer trigger of their head, or duplicates (no check-run write)", (x) => x.r.superseded),
     ...metric("deliveries unanswered within GitHub's 10 s", (x) => x.r.timedOut, () => "0"),
     ...metric("load average (1 min) during the run", (x) => x.load.toFixed(1), () => "< 2 for a fair wall-clock figure"),
+    ...Object.entries({ before: hostBefore, after: hostAfter }).map(([when, h]) => ({ metric: `host reference v${HOST_REFERENCE_VERSION}, ms (fixed CPU work in a child, median of 3; lower is faster): ${when} the runs`, measured: `${ms(h.ms)} (runs: ${h.runs.map(ms).join(", ")})`, target: "" })),
   ];
   // Where one event's time goes at low load (PostgreSQL, 1 process): each gap of its timeline, p50.
   for (const { step, p50Ms } of one?.r.pacedSteps ?? []) rows.push({ metric: `  p50 ms, one event at a time: ${step} (${one!.name})`, measured: ms(p50Ms), target: "" });
@@ -105,7 +113,7 @@ export async function benchLoad(): Promise<Row[]> {
     const pruned: Record<string, string> = { queue: "job queue (completed jobs deleted after 7 days)", "gate state": "gate state (pruned after AGENT_GATE_STATE_RETENTION_DAYS)", "audit log": "audit log (never pruned)", other: "other (no growth per event)" };
     for (const [part, bytes] of Object.entries(bytesKept)) rows.push({ metric: `database bytes added/event after the warm-up, ${pruned[part] ?? part}, indexes included (${pgRun.name})`, measured: Math.round(bytes), target: "" });
   }
-  saveResults({ burstEvents, pacedEvents, workers, ...(pacing ? { defaultPacing: { eventsPerSecond: pacing.eventsPerSecond, p50Ms: percentile(pacing.pacedMs, 50), githubSplit: pacing.githubSplit } } : {}), runs: [...runs, ...(capped?.runs ?? [])].map((x) => ({ name: x.name, processes: x.processes, load: x.load, ...x.r, pacedMs: undefined, p50Ms: percentile(x.r.pacedMs, 50), p99Ms: percentile(x.r.pacedMs, 99) })) });
+  saveResults({ burstEvents, pacedEvents, workers, hostReference: { version: HOST_REFERENCE_VERSION, before: hostBefore, after: hostAfter }, ...(pacing ? { defaultPacing: { eventsPerSecond: pacing.eventsPerSecond, p50Ms: percentile(pacing.pacedMs, 50), githubSplit: pacing.githubSplit } } : {}), runs: [...runs, ...(capped?.runs ?? [])].map((x) => ({ name: x.name, processes: x.processes, load: x.load, ...x.r, pacedMs: undefined, p50Ms: percentile(x.r.pacedMs, 50), p99Ms: percentile(x.r.pacedMs, 99) })) });
   printTable(`Durable path: ${burstEvents} events at once (at most 32 deliveries open), then ${pacedEvents} one at a time; ${workers} workers per process; 20 PRs of 3 signed bundles`, rows);
   if (process.env.LOAD_HARNESS === "1") return await harnessRows(databaseUrl, redisUrl);
   return [];
