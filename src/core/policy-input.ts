@@ -40,7 +40,7 @@ export const Signer = z.object({
   workflow: z
     .object({ owner: z.string(), name: z.string(), repository: z.string(), path: z.string(), ref: z.string() })
     .optional()
-    .describe("the signing workflow, when the identity is a GitHub workflow URL https://github.com/OWNER/REPO/PATH@REF"),
+    .describe("the signing workflow, when the identity is exactly a GitHub workflow URL https://github.com/OWNER/REPO/.github/workflows/FILE@REF (the ref is all after the first @)"),
   source_repository: z.string().optional().describe("OWNER/REPO the workflow ran for (sourceRepositoryURI)"),
   source_ref: z.string().optional().describe("the ref it ran for (sourceRepositoryRef)"),
   runner: z.string().optional().describe('the runner environment extension: "github-hosted" or "self-hosted"'),

@@ -63,3 +63,26 @@ test("a signer matched by owner, repository, workflow and a GitHub-hosted runner
     if (conclusion === "failure") assert.ok(v.text.includes("is not from an allowed signer") && v.text.includes(ISSUER));
   }
 });
+
+// A ref may hold "@": git accepts the branch `dev@refs/heads/main`, whose workflow identity ends in
+// `agent.yml@refs/heads/dev@refs/heads/main`. It is that branch, never main: a refs restriction holds.
+const MAIN_ONLY = `version: 1
+rules:
+  signers:
+    allowed:
+      - {owner: acme, repo: agents, refs: [refs/heads/main]}
+  model_governance:
+    allowed:
+      - model: anthropic/claude-sonnet-4-5
+`;
+
+test("a signer restricted to refs/heads/main: a branch named dev@refs/heads/main is refused like dev", async () => {
+  for (const [ref, conclusion] of [["refs/heads/main", "success"], ["refs/heads/dev", "failure"], ["refs/heads/dev@refs/heads/main", "failure"]] as const) {
+    const c = commit(`sg5-${ref}`);
+    const identity = `https://github.com/acme/agents/.github/workflows/agent.yml@${ref}`;
+    const r = repo([agentPull(1, [c], `Adds validation.\n\n${await provenanceBlock({ commits: [c], identity })}`, approved(c.sha))], MAIN_ONLY);
+    const v = await openAndJudge(r, 1);
+    assert.equal(v.conclusion, conclusion, `${ref}: ${v.text}`);
+    if (conclusion === "failure") assert.ok(v.text.includes("is not from an allowed signer") && v.text.includes(identity), v.text);
+  }
+});

@@ -211,3 +211,16 @@ test_signer_named_as_far_as_known if {
 	some g in unnamed.deny
 	contains(g.msg, "provenance signed by an unnamed signer is not")
 }
+
+# A branch named dev@refs/heads/main: signer-facts.ts reads the ref after the first "@" following the workflow file,
+# so its facts name that branch, and a refs restriction to main does not match it. An identity that is not exactly
+# a workflow URL carries no workflow facts, and no owner entry matches it.
+test_ref_with_at_is_its_own_branch if {
+	dev_at_main := wf("acme", "agents", ".github/workflows/agent.yml", "refs/heads/dev@refs/heads/main", "github-hosted")
+	dev_at_main.identity == "https://github.com/acme/agents/.github/workflows/agent.yml@refs/heads/dev@refs/heads/main"
+	not ok({"owner": "acme", "repo": "agents", "refs": ["refs/heads/main"]}, dev_at_main)
+	ok({"owner": "acme", "repo": "agents", "refs": ["refs/heads/dev@refs/heads/main"]}, dev_at_main)
+	unparsed := object.remove(dev_at_main, ["workflow"])
+	not ok({"owner": "acme"}, unparsed)
+	not ok({"owner": "acme", "repo": "agents", "refs": ["refs/heads/main"]}, unparsed)
+}
