@@ -210,8 +210,13 @@ function bundleProblem(p: AgentProvenance, repository: string): { code: BindingC
     return { code: "PROMPT_DIGEST_MISMATCH", message: `the included prompt text does not hash to the signed digest sha256:${p.prompt.sha256.slice(0, 12)}…` };
   }
   if (p.target) {
+    // A target the statement names must name this repository; one that does not parse names no repository of ours.
     const target = parseRepositoryName(p.target.repository);
-    if (target && target.repository !== repository) {
+    if (!target) {
+      const shown = JSON.stringify(p.target.repository.slice(0, 200));
+      return { code: "TARGET_OTHER_REPOSITORY", message: `the agent's target repository ${shown} is not a GitHub repository URL; expected https://github.com/${repository}` };
+    }
+    if (target.repository !== repository) {
       return { code: "TARGET_OTHER_REPOSITORY", message: `the agent's target repository is ${target.repository}, expected ${repository}` };
     }
   }

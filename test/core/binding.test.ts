@@ -101,6 +101,19 @@ describe("bindProvenance", () => {
     assert.deepEqual(codes(bindProvenance({ repository, commits, bundles: [b] }).commits[1]!.rejected), ["TARGET_OTHER_REPOSITORY"]);
   });
 
+  test("a target that does not parse as this repository is rejected, naming what was expected; this repository passes", () => {
+    const target = (repo: string) => verified(agentStatement({ target: { repository: repo, baseRef: "refs/heads/main", baseCommit: SHA_A } }));
+    for (const repo of ["github.com/evil/app", "https://www.github.com/evil/app", "git@github.com:evil/app.git", "ssh://git@github.com/evil/app", "https://gitlab.com/evil/app", "github.com/acme/app", "https://gitlab.com/acme/app", "https://github.com/acme/app/tree/main", " "]) {
+      const c = bindProvenance({ repository, commits, bundles: [target(repo)] }).commits[1]!;
+      assert.equal(c.covered, false, repo);
+      assert.deepEqual(codes(c.rejected), ["TARGET_OTHER_REPOSITORY"], repo);
+      assert.ok(c.rejected[0]!.message.includes("expected https://github.com/acme/app"), c.rejected[0]!.message);
+    }
+    for (const repo of ["https://github.com/acme/app", "https://github.com/Acme/App.git", "acme/app"]) {
+      assert.equal(bindProvenance({ repository, commits, bundles: [target(repo)] }).commits[1]!.covered, true, repo);
+    }
+  });
+
   test("GitHub Actions build provenance covers no commit: PROVENANCE_NOT_AGENT", () => {
     const r = bindProvenance({ repository, commits, bundles: [verified(GITHUB_ACTIONS_PROVENANCE)] });
     assert.ok(r.commits.every((c) => !c.covered && codes(c.rejected).includes("PROVENANCE_NOT_AGENT")));
