@@ -69,15 +69,24 @@ function signedAgentCommits(evidence: Evidence): Map<string, string> {
   return out;
 }
 
-/** The head the evaluation is bound to must be the pull request's head, or the verdict would be for another commit. */
+/**
+ * The head the evaluation is bound to must be the pull request's head, or the verdict would be for another commit:
+ * the last of its commits, and the commit every changed file was read at. The files come from a read of their own
+ * (REST serves the pull request's head as it is then), so a push between the reads would judge this commit by
+ * another's diff. A removed file is not bound: GitHub may name the commit it was removed from (the base side).
+ */
 export function checkHead(snapshot: PullRequestSnapshot, headSha: string): void {
   const head = snapshot.commits.at(-1)?.sha;
   // Past GitHub's 250 commits the head is never listed: the policy denies "too many commits", nothing moved.
-  if (head === headSha || snapshot.truncated.includes("commits")) return;
-  // Moved on (this commit is in the list, no longer last): final, the new head is judged on its own. Not in the list
-  // at all: GitHub's list lags behind the event, and a retry will see it.
-  const movedOn = snapshot.commits.some((c) => c.sha === headSha);
-  throw new AgentGateError("HEAD_MOVED", `the pull request's head moved from ${headSha.slice(0, 7)} to ${head?.slice(0, 7) ?? "nothing"} while this commit was evaluated; the new head is evaluated on its own`, movedOn ? "invalid-input" : "transient");
+  if (head !== headSha && !snapshot.truncated.includes("commits")) {
+    // Moved on (this commit is in the list, no longer last): final, the new head is judged on its own. Not in the
+    // list at all: GitHub's list lags behind the event, and a retry will see it.
+    const movedOn = snapshot.commits.some((c) => c.sha === headSha);
+    throw new AgentGateError("HEAD_MOVED", `the pull request's head moved from ${headSha.slice(0, 7)} to ${head?.slice(0, 7) ?? "nothing"} while this commit was evaluated; the new head is evaluated on its own`, movedOn ? "invalid-input" : "transient");
+  }
+  const other = snapshot.files.find((f) => f.readAt !== headSha && f.status !== "removed");
+  // Transient: a retry reads the commits again, and finds the head moved on (final) or the files caught up.
+  if (other) throw new AgentGateError("HEAD_MOVED", `the pull request's head moved from ${headSha.slice(0, 7)} to ${other.readAt.slice(0, 7)} while this commit was evaluated (its changed file ${JSON.stringify(other.filename)} was listed at ${other.readAt.slice(0, 7)}); the new head is evaluated on its own`, "transient");
 }
 
 /** Files named like agent-gate configs anywhere: a base another repository extends may live in this one. */

@@ -3,10 +3,11 @@
 // state, head and reviews. Each case delivers a payload whose fields differ from what GitHub holds now (in both
 // directions: stale fields that would pass, and stale fields that would fail) and asserts that the check run follows
 // GitHub's current state.
-import { test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
+import type { GitHubStandIn } from "../../src/demo/github/stand-in.js";
 import type { StandInCommit, StandInPull, StandInRepo } from "../../src/demo/github/model.js";
-import { CONFIG, agentPull, bob, commit, humanPull, judge, payloadFor, provenanceBlock, repo, reviewPayload, shown, type Delivery } from "./support.js";
+import { CONFIG, OWNER, REPO, agentPull, bob, commit, humanPull, judge, payloadFor, provenanceBlock, repo, reviewPayload, shown, type Delivery } from "./support.js";
 
 const LABEL_CONFIG = `${CONFIG}agents:\n  labels: [ai-generated]\n`;
 
@@ -118,4 +119,46 @@ test("a delivery whose draft flag and title are stale changes nothing GitHub doe
   const check = await deliverStale(now, stale, "pull_request.ready_for_review");
   assert.equal(check.conclusion, "failure");
   assert.ok(!check.text.includes("✅ verified"));
+});
+
+describe("a push between the pull request's read and its files' read", () => {
+  // Commit Y changes a workflow; protected paths need 2 approvals and bob approved once. The files are listed by a
+  // request of their own (REST serves the pull request's head as it is then): a push of Z, whose only change is a
+  // readme, answering the first file list must not lend Y Z's diff.
+  const PROTECTED = `${CONFIG}  protected_paths:\n    approvals: 2\n`;
+  async function setup(label: string) {
+    const y = commit(`${label}-y`);
+    const z = commit(`${label}-z`);
+    const block = await provenanceBlock({ commits: [y] });
+    const now = repo([agentPull(1, [y], `Adds release.\n\n${block}`, { reviews: approvedBy(y), files: [{ filename: ".github/workflows/release.yml", additions: 12, deletions: 0 }] })], PROTECTED);
+    return { y, z, now };
+  }
+  const pushOnFirstFiles = (z: StandInCommit) => (s: GitHubStandIn) => {
+    let pushed = false;
+    s.faults.push((req) => {
+      if (pushed || req.method !== "GET" || req.url.split("?")[0] !== `/repos/${OWNER}/${REPO}/pulls/1/files`) return undefined;
+      pushed = true;
+      const p = s.repos[0]!.pulls[0]!;
+      Object.assign(p, { commits: [...p.commits, z], head: { ...p.head, sha: z.sha }, files: [{ filename: "docs/readme.md", additions: 3, deletions: 0 }] });
+      return undefined; // answered from the state as it now is: Z's files
+    });
+  };
+
+  test("control: without the push, Y fails for want of a second approval", async () => {
+    const { y, now } = await setup("p1");
+    const judged = await judge([now], [{ event: "pull_request.opened", payload: payloadFor("pull_request.opened", now, 1) }]);
+    assert.deepEqual(judged.problems, []);
+    const run = judged.run(y.sha);
+    assert.equal(run.conclusion, "failure");
+    assert.match(run.output.title ?? "", /needs 2 approvals on the head commit \(has 1\)/);
+  });
+
+  test("Y is never judged by Z's files: the head moved, and Y's check run does not pass", async () => {
+    const { y, z, now } = await setup("p2");
+    const judged = await judge([now], [{ event: "pull_request.opened", payload: payloadFor("pull_request.opened", now, 1), before: pushOnFirstFiles(z) }]);
+    assert.deepEqual(judged.problems, []);
+    const run = judged.run(y.sha);
+    assert.notEqual(run.conclusion, "success", shown(run));
+    assert.match(shown(run), /head moved from [0-9a-f]{7} to [0-9a-f]{7}/);
+  });
 });

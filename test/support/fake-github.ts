@@ -261,6 +261,7 @@ export function fromStandInRepo(repo: StandInRepo): FakeState {
     const files = p.files.map((f): FileData => ({
       filename: f.filename,
       status: f.status ?? "modified",
+      readAt: f.status === "removed" ? p.base.sha : p.head.sha,
       additions: f.additions,
       deletions: f.deletions,
       ...(f.previous_filename ? { previous_filename: f.previous_filename } : {}),

@@ -71,10 +71,53 @@ const Commit = z.object({
   parents: z.array(z.object({ sha: z.string() })),
 });
 
-// Only the first characters of a patch are kept: enough to tell a submodule pointer from a file.
+const COMMIT_SHA = /^[0-9a-f]{40}$/;
+
+/**
+ * The commit a file entry of a pull request's diff was read at: GitHub names it in the entry's `contents_url`
+ * (`…/contents/{path}?ref={sha}`) and, when it gives them (a submodule has neither), in `blob_url` and `raw_url`
+ * (`https://github.com/{owner}/{repo}/blob/{sha}/{path}`, `…/raw/{sha}/{path}`). Every URL given must name the same
+ * commit; a `string` is the reason when they do not, or when `contents_url` names none.
+ */
+export function fileReadAt(f: { contents_url?: string | null; blob_url?: string | null; raw_url?: string | null }): { sha: string } | string {
+  const shas = new Set<string>();
+  const url = (u: string): URL | undefined => (URL.canParse(u) ? new URL(u) : undefined);
+  const ref = f.contents_url ? url(f.contents_url)?.searchParams.get("ref") : undefined;
+  if (!ref || !COMMIT_SHA.test(ref)) return `contents_url names no commit (expected …/contents/{path}?ref={40 hex digits}, got ${JSON.stringify(f.contents_url ?? null).slice(0, 200)})`;
+  shas.add(ref);
+  for (const [field, kind] of [["blob_url", "blob"], ["raw_url", "raw"]] as const) {
+    const u = f[field];
+    if (u == null) continue;
+    const parts = url(u)?.pathname.split("/") ?? [];
+    // ["", owner, repo, kind, sha, ...path]
+    if (parts[3] !== kind || !COMMIT_SHA.test(parts[4] ?? "")) return `${field} names no commit (expected https://{host}/{owner}/{repo}/${kind}/{40 hex digits}/{path}, got ${JSON.stringify(u).slice(0, 200)})`;
+    shas.add(parts[4]!);
+  }
+  return shas.size === 1 ? { sha: ref } : `contents_url, blob_url and raw_url name different commits (${[...shas].map((s) => s.slice(0, 7)).join(", ")})`;
+}
+
+// Only the first characters of a patch are kept: enough to tell a submodule pointer from a file. `readAt`: the commit
+// the entry was read at (fileReadAt), which checkHead binds to the judged head.
 const File = z
-  .object({ filename: z.string(), status: z.string(), additions: z.number(), deletions: z.number(), previous_filename: z.string().optional(), patch: z.string().optional() })
-  .transform(({ patch, ...f }) => ({ ...f, ...(patch !== undefined ? { patchHead: patch.slice(0, 200) } : {}) }));
+  .object({
+    filename: z.string(),
+    status: z.string(),
+    additions: z.number(),
+    deletions: z.number(),
+    previous_filename: z.string().optional(),
+    patch: z.string().optional(),
+    contents_url: z.string().nullable().optional(),
+    blob_url: z.string().nullable().optional(),
+    raw_url: z.string().nullable().optional(),
+  })
+  .transform(({ patch, contents_url, blob_url, raw_url, ...f }, ctx) => {
+    const at = fileReadAt({ contents_url, blob_url, raw_url });
+    if (typeof at === "string") {
+      ctx.addIssue({ code: "custom", message: `${f.filename}: ${at}`, path: ["contents_url"] });
+      return z.NEVER;
+    }
+    return { ...f, readAt: at.sha, ...(patch !== undefined ? { patchHead: patch.slice(0, 200) } : {}) };
+  });
 const Review = z.object({ id: z.number(), user: NullableAccount, state: z.string(), commit_id: z.string().nullable(), submitted_at: z.string().optional() });
 const Comment = z.object({ id: z.number(), user: NullableAccount, body: z.string().optional(), author_association: z.string().optional() });
 

@@ -37,7 +37,12 @@ export function routeRepo(ctx: RepoRouteContext, repo: StandInRepo, req: StandIn
         pull.files.map((f) => {
           const { patch: example, ...file } = clone(templates.file);
           const patch = f.patch === null ? {} : { patch: f.patch ?? example };
-          return { ...file, ...patch, sha: "0".repeat(40), filename: f.filename, status: f.status ?? "modified", additions: f.additions, deletions: f.deletions, changes: f.additions + f.deletions, ...(f.previous_filename ? { previous_filename: f.previous_filename } : {}) };
+          const status = f.status ?? "modified";
+          // GitHub names the commit each entry was read at: the head; a removed file, the base side it was removed from.
+          const at = status === "removed" ? pull.base.sha : pull.head.sha;
+          const path = f.filename.split("/").map(encodeURIComponent).join("/");
+          const urls = { blob_url: `https://github.com/${repo.owner}/${repo.name}/blob/${at}/${path}`, raw_url: `https://github.com/${repo.owner}/${repo.name}/raw/${at}/${path}`, contents_url: `${API}/repos/${repo.owner}/${repo.name}/contents/${path}?ref=${at}` };
+          return { ...file, ...patch, ...urls, sha: "0".repeat(40), filename: f.filename, status, additions: f.additions, deletions: f.deletions, changes: f.additions + f.deletions, ...(f.previous_filename ? { previous_filename: f.previous_filename } : {}) };
         }),
       );
     if (m === "GET" && rest[2] === "reviews") {
