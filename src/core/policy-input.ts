@@ -103,7 +103,11 @@ export const Commit = z.object({
   committer: GitPerson,
   is_agent: z.boolean(),
   agent_reasons: z.array(z.string()).default([]).describe("why the host considers the commit agent-authored"),
-  agent: z.string().min(1).optional().describe("the agent the host detected for the commit (or its pull request): the key of rules.provenance_coverage.tiers that applies"),
+  agent: z.string().min(1).optional().describe("the agent the host detected for the commit (or its pull request), as shown to reviewers"),
+  tier_agents: z
+    .array(z.string().min(1))
+    .default([])
+    .describe("every agent name any signal gives the commit (its detection, its pull request's, every covering statement's runtime, signed or not by an allowed signer, its signature's trailers): a tier covers it only if rules.provenance_coverage.tiers accepts it for all of them"),
   trailers: z
     .object({
       co_authored_by: z.array(z.string()).default([]),

@@ -70,6 +70,20 @@ function signed(parts: PullRequestInputParts, sha: string): CommitAttestationDra
   return (parts.commitSignatures ?? []).flatMap((x) => (x.sha === sha && x.ok ? [x.attestation] : []));
 }
 
+/**
+ * Every agent name any signal gives the commit: its own detection's (logins, addresses, trailers, signed statements
+ * whoever signed them, its own signature's trailers), the pull request's own (its opener, branch, labels, body; not
+ * those it takes from its commits), and every covering statement's runtime. The commit is held to the evidence tiers
+ * all of them accept (tiers.rego): a name anyone can add can only narrow them.
+ */
+export function tierAgents(c: CommitFacts, facts: Facts, parts: PullRequestInputParts): string[] {
+  const names = new Set(c.detection.reasons.map((r) => r.agent));
+  for (const r of facts.detection.reasons) if (r.signal !== "commit" && r.signal !== "provenance") names.add(r.agent);
+  for (const s of parts.binding.commits.find((x) => x.sha === c.sha)?.by ?? []) names.add(s.runtime.name);
+  for (const a of signed(parts, c.sha)) if (a.agent) names.add(a.agent.name);
+  return [...names].sort();
+}
+
 function provenanceOf(c: CommitFacts, parts: PullRequestInputParts): Record<string, unknown> {
   const coverage = parts.binding.commits.find((x) => x.sha === c.sha);
   if ((coverage?.covered && coverage.by.length > 0) || signed(parts, c.sha).length > 0) return { status: "attested" };
@@ -133,6 +147,7 @@ export function buildPullRequestInput(parts: PullRequestInputParts): PullRequest
       agent_reasons: c.detection.isAgent ? reasonText(c.detection) : facts.detection.isAgent ? reasonText(facts.detection) : [],
       trailers: trailers(c.claims),
       ...((c.detection.agent ?? facts.detection.agent) !== undefined ? { agent: c.detection.agent ?? facts.detection.agent } : {}),
+      tier_agents: tierAgents(c, facts, parts),
       attestations: [...(coverage.get(c.sha)?.by ?? []).map(attestationOf), ...signed(parts, c.sha)],
       provenance: provenanceOf(c, parts),
     })),

@@ -7,12 +7,15 @@ import assert from "node:assert/strict";
 import type { Account, StandInCommit, StandInPull } from "../../src/demo/github/model.js";
 import { renderProvenanceBlock } from "../../src/core/provenance-block.js";
 import { agentCommitV01 } from "./agent-commit.js";
-import { agentPull, alice, bob, claude, commit, humanPull, judge, payloadFor, provenanceBlock, repo, shown, signedBundle, type SignOpts } from "./support.js";
+import { AGENT_TRAILERS } from "../../src/core/signed-commits.js";
+import { sha256Hex } from "../../src/core/digest.js";
+import { gitsignCommit, rawCommit } from "../support/gitsign-signer.js";
+import { agentPull, alice, bob, carol, claude, commit, CONFIG, humanPull, IDENTITY, ISSUER, judge, payloadFor, provenanceBlock, repo, sha, shown, SIGNED_AT, signedBundle, sigstore, type SignOpts } from "./support.js";
 
 const dependabot: Account = { login: "dependabot[bot]", id: 49699333, type: "Bot" };
 
-async function opened(pulls: StandInPull[], number = 1): Promise<{ conclusion: string | null; title: string; text: string }> {
-  const r = repo(pulls);
+async function opened(pulls: StandInPull[], number = 1, config = CONFIG): Promise<{ conclusion: string | null; title: string; text: string }> {
+  const r = repo(pulls, config);
   const pull = pulls.find((p) => p.number === number)!;
   const judged = await judge([r], [{ event: "pull_request.opened", payload: payloadFor("pull_request.opened", r, number) }]);
   assert.deepEqual(judged.problems, [], "every request and response matches GitHub's REST description");
@@ -111,3 +114,72 @@ test("a co-author line naming a bot does not exempt the agent's unsigned second 
   assert.equal(v.conclusion, "failure");
   assert.ok(v.text.includes(`commit ${second.sha.slice(0, 7)} (head) by @alice carries no verified provenance`));
 });
+
+// Evidence tiers (rules.provenance_coverage.tiers) are chosen per agent: every agent name any signal gives a commit
+// counts, and a tier must be accepted for all of them. A claim (an unsigned trailer, a statement by a signer the
+// repository does not allow) can add a name, and so only narrow the tiers the commit may be covered by.
+const TIERS = `${CONFIG}  provenance_coverage:
+    tiers:
+      claude-code: [sigstore]
+      default: [sigstore, signed-commit]
+`;
+const UNGOVERNED = TIERS.replace("\n  model_governance:\n", "\n  model_governance:\n    require_model: false\n").concat("  prompt:\n    require_digest: false\n");
+
+/** A commit gitsigned by the allowed agent workflow (tier signed-commit), its message's trailers under the signature. */
+async function gitsigned(label: string, author: string, account: typeof claude | undefined, trailers: string): Promise<StandInCommit> {
+  const when = new Date(SIGNED_AT.getTime() - 60_000);
+  const tree = sha(`tree:${label}`);
+  const unsigned = rawCommit({ tree, parents: [sha("base")], author, when, message: `${label}\n\n${trailers}\n` });
+  const s = await gitsignCommit(await sigstore(), unsigned, { san: { uri: IDENTITY }, issuer: ISSUER, signedAt: SIGNED_AT, extensions: { sourceRepositoryURI: "https://github.com/acme/agents", sourceRepositoryRef: "refs/heads/main", runnerEnvironment: "github-hosted" } });
+  const [, name, email] = /^(.*) <(.*)>$/.exec(author)!;
+  return {
+    sha: s.sha, tree, parents: [sha("base")], message: unsigned.toString("utf8").split("\n\n").slice(1).join("\n\n"),
+    author: { name: name!, email: email!, date: when.toISOString().replace(/\.\d{3}Z$/, "Z"), ...(account ? { account } : {}) },
+    verification: { verified: false, reason: "unknown_signature_type", signature: s.pem, payload: unsigned.toString("utf8") },
+  };
+}
+
+const CLAUDE_TRAILERS = [
+  `${AGENT_TRAILERS.agent}: claude-code`,
+  `${AGENT_TRAILERS.model}: anthropic/claude-sonnet-4-5`,
+  `${AGENT_TRAILERS.modelVersion}: 20250929`,
+  `${AGENT_TRAILERS.promptDigest}: sha256:${sha256Hex("Add input validation to the widget parser and cover it with tests.")}`,
+].join("\n");
+
+test("a statement by a signer the repository does not allow, naming another agent, does not loosen the commit's tiers", async () => {
+  const c = await gitsigned("tr1", "Claude <noreply@anthropic.com>", claude, CLAUDE_TRAILERS);
+  const approved = { reviews: [{ user: carol, state: "APPROVED" as const, commit_id: c.sha }] };
+  const notAccepted = `commit ${c.sha.slice(0, 7)} (head) by @claude[bot] carries only signed-commit evidence, which is not accepted for claude-code`;
+  const alone = await opened([agentPull(1, [c], "Fix.", approved)], 1, TIERS);
+  assert.equal(alone.conclusion, "failure");
+  assert.ok(alone.text.includes(notAccepted), alone.text);
+  // mallory's workflow signs a genuine statement over the same commit, naming another agent
+  const other = agent((a) => (a.runtime.name = "not-claude"));
+  const block = await provenanceBlock({ commits: [c], identity: "https://github.com/mallory/x/.github/workflows/a.yml@refs/heads/main", predicate: other });
+  const v = await opened([agentPull(1, [c], `Fix.\n\n${block}`, approved)], 1, TIERS);
+  // Held to the tiers both claude-code and not-claude accept (sigstore): the only evidence of that tier is mallory's.
+  assert.equal(v.conclusion, "failure");
+  assert.match(v.title, /^Blocked: provenance signed by `https:\/\/github.com\/mallory\/x\//);
+  assert.ok(v.text.includes("is not from an allowed signer for acme/widgets"), v.text);
+});
+
+test("an unsigned Generated-by trailer naming another agent does not loosen the tiers of the agent that opened the PR", async () => {
+  // A commit by a person's address on claude[bot]'s PR: the opener's login names the agent, and the tiers are claude-code's.
+  const plain = await gitsigned("tr2", "Dev <dev@example.com>", undefined, "Signed-off-by: Dev <dev@example.com>");
+  const approved = (c: StandInCommit) => ({ reviews: [{ user: carol, state: "APPROVED" as const, commit_id: c.sha }] });
+  const before = await opened([agentPull(1, [plain], "Fix.", approved(plain))], 1, UNGOVERNED);
+  assert.equal(before.conclusion, "failure");
+  assert.ok(before.text.includes("carries only signed-commit evidence, which is not accepted for claude-code"), before.text);
+  const tagged = await gitsigned("tr3", "Dev <dev@example.com>", undefined, "Generated-by: devin");
+  const v = await opened([agentPull(1, [tagged], "Fix.", approved(tagged))], 1, UNGOVERNED);
+  assert.equal(v.conclusion, "failure");
+  assert.ok(v.text.includes("carries only signed-commit evidence, which is not accepted for all of claude-code, devin (accepted by all: sigstore)"), v.text);
+});
+
+/** Sets fields of the signed statement's agent after it was built, as a hostile agent run would. */
+function agent(set: (a: { runtime: { name: string } }) => void): SignOpts["predicate"] {
+  return (p) => {
+    set((p as { buildDefinition: { internalParameters: { agent: { runtime: { name: string } } } } }).buildDefinition.internalParameters.agent);
+    return p;
+  };
+}

@@ -9,6 +9,8 @@ import data.agent_gate.lib
 
 strict_tiers := ["sigstore", "signed-commit"]
 
+_evidence_tiers := ["sigstore", "signed-commit", "platform"]
+
 _tiers := object.get(rules, ["provenance_coverage", "tiers"], {})
 
 # The tiers an agent's commits may be covered by.
@@ -21,30 +23,43 @@ accepted_tiers(agent) := strict_tiers if {
 	not _tiers["default"]
 }
 
-# The agent a commit's evidence speaks for: a platform attestation names the account's agent; otherwise the host's
-# detection of the commit (or of its pull request), and "default" when it names none.
+# The agent a commit's evidence speaks for, as reviewers read it: the host's detection of the commit (or of its pull
+# request), and "default" when it names none.
 commit_agent(c) := c.agent if is_string(c.agent)
 
 commit_agent(c) := "default" if not lib.string_at(c, ["agent"])
 
-tier_agent(_, a) := a.signer.agent if {
+# Every agent name any signal gives the commit (tier_agents: its detection, its pull request's, every covering
+# statement's runtime whoever signed it); a platform attestation adds the account's agent. A name anyone can add
+# (an unsigned trailer, a statement by a signer the repository does not allow) can only narrow the tiers.
+commit_agents(c) := {commit_agent(c)} | {n | some n in object.get(c, "tier_agents", []); is_string(n)}
+
+tier_agents(c, a) := commit_agents(c) | {a.signer.agent} if {
 	a.tier == "platform"
 	is_string(a.signer.agent)
 }
 
-tier_agent(c, a) := commit_agent(c) if a.tier != "platform"
+tier_agents(c, a) := commit_agents(c) if not _platform_agent(a)
+
+_platform_agent(a) if {
+	a.tier == "platform"
+	is_string(a.signer.agent)
+}
+
+# The tiers every one of these agents accepts: the strictest.
+accepted_by_all(agents) := {t | some t in _evidence_tiers; every n in agents { t in accepted_tiers(n) }}
 
 # Whether this attestation's tier covers this commit (lib.provenance chooses among those that do).
 tier_accepted(c, a) if {
 	a.tier != "platform"
-	a.tier in accepted_tiers(tier_agent(c, a))
+	a.tier in accepted_by_all(tier_agents(c, a))
 }
 
 # A platform signature counts only in a pull request that the same agent account opened: GitHub signs with the same
 # key the commits that anyone with write access creates through its API, under the agent's address as author.
 tier_accepted(c, a) if {
 	a.tier == "platform"
-	a.tier in accepted_tiers(tier_agent(c, a))
+	a.tier in accepted_by_all(tier_agents(c, a))
 	input.pull_request.author.id == a.signer.account.id
 }
 
@@ -55,16 +70,26 @@ _any_tier_accepted(c) if {
 
 _tier_list(ts) := concat(", ", sort(ts))
 
-# An agent commit whose only evidence is of tiers its agent does not accept: not covered, saying which tiers would be.
+# The agents a commit's evidence was judged for (every name any signal gives it).
+_judged_agents(c) := commit_agents(c) | {a.signer.agent | some a in lib.attestations(c); _platform_agent(a)}
+
+_not_accepted_for(agents) := concat("", [a, " (accepted: "]) if {
+	count(agents) == 1
+	some a in agents
+}
+
+_not_accepted_for(agents) := concat("", ["all of ", concat(", ", sort(agents)), " (accepted by all: "]) if count(agents) > 1
+
+# An agent commit whose only evidence is of tiers its agents do not all accept: not covered, saying which tiers would be.
 deny contains {
 	"rule": "provenance-coverage",
 	"severity": "critical",
 	"msg": concat("", [
 		commit_label(c), " by ", author_name(c), " carries only ", _tier_list(given), " evidence, which is not accepted for ",
-		agent, " (accepted: ", _tier_list(accepted_tiers(agent)), ")", _platform_note(given),
+		_not_accepted_for(agents), _accepted_list(accepted), ")", _platform_note(given),
 	]),
-	"remediation": "sign the agent's commits with an accepted kind of evidence, or accept the tier for this agent in rules.provenance_coverage.tiers in .github/agent-gate.yml on the default branch",
-	"details": {"sha": c.sha, "head": c.sha == head_sha, "agent": agent, "tiers": given, "accepted": accepted_tiers(agent)},
+	"remediation": "sign the agent's commits with an accepted kind of evidence, or accept the tier for these agents in rules.provenance_coverage.tiers in .github/agent-gate.yml on the default branch",
+	"details": {"sha": c.sha, "head": c.sha == head_sha, "agent": commit_agent(c), "agents": sort(agents), "tiers": given, "accepted": accepted},
 } if {
 	enabled("provenance_coverage")
 	some c in input.commits
@@ -72,8 +97,13 @@ deny contains {
 	count(lib.attestations(c)) > 0
 	not _any_tier_accepted(c)
 	given := {a.tier | some a in lib.attestations(c)}
-	agent := commit_agent(c)
+	agents := _judged_agents(c)
+	accepted := [t | some t in _evidence_tiers; t in accepted_by_all(agents)]
 }
+
+_accepted_list(ts) := _tier_list(ts) if count(ts) > 0
+
+_accepted_list(ts) := "none" if count(ts) == 0
 
 _platform_note(given) := "; a platform signature counts only in a pull request the agent's own account opened" if {
 	"platform" in given

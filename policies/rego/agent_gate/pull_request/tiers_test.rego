@@ -139,3 +139,48 @@ test_platform_commit_counts_only_in_a_pull_request_the_agent_account_opened if {
 }
 
 accept_nothing_but_platform_for_devin := fx.with_rules({"provenance_coverage": {"enabled": true, "tiers": {"devin": ["platform"]}}})
+
+# Every agent name any signal gives a commit (tier_agents) counts: a tier covers it only if all of them accept it, so
+# a name anyone can add (an unsigned trailer, a statement by a signer the repository does not allow) only narrows.
+claude_strict := fx.with_rules({"provenance_coverage": {"enabled": true, "tiers": {"claude-code": ["sigstore"], "default": ["sigstore", "signed-commit"]}}})
+
+named(agent, names) := pr_of([
+	object.union(attested(fx.first, agent, [gitsign]), {"tier_agents": names}),
+	object.union(attested(fx.head, agent, [gitsign]), {"tier_agents": names}),
+])
+
+test_another_name_beside_the_agent_does_not_loosen_its_tiers if {
+	inp := named("not-claude", ["claude-code", "not-claude"])
+	denied(inp, claude_strict) == {"provenance-coverage"}
+	"commit 2222222 (head) by @claude[bot] carries only signed-commit evidence, which is not accepted for all of claude-code, not-claude (accepted by all: sigstore)" in msgs(inp, claude_strict, "provenance-coverage")
+
+	# the same commits named only not-claude fall to the default tiers, which accept signed-commit
+	count(decide(named("not-claude", ["not-claude"]), claude_strict).deny) == 0
+}
+
+test_the_displayed_agent_counts_even_when_tier_agents_leaves_it_out if {
+	denied(named("claude-code", ["devin"]), claude_strict) == {"provenance-coverage"}
+}
+
+test_a_tier_every_name_accepts_covers if {
+	cfg := fx.with_rules({"provenance_coverage": {"enabled": true, "tiers": {"claude-code": ["sigstore", "signed-commit"], "devin": ["signed-commit", "platform"]}}})
+	count(decide(named("claude-code", ["claude-code", "devin"]), cfg).deny) == 0
+	pull_request.accepted_by_all({"claude-code", "devin"}) == {"signed-commit"} with data.config as cfg
+	pull_request.accepted_by_all({"claude-code", "unknown"}) == {"sigstore", "signed-commit"} with data.config as cfg
+}
+
+test_the_detail_names_the_displayed_agent_and_every_name_judged if {
+	some f in decide(named("not-claude", ["claude-code", "not-claude"]), claude_strict).deny
+	f.details.sha == fx.head
+	f.details.agent == "not-claude"
+	f.details.agents == ["claude-code", "not-claude"]
+	f.details.accepted == ["sigstore"]
+}
+
+test_a_platform_commit_another_name_claims_takes_that_names_tiers_too if {
+	claimed := [object.union(c, {"tier_agents": ["claude-code", "copilot"]}) | some c in copilot_pr.commits]
+	inp := object.union(copilot_pr, {"commits": claimed})
+	denied(inp, nothing_required) == {"provenance-coverage"}
+	"commit 2222222 (head) by @Copilot carries only platform evidence, which is not accepted for all of claude-code, copilot (accepted by all: none)" in msgs(inp, nothing_required, "provenance-coverage")
+	not "provenance-coverage" in denied(copilot_pr, nothing_required)
+}
