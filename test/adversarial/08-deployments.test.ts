@@ -128,3 +128,14 @@ test("an artifact with more attestations than agent-gate verifies is rejected, s
   assert.equal(r.state, "rejected", r.comment);
   assert.match(r.comment, new RegExp(`TOO_MANY_ATTESTATIONS: GitHub lists more than ${MAX_ATTESTATIONS} attestations of artifact .*\\(${MAX_ATTESTATIONS + 1} read\\); agent-gate verifies at most ${MAX_ATTESTATIONS}`));
 });
+
+test('"Production" spelt so in the config is production: its settings and the default extra approval both apply, never a policy failure', async () => {
+  const att = await attestation({ source: "https://github.com/acme/widgets" });
+  const cfg = `${config()}    Production:\n      approvals: 2\n`;
+  for (const environment of ["production", "Production"]) {
+    const r = await deployTo({ attestations: [att], config: cfg, environment });
+    assert.equal(r.state, "rejected", `${environment}: ${r.comment}`);
+    assert.doesNotMatch(r.comment, /POLICY_EVAL_FAILED/);
+    assert.match(r.comment, /needs 3 human approvals because the commit is agent-authored/, environment);
+  }
+});
