@@ -358,11 +358,16 @@ export function parseRepoConfig(text: string, file = CONFIG_PATH): ConfigResult 
 }
 
 // A user's `environments` replaces the default map in zod; keep `production`'s extra approval unless they set it.
+// Names match as GitHub matches them, case-insensitively: the user's `Production` takes the default under its own
+// spelling (a second key `production` beside it would name one environment twice, which the policy cannot resolve).
 function withDefaultEnvironments(config: RepoConfig, raw: unknown): RepoConfig {
   const given = (raw as { deployments?: { environments?: unknown } } | null | undefined)?.deployments?.environments;
   if (given === undefined) return config;
   const environments = { ...config.deployments.environments };
-  for (const [name, defaults] of Object.entries(DEFAULT_ENVIRONMENTS)) environments[name] = { ...defaults, ...environments[name] };
+  for (const [name, defaults] of Object.entries(DEFAULT_ENVIRONMENTS)) {
+    const key = Object.keys(environments).find((k) => k.toLowerCase() === name.toLowerCase()) ?? name;
+    environments[key] = { ...defaults, ...environments[key] };
+  }
   return { ...config, deployments: { ...config.deployments, environments } };
 }
 

@@ -24,6 +24,7 @@ export const ERROR_CODES = {
   GITHUB_UNAVAILABLE: { kinds: ["transient"], summary: "GitHub failed (5xx, rate limit, dropped connection) past the retry budget; the evaluation is re-queued." },
   HEAD_MOVED: { kinds: ["invalid-input", "transient"], summary: "The pull request's head moved while a commit was evaluated; the new head is evaluated on its own." },
   HTTP_TIMEOUT: { kinds: ["transient"], summary: "An outbound HTTP request did not complete within its deadline; retried where the caller retries." },
+  TOO_MANY_ATTESTATIONS: { kinds: ["invalid-input"], summary: "A deployed artifact has more attestations than agent-gate reads and verifies of one (50, docs/deployment-gate.md); the deployment is rejected, never judged on part of the list." },
   TOO_MANY_PULLS: { kinds: ["invalid-input"], summary: "More pull requests name one commit than agent-gate can judge at once; the commit is not evaluated." },
   WEBHOOK_PAYLOAD_INVALID: { kinds: ["invalid-input"], summary: "A webhook payload is not the shape GitHub sends for its event; the message names the field." },
   // configuration and settings

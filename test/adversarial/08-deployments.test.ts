@@ -6,6 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { loadDeploymentScenarios, runDeploymentScenario, type DeploymentScenario } from "../../src/demo/deployments.js";
 import { ISSUER, sigstore } from "./support.js";
+import { MAX_ATTESTATIONS } from "../../src/adapters/github/deployment-protection.js";
 
 const base = loadDeploymentScenarios().scenarios.find((s) => s.name === "deploy-signed-release")!;
 const RELEASE = "https://github.com/acme/widgets/.github/workflows/release.yml@refs/heads/main";
@@ -111,4 +112,30 @@ test("a config naming one environment twice in different case is refused, never 
   const r = await deployTo({ attestations: [await attestation({ source: "https://github.com/acme/widgets" })], config: cfg });
   assert.equal(r.state, "rejected", r.comment);
   assert.match(r.comment, /case-insensitively/);
+});
+
+test("every attestation of the artifact is judged: a foreign build listed 25th (past the first 20) is found", async () => {
+  const genuine = await attestation({ source: "https://github.com/acme/widgets" });
+  const foreign = await attestation({ source: "https://github.com/acme/other", identity: SHARED });
+  const r = await deployTo({ attestations: [...Array.from({ length: 24 }, () => genuine), foreign], config: config() });
+  assert.equal(r.state, "rejected", r.comment);
+  assert.match(r.comment, /built from acme\/other/);
+});
+
+test("an artifact with more attestations than agent-gate verifies is rejected, saying how many and the cap, never judged on part", async () => {
+  const genuine = await attestation({ source: "https://github.com/acme/widgets" });
+  const r = await deployTo({ attestations: Array.from({ length: MAX_ATTESTATIONS + 1 }, () => genuine), config: config() });
+  assert.equal(r.state, "rejected", r.comment);
+  assert.match(r.comment, new RegExp(`TOO_MANY_ATTESTATIONS: GitHub lists more than ${MAX_ATTESTATIONS} attestations of artifact .*\\(${MAX_ATTESTATIONS + 1} read\\); agent-gate verifies at most ${MAX_ATTESTATIONS}`));
+});
+
+test('"Production" spelt so in the config is production: its settings and the default extra approval both apply, never a policy failure', async () => {
+  const att = await attestation({ source: "https://github.com/acme/widgets" });
+  const cfg = `${config()}    Production:\n      approvals: 2\n`;
+  for (const environment of ["production", "Production"]) {
+    const r = await deployTo({ attestations: [att], config: cfg, environment });
+    assert.equal(r.state, "rejected", `${environment}: ${r.comment}`);
+    assert.doesNotMatch(r.comment, /POLICY_EVAL_FAILED/);
+    assert.match(r.comment, /needs 3 human approvals because the commit is agent-authored/, environment);
+  }
 });

@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import snappy from "snappyjs";
 import type { Octokit } from "@octokit/rest";
-import { callbackRunId, clampComment, fetchAttestations, parseDeploymentRequest } from "../../src/adapters/github/deployment-protection.js";
+import { MAX_ATTESTATIONS, callbackRunId, clampComment, fetchAttestations, parseDeploymentRequest } from "../../src/adapters/github/deployment-protection.js";
 import { answerComment } from "../../src/render/deployment-comment.js";
 import { DeploymentGate, artifactDigests, attestationSigners, builderId, environmentSettings } from "../../src/app/deployment-gate.js";
 import { defaultRepoConfig, parseRepoConfig } from "../../src/config/repo-config.js";
@@ -118,6 +118,62 @@ test("attestations: a 404 list is no attestation; a failed download is an error 
   assert.deepEqual(await fetchAttestations(none, "acme", "web", D), []);
   const { octokit } = fakeOctokit(() => Promise.resolve({ data: { attestations: [{ bundle_url: "https://bundles.example/b1" }] } }));
   await assert.rejects(fetchAttestations(octokit, "acme", "web", D, { fetch: () => Promise.resolve(new Response("x", { status: 500 })) }), /ATTESTATIONS_UNAVAILABLE|could not be downloaded/);
+});
+
+/** GitHub's attestation list paged `size` at a time with the cursor `after` (Link rel="next"), as the API pages it. */
+function pagedList(entries: readonly unknown[], size = 10): { octokit: Octokit; pages: (string | undefined)[] } {
+  const pages: (string | undefined)[] = [];
+  const { octokit } = fakeOctokit((route, params) => {
+    assert.match(route, /^GET \/repos\/\{owner\}\/\{repo\}\/attestations\/\{subject_digest\}/);
+    const after = params["after"] as string | undefined;
+    pages.push(after);
+    const from = after === undefined ? 0 : Number(after.slice(2));
+    const next = from + size < entries.length ? `<https://api.github.com/repositories/42/attestations/${D}?per_page=100&after=c_${from + size}>; rel="next"` : undefined;
+    const headers: Record<string, string> = next ? { link: next } : {};
+    return Promise.resolve({ data: { attestations: entries.slice(from, from + size) }, headers });
+  });
+  return { octokit, pages };
+}
+
+test("attestations: the list is read whole, page after page (cursor `after`), past GitHub's page and the old 20", async () => {
+  const { octokit, pages } = pagedList(Array.from({ length: 25 }, (_, i) => ({ bundle: { n: i } })));
+  const out = await fetchAttestations(octokit, "acme", "web", D);
+  assert.deepEqual(out.map((a) => (a.bundle as { n: number }).n), Array.from({ length: 25 }, (_, i) => i));
+  assert.deepEqual(pages, [undefined, "c_10", "c_20"]);
+});
+
+test("attestations: more than the cap rejects with how many were listed, before any bundle is read", async () => {
+  let downloads = 0;
+  const fetch = (): Promise<Response> => (downloads++, Promise.resolve(new Response("x")));
+  const many = pagedList(Array.from({ length: MAX_ATTESTATIONS + 1 }, () => ({ bundle_url: "https://bundles.example/b" })));
+  await assert.rejects(fetchAttestations(many.octokit, "acme", "web", D, { fetch }), (e: unknown) => {
+    assert.ok(e instanceof AgentGateError && e.code === "TOO_MANY_ATTESTATIONS", String(e));
+    assert.match(e.message, new RegExp(`more than ${MAX_ATTESTATIONS} attestations of artifact sha256:aaaaaaaaaaaa \\(${MAX_ATTESTATIONS + 1} read\\); agent-gate verifies at most ${MAX_ATTESTATIONS}`));
+    return true;
+  });
+  assert.equal(downloads, 0, "no bundle of a list that is rejected is downloaded");
+  const exactly = pagedList(Array.from({ length: MAX_ATTESTATIONS }, (_, i) => ({ bundle: { n: i } })));
+  assert.equal((await fetchAttestations(exactly.octokit, "acme", "web", D)).length, MAX_ATTESTATIONS, "the cap itself is read whole");
+  // One page of 100 (GitHub's largest) past a lower cap: rejected on that page, the next never asked for.
+  const big = pagedList(Array.from({ length: 150 }, (_, i) => ({ bundle: { n: i } })), 100);
+  await assert.rejects(fetchAttestations(big.octokit, "acme", "web", D, { maxAttestations: 30 }), /more than 30 attestations of artifact sha256:aaaaaaaaaaaa \(100 read\)/);
+  assert.equal(big.pages.length, 1);
+});
+
+test("attestations: a page that fails, or paging that cannot go on, is an error (the caller rejects), never a shorter list", async () => {
+  const link = (after: string): Record<string, string> => ({ link: `<https://api.github.com/repositories/42/attestations/${D}?per_page=100${after}>; rel="next"` });
+  const cases: [string, Handler, RegExp][] = [
+    ["a later page fails", (_, p) => (p["after"] ? Promise.reject(Object.assign(new Error("boom"), { status: 502 })) : Promise.resolve({ data: { attestations: [{ bundle: {} }] }, headers: link("&after=c_1") })), /page 2 did not answer: HTTP 502/],
+    ["a later page is not found", (_, p) => (p["after"] ? Promise.reject(Object.assign(new Error("Not Found"), { status: 404 })) : Promise.resolve({ data: { attestations: [{ bundle: {} }] }, headers: link("&after=c_1") })), /page 2 did not answer: HTTP 404/],
+    ["a later page is not a list", (_, p) => Promise.resolve(p["after"] ? { data: { attestations: "no" } } : { data: { attestations: [{ bundle: {} }] }, headers: link("&after=c_1") }), /page 2 is not a list of attestations/],
+    ["a next page without a cursor", () => Promise.resolve({ data: { attestations: [{ bundle: {} }] }, headers: link("&page=2") }), /links a next page without an `after` cursor/],
+    ["an empty page that links a next one", () => Promise.resolve({ data: { attestations: [] }, headers: link("&after=c_0") }), /page 1 holds no attestations but links a next page/],
+    ["a cursor read before", () => Promise.resolve({ data: { attestations: [{ bundle: {} }] }, headers: link("&after=c_1") }), /page 2 links a cursor already read/],
+  ];
+  for (const [name, handler, why] of cases) {
+    const { octokit } = fakeOctokit(handler);
+    await assert.rejects(fetchAttestations(octokit, "acme", "web", D), (e: unknown) => e instanceof AgentGateError && e.code === "ATTESTATIONS_UNAVAILABLE" && why.test(e.message), name);
+  }
 });
 
 test("comments fit GitHub's 1,024 characters", () => {

@@ -12,6 +12,7 @@ import { GitHubConnector } from "../../src/adapters/github/octokit-github.js";
 import type { AuditLog } from "../../src/adapters/storage/audit-log.js";
 import type { AuditRecord } from "../../src/core/audit.js";
 import { REVOCATIONS_PATH } from "../../src/config/revocations.js";
+import { MAX_ATTESTATIONS } from "../../src/adapters/github/deployment-protection.js";
 
 const SHA = "1".repeat(40);
 const payload = {
@@ -73,4 +74,63 @@ test("a deployment whose pull request rested on a revoked model is rejected, nam
   const failed = await gate.handle(new GitHubConnector().installation(broken.octokit), payload);
   assert.equal(failed.state, "rejected", "a broken list fails closed");
   assert.match(failed.comment, /CONFIG_INVALID/);
+});
+
+// An artifact's attestations are all judged: one revoked attestation anywhere in GitHub's list, past its first page
+// and past the 20 the gate once kept, rejects the deployment; more than the gate verifies rejects, never a prefix.
+const ARTIFACT = `sha256:${"a".repeat(64)}`;
+const RELEASE = "https://github.com/acme/web/.github/workflows/release.yml@refs/heads/main";
+const REVOKED_CERT = "f".repeat(64);
+
+function pagedAttestations(files: Record<string, string>, count: number): { octokit: Octokit; posts: Record<string, unknown>[] } {
+  const inner = github(files);
+  const request = inner.octokit.request as unknown as (route: string, params: Record<string, unknown>) => Promise<unknown>;
+  const octokit = {
+    request: (route: string, params: Record<string, unknown>) => {
+      if (!route.startsWith("GET /repos/{owner}/{repo}/attestations/")) return request(route, params);
+      const after = params["after"] as string | undefined;
+      const from = after === undefined ? 0 : Number(after.slice(2));
+      const next = from + 10 < count ? { link: `<https://api.github.com/repositories/42/attestations/${ARTIFACT}?per_page=100&after=c_${from + 10}>; rel="next"` } : {};
+      const page = Array.from({ length: Math.max(0, Math.min(10, count - from)) }, (_, i) => ({ bundle: { n: from + i } }));
+      return Promise.resolve({ data: { attestations: page }, headers: next });
+    },
+  } as unknown as Octokit;
+  return { octokit, posts: inner.posts };
+}
+
+/** Every bundle verifies as the release workflow's provenance of the artifact; bundle 21 (the 22nd) under a revoked certificate. */
+const release: BundleVerifier = {
+  verify: ({ bundle }) => {
+    const n = (bundle as { n: number }).n;
+    return {
+      ok: true, bundleDigest: "0".repeat(64), mediaType: "application/vnd.dev.sigstore.bundle.v0.3+json", contentKind: "dsse", tlogEntries: [], timestamps: [],
+      signer: { type: "certificate", identity: RELEASE, issuer: "https://token.actions.githubusercontent.com", extensions: { sourceRepositoryURI: "https://github.com/acme/web" }, certificateFingerprint: n === 21 ? REVOKED_CERT : "e".repeat(64) },
+      statement: { _type: "https://in-toto.io/Statement/v1", subject: [{ name: "web.tgz", digest: { sha256: "a".repeat(64) } }], predicateType: "https://slsa.dev/provenance/v1", predicate: { runDetails: { builder: { id: RELEASE } } } },
+    };
+  },
+};
+
+test("a revoked attestation of the artifact past the first page and past the 20th is found; more than the cap rejects", async () => {
+  const engine = await PolicyEngine.load(builtinBundle());
+  const gate = new DeploymentGate({ verifier: release, engine, auditLog });
+  const config = `deployments:\n  default:\n    builders: [${RELEASE}]\n  environments:\n    production:\n      agent_extra_approvals: 0\n`;
+  const deploy = { ...payload, deployment: { ...payload.deployment, payload: JSON.stringify({ artifacts: [ARTIFACT] }) } };
+  const files = { "web:.github/agent-gate.yml": config };
+
+  const clean = await gate.handle(new GitHubConnector().installation(pagedAttestations(files, 25).octokit), deploy);
+  assert.equal(clean.state, "approved", clean.comment);
+  assert.equal(clean.input?.artifacts[0]?.attestations.length, 25, "all 25 attestations judged");
+
+  const list = `certificates:\n  - fingerprint: sha256:${REVOKED_CERT}\n    reason: key leaked\n`;
+  const revoked = await gate.handle(new GitHubConnector().installation(pagedAttestations({ ...files, [`.github:${REVOCATIONS_PATH}`]: list }, 25).octokit), deploy);
+  assert.equal(revoked.state, "rejected");
+  const denial = revoked.decision?.deny.find((d) => d.rule === "revoked");
+  assert.match(denial?.msg ?? "", new RegExp(`artifact \`sha256:aaaaaaaaaaaa\`: certificate sha256:${REVOKED_CERT} is revoked by the organisation: key leaked`));
+  assert.match(revoked.comment, /is revoked by the organisation: key leaked/);
+
+  const many = pagedAttestations(files, MAX_ATTESTATIONS + 5);
+  const tooMany = await gate.handle(new GitHubConnector().installation(many.octokit), deploy);
+  assert.equal(tooMany.state, "rejected");
+  assert.match(tooMany.comment, new RegExp(`TOO_MANY_ATTESTATIONS: GitHub lists more than ${MAX_ATTESTATIONS} attestations of artifact .*aaaaaaaaaaaa \\(${MAX_ATTESTATIONS + 5} read\\); agent-gate verifies at most ${MAX_ATTESTATIONS} per artifact`));
+  assert.equal(many.posts.at(-1)?.["state"], "rejected");
 });

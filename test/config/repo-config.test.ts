@@ -88,6 +88,15 @@ deployments:
     assert.equal(off.config.deployments.environments.production?.agent_extra_approvals, 0);
   });
 
+  it("production's default joins the user's entry whatever its case: one environment, never two keys", () => {
+    const r = parseRepoConfig("deployments:\n  environments:\n    Production: {approvals: 2}\n");
+    assert.ok(r.ok);
+    assert.deepEqual(r.config.deployments.environments, { Production: { agent_extra_approvals: 1, approvals: 2 } });
+    const off = parseRepoConfig("deployments:\n  environments:\n    PRODUCTION: {agent_extra_approvals: 0}\n");
+    assert.ok(off.ok);
+    assert.deepEqual(off.config.deployments.environments, { PRODUCTION: { agent_extra_approvals: 0 } });
+  });
+
   it("equal configs have equal digests whatever the key order", () => {
     const a = parseRepoConfig("rules: {size: {max_files: 3, max_lines: 10}}");
     const b = parseRepoConfig("rules: {size: {max_lines: 10, max_files: 3}}");

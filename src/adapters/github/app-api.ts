@@ -47,9 +47,9 @@ export async function openPullsPage(octokit: Api, owner: string, repo: string, p
   return Pulls.parse(res.data).map((p) => ({ number: p.number, headSha: p.head.sha }));
 }
 
-/** GitHub's cursor pagination: the `cursor` of the rel="next" link. */
-export function nextCursor(link: string | undefined): string | undefined {
+/** GitHub's cursor pagination: the cursor (query parameter `param`, `cursor` or `after`) of the rel="next" link. */
+export function nextCursor(link: string | undefined, param = "cursor"): string | undefined {
   const next = link?.split(",").find((p) => /rel="next"/.test(p));
   const url = next ? /<([^>]+)>/.exec(next)?.[1] : undefined;
-  return url ? (new URL(url).searchParams.get("cursor") ?? undefined) : undefined;
+  return url ? (new URL(url).searchParams.get(param) ?? undefined) : undefined;
 }

@@ -5,6 +5,7 @@ import snappy from "snappyjs";
 import { z } from "zod";
 import { AgentGateError, describeError } from "../../core/errors.js";
 import { DEPLOYMENT_COMMENT_MAX } from "../../render/deployment-comment.js";
+import { nextCursor } from "./app-api.js";
 import type { GitHubWrites } from "./facts-port.js";
 
 /** GitHub's limit on a deployment review comment (the renderer keeps to it too). */
@@ -12,6 +13,11 @@ export const MAX_COMMENT = DEPLOYMENT_COMMENT_MAX;
 export const MAX_STATUS_COMMENTS = 10;
 /** A decoded bundle larger than this is refused (a real one is a few kilobytes). */
 export const MAX_BUNDLE_BYTES = 4 * 1024 * 1024;
+/**
+ * The most attestations of one artifact that are read and verified. GitHub's list is read whole (every page) up to
+ * this many; an artifact with more is rejected (TOO_MANY_ATTESTATIONS), never judged on part of its list.
+ */
+export const MAX_ATTESTATIONS = 50;
 
 const Sha = z.string().regex(/^[0-9a-f]{40}$/, "expected a 40-hex commit SHA");
 const Login = z.object({ login: z.string(), id: z.number().int() });
@@ -184,32 +190,66 @@ export interface AttestationSourceOptions {
   /** The fetch used for bundle_url: a plain one, never the App's authenticated client. */
   readonly fetch?: typeof globalThis.fetch;
   readonly timeoutMs?: number;
+  /** At most this many attestations of one artifact (default MAX_ATTESTATIONS); more rejects the deployment. */
   readonly maxAttestations?: number;
 }
 
 /**
- * Lists an artifact's attestations and reads each bundle: inline when the API still sends one, else from
- * bundle_url (no token; Snappy-compressed JSON). An API or download failure throws: the caller rejects.
+ * Lists an artifact's attestations, all of them, and reads each bundle: inline when the API still sends one, else
+ * from bundle_url (no token; Snappy-compressed JSON). An API or download failure throws, and so does a list longer
+ * than `maxAttestations`: the caller rejects.
  */
 export async function fetchAttestations(octokit: RequestOnly, owner: string, repo: string, digest: string, opts: AttestationSourceOptions = {}): Promise<FetchedAttestation[]> {
-  let data: unknown;
-  try {
-    const res = await octokit.request("GET /repos/{owner}/{repo}/attestations/{subject_digest}", { owner, repo, subject_digest: digest, per_page: 100 });
-    data = res.data;
-  } catch (err) {
-    const status = (err as { status?: number }).status;
-    if (status === 404) return [];
-    throw new AgentGateError("ATTESTATIONS_UNAVAILABLE", `the attestation API did not answer for ${digest.slice(0, 19)}: ${status ? `HTTP ${status}` : describeError(err)}`, "transient");
-  }
-  const list = AttestationList.safeParse(data);
-  if (!list.success) throw new AgentGateError("ATTESTATIONS_UNAVAILABLE", `the attestation API's answer for ${digest.slice(0, 19)} is not a list of attestations`, "transient");
   const out: FetchedAttestation[] = [];
-  for (const a of list.data.attestations.slice(0, opts.maxAttestations ?? 20)) {
+  for (const a of await listAttestations(octokit, owner, repo, digest, opts.maxAttestations ?? MAX_ATTESTATIONS)) {
     if (a.bundle !== undefined && a.bundle !== null) out.push({ bundle: a.bundle });
     else if (a.bundle_url) out.push(await downloadBundle(a.bundle_url, opts));
     else out.push({ problem: "the attestation has neither a bundle nor a bundle_url" });
   }
   return out;
+}
+
+type ListedAttestation = z.infer<typeof AttestationList>["attestations"][number];
+
+/**
+ * Every page of GitHub's list (cursor paging: the `after` of the Link header's rel="next"), or an error: a page that
+ * fails, a next page without a cursor, an empty page or a repeated cursor that links a next one, or more than `max`
+ * attestations. Each page read adds at least one, so at most max + 1 pages are read.
+ */
+async function listAttestations(octokit: RequestOnly, owner: string, repo: string, digest: string, max: number): Promise<ListedAttestation[]> {
+  const unavailable = (why: string): AgentGateError => new AgentGateError("ATTESTATIONS_UNAVAILABLE", `the attestation list of ${digest.slice(0, 19)}: ${why}`, "transient");
+  const listed: ListedAttestation[] = [];
+  const cursors = new Set<string>();
+  let after: string | undefined;
+  for (let page = 1; ; page++) {
+    let res: { data: unknown; headers?: { link?: string } };
+    try {
+      res = await octokit.request("GET /repos/{owner}/{repo}/attestations/{subject_digest}", { owner, repo, subject_digest: digest, per_page: 100, ...(after !== undefined ? { after } : {}) });
+    } catch (err) {
+      const status = (err as { status?: number }).status;
+      if (status === 404 && page === 1) return [];
+      throw unavailable(`page ${page} did not answer: ${status ? `HTTP ${status}` : describeError(err)}`);
+    }
+    const list = AttestationList.safeParse(res.data);
+    if (!list.success) throw unavailable(`page ${page} is not a list of attestations`);
+    listed.push(...list.data.attestations);
+    if (listed.length > max) {
+      throw new AgentGateError("TOO_MANY_ATTESTATIONS", `GitHub lists more than ${max} attestations of artifact ${digest.slice(0, 19)} (${listed.length} read); agent-gate verifies at most ${max} per artifact and judges none on part of its list`);
+    }
+    const link = res.headers?.link;
+    if (link === undefined || !/rel="next"/.test(link)) return listed;
+    let next: string | undefined;
+    try {
+      next = nextCursor(link, "after");
+    } catch {
+      next = undefined;
+    }
+    if (next === undefined) throw unavailable(`page ${page} links a next page without an \`after\` cursor`);
+    if (list.data.attestations.length === 0) throw unavailable(`page ${page} holds no attestations but links a next page`);
+    if (cursors.has(next)) throw unavailable(`page ${page} links a cursor already read`);
+    cursors.add(next);
+    after = next;
+  }
 }
 
 async function downloadBundle(url: string, opts: AttestationSourceOptions): Promise<FetchedAttestation> {

@@ -64,7 +64,7 @@ export function routeRepo(ctx: RepoRouteContext, repo: StandInRepo, req: StandIn
     return json(200, repo.pulls.filter((x) => x.head.sha === sha || x.merged?.commitSha === sha).map((x) => pullBody(repo, x)));
   }
   if (m === "GET" && rest[0] === "commits" && rest[2] === "check-runs") return listCheckRuns(ctx.checkRuns, repo, rest[1] ?? "", url, ctx.linkBase);
-  if (m === "GET" && rest[0] === "attestations" && rest[1] && rest.length === 2) return attestations(repo, rest[1], ctx.bundleBase);
+  if (m === "GET" && rest[0] === "attestations" && rest[1] && rest.length === 2) return attestations(repo, rest[1], url, ctx);
   if (m === "GET" && rest[0] === "actions" && rest[1] === "runs" && rest[2] && rest[3] === "approvals" && rest.length === 4) {
     const approvals = (repo.deploymentApprovals ?? []).filter((a) => a.runId === Number(rest[2]));
     return json(200, approvals.map((a) => ({
@@ -139,13 +139,25 @@ function listPulls(repo: StandInRepo, url: URL, linkBase: string): StandInRespon
   return paginated(pulls.map((x) => pullSimpleBody(repo, x)), url, linkBase);
 }
 
-function attestations(repo: StandInRepo, digest: string, bundleBase: string): StandInResponse {
+/** One page of an artifact's attestations, paged as GitHub pages them: `per_page` (30, at most 100) and the cursor `after`. */
+function attestations(repo: StandInRepo, digest: string, url: URL, ctx: RepoRouteContext): StandInResponse {
   const list = (repo.attestations ?? []).map((a, i) => ({ a, i })).filter(({ a }) => a.digest === digest);
+  const perPage = Math.min(100, Math.max(1, Math.floor(Number(url.searchParams.get("per_page") ?? 30)) || 30));
+  const after = url.searchParams.get("after");
+  const from = after === null ? 0 : Number(/^c_(\d+)$/.exec(after)?.[1] ?? NaN);
+  if (!Number.isSafeInteger(from)) return json(400, { message: "Bad Request", documentation_url: "https://docs.github.com/rest/repos/attestations#list-attestations" });
+  const headers: Record<string, string> = {};
+  if (from + perPage < list.length) {
+    const next = new URL(url.pathname, ctx.linkBase);
+    next.searchParams.set("per_page", String(perPage));
+    next.searchParams.set("after", `c_${from + perPage}`);
+    headers.link = `<${next.toString()}>; rel="next"`;
+  }
   // Since mid-2026 the list carries no bundle: clients fetch bundle_url. (GitHub sends `bundle: null`; the REST
   // description still types it as an object, so the stand-in leaves the field out, which both accept.)
   return json(200, {
-    attestations: list.map(({ i }) => ({ repository_id: repo.id, bundle_url: `${bundleBase}/${BUNDLE_PATH}/${repo.owner}/${repo.name}/${i}`, initiator: "github-actions" })),
-  });
+    attestations: list.slice(from, from + perPage).map(({ i }) => ({ repository_id: repo.id, bundle_url: `${ctx.bundleBase}/${BUNDLE_PATH}/${repo.owner}/${repo.name}/${i}`, initiator: "github-actions" })),
+  }, headers);
 }
 
 /** GET {bundleBase}/${BUNDLE_PATH}/{owner}/{repo}/{index}: the bundle, snappy-compressed as GitHub serves it. */

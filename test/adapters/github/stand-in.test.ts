@@ -5,6 +5,7 @@ import { validatedGitHub } from "../../support/github.js";
 import { ConfigSource } from "../../../src/adapters/github/config-source.js";
 import { loadPullRequest, fetchPull, PermissionCache } from "../../../src/adapters/github/pull-request-source.js";
 import { CheckRunPublisher } from "../../../src/adapters/github/check-runs.js";
+import { fetchAttestations } from "../../../src/adapters/github/deployment-protection.js";
 import type { StandInRepo } from "../../../src/demo/github/model.js";
 
 const sha = (n: number): string => n.toString(16).padStart(40, "0");
@@ -142,5 +143,17 @@ test("check runs: created in progress, completed once, annotations beyond 50 sen
   const run = gh.standIn.checkRuns[0]!;
   assert.equal(run.annotations.length, 120);
   assert.equal(run.writes.filter((w) => ((w.output as { annotations?: unknown[] } | undefined)?.annotations?.length ?? 0) > 50).length, 0);
+  assert.deepEqual(gh.problems, []);
+});
+
+test("attestations: the App reads every page of the list as GitHub pages it (per_page, cursor `after`)", async () => {
+  const digest = `sha256:${"a".repeat(64)}`;
+  const r = repo();
+  r.attestations = [...Array.from({ length: 130 }, (_, n) => ({ digest, bundle: { n } })), { digest: `sha256:${"b".repeat(64)}`, bundle: { other: true } }];
+  const gh = validatedGitHub([r]);
+  const out = await fetchAttestations(client(gh.fetch), "acme", "web", digest, { fetch: gh.standIn.fetch, maxAttestations: 200 });
+  assert.deepEqual(out.map((a) => (a.bundle as { n: number }).n), Array.from({ length: 130 }, (_, n) => n));
+  const lists = gh.standIn.requests.filter((q) => q.path.includes("/attestations/"));
+  assert.equal(lists.length, 2, "two pages of at most 100");
   assert.deepEqual(gh.problems, []);
 });
