@@ -3,7 +3,7 @@
 // any error, missing fact or timeout rejects with its reason; nothing approves on error (fail closed).
 import { detectPullRequestAgent } from "../core/agents.js";
 import { signerFacts } from "../core/signer-facts.js";
-import { recordedEvidence } from "../core/recorded-evidence.js";
+import { combinePrGateRecords, MAX_HEAD_RECORDS } from "../core/recorded-pr-gate.js";
 import { agentDetectionFor } from "./evaluate-pull-request.js";
 import { randomUUID } from "node:crypto";
 import { CHECK_NAME } from "../adapters/github/check-runs.js";
@@ -31,7 +31,7 @@ export interface DeploymentGateOptions {
   /** The policy, evaluated on the event loop (PolicyEngine) or on worker threads (PolicyPool). */
   readonly engine: PolicyEvaluator;
   /** Where the PR gate's decisions are recorded; without it (or without a record) the check run is asked. */
-  readonly auditLog?: Pick<AuditLog, "latest">;
+  readonly auditLog?: Pick<AuditLog, "onHead">;
   /** The plain fetch for bundle_url downloads (no token). */
   readonly bundleFetch?: typeof globalThis.fetch;
   /** The whole evaluation's deadline; past it the deployment is rejected. */
@@ -56,7 +56,9 @@ type EnvironmentSettings = RepoConfig["deployments"]["default"];
 interface PrGateFacts {
   readonly pr_gate: DeploymentInput["pr_gate"];
   readonly agentAuthored?: boolean;
-  readonly prompters: { login: string; id: number }[];
+  /** Who may not approve; known only from a recorded decision (prompters_known false without one). */
+  readonly prompters: { login: string; id?: number }[];
+  readonly promptersKnown: boolean;
   /** The attestations the recorded pull-request decision carried (for the organisation's revocation list). */
   readonly evidence?: Record<string, unknown>[];
   /** Whether `evidence` is all of it (unknown: no recorded decision), and the pull request it is of. */
@@ -260,6 +262,7 @@ export class DeploymentGate {
       agent_authored: gate.agentAuthored ?? this.agentAuthored(config, req),
       agent: { accounts: agentDetectionFor(config).accounts.map((a) => ({ login: a.login, id: a.id })) },
       prompters: gate.prompters,
+      prompters_known: gate.promptersKnown,
       pr_evidence: gate.evidence ?? [],
       pr_evidence_status: gate.evidenceStatus ?? { state: "unknown", ...(req.pullRequests[0] ? { pull_request: req.pullRequests[0].number } : {}) },
     });
@@ -275,38 +278,46 @@ export class DeploymentGate {
   }
 
   /**
-   * agent-gate's own decision for the deployed commit: the audit log when it has one, else the check run. A merge
-   * (or squash) commit was never evaluated itself: then the decision is the one on the head of the pull request
-   * GitHub says was merged as exactly that commit.
+   * agent-gate's own decision for the deployed commit: the audit log's records when it has them, else the check run.
+   * A merge (or squash) commit was never evaluated itself: then the decision is the one on the head of the pull
+   * request GitHub says was merged as exactly that commit, and that pull request's record must be among them.
    */
   private async prGate(github: GitHubFacts, req: DeploymentRequest, config: RepoConfig): Promise<PrGateFacts> {
     const direct = await this.prGateOn(github, req, req.sha);
     if (direct.pr_gate) return direct;
     const merged = await github.pullMergedAs(req.owner, req.repo, req.sha);
     if (!merged) return direct;
-    const facts = await this.prGateOn(github, req, merged.head.sha);
+    const facts = await this.prGateOn(github, req, merged.head.sha, merged.number);
     if (facts.agentAuthored !== undefined) return facts;
     const pull = { user: merged.user ? { login: merged.user.login, id: merged.user.id } : null, headRef: merged.head.ref, labels: merged.labels.map((l) => l.name) };
     return { ...facts, agentAuthored: isAgentPull(config, pull) };
   }
 
-  private async prGateOn(github: GitHubFacts, req: DeploymentRequest, sha: string): Promise<PrGateFacts> {
-    const record = await this.opts.auditLog?.latest({ repository: `${req.owner}/${req.repo}`, headSha: sha, kind: "pull_request" });
-    if (record) {
-      const input = record.input as { agent?: { detected?: unknown }; prompters?: { login: string; id: number }[] } | undefined;
-      const recorded = recordedEvidence(record.input);
-      const prompters = Array.isArray(input?.prompters) ? input.prompters.filter((p) => typeof p?.login === "string" && typeof p.id === "number" && p.id > 0) : [];
+  /**
+   * The decision on `sha`: every pull request whose head it is judged it, and each recorded its own decision; all of
+   * their latest records are combined (recorded-pr-gate.ts), never the newest alone. Without a record, the check run
+   * (the combined verdict) says the conclusion, and the prompters are unknown.
+   */
+  private async prGateOn(github: GitHubFacts, req: DeploymentRequest, sha: string, mergedPull?: number): Promise<PrGateFacts> {
+    const subject = { repository: `${req.owner}/${req.repo}`, headSha: sha, kind: "pull_request" as const };
+    const records = (await this.opts.auditLog?.onHead(subject, MAX_HEAD_RECORDS + 1)) ?? [];
+    if (records.length > MAX_HEAD_RECORDS) {
+      throw new AgentGateError("PR_GATE_RECORDS_TOO_MANY", `commit ${sha.slice(0, 12)} has more than ${MAX_HEAD_RECORDS} recorded pull-request decisions; not all of them can be read, so the deployment is rejected`);
+    }
+    const combined = combinePrGateRecords(records, mergedPull);
+    if (combined) {
       return {
-        pr_gate: { conclusion: record.agent_gate.conclusion, decision_id: record.decision_id },
-        ...(typeof input?.agent?.detected === "boolean" ? { agentAuthored: input.agent.detected } : {}),
-        prompters,
-        evidence: recorded.attestations,
-        evidenceStatus: { state: recorded.complete ? "complete" : "incomplete", ...(record.agent_gate.pull_request ? { pull_request: record.agent_gate.pull_request } : {}) },
+        pr_gate: { conclusion: combined.conclusion, decision_id: combined.decisionId },
+        ...(combined.agentAuthored !== undefined ? { agentAuthored: combined.agentAuthored } : {}),
+        prompters: combined.prompters,
+        promptersKnown: true,
+        evidence: combined.evidence,
+        evidenceStatus: { state: combined.evidenceComplete ? "complete" : "incomplete", ...(combined.evidencePull !== undefined ? { pull_request: combined.evidencePull } : {}) },
       };
     }
     const runs = await github.checkRuns(req.owner, req.repo, sha, CHECK_NAME);
     const run = runs.find((r) => r.status === "completed" && (this.opts.appId === undefined || r.app?.id === this.opts.appId));
-    if (!run) return { pr_gate: null, prompters: [] };
-    return { pr_gate: { conclusion: run.conclusion ?? "none", ...(run.external_id ? { decision_id: run.external_id } : {}) }, prompters: [] };
+    if (!run) return { pr_gate: null, prompters: [], promptersKnown: false };
+    return { pr_gate: { conclusion: run.conclusion ?? "none", ...(run.external_id ? { decision_id: run.external_id } : {}) }, prompters: [], promptersKnown: false };
   }
 }

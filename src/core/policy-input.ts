@@ -274,7 +274,14 @@ export const DeploymentInput = z.object({
   approvals: z.array(User).default([]).describe("humans who approved the deployment"),
   agent_authored: z.boolean(),
   agent: AgentFacts.pick({ accounts: true }).prefault({}),
-  prompters: z.array(Account).default([]),
+  prompters: z
+    .array(Prompter.pick({ login: true, id: true }))
+    .default([])
+    .describe("who prompted or requested the agent's work, and the authors of agent commits, from the pull-request gate's recorded decisions (some by login alone): never approvers"),
+  prompters_known: z
+    .boolean()
+    .default(false)
+    .describe("whether prompters was read from a recorded pull-request decision; false (no record): an agent deployment's approvals cannot be told from its prompters' and do not count"),
   pr_evidence: z
     .array(z.looseObject({ tier: z.string().optional() }))
     .max(1000)

@@ -43,12 +43,12 @@ function github(files: Record<string, string>): { octokit: Octokit; posts: Recor
 
 /** The pull-request gate's recorded decision for the deployed commit: agent work attested with the model below. */
 const auditLog = {
-  latest: () =>
-    Promise.resolve({
+  onHead: () =>
+    Promise.resolve([{
       decision_id: "d-pr",
-      agent_gate: { conclusion: "success" },
+      agent_gate: { conclusion: "success", pull_request: 7 },
       input: { kind: "pull_request", agent: { detected: true }, prompters: [], commits: [{ sha: SHA, attestations: [{ tier: "sigstore", signer: { type: "certificate", identity: "https://github.com/acme/agents/.github/workflows/agent.yml@refs/heads/main", issuer: "https://token.actions.githubusercontent.com" }, model: { id: "anthropic/claude-sonnet-4-5", version: "20250929" } }] }] },
-    } as unknown as AuditRecord),
+    } as unknown as AuditRecord]),
 } as unknown as AuditLog;
 
 const verifier: BundleVerifier = { verify: () => ({ ok: false, code: "BUNDLE_MALFORMED", message: "none" }) };

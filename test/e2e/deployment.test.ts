@@ -130,7 +130,7 @@ interface Case {
   attestations?: StandInAttestation[];
   prGate?: string | null; // the check run's conclusion; null: none
   payload?: Record<string, unknown>;
-  auditLog?: Pick<AuditLog, "latest">;
+  auditLog?: Pick<AuditLog, "onHead">;
   outage?: boolean;
   environment?: string;
   approvals?: StandInDeploymentApproval[];
@@ -236,11 +236,11 @@ test("an attestation API outage rejects, never approves", async () => {
 });
 
 test("the audit log's PR-gate decision is preferred over the check run", async () => {
-  const latest: AuditLog["latest"] = (subject) => {
+  const onHead: AuditLog["onHead"] = (subject) => {
     assert.deepEqual(subject, { repository: "acme/web", headSha: SHA, kind: "pull_request" });
-    return Promise.resolve({ decision_id: "d-1", agent_gate: { conclusion: "failure" }, input: { agent: { detected: false }, prompters: [] } } as unknown as Awaited<ReturnType<AuditLog["latest"]>>);
+    return Promise.resolve([{ decision_id: "d-1", agent_gate: { conclusion: "failure", pull_request: 1 }, input: { agent: { detected: false }, prompters: [] } }] as unknown as Awaited<ReturnType<AuditLog["onHead"]>>);
   };
-  const r = await deploy({ attestations: [await attestation()], prGate: "success", auditLog: { latest } });
+  const r = await deploy({ attestations: [await attestation()], prGate: "success", auditLog: { onHead } });
   assert.equal(r.state, "rejected");
   assert.match(r.comment, /conclusion: failure/);
 });
@@ -308,7 +308,14 @@ test("production: an agent-authored deployment needs an extra human approval; a 
     approvals: [{ runId: RUN_ID, environment: "production", user: bot, state: "approved" }, { runId: RUN_ID, environment: "staging", user: alice, state: "approved" }],
   });
   assert.equal(notCounted.state, "rejected", notCounted.comment);
-  const approved = await deploy({ attestations: [att], environment: "production", payload, approvals: [{ runId: RUN_ID, environment: "production", user: alice, state: "approved", comment: "ship it" }] });
+  const approvals = [{ runId: RUN_ID, environment: "production", user: alice, state: "approved" as const, comment: "ship it" }];
+  // Without a recorded pull-request decision the prompters are unknown: alice could be one, so her approval does not count.
+  const unknown = await deploy({ attestations: [att], environment: "production", payload, approvals });
+  assert.equal(unknown.state, "rejected", unknown.comment);
+  assert.match(unknown.comment, /the prompters are unknown \(no recorded pull-request decision for this commit\), so no approval counts/);
+  const recorded = [{ decision_id: "d-1", agent_gate: { conclusion: "success", pull_request: 1 }, input: { agent: { detected: true }, prompters: [{ login: "carol" }] } }];
+  const onHead: AuditLog["onHead"] = () => Promise.resolve(recorded as unknown as Awaited<ReturnType<AuditLog["onHead"]>>);
+  const approved = await deploy({ attestations: [att], environment: "production", payload, approvals, auditLog: { onHead } });
   assert.equal(approved.state, "approved", approved.comment);
 });
 

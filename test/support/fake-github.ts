@@ -172,7 +172,7 @@ export class FakeGitHub implements InstallationGitHub {
   pullMergedAs(owner: string, repo: string, sha: string): Promise<MergedPullData | undefined> {
     return this.call("pullMergedAs", [owner, repo, sha], () => {
       const p = this.state.pulls.find((x) => x.mergedAs === sha);
-      return p ? { merged_at: "2026-11-27T00:00:00Z", merge_commit_sha: sha, user: { login: p.pull.user.login, id: p.pull.user.id }, labels: p.pull.labels, head: { sha: p.pull.head.sha, ref: p.pull.head.ref } } : undefined;
+      return p ? { merged_at: "2026-11-27T00:00:00Z", merge_commit_sha: sha, number: p.pull.number, user: { login: p.pull.user.login, id: p.pull.user.id }, labels: p.pull.labels, head: { sha: p.pull.head.sha, ref: p.pull.head.ref } } : undefined;
     });
   }
 

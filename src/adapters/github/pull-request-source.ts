@@ -311,6 +311,7 @@ export async function readPull(github: Pick<GitHubFacts, "pull">, owner: string,
 const MergedPull = z.object({
   merged_at: z.string().nullable(),
   merge_commit_sha: z.string().nullable(),
+  number: z.number().int().positive(),
   user: z.object({ login: z.string(), id: z.number() }).nullable(),
   labels: z.array(z.object({ name: z.string() })),
   head: z.object({ sha: z.string(), ref: z.string() }),

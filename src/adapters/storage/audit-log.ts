@@ -55,6 +55,8 @@ export interface AuditLog {
   list(opts?: ListOptions): Promise<AuditRecord[]>;
   /** The latest decision for a commit of a repository, refused if the record was edited. */
   latest(subject: { repository: string; headSha: string; kind?: AuditRecord["agent_gate"]["kind"] }): Promise<AuditRecord | undefined>;
+  /** Up to `limit` records of one kind for a commit of a repository, newest first (an index scan), each checked against its hash. */
+  onHead(subject: { repository: string; headSha: string; kind: AuditRecord["agent_gate"]["kind"] }, limit: number): Promise<AuditRecord[]>;
   /** The last `limit` records of one kind of a repository, newest first (an index scan), each checked against its hash. */
   recent(repository: string, kind: AuditRecord["agent_gate"]["kind"], limit: number): Promise<AuditRecord[]>;
   /** Up to `limit` (file, repository) pairs: which repositories' recorded decisions read which of `files` (owner/repo:path). */
@@ -278,19 +280,14 @@ export class SqlAuditLog implements AuditLog {
     return fromRow(row);
   }
 
+  async onHead(subject: { repository: string; headSha: string; kind: AuditRecord["agent_gate"]["kind"] }, limit: number): Promise<AuditRecord[]> {
+    const rows = await this.db.query<DbRow>(`SELECT ${ROW_COLUMNS} FROM audit_records WHERE repository = $1 AND head_sha = $2 AND kind = $3 ORDER BY seq DESC LIMIT $4`, [subject.repository, subject.headSha, subject.kind, Math.max(0, Math.floor(limit))]);
+    return rows.map((r) => checked(r, subject.repository, subject.kind, subject.headSha));
+  }
+
   async recent(repository: string, kind: AuditRecord["agent_gate"]["kind"], limit: number): Promise<AuditRecord[]> {
     const rows = await this.db.query<DbRow>(`SELECT ${ROW_COLUMNS} FROM audit_records WHERE repository = $1 AND kind = $2 ORDER BY seq DESC LIMIT $3`, [repository, kind, Math.max(0, Math.floor(limit))]);
-    // Each record must hash to its stored hash and be of the repository and kind its columns say (a record edited
-    // in place, or an index column edited to bring another repository's record in, is refused). The whole chain is
-    // `audit verify`'s: this is a read of the newest N, linear in N.
-    return rows.map((r) => {
-      const row = toStored(r);
-      const record = chainHash(row.prev_hash, row.record) === row.hash ? fromRow(row) : undefined;
-      if (!record || record.agent_gate.repository !== repository || record.agent_gate.kind !== kind) {
-        throw new AgentGateError("AUDIT_RECORD_TAMPERED", `audit record ${row.seq} of ${repository} cannot be relied on: ${record ? "its columns do not match its content" : "it does not hash to its stored hash (edited)"}`, "internal");
-      }
-      return record;
-    });
+    return rows.map((r) => checked(r, repository, kind));
   }
 
   async configUsers(files: readonly string[], limit: number): Promise<{ file: string; repository: string }[]> {
@@ -385,4 +382,16 @@ export class SqlAuditLog implements AuditLog {
   async close(): Promise<void> {
     if (this.ownsDb) await this.db.close();
   }
+}
+
+// Each record read by its columns must hash to its stored hash and be of the repository, kind (and commit) its columns
+// say: a record edited in place, or an index column edited to bring another's record in, is refused. The whole chain
+// is `audit verify`'s: this is a read of N records, linear in N.
+function checked(r: DbRow, repository: string, kind: AuditRecord["agent_gate"]["kind"], headSha?: string): AuditRecord {
+  const row = toStored(r);
+  const record = chainHash(row.prev_hash, row.record) === row.hash ? fromRow(row) : undefined;
+  if (!record || record.agent_gate.repository !== repository || record.agent_gate.kind !== kind || (headSha !== undefined && record.agent_gate.head_sha !== headSha)) {
+    throw new AgentGateError("AUDIT_RECORD_TAMPERED", `audit record ${row.seq} of ${repository} cannot be relied on: ${record ? "its columns do not match its content" : "it does not hash to its stored hash (edited)"}`, "internal");
+  }
+  return record;
 }

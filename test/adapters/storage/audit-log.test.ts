@@ -151,6 +151,20 @@ onBothDatabases("audit log", (withLog) => {
     await assert.rejects(log.latest({ repository: "acme/app", headSha: sha }), { code: "AUDIT_RECORD_TAMPERED" });
   });
 
+  withLog("onHead reads every pull-request record of a commit, newest first, bounded, and never an edited one", async ({ db, log }) => {
+    await fill(log, 4);
+    const sha = sampleEvent(2).agent_gate.head_sha;
+    const other = sampleEvent(2, { decision_id: "dec-pr-9", agent_gate: { ...sampleEvent(2).agent_gate, pull_request: 9, conclusion: "success" } });
+    await log.append(other);
+    const subject = { repository: "acme/app", headSha: sha, kind: "pull_request" as const };
+    const found = await log.onHead(subject, 10);
+    assert.deepEqual(found.map((r) => r.decision_id), ["dec-pr-9", sampleEvent(2).decision_id]);
+    assert.deepEqual((await log.onHead(subject, 1)).map((r) => r.decision_id), ["dec-pr-9"]);
+    assert.deepEqual(await log.onHead({ ...subject, kind: "deployment" }, 10), []);
+    await asAttacker(db, `UPDATE audit_records SET record = replace(record, '"conclusion":"success"', '"conclusion":"neutral"') WHERE decision_id = 'dec-pr-9'`);
+    await assert.rejects(log.onHead(subject, 10), { code: "AUDIT_RECORD_TAMPERED" });
+  });
+
   withLog("a checkpoint that does not match its record is reported", async ({ log }) => {
     await fill(log, 4);
     const r = await log.verify({ fromCheckpoint: { seq: 2, hash: "a".repeat(64) } });

@@ -255,15 +255,37 @@ deny contains {
 	not input.deployment.region in env.regions
 }
 
-# Approvals: agent-authored commits need extra human approvals (never a bot, the agent or a prompter).
-_excluded contains a.id if some a in input.agent.accounts
+# Approvals: agent-authored commits need extra human approvals (never a bot, the agent or a prompter). Prompters
+# are matched by account id or, named by login alone (a PR-body line, a co-author), by login case-insensitively, as
+# the pull-request gate matches them.
+_excluded_ids contains a.id if some a in input.agent.accounts
 
-_excluded contains p.id if some p in input.prompters
+_excluded_ids contains p.id if {
+	some p in input.prompters
+	is_number(p.id)
+}
+
+_excluded_logins contains lower(p.login) if {
+	some p in input.prompters
+	is_string(p.login)
+}
+
+_excluded(a) if _excluded_ids[a.id]
+
+_excluded(a) if _excluded_logins[lower(a.login)]
+
+# Without a recorded pull-request decision the prompters are unknown: any approver of an agent's deployment could be
+# one, so none counts (fail closed).
+_prompters_unknown if {
+	input.agent_authored == true
+	not input.prompters_known == true
+}
 
 _approvers contains a.login if {
+	not _prompters_unknown
 	some a in input.approvals
 	not lib.is_bot(a)
-	not _excluded[a.id]
+	not _excluded(a)
 }
 
 _extra := env.agent_extra_approvals if input.agent_authored == true
@@ -277,10 +299,10 @@ deny contains {
 	"severity": "high",
 	"msg": concat("", [
 		"the deployment to ", env_name, " needs ", format_int(_needed, 10), " human ", lib.plural(_needed, "approval"),
-		_agent_note, " (has ", format_int(count(_approvers), 10), ")",
+		_agent_note, " (has ", format_int(count(_approvers), 10), ")", _unknown_note,
 	]),
 	"remediation": "a reviewer of the environment who did not prompt the agent approves the deployment",
-	"details": {"required": _needed, "approvers": sort(_approvers), "agent_authored": input.agent_authored == true},
+	"details": {"required": _needed, "approvers": sort(_approvers), "agent_authored": input.agent_authored == true, "prompters_known": _prompters_known},
 } if {
 	active
 	count(_approvers) < _needed
@@ -289,6 +311,14 @@ deny contains {
 _agent_note := " because the commit is agent-authored" if _extra > 0
 
 _agent_note := "" if _extra == 0
+
+_unknown_note := "; the prompters are unknown (no recorded pull-request decision for this commit), so no approval counts" if _prompters_unknown
+
+_unknown_note := "" if not _prompters_unknown
+
+_prompters_known := false if _prompters_unknown
+
+_prompters_known if not _prompters_unknown
 
 # An input without the facts the rules read would pass by silence: deny it instead.
 _input_fields := {"now", "repository", "environment", "deployment", "artifacts", "pr_gate", "approvals", "agent_authored"}

@@ -118,6 +118,33 @@ test_prompter_and_bot_approvals_do_not_count if {
 	"deployment-approval" in denied(inp, fx.deploy_config)
 }
 
+# A prompter the pull-request gate knew by login alone (a PR-body line, a co-author) is excluded by login, in any case.
+test_login_only_prompter_approval_does_not_count if {
+	inp := object.union(prod, {"prompters": [{"login": "Carol"}], "approvals": [{"login": "carol", "id": 1003, "type": "User"}]})
+	some f in decide(inp, fx.deploy_config).deny
+	f.rule == "deployment-approval"
+	f.details.approvers == []
+	ok := object.union(inp, {"approvals": [{"login": "bob", "id": 1002, "type": "User"}]})
+	count(decide(ok, fx.deploy_config).deny) == 0
+}
+
+# Without a recorded pull-request decision the prompters are unknown: no approval of an agent's deployment counts.
+test_unknown_prompters_count_no_approval_of_agent_work if {
+	inp := object.union(prod, {"prompters": [], "prompters_known": false, "approvals": [{"login": "bob", "id": 1002, "type": "User"}]})
+	some f in decide(inp, fx.deploy_config).deny
+	f.rule == "deployment-approval"
+	f.msg == "the deployment to production needs 1 human approval because the commit is agent-authored (has 0); the prompters are unknown (no recorded pull-request decision for this commit), so no approval counts"
+	f.details.prompters_known == false
+	"deployment-approval" in denied(object.remove(inp, ["prompters_known"]), fx.deploy_config)
+}
+
+test_unknown_prompters_do_not_matter_for_human_work if {
+	inp := object.union(prod, {"agent_authored": false, "prompters": [], "prompters_known": false})
+	not "deployment-approval" in denied(inp, fx.deploy_config)
+	staff := object.union(inp, {"environment": {"name": "staging"}})
+	count(decide(staff, fx.deploy_config).deny) == 0
+}
+
 test_human_commit_to_production_needs_no_extra_approval if {
 	not "deployment-approval" in denied(object.union(prod, {"agent_authored": false}), fx.deploy_config)
 }

@@ -61,6 +61,7 @@ pr := {
 	"reviews": [review("bob", 1002, "APPROVED", head, "2026-11-26T06:30:00Z")],
 	"agent": {"detected": true, "reasons": ["account"], "accounts": [{"login": "claude[bot]", "id": 209825114}]},
 	"prompters": [{"login": "alice", "id": 1001}],
+	"prompters_known": true,
 }
 
 # The defaults (data.json) with one allowed signer and model: the compliant pull request passes.
@@ -109,6 +110,7 @@ deployment := {
 	"agent_authored": true,
 	"agent": {"accounts": [{"login": "claude[bot]", "id": 209825114}]},
 	"prompters": [{"login": "alice", "id": 1001}],
+	"prompters_known": true,
 }
 
 deploy_config := object.union(data.config, {"deployments": {"default": {"builders": ["https://github.com/acme/web/.github/workflows/release.yml@refs/heads/main"]}}})

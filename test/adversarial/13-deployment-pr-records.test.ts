@@ -1,0 +1,156 @@
+// Class 8 continued: a deployment is judged by the pull-request gate's recorded decisions for the deployed commit.
+// One commit can head several pull requests and the PR gate records one decision per pull request (the check run
+// shows their combination): the deployment must combine them all, strictly, never take whichever was written last.
+// And whoever the PR gate kept from approving (prompters named by login alone too) is kept from approving the
+// deployment; without a record to learn them from, no approval of an agent's deployment counts. Each case sends
+// pull-request deliveries and then a deployment_protection_rule delivery through the real App, with an audit log.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createRequire } from "node:module";
+import { agentGateApp } from "../../src/index.js";
+import { composeGate } from "../../src/app/compose.js";
+import { DeploymentGate } from "../../src/app/deployment-gate.js";
+import { createVerifier } from "../../src/adapters/sigstore/verifier.js";
+import { PolicyEngine } from "../../src/adapters/opa/engine.js";
+import { builtinBundle } from "../../src/adapters/opa/bundle-source.js";
+import { decisionRecorder, openStorage } from "../../src/adapters/storage/index.js";
+import type { GitHubStandIn } from "../../src/demo/github/stand-in.js";
+import type { Account, StandInCommit, StandInPull, StandInRepo } from "../../src/demo/github/model.js";
+import { validatedGitHub } from "../support/github.js";
+import { startApp } from "../support/probot.js";
+import { agentPull, alice, bob, carol, CONFIG, commit, humanPull, INSTALLATION, mallory, payloadFor, provenanceBlock, repo, reviewPayload, sha, sigstore, type Delivery } from "./support.js";
+
+const require = createRequire(import.meta.url);
+const examples = require("@octokit/webhooks-examples/api.github.com/index.json") as { name: string; examples: Record<string, unknown>[] }[];
+const deploymentExample = examples.find((e) => e.name === "deployment")!.examples[0]!;
+const RUN_ID = 5150;
+// Nothing but the pull-request gate and the approvals stands in the way of a deployment here.
+const DEPLOY_CONFIG = `${CONFIG}deployments:\n  default:\n    require_artifacts: false\n    predicate_types: []\n`;
+
+function deployment(r: StandInRepo, target: string, environment = "production"): Record<string, unknown> {
+  const repository: Record<string, unknown> = { ...(structuredClone(deploymentExample.repository) as Record<string, unknown>), id: r.id, name: r.name, full_name: `${r.owner}/${r.name}`, default_branch: "main" };
+  (repository.owner as Record<string, unknown>).login = r.owner;
+  return {
+    action: "requested",
+    environment,
+    event: "workflow_dispatch",
+    deployment_callback_url: `https://api.github.com/repos/${r.owner}/${r.name}/actions/runs/${RUN_ID}/deployment_protection_rule`,
+    deployment: { ...(structuredClone(deploymentExample.deployment) as Record<string, unknown>), id: 9, sha: target, ref: "main", environment, original_environment: environment, payload: {} },
+    pull_requests: [],
+    repository,
+    installation: { id: INSTALLATION, node_id: "MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9uNzc=" },
+    sender: structuredClone(deploymentExample.sender),
+  };
+}
+
+interface Outcome {
+  checkRun: string | null;
+  state: unknown;
+  comment: string;
+}
+
+/**
+ * Sends the pull-request deliveries, then a deployment of `target` approved by `approvers`. `record: false` runs the
+ * App without an audit log: the check run is all the deployment gate can read (as for a merge-queue commit).
+ */
+async function run(r: StandInRepo, deliveries: readonly Delivery[], o: { head: string; target?: string; approvers?: Account[]; record?: boolean; beforeDeploy?: (s: GitHubStandIn) => void }): Promise<Outcome> {
+  const { trustedRoot } = await sigstore();
+  const dir = mkdtempSync(join(tmpdir(), "agent-gate-deploy-records-"));
+  const storage = await openStorage({ dataDir: join(dir, "data") });
+  try {
+    const engine = await PolicyEngine.load(builtinBundle());
+    const recorder = o.record === false ? undefined : decisionRecorder(storage.audit, { policy: engine.policy });
+    const gh = validatedGitHub([structuredClone(r)]);
+    const gate = await composeGate({ trustedRoot, tlogEntryUrl: () => undefined, ...(recorder ? { onDecision: recorder } : {}) });
+    const deploymentGate = new DeploymentGate({ verifier: createVerifier({ trustedRoot }), engine, ...(recorder ? { auditLog: storage.audit, onDecision: recorder } : {}) });
+    const app = await startApp(agentGateApp({ gate, deploymentGate }), gh.fetch);
+    try {
+      for (const d of deliveries) {
+        d.before?.(gh.standIn);
+        const res = await app.deliver(d.event.split(".")[0]!, d.payload);
+        assert.equal(res.status, 200, res.body);
+      }
+      const repoState = gh.standIn.repo(r.owner, r.name)!;
+      repoState.deploymentApprovals = (o.approvers ?? []).map((user) => ({ runId: RUN_ID, environment: "production", user, state: "approved" as const }));
+      o.beforeDeploy?.(gh.standIn);
+      const res = await app.deliver("deployment_protection_rule", deployment(r, o.target ?? o.head));
+      assert.equal(res.status, 200, res.body);
+    } finally {
+      await app.close();
+    }
+    assert.deepEqual(gh.problems, [], "every request and response matches GitHub's REST description");
+    const answer = gh.standIn.deploymentReviews.find((x) => x.body.state !== undefined);
+    const checkRun = gh.standIn.checkRuns.find((x) => x.head_sha === o.head && x.name === "agent-gate")?.conclusion ?? null;
+    return { checkRun, state: answer?.body.state, comment: String(answer?.body.comment) };
+  } finally {
+    await storage.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const opened = (r: StandInRepo, n: number): Delivery => ({ event: "pull_request.opened", payload: payloadFor("pull_request.opened", r, n) });
+const reopened = (r: StandInRepo, n: number): Delivery => ({ event: "pull_request.reopened", payload: payloadFor("pull_request.reopened", r, n) });
+const approved = (r: StandInRepo, n: number, who: Account, head: string): Delivery => ({
+  event: "pull_request_review.submitted",
+  payload: reviewPayload(r, n, who, head),
+  before: (s) => s.pull("acme", "widgets", n)!.reviews.push({ user: who, state: "APPROVED", commit_id: head }),
+});
+
+/** A commit that looks human: only the agent's pull request (its provenance, its author) says it is an agent's. */
+const plainCommit = (label: string): StandInCommit => commit(label, { name: "Dev", email: "dev@example.com", account: null });
+
+/** The agent's pull request #1 and mallory's fork pull request #2 (read access, a plain change) with the same head. */
+async function sharedHead(label: string): Promise<{ r: StandInRepo; c: StandInCommit }> {
+  const c = plainCommit(label);
+  const agents = agentPull(1, [c], `Adds validation.\n\n${await provenanceBlock({ commits: [c] })}`);
+  const fork: StandInPull = humanPull(2, [c], mallory, { title: "Fix typo", head: { ref: "patch-1", sha: c.sha, repo: { owner: "mallory", name: "widgets", id: 906666 } } });
+  return { r: repo([agents, fork], DEPLOY_CONFIG), c };
+}
+
+test("control: the agent PR approved by bob deploys to production with bob's approval", async () => {
+  const { r, c } = await sharedHead("d0");
+  const out = await run(r, [opened(r, 1), opened(r, 2), approved(r, 1, bob, c.sha)], { head: c.sha, approvers: [bob] });
+  assert.equal(out.checkRun, "success");
+  assert.equal(out.state, "approved", out.comment);
+});
+
+test("a stranger's fork PR with the same head, judged last, does not decide the deployment of a failing agent PR's commit", async () => {
+  const { r, c } = await sharedHead("d1");
+  const out = await run(r, [opened(r, 1), opened(r, 2), reopened(r, 1)], { head: c.sha });
+  assert.equal(out.checkRun, "failure", "the agent PR needs an approval");
+  assert.equal(out.state, "rejected", out.comment);
+  assert.match(out.comment, /has not passed the pull-request gate \(conclusion: failure\)/);
+});
+
+test("squash-merged: the merged agent PR's record decides with the others; the fork PR's clean record lends it nothing", async () => {
+  const { r, c } = await sharedHead("d2");
+  const squash = sha("d2-squash");
+  const merge = (s: GitHubStandIn): void => {
+    s.pull("acme", "widgets", 1)!.merged = { commitSha: squash, at: "2026-11-21T07:00:00Z" };
+  };
+  const out = await run(r, [opened(r, 1), opened(r, 2), approved(r, 1, bob, c.sha), reopened(r, 1)], { head: c.sha, target: squash, beforeDeploy: merge });
+  assert.equal(out.checkRun, "success");
+  assert.equal(out.state, "rejected", out.comment);
+  assert.match(out.comment, /needs 1 human approval because the commit is agent-authored \(has 0\)/);
+});
+
+test("a prompter named by login alone in the PR body cannot approve the agent's deployment", async () => {
+  const c = commit("d3");
+  const r = repo([agentPull(1, [c], `Requested by: @ALICE\n\n${await provenanceBlock({ commits: [c], prompter: carol })}`)], DEPLOY_CONFIG);
+  const out = await run(r, [opened(r, 1), approved(r, 1, bob, c.sha)], { head: c.sha, approvers: [alice] });
+  assert.equal(out.checkRun, "success");
+  assert.equal(out.state, "rejected", out.comment);
+  assert.match(out.comment, /needs 1 human approval because the commit is agent-authored \(has 0\)/);
+});
+
+test("without a recorded decision (a check run only, as for a merge-queue commit) the prompters are unknown: no approval of the agent's deployment counts", async () => {
+  const c = commit("d4");
+  const r = repo([agentPull(1, [c], `Requested by: @alice\n\n${await provenanceBlock({ commits: [c], prompter: carol })}`)], DEPLOY_CONFIG);
+  const out = await run(r, [opened(r, 1), approved(r, 1, bob, c.sha)], { head: c.sha, approvers: [alice], record: false });
+  assert.equal(out.checkRun, "success");
+  assert.equal(out.state, "rejected", out.comment);
+  assert.match(out.comment, /the prompters are unknown \(no recorded pull-request decision for this commit\), so no approval counts/);
+});
