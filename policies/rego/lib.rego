@@ -88,11 +88,12 @@ excluded(id, _) if excluded_ids[id]
 
 excluded(_, user) if excluded_login_keys[lower(user.login)]
 
-# The prompter and requester a commit's chosen provenance names (never those of a signer the repository does not
-# allow: a stranger's valid bundle could otherwise keep any maintainer from approving).
+# The prompter and requester any allowed attestation of a commit names, whatever the order of the bundles (never
+# those of a signer the repository does not allow: a stranger's valid bundle could otherwise keep any maintainer from
+# approving).
 excluded_ids contains id if {
 	some c in input.commits
-	p := provenance(c)
+	some p in provenances(c)
 	some who in [object.get(p, "prompter", {}), object.get(p, "requested_by", {})]
 	id := who.id
 	is_number(id)
@@ -100,7 +101,7 @@ excluded_ids contains id if {
 
 excluded_login_keys contains lower(who.login) if {
 	some c in input.commits
-	p := provenance(c)
+	some p in provenances(c)
 	some who in [object.get(p, "prompter", {}), object.get(p, "requested_by", {})]
 	is_string(who.login)
 }
@@ -173,7 +174,7 @@ excluded_logins contains p.login if some p in input.prompters
 
 excluded_logins contains login if {
 	some c in input.commits
-	p := provenance(c)
+	some p in provenances(c)
 	some who in [object.get(p, "prompter", {}), object.get(p, "requested_by", {})]
 	login := who.login
 	is_string(login)
@@ -300,15 +301,19 @@ attestations(c) := c.attestations if not value_at(c, ["provenance", "status"], "
 
 attestations(c) := [object.union(c.provenance, {"tier": "sigstore"})] if value_at(c, ["provenance", "status"], "verified")
 
-# A commit's provenance: the first attestation whose tier its agent accepts (pull_request/tiers.rego) and whose
-# signer this repository allows; the model, prompt and approval rules read this one only. Undefined when none is.
+# A commit's allowed attestations: those whose tier its agent accepts (pull_request/tiers.rego) and whose signer this
+# repository allows, in input order. The model, prompt and approval rules judge every one of them: a claim in any
+# allowed statement that a rule objects to counts, whatever the order of the bundles in the pull request's body.
 # A platform attestation's signer is the platform itself (the host checked GitHub's own key and the agent account).
+provenances(c) := [a |
+	some a in attestations(c)
+	data.agent_gate.pull_request.tier_accepted(c, a)
+	_vouched(a)
+]
+
+# The first allowed attestation, for existence tests and display only; undefined when none is.
 provenance(c) := allowed[0] if {
-	allowed := [a |
-		some a in attestations(c)
-		data.agent_gate.pull_request.tier_accepted(c, a)
-		_vouched(a)
-	]
+	allowed := provenances(c)
 	count(allowed) > 0
 }
 

@@ -6,7 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { StandInPull } from "../../src/demo/github/model.js";
 import { agentCommitV01, SONNET } from "./agent-commit.js";
-import { CONFIG, agentPull, carol, commit, judge, payloadFor, provenanceBlock, repo, shown, type SignOpts } from "./support.js";
+import { CONFIG, agentPull, alice, bob, carol, commit, judge, payloadFor, provenanceBlock, repo, shown, type SignOpts } from "./support.js";
 
 const WITH_EXPIRED = CONFIG.replace(
   "  human_approval:",
@@ -111,4 +111,30 @@ test("an agent past the walk's bounds (nested 40 deep) is refused as unreadable,
   assert.equal(v.conclusion, "failure");
   assert.ok(v.text.includes("verification failed: PREDICATE_INVALID"), v.title);
   assert.ok(v.text.includes("nests deeper than"), "the reason names the bound");
+});
+
+// Every allowed attestation of a commit is judged, not the first in the PR body's order: `agent-gate attest` signs
+// base..HEAD, so a re-attested commit carries several genuine statements, and the body's editor chooses their order.
+async function twoBundles(label: string, first: Partial<SignOpts>, second: Partial<SignOpts>, reviewer: typeof carol): Promise<{ b1First: StandInPull; b2First: StandInPull }> {
+  const c1 = commit(`${label}-1`);
+  const c2 = commit(`${label}-2`);
+  const b1 = await provenanceBlock({ commits: [c1], ...first });
+  const b2 = await provenanceBlock({ commits: [c1, c2], ...second });
+  const pull = (body: string): StandInPull => agentPull(1, [c1, c2], body, { reviews: [{ user: reviewer, state: "APPROVED", commit_id: c2.sha }] });
+  return { b1First: pull(`Fix.\n\n${b1}\n\n${b2}`), b2First: pull(`Fix.\n\n${b2}\n\n${b1}`) };
+}
+
+test("a disallowed model in any allowed attestation of a commit denies, in either order of the bundles", async () => {
+  const { b1First, b2First } = await twoBundles("mo", { model: { id: "openai/gpt-4o", version: "2024-08-06" } }, {}, carol);
+  deniesModel(await opened([b1First]), "openai/gpt-4o@2024-08-06");
+  deniesModel(await opened([b2First]), "openai/gpt-4o@2024-08-06");
+});
+
+test("the prompter any allowed attestation names cannot approve, in either order of the bundles", async () => {
+  const { b1First, b2First } = await twoBundles("pr", { prompter: alice }, { prompter: bob }, alice);
+  for (const pull of [b1First, b2First]) {
+    const v = await opened([pull]);
+    assert.equal(v.conclusion, "failure", v.title);
+    assert.match(v.text, /alice/);
+  }
 });

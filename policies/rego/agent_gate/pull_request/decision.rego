@@ -28,13 +28,28 @@ agent_commit(c) if c.is_agent == true
 # Some verified statement covers the commit, whoever signed it (the signers rule judges who).
 attested(c) if count(lib.attestations(c)) > 0
 
-# Agent commits with provenance from a signer this repository allows, in order, each carrying that provenance (the
-# first allowed attestation) as `provenance`: the evidence the model and prompt rules judge. Selected once, as an
-# array (iterating one costs no hashing).
+# The allowed attestations of a commit the model and prompt rules judge: every one not of tier platform, or, when
+# the platform's signature is the commit's only allowed evidence, that one (it names no model and no prompt).
+judged_provenances(c) := [p | some p in ps; p.tier != "platform"] if {
+	ps := lib.provenances(c)
+	some q in ps
+	q.tier != "platform"
+}
+
+judged_provenances(c) := ps if {
+	ps := lib.provenances(c)
+	every q in ps {
+		q.tier == "platform"
+	}
+}
+
+# One entry per agent commit and judged attestation, in order, carrying that attestation as `provenance`: the
+# evidence the model and prompt rules judge. A commit may appear several times; rules listing commits iterate
+# input.commits instead. Selected once, as an array (iterating one costs no hashing).
 attested_commits := [object.union(object.remove(c, ["provenance"]), {"provenance": p}) |
 	some c in input.commits
 	c.is_agent == true
-	p := lib.provenance(c)
+	some p in judged_provenances(c)
 ]
 
 author_name(c) := lib.at(c.author) if is_string(c.author.login)

@@ -203,18 +203,25 @@ _models contains _model_of(x) if {
 	is_string(x.id)
 }
 
-_names(c, m) if _model_of(c.provenance.model) == m
+_names(p, m) if _model_of(p.model) == m
 
-_names(c, m) if {
-	some x in object.get(c.provenance, "models", [])
+_names(p, m) if {
+	some x in object.get(p, "models", [])
 	is_string(x.id)
 	_model_of(x) == m
 }
 
+# The agent commits any judged attestation of which names the model, each once, in order.
 _naming(m) := [c.sha |
-	some c in attested_commits
-	_names(c, m)
+	some c in input.commits
+	c.is_agent == true
+	_names_any(c, m)
 ]
+
+_names_any(c, m) if {
+	some p in judged_provenances(c)
+	_names(p, m)
+}
 
 deny contains {
 	"rule": "model-governance",

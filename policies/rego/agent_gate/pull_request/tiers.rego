@@ -119,6 +119,12 @@ _platform_note(given) := "" if not "platform" in given
 
 platform_attested(c) if c.provenance.tier == "platform"
 
+# The commit's only allowed evidence is the platform's signature (judged_provenances holds platform ones then only).
+_platform_only(c) if {
+	some p in judged_provenances(c)
+	p.tier == "platform"
+}
+
 _not_attested := "the platform's signature proves who made the commit, not which model or prompt"
 
 # A platform-tier commit names no model and no prompt: "not attested", a denial where the rule requires them.
@@ -157,7 +163,7 @@ warn contains {
 	"details": {"commits": shas, "tier": "platform"},
 } if {
 	enabled("provenance_coverage")
-	shas := [c.sha | some c in attested_commits; platform_attested(c)]
+	shas := [c.sha | some c in input.commits; c.is_agent == true; _platform_only(c)]
 	count(shas) > 0
 	not _platform_denied
 }

@@ -103,6 +103,19 @@ test_a_stronger_accepted_tier_beside_an_unaccepted_one_covers if {
 	count(d.deny) == 0
 }
 
+test_platform_rules_fire_only_when_platform_is_the_only_allowed_evidence if {
+	# beside an accepted sigstore statement, the platform signature is not judged: no "not attested", no warning
+	both := object.union(pr_of([by_copilot(attested(fx.first, "copilot", [platform, sigstore])), by_copilot(attested(fx.head, "copilot", [sigstore, platform]))]), {"pull_request": copilot_pr.pull_request})
+	d := decide(both, accept_platform)
+	count(d.deny) == 0
+	count(d.warn) == 0
+
+	# the sigstore statement's own gaps are judged as such
+	bare := object.remove(sigstore, ["model"])
+	no_model := object.union(pr_of([by_copilot(attested(fx.first, "copilot", [platform, bare])), by_copilot(attested(fx.head, "copilot", [bare, platform]))]), {"pull_request": copilot_pr.pull_request})
+	msgs(no_model, accept_platform, "model-governance") == {"commit 1111111: the provenance names no model", "commit 2222222 (head): the provenance names no model"}
+}
+
 test_platform_signer_never_reaches_the_signers_rule if {
 	not "signers" in denied(copilot_pr, fx.config)
 	not "signers" in denied(copilot_pr, accept_platform)

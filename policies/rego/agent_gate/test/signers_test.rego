@@ -94,7 +94,7 @@ test_key if {
 	not ok({"key": "k1"}, object.union(agent, {"key_hint": "k1"}))
 }
 
-# Pull requests: commits carry attestations; the first one from an allowed signer is the commit's provenance.
+# Pull requests: commits carry attestations; every one from an allowed signer is judged, in whatever order.
 att(signer) := object.union(object.remove(fx.provenance, ["status", "signer"]), {"tier": "sigstore", "signer": signer})
 
 with_attestations(atts) := object.union(fx.pr, {"commits": [c |
@@ -158,6 +158,27 @@ test_a_strangers_prompter_does_not_exclude_an_approver if {
 	# the allowed provenance naming bob does exclude him
 	allowed_bob := object.union(att(agent), {"prompter": {"login": "bob", "id": 1002}})
 	"human-approval" in rules(decide(with_attestations([allowed_bob]), cfg).deny)
+}
+
+# A re-attested commit carries several allowed statements, in the order the PR body's editor chose: each is judged.
+test_every_allowed_attestation_is_judged_in_either_order if {
+	unlisted := object.union(att(agent), {"model": {"id": "evil/x"}, "models": [{"id": "evil/x", "role": "agent"}]})
+	rules(decide(with_attestations([unlisted, att(agent)]), cfg).deny) == {"model-governance"}
+	rules(decide(with_attestations([att(agent), unlisted]), cfg).deny) == {"model-governance"}
+
+	# a commit two statements name the model is listed once
+	some f in decide(with_attestations([unlisted, unlisted]), cfg).deny
+	f.details.commits == [fx.first, fx.head]
+
+	secret := object.union(att(agent), {"prompt": {"digest": fx.provenance.prompt.digest, "contains_secrets": true}})
+	rules(decide(with_attestations([att(agent), secret]), cfg).deny) == {"prompt"}
+
+	no_digest := object.union(object.remove(att(agent), ["prompt"]), {"prompt": {}})
+	rules(decide(with_attestations([att(agent), no_digest]), cfg).deny) == {"prompt"}
+
+	allowed_bob := object.union(att(agent), {"prompter": {"login": "bob", "id": 1002}})
+	"human-approval" in rules(decide(with_attestations([att(agent), allowed_bob]), cfg).deny)
+	"human-approval" in rules(decide(with_attestations([allowed_bob, att(agent)]), cfg).deny)
 }
 
 test_signed_requester_excluded if {
