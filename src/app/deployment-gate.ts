@@ -302,7 +302,7 @@ export class DeploymentGate {
     const subject = { repository: `${req.owner}/${req.repo}`, headSha: sha, kind: "pull_request" as const };
     const records = (await this.opts.auditLog?.onHead(subject, MAX_HEAD_RECORDS + 1)) ?? [];
     if (records.length > MAX_HEAD_RECORDS) {
-      throw new AgentGateError("PR_GATE_RECORDS_TOO_MANY", `commit ${sha.slice(0, 12)} has more than ${MAX_HEAD_RECORDS} recorded pull-request decisions; not all of them can be read, so the deployment is rejected`);
+      throw new AgentGateError("PR_GATE_RECORDS_TOO_MANY", `commit ${sha.slice(0, 12)} was judged as the head of more than ${MAX_HEAD_RECORDS} pull requests (each has a recorded decision); at most ${MAX_HEAD_RECORDS} are read and combined, so the deployment is rejected`);
     }
     const combined = combinePrGateRecords(records, mergedPull);
     if (combined) {

@@ -18,7 +18,7 @@ export const ERROR_CODES = {
   ATTESTATIONS_UNAVAILABLE: { kinds: ["transient"], summary: "GitHub's attestation API did not answer for an artifact digest; retry the deployment." },
   DELIVERY_UNPROCESSABLE: { kinds: ["invalid-input"], summary: "A signed webhook delivery can never be processed (no trigger, or nested too deep to store): answered 422 and not retried." },
   DEPLOYMENT_PAYLOAD_INVALID: { kinds: ["invalid-input"], summary: "The deployment payload names an artifact that is not a sha256:<64 hex> digest; fix the workflow that creates the deployment." },
-  PR_GATE_RECORDS_TOO_MANY: { kinds: ["invalid-input"], summary: "A deployed commit has more recorded pull-request decisions than the deployment gate reads; not all can be combined, so the deployment is rejected." },
+  PR_GATE_RECORDS_TOO_MANY: { kinds: ["invalid-input"], summary: "A deployed commit is the head of more pull requests with recorded decisions than the deployment gate reads; not all can be combined, so the deployment is rejected." },
   DEPLOYMENT_TIMEOUT: { kinds: ["transient"], summary: "The deployment protection rule did not finish within its deadline; the deployment is rejected and can be re-run." },
   GITHUB_REQUEST_FAILED: { kinds: ["internal"], summary: "GitHub refused a request (404, 422, a permission the App lacks); check the App's installation and permissions." },
   GITHUB_RESPONSE_INVALID: { kinds: ["invalid-input", "transient"], summary: "GitHub answered with data of an unexpected shape; the message names the field." },

@@ -6,7 +6,7 @@
 import type { AuditRecord } from "./audit-record.js";
 import { recordedEvidence, MAX_RECORDED_ATTESTATIONS } from "./recorded-evidence.js";
 
-/** Records read for one commit at most (every re-evaluation of every pull request with that head writes one). */
+/** Pull requests whose latest records are read for one commit at most (AuditLog.onHead bounds pull requests, not records). */
 export const MAX_HEAD_RECORDS = 200;
 
 export interface RecordedPrGate {
@@ -39,8 +39,9 @@ function rank(conclusion: string): number {
 
 /**
  * Combines the pull-request records read for one commit (newest first, as AuditLog.onHead returns them): the latest
- * record of each pull request. The caller reads them all (past MAX_HEAD_RECORDS it fails closed). Undefined when there is no record, or when `mergedPull` (the pull request GitHub says was
- * merged as the deployed commit) has none: then nothing here is that pull request's decision.
+ * record of each pull request (a list with older ones too keeps only the latest). The caller reads them all (past
+ * MAX_HEAD_RECORDS pull requests it fails closed). Undefined when there is no record, or when `mergedPull` (the pull
+ * request GitHub says was merged as the deployed commit) has none: then nothing here is that pull request's decision.
  */
 export function combinePrGateRecords(records: readonly AuditRecord[], mergedPull?: number): RecordedPrGate | undefined {
   const latest = new Map<string, AuditRecord>();
@@ -52,11 +53,12 @@ export function combinePrGateRecords(records: readonly AuditRecord[], mergedPull
   if (chosen.length === 0) return undefined;
   if (mergedPull !== undefined && !chosen.some((r) => r.agent_gate.pull_request === mergedPull)) return undefined;
   const worst = chosen.reduce((w, r) => (rank(r.agent_gate.conclusion) > rank(w.agent_gate.conclusion) ? r : w));
+  // One entry per login (case-insensitive, as GitHub matches logins), with its account id once any record gives one.
   const prompters = new Map<string, { login: string; id?: number }>();
   const addPrompter = (l: string | undefined, i: number | undefined): void => {
     if (l === undefined) return;
     const known = prompters.get(l.toLowerCase());
-    if (!known || (known.id === undefined && i !== undefined)) prompters.set(l.toLowerCase(), { login: l, ...(i !== undefined ? { id: i } : known?.id !== undefined ? { id: known.id } : {}) });
+    if (!known || (known.id === undefined && i !== undefined)) prompters.set(l.toLowerCase(), { login: l, ...(i !== undefined ? { id: i } : {}) });
   };
   let agentAuthored: boolean | undefined = false;
   const evidence: Obj[] = [];

@@ -55,7 +55,7 @@ export interface AuditLog {
   list(opts?: ListOptions): Promise<AuditRecord[]>;
   /** The latest decision for a commit of a repository, refused if the record was edited. */
   latest(subject: { repository: string; headSha: string; kind?: AuditRecord["agent_gate"]["kind"] }): Promise<AuditRecord | undefined>;
-  /** Up to `limit` records of one kind for a commit of a repository, newest first (an index scan), each checked against its hash. */
+  /** The latest record of each pull request (read from the hashed bytes) of one kind for a commit, newest first, each checked against its hash; `limit` bounds pull requests, not records. */
   onHead(subject: { repository: string; headSha: string; kind: AuditRecord["agent_gate"]["kind"] }, limit: number): Promise<AuditRecord[]>;
   /** The last `limit` records of one kind of a repository, newest first (an index scan), each checked against its hash. */
   recent(repository: string, kind: AuditRecord["agent_gate"]["kind"], limit: number): Promise<AuditRecord[]>;
@@ -281,7 +281,8 @@ export class SqlAuditLog implements AuditLog {
   }
 
   async onHead(subject: { repository: string; headSha: string; kind: AuditRecord["agent_gate"]["kind"] }, limit: number): Promise<AuditRecord[]> {
-    const rows = await this.db.query<DbRow>(`SELECT ${ROW_COLUMNS} FROM audit_records WHERE repository = $1 AND head_sha = $2 AND kind = $3 ORDER BY seq DESC LIMIT $4`, [subject.repository, subject.headSha, subject.kind, Math.max(0, Math.floor(limit))]);
+    const latest = `SELECT DISTINCT ON (pull) ${ROW_COLUMNS} FROM (SELECT ${ROW_COLUMNS}, record::jsonb #>> '{agent_gate,pull_request}' AS pull FROM audit_records WHERE repository = $1 AND head_sha = $2 AND kind = $3) h ORDER BY pull, seq DESC`;
+    const rows = await this.db.query<DbRow>(`SELECT ${ROW_COLUMNS} FROM (${latest}) latest ORDER BY seq DESC LIMIT $4`, [subject.repository, subject.headSha, subject.kind, Math.max(0, Math.floor(limit))]);
     return rows.map((r) => checked(r, subject.repository, subject.kind, subject.headSha));
   }
 

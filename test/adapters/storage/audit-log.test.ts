@@ -151,7 +151,7 @@ onBothDatabases("audit log", (withLog) => {
     await assert.rejects(log.latest({ repository: "acme/app", headSha: sha }), { code: "AUDIT_RECORD_TAMPERED" });
   });
 
-  withLog("onHead reads every pull-request record of a commit, newest first, bounded, and never an edited one", async ({ db, log }) => {
+  withLog("onHead reads the latest record of each pull request of a commit, newest first, bounded by pull requests, and never an edited one", async ({ db, log }) => {
     await fill(log, 4);
     const sha = sampleEvent(2).agent_gate.head_sha;
     const other = sampleEvent(2, { decision_id: "dec-pr-9", agent_gate: { ...sampleEvent(2).agent_gate, pull_request: 9, conclusion: "success" } });
@@ -161,6 +161,13 @@ onBothDatabases("audit log", (withLog) => {
     assert.deepEqual(found.map((r) => r.decision_id), ["dec-pr-9", sampleEvent(2).decision_id]);
     assert.deepEqual((await log.onHead(subject, 1)).map((r) => r.decision_id), ["dec-pr-9"]);
     assert.deepEqual(await log.onHead({ ...subject, kind: "deployment" }, 10), []);
+    // Re-evaluations of one pull request: its latest record only, and they never push pull request 9's out of the
+    // bound, which counts pull requests (one fork PR re-triggered 200 times must not hide the others).
+    const again = (n: number) => sampleEvent(2, { decision_id: `dec-re-${n}`, agent_gate: { ...sampleEvent(2).agent_gate, conclusion: n === 3 ? "failure" : "success" } });
+    for (const n of [1, 2, 3]) await log.append(again(n));
+    assert.deepEqual((await log.onHead(subject, 10)).map((r) => r.decision_id), ["dec-re-3", "dec-pr-9"]);
+    assert.deepEqual((await log.onHead(subject, 2)).map((r) => r.decision_id), ["dec-re-3", "dec-pr-9"]);
+    assert.deepEqual((await log.onHead(subject, 1)).map((r) => r.decision_id), ["dec-re-3"]);
     await asAttacker(db, `UPDATE audit_records SET record = replace(record, '"conclusion":"success"', '"conclusion":"neutral"') WHERE decision_id = 'dec-pr-9'`);
     await assert.rejects(log.onHead(subject, 10), { code: "AUDIT_RECORD_TAMPERED" });
   });
