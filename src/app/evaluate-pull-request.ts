@@ -6,6 +6,7 @@
 //   Facts + Evidence ──provenance signals, binding──► PolicyInput ──policy──► Decision ──render──► Evaluation
 import type { PullRequestSnapshot } from "../adapters/github/pull-request-source.js";
 import { fromGitHubError } from "../adapters/github/errors.js";
+import { filePages, unboundPage } from "../adapters/github/files-binding.js";
 import { LruCache } from "../adapters/lru.js";
 import { PULL_REQUEST_ENTRYPOINT } from "../adapters/opa/engine.js";
 import type { PolicyEvaluator } from "../adapters/opa/pool.js";
@@ -73,7 +74,8 @@ function signedAgentCommits(evidence: Evidence): Map<string, string> {
  * The head the evaluation is bound to must be the pull request's head, or the verdict would be for another commit:
  * the last of its commits, and the commit every changed file was read at. The files come from a read of their own
  * (REST serves the pull request's head as it is then), so a push between the reads would judge this commit by
- * another's diff. A removed file is not bound: GitHub may name the commit it was removed from (the base side).
+ * another's diff. A removed file is not bound: GitHub may name the commit it was removed from (the base side); a read
+ * holding only removed files is bound by GitHub's comparison of the base with the head (`filesCompared`).
  */
 export function checkHead(snapshot: PullRequestSnapshot, headSha: string): void {
   const head = snapshot.commits.at(-1)?.sha;
@@ -87,6 +89,13 @@ export function checkHead(snapshot: PullRequestSnapshot, headSha: string): void 
   const other = snapshot.files.find((f) => f.readAt !== headSha && f.status !== "removed");
   // Transient: a retry reads the commits again, and finds the head moved on (final) or the files caught up.
   if (other) throw new AgentGateError("HEAD_MOVED", `the pull request's head moved from ${headSha.slice(0, 7)} to ${other.readAt.slice(0, 7)} while this commit was evaluated (its changed file ${JSON.stringify(other.filename)} was listed at ${other.readAt.slice(0, 7)}); the new head is evaluated on its own`, "transient");
+  // Each read (page) of the list is bound by an entry naming the head, or, holding only removed files (or none), by
+  // GitHub's comparison of the base with exactly this head listing the same files (files-binding.ts). Never by nothing.
+  const unbound = filePages(snapshot.files, snapshot.filePages).find((page) => unboundPage(page, headSha));
+  if (unbound && snapshot.filesCompared !== headSha) {
+    const compared = snapshot.filesCompared ? `GitHub's comparison confirmed them for ${snapshot.filesCompared.slice(0, 7)}, not this commit` : "no comparison with the base confirmed them";
+    throw new AgentGateError("HEAD_MOVED", `the pull request's changed files were listed without naming its head ${headSha.slice(0, 7)} (${unbound.length === 0 ? "no files" : "only removed files"}), and ${compared}; the head may have moved while this commit was evaluated`, "transient");
+  }
 }
 
 /** Files named like agent-gate configs anywhere: a base another repository extends may live in this one. */

@@ -20,6 +20,7 @@ export const ERROR_CODES = {
   DEPLOYMENT_PAYLOAD_INVALID: { kinds: ["invalid-input"], summary: "The deployment payload names an artifact that is not a sha256:<64 hex> digest; fix the workflow that creates the deployment." },
   PR_GATE_RECORDS_TOO_MANY: { kinds: ["invalid-input"], summary: "A deployed commit is the head of more pull requests with recorded decisions than the deployment gate reads; not all can be combined, so the deployment is rejected." },
   DEPLOYMENT_TIMEOUT: { kinds: ["transient"], summary: "The deployment protection rule did not finish within its deadline; the deployment is rejected and can be re-run." },
+  FILES_UNBOUND: { kinds: ["invalid-input"], summary: "A pull request's changed files name no commit of its head (only removed files, or none), and GitHub's comparison of its base with its head cannot confirm them (it lists at most 300 files); it is never judged on a list bound to no head. Split the removals into smaller pull requests." },
   GITHUB_REQUEST_FAILED: { kinds: ["internal"], summary: "GitHub refused a request (404, 422, a permission the App lacks); check the App's installation and permissions." },
   GITHUB_RESPONSE_INVALID: { kinds: ["invalid-input", "transient"], summary: "GitHub answered with data of an unexpected shape; the message names the field." },
   GITHUB_UNAVAILABLE: { kinds: ["transient"], summary: "GitHub failed (5xx, rate limit, dropped connection) past the retry budget; the evaluation is re-queued." },

@@ -162,3 +162,44 @@ describe("a push between the pull request's read and its files' read", () => {
     assert.match(shown(run), /head moved from [0-9a-f]{7} to [0-9a-f]{7}/);
   });
 });
+
+describe("a push of a removal-only commit between the pull request's read and its files' read", () => {
+  // Y changes a protected workflow (1 file); Z only removes README.md (1 file: the same count). A removed file's entry
+  // names the base side, not the head, so nothing in Z's list says it is not Y's: before the fix Y passed on Z's diff.
+  const PROTECTED = `${CONFIG}  protected_paths:\n    approvals: 2\n`;
+  const REMOVAL = { filename: "README.md", status: "removed" as const, additions: 0, deletions: 12 };
+
+  test("Y is never judged by Z's removals: GitHub's comparison at Y lists other files, and Y's check run does not pass", async () => {
+    const y = commit("r1-y");
+    const z = commit("r1-z");
+    const block = await provenanceBlock({ commits: [y] });
+    const yFiles = [{ filename: ".github/workflows/deploy.yml", additions: 12, deletions: 0 }];
+    const now = repo([agentPull(1, [y], `Adds deploy.\n\n${block}`, { reviews: approvedBy(y), files: yFiles })], PROTECTED);
+    const pushZ = (s: GitHubStandIn) => {
+      let pushed = false;
+      s.faults.push((req) => {
+        if (pushed || req.method !== "GET" || req.url.split("?")[0] !== `/repos/${OWNER}/${REPO}/pulls/1/files`) return undefined;
+        pushed = true;
+        const p = s.repos[0]!.pulls[0]!;
+        Object.assign(p, { commits: [...p.commits, z], head: { ...p.head, sha: z.sha }, files: [REMOVAL], earlierHeads: [{ sha: y.sha, files: yFiles }] });
+        return undefined; // answered from the state as it now is: Z's files
+      });
+    };
+    const judged = await judge([now], [{ event: "pull_request.opened", payload: payloadFor("pull_request.opened", now, 1), before: pushZ }]);
+    assert.deepEqual(judged.problems, [], "every request and response matches GitHub's REST description");
+    const run = judged.run(y.sha);
+    assert.notEqual(run.conclusion, "success", shown(run));
+    assert.match(shown(run), /only removed files.*lists other files: the head moved between the reads/s);
+  });
+
+  test("control: a genuine removal-only pull request passes, bound by the comparison", async () => {
+    const c = commit("r2");
+    const block = await provenanceBlock({ commits: [c] });
+    const now = repo([agentPull(1, [c], `Removes the readme.\n\n${block}`, { reviews: approvedBy(c), files: [REMOVAL] })], PROTECTED);
+    const judged = await judge([now], [{ event: "pull_request.opened", payload: payloadFor("pull_request.opened", now, 1) }]);
+    assert.deepEqual(judged.problems, []);
+    const run = judged.run(c.sha);
+    assert.equal(run.conclusion, "success", shown(run));
+    assert.deepEqual(judged.standIn.requests.filter((r) => r.path.includes("/compare/")).map((r) => r.status), [200], "one comparison binds the removals");
+  });
+});

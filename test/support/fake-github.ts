@@ -7,6 +7,7 @@ import { CHECK_NAME } from "../../src/adapters/github/check-runs.js";
 import { CONFIG_PATH, type ConfigText } from "../../src/adapters/github/config-source.js";
 import type { Approver, AttestationSourceOptions, DeploymentRequest, FetchedAttestation } from "../../src/adapters/github/deployment-protection.js";
 import type { Account, InstallationGitHub } from "../../src/adapters/github/facts-port.js";
+import { unboundPage } from "../../src/adapters/github/files-binding.js";
 import type { CommentData, CommitData, FileData, MergedPullData, PullData, PullRequestSnapshot, ReviewData } from "../../src/adapters/github/pull-request-source.js";
 import type { RepoPermission } from "../../src/core/facts.js";
 import type { Account as StandInAccount, StandInRepo } from "../../src/demo/github/model.js";
@@ -138,7 +139,7 @@ export class FakeGitHub implements InstallationGitHub {
         if (r.state === "APPROVED" && r.commit_id === pull.head.sha && r.user && r.user.type !== "Bot") permissions[r.user.id] = this.permissionOf(r.user.login);
       }
       const { commits, files, reviews, comments } = structuredClone(found);
-      return { pull, commits, files, reviews, comments, truncated: [...(found.truncated ?? [])], listed: { commits: commits.length, files: files.length, reviews: reviews.length, comments: comments.length }, permissions };
+      return { pull, commits, files, reviews, comments, truncated: [...(found.truncated ?? [])], listed: { commits: commits.length, files: files.length, reviews: reviews.length, comments: comments.length }, ...filesBound(files, pull.head.sha), permissions };
     });
   }
 
@@ -218,6 +219,14 @@ export class FakeGitHub implements InstallationGitHub {
   reviewDeployment(req: DeploymentRequest, body: { state?: "approved" | "rejected"; comment: string }): Promise<void> {
     return this.call("reviewDeployment", [req.runId, body], () => void this.deploymentReviews.push(structuredClone(body)));
   }
+}
+
+/**
+ * The fake lists a pull request's files in one read, always at its head; a read naming no head (only removed files,
+ * or none) is bound as the adapter binds it when GitHub's comparison agrees (files-binding.ts).
+ */
+function filesBound(files: readonly FileData[], head: string): { filePages: number[]; filesCompared?: string } {
+  return { filePages: [files.length], ...(unboundPage(files, head) ? { filesCompared: head } : {}) };
 }
 
 const account = (a: StandInAccount): { login: string; id: number; type: string } => ({ login: a.login, id: a.id, type: a.type ?? (a.login.endsWith("[bot]") ? "Bot" : "User") });

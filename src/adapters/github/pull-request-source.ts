@@ -6,7 +6,10 @@ import { AgentGateError } from "../../core/errors.js";
 import { REPO_PERMISSIONS, type RepoPermission } from "../../core/facts.js";
 import { LruCache } from "../lru.js";
 import type { GitHubFacts } from "./facts-port.js";
+import { compareUnboundFiles, fileReadAt } from "./files-binding.js";
 import { readPullGraph, type PullRead } from "./graphql-pull.js";
+
+export { fileReadAt } from "./files-binding.js";
 
 /**
  * How many items of each list are read. Commits and files are GitHub's own documented limits (a pull request's
@@ -71,31 +74,6 @@ const Commit = z.object({
   parents: z.array(z.object({ sha: z.string() })),
 });
 
-const COMMIT_SHA = /^[0-9a-f]{40}$/;
-
-/**
- * The commit a file entry of a pull request's diff was read at: GitHub names it in the entry's `contents_url`
- * (`…/contents/{path}?ref={sha}`) and, when it gives them (a submodule has neither), in `blob_url` and `raw_url`
- * (`https://github.com/{owner}/{repo}/blob/{sha}/{path}`, `…/raw/{sha}/{path}`). Every URL given must name the same
- * commit; a `string` is the reason when they do not, or when `contents_url` names none.
- */
-export function fileReadAt(f: { contents_url?: string | null; blob_url?: string | null; raw_url?: string | null }): { sha: string } | string {
-  const shas = new Set<string>();
-  const url = (u: string): URL | undefined => (URL.canParse(u) ? new URL(u) : undefined);
-  const ref = f.contents_url ? url(f.contents_url)?.searchParams.get("ref") : undefined;
-  if (!ref || !COMMIT_SHA.test(ref)) return `contents_url names no commit (expected …/contents/{path}?ref={40 hex digits}, got ${JSON.stringify(f.contents_url ?? null).slice(0, 200)})`;
-  shas.add(ref);
-  for (const [field, kind] of [["blob_url", "blob"], ["raw_url", "raw"]] as const) {
-    const u = f[field];
-    if (u == null) continue;
-    const parts = url(u)?.pathname.split("/") ?? [];
-    // ["", owner, repo, kind, sha, ...path]
-    if (parts[3] !== kind || !COMMIT_SHA.test(parts[4] ?? "")) return `${field} names no commit (expected https://{host}/{owner}/{repo}/${kind}/{40 hex digits}/{path}, got ${JSON.stringify(u).slice(0, 200)})`;
-    shas.add(parts[4]!);
-  }
-  return shas.size === 1 ? { sha: ref } : `contents_url, blob_url and raw_url name different commits (${[...shas].map((s) => s.slice(0, 7)).join(", ")})`;
-}
-
 // Only the first characters of a patch are kept: enough to tell a submodule pointer from a file. `readAt`: the commit
 // the entry was read at (fileReadAt), which checkHead binds to the judged head.
 const File = z
@@ -137,6 +115,10 @@ export interface PullRequestSnapshot {
   readonly truncated: readonly string[];
   /** How many items each list held, beside what the pull request says it has (its counts, when GitHub gives one). */
   readonly listed: { readonly commits: number; readonly files: number; readonly reviews: number; readonly comments: number };
+  /** How many files each read (page) of the files list gave, in order: checkHead binds each read to the judged head. */
+  readonly filePages: readonly number[];
+  /** The head at which GitHub's comparison with the base listed these same files, when a read named no head (files-binding.ts). */
+  readonly filesCompared?: string;
   /** How many reviews GitHub counts (GraphQL's totalCount; the pull request itself gives no count of its reviews). */
   readonly reported?: { readonly reviews?: number };
   /**
@@ -231,8 +213,9 @@ function parseAll<T>(schema: z.ZodType<T>, what: string, items: unknown[]): T[] 
  * A REST list, up to `max` items (truncated past it). Paging must make progress, as graphql-pull.ts's readAll: at most
  * ceil(max/100)+1 pages, each with at least one item while a next page is linked; otherwise the read fails, never loops.
  */
-async function list(octokit: Api, route: string, params: Record<string, unknown>, max: number): Promise<{ items: unknown[]; truncated: boolean }> {
+async function list(octokit: Api, route: string, params: Record<string, unknown>, max: number): Promise<{ items: unknown[]; truncated: boolean; pages: number[] }> {
   const items: unknown[] = [];
+  const sizes: number[] = [];
   const maxPages = Math.ceil(max / 100) + 1;
   let pages = 0;
   let truncated = false;
@@ -240,6 +223,7 @@ async function list(octokit: Api, route: string, params: Record<string, unknown>
     const data = page.data as unknown[];
     const more = Boolean((page.headers as { link?: string }).link?.includes('rel="next"'));
     items.push(...data);
+    sizes.push(data.length);
     pages++;
     if (items.length >= max) {
       truncated = items.length > max || more;
@@ -248,7 +232,8 @@ async function list(octokit: Api, route: string, params: Record<string, unknown>
     if (more && data.length === 0) throw new AgentGateError("GITHUB_RESPONSE_INVALID", `${route}: page ${pages} holds no items but links a next page (expected at least one item on a page with a next page)`, "transient");
     if (more && pages >= maxPages) throw new AgentGateError("GITHUB_RESPONSE_INVALID", `${route}: more than ${maxPages} pages for at most ${max} items (expected up to 100 items a page)`, "transient");
   }
-  return { items: items.slice(0, max), truncated };
+  if (items.length > max) sizes[sizes.length - 1]! -= items.length - max; // the items kept, page by page
+  return { items: items.slice(0, max), truncated, pages: sizes };
 }
 
 /**
@@ -276,14 +261,18 @@ export async function loadPullRequest(octokit: Api, owner: string, repo: string,
   for (const r of parsedReviews) {
     if (r.state === "APPROVED" && r.commit_id === pull.head.sha && r.user && r.user.type !== "Bot") approvers.set(r.user.id, r.user);
   }
+  const parsedFiles = parseAll(File, "files", files.items);
+  const filesCompared = await compareUnboundFiles(octokit, owner, repo, pull, parsedFiles, files.pages);
   return {
     pull,
     commits: parseAll(Commit, "commits", commits.items),
-    files: parseAll(File, "files", files.items),
+    files: parsedFiles,
     reviews: parsedReviews,
     comments: parseAll(Comment, "comments", comments.items),
     truncated,
     listed: { commits: commits.items.length, files: files.items.length, reviews: reviews.items.length, comments: comments.items.length },
+    filePages: files.pages,
+    ...(filesCompared !== undefined ? { filesCompared } : {}),
     ...(reviews.reported !== undefined ? { reported: { reviews: reviews.reported } } : {}),
     permissions: await lookUpPermissions(octokit, owner, repo, [...approvers.values()], opts.permissions),
   };

@@ -61,6 +61,8 @@ export interface StandInPull {
   files: StandInFile[];
   reviews: StandInReview[];
   comments: StandInComment[];
+  /** Heads the pull request had before a push, with their changed files (what a comparison with the base lists for them). */
+  earlierHeads?: { sha: string; files: StandInFile[] }[];
   /** Files as the head commit has them where they differ from the default branch (null: deleted), served for ?ref=HEAD. */
   headFiles?: Record<string, string | null>;
   /** Set once merged: the commit the merge made on the base branch (what a deployment then names). */

@@ -1,7 +1,7 @@
 // The routes under /repos/{owner}/{repo}: contents, pull requests and their commits, files, reviews and comments,
-// permissions, check runs, attestations and deployment reviews.
+// comparisons, permissions, check runs, attestations and deployment reviews.
 import snappy from "snappyjs";
-import type { Account, StandInCheckRun, StandInDeploymentReview, StandInRepo } from "./model.js";
+import type { Account, StandInCheckRun, StandInDeploymentReview, StandInFile, StandInPull, StandInRepo } from "./model.js";
 import templates from "./templates.js";
 import { association, commitBody, gitCommitBody, pullBody, pullSimpleBody, user } from "./bodies.js";
 import { createCheckRun, listCheckRuns, updateCheckRun } from "./check-runs.js";
@@ -32,23 +32,12 @@ export function routeRepo(ctx: RepoRouteContext, repo: StandInRepo, req: StandIn
     const paged = <T>(items: T[]): StandInResponse => paginated(items, url, ctx.linkBase);
     if (m === "GET" && rest.length === 2) return json(200, pullBody(repo, pull));
     if (m === "GET" && rest[2] === "commits") return paged(pull.commits.map((c) => commitBody(repo, c)));
-    if (m === "GET" && rest[2] === "files")
-      return paged(
-        pull.files.map((f) => {
-          const { patch: example, ...file } = clone(templates.file);
-          const patch = f.patch === null ? {} : { patch: f.patch ?? example };
-          const status = f.status ?? "modified";
-          // GitHub names the commit each entry was read at: the head; a removed file, the base side it was removed from.
-          const at = status === "removed" ? pull.base.sha : pull.head.sha;
-          const path = f.filename.split("/").map(encodeURIComponent).join("/");
-          const urls = { blob_url: `https://github.com/${repo.owner}/${repo.name}/blob/${at}/${path}`, raw_url: `https://github.com/${repo.owner}/${repo.name}/raw/${at}/${path}`, contents_url: `${API}/repos/${repo.owner}/${repo.name}/contents/${path}?ref=${at}` };
-          return { ...file, ...patch, ...urls, sha: "0".repeat(40), filename: f.filename, status, additions: f.additions, deletions: f.deletions, changes: f.additions + f.deletions, ...(f.previous_filename ? { previous_filename: f.previous_filename } : {}) };
-        }),
-      );
+    if (m === "GET" && rest[2] === "files") return paged(diffEntries(repo, pull, pull.files, pull.head.sha));
     if (m === "GET" && rest[2] === "reviews") {
       return paged(pull.reviews.map((r, i) => ({ ...clone(templates.review), id: r.id ?? i + 1, user: user(r.user), state: r.state, commit_id: r.commit_id, submitted_at: r.submitted_at ?? "2026-11-26T06:00:00Z", body: r.body ?? "" })));
     }
   }
+  if (m === "GET" && rest[0] === "compare" && rest[1] && rest.length === 2) return compare(ctx, repo, rest[1], url);
   if (m === "GET" && rest[0] === "collaborators" && rest[1] && rest[2] === "permission" && rest.length === 3) return permission(repo, rest[1]);
   if (m === "GET" && rest[0] === "issues" && rest[2] === "comments") {
     const pull = repo.pulls.find((x) => x.number === Number(rest[1]));
@@ -78,6 +67,46 @@ export function routeRepo(ctx: RepoRouteContext, repo: StandInRepo, req: StandIn
   }
   if (m === "POST" && rest[0] === "check-runs" && rest.length === 1) return createCheckRun(ctx.checkRuns, ctx.nextId(), repo, req.body as Record<string, unknown>, ctx.keepWrites);
   if (m === "PATCH" && rest[0] === "check-runs" && rest[1]) return updateCheckRun(ctx.checkRuns, repo, Number(rest[1]), req.body as Record<string, unknown>, ctx.keepWrites);
+  return notFound();
+}
+
+/** A pull request's changed files as GitHub lists them (diff entries): each names the commit it was read at. */
+function diffEntries(repo: StandInRepo, pull: StandInPull, files: readonly StandInFile[], head: string): unknown[] {
+  return files.map((f) => {
+    const { patch: example, ...file } = clone(templates.file);
+    const patch = f.patch === null ? {} : { patch: f.patch ?? example };
+    const status = f.status ?? "modified";
+    // GitHub names the commit each entry was read at: the head; a removed file, the base side it was removed from.
+    const at = status === "removed" ? pull.base.sha : head;
+    const path = f.filename.split("/").map(encodeURIComponent).join("/");
+    const urls = { blob_url: `https://github.com/${repo.owner}/${repo.name}/blob/${at}/${path}`, raw_url: `https://github.com/${repo.owner}/${repo.name}/raw/${at}/${path}`, contents_url: `${API}/repos/${repo.owner}/${repo.name}/contents/${path}?ref=${at}` };
+    return { ...file, ...patch, ...urls, sha: "0".repeat(40), filename: f.filename, status, additions: f.additions, deletions: f.deletions, changes: f.additions + f.deletions, ...(f.previous_filename ? { previous_filename: f.previous_filename } : {}) };
+  });
+}
+
+/**
+ * GET /repos/{owner}/{repo}/compare/{base}...{head}: a pull request's head (or a head it had: `earlierHeads`) against
+ * its base (SHA or ref). The files, at most 300, come on the first page only; the commits are paged (`per_page`).
+ */
+function compare(ctx: RepoRouteContext, repo: StandInRepo, basehead: string, url: URL): StandInResponse {
+  const [base, head, more] = basehead.split("...");
+  if (!base || !head || more !== undefined) return notFound();
+  for (const pull of repo.pulls) {
+    if (base !== pull.base.sha && base !== pull.base.ref) continue;
+    const files = pull.head.sha === head ? pull.files : pull.earlierHeads?.find((e) => e.sha === head)?.files;
+    const upTo = pull.commits.findIndex((c) => c.sha === head);
+    if (!files || upTo < 0) continue;
+    const commits = pull.commits.slice(0, upTo + 1).map((c) => commitBody(repo, c));
+    const baseCommit = commitBody(repo, { sha: pull.base.sha, tree: pull.base.sha, message: `${pull.base.ref}`, author: { name: repo.owner, email: `${repo.owner}@users.noreply.github.com` } });
+    const at = `${API}/repos/${repo.owner}/${repo.name}/compare/${basehead}`;
+    const web = `https://github.com/${repo.owner}/${repo.name}/compare/${basehead}`;
+    const page = Math.max(1, Math.floor(Number(url.searchParams.get("page") ?? 1)) || 1);
+    return paginated(commits, url, ctx.linkBase, (p) => ({
+      url: at, html_url: web, permalink_url: web, diff_url: `${web}.diff`, patch_url: `${web}.patch`, base_commit: baseCommit, merge_base_commit: baseCommit,
+      status: "ahead", ahead_by: commits.length, behind_by: 0, total_commits: commits.length, commits: p,
+      ...(page === 1 ? { files: diffEntries(repo, pull, files.slice(0, 300), head) } : {}),
+    }));
+  }
   return notFound();
 }
 

@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { Octokit } from "@octokit/rest";
 import { validatedGitHub } from "../../support/github.js";
 import { fetchPull, fileReadAt, loadPullRequest, type PullRequestSnapshot } from "../../../src/adapters/github/pull-request-source.js";
+import { compareUnboundFiles } from "../../../src/adapters/github/files-binding.js";
 import { checkHead } from "../../../src/app/evaluate-pull-request.js";
 import { AgentGateError } from "../../../src/core/errors.js";
 import templates from "../../../src/demo/github/templates.js";
@@ -47,6 +48,7 @@ function snapshot(files: { filename: string; status?: string; readAt: string }[]
     comments: [],
     truncated: [],
     listed: { commits: commits.length, files: files.length, reviews: 0, comments: 0 },
+    filePages: [files.length],
     permissions: {},
   };
 }
@@ -100,4 +102,89 @@ test("a file list whose entry names no commit fails the snapshot, naming the ent
   });
   const octokit = new Octokit({ auth: "t", request: { fetch: gh.fetch } });
   await assert.rejects(loadPullRequest(octokit, "acme", "web", await fetchPull(octokit, "acme", "web", 7)), (e: unknown) => e instanceof AgentGateError && e.code === "GITHUB_RESPONSE_INVALID" && /files\[0\].*src\/a\.ts: contents_url names no commit/.test(e.message));
+});
+
+// A read of the list holding only removed files (or none) names no head: GitHub may name the base side. Such a list
+// is bound by GitHub's comparison of the base with exactly the head (files-binding.ts), or the check does not pass.
+test("checkHead: a read naming no head (only removed files, or none) counts only when the comparison at the head confirmed it", () => {
+  const removed = [{ filename: "README.md", status: "removed", readAt: BASE }];
+  const unbound = (e: unknown): boolean => e instanceof AgentGateError && e.code === "HEAD_MOVED" && e.kind === "transient" && /listed without naming its head 0000000 \(only removed files\), and no comparison with the base confirmed them/.test(e.message);
+  assert.throws(() => checkHead(snapshot(removed), HEAD), unbound);
+  assert.throws(() => checkHead(snapshot([]), HEAD), (e: unknown) => e instanceof AgentGateError && e.code === "HEAD_MOVED" && /\(no files\)/.test(e.message));
+  checkHead({ ...snapshot(removed), filesCompared: HEAD }, HEAD);
+  checkHead({ ...snapshot([]), filesCompared: HEAD }, HEAD);
+  assert.throws(() => checkHead({ ...snapshot(removed), filesCompared: sha(3) }, HEAD), (e: unknown) => e instanceof AgentGateError && e.code === "HEAD_MOVED" && /confirmed them for 0000000, not this commit/.test(e.message));
+  // Each page is a read of its own: a page of removals after a page bound to the head is still unbound.
+  const paged = { ...snapshot([{ filename: "a.ts", readAt: HEAD }, ...removed]), filePages: [1, 1] };
+  assert.throws(() => checkHead(paged, HEAD), unbound);
+  checkHead({ ...paged, filePages: [2] }, HEAD);
+  checkHead({ ...paged, filesCompared: HEAD }, HEAD);
+});
+
+/** The stand-in's pull request 7 with `files`, and a fetch that records every request's path. */
+function recorded(files: StandInRepo["pulls"][number]["files"]) {
+  const repo = standIn();
+  repo.pulls[0]!.files = files;
+  const gh = validatedGitHub([repo]);
+  const paths: string[] = [];
+  const fetch = (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+    paths.push(new URL(input instanceof Request ? input.url : input).pathname);
+    return gh.fetch(input, init);
+  };
+  return { gh, paths, octokit: new Octokit({ auth: "t", request: { fetch } }) };
+}
+
+test("a removal-only pull request is bound by one comparison of its base with its head; a bound list costs no request", async () => {
+  const removals = recorded([{ filename: "README.md", status: "removed", additions: 0, deletions: 9 }]);
+  const snap = await loadPullRequest(removals.octokit, "acme", "web", await fetchPull(removals.octokit, "acme", "web", 7));
+  assert.equal(snap.filesCompared, HEAD);
+  assert.deepEqual(removals.paths.filter((p) => p.includes("/compare/")), [`/repos/acme/web/compare/${BASE}...${HEAD}`]);
+  checkHead(snap, HEAD);
+  assert.deepEqual(removals.gh.problems, []);
+
+  const empty = recorded([]);
+  const none = await loadPullRequest(empty.octokit, "acme", "web", await fetchPull(empty.octokit, "acme", "web", 7));
+  assert.deepEqual([none.filePages, none.filesCompared], [[0], HEAD]);
+  checkHead(none, HEAD);
+  assert.deepEqual(empty.gh.problems, []);
+
+  const common = recorded(standIn().pulls[0]!.files);
+  const bound = await loadPullRequest(common.octokit, "acme", "web", await fetchPull(common.octokit, "acme", "web", 7));
+  assert.equal(bound.filesCompared, undefined);
+  assert.deepEqual(common.paths.filter((p) => p.includes("/compare/")), [], "no comparison when an entry names the head");
+  checkHead(bound, HEAD);
+});
+
+test("a removal-only list read after a push is refused: the comparison at the judged head lists other files", async () => {
+  // Y changes a workflow; the files read answers Z's list (README.md removed, the same count); the comparison at Y says otherwise.
+  const { gh, octokit } = recorded([{ filename: ".github/workflows/deploy.yml", additions: 4, deletions: 1 }]);
+  gh.standIn.faults.push((req) => {
+    if (!req.url.startsWith("/repos/acme/web/pulls/7/files")) return undefined;
+    return { status: 200, headers: { "content-type": "application/json" }, body: [{ ...(templates.file as object), ...urls(BASE, "README.md"), filename: "README.md", status: "removed", additions: 0, deletions: 9, changes: 9 }] };
+  });
+  await assert.rejects(
+    loadPullRequest(octokit, "acme", "web", await fetchPull(octokit, "acme", "web", 7)),
+    (e: unknown) => e instanceof AgentGateError && e.code === "HEAD_MOVED" && e.kind === "transient" && /only removed files.*comparison of its base with 0000000 lists other files.*"README\.md".*"\.github\/workflows\/deploy\.yml"/.test(e.message),
+  );
+  assert.deepEqual(gh.problems, []);
+});
+
+test("a comparison that cannot confirm the list fails closed: unreadable, unexpected, or possibly cut at 300 files", async () => {
+  const pull = { head: { sha: HEAD }, base: { sha: BASE } };
+  const removed = (n: number) => Array.from({ length: n }, (_, i) => ({ filename: `f${i}`, status: "removed", readAt: BASE }));
+  const answering = (data: unknown) => {
+    const calls: unknown[] = [];
+    return { calls, octokit: { request: (async (_route: string, params: unknown) => (calls.push(params), { data })) as never } };
+  };
+  const big = answering({ files: removed(300) });
+  await assert.rejects(compareUnboundFiles(big.octokit, "acme", "web", pull, removed(300), [100, 100, 100]), (e: unknown) => e instanceof AgentGateError && e.code === "FILES_UNBOUND" && e.kind === "invalid-input" && /300 files are listed/.test(e.message));
+  assert.equal(big.calls.length, 0, "no comparison can confirm 300 files");
+  await assert.rejects(compareUnboundFiles(big.octokit, "acme", "web", pull, removed(2), [2]), (e: unknown) => e instanceof AgentGateError && e.code === "FILES_UNBOUND" && /it lists 300 files, and at 300 it may have left some out/.test(e.message));
+  assert.deepEqual(big.calls, [{ owner: "acme", repo: "web", basehead: `${BASE}...${HEAD}`, per_page: 1 }]);
+  await assert.rejects(compareUnboundFiles(answering({ status: "ahead" }).octokit, "acme", "web", pull, removed(1), [1]), (e: unknown) => e instanceof AgentGateError && e.code === "GITHUB_RESPONSE_INVALID" && /comparison 0000000\.\.\.0000000 .* files: /.test(e.message));
+  const failing = { request: (async () => { throw Object.assign(new Error("Not Found"), { status: 404 }); }) as never };
+  await assert.rejects(compareUnboundFiles(failing, "acme", "web", pull, removed(1), [1]), { status: 404 });
+  assert.equal(await compareUnboundFiles(answering({ files: [{ filename: "f0", status: "removed" }] }).octokit, "acme", "web", pull, removed(1), [1]), HEAD);
+  // Same names, another status: not the same list.
+  await assert.rejects(compareUnboundFiles(answering({ files: [{ filename: "f0", status: "modified" }] }).octokit, "acme", "web", pull, removed(1), [1]), { code: "HEAD_MOVED" });
 });
