@@ -22,13 +22,13 @@ import data.agent_gate.pull_request
 results[i] := d if {
 	some i, c in input.cases
 	c.entrypoint == "pull_request"
-	d := pull_request.decision with input as c.input with data.config as c.data.config
+	d := pull_request.decision with input as c.input with data.config as c.data.config with data.revoked as object.get(c.data, "revoked", {})
 }
 
 results[i] := d if {
 	some i, c in input.cases
 	c.entrypoint == "deployment"
-	d := deployment.decision with input as c.input with data.config as c.data.config
+	d := deployment.decision with input as c.input with data.config as c.data.config with data.revoked as object.get(c.data, "revoked", {})
 }
 `;
 
@@ -36,13 +36,13 @@ interface Case {
   name: string;
   entrypoint: "pull_request" | "deployment";
   input: Record<string, unknown>;
-  data: { config: unknown };
+  data: { config: unknown; revoked?: unknown };
 }
 
 function cases(): Case[] {
   const seed = Number(process.env.AGENT_GATE_DIFF_SEED ?? 20261126);
   const runs = Number(process.env.AGENT_GATE_DIFF_RUNS ?? 300);
-  const out: Case[] = loadCases().map((c) => ({ name: c.name, entrypoint: c.entrypoint, input: c.input, data: dataFor(c.config) }));
+  const out: Case[] = loadCases().map((c) => ({ name: c.name, entrypoint: c.entrypoint, input: c.input, data: dataFor(c.config, c.revoked) }));
   const prs = fc.sample(fc.tuple(pullRequestInput, pullRequestConfig), { seed, numRuns: runs });
   prs.forEach(([input, config], i) => out.push({ name: `generated pr #${i} (seed ${seed})`, entrypoint: "pull_request", input, data: dataFor(config) }));
   const deps = fc.sample(fc.tuple(deploymentInput, deploymentConfig), { seed: seed + 1, numRuns: Math.ceil(runs * 0.7) });

@@ -19,6 +19,9 @@ const expected: Record<string, { deny: string[]; warn?: string[] }> = {
   "pr-unlisted-model": { deny: ["model-governance"] },
   "pr-too-large": { deny: ["size"] },
   "pr-markup-in-facts": { deny: ["model-governance"] },
+  // Signers in warn mode hold back the signers finding, never the organisation's list; no allowed statement is
+  // judged, so the model's expiry does not warn.
+  "pr-revoked-signer-signers-warn": { deny: ["revoked"], warn: [] },
   "deploy-staging-passes": { deny: [] },
   "deploy-production-agent-unapproved": { deny: ["deployment-approval"] },
   "deploy-production-agent-approved": { deny: [] },
@@ -40,7 +43,7 @@ describe("fixtures/policy cases", async () => {
   for (const c of cases) {
     it(`${c.name}: ${c.note ?? ""}`, () => {
       const input = c.entrypoint === "pull_request" ? pullRequestInput(c.input) : deploymentInput(c.input);
-      const d = engine.evaluate(entrypointName(c.entrypoint), input, { data: dataFor(c.config) });
+      const d = engine.evaluate(entrypointName(c.entrypoint), input, { data: dataFor(c.config, c.revoked) });
       const want = expected[c.name];
       assert.ok(want);
       assert.deepEqual([...new Set(d.deny.map((f) => f.rule))].sort(), want.deny);

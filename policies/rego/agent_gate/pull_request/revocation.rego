@@ -5,13 +5,18 @@ package agent_gate.pull_request
 
 import data.agent_gate.lib
 
-# The attestations a decision may rest on: those of a signer this repository allows, and platform ones (lib.provenance
-# chooses among them). A stranger's bundle from a revoked signer cannot block a pull request it does not vouch for.
-_may_rest_on(a) if a.tier == "platform"
-
-_may_rest_on(a) if {
-	a.tier != "platform"
-	lib.pr_signer_ok(object.union({"type": "certificate"}, a.signer))
+# Every attestation of every commit (statements, signed commits, platform signatures) is matched, in every mode, but
+# one: the statement of a signer this repository's entries do not allow, on a commit that an allowed attestation
+# covers (the signers rule ignores it, with a warning, and no rule judges it). That one carries nothing the decision
+# rests on, and passing over it keeps a stranger's bundle from blocking a pull request it does not vouch for. A
+# statement that is a commit's only cover is matched whoever signed it: with the signers rule in warn, or the config
+# in shadow mode, the decision rests on it; enforced, the rule denies as well. With the rule off every signer vouches
+# (lib.pr_signer_ok), so nothing is passed over. Rule modes only ever widen what is matched.
+_passed_over(c, a) if {
+	rule_mode("signers") != "off"
+	not lib.value_at(a, ["tier"], "platform")
+	not lib.signer_allowed(lib.pr_signer_entries, object.union({"type": "certificate"}, object.get(a, "signer", {})))
+	lib.provenance(c)
 }
 
 deny contains {
@@ -23,6 +28,6 @@ deny contains {
 } if {
 	some c in input.commits
 	some a in lib.attestations(c)
-	_may_rest_on(a)
+	not _passed_over(c, a)
 	some m in lib.revoked_matches(a)
 }

@@ -98,12 +98,71 @@ test_warn_off_and_shadow_never_hold_it_back if {
 	count({f | some f in decide(fx.pr, shadow, rev).would_deny; f.rule == "revoked"}) == 0
 }
 
-# A bundle of a signer the repository does not allow is no evidence the decision rests on: a stranger holding a
-# revoked key cannot block a pull request with it.
-test_a_strangers_revoked_signer_does_not_block if {
-	stranger := object.union(fx.signer, {"identity": "https://github.com/evil/x/.github/workflows/a.yml@refs/heads/main"})
-	inp := fx.with_provenance(fx.pr, fx.head, {"signer": stranger})
-	count(revoked_msgs(inp, fx.config, list("signers", [{"owner": "evil"}]))) == 0
+# The organisation revoked its agent workflow's leaked identity; a repository rolling out the signers rule already
+# allows only the successor. Commits covered only by the leaked identity's statements are denied `revoked` whatever
+# the signers rule's mode and the config's mode: warn and shadow hold the signers finding back, never the list.
+successor := {"identity": "https://github.com/acme/agents/.github/workflows/agent-v2.yml@refs/heads/main", "issuer": fx.signer.issuer}
+
+leaked := list("signers", [{"identity": fx.signer.identity, "issuer": fx.signer.issuer, "reason": "leaked"}])
+
+rolling(mode) := fx.with_rules({"signers": {"mode": mode, "allowed": [successor]}})
+
+shadow_rolling := object.union(fx.with_rules({"signers": {"allowed": [successor]}}), {"mode": "shadow"})
+
+denied_rules(inp, cfg, rev) := {f.rule | some f in decide(inp, cfg, rev).deny}
+
+test_a_revoked_signer_denies_in_every_mode_of_the_signers_rule if {
+	every mode in ["enforce", "warn", "off"] {
+		count(revoked_msgs(fx.pr, rolling(mode), leaked)) == 2
+	}
+	count(revoked_msgs(fx.pr, shadow_rolling, leaked)) == 2
+	denied_rules(fx.pr, rolling("warn"), leaked) == {"revoked"}
+	denied_rules(fx.pr, shadow_rolling, leaked) == {"revoked"}
+	denied_rules(fx.pr, rolling("enforce"), leaked) == {"revoked", "signers"}
+
+	# Without the list, warn and shadow let the pull request through (the check would be green).
+	denied_rules(fx.pr, rolling("warn"), {}) == set()
+	denied_rules(fx.pr, shadow_rolling, {}) == set()
+}
+
+test_a_revoked_model_denies_a_statement_of_a_signer_not_allowed_in_warn_and_shadow if {
+	rev := list("models", [{"model": "anthropic/claude-sonnet-4-5"}])
+	denied_rules(fx.pr, rolling("warn"), rev) == {"revoked"}
+	denied_rules(fx.pr, shadow_rolling, rev) == {"revoked"}
+}
+
+test_a_signed_commit_of_a_revoked_signer_denies_in_warn_and_shadow if {
+	every cfg in [rolling("warn"), rolling("off"), rolling("enforce"), shadow_rolling] {
+		revoked_msgs(signed_pr, cfg, list("commit_keys", [{"fingerprint": fp}])) == {concat("", ["commit 2222222 (head): commit signing certificate ", fp, " is revoked by the organisation"])}
+		revoked_msgs(signed_pr, cfg, leaked) == {concat("", ["commit 2222222 (head): signer `", fx.signer.identity, "` is revoked by the organisation: leaked"])}
+	}
+}
+
+test_a_revoked_platform_signer_denies_in_warn_and_shadow if {
+	rev := list("signers", [{"identity": "copilot", "issuer": "https://github.com"}])
+	every cfg in [rolling("warn"), shadow_rolling] {
+		count(revoked_msgs(platform_pr, cfg, rev)) == 1
+	}
+}
+
+# Beside an allowed statement, a stranger's bundle is ignored (the signers rule warns of it) and carries nothing the
+# decision rests on: a stranger holding a revoked key cannot block a pull request with it. With the signers rule off,
+# every signer vouches and every statement is judged, so the list is matched against it too.
+statement(s) := object.union(object.remove(fx.provenance, ["status"]), {"tier": "sigstore", "signer": s})
+
+beside_pr := object.union(fx.pr, {"commits": [object.union(object.remove(fx.agent_commit(sha), ["provenance"]), {
+	"attestations": [statement(object.union(fx.signer, successor)), statement(fx.signer)],
+	"provenance": {"status": "attested"},
+}) |
+	some sha in [fx.first, fx.head]
+]})
+
+test_a_strangers_revoked_signer_beside_an_allowed_one_does_not_block if {
+	every cfg in [rolling("enforce"), rolling("warn"), shadow_rolling] {
+		count(revoked_msgs(beside_pr, cfg, leaked)) == 0
+	}
+	denied_rules(beside_pr, rolling("enforce"), leaked) == set()
+	count(revoked_msgs(beside_pr, rolling("off"), leaked)) == 2
 }
 
 test_the_finding_names_the_list if {
@@ -145,4 +204,19 @@ test_a_signer_without_a_name_reads_unnamed if {
 	some m in data.agent_gate.lib.revoked_matches({"signer": {"type": "certificate", "certificate_fingerprint": fp}}) with data.revoked as list("certificates", [{"fingerprint": fp}])
 	m.kind == "certificates"
 	data.agent_gate.lib._signer_name({"type": "certificate"}) == "(unnamed)"
+}
+
+# Deployments match every verified attestation of a deployed artifact and all of the pull request's recorded evidence,
+# whichever signers the environment lists: no signer entry narrows what the list is matched against.
+test_a_deployment_matches_attestations_of_signers_the_environment_does_not_list if {
+	release := fx.deployment.artifacts[0].attestations[0].signer.identity
+	other := "https://github.com/acme/web/.github/workflows/release-v2.yml@refs/heads/main"
+	cfg := object.union(fx.deploy_config, {"deployments": {"default": {"signers": [{"identity": other, "issuer": "https://token.actions.githubusercontent.com"}]}}})
+	rev := list("signers", [{"identity": release, "issuer": "https://token.actions.githubusercontent.com"}])
+	d := deployment.decision with input as fx.deployment with data.config as cfg with data.revoked as rev
+	"revoked" in {f.rule | some f in d.deny}
+
+	stranger := object.union(fx.signer, {"identity": "https://github.com/evil/x/.github/workflows/a.yml@refs/heads/main"})
+	inp := object.union(fx.deployment, {"pr_evidence": [{"tier": "sigstore", "signer": stranger, "model": fx.provenance.model}]})
+	count(deploy(inp, list("models", [{"model": "anthropic/claude-sonnet-4-5"}]))) == 1
 }
