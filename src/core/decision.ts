@@ -25,12 +25,23 @@ export const RuleModes = z.object({
 });
 export type RuleModes = z.infer<typeof RuleModes>;
 
+// Which verified attestations of a commit the rules counted and which they ignored (a signer the repository does not
+// allow, a tier its agent does not accept): the check run shows only counted ones as the change's provenance.
+const EvidenceRef = z.object({ tier: z.string(), bundle_digest: z.string().optional() });
+export const CommitEvidence = z.object({
+  sha: z.string(),
+  accepted: z.array(EvidenceRef),
+  ignored: z.array(EvidenceRef.extend({ reason: z.string() })),
+});
+export type CommitEvidence = z.infer<typeof CommitEvidence>;
+
 export const PolicyResult = z.object({
   deny: z.array(Finding),
   warn: z.array(Finding),
   // Denials held back by a rule in warn mode or by shadow mode: reported as what would block, never a failure.
   would_deny: z.array(Finding).optional(),
   modes: RuleModes.optional(),
+  evidence: z.array(CommitEvidence).optional(),
 });
 export type PolicyResult = z.infer<typeof PolicyResult>;
 
@@ -46,6 +57,8 @@ export interface Decision {
   /** Denials a warn-mode rule or shadow mode held back (absent: none, or a policy without modes). */
   readonly wouldDeny?: readonly Finding[];
   readonly modes?: RuleModes;
+  /** Per commit with verified attestations, which the rules counted (absent: a policy that does not say). */
+  readonly evidence?: readonly CommitEvidence[];
   readonly policy: PolicyRef;
   readonly entrypoint: string;
   readonly decisionId: string;
@@ -76,18 +89,19 @@ export function parseDecisionResult(raw: unknown): PolicyResult {
       `the policy result breaks the contract {deny: [{msg, rule, ...}], warn: [...]}: ${where}`,
     );
   }
-  const { would_deny, modes } = parsed.data;
+  const { would_deny, modes, evidence } = parsed.data;
   return {
     deny: [...parsed.data.deny].sort(byRuleThenMsg),
     warn: [...parsed.data.warn].sort(byRuleThenMsg),
     ...(would_deny ? { would_deny: [...would_deny].sort(byRuleThenMsg) } : {}),
     ...(modes ? { modes } : {}),
+    ...(evidence ? { evidence } : {}),
   };
 }
 
-/** The mode fields of a policy result as Decision fields (none when the policy reports no modes). */
-export function modeFields(r: Pick<PolicyResult, "would_deny" | "modes">): Pick<Decision, "wouldDeny" | "modes"> {
-  return { ...(r.would_deny ? { wouldDeny: r.would_deny } : {}), ...(r.modes ? { modes: r.modes } : {}) };
+/** The mode fields and the judged evidence of a policy result as Decision fields (none when the policy reports none). */
+export function modeFields(r: Pick<PolicyResult, "would_deny" | "modes" | "evidence">): Pick<Decision, "wouldDeny" | "modes" | "evidence"> {
+  return { ...(r.would_deny ? { wouldDeny: r.would_deny } : {}), ...(r.modes ? { modes: r.modes } : {}), ...(r.evidence ? { evidence: r.evidence } : {}) };
 }
 
 /** A decision's result as recorded and replayed: allow, deny, warn, and the mode fields when present. */

@@ -5,6 +5,7 @@ import { abbreviate, code, row, text } from "./markdown.js";
 import type { Decision } from "../core/decision.js";
 import { MAX_COMMIT_ROWS, type RenderCommit } from "./check-run-types.js";
 import { shortSha, tlogCell, utc, type TlogUrl } from "./check-run-cells.js";
+import { ignoredReason, judgedEvidence, signerName, type Judged } from "./judged-evidence.js";
 
 const COMMITS_BUDGET = 20_000;
 // Widest values the commit table shows whole, in code points, so its five columns fit GitHub's ~900 px: a longer
@@ -78,8 +79,10 @@ export function refusedEvidence(decision: Decision | undefined): RefusedEvidence
   return refused;
 }
 
-function state(c: RenderCommit, refused: RefusedEvidence = new Map()): CommitState {
-  if ((c.coverage.covered || c.signature?.ok === true) && !refused.has(c.sha)) return "verified";
+// Verified means evidence the policy counted (judged-evidence.ts), never a statement it ignored.
+function state(c: RenderCommit, refused: RefusedEvidence, judged: Judged): CommitState {
+  const j = judged.of(c);
+  if ((j.accepted.length > 0 || j.signatureAccepted) && !refused.has(c.sha)) return "verified";
   return (c.provenanceRequired ?? c.isAgent) ? "missing" : "not-required";
 }
 
@@ -95,8 +98,9 @@ function timestampCell(s: CoveringStatement, urlOf: TlogUrl): string {
   return log === "–" ? stamp || "–" : stamp ? `${log} · ${stamp}` : log;
 }
 
-function commitRow(c: RenderCommit, urlOf: TlogUrl, full: FullValues, refused: RefusedEvidence): string {
-  const st = state(c, refused);
+function commitRow(c: RenderCommit, urlOf: TlogUrl, full: FullValues, refused: RefusedEvidence, judged: Judged): string {
+  const st = state(c, refused, judged);
+  const j = judged.of(c);
   const rule = refused.get(c.sha);
   if (rule !== undefined && (c.coverage.covered || c.signature?.ok === true)) {
     const s = c.coverage.by[0];
@@ -104,11 +108,13 @@ function commitRow(c: RenderCommit, urlOf: TlogUrl, full: FullValues, refused: R
     const issuer = s ? s.signer.issuer : c.signature?.ok === true ? c.signature.issuer : undefined;
     return row([shortSha(c.sha), authorCell(c, full), `⛔ not accepted (${code(rule, { table: true })})`, `${narrowCell(who, SIGNER_CELL, "signer", c.sha, full)}${issuerLabel(issuer, c.sha, full)}`, "–"]);
   }
-  const s = c.coverage.by[0];
+  // Statements the policy ignored are counted apart, never as verified evidence of the commit.
+  const ignoredNote = j.ignored.length ? ` · ⛔ ${j.ignored.length} ignored` : "";
+  const s = j.accepted[0];
   if (st === "verified" && s) {
     const signer = `${narrowCell(s.signer.identity ?? s.signer.keyHint ?? "key", SIGNER_CELL, "signer", c.sha, full)}${issuerLabel(s.signer.issuer, c.sha, full)}`;
-    const also = c.signature?.ok === true ? ` + ${TIER_LABEL[c.signature.tier]}` : "";
-    return row([shortSha(c.sha), authorCell(c, full), `${c.coverage.by.length > 1 ? `✅ verified (${c.coverage.by.length})` : "✅ verified"} · ${TIER_LABEL.sigstore}${also}`, signer, timestampCell(s, urlOf)]);
+    const also = j.signatureAccepted && c.signature?.ok === true ? ` + ${TIER_LABEL[c.signature.tier]}` : "";
+    return row([shortSha(c.sha), authorCell(c, full), `${j.accepted.length > 1 ? `✅ verified (${j.accepted.length})` : "✅ verified"} · ${TIER_LABEL.sigstore}${also}${ignoredNote}`, signer, timestampCell(s, urlOf)]);
   }
   const sig = c.signature;
   if (st === "verified" && sig?.ok === true) {
@@ -116,18 +122,25 @@ function commitRow(c: RenderCommit, urlOf: TlogUrl, full: FullValues, refused: R
     const index = sig.logIndex !== undefined && /^\d{1,20}$/.test(sig.logIndex) ? `Rekor ${text(`#${sig.logIndex}`)}` : "";
     const when = utc(sig.time);
     const log = index && when ? `${index} · ${when}` : index || "–";
-    return row([shortSha(c.sha), authorCell(c, full), `✅ verified · ${TIER_LABEL[sig.tier]}`, signer, log]);
+    return row([shortSha(c.sha), authorCell(c, full), `✅ verified · ${TIER_LABEL[sig.tier]}${ignoredNote}`, signer, log]);
+  }
+  const stranger = j.ignored[0];
+  if (stranger) {
+    // Verified, but not counted: say so, and by whom, rather than "none" or "verified".
+    const mark = st === "missing" ? "❌ none counted" : "not required";
+    const who = `${narrowCell(signerName(stranger.s), SIGNER_CELL, "signer", c.sha, full)}${issuerLabel(stranger.s.signer.issuer, c.sha, full)}`;
+    return row([shortSha(c.sha), authorCell(c, full), `${mark} · ⛔ ${j.ignored.length} ignored: ${ignoredReason(stranger.reason)}`, who, "–"]);
   }
   const why = c.coverage.rejected[0] ?? (sig?.ok === false ? { code: sig.code } : undefined);
   const provenance = st === "missing" ? (why ? `❌ none (${code(why.code, { table: true })})` : "❌ none") : "not required";
   return row([shortSha(c.sha), authorCell(c, full), provenance, "–", "–"]);
 }
 
-export function commitTable(commits: readonly RenderCommit[], urlOf: TlogUrl, refused: RefusedEvidence = new Map()): string[] {
+export function commitTable(commits: readonly RenderCommit[], urlOf: TlogUrl, refused: RefusedEvidence = new Map(), judged: Judged = judgedEvidence(undefined)): string[] {
   if (commits.length === 0) return [];
   // What needs action first, then the rest in PR order, up to MAX_COMMIT_ROWS rows.
-  const missing = commits.filter((c) => state(c, refused) === "missing");
-  const others = commits.filter((c) => state(c, refused) !== "missing");
+  const missing = commits.filter((c) => state(c, refused, judged) === "missing");
+  const others = commits.filter((c) => state(c, refused, judged) !== "missing");
   const candidates = [...missing, ...others].slice(0, Math.max(MAX_COMMIT_ROWS, Math.min(missing.length, 50)));
   const lines = ["| commit | author | provenance | signed by | transparency log |", "|---|---|---|---|---|"];
   const shown: RenderCommit[] = [];
@@ -135,7 +148,7 @@ export function commitTable(commits: readonly RenderCommit[], urlOf: TlogUrl, re
   let size = 0;
   for (const c of candidates) {
     const rowFull: FullValues = new Map();
-    const line = commitRow(c, urlOf, rowFull, refused);
+    const line = commitRow(c, urlOf, rowFull, refused, judged);
     // Each row's full values count against the budget as well (at most 3 per row, 500 code points each).
     const extra = [...rowFull.values()].reduce((n, e) => n + e.full.length + 40, 0);
     if (size + line.length + extra > COMMITS_BUDGET) break;
@@ -155,7 +168,7 @@ export function commitTable(commits: readonly RenderCommit[], urlOf: TlogUrl, re
     ["verified", "verified commit", "verified commits"],
     ["not-required", "commit that needs no provenance", "commits that need no provenance"],
   ];
-  const notes = counts.map(([st, one, many]) => [hidden.filter((c) => state(c, refused) === st).length, one, many] as const).filter(([n]) => n > 0);
+  const notes = counts.map(([st, one, many]) => [hidden.filter((c) => state(c, refused, judged) === st).length, one, many] as const).filter(([n]) => n > 0);
   if (notes.length) lines.push("", notes.map(([n, one, many]) => `… and ${n} more ${n === 1 ? one : many}`).join("; "));
   return [...lines, ...fullValueLines(full)];
 }

@@ -8,8 +8,10 @@ import { code, codeFence, row, text, truncate } from "./markdown.js";
 import type { RenderCommit } from "./check-run-types.js";
 import { part, shortSha, tlogCell, type TlogUrl } from "./check-run-cells.js";
 
-export function bundleSection(s: CoveringStatement, covers: readonly string[], urlOf: TlogUrl): string[] {
+/** One verified bundle in full; `policy` says whether the policy counted it (absent: the decision does not say). */
+export function bundleSection(s: CoveringStatement, covers: readonly string[], urlOf: TlogUrl, policy?: string): string[] {
   const lines = [`#### Bundle ${code(`sha256:${s.bundleDigest}`, { max: 80 })}`, ""];
+  if (policy !== undefined) lines.push(`- **Policy** ${policy}`);
   lines.push(`- **Covers** ${covers.slice(0, 20).map((sha) => code(sha.slice(0, 12))).join(", ")}${covers.length > 20 ? ` and ${covers.length - 20} more` : ""}`);
   lines.push(`- **Signer** ${code(s.signer.identity ?? s.signer.keyHint ?? "key", { max: 500 })} (${s.signer.type})`);
   if (s.signer.issuer) lines.push(`- **Issuer** ${code(s.signer.issuer, { max: 300 })}`);

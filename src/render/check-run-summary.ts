@@ -8,6 +8,7 @@ import { MAX_FINDING_ROWS, type RenderCommit, type RenderInput } from "./check-r
 import { part, plural, shortDigest } from "./check-run-cells.js";
 import { heldVerdict } from "./check-run-would-block.js";
 import { pendingChecks } from "../core/conclusion.js";
+import { ignoredReason, judgedEvidence, signerName, type Judged } from "./judged-evidence.js";
 
 const FINDINGS_BUDGET = 30_000; // escaped prose can be several times its source length
 
@@ -85,18 +86,28 @@ function agentLine(s: CoveringStatement): string {
   return parts.join(" · ");
 }
 
-export function agentLines(commits: readonly RenderCommit[]): string[] {
-  const seen = new Map<string, string>();
+/**
+ * Who wrote the change, from the statements the policy counted only, at most three; then, apart, the verified
+ * statements it ignored (a signer the repository does not allow: anyone can post a signed bundle), which never
+ * take an accepted statement's place and whose claims (model, prompter) are not repeated here.
+ */
+export function agentLines(commits: readonly RenderCommit[], judged: Judged = judgedEvidence(undefined)): string[] {
+  const seen = new Set<string>();
+  const ignored = new Set<string>();
   for (const c of commits) {
-    for (const s of c.coverage.by) {
-      const line = agentLine(s);
-      if (!seen.has(line)) seen.set(line, line);
+    const j = judged.of(c);
+    for (const s of j.accepted) seen.add(agentLine(s));
+    for (const { s, reason } of j.ignored) {
+      ignored.add(`**Ignored** a statement signed by ${code(signerName(s), { max: 200 })}, ${ignoredReason(reason)} (its claims are not shown)`);
     }
   }
-  const lines = [...seen.values()];
-  if (lines.length === 0) return [];
+  const lines = [...seen];
   const shown = lines.slice(0, 3);
   if (lines.length > 3) shown.push(`… and ${lines.length - 3} more agent runs (see details below)`);
+  if (!judged.reported && lines.length > 0) shown.push("<sub>the policy does not report which of these statements it counted: each verified, whoever signed it</sub>");
+  const strangers = [...ignored];
+  shown.push(...strangers.slice(0, 3));
+  if (strangers.length > 3) shown.push(`… and ${strangers.length - 3} more ignored signers (see details below)`);
   return shown.map((l) => `${l}  `);
 }
 

@@ -12,6 +12,7 @@ import { bundleSection, claimsSection, rawDecision, rejectedSection } from "./ch
 import { annotations, batches, protectedPathsFromDecision } from "./check-run-annotations.js";
 import { wouldBlockLines } from "./check-run-would-block.js";
 import { configChangeAnnotations, configChangeLines } from "./check-run-config-change.js";
+import { ignoredReason, judgedEvidence } from "./judged-evidence.js";
 
 export * from "./check-run-types.js";
 export { publicRekorUrl } from "./check-run-cells.js";
@@ -45,28 +46,36 @@ function fit(sections: readonly { readonly lines: readonly string[]; readonly pr
 /** The check run for one evaluation. */
 export function renderCheckRun(input: RenderInput): CheckRunOutput {
   const urlOf = input.tlogEntryUrl ?? publicRekorUrl;
+  const judged = judgedEvidence(input.decision);
   const summary = fit(
     [
       { lines: verdictLines(input), priority: 0 },
       { lines: findingsTable(input.decision), priority: 1 },
       { lines: wouldBlockLines(input.decision), priority: 1 },
       { lines: configChangeLines(input.configChange), priority: 1 },
-      { lines: [...agentLines(input.commits), ...signalsLine(input.detection)], priority: 2 },
-      { lines: commitTable(input.commits, urlOf, refusedEvidence(input.decision)), priority: 3 },
+      { lines: [...agentLines(input.commits, judged), ...signalsLine(input.detection)], priority: 2 },
+      { lines: commitTable(input.commits, urlOf, refusedEvidence(input.decision), judged), priority: 3 },
       { lines: [footer(input)], priority: 0 },
     ],
     FIELD_BUDGET,
   );
 
-  const byBundle = new Map<string, { s: CoveringStatement; covers: string[] }>();
+  // Each bundle once, with what the policy made of it; counted ones first, so ignored ones never push them out.
+  const byBundle = new Map<string, { s: CoveringStatement; covers: string[]; counted: boolean; ignored: Set<string> }>();
   for (const c of input.commits) {
-    for (const s of c.coverage.by) {
-      const entry = byBundle.get(s.bundleDigest) ?? { s, covers: [] };
+    const j = judged.of(c);
+    for (const [s, reason] of [...j.accepted.map((x) => [x, undefined] as const), ...j.ignored.map((x) => [x.s, x.reason] as const)]) {
+      const entry = byBundle.get(s.bundleDigest) ?? { s, covers: [], counted: false, ignored: new Set<string>() };
       entry.covers.push(c.sha);
+      if (reason === undefined) entry.counted = true;
+      else entry.ignored.add(reason);
       byBundle.set(s.bundleDigest, entry);
     }
   }
-  const bundleSections = [...byBundle.values()].slice(0, MAX_BUNDLE_SECTIONS).map(({ s, covers }) => bundleSection(s, covers, urlOf));
+  const policyLine = (e: { counted: boolean; ignored: Set<string> }): string | undefined =>
+    !judged.reported ? undefined : e.ignored.size === 0 ? "✅ counted" : `⛔ ignored${e.counted ? " for some of the commits it covers" : ""}: ${[...e.ignored].map(ignoredReason).join("; ")}; its claims are not the change's`;
+  const ordered = [...byBundle.values()].sort((a, b) => Number(b.counted) - Number(a.counted));
+  const bundleSections = ordered.slice(0, MAX_BUNDLE_SECTIONS).map((e) => bundleSection(e.s, e.covers, urlOf, policyLine(e)));
   const moreBundles = byBundle.size > MAX_BUNDLE_SECTIONS ? [`… and ${byBundle.size - MAX_BUNDLE_SECTIONS} more verified bundles`] : [];
   const text = fit(
     [

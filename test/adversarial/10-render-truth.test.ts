@@ -8,7 +8,8 @@ import assert from "node:assert/strict";
 import type { StandInCheckRun, StandInPull } from "../../src/demo/github/model.js";
 import { renderMarkdown } from "../../src/demo/page.js";
 import { inertProblems, pageText, tagCounts } from "../render/page-check.js";
-import { CONFIG, IDENTITY, agentPull, commit, humanPull, openAndJudge, provenanceBlock, repo, type SignOpts } from "./support.js";
+import { renderProvenanceBlock } from "../../src/core/provenance-block.js";
+import { CONFIG, IDENTITY, agentPull, bob, commit, humanPull, mallory, openAndJudge, provenanceBlock, repo, signedBundle, type SignOpts } from "./support.js";
 
 const ELEMENTS = ["h3", "h4", "table", "thead", "tbody", "tr", "th", "td", "details", "summary", "pre", "sub", "br", "ul", "li", "code", "strong"];
 const INVISIBLE = /[\p{Cc}\p{Cf}\p{Co}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}\u00a0\u2800]/u;
@@ -158,4 +159,50 @@ test("an e-mail address and a URL as an author name make no autolink", async () 
   const shown = await judgeShown([humanPull(1, [c])], 1);
   assert.doesNotMatch(shown.html, /href=/);
   assert.ok(shown.text.includes("mallory@evil.example https://evil.example/x www.evil.example"));
+});
+
+// A stranger (any Sigstore identity) can post a validly signed bundle in a comment. The policy ignores it (the
+// signers rule warns); the summary must not show its claims as the change's, nor count it as verified evidence.
+const MALLORY_WORKFLOW = "https://github.com/mallory/agents/.github/workflows/agent.yml@refs/heads/main";
+
+async function withStrangers(models: readonly string[]): Promise<{ conclusion: string | null; summary: string; text: string }> {
+  const c = commit("stranger");
+  const comments = [];
+  for (const id of models) {
+    const bundle = await signedBundle({ commits: [c], identity: MALLORY_WORKFLOW, model: { id, version: "20250805" }, prompter: bob });
+    comments.push({ user: mallory, body: renderProvenanceBlock(bundle) });
+  }
+  const r = repo([agentPull(1, [c], `Adds validation.\n\n${await provenanceBlock({ commits: [c] })}`, { reviews: [{ user: bob, state: "APPROVED" as const, commit_id: c.sha }], comments })]);
+  const v = await openAndJudge(r, 1);
+  return { conclusion: v.conclusion, summary: v.run.output.summary, text: v.run.output.text };
+}
+
+test("a stranger's signed statement is not shown as an agent run, nor counted as verified, but as ignored", async () => {
+  const v = await withStrangers(["anthropic/claude-opus-4-1"]);
+  assert.equal(v.conclusion, "success");
+  const agents = v.summary.split("\n").filter((l) => l.startsWith("**Agent** "));
+  assert.equal(agents.length, 1, v.summary);
+  assert.match(agents[0]!, /anthropic\/claude-sonnet-4-5@20250929/);
+  assert.match(agents[0]!, /@alice/);
+  assert.doesNotMatch(v.summary, /claude-opus-4-1/, "the stranger's model is not in the summary");
+  assert.doesNotMatch(v.summary, /\*\*Prompted by\*\* `@bob`/, "the stranger's prompter is not in the summary");
+  assert.doesNotMatch(v.summary, /verified \(2\)/, "the stranger's statement is not counted as verified evidence");
+  const ignored = v.summary.split("\n").filter((l) => l.startsWith("**Ignored** "));
+  assert.equal(ignored.length, 1, v.summary);
+  assert.match(ignored[0]!, /mallory/);
+  assert.match(ignored[0]!, /not an allowed signer/);
+  assert.match(v.summary, /✅ verified · sigstore · ⛔ 1 ignored/);
+  // In the details, the stranger's bundle is marked ignored, after the counted one.
+  const counted = v.text.indexOf("**Policy** ✅ counted");
+  const stranger = v.text.indexOf("**Policy** ⛔ ignored: not an allowed signer");
+  assert.ok(counted >= 0 && stranger > counted, v.text.slice(0, 3000));
+});
+
+test("strangers' statements cannot push the accepted agent run out of the capped agent lines", async () => {
+  const v = await withStrangers(["x/one", "x/two", "x/three", "x/four"]);
+  const agents = v.summary.split("\n").filter((l) => l.startsWith("**Agent** "));
+  assert.equal(agents.length, 1, v.summary);
+  assert.match(agents[0]!, /anthropic\/claude-sonnet-4-5@20250929/);
+  assert.doesNotMatch(v.summary, /more agent runs/);
+  assert.doesNotMatch(v.summary, /x\/(one|two|three|four)/);
 });

@@ -5,8 +5,8 @@ package agent_gate.pull_request
 import data.agent_gate.lib
 
 # deny holds the enforced findings only; would_deny those of warn-mode rules and, under shadow, of every rule
-# (modes.rego), and modes the mode each rule ran in.
-decision := {"deny": enforced_deny, "warn": warn, "would_deny": would_deny, "modes": modes}
+# (modes.rego), modes the mode each rule ran in, and evidence which verified attestations the rules counted.
+decision := {"deny": enforced_deny, "warn": warn, "would_deny": would_deny, "modes": modes, "evidence": evidence}
 
 rules := lib.config.rules
 
@@ -42,6 +42,31 @@ judged_provenances(c) := ps if {
 		q.tier == "platform"
 	}
 }
+
+# Per commit that carries verified attestations, which of them the rules count (lib.provenances: a tier its agent
+# accepts, a signer this repository allows) and which they ignore, and why: the check run shows only the counted
+# ones as the change's provenance, and the ignored ones apart (a stranger can post a validly signed bundle).
+evidence := [{"sha": c.sha, "accepted": [_evidence_ref(a) | some a in lib.provenances(c)], "ignored": _ignored_evidence(c)} |
+	some c in input.commits
+	count(lib.attestations(c)) > 0
+]
+
+_evidence_ref(a) := {"tier": a.tier, "bundle_digest": a.bundle_digest} if is_string(a.bundle_digest)
+
+_evidence_ref(a) := {"tier": a.tier} if not lib.string_at(a, ["bundle_digest"])
+
+_ignored_evidence(c) := array.concat(
+	[object.union(_evidence_ref(a), {"reason": "tier-not-accepted"}) |
+		some a in lib.attestations(c)
+		not tier_accepted(c, a)
+	],
+	[object.union(_evidence_ref(a), {"reason": "signer-not-allowed"}) |
+		some a in lib.attestations(c)
+		a.tier != "platform"
+		tier_accepted(c, a)
+		not lib.pr_signer_ok(a.signer)
+	],
+)
 
 # One entry per agent commit and judged attestation, in order, carrying that attestation as `provenance`: the
 # evidence the model and prompt rules judge. A commit may appear several times; rules listing commits iterate
