@@ -3,7 +3,7 @@
 import type { KeyObject } from "node:crypto";
 import { X509Certificate } from "@sigstore/core";
 import { describeError } from "../../core/errors.js";
-import { certificateIssuer, fulcioExtensions } from "./extensions.js";
+import { certificateIdentity, certificateIssuer, fulcioExtensions } from "./extensions.js";
 import { leafBytes, verifiedSctLogs } from "./ca-path.js";
 import { publicKeyFromSpki } from "./der-view.js";
 import type { PathLeaf } from "./ca-path.js";
@@ -58,7 +58,9 @@ export function parseLeaf(der: Buffer, fp: string): Leaf {
   } catch {
     key = undefined;
   }
-  const leaf: Leaf = { fp, cert, der, bytes, key, san: cert.subjectAltName, extensions, issuer: certificateIssuer(extensions), byRoot: new Map() };
+  const id = certificateIdentity(cert);
+  if ("problem" in id) throw new Fail("IDENTITY_MISMATCH", id.problem);
+  const leaf: Leaf = { fp, cert, der, bytes, key, san: id.san, extensions, issuer: certificateIssuer(extensions), byRoot: new Map() };
   return leaf;
 }
 

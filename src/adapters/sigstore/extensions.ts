@@ -66,3 +66,46 @@ export function fulcioExtensions(cert: X509Certificate): Record<string, string> 
 export function certificateIssuer(ext: Readonly<Record<string, string>>): string | undefined {
   return ext.issuer ?? ext.issuerV1;
 }
+
+// GeneralName tags (RFC 5280 4.2.1.6) whose value names an identity: otherName [0], rfc822Name [1], dNSName [2], URI [6]
+const NAME_KINDS: Readonly<Record<number, string>> = { 0: "otherName", 1: "rfc822Name", 2: "dNSName", 6: "URI" };
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
+/** A SAN value's raw bytes for a message: printable ASCII as it is, any other byte as \xNN, at most 120 bytes shown. */
+function showBytes(b: Buffer): string {
+  const head = [...b.subarray(0, 120)].map((c) => (c >= 0x20 && c <= 0x7e && c !== 0x22 && c !== 0x5c ? String.fromCharCode(c) : `\\x${c.toString(16).padStart(2, "0")}`)).join("");
+  return `"${head}${b.length > 120 ? "..." : ""}"`;
+}
+
+const SAN_OID = "2.5.29.17";
+
+/**
+ * The signer identity a leaf certificate names (its SAN URI, else its rfc822Name: what @sigstore/core reads), after
+ * checking the SAN's raw bytes. The library decodes them as 'ascii', which drops each byte's top bit (0xE1 reads as
+ * 'a'), so a SAN with non-ASCII bytes could equal an ASCII identity exactly; Fulcio issues no such SAN, but another
+ * CA could. Every identity-bearing name (URI, rfc822Name, dNSName, otherName value) of every SAN extension must be
+ * printable 7-bit ASCII, else `problem` names the name and its bytes. Every verification path reads identities here.
+ */
+export function certificateIdentity(cert: X509Certificate): { san: string | undefined } | { problem: string } {
+  for (const ext of cert.extensions) {
+    if (ext.subs[0]?.toOID() !== SAN_OID) continue;
+    let names: ASN1Obj[];
+    try {
+      names = ASN1Obj.parseBuffer(Buffer.from(ext.subs[ext.subs.length - 1]!.value)).subs;
+    } catch (e) {
+      return { problem: `the certificate's SAN extension does not parse: ${e instanceof Error ? e.message : String(e)}` };
+    }
+    for (const name of names) {
+      const kind = name.tag.isContextSpecific() ? NAME_KINDS[name.tag.number] : undefined;
+      if (kind === undefined) continue;
+      // an otherName is SEQUENCE { type-id OID, [0] EXPLICIT value }: the value's own content bytes are checked
+      const raw = name.tag.number === 0 ? name.subs[1]?.subs[0]?.value : name.value;
+      if (raw === undefined) return { problem: `the certificate's SAN ${kind} is malformed: expected a type id and a value` };
+      const bytes = Buffer.from(raw);
+      if (!PRINTABLE_ASCII.test(bytes.toString("latin1"))) {
+        return { problem: `the certificate's SAN ${kind} ${showBytes(bytes)} holds bytes outside printable 7-bit ASCII (0x20-0x7e); expected an identity of printable ASCII characters` };
+      }
+    }
+  }
+  return { san: cert.subjectAltName };
+}

@@ -5,7 +5,7 @@
 import { crypto as score } from "@sigstore/core";
 import type { TrustMaterial } from "@sigstore/verify";
 import { describeError } from "../../core/errors.js";
-import { checkCheckpointShape } from "./tlog.js";
+import { checkCheckpointShape, logsValidAt } from "./tlog.js";
 import { verifyCheckpoint, verifyMerkleInclusion, verifyTLogSET } from "./verify-internals.js";
 
 /** Bounds on what an outsider's entry may hold: Rekor proofs have at most 64 hashes; notes are a few lines. */
@@ -135,9 +135,12 @@ export function checkEmbeddedEntry(entry: EmbeddedEntry, body: Buffer, tm: Trust
   if (entry.kind !== "hashedrekord" || entry.version !== "0.0.1") {
     return { code: "TLOG_ENTRY_INCONSISTENT", message: `expected a hashedrekord 0.0.1 entry, got ${entry.kind} ${entry.version}` };
   }
-  const logs = tm.tlogs.filter((t) => t.logID.equals(entry.logId));
-  if (logs.length === 0) return { code: "TLOG_UNTRUSTED_LOG", message: `log ${entry.logId.toString("hex")} is not in the trusted root` };
+  const named = tm.tlogs.filter((t) => t.logID.equals(entry.logId));
+  if (named.length === 0) return { code: "TLOG_UNTRUSTED_LOG", message: `log ${entry.logId.toString("hex")} is not in the trusted root` };
   if (!entry.signedEntryTimestamp) return { code: "TLOG_SET_INVALID", message: "the embedded entry has no signed entry timestamp (SET)" };
+  // only while the log's key was trusted: its SET and its checkpoint are checked against the log valid at the integrated time
+  const logs = logsValidAt(named, [{ source: "tlog", time: new Date(Number(entry.integratedTime) * 1000) }]);
+  if (typeof logs === "string") return { code: "TLOG_SET_INVALID", message: logs };
   const e = {
     logIndex: entry.logIndex,
     logId: { keyId: entry.logId },

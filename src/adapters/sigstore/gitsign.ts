@@ -13,7 +13,7 @@ import { AgentGateError, describeError } from "../../core/errors.js";
 import type { SignerPolicy } from "./verifier.js";
 import { compileSigner } from "./signer-policy.js";
 import type { CompiledSigner } from "./signer-policy.js";
-import { certificateIssuer, fulcioExtensions } from "./extensions.js";
+import { certificateIdentity, certificateIssuer, fulcioExtensions } from "./extensions.js";
 import { lintTrustedRoot } from "./rootlint.js";
 import { leafBytes, leafPath, verifiedSctLogs } from "./ca-path.js";
 import { checkEmbeddedEntry, decodeEmbeddedEntry, hashedRekordBody } from "./gitsign-rekor.js";
@@ -279,7 +279,9 @@ function verifySplit(split: { payload: Buffer; signature: string }, policy: Extr
   if (!cryptoVerify("sha256", cms.signedAttrsDer, key, cms.signature)) throw new Fail("SIGNATURE_INVALID", "the CMS signature does not verify over the signed attributes with the certificate's key");
 
   const extensions = fulcioExtensions(leaf.cert);
-  const san = leaf.cert.subjectAltName;
+  const id = certificateIdentity(leaf.cert);
+  if ("problem" in id) throw new Fail("IDENTITY_MISMATCH", id.problem);
+  const san = id.san;
   const issuer = certificateIssuer(extensions);
   if (policy) {
     if (san === undefined || !policy.matches(san)) throw new Fail("IDENTITY_MISMATCH", `expected signer ${policy.describe}, got ${san ?? "<no SAN>"}`);

@@ -5,12 +5,16 @@ import type { Bundle, TransparencyLogEntry } from "@sigstore/bundle";
 import { X509Certificate, crypto as score } from "@sigstore/core";
 import type { SignedEntity, TrustMaterial } from "@sigstore/verify";
 import { verifyCheckpoint, verifyMerkleInclusion, verifyTLogBody, verifyTLogSET } from "./verify-internals.js";
-import { checkCheckpointShape, checkDsseHashedRekordV2, isHashedRekordV2, loggedVerifier } from "./tlog.js";
-import type { WorkCounters } from "./chain-check.js";
+import { checkCheckpointShape, checkDsseHashedRekordV2, isHashedRekordV2, loggedVerifier, logsValidAt } from "./tlog.js";
+import type { SignedTime, WorkCounters } from "./chain-check.js";
 import { Fail, step } from "./verify-fail.js";
 
-/** Step 6: every tlog entry verified against the log it names (SET and/or proof against a signed checkpoint, body consistent with the signature and signer); at least `threshold` must be. */
-export function checkTlogs(bundle: Bundle, entity: SignedEntity, signedBy: { cert: Buffer } | { spki: Buffer }, tlogs: TrustMaterial["tlogs"], threshold: number, work: WorkCounters): void {
+/**
+ * Step 6: every tlog entry verified against the log it names, valid when the entry was signed (SET and/or proof against
+ * a signed checkpoint, body consistent with the signature and signer); at least `threshold` must be. `times` are the
+ * bundle's verified signed times: an entry without a SET is vouched for only by a log valid at every one of them.
+ */
+export function checkTlogs(bundle: Bundle, entity: SignedEntity, signedBy: { cert: Buffer } | { spki: Buffer }, times: readonly SignedTime[], tlogs: TrustMaterial["tlogs"], threshold: number, work: WorkCounters): void {
   let verified = 0;
   const seen = new Set<string>();
   for (const [i, entry] of (bundle.verificationMaterial.tlogEntries as TransparencyLogEntry[]).entries()) {
@@ -20,12 +24,17 @@ export function checkTlogs(bundle: Bundle, entity: SignedEntity, signedBy: { cer
       throw new Fail("TLOG_UNTRUSTED_LOG", `${where}: log ${id?.toString("hex") ?? "<none>"} is not in the trusted root`);
     }
     // only the log the entry names may vouch for it: its SET and its checkpoint are checked against that log alone
-    const logs = tlogs.filter((t) => t.logID.equals(id));
+    const named = tlogs.filter((t) => t.logID.equals(id));
     const dedupe = `${id.toString("hex")}/${entry.logIndex}`;
     if (seen.has(dedupe)) throw new Fail("TLOG_ENTRY_INCONSISTENT", `${where}: the bundle repeats a tlog entry`);
     seen.add(dedupe);
     if (!entry.inclusionPromise && !entry.inclusionProof) throw new Fail("TLOG_INCLUSION_PROOF_INVALID", `${where}: neither an inclusion promise nor an inclusion proof`);
     work.tlogVerifications++;
+    // and only while its key was trusted: at the integrated time its SET signs, or, without a SET (Rekor v2, or a v1
+    // entry with a proof alone), at every signed time of the bundle (its RFC 3161 times), for nothing else dates it
+    const integrated: SignedTime[] = [{ source: "tlog", time: new Date(Number(entry.integratedTime) * 1000) }];
+    const logs = logsValidAt(named, entry.inclusionPromise ? integrated : times);
+    if (typeof logs === "string") throw new Fail(entry.inclusionPromise ? "TLOG_SET_INVALID" : "TLOG_UNTRUSTED_LOG", `${where}: ${logs}`);
     if (entry.inclusionPromise) {
       step("TLOG_SET_INVALID", `${where}: inclusion promise (SET)`, () => verifyTLogSET(entry as Parameters<typeof verifyTLogSET>[0], logs));
     }

@@ -1,12 +1,32 @@
 // Transparency-log checks around the library's: Rekor v2 DSSE logged as hashedrekord over the PAE, proof
 // consistency with the checkpoint, and summaries.
 import type { TransparencyLogEntry } from "@sigstore/bundle";
+import type { TrustMaterial } from "@sigstore/verify";
 import { crypto as score, dsse } from "@sigstore/core";
 import type { Envelope } from "@sigstore/protobuf-specs";
 import { HashAlgorithm } from "@sigstore/protobuf-specs";
 import { Entry } from "@sigstore/protobuf-specs/rekor/v2";
 import type { TlogEntrySummary } from "../../core/verification.js";
 import { sha256Hex } from "../../core/digest.js";
+
+type Tlog = TrustMaterial["tlogs"][number];
+
+/**
+ * Of the logs an entry names, those whose validity window covers every one of `times`: only they may vouch for the
+ * entry (its SET, its checkpoint). A log whose key was retired before the signing does not vouch for it.
+ * Returns the logs, or why none is left (naming each log's window and the times outside it).
+ */
+export function logsValidAt(logs: readonly Tlog[], times: readonly { source: string; time: Date }[]): Tlog[] | string {
+  const covers = (t: Tlog, time: Date): boolean => t.validFor.start <= time && time <= t.validFor.end;
+  const valid = logs.filter((t) => times.length > 0 && times.every(({ time }) => covers(t, time)));
+  if (valid.length > 0) return valid;
+  if (times.length === 0) return "no signed time to check the log's validity window against";
+  const windows = logs.map((t) => `${t.baseURL} is trusted from ${t.validFor.start.toISOString()} to ${t.validFor.end.toISOString()}`).join("; ");
+  const outside = times.filter(({ time }) => !logs.some((t) => covers(t, time)));
+  const shown = (outside.length > 0 ? outside : times).map(({ source, time }) => `the ${source} signed time ${time.toISOString()}`).join(", ");
+  const id = logs[0]?.logID.toString("hex") ?? "<none>";
+  return `log ${id} (${windows}) is not valid at ${shown}: a log vouches only for entries signed within its validity window`;
+}
 
 /** Rekor v2 logs a DSSE envelope as hashedrekord/0.0.2 whose digest is sha256 of the envelope's PAE. */
 export function isHashedRekordV2(entry: TransparencyLogEntry): boolean {

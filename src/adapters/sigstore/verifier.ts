@@ -176,7 +176,7 @@ class Verifier implements CachingBundleVerifier {
     this.checkSignature(bundle, entity, key, signer, subject);
 
     // 6. transparency log: inclusion (SET and/or proof against a signed checkpoint) and body consistency
-    checkTlogs(bundle, entity, summary.type === "certificate" ? { cert: this.bundleLeaf(bundle).der } : { spki: (signer as { spki: Buffer }).spki }, root.tm.tlogs, root.tlog, this.work);
+    checkTlogs(bundle, entity, summary.type === "certificate" ? { cert: this.bundleLeaf(bundle).der } : { spki: (signer as { spki: Buffer }).spki }, times, root.tm.tlogs, root.tlog, this.work);
 
     return {
       ok: true,
