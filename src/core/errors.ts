@@ -24,6 +24,7 @@ export const ERROR_CODES = {
   GITHUB_REQUEST_FAILED: { kinds: ["internal"], summary: "GitHub refused a request (404, 422, a permission the App lacks); check the App's installation and permissions." },
   GITHUB_RESPONSE_INVALID: { kinds: ["invalid-input", "transient"], summary: "GitHub answered with data of an unexpected shape; the message names the field." },
   GITHUB_UNAVAILABLE: { kinds: ["transient"], summary: "GitHub failed (5xx, rate limit, dropped connection) past the retry budget; the evaluation is re-queued." },
+  GITHUB_WRITES_BACKLOGGED: { kinds: ["transient"], summary: "An installation's paced writes (AGENT_GATE_WRITE_INTERVAL_MS apart) are reserved further ahead than the attempt's remaining deadline (or 30 s): the write is refused at once, without reserving a slot, and the job is retried later." },
   HEAD_MOVED: { kinds: ["invalid-input", "transient"], summary: "The pull request's head moved while a commit was evaluated; the new head is evaluated on its own." },
   HTTP_TIMEOUT: { kinds: ["transient"], summary: "An outbound HTTP request did not complete within its deadline; retried where the caller retries." },
   TOO_MANY_ATTESTATIONS: { kinds: ["invalid-input"], summary: "A deployed artifact has more attestations than agent-gate reads and verifies of one (50, docs/deployment-gate.md); the deployment is rejected, never judged on part of the list." },

@@ -3,14 +3,17 @@
 // milliseconds of timers to each request). One wrap of Octokit's request:
 // - lanes of this process: at most 10 requests of an installation in flight, its token requests one at a time;
 // - writes of an installation (not GETs, token requests or GraphQL queries) start `writeIntervalMs` apart, shared
-//   between processes through Redis when Probot has it (write-pacing.ts);
+//   between processes through Redis when Probot has it (write-pacing.ts); a write whose slot would start after its
+//   attempt's deadline (its first write: a third of the remaining time; any: MAX_PACING_WAIT_MS) is refused at once as
+//   transient (GITHUB_WRITES_BACKLOGGED), booking nothing, and a write not sent (its wait cut off) gives its slot back;
 // - answers that retrying can fix are retried `retries` times: primary and secondary rate limits after the wait
 //   GitHub asks for, when it is at most `maxRetryAfterSeconds` (else the request fails at once and the job backs off);
 //   other failures as plugin-retry did: any status >= 400 but 400, 401, 403, 404, 410, 422 and 451, and requests
 //   without an answer (Octokit reports them as 500), the n-th retry after `retryBaseMs` × n².
 // A request that waits for nothing costs no timer and no extra promise.
+import { AgentGateError } from "../../core/errors.js";
 import { withNativeJson } from "./native-json.js";
-import { LocalPacer, SharedPacer, type Pacer, type RedisLike } from "./write-pacing.js";
+import { LocalPacer, SharedPacer, type Pacer, type RedisLike, type Slot } from "./write-pacing.js";
 
 export interface RequestBudget {
   readonly retries: number;
@@ -24,13 +27,22 @@ const DO_NOT_RETRY = new Set([400, 401, 403, 404, 410, 422, 451]);
 /** plugin-throttling's wait for a secondary rate limit without retry-after. */
 const SECONDARY_FALLBACK_SECONDS = 60;
 const MAX_IN_FLIGHT = 10;
+/** The longest a write waits for its paced slot, with or without an attempt deadline (the default attempt's 30 s). */
+export const MAX_PACING_WAIT_MS = 30_000;
 
 export interface RequestShape {
   method?: string;
   url?: string;
   query?: unknown;
   /** `retries`: at most this many retries of a failure whose effect is unknown (plugin-retry's per-request option). */
-  request?: { signal?: AbortSignal | null; retryCount?: number; retries?: number };
+  /** `attempt`: the job attempt's deadline (Date.now() ms) and its writes sent so far (attempt-deadline.ts). */
+  request?: { signal?: AbortSignal | null; retryCount?: number; retries?: number; attempt?: AttemptBudget };
+}
+
+/** One job attempt's, shared by its requests: no write waits past `deadline`; `writes` counts those sent. */
+export interface AttemptBudget {
+  readonly deadline: number;
+  writes: number;
 }
 
 /** The path of a request URL (a route template or an absolute URL), without origin and query. */
@@ -212,6 +224,30 @@ function retryDelay(err: unknown, options: RequestShape, retryCount: number, bud
   return budget.retryBaseMs * (retryCount + 1) ** 2;
 }
 
+/**
+ * A write's slot, within the attempt's remaining time and MAX_PACING_WAIT_MS; none is booked past them. A backlog the
+ * write could not wait out fails it at once as transient: its job is retried later, not cut off with its slot held.
+ */
+async function pacedSlot(pacer: Pacer, id: string, interval: number, options: RequestShape): Promise<Slot> {
+  const signal = options.request?.signal ?? undefined;
+  signal?.throwIfAborted();
+  const attempt = options.request?.attempt;
+  // An attempt's first write may wait a third of its remaining time: the rest is for the writes that finish its job (a
+  // check run created, then completed), which a queue as long would make wait as long again; with half, a backlog at
+  // that bound refused nearly every second write (test/adapters/github/pacing-slots.test.ts). Later writes: all of it.
+  const remaining = attempt === undefined ? Infinity : (attempt.deadline - Date.now()) / (attempt.writes === 0 ? 3 : 1);
+  const maxWait = Math.min(MAX_PACING_WAIT_MS, remaining);
+  const slot = await pacer.reserve(`agent-gate:write-pacing:${interval}ms:${id}`, interval, maxWait);
+  if (slot && signal?.aborted) slot.release(); // aborted while Redis answered
+  signal?.throwIfAborted();
+  if (slot) return slot;
+  throw new AgentGateError(
+    "GITHUB_WRITES_BACKLOGGED",
+    `installation ${id}'s paced writes (one per ${interval} ms) are reserved further ahead than this request may wait (${Math.max(0, Math.round(maxWait))} ms); it is retried later`,
+    "transient",
+  );
+}
+
 /** One request under the budget: lanes, pacing and retries. */
 export async function budgetedRequest(ctx: BudgetedRequestContext, send: Send, options: RequestShape): Promise<ResponseLike> {
   const kind = classify(options);
@@ -220,13 +256,17 @@ export async function budgetedRequest(ctx: BudgetedRequestContext, send: Send, o
   const signal = options.request?.signal ?? undefined;
   const interval = ctx.budget.writeIntervalMs;
   for (let retryCount = 0; ; ) {
-    if (kind === "write" && ctx.pacer && interval > 0) {
-      const wait = await ctx.pacer.reserve(`agent-gate:write-pacing:${interval}ms:${ctx.id}`, interval);
-      if (wait > 0) await sleep(wait, signal);
+    const slot = kind === "write" && ctx.pacer && interval > 0 ? await pacedSlot(ctx.pacer, ctx.id, interval, options) : undefined;
+    try {
+      if (slot && slot.waitMs > 0) await sleep(slot.waitMs, signal);
+      if (!ctx.lanes.tryAcquire(lane, limit)) await ctx.lanes.wait(lane, limit, signal);
+    } catch (err) {
+      slot?.release(); // never sent: the slot goes back
+      throw err;
     }
-    if (!ctx.lanes.tryAcquire(lane, limit)) await ctx.lanes.wait(lane, limit, signal);
     let failure: unknown;
     try {
+      if (slot && options.request?.attempt) options.request.attempt.writes++;
       const response = await send(options);
       failure = graphqlFailure(response, options);
       if (failure === undefined) return response;

@@ -22,3 +22,16 @@ export class RetryLater extends Error {
     this.name = "RetryLater";
   }
 }
+
+/** When each running attempt's signal aborts for its deadline (Date.now() ms), so waits under it can be bounded. */
+const deadlines = new WeakMap<AbortSignal, number>();
+
+/** Records that `signal` aborts at `at` (Date.now() ms): its attempt's deadline. */
+export function markDeadline(signal: AbortSignal, at: number): void {
+  deadlines.set(signal, at);
+}
+
+/** The deadline recorded for `signal`, if any. */
+export function deadlineOf(signal: AbortSignal): number | undefined {
+  return deadlines.get(signal);
+}

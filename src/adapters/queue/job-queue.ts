@@ -7,7 +7,7 @@ import { AgentGateError, describeError } from "../../core/errors.js";
 import { FetchLoop } from "./fetch-loop.js";
 import { placeInLine, retryDelay } from "./line.js";
 import { claimCompleting, dueFromItsStart, withAlong, type Along } from "./along.js";
-import { AttemptDeadline, RetryLater, ShuttingDown } from "./attempts.js";
+import { AttemptDeadline, markDeadline, RetryLater, ShuttingDown } from "./attempts.js";
 import type { Db, Queryable, Row } from "../storage/db.js";
 
 export const QUEUE_SCHEMA = "agent_gate_jobs";
@@ -276,6 +276,7 @@ export class JobQueue {
   private async attempt(name: string, run: (signal: AbortSignal) => Promise<void>): Promise<void> {
     const control = new AbortController();
     const deadline = setTimeout(() => control.abort(new AttemptDeadline(name, this.opts.attemptSeconds)), this.opts.attemptSeconds * 1000);
+    markDeadline(control.signal, Date.now() + this.opts.attemptSeconds * 1000);
     let grace: NodeJS.Timeout | undefined;
     const cutOff = new Promise<never>((_, reject) => {
       control.signal.addEventListener("abort", () => (grace = setTimeout(() => reject(control.signal.reason as Error), ABORT_GRACE_MS)), { once: true });
