@@ -12,6 +12,7 @@ import { readConfigDocument, validateRepoConfig, type ConfigError } from "../con
 import type { Locate } from "../config/config-document.js";
 import { AgentGateError, describeError } from "../core/errors.js";
 import { redact } from "../core/secrets.js";
+import { secureUrlProblem } from "../core/secure-url.js";
 import { CliFailure, EXIT_FAILED, EXIT_OK, UsageError, consoleIo, groupUsage, runCommand, runGroup, type Io } from "./args.js";
 import { readConfigFile } from "./config-file.js";
 import { neverMatching } from "./config-lint.js";
@@ -194,6 +195,8 @@ export function configValidate(argv: string[], io: Io = consoleIo()): Promise<nu
       const m = /^([^/\s]+)\/([^/\s]+)$/.exec(values.repo);
       if (!m) throw new UsageError(`--repo: expected OWNER/REPO, got ${JSON.stringify(values.repo)}`);
       const token = values.token ?? process.env.GITHUB_TOKEN;
+      const apiProblem = values["api-url"] === undefined ? undefined : secureUrlProblem(values["api-url"], "GitHub API"); // the token is sent there
+      if (apiProblem !== undefined) throw new UsageError(`--api-url: ${apiProblem}`);
       const octokit = new Octokit({ ...(token ? { auth: token } : {}), ...(values["api-url"] ? { baseUrl: values["api-url"] } : {}), retry: { enabled: false } });
       const source = new ConfigSource();
       // The owner's revocation list applies to the repository too: checked beside its config.

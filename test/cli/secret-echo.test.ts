@@ -65,6 +65,9 @@ test("evaluate --api-url and attest's service URLs: https only (plain http to lo
   assert.equal(await evaluateCommand(["--repo", "a/b", "--pr", "1", "--token", TOKEN, "--api-url", "http://api.example.com"], e), 2);
   assert.match(e.text(), /--api-url: expected an https:\/\/ GitHub API URL/);
   noSecret(e.text());
+  const c = io();
+  assert.equal(await configValidate(["--repo", "a/b", "--token", TOKEN, "--api-url", "http://api.example.com"], c), 2);
+  assert.match(c.text(), /--api-url: expected an https:\/\/ GitHub API URL/);
   for (const flag of ["--fulcio-url", "--rekor-url", "--tsa-url"]) {
     const o = io();
     const code = await attestCommand(["--repo", "a/b", "--agent", "x", flag, "http://sigstore.example.com"], { ...o, env: {}, cwd: dir, fetch: () => Promise.reject(new Error("no network in tests")) });
