@@ -89,8 +89,12 @@ export async function startServer(processEnv: NodeJS.ProcessEnv = process.env): 
       metrics.evaluated(job.trigger.kind, r.outcome);
       if (r.outcome === "evaluated") metrics.concluded(r.transient ? "failure (retrying)" : r.conclusion);
       if (r.transient) metrics.jobRetried("evaluate");
+      if (r.error !== undefined) log.warn({ repo: `${job.trigger.owner}/${job.trigger.repo}`, sha: job.trigger.headSha, err: r.error }, "evaluation failed");
     },
-    deployed: () => metrics.evaluated("deployment", "evaluated"),
+    deployed: (_job, r) => {
+      metrics.evaluated("deployment", "evaluated");
+      if (r.error !== undefined) log.warn({ decision: r.decisionId, state: r.state, err: r.error }, "deployment rejected on an error");
+    },
     failed: (queueName, err, retryCount) => {
       metrics.jobFailed(queueName);
       log.warn({ queue: queueName, retryCount, err: describeError(err) }, "job failed; it is retried");

@@ -78,7 +78,7 @@ export function agentGateApp(deps: AppDeps): ApplicationFunction {
       }
       try {
         const result = await deps.gate.handle(github.installation(context.octokit), trigger, { deliveryId: context.id, pullPayload: pull });
-        log.info({ results: result.map((r) => ({ sha: r.headSha, conclusion: r.conclusion, decision: r.decisionId })) }, "evaluated");
+        log.info({ results: result.map((r) => ({ sha: r.headSha, conclusion: r.conclusion, decision: r.decisionId, ...(r.error !== undefined ? { err: r.error } : {}) })) }, "evaluated");
       } catch (err) {
         // The gate already completed the check as failure where it could; this is the last resort log line.
         log.error({ err: describeError(err) }, "evaluation failed");
@@ -114,7 +114,7 @@ export function agentGateApp(deps: AppDeps): ApplicationFunction {
         }
         try {
           const r = await deploymentGate.handle(github.installation(context.octokit), context.payload, { deliveryId: context.id });
-          log.info({ state: r.state, decision: r.decisionId }, "deployment answered");
+          log.info({ state: r.state, decision: r.decisionId, ...(r.error !== undefined ? { err: r.error } : {}) }, "deployment answered");
         } catch (err) {
           log.error({ err: describeError(err) }, "deployment evaluation failed");
           throw err;

@@ -21,7 +21,7 @@ import { configFileKey } from "../adapters/storage/recorder.js";
 import { readConfigDocument, validateRepoConfig } from "../config/repo-config.js";
 import type { ConfigChangeImpact, ConfigChangeReport, ConfigProblem, OtherRepositories } from "../core/config-change.js";
 import { MAX_CONFIG_CHANGE_PROBLEMS } from "../core/config-change.js";
-import { AgentGateError, describeError } from "../core/errors.js";
+import { AgentGateError, publicError } from "../core/errors.js";
 import { configImpact, DEFAULT_IMPACT_LAST, type DecisionHistory } from "./config-impact.js";
 import { gatePolicyData } from "./evaluate-pull-request.js";
 import { loadRepoConfig } from "./load-config.js";
@@ -141,7 +141,11 @@ function proposed(github: Reader, owner: string, repo: string, headSha: string, 
   };
 }
 
-const messageOf = (err: unknown): string => (err instanceof AgentGateError ? `${err.code}: ${err.message}` : describeError(err));
+/** Shown in the check run (GitHub's): a server-internal message (the audit log's database) is withheld. */
+const messageOf = (err: unknown): string => {
+  const shown = publicError(err);
+  return `${shown.code}: ${shown.message}`;
+};
 
 const TRUSTED = "the analysis replays other pull requests' recorded decisions under a config the pull request chooses, so it runs only for a pull request from a branch of this repository whose author has write access";
 

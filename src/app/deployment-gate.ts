@@ -18,7 +18,7 @@ import type { AuditLog } from "../adapters/storage/audit-log.js";
 import type { GateDecision } from "../adapters/storage/recorder.js";
 import { policyData, type RepoConfig } from "../config/repo-config.js";
 import type { Decision } from "../core/decision.js";
-import { AgentGateError, describeError } from "../core/errors.js";
+import { AgentGateError, describeError, publicError } from "../core/errors.js";
 import { answerComment, progressComment } from "../render/deployment-comment.js";
 import { deploymentInput, toPolicyTime, type DeploymentInput } from "../core/policy-input.js";
 import type { VerificationOutcome } from "../core/verification.js";
@@ -50,6 +50,8 @@ export interface DeploymentResult {
   readonly decisionId: string;
   readonly input: DeploymentInput | undefined;
   readonly decision: Decision | undefined;
+  /** The error's full message, for the log only: the review comment is GitHub's and shows what publicError allows. */
+  readonly error?: string;
 }
 
 type EnvironmentSettings = RepoConfig["deployments"]["default"];
@@ -171,6 +173,7 @@ export class DeploymentGate {
     let state: "approved" | "rejected" = "rejected";
     let comment: string;
     let code: string | undefined;
+    let error: string | undefined;
     const failures: string[] = [];
     const timeoutMs = this.opts.timeoutMs ?? 120_000;
     let timer: NodeJS.Timeout | undefined;
@@ -188,9 +191,10 @@ export class DeploymentGate {
       comment = answerComment(state, decision.deny, state === "rejected" ? failures : [], req.environment);
     } catch (err) {
       state = "rejected";
-      code = err instanceof AgentGateError ? err.code : "INTERNAL_ERROR";
-      const message = err instanceof AgentGateError ? err.message : `internal error: ${describeError(err)}`;
-      comment = answerComment("rejected", [{ rule: "error", msg: `${code}: ${message}` }], [], req.environment);
+      const shown = publicError(err);
+      code = shown.code;
+      error = `${code}: ${describeError(err)}`;
+      comment = answerComment("rejected", [{ rule: "error", msg: `${code}: ${shown.message}` }], [], req.environment);
     } finally {
       clearTimeout(timer);
     }
@@ -198,7 +202,8 @@ export class DeploymentGate {
     const head = await this.opts.auditHead?.().catch((err: unknown) => {
       state = "rejected";
       code = "AUDIT_APPEND_FAILED";
-      comment = answerComment("rejected", [{ rule: "error", msg: `${code}: the audit log's head cannot be read: ${describeError(err)}` }], [], req.environment);
+      error = `${code}: the audit log's head cannot be read: ${describeError(err)}`;
+      comment = answerComment("rejected", [{ rule: "error", msg: `${code}: the audit log's head cannot be read (the details are in agent-gate's log)` }], [], req.environment);
       return undefined;
     });
     comment = commentWithWitness(comment, head, MAX_COMMENT);
@@ -218,7 +223,7 @@ export class DeploymentGate {
       durationMs: Math.round(performance.now() - started),
       policyData: data,
     });
-    return { state, comment, decisionId, input, decision };
+    return { state, comment, decisionId, input, decision, ...(error !== undefined ? { error } : {}) };
   }
 
   private async evaluate(github: GitHubFacts, req: DeploymentRequest, decisionId: string, failures: string[]): Promise<{ input: DeploymentInput; decision: Decision; data: unknown }> {

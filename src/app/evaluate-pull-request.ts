@@ -17,7 +17,7 @@ import { bindProvenance, type BindingResult } from "../core/binding.js";
 import { conclude, type CheckConclusion } from "../core/conclusion.js";
 import { configChangeInput, type ConfigChangeReport } from "../core/config-change.js";
 import type { Decision } from "../core/decision.js";
-import { AgentGateError, describeError } from "../core/errors.js";
+import { AgentGateError, describeError, publicError } from "../core/errors.js";
 import type { Facts } from "../core/facts.js";
 import { withProvenanceSignals } from "../core/provenance-signals.js";
 import { buildPullRequestInput, commitIsAgent } from "../core/pull-request-input.js";
@@ -172,11 +172,14 @@ export function explain(outcome: { decided: Decided } | { error: unknown }, deci
   const decided = "decided" in outcome ? outcome.decided : undefined;
   let conclusion: CheckConclusion;
   let error: RenderInput["error"];
+  let logged: string | undefined;
   if ("decided" in outcome) conclusion = conclude({ kind: "decision", decision: outcome.decided.decision });
   else {
     const err = fromGitHubError(outcome.error) ?? outcome.error;
     conclusion = conclude({ kind: "error", error: err });
-    error = err instanceof AgentGateError ? { code: err.code, message: err.message, details: err.details, transient: err.kind === "transient" } : { code: "INTERNAL_ERROR", message: `internal error: ${describeError(err)}` };
+    const shown = publicError(err); // the check run is GitHub's: a withheld message goes to the log only (logged)
+    error = { code: shown.code, message: shown.message, details: shown.details, transient: shown.transient };
+    logged = `${shown.code}: ${describeError(outcome.error)}`;
   }
   const decision = decided?.decision;
   const output = renderCheckRun({
@@ -189,5 +192,5 @@ export function explain(outcome: { decided: Decided } | { error: unknown }, deci
     durationMs,
     ...(tlogEntryUrl ? { tlogEntryUrl } : {}),
   });
-  return { facts: decided?.facts, input: decided?.input, decision, conclusion, output, decisionId, durationMs, policyData: decided?.data, configDigest: decided?.configDigest, ...(decided ? { configFiles: decided.configFiles } : {}), transient: error?.transient === true };
+  return { facts: decided?.facts, input: decided?.input, decision, conclusion, output, decisionId, durationMs, policyData: decided?.data, configDigest: decided?.configDigest, ...(decided ? { configFiles: decided.configFiles } : {}), transient: error?.transient === true, ...(logged !== undefined ? { error: logged } : {}) };
 }

@@ -25,6 +25,8 @@ export interface GateResult {
   readonly outcome: "evaluated" | "duplicate" | "superseded";
   /** Completed as "could not be evaluated" (GitHub failing, head still moving): the caller re-queues the work. */
   readonly transient: boolean;
+  /** The error's full message, for the log only: GitHub is shown what publicError allows. */
+  readonly error?: string;
 }
 
 /** What one evaluation produced, for the audit log (dry runs record nothing). */
@@ -101,4 +103,6 @@ export interface Evaluation {
   readonly configDigest: string | undefined;
   readonly configFiles?: readonly string[];
   readonly transient: boolean;
+  /** The error's full message, for the log only: GitHub is shown what publicError allows. */
+  readonly error?: string;
 }

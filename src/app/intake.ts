@@ -66,8 +66,9 @@ export class UnprocessableDelivery extends AgentGateError {
 export interface IntakeEvents {
   /** A delivery refused as unprocessable (log it once: delivery id, event, reason; never the payload). */
   rejected?(refusal: UnprocessableDelivery): void;
-  evaluated?(job: EvaluateJob, outcome: { conclusion: string; outcome: string; transient: boolean; retryCount: number }): void;
-  deployed?(job: DeploymentJob): void;
+  /** `error`: an error's full message, for the log only (GitHub was shown what publicError allows). */
+  evaluated?(job: EvaluateJob, outcome: { conclusion: string; outcome: string; transient: boolean; retryCount: number; error?: string }): void;
+  deployed?(job: DeploymentJob, outcome: { state: string; decisionId: string; error?: string }): void;
   failed?(queue: string, err: unknown, retryCount: number): void;
 }
 
@@ -146,8 +147,8 @@ export class Intake {
       await this.queue.work<DeploymentJob>(DEPLOYMENT_QUEUE, deploymentWorkers(opts.concurrency), async (job) => {
         try {
           const github = await opts.auth(installationOf(job.data.payload), job.signal);
-          await deploymentGate.handle(github, job.data.payload, { deliveryId: job.data.deliveryId });
-          this.events.deployed?.(job.data);
+          const r = await deploymentGate.handle(github, job.data.payload, { deliveryId: job.data.deliveryId });
+          this.events.deployed?.(job.data, { state: r.state, decisionId: r.decisionId, ...(r.error !== undefined ? { error: r.error } : {}) });
         } catch (err) {
           this.events.failed?.(DEPLOYMENT_QUEUE, err, job.retryCount);
           throw err;
@@ -177,7 +178,7 @@ export class Intake {
       this.events.failed?.(EVALUATE_QUEUE, err, job.retryCount);
       throw err;
     }
-    for (const r of results) this.events.evaluated?.(d, { conclusion: r.conclusion, outcome: r.outcome, transient: r.transient, retryCount: job.retryCount });
+    for (const r of results) this.events.evaluated?.(d, { conclusion: r.conclusion, outcome: r.outcome, transient: r.transient, retryCount: job.retryCount, ...(r.error !== undefined ? { error: r.error } : {}) });
     const transient = results.filter((r) => r.transient);
     if (transient.length > 0) {
       throw new RetryLater(`${transient.map((r) => `#${r.pullNumber}@${r.headSha.slice(0, 7)}`).join(", ")} could not be evaluated; retrying`);

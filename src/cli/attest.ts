@@ -5,6 +5,7 @@ import { randomUUID } from "node:crypto";
 import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { AgentGateError, describeError } from "../core/errors.js";
+import { secureUrlProblem } from "../core/secure-url.js";
 import { readPullBody, writePullBody } from "../adapters/github/pull-body.js";
 import { UsageError, EXIT_OK, consoleIo, runCommand, type Io } from "./args.js";
 import { SLSA_PROVENANCE_V1 } from "../core/provenance.js";
@@ -137,6 +138,12 @@ function resolveCommit(io: AttestIo, rev: string): string {
 
 async function attest(v: Values, io: AttestIo): Promise<Attestation> {
   const env = io.env;
+  // Fulcio is sent the OIDC token; Rekor and the TSA the signature: https only (loopback http for local tests).
+  for (const [flag, what] of [["fulcio-url", "Fulcio"], ["rekor-url", "Rekor"], ["tsa-url", "timestamp authority"]] as const) {
+    const url = v[flag];
+    const problem = url === undefined ? undefined : secureUrlProblem(url, what);
+    if (problem !== undefined) throw new UsageError(`--${flag}: ${problem}`);
+  }
   const repository = v.repo ?? env.GITHUB_REPOSITORY;
   if (repository === undefined || !/^[^/\s]+\/[^/\s]+$/.test(repository)) {
     throw new UsageError(`expected --repo OWNER/REPO (or GITHUB_REPOSITORY), got ${JSON.stringify(repository ?? "")}`);

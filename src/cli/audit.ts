@@ -13,6 +13,7 @@ import { AuditRecord, ChainVerifier, chainHash, parseCheckpoint } from "../core/
 import { canonicalize } from "../core/digest.js";
 import type { Checkpoint, SourcedCheckpoint, StoredRow, VerifyResult } from "../core/audit.js";
 import { AgentGateError, describeError } from "../core/errors.js";
+import { scanSecrets } from "../core/secrets.js";
 import { apiUrlProblem } from "../adapters/github/commits.js";
 import { githubOf, githubWitnesses, type WitnessReport } from "./audit-witness.js";
 import { signCheckpoint, verifySignedCheckpoint } from "../core/audit-sign.js";
@@ -37,7 +38,9 @@ function readCheckpoint(arg: string): Checkpoint {
   try {
     return parseCheckpoint(arg.startsWith("@") ? readFileSync(arg.slice(1), "utf8") : arg);
   } catch (err) {
-    throw new UsageError(`expected a checkpoint (SEQ:HASH, JSON, or @FILE), got ${JSON.stringify(arg.length > 40 ? arg.slice(0, 40) + "…" : arg)}: ${describeError(err)}`);
+    // A file's content is never quoted (the wrong file may be a key); an argument only when no secret is seen in it.
+    const shown = arg.startsWith("@") ? `the file ${JSON.stringify(arg.slice(1))}` : scanSecrets(arg).length > 0 ? "an argument that looks like a secret (not shown)" : JSON.stringify(arg.length > 40 ? arg.slice(0, 40) + "…" : arg);
+    throw new UsageError(`expected a checkpoint (SEQ:HASH, JSON, or @FILE), got ${shown}: ${describeError(err)}`);
   }
 }
 

@@ -11,6 +11,8 @@ import { MAX_CONFIG_CHAIN, extendsTarget, loadRepoConfig } from "../app/load-con
 import { readConfigDocument, validateRepoConfig, type ConfigError } from "../config/repo-config.js";
 import type { Locate } from "../config/config-document.js";
 import { AgentGateError, describeError } from "../core/errors.js";
+import { redact } from "../core/secrets.js";
+import { secureUrlProblem } from "../core/secure-url.js";
 import { CliFailure, EXIT_FAILED, EXIT_OK, UsageError, consoleIo, groupUsage, runCommand, runGroup, type Io } from "./args.js";
 import { readConfigFile } from "./config-file.js";
 import { neverMatching } from "./config-lint.js";
@@ -170,7 +172,9 @@ export async function validateChain(
   // In reading order: by file as the chain goes, then by line and column (zod reports by schema order).
   const rank = (f: string): number => (files.includes(f) ? files.indexOf(f) : files.length);
   const order = (a: Finding, b: Finding): number => rank(a.file) - rank(b.file) || (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0);
-  return { valid: errors.length === 0, files, errors: errors.sort(order), warnings: warnings.sort(order), unchecked };
+  // A message may quote a value: one that looks like a secret (a token pasted into the config) is masked, in text and --json.
+  const masked = (f: Finding): Finding => ({ ...f, message: redact(f.message) });
+  return { valid: errors.length === 0, files, errors: errors.sort(order).map(masked), warnings: warnings.sort(order).map(masked), unchecked };
 }
 
 function position(locate: Locate | undefined, path: readonly (string | number)[]): { line?: number; column?: number } {
@@ -191,6 +195,8 @@ export function configValidate(argv: string[], io: Io = consoleIo()): Promise<nu
       const m = /^([^/\s]+)\/([^/\s]+)$/.exec(values.repo);
       if (!m) throw new UsageError(`--repo: expected OWNER/REPO, got ${JSON.stringify(values.repo)}`);
       const token = values.token ?? process.env.GITHUB_TOKEN;
+      const apiProblem = values["api-url"] === undefined ? undefined : secureUrlProblem(values["api-url"], "GitHub API"); // the token is sent there
+      if (apiProblem !== undefined) throw new UsageError(`--api-url: ${apiProblem}`);
       const octokit = new Octokit({ ...(token ? { auth: token } : {}), ...(values["api-url"] ? { baseUrl: values["api-url"] } : {}), retry: { enabled: false } });
       const source = new ConfigSource();
       // The owner's revocation list applies to the repository too: checked beside its config.

@@ -6,6 +6,7 @@ import { existsSync } from "node:fs";
 import { Octokit } from "@octokit/rest";
 import { composeGate } from "../app/compose.js";
 import { readPull } from "../adapters/github/pull-request-source.js";
+import { secureUrlProblem } from "../core/secure-url.js";
 import { GitHubConnector } from "../adapters/github/octokit-github.js";
 import { loadRootFile } from "../adapters/sigstore/trusted-root.js";
 import { loadScenarios } from "../demo/scenario.js";
@@ -27,6 +28,9 @@ export function evaluateCommand(argv: string[], io: Io = consoleIo()): Promise<n
     if (!m || !Number.isInteger(number) || number < 1) throw new UsageError("expected --repo OWNER/REPO and --pr NUMBER, or --scenario FILE");
     const token = values.token ?? process.env.GITHUB_TOKEN;
     if (!token) throw new UsageError("expected a token in --token or GITHUB_TOKEN (read access to the repository)");
+    const api = values["api-url"];
+    const apiProblem = api === undefined ? undefined : secureUrlProblem(api, "GitHub API"); // the token is sent there
+    if (apiProblem !== undefined) throw new UsageError(`--api-url: ${apiProblem}`);
     const [owner, repo] = [m[1]!, m[2]!];
     const github = new GitHubConnector().installation(new Octokit({ auth: token, ...(values["api-url"] ? { baseUrl: values["api-url"] } : {}) }));
     const gate = await composeGate({ ...(trustedRoot ? { trustedRoot } : {}) });

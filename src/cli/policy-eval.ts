@@ -12,6 +12,7 @@ import { readConfigFile } from "./config-file.js";
 import { parseRepoConfig, policyData } from "../config/repo-config.js";
 import { readPolicyDeadline } from "../config/server-env.js";
 import { describeError } from "../core/errors.js";
+import { jsonErrorWithoutText } from "../core/json-error.js";
 
 const USAGE = `usage: agent-gate policy eval --input FILE [--data FILE | --config FILE] [--bundle FILE [--bundle-sha256 HEX]] [--entrypoint NAME] [--deadline-ms MS] [--json]
 
@@ -31,7 +32,7 @@ function readJson(path: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
-    throw new Error(`${path === "-" ? "stdin" : path}: not JSON: ${describeError(err)}`);
+    throw new Error(`${path === "-" ? "stdin" : path}: ${jsonErrorWithoutText(text, err)}`);
   }
 }
 

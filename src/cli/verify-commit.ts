@@ -12,6 +12,7 @@ import { CliFailure, EXIT_FAILED, EXIT_OK, UsageError, consoleIo, runCommand, ty
 import { loadPinnedRoot, loadRootFile } from "../adapters/sigstore/trusted-root.js";
 import { MAX_COMMIT_BYTES, commitTrustMaterial, verifyGitsignCommit } from "../adapters/sigstore/gitsign.js";
 import { apiUrlProblem, readCommitSignature } from "../adapters/github/commits.js";
+import { secureUrlProblem } from "../core/secure-url.js";
 import { lookupCommitEntries } from "../adapters/sigstore/gitsign-online.js";
 import type { SignerPolicy } from "../adapters/sigstore/verifier.js";
 
@@ -114,8 +115,8 @@ export function verifyCommitCommand(args: string[], io: Partial<VerifyCommitIo> 
     // gitsign's online mode: only when asked, and only for a signature that is otherwise verified but embeds no entry
     const rekorUrl = values["rekor-url"];
     if (rekorUrl !== undefined && !outcome.ok && outcome.code === "NO_SIGNED_TIME" && /no embedded Rekor entry/.test(outcome.message)) {
-      const problem = apiUrlProblem(rekorUrl);
-      if (problem !== undefined) throw new UsageError(problem.replace("GitHub API", "Rekor"));
+      const problem = secureUrlProblem(rekorUrl, "Rekor");
+      if (problem !== undefined) throw new UsageError(`--rekor-url: ${problem}`);
       const online = await lookupCommitEntries({ rekorUrl, commit, fetch: full.fetch });
       outcome = verifyGitsignCommit({ commit, signer, trust, online });
     }

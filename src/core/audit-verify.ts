@@ -212,6 +212,8 @@ export function parseCheckpoint(text: string): Checkpoint {
     const o = z.object({ seq: z.number().int().nonnegative(), hash: Hex64 }).parse(JSON.parse(t));
     return { seq: o.seq, hash: o.hash };
   } catch {
-    throw new AgentGateError("AUDIT_CHECKPOINT_INVALID", `expected a checkpoint SEQ:HASH (64 hex) or {"seq":N,"hash":"..."}, got ${JSON.stringify(t.slice(0, 80))}`);
+    // Never quoted: a checkpoint is often read from a file (@FILE), and the wrong file may be a key or a token.
+    const what = t.length === 0 ? "nothing" : `${t.length} characters that are neither (not quoted, as they may be a secret)`;
+    throw new AgentGateError("AUDIT_CHECKPOINT_INVALID", `expected a checkpoint SEQ:HASH (64 hex) or {"seq":N,"hash":"..."}, got ${what}`);
   }
 }

@@ -2,7 +2,7 @@
 // unverifiable input or a decision that contradicts itself is `failure`; never `neutral` (a neutral conclusion
 // satisfies a required check) and never `success` unless the policy allowed with no denial.
 import type { Decision } from "./decision.js";
-import { AgentGateError, describeError } from "./errors.js";
+import { AgentGateError, publicError } from "./errors.js";
 import { visible } from "./visible.js";
 
 export type Conclusion = "success" | "failure";
@@ -30,12 +30,11 @@ export function oneLine(text: string, max = TITLE_MAX): string {
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? "" : "s"}`;
 
 function fromError(error: unknown): CheckConclusion {
-  const code = error instanceof AgentGateError ? error.code : "INTERNAL_ERROR";
+  // The title is posted to GitHub: a server-internal message (a database URL, a library's words) is withheld.
+  const { code, message, transient } = publicError(error);
   // A transient failure is re-queued by the App; the check says so until the retry completes it.
-  if (error instanceof AgentGateError && error.kind === "transient") {
-    return { conclusion: "failure", outcome: "error", code, title: oneLine(`Could not be evaluated: ${describeError(error)} (retrying)`) };
-  }
-  return { conclusion: "failure", outcome: "error", code, title: oneLine(`Not evaluated: ${describeError(error)}`) };
+  if (transient) return { conclusion: "failure", outcome: "error", code, title: oneLine(`Could not be evaluated: ${message} (retrying)`) };
+  return { conclusion: "failure", outcome: "error", code, title: oneLine(`Not evaluated: ${message}`) };
 }
 
 function isDecision(d: unknown): d is Decision {

@@ -97,7 +97,7 @@ export const ERROR_CODES = {
   // demo and CLI
   SCENARIO_INVALID: { kinds: ["invalid-input"], summary: "A scenario file or name is not a scenario agent-gate can replay (docs/scenarios.md)." },
   // not thrown: the code shown for a thrown value that is not an AgentGateError
-  INTERNAL_ERROR: { kinds: ["internal"], summary: "An unexpected failure (a bug); the evaluation fails closed. Report it with the message." },
+  INTERNAL_ERROR: { kinds: ["internal"], summary: "An unexpected failure (a bug); the evaluation fails closed. Report it with the message from agent-gate's log (GitHub is shown only the code)." },
 } as const satisfies Record<string, ErrorEntry>;
 
 /** A documented error code: a misspelt or undocumented one fails the typecheck. */
@@ -127,4 +127,33 @@ export function describeError(err: unknown): string {
   } catch {
     return String(err);
   }
+}
+
+/**
+ * Codes whose message is about what GitHub or the repository sent (a field, a file, a limit, a deadline): safe to
+ * post to GitHub. Every other code's message may name the server's internals (a database URL, a data directory, a
+ * library's own words), so GitHub gets only its code and documented summary; the full message goes to the log.
+ */
+const PUBLIC_MESSAGE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  "APPROVALS_UNAVAILABLE", "ATTESTATIONS_UNAVAILABLE", "DEPLOYMENT_PAYLOAD_INVALID", "PR_GATE_RECORDS_TOO_MANY", "DEPLOYMENT_TIMEOUT",
+  "GITHUB_REQUEST_FAILED", "GITHUB_RESPONSE_INVALID", "GITHUB_UNAVAILABLE", "HEAD_MOVED", "TOO_MANY_ATTESTATIONS", "TOO_MANY_PULLS",
+  "WEBHOOK_PAYLOAD_INVALID", "CONFIG_INVALID", "CONFIG_TOO_LARGE", "CONFIG_UNREADABLE", "INPUT_INVALID", "POLICY_CONTRACT_VIOLATION",
+  "POLICY_INPUT_TOO_LARGE", "POLICY_MEMORY_EXCEEDED", "POLICY_TIMEOUT",
+]);
+
+export interface PublicError {
+  readonly code: ErrorCode;
+  readonly message: string;
+  readonly details: readonly string[];
+  readonly transient: boolean;
+  /** True when the message is the code's summary: the thrown message is for the log only. */
+  readonly withheld: boolean;
+}
+
+/** An error as agent-gate may post it to GitHub (check runs, deployment reviews): never a server-internal message. */
+export function publicError(err: unknown): PublicError {
+  const code: ErrorCode = err instanceof AgentGateError ? err.code : "INTERNAL_ERROR";
+  const transient = err instanceof AgentGateError && err.kind === "transient";
+  if (err instanceof AgentGateError && PUBLIC_MESSAGE_CODES.has(code)) return { code, message: err.message, details: err.details, transient, withheld: false };
+  return { code, message: `${ERROR_CODES[code].summary} (the details are in agent-gate's log)`, details: [], transient, withheld: true };
 }

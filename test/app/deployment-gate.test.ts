@@ -218,6 +218,9 @@ test("a timeout rejects with the reason; an internal error rejects; neither appr
   const configSource = { load: () => Promise.resolve({ text: "deployments:\n  default:\n    builders: [b1]\n", source: "acme/web:.github/agent-gate.yml", repo: "web", path: ".github/agent-gate.yml", digest: `sha256:${"c".repeat(64)}` }), fetchFile: () => Promise.resolve(null) } as unknown as ConfigSource;
   const broken = await new DeploymentGate({ verifier: throwing, engine }).handle(new GitHubConnector({ configs: configSource }).installation(list.octokit), payload());
   assert.equal(broken.state, "rejected");
-  assert.match(broken.comment, /INTERNAL_ERROR: internal error: boom/);
+  // The comment is GitHub's: the code and its public explanation; the thrown message goes to the log only.
+  assert.match(broken.comment, /INTERNAL_ERROR: An unexpected failure/);
+  assert.doesNotMatch(broken.comment, /boom/);
+  assert.match(broken.error ?? "", /^INTERNAL_ERROR: boom$/);
   assert.ok(list.posts.every((p) => p.environment_name === "staging" && p.run_id === 77));
 });

@@ -7,6 +7,7 @@
 import * as z from "zod";
 import { AgentGateError, describeError } from "../../core/errors.js";
 import { payloadIsCommit, rebuildSignedCommit } from "../../core/signed-commits.js";
+import { secureUrlProblem } from "../../core/secure-url.js";
 
 export interface CommitSource {
   /** GitHub's REST root: https://api.github.com, a GHES https://HOST/api/v3, or a loopback stand-in. */
@@ -41,15 +42,7 @@ const GitCommit = z.object({
 
 /** Why `api` cannot be sent a token, or undefined: https anywhere, plain http to the loopback interface only. */
 export function apiUrlProblem(api: string): string | undefined {
-  let u: URL;
-  try {
-    u = new URL(api);
-  } catch {
-    return `expected an http(s) URL for the GitHub API, got ${JSON.stringify(api.slice(0, 100))}`;
-  }
-  if (u.protocol === "https:") return undefined;
-  if (u.protocol === "http:" && ["127.0.0.1", "localhost", "[::1]"].includes(u.hostname)) return undefined;
-  return `expected an https:// GitHub API URL (plain http only to 127.0.0.1 or localhost), got ${u.protocol}//${u.host}`;
+  return secureUrlProblem(api, "GitHub API");
 }
 
 async function readCapped(res: Response, url: string): Promise<string> {

@@ -44,7 +44,7 @@ export function fromGitHubError(err: unknown): AgentGateError | undefined {
   const e = err as RequestErrorLike | null;
   const status = typeof e?.status === "number" ? e.status : undefined;
   if (status === undefined && !isTransientGitHubError(err)) return undefined;
-  const what = `${requestName(e ?? {})} ${status !== undefined ? `answered HTTP ${status}` : `failed: ${describeError(err)}`}`;
+  const what = `${requestName(e ?? {})} ${status !== undefined ? `answered HTTP ${status}` : "failed without an HTTP answer"}`; // a raw message may be anything's (shown on GitHub): the log has it
   return isTransientGitHubError(err)
     ? new AgentGateError("GITHUB_UNAVAILABLE", `GitHub could not serve ${what} within agent-gate's retry budget; the evaluation is retried`, "transient", { cause: err })
     : new AgentGateError("GITHUB_REQUEST_FAILED", `GitHub refused a request (${what})`, "internal", { cause: err });

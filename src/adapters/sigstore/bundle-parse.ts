@@ -8,6 +8,7 @@ import { describeError } from "../../core/errors.js";
 import { verifyMerkleInclusion } from "./verify-internals.js";
 import type { LogCheckpoint } from "./verify-internals.js";
 import { checkTimestampToken } from "./tsa-strict.js";
+import { jsonErrorWithoutText } from "../../core/json-error.js";
 import { BUNDLE_MEDIA_TYPES, MAX_BUNDLE_JSON_DEPTH, MAX_TIMESTAMPS_PER_BUNDLE, MAX_TLOG_ENTRIES_PER_BUNDLE } from "./verifier-types.js";
 import { Fail, isObj, sha256hex, shown, step } from "./verify-fail.js";
 
@@ -19,7 +20,7 @@ export function readBundle(input: unknown, maxBytes: number): { raw: string | Ui
     try {
       v = JSON.parse(text) as unknown;
     } catch (e) {
-      throw new Fail("BUNDLE_MALFORMED", `the bundle is not JSON: ${describeError(e)}`);
+      throw new Fail("BUNDLE_MALFORMED", `the bundle: ${jsonErrorWithoutText(text, e)}`);
     }
     checkDepth(v, maxBytes);
     return v;

@@ -25,7 +25,7 @@ export interface Queryable {
 export interface Db extends Queryable {
   readonly kind: "embedded" | "postgres";
   readonly schema: string;
-  /** Where the data lives, for messages: the data directory, or the URL without its password. */
+  /** Where the data lives, for messages: the data directory, or the URL reduced by redactUrl (no credentials). */
   readonly location: string;
   transaction<T>(fn: (q: Queryable) => Promise<T>): Promise<T>;
   /**
@@ -75,12 +75,16 @@ export function quoteSchema(schema: string): string {
   return `"${schema}"`;
 }
 
-/** The URL as it may be shown: no password. */
+/**
+ * The URL as it may be shown (messages, logs): scheme, host, port and database name only. The user and password are
+ * dropped, and so is every query parameter's value (pg takes `?password=`, `sslkey=`, `sslpassword=` and more).
+ */
 export function redactUrl(url: string): string {
   try {
     const u = new URL(url);
-    if (u.password) u.password = "***";
-    return u.toString();
+    const names = [...new Set(u.searchParams.keys())];
+    const query = names.length > 0 ? `?${names.map((n) => `${encodeURIComponent(n)}=***`).join("&")}` : "";
+    return `${u.protocol}//${u.host}${u.pathname}${query}`;
   } catch {
     return "(unparseable database URL)";
   }
