@@ -174,7 +174,7 @@ async function withStrangers(models: readonly string[]): Promise<{ conclusion: s
   }
   const r = repo([agentPull(1, [c], `Adds validation.\n\n${await provenanceBlock({ commits: [c] })}`, { reviews: [{ user: bob, state: "APPROVED" as const, commit_id: c.sha }], comments })]);
   const v = await openAndJudge(r, 1);
-  return { conclusion: v.conclusion, summary: v.run.output.summary, text: v.run.output.text };
+  return { conclusion: v.conclusion, summary: v.run.output.summary ?? "", text: v.run.output.text ?? "" };
 }
 
 test("a stranger's signed statement is not shown as an agent run, nor counted as verified, but as ignored", async () => {
