@@ -88,12 +88,13 @@ excluded(id, _) if excluded_ids[id]
 
 excluded(_, user) if excluded_login_keys[lower(user.login)]
 
-# The prompter and requester any allowed attestation of a commit names, whatever the order of the bundles (never
-# those of a signer the repository does not allow: a stranger's valid bundle could otherwise keep any maintainer from
-# approving).
+# The prompter and requester any attestation the decision rests on names (judged_attestations), whatever the order
+# of the bundles: never a stranger's statement beside an allowed one (a stranger's valid bundle could otherwise keep
+# any maintainer from approving), but a stranger's statement that is an agent commit's only cover, in every mode of
+# the signers rule (in warn it is what the commit passes on; enforced, the signers rule denies anyway).
 excluded_ids contains id if {
 	some c in input.commits
-	some p in provenances(c)
+	some p in judged_attestations(c)
 	some who in [object.get(p, "prompter", {}), object.get(p, "requested_by", {})]
 	id := who.id
 	is_number(id)
@@ -101,7 +102,7 @@ excluded_ids contains id if {
 
 excluded_login_keys contains lower(who.login) if {
 	some c in input.commits
-	some p in provenances(c)
+	some p in judged_attestations(c)
 	some who in [object.get(p, "prompter", {}), object.get(p, "requested_by", {})]
 	is_string(who.login)
 }
@@ -174,7 +175,7 @@ excluded_logins contains p.login if some p in input.prompters
 
 excluded_logins contains login if {
 	some c in input.commits
-	some p in provenances(c)
+	some p in judged_attestations(c)
 	some who in [object.get(p, "prompter", {}), object.get(p, "requested_by", {})]
 	login := who.login
 	is_string(login)
@@ -315,6 +316,26 @@ provenances(c) := [a |
 provenance(c) := allowed[0] if {
 	allowed := provenances(c)
 	count(allowed) > 0
+}
+
+# The attestations the decision rests on for a commit, whatever mode any rule runs in: its allowed ones when it has
+# any (the rest are ignored, the signers rule warning of strangers); an agent commit with none rests on every one it
+# carries, for only a rule held back (signers or coverage in warn, off or shadow) lets it pass, and the decision then
+# rests on exactly those. Every rule that judges statements (model, prompt, the prompters excluded from approving)
+# judges these, so a rule in warn only ever stops itself from blocking, never another rule from judging.
+judged_attestations(c) := ps if {
+	ps := provenances(c)
+	count(ps) > 0
+}
+
+judged_attestations(c) := attestations(c) if {
+	c.is_agent == true
+	count(provenances(c)) == 0
+}
+
+judged_attestations(c) := [] if {
+	not value_at(c, ["is_agent"], true)
+	count(provenances(c)) == 0
 }
 
 _vouched(a) if a.tier == "platform"

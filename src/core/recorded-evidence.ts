@@ -35,6 +35,9 @@ export function recordedEvidence(input: unknown): { attestations: Obj[]; complet
     if (isObj(status) && status["state"] === "incomplete") complete = false;
     return { attestations: out, complete };
   }
+  // Commits GitHub did not list (past its limit of 250, or short of its own count) carried evidence never recorded:
+  // whatever the completeness rule's mode, a deployment cannot rule out that it was revoked.
+  if (!commitsListed(input["completeness"])) complete = false;
   for (const c of arr(input["commits"])) {
     if (!isObj(c)) continue;
     for (const a of arr(c["attestations"])) push(a);
@@ -42,6 +45,14 @@ export function recordedEvidence(input: unknown): { attestations: Obj[]; complet
     if (isObj(p) && p["status"] === "verified") push({ ...p, tier: "sigstore" });
   }
   return { attestations: out, complete };
+}
+
+/** Whether a pull request's recorded input lists all of its commits (an input without the facts counts as listed). */
+function commitsListed(completeness: unknown): boolean {
+  const l = isObj(completeness) ? completeness["commits"] : undefined;
+  if (!isObj(l)) return true;
+  if (l["truncated"] === true) return false;
+  return !(typeof l["listed"] === "number" && typeof l["reported"] === "number" && l["listed"] < l["reported"]);
 }
 
 /** One row of the evidence index: the keys a revocation list can name. */

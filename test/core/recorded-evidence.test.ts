@@ -16,6 +16,15 @@ test("evidence of a recorded decision is complete up to the cap, and says so whe
   assert.equal(recordedEvidence({ kind: "deployment", artifacts: [], pr_evidence: [], pr_evidence_status: { state: "incomplete" } }).complete, false);
 });
 
+test("a pull request whose commits GitHub did not all list is recorded as incomplete evidence, whatever the rule modes", () => {
+  const listed = (commits: object) => recordedEvidence({ ...pull(1), completeness: { commits } }).complete;
+  assert.equal(listed({ listed: 2, reported: 2, limit: 250, truncated: false }), true);
+  assert.equal(listed({ listed: 250, reported: 300, limit: 250, truncated: true }), false);
+  assert.equal(listed({ listed: 250, reported: 300, limit: 250, truncated: false }), false);
+  assert.equal(listed({ listed: 250, limit: 250, truncated: true }), false);
+  assert.equal(evidenceKeys({ ...pull(1), completeness: { commits: { listed: 250, limit: 250, truncated: true } } }).at(-1)?.model, INCOMPLETE_MARK);
+});
+
 test("the index marks evidence cut short with a row every sweep matches", () => {
   assert.equal(evidenceKeys(pull(2)).some((r) => r.model === INCOMPLETE_MARK), false);
   const rows = evidenceKeys(pull(MAX_RECORDED_ATTESTATIONS + 1));

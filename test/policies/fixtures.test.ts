@@ -19,9 +19,11 @@ const expected: Record<string, { deny: string[]; warn?: string[] }> = {
   "pr-unlisted-model": { deny: ["model-governance"] },
   "pr-too-large": { deny: ["size"] },
   "pr-markup-in-facts": { deny: ["model-governance"] },
-  // Signers in warn mode hold back the signers finding, never the organisation's list; no allowed statement is
-  // judged, so the model's expiry does not warn.
-  "pr-revoked-signer-signers-warn": { deny: ["revoked"], warn: [] },
+  // Signers in warn mode hold back the signers finding, never the organisation's list; the commits rest on the
+  // revoked signer's statements, so the model rule judges them (the model's expiry warns).
+  "pr-revoked-signer-signers-warn": { deny: ["revoked"] },
+  // Signers in warn mode hold back the signers finding, never the enforced model rule.
+  "pr-unlisted-model-signers-warn": { deny: ["model-governance"], warn: [] },
   "deploy-staging-passes": { deny: [] },
   "deploy-production-agent-unapproved": { deny: ["deployment-approval"] },
   "deploy-production-agent-approved": { deny: [] },

@@ -28,16 +28,18 @@ agent_commit(c) if c.is_agent == true
 # Some verified statement covers the commit, whoever signed it (the signers rule judges who).
 attested(c) if count(lib.attestations(c)) > 0
 
-# The allowed attestations of a commit the model and prompt rules judge: every one not of tier platform, or, when
-# the platform's signature is the commit's only allowed evidence, that one (it names no model and no prompt).
+# The attestations of a commit the model and prompt rules judge, of those the decision rests on
+# (lib.judged_attestations: the allowed ones, or an agent commit's every one when it has none, whatever mode the
+# signers and coverage rules run in): every one not of tier platform, or, when the platform's signature is all there
+# is, that one (it names no model and no prompt).
 judged_provenances(c) := [p | some p in ps; p.tier != "platform"] if {
-	ps := lib.provenances(c)
+	ps := lib.judged_attestations(c)
 	some q in ps
 	q.tier != "platform"
 }
 
 judged_provenances(c) := ps if {
-	ps := lib.provenances(c)
+	ps := lib.judged_attestations(c)
 	every q in ps {
 		q.tier == "platform"
 	}

@@ -90,11 +90,16 @@ _signed(c) := [a | some a in lib.attestations(c); a.tier != "platform"; tier_acc
 
 _unallowed(c) := [a.signer | some a in _signed(c); not lib.pr_signer_ok(a.signer)]
 
+# An agent commit with no allowed attestation rests on every statement it carries (lib.judged_attestations), of any
+# tier: with the coverage rule in warn or off a statement of a tier its agent does not accept is what it passes on, so
+# the signers rule judges those too, whatever mode the coverage rule runs in.
+_refused(c) := [a | some a in lib.attestations(c); a.tier != "platform"; not lib.pr_signer_ok(a.signer)]
+
 _refused_signers contains _who(a.signer) if {
 	some c in input.commits
 	agent_commit(c)
 	not lib.provenance(c)
-	some a in _signed(c)
+	some a in _refused(c)
 }
 
 _ignored_signers contains _who(s) if {
@@ -107,8 +112,13 @@ _refused_for(w) := [c.sha |
 	some c in input.commits
 	agent_commit(c)
 	not lib.provenance(c)
-	_carries(c, w)
+	_carries_refused(c, w)
 ]
+
+_carries_refused(c, w) if {
+	some a in _refused(c)
+	_who(a.signer) == w
+}
 
 _ignored_for(w) := [c.sha |
 	some c in input.commits

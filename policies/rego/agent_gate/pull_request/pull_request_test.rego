@@ -19,9 +19,10 @@ test_compliant_agent_pr_passes if {
 	count(d.warn) == 0
 }
 
-# With no allowed signer, no provenance is chosen: the signers rule denies, and the model rule has nothing to judge.
+# With no allowed signer, the signers rule denies; the commits rest on those statements all the same (were the signers
+# rule in warn, they would pass on them), so the model rule judges them too: no rule's mode decides what another judges.
 test_default_config_denies_unconfigured_signers if {
-	denied(fx.pr, data.config) == {"signers"}
+	denied(fx.pr, data.config) == {"signers", "model-governance"}
 }
 
 # input and config contract
@@ -395,7 +396,10 @@ test_one_finding_per_signer_and_model_listing_the_commits if {
 	other := object.union(fx.signer, {"identity": "https://example.com/other"})
 	inp := fx.with_provenance(fx.with_provenance(fx.pr, fx.head, {"signer": other, "model": {"id": "acme/x"}}), fx.first, {"signer": other, "model": {"id": "acme/x"}})
 	d := decide(inp, fx.config)
-	{f.msg | some f in d.deny} == {"provenance signed by `https://example.com/other` (issuer `https://token.actions.githubusercontent.com`) is not from an allowed signer for acme/web (commits 1111111, 2222222)"}
+	{f.msg | some f in d.deny} == {
+		"provenance signed by `https://example.com/other` (issuer `https://token.actions.githubusercontent.com`) is not from an allowed signer for acme/web (commits 1111111, 2222222)",
+		"model `acme/x` is not on the allow-list (commits 1111111, 2222222)",
+	}
 	allowed := fx.with_provenance(fx.with_provenance(fx.pr, fx.head, {"model": {"id": "acme/x"}}), fx.first, {"model": {"id": "acme/x"}})
 	{f.msg | some f in decide(allowed, fx.config).deny} == {"model `acme/x` is not on the allow-list (commits 1111111, 2222222)"}
 }

@@ -31,3 +31,32 @@ deny contains {
 	not _passed_over(c, a)
 	some m in lib.revoked_matches(a)
 }
+
+# Commits GitHub did not list (past its limit of 250, or short of the count it reports) were never matched against the
+# list. Revocation is the organisation's: under a list that names anything, a pull request whose commits are not all
+# known is denied here, whatever mode the repository's completeness rule runs in (completeness.rego says why).
+deny contains {
+	"rule": "revoked",
+	"severity": "critical",
+	"msg": concat("", [_unlisted_commits(l), "; revocation cannot be checked (", why, "; the list is ", lib.revocation_source, ")"]),
+	"remediation": "split the pull request into smaller ones (at most 250 commits), then re-run agent-gate",
+	"details": {"list": "commits", "listed": l.listed, "reported": object.get(l, "reported", null), "limit": object.get(l, "limit", null), "source": lib.revocation_source},
+} if {
+	lib.revocation_listed
+	l := input.completeness.commits
+	why := _incomplete(l)
+}
+
+_unlisted_commits(l) := concat("", [format_int(n, 10), " ", lib.plural(n, "commit"), " ", _are(n), " past GitHub's list"]) if {
+	is_number(l.reported)
+	n := l.reported - l.listed
+	n > 0
+}
+
+_unlisted_commits(l) := concat("", ["commits past the ", format_int(l.listed, 10), " GitHub listed are unknown"]) if {
+	not _short(l)
+}
+
+_are(1) := "is"
+
+_are(n) := "are" if n != 1

@@ -72,8 +72,10 @@ test_signed_commit_not_accepted_for_the_agent_denies_coverage if {
 	not "signers" in denied(gitsign_pr, cfg)
 }
 
+# The commits rest on the platform's signature all the same (with the coverage rule in warn they would pass on it), so
+# the model and prompt rules judge it too: it attests neither.
 test_platform_commit_denied_under_the_default_tiers if {
-	denied(copilot_pr, fx.config) == {"provenance-coverage"}
+	denied(copilot_pr, fx.config) == {"provenance-coverage", "model-governance", "prompt"}
 	"commit 2222222 (head) by @Copilot carries only platform evidence, which is not accepted for copilot (accepted: signed-commit, sigstore)" in msgs(copilot_pr, fx.config, "provenance-coverage")
 }
 
