@@ -105,14 +105,14 @@ export class Intake {
     // The trigger only, never the delivery's payload: the gate reads every fact from GitHub when it runs (a webhook's
     // pull request object is ~37 KB that was written, kept for the queue's retention and read back for nothing).
     const job: EvaluateJob = { deliveryId, receivedAt: new Date().toISOString(), trigger, redelivered: false };
-    await this.queue.sendWith(EVALUATE_QUEUE, job, { subject: headOf(trigger) }, { sql: (p) => this.store.takeDeliverySql(deliveryId, trigger.event, p), unwrittenFlag: "redelivered" });
+    await this.queue.sendWith(EVALUATE_QUEUE, job, { subject: headOf(trigger), lane: trigger.installationId }, { sql: (p) => this.store.takeDeliverySql(deliveryId, trigger.event, p), unwrittenFlag: "redelivered" });
   }
 
   async acceptDeployment(deliveryId: string, payload: unknown): Promise<void> {
     const event = "deployment_protection_rule.requested";
     const job: DeploymentJob = { deliveryId, receivedAt: new Date().toISOString(), payload };
     this.storable(deliveryId, event, job);
-    await this.queue.sendWith(DEPLOYMENT_QUEUE, job, {}, { sql: (p) => this.store.takeDeliverySql(deliveryId, event, p) });
+    await this.queue.sendWith(DEPLOYMENT_QUEUE, job, { lane: laneOf(payload) }, { sql: (p) => this.store.takeDeliverySql(deliveryId, event, p) });
   }
 
   /** Refuses, before anything is written, a payload that could never be stored (nor stringified, nor cloned). */
@@ -135,7 +135,7 @@ export class Intake {
     const subject = headOf(trigger);
     if (await this.queue.pending(EVALUATE_QUEUE, subject)) return false;
     const job: EvaluateJob = { deliveryId: undefined, triggerId: `reconcile:${sweepId}`, receivedAt: new Date().toISOString(), trigger, redelivered: true };
-    await this.queue.send(EVALUATE_QUEUE, job, { subject });
+    await this.queue.send(EVALUATE_QUEUE, job, { subject, lane: trigger.installationId });
     return true;
   }
 
@@ -189,6 +189,12 @@ export class Intake {
 /** The head commit a trigger evaluates, as the subject of its job. */
 function headOf(t: Trigger): string {
   return `${t.owner}/${t.repo}@${t.headSha}`;
+}
+
+/** The job's lane in the queue: its installation, so one installation's burst does not hold up the others' jobs. */
+function laneOf(payload: unknown): number | undefined {
+  const id = (payload as { installation?: { id?: unknown } } | null)?.installation?.id;
+  return typeof id === "number" ? id : undefined;
 }
 
 function installationOf(payload: unknown): number {

@@ -4,6 +4,7 @@
 // Likewise a claim completes the jobs that finished since (claimCompleting): one statement per job, not two.
 import type PgBoss from "pg-boss";
 import type { Row } from "../storage/db.js";
+import { fairClaim } from "./lanes.js";
 
 /** The caller's write stored with a job. */
 export interface Along {
@@ -67,16 +68,19 @@ export function withCompletions(text: string, values: readonly unknown[], schema
   return [`${done}${text.slice(at + CLAIM_HEAD.length)}`, params];
 }
 
-/** Claims up to `n` jobs of `name` with pg-boss, completing `ids` (jobs of that queue) in the same statement. */
+/** Claims up to `n` jobs of `name` with pg-boss, fairly over their lanes (lanes.ts), completing `ids` (jobs of that queue) in the same statement. */
 export function claimCompleting(boss: PgBoss, name: string, n: number, ids: readonly string[], o: { schema: string; counted: (text: string, values: unknown[]) => Promise<{ rows: Row[] }>; onError: (err: unknown) => void }): Promise<Array<PgBoss.JobWithMetadata<unknown>>> {
-  if (ids.length === 0) return boss.fetch<unknown>(name, { batchSize: n, includeMetadata: true });
   const executeSql = async (text: string, values: unknown[]): Promise<{ rows: Row[] }> => {
+    let fair = text;
     try {
-      return await o.counted(...withCompletions(text, values, o.schema, ids));
+      fair = fairClaim(text, o.schema);
+      if (ids.length === 0) return await o.counted(fair, values);
+      return await o.counted(...withCompletions(fair, values, o.schema, ids));
     } catch (err) {
-      // Neither landed, and pg-boss takes a failed claim for an empty one: reported, and the completions go alone.
-      o.onError(err);
-      void boss.complete(name, [...ids]).catch((e: unknown) => o.onError(e));
+      // Neither landed, and pg-boss takes a failed claim for an empty one: reported (a claim of pg-boss's that was
+      // not rewritten, always; one that failed, when it carried completions), and the completions go alone.
+      if (ids.length > 0 || fair === text) o.onError(err);
+      if (ids.length > 0) void boss.complete(name, [...ids]).catch((e: unknown) => o.onError(e));
       throw err;
     }
   };

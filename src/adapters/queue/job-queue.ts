@@ -1,13 +1,13 @@
-// Durable work for the App, on pg-boss: a job engine on PostgreSQL (SKIP LOCKED, retries with backoff, expiry of jobs
-// whose worker died, cluster-wide singletons). Deployed, it shares the audit log's PostgreSQL: any number of processes
-// on any number of hosts take work from one queue, and a job is lost only with the database; embedded, it runs on the
-// audit log's PGlite, in one process. Not Redis: jobs live in the store that is backed up and replicated anyway.
+// Durable work for the App, on pg-boss (SKIP LOCKED, retries with backoff, expiry of jobs whose worker died, singletons).
+// Deployed, it shares the audit log's PostgreSQL: any number of processes on any number of hosts take work from one queue,
+// a job lost only with the database; embedded, on the audit log's PGlite, in one process. Not Redis: jobs live in the store that is backed up.
 import PgBoss from "pg-boss";
 import { AgentGateError, describeError } from "../../core/errors.js";
 import { FetchLoop } from "./fetch-loop.js";
 import { placeInLine, retryDelay } from "./line.js";
 import { claimCompleting, dueFromItsStart, withAlong, type Along } from "./along.js";
 import { AttemptDeadline, markDeadline, RetryLater, ShuttingDown } from "./attempts.js";
+import { laneIndexes, withLane, withoutLane } from "./lanes.js";
 import type { Db, Queryable, Row } from "../storage/db.js";
 
 export const QUEUE_SCHEMA = "agent_gate_jobs";
@@ -15,15 +15,13 @@ export const QUEUE_SCHEMA = "agent_gate_jobs";
 export interface JobQueueOptions {
   /** The engine's schema; default agent_gate_jobs (a deployment sharing one database uses one per instance). */
   readonly schema?: string;
-  /** Seconds a job may stay active before it is presumed lost (its worker died) and retried. */
-  readonly expireInSeconds?: number;
+  readonly expireInSeconds?: number; // seconds active before a job is presumed lost (its worker died) and retried
   readonly retryLimit?: number;
   /** Seconds before the first retry; doubles with each retry (with jitter), up to retryDelayMaxSeconds. */
   readonly retryDelaySeconds?: number;
   /** The longest wait between two attempts of a job (seconds, default 300): a failing job is retried at least this often. */
   readonly retryDelayMaxSeconds?: number;
-  /** How often expired jobs are swept (seconds). */
-  readonly maintenanceIntervalSeconds?: number;
+  readonly maintenanceIntervalSeconds?: number; // how often expired jobs are swept (seconds)
   /** How often a queue with a free worker polls (seconds, at least 0.5); a job sent by this process wakes it at once. */
   readonly pollingIntervalSeconds?: number;
   /**
@@ -38,8 +36,7 @@ export interface QueuedJob<T> {
   readonly id: string;
   readonly name: string;
   readonly data: T;
-  /** 0 on the first attempt. */
-  readonly retryCount: number;
+  readonly retryCount: number; // 0 on the first attempt
   /** When the job was stored, by the database's clock: one clock for every process (theirs may disagree). */
   readonly createdOn: Date;
   /** Aborted when the attempt's deadline passes or the process drains past its deadline: stop and let it retry. */
@@ -62,6 +59,8 @@ export interface SendOptions {
   readonly startAfterSeconds?: number;
   /** What the job is about (a head commit), for `pending`; no other effect. Not with singletonKey. */
   readonly subject?: string;
+  /** Whose job it is (an installation): claims go round-robin over lanes (lanes.ts); none: the lane ''. */
+  readonly lane?: string | number;
 }
 
 /** After the deadline aborted an attempt's signal, how long it may take to wind down before its worker moves on. */
@@ -126,6 +125,7 @@ export class JobQueue {
     boss.on("error", (err: unknown) => options.onError?.(err));
     try {
       await boss.start();
+      await laneIndexes(counted, schema);
     } catch (err) {
       throw new AgentGateError("QUEUE_UNAVAILABLE", `could not start the job queue in ${db.location} (schema ${schema}): ${describeError(err)}`, "transient", { cause: err });
     }
@@ -153,7 +153,7 @@ export class JobQueue {
   async send<T extends object>(name: string, data: T, options: SendOptions = {}): Promise<string | null> {
     if (this.stopped) throw new AgentGateError("QUEUE_STOPPED", `the job queue is stopped; a job of ${name} was not stored`, "transient");
     await this.ensure(name);
-    const id = await this.boss.send(name, data, this.sendOptions(options));
+    const id = await this.boss.send(name, withLane(data, options.lane), this.sendOptions(options));
     this.wake([name]);
     return id;
   }
@@ -169,7 +169,7 @@ export class JobQueue {
       wrote = row?.wrote === true;
       return { rows: row?.id ? [{ id: row.id }] : [] };
     };
-    const id = await this.boss.send(name, data, { ...this.sendOptions(options), db: { executeSql } });
+    const id = await this.boss.send(name, withLane(data, options.lane), { ...this.sendOptions(options), db: { executeSql } });
     this.wake([name]);
     return { id, wrote };
   }
@@ -188,7 +188,7 @@ export class JobQueue {
         query: (text, params) => q.query(text, params),
         send: async (name, data, options = {}) => {
           if (!queues.includes(name)) throw new Error(`queue ${name} was not named when the transaction opened`);
-          return await this.boss.send(name, data, { ...this.sendOptions(options), db: inTx });
+          return await this.boss.send(name, withLane(data, options.lane), { ...this.sendOptions(options), db: inTx });
         },
       });
     });
@@ -232,7 +232,7 @@ export class JobQueue {
       const createdOn = new Date(job.createdOn);
       if (Number.isNaN(createdOn.getTime())) throw new Error(`job ${job.id} of ${name} came without its creation time (pg-boss's createdOn)`);
       try {
-        await this.attempt(name, (signal) => handler({ id: job.id, name: job.name, data: job.data, retryCount: job.retryCount, createdOn, signal }));
+        await this.attempt(name, (signal) => handler({ id: job.id, name: job.name, data: withoutLane(job.data), retryCount: job.retryCount, createdOn, signal }));
       } catch (err) {
         // Cut short by a stop: it keeps its place. Failed by itself: it rejoins at the back (a stop waits for this write).
         if (!(err instanceof ShuttingDown)) await this.requeue(name, job.id, job.retryCount);
