@@ -13,7 +13,7 @@ export interface StoredRow {
   readonly hash: string;
   readonly record: string; // canonical JSON of the record without `hash`
   readonly decision_id: string;
-  /** Further indexed columns, checked against the record when storage has them (null for older rows). */
+  /** Further indexed columns, checked against the record when storage has them (null only where the record has no such field). */
   readonly columns?: {
     readonly ts?: string | null; // ISO time
     readonly kind?: string | null;
@@ -123,10 +123,12 @@ export class ChainVerifier {
       return breakAt(row.seq, "COLUMN_MISMATCH", `record ${row.seq}'s decision_id column (${row.decision_id}) differs from the hashed record (${String(body.decision_id)}): the column was edited`);
     }
     const expected = expectedColumns(body);
+    // A NULL column passes only where the hashed record has no such field: the deployment gate reads records by these
+    // columns, so a NULL-ed one (or any other value) would hide its record from it.
     for (const [name, value] of Object.entries(row.columns ?? {})) {
-      if (value === null || value === undefined) continue;
+      if ((value === null || value === undefined) && expected[name] === undefined) continue;
       if (expected[name] !== value) {
-        return breakAt(row.seq, "COLUMN_MISMATCH", `record ${row.seq}'s ${name} column (${value}) differs from the hashed record (${String(expected[name])}): the column was edited`);
+        return breakAt(row.seq, "COLUMN_MISMATCH", `record ${row.seq}'s ${name} column (${value ?? "NULL"}) differs from the hashed record (${String(expected[name])}): the column was edited`);
       }
     }
     if (row.prev_hash !== this.prev.hash) {
