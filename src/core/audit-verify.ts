@@ -205,6 +205,42 @@ export function fromRow(row: StoredRow): AuditRecord {
   return parsed.data;
 }
 
+/**
+ * An exported line (`audit export`: the canonical JSON of a record with its hash) as the row that was hashed, or why it
+ * is not one. It must be exactly that canonical JSON: a field the record does not have would otherwise be dropped by
+ * the parse and the rest still hash to the stored hash, so an added field (an "override") would verify.
+ */
+export function rowFromExportLine(line: string): { row: StoredRow } | { code: "NOT_A_RECORD" | "NOT_CANONICAL"; reason: string } {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(line);
+  } catch {
+    return { code: "NOT_A_RECORD", reason: "not JSON" };
+  }
+  const parsed = AuditRecord.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return { code: "NOT_A_RECORD", reason: `not an audit record: ${issue ? `${issue.path.join(".") || "(record)"}: ${issue.message}` : "invalid"}` };
+  }
+  const extra = extraField(raw, parsed.data, "");
+  if (extra !== undefined) return { code: "NOT_A_RECORD", reason: `field ${extra} is not part of an audit record (added after the export)` };
+  if (canonicalize(parsed.data) !== line) return { code: "NOT_CANONICAL", reason: "not the canonical JSON the record was exported as (reformatted or edited)" };
+  const { hash, ...unhashed } = parsed.data;
+  return { row: { seq: parsed.data.seq, prev_hash: parsed.data.prev_hash, hash, record: canonicalize(unhashed), decision_id: parsed.data.decision_id } };
+}
+
+/** The first field of `raw` that the parsed `kept` does not have (a dotted path), if any. */
+function extraField(raw: unknown, kept: unknown, path: string): string | undefined {
+  if (typeof raw !== "object" || raw === null || typeof kept !== "object" || kept === null) return undefined;
+  for (const [key, value] of Object.entries(raw)) {
+    const at = path === "" ? key : `${path}.${key}`;
+    if (!Object.prototype.hasOwnProperty.call(kept, key)) return at;
+    const inner = extraField(value, (kept as Record<string, unknown>)[key], at);
+    if (inner !== undefined) return inner;
+  }
+  return undefined;
+}
+
 /** A checkpoint as written on the command line or in a file: `SEQ:HASH` or {"seq":..,"hash":..}. */
 export function parseCheckpoint(text: string): Checkpoint {
   const t = text.trim();
