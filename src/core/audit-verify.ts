@@ -38,6 +38,7 @@ export type BreakCode =
   | "COLUMN_MISMATCH" // an indexed column disagrees with the hashed record
   | "LINK_MISMATCH" // the record does not follow its predecessor
   | "CHECKPOINT_MISMATCH" // the record at a checkpoint's seq has another hash: history rewritten
+  | "INDEX_MISMATCH" // a table derived from the records (audit_evidence, audit_config_uses) lost, gained or changed rows
   | "TRUNCATED"; // the chain ends before a checkpoint or the head pointer
 
 export interface ChainBreak {

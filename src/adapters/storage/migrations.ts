@@ -295,6 +295,22 @@ DROP FUNCTION audit_record_field(text, text[]);
 ALTER TABLE audit_records ALTER COLUMN kind SET NOT NULL, ALTER COLUMN repository SET NOT NULL, ALTER COLUMN head_sha SET NOT NULL;
 `,
   },
+  {
+    version: 11,
+    name: "the evidence index and config uses refuse UPDATE, DELETE and TRUNCATE, as the records do",
+    sql: `
+-- Derived from the records, only ever added to, and what revocation sweeps and config-change re-evaluation choose by:
+-- a deleted row would hide a decision from them. audit verify checks them against the records as well (INDEX_MISMATCH).
+CREATE TRIGGER audit_evidence_append_only BEFORE UPDATE OR DELETE ON audit_evidence
+  FOR EACH ROW EXECUTE FUNCTION audit_refuse();
+CREATE TRIGGER audit_evidence_no_truncate BEFORE TRUNCATE ON audit_evidence
+  FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse();
+CREATE TRIGGER audit_config_uses_append_only BEFORE UPDATE OR DELETE ON audit_config_uses
+  FOR EACH ROW EXECUTE FUNCTION audit_refuse();
+CREATE TRIGGER audit_config_uses_no_truncate BEFORE TRUNCATE ON audit_config_uses
+  FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse();
+`,
+  },
 ];
 
 const LATEST = Math.max(...MIGRATIONS.map((m) => m.version));
