@@ -9,9 +9,9 @@ import { DEFAULT_DATA_DIR, openStorage } from "../adapters/storage/index.js";
 import type { Replayer, Storage } from "../adapters/storage/index.js";
 import { recordedResult } from "../core/decision.js";
 import { replayDecision } from "../adapters/storage/replay.js";
-import { AuditRecord, ChainVerifier, chainHash, parseCheckpoint } from "../core/audit.js";
+import { ChainVerifier, chainHash, parseCheckpoint, rowFromExportLine } from "../core/audit.js";
 import { canonicalize } from "../core/digest.js";
-import type { Checkpoint, SourcedCheckpoint, StoredRow, VerifyResult } from "../core/audit.js";
+import type { Checkpoint, SourcedCheckpoint, VerifyResult } from "../core/audit.js";
 import { AgentGateError, describeError } from "../core/errors.js";
 import { scanSecrets } from "../core/secrets.js";
 import { apiUrlProblem } from "../adapters/github/commits.js";
@@ -93,18 +93,14 @@ function verifyFile(path: string, from: Checkpoint | undefined, checkpoints: Sou
   const lines = readFileSync(path, "utf8").split("\n").filter((l) => l.trim() !== "");
   const v = new ChainVerifier(from, checkpoints);
   for (const [i, line] of lines.entries()) {
-    let row: StoredRow;
-    try {
-      const rec = AuditRecord.parse(JSON.parse(line));
-      const { hash, ...unhashed } = rec;
-      row = { seq: rec.seq, prev_hash: rec.prev_hash, hash, record: canonicalize(unhashed), decision_id: rec.decision_id };
-    } catch (err) {
-      const reason = `line ${i + 1} of ${path}: not an audit record: ${describeError(err).slice(0, 200)}`;
-      if (ctx.json) ctx.emit({ ok: false, where: path, line: i + 1, error: { code: "NOT_A_RECORD", message: reason } });
-      else ctx.io.out(`audit verify: BROKEN at ${reason}`);
+    const r = rowFromExportLine(line);
+    if (!("row" in r)) {
+      const reason = `line ${i + 1} of ${path}: ${r.reason.slice(0, 200)}`;
+      if (ctx.json) ctx.emit({ ok: false, where: path, line: i + 1, error: { code: r.code, message: reason } });
+      else ctx.io.out(`audit verify: BROKEN at ${reason} (${r.code})`);
       return EXIT_FAILED;
     }
-    const b = v.push(row);
+    const b = v.push(r.row);
     if (b) return report(b, path, ctx);
   }
   return report(v.finish(), path, ctx);

@@ -13,7 +13,7 @@ export interface StoredRow {
   readonly hash: string;
   readonly record: string; // canonical JSON of the record without `hash`
   readonly decision_id: string;
-  /** Further indexed columns, checked against the record when storage has them (null for older rows). */
+  /** Further indexed columns, checked against the record when storage has them (null only where the record has no such field). */
   readonly columns?: {
     readonly ts?: string | null; // ISO time
     readonly kind?: string | null;
@@ -38,6 +38,7 @@ export type BreakCode =
   | "COLUMN_MISMATCH" // an indexed column disagrees with the hashed record
   | "LINK_MISMATCH" // the record does not follow its predecessor
   | "CHECKPOINT_MISMATCH" // the record at a checkpoint's seq has another hash: history rewritten
+  | "INDEX_MISMATCH" // a table derived from the records (audit_evidence, audit_config_uses) lost, gained or changed rows
   | "TRUNCATED"; // the chain ends before a checkpoint or the head pointer
 
 export interface ChainBreak {
@@ -123,10 +124,12 @@ export class ChainVerifier {
       return breakAt(row.seq, "COLUMN_MISMATCH", `record ${row.seq}'s decision_id column (${row.decision_id}) differs from the hashed record (${String(body.decision_id)}): the column was edited`);
     }
     const expected = expectedColumns(body);
+    // A NULL column passes only where the hashed record has no such field: the deployment gate reads records by these
+    // columns, so a NULL-ed one (or any other value) would hide its record from it.
     for (const [name, value] of Object.entries(row.columns ?? {})) {
-      if (value === null || value === undefined) continue;
+      if ((value === null || value === undefined) && expected[name] === undefined) continue;
       if (expected[name] !== value) {
-        return breakAt(row.seq, "COLUMN_MISMATCH", `record ${row.seq}'s ${name} column (${value}) differs from the hashed record (${String(expected[name])}): the column was edited`);
+        return breakAt(row.seq, "COLUMN_MISMATCH", `record ${row.seq}'s ${name} column (${value ?? "NULL"}) differs from the hashed record (${String(expected[name])}): the column was edited`);
       }
     }
     if (row.prev_hash !== this.prev.hash) {
@@ -201,6 +204,42 @@ export function fromRow(row: StoredRow): AuditRecord {
     throw new AgentGateError("AUDIT_RECORD_INVALID", `record ${row.seq} does not have the audit record's shape: ${parsed.error.issues[0]?.message ?? "invalid"}`);
   }
   return parsed.data;
+}
+
+/**
+ * An exported line (`audit export`: the canonical JSON of a record with its hash) as the row that was hashed, or why it
+ * is not one. It must be exactly that canonical JSON: a field the record does not have would otherwise be dropped by
+ * the parse and the rest still hash to the stored hash, so an added field (an "override") would verify.
+ */
+export function rowFromExportLine(line: string): { row: StoredRow } | { code: "NOT_A_RECORD" | "NOT_CANONICAL"; reason: string } {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(line);
+  } catch {
+    return { code: "NOT_A_RECORD", reason: "not JSON" };
+  }
+  const parsed = AuditRecord.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return { code: "NOT_A_RECORD", reason: `not an audit record: ${issue ? `${issue.path.join(".") || "(record)"}: ${issue.message}` : "invalid"}` };
+  }
+  const extra = extraField(raw, parsed.data, "");
+  if (extra !== undefined) return { code: "NOT_A_RECORD", reason: `field ${extra} is not part of an audit record (added after the export)` };
+  if (canonicalize(parsed.data) !== line) return { code: "NOT_CANONICAL", reason: "not the canonical JSON the record was exported as (reformatted or edited)" };
+  const { hash, ...unhashed } = parsed.data;
+  return { row: { seq: parsed.data.seq, prev_hash: parsed.data.prev_hash, hash, record: canonicalize(unhashed), decision_id: parsed.data.decision_id } };
+}
+
+/** The first field of `raw` that the parsed `kept` does not have (a dotted path), if any. */
+function extraField(raw: unknown, kept: unknown, path: string): string | undefined {
+  if (typeof raw !== "object" || raw === null || typeof kept !== "object" || kept === null) return undefined;
+  for (const [key, value] of Object.entries(raw)) {
+    const at = path === "" ? key : `${path}.${key}`;
+    if (!Object.prototype.hasOwnProperty.call(kept, key)) return at;
+    const inner = extraField(value, (kept as Record<string, unknown>)[key], at);
+    if (inner !== undefined) return inner;
+  }
+  return undefined;
 }
 
 /** A checkpoint as written on the command line or in a file: `SEQ:HASH` or {"seq":..,"hash":..}. */

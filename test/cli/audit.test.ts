@@ -3,10 +3,11 @@
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { openStorage } from "../../src/adapters/storage/index.js";
 import { main } from "../../src/cli/main.js";
+import { canonicalize } from "../../src/core/digest.js";
 import { sampleEvent } from "../adapters/storage/events.js";
 import { REAL_ID, recordRealDecision } from "./audit-log.js";
 import { dropSchema, requirePostgres, tempDir, uniqueSchema } from "../adapters/storage/support.js";
@@ -83,6 +84,38 @@ describe("agent-gate audit on the embedded database", () => {
     const broken = await cli("verify", "--file", bad);
     assert.equal(broken.code, 1);
     assert.match(broken.out, /BROKEN at record \d+ \(HASH_MISMATCH\)/);
+  });
+
+  test("verify --file refuses a line with a field added after the export, or not in canonical form, naming the line", async () => {
+    const file = join(dir.path, "export-strict.jsonl");
+    assert.equal((await cli("export", "--out", file, "--data-dir", dataDir)).code, 0);
+    const lines = readFileSync(file, "utf8").trimEnd().split("\n");
+    const write = (name: string, ls: string[]): string => {
+      const p = join(dir.path, name);
+      writeFileSync(p, ls.join("\n") + "\n");
+      return p;
+    };
+    const withField = (line: string, f: (o: Record<string, Record<string, unknown>>) => void): string => {
+      const o = JSON.parse(line) as Record<string, Record<string, unknown>>;
+      f(o);
+      return canonicalize(o);
+    };
+    // The parse drops unknown fields, and the rest hashes to the stored hash: these must not verify.
+    const added = write("added.jsonl", lines.map((l, i) => (i === 2 ? withField(l, (o) => (o["override"] = { allow: true })) : l)));
+    const r = await cli("verify", "--file", added);
+    assert.equal(r.code, 1, r.out);
+    assert.match(r.out, /BROKEN at line 3 of .*added\.jsonl: field override is not part of an audit record/);
+    const nested = write("nested.jsonl", lines.map((l, i) => (i === 1 ? withField(l, (o) => (o["agent_gate"]!["approved_by"] = "admin")) : l)));
+    const rj = await cli("verify", "--file", nested, "--json");
+    assert.equal(rj.code, 1, rj.out);
+    const doc = JSON.parse(rj.out) as { line: number; error: { code: string; message: string } };
+    assert.equal(doc.line, 2);
+    assert.equal(doc.error.code, "NOT_A_RECORD");
+    assert.match(doc.error.message, /field agent_gate\.approved_by/);
+    const spaced = write("spaced.jsonl", lines.map((l, i) => (i === 0 ? JSON.stringify(JSON.parse(l), null, 0).replace('{"', '{ "') : l)));
+    const rs = await cli("verify", "--file", spaced, "--json");
+    assert.equal(rs.code, 1, rs.out);
+    assert.equal((JSON.parse(rs.out) as { error: { code: string } }).error.code, "NOT_CANONICAL");
   });
 
   test("replay re-evaluates the real decision with its stored bundle and data", async () => {

@@ -230,7 +230,10 @@ describe("chain verification: each attack is detected and located", () => {
   test("when a further indexed column disagrees with the record", () => {
     const rs = rows(3);
     const r1 = rs[1]!;
-    assert.equal(verifyChain([rs[0]!, { ...r1, columns: { repository: "acme/app", ts: sampleEvent(2).timestamp, kind: null } }, rs[2]!]).ok, true);
+    assert.equal(verifyChain([rs[0]!, { ...r1, columns: { repository: "acme/app", ts: sampleEvent(2).timestamp } }, rs[2]!]).ok, true);
+    // A NULL column where the hashed record has the field hides the record from reads by that column (the deployment gate's).
+    const nulled = verifyChain([rs[0]!, { ...r1, columns: { repository: "acme/app", ts: sampleEvent(2).timestamp, kind: null } }, rs[2]!]);
+    assert.ok(!nulled.ok && nulled.seq === 2 && nulled.code === "COLUMN_MISMATCH" && /kind column \(NULL\)/.test(nulled.reason), JSON.stringify(nulled));
     const r = verifyChain([rs[0]!, { ...r1, columns: { repository: "acme/elsewhere" } }]);
     assert.ok(!r.ok && r.seq === 2 && r.code === "COLUMN_MISMATCH" && /repository column/.test(r.reason));
   });

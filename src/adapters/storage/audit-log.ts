@@ -5,15 +5,7 @@
 // UPDATE) inside a transaction. So any number of processes extend one chain; the UNIQUE seq, prev_hash and hash
 // columns and the audit_link trigger refuse a fork even from a writer that skips the lock. Verification streams the
 // rows in pages through the pure ChainVerifier.
-import {
-  AuditEvent,
-  ChainVerifier,
-  chainRecord,
-  explainLink,
-  fromRow,
-  recordContent,
-  chainHash,
-} from "../../core/audit.js";
+import { AuditEvent, ChainVerifier, chainRecord, explainLink, fromRow, recordContent, chainHash } from "../../core/audit.js";
 import type { AuditRecord, ChainBreak, Checkpoint, SourcedCheckpoint, StoredRow, VerifyResult } from "../../core/audit.js";
 import { AgentGateError, describeError } from "../../core/errors.js";
 import type { Db, Queryable } from "./db.js";
@@ -21,6 +13,8 @@ import { sqlState } from "./db.js";
 import { migrate } from "./migrations.js";
 import { dataDocument } from "./bundle-store.js";
 import { recordWrites } from "./audit-writes.js";
+import { ROW_COLUMNS, checked, toStored, type DbRow } from "./audit-rows.js";
+import { IndexCheck } from "./index-check.js";
 
 export interface AppendResult {
   readonly seq: number;
@@ -82,29 +76,6 @@ const MAX_MISSES = 5;
 /** Data documents remembered as stored (one per distinct repository config in use). */
 const MAX_STORED_DATA = 10_000;
 const PAGE = 500;
-
-const ROW_COLUMNS = "seq, prev_hash, hash, record, decision_id, ts, kind, repository, head_sha";
-
-interface DbRow {
-  [k: string]: unknown;
-  seq: string | number | bigint;
-  prev_hash: string;
-  hash: string;
-  record: string;
-  decision_id: string;
-  ts: Date | string;
-  kind: string | null;
-  repository: string | null;
-  head_sha: string | null;
-}
-const toStored = (r: DbRow): StoredRow => ({
-  seq: Number(r.seq),
-  prev_hash: r.prev_hash,
-  hash: r.hash,
-  record: r.record,
-  decision_id: r.decision_id,
-  columns: { ts: new Date(r.ts).toISOString(), kind: r.kind, repository: r.repository, head_sha: r.head_sha },
-});
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const APPEND_TURN_MS = 1_000;
@@ -344,22 +315,24 @@ export class SqlAuditLog implements AuditLog {
       const bad = await this.checkStart(from);
       if (bad) return bad;
     }
-    const verifier = new ChainVerifier(
-      from,
-      checkpoints.filter((c) => c.seq > from.seq),
-    );
+    const verifier = new ChainVerifier(from, checkpoints.filter((c) => c.seq > from.seq));
+    // The tables derived from the records, checked a page at a time after the page's chain (index-check.ts).
+    const index = await IndexCheck.start(this.db);
     let after = from.seq;
     for (;;) {
       const page = (await this.db.query<DbRow>(`SELECT ${ROW_COLUMNS} FROM audit_records WHERE seq > $1 ORDER BY seq LIMIT ${PAGE}`, [after])).map(toStored);
-      for (const row of page) {
+      for (const [i, row] of page.entries()) {
         const b = verifier.push(row);
-        if (b) return this.explain(b, row);
+        if (b) return (await index.page(page.slice(0, i))) ?? (await this.explain(b, row));
         after = row.seq;
       }
+      const bad = await index.page(page);
+      if (bad) return bad;
       if (page.length < PAGE) break;
     }
     if (!head) return { ok: false, seq: 0, code: "TRUNCATED", reason: "the head pointer row is missing: it was deleted" };
-    return verifier.finish();
+    const end = verifier.finish();
+    return end.ok ? ((await index.finish(after, from.seq === 0)) ?? end) : end;
   }
 
   /** The checkpoint's own record must be there, intact, and carry the checkpoint's hash. */
@@ -383,16 +356,4 @@ export class SqlAuditLog implements AuditLog {
   async close(): Promise<void> {
     if (this.ownsDb) await this.db.close();
   }
-}
-
-// Each record read by its columns must hash to its stored hash and be of the repository, kind (and commit) its columns
-// say: a record edited in place, or an index column edited to bring another's record in, is refused. The whole chain
-// is `audit verify`'s: this is a read of N records, linear in N.
-function checked(r: DbRow, repository: string, kind: AuditRecord["agent_gate"]["kind"], headSha?: string): AuditRecord {
-  const row = toStored(r);
-  const record = chainHash(row.prev_hash, row.record) === row.hash ? fromRow(row) : undefined;
-  if (!record || record.agent_gate.repository !== repository || record.agent_gate.kind !== kind || (headSha !== undefined && record.agent_gate.head_sha !== headSha)) {
-    throw new AgentGateError("AUDIT_RECORD_TAMPERED", `audit record ${row.seq} of ${repository} cannot be relied on: ${record ? "its columns do not match its content" : "it does not hash to its stored hash (edited)"}`, "internal");
-  }
-  return record;
 }

@@ -18,10 +18,20 @@ const BACKFILL_PAGE = 200;
  * One statement whatever the number of rows: the record's columns once, each key column as one array (unnest), so
  * the append folds it into its own statement (audit-log.ts) and a record of 2,001 rows still takes 20 parameters.
  */
-export function evidenceInsert(record: Pick<AuditRecord, "seq" | "timestamp" | "input" | "agent_gate">, param: (value: unknown) => string, onlyIf?: string): { sql: string; rows: number } | undefined {
-  const g = record.agent_gate;
-  const keys = evidenceKeys(record.input);
+export function evidenceInsert(record: EvidenceRecord, param: (value: unknown) => string, onlyIf?: string): { sql: string; rows: number } | undefined {
+  const { own, keys } = evidenceValues(record);
   if (keys.length === 0) return undefined;
+  const scalars = own.map((v, i) => `${param(v)}::${RECORD_TYPES[i]}`).join(", ");
+  const arrays = KEY_COLUMNS.map((c, i) => `${param(keys.map((k) => k[i]))}::text[]`).join(", ");
+  const where = onlyIf === undefined ? "" : ` WHERE EXISTS (SELECT 1 FROM ${onlyIf})`; // a CTE's name: rows only if it has one
+  return { sql: `INSERT INTO audit_evidence (${EVIDENCE_COLUMNS.join(", ")}) SELECT ${scalars}, k.* FROM unnest(${arrays}) AS k${where}`, rows: keys.length };
+}
+
+type EvidenceRecord = Pick<AuditRecord, "seq" | "timestamp" | "input" | "agent_gate">;
+
+/** A record's evidence rows' values: the record's own columns (RECORD_COLUMNS) once, and each row's KEY_COLUMNS. */
+function evidenceValues(record: EvidenceRecord): { own: unknown[]; keys: (string | null)[][] } {
+  const g = record.agent_gate;
   const lower = (v: string | null): string | null => (v === null ? null : v.toLowerCase());
   const own = [record.seq, g.repository.toLowerCase(), g.kind, g.pull_request, g.deployment_id, g.environment, g.head_sha, record.timestamp];
   const columns: Record<(typeof KEY_COLUMNS)[number], (k: EvidenceKeys) => string | null> = {
@@ -30,14 +40,31 @@ export function evidenceInsert(record: Pick<AuditRecord, "seq" | "timestamp" | "
     rekor_uuid: (k) => lower(k.rekor_uuid), model: (k) => lower(k.model), model_version: (k) => k.model_version,
     agent: (k) => lower(k.agent), agent_version: (k) => k.agent_version, commit_key: (k) => lower(k.commit_key),
   };
-  const scalars = own.map((v, i) => `${param(v)}::${RECORD_TYPES[i]}`).join(", ");
-  const arrays = KEY_COLUMNS.map((c) => `${param(keys.map(columns[c]))}::text[]`).join(", ");
-  const where = onlyIf === undefined ? "" : ` WHERE EXISTS (SELECT 1 FROM ${onlyIf})`; // a CTE's name: rows only if it has one
-  return { sql: `INSERT INTO audit_evidence (${[...RECORD_COLUMNS, ...KEY_COLUMNS].join(", ")}) SELECT ${scalars}, k.* FROM unnest(${arrays}) AS k${where}`, rows: keys.length };
+  return { own, keys: evidenceKeys(record.input).map((k) => KEY_COLUMNS.map((c) => columns[c](k))) };
+}
+
+/** Every column of audit_evidence, in the order evidenceRowKey reads them. */
+export const EVIDENCE_COLUMNS = [...RECORD_COLUMNS, ...KEY_COLUMNS];
+
+/** One audit_evidence row (as either database answers it, or as a record implies it) as a comparable string. */
+export function evidenceRowKey(values: readonly unknown[]): string {
+  return JSON.stringify(values.map((v, i) => {
+    if (v === null || v === undefined) return null;
+    const column = EVIDENCE_COLUMNS[i];
+    if (column === "ts") return new Date(v as string).toISOString();
+    if (column === "seq" || column === "pull_number" || column === "deployment_id") return Number(v);
+    return String(v);
+  }));
+}
+
+/** The audit_evidence rows a record implies (evidenceRowKey of each), for `audit verify`. */
+export function evidenceRowKeys(record: EvidenceRecord): string[] {
+  const { own, keys } = evidenceValues(record);
+  return keys.map((k) => evidenceRowKey([...own, ...k]));
 }
 
 /** Writes a record's evidence rows in one statement (in the caller's transaction: the backfill's page). */
-export async function indexRecord(q: Queryable, record: Pick<AuditRecord, "seq" | "timestamp" | "input" | "agent_gate">): Promise<number> {
+export async function indexRecord(q: Queryable, record: EvidenceRecord): Promise<number> {
   const params: unknown[] = [];
   const insert = evidenceInsert(record, (v) => `$${params.push(v)}`);
   if (insert) await q.query(insert.sql, params);

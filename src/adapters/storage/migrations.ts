@@ -269,6 +269,48 @@ BEGIN
 END $$;
 `,
   },
+  {
+    version: 10,
+    name: "audit records' subject columns filled from the hashed record for every record, and NOT NULL",
+    sql: `
+-- The deployment gate reads records by (repository, head_sha, kind): a record with a NULL there is invisible to it.
+-- Records from before migration 3 had NULLs, legitimately, and so a NULL was no sign of tampering; now every record's
+-- columns are filled from its own hashed text (agent_gate.kind, .repository, .head_sha, which every record has) and a
+-- NULL is refused by the schema and reported by audit verify (COLUMN_MISMATCH). A record whose text is no JSON any
+-- more (edited: verify reports it NOT_CANONICAL) gets '' so that the schema can still be migrated and verified.
+CREATE FUNCTION audit_record_field(record text, path text[]) RETURNS text LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+  RETURN record::jsonb #>> path;
+EXCEPTION WHEN others THEN
+  RETURN NULL;
+END $$;
+ALTER TABLE audit_records DISABLE TRIGGER audit_records_append_only;
+UPDATE audit_records SET
+  kind = coalesce(kind, audit_record_field(record, '{agent_gate,kind}'), ''),
+  repository = coalesce(repository, audit_record_field(record, '{agent_gate,repository}'), ''),
+  head_sha = coalesce(head_sha, audit_record_field(record, '{agent_gate,head_sha}'), '')
+WHERE kind IS NULL OR repository IS NULL OR head_sha IS NULL;
+ALTER TABLE audit_records ENABLE TRIGGER audit_records_append_only;
+DROP FUNCTION audit_record_field(text, text[]);
+ALTER TABLE audit_records ALTER COLUMN kind SET NOT NULL, ALTER COLUMN repository SET NOT NULL, ALTER COLUMN head_sha SET NOT NULL;
+`,
+  },
+  {
+    version: 11,
+    name: "the evidence index and config uses refuse UPDATE, DELETE and TRUNCATE, as the records do",
+    sql: `
+-- Derived from the records, only ever added to, and what revocation sweeps and config-change re-evaluation choose by:
+-- a deleted row would hide a decision from them. audit verify checks them against the records as well (INDEX_MISMATCH).
+CREATE TRIGGER audit_evidence_append_only BEFORE UPDATE OR DELETE ON audit_evidence
+  FOR EACH ROW EXECUTE FUNCTION audit_refuse();
+CREATE TRIGGER audit_evidence_no_truncate BEFORE TRUNCATE ON audit_evidence
+  FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse();
+CREATE TRIGGER audit_config_uses_append_only BEFORE UPDATE OR DELETE ON audit_config_uses
+  FOR EACH ROW EXECUTE FUNCTION audit_refuse();
+CREATE TRIGGER audit_config_uses_no_truncate BEFORE TRUNCATE ON audit_config_uses
+  FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse();
+`,
+  },
 ];
 
 const LATEST = Math.max(...MIGRATIONS.map((m) => m.version));

@@ -110,7 +110,7 @@ onBothDatabases("the audit log's own head", (withLog) => {
   withLog("after the log lost records (a restore), one footer names the lost head, then the process follows the log again", async ({ db, log }) => {
     for (let i = 1; i <= 5; i++) await log.append(sampleEvent(i));
     const [r3] = await db.query<{ seq: string; hash: string }>("SELECT seq, hash FROM audit_records WHERE seq = 3");
-    await db.exec("ALTER TABLE audit_records DISABLE TRIGGER USER; ALTER TABLE audit_head DISABLE TRIGGER USER; DELETE FROM audit_records WHERE seq > 3; DELETE FROM audit_evidence WHERE seq > 3");
+    await db.exec("ALTER TABLE audit_records DISABLE TRIGGER USER; ALTER TABLE audit_head DISABLE TRIGGER USER; ALTER TABLE audit_evidence DISABLE TRIGGER USER; DELETE FROM audit_records WHERE seq > 3; DELETE FROM audit_evidence WHERE seq > 3; ALTER TABLE audit_evidence ENABLE TRIGGER USER");
     await db.query("UPDATE audit_head SET seq = $1, hash = $2", [r3!.seq, r3!.hash]);
     await db.exec("ALTER TABLE audit_records ENABLE TRIGGER USER; ALTER TABLE audit_head ENABLE TRIGGER USER");
     assert.equal((await log.witnessHead()).seq, 5, "the footer before the next append names the lost record: audit verify --witness reports TRUNCATED");
