@@ -53,7 +53,7 @@ export function evidenceRowKey(values: readonly unknown[]): string {
     const column = EVIDENCE_COLUMNS[i];
     if (column === "ts") return new Date(v as string).toISOString();
     if (column === "seq" || column === "pull_number" || column === "deployment_id") return Number(v);
-    return String(v);
+    return typeof v === "string" ? v : typeof v === "number" || typeof v === "bigint" || typeof v === "boolean" ? String(v) : JSON.stringify(v);
   }));
 }
 

@@ -174,7 +174,7 @@ test("a comparison that cannot confirm the list fails closed: unreadable, unexpe
   const removed = (n: number) => Array.from({ length: n }, (_, i) => ({ filename: `f${i}`, status: "removed", readAt: BASE }));
   const answering = (data: unknown) => {
     const calls: unknown[] = [];
-    return { calls, octokit: { request: (async (_route: string, params: unknown) => (calls.push(params), { data })) as never } };
+    return { calls, octokit: { request: ((_route: string, params: unknown) => Promise.resolve((calls.push(params), { data }))) as never } };
   };
   const big = answering({ files: removed(300) });
   await assert.rejects(compareUnboundFiles(big.octokit, "acme", "web", pull, removed(300), [100, 100, 100]), (e: unknown) => e instanceof AgentGateError && e.code === "FILES_UNBOUND" && e.kind === "invalid-input" && /300 files are listed/.test(e.message));
@@ -182,7 +182,7 @@ test("a comparison that cannot confirm the list fails closed: unreadable, unexpe
   await assert.rejects(compareUnboundFiles(big.octokit, "acme", "web", pull, removed(2), [2]), (e: unknown) => e instanceof AgentGateError && e.code === "FILES_UNBOUND" && /it lists 300 files, and at 300 it may have left some out/.test(e.message));
   assert.deepEqual(big.calls, [{ owner: "acme", repo: "web", basehead: `${BASE}...${HEAD}`, per_page: 1 }]);
   await assert.rejects(compareUnboundFiles(answering({ status: "ahead" }).octokit, "acme", "web", pull, removed(1), [1]), (e: unknown) => e instanceof AgentGateError && e.code === "GITHUB_RESPONSE_INVALID" && /comparison 0000000\.\.\.0000000 .* files: /.test(e.message));
-  const failing = { request: (async () => { throw Object.assign(new Error("Not Found"), { status: 404 }); }) as never };
+  const failing = { request: (() => Promise.reject(Object.assign(new Error("Not Found"), { status: 404 }))) as never };
   await assert.rejects(compareUnboundFiles(failing, "acme", "web", pull, removed(1), [1]), { status: 404 });
   assert.equal(await compareUnboundFiles(answering({ files: [{ filename: "f0", status: "removed" }] }).octokit, "acme", "web", pull, removed(1), [1]), HEAD);
   // Same names, another status: not the same list.

@@ -71,7 +71,7 @@ test("a gitsign commit whose leaf e-mail holds a non-ASCII byte is refused (IDEN
 async function selfSigned(names: x509.JsonGeneralName[]): Promise<X509Certificate> {
   x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
   const alg = { name: "ECDSA", namedCurve: "P-256", hash: "SHA-256" };
-  const keys = (await webcrypto.subtle.generateKey(alg, false, ["sign", "verify"])) as webcrypto.CryptoKeyPair;
+  const keys = await webcrypto.subtle.generateKey(alg, false, ["sign", "verify"]);
   const cert = await x509.X509CertificateGenerator.createSelfSigned({ name: "CN=t", keys, signingAlgorithm: alg, extensions: [new x509.SubjectAlternativeNameExtension(names)] });
   return X509Certificate.parse(Buffer.from(cert.rawData));
 }
