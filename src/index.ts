@@ -95,7 +95,8 @@ export function agentGateApp(deps: AppDeps): ApplicationFunction {
       const log = context.log.child({ delivery: context.id, event: "push", owner: pushed.owner });
       if (durable) {
         // A sweep makes a GitHub request per pull request: a job, never work done before GitHub hears 2xx.
-        await durable.intake.queue.send(RECONCILE_QUEUE, { requestedAt: new Date().toISOString(), revocations: pushed }, { singletonKey: `revocations:${pushed.owner.toLowerCase()}`, singletonSeconds: 1 });
+        // Never folded into a sweep already running (a singleton window did): it may have read the list before this push.
+        await durable.intake.enqueueRevocationSweep(pushed);
         log.info("revocation sweep queued");
         return;
       }
@@ -150,7 +151,7 @@ async function startDurable(app: Probot, deps: AppDeps, durable: DurableOptions,
   const { intake } = durable;
   await intake.start({ auth, gate: deps.gate, ...(deps.deploymentGate ? { deploymentGate: deps.deploymentGate } : {}), concurrency: durable.concurrency });
   const revocations = deps.revocations;
-  // Re-evaluations a sweep asks for are jobs like reconciliation's (a head already queued is not queued twice).
+  // Re-evaluations a sweep asks for are jobs like reconciliation's (a head whose job waits to start is not queued twice).
   const sweep = (github: InstallationGitHub, owner: string, installationId: number) =>
     sweepOwner(github, owner, installationId, revocations!, (trigger, triggerId) => intake.enqueueSweep(trigger, triggerId));
   await intake.queue.work<{ requestedAt: string; revocations?: { owner: string; installationId: number } }>(RECONCILE_QUEUE, 1, async (job) => {

@@ -127,15 +127,28 @@ export class Intake {
   }
 
   /**
-   * A sweep found a head commit without a completed check: evaluate it as its own trigger, unless a job for that head
-   * already waits or runs (each sweep would add one more per head while evaluations lag or GitHub fails, and every
-   * one of them would be retried). Resolves to whether a job was added.
+   * A sweep found a head commit without a completed check, or one a changed revocation list names: evaluate it as its
+   * own trigger, unless a job for that head waits to start (each sweep would add one more per head while evaluations
+   * lag or GitHub fails, and every one of them would be retried). A job already running never stands in: it read the
+   * revocation list and config before this sweep asked, and would publish its result under them. Resolves to whether
+   * a job was added; either way a job that has not yet started evaluates the head.
    */
   async enqueueSweep(trigger: Trigger, sweepId: string): Promise<boolean> {
     const subject = headOf(trigger);
-    if (await this.queue.pending(EVALUATE_QUEUE, subject)) return false;
+    if (await this.queue.waiting(EVALUATE_QUEUE, subject)) return false;
     const job: EvaluateJob = { deliveryId: undefined, triggerId: `reconcile:${sweepId}`, receivedAt: new Date().toISOString(), trigger, redelivered: true };
     await this.queue.send(EVALUATE_QUEUE, job, { subject, lane: trigger.installationId });
+    return true;
+  }
+
+  /**
+   * A push changed `owner`'s revocation list: queue a sweep of that owner, unless one waits to start (it reads the
+   * list when it runs). A sweep already running read the list before this push, so it never stands in for one.
+   */
+  async enqueueRevocationSweep(pushed: { owner: string; installationId: number }): Promise<boolean> {
+    const subject = `revocations:${pushed.owner.toLowerCase()}`;
+    if (await this.queue.waiting(RECONCILE_QUEUE, subject)) return false;
+    await this.queue.send(RECONCILE_QUEUE, { requestedAt: new Date().toISOString(), revocations: pushed }, { subject });
     return true;
   }
 

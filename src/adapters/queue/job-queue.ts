@@ -57,7 +57,7 @@ export interface SendOptions {
   readonly singletonKey?: string;
   readonly singletonSeconds?: number;
   readonly startAfterSeconds?: number;
-  /** What the job is about (a head commit), for `pending`; no other effect. Not with singletonKey. */
+  /** What the job is about (a head commit), for `waiting`; no other effect. Not with singletonKey. */
   readonly subject?: string;
   /** Whose job it is (an installation): claims go round-robin over lanes (lanes.ts); none: the lane ''. */
   readonly lane?: string | number;
@@ -329,12 +329,12 @@ export class JobQueue {
   }
 
   /**
-   * Whether a job of `name` sent with this subject waits or runs (a retry waiting included). One scan of the queue's
-   * unfinished and recent jobs: for a sweep, not for every delivery.
+   * Whether a job of `name` sent with this subject waits to start (created, or a retry waiting): never one running,
+   * which read its inputs before now and cannot stand in for work asked after. For a sweep, not for every delivery.
    */
-  async pending(name: string, subject: string): Promise<boolean> {
+  async waiting(name: string, subject: string): Promise<boolean> {
     await this.ensure(name);
-    const { rows } = await this.db.executeSql(`SELECT 1 FROM ${this.schema}.job WHERE name = $1 AND singleton_key = $2 AND state < 'completed' LIMIT 1`, [name, subject]);
+    const { rows } = await this.db.executeSql(`SELECT 1 FROM ${this.schema}.job WHERE name = $1 AND singleton_key = $2 AND state < 'active' LIMIT 1`, [name, subject]);
     return rows.length > 0;
   }
 
