@@ -4,7 +4,7 @@
 import { randomUUID } from "node:crypto";
 import type { GitHubFacts, GitHubWrites, InstallationGitHub } from "../adapters/github/facts-port.js";
 import { openPullsWithHead, pullStanding, type PullRequestSnapshot } from "../adapters/github/pull-request-source.js";
-import type { Trigger } from "../adapters/github/triggers.js";
+import type { PullRequestTrigger, Trigger } from "../adapters/github/triggers.js";
 import { CHECK_RUN_INTENT, evaluationKey, MemoryGateStore, type GateStore, type HeadCheckRun } from "../adapters/storage/gate-store.js";
 import type { CheckRunOutput } from "../render/check-run.js";
 import { renderMergeGroup } from "../render/merge-group.js";
@@ -26,6 +26,7 @@ const FRESH_HEAD_EVENTS = new Set(["pull_request.opened", "pull_request.synchron
 type Failed = { error: unknown };
 const failed = (error: unknown): Failed => ({ error });
 const numberOf = (p: unknown): number => (p as { number: number }).number;
+const headOf = (p: unknown): string => (p as { head: { sha: string } }).head.sha;
 
 export class PullRequestGate {
   private readonly evidence: EvidenceVerifier;
@@ -43,26 +44,60 @@ export class PullRequestGate {
   async handle(github: InstallationGitHub, trigger: Trigger, ctx: HandleContext = {}): Promise<GateResult[]> {
     // Another App's check started or completed: judged again only where the config requires it (required checks).
     if (trigger.kind === "pull_request" && trigger.completedCheck && !(await waitsForCheck(github, trigger.owner, trigger.repo, trigger.completedCheck))) return [];
+    const left = trigger.kind === "pull_request" ? trigger.leftHead : undefined;
     let numbers = [...trigger.pullNumbers];
-    if (numbers.length === 0 && trigger.headSha) numbers = await github.pullsForCommit(trigger.owner, trigger.repo, trigger.headSha);
+    if (numbers.length === 0 && trigger.headSha && trigger.headSha !== left) numbers = await github.pullsForCommit(trigger.owner, trigger.repo, trigger.headSha);
     const results: GateResult[] = [];
     const judged = new Set<string>();
+    // GitHub is asked for an existing check run only for work seen before and for heads that are not new.
+    const lookup = ctx.redelivered === true || !FRESH_HEAD_EVENTS.has(trigger.event);
     for (const n of numbers) {
       // Facts are read from GitHub now, never taken from the delivery: a late or out-of-order delivery carries a
       // stale title, body, labels, draft state and head.
       const payload = await github.pull(trigger.owner, trigger.repo, n);
       // A merge group's commit is not a PR head: each queued PR is judged at its own head.
-      const sha = (trigger.kind === "merge_group" ? undefined : trigger.headSha) ?? (payload as { head: { sha: string } }).head.sha;
-      if (judged.has(sha)) continue; // already judged with every pull request it heads
-      judged.add(sha);
-      // GitHub is asked for an existing check run only for work seen before and for heads that are not new.
-      const lookup = ctx.redelivered === true || !FRESH_HEAD_EVENTS.has(trigger.event);
-      // Evaluations of one head run one after another in every process: the last one started is the last written.
-      // Should the lock be lost meanwhile (`held` aborted), the evaluation stops before its next write and throws a
-      // transient error: the job runs again under a fresh lock, with a lookup.
-      results.push(...(await this.store.withHead(`${trigger.owner}/${trigger.repo}`, sha, (held) => this.judgeHead(github, trigger, payload, sha, { ...ctx, lookup, held }))));
+      const sha = (trigger.kind === "merge_group" ? undefined : trigger.headSha) ?? headOf(payload);
+      results.push(...(await this.judgeOnce(github, trigger, payload, sha, judged, { ...ctx, lookup })));
     }
+    if (trigger.kind === "pull_request" && left !== undefined) results.push(...(await this.judgeLeftHead(github, trigger, left, judged, ctx)));
     if (trigger.kind === "merge_group") results.push(await this.publishMergeGroup(github, trigger, results));
+    return results;
+  }
+
+  /** Judges `sha` once per trigger, with every open pull request it heads, in order with its other evaluations. */
+  private async judgeOnce(github: InstallationGitHub, trigger: Trigger, payload: unknown, sha: string, judged: Set<string>, ctx: HandleContext & { lookup: boolean }): Promise<GateResult[]> {
+    if (judged.has(sha)) return []; // already judged with every pull request it heads
+    judged.add(sha);
+    // Evaluations of one head run one after another in every process: the last one started is the last written.
+    // Should the lock be lost meanwhile (`held` aborted), the evaluation stops before its next write and throws a
+    // transient error: the job runs again under a fresh lock, with a lookup.
+    return this.store.withHead(`${trigger.owner}/${trigger.repo}`, sha, (held) => this.judgeHead(github, trigger, payload, sha, { ...ctx, held }));
+  }
+
+  /**
+   * A pull request left `left` (closed, or pushed to a new head): the set of open pull requests heading that commit
+   * changed, so its one check run, which may have passed on the leaving pull request's verdict, is judged again with
+   * a fresh read of those still heading it: an ordinary evaluation of that head, in order with its others. None left:
+   * nothing to do (a check on a commit no open pull request heads gates nothing), after the one read that tells.
+   */
+  private async judgeLeftHead(github: InstallationGitHub, trigger: PullRequestTrigger, left: string, judged: Set<string>, ctx: HandleContext): Promise<GateResult[]> {
+    const { owner, repo } = trigger;
+    // A commit GitHub does not know (404, 422) is no open pull request's head; any other failure fails the job (retried).
+    const numbers = await github.pullsForCommit(owner, repo, left).catch((err: unknown) => {
+      const status = (err as { status?: unknown } | null)?.status;
+      if (status === 404 || status === 422) return [];
+      throw err;
+    });
+    const { leftHead: _left, ...rest } = trigger;
+    const at: PullRequestTrigger = { ...rest, headSha: left, pullNumbers: numbers };
+    const results: GateResult[] = [];
+    for (const n of numbers) {
+      if (judged.has(left)) break;
+      const payload = await github.pull(owner, repo, n);
+      if (headOf(payload) !== left) continue; // it moved on meanwhile: its own push judges this head again
+      // Never a fresh head: its check run exists, and is looked up if the store does not remember it.
+      results.push(...(await this.judgeOnce(github, at, payload, left, judged, { ...ctx, lookup: true })));
+    }
     return results;
   }
 

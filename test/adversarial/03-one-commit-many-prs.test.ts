@@ -198,3 +198,86 @@ test("a read-only user's PR from the maintainer's own branch in the repository c
   assert.equal(check.conclusion, "success");
   assert.match(check.text, /\| #2 \| `mallory` \| this repository \| ❌ fails \| no: /);
 });
+
+// A pull request leaving a shared head (closed, or pushed to a new head) changes which pull requests the commit's one
+// check stands for: the commit is judged again with those still heading it, never left with a verdict that counted
+// the one that left.
+
+/** The stand-in's pull request `n`, changed as GitHub holds it after `change`. */
+const changePull = (s: GitHubStandIn, n: number, change: (p: StandInPull) => void): void => change(s.pull("acme", "widgets", n)!);
+const closeIt = (p: StandInPull): void => void (p.state = "closed");
+
+test("a maintainer's PR closed: the commit it shared with a stranger's failing fork PR is judged again, and fails", async () => {
+  const h = commit("c1", "human-alice");
+  const r = repo([humanPull(1, [h]), strangersFailingFork(2, h)]);
+  const closed = structuredClone(r);
+  closeIt(closed.pulls[0]!);
+  const close: Delivery = { event: "pull_request.closed", payload: payloadFor("pull_request.closed", closed, 1), before: (s) => changePull(s, 1, closeIt) };
+  const judged = await judge([r], [opened(r, 1), opened(r, 2), close]);
+  assert.deepEqual(judged.problems, []);
+  const run = judged.run(h.sha);
+  assert.equal(run.conclusion, "failure", `#2 alone heads the commit now: ${run.output.title}`);
+  assert.match(run.output.title ?? "", /^Blocked/);
+  assert.ok(!shown(run).includes(SHARED), "the check no longer counts #1");
+});
+
+test("a maintainer's PR pushed to a new head: the commit it left, still a stranger's failing fork PR's head, fails", async () => {
+  const h = commit("c2", "human-alice");
+  const h2 = commit("c2-next", "human-alice");
+  const r = repo([humanPull(1, [h]), strangersFailingFork(2, h)]);
+  const moveOn = (p: StandInPull): void => void Object.assign(p, { commits: [h, h2], head: { ...p.head, sha: h2.sha } });
+  const moved = structuredClone(r);
+  moveOn(moved.pulls[0]!);
+  const push: Delivery = { event: "pull_request.synchronize", payload: payloadFor("pull_request.synchronize", moved, 1, { before: h.sha, after: h2.sha }), before: (s) => changePull(s, 1, moveOn) };
+  const judged = await judge([r], [opened(r, 1), opened(r, 2), push]);
+  assert.deepEqual(judged.problems, []);
+  const left = judged.run(h.sha);
+  assert.equal(left.conclusion, "failure", `#2 alone heads the old commit now: ${left.output.title}`);
+  assert.ok(!shown(left).includes(SHARED), "the check no longer counts #1");
+  assert.equal(judged.run(h2.sha).conclusion, "success", "#1's new head is judged as ever");
+});
+
+test("a lone PR closing costs one read of the commit's pull requests, and no evaluation or write", async () => {
+  const h = commit("c3", "human-alice");
+  const r = repo([humanPull(1, [h])]);
+  const closed = structuredClone(r);
+  closeIt(closed.pulls[0]!);
+  let mark = 0;
+  const close: Delivery = {
+    event: "pull_request.closed",
+    payload: payloadFor("pull_request.closed", closed, 1),
+    before: (s) => {
+      mark = s.requests.length;
+      changePull(s, 1, closeIt);
+    },
+  };
+  const judged = await judge([r], [opened(r, 1), close]);
+  assert.deepEqual(judged.problems, []);
+  assert.deepEqual(judged.standIn.requests.slice(mark).map((q) => `${q.method} ${q.path}`), [`GET /repos/acme/widgets/commits/${h.sha}/pulls`]);
+  assert.equal(judged.run(h.sha).conclusion, "success", "the check of the commit no open PR heads is left as it was");
+});
+
+test("a lone PR pushed to a new head judges only its new head: one read tells nothing else heads the old one", async () => {
+  const h = commit("c4", "human-alice");
+  const h2 = commit("c4-next", "human-alice");
+  const r = repo([humanPull(1, [h])]);
+  const moveOn = (p: StandInPull): void => void Object.assign(p, { commits: [h, h2], head: { ...p.head, sha: h2.sha } });
+  const moved = structuredClone(r);
+  moveOn(moved.pulls[0]!);
+  let mark = 0;
+  const push: Delivery = {
+    event: "pull_request.synchronize",
+    payload: payloadFor("pull_request.synchronize", moved, 1, { before: h.sha, after: h2.sha }),
+    before: (s) => {
+      mark = s.requests.length;
+      changePull(s, 1, moveOn);
+    },
+  };
+  const judged = await judge([r], [opened(r, 1), push]);
+  assert.deepEqual(judged.problems, []);
+  const after = judged.standIn.requests.slice(mark);
+  assert.equal(after.filter((q) => q.path === `/repos/acme/widgets/commits/${h.sha}/pulls`).length, 1);
+  const oldRun = judged.run(h.sha);
+  assert.ok(!after.some((q) => q.write && q.path.endsWith(`/check-runs/${oldRun.id}`)), "the old head's check is not written again");
+  assert.equal(judged.run(h2.sha).conclusion, "success");
+});

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { AgentGateError } from "../../core/errors.js";
 import { REEVALUATE_IDENTIFIER } from "../../core/conclusion.js";
 
-export const PR_ACTIONS = ["opened", "synchronize", "reopened", "edited", "labeled", "unlabeled", "ready_for_review"] as const;
+export const PR_ACTIONS = ["opened", "synchronize", "reopened", "edited", "labeled", "unlabeled", "ready_for_review", "closed"] as const;
 export const REVIEW_ACTIONS = ["submitted", "dismissed"] as const;
 
 export interface PullRequestTrigger {
@@ -23,6 +23,11 @@ export interface PullRequestTrigger {
    * re-run is a new run (created, queued): the pull request waits for it again. The name stays for queued jobs.
    */
   readonly completedCheck?: { readonly name: string; readonly appId?: number; readonly appSlug?: string };
+  /**
+   * A head commit the pull request left (its head before a push, or its head when it closed): every open pull request
+   * that still heads it is judged there again without it (its verdict may have been what made the commit pass).
+   */
+  readonly leftHead?: string;
 }
 
 export interface MergeGroupTrigger {
@@ -44,7 +49,7 @@ const Installation = z.object({ id: z.number().int() });
 const PrRef = z.object({ number: z.number().int(), head: z.object({ sha: Sha }) });
 
 const Payloads = {
-  pull_request: z.object({ action: z.string(), repository: Repo, installation: Installation, pull_request: PrRef }),
+  pull_request: z.object({ action: z.string(), repository: Repo, installation: Installation, pull_request: PrRef, before: Sha.optional() }),
   pull_request_review: z.object({ action: z.string(), repository: Repo, installation: Installation, pull_request: PrRef }),
   check_suite: z.object({
     action: z.string(),
@@ -99,7 +104,12 @@ export function toTrigger(name: string, payload: unknown, checkName: string, app
     case "pull_request": {
       if (!(PR_ACTIONS as readonly unknown[]).includes(action)) return null;
       const p = parse(Payloads.pull_request, event, payload);
-      return { kind: "pull_request", event, owner: p.repository.owner.login, repo: p.repository.name, installationId: p.installation.id, headSha: p.pull_request.head.sha, pullNumbers: [p.pull_request.number] };
+      const base = { kind: "pull_request", event, owner: p.repository.owner.login, repo: p.repository.name, installationId: p.installation.id } as const;
+      // Closed (merged or not): the pull request leaves its head; only the open ones still heading it are judged again.
+      if (action === "closed") return { ...base, headSha: p.pull_request.head.sha, pullNumbers: [], leftHead: p.pull_request.head.sha };
+      // A push: the new head is judged, and the head it left, should another open pull request still head it.
+      const left = action === "synchronize" && p.before !== undefined && p.before !== p.pull_request.head.sha ? { leftHead: p.before } : {};
+      return { ...base, headSha: p.pull_request.head.sha, pullNumbers: [p.pull_request.number], ...left };
     }
     case "pull_request_review": {
       if (!(REVIEW_ACTIONS as readonly unknown[]).includes(action)) return null;

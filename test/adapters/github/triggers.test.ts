@@ -22,9 +22,33 @@ test("real pull_request payloads of every gated action become a trigger bound to
 });
 
 test("pull_request actions that do not change the verdict are ignored", () => {
-  for (const action of ["closed", "assigned", "locked"]) {
+  for (const action of ["assigned", "locked"]) {
     for (const payload of of("pull_request", action)) assert.equal(toTrigger("pull_request", payload, "agent-gate"), null);
   }
+});
+
+test("a closed pull request names only the head it leaves: the open pull requests still heading it are judged again", () => {
+  const payloads = of("pull_request", "closed");
+  assert.ok(payloads.length > 0);
+  for (const payload of payloads) {
+    const t = toTrigger("pull_request", payload, "agent-gate");
+    const pr = payload.pull_request as { head: { sha: string } };
+    assert.ok(t?.kind === "pull_request");
+    assert.deepEqual([t.headSha, t.leftHead, t.pullNumbers], [pr.head.sha, pr.head.sha, []]);
+  }
+});
+
+test("a synchronize names the head its pull request left (the payload's before) beside the new head", () => {
+  const payloads = of("pull_request", "synchronize");
+  assert.ok(payloads.length > 0);
+  for (const payload of payloads) {
+    const t = toTrigger("pull_request", payload, "agent-gate");
+    assert.ok(t?.kind === "pull_request");
+    assert.equal(t.headSha, (payload.pull_request as { head: { sha: string } }).head.sha);
+    assert.equal(t.leftHead, payload.before);
+    assert.throws(() => toTrigger("pull_request", { ...payload, before: "not-a-sha" }, "agent-gate"), /before/);
+  }
+  for (const payload of of("pull_request", "opened")) assert.equal((toTrigger("pull_request", payload, "agent-gate") as { leftHead?: string }).leftHead, undefined);
 });
 
 test("review submissions and dismissals re-evaluate; edits do not", () => {
