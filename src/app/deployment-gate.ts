@@ -143,7 +143,7 @@ function verifyAttestation(verifier: BundleVerifier, bundle: unknown, digest: st
 const short = (d: string): string => d.slice(0, 19);
 
 /**
- * A pull request is an agent's by the same detection the pull-request gate uses (accounts by login and id, branch
+ * A pull request is an agent's by the same detection the pull-request gate uses (accounts by login or id, branch
  * prefixes, labels; the built-in agents plus the config's). A pull request without an author counts as an agent's.
  */
 export function isAgentPull(config: RepoConfig, p: { user: { login: string; id: number } | null; headRef: string; labels: readonly string[] }): boolean {

@@ -35,7 +35,7 @@ const Account = z.strictObject({ login: text("a GitHub login"), id: whole(1) });
 // the config can only add, never remove or loosen a built-in agent.
 export const AgentsConfig = z
   .strictObject({
-    accounts: list(Account).default([]).describe("agent accounts added to the built-in ones (login and numeric id both match)"),
+    accounts: list(Account).default([]).describe("agent accounts added to the built-in ones (detection matches the login or the numeric id; tier platform needs both)"),
     co_author_emails: list(text("an email address"))
       .default([])
       .describe("Co-authored-by / author emails added to the built-in ones that mark a commit as an agent's (an unsigned claim)"),

@@ -1,10 +1,15 @@
 // Which commits and pull requests an AI agent made: configurable signals with their reasons, for the policy.
-// Accounts match on login AND numeric id (logins can be renamed and re-registered, ids cannot); e-mail
-// addresses match in full, with the display name's first word when the address alone is shared
-// (noreply@anthropic.com: "Claude", "Claude Opus 4.5"). Never a bare display name or a domain alone: GitHub user
-// `claude` (id 81847) is a human. A known non-agent account (dependabot, renovate) never outweighs an agent
-// signal of a commit (its author is only an address anyone can write) and outweighs only the branch name of a PR
-// it opened.
+// Detection only tightens, so an agent account matches on its login OR its numeric id (a renamed bot keeps its id;
+// a login is never re-registered as a human's: `[bot]` logins are Apps'). A known non-agent account, which loosens,
+// matches only on login AND id. E-mail addresses match in full, with the display name's first word when the
+// address alone is shared (noreply@anthropic.com: "Claude", "Claude Opus 4.5"); a GitHub noreply address
+// (`ID+LOGIN@users.noreply.github.com`, `LOGIN@users.noreply.github.com`) whose login or id is a known agent
+// account's is that agent's, whatever account GitHub resolves it to (the Claude Code Action commits as
+// `claude[bot] <41898282+claude[bot]@...>`, which GitHub resolves to github-actions[bot]); and an author or
+// committer whose display name is exactly a known agent's `[bot]` login is that agent's. Never any other bare
+// display name or a domain alone: GitHub user `claude` (id 81847) is a human. A known non-agent account
+// (dependabot, renovate) never outweighs an agent signal of a commit (its author is only an address anyone can
+// write) and outweighs only the branch name of a PR it opened.
 import type { BodyMarkerClaim, TrailerClaim } from "./trailers.js";
 
 export interface AgentAccount {
@@ -68,6 +73,9 @@ export const DEFAULT_AGENT_CONFIG: AgentDetectionConfig = {
     { email: "198982749+Copilot@users.noreply.github.com", agent: "copilot" },
     { email: "175728472+Copilot@users.noreply.github.com", agent: "copilot" }, // Copilot's suggestions and Autofix
     { email: "223556219+Copilot@users.noreply.github.com", agent: "copilot" }, // Copilot CLI and IDE agents
+    // The Claude Code Action's default git identity (action.yml bot_id 41898282, bot_name claude[bot]): GitHub
+    // resolves the address to github-actions[bot], not to claude[bot].
+    { email: "41898282+claude[bot]@users.noreply.github.com", agent: "claude-code" },
   ],
   labels: [],
   trailers: ["Assisted-by", "Generated-by"],
@@ -99,7 +107,7 @@ export function withConfiguredAgents(
 }
 
 /** In precedence order (strongest first), as detectors in the wild rank them. */
-export const SIGNALS = ["provenance", "login", "branch-prefix", "co-author-email", "author-email", "label", "trailer", "body-marker", "commit"] as const;
+export const SIGNALS = ["provenance", "login", "branch-prefix", "co-author-email", "author-email", "author-name", "label", "trailer", "body-marker", "commit"] as const;
 export type AgentSignal = (typeof SIGNALS)[number];
 
 export interface AgentReason {
@@ -141,10 +149,55 @@ export interface PullRequestForDetection {
   readonly commits: readonly { readonly sha: string; readonly detection: AgentDetection }[];
 }
 
+/** A known non-agent account (it loosens: it outweighs a PR's branch name): login and id must both match. */
 function account(list: readonly AgentAccount[], user: GitHubUser | undefined): AgentAccount | undefined {
   if (!user) return undefined;
   const login = user.login.toLowerCase();
   return list.find((a) => a.id === user.id && a.login.toLowerCase() === login);
+}
+
+/**
+ * A known agent account (detection only tightens): login and id both, else the id alone (a renamed bot), else the
+ * login alone (case-insensitive). The detail names the account as GitHub gave it and what matched.
+ */
+function agentAccount(list: readonly AgentAccount[], user: GitHubUser | undefined): { account: AgentAccount; detail: string } | undefined {
+  if (!user) return undefined;
+  const login = user.login.toLowerCase();
+  const both = list.find((a) => a.id === user.id && a.login.toLowerCase() === login);
+  if (both) return { account: both, detail: `${user.login} (id ${user.id})` };
+  const byId = list.find((a) => a.id === user.id);
+  if (byId) return { account: byId, detail: `${user.login} (id ${user.id}, the id of ${byId.login})` };
+  const byLogin = list.find((a) => a.login.toLowerCase() === login);
+  if (byLogin) return { account: byLogin, detail: `${user.login} (id ${user.id}; the login of ${byLogin.login}, id ${byLogin.id})` };
+  return undefined;
+}
+
+const NOREPLY = "@users.noreply.github.com";
+
+/** The login (lower case) and id a GitHub noreply address names: `ID+LOGIN@users.noreply.github.com` or `LOGIN@...`. */
+export function noreplyAccount(address: string | undefined): { login: string; id?: number } | undefined {
+  const addr = (address ?? "").trim().toLowerCase();
+  if (!addr.endsWith(NOREPLY) || addr.length > 200) return undefined;
+  const local = addr.slice(0, -NOREPLY.length);
+  const plus = local.indexOf("+");
+  const login = plus === -1 ? local : local.slice(plus + 1);
+  const idText = plus === -1 ? "" : local.slice(0, plus);
+  const id = /^[0-9]{1,15}$/.test(idText) ? Number(idText) : undefined;
+  return login === "" ? undefined : { login, ...(id !== undefined ? { id } : {}) };
+}
+
+/** The known agent account a GitHub noreply address names by its login (or, failing that, its id). */
+function noreplyAgent(list: readonly AgentAccount[], address: string | undefined): AgentAccount | undefined {
+  const named = noreplyAccount(address);
+  if (!named) return undefined;
+  return list.find((a) => a.login.toLowerCase() === named.login) ?? (named.id !== undefined ? list.find((a) => a.id === named.id) : undefined);
+}
+
+/** The known agent whose `[bot]` login a display name is exactly ("claude[bot]"): Apps' logins, no person's name. */
+function botNameAgent(list: readonly AgentAccount[], name: string | undefined): AgentAccount | undefined {
+  const have = (name ?? "").trim().toLowerCase();
+  if (!have.endsWith("[bot]")) return undefined;
+  return list.find((a) => a.login.toLowerCase() === have);
 }
 
 /** The display name is the required one, or starts with it as whole words ("Claude Opus 4.5", "Codex (gpt-5)"). */
@@ -173,16 +226,22 @@ export function detectCommitAgent(commit: CommitForDetection, config: AgentDetec
   const reasons: AgentReason[] = [];
   for (const [role, who] of [["author", commit.author], ["committer", commit.committer]] as const) {
     if (!who) continue;
-    const byLogin = account(config.accounts, who.user);
-    if (byLogin) reasons.push({ signal: "login", agent: byLogin.agent, detail: `${role} ${byLogin.login} (id ${byLogin.id})` });
+    const byLogin = agentAccount(config.accounts, who.user);
+    if (byLogin) reasons.push({ signal: "login", agent: byLogin.account.agent, detail: `${role} ${byLogin.detail}` });
     const byEmail = email(config.emails, who.name, who.email);
+    const byNoreply = byEmail ? undefined : noreplyAgent(config.accounts, who.email);
     if (byEmail) reasons.push({ signal: "author-email", agent: byEmail.agent, detail: `${role} e-mail ${byEmail.email}` });
+    else if (byNoreply) reasons.push({ signal: "author-email", agent: byNoreply.agent, detail: `${role} e-mail ${who.email.trim()} (GitHub noreply address of ${byNoreply.login})` });
+    const byName = botNameAgent(config.accounts, who.name);
+    if (byName) reasons.push({ signal: "author-name", agent: byName.agent, detail: `${role} name ${who.name.trim()}` });
   }
   const trailerKeys = new Set(config.trailers.map((t) => t.toLowerCase()));
   for (const claim of commit.claims) {
     if (claim.kind === "co-authored-by") {
       const match = email(config.emails, claim.name, claim.email);
+      const noreply = match ? undefined : noreplyAgent(config.accounts, claim.email);
       if (match) reasons.push({ signal: "co-author-email", agent: match.agent, detail: `Co-authored-by ${match.email}` });
+      else if (noreply) reasons.push({ signal: "co-author-email", agent: noreply.agent, detail: `Co-authored-by ${(claim.email ?? "").trim()} (GitHub noreply address of ${noreply.login})` });
     } else if (claim.kind === "assisted-by" && trailerKeys.has("assisted-by")) {
       reasons.push({ signal: "trailer", agent: claim.agent, detail: claim.raw });
     } else if (claim.kind === "generated-by" && trailerKeys.has("generated-by")) {
@@ -198,8 +257,8 @@ export function detectPullRequestAgent(
   config: AgentDetectionConfig = DEFAULT_AGENT_CONFIG,
 ): AgentDetection {
   const reasons: AgentReason[] = [];
-  const byLogin = account(config.accounts, pr.author);
-  if (byLogin) reasons.push({ signal: "login", agent: byLogin.agent, detail: `opened by ${byLogin.login} (id ${byLogin.id})` });
+  const byLogin = agentAccount(config.accounts, pr.author);
+  if (byLogin) reasons.push({ signal: "login", agent: byLogin.account.agent, detail: `opened by ${byLogin.detail}` });
   const prefix = config.branchPrefixes.find((b) => pr.headRef.startsWith(b.prefix));
   if (prefix) reasons.push({ signal: "branch-prefix", agent: prefix.agent, detail: `head branch starts with ${prefix.prefix}` });
   const labels = new Set(pr.labels.map((l) => l.toLowerCase()));

@@ -39,16 +39,35 @@ function loginAfter(line: string, from: number): string | undefined {
   return isLogin(login) ? login : undefined;
 }
 
+/** Whether `phrase` (lower-case ASCII) stands at `at` in `text`, ASCII letters compared without case. */
+function phraseAt(text: string, phrase: string, at: number): boolean {
+  for (let k = 0; k < phrase.length; k++) {
+    let c = text.charCodeAt(at + k);
+    if (c >= 65 && c <= 90) c += 32; // A-Z
+    if (c !== phrase.charCodeAt(k)) return false;
+  }
+  return true;
+}
+
+/**
+ * The next index of `phrase` in `text` from `from`, case-insensitively, in `text`'s own indexes: never searched in a
+ * lower-cased copy, whose indexes drift from the original's (`"İ".toLowerCase()` is two characters). Each look is
+ * bounded by the phrase's length, so a scan stays linear.
+ */
+function indexOfPhrase(text: string, phrase: string, from: number): number {
+  for (let i = from; i + phrase.length <= text.length; i++) if (phraseAt(text, phrase, i)) return i;
+  return -1;
+}
+
 /** Every `<phrase> @login` in a PR body (at most 20), each with where it was read. */
 export function bodyRequesters(body: string): Requester[] {
   const out: Requester[] = [];
-  const lower = body.toLowerCase();
   for (const phrase of PHRASES) {
-    let at = lower.indexOf(phrase);
+    let at = indexOfPhrase(body, phrase, 0);
     while (at !== -1 && out.length < MAX_PER_TEXT) {
       const login = loginAfter(body, at + phrase.length);
       if (login) out.push({ login, source: `PR body: "${phrase}"` });
-      at = lower.indexOf(phrase, at + phrase.length);
+      at = indexOfPhrase(body, phrase, at + phrase.length);
     }
   }
   return out;

@@ -216,7 +216,8 @@ export interface PlatformCommit {
 /**
  * The agent account a platform-signed commit proves, or why not: GitHub verified the signature (`valid`), the
  * signature is GitHub's own key (a person's verified GPG key with the agent's address as author proves nothing),
- * and the author is a known agent account (login and id).
+ * and the author is a known agent account (login and id both: this tier loosens, unlike detection, which matches
+ * either).
  */
 export function platformAgent(c: PlatformCommit, agentAccounts: readonly { login: string; id: number; agent: string }[]): { account: GitHubUser; agent: string } | { reason: string } {
   const sig = c.gitSignature;

@@ -139,3 +139,40 @@ test("a block in the PR body signed by an identity the repository does not trust
   assert.ok(v.text.includes("is not from an allowed signer"));
   assert.ok(v.text.includes("`protected-paths`"), "the workflow edit is an agent's");
 });
+
+// The Claude Code Action commits, by default, as `claude[bot] <41898282+claude[bot]@users.noreply.github.com>`
+// (anthropics/claude-code-action action.yml: bot_id "41898282", bot_name "claude[bot]"), an address GitHub resolves
+// to github-actions[bot], not to the claude[bot] App. After "@claude fix this" from bob on alice's PR:
+const actionCommit = (label: string, who: { name: string; email: string } = { name: "claude[bot]", email: "41898282+claude[bot]@users.noreply.github.com" }): StandInCommit =>
+  commit(label, { ...who, account: actionsBot }, "Fix the parser\n\nCo-authored-by: bob <5002+bob@users.noreply.github.com>\n");
+
+test("the Claude Code Action's default commit identity on a human's PR is the agent's, and bob who asked cannot approve it", async () => {
+  const c1 = commit("cca-h1", "human-alice");
+  const c2 = actionCommit("cca-a1");
+  const v = await opened([humanPull(1, [c1, c2], alice, { reviews: [{ user: bob, state: "APPROVED", commit_id: c2.sha }] })]);
+  assert.equal(v.conclusion, "failure");
+  assert.ok(v.text.includes("`github-actions[bot]` (agent `claude-code`)"), "the commit row says agent, not human");
+  assert.ok(v.text.includes("commit: 1 of 2 commits show agent signals"));
+  assert.match(v.text, /commit \w+ \(head\) by &#64;⁠github-actions&#91;bot&#93; carries no verified provenance/, "the agent's commit needs provenance");
+  assert.match(v.text, /an agent pull request needs 1 human approval on the head commit \w+ \(has 0; not counted: @bob \(agent or prompter\)\)/);
+});
+
+test("the Action's identity under another bot id, by its name alone, or only as the committer, is still the agent's", async () => {
+  // The address's login part names a known agent account, whatever account GitHub resolves it to (bot_id is an input).
+  const byId = actionCommit("cca-id", { name: "Claude", email: "12345+claude[bot]@users.noreply.github.com" });
+  const byName = actionCommit("cca-name", { name: "claude[bot]", email: "ci@acme.example" });
+  const asCommitter: StandInCommit = { ...commit("cca-cm", "human-alice"), committer: { name: "claude[bot]", email: "41898282+claude[bot]@users.noreply.github.com", account: actionsBot, date: "2026-11-20T09:58:00Z" } };
+  for (const c of [byId, byName, asCommitter]) {
+    const v = await opened([humanPull(1, [c], alice)]);
+    assert.equal(v.conclusion, "failure", c.sha);
+    assert.ok(v.text.includes("(agent `claude-code`)"), `${c.sha}: the commit row says agent`);
+  }
+});
+
+test("the Action's commit covered by a signed statement passes with a maintainer's approval (the tiers stay reachable)", async () => {
+  const c1 = commit("cca-h2", "human-alice");
+  const c2 = actionCommit("cca-a2");
+  const block = await provenanceBlock({ commits: [c1, c2], prompter: bob });
+  const v = await opened([humanPull(1, [c1, c2], alice, { body: `Parser fix.\n\n${block}`, reviews: [{ user: carol, state: "APPROVED", commit_id: c2.sha }] })]);
+  assert.equal(v.conclusion, "success", v.title);
+});

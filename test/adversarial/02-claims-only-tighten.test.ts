@@ -63,6 +63,14 @@ test("Devin's own line 'Requested by: Bob Builder (@bob)' keeps bob from approvi
   bobNotCounted(await opened([await approvedByBob(c, (b) => `Fix.\n\nRequested by: Bob Builder (@bob)\nLink to Devin run: https://app.devin.ai/sessions/0123\n\n${b}`)]));
 });
 
+test("Devin's line after text whose lower case is longer ('İ' is two characters lower-cased) still keeps bob from approving", async () => {
+  // Phrases were found in the lower-cased body and the login read from the original at the same index: 41 × 'İ'
+  // before the line shifted it past "(@bob)".
+  const c = commit("pb2i");
+  const turkish = `Fix the İstanbul locale: ${"İ".repeat(40)}.\n\n`;
+  bobNotCounted(await opened([await approvedByBob(c, (b) => `Fix.\n\n${turkish}Requested by: Bob Builder (@bob)\nLink to Devin run: https://app.devin.ai/sessions/0123\n\n${b}`)]));
+});
+
 test("'**Started by** @Bob' in markdown in the PR body keeps bob from approving", async () => {
   const c = commit("pb3");
   bobNotCounted(await opened([await approvedByBob(c, (b) => `Fix.\n\nThis task was **started by** @Bob.\n\n${b}`)]));

@@ -28,9 +28,24 @@ describe("commit detection", () => {
     assert.deepEqual(signals(d), ["login", "author-email"]);
   });
 
-  test("a look-alike login with another id is not an agent (logins can be re-registered)", () => {
-    const d = detectCommitAgent(commit({ author: { name: "claude", email: "x@example.com", user: { login: "claude[bot]", id: 1 } } }));
-    assert.equal(d.isAgent, false);
+  test("an agent's login with another id, or its id under another login (a renamed bot), is an agent: detection only tightens", () => {
+    const byLogin = detectCommitAgent(commit({ author: { name: "claude", email: "x@example.com", user: { login: "Claude[bot]", id: 1 } } }));
+    assert.equal(byLogin.agent, "claude-code");
+    assert.deepEqual(byLogin.reasons, [{ signal: "login", agent: "claude-code", detail: "author Claude[bot] (id 1; the login of claude[bot], id 209825114)" }]);
+    const byId = detectCommitAgent(commit({ author: { name: "Devin", email: "x@example.com", user: { login: "devin-ai[bot]", id: 158243242 } } }));
+    assert.equal(byId.agent, "devin");
+    assert.deepEqual(byId.reasons, [{ signal: "login", agent: "devin", detail: "author devin-ai[bot] (id 158243242, the id of devin-ai-integration[bot])" }]);
+    const renamedOpener = detectPullRequestAgent(pr({ author: { login: "devin-ai[bot]", id: 158243242 } }));
+    assert.equal(renamedOpener.agent, "devin");
+    const configured = withConfiguredAgents({ accounts: [{ login: "acme-agent[bot]", id: 777, agent: "configured" }] });
+    assert.equal(detectPullRequestAgent(pr({ author: { login: "acme-agent-v2[bot]", id: 777 } }), configured).isAgent, true);
+    assert.equal(detectPullRequestAgent(pr({ author: { login: "ACME-AGENT[bot]", id: 778 } }), configured).isAgent, true);
+  });
+
+  test("a known non-agent still matches only on login and id: a renamed dependabot no longer outweighs a branch name", () => {
+    const d = detectPullRequestAgent(pr({ author: { login: "dependabot-renamed[bot]", id: 49699333 }, headRef: "claude/x" }));
+    assert.equal(d.isAgent, true);
+    assert.equal(d.nonAgent, undefined);
   });
 
   test("GitHub user `claude` (id 81847) is a human", () => {
@@ -175,6 +190,52 @@ describe("what a review found slipping past detection", () => {
     assert.match(byAccount.reasons[0]!.detail, /^committer claude\[bot\]/);
     assert.equal(detectCommitAgent(commit({ committer: { name: "Claude", email: "noreply@anthropic.com" } })).isAgent, true);
     assert.equal(detectCommitAgent(commit({ committer: { name: "GitHub", email: "noreply@github.com", user: { login: "web-flow", id: 19864447 } } })).isAgent, false);
+  });
+
+  test("the Claude Code Action's default identity, which GitHub resolves to github-actions[bot], is claude-code's", () => {
+    const actions = { login: "github-actions[bot]", id: 41898282 };
+    const d = detectCommitAgent(commit({ author: { name: "claude[bot]", email: "41898282+claude[bot]@users.noreply.github.com", user: actions } }));
+    assert.equal(d.agent, "claude-code");
+    assert.deepEqual(signals(d), ["author-email", "author-name"]);
+    assert.equal(d.reasons[0]!.detail, "author e-mail 41898282+claude[bot]@users.noreply.github.com");
+    // Unresolved, and as the committer of a human's commit.
+    assert.equal(detectCommitAgent(commit({ author: { name: "claude[bot]", email: "41898282+claude[bot]@users.noreply.github.com" } })).agent, "claude-code");
+    assert.equal(detectCommitAgent(commit({ committer: { name: "claude[bot]", email: "41898282+claude[bot]@users.noreply.github.com", user: actions } })).agent, "claude-code");
+  });
+
+  test("a GitHub noreply address whose login (any case) or id is a known agent account's is that agent's, whatever account it resolves to", () => {
+    const actions = { login: "github-actions[bot]", id: 41898282 };
+    for (const [address, agent] of [
+      ["12345+claude[bot]@users.noreply.github.com", "claude-code"],
+      ["Claude[bot]@users.noreply.github.com", "claude-code"],
+      ["41898282+Devin-AI-Integration[bot]@users.noreply.github.com", "devin"],
+      ["1+copilot-swe-agent[bot]@users.noreply.github.com", "copilot"],
+      ["1+copilot@users.noreply.github.com", "copilot"],
+      ["161369871+someone-else[bot]@users.noreply.github.com", "jules"],
+    ] as const) {
+      const d = detectCommitAgent(commit({ author: { name: "Build", email: address, user: actions } }));
+      assert.equal(d.agent, agent, address);
+      assert.match(d.reasons[0]!.detail, /GitHub noreply address of /, address);
+    }
+    const configured = withConfiguredAgents({ accounts: [{ login: "acme-agent[bot]", id: 777, agent: "configured" }] });
+    assert.equal(detectCommitAgent(commit({ author: { name: "Build", email: "9+acme-agent[bot]@users.noreply.github.com" } }), configured).agent, "configured");
+    const coAuthored = detectCommitAgent(commit({ claims: trailerClaims("x\n\nCo-authored-by: claude[bot] <41898282+claude[bot]@users.noreply.github.com>\n") }));
+    assert.deepEqual(signals(coAuthored), ["co-author-email"]);
+    assert.equal(coAuthored.agent, "claude-code");
+    // Not an agent's: human `claude` (81847), another bot, github-actions' own address, the domain alone.
+    for (const address of ["81847+claude@users.noreply.github.com", "claude@users.noreply.github.com", "41898282+github-actions[bot]@users.noreply.github.com", "49699333+dependabot[bot]@users.noreply.github.com", "@users.noreply.github.com", "claude[bot]@example.com"]) {
+      assert.equal(detectCommitAgent(commit({ author: { name: "Build", email: address, user: actions } })).isAgent, false, address);
+    }
+  });
+
+  test("an author or committer named exactly like a known agent's [bot] login is that agent's; other names are not", () => {
+    for (const name of ["claude[bot]", " Copilot-SWE-Agent[bot] ", "devin-ai-integration[bot]"]) {
+      const d = detectCommitAgent(commit({ author: { name, email: "ci@acme.example", user: { login: "github-actions[bot]", id: 41898282 } } }));
+      assert.deepEqual(signals(d), ["author-name"], name);
+    }
+    for (const name of ["Claude", "claude", "Copilot", "github-actions[bot]", "claude[bot] (fork)", "dependabot[bot]"]) {
+      assert.equal(detectCommitAgent(commit({ author: { name, email: "ci@acme.example" } })).isAgent, false, name);
+    }
   });
 
   test("github-actions[bot] is no non-agent (agents run as it): its PR on an agent's branch is an agent's", () => {
