@@ -1,25 +1,27 @@
 // Reconciliation, on start and on a schedule, within a bounded number of GitHub requests:
 // 1. deliveries GitHub failed to bring (the App was down, failed, or was slow past ten seconds) are found in the
-//    App's delivery history and redelivered, unless the App persisted them after all (one it refused with a 4xx
-//    is never redelivered: it would be refused again);
+//    App's delivery history and redelivered as each page is read, unless the App persisted them after all (one it
+//    refused with a 4xx is never redelivered: it would be refused again); a run the budget stops saves its place in
+//    the history and the next run continues from there (reconcile-deliveries.ts);
 // 2. open pull requests whose head commit lacks a completed `agent-gate` check (or shows one that could not be
 //    evaluated) are evaluated again;
 // 3. with `revocations`, each installation's owner whose revocation list differs from the one last swept is swept
 //    (app/revocation-sweep.ts): a push to its `.github` repository whose delivery never came is caught here.
 import { CHECK_NAME } from "../adapters/github/check-runs.js";
-import type { DeliveryRow } from "../adapters/github/app-api.js";
 import type { AppGitHub, InstallationGitHub } from "../adapters/github/facts-port.js";
-import type { SqlGateStore } from "../adapters/storage/gate-store.js";
 import { describeError } from "../core/errors.js";
 import type { Intake, InstallationAuth } from "./intake.js";
+import { redeliverFailed, type DeliveryProgress, type DeliveryStore } from "./reconcile-deliveries.js";
+
+export { redeliverable } from "./reconcile-deliveries.js";
 
 export interface ReconcileOptions {
   /** The App's own (JWT) GitHub, for /app endpoints. */
   readonly appAuth: () => Promise<AppGitHub>;
   readonly auth: InstallationAuth;
-  readonly store: SqlGateStore;
+  readonly store: DeliveryStore;
   readonly intake: Intake;
-  /** At most this many GitHub requests per run (redeliveries included). */
+  /** At most this many GitHub requests per run (redeliveries included; the delivery history is read first). */
   readonly budget?: number;
   /** How far back the delivery history is read (GitHub keeps about three days). */
   readonly lookBackMs?: number;
@@ -33,10 +35,15 @@ export interface ReconcileOptions {
 export interface ReconcileReport {
   readonly requests: number;
   readonly deliveriesSeen: number;
+  /** How far this run got in the delivery history, and where the next run continues (reconcile-deliveries.ts). */
+  readonly deliveryHistory?: DeliveryProgress;
   readonly redelivered: string[];
   readonly pullsSeen: number;
   readonly reEvaluated: string[];
-  /** The budget ran out before everything was looked at; the next run continues. */
+  /**
+   * The budget ran out before everything was looked at. The delivery history is continued by the next run where this
+   * one stopped (`deliveryHistory.continuesBelow`); open pull requests are listed again from the first.
+   */
   readonly truncated: boolean;
   readonly errors: string[];
   /** Owners whose changed revocation list was swept, and the pull requests it re-evaluated. */
@@ -62,7 +69,6 @@ export async function reconcile(opts: ReconcileOptions, runId: string): Promise<
   const redelivered: string[] = [];
   const reEvaluated: string[] = [];
   const revocationSweeps: string[] = [];
-  let deliveriesSeen = 0;
   let pullsSeen = 0;
 
   // An installation's client is made for this run, so it ends with it; the App's own is shared by the process.
@@ -71,52 +77,12 @@ export async function reconcile(opts: ReconcileOptions, runId: string): Promise<
   try {
     app = await opts.appAuth();
   } catch (err) {
-    return { requests: 0, deliveriesSeen, redelivered, pullsSeen, reEvaluated, truncated: false, errors: [`the App's own token: ${describeError(err)}`] };
+    return { requests: 0, deliveriesSeen: 0, redelivered, pullsSeen, reEvaluated, truncated: false, errors: [`the App's own token: ${describeError(err)}`] };
   }
 
-  // 1. Failed deliveries.
-  try {
-    const since = Date.now() - (opts.lookBackMs ?? 3 * 24 * 3600_000);
-    const byGuid = new Map<string, { ok: boolean; latest: DeliveryRow }>();
-    let cursor: string | undefined;
-    for (;;) {
-      if (!budget.take()) break;
-      const { rows, next } = await app.hookDeliveriesPage(cursor);
-      let old = false;
-      for (const d of rows) {
-        if (Date.parse(d.delivered_at) < since) {
-          old = true;
-          continue;
-        }
-        deliveriesSeen++;
-        // Settled: taken in (2xx), or refused for good (a 4xx other than 408 and 429: an unprocessable or unsigned
-        // delivery gets the same answer every time, so redelivering it would only repeat the refusal forever).
-        const ok = !redeliverable(d.status_code);
-        const prev = byGuid.get(d.guid);
-        if (!prev) byGuid.set(d.guid, { ok, latest: d });
-        else {
-          prev.ok ||= ok;
-          if (d.id > prev.latest.id) prev.latest = d;
-        }
-      }
-      cursor = next;
-      if (old || !cursor || rows.length === 0) break;
-    }
-    const failed = [...byGuid.entries()].filter(([, v]) => !v.ok);
-    const known = await opts.store.knownDeliveries(failed.map(([g]) => g));
-    for (const [guid, v] of failed) {
-      if (known.has(guid)) continue; // it reached us after all; its job exists
-      if (!budget.take()) break;
-      try {
-        await app.redeliver(v.latest.id);
-        redelivered.push(guid);
-      } catch (err) {
-        errors.push(`redeliver ${guid}: ${describeError(err)}`);
-      }
-    }
-  } catch (err) {
-    errors.push(`delivery history: ${describeError(err)}`);
-  }
+  // 1. Failed deliveries, redelivered as the history is read; a pass the budget stops is continued by the next run.
+  const step = await redeliverFailed({ app, store: opts.store, take: () => budget.take(), since: Date.now() - (opts.lookBackMs ?? 3 * 24 * 3600_000), redelivered, errors });
+  const deliveriesSeen = step.seen;
 
   // 2. Open pull requests whose head lacks a completed check.
   try {
@@ -170,12 +136,5 @@ export async function reconcile(opts: ReconcileOptions, runId: string): Promise<
   } catch (err) {
     errors.push(`open pull requests: ${describeError(err)}`);
   }
-  return { requests: budget.used, deliveriesSeen, redelivered, pullsSeen, reEvaluated, truncated: budget.spent, errors, ...(opts.revocations ? { revocationSweeps } : {}) };
-}
-
-/** A delivery worth sending again: no answer (status 0, a timeout), a failure on our side (5xx), 408 or 429. */
-export function redeliverable(statusCode: number): boolean {
-  if (statusCode >= 200 && statusCode < 300) return false;
-  if (statusCode >= 400 && statusCode < 500) return statusCode === 408 || statusCode === 429;
-  return true;
+  return { requests: budget.used, deliveriesSeen, deliveryHistory: step.progress, redelivered, pullsSeen, reEvaluated, truncated: budget.spent, errors, ...(opts.revocations ? { revocationSweeps } : {}) };
 }

@@ -9,7 +9,6 @@ import type { Octokit as OctokitType } from "@octokit/rest";
 import { CHECK_NAME, CheckRunPublisher, latestCheckRuns } from "../../src/adapters/github/check-runs.js";
 import { GitHubConnector } from "../../src/adapters/github/octokit-github.js";
 import type { Trigger } from "../../src/adapters/github/triggers.js";
-import type { SqlGateStore } from "../../src/adapters/storage/gate-store.js";
 import { PolicyEngine } from "../../src/adapters/opa/engine.js";
 import { builtinBundle } from "../../src/adapters/opa/bundle-source.js";
 import type { BundleVerifier } from "../../src/adapters/sigstore/verifier.js";
@@ -83,7 +82,7 @@ test("reconciliation does not read another App's completed agent-gate run as the
     {
       appAuth: () => Promise.resolve(connector.app(octokit)),
       auth: () => Promise.resolve(connector.installation(octokit)),
-      store: { knownDeliveries: () => Promise.resolve(new Set<string>()) } as unknown as SqlGateStore,
+      store: { knownDeliveries: () => Promise.resolve(new Set<string>()), deliveryCursor: () => Promise.resolve({ coveredTo: 0, coveredAt: undefined, pass: undefined }), saveDeliveryCursor: () => Promise.resolve() },
       intake: { enqueueSweep: (t: Trigger) => Promise.resolve(void swept.push(t.headSha ?? "")) } as unknown as Intake,
     },
     "run-1",

@@ -31,6 +31,18 @@ export interface GateStore {
   recordEvaluation(e: StoredEvaluation & { triggerAt: Date }): Promise<void>;
 }
 
+/**
+ * How far reconciliation got in the App's delivery history (newest first): every delivery up to id `coveredTo`
+ * (delivered at `coveredAt`) was examined by a completed pass; `pass` (from `top`, delivered at `topAt`) is one that
+ * stopped early: it continues at the
+ * page `cursor` (undefined: the newest) with the deliveries whose id is below `below`, down to `coveredTo`.
+ */
+export interface DeliveryCursor {
+  readonly coveredTo: number;
+  readonly coveredAt: string | undefined;
+  readonly pass: { readonly top: number; readonly topAt: string | undefined; readonly below: number; readonly cursor: string | undefined } | undefined;
+}
+
 /** The id of a head's check run while it is being created: GitHub may have one that the store does not know. */
 export const CHECK_RUN_INTENT = 0;
 
@@ -166,6 +178,27 @@ export class SqlGateStore implements GateStore {
     if (ids.length === 0) return new Set();
     const rows = await this.db.query<{ delivery_id: string }>("SELECT delivery_id FROM intake_deliveries WHERE delivery_id = ANY($1::text[])", [[...ids]]);
     return new Set(rows.map((r) => r.delivery_id));
+  }
+
+  /** Reconciliation's place in the App's delivery history (app/reconcile-deliveries.ts); a fresh start when none was saved. */
+  async deliveryCursor(): Promise<DeliveryCursor> {
+    type Row = { covered_to: string | number; covered_at: Date | string | null; pass_top: string | number | null; pass_top_at: Date | string | null; pass_below: string | number | null; pass_cursor: string | null };
+    const row = (await this.db.query<Row>("SELECT covered_to, covered_at, pass_top, pass_top_at, pass_below, pass_cursor FROM reconcile_delivery_cursor"))[0];
+    if (!row) return { coveredTo: 0, coveredAt: undefined, pass: undefined };
+    return {
+      coveredTo: Number(row.covered_to),
+      coveredAt: row.covered_at === null ? undefined : new Date(row.covered_at).toISOString(),
+      pass: row.pass_top === null || row.pass_below === null ? undefined : { top: Number(row.pass_top), topAt: row.pass_top_at === null ? undefined : new Date(row.pass_top_at).toISOString(), below: Number(row.pass_below), cursor: row.pass_cursor ?? undefined },
+    };
+  }
+
+  async saveDeliveryCursor(c: DeliveryCursor): Promise<void> {
+    await this.db.query(
+      `INSERT INTO reconcile_delivery_cursor (one, covered_to, covered_at, pass_top, pass_top_at, pass_below, pass_cursor) VALUES (true, $1, $2, $3, $4, $5, $6)
+       ON CONFLICT (one) DO UPDATE SET covered_to = EXCLUDED.covered_to, covered_at = EXCLUDED.covered_at, pass_top = EXCLUDED.pass_top,
+         pass_top_at = EXCLUDED.pass_top_at, pass_below = EXCLUDED.pass_below, pass_cursor = EXCLUDED.pass_cursor, updated_at = now()`,
+      [c.coveredTo, c.coveredAt ?? null, c.pass?.top ?? null, c.pass?.topAt ?? null, c.pass?.below ?? null, c.pass?.cursor ?? null],
+    );
   }
 
   /**

@@ -311,6 +311,26 @@ CREATE TRIGGER audit_config_uses_no_truncate BEFORE TRUNCATE ON audit_config_use
   FOR EACH STATEMENT EXECUTE FUNCTION audit_refuse();
 `,
   },
+  {
+    version: 12,
+    name: "reconciliation's place in the App's delivery history, so that a run stopped by its budget is continued",
+    sql: `
+-- One row: every delivery with an id up to covered_to (delivered at covered_at) was examined by a completed pass over
+-- the history; an unfinished pass (from pass_top, delivered at pass_top_at) continues at the page pass_cursor (NULL: the newest) with the
+-- deliveries whose id is below pass_below.
+CREATE TABLE reconcile_delivery_cursor (
+  one         boolean PRIMARY KEY DEFAULT true CHECK (one),
+  covered_to  bigint NOT NULL CHECK (covered_to >= 0),
+  covered_at  timestamptz,
+  pass_top    bigint,
+  pass_top_at timestamptz,
+  pass_below  bigint,
+  pass_cursor text,
+  updated_at  timestamptz NOT NULL DEFAULT now(),
+  CHECK ((pass_top IS NULL) = (pass_below IS NULL))
+);
+`,
+  },
 ];
 
 const LATEST = Math.max(...MIGRATIONS.map((m) => m.version));

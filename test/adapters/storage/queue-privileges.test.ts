@@ -45,6 +45,8 @@ test("the App's role from the docs runs the queue and records evaluations, ownin
     const store = new SqlGateStore(appDb);
     assert.equal(await store.takeDelivery("d-1", "pull_request.opened"), true);
     assert.equal(await store.takeDelivery("d-1", "pull_request.opened"), false);
+    await store.saveDeliveryCursor({ coveredTo: 5, coveredAt: undefined, pass: undefined }); // reconciliation's place in the history
+    assert.equal((await store.deliveryCursor()).coveredTo, 5);
     await store.saveCheckRun("acme/web", "a".repeat(40), 7);
     await store.recordEvaluation({ key: "b".repeat(64), trigger: "d-1", repository: "acme/web", headSha: "a".repeat(40), decisionId: "x", conclusion: "success", transient: false, triggerAt: new Date() });
     assert.ok((await store.checkRun("acme/web", "a".repeat(40)))?.lastTriggerAt);
