@@ -43,6 +43,8 @@ export interface ConfigChangeOptions {
   readonly now?: () => number;
   /** Reports of analyses that ran, reused for the same head and files (the gate keeps one). */
   readonly cache?: ImpactCache;
+  /** Told every error whose message the report withholds (publicError), so that the caller logs it: nothing is lost. */
+  readonly onWithheld?: (err: unknown) => void;
 }
 
 /** Who opened the pull request, and from where. */
@@ -142,8 +144,9 @@ function proposed(github: Reader, owner: string, repo: string, headSha: string, 
 }
 
 /** Shown in the check run (GitHub's): a server-internal message (the audit log's database) is withheld. */
-const messageOf = (err: unknown): string => {
+const messageOf = (err: unknown, opts: Pick<ConfigChangeOptions, "onWithheld">): string => {
   const shown = publicError(err);
+  if (shown.withheld) opts.onWithheld?.(err);
   return `${shown.code}: ${shown.message}`;
 };
 
@@ -179,11 +182,11 @@ export async function inspectConfigChange(reader: Reader, at: { owner: string; r
   } catch (err) {
     // Without the lookup only the repository's own config is known to be changed: say the analysis is incomplete.
     found = at.files.some((f) => f.filename === CONFIG_PATH || f.previous_filename === CONFIG_PATH) ? { paths: [CONFIG_PATH], repositories: [`${owner}/${repo}`] } : null;
-    if (found) return { files: found.paths, ...(await validate(github, at, found.paths)), incomplete: `the audit log could not be read: ${messageOf(err)}` };
+    if (found) return { files: found.paths, ...(await validate(github, at, found.paths, opts)), incomplete: `the audit log could not be read: ${messageOf(err, opts)}` };
     return undefined;
   }
   if (!found) return undefined;
-  const checked = await validate(github, at, found.paths);
+  const checked = await validate(github, at, found.paths, opts);
   const base = { files: found.paths, ...checked };
   if (!checked.valid) return { ...base, notRun: "the new config is invalid" };
   if (!opts.history) return { ...base, notRun: "no audit log is configured, so there are no recorded decisions to replay" };
@@ -254,7 +257,7 @@ async function analyse(github: Reader, at: { owner: string; repo: string; headSh
       }
     } catch (err) {
       if (isSelf) {
-        why.push(`${repository}: ${messageOf(err)}`);
+        why.push(`${repository}: ${messageOf(err, opts)}`);
         ownFailed = true;
       } else failed++;
     }
@@ -275,7 +278,7 @@ async function analyse(github: Reader, at: { owner: string; repo: string; headSh
  * file, bad encoding) is a problem; a read that failed (GitHub down, rate limited) throws: the evaluation fails as
  * for any other read, transient ones are retried, and validity is never assumed.
  */
-async function validate(github: Reader, at: { owner: string; repo: string; headSha: string }, paths: readonly string[]): Promise<{ valid: boolean; problems: ConfigProblem[] }> {
+async function validate(github: Reader, at: { owner: string; repo: string; headSha: string }, paths: readonly string[], opts: Pick<ConfigChangeOptions, "onWithheld"> = {}): Promise<{ valid: boolean; problems: ConfigProblem[] }> {
   const problems: ConfigProblem[] = [];
   for (const path of paths) {
     try {
@@ -283,7 +286,7 @@ async function validate(github: Reader, at: { owner: string; repo: string; headS
       if (file) problems.push(...fileProblems(path, file));
     } catch (err) {
       if (!(err instanceof AgentGateError && (err.code === "CONFIG_TOO_LARGE" || err.code === "CONFIG_UNREADABLE"))) throw err;
-      problems.push({ file: path, message: `could not be read at ${at.headSha.slice(0, 7)}: ${messageOf(err)}` });
+      problems.push({ file: path, message: `could not be read at ${at.headSha.slice(0, 7)}: ${messageOf(err, opts)}` });
     }
     if (problems.length >= MAX_CONFIG_CHANGE_PROBLEMS) break;
   }

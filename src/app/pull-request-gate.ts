@@ -1,6 +1,7 @@
 // The PR gate: the effects around the evaluation pipeline (app/evaluate-pull-request.ts). It reads GitHub, verifies,
 // keeps one head's evaluations ordered and idempotent, and publishes one check run per head commit, judged against
 // every open pull request it heads. Every path completes the check; any error completes it as failure (fail closed).
+import { describeError } from "../core/errors.js";
 import { randomUUID } from "node:crypto";
 import type { GitHubFacts, GitHubWrites, InstallationGitHub } from "../adapters/github/facts-port.js";
 import { openPullsWithHead, pullStanding, type PullRequestSnapshot } from "../adapters/github/pull-request-source.js";
@@ -179,20 +180,22 @@ export class PullRequestGate {
     const started = performance.now();
     const decisionId = randomUUID();
     let outcome: { decided: Decided } | Failed;
+    const withheld: string[] = []; // config-change analysis errors its note withholds from GitHub: to the log
     try {
       const loaded = preloaded ?? (await loadRepoConfig(github, owner, repo));
       if ("error" in loaded) throw loaded.error;
       const snapshot = preSnapshot ?? (await github.snapshot(owner, repo, payload));
       if ("error" in snapshot) throw snapshot.error;
       checkHead(snapshot, headSha);
-      const configChange = await inspectConfigChange(github, { owner, repo, headSha, files: snapshot.files, requester: requesterOf(snapshot.pull) }, { ...(this.opts.history ? { history: this.opts.history } : {}), last: loaded.config.config_changes.impact_last, cache: this.impacts });
+      const configChange = await inspectConfigChange(github, { owner, repo, headSha, files: snapshot.files, requester: requesterOf(snapshot.pull) }, { ...(this.opts.history ? { history: this.opts.history } : {}), last: loaded.config.config_changes.impact_last, cache: this.impacts, onWithheld: (err) => withheld.push(describeError(err)) });
       const facts = await withHeadChecks(github, factsOf(snapshot, loaded, this.now()), loaded.config, this.opts.appId);
       const evidence = withCommitEvidence(verifyEvidence(this.evidence, facts.bundles, loaded.config, `${owner}/${repo}`, this.opts.keyRing, this.opts.observe), facts.commits, this.opts.verifier, loaded.config);
       outcome = { decided: await evaluatePullRequest(facts, loaded, evidence, this.opts.engine, { now: this.now(), decisionId, ...(this.opts.observe ? { observe: this.opts.observe } : {}), ...(configChange ? { configChange } : {}) }) };
     } catch (err) {
       outcome = failed(err);
     }
-    return explain(outcome, decisionId, Math.round(performance.now() - started), this.opts.tlogEntryUrl);
+    const ev = explain(outcome, decisionId, Math.round(performance.now() - started), this.opts.tlogEntryUrl);
+    return withheld.length > 0 && ev.error === undefined ? { ...ev, error: `config-change analysis: ${withheld.join("; ")}` } : ev;
   }
 
   /** Merge queues: the group commit passes only when every queued pull request's head passed. */

@@ -253,9 +253,13 @@ test("bounds and failures are said: repositories capped, deadline, an unreadable
   assert.doesNotMatch(JSON.stringify(partial), /web|fire/);
   assert.equal(late?.valid, true);
   const failing = { audit: { recent: storage.audit.recent.bind(storage.audit), configUsers: () => Promise.reject(new Error("connection refused")) }, bundles: storage.bundles };
-  const broken = await inspect(reader(DEFAULTS, { repo: "app", files: { ".github/agent-gate.yml": yaml(2) } }), "app", [".github/agent-gate.yml"], { history: failing });
+  const withheld: unknown[] = [];
+  const broken = await inspect(reader(DEFAULTS, { repo: "app", files: { ".github/agent-gate.yml": yaml(2) } }), "app", [".github/agent-gate.yml"], { history: failing, onWithheld: (err) => withheld.push(err) });
   assert.deepEqual([broken?.files, broken?.valid], [[".github/agent-gate.yml"], true]);
-  assert.match(broken?.incomplete ?? "", /the audit log could not be read: connection refused/);
+  // GitHub is shown the code, never the database's own message; the caller is handed the error, to log it.
+  assert.match(broken?.incomplete ?? "", /^the audit log could not be read: INTERNAL_ERROR: .*\(the details are in agent-gate's log\)$/);
+  assert.doesNotMatch(broken?.incomplete ?? "", /connection refused/);
+  assert.deepEqual(withheld.map((e) => (e as Error).message), ["connection refused"]);
   const none = await inspectConfigChange(reader(DEFAULTS, { repo: "app", files: { ".github/agent-gate.yml": yaml(2) } }), { owner: "acme", repo: "app", headSha: HEAD, files: [{ filename: ".github/agent-gate.yml" }], requester: ALICE });
   assert.match(none?.notRun ?? "", /no audit log is configured/);
   // A new file that is no readable config is invalid; a read that failed fails the evaluation (never assumed valid).

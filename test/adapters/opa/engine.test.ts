@@ -42,7 +42,7 @@ describe("PolicyEngine with the built-in bundle", async () => {
   it("denies with the bundle's default data (no signer or model allowed yet) and names the rules", () => {
     const d = engine.evaluate(PULL_REQUEST_ENTRYPOINT, prCase().input, { decisionId: "d1" });
     assert.equal(d.allow, false);
-    assert.deepEqual([...new Set(d.deny.map((f) => f.rule))], ["signers"], "no signer is allowed: only the signers rule judges it (the model of provenance nobody allowed is not judged)");
+    assert.deepEqual([...new Set(d.deny.map((f) => f.rule))].sort(), ["model-governance", "signers"], "no signer is allowed: the signers rule denies, and with no allowed attestation covering the commit its statements are judged by the model rule too (a rule's mode never narrows what another judges)");
     assert.equal(d.decisionId, "d1");
     assert.equal(d.entrypoint, PULL_REQUEST_ENTRYPOINT);
   });
