@@ -80,9 +80,14 @@ export class PullRequestGate {
    * changed, so its one check run, which may have passed on the leaving pull request's verdict, is judged again with
    * a fresh read of those still heading it: an ordinary evaluation of that head, in order with its others. None left:
    * nothing to do (a check on a commit no open pull request heads gates nothing), after the one read that tells.
+   * That read is skipped when the store says the commit's last verdict combined one pull request, and no evaluation
+   * of it is under way (headState forgets the count until one records its own): this one, alone, as every pull request
+   * that came to head the commit since was judged there, or will be, after this one left. No row, or no count: read.
    */
   private async judgeLeftHead(github: InstallationGitHub, trigger: PullRequestTrigger, left: string, judged: Set<string>, ctx: HandleContext): Promise<GateResult[]> {
     const { owner, repo } = trigger;
+    if (judged.has(left)) return [];
+    if ((await this.store.checkRun(`${owner}/${repo}`, left))?.lastPulls === 1) return [];
     // A commit GitHub does not know (404, 422) is no open pull request's head; any other failure fails the job (retried).
     const numbers = await github.pullsForCommit(owner, repo, left).catch((err: unknown) => {
       const status = (err as { status?: unknown } | null)?.status;
@@ -111,18 +116,20 @@ export class PullRequestGate {
     const config = await loadRepoConfig(github, owner, repo).catch(failed);
     const triggerName = ctx.deliveryId ?? ctx.triggerId ?? randomUUID();
     const key = evaluationKey({ repository, headSha, trigger: triggerName, configDigest: "error" in config ? "unavailable" : config.facts.digest, policyDigest: this.opts.engine.policy.digest });
+    const existingId = trigger.kind === "pull_request" ? trigger.checkRunId : undefined;
+    // One statement: the evaluation, the check run, and the intent to create one (startCheck) unless it is known. Read
+    // before GitHub is asked who heads the commit: it forgets the head's count of pull requests until this evaluation
+    // records its own, so that a pull request leaving the commit meanwhile asks GitHub (judgeLeftHead).
+    ctx.held.throwIfAborted();
+    const state = ctx.dryRun ? undefined : await this.store.headState(key, repository, headSha, existingId === undefined);
     const pulls = await openPullsWithHead(github, owner, repo, payload, headSha).catch(failed);
     const payloads = "error" in pulls ? [payload] : pulls;
     const snapshots = await Promise.all(payloads.map((p) => github.snapshot(owner, repo, p).catch(failed)));
     const base = { pullNumber: numberOf(payload), headSha, transient: false };
-    const existingId = trigger.kind === "pull_request" ? trigger.checkRunId : undefined;
     let recorded: { run: HeadCheckRun | undefined } | undefined;
-    if (!ctx.dryRun) {
+    if (state) {
       const first = snapshots[0]!;
       const movedOn = trigger.kind === "pull_request" && !("error" in first) && !first.truncated.includes("commits") && first.commits.at(-1)?.sha !== headSha;
-      // One statement: the evaluation, the check run, and the intent to create one (startCheck) unless it is known.
-      ctx.held.throwIfAborted();
-      const state = await this.store.headState(key, repository, headSha, existingId === undefined);
       const prior = await priorResult(this.store, { key, trigger: triggerName, repository, headSha, receivedAt, movedOn, pullNumber: numberOf(payload) }, ctx.held, state);
       if (prior) return [prior];
       recorded = { run: state.checkRun };
@@ -134,12 +141,12 @@ export class PullRequestGate {
     const standings = "error" in pulls || payloads.length < 2 ? [] : await Promise.all(payloads.map((p) => pullStanding(github, owner, repo, p))); // a lookup each: only when shared
     const shown = "error" in pulls ? explain(pulls, randomUUID(), 0, this.opts.tlogEntryUrl) : combinedOutput(evaluations, standings);
     const transient = evaluations.some((e) => e.transient) || ("transient" in shown && shown.transient);
-    if (!ctx.dryRun) await this.publish(github, trigger, headSha, checkRunId, shown, evaluations, payloads, ctx, { key, triggerName, receivedAt, transient });
+    if (!ctx.dryRun) await this.publish(github, trigger, headSha, checkRunId, shown, evaluations, payloads, ctx, { key, triggerName, receivedAt, transient, pulls: "error" in pulls ? undefined : payloads.length });
     return evaluations.map((ev, i) => ({ ...base, pullNumber: numberOf(payloads[i]), conclusion: shown.output.conclusion, title: shown.output.title, decisionId: ev.decisionId, checkRunId, outcome: "evaluated" as const, transient, ...(ev.error !== undefined ? { error: ev.error } : {}) }));
   }
 
   /** Writes the check run, then one audit event per pull request judged, then remembers the evaluation. */
-  private async publish(github: GitHubWrites, trigger: Trigger, headSha: string, checkRunId: number, shown: { output: CheckRunOutput; decisionId: string }, evaluations: readonly Evaluation[], payloads: readonly unknown[], ctx: HandleContext & { held: AbortSignal }, rec: { key: string; triggerName: string; receivedAt: Date; transient: boolean }): Promise<void> {
+  private async publish(github: GitHubWrites, trigger: Trigger, headSha: string, checkRunId: number, shown: { output: CheckRunOutput; decisionId: string }, evaluations: readonly Evaluation[], payloads: readonly unknown[], ctx: HandleContext & { held: AbortSignal }, rec: { key: string; triggerName: string; receivedAt: Date; transient: boolean; pulls: number | undefined }): Promise<void> {
     const repository = `${trigger.owner}/${trigger.repo}`;
     // Publishing must not fail silently: if it throws, the error propagates and the work is retried.
     // The footer's last line witnesses the log's head before this decision's records (a failed read fails the delivery).
@@ -152,7 +159,7 @@ export class PullRequestGate {
       await this.opts.onDecision?.({ decisionId, deliveryId: ctx.deliveryId, installationId: trigger.installationId, repository, pullNumber: numberOf(payloads[i]), headSha, input, decision, conclusion, durationMs, policyData, ...(configFiles ? { configFiles } : {}) });
     }
     ctx.held.throwIfAborted();
-    await this.store.recordEvaluation({ key: rec.key, trigger: rec.triggerName, repository, headSha, decisionId: shown.decisionId, conclusion: shown.output.conclusion, transient: rec.transient, triggerAt: rec.receivedAt });
+    await this.store.recordEvaluation({ key: rec.key, trigger: rec.triggerName, repository, headSha, decisionId: shown.decisionId, conclusion: shown.output.conclusion, transient: rec.transient, triggerAt: rec.receivedAt, pulls: rec.pulls });
   }
 
   /**

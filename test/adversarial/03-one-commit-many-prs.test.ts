@@ -237,7 +237,7 @@ test("a maintainer's PR pushed to a new head: the commit it left, still a strang
   assert.equal(judged.run(h2.sha).conclusion, "success", "#1's new head is judged as ever");
 });
 
-test("a lone PR closing costs one read of the commit's pull requests, and no evaluation or write", async () => {
+test("a lone PR closing costs no request at all: the store says the commit's last verdict was its alone", async () => {
   const h = commit("c3", "human-alice");
   const r = repo([humanPull(1, [h])]);
   const closed = structuredClone(r);
@@ -253,11 +253,32 @@ test("a lone PR closing costs one read of the commit's pull requests, and no eva
   };
   const judged = await judge([r], [opened(r, 1), close]);
   assert.deepEqual(judged.problems, []);
-  assert.deepEqual(judged.standIn.requests.slice(mark).map((q) => `${q.method} ${q.path}`), [`GET /repos/acme/widgets/commits/${h.sha}/pulls`]);
+  assert.deepEqual(judged.standIn.requests.slice(mark).map((q) => `${q.method} ${q.path}`), []);
   assert.equal(judged.run(h.sha).conclusion, "success", "the check of the commit no open PR heads is left as it was");
 });
 
-test("a lone PR pushed to a new head judges only its new head: one read tells nothing else heads the old one", async () => {
+test("a PR closing on a commit the store knows nothing of (never judged, or pruned) asks GitHub who else heads it", async () => {
+  const h = commit("c5", "human-alice");
+  const r = repo([humanPull(1, [h])]);
+  const closed = structuredClone(r);
+  closeIt(closed.pulls[0]!);
+  let mark = 0;
+  const close: Delivery = {
+    event: "pull_request.closed",
+    payload: payloadFor("pull_request.closed", closed, 1),
+    before: (s) => {
+      mark = s.requests.length;
+      changePull(s, 1, closeIt);
+    },
+  };
+  const judged = await judge([r], [close]);
+  assert.deepEqual(judged.problems, []);
+  // (the App's first delivery also gets an installation token)
+  assert.deepEqual(judged.standIn.requests.slice(mark).filter((q) => q.path.startsWith("/repos/")).map((q) => `${q.method} ${q.path}`), [`GET /repos/acme/widgets/commits/${h.sha}/pulls`]);
+  assert.ok(!judged.standIn.checkRuns.some((c) => c.head_sha === h.sha), "nothing heads it: nothing is written");
+});
+
+test("a lone PR pushed to a new head judges only its new head: no request at all about the old one", async () => {
   const h = commit("c4", "human-alice");
   const h2 = commit("c4-next", "human-alice");
   const r = repo([humanPull(1, [h])]);
@@ -276,7 +297,7 @@ test("a lone PR pushed to a new head judges only its new head: one read tells no
   const judged = await judge([r], [opened(r, 1), push]);
   assert.deepEqual(judged.problems, []);
   const after = judged.standIn.requests.slice(mark);
-  assert.equal(after.filter((q) => q.path === `/repos/acme/widgets/commits/${h.sha}/pulls`).length, 1);
+  assert.deepEqual(after.filter((q) => q.path.includes(h.sha)).map((q) => `${q.method} ${q.path}`), [], "the store says the old commit's last verdict was #1's alone");
   const oldRun = judged.run(h.sha);
   assert.ok(!after.some((q) => q.write && q.path.endsWith(`/check-runs/${oldRun.id}`)), "the old head's check is not written again");
   assert.equal(judged.run(h2.sha).conclusion, "success");

@@ -24,11 +24,16 @@ export interface GateStore {
   /**
    * What one evaluation starts from, in one statement (one round trip): the evaluation `key` as recorded, and the
    * head's check run as recorded before this call. With `intend`, records the intent to create the check run as
-   * intendCheckRun does, unless the evaluation is recorded as final (a duplicate: nothing is created for it).
+   * intendCheckRun does, unless the evaluation is recorded as final (a duplicate: nothing is created for it). Unless
+   * a duplicate, the head's `lastPulls` is forgotten (an evaluation is under way: who heads the commit is unknown
+   * until it records its count); the check run returned is as recorded before.
    */
   headState(key: string, repository: string, headSha: string, intend: boolean): Promise<HeadState>;
-  /** Records a completed evaluation; a final one also moves the head commit's last trigger time forward. */
-  recordEvaluation(e: StoredEvaluation & { triggerAt: Date }): Promise<void>;
+  /**
+   * Records a completed evaluation; a final one also moves the head commit's last trigger time forward. `pulls`: the
+   * evaluation published a verdict combining this many open pull requests (undefined: published none, or unknown).
+   */
+  recordEvaluation(e: StoredEvaluation & { triggerAt: Date; pulls?: number | undefined }): Promise<void>;
 }
 
 /**
@@ -52,6 +57,11 @@ export interface HeadCheckRun {
   readonly id: number;
   readonly lastTriggerAt: Date | undefined;
   readonly lastConclusion: string | undefined;
+  /**
+   * How many open pull requests the last published verdict combined (those heading the commit when it was read);
+   * undefined while an evaluation is under way, when unknown, or recorded before this was kept.
+   */
+  readonly lastPulls?: number | undefined;
 }
 
 /** The evaluation of a key and its head's check run, read together (GateStore.headState). */
@@ -77,10 +87,10 @@ export function evaluationKey(parts: { repository: string; headSha: string; trig
   return sha256Hex(JSON.stringify([parts.repository.toLowerCase(), parts.headSha, parts.trigger, parts.configDigest, parts.policyDigest]));
 }
 
-type CheckRunRow = { check_run_id: string | number; last_trigger_at: Date | string | null; last_conclusion: string | null };
+type CheckRunRow = { check_run_id: string | number; last_trigger_at: Date | string | null; last_conclusion: string | null; last_pulls?: number | null };
 type EvaluationRow = { key: string; repository: string; head_sha: string; decision_id: string; conclusion: string; transient: boolean };
 const storedEvaluation = (row: EvaluationRow): StoredEvaluation => ({ key: row.key, repository: row.repository, headSha: row.head_sha, decisionId: row.decision_id, conclusion: row.conclusion, transient: row.transient });
-const headCheckRun = (row: CheckRunRow): HeadCheckRun => ({ id: Number(row.check_run_id), lastTriggerAt: row.last_trigger_at === null ? undefined : new Date(row.last_trigger_at), lastConclusion: row.last_conclusion ?? undefined });
+const headCheckRun = (row: CheckRunRow): HeadCheckRun => ({ id: Number(row.check_run_id), lastTriggerAt: row.last_trigger_at === null ? undefined : new Date(row.last_trigger_at), lastConclusion: row.last_conclusion ?? undefined, lastPulls: row.last_pulls ?? undefined });
 
 export class SqlGateStore implements GateStore {
   constructor(private readonly db: Db) {}
@@ -91,7 +101,7 @@ export class SqlGateStore implements GateStore {
 
   async checkRun(repository: string, headSha: string): Promise<HeadCheckRun | undefined> {
     const [row] = await this.db.query<CheckRunRow>(
-      "SELECT check_run_id, last_trigger_at, last_conclusion FROM gate_check_runs WHERE repository = $1 AND head_sha = $2",
+      "SELECT check_run_id, last_trigger_at, last_conclusion, last_pulls FROM gate_check_runs WHERE repository = $1 AND head_sha = $2",
       [repository.toLowerCase(), headSha],
     );
     return row && headCheckRun(row);
@@ -104,7 +114,7 @@ export class SqlGateStore implements GateStore {
       `WITH intent AS (
          INSERT INTO gate_check_runs (repository, head_sha, check_run_id) VALUES ($1, $2, $3) ON CONFLICT (repository, head_sha) DO NOTHING
        )
-       SELECT check_run_id, last_trigger_at, last_conclusion FROM gate_check_runs WHERE repository = $1 AND head_sha = $2`,
+       SELECT check_run_id, last_trigger_at, last_conclusion, last_pulls FROM gate_check_runs WHERE repository = $1 AND head_sha = $2`,
       [repository.toLowerCase(), headSha, CHECK_RUN_INTENT],
     );
     return row && headCheckRun(row);
@@ -124,14 +134,18 @@ export class SqlGateStore implements GateStore {
   }
 
   async headState(key: string, repository: string, headSha: string, intend: boolean): Promise<HeadState> {
-    // As intendCheckRun: the SELECT reads the statement's snapshot, the rows as they were before the insert.
-    const [row] = await this.db.query<Partial<EvaluationRow> & { check_run_id: string | number | null; last_trigger_at: Date | string | null; last_conclusion: string | null }>(
+    // As intendCheckRun: the SELECT reads the statement's snapshot, the rows as they were before the insert. Unless a
+    // duplicate, the count of pull requests is forgotten until this evaluation records its own (recordEvaluation).
+    const [row] = await this.db.query<Partial<EvaluationRow> & { check_run_id: string | number | null; last_trigger_at: Date | string | null; last_conclusion: string | null; last_pulls: number | null }>(
       `WITH intent AS (
          INSERT INTO gate_check_runs (repository, head_sha, check_run_id) SELECT $2::text, $3::text, $4::bigint
          WHERE $5::boolean AND NOT EXISTS (SELECT 1 FROM gate_evaluations WHERE key = $1 AND NOT transient)
          ON CONFLICT (repository, head_sha) DO NOTHING
+       ), unsure AS (
+         UPDATE gate_check_runs SET last_pulls = NULL WHERE repository = $2 AND head_sha = $3 AND last_pulls IS NOT NULL
+         AND NOT EXISTS (SELECT 1 FROM gate_evaluations WHERE key = $1 AND NOT transient)
        )
-       SELECT e.key, e.repository, e.head_sha, e.decision_id, e.conclusion, e.transient, c.check_run_id, c.last_trigger_at, c.last_conclusion
+       SELECT e.key, e.repository, e.head_sha, e.decision_id, e.conclusion, e.transient, c.check_run_id, c.last_trigger_at, c.last_conclusion, c.last_pulls
        FROM (SELECT 1) AS one LEFT JOIN gate_evaluations e ON e.key = $1 LEFT JOIN gate_check_runs c ON c.repository = $2 AND c.head_sha = $3`,
       [key, repository.toLowerCase(), headSha, CHECK_RUN_INTENT, intend],
     );
@@ -141,9 +155,10 @@ export class SqlGateStore implements GateStore {
     };
   }
 
-  async recordEvaluation(e: StoredEvaluation & { triggerAt: Date }): Promise<void> {
-    // One statement, so one round trip and its own transaction: the evaluation's row, and for a final result the
-    // head's last trigger time and conclusion (moved forward only, never back to an older trigger's).
+  async recordEvaluation(e: StoredEvaluation & { triggerAt: Date; pulls?: number | undefined }): Promise<void> {
+    // One statement, so one round trip and its own transaction: the evaluation's row, for a final result the head's
+    // last trigger time and conclusion (moved forward only, never back to an older trigger's), and for a published
+    // verdict the count of pull requests it combined (the newest read under the head's lock, whatever its trigger).
     const final = !e.transient && e.conclusion !== "superseded";
     await this.db.query(
       `WITH evaluation AS (
@@ -152,10 +167,11 @@ export class SqlGateStore implements GateStore {
            transient = EXCLUDED.transient, completed_at = now()
        )
        UPDATE gate_check_runs SET
-         last_conclusion = CASE WHEN last_trigger_at IS NULL OR last_trigger_at <= $8 THEN $6 ELSE last_conclusion END,
-         last_trigger_at = GREATEST(COALESCE(last_trigger_at, $8), $8), updated_at = now()
-       WHERE $9 AND repository = $3 AND head_sha = $4`,
-      [e.key, e.trigger ?? null, e.repository.toLowerCase(), e.headSha, e.decisionId, e.conclusion, e.transient, e.triggerAt.toISOString(), final],
+         last_conclusion = CASE WHEN $9 AND (last_trigger_at IS NULL OR last_trigger_at <= $8) THEN $6 ELSE last_conclusion END,
+         last_trigger_at = CASE WHEN $9 THEN GREATEST(COALESCE(last_trigger_at, $8), $8) ELSE last_trigger_at END,
+         last_pulls = COALESCE($10::integer, last_pulls), updated_at = now()
+       WHERE ($9 OR $10::integer IS NOT NULL) AND repository = $3 AND head_sha = $4`,
+      [e.key, e.trigger ?? null, e.repository.toLowerCase(), e.headSha, e.decisionId, e.conclusion, e.transient, e.triggerAt.toISOString(), final, e.pulls ?? null],
     );
   }
 
@@ -266,14 +282,14 @@ export class MemoryGateStore implements GateStore {
     const run = this.runs.get(this.k(repository, headSha));
     if (run) return Promise.resolve({ ...run });
     bounded(this.runs, MemoryGateStore.MAX);
-    this.runs.set(this.k(repository, headSha), { id: CHECK_RUN_INTENT, lastTriggerAt: undefined, lastConclusion: undefined });
+    this.runs.set(this.k(repository, headSha), { id: CHECK_RUN_INTENT, lastTriggerAt: undefined, lastConclusion: undefined, lastPulls: undefined });
     return Promise.resolve(undefined);
   }
 
   saveCheckRun(repository: string, headSha: string, id: number): Promise<void> {
     bounded(this.runs, MemoryGateStore.MAX);
     const prev = this.runs.get(this.k(repository, headSha));
-    this.runs.set(this.k(repository, headSha), { id, lastTriggerAt: prev?.lastTriggerAt, lastConclusion: prev?.lastConclusion });
+    this.runs.set(this.k(repository, headSha), { id, lastTriggerAt: prev?.lastTriggerAt, lastConclusion: prev?.lastConclusion, lastPulls: prev?.lastPulls });
     return Promise.resolve();
   }
 
@@ -283,15 +299,19 @@ export class MemoryGateStore implements GateStore {
 
   async headState(key: string, repository: string, headSha: string, intend: boolean): Promise<HeadState> {
     const evaluation = this.evaluations.get(key);
-    const checkRun = intend && !(evaluation && !evaluation.transient) ? await this.intendCheckRun(repository, headSha) : await this.checkRun(repository, headSha);
+    const duplicate = evaluation !== undefined && !evaluation.transient;
+    const checkRun = intend && !duplicate ? await this.intendCheckRun(repository, headSha) : await this.checkRun(repository, headSha);
+    const run = this.runs.get(this.k(repository, headSha));
+    if (run && !duplicate) run.lastPulls = undefined;
     return { evaluation, checkRun };
   }
 
-  recordEvaluation(e: StoredEvaluation & { triggerAt: Date }): Promise<void> {
+  recordEvaluation(e: StoredEvaluation & { triggerAt: Date; pulls?: number | undefined }): Promise<void> {
     bounded(this.evaluations, MemoryGateStore.MAX);
-    const { triggerAt, ...stored } = e;
+    const { triggerAt, pulls, ...stored } = e;
     this.evaluations.set(e.key, stored);
     const run = this.runs.get(this.k(e.repository, e.headSha));
+    if (run && pulls !== undefined) run.lastPulls = pulls;
     if (run && !e.transient && e.conclusion !== "superseded" && (!run.lastTriggerAt || run.lastTriggerAt <= triggerAt)) {
       run.lastTriggerAt = triggerAt;
       run.lastConclusion = e.conclusion;

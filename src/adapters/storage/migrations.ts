@@ -331,6 +331,16 @@ CREATE TABLE reconcile_delivery_cursor (
 );
 `,
   },
+  {
+    version: 13,
+    name: "gate state: how many open pull requests a head commit's last published verdict combined",
+    sql: `
+-- Set when a verdict is published (the open pull requests then heading the commit), NULL while an evaluation is under
+-- way or when unknown: a pull request leaving a commit whose last verdict was its alone skips asking GitHub who else
+-- heads it. NULL (and no row) means ask.
+ALTER TABLE gate_check_runs ADD COLUMN last_pulls integer;
+`,
+  },
 ];
 
 const LATEST = Math.max(...MIGRATIONS.map((m) => m.version));
