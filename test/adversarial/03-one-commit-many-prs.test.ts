@@ -237,44 +237,36 @@ test("a maintainer's PR pushed to a new head: the commit it left, still a strang
   assert.equal(judged.run(h2.sha).conclusion, "success", "#1's new head is judged as ever");
 });
 
+/** PR #1 of `r` closed: the delivery, and how many requests the stand-in had seen when it came. */
+function closing(r: StandInRepo): { close: Delivery; mark: () => number } {
+  const closed = structuredClone(r);
+  closeIt(closed.pulls[0]!);
+  let seen = 0;
+  const before = (s: GitHubStandIn): void => {
+    seen = s.requests.length;
+    changePull(s, 1, closeIt);
+  };
+  return { close: { event: "pull_request.closed", payload: payloadFor("pull_request.closed", closed, 1), before }, mark: () => seen };
+}
+
 test("a lone PR closing costs no request at all: the store says the commit's last verdict was its alone", async () => {
   const h = commit("c3", "human-alice");
   const r = repo([humanPull(1, [h])]);
-  const closed = structuredClone(r);
-  closeIt(closed.pulls[0]!);
-  let mark = 0;
-  const close: Delivery = {
-    event: "pull_request.closed",
-    payload: payloadFor("pull_request.closed", closed, 1),
-    before: (s) => {
-      mark = s.requests.length;
-      changePull(s, 1, closeIt);
-    },
-  };
+  const { close, mark } = closing(r);
   const judged = await judge([r], [opened(r, 1), close]);
   assert.deepEqual(judged.problems, []);
-  assert.deepEqual(judged.standIn.requests.slice(mark).map((q) => `${q.method} ${q.path}`), []);
+  assert.deepEqual(judged.standIn.requests.slice(mark()).map((q) => `${q.method} ${q.path}`), []);
   assert.equal(judged.run(h.sha).conclusion, "success", "the check of the commit no open PR heads is left as it was");
 });
 
 test("a PR closing on a commit the store knows nothing of (never judged, or pruned) asks GitHub who else heads it", async () => {
   const h = commit("c5", "human-alice");
   const r = repo([humanPull(1, [h])]);
-  const closed = structuredClone(r);
-  closeIt(closed.pulls[0]!);
-  let mark = 0;
-  const close: Delivery = {
-    event: "pull_request.closed",
-    payload: payloadFor("pull_request.closed", closed, 1),
-    before: (s) => {
-      mark = s.requests.length;
-      changePull(s, 1, closeIt);
-    },
-  };
+  const { close, mark } = closing(r);
   const judged = await judge([r], [close]);
   assert.deepEqual(judged.problems, []);
   // (the App's first delivery also gets an installation token)
-  assert.deepEqual(judged.standIn.requests.slice(mark).filter((q) => q.path.startsWith("/repos/")).map((q) => `${q.method} ${q.path}`), [`GET /repos/acme/widgets/commits/${h.sha}/pulls`]);
+  assert.deepEqual(judged.standIn.requests.slice(mark()).filter((q) => q.path.startsWith("/repos/")).map((q) => `${q.method} ${q.path}`), [`GET /repos/acme/widgets/commits/${h.sha}/pulls`]);
   assert.ok(!judged.standIn.checkRuns.some((c) => c.head_sha === h.sha), "nothing heads it: nothing is written");
 });
 
