@@ -5,12 +5,10 @@
 import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import type { DeliveryRow } from "../../src/adapters/github/app-api.js";
-import { openEmbedded, openPostgres, type Db } from "../../src/adapters/storage/db.js";
-import { migrate } from "../../src/adapters/storage/migrations.js";
 import { SqlGateStore, type DeliveryCursor } from "../../src/adapters/storage/gate-store.js";
 import { reconcile } from "../../src/app/reconcile.js";
 import type { DeliveryStore } from "../../src/app/reconcile-deliveries.js";
-import { dropSchema, requirePostgres, uniqueSchema } from "../adapters/storage/support.js";
+import { withMigratedDb } from "../adapters/storage/support.js";
 
 const run = (app: object, store: DeliveryStore, budget: number, id: string) =>
   reconcile({ appAuth: () => Promise.resolve(app as never), auth: () => Promise.reject(new Error("unused")), store, intake: {} as never, budget }, id);
@@ -135,19 +133,7 @@ test("over successive runs with a budget smaller than the history, every failed 
 });
 
 async function onDb(t: TestContext, kind: "embedded" | "postgres"): Promise<void> {
-  let db: Db;
-  let cleanup = (): Promise<void> => Promise.resolve();
-  if (kind === "postgres") {
-    const url = await requirePostgres(t);
-    if (!url) return;
-    const schema = uniqueSchema("reconcile");
-    db = await openPostgres(url, schema);
-    cleanup = () => dropSchema(url, schema);
-  } else {
-    db = await openEmbedded("memory://");
-  }
-  try {
-    await migrate(db);
+  await withMigratedDb(t, kind, async (db) => {
     const store = new SqlGateStore(db);
     assert.deepEqual(await store.deliveryCursor(), { coveredTo: 0, coveredAt: undefined, pass: undefined });
     const c: DeliveryCursor = { coveredTo: 9_000_000_000_123, coveredAt: "2026-01-02T03:04:05.000Z", pass: { top: 9_000_000_000_456, topAt: "2026-01-03T03:04:05.000Z", below: 9_000_000_000_400, cursor: "v1_9000000000399" } };
@@ -158,10 +144,7 @@ async function onDb(t: TestContext, kind: "embedded" | "postgres"): Promise<void
     await store.saveDeliveryCursor({ coveredTo: 0, coveredAt: undefined, pass: undefined });
     const perRun: DeliveryStore = { knownDeliveries: (ids) => fresh().knownDeliveries(ids), deliveryCursor: () => fresh().deliveryCursor(), saveDeliveryCursor: (x) => fresh().saveDeliveryCursor(x) };
     await everyFailureOnce(perRun, async (guid) => void (await store.takeDelivery(guid, "pull_request")));
-  } finally {
-    await db.close();
-    await cleanup();
-  }
+  }, "reconcile");
 }
 
 test("the place in the delivery history is kept on PGlite", { timeout: 120_000 }, (t) => onDb(t, "embedded"));

@@ -2,10 +2,8 @@
 // statement, answer as evaluation + checkRun + intendCheckRun did one after another, on both databases and in memory.
 import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
-import { openEmbedded, openPostgres, type Db } from "../../../src/adapters/storage/db.js";
-import { migrate } from "../../../src/adapters/storage/migrations.js";
 import { CHECK_RUN_INTENT, MemoryGateStore, SqlGateStore, type GateStore } from "../../../src/adapters/storage/gate-store.js";
-import { dropSchema, requirePostgres, uniqueSchema } from "./support.js";
+import { withMigratedDb } from "./support.js";
 
 const sha = (c: string): string => c.repeat(40);
 const [K1, K2, K3, K4] = ["1", "2", "3", "4"].map((c) => c.repeat(64)) as [string, string, string, string];
@@ -51,24 +49,9 @@ async function exercise(store: GateStore): Promise<void> {
 }
 
 async function onDb(t: TestContext, kind: "embedded" | "postgres"): Promise<void> {
-  let db: Db;
-  let cleanup = (): Promise<void> => Promise.resolve();
-  if (kind === "postgres") {
-    const url = await requirePostgres(t);
-    if (!url) return;
-    const schema = uniqueSchema("headstate");
-    db = await openPostgres(url, schema);
-    cleanup = () => dropSchema(url, schema);
-  } else {
-    db = await openEmbedded("memory://");
-  }
-  try {
-    await migrate(db);
+  await withMigratedDb(t, kind, async (db) => {
     await exercise(new SqlGateStore(db));
-  } finally {
-    await db.close();
-    await cleanup();
-  }
+  }, "headstate");
 }
 
 test("headState in memory", () => exercise(new MemoryGateStore()));

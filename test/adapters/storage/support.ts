@@ -6,6 +6,8 @@ import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import type { TestContext } from "node:test";
 import pg from "pg";
+import { openEmbedded, openPostgres, type Db } from "../../../src/adapters/storage/db.js";
+import { migrate } from "../../../src/adapters/storage/migrations.js";
 
 const CANDIDATES = process.env["TEST_DATABASE_URL"]
   ? [process.env["TEST_DATABASE_URL"]]
@@ -65,4 +67,29 @@ export async function dropSchema(url: string, schema: string): Promise<void> {
 export function tempDir(prefix = "agent-gate-audit-"): { path: string; remove: () => void } {
   const path = mkdtempSync(join(tmpdir(), prefix));
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/**
+ * Runs `body` on a migrated database of `kind`: embedded in memory, or PostgreSQL in a schema of its own (dropped
+ * after). Without PostgreSQL the test is skipped as requirePostgres says (failed under CI).
+ */
+export async function withMigratedDb(t: TestContext, kind: "embedded" | "postgres", body: (db: Db) => Promise<void>, prefix = "agt"): Promise<void> {
+  let db: Db;
+  let cleanup = (): Promise<void> => Promise.resolve();
+  if (kind === "postgres") {
+    const url = await requirePostgres(t);
+    if (!url) return;
+    const schema = uniqueSchema(prefix);
+    db = await openPostgres(url, schema);
+    cleanup = () => dropSchema(url, schema);
+  } else {
+    db = await openEmbedded("memory://");
+  }
+  try {
+    await migrate(db);
+    await body(db);
+  } finally {
+    await db.close();
+    await cleanup();
+  }
 }
