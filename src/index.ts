@@ -153,7 +153,7 @@ async function startDurable(app: Probot, deps: AppDeps, durable: DurableOptions,
   const revocations = deps.revocations;
   // Re-evaluations a sweep asks for are jobs like reconciliation's (a head whose job waits to start is not queued twice).
   const sweep = (github: InstallationGitHub, owner: string, installationId: number) =>
-    sweepOwner(github, owner, installationId, revocations!, (trigger, triggerId) => intake.enqueueSweep(trigger, triggerId));
+    sweepOwner(github, owner, installationId, revocations!, (trigger, triggerId) => intake.enqueueSweep(trigger, triggerId, "inputs"));
   await intake.queue.work<{ requestedAt: string; revocations?: { owner: string; installationId: number } }>(RECONCILE_QUEUE, 1, async (job) => {
     const pushed = job.data.revocations;
     if (pushed) {

@@ -127,15 +127,16 @@ export class Intake {
   }
 
   /**
-   * A sweep found a head commit without a completed check, or one a changed revocation list names: evaluate it as its
-   * own trigger, unless a job for that head waits to start (each sweep would add one more per head while evaluations
-   * lag or GitHub fails, and every one of them would be retried). A job already running never stands in: it read the
-   * revocation list and config before this sweep asked, and would publish its result under them. Resolves to whether
-   * a job was added; either way a job that has not yet started evaluates the head.
+   * A sweep found a head commit without a completed check (`unsettled`), or one a changed revocation list names
+   * (`inputs`): evaluate it as its own trigger, unless a job for that head waits to start (each sweep would add one
+   * more per head while evaluations lag or GitHub fails, and every one of them would be retried). A job already running
+   * stands in only for an unsettled head: it completes the check (or fails, and is retried or found again). For changed
+   * inputs it never does: it read the revocation list and config before this sweep asked, and would publish its result
+   * under them. Resolves to whether a job was added; either way a job evaluates the head with what the sweep asked.
    */
-  async enqueueSweep(trigger: Trigger, sweepId: string): Promise<boolean> {
+  async enqueueSweep(trigger: Trigger, sweepId: string, why: "unsettled" | "inputs"): Promise<boolean> {
     const subject = headOf(trigger);
-    if (await this.queue.waiting(EVALUATE_QUEUE, subject)) return false;
+    if (await this.queue.waiting(EVALUATE_QUEUE, subject, why === "unsettled")) return false;
     const job: EvaluateJob = { deliveryId: undefined, triggerId: `reconcile:${sweepId}`, receivedAt: new Date().toISOString(), trigger, redelivered: true };
     await this.queue.send(EVALUATE_QUEUE, job, { subject, lane: trigger.installationId });
     return true;

@@ -126,6 +126,7 @@ export async function reconcile(opts: ReconcileOptions, runId: string): Promise<
             await opts.intake.enqueueSweep(
               { kind: "pull_request", event: "reconcile", owner: repo.owner, repo: repo.name, installationId: inst.id, headSha: pull.headSha, pullNumbers: [pull.number] },
               `${runId}:${pull.headSha}`,
+              "unsettled",
             );
             reEvaluated.push(`${repo.owner}/${repo.name}#${pull.number}@${pull.headSha.slice(0, 7)}`);
           }

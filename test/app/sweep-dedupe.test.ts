@@ -20,11 +20,11 @@ test("a sweep adds no job for a head commit whose job waits, is retried or runs;
   try {
     // A delivery's job waits for a head; five sweeps find the head without a completed check.
     await intake.acceptTrigger("delivery-1", { ...head("a"), event: "pull_request.opened" });
-    for (let i = 0; i < 5; i++) assert.equal(await intake.enqueueSweep(head("a"), `run-${i}:a`), false);
+    for (let i = 0; i < 5; i++) assert.equal(await intake.enqueueSweep(head("a"), `run-${i}:a`, "unsettled"), false);
     assert.equal(await jobs(), 1, "the delivery's job only");
     // Another head without a job gets one, once.
-    assert.equal(await intake.enqueueSweep(head("b"), "run-5:b"), true);
-    assert.equal(await intake.enqueueSweep(head("b"), "run-6:b"), false);
+    assert.equal(await intake.enqueueSweep(head("b"), "run-5:b", "unsettled"), true);
+    assert.equal(await intake.enqueueSweep(head("b"), "run-6:b", "unsettled"), false);
     assert.equal(await jobs(), 2);
     // The jobs run: head a's fails (waits an hour for retry), head b's completes.
     let ran = 0;
@@ -40,8 +40,8 @@ test("a sweep adds no job for a head commit whose job waits, is retried or runs;
       if (Number(row?.n) === 2) break;
       await new Promise((r) => setTimeout(r, 100));
     }
-    assert.equal(await intake.enqueueSweep(head("a"), "run-7:a"), false, "head a's job waits for its retry");
-    assert.equal(await intake.enqueueSweep(head("b"), "run-7:b"), true, "head b's job is done: a later sweep may evaluate it again");
+    assert.equal(await intake.enqueueSweep(head("a"), "run-7:a", "unsettled"), false, "head a's job waits for its retry");
+    assert.equal(await intake.enqueueSweep(head("b"), "run-7:b", "unsettled"), true, "head b's job is done: a later sweep may evaluate it again");
     assert.equal(await jobs(), 3);
   } finally {
     await queue.stop(false);

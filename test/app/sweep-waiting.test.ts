@@ -1,8 +1,9 @@
 // A job already running never stands in for work asked after it started (reviewer's finding): it read the revocation
-// list and the config before the ask, and publishes its result under them. A sweep (revocations, reconciliation) or a
-// push's revocation sweep is folded only into a job of the same subject that waits to start (created, or a retry
-// waiting); a running one gets a job queued behind it. Before, `state < 'completed'` counted running jobs too. On both
-// databases (the state filter is SQL over pg-boss's job_state enum).
+// list and the config before the ask, and publishes its result under them. A revocation sweep's re-evaluation, or a
+// push's revocation sweep, is folded only into a job of the same subject that waits to start (created, or a retry
+// waiting); a running one gets a job queued behind it. Reconciliation finding a head without a completed check asks
+// for no newer input, so a running job stands in for it (a job behind it raced the next push). On both databases (the
+// state filter is SQL over pg-boss's job_state enum).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { openDatabase } from "../../src/adapters/storage/db.js";
@@ -41,14 +42,23 @@ for (const database of ["embedded", "postgres"] as const) {
       Number((await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${schema}_jobs.job WHERE name = $1 AND state::text = ANY($2)`, [name, states.split(",")]))[0]?.n);
     try {
       // Evaluations: the first sweep queues; a second, while that job waits, adds nothing.
-      assert.equal(await intake.enqueueSweep(head, "run-1"), true);
-      assert.equal(await intake.enqueueSweep(head, "run-2"), false, "a job of the head waits to start: it reads the new list when it runs");
+      assert.equal(await intake.enqueueSweep(head, "run-1", "inputs"), true);
+      assert.equal(await intake.enqueueSweep(head, "run-2", "inputs"), false, "a job of the head waits to start: it reads the new list when it runs");
       // The job starts (it reads the list now) and is held running: a sweep asked after must queue its own.
       releases.push(await holdOne(queue, EVALUATE_QUEUE));
       assert.equal(await jobs(EVALUATE_QUEUE, "active"), 1);
-      assert.equal(await intake.enqueueSweep(head, "run-3"), true, "the running job read the list before this sweep: it cannot stand in");
-      assert.equal(await intake.enqueueSweep(head, "run-4"), false, "the job just queued waits to start: it covers the head");
+      assert.equal(await intake.enqueueSweep(head, "run-3", "inputs"), true, "the running job read the list before this sweep: it cannot stand in");
+      assert.equal(await intake.enqueueSweep(head, "run-4", "inputs"), false, "the job just queued waits to start: it covers the head");
       assert.equal(await jobs(EVALUATE_QUEUE, "created,retry,active"), 2);
+      // Reconciliation finding the head without a completed check asks for no newer input: a running job completes
+      // the check. A job queued behind it judged the head again later, racing the pull request's next push (the
+      // fault harness's old head ended "Could not be evaluated: the head moved" instead of its verdict).
+      releases.push(await holdOne(queue, EVALUATE_QUEUE));
+      assert.equal(await jobs(EVALUATE_QUEUE, "created,retry"), 0);
+      assert.equal(await intake.enqueueSweep(head, "run-5", "unsettled"), false, "the running job completes the check");
+      assert.equal(await intake.enqueueSweep(head, "run-6", "inputs"), true, "it read the list before this sweep asked");
+      assert.equal(await intake.enqueueSweep(head, "run-7", "unsettled"), false, "the job just queued waits to start");
+      assert.equal(await jobs(EVALUATE_QUEUE, "created,retry,active"), 3);
 
       // A push's revocation sweep of an owner: the same, per owner.
       const pushed = { owner: "Globex", installationId: 77 };

@@ -329,12 +329,12 @@ export class JobQueue {
   }
 
   /**
-   * Whether a job of `name` sent with this subject waits to start (created, or a retry waiting): never one running,
-   * which read its inputs before now and cannot stand in for work asked after. For a sweep, not for every delivery.
+   * Whether a job of `name` sent with this subject waits to start (created, or a retry waiting), or with `orRunning`
+   * also runs. One running read its inputs before now: it stands in only for work that asks for no newer input.
    */
-  async waiting(name: string, subject: string): Promise<boolean> {
+  async waiting(name: string, subject: string, orRunning = false): Promise<boolean> {
     await this.ensure(name);
-    const { rows } = await this.db.executeSql(`SELECT 1 FROM ${this.schema}.job WHERE name = $1 AND singleton_key = $2 AND state < 'active' LIMIT 1`, [name, subject]);
+    const { rows } = await this.db.executeSql(`SELECT 1 FROM ${this.schema}.job WHERE name = $1 AND singleton_key = $2 AND state < '${orRunning ? "completed" : "active"}' LIMIT 1`, [name, subject]);
     return rows.length > 0;
   }
 
