@@ -1,7 +1,7 @@
 // The PR gate: the effects around the evaluation pipeline (app/evaluate-pull-request.ts). It reads GitHub, verifies,
 // keeps one head's evaluations ordered and idempotent, and publishes one check run per head commit, judged against
 // every open pull request it heads. Every path completes the check; any error completes it as failure (fail closed).
-import { describeError } from "../core/errors.js";
+import { AgentGateError, describeError } from "../core/errors.js";
 import { randomUUID } from "node:crypto";
 import type { GitHubFacts, GitHubWrites, InstallationGitHub } from "../adapters/github/facts-port.js";
 import { openPullsWithHead, pullStanding, type PullRequestSnapshot } from "../adapters/github/pull-request-source.js";
@@ -21,6 +21,9 @@ import { combinedOutput } from "./shared-head.js";
 import { waitsForCheck, withHeadChecks } from "./required-checks.js";
 
 export type { DecisionEvent, Evaluation, GateResult, HandleContext, PullRequestGateOptions } from "./gate-types.js";
+
+/** The config digest of a verdict made when the config could not be read (it is part of the evaluation's key too). */
+export const UNAVAILABLE_CONFIG = "unavailable";
 
 /** Fresh head commits: no check run can exist yet unless this delivery was seen before or a creation left its intent (startCheck). */
 const FRESH_HEAD_EVENTS = new Set(["pull_request.opened", "pull_request.synchronize"]);
@@ -115,7 +118,8 @@ export class PullRequestGate {
     // The config first: its digest is part of the idempotency key, checked before anything is written.
     const config = await loadRepoConfig(github, owner, repo).catch(failed);
     const triggerName = ctx.deliveryId ?? ctx.triggerId ?? randomUUID();
-    const key = evaluationKey({ repository, headSha, trigger: triggerName, configDigest: "error" in config ? "unavailable" : config.facts.digest, policyDigest: this.opts.engine.policy.digest });
+    const configDigest = "error" in config ? UNAVAILABLE_CONFIG : config.facts.digest;
+    const key = evaluationKey({ repository, headSha, trigger: triggerName, configDigest, policyDigest: this.opts.engine.policy.digest });
     const existingId = trigger.kind === "pull_request" ? trigger.checkRunId : undefined;
     // One statement: the evaluation, the check run, and the intent to create one (startCheck) unless it is known. Read
     // before GitHub is asked who heads the commit: it forgets the head's count of pull requests until this evaluation
@@ -141,12 +145,12 @@ export class PullRequestGate {
     const standings = "error" in pulls || payloads.length < 2 ? [] : await Promise.all(payloads.map((p) => pullStanding(github, owner, repo, p))); // a lookup each: only when shared
     const shown = "error" in pulls ? explain(pulls, randomUUID(), 0, this.opts.tlogEntryUrl) : combinedOutput(evaluations, standings);
     const transient = evaluations.some((e) => e.transient) || ("transient" in shown && shown.transient);
-    if (!ctx.dryRun) await this.publish(github, trigger, headSha, checkRunId, shown, evaluations, payloads, ctx, { key, triggerName, receivedAt, transient, pulls: "error" in pulls ? undefined : payloads.length });
+    if (!ctx.dryRun) await this.publish(github, trigger, headSha, checkRunId, shown, evaluations, payloads, ctx, { key, triggerName, receivedAt, transient, pulls: "error" in pulls ? undefined : payloads.length, configDigest });
     return evaluations.map((ev, i) => ({ ...base, pullNumber: numberOf(payloads[i]), conclusion: shown.output.conclusion, title: shown.output.title, decisionId: ev.decisionId, checkRunId, outcome: "evaluated" as const, transient, ...(ev.error !== undefined ? { error: ev.error } : {}) }));
   }
 
   /** Writes the check run, then one audit event per pull request judged, then remembers the evaluation. */
-  private async publish(github: GitHubWrites, trigger: Trigger, headSha: string, checkRunId: number, shown: { output: CheckRunOutput; decisionId: string }, evaluations: readonly Evaluation[], payloads: readonly unknown[], ctx: HandleContext & { held: AbortSignal }, rec: { key: string; triggerName: string; receivedAt: Date; transient: boolean; pulls: number | undefined }): Promise<void> {
+  private async publish(github: GitHubWrites, trigger: Trigger, headSha: string, checkRunId: number, shown: { output: CheckRunOutput; decisionId: string }, evaluations: readonly Evaluation[], payloads: readonly unknown[], ctx: HandleContext & { held: AbortSignal }, rec: { key: string; triggerName: string; receivedAt: Date; transient: boolean; pulls: number | undefined; configDigest: string }): Promise<void> {
     const repository = `${trigger.owner}/${trigger.repo}`;
     // Publishing must not fail silently: if it throws, the error propagates and the work is retried.
     // The footer's last line witnesses the log's head before this decision's records (a failed read fails the delivery).
@@ -159,7 +163,7 @@ export class PullRequestGate {
       await this.opts.onDecision?.({ decisionId, deliveryId: ctx.deliveryId, installationId: trigger.installationId, repository, pullNumber: numberOf(payloads[i]), headSha, input, decision, conclusion, durationMs, policyData, ...(configFiles ? { configFiles } : {}) });
     }
     ctx.held.throwIfAborted();
-    await this.store.recordEvaluation({ key: rec.key, trigger: rec.triggerName, repository, headSha, decisionId: shown.decisionId, conclusion: shown.output.conclusion, transient: rec.transient, triggerAt: rec.receivedAt, pulls: rec.pulls });
+    await this.store.recordEvaluation({ key: rec.key, trigger: rec.triggerName, repository, headSha, decisionId: shown.decisionId, conclusion: shown.output.conclusion, transient: rec.transient, triggerAt: rec.receivedAt, pulls: rec.pulls, configDigest: rec.configDigest });
   }
 
   /**
@@ -180,6 +184,28 @@ export class PullRequestGate {
     held.throwIfAborted(); // the run now exists on GitHub; the intent (or the stored id) leads a retry to it
     if (id !== stored) await this.store.saveCheckRun(repository, headSha, id);
     return id;
+  }
+
+  /**
+   * The config digest the verdict the head's check shows was made under (UNAVAILABLE_CONFIG: the config could not be
+   * read then); undefined when the gate recorded none. A config sweep re-judges a head whose digest is not today's.
+   */
+  async verdictConfig(repository: string, headSha: string): Promise<string | undefined> {
+    return (await this.store.checkRun(repository, headSha))?.lastConfigDigest;
+  }
+
+  /**
+   * Judges one pull request at `headSha` now and records the decision (onDecision), without touching its check run: the
+   * deployment gate's re-judgement of a recorded verdict made under another config. Throws when it could not be
+   * evaluated (a transient failure): no decision is recorded then.
+   */
+  async rejudge(github: GitHubFacts, at: { owner: string; repo: string; pullNumber: number; headSha: string; installationId: number }): Promise<Evaluation> {
+    const payload = await github.pull(at.owner, at.repo, at.pullNumber);
+    const ev = await this.evaluate(github, at.owner, at.repo, payload, at.headSha);
+    if (ev.transient) throw new AgentGateError("PR_REJUDGE_FAILED", `${at.owner}/${at.repo}#${at.pullNumber} could not be judged again under the current config: ${ev.output.title}`, "transient");
+    const { decisionId, input, decision, conclusion, durationMs, policyData, configFiles } = ev;
+    await this.opts.onDecision?.({ decisionId, deliveryId: undefined, installationId: at.installationId, repository: `${at.owner}/${at.repo}`, pullNumber: at.pullNumber, headSha: at.headSha, input, decision, conclusion, durationMs, policyData, ...(configFiles ? { configFiles } : {}) });
+    return ev;
   }
 
   /** Gathers and decides for one PR head; never throws: errors become a failing, explained evaluation. */

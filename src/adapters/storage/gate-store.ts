@@ -62,6 +62,11 @@ export interface HeadCheckRun {
    * undefined while an evaluation is under way, when unknown, or recorded before this was kept.
    */
   readonly lastPulls?: number | undefined;
+  /**
+   * The config digest (LoadedConfig.facts.digest, "unavailable" when the config could not be read) the newest final
+   * verdict was made under; undefined when none was recorded (no verdict yet, or one from before this was kept).
+   */
+  readonly lastConfigDigest?: string | undefined;
 }
 
 /** The evaluation of a key and its head's check run, read together (GateStore.headState). */
@@ -80,6 +85,8 @@ export interface StoredEvaluation {
   readonly conclusion: string;
   /** Completed as "could not be evaluated": the work is re-queued, so this result does not end it. */
   readonly transient: boolean;
+  /** The config digest the verdict was made under (evaluationKey's), kept with a final result as the head's. */
+  readonly configDigest?: string | undefined;
 }
 
 /** sha256 over the parts that make one evaluation the same as another. */
@@ -87,10 +94,10 @@ export function evaluationKey(parts: { repository: string; headSha: string; trig
   return sha256Hex(JSON.stringify([parts.repository.toLowerCase(), parts.headSha, parts.trigger, parts.configDigest, parts.policyDigest]));
 }
 
-type CheckRunRow = { check_run_id: string | number; last_trigger_at: Date | string | null; last_conclusion: string | null; last_pulls?: number | null };
+type CheckRunRow = { check_run_id: string | number; last_trigger_at: Date | string | null; last_conclusion: string | null; last_pulls?: number | null; last_config_digest?: string | null };
 type EvaluationRow = { key: string; repository: string; head_sha: string; decision_id: string; conclusion: string; transient: boolean };
 const storedEvaluation = (row: EvaluationRow): StoredEvaluation => ({ key: row.key, repository: row.repository, headSha: row.head_sha, decisionId: row.decision_id, conclusion: row.conclusion, transient: row.transient });
-const headCheckRun = (row: CheckRunRow): HeadCheckRun => ({ id: Number(row.check_run_id), lastTriggerAt: row.last_trigger_at === null ? undefined : new Date(row.last_trigger_at), lastConclusion: row.last_conclusion ?? undefined, lastPulls: row.last_pulls ?? undefined });
+const headCheckRun = (row: CheckRunRow): HeadCheckRun => ({ id: Number(row.check_run_id), lastTriggerAt: row.last_trigger_at === null ? undefined : new Date(row.last_trigger_at), lastConclusion: row.last_conclusion ?? undefined, lastPulls: row.last_pulls ?? undefined, lastConfigDigest: row.last_config_digest ?? undefined });
 
 export class SqlGateStore implements GateStore {
   constructor(private readonly db: Db) {}
@@ -101,7 +108,7 @@ export class SqlGateStore implements GateStore {
 
   async checkRun(repository: string, headSha: string): Promise<HeadCheckRun | undefined> {
     const [row] = await this.db.query<CheckRunRow>(
-      "SELECT check_run_id, last_trigger_at, last_conclusion, last_pulls FROM gate_check_runs WHERE repository = $1 AND head_sha = $2",
+      "SELECT check_run_id, last_trigger_at, last_conclusion, last_pulls, last_config_digest FROM gate_check_runs WHERE repository = $1 AND head_sha = $2",
       [repository.toLowerCase(), headSha],
     );
     return row && headCheckRun(row);
@@ -114,7 +121,7 @@ export class SqlGateStore implements GateStore {
       `WITH intent AS (
          INSERT INTO gate_check_runs (repository, head_sha, check_run_id) VALUES ($1, $2, $3) ON CONFLICT (repository, head_sha) DO NOTHING
        )
-       SELECT check_run_id, last_trigger_at, last_conclusion, last_pulls FROM gate_check_runs WHERE repository = $1 AND head_sha = $2`,
+       SELECT check_run_id, last_trigger_at, last_conclusion, last_pulls, last_config_digest FROM gate_check_runs WHERE repository = $1 AND head_sha = $2`,
       [repository.toLowerCase(), headSha, CHECK_RUN_INTENT],
     );
     return row && headCheckRun(row);
@@ -136,7 +143,7 @@ export class SqlGateStore implements GateStore {
   async headState(key: string, repository: string, headSha: string, intend: boolean): Promise<HeadState> {
     // As intendCheckRun: the SELECT reads the statement's snapshot, the rows as they were before the insert. Unless a
     // duplicate, the count of pull requests is forgotten until this evaluation records its own (recordEvaluation).
-    const [row] = await this.db.query<Partial<EvaluationRow> & { check_run_id: string | number | null; last_trigger_at: Date | string | null; last_conclusion: string | null; last_pulls: number | null }>(
+    const [row] = await this.db.query<Partial<EvaluationRow> & { check_run_id: string | number | null; last_trigger_at: Date | string | null; last_conclusion: string | null; last_pulls: number | null; last_config_digest: string | null }>(
       `WITH intent AS (
          INSERT INTO gate_check_runs (repository, head_sha, check_run_id) SELECT $2::text, $3::text, $4::bigint
          WHERE $5::boolean AND NOT EXISTS (SELECT 1 FROM gate_evaluations WHERE key = $1 AND NOT transient)
@@ -145,7 +152,7 @@ export class SqlGateStore implements GateStore {
          UPDATE gate_check_runs SET last_pulls = NULL WHERE repository = $2 AND head_sha = $3 AND last_pulls IS NOT NULL
          AND NOT EXISTS (SELECT 1 FROM gate_evaluations WHERE key = $1 AND NOT transient)
        )
-       SELECT e.key, e.repository, e.head_sha, e.decision_id, e.conclusion, e.transient, c.check_run_id, c.last_trigger_at, c.last_conclusion, c.last_pulls
+       SELECT e.key, e.repository, e.head_sha, e.decision_id, e.conclusion, e.transient, c.check_run_id, c.last_trigger_at, c.last_conclusion, c.last_pulls, c.last_config_digest
        FROM (SELECT 1) AS one LEFT JOIN gate_evaluations e ON e.key = $1 LEFT JOIN gate_check_runs c ON c.repository = $2 AND c.head_sha = $3`,
       [key, repository.toLowerCase(), headSha, CHECK_RUN_INTENT, intend],
     );
@@ -168,10 +175,11 @@ export class SqlGateStore implements GateStore {
        )
        UPDATE gate_check_runs SET
          last_conclusion = CASE WHEN $9 AND (last_trigger_at IS NULL OR last_trigger_at <= $8) THEN $6 ELSE last_conclusion END,
+         last_config_digest = CASE WHEN $9 AND (last_trigger_at IS NULL OR last_trigger_at <= $8) THEN $11::text ELSE last_config_digest END,
          last_trigger_at = CASE WHEN $9 THEN GREATEST(COALESCE(last_trigger_at, $8), $8) ELSE last_trigger_at END,
          last_pulls = COALESCE($10::integer, last_pulls), updated_at = now()
        WHERE ($9 OR $10::integer IS NOT NULL) AND repository = $3 AND head_sha = $4`,
-      [e.key, e.trigger ?? null, e.repository.toLowerCase(), e.headSha, e.decisionId, e.conclusion, e.transient, e.triggerAt.toISOString(), final, e.pulls ?? null],
+      [e.key, e.trigger ?? null, e.repository.toLowerCase(), e.headSha, e.decisionId, e.conclusion, e.transient, e.triggerAt.toISOString(), final, e.pulls ?? null, e.configDigest ?? null],
     );
   }
 
@@ -282,14 +290,14 @@ export class MemoryGateStore implements GateStore {
     const run = this.runs.get(this.k(repository, headSha));
     if (run) return Promise.resolve({ ...run });
     bounded(this.runs, MemoryGateStore.MAX);
-    this.runs.set(this.k(repository, headSha), { id: CHECK_RUN_INTENT, lastTriggerAt: undefined, lastConclusion: undefined, lastPulls: undefined });
+    this.runs.set(this.k(repository, headSha), { id: CHECK_RUN_INTENT, lastTriggerAt: undefined, lastConclusion: undefined, lastPulls: undefined, lastConfigDigest: undefined });
     return Promise.resolve(undefined);
   }
 
   saveCheckRun(repository: string, headSha: string, id: number): Promise<void> {
     bounded(this.runs, MemoryGateStore.MAX);
     const prev = this.runs.get(this.k(repository, headSha));
-    this.runs.set(this.k(repository, headSha), { id, lastTriggerAt: prev?.lastTriggerAt, lastConclusion: prev?.lastConclusion, lastPulls: prev?.lastPulls });
+    this.runs.set(this.k(repository, headSha), { id, lastTriggerAt: prev?.lastTriggerAt, lastConclusion: prev?.lastConclusion, lastPulls: prev?.lastPulls, lastConfigDigest: prev?.lastConfigDigest });
     return Promise.resolve();
   }
 
@@ -315,6 +323,7 @@ export class MemoryGateStore implements GateStore {
     if (run && !e.transient && e.conclusion !== "superseded" && (!run.lastTriggerAt || run.lastTriggerAt <= triggerAt)) {
       run.lastTriggerAt = triggerAt;
       run.lastConclusion = e.conclusion;
+      run.lastConfigDigest = e.configDigest;
     }
     return Promise.resolve();
   }

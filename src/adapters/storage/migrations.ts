@@ -341,6 +341,16 @@ CREATE TABLE reconcile_delivery_cursor (
 ALTER TABLE gate_check_runs ADD COLUMN last_pulls integer;
 `,
   },
+  {
+    version: 14,
+    name: "gate state: the config digest each head commit's newest final verdict was made under",
+    sql: `
+-- Moved with last_conclusion (the newest trigger's final result): the config (and revocation list) the verdict the check
+-- shows was judged by. A config sweep (app/config-sweep.ts) and reconciliation evaluate again every open pull request
+-- whose head's digest is not the config's digest now; NULL (a verdict from before this column, or none) is not.
+ALTER TABLE gate_check_runs ADD COLUMN last_config_digest text;
+`,
+  },
 ];
 
 const LATEST = Math.max(...MIGRATIONS.map((m) => m.version));

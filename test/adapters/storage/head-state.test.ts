@@ -20,7 +20,7 @@ async function exercise(store: GateStore): Promise<void> {
   await store.recordEvaluation({ key: K1, trigger: "d-1", repository: "acme/web", headSha: sha("a"), decisionId: "dec-1", conclusion: "success", transient: false, triggerAt: at });
   const state = await store.headState(K1, "acme/web", sha("a"), true);
   assert.deepEqual(state.evaluation && { key: state.evaluation.key, decisionId: state.evaluation.decisionId, conclusion: state.evaluation.conclusion, transient: state.evaluation.transient }, { key: K1, decisionId: "dec-1", conclusion: "success", transient: false });
-  assert.deepEqual(state.checkRun, { id: 42, lastTriggerAt: at, lastConclusion: "success", lastPulls: undefined });
+  assert.deepEqual(state.checkRun, { id: 42, lastTriggerAt: at, lastConclusion: "success", lastPulls: undefined, lastConfigDigest: undefined });
   // A final evaluation on a head without a run (its row pruned): a duplicate, for which no intent is recorded.
   await store.recordEvaluation({ key: K3, trigger: "d-3", repository: "acme/web", headSha: sha("c"), decisionId: "dec-3", conclusion: "failure", transient: false, triggerAt: at });
   assert.equal((await store.headState(K3, "acme/web", sha("c"), true)).checkRun, undefined);
@@ -34,18 +34,26 @@ async function exercise(store: GateStore): Promise<void> {
   // How many open pull requests a published verdict combined: kept by recordEvaluation (transient too: the check shows
   // it), forgotten by headState while an evaluation is under way (but not for a duplicate), kept by saveCheckRun.
   const [K5, K6] = ["5", "6"].map((c) => c.repeat(64)) as [string, string];
-  await store.recordEvaluation({ key: K4, trigger: "d-4", repository: "acme/web", headSha: sha("d"), decisionId: "dec-4", conclusion: "failure", transient: true, triggerAt: at, pulls: 2 });
+  await store.recordEvaluation({ key: K4, trigger: "d-4", repository: "acme/web", headSha: sha("d"), decisionId: "dec-4", conclusion: "failure", transient: true, triggerAt: at, pulls: 2, configDigest: "sha256:4" });
+  assert.equal((await store.checkRun("acme/web", sha("d")))?.lastConfigDigest, undefined, "a transient result was judged under no config the check shows");
   assert.equal((await store.checkRun("acme/web", sha("d")))?.lastPulls, 2);
   assert.equal((await store.checkRun("acme/web", sha("d")))?.lastTriggerAt, undefined, "a transient result moves no trigger time");
   await store.saveCheckRun("acme/web", sha("d"), 43);
   assert.equal((await store.headState(K5, "acme/web", sha("d"), true)).checkRun?.lastPulls, 2, "read as it was before");
   assert.equal((await store.checkRun("acme/web", sha("d")))?.lastPulls, undefined, "under way: unknown");
-  await store.recordEvaluation({ key: K5, trigger: "d-5", repository: "acme/web", headSha: sha("d"), decisionId: "dec-5", conclusion: "success", transient: false, triggerAt: at, pulls: 1 });
-  assert.deepEqual(await store.checkRun("acme/web", sha("d")), { id: 43, lastTriggerAt: at, lastConclusion: "success", lastPulls: 1 });
+  await store.recordEvaluation({ key: K5, trigger: "d-5", repository: "acme/web", headSha: sha("d"), decisionId: "dec-5", conclusion: "success", transient: false, triggerAt: at, pulls: 1, configDigest: "sha256:5" });
+  assert.deepEqual(await store.checkRun("acme/web", sha("d")), { id: 43, lastTriggerAt: at, lastConclusion: "success", lastPulls: 1, lastConfigDigest: "sha256:5" });
   await store.headState(K5, "acme/web", sha("d"), false);
   assert.equal((await store.checkRun("acme/web", sha("d")))?.lastPulls, 1, "a duplicate publishes nothing: the count stands");
   await store.recordEvaluation({ key: K6, trigger: "d-6", repository: "acme/web", headSha: sha("d"), decisionId: "dec-6", conclusion: "superseded", transient: false, triggerAt: at });
   assert.equal((await store.checkRun("acme/web", sha("d")))?.lastPulls, 1, "a result with no count leaves it");
+  // The config digest moves with the shown conclusion: a superseded or older trigger's result leaves it.
+  assert.equal((await store.checkRun("acme/web", sha("d")))?.lastConfigDigest, "sha256:5", "a superseded result leaves the digest");
+  const [K7, K8] = ["7", "8"].map((c) => c.repeat(64)) as [string, string];
+  await store.recordEvaluation({ key: K7, trigger: "d-7", repository: "acme/web", headSha: sha("d"), decisionId: "dec-7", conclusion: "failure", transient: false, triggerAt: new Date(at.getTime() - 1000), configDigest: "sha256:7" });
+  assert.equal((await store.checkRun("acme/web", sha("d")))?.lastConfigDigest, "sha256:5", "an older trigger's result is not what the check shows");
+  await store.recordEvaluation({ key: K8, trigger: "d-8", repository: "acme/web", headSha: sha("d"), decisionId: "dec-8", conclusion: "failure", transient: false, triggerAt: new Date(at.getTime() + 1000), configDigest: "sha256:8" });
+  assert.equal((await store.checkRun("acme/web", sha("d")))?.lastConfigDigest, "sha256:8");
 }
 
 async function onDb(t: TestContext, kind: "embedded" | "postgres"): Promise<void> {
