@@ -16,8 +16,12 @@ import type { AppGitHub, InstallationGitHub } from "./adapters/github/facts-port
 import { reconcile, type ReconcileReport } from "./app/reconcile.js";
 import type { PruneReport } from "./adapters/storage/gate-store.js";
 import { revocationPush, sweepOwner, type RevocationStores } from "./app/revocation-trigger.js";
+import { defaultBranchChanged, defaultBranchPush, mayTouchConfig, type ConfigChange } from "./app/config-trigger.js";
+import { runConfigStep, runConfigSweep, type ConfigSweepStep } from "./app/config-sweep.js";
+import type { ConfigUsesStore } from "./adapters/storage/config-uses.js";
+import { randomUUID } from "node:crypto";
 
-// With deployment_protection_rule and push below, exactly app.yml's default_events (test/app/subscribed-events.test.ts).
+// With deployment_protection_rule, push and repository below, exactly app.yml's default_events (test/app/subscribed-events.test.ts).
 const EVENTS = ["pull_request", "pull_request_review", "check_suite", "check_run", "merge_group"] as const;
 
 export interface DurableOptions {
@@ -53,6 +57,12 @@ export interface AppDeps {
    * recorded evidence it names (inline, or queued with durable intake), and reconciliation catches a missed push.
    */
   revocations?: RevocationStores;
+  /**
+   * The audit log's record of which repositories' decisions read which config file (docs/policy.md, "When the
+   * config changes"): with it a push to a file some repository's `_extends` chain reads re-judges that repository's open
+   * pull requests; without it only a repository's own config and the owner's `.github` config are known.
+   */
+  configUses?: ConfigUsesStore;
   /** Makes the GitHub port of each client Probot hands over (default: one per App, holding its caches, with `appId`). */
   github?: GitHubConnector;
 }
@@ -85,24 +95,43 @@ export function agentGateApp(deps: AppDeps): ApplicationFunction {
         throw err;
       }
     });
-    // Always subscribed (app.yml lists push): without the stores a push changes nothing at once, and the new list
-    // still applies to every evaluation from then on.
+    // Always subscribed (app.yml lists push): a push to a default branch may change a revocation list (docs/revocation.md)
+    // or a config some repositories are judged by (app/config-sweep.ts); either is swept, as a job with durable intake.
     app.on("push", async (context) => {
       const revocations = deps.revocations;
       const pushed = revocations ? revocationPush(context.payload) : undefined;
-      if (!revocations || !pushed) return;
+      const change = defaultBranchPush(context.payload);
+      const config = change && mayTouchConfig(change, deps.configUses !== undefined) ? change : undefined;
+      if (!(revocations && pushed) && !config) return;
       deps.onEvent?.(context.name, undefined);
-      const log = context.log.child({ delivery: context.id, event: "push", owner: pushed.owner });
+      const log = context.log.child({ delivery: context.id, event: "push", owner: (pushed ?? config)!.owner });
       if (durable) {
         // A sweep makes a GitHub request per pull request: a job, never work done before GitHub hears 2xx.
         // Never folded into a sweep already running (a singleton window did): it may have read the list before this push.
-        await durable.intake.enqueueRevocationSweep(pushed);
-        log.info("revocation sweep queued");
+        if (pushed) await durable.intake.enqueueRevocationSweep(pushed);
+        if (config) await durable.intake.enqueueConfigSweep({ step: "changed", ...config });
+        log.info({ revocations: pushed !== undefined, config: config !== undefined }, "sweep queued");
         return;
       }
       const installation = github.installation(context.octokit);
-      const report = await sweepOwner(installation, pushed.owner, pushed.installationId, revocations, (trigger, triggerId) => deps.gate.handle(installation, trigger, { triggerId, receivedAt: new Date() }));
-      log.info({ sweep: { ...report, deployments: report.deployments.length } }, "revocation list swept");
+      if (revocations && pushed) {
+        const report = await sweepOwner(installation, pushed.owner, pushed.installationId, revocations, (trigger, triggerId) => deps.gate.handle(installation, trigger, { triggerId, receivedAt: new Date() }));
+        log.info({ sweep: { ...report, deployments: report.deployments.length } }, "revocation list swept");
+      }
+      if (config) await sweepConfigInline(deps, installation, config, log);
+    });
+    // A repository's default branch changed: every file the gate reads from it may be another one now.
+    app.on("repository.edited", async (context) => {
+      const change = defaultBranchChanged(context.payload);
+      if (!change) return;
+      deps.onEvent?.(context.name, context.payload.action);
+      const log = context.log.child({ delivery: context.id, event: "repository.edited", repo: `${change.owner}/${change.repo}` });
+      if (durable) {
+        await durable.intake.enqueueConfigSweep({ step: "changed", ...change });
+        log.info("config sweep queued");
+        return;
+      }
+      await sweepConfigInline(deps, github.installation(context.octokit), change, log);
     });
     const deploymentGate = deps.deploymentGate;
     if (deploymentGate) {
@@ -154,7 +183,14 @@ async function startDurable(app: Probot, deps: AppDeps, durable: DurableOptions,
   // Re-evaluations a sweep asks for are jobs like reconciliation's (a head whose job waits to start is not queued twice).
   const sweep = (github: InstallationGitHub, owner: string, installationId: number) =>
     sweepOwner(github, owner, installationId, revocations!, (trigger, triggerId) => intake.enqueueSweep(trigger, triggerId, "inputs"));
-  await intake.queue.work<{ requestedAt: string; revocations?: { owner: string; installationId: number } }>(RECONCILE_QUEUE, 1, async (job) => {
+  await intake.queue.work<{ requestedAt: string; revocations?: { owner: string; installationId: number }; config?: ConfigSweepStep }>(RECONCILE_QUEUE, 1, async (job) => {
+    const step = job.data.config;
+    if (step) {
+      // A step of a config sweep: its evaluations and further steps are jobs (a head whose job waits is not queued twice).
+      const report = await runConfigStep(await auth(step.installationId, job.signal), step, { uses: deps.configUses, verdictConfig: (r, h) => deps.gate.verdictConfig(r, h), evaluate: (t, id) => intake.enqueueSweep(t, id, "inputs"), next: (s) => intake.enqueueConfigSweep(s), sweepId: job.id });
+      if (report.reEvaluated.length > 0 || report.queued > 0) app.log.info({ configSweep: { ...report, reEvaluated: report.reEvaluated.length } }, "config sweep step");
+      return;
+    }
     const pushed = job.data.revocations;
     if (pushed) {
       // A push changed an owner's revocation list: that owner alone, now (the scheduled run catches the rest).
@@ -163,7 +199,7 @@ async function startDurable(app: Probot, deps: AppDeps, durable: DurableOptions,
       app.log.info({ sweep: { ...report, deployments: report.deployments.length } }, "revocation list swept");
       return;
     }
-    const report = await reconcile({ appAuth, auth, store: intake.store, intake, budget: durable.reconcileBudget, signal: job.signal, ...(revocations ? { revocations: sweep } : {}) }, job.id);
+    const report = await reconcile({ appAuth, auth, store: intake.store, intake, budget: durable.reconcileBudget, signal: job.signal, verdictConfig: (r, h) => deps.gate.verdictConfig(r, h), ...(revocations ? { revocations: sweep } : {}) }, job.id);
     const summary = { ...report, redelivered: report.redelivered.length, reEvaluated: report.reEvaluated.length };
     // A run that could not look everywhere is a warning: what it missed waits for the next run.
     if (report.errors.length > 0 || report.truncated) app.log.warn({ reconcile: summary }, "reconciliation incomplete");
@@ -181,3 +217,16 @@ async function startDurable(app: Probot, deps: AppDeps, durable: DurableOptions,
   if (every > 0) setInterval(request, every * 1000).unref();
 }
 
+
+/** Without durable intake: the whole config sweep before the delivery is answered, as the revocation sweep runs there. */
+async function sweepConfigInline(deps: AppDeps, github: InstallationGitHub, change: ConfigChange, log: { info: (o: object, m: string) => void; warn: (o: object, m: string) => void }): Promise<void> {
+  const report = await runConfigSweep(github, { step: "changed", ...change }, {
+    uses: deps.configUses,
+    verdictConfig: (r, h) => deps.gate.verdictConfig(r, h),
+    evaluate: (trigger, triggerId) => deps.gate.handle(github, trigger, { triggerId, receivedAt: new Date() }),
+    sweepId: randomUUID,
+  });
+  const summary = { ...report, reEvaluated: report.reEvaluated.length };
+  if (report.cut > 0) log.warn({ configSweep: summary }, "config sweep cut short: the steps left were not run");
+  else log.info({ configSweep: summary }, "config swept");
+}

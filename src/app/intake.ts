@@ -13,6 +13,7 @@ import { AgentGateError } from "../core/errors.js";
 import { nestsWithin } from "../core/json-depth.js";
 import type { DeploymentGate } from "./deployment-gate.js";
 import type { PullRequestGate } from "./pull-request-gate.js";
+import type { ConfigSweepStep } from "./config-sweep.js";
 
 export const EVALUATE_QUEUE = "evaluate";
 export const DEPLOYMENT_QUEUE = "deployment";
@@ -150,6 +151,18 @@ export class Intake {
     const subject = `revocations:${pushed.owner.toLowerCase()}`;
     if (await this.queue.waiting(RECONCILE_QUEUE, subject)) return false;
     await this.queue.send(RECONCILE_QUEUE, { requestedAt: new Date().toISOString(), revocations: pushed }, { subject });
+    return true;
+  }
+
+  /**
+   * A step of a config sweep (app/config-sweep.ts): queued, unless the same sweep of a repository (or of an owner's
+   * repositories) waits to start: it reads the config when it runs. One already running may have read it before this
+   * change, so it never stands in. Continuations (a later page) and changed-file steps are always queued.
+   */
+  async enqueueConfigSweep(step: ConfigSweepStep): Promise<boolean> {
+    const subject = step.step === "repository" && step.page === 1 ? `config:${step.owner}/${step.repo}`.toLowerCase() : step.step === "owner" && step.page === 1 ? `config:${step.owner}`.toLowerCase() : undefined;
+    if (subject !== undefined && (await this.queue.waiting(RECONCILE_QUEUE, subject))) return false;
+    await this.queue.send(RECONCILE_QUEUE, { requestedAt: new Date().toISOString(), config: step }, { ...(subject !== undefined ? { subject } : {}), lane: step.installationId });
     return true;
   }
 

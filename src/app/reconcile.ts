@@ -5,11 +5,15 @@
 //    the history and the next run continues from there (reconcile-deliveries.ts);
 // 2. open pull requests whose head commit lacks a completed `agent-gate` check (or shows one that could not be
 //    evaluated) are evaluated again;
+//    With `verdictConfig`, a completed check whose verdict was made under another config digest than the repository's
+//    now (a config push whose delivery never came, or a sweep that was lost) is evaluated again too: the config is read
+//    once per repository that has such a check, with conditional requests, within the budget;
 // 3. with `revocations`, each installation's owner whose revocation list differs from the one last swept is swept
 //    (app/revocation-sweep.ts): a push to its `.github` repository whose delivery never came is caught here.
 import { CHECK_NAME } from "../adapters/github/check-runs.js";
 import type { AppGitHub, InstallationGitHub } from "../adapters/github/facts-port.js";
 import { describeError } from "../core/errors.js";
+import { currentConfigDigest } from "./config-sweep.js";
 import type { Intake, InstallationAuth } from "./intake.js";
 import { redeliverFailed, type DeliveryProgress, type DeliveryStore } from "./reconcile-deliveries.js";
 
@@ -28,6 +32,11 @@ export interface ReconcileOptions {
   readonly checkName?: string;
   /** The run's job attempt: its GitHub calls end with it (deadline, or the process stopping). */
   readonly signal?: AbortSignal;
+  /**
+   * The config digest a head's shown verdict was made under (PullRequestGate.verdictConfig): a settled check made under
+   * another digest than the repository's now is evaluated again.
+   */
+  readonly verdictConfig?: (repository: string, headSha: string) => Promise<string | undefined>;
   /** Sweeps an owner's revocation list if it changed since the last sweep (one conditional request when it did not). */
   readonly revocations?: (github: InstallationGitHub, owner: string, installationId: number) => Promise<{ readonly unchanged: boolean; readonly reEvaluated: readonly string[]; readonly truncated: boolean; readonly errors: readonly string[] }>;
 }
@@ -49,6 +58,9 @@ export interface ReconcileReport {
   /** Owners whose changed revocation list was swept, and the pull requests it re-evaluated. */
   readonly revocationSweeps?: string[];
 }
+
+/** Thrown when the budget has no room for a repository's config read: the run stops there, as at any other request. */
+const OUT_OF_BUDGET = new Error("the reconciliation budget is spent");
 
 class Budget {
   used = 0;
@@ -114,6 +126,9 @@ export async function reconcile(opts: ReconcileOptions, runId: string): Promise<
         }
       }
       for (const repo of repos) {
+        // The repository's config digest now, read at its first settled check (a config read: two requests counted).
+        let digest: Promise<string> | undefined;
+        const current = (): Promise<string> => (digest ??= budget.take() && budget.take() ? currentConfigDigest(github, repo.owner, repo.name) : Promise.reject(OUT_OF_BUDGET));
         for (let page = 1; ; page++) {
           if (!budget.take()) break outer;
           const pulls = await github.openPullsPage(repo.owner, repo.name, page);
@@ -122,11 +137,13 @@ export async function reconcile(opts: ReconcileOptions, runId: string): Promise<
             if (!budget.take()) break outer;
             const run = (await github.checkRuns(repo.owner, repo.name, pull.headSha, opts.checkName ?? CHECK_NAME))[0];
             const settled = run?.status === "completed" && !(run.output.title ?? "").startsWith("Could not be evaluated");
-            if (settled) continue;
+            // Settled, but under another config: judged again, and never stood in for by a job that may have read the old one.
+            const stale = settled && opts.verdictConfig !== undefined && (await opts.verdictConfig(`${repo.owner}/${repo.name}`, pull.headSha)) !== (await current());
+            if (settled && !stale) continue;
             await opts.intake.enqueueSweep(
               { kind: "pull_request", event: "reconcile", owner: repo.owner, repo: repo.name, installationId: inst.id, headSha: pull.headSha, pullNumbers: [pull.number] },
               `${runId}:${pull.headSha}`,
-              "unsettled",
+              stale ? "inputs" : "unsettled",
             );
             reEvaluated.push(`${repo.owner}/${repo.name}#${pull.number}@${pull.headSha.slice(0, 7)}`);
           }
@@ -135,7 +152,7 @@ export async function reconcile(opts: ReconcileOptions, runId: string): Promise<
       }
     }
   } catch (err) {
-    errors.push(`open pull requests: ${describeError(err)}`);
+    if (err !== OUT_OF_BUDGET) errors.push(`open pull requests: ${describeError(err)}`);
   }
   return { requests: budget.used, deliveriesSeen, deliveryHistory: step.progress, redelivered, pullsSeen, reEvaluated, truncated: budget.spent, errors, ...(opts.revocations ? { revocationSweeps } : {}) };
 }
