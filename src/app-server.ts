@@ -15,6 +15,7 @@ import { PolicyPool } from "./adapters/opa/pool.js";
 import { decisionRecorder, openStorage, poolSizeFor } from "./adapters/storage/index.js";
 import { SqlGateStore } from "./adapters/storage/gate-store.js";
 import { revocationStores } from "./app/revocation-trigger.js";
+import { SqlConfigUses } from "./adapters/storage/config-uses.js";
 import { JobQueue } from "./adapters/queue/job-queue.js";
 import { budgetedOctokit, githubFetch } from "./adapters/github/octokit.js";
 import { describeError } from "./core/errors.js";
@@ -121,6 +122,8 @@ export async function startServer(processEnv: NodeJS.ProcessEnv = process.env): 
     appId: settings.APP_ID,
     onDecision,
     auditHead: () => storage.audit.witnessHead(),
+    // A recorded verdict made under another config is judged again, and recorded, before the deployment is answered.
+    rejudge: (github, at) => gate.rejudge(github, at),
   });
   const timeoutMs = settings.AGENT_GATE_GITHUB_TIMEOUT_MS;
   // Every outbound GitHub request has a deadline, body included; a hung connection becomes a retried, then a
@@ -162,6 +165,7 @@ export async function startServer(processEnv: NodeJS.ProcessEnv = process.env): 
       appId: settings.APP_ID,
       onEvent: (name, action) => metrics.eventReceived(name, action),
       revocations: revocationStores(storage.db),
+      configUses: new SqlConfigUses(storage.db),
       durable: {
         intake,
         concurrency: settings.AGENT_GATE_WORKERS,

@@ -15,6 +15,7 @@ import type { PolicyEvaluator } from "../adapters/opa/pool.js";
 import type { BundleVerifier, SignerPolicy } from "../adapters/sigstore/verifier.js";
 import { commentWithWitness } from "../render/witness.js";
 import type { AuditLog } from "../adapters/storage/audit-log.js";
+import type { AuditRecord } from "../core/audit-record.js";
 import type { GateDecision } from "../adapters/storage/recorder.js";
 import { policyData, type RepoConfig } from "../config/repo-config.js";
 import type { Decision } from "../core/decision.js";
@@ -42,7 +43,15 @@ export interface DeploymentGateOptions {
   readonly onDecision?: (event: GateDecision) => Promise<unknown> | void;
   /** The audit log's head, read before answering: the comment's last line witnesses it (docs/audit.md). */
   readonly auditHead?: () => Promise<{ readonly seq: number; readonly hash: string }>;
+  /**
+   * Judges a pull request at a commit again now, under the current config, and records the decision in the audit log
+   * (PullRequestGate.rejudge): for a recorded verdict made under another config. Without it such a verdict rejects.
+   */
+  readonly rejudge?: (github: GitHubFacts, at: { owner: string; repo: string; pullNumber: number; headSha: string; installationId: number }) => Promise<unknown>;
 }
+
+/** Pull requests whose verdict on one commit one deployment judges again at most (each is a whole evaluation). */
+export const MAX_REJUDGED_PULLS = 5;
 
 export interface DeploymentResult {
   readonly state: "approved" | "rejected";
@@ -250,7 +259,7 @@ export class DeploymentGate {
       if (attestations.length === 0) failures.push(`artifact ${short(digest)}: no attestation found (unsigned)`);
       artifacts.push({ digest, attestations });
     }
-    const gate = await this.prGate(github, req, config);
+    const gate = await this.prGate(github, req, config, configDigest);
     const approvals = await github.deploymentApprovals(req);
     const region = typeof req.payload.region === "string" && req.payload.region !== "" ? req.payload.region : undefined;
     const input = deploymentInput({
@@ -287,12 +296,12 @@ export class DeploymentGate {
    * A merge (or squash) commit was never evaluated itself: then the decision is the one on the head of the pull
    * request GitHub says was merged as exactly that commit, and that pull request's record must be among them.
    */
-  private async prGate(github: GitHubFacts, req: DeploymentRequest, config: RepoConfig): Promise<PrGateFacts> {
-    const direct = await this.prGateOn(github, req, req.sha);
+  private async prGate(github: GitHubFacts, req: DeploymentRequest, config: RepoConfig, configDigest: string): Promise<PrGateFacts> {
+    const direct = await this.prGateOn(github, req, req.sha, configDigest);
     if (direct.pr_gate) return direct;
     const merged = await github.pullMergedAs(req.owner, req.repo, req.sha);
     if (!merged) return direct;
-    const facts = await this.prGateOn(github, req, merged.head.sha, merged.number);
+    const facts = await this.prGateOn(github, req, merged.head.sha, configDigest, merged.number);
     if (facts.agentAuthored !== undefined) return facts;
     const pull = { user: merged.user ? { login: merged.user.login, id: merged.user.id } : null, headRef: merged.head.ref, labels: merged.labels.map((l) => l.name) };
     return { ...facts, agentAuthored: isAgentPull(config, pull) };
@@ -303,11 +312,15 @@ export class DeploymentGate {
    * their latest records are combined (recorded-pr-gate.ts), never the newest alone. Without a record, the check run
    * (the combined verdict) says the conclusion, and the prompters are unknown.
    */
-  private async prGateOn(github: GitHubFacts, req: DeploymentRequest, sha: string, mergedPull?: number): Promise<PrGateFacts> {
-    const subject = { repository: `${req.owner}/${req.repo}`, headSha: sha, kind: "pull_request" as const };
-    const records = (await this.opts.auditLog?.onHead(subject, MAX_HEAD_RECORDS + 1)) ?? [];
-    if (records.length > MAX_HEAD_RECORDS) {
-      throw new AgentGateError("PR_GATE_RECORDS_TOO_MANY", `commit ${sha.slice(0, 12)} was judged as the head of more than ${MAX_HEAD_RECORDS} pull requests (each has a recorded decision); at most ${MAX_HEAD_RECORDS} are read and combined, so the deployment is rejected`);
+  private async prGateOn(github: GitHubFacts, req: DeploymentRequest, sha: string, configDigest: string, mergedPull?: number): Promise<PrGateFacts> {
+    let records = await this.recordsOn(req, sha);
+    // A verdict made under another config (or revocation list) than the current one never approves: judged again now.
+    const stale = staleRecords(records, configDigest);
+    if (stale.length > 0) {
+      await this.rejudgeStale(github, req, sha, stale, configDigest);
+      records = await this.recordsOn(req, sha);
+      const left = staleRecords(records, configDigest);
+      if (left.length > 0) throw configStale(req, sha, left, configDigest, "its decision under the current config was not recorded");
     }
     const combined = combinePrGateRecords(records, mergedPull);
     if (combined) {
@@ -320,9 +333,52 @@ export class DeploymentGate {
         evidenceStatus: { state: combined.evidenceComplete ? "complete" : "incomplete", ...(combined.evidencePull !== undefined ? { pull_request: combined.evidencePull } : {}) },
       };
     }
+    // Without a record (no audit log: the demo, `evaluate`) the check run's config is not known: its conclusion is taken.
     const runs = await github.checkRuns(req.owner, req.repo, sha, CHECK_NAME);
     const run = runs.find((r) => r.status === "completed" && (this.opts.appId === undefined || r.app?.id === this.opts.appId));
     if (!run) return { pr_gate: null, prompters: [], promptersKnown: false };
     return { pr_gate: { conclusion: run.conclusion ?? "none", ...(run.external_id ? { decision_id: run.external_id } : {}) }, prompters: [], promptersKnown: false };
   }
+
+  /** The latest recorded decision of each pull request `sha` heads (at most MAX_HEAD_RECORDS, else rejected). */
+  private async recordsOn(req: DeploymentRequest, sha: string): Promise<AuditRecord[]> {
+    const subject = { repository: `${req.owner}/${req.repo}`, headSha: sha, kind: "pull_request" as const };
+    const records = (await this.opts.auditLog?.onHead(subject, MAX_HEAD_RECORDS + 1)) ?? [];
+    if (records.length > MAX_HEAD_RECORDS) {
+      throw new AgentGateError("PR_GATE_RECORDS_TOO_MANY", `commit ${sha.slice(0, 12)} was judged as the head of more than ${MAX_HEAD_RECORDS} pull requests (each has a recorded decision); at most ${MAX_HEAD_RECORDS} are read and combined, so the deployment is rejected`);
+    }
+    return records;
+  }
+
+  /** Judges the pull requests of stale records again (recorded by `rejudge`), or rejects saying why it cannot. */
+  private async rejudgeStale(github: GitHubFacts, req: DeploymentRequest, sha: string, stale: readonly AuditRecord[], configDigest: string): Promise<void> {
+    const rejudge = this.opts.rejudge;
+    if (!rejudge) throw configStale(req, sha, stale, configDigest, "this agent-gate cannot judge a pull request again while answering a deployment");
+    if (stale.length > MAX_REJUDGED_PULLS) throw configStale(req, sha, stale, configDigest, `at most ${MAX_REJUDGED_PULLS} are judged again for one deployment`);
+    for (const r of stale) {
+      const pullNumber = r.agent_gate.pull_request;
+      if (pullNumber === null) throw configStale(req, sha, [r], configDigest, "the record names no pull request");
+      try {
+        await rejudge(github, { owner: req.owner, repo: req.repo, pullNumber, headSha: sha, installationId: req.installationId });
+      } catch (err) {
+        throw configStale(req, sha, [r], configDigest, `judging it again failed (${publicError(err).code})`, publicError(err).transient);
+      }
+    }
+  }
+}
+
+/** The records whose decision was made under another config digest than `configDigest` (or under none known). */
+export function staleRecords(records: readonly AuditRecord[], configDigest: string): AuditRecord[] {
+  const latest = new Map<string, AuditRecord>();
+  for (const r of records) if (!latest.has(String(r.agent_gate.pull_request))) latest.set(String(r.agent_gate.pull_request), r);
+  return [...latest.values()].filter((r) => (r.input as { config_digest?: unknown } | null | undefined)?.config_digest !== configDigest);
+}
+
+function configStale(req: DeploymentRequest, sha: string, stale: readonly AuditRecord[], configDigest: string, why: string, transient = false): AgentGateError {
+  const made = (r: AuditRecord): string => {
+    const d = (r.input as { config_digest?: unknown } | null | undefined)?.config_digest;
+    return `#${r.agent_gate.pull_request ?? "?"} (judged under ${typeof d === "string" ? short(d) : "no known config"})`;
+  };
+  const names = stale.slice(0, 10).map(made).join(", ") + (stale.length > 10 ? ` and ${stale.length - 10} more` : "");
+  return new AgentGateError("PR_GATE_CONFIG_STALE", `the verdict on commit ${sha.slice(0, 12)} of ${req.owner}/${req.repo} of pull request ${names} was made under another config than the current ${short(configDigest)}, and ${why}: rejected until it is judged under the current config (re-run the deployment; for an open pull request, Re-evaluate its agent-gate check first)`, transient ? "transient" : "invalid-input");
 }

@@ -13,6 +13,7 @@ import type { AuditLog } from "../../src/adapters/storage/audit-log.js";
 import type { AuditRecord } from "../../src/core/audit.js";
 import { REVOCATIONS_PATH } from "../../src/config/revocations.js";
 import { MAX_ATTESTATIONS } from "../../src/adapters/github/deployment-protection.js";
+import { loadRepoConfig } from "../../src/app/load-config.js";
 
 const SHA = "1".repeat(40);
 const payload = {
@@ -41,13 +42,23 @@ function github(files: Record<string, string>): { octokit: Octokit; posts: Recor
   return { octokit, posts };
 }
 
+/**
+ * The config digest the recorded decision below was made under: the one in force at each deployment (set by `judged`),
+ * so that the deployment gate uses the record as it is (one under another config is judged again: deployment-gate.md).
+ */
+let recordedUnder = "";
+async function judged(octokit: Octokit): Promise<Octokit> {
+  recordedUnder = await loadRepoConfig(new GitHubConnector().installation(octokit), "acme", "web").then((l) => l.facts.digest, () => "broken");
+  return octokit;
+}
+
 /** The pull-request gate's recorded decision for the deployed commit: agent work attested with the model below. */
 const auditLog = {
   onHead: () =>
     Promise.resolve([{
       decision_id: "d-pr",
       agent_gate: { conclusion: "success", pull_request: 7 },
-      input: { kind: "pull_request", agent: { detected: true }, prompters: [], commits: [{ sha: SHA, attestations: [{ tier: "sigstore", signer: { type: "certificate", identity: "https://github.com/acme/agents/.github/workflows/agent.yml@refs/heads/main", issuer: "https://token.actions.githubusercontent.com" }, model: { id: "anthropic/claude-sonnet-4-5", version: "20250929" } }] }] },
+      input: { kind: "pull_request", config_digest: recordedUnder, agent: { detected: true }, prompters: [], commits: [{ sha: SHA, attestations: [{ tier: "sigstore", signer: { type: "certificate", identity: "https://github.com/acme/agents/.github/workflows/agent.yml@refs/heads/main", issuer: "https://token.actions.githubusercontent.com" }, model: { id: "anthropic/claude-sonnet-4-5", version: "20250929" } }] }] },
     } as unknown as AuditRecord]),
 } as unknown as AuditLog;
 
@@ -59,19 +70,19 @@ test("a deployment whose pull request rested on a revoked model is rejected, nam
   const engine = await PolicyEngine.load(builtinBundle());
   const gate = new DeploymentGate({ verifier, engine, auditLog });
   const clean = github({ "web:.github/agent-gate.yml": CONFIG });
-  const approved = await gate.handle(new GitHubConnector().installation(clean.octokit), payload);
+  const approved = await gate.handle(new GitHubConnector().installation(await judged(clean.octokit)), payload);
   assert.equal(approved.state, "approved", approved.comment);
   assert.equal(approved.input?.pr_evidence.length, 1);
 
   const list = "models:\n  - model: anthropic/claude-sonnet-4-5\n    reason: compromised\n";
   const revoked = github({ "web:.github/agent-gate.yml": CONFIG, [`.github:${REVOCATIONS_PATH}`]: list });
-  const rejected = await gate.handle(new GitHubConnector().installation(revoked.octokit), payload);
+  const rejected = await gate.handle(new GitHubConnector().installation(await judged(revoked.octokit)), payload);
   assert.equal(rejected.state, "rejected");
   assert.match(rejected.comment, /its pull request's evidence names model anthropic\/claude-sonnet-4-5, revoked by the organisation: compromised/);
   assert.equal(revoked.posts.at(-1)?.["state"], "rejected");
 
   const broken = github({ "web:.github/agent-gate.yml": CONFIG, [`.github:${REVOCATIONS_PATH}`]: "models: nope\n" });
-  const failed = await gate.handle(new GitHubConnector().installation(broken.octokit), payload);
+  const failed = await gate.handle(new GitHubConnector().installation(await judged(broken.octokit)), payload);
   assert.equal(failed.state, "rejected", "a broken list fails closed");
   assert.match(failed.comment, /CONFIG_INVALID/);
 });
@@ -117,19 +128,19 @@ test("a revoked attestation of the artifact past the first page and past the 20t
   const deploy = { ...payload, deployment: { ...payload.deployment, payload: JSON.stringify({ artifacts: [ARTIFACT] }) } };
   const files = { "web:.github/agent-gate.yml": config };
 
-  const clean = await gate.handle(new GitHubConnector().installation(pagedAttestations(files, 25).octokit), deploy);
+  const clean = await gate.handle(new GitHubConnector().installation(await judged(pagedAttestations(files, 25).octokit)), deploy);
   assert.equal(clean.state, "approved", clean.comment);
   assert.equal(clean.input?.artifacts[0]?.attestations.length, 25, "all 25 attestations judged");
 
   const list = `certificates:\n  - fingerprint: sha256:${REVOKED_CERT}\n    reason: key leaked\n`;
-  const revoked = await gate.handle(new GitHubConnector().installation(pagedAttestations({ ...files, [`.github:${REVOCATIONS_PATH}`]: list }, 25).octokit), deploy);
+  const revoked = await gate.handle(new GitHubConnector().installation(await judged(pagedAttestations({ ...files, [`.github:${REVOCATIONS_PATH}`]: list }, 25).octokit)), deploy);
   assert.equal(revoked.state, "rejected");
   const denial = revoked.decision?.deny.find((d) => d.rule === "revoked");
   assert.match(denial?.msg ?? "", new RegExp(`artifact \`sha256:aaaaaaaaaaaa\`: certificate sha256:${REVOKED_CERT} is revoked by the organisation: key leaked`));
   assert.match(revoked.comment, /is revoked by the organisation: key leaked/);
 
   const many = pagedAttestations(files, MAX_ATTESTATIONS + 5);
-  const tooMany = await gate.handle(new GitHubConnector().installation(many.octokit), deploy);
+  const tooMany = await gate.handle(new GitHubConnector().installation(await judged(many.octokit)), deploy);
   assert.equal(tooMany.state, "rejected");
   assert.match(tooMany.comment, new RegExp(`TOO_MANY_ATTESTATIONS: GitHub lists more than ${MAX_ATTESTATIONS} attestations of artifact .*aaaaaaaaaaaa \\(${MAX_ATTESTATIONS + 5} read\\); agent-gate verifies at most ${MAX_ATTESTATIONS} per artifact`));
   assert.equal(many.posts.at(-1)?.["state"], "rejected");
