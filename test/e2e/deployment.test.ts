@@ -45,6 +45,8 @@ const CONFIG = `deployments:
     staging:
       regions: [eu-west-1, eu-central-1]
 `;
+/** The digest a recorded pull-request decision carries when made under CONFIG (one file: its text's digest). */
+const CONFIG_DIGEST = `sha256:${hex(CONFIG)}`;
 
 // ── the webhook payload, to GitHub's schema ──────────────────────────────────────────────────────────────────
 const webhooks = JSON.parse(readFileSync(require.resolve("@octokit/openapi-webhooks/generated/api.github.com.json"), "utf8")) as Record<string, unknown>;
@@ -238,7 +240,7 @@ test("an attestation API outage rejects, never approves", async () => {
 test("the audit log's PR-gate decision is preferred over the check run", async () => {
   const onHead: AuditLog["onHead"] = (subject) => {
     assert.deepEqual(subject, { repository: "acme/web", headSha: SHA, kind: "pull_request" });
-    return Promise.resolve([{ decision_id: "d-1", agent_gate: { conclusion: "failure", pull_request: 1 }, input: { agent: { detected: false }, prompters: [] } }] as unknown as Awaited<ReturnType<AuditLog["onHead"]>>);
+    return Promise.resolve([{ decision_id: "d-1", agent_gate: { conclusion: "failure", pull_request: 1 }, input: { config_digest: CONFIG_DIGEST, agent: { detected: false }, prompters: [] } }] as unknown as Awaited<ReturnType<AuditLog["onHead"]>>);
   };
   const r = await deploy({ attestations: [await attestation()], prGate: "success", auditLog: { onHead } });
   assert.equal(r.state, "rejected");
@@ -313,7 +315,7 @@ test("production: an agent-authored deployment needs an extra human approval; a 
   const unknown = await deploy({ attestations: [att], environment: "production", payload, approvals });
   assert.equal(unknown.state, "rejected", unknown.comment);
   assert.match(unknown.comment, /the prompters are unknown \(no recorded pull-request decision for this commit\), so no approval counts/);
-  const recorded = [{ decision_id: "d-1", agent_gate: { conclusion: "success", pull_request: 1 }, input: { agent: { detected: true }, prompters: [{ login: "carol" }] } }];
+  const recorded = [{ decision_id: "d-1", agent_gate: { conclusion: "success", pull_request: 1 }, input: { config_digest: CONFIG_DIGEST, agent: { detected: true }, prompters: [{ login: "carol" }] } }];
   const onHead: AuditLog["onHead"] = () => Promise.resolve(recorded as unknown as Awaited<ReturnType<AuditLog["onHead"]>>);
   const approved = await deploy({ attestations: [att], environment: "production", payload, approvals, auditLog: { onHead } });
   assert.equal(approved.state, "approved", approved.comment);
