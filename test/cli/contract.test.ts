@@ -162,6 +162,25 @@ for (const path of paths) {
       assert.equal(r.err, "");
     });
 
+    test("--help --json: exit 0, one JSON document {command, usage}", async () => {
+      const r = await cli([...path, "--help", "--json"]);
+      assert.equal(r.code, 0, r.err);
+      const doc = oneDocument(r, "--help --json");
+      assert.equal(doc["command"], `agent-gate ${name === "help" ? "" : name}`.trim());
+      assert.match(String(doc["usage"]), /^usage: agent-gate /);
+    });
+
+    test("--help among other arguments: exit 2, a usage error (never exit 0 for a run that was asked for)", async () => {
+      for (const args of [["--help", "extra-operand"], ["extra-operand", "-h"], ["-h", "-h"]]) {
+        const r = await cli([...path, ...args]);
+        assert.equal(r.code, 2, `${args.join(" ")}: ${r.out}`);
+        assert.match(r.err, /--help \(-h\) is answered only on its own/);
+        const j = await cli([...path, ...args, "--json"]);
+        assert.equal(j.code, 2);
+        assert.equal((oneDocument(j, "help among others").error as { code: string }).code, "USAGE");
+      }
+    });
+
     test("an unknown flag: exit 2, the usage on stderr, no stack trace; with --json one error document", async () => {
       const r = await cli([...path, "--no-such-flag"]);
       assert.equal(r.code, 2, r.out + r.err);
@@ -176,6 +195,12 @@ for (const path of paths) {
     });
 
     if (!c) return;
+    test("--help after the arguments of a failing run: exit 2, not 0", async () => {
+      const r = await cli([...path, ...c.fail.args(), "-h", "--json"], c.io);
+      assert.equal(r.code, 2, r.out);
+      assert.equal((oneDocument(r, "failing run with -h").error as { code: string }).code, "USAGE");
+    });
+
     test(`--json on a success: exit ${c.ok.code}, one JSON document`, async () => {
       const r = await cli([...path, ...c.ok.args(), "--json"], c.io);
       assert.equal(r.code, c.ok.code, r.err);
