@@ -201,7 +201,7 @@ async function attest(v: Values, io: AttestIo): Promise<Attestation> {
       fetch: io.fetch,
     });
   }
-  const signer = createKeySigner(loadPrivateKey(keyPath, env));
+  const signer = createKeySigner(loadPrivateKey(keyPath, env), { source: keyPath });
   // with a key nothing is logged or timestamped unless asked: the PR gate needs a log entry (--rekor-url) and
   // accepts a timestamp (--tsa-url) as the signed time
   return signStatement(statement, {

@@ -57,6 +57,7 @@ export const ERROR_CODES = {
   FULCIO_FAILED: { kinds: ["invalid-input", "transient"], summary: "Fulcio refused to certify the signing key or answered with something unusable." },
   FULCIO_UNREACHABLE: { kinds: ["transient"], summary: "Fulcio did not answer; retry." },
   GIT_FAILED: { kinds: ["invalid-input"], summary: "A git command failed; its stderr is shown." },
+  KEY_INVALID: { kinds: ["invalid-input"], summary: "The signing key does not parse or is not an ECDSA P-256 private key; the message names the file and what it is." },
   KEY_UNREADABLE: { kinds: ["invalid-input"], summary: "The cosign key cannot be decrypted (wrong password or not a cosign key)." },
   NO_COMMITS: { kinds: ["invalid-input"], summary: "No commits from the base to HEAD, so nothing to attest; give --commits or --base." },
   NO_OIDC_PERMISSION: { kinds: ["invalid-input"], summary: "The signing job has no OIDC token; add `permissions: id-token: write`, or sign with --key." },

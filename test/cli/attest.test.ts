@@ -3,6 +3,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
+import { generateKeyPairSync } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -98,6 +99,20 @@ test("a secret in the prompt or the config is refused by file:line:column and ki
   assert.match(all, /leaky\.json:2:\d+ \(aws-access-key-id\)/);
   assert.doesNotMatch(all, /A1b2C3d4E5f6/);
   assert.doesNotMatch(all, /AKIAIOSFODNN7EXAMPLE/);
+});
+
+test("a key that does not parse or is not P-256: KEY_INVALID naming the file and what was expected (exit 1, not an internal error)", async () => {
+  const p384 = generateKeyPairSync("ec", { namedCurve: "P-384" }).privateKey.export({ format: "pem", type: "sec1" }).toString();
+  writeFileSync(join(dir, "p384.pem"), p384);
+  writeFileSync(join(dir, "corrupt.pem"), "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg\n-----END PRIVATE KEY-----\n");
+  const big = await run(FLAGS("--key", join(dir, "p384.pem"), "--json"));
+  assert.equal(big.code, 1, big.err.join("\n"));
+  const doc = JSON.parse(big.out.join("\n")) as { error: { code: string; message: string } };
+  assert.equal(doc.error.code, "KEY_INVALID");
+  assert.equal(doc.error.message, `the private key ${join(dir, "p384.pem")} is a key of type ec on curve secp384r1; expected an ECDSA P-256 (prime256v1) private key: agent-gate signs with ECDSA P-256 / SHA-256`);
+  const corrupt = await run(FLAGS("--key", join(dir, "corrupt.pem")));
+  assert.equal(corrupt.code, 1);
+  assert.match(corrupt.err.join("\n"), new RegExp(`KEY_INVALID: the private key ${join(dir, "corrupt.pem").replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} does not parse \\(.+\\); expected a PEM EC P-256 private key`));
 });
 
 test("keyless without the Actions OIDC variables: a clear error naming the permission", async () => {
