@@ -53,6 +53,7 @@ export const ERROR_CODES = {
   POLICY_MEMORY_EXCEEDED: { kinds: ["invalid-input"], summary: "Evaluating the policy needed more than the wasm memory cap." },
   POLICY_TIMEOUT: { kinds: ["invalid-input"], summary: "Evaluating the policy ran past its deadline; use fewer protected-path globs, or split the change." },
   // provenance, signing and publishing (agent-gate attest)
+  ATTESTATION_UNVERIFIABLE: { kinds: ["invalid-input"], summary: "The bundle attest just signed would be refused by the PR gate (its verifier, or its binding to the signed commits), so it is neither written nor published; the message says what is missing, e.g. --rekor-url for a key-signed bundle or --trusted-root for a private Sigstore deployment." },
   COMMITS_OUTSIDE_PR: { kinds: ["invalid-input"], summary: "The signed commits do not include the pull request's head; attest the pull request's commits." },
   FULCIO_FAILED: { kinds: ["invalid-input", "transient"], summary: "Fulcio refused to certify the signing key or answered with something unusable." },
   FULCIO_UNREACHABLE: { kinds: ["transient"], summary: "Fulcio did not answer; retry." },
@@ -66,13 +67,13 @@ export const ERROR_CODES = {
   OIDC_FAILED: { kinds: ["invalid-input", "transient"], summary: "The Actions OIDC endpoint refused or answered without a usable token." },
   OIDC_UNREACHABLE: { kinds: ["transient"], summary: "The Actions OIDC endpoint did not answer; retry." },
   PROVENANCE_INVALID: { kinds: ["invalid-input"], summary: "The agent provenance to sign is invalid; the message names the field." },
-  PUBLISH_FAILED: { kinds: ["invalid-input", "transient"], summary: "The provenance block could not be written to the pull request body (transient on a 5xx)." },
+  PUBLISH_FAILED: { kinds: ["invalid-input", "transient"], summary: "The provenance block could not be written to the pull request body: GitHub refused it (its message is shown; transient on a 5xx), or the body would pass GitHub's 65,536-character cap." },
   REKOR_FAILED: { kinds: ["invalid-input", "transient"], summary: "The transparency log refused the entry or answered without an entry and its inclusion proof." },
   REKOR_UNREACHABLE: { kinds: ["transient"], summary: "The transparency log did not answer; retry." },
   SECRETS_FOUND: { kinds: ["invalid-input"], summary: "Secret-like content in what would be signed; remove it and sign again." },
   TRUSTED_ROOT_INVALID: { kinds: ["invalid-input"], summary: "The Sigstore trusted_root.json is refused; the message names the file and every problem." },
   TSA_FAILED: { kinds: ["invalid-input", "transient"], summary: "The timestamp authority refused the request or answered with something that is not a matching RFC 3161 response." },
-  TSA_REQUIRED: { kinds: ["invalid-input"], summary: "A Rekor v2 entry carries no signed time; give --tsa-url with --rekor-version 2." },
+  TSA_REQUIRED: { kinds: ["invalid-input"], summary: "A Rekor v2 entry carries no signed time; give a timestamp authority with it (the CLI refuses --rekor-version 2 without --tsa-url as a usage error first)." },
   TSA_UNREACHABLE: { kinds: ["transient"], summary: "The timestamp authority did not answer; retry." },
   // storage, audit log and queue
   AUDIT_APPEND_FAILED: { kinds: ["transient"], summary: "A decision could not be appended to the audit log; the evaluation is retried." },
