@@ -1,5 +1,6 @@
-// The one contract every agent-gate command keeps: strict flags (an unknown one is a usage error), --help on stdout
-// with exit 0, --json printing exactly one JSON document on stdout whatever happens, and the same exit codes
+// The one contract every agent-gate command keeps: strict flags (an unknown one is a usage error), --help alone (or
+// with --json) on stdout with exit 0 and among other arguments a usage error, --json printing exactly one JSON
+// document on stdout whatever happens (the usage too: {"command", "usage"}), and the same exit codes
 // everywhere: 0 allowed / verified / ok, 1 denied / not verified / invalid, 2 usage or operational error.
 // Human messages go to stderr without stack traces; an error's code and message are what a script reads.
 import { writeSync } from "node:fs";
@@ -87,6 +88,24 @@ export function wantsJson(argv: readonly string[]): boolean {
   return (end === -1 ? argv : argv.slice(0, end)).includes("--json");
 }
 
+/**
+ * Whether the arguments ask for the usage: --help (or -h) given alone, or with --json only. Anywhere else it is a
+ * usage error (helpAmongOthers): an operand that reads as -h must never turn a failed run into exit 0.
+ */
+export function wantsHelpAlone(argv: readonly string[]): boolean {
+  const rest = argv.filter((a) => a !== "--json");
+  return rest.length === 1 && (rest[0] === "--help" || rest[0] === "-h");
+}
+
+export const helpAmongOthers = (): UsageError =>
+  new UsageError("--help (-h) is answered only on its own (with --json at most); an operand named -h or --help goes after --");
+
+/** Prints the usage: the text, or with --json one document {"command", "usage"}. */
+export function printUsage(name: string, usage: string, json: boolean, io: Io): number {
+  io.out(json ? JSON.stringify({ command: name === "" ? "agent-gate" : `agent-gate ${name}`, usage }, null, 2) : usage);
+  return EXIT_OK;
+}
+
 /** The --json document for an error (and nothing else on stdout). */
 export function errorDocument(code: string, message: string, extra: Readonly<Record<string, unknown>> = {}): string {
   return JSON.stringify({ ...extra, error: { code, message } }, null, 2);
@@ -132,8 +151,8 @@ export async function runCommand<O extends Options>(spec: CommandSpec<O>, argv: 
     }
     const { values, positionals } = parsed;
     if ((values as Record<string, unknown>)["help"] === true) {
-      io.out(spec.usage);
-      return EXIT_OK;
+      if (!wantsHelpAlone(argv)) throw helpAmongOthers();
+      return printUsage(spec.name, spec.usage, json, io);
     }
     const allowed = spec.positionals ?? { min: 0, max: 0, what: "argument" };
     if (positionals.length > allowed.max) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[allowed.max])}`);
@@ -181,14 +200,13 @@ export async function runGroup(group: Group, argv: readonly string[], io: Io = c
   const first = tokens.find((t) => t.kind === "positional" || t.kind === "option-terminator");
   if (first?.kind !== "positional") {
     if (tokens.some((t) => t.kind === "option" && t.name === "help" && first === undefined)) {
-      io.out(group.usage);
-      return EXIT_OK;
+      return wantsHelpAlone(argv) ? printUsage(group.name, group.usage, json, io) : usage(describeError(helpAmongOthers()));
     }
     return usage(`expected a command: ${names.join(", ")}`);
   }
   if (first.value === "help") {
-    io.out(group.usage);
-    return EXIT_OK;
+    if (argv.some((a, i) => i !== first.index && a !== "--json")) return usage(`"help" takes no other arguments: agent-gate ${group.name} help [--json]`);
+    return printUsage(group.name, group.usage, json, io);
   }
   const sub = Object.hasOwn(group.subcommands, first.value) ? group.subcommands[first.value] : undefined;
   if (!sub) return usage(`unknown command "${first.value}"; expected one of: ${names.join(", ")}`);

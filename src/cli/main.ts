@@ -2,7 +2,7 @@
 // the contract in args.ts (--help, strict flags, --json, exit codes 0/1/2); test/cli/contract.test.ts walks this
 // table, so a command added here is held to it.
 import { readFileSync } from "node:fs";
-import { consoleIo, reportError, UsageError, wantsJson, type Io } from "./args.js";
+import { consoleIo, helpAmongOthers, printUsage, reportError, UsageError, wantsJson, type Io } from "./args.js";
 
 export interface CliCommand {
   readonly run: (argv: string[], io?: Io) => Promise<number>;
@@ -46,22 +46,23 @@ ${Object.entries(COMMANDS)
   .map(([name, c]) => `  ${name.padEnd(15)} ${c.summary}`)
   .join("\n")}
 
-Every command takes --help and --json (one JSON document on stdout, {"error": {"code", "message"}} on failure).
+Every command takes --help (on its own; among other arguments it is a usage error) and --json (one JSON document
+on stdout: {"command", "usage"} for --help, {"error": {"code", "message"}} on failure).
 Exit codes: 0 allowed / verified / valid, 1 denied / not verified / invalid, 2 wrong usage or an operational error.`;
 
 async function help(argv: string[], io: Io = consoleIo()): Promise<number> {
   const json = wantsJson(argv);
   const rest = argv.filter((a) => a !== "--json");
-  if (rest[0] === "--help" || rest[0] === "-h") {
-    if (rest.length === 1) return (io.out(USAGE), 0);
-    return reportError(new UsageError(`unexpected argument ${JSON.stringify(rest[1])}`), "help", USAGE, json, io);
+  if (rest.includes("--help") || rest.includes("-h")) {
+    if (rest.length === 1) return printUsage("", USAGE, json, io);
+    return reportError(helpAmongOthers(), "help", USAGE, json, io);
   }
   if (rest.some((a) => a.startsWith("-"))) return reportError(new UsageError(`unknown option ${JSON.stringify(rest.find((a) => a.startsWith("-")))}`), "help", USAGE, json, io);
   if (rest.length > 1) return reportError(new UsageError(`expected at most one command, got ${rest.length}`), "help", USAGE, json, io);
   const [name] = rest;
   if (name !== undefined) {
     if (!Object.hasOwn(COMMANDS, name)) return reportError(new UsageError(`unknown command "${name}"; expected one of: ${Object.keys(COMMANDS).join(", ")}`), "help", USAGE, json, io);
-    if (name !== "help") return (await COMMANDS[name]!.load()).run(["--help"], io);
+    if (name !== "help") return (await COMMANDS[name]!.load()).run(json ? ["--help", "--json"] : ["--help"], io);
   }
   if (!json) return (io.out(USAGE), 0);
   const commands = await Promise.all(Object.entries(COMMANDS).map(async ([n, c]) => ({ name: n, summary: c.summary, subcommands: (await c.load()).subcommands ?? [] })));

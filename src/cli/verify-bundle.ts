@@ -1,26 +1,29 @@
 // `agent-gate verify-bundle`: the sigstore-conformance client protocol.
 //   agent-gate verify-bundle --bundle FILE (--certificate-identity ID | --certificate-identity-regexp RE)
-//     --certificate-oidc-issuer URL | --key PEM [--key-hint HINT]) [--trusted-root [NAME=]FILE|github]... [--json] FILE_OR_DIGEST
+//     (--certificate-oidc-issuer URL | --no-oidc-issuer) | --key PEM [--key-hint HINT]) [--type PREDICATE_TYPE]
+//     [--trusted-root [NAME=]FILE|github|public-good]... [--json] FILE_OR_DIGEST
 // Exit 0 when verified; 1 with a one-line reason on stderr when not; 2 for bad arguments, unreadable inputs or an
 // unusable trusted root (args.ts: the contract every command keeps).
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { describeError } from "../core/errors.js";
+import type { VerifiedBundle } from "../core/verification.js";
 import { CliFailure, EXIT_FAILED, EXIT_OK, UsageError, directIo, runCommand, type Io } from "./args.js";
-import { loadNamedRoots, loadPinnedRoot, parseRootEntry } from "../adapters/sigstore/trusted-root.js";
-import { createVerifier } from "../adapters/sigstore/verifier.js";
 import { RootFacts } from "../adapters/sigstore/root-facts.js";
 import type { FactsStore } from "../adapters/sigstore/root-facts.js";
 import type { SignerPolicy, SubjectSpec } from "../adapters/sigstore/verifier.js";
+import { TRUSTED_ROOT_USAGE, verifierForRoots } from "./trusted-roots.js";
 
 const USAGE = `usage: agent-gate verify-bundle --bundle FILE
-         (--certificate-identity ID | --certificate-identity-regexp ^RE$) --certificate-oidc-issuer URL
+         (--certificate-identity ID | --certificate-identity-regexp ^RE$) (--certificate-oidc-issuer URL | --no-oidc-issuer)
          | --key PUBLIC_KEY.pem [--key-hint HINT]
-         [--trusted-root [NAME=]trusted_root.json | github | public-good]... [--json] FILE_OR_DIGEST
-FILE_OR_DIGEST is the artifact's path, or sha256:<64 hex digits> when it is not an existing path.
---trusted-root may be repeated: the bundle is verified against the root whose CA issued its certificate (key-signed
-bundles: the first root). "github" and "public-good" are the pinned roots; a bare FILE is named "custom".
-Default: the pinned public-good root.`;
-
+         [--type PREDICATE_TYPE] [--trusted-root [NAME=]trusted_root.json | github | public-good]... [--json] FILE_OR_DIGEST
+FILE_OR_DIGEST is the artifact's path, or when it is not an existing path: sha256:HEX, sha384:HEX or sha512:HEX (a
+digest the bundle signs or its statement names), or gitCommit:HEX (40 or 64 hex digits: an in-toto statement
+subject naming that commit, as agent-gate attest writes).
+--no-oidc-issuer: the certificate must carry no OIDC issuer extension (GitHub's own release attestations); only with
+an exact --certificate-identity.
+--type: the bundle must hold an in-toto statement of exactly this predicate type; any other is refused.
+${TRUSTED_ROOT_USAGE}`;
 
 function readFile(what: string, path: string): Buffer {
   try {
@@ -30,11 +33,27 @@ function readFile(what: string, path: string): Buffer {
   }
 }
 
-function subjectOf(arg: string): SubjectSpec {
-  if (existsSync(arg) && statSync(arg).isFile()) return { kind: "artifact", bytes: readFile("artifact", arg) };
-  const m = /^sha256:([0-9a-fA-F]{64})$/.exec(arg);
-  if (m?.[1]) return { kind: "digest", algorithm: "sha256", hex: m[1].toLowerCase() };
-  throw new UsageError(`expected an existing artifact file or sha256:<64 hex digits>, got ${JSON.stringify(arg)}`);
+const DIGEST_HEX: Readonly<Record<string, number>> = { sha256: 64, sha384: 96, sha512: 128 };
+const EXPECTED_SUBJECT = "an existing artifact file, sha256:HEX, sha384:HEX, sha512:HEX or gitCommit:HEX";
+
+/** The verifier's subject; a gitCommit is checked here against the statement the verifier returns. */
+function subjectOf(arg: string): { spec: SubjectSpec; commit?: string } {
+  if (existsSync(arg) && statSync(arg).isFile()) return { spec: { kind: "artifact", bytes: readFile("artifact", arg) } };
+  const m = /^([A-Za-z0-9]{1,16}):([0-9a-fA-F]+)$/.exec(arg);
+  if (!m) throw new UsageError(`expected ${EXPECTED_SUBJECT}, got ${JSON.stringify(arg.slice(0, 200))}`);
+  const alg = m[1]!.toLowerCase();
+  const hex = m[2]!.toLowerCase();
+  const want = DIGEST_HEX[alg];
+  if (want !== undefined) {
+    if (hex.length !== want) throw new UsageError(`expected ${want} hex digits after ${alg}:, got ${hex.length}`);
+    return { spec: { kind: "digest", algorithm: alg as "sha256" | "sha384" | "sha512", hex } };
+  }
+  if (alg === "gitcommit") {
+    if (hex.length !== 40 && hex.length !== 64) throw new UsageError(`expected 40 (SHA-1) or 64 (SHA-256) hex digits after gitCommit:, got ${hex.length}`);
+    return { spec: { kind: "in-toto-statement", subjectsBoundBy: "caller" }, commit: hex };
+  }
+  if (alg === "sha1") throw new UsageError("sha1 is not accepted as an artifact digest; for a git commit give gitCommit:HEX");
+  throw new UsageError(`expected ${EXPECTED_SUBJECT}; the digest algorithm ${JSON.stringify(m[1])} is not one of sha256, sha384, sha512, gitCommit`);
 }
 
 function signerOf(v: Record<string, string | boolean | string[] | undefined>): SignerPolicy {
@@ -42,33 +61,48 @@ function signerOf(v: Record<string, string | boolean | string[] | undefined>): S
   const identity = str("certificate-identity");
   const pattern = str("certificate-identity-regexp");
   const issuer = str("certificate-oidc-issuer");
+  const noIssuer = v["no-oidc-issuer"] === true;
   const key = str("key");
   if (key !== undefined) {
-    if (identity !== undefined || pattern !== undefined || issuer !== undefined) {
+    if (identity !== undefined || pattern !== undefined || issuer !== undefined || noIssuer) {
       throw new UsageError("expected either --key or --certificate-identity/--certificate-oidc-issuer, not both");
     }
     const hint = str("key-hint");
     return { kind: "key", publicKeyPem: readFile("public key", key).toString("utf8"), ...(hint !== undefined ? { keyHint: hint } : {}) };
   }
+  if (str("key-hint") !== undefined) throw new UsageError("--key-hint names a key: give it with --key");
   if (identity !== undefined && pattern !== undefined) throw new UsageError("expected one of --certificate-identity and --certificate-identity-regexp, not both");
   if (identity === undefined && pattern === undefined) {
     throw new UsageError("expected the signer: --certificate-identity ID (or --certificate-identity-regexp ^RE$) with --certificate-oidc-issuer URL, or --key PEM");
   }
-  if (issuer === undefined) throw new UsageError("expected --certificate-oidc-issuer URL with the certificate identity");
+  if (noIssuer) {
+    if (issuer !== undefined) throw new UsageError("expected one of --certificate-oidc-issuer and --no-oidc-issuer, not both");
+    if (identity === undefined) throw new UsageError("--no-oidc-issuer needs an exact --certificate-identity, not a pattern");
+    return { kind: "certificate", identity, issuer: null };
+  }
+  if (issuer === undefined || issuer === "") {
+    throw new UsageError("expected --certificate-oidc-issuer URL with the certificate identity (or --no-oidc-issuer for a certificate without an issuer extension)");
+  }
   return pattern !== undefined ? { kind: "certificate", identityPattern: pattern, issuer } : { kind: "certificate", identity: identity!, issuer };
+}
+
+/** What the verifier leaves to its caller: the commit a gitCommit subject names, the predicate type --type names. */
+function checkStatement(outcome: VerifiedBundle, commit: string | undefined, type: string | undefined): void {
+  const st = outcome.statement;
+  if (commit !== undefined) {
+    if (!st?.subject.some((s) => s.digest["gitCommit"]?.toLowerCase() === commit)) {
+      const named = (st?.subject ?? []).slice(0, 5).map((s) => `${s.name} (${Object.entries(s.digest).map(([a, h]) => `${a}:${h}`).join(", ")})`).join("; ");
+      throw new CliFailure("SUBJECT_MISMATCH", `expected a statement subject with gitCommit:${commit}; the statement names ${named || "no subject"}`, EXIT_FAILED, { verified: false });
+    }
+  }
+  if (type !== undefined && st?.predicateType !== type) {
+    const got = st ? JSON.stringify(st.predicateType.slice(0, 200)) : outcome.contentKind === "dsse" ? "a DSSE payload that is not an in-toto statement" : "a message signature, not an in-toto statement";
+    throw new CliFailure("PREDICATE_TYPE_MISMATCH", `expected predicate type ${type}, got ${got}`, EXIT_FAILED, { verified: false });
+  }
 }
 
 // one verification per process: no verdict cache (its slots are allocated up front)
 const ONCE = { verdictCacheSize: 0 } as const;
-
-function verifierOf(entries: readonly string[], facts: RootFacts): ReturnType<typeof createVerifier> {
-  if (entries.length === 0) return createVerifier({ trustedRoot: loadPinnedRoot(facts), ...ONCE });
-  const listed = entries.map((e) => parseRootEntry(e, "custom"));
-  const bare = listed.filter((e) => e.name === "custom").length;
-  if (bare > 1 && entries.length > 1) throw new UsageError("expected NAME=FILE for each of several --trusted-root files (a bare FILE is named custom, and names must differ)");
-  const [primary, ...more] = loadNamedRoots(listed, facts);
-  return createVerifier({ trustedRoot: primary!.root, trustedRootName: primary!.name, additionalRoots: more, ...ONCE });
-}
 
 const OPTIONS = {
   bundle: { type: "string" },
@@ -77,6 +111,8 @@ const OPTIONS = {
   "certificate-oidc-issuer": { type: "string" },
   key: { type: "string" },
   "key-hint": { type: "string" },
+  "no-oidc-issuer": { type: "boolean" },
+  type: { type: "string" },
   "trusted-root": { type: "string", multiple: true },
 } as const;
 
@@ -91,11 +127,14 @@ export function verifyBundleCommand(args: string[], io: Io = directIo(), store?:
     if (values.bundle === undefined) throw new UsageError("expected --bundle FILE");
     const signer = signerOf(values);
     const subject = subjectOf(positionals[0]!);
+    const type = values.type;
+    if (type !== undefined && type.trim() === "") throw new UsageError("expected --type PREDICATE_TYPE, got an empty string");
     const bundle = readFile("bundle", values.bundle);
     const facts = new RootFacts(store);
-    const outcome = verifierOf(values["trusted-root"] ?? [], facts).verify({ bundle, subject, signer });
+    const outcome = verifierForRoots(values["trusted-root"] ?? [], facts, ONCE).verify({ bundle, subject: subject.spec, signer });
     facts.save();
     if (!outcome.ok) throw new CliFailure(outcome.code, outcome.message, EXIT_FAILED, { verified: false });
+    checkStatement(outcome, subject.commit, type);
     if (json) {
       const { signer: s, tlogEntries, timestamps, statement, mediaType, contentKind, bundleDigest, dssePayload } = outcome;
       emit({ verified: true, mediaType, contentKind, bundleDigest, signer: s, tlogEntries, timestamps, statement, dssePayload });

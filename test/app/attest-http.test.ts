@@ -29,6 +29,7 @@ before(async () => {
   writeFileSync(join(dir, "key.pem"), generateSigningKey().privateKeyPem);
   world = await createTestSigstore();
   services = await startSigstoreServices(world);
+  writeFileSync(join(dir, "root.json"), JSON.stringify(world.trustedRoot));
 });
 
 after(async () => {
@@ -42,7 +43,7 @@ async function attestWithKey(out: string, ...extra: string[]): Promise<void> {
     [
       "--repo", "acme/widgets", "--agent", "claude-code", "--agent-version", "2.0.14", "--model", "anthropic/claude-sonnet-4-5", "--model-version", "20250929",
       "--prompt-file", join(dir, "prompt.txt"), "--base", "HEAD~1", "--actor", "alice", "--actor-id", "5001",
-      "--key", join(dir, "key.pem"), "--out", join(dir, out), ...extra,
+      "--key", join(dir, "key.pem"), "--trusted-root", join(dir, "root.json"), "--out", join(dir, out), ...extra,
     ],
     { env: {}, cwd: dir, out: () => undefined, err: (l) => err.push(l), fetch: globalThis.fetch, now: () => new Date() },
   );

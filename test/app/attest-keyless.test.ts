@@ -37,6 +37,7 @@ before(async () => {
   writeFileSync(join(dir, "prompt.txt"), "Add tests.\n");
   world = await createTestSigstore();
   services = await startSigstoreServices(world, { actionsIdToken: ID_TOKEN });
+  writeFileSync(join(dir, "root.json"), JSON.stringify(world.trustedRoot));
 });
 
 after(async () => {
@@ -50,7 +51,7 @@ async function attestKeyless(out: string, ...extra: string[]): Promise<{ code: n
     [
       "--repo", "acme/widgets", "--agent", "claude-code", "--agent-version", "2.0.14", "--model", "anthropic/claude-sonnet-4-5", "--model-version", "20250929",
       "--prompt-file", join(dir, "prompt.txt"), "--base", base, "--actor", "alice", "--actor-id", "5001",
-      "--fulcio-url", services.fulcioUrl, "--rekor-url", services.rekorUrl, "--out", join(dir, out), ...extra,
+      "--fulcio-url", services.fulcioUrl, "--rekor-url", services.rekorUrl, "--trusted-root", join(dir, "root.json"), "--out", join(dir, out), ...extra,
     ],
     {
       env: { ACTIONS_ID_TOKEN_REQUEST_URL: `${services.oidcUrl}?api-version=2.0`, ACTIONS_ID_TOKEN_REQUEST_TOKEN: "request-token" },
@@ -110,8 +111,8 @@ test("keyless attest with Rekor v2 (hashedrekord/0.0.2 over the DSSE PAE, no SET
   assert.deepEqual(ok.timestamps.map((t) => t.source), ["rfc3161"]);
   assert.equal(ok.tlogEntries[0]?.rekorVersion, 2);
   const noTsa = await attestKeyless("keyless-v2-bare.json", "--rekor-url", services.rekorV2Url, "--rekor-version", "2");
-  assert.equal(noTsa.code, 1);
-  assert.match(noTsa.err.join("\n"), /TSA_REQUIRED/);
+  assert.equal(noTsa.code, 2, "a usage error, before anything is signed");
+  assert.match(noTsa.err.join("\n"), /a Rekor v2 entry carries no signed time: give --tsa-url with --rekor-version 2/);
 });
 
 test("keyless attest without the OIDC variables names the missing permission", async () => {

@@ -200,6 +200,12 @@ test("keyless attest against @sigstore/mock with Rekor v1 alone (no TSA): the mo
   assert.deepEqual(out.timestamps.map((t) => t.source), ["tlog"]);
 });
 
+test("signKeyless itself refuses Rekor v2 without a TSA (TSA_REQUIRED), before asking Fulcio (the CLI refuses it earlier as a usage error)", async () => {
+  requests.length = 0;
+  await assert.rejects(signKeyless(statement(), { idToken: "x.y.z", fulcioUrl: `${origin}/fulcio`, rekorUrl: `${origin}/rekor2`, rekorVersion: 2, fetch: globalThis.fetch }), { code: "TSA_REQUIRED" });
+  assert.deepEqual(requests, []);
+});
+
 test("@sigstore/mock's Rekor v1 logs dsse/0.0.1 unreduced (as proposed, not as Rekor stores it): agent-gate's default dsse entry is refused, TLOG_ENTRY_INCONSISTENT", async () => {
   const a = await attestKeyless({ rekorUrl: `${origin}/rekor`, tsaUrl: `${origin}/tsa/api/v1/timestamp` });
   const body = loggedBody(a) as { kind: string; spec: Record<string, unknown> };

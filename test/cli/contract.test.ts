@@ -13,6 +13,8 @@ import { join } from "node:path";
 import { COMMANDS, main } from "../../src/cli/main.js";
 import { generateSigningKey } from "../../src/adapters/sigstore/signing/index.js";
 import { recordRealDecision, REAL_ID } from "./audit-log.js";
+import { createTestSigstore } from "../support/sigstore/index.js";
+import { startSigstoreServices } from "../support/sigstore/http.js";
 
 interface Run {
   code: number;
@@ -73,7 +75,11 @@ git("init", "-q", "-b", "main");
 git("commit", "-q", "--allow-empty", "-m", "base");
 const base = git("rev-parse", "HEAD");
 git("commit", "-q", "--allow-empty", "-m", "agent: one");
-const attestIo = { cwd: repo, env: {}, fetch: () => Promise.reject(new Error("no network in tests")), now: () => new Date("2026-11-26T08:00:00Z") };
+// the tests' own Rekor logs the key-signed bundle (attest refuses one the PR gate would refuse: nothing logged)
+const world = await createTestSigstore();
+const sigstore = await startSigstoreServices(world);
+const attestRoot = (): string => file("attest-root.json", JSON.stringify(world.trustedRoot));
+const attestIo = { cwd: repo, env: {}, fetch: globalThis.fetch, now: () => new Date("2026-11-26T08:00:00Z") };
 const attestFlags = ["--repo", "acme/widgets", "--agent", "claude-code", "--agent-version", "2.0.14", "--model", "anthropic/claude-sonnet-4-5", "--model-version", "20250929", "--base", base, "--actor", "alice", "--actor-id", "5001"];
 
 // GitHub's App-manifest code exchange for `setup --code`: one code converts, any other is unknown (404).
@@ -102,7 +108,7 @@ const CASES_BY_PATH: Record<string, Case> = {
     fail: { args: () => ["--scenario", "fixtures/scenarios/06-workflow-change-approval.json"], code: 1 },
   },
   attest: {
-    ok: { args: () => [...attestFlags, "--prompt-file", file("prompt.txt", "Validate widget input.\n"), "--key", file("key.pem", generateSigningKey().privateKeyPem)], code: 0 },
+    ok: { args: () => [...attestFlags, "--prompt-file", file("prompt.txt", "Validate widget input.\n"), "--key", file("key.pem", generateSigningKey().privateKeyPem), "--rekor-url", sigstore.rekorUrl, "--trusted-root", attestRoot()], code: 0 },
     fail: { args: () => [...attestFlags, "--prompt-file", file("secret.txt", `use ghp_${"A1b2C3d4E5".repeat(3)}123456 to push\n`), "--key", join(dir, "key.pem")], code: 1 },
     io: attestIo,
   },
@@ -140,7 +146,8 @@ before(async () => {
   await new Promise<void>((resolve) => github.listen(0, "127.0.0.1", resolve));
   apiUrl = `http://127.0.0.1:${(github.address() as AddressInfo).port}`;
 });
-after(() => {
+after(async () => {
+  await sigstore.close();
   github.close();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -162,6 +169,25 @@ for (const path of paths) {
       assert.equal(r.err, "");
     });
 
+    test("--help --json: exit 0, one JSON document {command, usage}", async () => {
+      const r = await cli([...path, "--help", "--json"]);
+      assert.equal(r.code, 0, r.err);
+      const doc = oneDocument(r, "--help --json");
+      assert.equal(doc["command"], `agent-gate ${name === "help" ? "" : name}`.trim());
+      assert.match(String(doc["usage"]), /^usage: agent-gate /);
+    });
+
+    test("--help among other arguments: exit 2, a usage error (never exit 0 for a run that was asked for)", async () => {
+      for (const args of [["--help", "extra-operand"], ["extra-operand", "-h"], ["-h", "-h"]]) {
+        const r = await cli([...path, ...args]);
+        assert.equal(r.code, 2, `${args.join(" ")}: ${r.out}`);
+        assert.match(r.err, /--help \(-h\) is answered only on its own/);
+        const j = await cli([...path, ...args, "--json"]);
+        assert.equal(j.code, 2);
+        assert.equal((oneDocument(j, "help among others").error as { code: string }).code, "USAGE");
+      }
+    });
+
     test("an unknown flag: exit 2, the usage on stderr, no stack trace; with --json one error document", async () => {
       const r = await cli([...path, "--no-such-flag"]);
       assert.equal(r.code, 2, r.out + r.err);
@@ -176,6 +202,12 @@ for (const path of paths) {
     });
 
     if (!c) return;
+    test("--help after the arguments of a failing run: exit 2, not 0", async () => {
+      const r = await cli([...path, ...c.fail.args(), "-h", "--json"], c.io);
+      assert.equal(r.code, 2, r.out);
+      assert.equal((oneDocument(r, "failing run with -h").error as { code: string }).code, "USAGE");
+    });
+
     test(`--json on a success: exit ${c.ok.code}, one JSON document`, async () => {
       const r = await cli([...path, ...c.ok.args(), "--json"], c.io);
       assert.equal(r.code, c.ok.code, r.err);

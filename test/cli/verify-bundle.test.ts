@@ -101,7 +101,7 @@ const usage: [string, string[], RegExp][] = [
   ["no signer", ["--bundle", "x.json", "sha256:" + "0".repeat(64)], /expected the signer: --certificate-identity ID .* or --key PEM/],
   ["an identity without an issuer", ["--bundle", "x.json", "--certificate-identity", IDENTITY, "sha256:" + "0".repeat(64)], /expected --certificate-oidc-issuer URL/],
   ["both --key and an identity", ["--bundle", "x.json", "--key", "k.pem", "--certificate-identity", IDENTITY, "sha256:" + "0".repeat(64)], /either --key or --certificate-identity/],
-  ["neither a file nor a digest", ["--bundle", "x.json", "--certificate-identity", IDENTITY, "--certificate-oidc-issuer", ISSUER, "no-such-file"], /expected an existing artifact file or sha256:<64 hex digits>, got "no-such-file"/],
+  ["neither a file nor a digest", ["--bundle", "x.json", "--certificate-identity", IDENTITY, "--certificate-oidc-issuer", ISSUER, "no-such-file"], /expected an existing artifact file, sha256:HEX, sha384:HEX, sha512:HEX or gitCommit:HEX, got "no-such-file"/],
   ["an unknown option", ["--bundel", "x.json"], /Unknown option '--bundel'/],
   ["a missing bundle file", ["--bundle", "no-such.json", "--certificate-identity", IDENTITY, "--certificate-oidc-issuer", ISSUER, "sha256:" + "0".repeat(64)], /cannot read bundle no-such\.json/],
 ];

@@ -13,6 +13,8 @@ import { parse } from "yaml";
 import { attestCommand } from "../../src/cli/attest.js";
 import { parseAgentProvenance } from "../../src/core/provenance.js";
 import { generateSigningKey } from "../../src/adapters/sigstore/signing/index.js";
+import { createTestSigstore } from "../support/sigstore/index.js";
+import { startSigstoreServices } from "../support/sigstore/http.js";
 
 const DIR = new URL("../../docs/examples/", import.meta.url);
 const RECIPES = ["agent-workflow.yml", "claude-code-action.yml", "codex-cli.yml"] as const;
@@ -164,7 +166,11 @@ for (const file of RECIPES) {
 
 test("attest signs as the recipes call it on an issue_comment event (GITHUB_BASE_REF is set but empty there)", async () => {
   const dir = mkdtempSync(join(tmpdir(), "agent-gate-recipe-attest-"));
+  // a key-signed bundle passes attest's own check only when logged: the tests' Rekor, and their root to check it with
+  const world = await createTestSigstore();
+  const services = await startSigstoreServices(world);
   try {
+    writeFileSync(join(dir, "root.json"), JSON.stringify(world.trustedRoot));
     const git = (...args: string[]): string => execFileSync("git", ["-c", "user.name=agent[bot]", "-c", "user.email=agent@users.noreply.github.com", ...args], { cwd: dir, encoding: "utf8" }).trim();
     git("init", "-q", "-b", "main");
     git("commit", "-q", "--allow-empty", "-m", "base");
@@ -178,8 +184,8 @@ test("attest signs as the recipes call it on an issue_comment event (GITHUB_BASE
     const err: string[] = [];
     const env = { GITHUB_BASE_REF: "", GITHUB_EVENT_NAME: "issue_comment", GITHUB_ACTOR: "alice", GITHUB_ACTOR_ID: "5001", GITHUB_REPOSITORY: "acme/widgets", GITHUB_SERVER_URL: "https://github.com", GITHUB_WORKFLOW_REF: "acme/widgets/.github/workflows/agent.yml@refs/heads/main", GITHUB_RUN_ID: "42" };
     const code = await attestCommand(
-      ["--agent", "my-agent", "--agent-version", "1.4.2", "--model", "anthropic/claude-sonnet-4-5", "--model-version", "20250929", "--prompt-file", join(dir, "prompt.txt"), "--base", base, "--commits", commits, "--key", join(dir, "key.pem"), "--json"],
-      { env, cwd: dir, out: (l) => out.push(l), err: (l) => err.push(l), fetch: () => Promise.reject(new Error("no network in tests")), now: () => new Date("2026-11-26T08:00:00Z") },
+      ["--agent", "my-agent", "--agent-version", "1.4.2", "--model", "anthropic/claude-sonnet-4-5", "--model-version", "20250929", "--prompt-file", join(dir, "prompt.txt"), "--base", base, "--commits", commits, "--key", join(dir, "key.pem"), "--rekor-url", services.rekorUrl, "--trusted-root", join(dir, "root.json"), "--json"],
+      { env, cwd: dir, out: (l) => out.push(l), err: (l) => err.push(l), fetch: globalThis.fetch, now: () => new Date("2026-11-26T08:00:00Z") },
     );
     assert.equal(code, 0, err.join("\n") + out.join("\n"));
     const bundle = (JSON.parse(out.join("\n")) as { bundle: { dsseEnvelope: { payload: string } } }).bundle;
@@ -189,6 +195,7 @@ test("attest signs as the recipes call it on an issue_comment event (GITHUB_BASE
     assert.ok(text.includes(createHash("sha256").update(body).digest("hex")), "the prompt digest is the gate's");
     assert.ok(text.includes('"baseRef":"main"'), "an empty GITHUB_BASE_REF falls back to main");
   } finally {
+    await services.close();
     rmSync(dir, { recursive: true, force: true });
   }
 });

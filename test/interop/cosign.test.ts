@@ -1,6 +1,7 @@
 // Interoperability with cosign (the pinned binary scripts/install-tools.sh installs at .tools/bin/cosign), offline:
-// no Rekor, no Fulcio, no TUF; the only service is a timestamp authority on 127.0.0.1 (test/support/sigstore/http.ts)
-// that signs with the keys of the tests' own Sigstore (createTestSigstore), whose trusted root agent-gate is given.
+// no Fulcio, no TUF; a timestamp authority and (for agent-gate attest, which refuses a key-signed bundle the PR gate
+// would refuse: one with no log entry) a Rekor on 127.0.0.1 (test/support/sigstore/http.ts) that sign with the keys
+// of the tests' own Sigstore (createTestSigstore), whose trusted root agent-gate is given.
 //
 //   agent-gate attest --key (PEM, or cosign's own key file)  ->  cosign verify-blob-attestation --key
 //   cosign attest-blob --key / cosign sign-blob --key (new bundle format)  ->  agent-gate's verifier with the key
@@ -56,7 +57,7 @@ async function attest(out: string, ...extra: string[]): Promise<void> {
     [
       "--repo", "acme/widgets", "--agent", "claude-code", "--agent-version", "2.0.14", "--model", "anthropic/claude-sonnet-4-5",
       "--model-version", "20250929", "--prompt-file", join(dir, "prompt.txt"), "--base", "HEAD~2", "--actor", "alice", "--actor-id", "5001",
-      "--key", join(dir, "agent.pem"), "--out", join(dir, out), ...extra,
+      "--key", join(dir, "agent.pem"), "--rekor-url", services.rekorUrl, "--trusted-root", join(dir, "trusted_root.json"), "--out", join(dir, out), ...extra,
     ],
     i,
   );
@@ -97,8 +98,8 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-// --insecure-ignore-tlog waives the transparency-log check: these bundles were never logged (no Rekor offline).
-// With --key, cosign needs no trusted root (no certificate chain, no log, no timestamp to check), so nothing is
+// --insecure-ignore-tlog waives cosign's transparency-log check: attest logs in the tests' Rekor, whose key cosign is
+// not given here (cosign's own bundles below are never logged). With --key, cosign needs no trusted root (no certificate chain, no log, no timestamp to check), so nothing is
 // fetched. --digest/--digestAlg gitCommit names the subject (the commit) instead of a blob file, since
 // agent-gate's subjects are commits; --check-claims (default true) makes cosign match it against the statement.
 const verifyAttestation = (bundle: string, key: string, ...extra: string[]): ReturnType<typeof sh> =>
@@ -119,7 +120,7 @@ test("agent-gate attest --key cosign.key (cosign's encrypted key file, COSIGN_PA
     [
       "--repo", "acme/widgets", "--agent", "claude-code", "--agent-version", "2.0.14", "--model", "anthropic/claude-sonnet-4-5",
       "--model-version", "20250929", "--prompt-file", join(dir, "prompt.txt"), "--base", "HEAD~2", "--actor", "alice", "--actor-id", "5001",
-      "--key", join(dir, "cosign.key"), "--out", join(dir, "attest-cosign-key.json"),
+      "--key", join(dir, "cosign.key"), "--rekor-url", services.rekorUrl, "--trusted-root", join(dir, "trusted_root.json"), "--out", join(dir, "attest-cosign-key.json"),
     ],
     { ...i, env: { COSIGN_PASSWORD: "" } },
   );

@@ -19,11 +19,51 @@ const PullBody = z.object({ body: z.string().nullable().optional(), head: z.obje
 const headers = (token: string): Record<string, string> => ({ authorization: `Bearer ${token}`, accept: "application/vnd.github+json", "x-github-api-version": "2022-11-28", "content-type": "application/json" });
 const urlOf = (t: PullBodyTarget): string => `${t.api}/repos/${t.repository}/pulls/${t.pr}`;
 
+// GitHub's error document: a message, and for a validation failure each field's own message.
+const GithubError = z.object({
+  message: z.string().optional(),
+  errors: z.array(z.union([z.string(), z.object({ field: z.string().optional(), code: z.string().optional(), message: z.string().optional() })])).optional(),
+});
+const ERROR_TEXT_MAX = 4096; // bytes of an error answer read
+const SHOWN_MAX = 300; // characters of GitHub's words shown
+
+/**
+ * What GitHub said about a refused request, for the error message: its message and its errors' messages, on one line,
+ * cut short, with the token blanked should GitHub ever echo it. The body of the request is never shown.
+ */
+async function githubSays(res: Response, token: string): Promise<string> {
+  let text: string;
+  try {
+    text = (await res.text()).slice(0, ERROR_TEXT_MAX);
+  } catch {
+    return "";
+  }
+  let parsed: z.infer<typeof GithubError> | undefined;
+  try {
+    const r = GithubError.safeParse(JSON.parse(text));
+    parsed = r.success ? r.data : undefined;
+  } catch {
+    parsed = undefined;
+  }
+  if (parsed === undefined) return "";
+  const parts = [parsed.message, ...(parsed.errors ?? []).map((e) => (typeof e === "string" ? e : (e.message ?? [e.field, e.code].filter((x) => x !== undefined).join(" "))))];
+  let said = parts.filter((p): p is string => p !== undefined && p.trim() !== "").join(": ");
+  if (token.length > 0) said = said.split(token).join("***");
+  // eslint-disable-next-line no-control-regex -- control characters (line breaks, escapes) become one space
+  said = said.replace(/[\u0000-\u001f\u007f-\u009f]+/g, " ").trim();
+  return said.length > SHOWN_MAX ? `${said.slice(0, SHOWN_MAX)}...` : said;
+}
+
+async function refused(method: string, url: string, res: Response, token: string): Promise<AgentGateError> {
+  const said = await githubSays(res, token);
+  return new AgentGateError("PUBLISH_FAILED", `${method} ${url} answered HTTP ${res.status}${said !== "" ? `: ${said}` : ""}`, res.status >= 500 ? "transient" : "invalid-input");
+}
+
 /** The pull request's body ("" when it has none) and head commit, if GitHub names one. */
 export async function readPullBody(t: PullBodyTarget): Promise<{ body: string; headSha: string | undefined }> {
   const url = urlOf(t);
   const got = await t.fetch(url, { headers: headers(t.token) });
-  if (!got.ok) throw new AgentGateError("PUBLISH_FAILED", `GET ${url} answered HTTP ${got.status}`, got.status >= 500 ? "transient" : "invalid-input");
+  if (!got.ok) throw await refused("GET", url, got, t.token);
   const parsed = PullBody.safeParse(await got.json());
   if (!parsed.success) throw new AgentGateError("PUBLISH_FAILED", `GET ${url} answered something other than a pull request: expected an object with a string "body" and "head.sha"`);
   return { body: parsed.data.body ?? "", headSha: parsed.data.head?.sha };
@@ -33,5 +73,5 @@ export async function readPullBody(t: PullBodyTarget): Promise<{ body: string; h
 export async function writePullBody(t: PullBodyTarget, body: string): Promise<void> {
   const url = urlOf(t);
   const put = await t.fetch(url, { method: "PATCH", headers: headers(t.token), body: JSON.stringify({ body }) });
-  if (!put.ok) throw new AgentGateError("PUBLISH_FAILED", `PATCH ${url} answered HTTP ${put.status}`, put.status >= 500 ? "transient" : "invalid-input");
+  if (!put.ok) throw await refused("PATCH", url, put, t.token);
 }

@@ -107,8 +107,11 @@ export interface VerifierOptions {
   tlogThreshold?: number;
   ctlogThreshold?: number;
   timestampThreshold?: number;
-  /** More roots beside the primary, each named, each with its own thresholds; a certificate's CA picks its root. */
-  additionalRoots?: readonly NamedTrustedRoot[];
+  /**
+   * More roots beside the primary, each with its own thresholds; a certificate's CA picks its root. One without a
+   * name is named as the primary would be ("public-good", "github" or "custom", from its CA certificates).
+   */
+  additionalRoots?: readonly (NamedTrustedRoot | (Omit<NamedTrustedRoot, "name"> & { readonly name?: undefined }))[];
   verdictCacheSize?: number; // entries; default 10,000; 0 disables the verdict cache (benchmarks of the full path)
   verdictCacheBytes?: number; // weight (bundle sizes); default DEFAULT_VERDICT_CACHE_BYTES
   certificateCacheSize?: number; // certificates; default DEFAULT_CERTIFICATE_CACHE_SIZE

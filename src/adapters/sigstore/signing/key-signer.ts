@@ -3,6 +3,7 @@ import type { Buffer } from "node:buffer";
 import { createPrivateKey, createPublicKey, generateKeyPairSync, sign } from "node:crypto";
 import type { KeyObject } from "node:crypto";
 import { sha256Hex } from "../../../core/digest.js";
+import { AgentGateError, describeError } from "../../../core/errors.js";
 
 /** Anything that can sign bytes and say which public key checks the signature. */
 export interface Signer {
@@ -33,9 +34,19 @@ export function keyHintOf(publicKeyPem: string): string {
   return sha256Hex(der);
 }
 
-export function createKeySigner(privateKeyPem: string, opts: { keyHint?: string } = {}): KeySigner {
-  const key = createPrivateKey(privateKeyPem);
-  assertP256(key);
+/**
+ * A signer over a PEM EC P-256 private key. A key that does not parse, or of another type or curve, is KEY_INVALID
+ * naming `opts.source` (the file, as the user named it) and what was expected.
+ */
+export function createKeySigner(privateKeyPem: string, opts: { keyHint?: string; source?: string } = {}): KeySigner {
+  const where = opts.source !== undefined ? `the private key ${opts.source}` : "the private key";
+  let key: KeyObject;
+  try {
+    key = createPrivateKey(privateKeyPem);
+  } catch (e) {
+    throw new AgentGateError("KEY_INVALID", `${where} does not parse (${describeError(e)}); expected a PEM EC P-256 private key (PKCS#8 or SEC1) or a cosign key file`);
+  }
+  assertP256(key, where);
   const publicKeyPem = createPublicKey(key).export({ format: "pem", type: "spki" }).toString();
   return {
     publicKeyPem,
@@ -44,9 +55,10 @@ export function createKeySigner(privateKeyPem: string, opts: { keyHint?: string 
   };
 }
 
-function assertP256(key: KeyObject): void {
+function assertP256(key: KeyObject, where: string): void {
   const curve = key.asymmetricKeyDetails?.namedCurve;
   if (key.asymmetricKeyType !== "ec" || curve !== "prime256v1") {
-    throw new Error(`expected an ECDSA P-256 private key, got ${key.asymmetricKeyType ?? "unknown"} ${curve ?? ""}`.trim());
+    const got = `of type ${key.asymmetricKeyType ?? "unknown"}${curve !== undefined ? ` on curve ${curve}` : ""}`;
+    throw new AgentGateError("KEY_INVALID", `${where} is a key ${got}; expected an ECDSA P-256 (prime256v1) private key: agent-gate signs with ECDSA P-256 / SHA-256`);
   }
 }

@@ -35,9 +35,11 @@ test("a key signer signs with ECDSA P-256 / SHA-256, hints by SPKI digest, and r
   assert.ok(verify("sha256", Buffer.from("data"), createPublicKey(publicKeyPem), sig));
   assert.equal(createKeySigner(privateKeyPem, { keyHint: "mine" }).keyHint, "mine");
   const ed = generateKeyPairSync("ed25519").privateKey.export({ format: "pem", type: "pkcs8" }).toString();
-  assert.throws(() => createKeySigner(ed), /expected an ECDSA P-256 private key, got ed25519/);
+  assert.throws(() => createKeySigner(ed), { name: "AgentGateError", code: "KEY_INVALID", message: /the private key is a key of type ed25519; expected an ECDSA P-256 \(prime256v1\) private key/ });
   const p384 = generateKeyPairSync("ec", { namedCurve: "P-384" }).privateKey.export({ format: "pem", type: "pkcs8" }).toString();
-  assert.throws(() => createKeySigner(p384), /expected an ECDSA P-256 private key, got ec secp384r1/);
+  assert.throws(() => createKeySigner(p384, { source: "p384.pem" }), { name: "AgentGateError", code: "KEY_INVALID", message: /^the private key p384\.pem is a key of type ec on curve secp384r1; expected an ECDSA P-256/ });
+  const corrupt = "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg\n-----END PRIVATE KEY-----\n";
+  assert.throws(() => createKeySigner(corrupt, { source: "bad.pem" }), { name: "AgentGateError", code: "KEY_INVALID", message: /^the private key bad\.pem does not parse \(.+\); expected a PEM EC P-256 private key/ });
 });
 
 test("bundles assemble in each version's shape and parse with @sigstore/bundle", () => {
