@@ -1,6 +1,8 @@
 // Class 8, verifier edges: deeply nested JSON where a recursive reader would overflow its stack (as text and as a
 // parsed value), a bundle whose chain carries a foreign root, and the 140 sigstore-conformance bundle-verify checks
-// (fixtures/sigstore-conformance, driven as test/adapters/sigstore/conformance.test.ts drives them).
+// (fixtures/sigstore-conformance, driven as test/adapters/sigstore/conformance.test.ts drives them), and DER built to
+// sink @sigstore/core's ASN.1 parser as a bundle's leaf certificate or RFC 3161 token (before der.ts read them: the
+// 138-byte leaf took 38 s, the 3.2 MB token 8 s, 100,000 nested OCTET STRINGs overflowed the stack).
 // Bound: every hostile input is a coded failure (never INTERNAL_ERROR) in well under a second; all 140 checks right.
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
@@ -10,6 +12,7 @@ import { createVerifier } from "../../src/adapters/sigstore/verifier.js";
 import type { SignerPolicy, SubjectSpec } from "../../src/adapters/sigstore/verifier.js";
 import { AgentGateError } from "../../src/core/errors.js";
 import type { HostileRow } from "../hostile.js";
+import { expBomb, octetBomb, tlv } from "../../test/support/der-bombs.js";
 
 const CLASS = "8 verifier edges";
 const DIR = "fixtures/sigstore-conformance";
@@ -70,6 +73,27 @@ export function rows(): Promise<HostileRow[]> {
   }
   const rootCert = readFileSync(join(DIR, "bundle-with-root-cert_fail", "bundle.sigstore.json"));
   out.push(edge("a foreign root and intermediate after the leaf", rootCert, rootCert.length, "CERTIFICATE_CHAIN_INVALID"));
+  const base = JSON.parse(readFileSync(join(DIR, "rekor2-timestamp-with-embedded-cert", "bundle.sigstore.json"), "utf8")) as {
+    verificationMaterial: { certificate: { rawBytes: string }; timestampVerificationData: { rfc3161Timestamps: { signedTimestamp: string }[] } };
+  };
+  const withLeaf = (der: Buffer) => {
+    const b = structuredClone(base);
+    b.verificationMaterial.certificate.rawBytes = der.toString("base64");
+    return b;
+  };
+  const withToken = (der: Buffer) => {
+    const b = structuredClone(base);
+    b.verificationMaterial.timestampVerificationData.rfc3161Timestamps[0]!.signedTimestamp = der.toString("base64");
+    return b;
+  };
+  const exp = expBomb(22);
+  out.push(edge("leaf certificate: 22 OCTET STRINGs whose guessed content runs past them (the library: 2^22 reads)", withLeaf(exp), exp.length, "BUNDLE_MALFORMED"));
+  const octets = octetBomb(10_000, 6_000);
+  out.push(edge("leaf certificate: 10,000 nested OCTET STRINGs", withLeaf(octets), octets.length, "BUNDLE_MALFORMED"));
+  const flat = tlv(0x30, Buffer.from("0500".repeat(1_600_000), "hex"));
+  out.push(edge("RFC 3161 token: one SEQUENCE of 1,600,000 NULLs", withToken(flat), flat.length, "TIMESTAMP_INVALID"));
+  const deep = tlv(0x30, octetBomb(100_000, 4));
+  out.push(edge("RFC 3161 token: 100,000 nested OCTET STRINGs", withToken(deep), deep.length, "TIMESTAMP_INVALID"));
   out.push(conformance());
   return Promise.resolve(out);
 }

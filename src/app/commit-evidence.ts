@@ -46,11 +46,21 @@ export type CommitSignatureOutcome =
   | { readonly sha: string; readonly ok: false; readonly tier: "signed-commit"; readonly code: string; readonly message: string };
 
 /**
+ * The bytes of gitsign-signed commits (payload and signature) one evaluation verifies: a commit is a few KB and its
+ * signature about 4 KB, so the 250 commits GitHub lists take about 2 MiB. Counted whether or not a verdict is cached
+ * (the outcome never depends on what the verifier remembers); once a commit does not fit, it and every later gitsign
+ * commit fail closed, unverified.
+ */
+export const MAX_COMMIT_SIGNATURE_BYTES = 4 * 1024 * 1024;
+
+/**
  * The outcome of each commit's signature, in commit order; commits with no signature that could count (none, or a
  * person's GPG/SSH key) have none. `check` absent (a verifier that cannot verify commits): gitsign signatures fail.
  */
-export function commitSignatures(commits: readonly CommitFacts[], check: CommitSignatureCheck | undefined, agentAccounts: readonly AgentAccount[]): CommitSignatureOutcome[] {
+export function commitSignatures(commits: readonly CommitFacts[], check: CommitSignatureCheck | undefined, agentAccounts: readonly AgentAccount[], maxBytes = MAX_COMMIT_SIGNATURE_BYTES): CommitSignatureOutcome[] {
   const out: CommitSignatureOutcome[] = [];
+  let spent = 0;
+  let exhausted = false;
   for (const c of commits) {
     const sig = c.gitSignature;
     if (!sig) continue;
@@ -71,6 +81,13 @@ export function commitSignatures(commits: readonly CommitFacts[], check: CommitS
       out.push(fail("COMMIT_MALFORMED", "GitHub returned the signature without the signed payload"));
       continue;
     }
+    const cost = Buffer.byteLength(sig.payload, "utf8") + Buffer.byteLength(sig.signature, "utf8");
+    if (exhausted || spent + cost > maxBytes) {
+      exhausted = true;
+      out.push(fail("VERIFICATION_BUDGET_EXCEEDED", `not verified: this pull request's gitsign-signed commits hold more than ${maxBytes} bytes of payload and signature in all, and at most ${maxBytes} are verified per evaluation; this commit and every later one are left unverified`));
+      continue;
+    }
+    spent += cost;
     if (!payloadIsCommit(c.sha, sig.payload, sig.signature)) {
       out.push(fail("CONTENT_MISMATCH", `the signed payload and signature GitHub returned are not commit ${c.sha.slice(0, 7)}`));
       continue;

@@ -4,13 +4,15 @@
 import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { sha256Hex } from "../../src/core/digest.js";
-import { commitSignatures, type CommitSignatureCheck } from "../../src/app/commit-evidence.js";
+import { MAX_COMMIT_SIGNATURE_BYTES, commitSignatures, type CommitSignatureCheck } from "../../src/app/commit-evidence.js";
 import { commitTrustMaterial, verifyGitsignPayload } from "../../src/adapters/sigstore/gitsign.js";
 import { DEFAULT_AGENT_ACCOUNTS } from "../../src/core/agents.js";
 import type { CommitFacts } from "../../src/core/facts.js";
 import { createTestSigstore, type TestSigstore } from "../support/sigstore/index.js";
 import { gitsignCommit, rawCommit } from "../support/gitsign-signer.js";
 import { pgpSignatureFor } from "../support/pgp-signature.js";
+import { cmsPem, octetBomb } from "../support/der-bombs.js";
+import { commitObjectId, rebuildSignedCommit } from "../../src/core/signed-commits.js";
 
 let world: TestSigstore;
 let check: CommitSignatureCheck;
@@ -114,5 +116,38 @@ describe("through the App's verifier", () => {
     assert.ok(!edited.ok && edited.code === "CONTENT_MISMATCH", JSON.stringify(edited));
     const [out] = commitSignatures([commitFacts(s.sha, { verified: false, reason: "unknown_signature_type", payload: s.payload, signature: s.signature })], (r) => v.verifyCommit!(r), DEFAULT_AGENT_ACCOUNTS);
     assert.ok(out?.ok);
+  });
+});
+
+describe("the per-evaluation budget for commit signatures", () => {
+  test(`past ${MAX_COMMIT_SIGNATURE_BYTES} bytes of gitsign payloads and signatures, the commit that does not fit and every later one are VERIFICATION_BUDGET_EXCEEDED, never checked`, async () => {
+    const good = await signed();
+    const sig = (payload: string, signature: string) => ({ verified: false, reason: "unknown_signature_type", payload, signature });
+    const commits: CommitFacts[] = [commitFacts(good.sha, sig(good.payload, good.signature))];
+    let bytes = Buffer.byteLength(good.payload) + good.signature.length;
+    let fit = 1;
+    for (let k = 0; k < 70; k++) {
+      // a 62 KB signature, under the 64 KiB cap of one signature: 70 of them are 4.3 MB
+      const payload = `tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\nauthor A <a@example.com> 1700000000 +0000\ncommitter A <a@example.com> 1700000000 +0000\n\nc${k}\n`;
+      const signature = cmsPem(octetBomb(10_000, 6_000, k));
+      commits.push(commitFacts(commitObjectId(rebuildSignedCommit(payload, signature), 40), sig(payload, signature)));
+      bytes += payload.length + signature.length;
+      if (bytes <= MAX_COMMIT_SIGNATURE_BYTES) fit++;
+    }
+    commits.push(commitFacts(good.sha, sig(good.payload, good.signature))); // small, but after the budget ran out
+    let checked = 0;
+    const out = commitSignatures(commits, (req) => {
+      checked++;
+      return check(req);
+    }, DEFAULT_AGENT_ACCOUNTS);
+    assert.equal(out.length, commits.length);
+    assert.ok(fit > 1 && fit < 71, `${fit} commits fit`);
+    assert.equal(checked, fit);
+    assert.ok(out[0]?.ok, JSON.stringify(out[0]));
+    assert.deepEqual(new Set(out.slice(1, fit).map((o) => (o.ok ? "ok" : o.code))), new Set(["SIGNATURE_MALFORMED"]));
+    for (const o of out.slice(fit)) {
+      assert.ok(!o.ok && o.code === "VERIFICATION_BUDGET_EXCEEDED", JSON.stringify(o));
+      assert.match(o.message, new RegExp(`at most ${MAX_COMMIT_SIGNATURE_BYTES} are verified per evaluation`));
+    }
   });
 });

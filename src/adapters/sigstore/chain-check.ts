@@ -1,11 +1,12 @@
 // The signing certificate: parsed once per fingerprint, its path to a trusted Fulcio CA built once (signatures do not
 // depend on time), its and its CA's validity checked at every signed time, and its embedded SCTs verified.
 import type { KeyObject } from "node:crypto";
-import { X509Certificate } from "@sigstore/core";
+import type { X509Certificate } from "@sigstore/core";
 import { describeError } from "../../core/errors.js";
 import { certificateIdentity, certificateIssuer, fulcioExtensions } from "./extensions.js";
 import { leafBytes, verifiedSctLogs } from "./ca-path.js";
 import { publicKeyFromSpki } from "./der-view.js";
+import { parseCertificate } from "./der.js";
 import type { PathLeaf } from "./ca-path.js";
 import { chainPathsIn } from "./roots.js";
 import type { ChainPath, RootTrust } from "./roots.js";
@@ -38,18 +39,9 @@ export interface SignedTime {
 
 /** Parses a leaf certificate with what the verifier reads from it (the caller caches it per fingerprint). */
 export function parseLeaf(der: Buffer, fp: string): Leaf {
-  // the ASN.1 parser tries every OCTET STRING as nested ASN.1 and throws where it is not: without stack traces
-  // those throws cost little (a parse error escaping here keeps its message)
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 0;
-  let cert: X509Certificate;
-  let extensions: Record<string, string>;
-  try {
-    cert = X509Certificate.parse(Buffer.from(der));
-    extensions = fulcioExtensions(cert);
-  } finally {
-    Error.stackTraceLimit = limit;
-  }
+  // der.ts's linear reader (at most 64 KiB, 32 levels, 10,000 elements), never the library's parser
+  const cert = parseCertificate(der);
+  const extensions = fulcioExtensions(cert);
   // the signed bytes and the key as views of the DER (strict DER, else no key and no path: the chain check fails)
   const bytes = leafBytes(der);
   let key: KeyObject | undefined;

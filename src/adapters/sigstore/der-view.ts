@@ -1,37 +1,18 @@
 // Views into a DER certificate without re-encoding it: the exact to-be-signed bytes, the subject public key info and
 // the precertificate TBS (the TBS without its SCT extension, RFC 6962 3.2). The ASN.1 library the verifier otherwise
 // uses re-encodes a whole certificate to get these, which costs as much as a signature check; here each is a slice, or
-// one splice, of the bytes the issuer signed. The reader is strict (definite, minimal lengths; one-byte tags; every
-// element inside its parent) and linear; anything else throws, and the caller fails closed.
+// one splice, of the bytes the issuer signed. Headers are read by der.ts (strict: definite, minimal lengths; one-byte
+// tags; every element inside its parent), linearly; anything else throws, and the caller fails closed.
 import { createPublicKey } from "node:crypto";
 import type { JsonWebKey, KeyObject } from "node:crypto";
+import { readHeader } from "./der.js";
+import type { Tlv } from "./der.js";
 
-/** One element: its tag, where its header starts, where its content starts and where it ends. */
-interface Tlv {
-  readonly tag: number;
-  readonly start: number;
-  readonly content: number;
-  readonly end: number;
-}
-
+/** One element, read by der.ts's reader (strict: definite, minimal lengths; one-byte tags; inside its parent). */
 function readTlv(buf: Uint8Array, at: number, limit: number): Tlv {
-  if (at + 2 > limit) throw new Error("DER: truncated element");
-  const tag = buf[at]!;
-  if ((tag & 0x1f) === 0x1f) throw new Error("DER: multi-byte tags are not expected in a certificate");
-  let len = buf[at + 1]!;
-  let content = at + 2;
-  if (len & 0x80) {
-    const n = len & 0x7f;
-    if (n === 0 || n > 4) throw new Error("DER: indefinite or oversized length");
-    if (content + n > limit) throw new Error("DER: truncated length");
-    len = 0;
-    for (let i = 0; i < n; i++) len = len * 256 + buf[content + i]!;
-    if (buf[content] === 0 || len < 0x80) throw new Error("DER: length not minimally encoded");
-    content += n;
-  }
-  const end = content + len;
-  if (end > limit) throw new Error("DER: element overruns its parent");
-  return { tag, start: at, content, end };
+  const t = readHeader(buf, at, limit);
+  if (typeof t === "string") throw new Error(t);
+  return t;
 }
 
 function children(buf: Uint8Array, parent: Tlv): Tlv[] {

@@ -1,6 +1,7 @@
 // Fulcio certificate extensions (OID 1.3.6.1.4.1.57264.1.N) by the names Fulcio's documentation gives them.
-import { ASN1Obj } from "@sigstore/core";
 import type { X509Certificate } from "@sigstore/core";
+import { readDer } from "./der.js";
+import type { DerNode } from "./der.js";
 
 const FULCIO_ARC = "1.3.6.1.4.1.57264.1.";
 
@@ -31,8 +32,7 @@ const NAMES: Readonly<Record<number, string>> = {
 
 function decode(n: number, value: Buffer): string | undefined {
   if (n <= 6) return value.toString("utf8");
-  const obj = ASN1Obj.parseBuffer(Buffer.from(value));
-  return obj.value.toString("utf8");
+  return readDer(value).root.value.toString("utf8");
 }
 
 /** Fulcio extensions of a leaf certificate by name, in the order of their numbers; unparseable values are left out. Of repeats, the first counts. */
@@ -89,9 +89,9 @@ const SAN_OID = "2.5.29.17";
 export function certificateIdentity(cert: X509Certificate): { san: string | undefined } | { problem: string } {
   for (const ext of cert.extensions) {
     if (ext.subs[0]?.toOID() !== SAN_OID) continue;
-    let names: ASN1Obj[];
+    let names: DerNode[];
     try {
-      names = ASN1Obj.parseBuffer(Buffer.from(ext.subs[ext.subs.length - 1]!.value)).subs;
+      names = readDer(ext.subs[ext.subs.length - 1]!.value).root.subs;
     } catch (e) {
       return { problem: `the certificate's SAN extension does not parse: ${e instanceof Error ? e.message : String(e)}` };
     }

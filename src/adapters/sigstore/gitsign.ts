@@ -1,10 +1,10 @@
 // Offline verification of a gitsign-signed commit: the raw commit object (`git cat-file commit SHA`) is split as git
-// splits it, the `gpgsig` header's CMS SignedData is parsed with @sigstore/core's DER parser (the ASN.1 library the
-// Sigstore verifier already relies on), and every check is made against the trusted root: content binding, the CMS
+// splits it, the `gpgsig` header's CMS SignedData is read with der.ts's linear DER reader (its certificates then
+// served to @sigstore/core's accessors, as the Sigstore verifier's are), and every check is made against the trusted root: content binding, the CMS
 // signature, the Fulcio chain, the SCT, the signer's identity and issuer, and gitsign's embedded Rekor entry, which
 // alone gives a signed time. See docs/verify-commit.md for the decisions on the 2022 and pre-release layouts.
 import { createPublicKey, verify as cryptoVerify } from "node:crypto";
-import { ASN1Obj, X509Certificate } from "@sigstore/core";
+import type { X509Certificate } from "@sigstore/core";
 import { TrustedRoot } from "@sigstore/protobuf-specs";
 import { toTrustMaterial } from "@sigstore/verify";
 import type { TrustMaterial } from "@sigstore/verify";
@@ -15,6 +15,8 @@ import { compileSigner } from "./signer-policy.js";
 import type { CompiledSigner } from "./signer-policy.js";
 import { certificateIdentity, certificateIssuer, fulcioExtensions } from "./extensions.js";
 import { lintTrustedRoot } from "./rootlint.js";
+import { parseCertificate, readDer } from "./der.js";
+import type { DerNode } from "./der.js";
 import { leafBytes, leafPath, verifiedSctLogs } from "./ca-path.js";
 import { checkEmbeddedEntry, decodeEmbeddedEntry, hashedRekordBody } from "./gitsign-rekor.js";
 import type { EmbeddedEntry } from "./gitsign-rekor.js";
@@ -118,15 +120,15 @@ const expect = (cond: boolean, what: string): void => {
 
 interface Attribute {
   oid: string;
-  values: ASN1Obj[];
+  values: DerNode[];
 }
-function attributes(set: ASN1Obj, what: string): Attribute[] {
+function attributes(set: DerNode, what: string): Attribute[] {
   return set.subs.map((a) => {
-    expect(a.subs.length === 2 && a.subs[0]!.tag.isOID() && a.subs[1]!.tag.number === 0x11, `${what} as SEQUENCE { OID, SET }`);
+    expect(a.subs.length === 2 && a.subs[0]!.tag.isOID() && a.subs[1]!.tagByte === 0x31, `${what} as SEQUENCE { OID, SET }`);
     return { oid: a.subs[0]!.toOID(), values: a.subs[1]!.subs };
   });
 }
-function single(attrs: Attribute[], oid: string, what: string): ASN1Obj {
+function single(attrs: Attribute[], oid: string, what: string): DerNode {
   const hits = attrs.filter((a) => a.oid === oid);
   expect(hits.length === 1 && hits[0]!.values.length === 1, `exactly one ${what} signed attribute with one value`);
   return hits[0]!.values[0]!;
@@ -142,83 +144,54 @@ interface ParsedCms {
   unsigned: Attribute[];
 }
 
-/** CMS nests about 10 deep; the DER parser recurses per level, so deeper input is refused by this linear pre-scan. */
-const MAX_DER_DEPTH = 32;
-
-/** Why the DER is unusable (nesting, truncation), walking it once without recursion; undefined when it is fine. */
-export function derShapeProblem(der: Buffer, maxDepth = MAX_DER_DEPTH): string | undefined {
-  const ends: number[] = [der.length];
-  let i = 0;
-  while (i < der.length) {
-    while (i === ends[ends.length - 1] && ends.length > 1) ends.pop();
-    if (i >= der.length) break;
-    const tag = der[i++]!;
-    if ((tag & 0x1f) === 0x1f) while (i < der.length && (der[i++]! & 0x80) !== 0); // high tag number form
-    if (i >= der.length) return "truncated DER";
-    let len = der[i++]!;
-    if (len & 0x80) {
-      const n = len & 0x7f;
-      if (n === 0 || n > 4 || i + n > der.length) return "an unsupported DER length";
-      len = 0;
-      for (let k = 0; k < n; k++) len = len * 256 + der[i++]!;
-    }
-    const end = i + len;
-    if (end > ends[ends.length - 1]!) return "a DER element longer than its container";
-    if (tag & 0x20) {
-      if (ends.length > maxDepth) return `DER nested deeper than ${maxDepth} levels`;
-      ends.push(end);
-    } else i = end;
-  }
-  return undefined;
-}
-
-/** Parses the detached SignedData gitsign writes (one SignerInfo, SHA-256, ECDSA, id-data). */
+/**
+ * Parses the detached SignedData gitsign writes (one SignerInfo, SHA-256, ECDSA, id-data) with der.ts's reader: one
+ * linear pass, canonical DER, at most 32 levels and 10,000 elements, OCTET STRINGs left opaque. The certificates
+ * and the signed attributes are the exact bytes of the input, not re-encodings.
+ */
 export function parseCms(der: Buffer): ParsedCms {
-  const shape = derShapeProblem(der);
-  if (shape !== undefined) throw new Fail("SIGNATURE_MALFORMED", `the CMS signature is not usable DER: ${shape}`);
-  let root: ASN1Obj;
+  let root: DerNode;
   try {
-    root = ASN1Obj.parseBuffer(der as Buffer<ArrayBuffer>);
+    root = readDer(der).root;
   } catch (e) {
-    throw new Fail("SIGNATURE_MALFORMED", `the CMS signature is not DER: ${describeError(e)}`);
+    throw new Fail("SIGNATURE_MALFORMED", `the CMS signature is not usable DER: ${describeError(e)}`);
   }
-  expect(root.subs.length === 2 && root.subs[0]!.tag.isOID() && root.subs[0]!.toOID() === OID.signedData, "a ContentInfo of type signedData");
+  expect(root.tagByte === 0x30 && root.subs.length === 2 && root.subs[0]!.tag.isOID() && root.subs[0]!.toOID() === OID.signedData, "a ContentInfo of type signedData");
   const sdWrap = root.subs[1]!;
-  expect(sdWrap.tag.isContextSpecific(0) && sdWrap.subs.length === 1, "[0] SignedData");
+  expect(sdWrap.tagByte === 0xa0 && sdWrap.subs.length === 1 && sdWrap.subs[0]!.tagByte === 0x30, "[0] SignedData");
   const sd = sdWrap.subs[0]!.subs;
   expect(sd.length >= 4 && sd[0]!.tag.isInteger(), "SignedData { version, digestAlgorithms, encapContentInfo, ..., signerInfos }");
   const encap = sd[2]!;
   expect(encap.subs.length === 1 && encap.subs[0]!.tag.isOID() && encap.subs[0]!.toOID() === OID.data, "detached id-data content");
   const certificates: ParsedCms["certificates"] = [];
   for (const opt of sd.slice(3, -1)) {
-    if (!opt.tag.isContextSpecific(0)) continue; // [1] CRLs are not used
+    if (opt.tagByte !== 0xa0) continue; // [1] CRLs are not used
     for (const c of opt.subs) {
-      const cder = c.toDER();
       try {
-        certificates.push({ der: cder, cert: X509Certificate.parse(cder as Buffer<ArrayBuffer>) });
+        certificates.push({ der: c.der, cert: parseCertificate(c.der) });
       } catch (e) {
         throw new Fail("SIGNATURE_MALFORMED", `a certificate in the CMS does not parse: ${describeError(e)}`);
       }
     }
   }
   const signerInfos = sd[sd.length - 1]!;
-  expect(signerInfos.tag.number === 0x11 && signerInfos.subs.length === 1, "exactly one SignerInfo (gitsign writes one)");
+  expect(signerInfos.tagByte === 0x31 && signerInfos.subs.length === 1 && signerInfos.subs[0]!.tagByte === 0x30, "exactly one SignerInfo (gitsign writes one)");
   const si = signerInfos.subs[0]!.subs;
   expect(si.length >= 6 && si[1]!.subs.length === 2 && si[1]!.subs[1]!.tag.isInteger(), "a SignerInfo identified by issuerAndSerialNumber");
   expect(si[2]!.subs[0]?.tag.isOID() === true && si[2]!.subs[0].toOID() === OID.sha256, "digest algorithm SHA-256");
   const signed = si[3]!;
-  expect(signed.tag.isContextSpecific(0), "signed attributes");
+  expect(signed.tagByte === 0xa0, "signed attributes");
   expect(si[4]!.subs[0]?.tag.isOID() === true && si[4]!.subs[0].toOID() === OID.ecdsaSha256, "signature algorithm ecdsa-with-SHA256");
   expect(si[5]!.tag.isOctetString(), "the signature as an OCTET STRING");
   const unsignedObj = si[6];
-  if (unsignedObj !== undefined) expect(unsignedObj.tag.isContextSpecific(1) && si.length === 7, "unsigned attributes as [1]");
+  if (unsignedObj !== undefined) expect(unsignedObj.tagByte === 0xa1 && si.length === 7, "unsigned attributes as [1]");
   const signedAttrs = attributes(signed, "a signed attribute");
   const ct = single(signedAttrs, OID.contentType, "contentType");
   expect(ct.tag.isOID() && ct.toOID() === OID.data, "contentType id-data");
   const md = single(signedAttrs, OID.messageDigest, "messageDigest");
   expect(md.tag.isOctetString() && md.value.length === 32, "a 32-byte messageDigest");
-  // signed over as SET OF (0x31), not with the [0] tag the attributes carry inside SignerInfo
-  const signedAttrsDer = Buffer.from(signed.toDER());
+  // signed over as SET OF (0x31), not with the [0] tag the attributes carry inside SignerInfo: a copy of their bytes
+  const signedAttrsDer = Buffer.from(signed.der);
   signedAttrsDer[0] = 0x31;
   return {
     certificates,
@@ -341,7 +314,7 @@ function verifySplit(split: { payload: Buffer; signature: string }, policy: Extr
 }
 
 /** The signed time gitsign's embedded Rekor entry (offline mode) gives, checked over a body rebuilt from the signature. */
-function embeddedSignedTime(legacy: boolean, entryAttr: Attribute[], value: ASN1Obj | undefined, cms: ParsedCms, leafDer: Buffer, trust: TrustMaterial): { entry: EmbeddedEntry; time: Date; body: Buffer } {
+function embeddedSignedTime(legacy: boolean, entryAttr: Attribute[], value: DerNode | undefined, cms: ParsedCms, leafDer: Buffer, trust: TrustMaterial): { entry: EmbeddedEntry; time: Date; body: Buffer } {
   if (legacy || value === undefined || !value.tag.isOctetString()) {
     const why = legacy
       ? "its Rekor data uses gitsign's pre-release attribute layout (1.3.6.1.4.1.57264.3.0-3.8), which is not supported"

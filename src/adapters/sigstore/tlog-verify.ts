@@ -2,12 +2,13 @@
 // signature and signer, and the count against the root's threshold.
 import { createPublicKey } from "node:crypto";
 import type { Bundle, TransparencyLogEntry } from "@sigstore/bundle";
-import { X509Certificate, crypto as score } from "@sigstore/core";
+import { crypto as score } from "@sigstore/core";
 import type { SignedEntity, TrustMaterial } from "@sigstore/verify";
 import { verifyCheckpoint, verifyMerkleInclusion, verifyTLogBody, verifyTLogSET } from "./verify-internals.js";
 import { checkCheckpointShape, checkDsseHashedRekordV2, isHashedRekordV2, loggedVerifier, logsValidAt } from "./tlog.js";
 import type { SignedTime, WorkCounters } from "./chain-check.js";
 import { Fail, step } from "./verify-fail.js";
+import { parseCertificate } from "./der.js";
 
 /**
  * Step 6: every tlog entry verified against the log it names, valid when the entry was signed (SET and/or proof against
@@ -77,7 +78,7 @@ export function sameSigner(logged: Buffer, signedBy: { cert: Buffer } | { spki: 
   try {
     let spki = logged;
     try {
-      spki = X509Certificate.parse(Buffer.from(logged)).publicKey;
+      spki = parseCertificate(logged).publicKey;
     } catch {
       // not a certificate: the entry records a bare public key
     }

@@ -1,7 +1,10 @@
 // RFC 3161 tokens read strictly: the TSA signs only the TSTInfo and the signed attributes, so every other part of
 // the token (outer tags, PKIStatus, SignedData version and digest algorithms, signer version and identifier tags,
 // the signature algorithm) is held to the one shape a timestamp authority produces. Returns why not, or undefined.
-import { ASN1Obj } from "@sigstore/core";
+// The token is read by der.ts's reader: canonical DER is checked in its one linear pass (no re-encoding to compare),
+// and the TSTInfo must be one canonical DER element filling the eContent OCTET STRING.
+import { readDer } from "./der.js";
+import type { DerNode } from "./der.js";
 
 const OID = {
   signedData: "1.2.840.113549.1.7.2",
@@ -29,21 +32,21 @@ class Bad extends Error {}
 const expect = (ok: boolean, why: string): void => {
   if (!ok) throw new Bad(why);
 };
-const tag = (o: ASN1Obj | undefined): number => o?.tag.toDER() ?? -1;
-function seq(o: ASN1Obj | undefined, what: string, t = 0x30): ASN1Obj[] {
+const tag = (o: DerNode | undefined): number => o?.tagByte ?? -1;
+function seq(o: DerNode | undefined, what: string, t = 0x30): DerNode[] {
   expect(tag(o) === t, `${what}: expected tag 0x${t.toString(16)}, got 0x${tag(o).toString(16)}`);
   return o!.subs;
 }
-function int(o: ASN1Obj | undefined, what: string): bigint {
+function int(o: DerNode | undefined, what: string): bigint {
   expect(tag(o) === 0x02, `${what}: expected an INTEGER`);
   return o!.toInteger();
 }
-function oid(o: ASN1Obj | undefined, what: string): string {
+function oid(o: DerNode | undefined, what: string): string {
   expect(tag(o) === 0x06, `${what}: expected an OBJECT IDENTIFIER`);
   return o!.toOID();
 }
 // AlgorithmIdentifier: an OID and either no parameters or an empty NULL
-function algorithm(o: ASN1Obj | undefined, what: string): string {
+function algorithm(o: DerNode | undefined, what: string): string {
   const [id, params, ...rest] = seq(o, what);
   expect(rest.length === 0, `${what}: unexpected fields`);
   if (params !== undefined) expect(tag(params) === 0x05 && params.value.length === 0, `${what}: parameters must be absent or NULL`);
@@ -52,8 +55,7 @@ function algorithm(o: ASN1Obj | undefined, what: string): string {
 
 export function checkTimestampToken(der: Buffer): string | undefined {
   try {
-    const root = ASN1Obj.parseBuffer(Buffer.from(der));
-    expect(root.toDER().equals(der), "not canonical DER");
+    const root = readDer(der, { openOctetStrings: true }).root;
     const [statusInfo, token, ...extra] = seq(root, "TimeStampResp");
     expect(extra.length === 0 && token !== undefined, "TimeStampResp: expected status and token");
     const [status] = seq(statusInfo, "PKIStatusInfo");
@@ -70,6 +72,8 @@ export function checkTimestampToken(der: Buffer): string | undefined {
     expect(more3.length === 0 && oid(eType, "eContentType") === OID.tstInfo, "EncapsulatedContentInfo: expected TSTInfo");
     const [octets, ...more4] = seq(eContent, "eContent", 0xa0);
     expect(more4.length === 0 && tag(octets) === 0x04, "eContent: expected an OCTET STRING");
+    const [tstInfo, ...more6] = octets!.subs;
+    expect(tag(tstInfo) === 0x30 && more6.length === 0, "eContent: expected one TSTInfo SEQUENCE in canonical DER");
     let i = 3;
     if (tag(sd[i]) === 0xa0) i++; // certificates
     if (tag(sd[i]) === 0xa1) i++; // crls
@@ -96,6 +100,6 @@ export function checkTimestampToken(der: Buffer): string | undefined {
     expect(si.length === 6 || (si.length === 7 && tag(si[6]) === 0xa1), "SignerInfo: unexpected fields");
     return undefined;
   } catch (e) {
-    return e instanceof Bad ? e.message : `not DER: ${(e as Error).message}`;
+    return e instanceof Bad ? e.message : `not canonical DER: ${(e as Error).message}`;
   }
 }

@@ -5,7 +5,6 @@
 // path, validity, SCTs), tlog-verify (log entries); verifier-types holds the public types, re-exported here.
 import type { KeyObject } from "node:crypto";
 import type { Bundle, TransparencyLogEntry } from "@sigstore/bundle";
-import { RFC3161Timestamp } from "@sigstore/core";
 import type { SignedEntity } from "@sigstore/verify";
 import { getTSATimestamp, signatureContent } from "./verify-internals.js";
 import { AgentGateError, describeError } from "../../core/errors.js";
@@ -29,6 +28,7 @@ import { DEFAULT_CERTIFICATE_CACHE_SIZE, DEFAULT_MAX_BUNDLE_BYTES, DEFAULT_VERDI
 import type { CachingBundleVerifier, CommitSignatureRequest, SignerPolicy, VerifierCacheStats, VerifierOptions, VerifierWorkStats, VerifyAnyRequest, VerifyRequest } from "./verifier-types.js";
 import { Fail, isObj, sha256hex, step } from "./verify-fail.js";
 import { verifyGitsignPayload, type CommitVerification } from "./gitsign.js";
+import { parseTimestamp } from "./der.js";
 
 export * from "./verifier-types.js";
 
@@ -202,7 +202,7 @@ class Verifier implements CachingBundleVerifier {
       if (entry.integratedTime && entry.integratedTime !== "0") timestamps.push({ $case: "transparency-log", tlogEntry: entry });
     }
     for (const ts of bundle.verificationMaterial.timestampVerificationData?.rfc3161Timestamps ?? []) {
-      timestamps.push({ $case: "timestamp-authority", timestamp: RFC3161Timestamp.parse(Buffer.from(ts.signedTimestamp)) });
+      timestamps.push({ $case: "timestamp-authority", timestamp: parseTimestamp(Buffer.from(ts.signedTimestamp)) });
     }
     return { signature: signatureContent(bundle, artifact), key, tlogEntries: bundle.verificationMaterial.tlogEntries, timestamps };
   }

@@ -4,9 +4,10 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { commitTrustMaterial, derShapeProblem, parseCms, splitSignedCommit, verifyGitsignCommit } from "../../../src/adapters/sigstore/gitsign.js";
+import { commitTrustMaterial, parseCms, splitSignedCommit, verifyGitsignCommit } from "../../../src/adapters/sigstore/gitsign.js";
 import type { CommitVerification } from "../../../src/adapters/sigstore/gitsign.js";
 import { checkEmbeddedEntry, decodeEmbeddedEntry, hashedRekordBody } from "../../../src/adapters/sigstore/gitsign-rekor.js";
+import { readDer } from "../../../src/adapters/sigstore/der.js";
 
 const DIR = "fixtures/gitsign";
 const trust = commitTrustMaterial(JSON.parse(readFileSync(join(DIR, "trusted_root.json"), "utf8")));
@@ -134,7 +135,7 @@ describe("hostile and malformed commits fail closed with a reason", () => {
     const b64 = der.toString("base64").replace(/(.{64})/g, "$1\n ").trimEnd();
     const r = verify(Buffer.from(`tree 0000\ngpgsig -----BEGIN SIGNED MESSAGE-----\n ${b64}\n -----END SIGNED MESSAGE-----\n\nmsg\n`), id, iss);
     assert.ok(!r.ok && r.code === "SIGNATURE_MALFORMED" && /nested deeper than 32/.test(r.message), JSON.stringify(r));
-    assert.match(derShapeProblem(Buffer.from([0x30, 0x05, 0x04, 0x09])) ?? "", /longer than its container/);
+    assert.throws(() => readDer(Buffer.from([0x30, 0x05, 0x04, 0x09])), /overruns its parent/);
   });
   test("a commit over the size cap is refused before parsing", () => {
     const r = verify(Buffer.concat([good, Buffer.alloc(1024 * 1024)]), id, iss);

@@ -4,11 +4,12 @@
 // this one sends a DER TimeStampReq with a nonce and checks that the reply grants it and stamps this signature.
 import { Buffer } from "node:buffer";
 import { randomBytes } from "node:crypto";
-import { RFC3161Timestamp } from "@sigstore/core";
+import type { RFC3161Timestamp } from "@sigstore/core";
 import type { Witness } from "@sigstore/sign";
 import { sha256Bytes } from "../../../core/digest.js";
 import { AgentGateError } from "../../../core/errors.js";
 import { serviceError } from "./service-error.js";
+import { parseTimestamp } from "../der.js";
 
 const SHA256_OID_DER = Buffer.from("0609608648016503040201", "hex");
 
@@ -57,7 +58,7 @@ export function checkTimestampAnswer(url: string, answer: Uint8Array, signature:
   let status: bigint;
   let info: RFC3161Timestamp["tstInfo"] | undefined;
   try {
-    const stamp = RFC3161Timestamp.parse(Buffer.from(answer));
+    const stamp = parseTimestamp(Buffer.from(answer));
     status = stamp.status;
     if (status === 0n || status === 1n) {
       info = stamp.tstInfo;
