@@ -13,6 +13,7 @@ import type { AuditLog } from "../../src/adapters/storage/audit-log.js";
 import type { AuditRecord } from "../../src/core/audit.js";
 import { REVOCATIONS_PATH } from "../../src/config/revocations.js";
 import { MAX_ATTESTATIONS } from "../../src/adapters/github/deployment-protection.js";
+import { INSTALLED_ON_ALL } from "../support/github.js";
 
 const SHA = "1".repeat(40);
 const payload = {
@@ -35,6 +36,7 @@ function github(files: Record<string, string>): { octokit: Octokit; posts: Recor
         return Promise.resolve({ data: { type: "file", encoding: "base64", content: Buffer.from(text).toString("base64"), size: text.length }, headers: { etag: '"e"' } });
       }
       if (route.includes("/approvals")) return Promise.resolve({ data: [], headers: {} });
+      if (route === "GET /installation/repositories") return Promise.resolve(INSTALLED_ON_ALL);
       return Promise.resolve({ data: { attestations: [] }, headers: {} });
     },
   } as unknown as Octokit;
