@@ -163,6 +163,7 @@ export async function startServer(processEnv: NodeJS.ProcessEnv = process.env): 
       gate,
       deploymentGate,
       appId: settings.APP_ID,
+      ownersWithoutOrgRepo: settings.AGENT_GATE_OWNERS_WITHOUT_ORG_REPO,
       onEvent: (name, action) => metrics.eventReceived(name, action),
       revocations: revocationStores(storage.db),
       configUses: new SqlConfigUses(storage.db),

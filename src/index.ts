@@ -8,6 +8,7 @@ import { toTrigger } from "./adapters/github/triggers.js";
 import { CHECK_NAME } from "./adapters/github/check-runs.js";
 import { boundedBy } from "./adapters/github/attempt-deadline.js";
 import { GitHubConnector } from "./adapters/github/octokit-github.js";
+import { OrgRepoScope } from "./adapters/github/org-repo-scope.js";
 import { describeError } from "./core/errors.js";
 import type { PullRequestGate } from "./app/pull-request-gate.js";
 import type { DeploymentGate } from "./app/deployment-gate.js";
@@ -23,6 +24,8 @@ import { randomUUID } from "node:crypto";
 
 // With deployment_protection_rule, push and repository below, exactly app.yml's default_events (test/app/subscribed-events.test.ts).
 const EVENTS = ["pull_request", "pull_request_review", "check_suite", "check_run", "merge_group"] as const;
+// GitHub sends these to every App unasked (app.yml cannot name them): what an installation covers changed.
+export const INSTALLATION_EVENTS = ["installation", "installation_repositories"] as const;
 
 export interface DurableOptions {
   readonly intake: Intake;
@@ -65,13 +68,24 @@ export interface AppDeps {
   configUses?: ConfigUsesStore;
   /** Makes the GitHub port of each client Probot hands over (default: one per App, holding its caches, with `appId`). */
   github?: GitHubConnector;
+  /**
+   * Owners declared to have no `.github` repository (AGENT_GATE_OWNERS_WITHOUT_ORG_REPO): one that reads as missing is
+   * taken as missing even where the installation could not see it (org-repo-scope.ts). Only with the default `github`.
+   */
+  ownersWithoutOrgRepo?: readonly string[];
 }
 
 export function agentGateApp(deps: AppDeps): ApplicationFunction {
   return async (app: Probot) => {
     const durable = deps.durable;
     // The App's id, when known, keeps check-run lookups to its own runs (another App's run named agent-gate is never adopted).
-    const github = deps.github ?? new GitHubConnector({ appId: deps.appId });
+    const github = deps.github ?? new GitHubConnector({ appId: deps.appId, orgRepoScope: new OrgRepoScope({ ownersWithout: deps.ownersWithoutOrgRepo ?? [] }) });
+    // What the owner's installation covers is read again at the next need: `.github` may have left it (or joined).
+    app.on([...INSTALLATION_EVENTS], (context) => {
+      const account = (context.payload as { installation?: { account?: { login?: unknown } | null } }).installation?.account;
+      if (typeof account?.login === "string") github.orgRepoScope.forget(account.login);
+      return Promise.resolve();
+    });
     app.on([...EVENTS], async (context) => {
       deps.onEvent?.(context.name, (context.payload as { action?: string }).action);
       // Durable: a payload that is no trigger is refused with 422 (never processable), not failed with 500.

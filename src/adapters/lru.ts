@@ -33,6 +33,11 @@ export class LruCache<K extends NonNullable<unknown>, V extends NonNullable<unkn
     this.cache.set(key, value, { size: Math.max(1, Math.ceil(weight)) });
   }
 
+  /** Forgets the entry, if any. */
+  delete(key: K): void {
+    this.cache?.delete(key);
+  }
+
   get size(): number {
     return this.cache?.size ?? 0;
   }

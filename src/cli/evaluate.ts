@@ -8,6 +8,8 @@ import { composeGate } from "../app/compose.js";
 import { readPull } from "../adapters/github/pull-request-source.js";
 import { secureUrlProblem } from "../core/secure-url.js";
 import { GitHubConnector } from "../adapters/github/octokit-github.js";
+import { OrgRepoScope, OWNERS_WITHOUT_ORG_REPO } from "../adapters/github/org-repo-scope.js";
+import { ownerList } from "../config/server-env.js";
 import { loadRootFile } from "../adapters/sigstore/trusted-root.js";
 import { loadScenarios } from "../demo/scenario.js";
 import { readScenarioFile, type ScenarioFile } from "../demo/scenario-file.js";
@@ -32,7 +34,12 @@ export function evaluateCommand(argv: string[], io: Io = consoleIo()): Promise<n
     const apiProblem = api === undefined ? undefined : secureUrlProblem(api, "GitHub API"); // the token is sent there
     if (apiProblem !== undefined) throw new UsageError(`--api-url: ${apiProblem}`);
     const [owner, repo] = [m[1]!, m[2]!];
-    const github = new GitHubConnector().installation(new Octokit({ auth: token, ...(values["api-url"] ? { baseUrl: values["api-url"] } : {}) }));
+    // As the App: an owner's `.github` that reads as missing is missing only when the token's installation covers it,
+    // or AGENT_GATE_OWNERS_WITHOUT_ORG_REPO declares the owner has none (org-repo-scope.ts).
+    const declared = ownerList().safeParse(process.env[OWNERS_WITHOUT_ORG_REPO]);
+    if (!declared.success) throw new UsageError(`${OWNERS_WITHOUT_ORG_REPO}: ${declared.error.issues[0]?.message ?? "invalid"}`);
+    const orgRepoScope = new OrgRepoScope({ ownersWithout: declared.data });
+    const github = new GitHubConnector({ orgRepoScope }).installation(new Octokit({ auth: token, ...(values["api-url"] ? { baseUrl: values["api-url"] } : {}) }));
     const gate = await composeGate({ ...(trustedRoot ? { trustedRoot } : {}) });
     const { payload, headSha } = await readPull(github, owner, repo, number);
     const ev = await gate.evaluate(github, owner, repo, payload, headSha);

@@ -16,6 +16,20 @@ import { readEnv, type AppEnv } from "./env.js";
 export const DEFAULT_WORKERS = 8;
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
+// A GitHub account's login: letters, digits and single hyphens, neither first nor last, at most 39 characters.
+const LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/;
+
+/** Comma-separated GitHub logins (spaces around them allowed), as a list; empty or unset: none. */
+export const ownerList = () =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const owners = (v ?? "").split(",").map((o) => o.trim()).filter((o) => o !== "");
+      for (const o of owners) if (!LOGIN.test(o)) ctx.addIssue({ code: "custom", message: `expected comma-separated GitHub logins (organisations or users), got ${JSON.stringify(o)}` });
+      return owners;
+    });
+
 // How long one policy evaluation may run before it fails closed (POLICY_TIMEOUT): read by the App and the CLI.
 const policyDeadline = () => int(10, 600_000).default(DEFAULT_POLICY_DEADLINE_MS);
 
@@ -58,6 +72,9 @@ const ServerEnv = z.object({
   GHE_HOST: z.string().min(1).optional(),
   GHE_PROTOCOL: z.enum(["http", "https"]).default("https"),
   AGENT_GATE_GITHUB_API_URL: z.url({ error: "expected GitHub's REST API base URL" }).optional(),
+  // Owners with no `.github` repository: one that reads as missing is missing, though the App's installation on
+  // selected repositories could not see it (src/adapters/github/org-repo-scope.ts, docs/revocation.md).
+  AGENT_GATE_OWNERS_WITHOUT_ORG_REPO: ownerList(),
   AGENT_GATE_WORKERS: int(1, 64).default(DEFAULT_WORKERS),
   AGENT_GATE_RECONCILE_SECONDS: int(0, 86_400).default(600),
   AGENT_GATE_RECONCILE_BUDGET: int(1, 100_000).default(500),

@@ -36,6 +36,7 @@ export const ERROR_CODES = {
   CONFIG_INVALID: { kinds: ["invalid-input"], summary: "The repository's .github/agent-gate.yml (or a setting such as the policy deadline) is invalid; each problem is listed, fix them." },
   CONFIG_TOO_LARGE: { kinds: ["invalid-input"], summary: "The configuration file is over the 64 KiB cap; shorten it." },
   CONFIG_UNREADABLE: { kinds: ["invalid-input"], summary: "The configuration could not be read as a YAML file (a directory, a symlink, bad encoding)." },
+  ORG_REPO_UNCONFIRMED: { kinds: ["invalid-input", "transient"], summary: "The owner's `.github` repository (its organisation config and revocation list) reads as missing, and agent-gate cannot confirm that it is: GitHub answers a private repository outside the App's installation exactly as one that does not exist. Install agent-gate on the owner's `.github` repository (or on all its repositories), or declare that the owner has none with AGENT_GATE_OWNERS_WITHOUT_ORG_REPO (docs/revocation.md)." },
   ENV_INVALID: { kinds: ["invalid-input"], summary: "The server's environment settings are missing or invalid; every one is listed, fix them and restart." },
   QUEUE_OPTIONS_INVALID: { kinds: ["invalid-input"], summary: "The job queue's options are inconsistent (an attempt deadline not under the job expiry)." },
   VERIFIER_OPTIONS_INVALID: { kinds: ["invalid-input"], summary: "A provenance verifier option is out of range; the message names it and its minimum." },
@@ -141,7 +142,7 @@ export function describeError(err: unknown): string {
 const PUBLIC_MESSAGE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   "APPROVALS_UNAVAILABLE", "ATTESTATIONS_UNAVAILABLE", "DEPLOYMENT_PAYLOAD_INVALID", "PR_GATE_RECORDS_TOO_MANY", "PR_GATE_CONFIG_STALE", "DEPLOYMENT_TIMEOUT",
   "GITHUB_REQUEST_FAILED", "GITHUB_RESPONSE_INVALID", "GITHUB_UNAVAILABLE", "HEAD_MOVED", "TOO_MANY_ATTESTATIONS", "TOO_MANY_PULLS",
-  "WEBHOOK_PAYLOAD_INVALID", "CONFIG_INVALID", "CONFIG_TOO_LARGE", "CONFIG_UNREADABLE", "INPUT_INVALID", "POLICY_CONTRACT_VIOLATION",
+  "WEBHOOK_PAYLOAD_INVALID", "CONFIG_INVALID", "CONFIG_TOO_LARGE", "CONFIG_UNREADABLE", "ORG_REPO_UNCONFIRMED", "INPUT_INVALID", "POLICY_CONTRACT_VIOLATION",
   "POLICY_INPUT_TOO_LARGE", "POLICY_MEMORY_EXCEEDED", "POLICY_TIMEOUT",
 ]);
 

@@ -21,6 +21,8 @@ export function verdictLines(input: RenderInput): string[] {
     ? "nothing: this commit is no longer the pull request's head, and the new head gets a check of its own"
     : e.code.startsWith("CONFIG_")
     ? "fix .github/agent-gate.yml on the default branch (a pull request cannot change the config it is judged by), then press Re-evaluate"
+    : e.code === "ORG_REPO_UNCONFIRMED" && !e.transient
+    ? "an owner of the organisation installs agent-gate on its .github repository (or on all its repositories), or whoever runs agent-gate declares that it has none (AGENT_GATE_OWNERS_WITHOUT_ORG_REPO); then press Re-evaluate"
     : e.transient
       ? "nothing is wrong with the change itself: agent-gate retries by itself and completes this check again; Re-evaluate retries now"
       : "press Re-evaluate; if it fails again, report the decision id below to whoever runs agent-gate";

@@ -14,6 +14,7 @@ import type { BundleVerifier } from "../../src/adapters/sigstore/verifier.js";
 import { AgentGateError } from "../../src/core/errors.js";
 import type { ConfigSource } from "../../src/adapters/github/config-source.js";
 import { GitHubConnector } from "../../src/adapters/github/octokit-github.js";
+import { INSTALLED_ON_ALL } from "../support/github.js";
 
 const D = `sha256:${"a".repeat(64)}`;
 const CALLBACK = "https://api.github.com/repos/acme/web/actions/runs/77/deployment_protection_rule";
@@ -40,6 +41,7 @@ function fakeOctokit(handler: Handler): { octokit: Octokit; posts: Record<string
         return Promise.resolve({ data: undefined, headers: {} });
       }
       if (route.startsWith("GET /repos/{owner}/{repo}/contents/")) return Promise.reject(Object.assign(new Error("Not Found"), { status: 404 }));
+      if (route === "GET /installation/repositories") return Promise.resolve(INSTALLED_ON_ALL);
       return handler(route, params);
     },
   } as unknown as Octokit;
@@ -215,7 +217,9 @@ test("a timeout rejects with the reason; an internal error rejects; neither appr
   assert.equal(hang.posts.at(-1)?.state, "rejected");
   // A verifier that throws (it never should): an internal error, rejected.
   const list = fakeOctokit(() => Promise.resolve({ data: { attestations: [{ bundle: { any: 1 } }] } }));
-  const configSource = { load: () => Promise.resolve({ text: "deployments:\n  default:\n    builders: [b1]\n", source: "acme/web:.github/agent-gate.yml", repo: "web", path: ".github/agent-gate.yml", digest: `sha256:${"c".repeat(64)}` }), fetchFile: () => Promise.resolve(null) } as unknown as ConfigSource;
+  const config = { text: "deployments:\n  default:\n    builders: [b1]\n", source: "acme/web:.github/agent-gate.yml", repo: "web", path: ".github/agent-gate.yml", digest: `sha256:${"c".repeat(64)}` };
+  // The repository's config; no .github repository (its files missing for certain).
+  const configSource = { fetchFile: (_o: unknown, _owner: string, repo: string) => Promise.resolve(repo === "web" ? config : null), read: () => Promise.resolve({ missing: "file" }) } as unknown as ConfigSource;
   const broken = await new DeploymentGate({ verifier: throwing, engine }).handle(new GitHubConnector({ configs: configSource }).installation(list.octokit), payload());
   assert.equal(broken.state, "rejected");
   // The comment is GitHub's: the code and its public explanation; the thrown message goes to the log only.

@@ -18,7 +18,7 @@ import type { Intake } from "../../src/app/intake.js";
 import { reconcile } from "../../src/app/reconcile.js";
 import { seedCheckRun } from "../../src/demo/github/check-runs.js";
 import { loadScenarios } from "../../src/demo/scenario.js";
-import { validatedGitHub } from "../support/github.js";
+import { INSTALLED_ON_ALL, validatedGitHub } from "../support/github.js";
 
 const SHA = "a".repeat(40);
 const OURS = 1; // the stand-in's App id
@@ -101,6 +101,7 @@ test("the deployment gate never reads another App's agent-gate run as the PR gat
     const asked: Record<string, unknown>[] = [];
     const request = (route: string, params: Record<string, unknown>) => {
       if (route.startsWith("GET /repos/{owner}/{repo}/contents/")) return Promise.reject(Object.assign(new Error("Not Found"), { status: 404 }));
+      if (route === "GET /installation/repositories") return Promise.resolve(INSTALLED_ON_ALL);
       if (route.includes("/check-runs")) return (asked.push(params), Promise.resolve({ status: 200, headers: {}, data: { total_count: runs.length, check_runs: runs }, url: "" }));
       if (route.includes("/attestations/")) return Promise.resolve({ status: 200, headers: {}, data: { attestations: [] }, url: "" });
       return Promise.resolve({ status: 200, headers: {}, data: [], url: "" });

@@ -14,6 +14,7 @@ import type { AuditRecord } from "../../src/core/audit.js";
 import { REVOCATIONS_PATH } from "../../src/config/revocations.js";
 import { MAX_ATTESTATIONS } from "../../src/adapters/github/deployment-protection.js";
 import { loadRepoConfig } from "../../src/app/load-config.js";
+import { INSTALLED_ON_ALL } from "../support/github.js";
 
 const SHA = "1".repeat(40);
 const payload = {
@@ -36,6 +37,7 @@ function github(files: Record<string, string>): { octokit: Octokit; posts: Recor
         return Promise.resolve({ data: { type: "file", encoding: "base64", content: Buffer.from(text).toString("base64"), size: text.length }, headers: { etag: '"e"' } });
       }
       if (route.includes("/approvals")) return Promise.resolve({ data: [], headers: {} });
+      if (route === "GET /installation/repositories") return Promise.resolve(INSTALLED_ON_ALL);
       return Promise.resolve({ data: { attestations: [] }, headers: {} });
     },
   } as unknown as Octokit;

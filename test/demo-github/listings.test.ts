@@ -9,6 +9,7 @@ import { GitHubStandIn } from "../../src/demo/github/stand-in.js";
 import type { StandInCheckRun, StandInRepo } from "../../src/demo/github/model.js";
 import appTemplates from "../../src/demo/github/app-templates.js";
 import { repo, sha, validated } from "./support.js";
+import { PULL_QUERY } from "../../src/adapters/github/graphql-pull.js";
 
 const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 const client = (fetch: typeof globalThis.fetch, auth = "test-token"): Octokit => new Octokit({ auth, request: { fetch }, log: quiet });
@@ -73,6 +74,38 @@ test("GET /installation/repositories lists the token's installation's repositori
   assert.deepEqual(gh.problems, []);
   const anonymous = await standIn.fetch("https://api.github.com/installation/repositories");
   assert.equal(anonymous.status, 401);
+});
+
+test("an installation on selected repositories: listed as such, and a private repository outside it is hidden as GitHub hides it", async () => {
+  const repos = world();
+  const dotGithub = repos[3]!;
+  Object.assign(dotGithub, { private: true, installed: false });
+  const outsidePublic = { ...repo("acme", "docs", 79, 0), installed: false };
+  repos.push(outsidePublic);
+  const standIn = new GitHubStandIn(repos);
+  const gh = validated(standIn);
+  const [acme, globex] = standIn.installations();
+  assert.deepEqual([acme!.repositorySelection, globex!.repositorySelection], ["selected", "all"], "a repository outside the installation makes it a selection");
+  const listed = await client(gh.fetch, acme!.token).request("GET /installation/repositories");
+  assert.equal(listed.data.repository_selection, "selected");
+  assert.deepEqual(listed.data.repositories.map((r) => r.full_name), ["acme/web", "acme/api"]);
+  assert.equal((await client(gh.fetch, globex!.token).request("GET /installation/repositories")).data.repository_selection, "all");
+  const installations = await client(gh.fetch, "jwt.for.app").request("GET /app/installations");
+  assert.deepEqual(installations.data.map((i) => i.repository_selection), ["selected", "all"]);
+  // Private and outside: 404 over REST and NOT_FOUND over GraphQL, exactly as a repository that does not exist.
+  const octokit = client(gh.fetch, acme!.token);
+  await assert.rejects(octokit.request("GET /repos/{owner}/{repo}/contents/{path}", { owner: "acme", repo: ".github", path: ".github/agent-gate.yml" }), (e: unknown) => (e as { status?: number }).status === 404);
+  await assert.rejects(octokit.request("GET /repos/{owner}/{repo}/contents/{path}", { owner: "acme", repo: "nothing-here", path: ".github/agent-gate.yml" }), (e: unknown) => (e as { status?: number }).status === 404);
+  // Public and outside: readable, as GitHub lets any token read a public repository.
+  assert.equal((await octokit.request("GET /repos/{owner}/{repo}/contents/{path}", { owner: "acme", repo: "docs", path: ".github/agent-gate.yml" })).status, 200);
+  const query = PULL_QUERY;
+  const answer = (await octokit.request("POST /graphql", { query, variables: { owner: "acme", name: "web", number: 1 } })).data as { data: Record<string, unknown>; errors?: { type: string; path: string[] }[] };
+  assert.equal(answer.data["ownerDotGithub"], null);
+  assert.deepEqual(answer.errors?.map((e) => [e.type, e.path]), [["NOT_FOUND", ["ownerDotGithub"]]]);
+  dotGithub.installed = true;
+  const seen = (await octokit.request("POST /graphql", { query, variables: { owner: "acme", name: "web", number: 1 } })).data as { data: Record<string, unknown> };
+  assert.notEqual(seen.data["ownerDotGithub"], null, "installed, it is found");
+  assert.deepEqual(gh.problems, []);
 });
 
 test("GET /repos/{owner}/{repo}/pulls: open by default, newest first, state/base/head filters, paginated", async () => {

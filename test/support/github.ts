@@ -30,3 +30,9 @@ export function validatedGitHub(repos: StandInRepo[]): ValidatedGitHub {
   };
   return { standIn, fetch: fetch, problems };
 }
+
+/**
+ * GET /installation/repositories as an installation on all its owner's repositories answers it: what a fake Octokit
+ * gives when the gate asks whether a `.github` repository that reads as missing is missing (org-repo-scope.ts).
+ */
+export const INSTALLED_ON_ALL = { status: 200, url: "", headers: {}, data: { total_count: 0, repository_selection: "all", repositories: [] } };

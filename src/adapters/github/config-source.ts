@@ -33,6 +33,14 @@ interface Cached {
 
 type RequestOnly = Pick<Octokit, "request">;
 
+/** A file not there: "file" in a repository that was read; "unseen" when GitHub did not say which (see ConfigSource.read). */
+export interface Missing {
+  readonly missing: "file" | "unseen";
+}
+const NO_FILE: Missing = { missing: "file" };
+const UNSEEN: Missing = { missing: "unseen" };
+export const isMissing = (file: ConfigText | Missing): file is Missing => "missing" in file;
+
 function tooLarge(where: string, bytes: number): AgentGateError {
   return new AgentGateError("CONFIG_TOO_LARGE", `${where} is ${bytes} bytes; expected at most ${CONFIG_MAX_BYTES} (64 KiB)`);
 }
@@ -61,9 +69,20 @@ export class ConfigSource {
    * `known` when it tells the file (read with this event's pull request), else from REST.
    */
   async fetchFile(octokit: RequestOnly, owner: string, repo: string, path: string, known?: DefaultBranchFiles): Promise<ConfigText | null> {
+    const file = await this.read(octokit, owner, repo, path, known);
+    return isMissing(file) ? null : file;
+  }
+
+  /**
+   * fetchFile, telling how a missing file was missing: "file" when its repository was read and has no such file,
+   * "unseen" when GitHub said not found for the file or its repository (a REST 404 tells them apart no more than it
+   * tells a repository that does not exist from a private one the token cannot read).
+   */
+  async read(octokit: RequestOnly, owner: string, repo: string, path: string, known?: DefaultBranchFiles): Promise<ConfigText | Missing> {
     const told = known?.get(fileKey(owner, repo, path));
-    if (told !== undefined) return told && configText(owner, repo, path, told.text);
-    return this.fetch(octokit, owner, repo, path);
+    if (told === "unseen") return UNSEEN;
+    if (told !== undefined) return told ? configText(owner, repo, path, told.text) : NO_FILE;
+    return (await this.fetch(octokit, owner, repo, path)) ?? UNSEEN;
   }
 
   /**

@@ -7,13 +7,20 @@
 //
 // The query tells "there is no such file" or the file's text; anything else (a symlink, a submodule, a directory, a
 // binary, a file over the cap or whose text is not its bytes, an error on the owner's repository other than its not
-// existing) is left to REST, which reads and refuses it exactly as before.
+// being found) is left to REST, which reads and refuses it exactly as before. The owner's `.github` repository not
+// found is told apart ("unseen"): GitHub says so too of a private repository outside the installation, so it is no
+// proof that the files are absent (org-repo-scope.ts decides).
 import { z } from "zod";
 import { REVOCATIONS_PATH, REVOCATIONS_REPO } from "../../config/revocations.js";
 import { CONFIG_MAX_BYTES, CONFIG_PATH, fileKey } from "./config-source.js";
 
-/** What the query said of a file on a default branch: its text, or null for none. Keys: `owner/repo:path`, lower case. */
-export type DefaultBranchFiles = ReadonlyMap<string, { readonly text: string } | null>;
+/**
+ * What the query said of a file on a default branch: its text; null for none in a repository it read; "unseen" when
+ * the repository itself was not found (it does not exist, or the installation cannot read it). Keys: `owner/repo:path`,
+ * lower case.
+ */
+export type DefaultBranchFiles = ReadonlyMap<string, KnownFile>;
+export type KnownFile = { readonly text: string } | null | "unseen";
 
 /** The top-level alias of the owner's `.github` repository in the pull request's query. */
 export const OWNER_REPO_ALIAS = "ownerDotGithub";
@@ -46,12 +53,13 @@ function entryText(entry: z.infer<typeof Entry> | undefined): { text: string } |
   return { text: blob.text };
 }
 
-type Files = Map<string, { text: string } | null | undefined>;
+type Files = Map<string, KnownFile | undefined>;
+
+const same = (a: KnownFile | undefined, b: KnownFile): boolean => a === b || (typeof a === "object" && a !== null && typeof b === "object" && b !== null && a.text === b.text);
 
 /** Records what the answer says of a file; the same file told two ways (the repository is the owner's `.github`) is left to REST. */
-function put(out: Files, key: string, value: { text: string } | null): void {
-  const had = out.get(key);
-  out.set(key, out.has(key) && (had === null || value === null ? had !== value : had?.text !== value.text) ? undefined : value);
+function put(out: Files, key: string, value: KnownFile): void {
+  out.set(key, out.has(key) && !same(out.get(key), value) ? undefined : value);
 }
 
 function branchFiles(out: Files, owner: string, repo: string, branch: z.infer<typeof Branch>, aliases: readonly FileAlias[]): void {
@@ -84,7 +92,7 @@ export function isFilesError(e: GraphqlError): boolean {
 /**
  * The files the answer tells for certain. `errors` are those isFilesError let through: an error on a file's path
  * leaves it to REST (a field nulled by an error is no missing file); the owner's `.github` repository NOT_FOUND
- * (GitHub's answer when it does not exist or the App cannot read it, where REST answers 404) means none of its files.
+ * (GitHub's answer when it does not exist or the App cannot read it, where REST answers 404) makes its files "unseen".
  */
 export function defaultBranchFiles(data: Record<string, unknown>, owner: string, name: string, errors: readonly GraphqlError[]): DefaultBranchFiles {
   const out: Files = new Map();
@@ -96,12 +104,12 @@ export function defaultBranchFiles(data: Record<string, unknown>, owner: string,
   const ownerRepo = RepoFiles.safeParse(data[OWNER_REPO_ALIAS]);
   if (ownerErrors.length > 0) {
     const missing = ownerErrors.every((e) => e.type === "NOT_FOUND" && e.path?.length === 1) && data[OWNER_REPO_ALIAS] === null;
-    if (missing) for (const path of Object.values(FILES)) put(out, fileKey(owner, REVOCATIONS_REPO, path), null);
+    if (missing) for (const path of Object.values(FILES)) put(out, fileKey(owner, REVOCATIONS_REPO, path), "unseen");
   } else if (ownerRepo.success && ownerRepo.data) {
     // (null without an error is no answer GitHub gives: left to REST.)
     branchFiles(out, owner, REVOCATIONS_REPO, ownerRepo.data.defaultBranchRef, ["config", "revocations"]);
   }
-  const told = new Map<string, { text: string } | null>();
+  const told = new Map<string, KnownFile>();
   for (const [k, v] of out) if (v !== undefined) told.set(k, v);
   return told;
 }

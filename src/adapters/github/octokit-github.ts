@@ -6,7 +6,8 @@ import type { Octokit } from "@octokit/rest";
 import type { RepoPermission } from "../../core/facts.js";
 import { hookDeliveriesPage, installationRepositoriesPage, installationsPage, openPullsPage, redeliver } from "./app-api.js";
 import { CHECK_NAME, CheckRunPublisher, commitCheckRuns, latestCheckRuns, type CheckRunData, type CheckRunOutput, type CommitCheckRuns } from "./check-runs.js";
-import { ConfigSource, CONFIG_PATH, type ConfigText } from "./config-source.js";
+import { ConfigSource, CONFIG_PATH, fileKey, isMissing, type ConfigText } from "./config-source.js";
+import { ORG_REPO, OrgRepoScope } from "./org-repo-scope.js";
 import { fetchApprovals, fetchAttestations, postDeploymentReview, type Approver, type AttestationSourceOptions, type DeploymentRequest, type FetchedAttestation } from "./deployment-protection.js";
 import type { Account, AppGitHub, InstallationGitHub } from "./facts-port.js";
 import { loadPullRequest, permissionOf, pullMergedAs, pullsForCommit, PermissionCache, readPullRequest, type MergedPullData, type PullRequestSnapshot } from "./pull-request-source.js";
@@ -22,6 +23,8 @@ export interface ConnectorOptions {
   readonly checkName?: string;
   /** The App's id: check runs are looked up among its own only (latestCheckRuns); unknown (a CLI): by name. */
   readonly appId?: number | undefined;
+  /** Whether an owner's `.github` read as missing is missing (org-repo-scope.ts); default: one declaring no owner. */
+  readonly orgRepoScope?: OrgRepoScope;
 }
 
 /** Makes the port for each client, sharing the caches that outlive one. */
@@ -30,10 +33,12 @@ export class GitHubConnector {
   readonly permissions: PermissionCache;
   readonly checkRuns: CheckRunPublisher;
   readonly appId: number | undefined;
+  readonly orgRepoScope: OrgRepoScope;
 
   constructor(opts: ConnectorOptions = {}) {
     this.appId = opts.appId;
     this.configs = opts.configs ?? new ConfigSource();
+    this.orgRepoScope = opts.orgRepoScope ?? new OrgRepoScope();
     this.permissions = opts.permissions ?? new PermissionCache();
     this.checkRuns = new CheckRunPublisher(opts.checkName ?? CHECK_NAME, opts.appId);
   }
@@ -72,12 +77,23 @@ class OctokitGitHub implements InstallationGitHub {
     private readonly shared: GitHubConnector,
   ) {}
 
-  repoConfig(owner: string, repo: string): Promise<ConfigText | null> {
-    return this.shared.configs.load(this.octokit, owner, repo, this.known);
+  async repoConfig(owner: string, repo: string): Promise<ConfigText | null> {
+    const own = await this.shared.configs.fetchFile(this.octokit, owner, repo, CONFIG_PATH, this.known);
+    if (own || repo.toLowerCase() === ORG_REPO) return own;
+    return this.orgFile(owner, CONFIG_PATH);
   }
 
   configFile(owner: string, repo: string, path: string = CONFIG_PATH): Promise<ConfigText | null> {
+    if (repo.toLowerCase() === ORG_REPO) return this.orgFile(owner, path);
     return this.shared.configs.fetchFile(this.octokit, owner, repo, path, this.known);
+  }
+
+  /** A file of the owner's `.github` repository; null only when it is missing for certain (org-repo-scope.ts). */
+  private async orgFile(owner: string, path: string): Promise<ConfigText | null> {
+    const file = await this.shared.configs.read(this.octokit, owner, ORG_REPO, path, this.known);
+    if (!isMissing(file)) return file;
+    if (file.missing === "unseen") await this.shared.orgRepoScope.confirmMissing(this.octokit, owner, this.known?.get(fileKey(owner, ORG_REPO, path)) === "unseen" ? "repository" : "unknown");
+    return null;
   }
 
   configFileAt(owner: string, repo: string, path: string, sha: string): Promise<ConfigText | null> {

@@ -110,7 +110,7 @@ export function installationBody(inst: StandInInstallation, appId: number): Reco
     target_id: inst.account.id, target_type: inst.account.type === "User" ? "User" : "Organization",
     access_tokens_url: `${API}/app/installations/${inst.id}/access_tokens`, repositories_url: `${API}/installation/repositories`,
     html_url: `https://github.com/organizations/${inst.account.login}/settings/installations/${inst.id}`,
-    permissions: { ...APP_PERMISSIONS }, events: [...APP_EVENTS], repository_selection: "selected",
+    permissions: { ...APP_PERMISSIONS }, events: [...APP_EVENTS], repository_selection: inst.repositorySelection,
     single_file_name: null, has_multiple_single_files: false, single_file_paths: [],
     created_at: "2026-01-01T00:00:00Z", updated_at: "2026-01-01T00:00:00Z", suspended_at: null, suspended_by: null,
   };

@@ -75,6 +75,11 @@ export interface StandInRepo {
   id: number;
   defaultBranch: string;
   private?: boolean;
+  /**
+   * false: outside the App's installation on its owner (which then covers selected repositories): a private one is
+   * hidden from the App (404, NOT_FOUND) as GitHub hides it. Default: installed.
+   */
+  installed?: boolean;
   /** Files on the default branch, by path (e.g. ".github/agent-gate.yml"). */
   files: Record<string, string>;
   pulls: StandInPull[];
@@ -147,6 +152,9 @@ export interface StandInInstallation {
   account: Account;
   /** The installation access token the stand-in issues for it (and recognises in Authorization headers). */
   token: string;
+  /** Whether it covers all repositories of its owner or a selection (GitHub's repository_selection). */
+  repositorySelection: "all" | "selected";
+  /** The repositories it covers. */
   repositories: StandInRepo[];
 }
 

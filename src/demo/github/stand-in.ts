@@ -16,6 +16,7 @@ import { installationBody, manifestConversionBody, pullBody, repositoryBody } fr
 import { attestationBundle, BUNDLE_PATH, routeRepo, type RepoRouteContext } from "./repo-routes.js";
 import { HookDeliveries, type DeliverOptions, type DeliveryAttempt } from "./webhooks.js";
 import { answerGraphql } from "./graphql.js";
+import { installationsOf, isHidden, type Selections } from "./installations.js";
 
 export type { Fault, FaultAnswer, StandInRequest, StandInResponse } from "./http.js";
 export type { DeliverOptions, DeliveryAttempt } from "./webhooks.js";
@@ -37,6 +38,8 @@ export interface StandInOptions {
   rateLimit?: RateLimitBudget;
   /** Clock (ms since the epoch) for rate-limit windows and delivery times. Default Date.now. */
   now?: () => number;
+  /** Installations on selected repositories (or all) by owner; see installations.ts for the default. */
+  repositorySelection?: Selections;
 }
 
 const DEFAULT_INSTALLATION = 77;
@@ -58,6 +61,8 @@ export class GitHubStandIn {
   hookId = 1;
   rateLimit: RateLimitBudget | undefined;
   now: () => number;
+  /** Installations on selected repositories (or all) by owner (installations.ts); a repository's `installed` says which. */
+  repositorySelection: Selections;
   /** Fails chosen delivery attempts (redeliveries included) as `drop: true` does, e.g. while the App is "down". */
   dropDelivery: ((attempt: DeliveryAttempt) => boolean) | undefined;
   private readonly webhooks = new HookDeliveries(this);
@@ -81,6 +86,7 @@ export class GitHubStandIn {
     this.appId = options.appId ?? 1;
     this.rateLimit = options.rateLimit;
     this.now = options.now ?? Date.now;
+    this.repositorySelection = options.repositorySelection ?? {};
   }
 
   static etag(content: string): string {
@@ -219,28 +225,16 @@ export class GitHubStandIn {
     this.requests.push({ method: req.method, path, status, write, ...(outcome ? { outcome } : {}) });
   }
 
-  /** The App's installations: one per repository owner, in the order owners first appear in `repos`. */
+  /** The App's installations: one per repository owner, in the order owners first appear in `repos` (installations.ts). */
   installations(): StandInInstallation[] {
-    const byOwner = new Map<string, StandInInstallation>();
-    for (const repo of this.repos) {
-      const key = repo.owner.toLowerCase();
-      let inst = byOwner.get(key);
-      if (!inst) {
-        const id = this.installationId + byOwner.size;
-        const token = byOwner.size === 0 ? String(templates.installationToken.token) : `ghs_${sha256Bytes(`stand-in installation ${id}`).toString("base64url").replace(/[-_]/g, "").slice(0, 36)}`;
-        inst = { id, account: { login: repo.owner, id: repo.id + 1, type: "Organization" }, token, repositories: [] };
-        byOwner.set(key, inst);
-      }
-      inst.repositories.push(repo);
-    }
-    return [...byOwner.values()];
+    return installationsOf(this.repos, this.repositorySelection, this.installationId, (id, index) => (index === 0 ? String(templates.installationToken.token) : `ghs_${sha256Bytes(`stand-in installation ${id}`).toString("base64url").replace(/[-_]/g, "").slice(0, 36)}`));
   }
 
   /** The installation a request's token belongs to; the first installation for any other token (tests use made-up ones). */
   installationFor(req: StandInRequest): StandInInstallation {
     const all = this.installations();
     const token = bearer(req);
-    return all.find((i) => i.token === token) ?? all[0] ?? { id: this.installationId, account: { login: "stand-in", id: 1, type: "Organization" }, token: String(templates.installationToken.token), repositories: [] };
+    return all.find((i) => i.token === token) ?? all[0] ?? { id: this.installationId, account: { login: "stand-in", id: 1, type: "Organization" }, token: String(templates.installationToken.token), repositorySelection: "all", repositories: [] };
   }
 
   private route(req: StandInRequest): StandInResponse {
@@ -253,19 +247,21 @@ export class GitHubStandIn {
     }
     if (m === "GET" && p[1] === BUNDLE_PATH && p[2] && p[3] && p[4]) return attestationBundle(this.repo(p[2], p[3]), Number(p[4]));
     if (m === "POST" && p[1] === "app-manifests" && p[2] && p[3] === "conversions" && p.length === 4) return this.convertManifest(p[2]);
-    if (m === "POST" && p[1] === "graphql" && p.length === 2) return answerGraphql(this.repos, req);
+    if (m === "POST" && p[1] === "graphql" && p.length === 2) return answerGraphql(this.repos.filter((r) => !isHidden(this.repos, this.repositorySelection, r)), req);
     if (p[1] === "app" && p[2] === "hook" && p[3] === "deliveries") return this.webhooks.route(m, p.slice(4), url);
     if (m === "GET" && p[1] === "app" && p[2] === "installations" && p.length === 3) {
       return paginated(this.installations().map((i) => installationBody(i, this.appId)), url, this.linkBase);
     }
     if (m === "GET" && p[1] === "installation" && p[2] === "repositories" && p.length === 3) {
       if (!bearer(req)) return json(401, { message: "Requires authentication", documentation_url: "https://docs.github.com/rest" });
-      const repos = this.installationFor(req).repositories;
-      return paginated(repos.map((r) => repositoryBody(r)), url, this.linkBase, (items) => ({ total_count: repos.length, repositories: items, repository_selection: "selected" }));
+      const inst = this.installationFor(req);
+      const repos = inst.repositories;
+      return paginated(repos.map((r) => repositoryBody(r)), url, this.linkBase, (items) => ({ total_count: repos.length, repositories: items, repository_selection: inst.repositorySelection }));
     }
     if (p[1] !== "repos" || !p[2] || !p[3]) return notFound();
     const repo = this.repo(p[2], p[3]);
-    if (!repo) return notFound();
+    // A private repository outside the installation: GitHub's answer for one that does not exist.
+    if (!repo || isHidden(this.repos, this.repositorySelection, repo)) return notFound();
     return routeRepo(this.routeContext(), repo, req, m, p.slice(4), url);
   }
 

@@ -70,13 +70,18 @@ test("the query with its config files is one GitHub's GraphQL schema accepts", (
 test("the repository's own config, no .github repository: the pull request's query is the only read, and the config is REST's to the byte", async () => {
   const config = "rules:\n  signers:\n    mode: warn # é, ü: multi-byte text\n";
   const gh = validatedGitHub([web({ [CONFIG]: config })]);
-  const loaded = await event(gh);
-  assert.deepEqual(reads(gh), ["POST /graphql 200"], "no REST read of the config, nor a 404 for the revocation list");
+  const connector = new GitHubConnector();
+  const loaded = await event(gh, connector);
+  // GitHub's NOT_FOUND for acme/.github is believed once the installation is known to cover all of acme (org-repo-scope.ts).
+  assert.deepEqual(reads(gh), ["POST /graphql 200", "GET /installation/repositories 200"], "no REST read of the config, nor a 404 for the revocation list");
   assert.equal(loaded.revoked, undefined);
   assert.equal(loaded.facts.source, "repository");
   gh.standIn.requests.length = 0;
+  assert.deepEqual(await event(gh, connector), loaded);
+  assert.deepEqual(reads(gh), ["POST /graphql 200"], "what the installation covers is remembered: the next event is the query alone");
+  gh.standIn.requests.length = 0;
   const rest = await overRest(gh);
-  assert.deepEqual(reads(gh), [`GET /repos/acme/web/contents/${encodeURIComponent(CONFIG)} 200`, `GET /repos/acme/.github/contents/${encodeURIComponent(REVOCATIONS)} 404`]);
+  assert.deepEqual(reads(gh), [`GET /repos/acme/web/contents/${encodeURIComponent(CONFIG)} 200`, `GET /repos/acme/.github/contents/${encodeURIComponent(REVOCATIONS)} 404`, "GET /installation/repositories 200"]);
   assert.deepEqual(loaded, rest, "same config, files, sources and digest as over REST");
   assert.deepEqual(gh.problems, []);
 });
@@ -143,7 +148,7 @@ test("a file field nulled by an error is no missing file: the repository's confi
   assert.ok(reads(gh).includes(`GET /repos/acme/web/contents/${encodeURIComponent(CONFIG)} 200`));
 });
 
-test("the owner's .github repository: NOT_FOUND means no files; any other error there leaves its files to REST; an error elsewhere still fails the read", async () => {
+test("the owner's .github repository: NOT_FOUND leaves its files unseen (org-repo-scope.ts decides); any other error there leaves them to REST; an error elsewhere still fails the read", async () => {
   // FORBIDDEN on the owner's repository: the pull request is read, the owner's files over REST (here: a list).
   const repos = [web(), dotGithub({ [REVOCATIONS]: LIST })];
   const gh = validatedGitHub(repos);
@@ -176,5 +181,5 @@ test("the owner's .github repository: NOT_FOUND means no files; any other error 
 test("a config read with no pull request read first (deployments, the CLI) is REST's, as before", async () => {
   const gh = validatedGitHub([web({ [CONFIG]: "rules: {}\n" })]);
   await overRest(gh);
-  assert.deepEqual(reads(gh), [`GET /repos/acme/web/contents/${encodeURIComponent(CONFIG)} 200`, `GET /repos/acme/.github/contents/${encodeURIComponent(REVOCATIONS)} 404`]);
+  assert.deepEqual(reads(gh), [`GET /repos/acme/web/contents/${encodeURIComponent(CONFIG)} 200`, `GET /repos/acme/.github/contents/${encodeURIComponent(REVOCATIONS)} 404`, "GET /installation/repositories 200"]);
 });
