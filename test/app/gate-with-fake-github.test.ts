@@ -141,3 +141,19 @@ test("fake GitHub: a deployment without attestations is rejected through the por
   assert.deepEqual(fake.deploymentReviews.map((x) => x.state ?? "comment"), ["comment", "rejected"]);
   assert.ok(fake.methods().includes("attestations") && fake.methods().includes("checkRuns"));
 });
+
+test("fake GitHub: a merge group that queues a pull request no longer open fails, naming it, beside one that passes", async () => {
+  const fake = fakeOf(structuredClone(human.repos));
+  const open = fake.state.pulls[0]!;
+  // #n+1: another pull request of the same head, closed since it was queued (it heads nothing: it is not judged).
+  const gone = open.pull.number + 1;
+  fake.state.pulls.push({ ...structuredClone(open), pull: { ...structuredClone(open.pull), number: gone, state: "closed" } });
+  const group = "9".repeat(40);
+  const trigger: Trigger = { kind: "merge_group", event: "merge_group.checks_requested", owner: fake.state.owner, repo: fake.state.repo, installationId: 1, headSha: group, headRef: `refs/heads/gh-readonly-queue/main/pr-${open.pull.number}-${headOf(fake)}/pr-${gone}-${headOf(fake)}`, pullNumbers: [open.pull.number, gone] };
+  const results = await (await composeGate({ trustedRoot })).handle(fake, trigger, { deliveryId: "d-group" });
+  assert.deepEqual(results.map((r) => [r.pullNumber, r.conclusion]), [[open.pull.number, "success"], [0, "failure"]]);
+  const run = fake.runs.find((r) => r.headSha === group);
+  assert.equal(run?.output?.conclusion, "failure");
+  assert.equal(run.output.title, `Blocked: #${gone} did not pass`);
+  assert.match(run.output.summary, new RegExp(`#${gone} at .*: failure \\(not open\\)`));
+});

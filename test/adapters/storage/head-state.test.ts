@@ -1,5 +1,6 @@
 // GateStore.headState: the evaluation, the head's check run and the intent to create one, read and written in one
-// statement, answer as evaluation + checkRun + intendCheckRun did one after another, on both databases and in memory.
+// statement, answer as evaluation + checkRun + intendCheckRun did one after another, on both databases and in memory;
+// and GateStore.leaveHead, which marks a head a pull request left (or says GitHub must be asked), in one statement too.
 import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { CHECK_RUN_INTENT, MemoryGateStore, SqlGateStore, type GateStore } from "../../../src/adapters/storage/gate-store.js";
@@ -46,6 +47,23 @@ async function exercise(store: GateStore): Promise<void> {
   assert.equal((await store.checkRun("acme/web", sha("d")))?.lastPulls, 1, "a duplicate publishes nothing: the count stands");
   await store.recordEvaluation({ key: K6, trigger: "d-6", repository: "acme/web", headSha: sha("d"), decisionId: "dec-6", conclusion: "superseded", transient: false, triggerAt: at });
   assert.equal((await store.checkRun("acme/web", sha("d")))?.lastPulls, 1, "a result with no count leaves it");
+  // A pull request leaving the head (leaveHead): marked left (count 0, trigger time moved forward, never back) only
+  // when the last verdict combined at most one pull request and no evaluation is under way; else nothing changes.
+  const [K7, K8] = ["7", "8"].map((c) => c.repeat(64)) as [string, string];
+  const later = new Date(at.getTime() + 60_000);
+  assert.equal(await store.leaveHead("acme/web", sha("d"), later), true);
+  assert.deepEqual(await store.checkRun("acme/web", sha("d")), { id: 43, lastTriggerAt: later, lastConclusion: "success", lastPulls: 0 });
+  assert.equal(await store.leaveHead("Acme/Web", sha("d"), at), true, "left again: none known to head it");
+  assert.deepEqual(await store.checkRun("acme/web", sha("d")), { id: 43, lastTriggerAt: later, lastConclusion: "success", lastPulls: 0 }, "never moved back");
+  await store.headState(K7, "acme/web", sha("d"), false);
+  assert.equal(await store.leaveHead("acme/web", sha("d"), later), false, "an evaluation under way: ask GitHub");
+  await store.recordEvaluation({ key: K7, trigger: "d-7", repository: "acme/web", headSha: sha("d"), decisionId: "dec-7", conclusion: "failure", transient: false, triggerAt: later, pulls: 2 });
+  assert.equal(await store.leaveHead("acme/web", sha("d"), new Date(later.getTime() + 1)), false, "two pull requests: ask GitHub");
+  assert.deepEqual(await store.checkRun("acme/web", sha("d")), { id: 43, lastTriggerAt: later, lastConclusion: "failure", lastPulls: 2 }, "unchanged");
+  await store.recordEvaluation({ key: K8, trigger: "d-8", repository: "acme/web", headSha: sha("d"), decisionId: "none", conclusion: "superseded", transient: false, triggerAt: later, pulls: 0 });
+  assert.equal((await store.checkRun("acme/web", sha("d")))?.lastPulls, 0, "an evaluation that found no open pull request keeps it left");
+  assert.equal(await store.leaveHead("acme/web", sha("e"), later), false, "no row: ask GitHub");
+  assert.equal(await store.checkRun("acme/web", sha("e")), undefined);
 }
 
 async function onDb(t: TestContext, kind: "embedded" | "postgres"): Promise<void> {
