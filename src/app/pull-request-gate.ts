@@ -1,7 +1,7 @@
 // The PR gate: the effects around the evaluation pipeline (app/evaluate-pull-request.ts). It reads GitHub, verifies,
 // keeps one head's evaluations ordered and idempotent, and publishes one check run per head commit, judged against
 // every open pull request it heads. Every path completes the check; any error completes it as failure (fail closed).
-import { describeError } from "../core/errors.js";
+import { AgentGateError, describeError } from "../core/errors.js";
 import { randomUUID } from "node:crypto";
 import type { GitHubFacts, GitHubWrites, InstallationGitHub } from "../adapters/github/facts-port.js";
 import { isOpen, openPullsWithHead, pullStanding, type PullRequestSnapshot } from "../adapters/github/pull-request-source.js";
@@ -74,8 +74,11 @@ export class PullRequestGate {
     return results;
   }
 
-  /** Judges `sha` once per trigger, with every open pull request it heads, in order with its other evaluations. */
-  private async judgeOnce(github: InstallationGitHub, trigger: Trigger, payload: unknown, sha: string, judged: Set<string>, ctx: HandleContext & { lookup: boolean }): Promise<GateResult[]> {
+  /**
+   * Judges `sha` once per trigger, with every open pull request it heads, in order with its other evaluations.
+   * `payload`: the open pull request that asked (undefined: none; then `ctx.heads` says why not who heads it).
+   */
+  private async judgeOnce(github: InstallationGitHub, trigger: Trigger, payload: unknown, sha: string, judged: Set<string>, ctx: HandleContext & { lookup: boolean; heads?: Failed }): Promise<GateResult[]> {
     if (judged.has(sha)) return []; // already judged with every pull request it heads
     judged.add(sha);
     // Evaluations of one head run one after another in every process: the last one started is the last written.
@@ -94,7 +97,8 @@ export class PullRequestGate {
    * records its own): this one, alone, as every pull request that came to head the commit since was judged there, or
    * will be, after this one left. The store then marks the head left at this trigger's time (GateStore.leaveHead), so
    * that such a later evaluation, and any older one of the leaving pull request that read it open, reads GitHub
-   * afresh (head-order.ts: leftAfter). No row, or no count: read.
+   * afresh (head-order.ts: leftAfter). No row, or no count: read. Too many pull requests heading it to judge them all
+   * (TOO_MANY_PULLS): the commit fails with that error, and this job goes on (its own head is judged as ever).
    */
   private async judgeLeftHead(github: InstallationGitHub, trigger: PullRequestTrigger, left: string, judged: Set<string>, ctx: HandleContext): Promise<GateResult[]> {
     const { owner, repo } = trigger;
@@ -106,21 +110,23 @@ export class PullRequestGate {
     const numbers = await github.pullsForCommit(owner, repo, left).catch((err: unknown) => {
       const status = (err as { status?: unknown } | null)?.status;
       if (status === 404 || status === 422) return [];
+      if (err instanceof AgentGateError && err.code === "TOO_MANY_PULLS") return failed(err);
       throw err;
     });
+    // Never a fresh head: its check run exists, and is looked up if the store does not remember it.
+    if (!Array.isArray(numbers)) return this.judgeOnce(github, at, undefined, left, judged, { ...ctx, lookup: true, heads: numbers });
     const results: GateResult[] = [];
     for (const n of numbers) {
       if (judged.has(left)) break;
       const payload = await github.pull(owner, repo, n);
       if (headOf(payload) !== left || !isOpen(payload)) continue; // it moved on or closed meanwhile: its own event judges this head again
-      // Never a fresh head: its check run exists, and is looked up if the store does not remember it.
       results.push(...(await this.judgeOnce(github, { ...at, pullNumbers: numbers }, payload, left, judged, { ...ctx, lookup: true })));
     }
     return results;
   }
 
   /** One head commit against every open pull request it heads; writes its check run unless superseded or a duplicate. */
-  private async judgeHead(github: InstallationGitHub, trigger: Trigger, payload: unknown, headSha: string, ctx: HandleContext & { lookup: boolean; held: AbortSignal }): Promise<GateResult[]> {
+  private async judgeHead(github: InstallationGitHub, trigger: Trigger, payload: unknown, headSha: string, ctx: HandleContext & { lookup: boolean; held: AbortSignal; heads?: Failed }): Promise<GateResult[]> {
     const { owner, repo } = trigger;
     const repository = `${owner}/${repo}`;
     const receivedAt = ctx.receivedAt ?? new Date();
@@ -138,10 +144,12 @@ export class PullRequestGate {
     // what was read before may predate its leaving. The pull request that asked is read again, and counts only if it
     // still heads the commit, open; the verdict is the head's as of that leaving.
     const left = leftAfter(state?.checkRun, receivedAt);
-    const pulls: unknown[] | Failed = await (left === undefined ? openPullsWithHead(github, owner, repo, payload, headSha) : github.pull(owner, repo, numberOf(payload)).then(async (fresh) => (await openPullsWithHead(github, owner, repo, fresh, headSha)).filter((p) => headOf(p) === headSha))).catch(failed);
-    const payloads = "error" in pulls ? [payload] : pulls;
+    const pulls: unknown[] | Failed =
+      ctx.heads ??
+      (await (left === undefined ? openPullsWithHead(github, owner, repo, payload, headSha) : github.pull(owner, repo, numberOf(payload)).then(async (fresh) => (await openPullsWithHead(github, owner, repo, fresh, headSha)).filter((p) => headOf(p) === headSha))).catch(failed));
+    const payloads = "error" in pulls ? (payload === undefined ? [] : [payload]) : pulls;
     const snapshots = await Promise.all(payloads.map((p) => github.snapshot(owner, repo, p).catch(failed)));
-    const base = { pullNumber: numberOf(payload), headSha, transient: false };
+    const base = { pullNumber: payload === undefined ? 0 : numberOf(payload), headSha, transient: false };
     let recorded: { run: HeadCheckRun | undefined } | undefined;
     if (state) {
       const first = left === undefined && payloads[0] === payload ? snapshots[0] : undefined;
@@ -165,7 +173,9 @@ export class PullRequestGate {
     const shown = "error" in pulls ? explain(pulls, randomUUID(), 0, this.opts.tlogEntryUrl) : combinedOutput(evaluations, standings);
     const transient = evaluations.some((e) => e.transient) || ("transient" in shown && shown.transient);
     if (!ctx.dryRun) await this.publish(github, trigger, headSha, checkRunId, shown, evaluations, payloads, ctx, { key, triggerName, receivedAt: left ?? receivedAt, transient, pulls: "error" in pulls ? undefined : payloads.length });
-    return evaluations.map((ev, i) => ({ ...base, pullNumber: numberOf(payloads[i]), conclusion: shown.output.conclusion, title: shown.output.title, decisionId: ev.decisionId, checkRunId, outcome: "evaluated" as const, transient, ...(ev.error !== undefined ? { error: ev.error } : {}) }));
+    const results = evaluations.map((ev, i) => ({ ...base, pullNumber: numberOf(payloads[i]), conclusion: shown.output.conclusion, title: shown.output.title, decisionId: ev.decisionId, checkRunId, outcome: "evaluated" as const, transient, ...(ev.error !== undefined ? { error: ev.error } : {}) }));
+    // No pull request evaluated (who heads it could not be read): the head's verdict is that error, logged with it.
+    return results.length > 0 ? results : [{ ...base, conclusion: shown.output.conclusion, title: shown.output.title, decisionId: shown.decisionId, checkRunId, outcome: "evaluated", transient, ...("error" in shown && shown.error !== undefined ? { error: shown.error } : {}) }];
   }
 
   /** Writes the check run, then one audit event per pull request judged, then remembers the evaluation. */
