@@ -144,6 +144,10 @@ async function attest(v: Values, io: AttestIo): Promise<Attestation> {
     const problem = url === undefined ? undefined : secureUrlProblem(url, what);
     if (problem !== undefined) throw new UsageError(`--${flag}: ${problem}`);
   }
+  // --publish pr sends the workflow's token to GITHUB_API_URL: refused before anything is signed.
+  const api = v.publish !== undefined ? env.GITHUB_API_URL : undefined;
+  const apiProblem = api === undefined ? undefined : secureUrlProblem(api, "GitHub API");
+  if (apiProblem !== undefined) throw new UsageError(`--publish pr: GITHUB_API_URL: ${apiProblem}`);
   const repository = v.repo ?? env.GITHUB_REPOSITORY;
   if (repository === undefined || !/^[^/\s]+\/[^/\s]+$/.test(repository)) {
     throw new UsageError(`expected --repo OWNER/REPO (or GITHUB_REPOSITORY), got ${JSON.stringify(repository ?? "")}`);
