@@ -1,6 +1,6 @@
 // Order and idempotency of one head commit's evaluations: a redelivered trigger is a duplicate, an older trigger
 // never overwrites a newer result, and nothing overwrites the final result of a head that moved on.
-import type { GateStore, HeadState } from "../adapters/storage/gate-store.js";
+import type { GateStore, HeadCheckRun, HeadState } from "../adapters/storage/gate-store.js";
 import type { GateResult } from "./gate-types.js";
 
 export interface HeadTrigger {
@@ -27,6 +27,8 @@ export async function priorResult(store: GateStore, t: HeadTrigger, held?: Abort
     return { ...base, conclusion: passOrFail(done.conclusion === "superseded" ? run?.lastConclusion : done.conclusion), title: "already evaluated", decisionId: done.decisionId, checkRunId: run?.id ?? 0, outcome: "duplicate" };
   }
   if (!run?.lastTriggerAt || !(run.lastTriggerAt > t.receivedAt || t.movedOn)) return undefined;
+  // Newer only in that a pull request left the head since, with nothing published: it catches up (leftAfter).
+  if (!t.movedOn && leftAfter(run, t.receivedAt) !== undefined) return undefined;
   // Recorded, so that a redelivery of this trigger is a duplicate from now on; the check is not touched.
   held?.throwIfAborted();
   await store.recordEvaluation({ key: t.key, trigger: t.trigger, repository: t.repository, headSha: t.headSha, decisionId: done?.decisionId ?? "none", conclusion: "superseded", transient: false, triggerAt: t.receivedAt });
@@ -39,4 +41,14 @@ export async function priorResult(store: GateStore, t: HeadTrigger, held?: Abort
  */
 function passOrFail(conclusion: string | undefined): "success" | "failure" {
   return conclusion === "success" ? "success" : "failure";
+}
+
+/**
+ * When a pull request left the head, if that was after this trigger was received and no verdict was published since
+ * (GateStore.leaveHead marked it so, writing nothing on GitHub); else undefined. Such a trigger is not superseded: it
+ * may be the only one left to judge a pull request that came to head the commit before that. But what it read of
+ * GitHub may predate the leaving, so it reads afresh and judges the head as it stands, for that time.
+ */
+export function leftAfter(run: HeadCheckRun | undefined, receivedAt: Date): Date | undefined {
+  return run?.lastPulls === 0 && run.lastTriggerAt !== undefined && run.lastTriggerAt > receivedAt ? run.lastTriggerAt : undefined;
 }

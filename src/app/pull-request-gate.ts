@@ -4,11 +4,11 @@
 import { AgentGateError, describeError } from "../core/errors.js";
 import { randomUUID } from "node:crypto";
 import type { GitHubFacts, GitHubWrites, InstallationGitHub } from "../adapters/github/facts-port.js";
-import { openPullsWithHead, pullStanding, type PullRequestSnapshot } from "../adapters/github/pull-request-source.js";
+import { isOpen, openPullsWithHead, pullStanding, type PullRequestSnapshot } from "../adapters/github/pull-request-source.js";
 import type { PullRequestTrigger, Trigger } from "../adapters/github/triggers.js";
 import { CHECK_RUN_INTENT, evaluationKey, MemoryGateStore, type GateStore, type HeadCheckRun } from "../adapters/storage/gate-store.js";
 import type { CheckRunOutput } from "../render/check-run.js";
-import { renderMergeGroup } from "../render/merge-group.js";
+import { renderMergeGroup, type QueuedResult } from "../render/merge-group.js";
 import { withWitness } from "../render/witness.js";
 import { withCommitEvidence } from "./commit-evidence.js";
 import { ImpactCache, inspectConfigChange, requesterOf } from "./config-change.js";
@@ -16,7 +16,7 @@ import { EvidenceVerifier, verifyEvidence } from "./evidence.js";
 import { checkHead, evaluatePullRequest, explain, factsOf, type Decided } from "./evaluate-pull-request.js";
 import type { Evaluation, GateResult, HandleContext, PullRequestGateOptions } from "./gate-types.js";
 import { loadRepoConfig, type LoadedConfig } from "./load-config.js";
-import { priorResult } from "./head-order.js";
+import { leftAfter, priorResult } from "./head-order.js";
 import { combinedOutput } from "./shared-head.js";
 import { waitsForCheck, withHeadChecks } from "./required-checks.js";
 
@@ -52,6 +52,7 @@ export class PullRequestGate {
     let numbers = [...trigger.pullNumbers];
     if (numbers.length === 0 && trigger.headSha && trigger.headSha !== left) numbers = await github.pullsForCommit(trigger.owner, trigger.repo, trigger.headSha);
     const results: GateResult[] = [];
+    const notOpen: QueuedResult[] = [];
     const judged = new Set<string>();
     // GitHub is asked for an existing check run only for work seen before and for heads that are not new.
     const lookup = ctx.redelivered === true || !FRESH_HEAD_EVENTS.has(trigger.event);
@@ -61,15 +62,26 @@ export class PullRequestGate {
       const payload = await github.pull(trigger.owner, trigger.repo, n);
       // A merge group's commit is not a PR head: each queued PR is judged at its own head.
       const sha = (trigger.kind === "merge_group" ? undefined : trigger.headSha) ?? headOf(payload);
+      // A pull request that is not open (closed, merged) heads nothing, whatever the event (a label on a merged pull
+      // request, a review, a job queued before it closed): its head is judged as one it left. A merge group's queued
+      // pull requests are open: one that is not fails the group.
+      if (!isOpen(payload)) {
+        if (trigger.kind === "merge_group") notOpen.push({ pullNumber: n, headSha: sha, conclusion: "failure", note: "not open" });
+        else results.push(...(await this.judgeLeftHead(github, trigger, sha, judged, ctx)));
+        continue;
+      }
       results.push(...(await this.judgeOnce(github, trigger, payload, sha, judged, { ...ctx, lookup })));
     }
     if (trigger.kind === "pull_request" && left !== undefined) results.push(...(await this.judgeLeftHead(github, trigger, left, judged, ctx)));
-    if (trigger.kind === "merge_group") results.push(await this.publishMergeGroup(github, trigger, results));
+    if (trigger.kind === "merge_group") results.push(await this.publishMergeGroup(github, trigger, results, notOpen));
     return results;
   }
 
-  /** Judges `sha` once per trigger, with every open pull request it heads, in order with its other evaluations. */
-  private async judgeOnce(github: InstallationGitHub, trigger: Trigger, payload: unknown, sha: string, judged: Set<string>, ctx: HandleContext & { lookup: boolean }): Promise<GateResult[]> {
+  /**
+   * Judges `sha` once per trigger, with every open pull request it heads, in order with its other evaluations.
+   * `payload`: the open pull request that asked (undefined: none; then `ctx.heads` says why not who heads it).
+   */
+  private async judgeOnce(github: InstallationGitHub, trigger: Trigger, payload: unknown, sha: string, judged: Set<string>, ctx: HandleContext & { lookup: boolean; heads?: Failed }): Promise<GateResult[]> {
     if (judged.has(sha)) return []; // already judged with every pull request it heads
     judged.add(sha);
     // Evaluations of one head run one after another in every process: the last one started is the last written.
@@ -79,39 +91,45 @@ export class PullRequestGate {
   }
 
   /**
-   * A pull request left `left` (closed, or pushed to a new head): the set of open pull requests heading that commit
-   * changed, so its one check run, which may have passed on the leaving pull request's verdict, is judged again with
-   * a fresh read of those still heading it: an ordinary evaluation of that head, in order with its others. None left:
-   * nothing to do (a check on a commit no open pull request heads gates nothing), after the one read that tells.
-   * That read is skipped when the store says the commit's last verdict combined one pull request, and no evaluation
-   * of it is under way (headState forgets the count until one records its own): this one, alone, as every pull request
-   * that came to head the commit since was judged there, or will be, after this one left. No row, or no count: read.
+   * A pull request left `left` (closed, or pushed to a new head; or an event came for one that is not open): the set
+   * of open pull requests heading that commit changed, so its one check run, which may have passed on the leaving
+   * pull request's verdict, is judged again with a fresh read of those still heading it: an ordinary evaluation of
+   * that head, in order with its others. None left: nothing to do (a check on a commit no open pull request heads
+   * gates nothing), after the one read that tells. That read is skipped when the store says the commit's last verdict
+   * combined at most one pull request, and no evaluation of it is under way (headState forgets the count until one
+   * records its own): this one, alone, as every pull request that came to head the commit since was judged there, or
+   * will be, after this one left. The store then marks the head left at this trigger's time (GateStore.leaveHead), so
+   * that such a later evaluation, and any older one of the leaving pull request that read it open, reads GitHub
+   * afresh (head-order.ts: leftAfter). No row, or no count: read. Too many pull requests heading it to judge them all
+   * (TOO_MANY_PULLS): the commit fails with that error, and this job goes on (its own head is judged as ever).
    */
   private async judgeLeftHead(github: InstallationGitHub, trigger: PullRequestTrigger, left: string, judged: Set<string>, ctx: HandleContext): Promise<GateResult[]> {
     const { owner, repo } = trigger;
     if (judged.has(left)) return [];
-    if ((await this.store.checkRun(`${owner}/${repo}`, left))?.lastPulls === 1) return [];
+    if (!ctx.dryRun && (await this.store.leaveHead(`${owner}/${repo}`, left, ctx.receivedAt ?? new Date()))) return [];
+    const { leftHead: _left, ...rest } = trigger;
+    const at: PullRequestTrigger = { ...rest, headSha: left, pullNumbers: [] };
     // A commit GitHub does not know (404, 422) is no open pull request's head; any other failure fails the job (retried).
     const numbers = await github.pullsForCommit(owner, repo, left).catch((err: unknown) => {
       const status = (err as { status?: unknown } | null)?.status;
       if (status === 404 || status === 422) return [];
+      if (err instanceof AgentGateError && err.code === "TOO_MANY_PULLS") return failed(err);
       throw err;
     });
-    const { leftHead: _left, ...rest } = trigger;
-    const at: PullRequestTrigger = { ...rest, headSha: left, pullNumbers: numbers };
+    // Never a fresh head: its check run exists, and is looked up if the store does not remember it.
+    if (!Array.isArray(numbers)) return this.judgeOnce(github, at, undefined, left, judged, { ...ctx, lookup: true, heads: numbers });
     const results: GateResult[] = [];
     for (const n of numbers) {
       if (judged.has(left)) break;
       const payload = await github.pull(owner, repo, n);
-      if (headOf(payload) !== left) continue; // it moved on meanwhile: its own push judges this head again
-      // Never a fresh head: its check run exists, and is looked up if the store does not remember it.
-      results.push(...(await this.judgeOnce(github, at, payload, left, judged, { ...ctx, lookup: true })));
+      if (headOf(payload) !== left || !isOpen(payload)) continue; // it moved on or closed meanwhile: its own event judges this head again
+      results.push(...(await this.judgeOnce(github, { ...at, pullNumbers: numbers }, payload, left, judged, { ...ctx, lookup: true })));
     }
     return results;
   }
 
   /** One head commit against every open pull request it heads; writes its check run unless superseded or a duplicate. */
-  private async judgeHead(github: InstallationGitHub, trigger: Trigger, payload: unknown, headSha: string, ctx: HandleContext & { lookup: boolean; held: AbortSignal }): Promise<GateResult[]> {
+  private async judgeHead(github: InstallationGitHub, trigger: Trigger, payload: unknown, headSha: string, ctx: HandleContext & { lookup: boolean; held: AbortSignal; heads?: Failed }): Promise<GateResult[]> {
     const { owner, repo } = trigger;
     const repository = `${owner}/${repo}`;
     const receivedAt = ctx.receivedAt ?? new Date();
@@ -126,17 +144,30 @@ export class PullRequestGate {
     // records its own, so that a pull request leaving the commit meanwhile asks GitHub (judgeLeftHead).
     ctx.held.throwIfAborted();
     const state = ctx.dryRun ? undefined : await this.store.headState(key, repository, headSha, existingId === undefined);
-    const pulls = await openPullsWithHead(github, owner, repo, payload, headSha).catch(failed);
-    const payloads = "error" in pulls ? [payload] : pulls;
+    // A pull request left this head after this trigger came, with nothing published since (head-order.ts: leftAfter):
+    // what was read before may predate its leaving. The pull request that asked is read again, and counts only if it
+    // still heads the commit, open; the verdict is the head's as of that leaving.
+    const left = leftAfter(state?.checkRun, receivedAt);
+    const pulls: unknown[] | Failed =
+      ctx.heads ??
+      (await (left === undefined ? openPullsWithHead(github, owner, repo, payload, headSha) : github.pull(owner, repo, numberOf(payload)).then(async (fresh) => (await openPullsWithHead(github, owner, repo, fresh, headSha)).filter((p) => headOf(p) === headSha))).catch(failed));
+    const payloads = "error" in pulls ? (payload === undefined ? [] : [payload]) : pulls;
     const snapshots = await Promise.all(payloads.map((p) => github.snapshot(owner, repo, p).catch(failed)));
-    const base = { pullNumber: numberOf(payload), headSha, transient: false };
+    const base = { pullNumber: payload === undefined ? 0 : numberOf(payload), headSha, transient: false };
     let recorded: { run: HeadCheckRun | undefined } | undefined;
     if (state) {
-      const first = snapshots[0]!;
-      const movedOn = trigger.kind === "pull_request" && !("error" in first) && !first.truncated.includes("commits") && first.commits.at(-1)?.sha !== headSha;
-      const prior = await priorResult(this.store, { key, trigger: triggerName, repository, headSha, receivedAt, movedOn, pullNumber: numberOf(payload) }, ctx.held, state);
+      const first = left === undefined && payloads[0] === payload ? snapshots[0] : undefined;
+      const movedOn = trigger.kind === "pull_request" && first !== undefined && !("error" in first) && !first.truncated.includes("commits") && first.commits.at(-1)?.sha !== headSha;
+      const prior = await priorResult(this.store, { key, trigger: triggerName, repository, headSha, receivedAt, movedOn, pullNumber: base.pullNumber }, ctx.held, state);
       if (prior) return [prior];
       recorded = { run: state.checkRun };
+    }
+    // No open pull request heads it now: nothing to publish. Recorded (a redelivery is a duplicate), the head still
+    // marked left, so that an older trigger of a pull request heading it reads afresh too.
+    if (!("error" in pulls) && payloads.length === 0) {
+      ctx.held.throwIfAborted();
+      if (state) await this.store.recordEvaluation({ key, trigger: triggerName, repository, headSha, decisionId: "none", conclusion: "superseded", transient: false, triggerAt: receivedAt, pulls: 0 });
+      return [{ ...base, conclusion: state?.checkRun?.lastConclusion === "success" ? "success" : "failure", title: "no open pull request heads this commit", decisionId: "", checkRunId: state?.checkRun?.id ?? 0, outcome: "superseded" }];
     }
     const checkRunId = ctx.dryRun ? 0 : await this.startCheck(github, owner, repo, headSha, { ...(existingId !== undefined ? { existingId } : {}), ...(recorded ? { recorded } : {}), lookup: ctx.lookup }, ctx.held);
     const evaluations: Evaluation[] = [];
@@ -145,8 +176,10 @@ export class PullRequestGate {
     const standings = "error" in pulls || payloads.length < 2 ? [] : await Promise.all(payloads.map((p) => pullStanding(github, owner, repo, p))); // a lookup each: only when shared
     const shown = "error" in pulls ? explain(pulls, randomUUID(), 0, this.opts.tlogEntryUrl) : combinedOutput(evaluations, standings);
     const transient = evaluations.some((e) => e.transient) || ("transient" in shown && shown.transient);
-    if (!ctx.dryRun) await this.publish(github, trigger, headSha, checkRunId, shown, evaluations, payloads, ctx, { key, triggerName, receivedAt, transient, pulls: "error" in pulls ? undefined : payloads.length, configDigest });
-    return evaluations.map((ev, i) => ({ ...base, pullNumber: numberOf(payloads[i]), conclusion: shown.output.conclusion, title: shown.output.title, decisionId: ev.decisionId, checkRunId, outcome: "evaluated" as const, transient, ...(ev.error !== undefined ? { error: ev.error } : {}) }));
+    if (!ctx.dryRun) await this.publish(github, trigger, headSha, checkRunId, shown, evaluations, payloads, ctx, { key, triggerName, receivedAt: left ?? receivedAt, transient, pulls: "error" in pulls ? undefined : payloads.length, configDigest });
+    const results = evaluations.map((ev, i) => ({ ...base, pullNumber: numberOf(payloads[i]), conclusion: shown.output.conclusion, title: shown.output.title, decisionId: ev.decisionId, checkRunId, outcome: "evaluated" as const, transient, ...(ev.error !== undefined ? { error: ev.error } : {}) }));
+    // No pull request evaluated (who heads it could not be read): the head's verdict is that error, logged with it.
+    return results.length > 0 ? results : [{ ...base, conclusion: shown.output.conclusion, title: shown.output.title, decisionId: shown.decisionId, checkRunId, outcome: "evaluated", transient, ...("error" in shown && shown.error !== undefined ? { error: shown.error } : {}) }];
   }
 
   /** Writes the check run, then one audit event per pull request judged, then remembers the evaluation. */
@@ -231,9 +264,9 @@ export class PullRequestGate {
     return withheld.length > 0 && ev.error === undefined ? { ...ev, error: `config-change analysis: ${withheld.join("; ")}` } : ev;
   }
 
-  /** Merge queues: the group commit passes only when every queued pull request's head passed. */
-  private async publishMergeGroup(github: GitHubWrites, trigger: Extract<Trigger, { kind: "merge_group" }>, prs: GateResult[]): Promise<GateResult> {
-    const output = renderMergeGroup(prs);
+  /** Merge queues: the group commit passes only when every queued pull request's head passed; one not open (`notOpen`) fails it. */
+  private async publishMergeGroup(github: GitHubWrites, trigger: Extract<Trigger, { kind: "merge_group" }>, prs: GateResult[], notOpen: readonly QueuedResult[]): Promise<GateResult> {
+    const output = renderMergeGroup([...prs, ...notOpen]);
     const decisionId = randomUUID();
     const id = await this.store.withHead(`${trigger.owner}/${trigger.repo}`, trigger.headSha, async (held) => {
       const runId = await this.startCheck(github, trigger.owner, trigger.repo, trigger.headSha, { lookup: true }, held);

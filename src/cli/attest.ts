@@ -164,6 +164,10 @@ async function attest(v: Values, io: AttestIo): Promise<{ attestation: Attestati
     const problem = url === undefined ? undefined : secureUrlProblem(url, what);
     if (problem !== undefined) throw new UsageError(`--${flag}: ${problem}`);
   }
+  // --publish pr sends the workflow's token to GITHUB_API_URL: refused before anything is signed.
+  const api = v.publish !== undefined ? env.GITHUB_API_URL : undefined;
+  const apiProblem = api === undefined ? undefined : secureUrlProblem(api, "GitHub API");
+  if (apiProblem !== undefined) throw new UsageError(`--publish pr: GITHUB_API_URL: ${apiProblem}`);
   const repository = checkRepository(v.repo ?? env.GITHUB_REPOSITORY);
   const agent = { name: required(v, "agent"), version: required(v, "agent-version") };
   const model = { id: required(v, "model"), version: required(v, "model-version") };

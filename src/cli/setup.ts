@@ -13,6 +13,7 @@ import { dirname, join } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { convertManifest, type ManifestConversion } from "../adapters/github/app-manifest.js";
 import { describeError } from "../core/errors.js";
+import { secureUrlProblem } from "../core/secure-url.js";
 import { DEFAULT_ENV_FILE, DEFAULT_WEBHOOK_PATH } from "../config/server-env.js";
 import { CliFailure, EXIT_OK, UsageError, consoleIo, runCommand, type Io } from "./args.js";
 
@@ -32,6 +33,8 @@ AGENT_GATE_WEBHOOK_URL. An existing file is never overwritten without --force.
   --private-key-file FILE write the private key to FILE (mode 0600) and PRIVATE_KEY_PATH to the env file
   --github-url URL        GitHub's web address (default https://github.com; GitHub Enterprise Server: https://HOST)
   --api-url URL           GitHub's REST API (default https://api.github.com, or URL/api/v3 for --github-url)
+                          (both https: the App's private key and secrets come back through them; plain http
+                          only to 127.0.0.1 or localhost)
   --port N                the local page's port on 127.0.0.1 (default: any free port; with ssh -L, a fixed one)
   --timeout SECONDS       how long to wait for GitHub's redirect (default 900)
   --code CODE             skip the browser: exchange a code GitHub already redirected with`;
@@ -81,6 +84,18 @@ function httpUrl(flag: string, value: string): URL {
     throw new UsageError(`${flag}: expected an http(s) URL, got ${JSON.stringify(value)}`);
   }
   if (url.protocol !== "https:" && url.protocol !== "http:") throw new UsageError(`${flag}: expected an http(s) URL, got ${JSON.stringify(value)}`);
+  return url;
+}
+
+/**
+ * A URL the App's credentials travel through: https (plain http to this machine's loopback only). The browser's GitHub
+ * session and the one-time code go to --github-url; the code comes back from --api-url with the private key, the
+ * webhook secret and the client secret.
+ */
+function secureUrl(flag: string, value: string, what: string): URL {
+  const url = httpUrl(flag, value);
+  const problem = secureUrlProblem(url.href, what);
+  if (problem !== undefined) throw new UsageError(`${flag}: ${problem}`);
   return url;
 }
 
@@ -249,8 +264,8 @@ export function setupCommand(argv: string[], io: Io = consoleIo(), deps: SetupDe
     if (hook.pathname === "/") hook.pathname = DEFAULT_WEBHOOK_PATH;
     const warnings: string[] = [];
     if (hook.protocol !== "https:") warnings.push(`${hook.href} is not https: deliveries (pull requests, signatures) would cross the network in clear text`);
-    const githubUrl = trimSlash(httpUrl("--github-url", values["github-url"] ?? GITHUB).href);
-    const apiUrl = trimSlash(httpUrl("--api-url", values["api-url"] ?? (githubUrl === GITHUB ? GITHUB_API : `${githubUrl}/api/v3`)).href);
+    const githubUrl = trimSlash(secureUrl("--github-url", values["github-url"] ?? GITHUB, "GitHub").href);
+    const apiUrl = trimSlash(secureUrl("--api-url", values["api-url"] ?? (githubUrl === GITHUB ? GITHUB_API : `${githubUrl}/api/v3`), "GitHub API").href);
     if (values.org !== undefined && !/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/.test(values.org)) throw new UsageError(`--org: expected an organisation's login, got ${JSON.stringify(values.org)}`);
     if (values.name !== undefined && !/^\S(?:.{0,32}\S)?$/.test(values.name)) throw new UsageError("--name: expected 1 to 34 characters, not starting or ending with a space");
     if (values.code !== undefined && !/^[A-Za-z0-9_-]{1,100}$/.test(values.code)) throw new UsageError("--code: expected the code from GitHub's redirect (letters, digits, - and _)");

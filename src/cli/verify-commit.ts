@@ -107,16 +107,18 @@ async function commitOf(source: Source, io: VerifyCommitIo): Promise<{ commit: B
 export function verifyCommitCommand(args: string[], io: Partial<VerifyCommitIo> = {}): Promise<number> {
   const full: VerifyCommitIo = { ...consoleIo(), env: process.env, fetch: globalThis.fetch, ...io };
   return runCommand(SPEC, args, full, async ({ values, json, emit }) => {
+    // The commit's signature may be sent to --rekor-url: https only (loopback http for local tests), refused up front
+    // whether or not this commit needs it.
+    const rekorUrl = values["rekor-url"];
+    const rekorProblem = rekorUrl === undefined ? undefined : secureUrlProblem(rekorUrl, "Rekor");
+    if (rekorProblem !== undefined) throw new UsageError(`--rekor-url: ${rekorProblem}`);
     const source = sourceOf(values, full.env);
     const signer = signerOf(values);
     const { commit, sha } = await commitOf(source, full);
     const trust = commitTrustMaterial(values["trusted-root"] !== undefined ? loadRootFile(values["trusted-root"]) : loadPinnedRoot());
     let outcome = verifyGitsignCommit({ commit, signer, trust });
     // gitsign's online mode: only when asked, and only for a signature that is otherwise verified but embeds no entry
-    const rekorUrl = values["rekor-url"];
     if (rekorUrl !== undefined && !outcome.ok && outcome.code === "NO_SIGNED_TIME" && /no embedded Rekor entry/.test(outcome.message)) {
-      const problem = secureUrlProblem(rekorUrl, "Rekor");
-      if (problem !== undefined) throw new UsageError(`--rekor-url: ${problem}`);
       const online = await lookupCommitEntries({ rekorUrl, commit, fetch: full.fetch });
       outcome = verifyGitsignCommit({ commit, signer, trust, online });
     }

@@ -6,9 +6,17 @@
 // the repository's collaborators cannot turn a maintainer's pull request into failure.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { Octokit } from "@octokit/rest";
+import { composeGate } from "../../src/app/compose.js";
+import { GitHubConnector } from "../../src/adapters/github/octokit-github.js";
+import type { InstallationGitHub } from "../../src/adapters/github/facts-port.js";
+import type { PullRequestTrigger } from "../../src/adapters/github/triggers.js";
+import { openStorage } from "../../src/adapters/storage/index.js";
+import { SqlGateStore } from "../../src/adapters/storage/gate-store.js";
 import type { GitHubStandIn } from "../../src/demo/github/stand-in.js";
 import type { Account, StandInCommit, StandInPull, StandInRepo } from "../../src/demo/github/model.js";
-import { agentPull, alice, bob, commit, humanPull, judge, mallory, payloadFor, provenanceBlock, repo, reviewPayload, shown, type Delivery, type Judged } from "./support.js";
+import { validatedGitHub } from "../support/github.js";
+import { agentPull, alice, bob, commit, humanPull, judge, mallory, payloadFor, provenanceBlock, repo, reviewPayload, shown, sigstore, type Delivery, type Judged } from "./support.js";
 
 const eve: Account = { login: "eve", id: 6667, type: "User" };
 const SHARED = "This commit is the head of 2 open pull requests";
@@ -293,4 +301,115 @@ test("a lone PR pushed to a new head judges only its new head: no request at all
   const oldRun = judged.run(h.sha);
   assert.ok(!after.some((q) => q.write && q.path.endsWith(`/check-runs/${oldRun.id}`)), "the old head's check is not written again");
   assert.equal(judged.run(h2.sha).conclusion, "success");
+});
+
+// A closed pull request heads nothing: no event on it (a label a release bot adds to a merged pull request, a review,
+// a job queued before it closed) counts its verdict again on the commit it headed.
+
+const closedEvents: [string, (closed: StandInRepo, h: StandInCommit) => Delivery][] = [
+  ["labeled (as release bots label merged pull requests)", (closed) => ({ event: "pull_request.labeled", payload: payloadFor("pull_request.labeled", closed, 1) })],
+  ["unlabeled", (closed) => ({ event: "pull_request.unlabeled", payload: payloadFor("pull_request.unlabeled", closed, 1) })],
+  ["reviewed", (closed, h) => ({ event: "pull_request_review.submitted", payload: reviewPayload(closed, 1, bob, h.sha) })],
+];
+for (const [what, after] of closedEvents) {
+  test(`a maintainer's closed PR ${what} afterwards does not count again: the commit it shared with a stranger's failing fork PR still fails`, async () => {
+    const h = commit(`c6-${what}`, "human-alice");
+    const r = repo([humanPull(1, [h]), strangersFailingFork(2, h)]);
+    const { close } = closing(r);
+    const closed = structuredClone(r);
+    closeIt(closed.pulls[0]!);
+    const judged = await judge([r], [opened(r, 1), opened(r, 2), close, after(closed, h)]);
+    assert.deepEqual(judged.problems, []);
+    const run = judged.run(h.sha);
+    assert.equal(run.conclusion, "failure", `#2 alone heads the commit: ${run.output.title}`);
+    assert.ok(!shown(run).includes(SHARED), "the check does not count the closed #1");
+  });
+}
+
+test("a lone merged PR labeled afterwards writes nothing: its head is no open pull request's", async () => {
+  const h = commit("c7", "human-alice");
+  const r = repo([humanPull(1, [h])]);
+  const { close } = closing(r);
+  const closed = structuredClone(r);
+  closeIt(closed.pulls[0]!);
+  let mark = 0;
+  const label: Delivery = { event: "pull_request.labeled", payload: payloadFor("pull_request.labeled", closed, 1), before: (s) => void (mark = s.requests.length) };
+  const judged = await judge([r], [opened(r, 1), close, label]);
+  assert.deepEqual(judged.problems, []);
+  assert.deepEqual(judged.standIn.requests.slice(mark).filter((q) => q.write).map((q) => `${q.method} ${q.path}`), [], "no check run written");
+  assert.equal(judged.run(h.sha).conclusion, "success", "left as it was");
+});
+
+/**
+ * The gate over a durable store (embedded PostgreSQL), handling jobs in the order a test gives, each with the time its
+ * delivery was received: jobs of a queue are not run in the order their deliveries came.
+ */
+async function jobs(repos: StandInRepo[]): Promise<{ gh: ReturnType<typeof validatedGitHub>; run(trigger: PullRequestTrigger, id: string, second: number, github?: InstallationGitHub): Promise<unknown>; api(): InstallationGitHub; close(): Promise<void> }> {
+  const storage = await openStorage({ dataDir: "memory://" });
+  const gh = validatedGitHub(structuredClone(repos));
+  const gate = await composeGate({ trustedRoot: (await sigstore()).trustedRoot, store: new SqlGateStore(storage.db), tlogEntryUrl: () => undefined });
+  const api = (): InstallationGitHub => new GitHubConnector().installation(new Octokit({ auth: "t", request: { fetch: gh.fetch } }));
+  const run = (trigger: PullRequestTrigger, id: string, second: number, github = api()) => gate.handle(github, trigger, { deliveryId: id, receivedAt: new Date(Date.UTC(2026, 10, 27, 10, 0, second)) });
+  return { gh, run, api, close: () => storage.close() };
+}
+
+const at = (h: StandInCommit, event: string, pullNumbers: number[], extra: Partial<PullRequestTrigger> = {}): PullRequestTrigger => ({ kind: "pull_request", event, owner: "acme", repo: "widgets", installationId: 77, headSha: h.sha, pullNumbers, ...extra });
+const lastRun = (gh: { standIn: GitHubStandIn }, h: StandInCommit) => gh.standIn.checkRuns.filter((c) => c.head_sha === h.sha && c.name === "agent-gate").at(-1)!;
+
+test("a closed PR's own job that runs after its close (taken as a lone PR's: nothing written) cannot count it for the stranger's fork that opened meanwhile", async () => {
+  // #1 opened (alone: success); #2 opened, its job still waiting when #1's close runs, which the store lets skip
+  // (the commit's last verdict was one pull request's); then #2's job, then #1's label, received before the close.
+  const h = commit("c8", "human-alice");
+  const fork = strangersFailingFork(2, h);
+  fork.state = "closed"; // not yet opened when #1's first job runs
+  const q = await jobs([repo([humanPull(1, [h]), fork])]);
+  try {
+    const pull = (n: number): StandInPull => q.gh.standIn.pull("acme", "widgets", n)!;
+    await q.run(at(h, "pull_request.opened", [1]), "d-open-1", 0);
+    pull(2).state = "open";
+    closeIt(pull(1));
+    await q.run(at(h, "pull_request.closed", [], { leftHead: h.sha }), "d-close-1", 3);
+    await q.run(at(h, "pull_request.opened", [2]), "d-open-2", 1);
+    await q.run(at(h, "pull_request.labeled", [1]), "d-label-1", 2);
+    assert.deepEqual(q.gh.problems, []);
+    const run = lastRun(q.gh, h);
+    assert.equal(run.conclusion, "failure", `#2 alone heads the commit: ${run.output.title}`);
+  } finally {
+    await q.close();
+  }
+});
+
+test("a closed PR's job that read it open just before it closed, and writes after the close was skipped, does not count it", async () => {
+  // #1's label is read while #1 is open (with #2 beside it); then #1 closes, #2's job judges #2 alone, #1's close is
+  // skipped (the last verdict was one pull request's), and only then does the label's job write.
+  const h = commit("c9", "human-alice");
+  const fork = strangersFailingFork(2, h);
+  fork.state = "closed";
+  const q = await jobs([repo([humanPull(1, [h]), fork])]);
+  try {
+    const pull = (n: number): StandInPull => q.gh.standIn.pull("acme", "widgets", n)!;
+    await q.run(at(h, "pull_request.opened", [1]), "d-open-1", 0);
+    pull(2).state = "open";
+    const api = q.api();
+    let meanwhile = true;
+    const stale: InstallationGitHub = Object.assign(Object.create(api) as InstallationGitHub, {
+      pull: async (owner: string, repo: string, n: number): Promise<unknown> => {
+        const payload = await api.pull(owner, repo, n);
+        if (meanwhile) {
+          meanwhile = false;
+          closeIt(pull(1));
+          await q.run(at(h, "pull_request.opened", [2]), "d-open-2", 1);
+          await q.run(at(h, "pull_request.closed", [], { leftHead: h.sha }), "d-close-1", 3);
+        }
+        return payload;
+      },
+    });
+    await q.run(at(h, "pull_request.labeled", [1]), "d-label-1", 2, stale);
+    assert.deepEqual(q.gh.problems, []);
+    const run = lastRun(q.gh, h);
+    assert.equal(run.conclusion, "failure", `#2 alone heads the commit: ${run.output.title}`);
+    assert.ok(!shown(run).includes(SHARED), "the check does not count the closed #1");
+  } finally {
+    await q.close();
+  }
 });

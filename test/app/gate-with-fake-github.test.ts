@@ -141,3 +141,38 @@ test("fake GitHub: a deployment without attestations is rejected through the por
   assert.deepEqual(fake.deploymentReviews.map((x) => x.state ?? "comment"), ["comment", "rejected"]);
   assert.ok(fake.methods().includes("attestations") && fake.methods().includes("checkRuns"));
 });
+
+test("fake GitHub: a merge group that queues a pull request no longer open fails, naming it, beside one that passes", async () => {
+  const fake = fakeOf(structuredClone(human.repos));
+  const open = fake.state.pulls[0]!;
+  // #n+1: another pull request of the same head, closed since it was queued (it heads nothing: it is not judged).
+  const gone = open.pull.number + 1;
+  fake.state.pulls.push({ ...structuredClone(open), pull: { ...structuredClone(open.pull), number: gone, state: "closed" } });
+  const group = "9".repeat(40);
+  const trigger: Trigger = { kind: "merge_group", event: "merge_group.checks_requested", owner: fake.state.owner, repo: fake.state.repo, installationId: 1, headSha: group, headRef: `refs/heads/gh-readonly-queue/main/pr-${open.pull.number}-${headOf(fake)}/pr-${gone}-${headOf(fake)}`, pullNumbers: [open.pull.number, gone] };
+  const results = await (await composeGate({ trustedRoot })).handle(fake, trigger, { deliveryId: "d-group" });
+  assert.deepEqual(results.map((r) => [r.pullNumber, r.conclusion]), [[open.pull.number, "success"], [0, "failure"]]);
+  const run = fake.runs.find((r) => r.headSha === group);
+  assert.equal(run?.output?.conclusion, "failure");
+  assert.equal(run.output.title, `Blocked: #${gone} did not pass`);
+  assert.match(run.output.summary, new RegExp(`#${gone} at .*: failure \\(not open\\)`));
+});
+
+test("fake GitHub: too many pull requests on the head a push left fails that commit closed, and the push's job still succeeds", async () => {
+  // A stranger opened more fork pull requests on the maintainer's old head than agent-gate judges: the old head's
+  // check (which may have passed on the maintainer's verdict) fails with TOO_MANY_PULLS; the new head is judged as ever.
+  const fake = fakeOf(structuredClone(human.repos));
+  const old = "8".repeat(40);
+  const pullsForCommit = fake.pullsForCommit.bind(fake);
+  fake.pullsForCommit = (owner, repo, sha) => (sha === old ? Promise.reject(new AgentGateError("TOO_MANY_PULLS", `more than 30 pull requests name commit ${old.slice(0, 7)}; agent-gate cannot judge it for all of them`)) : pullsForCommit(owner, repo, sha));
+  const push: Trigger = { kind: "pull_request", event: "pull_request.synchronize", owner: fake.state.owner, repo: fake.state.repo, installationId: 1, headSha: headOf(fake), pullNumbers: [fake.state.pulls[0]!.pull.number], leftHead: old };
+  const results = await (await composeGate({ trustedRoot })).handle(fake, push, { deliveryId: "d-push" });
+  assert.deepEqual(results.map((r) => [r.headSha, r.conclusion, r.transient]), [[headOf(fake), "success", false], [old, "failure", false]]);
+  assert.match(results[1]?.error ?? "", /TOO_MANY_PULLS/, "logged with the job's result");
+  assert.equal(fake.runs.find((r) => r.headSha === headOf(fake))?.output?.conclusion, "success");
+  const left = fake.runs.find((r) => r.headSha === old);
+  assert.equal(left?.status, "completed");
+  assert.equal(left.output?.conclusion, "failure");
+  assert.match(`${left.output?.title} ${left.output?.summary}`, /TOO_MANY_PULLS/);
+  assert.deepEqual(fake.calls.find((c) => c.method === "startCheckRun" && c.args[2] === old)?.args.at(-1), { lookup: true }, "the old head's run is looked up, never a second one");
+});

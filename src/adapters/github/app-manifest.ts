@@ -3,6 +3,7 @@
 // plain fetch; the answer is parsed before it is used, and every failure says what was expected.
 import { z } from "zod";
 import { describeError } from "../../core/errors.js";
+import { secureUrlProblem } from "../../core/secure-url.js";
 
 export const MANIFEST_EXCHANGE_TIMEOUT_MS = 30_000;
 
@@ -23,6 +24,9 @@ export type ManifestFailure = { readonly code: "GITHUB_UNREACHABLE" | "MANIFEST_
 /** Exchanges the one-time code at POST {apiUrl}/app-manifests/{code}/conversions. */
 export async function convertManifest(apiUrl: string, code: string, fetchFn: typeof globalThis.fetch, timeoutMs = MANIFEST_EXCHANGE_TIMEOUT_MS): Promise<{ ok: true; app: ManifestConversion } | ({ ok: false } & ManifestFailure)> {
   const failed = (message: string): { ok: false } & ManifestFailure => ({ ok: false, code: "MANIFEST_CONVERSION_FAILED", message });
+  // The answer carries the App's private key and secrets: never over plain http (but to this machine's loopback).
+  const insecure = secureUrlProblem(apiUrl, "GitHub API");
+  if (insecure !== undefined) return failed(`refusing to exchange the code: ${insecure}`);
   let res: Response;
   try {
     res = await fetchFn(`${apiUrl}/app-manifests/${encodeURIComponent(code)}/conversions`, {

@@ -351,12 +351,23 @@ export async function permissionOf(octokit: Api, owner: string, repo: string, us
   return found[user.id] ?? "none";
 }
 
-/** The pull request given first, then every other open one whose head is `sha`, each read fresh from GitHub. */
+/**
+ * Open as GitHub read it: "open" and nothing else (a merged pull request is "closed"; a payload without a state is not
+ * open either). A pull request that is not open heads nothing: its verdict never counts in a head's.
+ */
+export function isOpen(payload: unknown): boolean {
+  return (payload as { state?: unknown } | null)?.state === "open";
+}
+
+/**
+ * The pull request given first, if it is open, then every other open one whose head is `sha`, each read fresh from
+ * GitHub. The first is kept whatever its head (its trigger tells whether it moved on); the others must head `sha`.
+ */
 export async function openPullsWithHead(github: Pick<GitHubFacts, "pull" | "pullsForCommit">, owner: string, repo: string, primary: unknown, sha: string): Promise<unknown[]> {
   const first = (primary as { number: number }).number;
   const others = (await github.pullsForCommit(owner, repo, sha)).filter((n) => n !== first);
   const more = await Promise.all(others.map((n) => github.pull(owner, repo, n)));
-  return [primary, ...more.filter((p) => (p as { head: { sha: string } }).head.sha === sha)];
+  return [primary, ...more.filter((p) => (p as { head: { sha: string } }).head.sha === sha)].filter(isOpen);
 }
 
 export interface PullStanding {

@@ -34,6 +34,14 @@ export interface GateStore {
    * evaluation published a verdict combining this many open pull requests (undefined: published none, or unknown).
    */
   recordEvaluation(e: StoredEvaluation & { triggerAt: Date; pulls?: number | undefined }): Promise<void>;
+  /**
+   * A pull request left the head (closed, or pushed to another commit) at `at`. When the head's last published verdict
+   * combined at most one pull request and no evaluation of it is under way (`lastPulls` 0 or 1), marks it left, in one
+   * statement: `lastPulls` 0 and the last trigger time moved forward to `at`, and answers true (nothing to judge
+   * again). An older trigger of the head then neither counts a pull request it read before `at` nor is lost: it
+   * catches up (head-order.ts: leftAfter). Otherwise changes nothing and answers false: ask GitHub who heads it.
+   */
+  leaveHead(repository: string, headSha: string, at: Date): Promise<boolean>;
 }
 
 /**
@@ -59,7 +67,8 @@ export interface HeadCheckRun {
   readonly lastConclusion: string | undefined;
   /**
    * How many open pull requests the last published verdict combined (those heading the commit when it was read);
-   * undefined while an evaluation is under way, when unknown, or recorded before this was kept.
+   * undefined while an evaluation is under way, when unknown, or recorded before this was kept. 0: a pull request
+   * left the head at `lastTriggerAt` and no verdict was published since (GateStore.leaveHead).
    */
   readonly lastPulls?: number | undefined;
   /**
@@ -181,6 +190,15 @@ export class SqlGateStore implements GateStore {
        WHERE ($9 OR $10::integer IS NOT NULL) AND repository = $3 AND head_sha = $4`,
       [e.key, e.trigger ?? null, e.repository.toLowerCase(), e.headSha, e.decisionId, e.conclusion, e.transient, e.triggerAt.toISOString(), final, e.pulls ?? null, e.configDigest ?? null],
     );
+  }
+
+  async leaveHead(repository: string, headSha: string, at: Date): Promise<boolean> {
+    const rows = await this.db.query(
+      `UPDATE gate_check_runs SET last_pulls = 0, last_trigger_at = GREATEST(COALESCE(last_trigger_at, $3), $3), updated_at = now()
+       WHERE repository = $1 AND head_sha = $2 AND last_pulls <= 1 RETURNING 1`,
+      [repository.toLowerCase(), headSha, at.toISOString()],
+    );
+    return rows.length === 1;
   }
 
   /** Records that a delivery was taken in (in `q`'s transaction when given); false when it already was (a redelivery of one we have). */
@@ -326,6 +344,14 @@ export class MemoryGateStore implements GateStore {
       run.lastConfigDigest = e.configDigest;
     }
     return Promise.resolve();
+  }
+
+  leaveHead(repository: string, headSha: string, at: Date): Promise<boolean> {
+    const run = this.runs.get(this.k(repository, headSha));
+    if (run?.lastPulls === undefined || run.lastPulls > 1) return Promise.resolve(false);
+    run.lastPulls = 0;
+    if (!run.lastTriggerAt || run.lastTriggerAt < at) run.lastTriggerAt = at;
+    return Promise.resolve(true);
   }
 }
 

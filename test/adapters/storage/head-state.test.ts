@@ -1,5 +1,6 @@
 // GateStore.headState: the evaluation, the head's check run and the intent to create one, read and written in one
-// statement, answer as evaluation + checkRun + intendCheckRun did one after another, on both databases and in memory.
+// statement, answer as evaluation + checkRun + intendCheckRun did one after another, on both databases and in memory;
+// and GateStore.leaveHead, which marks a head a pull request left (or says GitHub must be asked), in one statement too.
 import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { CHECK_RUN_INTENT, MemoryGateStore, SqlGateStore, type GateStore } from "../../../src/adapters/storage/gate-store.js";
@@ -54,6 +55,26 @@ async function exercise(store: GateStore): Promise<void> {
   assert.equal((await store.checkRun("acme/web", sha("d")))?.lastConfigDigest, "sha256:5", "an older trigger's result is not what the check shows");
   await store.recordEvaluation({ key: K8, trigger: "d-8", repository: "acme/web", headSha: sha("d"), decisionId: "dec-8", conclusion: "failure", transient: false, triggerAt: new Date(at.getTime() + 1000), configDigest: "sha256:8" });
   assert.equal((await store.checkRun("acme/web", sha("d")))?.lastConfigDigest, "sha256:8");
+  // A pull request leaving the head (leaveHead): marked left (count 0, trigger time moved forward, never back) only
+  // when the last verdict combined at most one pull request and no evaluation is under way; else nothing changes.
+  const [K9, K10, K11] = ["9", "a", "b"].map((c) => c.repeat(64)) as [string, string, string];
+  await store.headState(K9, "acme/web", sha("f"), false);
+  await store.saveCheckRun("acme/web", sha("f"), 44);
+  await store.recordEvaluation({ key: K9, trigger: "d-9", repository: "acme/web", headSha: sha("f"), decisionId: "dec-9", conclusion: "success", transient: false, triggerAt: at, pulls: 1 });
+  const later = new Date(at.getTime() + 60_000);
+  assert.equal(await store.leaveHead("acme/web", sha("f"), later), true);
+  assert.deepEqual(await store.checkRun("acme/web", sha("f")), { id: 44, lastTriggerAt: later, lastConclusion: "success", lastPulls: 0, lastConfigDigest: undefined });
+  assert.equal(await store.leaveHead("Acme/Web", sha("f"), at), true, "left again: none known to head it");
+  assert.deepEqual(await store.checkRun("acme/web", sha("f")), { id: 44, lastTriggerAt: later, lastConclusion: "success", lastPulls: 0, lastConfigDigest: undefined }, "never moved back");
+  await store.headState(K10, "acme/web", sha("f"), false);
+  assert.equal(await store.leaveHead("acme/web", sha("f"), later), false, "an evaluation under way: ask GitHub");
+  await store.recordEvaluation({ key: K10, trigger: "d-10", repository: "acme/web", headSha: sha("f"), decisionId: "dec-10", conclusion: "failure", transient: false, triggerAt: later, pulls: 2 });
+  assert.equal(await store.leaveHead("acme/web", sha("f"), new Date(later.getTime() + 1)), false, "two pull requests: ask GitHub");
+  assert.deepEqual(await store.checkRun("acme/web", sha("f")), { id: 44, lastTriggerAt: later, lastConclusion: "failure", lastPulls: 2, lastConfigDigest: undefined }, "unchanged");
+  await store.recordEvaluation({ key: K11, trigger: "d-11", repository: "acme/web", headSha: sha("f"), decisionId: "none", conclusion: "superseded", transient: false, triggerAt: later, pulls: 0 });
+  assert.equal((await store.checkRun("acme/web", sha("f")))?.lastPulls, 0, "an evaluation that found no open pull request keeps it left");
+  assert.equal(await store.leaveHead("acme/web", sha("e"), later), false, "no row: ask GitHub");
+  assert.equal(await store.checkRun("acme/web", sha("e")), undefined);
 }
 
 async function onDb(t: TestContext, kind: "embedded" | "postgres"): Promise<void> {
