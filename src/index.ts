@@ -18,7 +18,7 @@ import type { PruneReport } from "./adapters/storage/gate-store.js";
 import { revocationPush, sweepOwner, type RevocationStores } from "./app/revocation-trigger.js";
 
 // With deployment_protection_rule and push below, exactly app.yml's default_events (test/app/subscribed-events.test.ts).
-const EVENTS = ["pull_request", "pull_request_review", "check_suite", "check_run", "merge_group"] as const;
+const EVENTS = ["pull_request", "pull_request_review", "issue_comment", "check_suite", "check_run", "merge_group"] as const;
 
 export interface DurableOptions {
   readonly intake: Intake;
