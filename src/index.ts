@@ -9,7 +9,8 @@ import { CHECK_NAME } from "./adapters/github/check-runs.js";
 import { boundedBy } from "./adapters/github/attempt-deadline.js";
 import { GitHubConnector } from "./adapters/github/octokit-github.js";
 import { describeError } from "./core/errors.js";
-import type { PullRequestGate } from "./app/pull-request-gate.js";
+import type { GateResult, PullRequestGate } from "./app/pull-request-gate.js";
+import { InlineFolds } from "./app/fold.js";
 import type { DeploymentGate } from "./app/deployment-gate.js";
 import { RECONCILE_QUEUE, type Intake, type InstallationAuth } from "./app/intake.js";
 import type { AppGitHub, InstallationGitHub } from "./adapters/github/facts-port.js";
@@ -62,6 +63,9 @@ export function agentGateApp(deps: AppDeps): ApplicationFunction {
     const durable = deps.durable;
     // The App's id, when known, keeps check-run lookups to its own runs (another App's run named agent-gate is never adopted).
     const github = deps.github ?? new GitHubConnector({ appId: deps.appId });
+    // Inline, a delivery that only asks for its head to be judged again is answered by an evaluation of that head that
+    // waits behind the one running (app/fold.ts), as durable intake folds it into a job that waits to start.
+    const folds = new InlineFolds<GateResult[]>();
     app.on([...EVENTS], async (context) => {
       deps.onEvent?.(context.name, (context.payload as { action?: string }).action);
       // Durable: a payload that is no trigger is refused with 422 (never processable), not failed with 500.
@@ -77,7 +81,7 @@ export function agentGateApp(deps: AppDeps): ApplicationFunction {
         return;
       }
       try {
-        const result = await deps.gate.handle(github.installation(context.octokit), trigger, { deliveryId: context.id, pullPayload: pull });
+        const result = await folds.run(trigger, (t) => deps.gate.handle(github.installation(context.octokit), t, { deliveryId: context.id, pullPayload: pull }));
         log.info({ results: result.map((r) => ({ sha: r.headSha, conclusion: r.conclusion, decision: r.decisionId, ...(r.error !== undefined ? { err: r.error } : {}) })) }, "evaluated");
       } catch (err) {
         // The gate already completed the check as failure where it could; this is the last resort log line.

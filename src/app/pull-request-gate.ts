@@ -6,7 +6,7 @@ import { randomUUID } from "node:crypto";
 import type { GitHubFacts, GitHubWrites, InstallationGitHub } from "../adapters/github/facts-port.js";
 import { openPullsWithHead, pullStanding, type PullRequestSnapshot } from "../adapters/github/pull-request-source.js";
 import type { PullRequestTrigger, Trigger } from "../adapters/github/triggers.js";
-import { CHECK_RUN_INTENT, evaluationKey, MemoryGateStore, type GateStore, type HeadCheckRun } from "../adapters/storage/gate-store.js";
+import { CHECK_RUN_INTENT, evaluationKey, MemoryGateStore, type CoveredTrigger, type GateStore, type HeadCheckRun } from "../adapters/storage/gate-store.js";
 import type { CheckRunOutput } from "../render/check-run.js";
 import { renderMergeGroup } from "../render/merge-group.js";
 import { withWitness } from "../render/witness.js";
@@ -44,7 +44,7 @@ export class PullRequestGate {
   /** Judges what a trigger names through one installation's GitHub (the port: src/adapters/github/facts-port.ts). */
   async handle(github: InstallationGitHub, trigger: Trigger, ctx: HandleContext = {}): Promise<GateResult[]> {
     // Another App's check started or completed: judged again only where the config requires it (required checks).
-    if (trigger.kind === "pull_request" && trigger.completedCheck && !(await waitsForCheck(github, trigger.owner, trigger.repo, trigger.completedCheck))) return [];
+    if (trigger.kind === "pull_request" && trigger.completedCheck && !(await waitsForCheck(github, trigger.owner, trigger.repo, [trigger.completedCheck, ...(trigger.foldedChecks ?? [])]))) return [];
     const left = trigger.kind === "pull_request" ? trigger.leftHead : undefined;
     let numbers = [...trigger.pullNumbers];
     if (numbers.length === 0 && trigger.headSha && trigger.headSha !== left) numbers = await github.pullsForCommit(trigger.owner, trigger.repo, trigger.headSha);
@@ -114,8 +114,12 @@ export class PullRequestGate {
     const receivedAt = ctx.receivedAt ?? new Date();
     // The config first: its digest is part of the idempotency key, checked before anything is written.
     const config = await loadRepoConfig(github, owner, repo).catch(failed);
-    const triggerName = ctx.deliveryId ?? ctx.triggerId ?? randomUUID();
-    const key = evaluationKey({ repository, headSha, trigger: triggerName, configDigest: "error" in config ? "unavailable" : config.facts.digest, policyDigest: this.opts.engine.policy.digest });
+    // Deliveries folded into this job are answered by the evaluation of the head they asked about (gate-types.ts).
+    const covers = ctx.covers && (ctx.covers.head === undefined || ctx.covers.head === headSha) ? ctx.covers : undefined;
+    const triggerName = covers?.as ?? ctx.deliveryId ?? ctx.triggerId ?? randomUUID();
+    const keyOf = (trigger: string): string => evaluationKey({ repository, headSha, trigger, configDigest: "error" in config ? "unavailable" : config.facts.digest, policyDigest: this.opts.engine.policy.digest });
+    const key = keyOf(triggerName);
+    const covered = [...new Set(covers?.triggers)].filter((t) => t !== triggerName).map((t) => ({ key: keyOf(t), trigger: t }));
     const existingId = trigger.kind === "pull_request" ? trigger.checkRunId : undefined;
     // One statement: the evaluation, the check run, and the intent to create one (startCheck) unless it is known. Read
     // before GitHub is asked who heads the commit: it forgets the head's count of pull requests until this evaluation
@@ -130,7 +134,7 @@ export class PullRequestGate {
     if (state) {
       const first = snapshots[0]!;
       const movedOn = trigger.kind === "pull_request" && !("error" in first) && !first.truncated.includes("commits") && first.commits.at(-1)?.sha !== headSha;
-      const prior = await priorResult(this.store, { key, trigger: triggerName, repository, headSha, receivedAt, movedOn, pullNumber: numberOf(payload) }, ctx.held, state);
+      const prior = await priorResult(this.store, { key, trigger: triggerName, repository, headSha, receivedAt, movedOn, pullNumber: numberOf(payload), covered }, ctx.held, state);
       if (prior) return [prior];
       recorded = { run: state.checkRun };
     }
@@ -141,12 +145,12 @@ export class PullRequestGate {
     const standings = "error" in pulls || payloads.length < 2 ? [] : await Promise.all(payloads.map((p) => pullStanding(github, owner, repo, p))); // a lookup each: only when shared
     const shown = "error" in pulls ? explain(pulls, randomUUID(), 0, this.opts.tlogEntryUrl) : combinedOutput(evaluations, standings);
     const transient = evaluations.some((e) => e.transient) || ("transient" in shown && shown.transient);
-    if (!ctx.dryRun) await this.publish(github, trigger, headSha, checkRunId, shown, evaluations, payloads, ctx, { key, triggerName, receivedAt, transient, pulls: "error" in pulls ? undefined : payloads.length });
+    if (!ctx.dryRun) await this.publish(github, trigger, headSha, checkRunId, shown, evaluations, payloads, ctx, { key, triggerName, receivedAt, transient, pulls: "error" in pulls ? undefined : payloads.length, covered });
     return evaluations.map((ev, i) => ({ ...base, pullNumber: numberOf(payloads[i]), conclusion: shown.output.conclusion, title: shown.output.title, decisionId: ev.decisionId, checkRunId, outcome: "evaluated" as const, transient, ...(ev.error !== undefined ? { error: ev.error } : {}) }));
   }
 
   /** Writes the check run, then one audit event per pull request judged, then remembers the evaluation. */
-  private async publish(github: GitHubWrites, trigger: Trigger, headSha: string, checkRunId: number, shown: { output: CheckRunOutput; decisionId: string }, evaluations: readonly Evaluation[], payloads: readonly unknown[], ctx: HandleContext & { held: AbortSignal }, rec: { key: string; triggerName: string; receivedAt: Date; transient: boolean; pulls: number | undefined }): Promise<void> {
+  private async publish(github: GitHubWrites, trigger: Trigger, headSha: string, checkRunId: number, shown: { output: CheckRunOutput; decisionId: string }, evaluations: readonly Evaluation[], payloads: readonly unknown[], ctx: HandleContext & { held: AbortSignal }, rec: { key: string; triggerName: string; receivedAt: Date; transient: boolean; pulls: number | undefined; covered: readonly CoveredTrigger[] }): Promise<void> {
     const repository = `${trigger.owner}/${trigger.repo}`;
     // Publishing must not fail silently: if it throws, the error propagates and the work is retried.
     // The footer's last line witnesses the log's head before this decision's records (a failed read fails the delivery).
@@ -159,7 +163,7 @@ export class PullRequestGate {
       await this.opts.onDecision?.({ decisionId, deliveryId: ctx.deliveryId, installationId: trigger.installationId, repository, pullNumber: numberOf(payloads[i]), headSha, input, decision, conclusion, durationMs, policyData, ...(configFiles ? { configFiles } : {}) });
     }
     ctx.held.throwIfAborted();
-    await this.store.recordEvaluation({ key: rec.key, trigger: rec.triggerName, repository, headSha, decisionId: shown.decisionId, conclusion: shown.output.conclusion, transient: rec.transient, triggerAt: rec.receivedAt, pulls: rec.pulls });
+    await this.store.recordEvaluation({ key: rec.key, trigger: rec.triggerName, repository, headSha, decisionId: shown.decisionId, conclusion: shown.output.conclusion, transient: rec.transient, triggerAt: rec.receivedAt, pulls: rec.pulls, covered: rec.covered });
   }
 
   /**

@@ -15,6 +15,13 @@ export const COMMENT_ACTIONS = ["created", "edited", "deleted"] as const;
  */
 export const COMMENT_COUNT_WATCHED = LIMITS.comments - 10;
 
+/** Another App's check run that started or completed: its name and, when GitHub says, its App. */
+export interface CompletedCheck {
+  readonly name: string;
+  readonly appId?: number;
+  readonly appSlug?: string;
+}
+
 export interface PullRequestTrigger {
   readonly kind: "pull_request";
   readonly event: string; // e.g. "pull_request.synchronize"
@@ -30,7 +37,12 @@ export interface PullRequestTrigger {
    * check_run.created or .completed of another App: its check (re-evaluated only where a required check matches). A
    * re-run is a new run (created, queued): the pull request waits for it again. The name stays for queued jobs.
    */
-  readonly completedCheck?: { readonly name: string; readonly appId?: number; readonly appSlug?: string };
+  readonly completedCheck?: CompletedCheck;
+  /**
+   * More checks whose check_run deliveries were folded into this trigger's job while it waited (app/fold.ts): the
+   * pull requests are judged again when the config requires any of them. Only beside completedCheck.
+   */
+  readonly foldedChecks?: readonly CompletedCheck[];
   /**
    * A head commit the pull request left (its head before a push, or its head when it closed): every open pull request
    * that still heads it is judged there again without it (its verdict may have been what made the commit pass).
