@@ -10,7 +10,8 @@ import { boundedBy } from "./adapters/github/attempt-deadline.js";
 import { GitHubConnector } from "./adapters/github/octokit-github.js";
 import { OrgRepoScope } from "./adapters/github/org-repo-scope.js";
 import { describeError } from "./core/errors.js";
-import type { PullRequestGate } from "./app/pull-request-gate.js";
+import type { GateResult, PullRequestGate } from "./app/pull-request-gate.js";
+import { InlineFolds } from "./app/fold.js";
 import type { DeploymentGate } from "./app/deployment-gate.js";
 import { RECONCILE_QUEUE, type Intake, type InstallationAuth } from "./app/intake.js";
 import type { AppGitHub, InstallationGitHub } from "./adapters/github/facts-port.js";
@@ -23,7 +24,7 @@ import type { ConfigUsesStore } from "./adapters/storage/config-uses.js";
 import { randomUUID } from "node:crypto";
 
 // With deployment_protection_rule, push and repository below, exactly app.yml's default_events (test/app/subscribed-events.test.ts).
-const EVENTS = ["pull_request", "pull_request_review", "check_suite", "check_run", "merge_group"] as const;
+const EVENTS = ["pull_request", "pull_request_review", "issue_comment", "check_suite", "check_run", "merge_group"] as const;
 // GitHub sends these to every App unasked (app.yml cannot name them): what an installation covers changed.
 export const INSTALLATION_EVENTS = ["installation", "installation_repositories"] as const;
 
@@ -86,6 +87,9 @@ export function agentGateApp(deps: AppDeps): ApplicationFunction {
       if (typeof account?.login === "string") github.orgRepoScope.forget(account.login);
       return Promise.resolve();
     });
+    // Inline, a delivery that only asks for its head to be judged again is answered by an evaluation of that head that
+    // waits behind the one running (app/fold.ts), as durable intake folds it into a job that waits to start.
+    const folds = new InlineFolds<GateResult[]>();
     app.on([...EVENTS], async (context) => {
       deps.onEvent?.(context.name, (context.payload as { action?: string }).action);
       // Durable: a payload that is no trigger is refused with 422 (never processable), not failed with 500.
@@ -101,7 +105,7 @@ export function agentGateApp(deps: AppDeps): ApplicationFunction {
         return;
       }
       try {
-        const result = await deps.gate.handle(github.installation(context.octokit), trigger, { deliveryId: context.id, pullPayload: pull });
+        const result = await folds.run(trigger, (t) => deps.gate.handle(github.installation(context.octokit), t, { deliveryId: context.id, pullPayload: pull }));
         log.info({ results: result.map((r) => ({ sha: r.headSha, conclusion: r.conclusion, decision: r.decisionId, ...(r.error !== undefined ? { err: r.error } : {}) })) }, "evaluated");
       } catch (err) {
         // The gate already completed the check as failure where it could; this is the last resort log line.

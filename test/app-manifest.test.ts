@@ -19,5 +19,5 @@ test("app.yml asks only for permissions GitHub defines, at the least level each 
 });
 
 test("app.yml subscribes to exactly the events the gate handles", () => {
-  assert.deepEqual([...manifest.default_events].sort(), ["check_run", "check_suite", "deployment_protection_rule", "merge_group", "pull_request", "pull_request_review", "push", "repository"]);
+  assert.deepEqual([...manifest.default_events].sort(), ["check_run", "check_suite", "deployment_protection_rule", "issue_comment", "merge_group", "pull_request", "pull_request_review", "push", "repository"]);
 });

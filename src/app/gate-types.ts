@@ -88,6 +88,14 @@ export interface HandleContext {
   readonly triggerId?: string;
   /** This work was seen before (a redelivery, a retried job): look the check run up before creating one. */
   readonly redelivered?: boolean;
+  /**
+   * Deliveries folded into this job while it waited to start (app/fold.ts): the evaluation of `head` (the trigger's
+   * head; undefined: the head its pull request has, for a trigger that names none) answers for each of `triggers`
+   * too, recorded under its own key with the result. `as` names that evaluation in the idempotency key instead of the
+   * job's own trigger (the job and how many it folded: a retry that folded no more is a duplicate, one that folded
+   * more is judged again).
+   */
+  readonly covers?: { readonly as: string; readonly head: string | undefined; readonly triggers: readonly string[] };
 }
 
 /** One pull request's evaluation, rendered: what it decided and from what, or the error that stopped it. */

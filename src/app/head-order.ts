@@ -1,6 +1,6 @@
 // Order and idempotency of one head commit's evaluations: a redelivered trigger is a duplicate, an older trigger
 // never overwrites a newer result, and nothing overwrites the final result of a head that moved on.
-import type { GateStore, HeadCheckRun, HeadState } from "../adapters/storage/gate-store.js";
+import type { CoveredTrigger, GateStore, HeadCheckRun, HeadState } from "../adapters/storage/gate-store.js";
 import type { GateResult } from "./gate-types.js";
 
 export interface HeadTrigger {
@@ -12,6 +12,8 @@ export interface HeadTrigger {
   /** The pull request's head is another commit now (this one is still listed, no longer last). */
   readonly movedOn: boolean;
   readonly pullNumber: number;
+  /** Other triggers this evaluation answers for (deliveries folded into its job): recorded with it. */
+  readonly covered?: readonly CoveredTrigger[];
 }
 
 /**
@@ -31,7 +33,7 @@ export async function priorResult(store: GateStore, t: HeadTrigger, held?: Abort
   if (!t.movedOn && leftAfter(run, t.receivedAt) !== undefined) return undefined;
   // Recorded, so that a redelivery of this trigger is a duplicate from now on; the check is not touched.
   held?.throwIfAborted();
-  await store.recordEvaluation({ key: t.key, trigger: t.trigger, repository: t.repository, headSha: t.headSha, decisionId: done?.decisionId ?? "none", conclusion: "superseded", transient: false, triggerAt: t.receivedAt });
+  await store.recordEvaluation({ key: t.key, trigger: t.trigger, repository: t.repository, headSha: t.headSha, decisionId: done?.decisionId ?? "none", conclusion: "superseded", transient: false, triggerAt: t.receivedAt, ...(t.covered ? { covered: t.covered } : {}) });
   return { ...base, conclusion: passOrFail(run.lastConclusion), title: "superseded by a newer evaluation", decisionId: done?.decisionId ?? "", checkRunId: run.id, outcome: "superseded" };
 }
 

@@ -14,6 +14,7 @@ import { nestsWithin } from "../core/json-depth.js";
 import type { DeploymentGate } from "./deployment-gate.js";
 import type { PullRequestGate } from "./pull-request-gate.js";
 import type { ConfigSweepStep } from "./config-sweep.js";
+import { foldable, foldSql, subjectOf } from "./fold.js";
 
 export const EVALUATE_QUEUE = "evaluate";
 export const DEPLOYMENT_QUEUE = "deployment";
@@ -28,6 +29,10 @@ export interface EvaluateJob {
   readonly receivedAt: string;
   readonly trigger: Trigger;
   readonly redelivered: boolean;
+  /** Deliveries folded into this job while it waited to start (app/fold.ts), oldest first; it answers for them too. */
+  readonly folded?: readonly string[];
+  /** When the last of them was folded in, by the database's clock: the job's trigger time from then on. */
+  readonly foldedAt?: string;
 }
 
 export interface DeploymentJob {
@@ -67,6 +72,8 @@ export class UnprocessableDelivery extends AgentGateError {
 export interface IntakeEvents {
   /** A delivery refused as unprocessable (log it once: delivery id, event, reason; never the payload). */
   rejected?(refusal: UnprocessableDelivery): void;
+  /** A delivery folded into job `jobId` of its subject, which waited to start (app/fold.ts): no job of its own. */
+  folded?(deliveryId: string, event: string, jobId: string): void;
   /** `error`: an error's full message, for the log only (GitHub was shown what publicError allows). */
   evaluated?(job: EvaluateJob, outcome: { conclusion: string; outcome: string; transient: boolean; retryCount: number; error?: string }): void;
   deployed?(job: DeploymentJob, outcome: { state: string; decisionId: string; error?: string }): void;
@@ -100,13 +107,23 @@ export class Intake {
   /**
    * Persists one trigger: the delivery's row and its job in one statement, so a failure leaves neither and
    * reconciliation redelivers it (the delivery is acknowledged after this resolves). The job is a redelivery when
-   * the delivery's row was there already (the statement sets `redelivered`).
+   * the delivery's row was there already (the statement sets `redelivered`). A foldable trigger (app/fold.ts) is first
+   * folded into a job of its subject that waits to start, if one does: the delivery's row and the fold, one statement.
    */
   async acceptTrigger(deliveryId: string, trigger: Trigger): Promise<void> {
+    const subject = subjectOf(trigger);
+    if (foldable(trigger)) {
+      const along = (p: (value: unknown) => string, folded: string): string => this.store.takeDeliverySql(deliveryId, trigger.event, p, folded);
+      const into = await this.queue.fold(EVALUATE_QUEUE, subject, { ...foldSql(deliveryId, trigger), along });
+      if (into !== null) {
+        this.events.folded?.(deliveryId, trigger.event, into);
+        return;
+      }
+    }
     // The trigger only, never the delivery's payload: the gate reads every fact from GitHub when it runs (a webhook's
     // pull request object is ~37 KB that was written, kept for the queue's retention and read back for nothing).
     const job: EvaluateJob = { deliveryId, receivedAt: new Date().toISOString(), trigger, redelivered: false };
-    await this.queue.sendWith(EVALUATE_QUEUE, job, { subject: headOf(trigger), lane: trigger.installationId }, { sql: (p) => this.store.takeDeliverySql(deliveryId, trigger.event, p), unwrittenFlag: "redelivered" });
+    await this.queue.sendWith(EVALUATE_QUEUE, job, { subject, lane: trigger.installationId }, { sql: (p) => this.store.takeDeliverySql(deliveryId, trigger.event, p), unwrittenFlag: "redelivered" });
   }
 
   async acceptDeployment(deliveryId: string, payload: unknown): Promise<void> {
@@ -136,7 +153,7 @@ export class Intake {
    * under them. Resolves to whether a job was added; either way a job evaluates the head with what the sweep asked.
    */
   async enqueueSweep(trigger: Trigger, sweepId: string, why: "unsettled" | "inputs"): Promise<boolean> {
-    const subject = headOf(trigger);
+    const subject = subjectOf(trigger);
     if (await this.queue.waiting(EVALUATE_QUEUE, subject, why === "unsettled")) return false;
     const job: EvaluateJob = { deliveryId: undefined, triggerId: `reconcile:${sweepId}`, receivedAt: new Date().toISOString(), trigger, redelivered: true };
     await this.queue.send(EVALUATE_QUEUE, job, { subject, lane: trigger.installationId });
@@ -186,6 +203,10 @@ export class Intake {
 
   private async runEvaluate(job: QueuedJob<EvaluateJob>, auth: InstallationAuth, gate: PullRequestGate): Promise<void> {
     const d = job.data;
+    // Deliveries folded in while it waited: it answers for them, and its trigger is as new as the last of them.
+    const folded = d.folded ?? [];
+    const foldedAt = d.foldedAt !== undefined ? new Date(d.foldedAt) : undefined;
+    const own = d.deliveryId ?? d.triggerId;
     let results;
     try {
       // Every GitHub call of this attempt ends with the attempt's deadline (retries and rate-limit waits included).
@@ -193,9 +214,10 @@ export class Intake {
       results = await gate.handle(github, d.trigger, {
         ...(d.deliveryId !== undefined ? { deliveryId: d.deliveryId } : {}),
         ...(d.triggerId !== undefined ? { triggerId: d.triggerId } : {}),
+        ...(folded.length > 0 ? { covers: { as: `${job.id}+${folded.length}`, head: d.trigger.headSha, triggers: [...(own !== undefined ? [own] : []), ...folded] } } : {}),
         // Triggers are ordered by when their job was stored, by the database's clock: the processes that took them in
         // may run on hosts whose clocks disagree, and a skewed one would let an older trigger pass a newer one.
-        receivedAt: job.createdOn,
+        receivedAt: foldedAt !== undefined && foldedAt > job.createdOn ? foldedAt : job.createdOn,
         // A retried job may have created the check run before it died: look it up instead of adding one.
         redelivered: d.redelivered || job.retryCount > 0,
       });
@@ -211,11 +233,6 @@ export class Intake {
       throw new RetryLater(`${transient.map((r) => `#${r.pullNumber}@${r.headSha.slice(0, 7)}`).join(", ")} could not be evaluated; retrying`);
     }
   }
-}
-
-/** The head commit a trigger evaluates, as the subject of its job. */
-function headOf(t: Trigger): string {
-  return `${t.owner}/${t.repo}@${t.headSha}`;
 }
 
 /** The job's lane in the queue: its installation, so one installation's burst does not hold up the others' jobs. */

@@ -6,7 +6,7 @@ import { randomUUID } from "node:crypto";
 import type { GitHubFacts, GitHubWrites, InstallationGitHub } from "../adapters/github/facts-port.js";
 import { isOpen, openPullsWithHead, pullStanding, type PullRequestSnapshot } from "../adapters/github/pull-request-source.js";
 import type { PullRequestTrigger, Trigger } from "../adapters/github/triggers.js";
-import { CHECK_RUN_INTENT, evaluationKey, MemoryGateStore, type GateStore, type HeadCheckRun } from "../adapters/storage/gate-store.js";
+import { CHECK_RUN_INTENT, evaluationKey, MemoryGateStore, type CoveredTrigger, type GateStore, type HeadCheckRun } from "../adapters/storage/gate-store.js";
 import type { CheckRunOutput } from "../render/check-run.js";
 import { renderMergeGroup, type QueuedResult } from "../render/merge-group.js";
 import { withWitness } from "../render/witness.js";
@@ -47,7 +47,7 @@ export class PullRequestGate {
   /** Judges what a trigger names through one installation's GitHub (the port: src/adapters/github/facts-port.ts). */
   async handle(github: InstallationGitHub, trigger: Trigger, ctx: HandleContext = {}): Promise<GateResult[]> {
     // Another App's check started or completed: judged again only where the config requires it (required checks).
-    if (trigger.kind === "pull_request" && trigger.completedCheck && !(await waitsForCheck(github, trigger.owner, trigger.repo, trigger.completedCheck))) return [];
+    if (trigger.kind === "pull_request" && trigger.completedCheck && !(await waitsForCheck(github, trigger.owner, trigger.repo, [trigger.completedCheck, ...(trigger.foldedChecks ?? [])]))) return [];
     const left = trigger.kind === "pull_request" ? trigger.leftHead : undefined;
     let numbers = [...trigger.pullNumbers];
     if (numbers.length === 0 && trigger.headSha && trigger.headSha !== left) numbers = await github.pullsForCommit(trigger.owner, trigger.repo, trigger.headSha);
@@ -135,9 +135,13 @@ export class PullRequestGate {
     const receivedAt = ctx.receivedAt ?? new Date();
     // The config first: its digest is part of the idempotency key, checked before anything is written.
     const config = await loadRepoConfig(github, owner, repo).catch(failed);
-    const triggerName = ctx.deliveryId ?? ctx.triggerId ?? randomUUID();
     const configDigest = "error" in config ? UNAVAILABLE_CONFIG : config.facts.digest;
-    const key = evaluationKey({ repository, headSha, trigger: triggerName, configDigest, policyDigest: this.opts.engine.policy.digest });
+    // Deliveries folded into this job are answered by the evaluation of the head they asked about (gate-types.ts).
+    const covers = ctx.covers && (ctx.covers.head === undefined || ctx.covers.head === headSha) ? ctx.covers : undefined;
+    const triggerName = covers?.as ?? ctx.deliveryId ?? ctx.triggerId ?? randomUUID();
+    const keyOf = (trigger: string): string => evaluationKey({ repository, headSha, trigger, configDigest, policyDigest: this.opts.engine.policy.digest });
+    const key = keyOf(triggerName);
+    const covered = [...new Set(covers?.triggers)].filter((t) => t !== triggerName).map((t) => ({ key: keyOf(t), trigger: t }));
     const existingId = trigger.kind === "pull_request" ? trigger.checkRunId : undefined;
     // One statement: the evaluation, the check run, and the intent to create one (startCheck) unless it is known. Read
     // before GitHub is asked who heads the commit: it forgets the head's count of pull requests until this evaluation
@@ -158,7 +162,7 @@ export class PullRequestGate {
     if (state) {
       const first = left === undefined && payloads[0] === payload ? snapshots[0] : undefined;
       const movedOn = trigger.kind === "pull_request" && first !== undefined && !("error" in first) && !first.truncated.includes("commits") && first.commits.at(-1)?.sha !== headSha;
-      const prior = await priorResult(this.store, { key, trigger: triggerName, repository, headSha, receivedAt, movedOn, pullNumber: base.pullNumber }, ctx.held, state);
+      const prior = await priorResult(this.store, { key, trigger: triggerName, repository, headSha, receivedAt, movedOn, pullNumber: base.pullNumber, covered }, ctx.held, state);
       if (prior) return [prior];
       recorded = { run: state.checkRun };
     }
@@ -176,14 +180,14 @@ export class PullRequestGate {
     const standings = "error" in pulls || payloads.length < 2 ? [] : await Promise.all(payloads.map((p) => pullStanding(github, owner, repo, p))); // a lookup each: only when shared
     const shown = "error" in pulls ? explain(pulls, randomUUID(), 0, this.opts.tlogEntryUrl) : combinedOutput(evaluations, standings);
     const transient = evaluations.some((e) => e.transient) || ("transient" in shown && shown.transient);
-    if (!ctx.dryRun) await this.publish(github, trigger, headSha, checkRunId, shown, evaluations, payloads, ctx, { key, triggerName, receivedAt: left ?? receivedAt, transient, pulls: "error" in pulls ? undefined : payloads.length, configDigest });
+    if (!ctx.dryRun) await this.publish(github, trigger, headSha, checkRunId, shown, evaluations, payloads, ctx, { key, triggerName, receivedAt: left ?? receivedAt, transient, pulls: "error" in pulls ? undefined : payloads.length, configDigest, covered });
     const results = evaluations.map((ev, i) => ({ ...base, pullNumber: numberOf(payloads[i]), conclusion: shown.output.conclusion, title: shown.output.title, decisionId: ev.decisionId, checkRunId, outcome: "evaluated" as const, transient, ...(ev.error !== undefined ? { error: ev.error } : {}) }));
     // No pull request evaluated (who heads it could not be read): the head's verdict is that error, logged with it.
     return results.length > 0 ? results : [{ ...base, conclusion: shown.output.conclusion, title: shown.output.title, decisionId: shown.decisionId, checkRunId, outcome: "evaluated", transient, ...("error" in shown && shown.error !== undefined ? { error: shown.error } : {}) }];
   }
 
   /** Writes the check run, then one audit event per pull request judged, then remembers the evaluation. */
-  private async publish(github: GitHubWrites, trigger: Trigger, headSha: string, checkRunId: number, shown: { output: CheckRunOutput; decisionId: string }, evaluations: readonly Evaluation[], payloads: readonly unknown[], ctx: HandleContext & { held: AbortSignal }, rec: { key: string; triggerName: string; receivedAt: Date; transient: boolean; pulls: number | undefined; configDigest: string }): Promise<void> {
+  private async publish(github: GitHubWrites, trigger: Trigger, headSha: string, checkRunId: number, shown: { output: CheckRunOutput; decisionId: string }, evaluations: readonly Evaluation[], payloads: readonly unknown[], ctx: HandleContext & { held: AbortSignal }, rec: { key: string; triggerName: string; receivedAt: Date; transient: boolean; pulls: number | undefined; configDigest: string; covered: readonly CoveredTrigger[] }): Promise<void> {
     const repository = `${trigger.owner}/${trigger.repo}`;
     // Publishing must not fail silently: if it throws, the error propagates and the work is retried.
     // The footer's last line witnesses the log's head before this decision's records (a failed read fails the delivery).
@@ -196,7 +200,7 @@ export class PullRequestGate {
       await this.opts.onDecision?.({ decisionId, deliveryId: ctx.deliveryId, installationId: trigger.installationId, repository, pullNumber: numberOf(payloads[i]), headSha, input, decision, conclusion, durationMs, policyData, ...(configFiles ? { configFiles } : {}) });
     }
     ctx.held.throwIfAborted();
-    await this.store.recordEvaluation({ key: rec.key, trigger: rec.triggerName, repository, headSha, decisionId: shown.decisionId, conclusion: shown.output.conclusion, transient: rec.transient, triggerAt: rec.receivedAt, pulls: rec.pulls, configDigest: rec.configDigest });
+    await this.store.recordEvaluation({ key: rec.key, trigger: rec.triggerName, repository, headSha, decisionId: shown.decisionId, conclusion: shown.output.conclusion, transient: rec.transient, triggerAt: rec.receivedAt, pulls: rec.pulls, configDigest: rec.configDigest, covered: rec.covered });
   }
 
   /**

@@ -2,6 +2,7 @@
 // (every App's, re-runs included, whole or marked cut short) and given to the policy, which decides. agent-gate's
 // own runs are left out, by name and by the App's id where it is known: its verdict never waits for itself.
 import type { ConfigFiles, GitHubFacts } from "../adapters/github/facts-port.js";
+import type { CompletedCheck } from "../adapters/github/triggers.js";
 import { loadRepoConfig } from "./load-config.js";
 import { CHECK_NAME } from "../adapters/github/check-runs.js";
 import type { RepoConfig } from "../config/repo-config.js";
@@ -31,18 +32,21 @@ export async function withHeadChecks(github: Pick<GitHubFacts, "commitCheckRuns"
 }
 
 /**
- * Whether a check that started or completed (check_run.created or .completed of another App) is one the repository's
- * config requires: only then are the pull requests its commit heads judged again. A config that cannot be read
- * re-evaluates (the evaluation then fails closed and says why, or retries a transient failure).
+ * Whether a check that started or completed (check_run.created or .completed of another App), or any of several folded
+ * into one job (app/fold.ts), is one the repository's config requires: only then are the pull requests its commit
+ * heads judged again. A config that cannot be read re-evaluates (the evaluation then fails closed and says why, or
+ * retries a transient failure).
  */
-export async function waitsForCheck(github: ConfigFiles, owner: string, repo: string, check: { name: string; appId?: number; appSlug?: string }): Promise<boolean> {
+export async function waitsForCheck(github: ConfigFiles, owner: string, repo: string, checks: readonly CompletedCheck[]): Promise<boolean> {
   // Only whether the config requires the check: not the owner's revocation list (a request more for every other
   // App's check run, a counted 404 where there is none); the judgement that follows reads it.
   const loaded = await loadRepoConfig(github, owner, repo, { revocations: false }).catch(() => undefined);
   if (!loaded) return true;
   if (!readsHeadChecks(loaded.config)) return false;
-  return loaded.config.rules.required_checks.checks.some((e) => {
-    if (typeof e === "string") return e === check.name;
-    return e.name === check.name && (e.app === undefined || e.app === check.appSlug) && (e.app_id === undefined || e.app_id === check.appId);
-  });
+  return loaded.config.rules.required_checks.checks.some((e) =>
+    checks.some((check) => {
+      if (typeof e === "string") return e === check.name;
+      return e.name === check.name && (e.app === undefined || e.app === check.appSlug) && (e.app_id === undefined || e.app_id === check.appId);
+    }),
+  );
 }

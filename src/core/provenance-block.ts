@@ -136,6 +136,22 @@ export function scanBlocks(text: string): { blocks: RawBlock[]; openers: number 
   return { blocks, openers };
 }
 
+/**
+ * Whether `text` holds an opener of a provenance block (whole or not): exactly when extractProvenanceBlocks finds a
+ * bundle or a problem in it (scanBlocks' openers > 0), found without reading any block's body past its first line.
+ */
+export function carriesProvenance(text: string): boolean {
+  for (let p = text.indexOf(OPEN); p >= 0; p = text.indexOf(OPEN, p + 1)) if (opens(text, p)) return true;
+  return false;
+}
+
+/** Whether the "<!--" at `p` opens a block, as readBlock decides it (a whole block or an "opener"), its body unread. */
+function opens(text: string, p: number): boolean {
+  let i = p + OPEN.length;
+  while (isBlank(text.charCodeAt(i))) i++;
+  return text.startsWith(TAG, i) && !isWordChar(text.charCodeAt(i + TAG.length));
+}
+
 export function renderProvenanceBlock(bundleJson: string): string {
   const b64 = Buffer.from(bundleJson, "utf8").toString("base64").replace(/.{1,76}/g, "$&\n");
   return `<!-- agent-gate:provenance v1\n${b64}-->`;

@@ -253,3 +253,16 @@ test("bodies: CRLF and unicode spaces dropped, a lone '-' or a '<' ends the atte
   assert.deepEqual(scanBlocks(`${h}   \n\t-->-->`), { blocks: [{ version: "1", body: "" }], openers: 1 });
   assert.deepEqual(scanBlocks(`${h}QU\u0085FB\n-->`), { blocks: [], openers: 1 }, "NEL is not a JavaScript space");
 });
+
+test("carriesProvenance is exactly 'the scanner finds an opener', and a text without one yields no bundle and no problem", async () => {
+  const { carriesProvenance, scanBlocks, extractProvenanceBlocks, renderProvenanceBlock } = await import("../../src/core/provenance-block.js");
+  const parts = ["<!--", " ", "\t", "agent-gate:provenance", "agent-gate:provenancex", "v1", "v", "\n", "-->", "eyJhIjoxfQ==", "<", "!", "-", "x", renderProvenanceBlock('{"a":1}')];
+  let seed = 7;
+  const rnd = (n: number): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff), seed % n);
+  for (let i = 0; i < 5000; i++) {
+    const text = Array.from({ length: rnd(12) }, () => parts[rnd(parts.length)]).join("");
+    const opens = scanBlocks(text).openers > 0;
+    assert.equal(carriesProvenance(text), opens, JSON.stringify(text));
+    if (!opens) assert.deepEqual(extractProvenanceBlocks(text, { kind: "comment", id: 1 }), { bundles: [], problems: [] }, JSON.stringify(text));
+  }
+});

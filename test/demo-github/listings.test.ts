@@ -40,7 +40,7 @@ test("installations: one per owner (the first is installationId), paginated; eac
   const all = await app.paginate("GET /app/installations", { per_page: 1 });
   assert.deepEqual(all.map((i) => [i.id, i.account && "login" in i.account ? i.account.login : null, i.app_id, i.target_type]), [[77, "acme", 4321, "Organization"], [78, "globex", 4321, "Organization"]]);
   assert.equal(all[0]!.access_tokens_url, "https://api.github.com/app/installations/77/access_tokens");
-  assert.deepEqual(all[0]!.permissions, { metadata: "read", checks: "write", pull_requests: "read", contents: "read", deployments: "write", actions: "read", attestations: "read", merge_queues: "read" });
+  assert.deepEqual(all[0]!.permissions, { metadata: "read", checks: "write", pull_requests: "read", issues: "read", contents: "read", deployments: "write", actions: "read", attestations: "read", merge_queues: "read" });
   const page = await app.request("GET /app/installations", { per_page: 1 });
   assert.equal(page.headers.link, `<https://api.github.com/app/installations?per_page=1&page=2>; rel="next", <https://api.github.com/app/installations?per_page=1&page=2>; rel="last"`);
 

@@ -3,9 +3,24 @@
 import { z } from "zod";
 import { AgentGateError } from "../../core/errors.js";
 import { REEVALUATE_IDENTIFIER } from "../../core/conclusion.js";
+import { carriesProvenance } from "../../core/provenance-block.js";
+import { LIMITS } from "./pull-request-source.js";
 
-export const PR_ACTIONS = ["opened", "synchronize", "reopened", "edited", "labeled", "unlabeled", "ready_for_review", "closed"] as const;
+export const PR_ACTIONS = ["opened", "synchronize", "reopened", "edited", "labeled", "unlabeled", "ready_for_review", "converted_to_draft", "closed"] as const;
 export const REVIEW_ACTIONS = ["submitted", "dismissed"] as const;
+export const COMMENT_ACTIONS = ["created", "edited", "deleted"] as const;
+/**
+ * A comment created or deleted moves the pull request's count of comments by one; from this many on (the gate lists
+ * LIMITS.comments, and counts may lag each other by a few), the count can decide the list's completeness.
+ */
+export const COMMENT_COUNT_WATCHED = LIMITS.comments - 10;
+
+/** Another App's check run that started or completed: its name and, when GitHub says, its App. */
+export interface CompletedCheck {
+  readonly name: string;
+  readonly appId?: number;
+  readonly appSlug?: string;
+}
 
 export interface PullRequestTrigger {
   readonly kind: "pull_request";
@@ -22,12 +37,19 @@ export interface PullRequestTrigger {
    * check_run.created or .completed of another App: its check (re-evaluated only where a required check matches). A
    * re-run is a new run (created, queued): the pull request waits for it again. The name stays for queued jobs.
    */
-  readonly completedCheck?: { readonly name: string; readonly appId?: number; readonly appSlug?: string };
+  readonly completedCheck?: CompletedCheck;
+  /**
+   * More checks whose check_run deliveries were folded into this trigger's job while it waited (app/fold.ts): the
+   * pull requests are judged again when the config requires any of them. Only beside completedCheck.
+   */
+  readonly foldedChecks?: readonly CompletedCheck[];
   /**
    * A head commit the pull request left (its head before a push, or its head when it closed): every open pull request
    * that still heads it is judged there again without it (its verdict may have been what made the commit pass).
    */
   readonly leftHead?: string;
+  /** pull_request.edited that changed the base branch: the commits and files judged change with it (never folded). */
+  readonly retargeted?: true;
 }
 
 export interface MergeGroupTrigger {
@@ -49,7 +71,7 @@ const Installation = z.object({ id: z.number().int() });
 const PrRef = z.object({ number: z.number().int(), head: z.object({ sha: Sha }) });
 
 const Payloads = {
-  pull_request: z.object({ action: z.string(), repository: Repo, installation: Installation, pull_request: PrRef, before: Sha.optional() }),
+  pull_request: z.object({ action: z.string(), repository: Repo, installation: Installation, pull_request: PrRef, before: Sha.optional(), changes: z.object({ base: z.unknown().optional() }).optional() }),
   pull_request_review: z.object({ action: z.string(), repository: Repo, installation: Installation, pull_request: PrRef }),
   check_suite: z.object({
     action: z.string(),
@@ -69,6 +91,14 @@ const Payloads = {
       pull_requests: z.array(z.object({ number: z.number().int() })),
       app: z.object({ id: z.number().int(), slug: z.string().optional() }).nullable().optional(),
     }),
+  }),
+  issue_comment: z.object({
+    action: z.string(),
+    repository: Repo,
+    installation: Installation,
+    issue: z.object({ number: z.number().int(), pull_request: z.unknown().optional(), comments: z.number().int().optional() }),
+    comment: z.object({ body: z.string().nullable().optional() }),
+    changes: z.object({ body: z.object({ from: z.string().nullable() }).optional() }).optional(),
   }),
   merge_group: z.object({
     action: z.string(),
@@ -93,6 +123,19 @@ export function mergeQueuePullNumbers(headRef: string): number[] {
 }
 
 /**
+ * Whether a comment's creation, edit or deletion can change what its pull request is judged by (app/snapshot-facts.ts):
+ * its provenance blocks, when the body it has or had holds an opener of one (read, they are bundles, or problems
+ * reported for what could not be read; a text without an opener yields neither), or the pull request's count of
+ * comments near the limit the gate lists (a list cut short denies an agent's pull request). Nothing else of a comment
+ * is read. An edit whose old body GitHub left out, or a count it left out, re-judges.
+ */
+export function commentChangesFacts(p: z.infer<typeof Payloads.issue_comment>): boolean {
+  if (carriesProvenance(p.comment.body ?? "")) return true;
+  if (p.action === "edited") return p.changes?.body === undefined || carriesProvenance(p.changes.body.from ?? "");
+  return p.issue.comments === undefined || p.issue.comments >= COMMENT_COUNT_WATCHED;
+}
+
+/**
  * Returns the trigger for a delivery, or `null` for events and actions the gate ignores. `appId` is the App's own id:
  * a check run it wrote never triggers anything when it is created or completes (nor does one of its name), so the
  * gate cannot loop.
@@ -109,7 +152,8 @@ export function toTrigger(name: string, payload: unknown, checkName: string, app
       if (action === "closed") return { ...base, headSha: p.pull_request.head.sha, pullNumbers: [], leftHead: p.pull_request.head.sha };
       // A push: the new head is judged, and the head it left, should another open pull request still head it.
       const left = action === "synchronize" && p.before !== undefined && p.before !== p.pull_request.head.sha ? { leftHead: p.before } : {};
-      return { ...base, headSha: p.pull_request.head.sha, pullNumbers: [p.pull_request.number], ...left };
+      const retargeted = action === "edited" && p.changes?.base !== undefined ? { retargeted: true as const } : {};
+      return { ...base, headSha: p.pull_request.head.sha, pullNumbers: [p.pull_request.number], ...left, ...retargeted };
     }
     case "pull_request_review": {
       if (!(REVIEW_ACTIONS as readonly unknown[]).includes(action)) return null;
@@ -139,6 +183,14 @@ export function toTrigger(name: string, payload: unknown, checkName: string, app
       if (action === "requested_action" && p.requested_action?.identifier !== REEVALUATE_IDENTIFIER) return null;
       if (action !== "rerequested" && action !== "requested_action") return null;
       return { kind: "pull_request", event, owner: p.repository.owner.login, repo: p.repository.name, installationId: p.installation.id, headSha: p.check_run.head_sha, pullNumbers: p.check_run.pull_requests.map((x) => x.number), checkRunId: p.check_run.id };
+    }
+    case "issue_comment": {
+      if (!(COMMENT_ACTIONS as readonly unknown[]).includes(action)) return null;
+      const p = parse(Payloads.issue_comment, event, payload);
+      // A comment on an issue (no pull_request in it), or one that changes nothing the pull request is judged by.
+      if (p.issue.pull_request === undefined || p.issue.pull_request === null || !commentChangesFacts(p)) return null;
+      // The payload names no head: the pull request is read when the job runs, and judged at the head it has then.
+      return { kind: "pull_request", event, owner: p.repository.owner.login, repo: p.repository.name, installationId: p.installation.id, headSha: undefined, pullNumbers: [p.issue.number] };
     }
     case "merge_group": {
       if (action !== "checks_requested") return null;

@@ -34,6 +34,39 @@ export function withAlong(text: string, values: readonly unknown[], along: Along
   return [`WITH along AS (${write}), job AS (${job}) SELECT (SELECT id FROM job) AS id, EXISTS (SELECT 1 FROM along) AS wrote`, params];
 }
 
+/** Work folded into a job that waits to start (JobQueue.fold); `param` names a parameter ($n) for a value. */
+export interface Fold {
+  /** Which waiting jobs may take it: a condition over the job's row (its `data`). */
+  readonly where: (param: (value: unknown) => string) => string;
+  /** The job's data after it: an expression over the row's `data` as it is when the fold takes its lock. */
+  readonly data: (param: (value: unknown) => string) => string;
+  /** The caller's write, a data-modifying statement that writes only when `folded` (an SQL condition) holds. */
+  readonly along: (param: (value: unknown) => string, folded: string) => string;
+}
+
+/**
+ * One statement that folds work into the newest job of `name` about `subject` that waits to start (created, or a retry
+ * waiting) and that `fold.where` admits, with the caller's write: it returns the job's id, or null when none took it
+ * (then the caller's write wrote nothing either). The job's row is locked by the update: a claim that took it first
+ * (active, no longer waiting) makes the update find nothing (its condition is checked again on the claimed row), and
+ * a claim after it reads the folded data.
+ */
+export function foldStatement(schema: string, name: string, subject: string, fold: Fold): [text: string, values: unknown[]] {
+  const params: unknown[] = [name, subject];
+  const param = (v: unknown): string => `$${params.push(v)}`;
+  const where = fold.where(param);
+  const data = fold.data(param);
+  const along = fold.along(param, "EXISTS (SELECT 1 FROM folded)");
+  const job = `${schema}.job`;
+  const text = `WITH target AS (
+      SELECT id FROM ${job} WHERE name = $1 AND singleton_key = $2 AND state < 'active' AND (${where}) ORDER BY created_on DESC, id LIMIT 1
+    ), folded AS (
+      UPDATE ${job} SET data = ${data} WHERE name = $1 AND id = (SELECT id FROM target) AND state < 'active' AND (${where}) RETURNING id
+    ), along AS (${along})
+    SELECT (SELECT id FROM folded) AS id`;
+  return [text, params];
+}
+
 /** pg-boss's claim (plans.js fetchNextJob, pg-boss 10) takes a job whose start is before now(), so; no other statement. */
 const STRICT_START = "AND start_after < now()";
 

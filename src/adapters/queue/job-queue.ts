@@ -4,8 +4,8 @@
 import PgBoss from "pg-boss";
 import { AgentGateError, describeError } from "../../core/errors.js";
 import { FetchLoop } from "./fetch-loop.js";
-import { placeInLine, retryDelay } from "./line.js";
-import { claimCompleting, dueFromItsStart, withAlong, type Along } from "./along.js";
+import { placeInLine, retryDelay, sendOptions } from "./line.js";
+import { claimCompleting, dueFromItsStart, foldStatement, withAlong, type Along, type Fold } from "./along.js";
 import { AttemptDeadline, markDeadline, RetryLater, ShuttingDown } from "./attempts.js";
 import { laneIndexes, withLane, withoutLane } from "./lanes.js";
 import type { Db, Queryable, Row } from "../storage/db.js";
@@ -44,7 +44,7 @@ export interface QueuedJob<T> {
 }
 
 export { placeInLine, retryDelay } from "./line.js";
-export type { Along } from "./along.js";
+export type { Along, Fold } from "./along.js";
 export { AttemptDeadline, RetryLater, ShuttingDown };
 
 /** A transaction that writes the caller's rows and its jobs together: both land, or neither. */
@@ -153,7 +153,7 @@ export class JobQueue {
   async send<T extends object>(name: string, data: T, options: SendOptions = {}): Promise<string | null> {
     if (this.stopped) throw new AgentGateError("QUEUE_STOPPED", `the job queue is stopped; a job of ${name} was not stored`, "transient");
     await this.ensure(name);
-    const id = await this.boss.send(name, withLane(data, options.lane), this.sendOptions(options));
+    const id = await this.boss.send(name, withLane(data, options.lane), sendOptions(options, this.opts.retryDelaySeconds));
     this.wake([name]);
     return id;
   }
@@ -169,7 +169,7 @@ export class JobQueue {
       wrote = row?.wrote === true;
       return { rows: row?.id ? [{ id: row.id }] : [] };
     };
-    const id = await this.boss.send(name, withLane(data, options.lane), { ...this.sendOptions(options), db: { executeSql } });
+    const id = await this.boss.send(name, withLane(data, options.lane), { ...sendOptions(options, this.opts.retryDelaySeconds), db: { executeSql } });
     this.wake([name]);
     return { id, wrote };
   }
@@ -188,7 +188,7 @@ export class JobQueue {
         query: (text, params) => q.query(text, params),
         send: async (name, data, options = {}) => {
           if (!queues.includes(name)) throw new Error(`queue ${name} was not named when the transaction opened`);
-          return await this.boss.send(name, withLane(data, options.lane), { ...this.sendOptions(options), db: inTx });
+          return await this.boss.send(name, withLane(data, options.lane), { ...sendOptions(options, this.opts.retryDelaySeconds), db: inTx });
         },
       });
     });
@@ -311,23 +311,6 @@ export class JobQueue {
     }
   }
 
-  /** pg-boss's options for a new job: its place in line (now, or when it may start) and the queue's own backoff. */
-  private sendOptions(options: SendOptions): PgBoss.SendOptions {
-    const startAfter = options.startAfterSeconds ?? 0;
-    if (options.subject !== undefined && options.singletonKey !== undefined) throw new Error("expected a job's subject or its singleton key, not both");
-    // The subject is kept in pg-boss's singleton_key: without singletonSeconds, and in a queue of the standard policy, a label only.
-    const singletonKey = options.subject ?? options.singletonKey;
-    return {
-      priority: placeInLine(Date.now() + startAfter * 1000),
-      // A job whose worker died (expired) is retried after the base delay, in its place; a failed one, see requeue.
-      retryBackoff: false,
-      retryDelay: this.opts.retryDelaySeconds,
-      ...(singletonKey !== undefined ? { singletonKey } : {}),
-      ...(options.singletonSeconds !== undefined ? { singletonSeconds: options.singletonSeconds } : {}),
-      ...(startAfter > 0 ? { startAfter } : {}),
-    };
-  }
-
   /**
    * Whether a job of `name` sent with this subject waits to start (created, or a retry waiting), or with `orRunning`
    * also runs. One running read its inputs before now: it stands in only for work that asks for no newer input.
@@ -336,6 +319,14 @@ export class JobQueue {
     await this.ensure(name);
     const { rows } = await this.db.executeSql(`SELECT 1 FROM ${this.schema}.job WHERE name = $1 AND singleton_key = $2 AND state < '${orRunning ? "completed" : "active"}' LIMIT 1`, [name, subject]);
     return rows.length > 0;
+  }
+
+  /** Folds work into a job of `name` about `subject` that waits to start, with the caller's write (along.ts: foldStatement): the job's id, or null (none took it, nothing written). */
+  async fold(name: string, subject: string, fold: Fold): Promise<string | null> {
+    if (this.stopped) throw new AgentGateError("QUEUE_STOPPED", `the job queue is stopped; nothing was folded into a job of ${name}`, "transient");
+    await this.ensure(name);
+    const { rows } = await this.db.executeSql(...foldStatement(this.schema, name, subject, fold));
+    return (rows[0]?.id as string | null | undefined) ?? null;
   }
 
   /** Jobs waiting or running, over every queue (the metric `agent_gate_queue_depth`). */

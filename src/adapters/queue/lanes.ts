@@ -26,14 +26,17 @@ export function withoutLane<T>(data: T): T {
 }
 
 /**
- * The indexes the fair claim reads, on pg-boss's partitioned job table (PostgreSQL makes them on every queue's
- * partition, and on each one a later createQueue attaches). Named here; made by laneIndexes.
+ * The indexes the fair claim (and the look-up of a subject's waiting jobs) reads, on pg-boss's partitioned job table
+ * (PostgreSQL makes them on every queue's partition, and on each one a later createQueue attaches). Named here; made
+ * by laneIndexes.
  */
 const INDEXES = (schema: string): Array<[name: string, sql: string]> => [
   // The lanes with ready jobs, and each lane's jobs in line order.
   ["job_lane_ready", `CREATE INDEX IF NOT EXISTS job_lane_ready ON ${schema}.job (name, (${LANE}), priority DESC, created_on, id) WHERE state < 'active'`],
   // Each lane's last start (the round-robin's memory): kept until pg-boss archives the job.
   ["job_lane_started", `CREATE INDEX IF NOT EXISTS job_lane_started ON ${schema}.job (name, (${LANE}), started_on) WHERE started_on IS NOT NULL`],
+  // A subject's jobs that wait to start (JobQueue.waiting and fold, at every delivery that may fold): one probe each.
+  ["job_subject_waiting", `CREATE INDEX IF NOT EXISTS job_subject_waiting ON ${schema}.job (name, singleton_key) WHERE state < 'active'`],
 ];
 
 /**

@@ -32,8 +32,10 @@ export interface GateStore {
   /**
    * Records a completed evaluation; a final one also moves the head commit's last trigger time forward. `pulls`: the
    * evaluation published a verdict combining this many open pull requests (undefined: published none, or unknown).
+   * `covered`: the evaluations of other triggers (deliveries folded into its job) it answers for, recorded with the same
+   * result under their own keys (a redelivery of one is a duplicate), in the same statement.
    */
-  recordEvaluation(e: StoredEvaluation & { triggerAt: Date; pulls?: number | undefined }): Promise<void>;
+  recordEvaluation(e: RecordedEvaluation): Promise<void>;
   /**
    * A pull request left the head (closed, or pushed to another commit) at `at`. When the head's last published verdict
    * combined at most one pull request and no evaluation of it is under way (`lastPulls` 0 or 1), marks it left, in one
@@ -96,6 +98,15 @@ export interface StoredEvaluation {
   readonly transient: boolean;
   /** The config digest the verdict was made under (evaluationKey's), kept with a final result as the head's. */
   readonly configDigest?: string | undefined;
+}
+
+/** What recordEvaluation records (GateStore.recordEvaluation). */
+export type RecordedEvaluation = StoredEvaluation & { triggerAt: Date; pulls?: number | undefined; covered?: readonly CoveredTrigger[] };
+
+/** Another trigger an evaluation answers for: its name and its evaluation key (each distinct from the evaluation's own). */
+export interface CoveredTrigger {
+  readonly key: string;
+  readonly trigger: string;
 }
 
 /** sha256 over the parts that make one evaluation the same as another. */
@@ -171,24 +182,27 @@ export class SqlGateStore implements GateStore {
     };
   }
 
-  async recordEvaluation(e: StoredEvaluation & { triggerAt: Date; pulls?: number | undefined }): Promise<void> {
-    // One statement, so one round trip and its own transaction: the evaluation's row, for a final result the head's
-    // last trigger time and conclusion (moved forward only, never back to an older trigger's), and for a published
-    // verdict the count of pull requests it combined (the newest read under the head's lock, whatever its trigger).
+  async recordEvaluation(e: RecordedEvaluation): Promise<void> {
+    // One statement, so one round trip and its own transaction: the evaluation's row (and those of the triggers it
+    // covers), for a final result the head's last trigger time and conclusion (moved forward only, never back to an
+    // older trigger's), and for a published verdict the count of pull requests it combined (the newest read under the
+    // head's lock, whatever its trigger).
     const final = !e.transient && e.conclusion !== "superseded";
+    const covered = e.covered ?? [];
     await this.db.query(
       `WITH evaluation AS (
-         INSERT INTO gate_evaluations (key, delivery_id, repository, head_sha, decision_id, conclusion, transient) VALUES ($1, $2, $3, $4, $5, $6, $7)
+         INSERT INTO gate_evaluations (key, delivery_id, repository, head_sha, decision_id, conclusion, transient)
+         SELECT k, t, $3::text, $4::text, $5::text, $6::text, $7::boolean FROM (SELECT $1::text AS k, $2::text AS t UNION ALL SELECT * FROM unnest($11::text[], $12::text[])) AS e
          ON CONFLICT (key) DO UPDATE SET decision_id = EXCLUDED.decision_id, conclusion = EXCLUDED.conclusion,
            transient = EXCLUDED.transient, completed_at = now()
        )
        UPDATE gate_check_runs SET
          last_conclusion = CASE WHEN $9 AND (last_trigger_at IS NULL OR last_trigger_at <= $8) THEN $6 ELSE last_conclusion END,
-         last_config_digest = CASE WHEN $9 AND (last_trigger_at IS NULL OR last_trigger_at <= $8) THEN $11::text ELSE last_config_digest END,
+         last_config_digest = CASE WHEN $9 AND (last_trigger_at IS NULL OR last_trigger_at <= $8) THEN $13::text ELSE last_config_digest END,
          last_trigger_at = CASE WHEN $9 THEN GREATEST(COALESCE(last_trigger_at, $8), $8) ELSE last_trigger_at END,
          last_pulls = COALESCE($10::integer, last_pulls), updated_at = now()
        WHERE ($9 OR $10::integer IS NOT NULL) AND repository = $3 AND head_sha = $4`,
-      [e.key, e.trigger ?? null, e.repository.toLowerCase(), e.headSha, e.decisionId, e.conclusion, e.transient, e.triggerAt.toISOString(), final, e.pulls ?? null, e.configDigest ?? null],
+      [e.key, e.trigger ?? null, e.repository.toLowerCase(), e.headSha, e.decisionId, e.conclusion, e.transient, e.triggerAt.toISOString(), final, e.pulls ?? null, covered.map((c) => c.key), covered.map((c) => c.trigger), e.configDigest ?? null],
     );
   }
 
@@ -208,11 +222,13 @@ export class SqlGateStore implements GateStore {
   }
 
   /**
-   * takeDelivery as a statement for another's (the queue's: the delivery's row and its job in one statement), its
-   * parameters named by `param`; it returns a row when the delivery is new. The table is named with its schema.
+   * takeDelivery as a statement for another's (the queue's: the delivery's row and its job, or the job it folds into,
+   * in one statement), its parameters named by `param`; it returns a row when the delivery is new. With `when` (an SQL
+   * condition), it writes only when that holds. The table is named with its schema.
    */
-  takeDeliverySql(deliveryId: string, event: string, param: (value: unknown) => string): string {
-    return `INSERT INTO ${quoteSchema(this.db.schema)}.intake_deliveries (delivery_id, event) VALUES (${param(deliveryId)}, ${param(event)}) ON CONFLICT DO NOTHING RETURNING delivery_id`;
+  takeDeliverySql(deliveryId: string, event: string, param: (value: unknown) => string, when?: string): string {
+    const row = when === undefined ? `VALUES (${param(deliveryId)}, ${param(event)})` : `SELECT ${param(deliveryId)}::text, ${param(event)}::text WHERE ${when}`;
+    return `INSERT INTO ${quoteSchema(this.db.schema)}.intake_deliveries (delivery_id, event) ${row} ON CONFLICT DO NOTHING RETURNING delivery_id`;
   }
 
   /** Of these delivery GUIDs, the ones taken in. */
@@ -332,10 +348,12 @@ export class MemoryGateStore implements GateStore {
     return { evaluation, checkRun };
   }
 
-  recordEvaluation(e: StoredEvaluation & { triggerAt: Date; pulls?: number | undefined }): Promise<void> {
-    bounded(this.evaluations, MemoryGateStore.MAX);
-    const { triggerAt, pulls, ...stored } = e;
-    this.evaluations.set(e.key, stored);
+  recordEvaluation(e: RecordedEvaluation): Promise<void> {
+    const { triggerAt, pulls, covered, ...stored } = e;
+    for (const c of [{ key: e.key, trigger: e.trigger }, ...(covered ?? [])]) {
+      bounded(this.evaluations, MemoryGateStore.MAX);
+      this.evaluations.set(c.key, { ...stored, key: c.key, trigger: c.trigger });
+    }
     const run = this.runs.get(this.k(e.repository, e.headSha));
     if (run && pulls !== undefined) run.lastPulls = pulls;
     if (run && !e.transient && e.conclusion !== "superseded" && (!run.lastTriggerAt || run.lastTriggerAt <= triggerAt)) {

@@ -7,8 +7,8 @@ import appTemplates from "./app-templates.js";
 import { API, clone } from "./http.js";
 
 /** What app.yml asks for; installations list these. */
-export const APP_PERMISSIONS = { metadata: "read", checks: "write", pull_requests: "read", contents: "read", deployments: "write", actions: "read", attestations: "read", merge_queues: "read" };
-export const APP_EVENTS = ["pull_request", "pull_request_review", "check_suite", "check_run", "merge_group", "deployment_protection_rule"];
+export const APP_PERMISSIONS = { metadata: "read", checks: "write", pull_requests: "read", issues: "read", contents: "read", deployments: "write", actions: "read", attestations: "read", merge_queues: "read" };
+export const APP_EVENTS = ["pull_request", "pull_request_review", "issue_comment", "check_suite", "check_run", "merge_group", "deployment_protection_rule"];
 
 /** How GitHub relates a commenter to the repository: its owner, a listed collaborator, or nobody in particular. */
 export function association(repo: StandInRepo, a: Account): string {

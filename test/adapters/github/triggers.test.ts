@@ -9,7 +9,7 @@ const of = (name: string, action: string): Record<string, unknown>[] =>
   (examples.find((e) => e.name === name)?.examples ?? []).filter((x) => x.action === action).map((x) => ({ installation: { id: 42 }, ...x }));
 
 test("real pull_request payloads of every gated action become a trigger bound to the head SHA", () => {
-  for (const action of ["opened", "synchronize", "reopened", "labeled", "unlabeled", "ready_for_review"]) {
+  for (const action of ["opened", "synchronize", "reopened", "labeled", "unlabeled", "ready_for_review", "converted_to_draft"]) {
     for (const payload of of("pull_request", action)) {
       const t = toTrigger("pull_request", payload, "agent-gate");
       const pr = payload.pull_request as { number: number; head: { sha: string } };
@@ -108,4 +108,57 @@ test("a payload missing a field the gate relies on is an error naming the field"
   const [payload] = of("pull_request", "opened");
   const broken = { ...payload, pull_request: { ...(payload!.pull_request as object), head: { sha: "not-a-sha" } } };
   assert.throws(() => toTrigger("pull_request", broken, "agent-gate"), /pull_request\.opened payload: pull_request\.head\.sha: expected a 40-hex commit SHA/);
+});
+
+// issue_comment: a pull request's comments are read as facts (provenance blocks, and their count for completeness).
+const BLOCK = "<!-- agent-gate:provenance v1\neyJhIjoxfQ==\n-->";
+const onPull = (action: string, body: string, extra: Record<string, unknown> = {}): Record<string, unknown> => {
+  const payload = of("issue_comment", action)[0]!;
+  const issue = payload.issue as Record<string, unknown>;
+  const comment = payload.comment as Record<string, unknown>;
+  return { ...payload, issue: { ...issue, number: 9, pull_request: { url: "https://api.github.com/repos/o/r/pulls/9" }, comments: 4 }, comment: { ...comment, body }, ...extra };
+};
+
+test("a comment on a pull request that holds a provenance block (created, edited to or from one, deleted) re-judges the pull request, by number", () => {
+  const cases: Array<[string, Record<string, unknown>]> = [
+    ["created", onPull("created", `Provenance:\n${BLOCK}`)],
+    ["created (an opener that makes no block: a problem is reported)", onPull("created", "<!-- agent-gate:provenance v2 -->")],
+    ["edited to one", onPull("edited", BLOCK, { changes: { body: { from: "plain" } } })],
+    ["edited away from one", onPull("edited", "plain now", { changes: { body: { from: BLOCK } } })],
+    ["edited, old body not sent", onPull("edited", "plain now", { changes: {} })],
+    ["deleted", onPull("deleted", BLOCK)],
+  ];
+  for (const [what, payload] of cases) {
+    const t = toTrigger("issue_comment", payload, "agent-gate");
+    assert.ok(t?.kind === "pull_request", what);
+    assert.deepEqual([t.event, t.headSha, t.pullNumbers], [`issue_comment.${String(payload.action)}`, undefined, [9]], what);
+  }
+});
+
+test("a comment that changes nothing the pull request is judged by, or on an issue, or an action not read, is no trigger", () => {
+  assert.equal(toTrigger("issue_comment", onPull("created", "LGTM, <!-- a note -->, agent-gate:provenance v1"), "agent-gate"), null);
+  assert.equal(toTrigger("issue_comment", onPull("edited", "typo fixed", { changes: { body: { from: "typo fxed" } } }), "agent-gate"), null);
+  assert.equal(toTrigger("issue_comment", onPull("deleted", "plain"), "agent-gate"), null);
+  for (const payload of of("issue_comment", "created")) assert.equal(toTrigger("issue_comment", { ...payload, comment: { ...(payload.comment as object), body: BLOCK } }, "agent-gate"), null, "an issue's comment");
+  assert.equal(toTrigger("issue_comment", { ...onPull("created", BLOCK), action: "pinned" }, "agent-gate"), null);
+});
+
+test("near the comments the gate lists, any comment created or deleted re-judges (the count decides the list's completeness)", async () => {
+  const { LIMITS } = await import("../../../src/adapters/github/pull-request-source.js");
+  const near = (action: string, count: number | undefined) => {
+    const p = onPull(action, "plain");
+    return { ...p, issue: { ...(p.issue as object), comments: count } };
+  };
+  for (const action of ["created", "deleted"]) {
+    assert.equal(toTrigger("issue_comment", near(action, LIMITS.comments - 11), "agent-gate"), null, action);
+    for (const count of [LIMITS.comments - 10, LIMITS.comments, LIMITS.comments + 1, 10_000, undefined]) assert.ok(toTrigger("issue_comment", near(action, count), "agent-gate"), `${action} at ${count}`);
+  }
+  // An edit never moves the count.
+  assert.equal(toTrigger("issue_comment", { ...near("edited", LIMITS.comments), changes: { body: { from: "x" } } }, "agent-gate"), null);
+});
+
+test("an issue_comment payload without the fields the gate reads is an error naming them", () => {
+  const p = onPull("created", BLOCK);
+  assert.throws(() => toTrigger("issue_comment", { ...p, issue: { pull_request: {} } }, "agent-gate"), /issue_comment\.created payload: issue\.number/);
+  assert.throws(() => toTrigger("issue_comment", { ...p, comment: { body: 7 } }, "agent-gate"), /comment\.body/);
 });

@@ -86,3 +86,20 @@ async function onDb(t: TestContext, kind: "embedded" | "postgres"): Promise<void
 test("headState in memory", () => exercise(new MemoryGateStore()));
 test("headState on PGlite", { timeout: 120_000 }, (t) => onDb(t, "embedded"));
 test("headState on PostgreSQL", { timeout: 60_000 }, (t) => onDb(t, "postgres"));
+
+// recordEvaluation with the triggers an evaluation covers (deliveries folded into its job): each is recorded with the
+// result under its own key, in the same statement, and a later record of one of them updates it in place.
+async function covered(store: GateStore): Promise<void> {
+  const at = new Date("2026-01-02T03:04:05Z");
+  const [C1, C2, C3] = ["a", "b", "c"].map((c) => c.repeat(64)) as [string, string, string];
+  await store.recordEvaluation({ key: K1, trigger: "job+2", repository: "acme/web", headSha: sha("e"), decisionId: "dec-9", conclusion: "failure", transient: true, triggerAt: at, covered: [{ key: C1, trigger: "d-1" }, { key: C2, trigger: "d-2" }] });
+  for (const [key, trigger] of [[K1, "job+2"], [C1, "d-1"], [C2, "d-2"]] as const) {
+    const e = await store.evaluation(key);
+    assert.deepEqual([e?.decisionId, e?.conclusion, e?.transient], ["dec-9", "failure", true], trigger);
+  }
+  await store.recordEvaluation({ key: K2, trigger: "job+3", repository: "acme/web", headSha: sha("e"), decisionId: "dec-10", conclusion: "success", transient: false, triggerAt: at, covered: [{ key: C2, trigger: "d-2" }, { key: C3, trigger: "d-3" }] });
+  assert.deepEqual([(await store.evaluation(C1))?.transient, (await store.evaluation(C2))?.conclusion, (await store.evaluation(C3))?.decisionId], [true, "success", "dec-10"]);
+}
+
+test("covered triggers in memory", () => covered(new MemoryGateStore()));
+for (const kind of ["embedded", "postgres"] as const) test(`covered triggers on ${kind}`, { timeout: 120_000 }, (t) => withMigratedDb(t, kind, (db) => covered(new SqlGateStore(db))));
