@@ -101,7 +101,7 @@ export function commitSignatures(commits: readonly CommitFacts[], check: CommitS
       ok: true,
       attestation: {
         tier: "signed-commit",
-        signer: signerFacts({ type: "certificate", identity: v.signer.identity, issuer: v.signer.issuer, extensions: v.signer.extensions, certificateFingerprint: v.signer.certificateFingerprint }),
+        signer: signerFacts({ type: "certificate", identity: v.signer.identity, issuer: v.signer.issuer, extensions: v.signer.extensions, certificateFingerprint: v.signer.certificateFingerprint, certificateTbsFingerprint: v.signer.certificateTbsFingerprint }),
         ...(t.agent ? { agent: t.agent } : {}),
         ...(t.model ? { model: t.model } : {}),
         ...(t.promptDigest !== undefined ? { prompt: { digest: t.promptDigest, contains_secrets: false, text_present: false } } : {}),
