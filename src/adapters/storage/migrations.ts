@@ -341,6 +341,12 @@ CREATE TABLE reconcile_delivery_cursor (
 ALTER TABLE gate_check_runs ADD COLUMN last_pulls integer;
 `,
   },
+  {
+    version: 15,
+    name: "audit evidence index: each certificate also by its TBS fingerprint (the DER can be re-encoded; docs/revocation.md)",
+    sql: `ALTER TABLE audit_evidence ADD COLUMN cert_tbs_fingerprint text;
+CREATE INDEX audit_evidence_cert_tbs ON audit_evidence (cert_tbs_fingerprint);`,
+  },
 ];
 
 const LATEST = Math.max(...MIGRATIONS.map((m) => m.version));
