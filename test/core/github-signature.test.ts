@@ -4,7 +4,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { GITHUB_SIGNING_KEYS, githubSignature, pgpSignatureIssuer, rsaKeyFingerprint, type GitHubSigningKey } from "../../src/core/github-signature.js";
@@ -45,14 +45,20 @@ function withoutUnhashed(armoured: string): string {
 
 describe("a signature by Mallory's key that names GitHub's key outside its signed part", () => {
   test("gpg reads it as Mallory's (when gpg is installed)", (t) => {
-    const home = mkdtempSync(join(tmpdir(), "gpg-"));
+    // gpg --dearmor and gpgv start no gpg-agent (an import would leave one running per test run)
+    const home = mkdtempSync(join(tmpdir(), "gpgv-"));
     try {
-      execFileSync("gpg", ["--homedir", home, "--batch", "--import", join(MALLORY_DIR, "mallory-pub.asc")], { stdio: "ignore" });
-    } catch {
-      return t.skip("no gpg on this machine");
+      try {
+        execFileSync("gpgv", ["--version"], { stdio: "ignore" });
+        execFileSync("gpg", ["--homedir", home, "--batch", "--dearmor", "-o", join(home, "mallory.gpg"), join(MALLORY_DIR, "mallory-pub.asc")], { stdio: "ignore" });
+      } catch {
+        return t.skip("no gpg and gpgv on this machine");
+      }
+      const out = execFileSync("gpgv", ["--homedir", home, "--keyring", join(home, "mallory.gpg"), "--status-fd", "1", join(MALLORY_DIR, "forged.asc"), join(MALLORY_DIR, "payload")], { stdio: ["ignore", "pipe", "ignore"] }).toString();
+      assert.match(out, /GOODSIG 5BE537E6445352C3 /);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
     }
-    const out = execFileSync("gpg", ["--homedir", home, "--batch", "--status-fd", "1", "--verify", join(MALLORY_DIR, "forged.asc"), join(MALLORY_DIR, "payload")], { stdio: ["ignore", "pipe", "ignore"] }).toString();
-    assert.match(out, /GOODSIG 5BE537E6445352C3 /);
   });
 
   test("is refused as GitHub's: its hashed issuer is Mallory's key, and the unhashed one disagrees", () => {
