@@ -34,7 +34,7 @@ _revoked_item("signers", e, a) := concat("", ["signer `", _signer_name(s), "`"])
 }
 
 _revoked_item("certificates", e, a) := concat("", ["certificate ", e.fingerprint]) if {
-	_signer(a).certificate_fingerprint == e.fingerprint
+	_certificate_named(e, _signer(a))
 }
 
 _revoked_item("rekor_entries", e, a) := concat("", ["Rekor entry ", e.log_index, " of log ", substring(e.log_id, 0, 16)]) if {
@@ -58,8 +58,16 @@ _revoked_item("agents", e, a) := concat("", ["agent ", e.name, _version_note(e)]
 
 _revoked_item("commit_keys", e, a) := concat("", ["commit signing certificate ", e.fingerprint]) if {
 	a.tier == "signed-commit"
-	_signer(a).certificate_fingerprint == e.fingerprint
+	_certificate_named(e, _signer(a))
 }
+
+# A certificate is named by the sha256 of its TBSCertificate (what its CA signed), or of its DER. The DER's is not the
+# certificate's identity: whoever holds a certificate can re-encode its CA's signature (an ECDSA signature (r, s)
+# verifies as (r, n - s) too) and post it under another DER fingerprint; without a transparency log pinning the bytes
+# (GitHub's own Sigstore instance) it verifies. The TBS fingerprint is the same for every encoding.
+_certificate_named(e, s) if s.certificate_tbs_fingerprint == e.fingerprint
+
+_certificate_named(e, s) if s.certificate_fingerprint == e.fingerprint
 
 # The signer forms of rules.signers, and a platform signer (an agent account GitHub signed for) by identity and issuer.
 _revoked_signer(e, s) if signer_matches(e, s)

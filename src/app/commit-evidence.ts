@@ -7,6 +7,7 @@ import type { BundleVerifier } from "../adapters/sigstore/verifier.js";
 import type { RepoConfig } from "../config/repo-config.js";
 import { describeError } from "../core/errors.js";
 import type { AgentAccount } from "../core/agents.js";
+import type { GitHubSigningKey } from "../core/github-signature.js";
 import type { CommitFacts } from "../core/facts.js";
 import type { CommitSignatureOutcome as InputOutcome } from "../core/pull-request-input.js";
 import { agentTrailers, commitMessage, payloadIsCommit, platformAgent, signatureKind, type EvidenceTier } from "../core/signed-commits.js";
@@ -57,7 +58,7 @@ export const MAX_COMMIT_SIGNATURE_BYTES = 4 * 1024 * 1024;
  * The outcome of each commit's signature, in commit order; commits with no signature that could count (none, or a
  * person's GPG/SSH key) have none. `check` absent (a verifier that cannot verify commits): gitsign signatures fail.
  */
-export function commitSignatures(commits: readonly CommitFacts[], check: CommitSignatureCheck | undefined, agentAccounts: readonly AgentAccount[], maxBytes = MAX_COMMIT_SIGNATURE_BYTES): CommitSignatureOutcome[] {
+export function commitSignatures(commits: readonly CommitFacts[], check: CommitSignatureCheck | undefined, agentAccounts: readonly AgentAccount[], githubKeys?: readonly GitHubSigningKey[], maxBytes = MAX_COMMIT_SIGNATURE_BYTES): CommitSignatureOutcome[] {
   const out: CommitSignatureOutcome[] = [];
   let spent = 0;
   let exhausted = false;
@@ -72,7 +73,7 @@ export function commitSignatures(commits: readonly CommitFacts[], check: CommitS
     if (sig.signature === undefined) continue;
     const kind = signatureKind(sig.signature);
     if (kind === "pgp") {
-      const platform = platformAgent({ ...(c.author.user ? { author: c.author.user } : {}), gitSignature: sig }, agentAccounts);
+      const platform = platformAgent({ sha: c.sha, ...(c.author.user ? { author: c.author.user } : {}), gitSignature: sig }, agentAccounts, githubKeys);
       if ("agent" in platform) out.push({ sha: c.sha, ok: true, attestation: platformAttestation(platform) });
       continue; // a person's verified key is no agent evidence, and no failure either
     }
@@ -118,7 +119,7 @@ export function commitSignatures(commits: readonly CommitFacts[], check: CommitS
       ok: true,
       attestation: {
         tier: "signed-commit",
-        signer: signerFacts({ type: "certificate", identity: v.signer.identity, issuer: v.signer.issuer, extensions: v.signer.extensions, certificateFingerprint: v.signer.certificateFingerprint }),
+        signer: signerFacts({ type: "certificate", identity: v.signer.identity, issuer: v.signer.issuer, extensions: v.signer.extensions, certificateFingerprint: v.signer.certificateFingerprint, certificateTbsFingerprint: v.signer.certificateTbsFingerprint }),
         ...(t.agent ? { agent: t.agent } : {}),
         ...(t.model ? { model: t.model } : {}),
         ...(t.promptDigest !== undefined ? { prompt: { digest: t.promptDigest, contains_secrets: false, text_present: false } } : {}),
@@ -142,11 +143,11 @@ export function commitCheckOf(verifier: BundleVerifier): CommitSignatureCheck | 
 }
 
 /** Every commit's own signature as evidence for the policy input (the pipeline's `Evidence.commitSignatures`). */
-export function commitEvidence(commits: readonly CommitFacts[], verifier: BundleVerifier, agentAccounts: readonly AgentAccount[]): InputOutcome[] {
-  return commitSignatures(commits, commitCheckOf(verifier), agentAccounts);
+export function commitEvidence(commits: readonly CommitFacts[], verifier: BundleVerifier, agentAccounts: readonly AgentAccount[], githubKeys?: readonly GitHubSigningKey[]): InputOutcome[] {
+  return commitSignatures(commits, commitCheckOf(verifier), agentAccounts, githubKeys);
 }
 
 /** Bundle evidence with every commit's own signature beside it, the agent accounts those of the repository's config. */
-export function withCommitEvidence(evidence: Evidence, commits: readonly CommitFacts[], verifier: BundleVerifier, config: RepoConfig): Evidence {
-  return { ...evidence, commitSignatures: commitEvidence(commits, verifier, agentDetectionFor(config).accounts) };
+export function withCommitEvidence(evidence: Evidence, commits: readonly CommitFacts[], verifier: BundleVerifier, config: RepoConfig, githubKeys?: readonly GitHubSigningKey[]): Evidence {
+  return { ...evidence, commitSignatures: commitEvidence(commits, verifier, agentDetectionFor(config).accounts, githubKeys) };
 }

@@ -1,6 +1,7 @@
 // The pull-request gate's contract: what it is built from, what one call is told, and what it returns.
 import type { PolicyEvaluator } from "../adapters/opa/pool.js";
 import type { BundleVerifier } from "../adapters/sigstore/verifier.js";
+import type { GitHubSigningKey } from "../core/github-signature.js";
 import type { GateStore } from "../adapters/storage/gate-store.js";
 import type { AuditLog } from "../adapters/storage/audit-log.js";
 import type { CheckConclusion } from "../core/conclusion.js";
@@ -58,6 +59,8 @@ export interface PullRequestGateOptions {
   /** The policy, evaluated on the event loop (PolicyEngine) or on worker threads (PolicyPool). */
   readonly engine: PolicyEvaluator;
   readonly keyRing?: ReadonlyMap<string, string>;
+  /** The keys GitHub signs its own commits with (tier platform): its pinned web-flow keys unless a stand-in has its own. */
+  readonly githubSigningKeys?: readonly GitHubSigningKey[];
   readonly now?: () => Date;
   readonly tlogEntryUrl?: (entry: TlogEntrySummary) => string | undefined;
   readonly onDecision?: (event: DecisionEvent) => Promise<unknown> | void;

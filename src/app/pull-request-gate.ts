@@ -259,7 +259,7 @@ export class PullRequestGate {
       checkHead(snapshot, headSha);
       const configChange = await inspectConfigChange(github, { owner, repo, headSha, files: snapshot.files, requester: requesterOf(snapshot.pull) }, { ...(this.opts.history ? { history: this.opts.history } : {}), last: loaded.config.config_changes.impact_last, cache: this.impacts, onWithheld: (err) => withheld.push(describeError(err)) });
       const facts = await withHeadChecks(github, factsOf(snapshot, loaded, this.now()), loaded.config, this.opts.appId);
-      const evidence = withCommitEvidence(verifyEvidence(this.evidence, facts.bundles, loaded.config, `${owner}/${repo}`, this.opts.keyRing, this.opts.observe), facts.commits, this.opts.verifier, loaded.config);
+      const evidence = withCommitEvidence(verifyEvidence(this.evidence, facts.bundles, loaded.config, `${owner}/${repo}`, this.opts.keyRing, this.opts.observe), facts.commits, this.opts.verifier, loaded.config, this.opts.githubSigningKeys);
       outcome = { decided: await evaluatePullRequest(facts, loaded, evidence, this.opts.engine, { now: this.now(), decisionId, ...(this.opts.observe ? { observe: this.opts.observe } : {}), ...(configChange ? { configChange } : {}) }) };
     } catch (err) {
       outcome = failed(err);

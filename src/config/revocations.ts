@@ -15,12 +15,16 @@ const text = (what: string) => z.string({ error: `expected ${what}` }).min(1, { 
 const reason = () => text("a reason shown to reviewers").max(500, { error: "expected a reason of at most 500 characters" }).optional().describe("shown to reviewers with the denial");
 const list = <T extends z.ZodType>(item: T) => z.array(item, { error: "expected a list" }).max(MAX_REVOCATIONS, { error: `expected at most ${MAX_REVOCATIONS} entries` }).default([]);
 
-/** sha256 of a leaf certificate's DER: `sha256:HEX`, bare HEX, or openssl's `AB:CD:...`; kept as `sha256:hex`. */
+/**
+ * A leaf certificate: the sha256 of its TBSCertificate (the part its CA signed, the same for every encoding of it) or
+ * of its DER (those bytes only: the CA's signature can be re-encoded); `sha256:HEX`, bare HEX, or openssl's
+ * `AB:CD:...`; kept as `sha256:hex`. Either matches (docs/revocation.md).
+ */
 const fingerprint = () =>
   z
     .string({ error: "expected a sha256 fingerprint (sha256:<64 hex>)" })
     .transform((v) => v.trim().replace(/^sha256:/i, "").replace(/:/g, "").toLowerCase())
-    .refine((v) => /^[0-9a-f]{64}$/.test(v), { error: "expected a sha256 fingerprint of the leaf certificate's DER (sha256:<64 hex>, or AB:CD:... as openssl prints it)" })
+    .refine((v) => /^[0-9a-f]{64}$/.test(v), { error: "expected a sha256 fingerprint of the leaf certificate's TBSCertificate or DER (sha256:<64 hex>, or AB:CD:... as openssl prints it)" })
     .transform((v) => `sha256:${v}`);
 
 // The whole log id (the sha256 of the log's key, 64 hex, as the bundle and `rekor-cli loginfo` give it): a shorter
@@ -69,18 +73,18 @@ const AgentRevocation = z.strictObject({
   reason: reason(),
 });
 
-// A commit signature key: the gitsign certificate (its fingerprint) a signed commit was signed with.
+// A commit signature key: the gitsign certificate (its TBS or DER fingerprint) a signed commit was signed with.
 const CommitKeyRevocation = z.strictObject({ fingerprint: fingerprint(), reason: reason() });
 const CertificateRevocation = z.strictObject({ fingerprint: fingerprint(), reason: reason() });
 
 export const Revocations = z.strictObject({
   version: z.literal(1, { error: "expected 1" }).default(1),
   signers: list(SignerRevocation).describe("signers whose every attestation is revoked (the forms of rules.signers)"),
-  certificates: list(CertificateRevocation).describe("leaf certificates by sha256 fingerprint of their DER"),
+  certificates: list(CertificateRevocation).describe("leaf certificates by the sha256 fingerprint of their TBSCertificate (or of their DER)"),
   rekor_entries: list(RekorRevocation).describe("transparency-log entries: {log_id, log_index} or {uuid}"),
   models: list(ModelRevocation).describe("models (any statement naming them: the agent's, a subagent's, a tool's), optionally one version"),
   agents: list(AgentRevocation).describe("agents (the statement's runtime name), optionally one version"),
-  commit_keys: list(CommitKeyRevocation).describe("gitsign certificates of signed commits, by fingerprint"),
+  commit_keys: list(CommitKeyRevocation).describe("gitsign certificates of signed commits, by TBS (or DER) fingerprint"),
 });
 export type Revocations = z.output<typeof Revocations>;
 

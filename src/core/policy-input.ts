@@ -35,7 +35,8 @@ export const Signer = z.object({
   identity: z.string().optional().describe("certificate SAN"),
   issuer: z.string().optional().describe("OIDC issuer extension"),
   key_hint: z.string().optional().describe("for a key: the name of the App's key-ring key that verified it"),
-  certificate_fingerprint: Digest.optional().describe("sha256 of the leaf certificate's DER"),
+  certificate_fingerprint: Digest.optional().describe("sha256 of the leaf certificate's DER as the bundle gave it (another encoding of the same certificate has another)"),
+  certificate_tbs_fingerprint: Digest.optional().describe("sha256 of the leaf certificate's TBSCertificate, the part its CA signed: the same for every encoding of the certificate"),
   extensions: z.record(z.string(), z.string()).default({}).describe("Fulcio extensions by name (sourceRepositoryURI, runnerEnvironment, ...)"),
   workflow: z
     .object({ owner: z.string(), name: z.string(), repository: z.string(), path: z.string(), ref: z.string() })

@@ -61,6 +61,8 @@ export interface EvidenceKeys {
   readonly signer_issuer: string | null;
   readonly signer_key: string | null;
   readonly cert_fingerprint: string | null;
+  /** The certificate's TBS fingerprint (its identity; recorded inputs from before it have none). */
+  readonly cert_tbs_fingerprint: string | null;
   readonly rekor_log_id: string | null;
   readonly rekor_log_index: string | null;
   readonly rekor_uuid: string | null;
@@ -77,7 +79,7 @@ export const MAX_EVIDENCE_ROWS = 2000;
 /** The model of the row that marks a record's evidence as cut short: no model id (provider/model) is `*`. */
 export const INCOMPLETE_MARK = "*";
 
-const NO_KEYS: EvidenceKeys = { signer_identity: null, signer_issuer: null, signer_key: null, cert_fingerprint: null, rekor_log_id: null, rekor_log_index: null, rekor_uuid: null, model: null, model_version: null, agent: null, agent_version: null, commit_key: null };
+const NO_KEYS: EvidenceKeys = { signer_identity: null, signer_issuer: null, signer_key: null, cert_fingerprint: null, cert_tbs_fingerprint: null, rekor_log_id: null, rekor_log_index: null, rekor_uuid: null, model: null, model_version: null, agent: null, agent_version: null, commit_key: null };
 
 /**
  * The evidence keys of a recorded input: a row per attestation and model it names (at least one per attestation),
@@ -103,6 +105,7 @@ function keysOf(attestations: Obj[]): EvidenceKeys[] {
       signer_issuer: str(signer["issuer"]),
       signer_key: str(signer["key_hint"]),
       cert_fingerprint: fingerprint,
+      cert_tbs_fingerprint: str(signer["certificate_tbs_fingerprint"]),
       rekor_log_id: str(a["rekor_log_id"]),
       rekor_log_index: str(a["rekor_log_index"]),
       rekor_uuid: str(a["rekor_entry_uuid"]),

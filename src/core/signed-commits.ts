@@ -2,12 +2,14 @@
 //  - tier "signed-commit": a gitsign (Sigstore keyless) signature over the commit, verified by agent-gate itself. The
 //    agent, model and prompt digest come from the commit's trailers, which the signature covers (they are in the
 //    signed payload). The payload and signature GitHub returns must rebuild exactly the commit's sha.
-//  - tier "platform": a commit GitHub signed with its own key (web-flow) whose author is a known agent account. It
-//    proves who made the commit, never which model or prompt.
+//  - tier "platform": a commit GitHub signed with its own key (web-flow), the signature verified here with GitHub's
+//    pinned keys (github-signature.ts), whose author is a known agent account. It proves who made the commit, never
+//    which model or prompt.
 // Pure and linear in its input: the payload and signature are attacker-controlled bytes (capped by the snapshot).
 import { createHash } from "node:crypto";
 import type { GitHubUser } from "./agents.js";
 import { parseTrailers } from "./trailers.js";
+import { GITHUB_SIGNING_KEYS, githubSignature, type GitHubSigningKey } from "./github-signature.js";
 
 /** Evidence tiers, weakest claim last. The config decides per agent which suffice (rules.provenance_coverage.tiers). */
 export const EVIDENCE_TIERS = ["sigstore", "signed-commit", "platform"] as const;
@@ -117,113 +119,35 @@ export function signatureKind(signature: string): "gitsign" | "pgp" | "ssh" | "o
 }
 
 /**
- * GitHub's own commit-signing keys (the `web-flow` account's, https://github.com/web-flow.gpg): full v4 fingerprints.
- * GitHub signs with them what it commits itself: web-UI edits, API commits of Apps, its cloud agents' commits.
+ * Whether GitHub's payload and signature are commit `sha`, as payloadIsCommit, allowing the one difference GitHub's
+ * API makes for its own signatures: its object's signature header ends with a blank continuation line that the
+ * signature it returns does not have. The payload, which the signature covers, is the same either way.
  */
-export const GITHUB_SIGNING_KEYS: readonly string[] = [
-  "968479a1aff927e37d1a566bb5690eeebb952194", // 2024-01-16 onwards
-  "5de3e0509c47ea3cf04a42d34aee18f83afdeb23", // until 2024-01-16
-];
-
-const MAX_PGP_BYTES = 8 * 1024;
-
-/**
- * The issuer of an OpenPGP v4 signature packet: the issuer-fingerprint subpacket (33) when present, else the
- * 64-bit issuer key id (16), as lowercase hex. One pass over at most 8 KiB; undefined for anything else.
- */
-export function pgpSignatureIssuer(armoured: string): { fingerprint?: string; keyId?: string } | undefined {
-  try {
-    return readIssuer(armoured);
-  } catch {
-    return undefined; // a read past the end (RangeError): not a signature packet agent-gate can read
-  }
-}
-
-function readIssuer(armoured: string): { fingerprint?: string; keyId?: string } | undefined {
-  if (armoured.length > MAX_PGP_BYTES * 2) return undefined;
-  const m = /^-----BEGIN PGP SIGNATURE-----\r?\n(?:[^\r\n]+\r?\n)*?\r?\n([A-Za-z0-9+/=\r\n]+?)(?:\r?\n=[A-Za-z0-9+/]{4})?\r?\n-----END PGP SIGNATURE-----\r?\n?$/.exec(armoured);
-  if (!m) return undefined;
-  const b = Buffer.from(m[1]!.replace(/\s+/g, ""), "base64");
-  if (b.length < 8 || b.length > MAX_PGP_BYTES) return undefined;
-  let i = 0;
-  const tag = b[i++]!;
-  if ((tag & 0x80) === 0) return undefined;
-  let len: number;
-  if (tag & 0x40) {
-    if ((tag & 0x3f) !== 2) return undefined; // new format: packet tag 2 (signature)
-    const l0 = b[i++]!;
-    if (l0 < 192) len = l0;
-    else if (l0 < 224) len = ((l0 - 192) << 8) + b[i++]! + 192;
-    else if (l0 === 255) {
-      len = b.readUInt32BE(i);
-      i += 4;
-    } else return undefined;
-  } else {
-    if (((tag >> 2) & 0x0f) !== 2) return undefined;
-    const lt = tag & 3;
-    if (lt === 0) len = b[i++]!;
-    else if (lt === 1) {
-      len = b.readUInt16BE(i);
-      i += 2;
-    } else if (lt === 2) {
-      len = b.readUInt32BE(i);
-      i += 4;
-    } else return undefined;
-  }
-  const end = i + len;
-  if (end > b.length || b[i] !== 4) return undefined; // v4 signatures only
-  i += 4; // version, signature type, public-key algorithm, hash algorithm
-  const found: { fingerprint?: string; keyId?: string } = {};
-  for (let area = 0; area < 2; area++) {
-    if (i + 2 > end) return undefined;
-    const areaEnd = i + 2 + b.readUInt16BE(i);
-    i += 2;
-    if (areaEnd > end) return undefined;
-    while (i < areaEnd) {
-      const s0 = b[i++]!;
-      let sl: number;
-      if (s0 < 192) sl = s0;
-      else if (s0 < 255) sl = ((s0 - 192) << 8) + b[i++]! + 192;
-      else {
-        sl = b.readUInt32BE(i);
-        i += 4;
-      }
-      if (sl < 1 || i + sl > areaEnd) return undefined;
-      const type = b[i]! & 0x7f;
-      const body = b.subarray(i + 1, i + sl);
-      if (type === 33 && body.length === 21 && body[0] === 4) found.fingerprint ??= body.subarray(1).toString("hex");
-      if (type === 16 && body.length === 8) found.keyId ??= body.toString("hex");
-      i += sl;
-    }
-  }
-  return found.fingerprint !== undefined || found.keyId !== undefined ? found : undefined;
-}
-
-/** Whether a signature is GitHub's own (web-flow): by its full fingerprint when it names one, else by its key id. */
-export function signedByGitHub(signature: string): boolean {
-  if (signatureKind(signature) !== "pgp") return false;
-  const issuer = pgpSignatureIssuer(signature);
-  if (!issuer) return false;
-  if (issuer.fingerprint !== undefined) return GITHUB_SIGNING_KEYS.includes(issuer.fingerprint);
-  return GITHUB_SIGNING_KEYS.some((fp) => fp.endsWith(issuer.keyId ?? "-"));
+export function platformPayloadIsCommit(sha: string, payload: string, signature: string): boolean {
+  return payloadIsCommit(sha, payload, signature) || (signature.endsWith("\n") && payloadIsCommit(sha, payload, `${signature}\n`));
 }
 
 export interface PlatformCommit {
+  readonly sha: string;
   readonly author?: GitHubUser; // the account GitHub attributes the commit's author to
-  readonly gitSignature?: { readonly verified: boolean; readonly reason: string; readonly signature?: string };
+  readonly gitSignature?: { readonly verified: boolean; readonly reason: string; readonly signature?: string; readonly payload?: string };
 }
 
 /**
- * The agent account a platform-signed commit proves, or why not: GitHub verified the signature (`valid`), the
- * signature is GitHub's own key (a person's verified GPG key with the agent's address as author proves nothing),
- * and the author is a known agent account (login and id both: this tier loosens, unlike detection, which matches
- * either).
+ * The agent account a platform-signed commit proves, or why not: GitHub verified the signature (`valid`); its payload
+ * and signature are this commit; the signature verifies over the payload with GitHub's own key (github-signature.ts:
+ * chosen by its hashed issuer, never an unhashed one; a person's verified GPG key with the agent's address as author
+ * proves nothing); and the author is a known agent account (login and id both: this tier loosens, unlike detection,
+ * which matches either). `keys`: GitHub's pinned keys (a stand-in GitHub, the demo's, has its own).
  */
-export function platformAgent(c: PlatformCommit, agentAccounts: readonly { login: string; id: number; agent: string }[]): { account: GitHubUser; agent: string } | { reason: string } {
+export function platformAgent(c: PlatformCommit, agentAccounts: readonly { login: string; id: number; agent: string }[], keys: readonly GitHubSigningKey[] = GITHUB_SIGNING_KEYS): { account: GitHubUser; agent: string } | { reason: string } {
   const sig = c.gitSignature;
   if (!sig) return { reason: "GitHub reports no signature" };
   if (!sig.verified || sig.reason !== "valid") return { reason: `GitHub does not verify the signature (${sig.reason.slice(0, 60)})` };
-  if (sig.signature === undefined || !signedByGitHub(sig.signature)) return { reason: "the signature is not GitHub's own key (web-flow)" };
+  if (sig.signature === undefined || sig.payload === undefined) return { reason: "GitHub returned no signed payload and signature" };
+  if (!platformPayloadIsCommit(c.sha, sig.payload, sig.signature)) return { reason: `the signed payload and signature GitHub returned are not commit ${c.sha.slice(0, 7)}` };
+  const verdict = githubSignature(sig.payload, sig.signature, keys);
+  if (!verdict.ok) return { reason: verdict.reason };
   const a = c.author;
   const login = a?.login.toLowerCase();
   const known = a ? agentAccounts.find((x) => x.id === a.id && x.login.toLowerCase() === login) : undefined;

@@ -18,6 +18,7 @@ export interface SignerFacts {
   readonly issuer?: string;
   readonly key_hint?: string;
   readonly certificate_fingerprint?: string;
+  readonly certificate_tbs_fingerprint?: string;
   readonly extensions: Readonly<Record<string, string>>;
   readonly workflow?: WorkflowFacts;
   readonly source_repository?: string;
@@ -78,6 +79,7 @@ export function signerFacts(s: SignerSummary): SignerFacts {
     ...(s.issuer !== undefined ? { issuer: s.issuer } : {}),
     ...(s.keyHint !== undefined ? { key_hint: s.keyHint } : {}),
     ...(s.certificateFingerprint !== undefined ? { certificate_fingerprint: `sha256:${s.certificateFingerprint}` } : {}),
+    ...(s.certificateTbsFingerprint !== undefined ? { certificate_tbs_fingerprint: `sha256:${s.certificateTbsFingerprint}` } : {}),
     extensions: { ...ext },
     ...(workflow ? { workflow } : {}),
     ...(source !== undefined ? { source_repository: source } : {}),

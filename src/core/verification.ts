@@ -48,7 +48,8 @@ export interface SignerSummary {
   readonly issuer?: string; // OIDC issuer extension
   readonly keyHint?: string;
   readonly extensions: Readonly<Record<string, string>>; // Fulcio extensions by name (sourceRepositoryURI, ...)
-  readonly certificateFingerprint?: string; // sha256 hex of the leaf DER
+  readonly certificateFingerprint?: string; // sha256 hex of the leaf DER, as the bundle gives it (re-encodable)
+  readonly certificateTbsFingerprint?: string; // sha256 hex of its TBSCertificate, what its CA signed: its identity
   readonly root?: string; // the trusted root it verified against ("public-good", "github", or an operator's name)
 }
 

@@ -9,6 +9,7 @@ import { pino } from "pino";
 import { z } from "zod";
 import { agentGateApp } from "../index.js";
 import { composeDeploymentGate, composeGate, type DeploymentComposeOptions } from "../app/compose.js";
+import { DEMO_GITHUB_SIGNING_KEYS } from "./github/web-flow-key.js";
 import { GitHubStandIn } from "./github/stand-in.js";
 import type { StandInCheckRun, StandInRepo } from "./github/model.js";
 import { CHECK_NAME } from "../adapters/github/check-runs.js";
@@ -88,7 +89,7 @@ export async function runDeploymentScenario(s: DeploymentScenario, trustedRoot: 
   const sha = (s.payload.deployment as { sha: string }).sha;
   const run = prGateCheckRun(s, sha);
   if (run) standIn.checkRuns.push(run);
-  const gate = await composeGate({ trustedRoot, tlogEntryUrl: () => undefined });
+  const gate = await composeGate({ trustedRoot, tlogEntryUrl: () => undefined, githubSigningKeys: DEMO_GITHUB_SIGNING_KEYS });
   const deploymentGate = await composeDeploymentGate({ ...record, trustedRoot, bundleFetch: standIn.fetch });
   const probot = new Probot({ appId: 1, privateKey: key(), log: pino({ level: "silent" }), Octokit: unthrottled(), request: { fetch: standIn.fetch } });
   await probot.load(agentGateApp({ gate, deploymentGate }));

@@ -5,6 +5,7 @@ import { pino } from "pino";
 import { generateKeyPairSync } from "node:crypto";
 import { agentGateApp } from "../index.js";
 import { composeGate, type ComposeOptions } from "../app/compose.js";
+import { DEMO_GITHUB_SIGNING_KEYS } from "./github/web-flow-key.js";
 import { GitHubStandIn } from "./github/stand-in.js";
 import type { StandInCheckRun } from "./github/model.js";
 import { CHECK_NAME } from "../adapters/github/check-runs.js";
@@ -98,7 +99,8 @@ export async function inProcessApp(scenario: Scenario, trustedRoot: unknown, gat
     ? { engine: audited.engine, onDecision: audited.onDecision, auditHead: audited.auditHead, auditLog: audited.storage.audit, history: audited.storage, ...gateOptions }
     : gateOptions;
   // The stand-in's App is id 1: its own check runs are left out of required checks, and their completions never trigger.
-  const gate = await composeGate({ ...options, trustedRoot, tlogEntryUrl: () => undefined, appId: 1 });
+  // The stand-in plays GitHub: the commits it shows as GitHub's own are signed with its web-flow key, not GitHub's.
+  const gate = await composeGate({ githubSigningKeys: DEMO_GITHUB_SIGNING_KEYS, ...options, trustedRoot, tlogEntryUrl: () => undefined, appId: 1 });
   const probot = new Probot({
     appId: 1,
     privateKey: demoKey(),

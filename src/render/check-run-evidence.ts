@@ -15,7 +15,10 @@ export function bundleSection(s: CoveringStatement, covers: readonly string[], u
   lines.push(`- **Covers** ${covers.slice(0, 20).map((sha) => code(sha.slice(0, 12))).join(", ")}${covers.length > 20 ? ` and ${covers.length - 20} more` : ""}`);
   lines.push(`- **Signer** ${code(s.signer.identity ?? s.signer.keyHint ?? "key", { max: 500 })} (${s.signer.type})`);
   if (s.signer.issuer) lines.push(`- **Issuer** ${code(s.signer.issuer, { max: 300 })}`);
-  if (s.signer.certificateFingerprint) lines.push(`- **Certificate** ${code(`sha256:${s.signer.certificateFingerprint}`, { max: 80 })}`);
+  // the TBS fingerprint names the certificate in a revocation list: its DER can be re-encoded under another fingerprint
+  const tbs = s.signer.certificateTbsFingerprint;
+  if (tbs) lines.push(`- **Certificate** ${code(`sha256:${tbs}`, { max: 80 })} (TBS, as a revocation list names it)${s.signer.certificateFingerprint ? ` · DER ${code(`sha256:${s.signer.certificateFingerprint}`, { max: 80 })}` : ""}`);
+  else if (s.signer.certificateFingerprint) lines.push(`- **Certificate** ${code(`sha256:${s.signer.certificateFingerprint}`, { max: 80 })}`);
   if (s.signer.root) lines.push(`- **Trusted root** ${code(s.signer.root, { max: 80 })}`);
   lines.push(`- **Format** ${code(s.format)} · **Agent** ${code(`${part(s.runtime.name)} ${part(s.runtime.version)}`)} · **Model** ${code(s.model.version ? `${part(s.model.id)}@${part(s.model.version)}` : s.model.id)}`);
   if (s.tools.length) lines.push(`- **Tools** ${s.tools.slice(0, 30).map((t) => code(t, { max: 100 })).join(", ")}`);

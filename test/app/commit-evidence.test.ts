@@ -10,8 +10,9 @@ import { DEFAULT_AGENT_ACCOUNTS } from "../../src/core/agents.js";
 import type { CommitFacts } from "../../src/core/facts.js";
 import { createTestSigstore, type TestSigstore } from "../support/sigstore/index.js";
 import { gitsignCommit, rawCommit } from "../support/gitsign-signer.js";
-import { pgpSignatureFor } from "../support/pgp-signature.js";
 import { cmsPem, octetBomb } from "../support/der-bombs.js";
+import { DEMO_WEB_FLOW, newPgpKey, pgpSign } from "../support/pgp-signature.js";
+import { DEMO_GITHUB_SIGNING_KEYS } from "../../src/demo/github/web-flow-key.js";
 import { commitObjectId, rebuildSignedCommit } from "../../src/core/signed-commits.js";
 
 let world: TestSigstore;
@@ -77,29 +78,34 @@ describe("tier signed-commit", () => {
 });
 
 describe("tier platform", () => {
-  const github = pgpSignatureFor({ fingerprint: "968479a1aff927e37d1a566bb5690eeebb952194" });
-  const person = pgpSignatureFor({ fingerprint: "0d5ad4295a11769e45843391bfb2de4b86f4223c" });
+  const payload = "tree x\nauthor Copilot <198982749+Copilot@users.noreply.github.com> 1767312000 +0000\n\nmsg\n";
+  const github = pgpSign(payload, DEMO_WEB_FLOW);
+  const person = pgpSign(payload, newPgpKey());
+  const idOf = (signature: string): string => commitObjectId(rebuildSignedCommit(payload, signature), 40);
   const copilot = { login: "Copilot", id: 198982749 };
   test("Copilot's commit signed by GitHub: a platform attestation naming the account, no model or prompt", () => {
-    const [out] = commitSignatures([commitFacts("2".repeat(40), { verified: true, reason: "valid", signature: github, payload: "tree x\n\nmsg\n" }, copilot)], check, DEFAULT_AGENT_ACCOUNTS);
+    const [out] = commitSignatures([commitFacts(idOf(github), { verified: true, reason: "valid", signature: github, payload }, copilot)], check, DEFAULT_AGENT_ACCOUNTS, DEMO_GITHUB_SIGNING_KEYS);
     assert.deepEqual(out, {
-      sha: "2".repeat(40),
+      sha: idOf(github),
       ok: true,
       attestation: { tier: "platform", signer: { type: "platform", identity: "Copilot", issuer: "https://github.com", account: copilot, agent: "copilot", extensions: {} } },
     });
   });
-  test("a person's verified key, GitHub's key on a person's commit, or no signature: no attestation and no failure", () => {
+  test("a person's verified key, GitHub's key on a person's commit or on another commit, GitHub's real keys, or no signature: no attestation and no failure", () => {
     const out = commitSignatures(
       [
-        commitFacts("3".repeat(40), { verified: true, reason: "valid", signature: person }, copilot),
-        commitFacts("4".repeat(40), { verified: true, reason: "valid", signature: github }, { login: "alice", id: 7 }),
+        commitFacts(idOf(person), { verified: true, reason: "valid", signature: person, payload }, copilot),
+        commitFacts(idOf(github), { verified: true, reason: "valid", signature: github, payload }, { login: "alice", id: 7 }),
+        commitFacts("4".repeat(40), { verified: true, reason: "valid", signature: github, payload }, copilot),
         commitFacts("5".repeat(40), undefined, copilot),
         commitFacts("6".repeat(40), { verified: false, reason: "unsigned" }, copilot),
       ],
       check,
       DEFAULT_AGENT_ACCOUNTS,
+      DEMO_GITHUB_SIGNING_KEYS,
     );
     assert.deepEqual(out, []);
+    assert.deepEqual(commitSignatures([commitFacts(idOf(github), { verified: true, reason: "valid", signature: github, payload }, copilot)], check, DEFAULT_AGENT_ACCOUNTS), [], "by default only GitHub's pinned keys count");
   });
 });
 

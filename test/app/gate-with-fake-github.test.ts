@@ -7,6 +7,7 @@ import { CHECK_NAME } from "../../src/adapters/github/check-runs.js";
 import { toTrigger, type Trigger } from "../../src/adapters/github/triggers.js";
 import { AgentGateError } from "../../src/core/errors.js";
 import { composeDeploymentGate, composeGate } from "../../src/app/compose.js";
+import { DEMO_GITHUB_SIGNING_KEYS } from "../../src/demo/github/web-flow-key.js";
 import type { PullRequestGate } from "../../src/app/pull-request-gate.js";
 import { loadScenarios } from "../../src/demo/scenario.js";
 import type { StandInRepo } from "../../src/demo/github/model.js";
@@ -15,7 +16,7 @@ import { FakeGitHub, fromStandInRepo } from "../support/fake-github.js";
 
 const { trustedRoot, scenarios } = loadScenarios();
 let shared: Promise<PullRequestGate> | undefined;
-const gate = (): Promise<PullRequestGate> => (shared ??= composeGate({ trustedRoot }));
+const gate = (): Promise<PullRequestGate> => (shared ??= composeGate({ trustedRoot, githubSigningKeys: DEMO_GITHUB_SIGNING_KEYS }));
 
 function fakeOf(repos: StandInRepo[]): FakeGitHub {
   const repo = repos[0]!;
@@ -72,7 +73,7 @@ const triggerOf = (f: FakeGitHub, event = "pull_request.synchronize"): Trigger =
 test("fake GitHub: a synchronize event reads config, pull, lists and head, and writes two requests", async () => {
   const fake = fakeOf(structuredClone(human.repos));
   // A gate of its own: the shared one remembers the check run it wrote on this head for the scenario above.
-  const [result] = await (await composeGate({ trustedRoot })).handle(fake, triggerOf(fake), { deliveryId: "d-sync" });
+  const [result] = await (await composeGate({ trustedRoot, githubSigningKeys: DEMO_GITHUB_SIGNING_KEYS })).handle(fake, triggerOf(fake), { deliveryId: "d-sync" });
   assert.equal(result?.conclusion, "success");
   // configFile: the owner's revocation list (.github/agent-gate-revocations.yml), read with every evaluation.
   assert.deepEqual(fake.methods(), ["pull", "repoConfig", "configFile", "pullsForCommit", "snapshot", "startCheckRun", "completeCheckRun"]);
@@ -116,7 +117,7 @@ test("fake GitHub: more pull requests on one head than agent-gate judges fails t
 
 test("fake GitHub: a redelivery updates the check run it wrote instead of adding one", async () => {
   const fake = fakeOf(structuredClone(human.repos));
-  const g = await composeGate({ trustedRoot });
+  const g = await composeGate({ trustedRoot, githubSigningKeys: DEMO_GITHUB_SIGNING_KEYS });
   await g.handle(fake, triggerOf(fake, "pull_request.opened"), { deliveryId: "d-1" });
   await g.handle(fake, triggerOf(fake, "pull_request.opened"), { deliveryId: "d-2", redelivered: true });
   assert.equal(fake.runs.length, 1);

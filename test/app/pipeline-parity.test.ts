@@ -15,6 +15,7 @@ import { openPullsWithHead, pullStanding } from "../../src/adapters/github/pull-
 import { loadRepoConfig } from "../../src/app/load-config.js";
 import { checkHead, evaluatePullRequest, explain, factsOf, type Decided } from "../../src/app/evaluate-pull-request.js";
 import { withCommitEvidence } from "../../src/app/commit-evidence.js";
+import { DEMO_GITHUB_SIGNING_KEYS } from "../../src/demo/github/web-flow-key.js";
 import { EvidenceVerifier, verifyEvidence } from "../../src/app/evidence.js";
 import { combinedOutput } from "../../src/app/shared-head.js";
 import { inspectConfigChange, requesterOf } from "../../src/app/config-change.js";
@@ -56,7 +57,7 @@ for (const scenario of scenarios) {
           const configChange = await inspectConfigChange(github, { owner: repo.owner, repo: repo.name, headSha: head, files: snapshot.files, requester: requesterOf(snapshot.pull) }, { last: loaded.config.config_changes.impact_last });
           // The head's check runs, when the config requires checks, as the gate reads them (the demo App is App 1).
           const facts = await withHeadChecks(github, factsOf(snapshot, loaded, new Date()), loaded.config, 1);
-          const verified = withCommitEvidence(verifyEvidence(evidence, facts.bundles, loaded.config, `${repo.owner}/${repo.name}`), facts.commits, verifier, loaded.config);
+          const verified = withCommitEvidence(verifyEvidence(evidence, facts.bundles, loaded.config, `${repo.owner}/${repo.name}`), facts.commits, verifier, loaded.config, DEMO_GITHUB_SIGNING_KEYS);
           outcome = { decided: await evaluatePullRequest(facts, loaded, verified, engine, { now: new Date(), decisionId: ID, ...(configChange ? { configChange } : {}) }) };
         } catch (error) {
           outcome = { error };

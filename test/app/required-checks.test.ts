@@ -13,6 +13,7 @@ import { Octokit } from "@octokit/rest";
 import { commitCheckRuns, CHECK_NAME } from "../../src/adapters/github/check-runs.js";
 import { toTrigger } from "../../src/adapters/github/triggers.js";
 import { composeGate } from "../../src/app/compose.js";
+import { DEMO_GITHUB_SIGNING_KEYS } from "../../src/demo/github/web-flow-key.js";
 import { headChecks } from "../../src/app/required-checks.js";
 import { Intake } from "../../src/app/intake.js";
 import { GitHubStandIn } from "../../src/demo/github/stand-in.js";
@@ -107,7 +108,7 @@ test("fake GitHub: an agent PR waits for its tests, then passes on the same head
   const head = gh.state.pulls[0]!.pull.head.sha;
   const pr = gh.state.pulls[0]!.pull.number;
   gh.state.commitChecks = { [head]: [{ id: 100, name: "tests", status: "in_progress", conclusion: null, app: ACTIONS }] };
-  const gate = await composeGate({ trustedRoot, appId: 1 });
+  const gate = await composeGate({ trustedRoot, githubSigningKeys: DEMO_GITHUB_SIGNING_KEYS, appId: 1 });
   const [first] = await gate.handle(gh, { kind: "pull_request", event: "pull_request.opened", owner: "acme", repo: "widgets", installationId: 77, headSha: head, pullNumbers: [pr] }, { deliveryId: "rc-1" });
   assert.equal(first?.conclusion, "failure");
   assert.equal(first?.title, "Waiting for required checks: tests");
@@ -137,7 +138,7 @@ test("fake GitHub: a required check re-run after it passed (check_run.created, q
   const head = gh.state.pulls[0]!.pull.head.sha;
   const pr = gh.state.pulls[0]!.pull.number;
   gh.state.commitChecks = { [head]: [{ id: 100, name: "tests", status: "completed", conclusion: "success", app: ACTIONS }] };
-  const gate = await composeGate({ trustedRoot, appId: 1 });
+  const gate = await composeGate({ trustedRoot, githubSigningKeys: DEMO_GITHUB_SIGNING_KEYS, appId: 1 });
   const [passed] = await gate.handle(gh, { kind: "pull_request", event: "pull_request.opened", owner: "acme", repo: "widgets", installationId: 77, headSha: head, pullNumbers: [pr] }, { deliveryId: "rr-1" });
   assert.equal(passed?.conclusion, "success", passed?.title);
 
@@ -166,7 +167,7 @@ test("fake GitHub: a failed required check denies, naming it; the check runs fai
   const gh = fake();
   const head = gh.state.pulls[0]!.pull.head.sha;
   gh.state.commitChecks = { [head]: [{ id: 100, name: "tests", status: "completed", conclusion: "failure", app: ACTIONS }] };
-  const gate = await composeGate({ trustedRoot, appId: 1 });
+  const gate = await composeGate({ trustedRoot, githubSigningKeys: DEMO_GITHUB_SIGNING_KEYS, appId: 1 });
   const trigger = { kind: "pull_request" as const, event: "pull_request.synchronize", owner: "acme", repo: "widgets", installationId: 77, headSha: head, pullNumbers: [gh.state.pulls[0]!.pull.number] };
   const [failed] = await gate.handle(gh, trigger, { deliveryId: "rc-5" });
   assert.equal(failed?.conclusion, "failure");

@@ -17,6 +17,7 @@ import { onBothDatabases } from "../adapters/storage/audit-log-suites.js";
 const IDENTITY = "https://github.com/acme/agents/.github/workflows/agent.yml@refs/heads/main";
 const ISSUER = "https://token.actions.githubusercontent.com";
 const FP = `sha256:${"ab".repeat(32)}`;
+const TBS = `sha256:${"cd".repeat(32)}`;
 
 interface Att {
   model?: string;
@@ -24,6 +25,7 @@ interface Att {
   agent?: string;
   identity?: string;
   fingerprint?: string;
+  tbs?: string;
   tier?: string;
   logIndex?: string;
 }
@@ -33,7 +35,7 @@ function decision(i: number, repository: string, pull: number, head: string, att
   const base = sampleEvent(i);
   const attestation = {
     tier: att.tier ?? "sigstore",
-    signer: { type: "certificate", identity: att.identity ?? IDENTITY, issuer: ISSUER, extensions: {}, ...(att.fingerprint ? { certificate_fingerprint: att.fingerprint } : {}) },
+    signer: { type: "certificate", identity: att.identity ?? IDENTITY, issuer: ISSUER, extensions: {}, ...(att.fingerprint ? { certificate_fingerprint: att.fingerprint } : {}), ...(att.tbs ? { certificate_tbs_fingerprint: att.tbs } : {}) },
     agent: { name: att.agent ?? "claude-code", version: "2.1.0" },
     model: { id: att.model ?? "anthropic/claude-sonnet-4-5", ...(att.version ? { version: att.version } : {}) },
     rekor_log_index: att.logIndex ?? String(1000 + i),
@@ -91,6 +93,22 @@ onBothDatabases("revocation sweep", (withLog) => {
     assert.deepEqual((await index.pulls("acme", { ...none, signers: [{ identity: IDENTITY, issuer: ISSUER, key: null }] }, { limit: 10 })).length, 3);
     assert.deepEqual(await index.pulls("acme", none, { limit: 10 }), [], "nothing revoked matches nothing");
     assert.deepEqual(await index.signers("acme"), [{ identity: IDENTITY, issuer: ISSUER, key: null }]);
+  });
+
+  withLog("a certificate is found by its TBS fingerprint or its DER's, as the policy matches it", async ({ db, log }) => {
+    const der = `sha256:${"ef".repeat(32)}`;
+    await log.append(decision(1, "acme/app", 1, sha(1), { fingerprint: der, tbs: TBS }));
+    await log.append(decision(2, "acme/app", 2, sha(2), { fingerprint: `sha256:${"01".repeat(32)}`, tbs: TBS })); // re-encoded: another DER
+    await log.append(decision(3, "acme/app", 3, sha(3), { fingerprint: der, tbs: TBS, tier: "signed-commit" }));
+    await log.append(decision(4, "acme/app", 4, sha(4), { fingerprint: FP })); // recorded before the TBS fingerprint
+    const index = new EvidenceIndex(db);
+    const none: RevokedKeys = { signers: [], certificates: [], rekorEntries: [], rekorUuids: [], models: [], agents: [], commitKeys: [] };
+    const seqs = async (keys: Partial<RevokedKeys>): Promise<number[]> => (await index.pulls("acme", { ...none, ...keys }, { limit: 10 })).map((p) => p.seq);
+    assert.deepEqual(await seqs({ certificates: [TBS.replace("cd", "CD")] }), [3, 2, 1], "every encoding of the certificate");
+    assert.deepEqual(await seqs({ certificates: [der] }), [3, 1], "a DER fingerprint: those bytes");
+    assert.deepEqual(await seqs({ certificates: [FP] }), [4]);
+    assert.deepEqual(await seqs({ commitKeys: [TBS] }), [3, 2, 1], "by TBS any attestation of the certificate (the policy keeps signed commits)");
+    assert.deepEqual(await seqs({ commitKeys: [der] }), [3]);
   });
 
   withLog("models and agents match as the policy matches them: dated ids, versions without separators, no version", async ({ db, log }) => {

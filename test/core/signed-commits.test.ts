@@ -1,11 +1,14 @@
 // Signed commits as evidence (core part): GitHub's payload + signature rebuild exactly the commit's sha, the agent
-// trailers read one way or not at all, and only GitHub's own key (not a person's verified key) makes a platform commit.
+// trailers read one way or not at all, and only GitHub's own key (verified here, chosen by the signature's hashed
+// issuer; not a person's verified key) makes a platform commit.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { pgpSignatureFor } from "../support/pgp-signature.js";
-import { agentTrailers, commitMessage, payloadIsCommit, pgpSignatureIssuer, platformAgent, rebuildSignedCommit, signedByGitHub, signatureKind } from "../../src/core/signed-commits.js";
+import { DEMO_WEB_FLOW, newPgpKey, pgpSign } from "../support/pgp-signature.js";
+import { agentTrailers, commitMessage, commitObjectId, payloadIsCommit, platformAgent, rebuildSignedCommit, signatureKind } from "../../src/core/signed-commits.js";
+import { pgpSignatureIssuer } from "../../src/core/github-signature.js";
+import { DEMO_GITHUB_SIGNING_KEYS } from "../../src/demo/github/web-flow-key.js";
 
 const DIR = "fixtures/gitsign";
 const read = (id: string, file: string): string => readFileSync(join(DIR, id, file), "latin1");
@@ -64,7 +67,7 @@ describe("agent trailers", () => {
   });
 });
 
-// A real gpg signature (ed25519, made once with gpg 2.2): issuer fingerprint subpacket 33 and key id 16.
+// A real gpg signature (ed25519, made once with gpg 2.2): issuer fingerprint subpacket 33 (hashed) and key id 16 (unhashed).
 const GPG_SIG = `-----BEGIN PGP SIGNATURE-----
 
 iHUEABYIAB0WIQQNWtQpWhF2nkWEM5G/st5LhvQiPAUCaxTo4wAKCRC/st5LhvQi
@@ -74,44 +77,45 @@ PHHfAQCJ9EOfitP+D9+iNjACu3AMQA8P/B6KTmyuCh02emNDtgEA9GkyXE7SkpSm
 -----END PGP SIGNATURE-----
 `;
 
-const GITHUB_FP = "968479a1aff927e37d1a566bb5690eeebb952194";
-
-describe("GitHub's own signature", () => {
-  test("the issuer of a real gpg signature is read", () => {
-    assert.deepEqual(pgpSignatureIssuer(GPG_SIG), { fingerprint: "0d5ad4295a11769e45843391bfb2de4b86f4223c", keyId: "bfb2de4b86f4223c" });
-    assert.equal(signatureKind(GPG_SIG), "pgp");
-    assert.equal(signedByGitHub(GPG_SIG), false);
-  });
-  test("GitHub's fingerprint, or its key id alone, is GitHub's; a fingerprint that differs wins over a matching key id", () => {
-    assert.equal(signedByGitHub(pgpSignatureFor({ fingerprint: GITHUB_FP, keyId: GITHUB_FP.slice(24) })), true);
-    assert.equal(signedByGitHub(pgpSignatureFor({ keyId: "4aee18f83afdeb23" })), true);
-    assert.equal(signedByGitHub(pgpSignatureFor({ fingerprint: "0d5ad4295a11769e45843391bfb2de4b86f4223c", keyId: GITHUB_FP.slice(24) })), false);
-  });
-  test("garbage, truncation and other armours are no issuer, never a throw", () => {
-    const good = pgpSignatureFor({ fingerprint: GITHUB_FP });
-    const b64 = good.split("\n")[2]!;
-    for (const s of ["", "-----BEGIN PGP SIGNATURE-----\n\n=abcd\n-----END PGP SIGNATURE-----\n", good.replace(b64, b64.slice(0, 20)), read("01-offline-google-2026", "signature.pem"), "x".repeat(100_000)]) {
-      assert.equal(signedByGitHub(s), false);
-    }
-  });
+test("the issuer of a real gpg signature is read from its hashed subpackets (its unhashed key id agrees)", () => {
+  assert.deepEqual(pgpSignatureIssuer(GPG_SIG), { fingerprint: "0d5ad4295a11769e45843391bfb2de4b86f4223c" });
+  assert.equal(signatureKind(GPG_SIG), "pgp");
 });
 
 describe("platform tier", () => {
   const copilot = { login: "Copilot", id: 198982749, agent: "copilot" };
-  const githubSig = pgpSignatureFor({ fingerprint: GITHUB_FP });
-  test("GitHub-signed, verified, by a known agent account: the agent", () => {
-    assert.deepEqual(platformAgent({ author: { login: "Copilot", id: 198982749 }, gitSignature: { verified: true, reason: "valid", signature: githubSig } }, [copilot]), {
-      account: { login: "Copilot", id: 198982749 },
-      agent: "copilot",
-    });
+  const author = { login: "Copilot", id: 198982749 };
+  const payload = "tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\nauthor Copilot <198982749+Copilot@users.noreply.github.com> 1767312000 +0000\ncommitter GitHub <noreply@github.com> 1767312000 +0000\n\nValidate widget input\n";
+  const signed = (signature: string, body = payload) => ({ sha: commitObjectId(rebuildSignedCommit(body, signature), 40), gitSignature: { verified: true, reason: "valid", signature, payload: body } });
+  const githubSig = pgpSign(payload, DEMO_WEB_FLOW);
+  const keys = DEMO_GITHUB_SIGNING_KEYS;
+
+  test("GitHub-signed (verified here with its key), verified by GitHub, by a known agent account: the agent", () => {
+    assert.deepEqual(platformAgent({ author, ...signed(githubSig) }, [copilot], keys), { account: { login: "Copilot", id: 198982749 }, agent: "copilot" });
   });
-  test("a person's verified key with the agent as author, GitHub unverified, another account, an id that differs: not platform", () => {
-    const author = { login: "Copilot", id: 198982749 };
-    assert.match((platformAgent({ author, gitSignature: { verified: true, reason: "valid", signature: GPG_SIG } }, [copilot]) as { reason: string }).reason, /not GitHub's own key/);
-    assert.match((platformAgent({ author, gitSignature: { verified: false, reason: "unknown_key", signature: githubSig } }, [copilot]) as { reason: string }).reason, /does not verify/);
-    assert.match((platformAgent({ author: { login: "alice", id: 5 }, gitSignature: { verified: true, reason: "valid", signature: githubSig } }, [copilot]) as { reason: string }).reason, /not a known agent account/);
-    assert.ok("reason" in platformAgent({ author: { login: "Copilot", id: 1 }, gitSignature: { verified: true, reason: "valid", signature: githubSig } }, [copilot]));
-    assert.ok("reason" in platformAgent({ author, gitSignature: { verified: true, reason: "valid" } }, [copilot]));
-    assert.ok("reason" in platformAgent({ author }, [copilot]));
+
+  test("GitHub's object ends its signature header with a blank line its API's signature lacks: the same commit", () => {
+    const c = signed(`${githubSig}\n`);
+    assert.deepEqual(platformAgent({ author, sha: c.sha, gitSignature: { ...c.gitSignature, signature: githubSig } }, [copilot], keys), { account: author, agent: "copilot" });
+  });
+
+  test("a person's verified key with the agent as author, GitHub unverified, another account, an id that differs, another commit: not platform", () => {
+    assert.match((platformAgent({ author, ...signed(pgpSign(payload, newPgpKey())) }, [copilot], keys) as { reason: string }).reason, /not GitHub's own key/);
+    const unverified = signed(githubSig);
+    assert.match((platformAgent({ author, sha: unverified.sha, gitSignature: { ...unverified.gitSignature, verified: false, reason: "unknown_key" } }, [copilot], keys) as { reason: string }).reason, /does not verify/);
+    assert.match((platformAgent({ author: { login: "alice", id: 5 }, ...signed(githubSig) }, [copilot], keys) as { reason: string }).reason, /not a known agent account/);
+    assert.ok("reason" in platformAgent({ author: { login: "Copilot", id: 1 }, ...signed(githubSig) }, [copilot], keys));
+    assert.match((platformAgent({ author, sha: signed(githubSig).sha, gitSignature: { verified: true, reason: "valid", signature: githubSig } }, [copilot], keys) as { reason: string }).reason, /no signed payload/);
+    assert.match((platformAgent({ author, ...signed(githubSig), sha: "1".repeat(40) }, [copilot], keys) as { reason: string }).reason, /are not commit 1111111/);
+    assert.ok("reason" in platformAgent({ author, sha: "1".repeat(40) }, [copilot], keys));
+    assert.match((platformAgent({ author, ...signed(githubSig) }, [copilot]) as { reason: string }).reason, /not GitHub's own key/, "GitHub's real keys do not trust the stand-in's");
+  });
+
+  test("Mallory's signature naming GitHub's web-flow key only in its unhashed subpackets is not GitHub's", () => {
+    // fixtures/pgp/mallory-unhashed-web-flow: gpg says GOODSIG Mallory; GitHub says valid (for Mallory's uploaded key)
+    const dir = "fixtures/pgp/mallory-unhashed-web-flow";
+    const forged = readFileSync(join(dir, "forged.asc"), "utf8");
+    const r = platformAgent({ author, ...signed(forged, readFileSync(join(dir, "payload"), "utf8")) }, [copilot]);
+    assert.deepEqual(r, { reason: "its unhashed issuer fingerprint names another key than its hashed issuer" });
   });
 });

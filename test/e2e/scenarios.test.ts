@@ -10,6 +10,7 @@ import { composeGate } from "../../src/app/compose.js";
 import { loadScenarios, type Scenario } from "../../src/demo/scenario.js";
 import { runScenario } from "../../src/demo/run.js";
 import { openDemoRecorder } from "../../src/demo/record.js";
+import { DEMO_GITHUB_SIGNING_KEYS } from "../../src/demo/github/web-flow-key.js";
 import { validatedGitHub } from "../support/github.js";
 import { startApp } from "../support/probot.js";
 
@@ -41,7 +42,8 @@ for (const scenario of scenarios) {
     // An audited scenario reads earlier decisions: its App records them in an audit log of its own (in memory).
     const recorder = scenario.audit ? await openDemoRecorder("memory://") : undefined;
     const audit = recorder ? { engine: recorder.engine, onDecision: recorder.onDecision, auditHead: recorder.auditHead, auditLog: recorder.storage.audit, history: recorder.storage } : {};
-    const gate = await composeGate({ trustedRoot, tlogEntryUrl: () => undefined, ...audit });
+    // The stand-in plays GitHub: its own commit signatures (tier platform) are by its web-flow key.
+    const gate = await composeGate({ trustedRoot, tlogEntryUrl: () => undefined, githubSigningKeys: DEMO_GITHUB_SIGNING_KEYS, ...audit });
     // With its audit log, a push that changes the owner's revocation list sweeps the decisions recorded there.
     const app = await startApp(agentGateApp({ gate, ...(recorder ? { revocations: revocationStores(recorder.storage.db) } : {}) }), gh.fetch);
     try {

@@ -32,6 +32,8 @@ const expected: Record<string, { deny: string[]; warn?: string[] }> = {
   "deploy-failed-gate": { deny: ["pr-gate"] },
   "deploy-never-gated": { deny: ["pr-gate"] },
   "deploy-wrong-region": { deny: ["data-residency"] },
+  // Revoked by its TBS fingerprint: the DER fingerprint (another encoding of the same certificate) differs.
+  "deploy-revoked-certificate-reencoded": { deny: ["revoked"] },
 };
 
 describe("fixtures/policy cases", async () => {

@@ -3,6 +3,7 @@
 import type { KeyObject } from "node:crypto";
 import type { X509Certificate } from "@sigstore/core";
 import { describeError } from "../../core/errors.js";
+import { sha256Hex } from "../../core/digest.js";
 import { certificateIdentity, certificateIssuer, fulcioExtensions } from "./extensions.js";
 import { leafBytes, verifiedSctLogs } from "./ca-path.js";
 import { publicKeyFromSpki } from "./der-view.js";
@@ -24,6 +25,12 @@ export interface WorkCounters {
 // A parsed leaf certificate and what was learnt about it; cached per fingerprint as one entry.
 export interface Leaf extends PathLeaf {
   fp: string;
+  /**
+   * sha256 of the TBSCertificate as signed: the certificate's identity. The DER's fingerprint (fp) is not one: the
+   * CA's signature around the TBS can be re-encoded (ECDSA's (r, s) verifies as (r, n - s)) by anyone holding the
+   * certificate. Undefined when the DER is not strict (the chain check then fails).
+   */
+  tbsFp: string | undefined;
   cert: X509Certificate;
   key: KeyObject | undefined;
   san: string | undefined;
@@ -52,7 +59,7 @@ export function parseLeaf(der: Buffer, fp: string): Leaf {
   }
   const id = certificateIdentity(cert);
   if ("problem" in id) throw new Fail("IDENTITY_MISMATCH", id.problem);
-  const leaf: Leaf = { fp, cert, der, bytes, key, san: id.san, extensions, issuer: certificateIssuer(extensions), byRoot: new Map() };
+  const leaf: Leaf = { fp, tbsFp: bytes ? sha256Hex(bytes.tbs) : undefined, cert, der, bytes, key, san: id.san, extensions, issuer: certificateIssuer(extensions), byRoot: new Map() };
   return leaf;
 }
 

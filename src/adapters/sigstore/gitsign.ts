@@ -60,7 +60,8 @@ export type CommitVerificationCode =
 export interface VerifiedCommit {
   readonly ok: true;
   readonly payloadSha256: string;
-  readonly signer: { identity: string; issuer: string; extensions: Record<string, string>; certificateFingerprint: string };
+  /** certificateTbsFingerprint: sha256 of the leaf's TBSCertificate (its identity); certificateFingerprint: of its DER. */
+  readonly signer: { identity: string; issuer: string; extensions: Record<string, string>; certificateFingerprint: string; certificateTbsFingerprint: string };
   /** leafHash: sha256(0x00 || the entry's canonicalized body), the entry's Rekor UUID without the tree id. */
   readonly tlogEntry: { logId: string; logIndex: string; integratedTime: string; leafHash: string };
 }
@@ -308,7 +309,7 @@ function verifySplit(split: { payload: Buffer; signature: string }, policy: Extr
   return {
     ok: true,
     payloadSha256: payloadSha256.toString("hex"),
-    signer: { identity: san, issuer, extensions, certificateFingerprint: sha256Hex(leaf.der) },
+    signer: { identity: san, issuer, extensions, certificateFingerprint: sha256Hex(leaf.der), certificateTbsFingerprint: sha256Hex(pathLeaf.bytes!.tbs) },
     tlogEntry: { logId: entry.logId.toString("hex"), logIndex: entry.logIndex, integratedTime: t.toISOString(), leafHash: sha256Hex(Buffer.concat([Buffer.from([0]), body])) },
   };
 }

@@ -314,15 +314,15 @@ class Verifier implements CachingBundleVerifier {
       return { key: signer.key, summary: { type: "key", keyHint: material.hint, extensions: {}, root: root.name } };
     }
     const leaf = this.bundleLeaf(bundle);
-    const { fp, san, extensions, issuer, key } = leaf;
+    const { fp, tbsFp, san, extensions, issuer, key } = leaf;
     if (signer.kind !== "certificate") {
       throw new Fail("KEY_MISMATCH", `expected a bundle signed with the caller's public key; it is signed with a certificate for ${san ?? "<no SAN>"}`);
     }
     if (san === undefined || !signer.matches(san)) throw new Fail("IDENTITY_MISMATCH", `expected signer ${signer.describe}, got ${san ?? "<no SAN>"}`);
     if (!issuerFits(signer, issuer)) throw new Fail("ISSUER_MISMATCH", `expected OIDC issuer ${signer.issuer ?? "<no issuer extension>"}, got ${issuer ?? "<no issuer extension>"}`);
     checkChain(leaf, times, root, this.work);
-    if (!key) throw new Fail("CERTIFICATE_CHAIN_INVALID", "the certificate's public key does not parse");
-    return { key, summary: { type: "certificate", identity: san, issuer, extensions: { ...extensions }, certificateFingerprint: fp, root: root.name } };
+    if (!key || tbsFp === undefined) throw new Fail("CERTIFICATE_CHAIN_INVALID", "the certificate's public key or signed part (TBS) does not parse");
+    return { key, summary: { type: "certificate", identity: san, issuer, extensions: { ...extensions }, certificateFingerprint: fp, certificateTbsFingerprint: tbsFp, root: root.name } };
   }
 
 

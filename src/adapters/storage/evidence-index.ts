@@ -1,4 +1,4 @@
-// The audit log's evidence index (migration 8): per record, the signers, certificates, Rekor entries, models, agents
+// The audit log's evidence index (migrations 8 and 15): per record, the signers, certificates, Rekor entries, models, agents
 // and commit keys its decision rested on, so that a revocation sweep finds the decisions a revoked item touches with
 // index lookups instead of reading the log. Rows are written in the append's transaction (`indexRecord`); records
 // appended before the index existed are indexed by `backfill`, in pages, resumably, once.
@@ -7,7 +7,7 @@ import { fromRow, type AuditRecord } from "../../core/audit.js";
 import type { RevokedData } from "../../config/revocations.js";
 import type { Db, Queryable } from "./db.js";
 
-const KEY_COLUMNS = ["signer_identity", "signer_issuer", "signer_key", "cert_fingerprint", "rekor_log_id", "rekor_log_index", "rekor_uuid", "model", "model_version", "agent", "agent_version", "commit_key"] as const;
+const KEY_COLUMNS = ["signer_identity", "signer_issuer", "signer_key", "cert_fingerprint", "rekor_log_id", "rekor_log_index", "rekor_uuid", "model", "model_version", "agent", "agent_version", "commit_key", "cert_tbs_fingerprint"] as const;
 const RECORD_COLUMNS = ["seq", "repository", "kind", "pull_number", "deployment_id", "environment", "head_sha", "ts"] as const;
 /** The record's own columns, typed for parameters that may be null. */
 const RECORD_TYPES = ["bigint", "text", "text", "integer", "bigint", "text", "text", "timestamptz"] as const;
@@ -39,6 +39,7 @@ function evidenceValues(record: EvidenceRecord): { own: unknown[]; keys: (string
     cert_fingerprint: (k) => lower(k.cert_fingerprint), rekor_log_id: (k) => lower(k.rekor_log_id), rekor_log_index: (k) => k.rekor_log_index,
     rekor_uuid: (k) => lower(k.rekor_uuid), model: (k) => lower(k.model), model_version: (k) => k.model_version,
     agent: (k) => lower(k.agent), agent_version: (k) => k.agent_version, commit_key: (k) => lower(k.commit_key),
+    cert_tbs_fingerprint: (k) => lower(k.cert_tbs_fingerprint),
   };
   return { own, keys: evidenceKeys(record.input).map((k) => KEY_COLUMNS.map((c) => columns[c](k))) };
 }
@@ -187,13 +188,19 @@ export function matchClause(keys: RevokedKeys, first: number): { where: string; 
   if (certs.length > 0) or.push(`(signer_identity, coalesce(signer_issuer, '')) IN (SELECT * FROM unnest(${p(certs.map((s) => s.identity))}::text[], ${p(certs.map((s) => s.issuer ?? ""))}::text[]))`);
   const hints = keys.signers.flatMap((s) => (s.key !== null ? [s.key] : []));
   if (hints.length > 0) or.push(`signer_key = ANY(${p(hints)}::text[])`);
-  if (keys.certificates.length > 0) or.push(`cert_fingerprint = ANY(${p(keys.certificates.map((c) => c.toLowerCase()))}::text[])`);
+  // A certificate entry names its TBS fingerprint or its DER's (docs/revocation.md); a commit key is one of a signed
+  // commit, but by its TBS fingerprint any attestation of that certificate is found (the policy decides).
+  const named = (column: string, values: readonly string[]): string => {
+    const v = p(values.map((c) => c.toLowerCase()));
+    return `${column} = ANY(${v}::text[]) OR cert_tbs_fingerprint = ANY(${v}::text[])`;
+  };
+  if (keys.certificates.length > 0) or.push(named("cert_fingerprint", keys.certificates));
   if (keys.rekorEntries.length > 0) or.push(`(rekor_log_id, rekor_log_index) IN (SELECT * FROM unnest(${p(keys.rekorEntries.map((e) => e.logId.toLowerCase()))}::text[], ${p(keys.rekorEntries.map((e) => e.logIndex))}::text[]))`);
   if (keys.rekorUuids.length > 0) or.push(`rekor_uuid = ANY(${p(keys.rekorUuids.map((u) => u.toLowerCase()))}::text[])`);
   const models = keys.models.map((m) => ({ name: m.model, version: m.version }));
   if (models.length > 0) or.push(namedClause("model", "model_version", models, p));
   if (keys.agents.length > 0) or.push(namedClause("agent", "agent_version", keys.agents, p));
-  if (keys.commitKeys.length > 0) or.push(`commit_key = ANY(${p(keys.commitKeys.map((k) => k.toLowerCase()))}::text[])`);
+  if (keys.commitKeys.length > 0) or.push(named("commit_key", keys.commitKeys));
   // A record whose evidence was cut short may rest on anything revoked: it is always found (recorded-evidence.ts).
   if (or.length > 0) or.push(`model = ${p(INCOMPLETE_MARK)}`);
   return { where: or.join(" OR "), params };

@@ -74,6 +74,24 @@ gitsign := {"tier": "signed-commit", "signer": object.union(fx.signer, {"certifi
 
 signed_pr := object.union(fx.pr, {"commits": [object.union(object.remove(fx.agent_commit(fx.head), ["provenance"]), {"attestations": [gitsign], "provenance": {"status": "attested"}})]})
 
+tbs := concat("", ["sha256:", concat("", [x | some _ in numbers.range(1, 64); x := "d"])])
+
+# The same certificate re-encoded (its CA signature (r, n - s)): another DER fingerprint, the same TBS fingerprint.
+reencoded(inp) := json.patch(inp, [{"op": "replace", "path": "/commits/0/attestations/0/signer/certificate_fingerprint", "value": concat("", ["sha256:", concat("", [x | some _ in numbers.range(1, 64); x := "c"])])}])
+
+test_a_certificate_by_its_tbs_fingerprint_whatever_its_der if {
+	tbs_pr := json.patch(signed_pr, [{"op": "add", "path": "/commits/0/attestations/0/signer/certificate_tbs_fingerprint", "value": tbs}])
+	msg := concat("", ["commit 2222222 (head): certificate ", tbs, " is revoked by the organisation"])
+	revoked_msgs(tbs_pr, fx.config, list("certificates", [{"fingerprint": tbs}])) == {msg}
+	revoked_msgs(reencoded(tbs_pr), fx.config, list("certificates", [{"fingerprint": tbs}])) == {msg}
+	revoked_msgs(reencoded(tbs_pr), fx.config, list("commit_keys", [{"fingerprint": tbs}])) == {concat("", ["commit 2222222 (head): commit signing certificate ", tbs, " is revoked by the organisation"])}
+
+	# a list naming the DER fingerprint still revokes those bytes (lists written before the TBS fingerprint)
+	count(revoked_msgs(tbs_pr, fx.config, list("certificates", [{"fingerprint": fp}]))) == 1
+	count(revoked_msgs(tbs_pr, fx.config, list("certificates", [{"fingerprint": tbs}, {"fingerprint": fp}]))) == 2
+	count(revoked_msgs(tbs_pr, fx.config, list("certificates", [{"fingerprint": concat("", ["sha256:", concat("", [x | some _ in numbers.range(1, 64); x := "0"])])}]))) == 0
+}
+
 test_commit_keys_name_signed_commits_only if {
 	revoked_msgs(signed_pr, fx.config, list("commit_keys", [{"fingerprint": fp}])) == {concat("", ["commit 2222222 (head): commit signing certificate ", fp, " is revoked by the organisation"])}
 	count(revoked_msgs(evidence, fx.config, list("commit_keys", [{"fingerprint": fp}]))) == 0
