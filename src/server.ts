@@ -16,6 +16,12 @@ try {
   if (envFile.path) console.error(`agent-gate: settings read from ${envFile.path} (variables already set win)`);
   if (envFile.warning) console.error(`agent-gate: warning: ${envFile.warning}`);
   const server = await startServer();
+  // A newer agent-gate migrated the database: the server has stopped taking work and left its jobs for retry (its
+  // log says why); the process ends, and a restart of this version refuses to start (STORAGE_SCHEMA_NEWER).
+  void server.stoppedOnItsOwn.then((reason) => {
+    console.error(`agent-gate: stopped: ${reason}`);
+    process.exit(1);
+  });
   let stopping = false;
   for (const signal of ["SIGTERM", "SIGINT"] as const) {
     process.on(signal, () => {
