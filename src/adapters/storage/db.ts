@@ -344,7 +344,7 @@ export async function openEmbedded(dataDir: string = DEFAULT_DATA_DIR, schema = 
   let unlock = (): void => undefined;
   if (!inMemory) {
     mkdirSync(dir, { recursive: true });
-    unlock = lockDataDir(dir);
+    unlock = await lockDataDir(dir);
     try {
       if (!existsSync(join(pgDir, "PG_VERSION"))) await initialiseOutOfProcess(dir, pgDir);
     } catch (err) {
