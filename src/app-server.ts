@@ -41,6 +41,8 @@ export async function startServer(processEnv: NodeJS.ProcessEnv = process.env): 
   const { env, settings } = readAllSettings(processEnv);
   // Logs redact tokens, keys, secrets and prompts (by key, by pattern, and the process's own secret values).
   const log = await redactingLogger({ level: settings.LOG_LEVEL }, processEnv);
+  // An opt-out in use (metrics without a token, PostgreSQL or GitHub without verified TLS), reconciliation off.
+  for (const warning of settings.warnings) log.warn(warning);
   // Every file a setting names (trusted roots, keys, the policy bundle), read before anything is opened: one message
   // names each bad one. A root file is pinned as given; more roots beside it (GitHub's own Sigstore instance, custom
   // ones) are each named, and a certificate's CA picks its root. The bundle is the built-in one unless one is pinned.

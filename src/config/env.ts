@@ -14,6 +14,7 @@ const Env = z.object({
   AGENT_GATE_TRUSTED_KEYS: z.string().min(1).optional().describe('JSON file {"hint": "PEM public key"} for key-signed provenance'),
 });
 export type AppEnv = z.infer<typeof Env>;
+export const APP_ENV_NAMES: readonly string[] = Object.keys(Env.shape);
 
 export function readEnv(env: NodeJS.ProcessEnv = process.env): AppEnv {
   const r = Env.safeParse(env);

@@ -21,9 +21,9 @@ function outsideAddress(): string | undefined {
   return undefined;
 }
 
-test("without HOST the server listens on loopback only; HOST=0.0.0.0 (the image's) opens it", { timeout: 120_000 }, async (t) => {
+test("without HOST the server listens on loopback only; HOST=0.0.0.0 (the image's) opens it, with a metrics token", { timeout: 120_000 }, async (t) => {
   assert.equal(readServerEnv(base).HOST, "127.0.0.1");
-  assert.equal(readServerEnv({ ...base, HOST: "0.0.0.0" }).HOST, "0.0.0.0");
+  assert.equal(readServerEnv({ ...base, HOST: "0.0.0.0", AGENT_GATE_METRICS_TOKEN: "metrics-token-0123456789abcdef" }).HOST, "0.0.0.0");
   const outside = outsideAddress();
   const server = await startServer(base);
   try {
