@@ -35,3 +35,8 @@ export function redactUrl(url: string): string {
     return "(unparseable URL)";
   }
 }
+
+/** `text` with every http(s) URL in it shown as redactUrl shows it (a library's error may quote the URL it was given). */
+export function redactUrls(text: string): string {
+  return text.replace(/\bhttps?:\/\/[^\s"'<>]{1,4096}/gi, (url) => redactUrl(url));
+}
