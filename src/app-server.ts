@@ -14,6 +14,7 @@ import { PolicyPool } from "./adapters/opa/pool.js";
 import { decisionRecorder, openStorage, poolSizeFor } from "./adapters/storage/index.js";
 import { SqlGateStore } from "./adapters/storage/gate-store.js";
 import { newerMessage, SchemaWatch } from "./adapters/storage/schema-watch.js";
+import { AppAuthHealth } from "./observability/app-auth.js";
 import { revocationStores } from "./app/revocation-trigger.js";
 import { JobQueue } from "./adapters/queue/job-queue.js";
 import { budgetedOctokit, githubFetch } from "./adapters/github/octokit.js";
@@ -135,13 +136,15 @@ export async function startServer(processEnv: NodeJS.ProcessEnv = process.env): 
       onDecision,
       auditHead: () => storage.audit.witnessHead(),
     });
+    // Whether GitHub takes the App's credentials, as the App's own requests last found (a readiness check below).
+    const appAuth = new AppAuthHealth();
     const timeoutMs = settings.AGENT_GATE_GITHUB_TIMEOUT_MS;
     // Every outbound GitHub request has a deadline, body included; a hung connection becomes a retried, then a
     // transient, failure that names the request.
     const fetchWithDeadline = githubFetch(timeoutMs); // over undici's request(), JSON parsed natively (#19)
     const Octokit = budgetedOctokit({
       fetch: fetchWithDeadline, // installation clients too (Probot does not pass its `request.fetch` to them)
-      plugins: [octokitMetricsPlugin(metrics)],
+      plugins: [octokitMetricsPlugin(metrics), appAuth.plugin],
       retries: settings.AGENT_GATE_GITHUB_RETRIES,
       retryBaseMs: 250,
       maxRetryAfterSeconds: settings.AGENT_GATE_GITHUB_MAX_RETRY_AFTER_SECONDS,
@@ -194,7 +197,8 @@ export async function startServer(processEnv: NodeJS.ProcessEnv = process.env): 
       .register("queue", () => {
         if (!queue.running) throw new Error("the job queue is stopped");
       })
-      .register("schema", watch.readiness);
+      .register("schema", watch.readiness)
+      .register("github_app", appAuth.check);
     // ...and the trusted root is younger than AGENT_GATE_TRUST_ROOT_MAX_AGE_HOURS (503 naming its age and the last error).
     if (refresher) readiness.register("trusted_root", refresher.check);
     server.addHandler(healthHandler({ readiness, metrics, ...(settings.AGENT_GATE_METRICS_TOKEN ? { metricsToken: settings.AGENT_GATE_METRICS_TOKEN } : {}) }));
