@@ -43,7 +43,7 @@ test("a 401 to a request signed as the App fails /readyz (github_app) until such
     }
     assert.equal(ready.status, 503, JSON.stringify(appRequests));
     assert.equal(ready.body.checks["github_app"]?.status, "fail");
-    assert.match(ready.body.checks["github_app"]?.error ?? "", /GitHub refused the App's credentials \(401 on GET \/app\/hook\/deliveries at .*\): check APP_ID and that the private key is the App's/);
+    assert.match(ready.body.checks["github_app"]?.error ?? "", /GitHub refused the App's credentials \(401 on GET \/app\/(hook\/deliveries|installations) at .*\): check APP_ID and that the private key is the App's/);
     assert.equal(ready.body.checks["database"]?.status, "ok");
 
     // GitHub takes them again: the next request signed as the App (an installation token for a delivery) clears it.

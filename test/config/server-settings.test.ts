@@ -19,7 +19,7 @@ const TOKEN = "metrics-token-0123456789abcdef";
 const misspelt = (name: string): string => `AGENT_GATE_${name}`;
 
 test("an AGENT_GATE_* name agent-gate does not know is refused, with the closest known one", () => {
-  assert.throws(() => readServerEnv({ ...base, [misspelt("METRICS_TOKN")]: TOKEN }), /AGENT_GATE_METRICS_TOKN: not a setting agent-gate knows .*did you mean AGENT_GATE_METRICS_TOKEN\?/);
+  assert.throws(() => readServerEnv({ ...base, [misspelt("METRICS_TOKN")]: TOKEN }), new RegExp(`${misspelt("METRICS_TOKN")}: not a setting agent-gate knows .*did you mean AGENT_GATE_METRICS_TOKEN\\?`));
   assert.throws(() => readServerEnv({ ...base, [misspelt("POLICY_BUNDEL")]: "b.tar.gz" }), /did you mean AGENT_GATE_POLICY_BUNDLE\?/);
   // Names read by the CLI, the tests and the scripts may share the App's environment.
   assert.doesNotThrow(() => readServerEnv({ ...base, AGENT_GATE_CODE_CACHE: "off", AGENT_GATE_ENV_FILE: ".env", AGENT_GATE_SKIP_CONTAINERS: "1" }));
