@@ -62,6 +62,8 @@ const ServerEnv = z.object({
   // AGENT_GATE_ALLOW_OPEN_METRICS=1 says /metrics may be served to the network without one.
   AGENT_GATE_METRICS_TOKEN: z.string().regex(/^\S{16,4096}$/, { error: "expected a token of 16 to 4096 characters without spaces" }).optional(),
   AGENT_GATE_ALLOW_OPEN_METRICS: flag(),
+  // GitHub's API over plain http (AGENT_GATE_GITHUB_API_URL, GHE_PROTOCOL=http) to another machine is refused unless this is 1.
+  AGENT_GATE_ALLOW_PLAINTEXT_GITHUB: flag(),
   LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, { error: "expected a redis:// or rediss:// URL" }).optional(),
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, { error: "expected a postgres:// URL" }).optional(),
@@ -71,8 +73,6 @@ const ServerEnv = z.object({
   GHE_HOST: z.string().min(1).optional(),
   GHE_PROTOCOL: z.enum(["http", "https"]).default("https"),
   AGENT_GATE_GITHUB_API_URL: z.url({ error: "expected GitHub's REST API base URL" }).optional(),
-  // GitHub's API over plain http (AGENT_GATE_GITHUB_API_URL, GHE_PROTOCOL=http) to another machine is refused unless this is 1.
-  AGENT_GATE_ALLOW_PLAINTEXT_GITHUB: flag(),
   AGENT_GATE_WORKERS: int(1, 64).default(DEFAULT_WORKERS),
   AGENT_GATE_RECONCILE_SECONDS: int(0, 86_400).default(600),
   AGENT_GATE_RECONCILE_BUDGET: int(1, 100_000).default(500),
