@@ -2,20 +2,30 @@
 import { startServer } from "./app-server.js";
 import { loadEnvFile } from "./config/server-env.js";
 import { describeError } from "./core/errors.js";
+import { scrubMessage } from "./observability/logging.js";
+
+// Written outside the logger, so scrubbed as a log line is: an error may quote a URL's credentials or a secret value.
+const say = (line: string): void => console.error(scrubMessage(line));
 
 // pg-boss completes a finished job without awaiting it; a database blip there must not end the process (the job
 // expires and runs again, idempotently). Anything else unhandled is logged loudly too; evaluations themselves
 // never depend on it (every path completes the check or re-queues the work).
 process.on("unhandledRejection", (reason) => {
-  console.error(`agent-gate: unhandled rejection: ${describeError(reason)}`);
+  say(`agent-gate: unhandled rejection: ${describeError(reason)}`);
 });
 
 try {
   // The credentials `agent-gate setup` wrote (.env, or AGENT_GATE_ENV_FILE); the environment's own values win.
   const envFile = loadEnvFile(process.env);
-  if (envFile.path) console.error(`agent-gate: settings read from ${envFile.path} (variables already set win)`);
-  if (envFile.warning) console.error(`agent-gate: warning: ${envFile.warning}`);
+  if (envFile.path) say(`agent-gate: settings read from ${envFile.path} (variables already set win)`);
+  if (envFile.warning) say(`agent-gate: warning: ${envFile.warning}`);
   const server = await startServer();
+  // A newer agent-gate migrated the database: the server has stopped taking work and left its jobs for retry (its
+  // log says why); the process ends, and a restart of this version refuses to start (STORAGE_SCHEMA_NEWER).
+  void server.stoppedOnItsOwn.then((reason) => {
+    say(`agent-gate: stopped: ${reason}`);
+    process.exit(1);
+  });
   let stopping = false;
   for (const signal of ["SIGTERM", "SIGINT"] as const) {
     process.on(signal, () => {
@@ -25,19 +35,19 @@ try {
       // Drain: running jobs finish within 20 s or are left for retry; queued ones stay for the next process; only
       // then the queue and the database close. Past 25 s something hangs: leave rather than be killed mid-write.
       setTimeout(() => {
-        console.error("agent-gate: shutdown did not finish within 25 s; exiting");
+        say("agent-gate: shutdown did not finish within 25 s; exiting");
         process.exit(1);
       }, 25_000).unref();
       void server.stop({ drainMs: 20_000 }).then(
         () => process.exit(0),
         (err: unknown) => {
-          console.error(`agent-gate: shutdown failed: ${describeError(err)}`);
+          say(`agent-gate: shutdown failed: ${describeError(err)}`);
           process.exit(1);
         },
       );
     });
   }
 } catch (err) {
-  console.error(`agent-gate could not start: ${describeError(err)}`);
+  say(`agent-gate could not start: ${describeError(err)}`);
   process.exit(1);
 }

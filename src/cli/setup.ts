@@ -23,8 +23,9 @@ const USAGE = `usage: agent-gate setup --webhook-url URL [--org ORG] [--name NAM
 
 Registers the GitHub App described by app.yml through GitHub's manifest flow: open the page it prints in a browser
 on this machine, confirm on GitHub, and the App's credentials are written to FILE (default ${DEFAULT_ENV_FILE}, mode 0600),
-which \`npm start\` reads: APP_ID, PRIVATE_KEY (or PRIVATE_KEY_PATH with --private-key-file), WEBHOOK_SECRET and
-AGENT_GATE_WEBHOOK_URL. An existing file is never overwritten without --force.
+which \`npm start\` reads: APP_ID, PRIVATE_KEY (or PRIVATE_KEY_PATH with --private-key-file), WEBHOOK_SECRET,
+AGENT_GATE_WEBHOOK_URL and a new AGENT_GATE_METRICS_TOKEN (the bearer token /metrics asks for). An existing file is
+never overwritten without --force.
 
   --webhook-url URL       where GitHub sends deliveries, e.g. https://gate.example.com${DEFAULT_WEBHOOK_PATH}
                           (a URL without a path gets ${DEFAULT_WEBHOOK_PATH})
@@ -189,7 +190,9 @@ function writeCredentials(app: Conversion, plan: Plan, now: Date): { written: st
     written.push("PRIVATE_KEY");
   }
   lines.push(`WEBHOOK_SECRET=${envValue("the webhook secret", secret)}`, `AGENT_GATE_WEBHOOK_URL=${envValue("the webhook URL", plan.webhookUrl)}`);
-  written.push("WEBHOOK_SECRET", "AGENT_GATE_WEBHOOK_URL");
+  // /metrics behind a bearer token of its own: required once HOST serves other machines (the image's 0.0.0.0).
+  lines.push(`AGENT_GATE_METRICS_TOKEN=${randomBytes(24).toString("hex")}`);
+  written.push("WEBHOOK_SECRET", "AGENT_GATE_WEBHOOK_URL", "AGENT_GATE_METRICS_TOKEN");
   if (plan.apiUrl !== GITHUB_API) {
     lines.push(`AGENT_GATE_GITHUB_API_URL=${envValue("the API URL", plan.apiUrl)}`);
     written.push("AGENT_GATE_GITHUB_API_URL");

@@ -14,6 +14,7 @@ const Env = z.object({
   AGENT_GATE_TRUSTED_KEYS: z.string().min(1).optional().describe('JSON file {"hint": "PEM public key"} for key-signed provenance'),
 });
 export type AppEnv = z.infer<typeof Env>;
+export const APP_ENV_NAMES: readonly string[] = Object.keys(Env.shape);
 
 export function readEnv(env: NodeJS.ProcessEnv = process.env): AppEnv {
   const r = Env.safeParse(env);
@@ -23,12 +24,30 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): AppEnv {
   if (r.data.AGENT_GATE_POLICY_BUNDLE && !r.data.AGENT_GATE_POLICY_SHA256) {
     throw new AgentGateError("ENV_INVALID", "AGENT_GATE_POLICY_BUNDLE is set without AGENT_GATE_POLICY_SHA256: a replacement policy must be pinned by its digest");
   }
+  // A pin without a bundle is a bundle variable missing or misspelt: the built-in policy would run in its place.
+  if (r.data.AGENT_GATE_POLICY_SHA256 && !r.data.AGENT_GATE_POLICY_BUNDLE) {
+    throw new AgentGateError("ENV_INVALID", "AGENT_GATE_POLICY_SHA256 is set without AGENT_GATE_POLICY_BUNDLE: expected the bundle it pins (a file path or an https:// URL) in AGENT_GATE_POLICY_BUNDLE, or neither for the built-in policy");
+  }
   return r.data;
 }
 
+/** AGENT_GATE_TRUSTED_KEYS's file: {"hint": "PEM public key"}; each problem names the variable and the file. */
 export function readKeyRing(path: string | undefined): Map<string, string> {
   if (!path) return new Map();
-  const parsed = z.record(z.string(), z.string().includes("BEGIN PUBLIC KEY", { error: "expected a PEM public key" })).safeParse(JSON.parse(readFileSync(path, "utf8")));
-  if (!parsed.success) throw new AgentGateError("ENV_INVALID", `AGENT_GATE_TRUSTED_KEYS ${path}: ${parsed.error.issues[0]?.path.join(".")}: ${parsed.error.issues[0]?.message}`);
+  const fail = (why: string): AgentGateError => new AgentGateError("ENV_INVALID", `AGENT_GATE_TRUSTED_KEYS: ${path}: ${why}; expected a JSON file {"hint": "PEM public key"}`);
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    throw fail(`cannot be read (${e instanceof Error && "code" in e ? String(e.code) : "unreadable"})`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw fail("is not JSON");
+  }
+  const parsed = z.record(z.string(), z.string().includes("BEGIN PUBLIC KEY", { error: "expected a PEM public key" })).safeParse(json);
+  if (!parsed.success) throw fail(`${parsed.error.issues[0]?.path.join(".") || "(the whole file)"}: ${parsed.error.issues[0]?.message}`);
   return new Map(Object.entries(parsed.data));
 }

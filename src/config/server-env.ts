@@ -1,12 +1,15 @@
 // The server's own settings (beside Probot's APP_ID, PRIVATE_KEY, WEBHOOK_SECRET, ... and agent-gate's policy and
 // trust settings in env.ts): GitHub's address, the retry budget, workers and reconciliation. Validated at start;
 // every missing or bad value is reported at once, each naming the variable and what to set it to.
+import { createPrivateKey } from "node:crypto";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { parseEnv } from "node:util";
 import { z } from "zod";
 import { DEFAULT_POLICY_DEADLINE_MS } from "../adapters/opa/engine.js";
 import { AgentGateError } from "../core/errors.js";
-import { readEnv, type AppEnv } from "./env.js";
+import { isLoopbackHost, secureUrlProblem } from "../core/secure-url.js";
+import { APP_ENV_NAMES, readEnv, type AppEnv } from "./env.js";
+import { databaseTlsProblem, unknownNames } from "./setting-checks.js";
 
 /**
  * Evaluation workers per process. A job mostly waits on GitHub (four requests, writes paced per installation), so a
@@ -15,6 +18,12 @@ import { readEnv, type AppEnv } from "./env.js";
  */
 export const DEFAULT_WORKERS = 8;
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+// An explicit yes or no: 1 or true, 0 or false (anything else is refused, never read as no).
+const flag = () =>
+  z
+    .enum(["1", "true", "0", "false"], { error: "expected 1 (or true) to allow it, 0 (or false) not to" })
+    .transform((v) => v === "1" || v === "true")
+    .default(false);
 
 // A GitHub account's login: letters, digits and single hyphens, neither first nor last, at most 39 characters.
 const LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/;
@@ -63,11 +72,17 @@ const ServerEnv = z.object({
   WEBHOOK_PATH: z.string().startsWith("/", { error: "expected a path starting with /" }).optional(),
   // Where GitHub sends deliveries (written by `agent-gate setup`); its path is the webhook path unless WEBHOOK_PATH says otherwise.
   AGENT_GATE_WEBHOOK_URL: z.url({ protocol: /^https?$/, error: "expected the App's webhook URL (https://...)" }).optional(),
-  // GET /metrics needs `Authorization: Bearer <token>` when set.
+  // GET /metrics needs `Authorization: Bearer <token>` when set; required when HOST is not loopback, unless
+  // AGENT_GATE_ALLOW_OPEN_METRICS=1 says /metrics may be served to the network without one.
   AGENT_GATE_METRICS_TOKEN: z.string().regex(/^\S{16,4096}$/, { error: "expected a token of 16 to 4096 characters without spaces" }).optional(),
+  AGENT_GATE_ALLOW_OPEN_METRICS: flag(),
+  // GitHub's API over plain http (AGENT_GATE_GITHUB_API_URL, GHE_PROTOCOL=http) to another machine is refused unless this is 1.
+  AGENT_GATE_ALLOW_PLAINTEXT_GITHUB: flag(),
   LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, { error: "expected a redis:// or rediss:// URL" }).optional(),
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, { error: "expected a postgres:// URL" }).optional(),
+  // A DATABASE_URL to another machine without sslmode=verify-full (or verify-ca) is refused unless this is 1.
+  AGENT_GATE_ALLOW_PLAINTEXT_DATABASE: flag(),
   AGENT_GATE_DB_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,50}$/, { error: "expected a schema name of lowercase letters, digits and _" }).default("agent_gate"),
   GHE_HOST: z.string().min(1).optional(),
   GHE_PROTOCOL: z.enum(["http", "https"]).default("https"),
@@ -103,7 +118,16 @@ const ServerEnv = z.object({
   AGENT_GATE_TUF_MIRROR: z.url({ protocol: /^https?$/, error: "expected the TUF repository's http(s) URL" }).optional(),
   AGENT_GATE_TUF_ROOT: z.string().min(1).optional(),
 });
-export type ServerSettings = Omit<z.infer<typeof ServerEnv>, "WEBHOOK_PATH"> & { WEBHOOK_PATH: string; privateKey: string; baseUrl: string | undefined };
+/** Every AGENT_GATE_* name the App reads; any other set is refused at start (setting-checks.ts). */
+export const SETTING_NAMES: readonly string[] = [...Object.keys(ServerEnv.shape), ...APP_ENV_NAMES].filter((n) => n.startsWith("AGENT_GATE_"));
+
+export type ServerSettings = Omit<z.infer<typeof ServerEnv>, "WEBHOOK_PATH"> & {
+  WEBHOOK_PATH: string;
+  privateKey: string;
+  baseUrl: string | undefined;
+  /** What the settings allow that deserves a line in the log at start (an opt-out used, reconciliation off). */
+  warnings: string[];
+};
 
 const isSet = (v: string | undefined): v is string => v !== undefined && v.trim() !== "";
 
@@ -124,6 +148,7 @@ function serverProblems(env: NodeJS.ProcessEnv): { problems: string[]; missing: 
       if (!missingKeys.has(name)) problems.push(`${name}: ${i.message}`);
     }
   }
+  problems.push(...unknownNames(env, SETTING_NAMES));
   let privateKey: string | undefined;
   if (r.success) {
     try {
@@ -131,12 +156,56 @@ function serverProblems(env: NodeJS.ProcessEnv): { problems: string[]; missing: 
     } catch (e) {
       problems.push(`PRIVATE_KEY_PATH: cannot read ${r.data.PRIVATE_KEY_PATH} (${e instanceof Error && "code" in e ? String(e.code) : "unreadable"}); expected the App's .pem file`);
     }
-    if (privateKey !== undefined && !privateKey.includes("PRIVATE KEY")) problems.push("PRIVATE_KEY_PATH: the file holds no PEM private key; expected the App's .pem file");
+    privateKey = privateKey?.replace(/\\n/g, "\n");
+    const keyProblem = privateKey === undefined ? undefined : privateKeyProblem(privateKey);
+    if (keyProblem) problems.push(`${r.data.PRIVATE_KEY !== undefined ? "PRIVATE_KEY" : `PRIVATE_KEY_PATH: ${r.data.PRIVATE_KEY_PATH}`}: ${keyProblem}`);
   }
   const webhookPath = r.success ? webhookPathOf(r.data.WEBHOOK_PATH, r.data.AGENT_GATE_WEBHOOK_URL, problems) : undefined;
+  const baseUrl = r.success ? (r.data.AGENT_GATE_GITHUB_API_URL ?? (r.data.GHE_HOST ? `${r.data.GHE_PROTOCOL}://${r.data.GHE_HOST}/api/v3` : undefined)) : undefined;
+  const warnings = r.success ? exposure(r.data, baseUrl, problems) : [];
   if (!r.success || problems.length > 0 || privateKey === undefined || webhookPath === undefined) return { problems, missing };
-  const baseUrl = r.data.AGENT_GATE_GITHUB_API_URL ?? (r.data.GHE_HOST ? `${r.data.GHE_PROTOCOL}://${r.data.GHE_HOST}/api/v3` : undefined);
-  return { problems, missing, settings: { ...r.data, WEBHOOK_PATH: webhookPath, privateKey: privateKey.replace(/\\n/g, "\n"), baseUrl } };
+  return { problems, missing, settings: { ...r.data, WEBHOOK_PATH: webhookPath, privateKey, baseUrl, warnings } };
+}
+
+/**
+ * Why the App's key cannot sign its GitHub tokens, or undefined: it must parse as a private key, and be RSA (GitHub
+ * signs App JWTs RS256). Never quotes the key.
+ */
+function privateKeyProblem(pem: string): string | undefined {
+  try {
+    const key = createPrivateKey(pem);
+    if (key.asymmetricKeyType !== "rsa") return `is a ${key.asymmetricKeyType ?? "non-RSA"} key; expected the App's RSA private key, as GitHub gave it`;
+    return undefined;
+  } catch (e) {
+    const reason = e instanceof Error && "code" in e ? String(e.code) : "unreadable";
+    return `cannot be read as a private key (${reason}); expected the App's PEM private key, as GitHub gave it (-----BEGIN RSA PRIVATE KEY-----)`;
+  }
+}
+
+/**
+ * What the App would expose or send in the clear: /metrics on a non-loopback HOST without a token, PostgreSQL or
+ * GitHub's API without verified TLS to another machine. Each is a problem unless its opt-out is set; a used opt-out is
+ * a warning for the log. Scheduled reconciliation turned off is a warning too.
+ */
+function exposure(s: z.infer<typeof ServerEnv>, baseUrl: string | undefined, problems: string[]): string[] {
+  const warnings: string[] = [];
+  if (!isLoopbackHost(s.HOST) && s.AGENT_GATE_METRICS_TOKEN === undefined) {
+    if (s.AGENT_GATE_ALLOW_OPEN_METRICS) warnings.push(`AGENT_GATE_ALLOW_OPEN_METRICS=1: GET /metrics answers anyone who reaches ${s.HOST} without a token (installation ids and activity)`);
+    else problems.push(`AGENT_GATE_METRICS_TOKEN: not set while HOST=${s.HOST} serves other machines, so /metrics (installation ids, repositories' activity) would answer anyone; expected a token of 16 to 4096 characters (Prometheus sends it as a bearer token), or AGENT_GATE_ALLOW_OPEN_METRICS=1 to serve it without one`);
+  }
+  const db = s.DATABASE_URL === undefined ? undefined : databaseTlsProblem(s.DATABASE_URL);
+  if (db !== undefined) {
+    if (s.AGENT_GATE_ALLOW_PLAINTEXT_DATABASE) warnings.push(`AGENT_GATE_ALLOW_PLAINTEXT_DATABASE=1: DATABASE_URL ${db.slice(0, db.indexOf(";"))}`);
+    else problems.push(`DATABASE_URL: ${db}`);
+  }
+  const api = baseUrl === undefined ? undefined : secureUrlProblem(baseUrl, "GitHub API");
+  if (api !== undefined) {
+    const name = s.AGENT_GATE_GITHUB_API_URL !== undefined ? "AGENT_GATE_GITHUB_API_URL" : "GHE_PROTOCOL";
+    if (s.AGENT_GATE_ALLOW_PLAINTEXT_GITHUB) warnings.push(`AGENT_GATE_ALLOW_PLAINTEXT_GITHUB=1: the App's tokens and GitHub's answers go in the clear to ${new URL(baseUrl!).host}`);
+    else problems.push(`${name}: ${api}, since the App's tokens go there; or AGENT_GATE_ALLOW_PLAINTEXT_GITHUB=1 for a network you trust (logged at start)`);
+  }
+  if (s.AGENT_GATE_RECONCILE_SECONDS === 0) warnings.push("AGENT_GATE_RECONCILE_SECONDS=0: reconciliation runs once at start and never on a schedule, so a delivery GitHub failed to make is caught only at the next start");
+  return warnings;
 }
 
 // WEBHOOK_PATH, else the path of AGENT_GATE_WEBHOOK_URL, else Probot's default; both set must agree.

@@ -145,12 +145,15 @@ function withoutDelivery(err: Record<string, unknown>): Record<string, unknown> 
   return err;
 }
 
-/** Secret values this process holds, from its environment: anything named like a secret, and URL passwords. */
+/**
+ * Secret values this process holds, from its environment: anything named like a secret, and URL passwords. A path
+ * (PRIVATE_KEY_PATH, a *_FILE) names where a secret is, not the secret: left readable in messages about that file.
+ */
 export function secretsFromEnv(env: NodeJS.ProcessEnv = process.env): string[] {
   const found = new Set<string>();
   for (const [name, value] of Object.entries(env)) {
     if (!value) continue;
-    if (/SECRET|TOKEN|PASSWORD|PASSWD|PRIVATE_KEY|API_KEY|CREDENTIALS/i.test(name)) found.add(value);
+    if (/SECRET|TOKEN|PASSWORD|PASSWD|PRIVATE_KEY|API_KEY|CREDENTIALS/i.test(name) && !/_PATH$|_FILE$/i.test(name)) found.add(value);
     if (/_URL$|_DSN$/i.test(name) && value.includes("@")) {
       try {
         const password = decodeURIComponent(new URL(value).password);
@@ -172,6 +175,14 @@ export function knownSecretsScrubber(secrets: readonly string[]): (line: string)
     for (const n of needles) if (out.includes(n)) out = out.split(n).join(CENSOR);
     return out;
   };
+}
+
+/**
+ * A message written outside the logger (server.ts's start failure and its other lines on stderr), scrubbed as a log
+ * line is: the process's own secret values, then the secret detectors and patterns.
+ */
+export function scrubMessage(text: string, env: NodeJS.ProcessEnv = process.env): string {
+  return scrubText(knownSecretsScrubber(secretsFromEnv(env))(text));
 }
 
 /**

@@ -35,7 +35,7 @@ test("redactUrl keeps scheme, host, port and database: no user, no password, no 
   const shown = redactUrl("postgres://agent_gate:Pw1Secret@db.internal:5433/gate?password=Hunter2Secret&sslkey=/k/client.key&sslpassword=KeyPass9&sslmode=require");
   assert.equal(shown, "postgres://db.internal:5433/gate?password=***&sslkey=***&sslpassword=***&sslmode=***");
   assert.equal(redactUrl("postgresql://u@h/db?password=x"), "postgresql://h/db?password=***");
-  assert.equal(redactUrl("not a url"), "(unparseable database URL)");
+  assert.equal(redactUrl("not a url"), "(unparseable URL)");
 });
 
 test("a database that is gone: the review comment names the code, the password and URL reach only the log", { timeout: 60_000 }, async () => {

@@ -21,9 +21,9 @@ function outsideAddress(): string | undefined {
   return undefined;
 }
 
-test("without HOST the server listens on loopback only; HOST=0.0.0.0 (the image's) opens it", { timeout: 120_000 }, async (t) => {
+test("without HOST the server listens on loopback only; HOST=0.0.0.0 (the image's) opens it, with a metrics token", { timeout: 120_000 }, async (t) => {
   assert.equal(readServerEnv(base).HOST, "127.0.0.1");
-  assert.equal(readServerEnv({ ...base, HOST: "0.0.0.0" }).HOST, "0.0.0.0");
+  assert.equal(readServerEnv({ ...base, HOST: "0.0.0.0", AGENT_GATE_METRICS_TOKEN: "metrics-token-0123456789abcdef" }).HOST, "0.0.0.0");
   const outside = outsideAddress();
   const server = await startServer(base);
   try {
@@ -119,4 +119,16 @@ test("npm start reads the env file (variables already set win) and names every s
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("a failed start's message is scrubbed as a log line is: no URL credentials, no signed query, no secret value", { timeout: 60_000 }, () => {
+  const secretUrl = "https://reader:hunter2-password@127.0.0.1:9/bundle.tar.gz?sv=2024&sig=c2lnbmF0dXJlLXNlY3JldA%3D%3D";
+  const r = spawnSync(process.execPath, ["--import", "tsx", "src/server.ts"], {
+    env: { PATH: process.env.PATH, ...base, HOST: "127.0.0.1", AGENT_GATE_POLICY_BUNDLE: secretUrl, AGENT_GATE_POLICY_SHA256: "0".repeat(64), AGENT_GATE_ENV_FILE: "" },
+    encoding: "utf8",
+    timeout: 50_000,
+  });
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stderr, /agent-gate could not start: 1 file setting is invalid:\n {2}AGENT_GATE_POLICY_BUNDLE: https:\/\/127\.0\.0\.1:9\/bundle\.tar\.gz\?sv=\*\*\*&sig=/);
+  for (const secret of ["hunter2", "reader", "c2lnbmF0dXJl", key.split("\n")[1]!]) assert.ok(!r.stderr.includes(secret), `${secret} printed:\n${r.stderr}`);
 });

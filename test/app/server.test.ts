@@ -37,7 +37,8 @@ test("a missing or weak webhook secret stops the server, naming the variable", (
 });
 
 test("a state retention shorter than a job may live is refused, naming the variable and the bound", () => {
-  const base = { APP_ID: "1", PRIVATE_KEY: "-----BEGIN RSA PRIVATE KEY-----", WEBHOOK_SECRET: "a-test-webhook-secret" };
+  const key = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs1", format: "pem" }).toString();
+  const base = { APP_ID: "1", PRIVATE_KEY: key, WEBHOOK_SECRET: "a-test-webhook-secret" };
   assert.equal(readServerEnv(base).AGENT_GATE_STATE_RETENTION_DAYS, 30);
   assert.throws(() => readServerEnv({ ...base, AGENT_GATE_STATE_RETENTION_DAYS: "7" }), /AGENT_GATE_STATE_RETENTION_DAYS: .*>=15/);
   assert.throws(() => readServerEnv({ ...base, AGENT_GATE_STATE_RETENTION_DAYS: "thirty" }), /AGENT_GATE_STATE_RETENTION_DAYS: .*number/);

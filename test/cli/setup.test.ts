@@ -70,7 +70,7 @@ test("the browser flow: the manifest posted to GitHub is app.yml with the operat
 
     const doc = JSON.parse(io.stdout.join("\n")) as { app: { id: number; name: string }; envFile: string; written: string[] };
     assert.equal(io.stdout.length, 1, "one JSON document");
-    assert.deepEqual(doc.written, ["APP_ID", "PRIVATE_KEY", "WEBHOOK_SECRET", "AGENT_GATE_WEBHOOK_URL"]);
+    assert.deepEqual(doc.written, ["APP_ID", "PRIVATE_KEY", "WEBHOOK_SECRET", "AGENT_GATE_WEBHOOK_URL", "AGENT_GATE_METRICS_TOKEN"]);
     assert.equal(doc.app.id, 1);
     for (const secret of [EXAMPLE.webhook_secret, EXAMPLE.client_secret, "PRIVATE KEY"]) {
       assert.ok(!io.stdout.join("").includes(secret) && !io.stderr.join("").includes(secret), "no secret is printed");
@@ -84,6 +84,9 @@ test("the browser flow: the manifest posted to GitHub is app.yml with the operat
     assert.equal(settings.privateKey.trim(), EXAMPLE.pem.trim());
     assert.equal(settings.WEBHOOK_SECRET, EXAMPLE.webhook_secret);
     assert.equal(settings.WEBHOOK_PATH, "/api/github/webhooks");
+    // ...and the metrics token the image's HOST=0.0.0.0 requires, random.
+    assert.match(settings.AGENT_GATE_METRICS_TOKEN ?? "", /^[0-9a-f]{48}$/);
+    assert.equal(readServerEnv({ ...parseEnv(text), HOST: "0.0.0.0" }).HOST, "0.0.0.0");
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

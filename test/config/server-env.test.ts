@@ -1,6 +1,7 @@
 // The server's policy settings: worker threads by default (an evaluation past its deadline can only be stopped
 // there), a deadline in milliseconds, and a clear refusal of a value that is not one.
 import assert from "node:assert/strict";
+import { generateKeyPairSync } from "node:crypto";
 import { describe, it } from "node:test";
 import { policyEvaluator } from "../../src/app/compose.js";
 import { builtinBundle } from "../../src/adapters/opa/bundle-source.js";
@@ -9,7 +10,7 @@ import { PolicyPool } from "../../src/adapters/opa/pool.js";
 import { readPolicyDeadline, readServerEnv } from "../../src/config/server-env.js";
 import { AgentGateError } from "../../src/core/errors.js";
 
-const base = { APP_ID: "1", PRIVATE_KEY: "-----BEGIN RSA PRIVATE KEY-----\nx\n-----END RSA PRIVATE KEY-----", WEBHOOK_SECRET: "a-secret-of-sixteen+" };
+const base = { APP_ID: "1", PRIVATE_KEY: generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs1", format: "pem" }).toString(), WEBHOOK_SECRET: "a-secret-of-sixteen+" };
 
 describe("server settings for policy evaluation", () => {
   it("evaluates on two worker threads with a 2,000 ms deadline unless told otherwise", () => {

@@ -14,6 +14,7 @@ import {
   pinoOptions,
   redactingLogger,
   scrub,
+  scrubMessage,
   scrubText,
   secretsFromEnv,
 } from "../../src/observability/logging.js";
@@ -191,8 +192,15 @@ describe("helpers", () => {
     assert.equal(knownSecretsScrubber([])("same"), "same");
   });
 
+  it("scrubMessage (a line written outside the logger) censors the process's own secret values and secret patterns", () => {
+    const env = { WEBHOOK_SECRET, AGENT_GATE_METRICS_TOKEN: "metrics-token-0123456789abcdef", DATABASE_URL: `postgres://app:${encodeURIComponent(DB_PASSWORD)}@db/x` };
+    const m = scrubMessage(`could not start: ${WEBHOOK_SECRET} / metrics-token-0123456789abcdef / ${DB_PASSWORD} / ${TOKEN} / https://u:p4ss@h/x?sig=abcdefgh`, env);
+    for (const secret of [WEBHOOK_SECRET, "metrics-token-0123456789abcdef", DB_PASSWORD, TOKEN, "p4ss", "abcdefgh"]) assert.ok(!m.includes(secret), `${secret} in ${m}`);
+    assert.match(m, /^could not start: /);
+  });
+
   it("secretsFromEnv takes secret-named variables and URL passwords", () => {
-    const found = secretsFromEnv({ WEBHOOK_SECRET: "w", PRIVATE_KEY: "k", DATABASE_URL: "postgres://u:p%40ss@h/db", REDIS_URL: "redis://h:6379", PATH: "/usr/bin", APP_ID: "1" });
+    const found = secretsFromEnv({ WEBHOOK_SECRET: "w", PRIVATE_KEY: "k", PRIVATE_KEY_PATH: "/run/secrets/key.pem", SECRET_FILE: "/run/s", DATABASE_URL: "postgres://u:p%40ss@h/db", REDIS_URL: "redis://h:6379", PATH: "/usr/bin", APP_ID: "1" });
     assert.deepEqual(found.sort(), ["k", "p@ss", "w"]);
   });
 

@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { gunzipSync } from "node:zlib";
 import { AgentGateError, describeError } from "../../core/errors.js";
+import { redactUrl, redactUrls } from "../../core/secure-url.js";
 import type { PolicyBundle } from "./engine.js";
 
 export const BUILTIN_BUNDLE_PATH = fileURLToPath(new URL("../../../policies/bundle.tar.gz", import.meta.url));
@@ -130,35 +131,37 @@ export async function fetchBundle(url: string, sha256: string, options: FetchBun
   try {
     parsed = new URL(url);
   } catch {
-    throw new AgentGateError("POLICY_BUNDLE_URL_INVALID", `expected an https:// URL for the policy bundle, got "${url}"`);
+    throw new AgentGateError("POLICY_BUNDLE_URL_INVALID", `expected an https:// URL for the policy bundle, got something that is not a URL (${url.length} characters, not shown)`);
   }
+  // Messages and the bundle's source show the URL without credentials or query values (a signed URL's sig=).
+  const shown = redactUrl(url);
   const allowed = parsed.protocol === "https:" || (options.insecureHttpForTests === true && parsed.protocol === "http:");
   if (!allowed) throw new AgentGateError("POLICY_BUNDLE_URL_INVALID", `expected an https:// URL for the policy bundle, got ${parsed.protocol}//`);
-  checkPinFormat(sha256, url);
+  checkPinFormat(sha256, shown);
   const timeoutMs = options.timeoutMs ?? 10_000;
   let bytes: Uint8Array;
   try {
     const res = await (options.fetch ?? fetch)(parsed, { signal: AbortSignal.timeout(timeoutMs), redirect: "follow" });
     const final = new URL(res.url || url);
     if (final.protocol !== "https:" && !(options.insecureHttpForTests === true && final.protocol === "http:"))
-      throw new AgentGateError("POLICY_BUNDLE_URL_INVALID", `${url}: redirected to a non-https URL`);
-    if (!res.ok) throw new AgentGateError("POLICY_BUNDLE_FETCH_FAILED", `${url}: HTTP ${res.status}`, "transient");
+      throw new AgentGateError("POLICY_BUNDLE_URL_INVALID", `${shown}: redirected to a non-https URL`);
+    if (!res.ok) throw new AgentGateError("POLICY_BUNDLE_FETCH_FAILED", `${shown}: HTTP ${res.status}`, "transient");
     const length = Number(res.headers.get("content-length") ?? 0);
-    if (length > MAX_BUNDLE_BYTES) throw new AgentGateError("POLICY_BUNDLE_INVALID", `${url}: ${length} bytes, larger than ${MAX_BUNDLE_BYTES}`);
+    if (length > MAX_BUNDLE_BYTES) throw new AgentGateError("POLICY_BUNDLE_INVALID", `${shown}: ${length} bytes, larger than ${MAX_BUNDLE_BYTES}`);
     bytes = new Uint8Array(await res.arrayBuffer());
   } catch (err) {
     if (err instanceof AgentGateError) throw err;
     const timedOut = err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError");
     throw new AgentGateError(
       "POLICY_BUNDLE_FETCH_FAILED",
-      timedOut ? `${url}: no complete answer within ${timeoutMs} ms` : `${url}: ${describeError(err)}`,
+      timedOut ? `${shown}: no complete answer within ${timeoutMs} ms` : `${shown}: ${redactUrls(describeError(err))}`,
       "transient",
       { cause: err },
     );
   }
-  if (bytes.byteLength > MAX_BUNDLE_BYTES) throw new AgentGateError("POLICY_BUNDLE_INVALID", `${url}: larger than ${MAX_BUNDLE_BYTES} bytes`);
-  checkPin(bytes, sha256, url);
-  return bundleFromTarGz(bytes, url);
+  if (bytes.byteLength > MAX_BUNDLE_BYTES) throw new AgentGateError("POLICY_BUNDLE_INVALID", `${shown}: larger than ${MAX_BUNDLE_BYTES} bytes`);
+  checkPin(bytes, sha256, shown);
+  return bundleFromTarGz(bytes, shown);
 }
 
 function checkPinFormat(sha256: string | undefined, source: string): void {

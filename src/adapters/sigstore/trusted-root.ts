@@ -5,6 +5,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { TrustedRoot } from "@sigstore/protobuf-specs";
 import { AgentGateError, describeError } from "../../core/errors.js";
+import { redactUrls } from "../../core/secure-url.js";
 import { lintTrustedRoot, rememberPassed } from "./rootlint.js";
 import type { RootFacts } from "./root-facts.js";
 
@@ -130,7 +131,10 @@ export async function fetchThroughTuf(cacheDir: string, source: TufSource = {}):
   return TrustedRoot.toJSON(root);
 }
 
-/** An error with its causes: the TUF client wraps the telling one ("timestamp was signed by 0/1 keys", an HTTP status). */
+/**
+ * An error with its causes: the TUF client wraps the telling one ("timestamp was signed by 0/1 keys", an HTTP status).
+ * A URL in them (the mirror's, with its credentials or a signed query) is shown by host and path only.
+ */
 export function describeWithCauses(err: unknown): string {
   const parts: string[] = [];
   let e: unknown = err;
@@ -140,7 +144,7 @@ export function describeWithCauses(err: unknown): string {
     if (!parts.includes(text)) parts.push(text);
     e = e instanceof Error ? e.cause : undefined;
   }
-  return parts.join(": ");
+  return redactUrls(parts.join(": "));
 }
 
 /** One TUF fetch: linted, then kept on disk as the last good root; throws (naming the cause) on any failure. */

@@ -8,6 +8,7 @@ import { join, resolve } from "node:path";
 import type { PGlite, Transaction } from "@electric-sql/pglite";
 import type { PoolClient } from "pg";
 import { AgentGateError, describeError } from "../../core/errors.js";
+import { redactUrl } from "../../core/secure-url.js";
 import { siblingEntry } from "../entry.js";
 import { LockPermits, poolSizeFor } from "./lock-permits.js";
 import { PreparedNames } from "./prepared.js";
@@ -75,20 +76,7 @@ export function quoteSchema(schema: string): string {
   return `"${schema}"`;
 }
 
-/**
- * The URL as it may be shown (messages, logs): scheme, host, port and database name only. The user and password are
- * dropped, and so is every query parameter's value (pg takes `?password=`, `sslkey=`, `sslpassword=` and more).
- */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    const names = [...new Set(u.searchParams.keys())];
-    const query = names.length > 0 ? `?${names.map((n) => `${encodeURIComponent(n)}=***`).join("&")}` : "";
-    return `${u.protocol}//${u.host}${u.pathname}${query}`;
-  } catch {
-    return "(unparseable database URL)";
-  }
-}
+export { redactUrl };
 
 /** The SQLSTATE of a database error from either driver. */
 export function sqlState(err: unknown): string | undefined {
@@ -344,7 +332,7 @@ export async function openEmbedded(dataDir: string = DEFAULT_DATA_DIR, schema = 
   let unlock = (): void => undefined;
   if (!inMemory) {
     mkdirSync(dir, { recursive: true });
-    unlock = lockDataDir(dir);
+    unlock = await lockDataDir(dir);
     try {
       if (!existsSync(join(pgDir, "PG_VERSION"))) await initialiseOutOfProcess(dir, pgDir);
     } catch (err) {

@@ -274,14 +274,15 @@ END $$;
   ...LATER_MIGRATIONS,
 ];
 
-const LATEST = Math.max(...MIGRATIONS.map((m) => m.version));
+/** The newest migration this agent-gate knows; a database past it was migrated by a newer one (schema-watch.ts). */
+export const LATEST_MIGRATION = Math.max(...MIGRATIONS.map((m) => m.version));
 
 function refuseNewer(versions: Iterable<number>, db: Db): void {
   const newest = Math.max(0, ...versions);
-  if (newest > LATEST) {
+  if (newest > LATEST_MIGRATION) {
     throw new AgentGateError(
       "STORAGE_SCHEMA_NEWER",
-      `the database schema ${db.schema} in ${db.location} is at migration ${newest}, newer than this agent-gate knows (${LATEST}): upgrade agent-gate`,
+      `the database schema ${db.schema} in ${db.location} is at migration ${newest}, newer than this agent-gate knows (${LATEST_MIGRATION}): upgrade agent-gate`,
       "internal",
     );
   }

@@ -89,6 +89,20 @@ describe("bundle from a URL", () => {
   });
 });
 
+describe("a bundle URL in messages", () => {
+  it("is shown by host and path: no credentials, no query values (a signed URL's sig=)", async () => {
+    const secretUrl = "http://reader:hunter2-password@127.0.0.1:9/bundle.tar.gz?sv=2024&sig=c2lnbmF0dXJlLXNlY3JldA%3D%3D";
+    for (const attempt of [fetchBundle(secretUrl, pin, { insecureHttpForTests: true }), fetchBundle(secretUrl.replace("http:", "ftp:"), pin), fetchBundle(secretUrl, "not-a-pin", { insecureHttpForTests: true })])
+      await assert.rejects(attempt, (e: unknown) => {
+        const m = (e as Error).message;
+        assert.doesNotMatch(m, /hunter2|c2lnbmF0dXJl|reader/, m);
+        return true;
+      });
+    await assert.rejects(fetchBundle(secretUrl, pin, { insecureHttpForTests: true }), /http:\/\/127\.0\.0\.1:9\/bundle\.tar\.gz\?sv=\*\*\*&sig=\*\*\*: /);
+    await assert.rejects(fetchBundle("https://token@:bad", pin), (e: unknown) => /not a URL \(\d+ characters, not shown\)/.test((e as Error).message) && !(e as Error).message.includes("token"));
+  });
+});
+
 describe("loadPolicyBundle", () => {
   it("is the built-in bundle when no location is configured", async () => {
     assert.match((await loadPolicyBundle({})).revision, /^builtin-/);

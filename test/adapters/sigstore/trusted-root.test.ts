@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { lintTrustedRoot } from "../../../src/adapters/sigstore/rootlint.js";
-import { PINNED_ROOT_PATH, loadPinnedRoot, loadRootFile, refreshTrustedRoot } from "../../../src/adapters/sigstore/trusted-root.js";
+import { PINNED_ROOT_PATH, describeWithCauses, loadPinnedRoot, loadRootFile, refreshTrustedRoot } from "../../../src/adapters/sigstore/trusted-root.js";
 import { AgentGateError } from "../../../src/core/errors.js";
 
 type Root = Record<string, unknown> & {
@@ -96,4 +96,11 @@ test("TUF refresh: a good root is used and kept as the last good one; later fail
   } finally {
     rmSync(cacheDir, { recursive: true, force: true });
   }
+});
+
+test("a TUF failure's message shows the mirror's URL by host and path only", () => {
+  const inner = Object.assign(new Error("GET https://mirror-user:mirror-pass@tuf.internal/repo/timestamp.json?token=tuf-secret-token failed"), { statusCode: 403 });
+  const m = describeWithCauses(new Error("error fetching timestamp", { cause: inner }));
+  assert.match(m, /error fetching timestamp: GET https:\/\/tuf\.internal\/repo\/timestamp\.json\?token=\*\*\* failed \(HTTP 403\)/);
+  assert.doesNotMatch(m, /mirror-pass|mirror-user|tuf-secret-token/);
 });
