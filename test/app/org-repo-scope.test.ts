@@ -4,6 +4,7 @@
 // pull-request gate or the deployment gate. Each case is a delivery through the real App (Probot, signed) against the
 // stand-in, every exchange checked against GitHub's REST description.
 import { test } from "node:test";
+import { generateKeyPairSync } from "node:crypto";
 import assert from "node:assert/strict";
 import { agentGateApp } from "../../src/index.js";
 import { composeDeploymentGate, composeGate } from "../../src/app/compose.js";
@@ -96,11 +97,14 @@ test("no acme/.github: absent under an installation on all repositories (the def
   assert.match(shown(selected.run), /ORG_REPO_UNCONFIRMED/);
 });
 
+// The App's private key: the settings parse it (a placeholder is refused).
+const APP_KEY = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs1", format: "pem" }).toString();
+
 test("the operator's declaration (AGENT_GATE_OWNERS_WITHOUT_ORG_REPO) takes a missing .github as missing, validated as a list of logins", async () => {
-  const settings = readServerEnv({ APP_ID: "1", PRIVATE_KEY: "-----BEGIN RSA PRIVATE KEY-----\nx\n-----END RSA PRIVATE KEY-----", WEBHOOK_SECRET: "s".repeat(16), AGENT_GATE_OWNERS_WITHOUT_ORG_REPO: " acme , globex-corp" });
+  const settings = readServerEnv({ APP_ID: "1", PRIVATE_KEY: APP_KEY, WEBHOOK_SECRET: "s".repeat(16), AGENT_GATE_OWNERS_WITHOUT_ORG_REPO: " acme , globex-corp" });
   assert.deepEqual(settings.AGENT_GATE_OWNERS_WITHOUT_ORG_REPO, ["acme", "globex-corp"]);
-  assert.deepEqual(readServerEnv({ APP_ID: "1", PRIVATE_KEY: "-----BEGIN RSA PRIVATE KEY-----\nx\n-----END RSA PRIVATE KEY-----", WEBHOOK_SECRET: "s".repeat(16) }).AGENT_GATE_OWNERS_WITHOUT_ORG_REPO, []);
-  assert.throws(() => readServerEnv({ APP_ID: "1", PRIVATE_KEY: "-----BEGIN RSA PRIVATE KEY-----\nx\n-----END RSA PRIVATE KEY-----", WEBHOOK_SECRET: "s".repeat(16), AGENT_GATE_OWNERS_WITHOUT_ORG_REPO: "acme,acme/.github" }), /AGENT_GATE_OWNERS_WITHOUT_ORG_REPO: expected comma-separated GitHub logins \(organisations or users\), got "acme\/\.github"/);
+  assert.deepEqual(readServerEnv({ APP_ID: "1", PRIVATE_KEY: APP_KEY, WEBHOOK_SECRET: "s".repeat(16) }).AGENT_GATE_OWNERS_WITHOUT_ORG_REPO, []);
+  assert.throws(() => readServerEnv({ APP_ID: "1", PRIVATE_KEY: APP_KEY, WEBHOOK_SECRET: "s".repeat(16), AGENT_GATE_OWNERS_WITHOUT_ORG_REPO: "acme,acme/.github" }), /AGENT_GATE_OWNERS_WITHOUT_ORG_REPO: expected comma-separated GitHub logins \(organisations or users\), got "acme\/\.github"/);
 
   const undeclared = await judgeAgentPull({ selection: "selected" });
   assert.equal(undeclared.run.conclusion, "failure");
