@@ -9,7 +9,7 @@
 // Linux), so the figures hold on a machine that other work shares; wall-clock figures do not.
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -84,6 +84,8 @@ export interface DurableRunResult {
   readonly notConcluded: number;
   /** Events of the whole run that ended superseded by a newer trigger of their head, or as duplicates (no write). */
   readonly superseded: number;
+  /** Of the burst's events: the share folded into a waiting job of their head (app/fold.ts), no evaluation of their own. */
+  readonly foldedShare: number;
   /** Deliveries GitHub would have given up on (no answer within 10 s), over the whole run. */
   readonly timedOut: number;
   /** The CPU budget of each App process (cores), when the run had one. */
@@ -125,11 +127,22 @@ export async function runDurable(opts: DurableRunOptions): Promise<DurableRunRes
   // first, as workers run at once) or a duplicate. The App counts those (agent_gate_evaluations_total); they are
   // read whenever nothing concluded for half a second, so they cost the measured burst nothing.
   let ended = 0;
+  const foldedSoFar = async (): Promise<number> => {
+    let n = 0;
+    for (const p of procs) {
+      const text = await fetch(`http://127.0.0.1:${p.port}/metrics`).then((r) => r.text(), () => "");
+      for (const m of text.matchAll(/^agent_gate_deliveries_folded_total\{[^}]*\} (\d+)/gm)) n += Number(m[1]);
+    }
+    return n;
+  };
   const endedElsewhere = async (): Promise<number> => {
     let n = 0;
     for (const p of procs) {
       const text = await fetch(`http://127.0.0.1:${p.port}/metrics`).then((r) => r.text(), () => "");
       for (const m of text.matchAll(/^agent_gate_evaluations_total\{[^}]*outcome="(?:superseded|duplicate)"[^}]*\} (\d+)/gm)) n += Number(m[1]);
+      // A delivery folded into a waiting job of its head (app/fold.ts: a label while that head's job waits) is
+      // answered by that job's conclusion: it ended too.
+      for (const m of text.matchAll(/^agent_gate_deliveries_folded_total\{[^}]*\} (\d+)/gm)) n += Number(m[1]);
     }
     return n;
   };
@@ -182,7 +195,7 @@ export async function runDurable(opts: DurableRunOptions): Promise<DurableRunRes
       if (group) groups.push(group);
       // As deployed: the build's dist/server.js with the start script's node flags (not tsx, whose source maps make
       // every Error's stack dearer), plus the benchmark's probes and any flags of the run's own.
-      const child = spawn(process.execPath, [...command.nodeFlags, ...(opts.nodeArgs ?? []), "--import", PROBE, "--import", STATEMENTS, "dist/server.js"], { cwd: ROOT, env, stdio: ["ignore", "ignore", "pipe", "ipc"] });
+      const child = spawn(process.execPath, [...command.nodeFlags, ...(opts.nodeArgs ?? []), "--import", PROBE, "--import", STATEMENTS, "dist/server.js"], { cwd: ROOT, env, stdio: ["ignore", process.env["LOAD_APP_LOG"] ? openSync(`${process.env["LOAD_APP_LOG"]}-${i}.log`, "w") : "ignore", "pipe", "ipc"] });
       if (group) {
         // Into its group right away, before it serves: every thread it has and starts later runs on the budget.
         try {
@@ -283,6 +296,7 @@ export async function runDurable(opts: DurableRunOptions): Promise<DurableRunRes
     const bench0 = process.cpuUsage();
     const throttle0 = groups.map((g) => g.stat());
     const requests0 = standIn.requests.length;
+    const folded0 = await foldedSoFar();
     const t0 = performance.now();
     await burst(opts.burstEvents, warmEvents);
     const ok = await concludedAtLeast(expected + opts.burstEvents, 120_000 * slack);
@@ -291,6 +305,7 @@ export async function runDurable(opts: DurableRunOptions): Promise<DurableRunRes
     const notConcluded = ok ? 0 : expected + opts.burstEvents - done();
     // Per event concluded (past the burst's deadline, the rest are left out of the figures).
     const burstDone = Math.max(1, done() - expected);
+    const folded = (await foldedSoFar()) - folded0;
     expected = done();
     const cpu1 = await Promise.all(procs.map((p) => p.cpu()));
     const sql1 = await Promise.all(procs.map((p) => p.statements()));
@@ -349,6 +364,7 @@ export async function runDurable(opts: DurableRunOptions): Promise<DurableRunRes
       ...(opts.databaseUrl ? { statements } : {}),
       notConcluded,
       superseded: ended,
+      foldedShare: folded / burstDone,
       timedOut,
       ...(opts.cpuCap !== undefined && groups[0] ? { cpuCap: opts.cpuCap, throttle: { kind: groups[0].kind, ...throttle } } : {}),
     };

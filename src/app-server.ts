@@ -118,7 +118,10 @@ async function assemble({ env, settings, log, metrics, trustedRoot, additionalRo
   opened.push(() => queue.stop(false, 0));
   const intake = new Intake(queue, store, {
     rejected: (r) => log.warn({ delivery: r.deliveryId, event: r.eventName, reason: r.reason }, "delivery refused (422): it can never be processed"),
-    folded: (delivery, event, job) => log.debug({ delivery, event, job }, "folded into a job of its head that waits to start"),
+    folded: (delivery, event, job) => {
+      metrics.folded(event);
+      log.debug({ delivery, event, job }, "folded into a job of its head that waits to start");
+    },
     evaluated: (job, r) => {
       metrics.evaluated(job.trigger.kind, r.outcome);
       if (r.outcome === "evaluated") metrics.concluded(r.transient ? "failure (retrying)" : r.conclusion);

@@ -37,6 +37,7 @@ export class Metrics {
   readonly eventsReceived: Counter<"event" | "action">;
   readonly evaluations: Counter<"kind" | "outcome">;
   readonly conclusions: Counter<"conclusion">;
+  readonly deliveriesFolded: Counter<"event">;
   readonly queueDepth: Gauge;
   readonly jobsRetried: Counter<"queue">;
   readonly jobsFailed: Counter<"queue">;
@@ -75,6 +76,12 @@ export class Metrics {
       name: `${prefix}conclusions_total`,
       help: "Check-run conclusions and deployment answers written, by conclusion",
       labelNames: ["conclusion"],
+      registers,
+    });
+    this.deliveriesFolded = new Counter({
+      name: `${prefix}deliveries_folded_total`,
+      help: "Deliveries folded into a waiting job of their head instead of a job of their own, by event.action (answered by that job's evaluation)",
+      labelNames: ["event"],
       registers,
     });
     this.queueDepth = new Gauge({
@@ -177,6 +184,11 @@ export class Metrics {
 
   concluded(conclusion: string): void {
     this.conclusions.inc({ conclusion });
+  }
+
+  /** A delivery folded into a waiting job of its head (app/fold.ts): that job's evaluation answers for it. */
+  folded(event: string): void {
+    this.deliveriesFolded.inc({ event });
   }
 
   jobRetried(queue = "evaluate"): void {

@@ -38,6 +38,7 @@ describe("Metrics", () => {
     m.concluded("failure");
     m.jobRetried();
     m.jobFailed("reconcile");
+    m.folded("check_run.completed");
     m.githubRequest("get", "/repos/{owner}/{repo}", 200);
     m.rateLimitRemaining("core", "42", 4999);
     const t = await m.text();
@@ -49,6 +50,7 @@ describe("Metrics", () => {
     assert.equal(value(t, 'agent_gate_evaluation_duration_seconds_bucket{le="0.5",kind="pull_request",outcome="allow"}'), 1);
     assert.equal(value(t, 'agent_gate_conclusions_total{conclusion="failure"}'), 1);
     assert.equal(value(t, 'agent_gate_jobs_retried_total{queue="evaluate"}'), 1);
+    assert.equal(value(t, 'agent_gate_deliveries_folded_total{event="check_run.completed"}'), 1);
     assert.equal(value(t, 'agent_gate_jobs_failed_total{queue="reconcile"}'), 1);
     assert.equal(value(t, 'agent_gate_github_requests_total{method="GET",route="/repos/{owner}/{repo}",status="200"}'), 1);
     assert.equal(value(t, 'agent_gate_github_rate_limit_remaining{resource="core",installation="42"}'), 4999);
