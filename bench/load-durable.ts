@@ -26,6 +26,13 @@ const PROBE = fileURLToPath(new URL("./memory-probe.mjs", import.meta.url));
 const STATEMENTS = fileURLToPath(new URL("./load-statements.mjs", import.meta.url));
 const SECRET = "bench-webhook-secret-0123456789";
 
+/**
+ * The pull_request actions the events cycle through (LOAD_ACTIONS, comma-separated; default "synchronize,labeled",
+ * the gate benchmark's mix, where a label delivered while its head's job waits is folded into it). "synchronize"
+ * alone makes every event an evaluation of its own.
+ */
+const ACTIONS = (process.env["LOAD_ACTIONS"] ?? "synchronize,labeled").split(",").map((a) => a.trim()).filter(Boolean);
+
 export interface DurableFixture {
   readonly repo: StandInRepo;
   readonly trustedRoot: unknown;
@@ -269,7 +276,7 @@ export async function runDurable(opts: DurableRunOptions): Promise<DurableRunRes
       await Promise.all(Array.from({ length: opts.inFlight ?? 32 }, async () => {
         while (sent < events) {
           const i = from + sent++;
-          await deliver((i % prs) + 1, i % 2 ? "labeled" : "synchronize");
+          await deliver((i % prs) + 1, ACTIONS[i % ACTIONS.length]!);
         }
       }));
     };
@@ -331,7 +338,7 @@ export async function runDurable(opts: DurableRunOptions): Promise<DurableRunRes
     for (let i = 0; i < opts.pacedEvents; i++) {
       const s = performance.now();
       const from = arrivals.length;
-      await deliver((i % prs) + 1, i % 2 ? "labeled" : "synchronize");
+      await deliver((i % prs) + 1, ACTIONS[i % ACTIONS.length]!);
       await concludedAtLeast(++expected, 30_000);
       pacedMs.push(lastConcludedAt - s);
       // Each gap of the event's timeline, named by the request that ends it (the first: from the delivery).

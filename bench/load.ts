@@ -2,7 +2,7 @@
 // deployed (bench/load-durable.ts) on PostgreSQL (one and two processes, Redis for Probot's shared throttling) and on
 // the embedded database (one process): a burst for throughput, one event at a time for latency, CPU per event of the
 // App, of its PostgreSQL backends and of this process (the GitHub stand-in), database rows per event.
-// Knobs: LOAD_EVENTS (burst, default 500), LOAD_WARMUP (a burst before it, not counted: the JIT's warm-up, default 1500), LOAD_PACED (default 50), LOAD_PROCESSES (default "1,2"),
+// Knobs: LOAD_ACTIONS (the pull_request actions cycled, default "synchronize,labeled"), LOAD_EVENTS (burst, default 500), LOAD_WARMUP (a burst before it, not counted: the JIT's warm-up, default 1500), LOAD_PACED (default 50), LOAD_PROCESSES (default "1,2"),
 // LOAD_DATABASES (default "postgres,embedded"), LOAD_WORKERS (per process, default the App's own), LOAD_NODE_ARGS (the App's node flags).
 // LOAD_HARNESS=1 adds the load run of issue #8 (the fault harness's workload through a round-robin balancer).
 // LOAD_CPU_CAP (a fraction of one core, e.g. 0.5; unset: none) adds, after the other runs, PostgreSQL with 1 and with 2
