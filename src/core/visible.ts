@@ -11,6 +11,9 @@ const INVISIBLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}\p{Zl}\p{Zp}\p{Zs}\p{Default_I
 
 const INVISIBLE_ALL = new RegExp(INVISIBLE.source, "gu");
 
+/** Any character visible() changes: an invisible one other than a plain space (line breaks are controls, Cc). */
+const CHANGED = new RegExp(`(?! )${INVISIBLE.source}`, "u");
+
 /**
  * JSON text with every invisible character but its own line breaks written as `\uXXXX` escapes: still the same
  * JSON, but a reader of the text sees them (JSON.stringify leaves format characters such as U+202E raw).
@@ -43,6 +46,9 @@ export interface VisibleOptions {
 export function visible(value: string, opts: VisibleOptions = {}): string {
   const newline = opts.newline ?? "\u2424";
   const max = opts.max ?? Number.POSITIVE_INFINITY;
+  // Most values have nothing to show otherwise and fit: one native scan instead of a piece per code point (a value of
+  // at most `max` UTF-16 units has at most `max` code points).
+  if (value.length <= max && !CHANGED.test(value)) return value;
   const pieces: string[] = [];
   const sizes: number[] = [];
   let used = 0;
