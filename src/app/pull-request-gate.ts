@@ -170,7 +170,9 @@ export class PullRequestGate {
     // marked left, so that an older trigger of a pull request heading it reads afresh too.
     if (!("error" in pulls) && payloads.length === 0) {
       ctx.held.throwIfAborted();
-      if (state) await this.store.recordEvaluation({ key, trigger: triggerName, repository, headSha, decisionId: "none", conclusion: "superseded", transient: false, triggerAt: receivedAt, pulls: 0 });
+      // The deliveries folded into this job are answered by it too: recorded under their own ids (a redelivery of one
+      // is a duplicate), as a published evaluation records them.
+      if (state) await this.store.recordEvaluation({ key, trigger: triggerName, repository, headSha, decisionId: "none", conclusion: "superseded", transient: false, triggerAt: receivedAt, pulls: 0, covered });
       return [{ ...base, conclusion: state?.checkRun?.lastConclusion === "success" ? "success" : "failure", title: "no open pull request heads this commit", decisionId: "", checkRunId: state?.checkRun?.id ?? 0, outcome: "superseded" }];
     }
     const checkRunId = ctx.dryRun ? 0 : await this.startCheck(github, owner, repo, headSha, { ...(existingId !== undefined ? { existingId } : {}), ...(recorded ? { recorded } : {}), lookup: ctx.lookup }, ctx.held);

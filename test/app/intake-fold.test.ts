@@ -222,3 +222,38 @@ test("embedded: deliveries folded into a job are answered by its evaluation, rec
     await r.close();
   }
 });
+
+test("embedded: a job of a head its pull request has left records the deliveries folded into it under their own ids (nothing is lost)", { timeout: 120_000 }, async (t) => {
+  const r = await rig(t, "embedded");
+  if (!r) return;
+  try {
+    // A label, a review and a comment came for head c1 and folded into one waiting job; the pull request was pushed to
+    // c2 (its synchronize marked c1 left) before the job ran: no open pull request heads c1, so the job publishes
+    // nothing, and records that for every delivery it answers for.
+    const c1 = commit("fold2", mallory);
+    const c2 = commit("fold3", mallory);
+    const gh = validatedGitHub([repo([humanPull(1, [c1], mallory, { head: { ref: "patch-1", sha: c1.sha, repo: { owner: "mallory", name: "widgets", id: 906666 } } })], CONFIG)]);
+    const gate = await composeGate({ trustedRoot: (await sigstore()).trustedRoot, store: r.store, tlogEntryUrl: () => undefined });
+    const api = new GitHubConnector().installation(new Octokit({ auth: "t", request: { fetch: gh.fetch } }));
+    const labeled = r.intake.toTrigger("x", "pull_request", payloadFor("pull_request.labeled", gh.standIn.repos[0]!, 1))! as PullRequestTrigger;
+    assert.deepEqual((await gate.handle(api, labeled, { deliveryId: "opened-1", receivedAt: new Date() })).map((x) => x.outcome), ["evaluated"]);
+    const receivedAt = new Date();
+    const pull = gh.standIn.repos[0]!.pulls[0]!;
+    pull.commits = [c1, c2];
+    pull.head = { ...pull.head, sha: c2.sha };
+    await new Promise((res) => setTimeout(res, 5));
+    assert.equal(await r.store.leaveHead(`${labeled.owner}/${labeled.repo}`, c1.sha, new Date()), true);
+    const writes = gh.standIn.requests.filter((q) => q.write).length;
+
+    const results = await gate.handle(api, labeled, { deliveryId: "label-1", covers: { as: "job-7+2", head: c1.sha, triggers: ["label-1", "review-2", "comment-3"] }, receivedAt });
+    assert.deepEqual(results.map((x) => x.outcome), ["superseded"]);
+    const rows = await r.storage.db.query<{ delivery_id: string }>("SELECT delivery_id FROM gate_evaluations WHERE delivery_id <> 'opened-1' ORDER BY delivery_id");
+    assert.deepEqual(rows.map((x) => x.delivery_id), ["comment-3", "job-7+2", "label-1", "review-2"]);
+    // A redelivery of a folded one is a duplicate: nothing is written to GitHub.
+    const again = await gate.handle(api, labeled, { deliveryId: "review-2", receivedAt });
+    assert.deepEqual(again.map((x) => x.outcome), ["duplicate"]);
+    assert.equal(gh.standIn.requests.filter((q) => q.write).length, writes);
+  } finally {
+    await r.close();
+  }
+});
