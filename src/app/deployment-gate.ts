@@ -2,17 +2,16 @@
 // attestations (verified) -> the PR gate's decision for the commit -> policy -> callback. Every path answers:
 // any error, missing fact or timeout rejects with its reason; nothing approves on error (fail closed).
 import { detectPullRequestAgent } from "../core/agents.js";
-import { signerFacts } from "../core/signer-facts.js";
 import { combinePrGateRecords, MAX_HEAD_RECORDS } from "../core/recorded-pr-gate.js";
 import { agentDetectionFor } from "./evaluate-pull-request.js";
 import { randomUUID } from "node:crypto";
 import { CHECK_NAME } from "../adapters/github/check-runs.js";
 import type { GitHubFacts, InstallationGitHub } from "../adapters/github/facts-port.js";
 import { loadRepoConfig } from "./load-config.js";
-import { DeploymentCallback, MAX_COMMENT, parseDeploymentRequest, type AttestationSourceOptions, type DeploymentRequest } from "../adapters/github/deployment-protection.js";
+import { DeploymentCallback, MAX_COMMENT, parseDeploymentRequest, type DeploymentRequest } from "../adapters/github/deployment-protection.js";
 import { DEPLOYMENT_ENTRYPOINT } from "../adapters/opa/engine.js";
 import type { PolicyEvaluator } from "../adapters/opa/pool.js";
-import type { BundleVerifier, SignerPolicy } from "../adapters/sigstore/verifier.js";
+import type { BundleVerifier } from "../adapters/sigstore/verifier.js";
 import { commentWithWitness } from "../render/witness.js";
 import type { AuditLog } from "../adapters/storage/audit-log.js";
 import type { AuditRecord } from "../core/audit-record.js";
@@ -22,10 +21,9 @@ import type { Decision } from "../core/decision.js";
 import { AgentGateError, describeError, publicError } from "../core/errors.js";
 import { answerComment, progressComment } from "../render/deployment-comment.js";
 import { deploymentInput, toPolicyTime, type DeploymentInput } from "../core/policy-input.js";
-import type { VerificationOutcome } from "../core/verification.js";
+import { artifactDigests, attestationSigners, short, verifyArtifacts } from "./deployment-artifacts.js";
 
-export const GITHUB_ACTIONS_ISSUER = "https://token.actions.githubusercontent.com";
-const DIGEST = /^sha256:[0-9a-f]{64}$/;
+export { GITHUB_ACTIONS_ISSUER, MAX_DEPLOYMENT_ARTIFACTS, MAX_DEPLOYMENT_ATTESTATIONS, artifactDigests, attestationSigners, builderId } from "./deployment-artifacts.js";
 
 export interface DeploymentGateOptions {
   readonly verifier: BundleVerifier;
@@ -85,72 +83,6 @@ export function environmentSettings(config: RepoConfig, name: string): Environme
   return { ...config.deployments.default, ...defined };
 }
 
-/** The artifact digests to verify: named in the deployment payload (`artifacts`) and by the environment's config. */
-export function artifactDigests(payload: Record<string, unknown>, env: EnvironmentSettings): string[] {
-  const named: unknown[] = Array.isArray(payload.artifacts) ? payload.artifacts : payload.artifacts === undefined ? [] : [payload.artifacts];
-  const digests: string[] = [];
-  for (const a of named) {
-    const d = typeof a === "string" ? a : typeof a === "object" && a !== null ? (a as { digest?: unknown }).digest : undefined;
-    if (typeof d !== "string" || !DIGEST.test(d)) throw new AgentGateError("DEPLOYMENT_PAYLOAD_INVALID", `the deployment payload names an artifact that is not a digest sha256:<64 hex>: ${JSON.stringify(a).slice(0, 80)}`);
-    digests.push(d);
-  }
-  return [...new Set([...digests, ...env.artifacts])];
-}
-
-/**
- * What the environment's attestations are verified against: with signers listed, any certified identity (the policy's
- * _signer_ok matches each signer's facts against the list), else its builders as GitHub Actions workflows.
- */
-export function attestationSigners(env: EnvironmentSettings): SignerPolicy[] {
-  if (env.signers.length > 0) return [{ kind: "any-certificate" }];
-  return env.builders.map((b) => ({ kind: "certificate", identity: b, issuer: GITHUB_ACTIONS_ISSUER }));
-}
-
-/** The builder id a SLSA provenance predicate names (v1: runDetails.builder.id; v0.2: builder.id). */
-export function builderId(predicate: unknown): string | undefined {
-  const p = predicate as { runDetails?: { builder?: { id?: unknown } }; builder?: { id?: unknown } } | null | undefined;
-  const id = p?.runDetails?.builder?.id ?? p?.builder?.id;
-  return typeof id === "string" ? id : undefined;
-}
-
-type Attestation = DeploymentInput["artifacts"][number]["attestations"][number];
-
-function attestationOf(outcome: VerificationOutcome): Attestation {
-  if (!outcome.ok) return { verified: false, failure_code: outcome.code, signer: {} };
-  const st = outcome.statement;
-  const builder = builderId(st?.predicate);
-  return {
-    verified: st !== undefined,
-    ...(st ? {} : { failure_code: "STATEMENT_INVALID" }),
-    ...(st ? { predicate_type: st.predicateType } : {}),
-    ...(builder ? { builder_id: builder } : {}),
-    signer: signerFacts(outcome.signer),
-    ...sourceRepository(outcome.signer.extensions["sourceRepositoryURI"]),
-  };
-}
-
-/** OWNER/REPO from the certificate's source-repository extension (https://github.com/OWNER/REPO), if it names one. */
-function sourceRepository(uri: string | undefined): { source_repository?: string } {
-  const m = uri === undefined ? null : /^https:\/\/github\.com\/([A-Za-z0-9-]{1,39})\/([A-Za-z0-9._-]{1,100})$/.exec(uri);
-  return m ? { source_repository: `${m[1]}/${m[2]}` } : {};
-}
-
-/** Verifies one bundle against each allowed signer; the most specific failure is kept. */
-function verifyAttestation(verifier: BundleVerifier, bundle: unknown, digest: string, signers: readonly SignerPolicy[]): { attestation: Attestation; message?: string } {
-  if (signers.length === 0) return { attestation: { verified: false, failure_code: "IDENTITY_MISMATCH", signer: {} }, message: "no builder or signer is trusted for this environment (deployments.*.builders / signers)" };
-  let kept: VerificationOutcome | undefined;
-  for (const signer of signers) {
-    const outcome = verifier.verify({ bundle, subject: { kind: "digest", algorithm: "sha256", hex: digest.slice("sha256:".length) }, signer });
-    if (outcome.ok) return { attestation: attestationOf(outcome) };
-    const signerOnly = outcome.code === "IDENTITY_MISMATCH" || outcome.code === "ISSUER_MISMATCH";
-    if (!kept || (!signerOnly && (kept.ok || kept.code === "IDENTITY_MISMATCH" || kept.code === "ISSUER_MISMATCH"))) kept = outcome;
-  }
-  const k = kept!;
-  return { attestation: attestationOf(k), ...(k.ok ? {} : { message: k.message }) };
-}
-
-const short = (d: string): string => d.slice(0, 19);
-
 /**
  * A pull request is an agent's by the same detection the pull-request gate uses (accounts by login or id, branch
  * prefixes, labels; the built-in agents plus the config's). A pull request without an author counts as an agent's.
@@ -186,14 +118,21 @@ export class DeploymentGate {
     const failures: string[] = [];
     const timeoutMs = this.opts.timeoutMs ?? 120_000;
     let timer: NodeJS.Timeout | undefined;
+    // Aborted once the deployment is answered (at the deadline, or on an error): the evaluation stops there, and no
+    // further listing, download, verification or request of it spends the installation's rate limit.
+    const answered = new AbortController();
     try {
       const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new AgentGateError("DEPLOYMENT_TIMEOUT", `agent-gate did not finish within ${Math.round(timeoutMs / 1000)} s`, "transient")), timeoutMs);
+        timer = setTimeout(() => {
+          const late = new AgentGateError("DEPLOYMENT_TIMEOUT", `agent-gate did not finish within ${Math.round(timeoutMs / 1000)} s`, "transient");
+          answered.abort(late);
+          reject(late);
+        }, timeoutMs);
       });
       timeout.catch(() => undefined);
       // A status comment is courtesy: its failure is not the deployment's, but it may not outlast the deadline.
       await Promise.race([callback.progress(progressComment(req.sha, req.environment)).catch(() => undefined), timeout]);
-      const work = this.evaluate(github, req, decisionId, failures);
+      const work = this.evaluate(github, req, decisionId, failures, answered.signal);
       work.catch(() => undefined);
       ({ input, decision, data } = await Promise.race([work, timeout]));
       state = decision.allow && decision.deny.length === 0 ? "approved" : "rejected";
@@ -206,6 +145,7 @@ export class DeploymentGate {
       comment = answerComment("rejected", [{ rule: "error", msg: `${code}: ${shown.message}` }], [], req.environment);
     } finally {
       clearTimeout(timer);
+      if (!answered.signal.aborted) answered.abort(new AgentGateError("DEPLOYMENT_TIMEOUT", "the deployment was already answered", "transient"));
     }
     // The comment's last line witnesses the log's head; a head that cannot be read rejects (fail closed).
     const head = await this.opts.auditHead?.().catch((err: unknown) => {
@@ -235,32 +175,20 @@ export class DeploymentGate {
     return { state, comment, decisionId, input, decision, ...(error !== undefined ? { error } : {}) };
   }
 
-  private async evaluate(github: GitHubFacts, req: DeploymentRequest, decisionId: string, failures: string[]): Promise<{ input: DeploymentInput; decision: Decision; data: unknown }> {
+  private async evaluate(github: GitHubFacts, req: DeploymentRequest, decisionId: string, failures: string[], signal: AbortSignal): Promise<{ input: DeploymentInput; decision: Decision; data: unknown }> {
     const { owner, repo } = req;
     const loaded = await loadRepoConfig(github, owner, repo);
+    signal.throwIfAborted();
     const config = loaded.config;
     const configDigest = loaded.facts.digest;
     const env = environmentSettings(config, req.environment);
-    const signers = attestationSigners(env);
-    const artifacts: DeploymentInput["artifacts"] = [];
-    const source: AttestationSourceOptions = this.opts.bundleFetch ? { fetch: this.opts.bundleFetch } : {};
-    for (const digest of artifactDigests(req.payload, env)) {
-      const attestations: Attestation[] = [];
-      for (const fetched of await github.attestations(owner, repo, digest, source)) {
-        if (fetched.bundle === undefined) {
-          attestations.push({ verified: false, failure_code: "BUNDLE_MALFORMED", signer: {} });
-          failures.push(`artifact ${short(digest)}: BUNDLE_MALFORMED: ${fetched.problem ?? "unreadable"}`);
-          continue;
-        }
-        const { attestation, message } = verifyAttestation(this.opts.verifier, fetched.bundle, digest, signers);
-        attestations.push(attestation);
-        if (!attestation.verified) failures.push(`artifact ${short(digest)}: ${attestation.failure_code ?? "UNVERIFIED"}${message ? `: ${message}` : ""}`);
-      }
-      if (attestations.length === 0) failures.push(`artifact ${short(digest)}: no attestation found (unsigned)`);
-      artifacts.push({ digest, attestations });
-    }
-    const gate = await this.prGate(github, req, config, configDigest);
+    const digests = artifactDigests(req.payload, env);
+    const { verifier, bundleFetch } = this.opts;
+    const artifacts = await verifyArtifacts({ github, owner, repo, verifier, signers: attestationSigners(env), ...(bundleFetch ? { bundleFetch } : {}), signal, failures }, digests);
+    const gate = await this.prGate(github, req, config, configDigest, signal);
+    signal.throwIfAborted();
     const approvals = await github.deploymentApprovals(req);
+    signal.throwIfAborted();
     const region = typeof req.payload.region === "string" && req.payload.region !== "" ? req.payload.region : undefined;
     const input = deploymentInput({
       version: 1,
@@ -296,12 +224,15 @@ export class DeploymentGate {
    * A merge (or squash) commit was never evaluated itself: then the decision is the one on the head of the pull
    * request GitHub says was merged as exactly that commit, and that pull request's record must be among them.
    */
-  private async prGate(github: GitHubFacts, req: DeploymentRequest, config: RepoConfig, configDigest: string): Promise<PrGateFacts> {
-    const direct = await this.prGateOn(github, req, req.sha, configDigest);
+  private async prGate(github: GitHubFacts, req: DeploymentRequest, config: RepoConfig, configDigest: string, signal: AbortSignal): Promise<PrGateFacts> {
+    signal.throwIfAborted();
+    const direct = await this.prGateOn(github, req, req.sha, configDigest, signal);
     if (direct.pr_gate) return direct;
+    signal.throwIfAborted();
     const merged = await github.pullMergedAs(req.owner, req.repo, req.sha);
     if (!merged) return direct;
-    const facts = await this.prGateOn(github, req, merged.head.sha, configDigest, merged.number);
+    signal.throwIfAborted();
+    const facts = await this.prGateOn(github, req, merged.head.sha, configDigest, signal, merged.number);
     if (facts.agentAuthored !== undefined) return facts;
     const pull = { user: merged.user ? { login: merged.user.login, id: merged.user.id } : null, headRef: merged.head.ref, labels: merged.labels.map((l) => l.name) };
     return { ...facts, agentAuthored: isAgentPull(config, pull) };
@@ -312,12 +243,12 @@ export class DeploymentGate {
    * their latest records are combined (recorded-pr-gate.ts), never the newest alone. Without a record, the check run
    * (the combined verdict) says the conclusion, and the prompters are unknown.
    */
-  private async prGateOn(github: GitHubFacts, req: DeploymentRequest, sha: string, configDigest: string, mergedPull?: number): Promise<PrGateFacts> {
+  private async prGateOn(github: GitHubFacts, req: DeploymentRequest, sha: string, configDigest: string, signal: AbortSignal, mergedPull?: number): Promise<PrGateFacts> {
     let records = await this.recordsOn(req, sha);
     // A verdict made under another config (or revocation list) than the current one never approves: judged again now.
     const stale = staleRecords(records, configDigest);
     if (stale.length > 0) {
-      await this.rejudgeStale(github, req, sha, stale, configDigest);
+      await this.rejudgeStale(github, req, sha, stale, configDigest, signal);
       records = await this.recordsOn(req, sha);
       const left = staleRecords(records, configDigest);
       if (left.length > 0) throw configStale(req, sha, left, configDigest, "its decision under the current config was not recorded");
@@ -351,13 +282,14 @@ export class DeploymentGate {
   }
 
   /** Judges the pull requests of stale records again (recorded by `rejudge`), or rejects saying why it cannot. */
-  private async rejudgeStale(github: GitHubFacts, req: DeploymentRequest, sha: string, stale: readonly AuditRecord[], configDigest: string): Promise<void> {
+  private async rejudgeStale(github: GitHubFacts, req: DeploymentRequest, sha: string, stale: readonly AuditRecord[], configDigest: string, signal: AbortSignal): Promise<void> {
     const rejudge = this.opts.rejudge;
     if (!rejudge) throw configStale(req, sha, stale, configDigest, "this agent-gate cannot judge a pull request again while answering a deployment");
     if (stale.length > MAX_REJUDGED_PULLS) throw configStale(req, sha, stale, configDigest, `at most ${MAX_REJUDGED_PULLS} are judged again for one deployment`);
     for (const r of stale) {
       const pullNumber = r.agent_gate.pull_request;
       if (pullNumber === null) throw configStale(req, sha, [r], configDigest, "the record names no pull request");
+      signal.throwIfAborted();
       try {
         await rejudge(github, { owner: req.owner, repo: req.repo, pullNumber, headSha: sha, installationId: req.installationId });
       } catch (err) {

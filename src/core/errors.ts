@@ -29,7 +29,8 @@ export const ERROR_CODES = {
   GITHUB_WRITES_BACKLOGGED: { kinds: ["transient"], summary: "An installation's paced writes (AGENT_GATE_WRITE_INTERVAL_MS apart) are reserved further ahead than the attempt's remaining deadline (or 30 s): the write is refused at once, without reserving a slot, and the job is retried later." },
   HEAD_MOVED: { kinds: ["invalid-input", "transient"], summary: "The pull request's head moved while a commit was evaluated; the new head is evaluated on its own." },
   HTTP_TIMEOUT: { kinds: ["transient"], summary: "An outbound HTTP request did not complete within its deadline; retried where the caller retries." },
-  TOO_MANY_ATTESTATIONS: { kinds: ["invalid-input"], summary: "A deployed artifact has more attestations than agent-gate reads and verifies of one (50, docs/deployment-gate.md); the deployment is rejected, never judged on part of the list." },
+  TOO_MANY_ARTIFACTS: { kinds: ["invalid-input"], summary: "A deployment names more distinct artifact digests (its payload's `artifacts` and the environment's configured ones together) than agent-gate verifies for one deployment (20, docs/deployment-gate.md); it is rejected before any is looked up. Deploy fewer artifacts at once." },
+  TOO_MANY_ATTESTATIONS: { kinds: ["invalid-input"], summary: "A deployed artifact has more attestations than agent-gate reads and verifies of one (50), or the deployment's artifacts more than it verifies in all (100, docs/deployment-gate.md); the deployment is rejected, never judged on part of the list." },
   TOO_MANY_PULLS: { kinds: ["invalid-input"], summary: "More pull requests name one commit than agent-gate can judge at once; the commit is not evaluated." },
   WEBHOOK_PAYLOAD_INVALID: { kinds: ["invalid-input"], summary: "A webhook payload is not the shape GitHub sends for its event; the message names the field." },
   // configuration and settings
@@ -141,7 +142,7 @@ export function describeError(err: unknown): string {
  */
 const PUBLIC_MESSAGE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   "APPROVALS_UNAVAILABLE", "ATTESTATIONS_UNAVAILABLE", "DEPLOYMENT_PAYLOAD_INVALID", "PR_GATE_RECORDS_TOO_MANY", "PR_GATE_CONFIG_STALE", "DEPLOYMENT_TIMEOUT",
-  "GITHUB_REQUEST_FAILED", "GITHUB_RESPONSE_INVALID", "GITHUB_UNAVAILABLE", "HEAD_MOVED", "TOO_MANY_ATTESTATIONS", "TOO_MANY_PULLS",
+  "GITHUB_REQUEST_FAILED", "GITHUB_RESPONSE_INVALID", "GITHUB_UNAVAILABLE", "HEAD_MOVED", "TOO_MANY_ARTIFACTS", "TOO_MANY_ATTESTATIONS", "TOO_MANY_PULLS",
   "WEBHOOK_PAYLOAD_INVALID", "CONFIG_INVALID", "CONFIG_TOO_LARGE", "CONFIG_UNREADABLE", "ORG_REPO_UNCONFIRMED", "INPUT_INVALID", "POLICY_CONTRACT_VIOLATION",
   "POLICY_INPUT_TOO_LARGE", "POLICY_MEMORY_EXCEEDED", "POLICY_TIMEOUT",
 ]);

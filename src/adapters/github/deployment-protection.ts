@@ -192,6 +192,8 @@ export interface AttestationSourceOptions {
   readonly timeoutMs?: number;
   /** At most this many attestations of one artifact (default MAX_ATTESTATIONS); more rejects the deployment. */
   readonly maxAttestations?: number;
+  /** Once aborted (the deployment was answered), no page or bundle is requested and those under way are cut off. */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -201,7 +203,8 @@ export interface AttestationSourceOptions {
  */
 export async function fetchAttestations(octokit: RequestOnly, owner: string, repo: string, digest: string, opts: AttestationSourceOptions = {}): Promise<FetchedAttestation[]> {
   const out: FetchedAttestation[] = [];
-  for (const a of await listAttestations(octokit, owner, repo, digest, opts.maxAttestations ?? MAX_ATTESTATIONS)) {
+  for (const a of await listAttestations(octokit, owner, repo, digest, opts.maxAttestations ?? MAX_ATTESTATIONS, opts.signal)) {
+    opts.signal?.throwIfAborted();
     if (a.bundle !== undefined && a.bundle !== null) out.push({ bundle: a.bundle });
     else if (a.bundle_url) out.push(await downloadBundle(a.bundle_url, opts));
     else out.push({ problem: "the attestation has neither a bundle nor a bundle_url" });
@@ -216,16 +219,19 @@ type ListedAttestation = z.infer<typeof AttestationList>["attestations"][number]
  * fails, a next page without a cursor, an empty page or a repeated cursor that links a next one, or more than `max`
  * attestations. Each page read adds at least one, so at most max + 1 pages are read.
  */
-async function listAttestations(octokit: RequestOnly, owner: string, repo: string, digest: string, max: number): Promise<ListedAttestation[]> {
+async function listAttestations(octokit: RequestOnly, owner: string, repo: string, digest: string, max: number, signal?: AbortSignal): Promise<ListedAttestation[]> {
   const unavailable = (why: string): AgentGateError => new AgentGateError("ATTESTATIONS_UNAVAILABLE", `the attestation list of ${digest.slice(0, 19)}: ${why}`, "transient");
   const listed: ListedAttestation[] = [];
   const cursors = new Set<string>();
   let after: string | undefined;
   for (let page = 1; ; page++) {
     let res: { data: unknown; headers?: { link?: string } };
+    signal?.throwIfAborted();
     try {
-      res = await octokit.request("GET /repos/{owner}/{repo}/attestations/{subject_digest}", { owner, repo, subject_digest: digest, per_page: 100, ...(after !== undefined ? { after } : {}) });
+      res = await octokit.request("GET /repos/{owner}/{repo}/attestations/{subject_digest}", { owner, repo, subject_digest: digest, per_page: 100, ...(after !== undefined ? { after } : {}), ...(signal ? { request: { signal } } : {}) });
     } catch (err) {
+      // Cut off because the deployment was answered: that answer's reason, not GitHub's failure.
+      if (signal?.aborted) throw signal.reason as Error;
       const status = (err as { status?: number }).status;
       if (status === 404 && page === 1) return [];
       throw unavailable(`page ${page} did not answer: ${status ? `HTTP ${status}` : describeError(err)}`);
@@ -263,13 +269,15 @@ async function downloadBundle(url: string, opts: AttestationSourceOptions): Prom
   if (parsed.protocol !== "https:" && !loopback) return { problem: `bundle_url is not https: ${parsed.protocol}` };
   let bytes: Uint8Array;
   try {
-    const res = await (opts.fetch ?? globalThis.fetch)(parsed, { signal: AbortSignal.timeout(opts.timeoutMs ?? 15_000), redirect: "follow" });
+    const deadline = AbortSignal.timeout(opts.timeoutMs ?? 15_000);
+    const res = await (opts.fetch ?? globalThis.fetch)(parsed, { signal: opts.signal ? AbortSignal.any([deadline, opts.signal]) : deadline, redirect: "follow" });
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
     // Snappy's worst case for MAX_BUNDLE_BYTES of input: n + n/6 + 32 bytes.
     const read = await readAtMost(res, MAX_BUNDLE_BYTES + Math.ceil(MAX_BUNDLE_BYTES / 6) + 32);
     if (read === undefined) return { problem: `the bundle at bundle_url is larger than a compressed ${MAX_BUNDLE_BYTES}-byte bundle can be` };
     bytes = read;
   } catch (err) {
+    if (opts.signal?.aborted) throw opts.signal.reason as Error;
     throw new AgentGateError("ATTESTATIONS_UNAVAILABLE", `an attestation bundle could not be downloaded: ${describeError(err)}`, "transient");
   }
   let json: string;
