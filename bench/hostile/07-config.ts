@@ -1,6 +1,9 @@
 // Class 7, config errors are config errors: hostile .github/agent-gate.yml files, read and validated as the App reads
 // them (parseRepoConfig: the YAML reader, then the schema), each timed: an alias bomb, 40,000 unknown keys (over the
-// App's 64 KiB cap, which `policy eval --config` did not have; 36.5 s before), and nesting that fills the cap.
+// App's 64 KiB cap, which `policy eval --config` did not have; 36.5 s before), nesting that fills the cap, and long
+// keys over long lists (each item's position was stored under its whole path's text: the 32,000-character key over
+// 16,500 items did not finish in 60 s under the App's 512 MB heap, 539 s and 800 MB without it; 30 nested keys of
+// 256 characters over 28,000 items, 3.6 s and 222 M characters stored).
 // Bound: each is CONFIG_INVALID with a line, in linear time.
 import { CONFIG_MAX_BYTES } from "../../src/adapters/github/config-source.js";
 import { parseRepoConfig } from "../../src/config/repo-config.js";
@@ -36,6 +39,9 @@ export async function rows(): Promise<HostileRow[]> {
   const deepFlow = `agents: ${"[".repeat((CONFIG_MAX_BYTES - 10) / 2)}${"]".repeat((CONFIG_MAX_BYTES - 10) / 2)}`;
   const depth = Math.floor((CONFIG_MAX_BYTES - 10) / 5);
   const deepMap = `agents: ${"{a: ".repeat(depth)}1${"}".repeat(depth)}`;
+  const longKey = `? ${"k".repeat(32_000)}\n: [${Array(16_500).fill("1").join(",")}]\n`;
+  const head = Array.from({ length: 30 }, (_, i) => `{${String.fromCharCode(97 + (i % 26)).repeat(256)}: `).join("");
+  const nestedKeys = `${head}[${Array(Math.floor((CONFIG_MAX_BYTES - head.length - 40) / 2)).fill("1").join(",")}]${"}".repeat(30)}\n`;
   const surrogates = `agents:\n  labels: [${Array.from({ length: 4000 }, () => '"\\ud800"').join(", ")}]\n`;
   return [
     row("alias bomb: 8 levels of 9 aliases (9^8 = 43 M nodes expanded)", bomb.join("\n"), 0.5),
@@ -43,5 +49,7 @@ export async function rows(): Promise<HostileRow[]> {
     row("flow lists nested to fill the 64 KiB cap", deepFlow, 1),
     row("flow maps nested to fill the 64 KiB cap", deepMap, 1),
     row("4,000 lone surrogates in strings", surrogates, 0.5),
+    row("a 32,000-character explicit key over 16,500 list items", longKey, 1),
+    row("30 nested 256-character keys over 28,000 list items", nestedKeys, 1),
   ];
 }

@@ -1,8 +1,10 @@
 // The YAML of a config file as a plain value, with the line of every path in it, or its errors with file and line.
 // Everything a file's author controls ends here as a config error: YAML syntax, tags other than YAML's plain ones
-// (`!!python/object`, `!!binary`), undefined aliases, alias bombs, nesting deeper than any config needs, and strings
-// that are not well-formed Unicode (a lone surrogate cannot be handed to the policy as JSON). The work is linear in
-// the text: one walk builds the line index, and a file with thousands of errors reports the first MAX_CONFIG_ERRORS.
+// (`!!python/object`, `!!binary`), undefined aliases, alias bombs, nesting deeper than any config needs, keys longer
+// than any config needs, and strings that are not well-formed Unicode (a lone surrogate cannot be handed to the policy
+// as JSON). The work is linear in the text: one walk builds the line index, which stores each key's text once (a node
+// is found by its parent's id and its key, never by its whole path joined), and a file with thousands of errors
+// builds the paths of the first MAX_CONFIG_ERRORS only.
 import { LineCounter, isAlias, isMap, isPair, isScalar, isSeq, parseDocument, type Document, type Node } from "yaml";
 
 export const CONFIG_PATH = ".github/agent-gate.yml";
@@ -11,6 +13,11 @@ export const CONFIG_PATH = ".github/agent-gate.yml";
 export const MAX_CONFIG_ERRORS = 50;
 /** Nesting levels of maps and lists at most (the schema's deepest path has 6). */
 export const MAX_CONFIG_DEPTH = 32;
+/**
+ * Characters in a map key at most: the longest key a config needs is an environment name (GitHub allows 255) or an
+ * owner/name (39 + 1 + 100); an explicit `? ` key is not held to YAML's 1,024 of an implicit one.
+ */
+export const MAX_CONFIG_KEY_LENGTH = 256;
 /** Alias expansions at most (yaml's maxAliasCount). */
 export const MAX_CONFIG_ALIASES = 100;
 
@@ -71,8 +78,6 @@ export function configErrors(file: string, errors: readonly ConfigError[], total
   return { errors: shown, messages };
 }
 
-const pathKey = (path: readonly (string | number)[]): string => path.map(String).join("\u0000");
-
 export function readConfigDocument(text: string, file = CONFIG_PATH): ConfigDocument {
   const lineCounter = new LineCounter();
   const fail = (errors: ConfigError[]): ConfigDocument => ({ ok: false, ...configErrors(file, errors) });
@@ -100,18 +105,36 @@ export function readConfigDocument(text: string, file = CONFIG_PATH): ConfigDocu
   }
   const at = (node: { range?: [number, number, number] | null } | null | undefined) => (node?.range ? lineCounter.linePos(node.range[0]) : undefined);
   // One walk over the syntax tree (iterative: nesting is checked here, not by the stack): the position of every
-  // path, and the first of each kind of problem the value would hide.
-  const positions = new Map<string, { line: number; col: number }>();
-  const problems: ConfigError[] = [];
+  // node, and the first of each kind of problem the value would hide. A node is an id; its path is never joined into
+  // a text: a child is found by its parent's id and its own key or index, so each key's text is stored once (keying
+  // by the whole path stored a 32,000-character key again for each of 16,500 items under it: 528 M characters).
+  const parent: number[] = [-1];
+  const segment: (string | number)[] = [""];
+  const place: ({ line: number; col: number } | undefined)[] = [at(doc.contents)];
+  const children = new Map<string, number>(); // `${parent id}\0${key or index}` -> the id of the first such child
+  const child = (of: number, seg: string | number, pos: { line: number; col: number } | undefined): number => {
+    const id = place.length;
+    parent.push(of);
+    segment.push(seg);
+    place.push(pos);
+    const key = `${of}\u0000${seg}`;
+    if (!children.has(key)) children.set(key, id);
+    return id;
+  };
+  const pathOf = (id: number): (string | number)[] => {
+    const path: (string | number)[] = [];
+    for (let i = id; i > 0; i = parent[i]!) path.push(segment[i]!);
+    return path.reverse();
+  };
+  // A problem keeps its node's id: the path's text is built only for the MAX_CONFIG_ERRORS shown.
+  const problems: { id: number; line?: number; col?: number; message: string }[] = [];
   const anchors = new Set<string>();
-  const stack: { node: Node | null; path: (string | number)[] }[] = [{ node: doc.contents, path: [] }];
+  const stack: { node: Node | null; id: number; depth: number }[] = [{ node: doc.contents, id: 0, depth: 0 }];
   while (stack.length > 0) {
-    const { node, path } = stack.pop()!;
+    const { node, id, depth } = stack.pop()!;
     if (!node) continue;
-    const pos = at(node);
-    if (pos && !positions.has(pathKey(path))) positions.set(pathKey(path), pos);
-    const where = { path: path.join("."), ...pos };
-    if (path.length > MAX_CONFIG_DEPTH) {
+    const where = { id, ...place[id] };
+    if (depth > MAX_CONFIG_DEPTH) {
       problems.push({ ...where, message: `nested deeper than ${MAX_CONFIG_DEPTH} levels; expected the shape of .github/agent-gate.yml` });
       continue;
     }
@@ -124,7 +147,7 @@ export function readConfigDocument(text: string, file = CONFIG_PATH): ConfigDocu
     if (isScalar(node)) {
       if (typeof node.value === "string" && hasLoneSurrogate(node.value)) problems.push({ ...where, message: "a string holds a lone surrogate (\\ud800-\\udfff); expected well-formed Unicode text" });
     } else if (isSeq(node)) {
-      node.items.forEach((item, i) => stack.push({ node: item as Node | null, path: [...path, i] }));
+      node.items.forEach((item, i) => stack.push({ node: item as Node | null, id: child(id, i, at(item as Node | null)), depth: depth + 1 }));
     } else if (isMap(node)) {
       const keys = new Set<string>();
       for (const pair of node.items) {
@@ -137,19 +160,24 @@ export function readConfigDocument(text: string, file = CONFIG_PATH): ConfigDocu
         if (typeof key?.value === "string" && hasLoneSurrogate(key.value)) problems.push({ ...where, ...at(key), message: "a key holds a lone surrogate (\\ud800-\\udfff); expected well-formed Unicode text" });
         const v: unknown = key?.value;
         const name = typeof v === "string" ? v : typeof v === "number" || typeof v === "boolean" || typeof v === "bigint" ? String(v) : "";
-        if (keys.has(name)) problems.push({ path: "", ...at(key), message: "invalid YAML: Map keys must be unique" });
-        keys.add(name);
-        const child = [...path, name];
-        const value = pair.value as Node | null;
-        if (!value) {
-          const keyPos = at(key);
-          if (keyPos && !positions.has(pathKey(child))) positions.set(pathKey(child), keyPos);
+        const length = name.length > MAX_CONFIG_KEY_LENGTH ? codePoints(name) : name.length;
+        if (length > MAX_CONFIG_KEY_LENGTH) {
+          // Its value is not read: nothing under a key no config has is worth a walk.
+          problems.push({ ...where, ...at(key), message: `a key of ${length} characters; expected at most ${MAX_CONFIG_KEY_LENGTH} (a setting, an environment name or an owner/name)` });
+          continue;
         }
-        stack.push({ node: value, path: child });
+        if (keys.has(name)) problems.push({ id: 0, ...at(key), message: "invalid YAML: Map keys must be unique" });
+        keys.add(name);
+        const value = pair.value as Node | null;
+        stack.push({ node: value, id: child(id, name, value ? at(value) : at(key)), depth: depth + 1 });
       }
     }
   }
-  if (problems.length > 0) return fail(problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0)));
+  if (problems.length > 0) {
+    const first = problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0)).slice(0, MAX_CONFIG_ERRORS);
+    const errors = first.map(({ id, ...e }): ConfigError => ({ ...e, path: pathOf(id).join(".") }));
+    return { ok: false, ...configErrors(file, errors, problems.length) };
+  }
   let value: unknown;
   try {
     value = doc.toJS({ maxAliasCount: MAX_CONFIG_ALIASES });
@@ -171,12 +199,17 @@ export function readConfigDocument(text: string, file = CONFIG_PATH): ConfigDocu
         : message;
     return fail([{ path: "", message: `invalid YAML: ${what}`, ...pos }]);
   }
+  // The position of the deepest node on the path that has one (a key the file lacks is placed at its parent).
   const locate: Locate = (path) => {
-    for (let n = path.length; n >= 0; n--) {
-      const pos = positions.get(pathKey(path.slice(0, n)));
-      if (pos) return pos;
+    let id = 0;
+    let pos = place[0];
+    for (const seg of path) {
+      const next = children.get(`${id}\u0000${seg}`);
+      if (next === undefined) break;
+      id = next;
+      pos = place[id] ?? pos;
     }
-    return undefined;
+    return pos;
   };
   return { ok: true, value, locate };
 }
@@ -190,6 +223,19 @@ function findAliases(root: Node | null, found: (alias: { source: string; range?:
     else if (isSeq(node)) for (const item of node.items) stack.push(item as Node | null);
     else if (isMap(node)) for (const pair of node.items) if (isPair(pair)) stack.push(pair.key as Node | null, pair.value as Node | null);
   }
+}
+
+/** The code points in a string (an environment name of 255 emoji is 510 UTF-16 units, and 255 characters). */
+function codePoints(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++, n++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      const next = s.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) i++;
+    }
+  }
+  return n;
 }
 
 /** True when a string holds a UTF-16 surrogate without its pair (String.prototype.isWellFormed, ES2024). */

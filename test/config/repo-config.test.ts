@@ -1,10 +1,12 @@
 // .github/agent-gate.yml: every default, strictness, and errors that name the file, the path, what was expected
 // and what was found (with the line), so a broken config gives a failing check a person can fix.
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { DEFAULT_PROTECTED_PATHS, defaultRepoConfig, parseRepoConfig, policyData, show } from "../../src/config/repo-config.js";
-import { MAX_CONFIG_ERRORS } from "../../src/config/config-document.js";
+import { MAX_CONFIG_DEPTH, MAX_CONFIG_ERRORS, MAX_CONFIG_KEY_LENGTH, readConfigDocument } from "../../src/config/config-document.js";
+import { CONFIG_MAX_BYTES } from "../../src/adapters/github/config-source.js";
 import { MAX_GLOB_LENGTH, MAX_GLOB_PATTERNS, MAX_GLOB_WILDCARDS, MAX_PROTECTED_PATHS, globKind } from "../../src/config/glob-cost.js";
 import type { ConfigResult } from "../../src/config/repo-config.js";
 
@@ -178,6 +180,61 @@ deployments:
     it("a duplicate key among 20,000 is found (without yaml's pairwise check)", () => {
       const text = Array.from({ length: 20_000 }, (_, i) => `k${i}: 1`).join("\n") + "\nk7: 2\n";
       assert.equal(only(text), ".github/agent-gate.yml: (document): invalid YAML: Map keys must be unique (line 20001, column 1)");
+    });
+
+    it(`a key longer than ${MAX_CONFIG_KEY_LENGTH} characters is refused by its length, with its line; an environment name of 255 is not`, () => {
+      assert.equal(
+        only(`deployments:\n  environments:\n    ? ${"e".repeat(MAX_CONFIG_KEY_LENGTH + 1)}\n    : {}\n`),
+        `.github/agent-gate.yml: deployments.environments: a key of ${MAX_CONFIG_KEY_LENGTH + 1} characters; expected at most ${MAX_CONFIG_KEY_LENGTH} (a setting, an environment name or an owner/name) (line 3, column 7)`,
+      );
+      for (const name of ["e".repeat(255), "\u{1f680}".repeat(255)]) {
+        const r = parseRepoConfig(`deployments:\n  environments:\n    ? "${name}"\n    : { agent_extra_approvals: 2 }\n`);
+        assert.ok(r.ok, r.ok ? "" : r.messages.join("\n"));
+      }
+    });
+
+    // The finding: 32,000 × "k" as an explicit key (YAML's 1,024-character limit is for implicit keys) over a flow
+    // list of 16,500 items, 65,007 bytes. Each item's position was stored under its whole path's text (528 M
+    // characters): under the App's heap it did not finish in 60 s (539 s and 800 MB without the cap). It must now be
+    // a config error, read under the App's heap flag; the timeout is generous (it takes well under a second).
+    it("a 64 KiB file of one 32,000-character key over 16,500 items is refused under the App's heap, not read for minutes", () => {
+      const src = new URL("../../src/config/repo-config.ts", import.meta.url).pathname;
+      const script = `import { parseRepoConfig } from ${JSON.stringify(src)};
+        const text = "? " + "k".repeat(32000) + "\\n: [" + Array(16500).fill("1").join(",") + "]\\n";
+        const r = parseRepoConfig(text);
+        console.log(JSON.stringify({ bytes: text.length, first: r.ok ? "" : r.messages[0] }));`;
+      const r = spawnSync(process.execPath, ["--max-old-space-size=512", "--import", "tsx", "--input-type=module", "-e", script], { encoding: "utf8", timeout: 60_000 });
+      assert.equal(r.status, 0, `${r.signal ?? ""} ${r.stderr.slice(-500)}`);
+      const out = JSON.parse(r.stdout) as { bytes: number; first: string };
+      assert.ok(out.bytes <= CONFIG_MAX_BYTES);
+      assert.equal(out.first, `.github/agent-gate.yml: (document): a key of 32000 characters; expected at most ${MAX_CONFIG_KEY_LENGTH} (a setting, an environment name or an owner/name) (line 1, column 3)`);
+    });
+
+    it("the line index stores each key's text once: keys of the longest allowed length nested 30 deep over 28,000 items", () => {
+      // Counts the characters of the string keys every Map is given while the file is read (the index is a Map):
+      // keyed by the whole path, each item stored the 30 keys above it again (216 M characters for this file).
+      const key = (i: number): string => String.fromCharCode(97 + i).repeat(MAX_CONFIG_KEY_LENGTH);
+      const head = Array.from({ length: 30 }, (_, i) => `{${key(i % 26)}: `).join("");
+      const items = Math.floor((CONFIG_MAX_BYTES - head.length - 40) / 2);
+      const text = `${head}[${Array(items).fill("1").join(",")}]${"}".repeat(30)}\n`;
+      assert.ok(text.length <= CONFIG_MAX_BYTES && 30 < MAX_CONFIG_DEPTH);
+      const set = Map.prototype.set; // eslint-disable-line @typescript-eslint/unbound-method
+      let stored = 0;
+      Map.prototype.set = function <K, V>(this: Map<K, V>, k: K, v: V): Map<K, V> {
+        if (typeof k === "string") stored += k.length;
+        return set.call(this, k, v) as Map<K, V>;
+      };
+      let doc: ReturnType<typeof readConfigDocument>;
+      try {
+        doc = readConfigDocument(text);
+      } finally {
+        Map.prototype.set = set;
+      }
+      assert.ok(doc.ok);
+      assert.ok(stored < 8 * text.length, `stored ${stored} characters of keys for a text of ${text.length}`);
+      const path = [...Array.from({ length: 30 }, (_, i) => key(i % 26)), items - 1];
+      assert.deepEqual(doc.locate(path), { line: 1, col: head.length + 2 * items });
+      assert.deepEqual(doc.locate([...path.slice(0, 30), "nope"]), { line: 1, col: head.length + 1 });
     });
 
     it("an excerpt of a value reads no more of it than it shows", () => {
