@@ -4,6 +4,7 @@
 import { detectPullRequestAgent } from "../core/agents.js";
 import { combinePrGateRecords, MAX_HEAD_RECORDS } from "../core/recorded-pr-gate.js";
 import { agentDetectionFor } from "./evaluate-pull-request.js";
+import { strictestPrGate, type PrGateFacts } from "./pr-gate-facts.js";
 import { randomUUID } from "node:crypto";
 import { CHECK_NAME } from "../adapters/github/check-runs.js";
 import type { GitHubFacts, InstallationGitHub } from "../adapters/github/facts-port.js";
@@ -62,18 +63,6 @@ export interface DeploymentResult {
 }
 
 type EnvironmentSettings = RepoConfig["deployments"]["default"];
-interface PrGateFacts {
-  readonly pr_gate: DeploymentInput["pr_gate"];
-  readonly agentAuthored?: boolean;
-  /** Who may not approve; known only from a recorded decision (prompters_known false without one). */
-  readonly prompters: { login: string; id?: number }[];
-  readonly promptersKnown: boolean;
-  /** The attestations the recorded pull-request decision carried (for the organisation's revocation list). */
-  readonly evidence?: Record<string, unknown>[];
-  /** Whether `evidence` is all of it (unknown: no recorded decision), and the pull request it is of. */
-  readonly evidenceStatus?: DeploymentInput["pr_evidence_status"];
-}
-
 /** The environment's settings: deployments.environments[name] over deployments.default (as the policy merges them). */
 export function environmentSettings(config: RepoConfig, name: string): EnvironmentSettings {
   // Environment names are matched as GitHub matches them: case-insensitively ("Production" is "production").
@@ -221,21 +210,26 @@ export class DeploymentGate {
 
   /**
    * agent-gate's own decision for the deployed commit: the audit log's records when it has them, else the check run.
-   * A merge (or squash) commit was never evaluated itself: then the decision is the one on the head of the pull
-   * request GitHub says was merged as exactly that commit, and that pull request's record must be among them.
+   * GitHub is always asked which pull request was merged (or squashed) as exactly that commit: when one was, its
+   * decision (on its head, with its own record among them) decides, and records on the commit itself from other pull
+   * requests (a fork pull request whose head is the squash commit) only tighten it (strictestPrGate).
    */
   private async prGate(github: GitHubFacts, req: DeploymentRequest, config: RepoConfig, configDigest: string, signal: AbortSignal): Promise<PrGateFacts> {
     signal.throwIfAborted();
-    const direct = await this.prGateOn(github, req, req.sha, configDigest, signal);
-    if (direct.pr_gate) return direct;
+    const budget = { rejudges: MAX_REJUDGED_PULLS, signal };
+    const merged = await github.pullMergedAs(req.owner, req.repo, req.sha).catch((err: unknown) => {
+      const shown = publicError(err);
+      throw new AgentGateError("PR_GATE_MERGED_PULL_UNKNOWN", `GitHub's pull requests of commit ${req.sha.slice(0, 12)} of ${req.owner}/${req.repo} could not be read (${shown.code}: ${shown.message}), so it is not known whether an agent's pull request was merged as it: the deployment is rejected`, shown.transient ? "transient" : "invalid-input", { cause: err });
+    });
     signal.throwIfAborted();
-    const merged = await github.pullMergedAs(req.owner, req.repo, req.sha);
-    if (!merged) return direct;
-    signal.throwIfAborted();
-    const facts = await this.prGateOn(github, req, merged.head.sha, configDigest, signal, merged.number);
-    if (facts.agentAuthored !== undefined) return facts;
+    if (!merged) return this.prGateOn(github, req, req.sha, configDigest, budget);
+    const facts = await this.prGateOn(github, req, merged.head.sha, configDigest, budget, merged.number);
     const pull = { user: merged.user ? { login: merged.user.login, id: merged.user.id } : null, headRef: merged.head.ref, labels: merged.labels.map((l) => l.name) };
-    return { ...facts, agentAuthored: isAgentPull(config, pull) };
+    const mergedFacts = { ...facts, agentAuthored: facts.agentAuthored ?? isAgentPull(config, pull) };
+    if (merged.head.sha === req.sha) return mergedFacts;
+    const direct = await this.prGateOn(github, req, req.sha, configDigest, budget);
+    if (!direct.pr_gate) return mergedFacts;
+    return strictestPrGate(mergedFacts, { ...direct, agentAuthored: direct.agentAuthored ?? this.agentAuthored(config, req) });
   }
 
   /**
@@ -243,12 +237,13 @@ export class DeploymentGate {
    * their latest records are combined (recorded-pr-gate.ts), never the newest alone. Without a record, the check run
    * (the combined verdict) says the conclusion, and the prompters are unknown.
    */
-  private async prGateOn(github: GitHubFacts, req: DeploymentRequest, sha: string, configDigest: string, signal: AbortSignal, mergedPull?: number): Promise<PrGateFacts> {
+  private async prGateOn(github: GitHubFacts, req: DeploymentRequest, sha: string, configDigest: string, budget: { rejudges: number; readonly signal: AbortSignal }, mergedPull?: number): Promise<PrGateFacts> {
+    budget.signal.throwIfAborted();
     let records = await this.recordsOn(req, sha);
     // A verdict made under another config (or revocation list) than the current one never approves: judged again now.
     const stale = staleRecords(records, configDigest);
     if (stale.length > 0) {
-      await this.rejudgeStale(github, req, sha, stale, configDigest, signal);
+      await this.rejudgeStale(github, req, sha, stale, configDigest, budget);
       records = await this.recordsOn(req, sha);
       const left = staleRecords(records, configDigest);
       if (left.length > 0) throw configStale(req, sha, left, configDigest, "its decision under the current config was not recorded");
@@ -282,14 +277,16 @@ export class DeploymentGate {
   }
 
   /** Judges the pull requests of stale records again (recorded by `rejudge`), or rejects saying why it cannot. */
-  private async rejudgeStale(github: GitHubFacts, req: DeploymentRequest, sha: string, stale: readonly AuditRecord[], configDigest: string, signal: AbortSignal): Promise<void> {
+  private async rejudgeStale(github: GitHubFacts, req: DeploymentRequest, sha: string, stale: readonly AuditRecord[], configDigest: string, budget: { rejudges: number; readonly signal: AbortSignal }): Promise<void> {
     const rejudge = this.opts.rejudge;
     if (!rejudge) throw configStale(req, sha, stale, configDigest, "this agent-gate cannot judge a pull request again while answering a deployment");
-    if (stale.length > MAX_REJUDGED_PULLS) throw configStale(req, sha, stale, configDigest, `at most ${MAX_REJUDGED_PULLS} are judged again for one deployment`);
+    // The budget is the deployment's, shared by the deployed commit and the merged pull request's head.
+    if (stale.length > budget.rejudges) throw configStale(req, sha, stale, configDigest, `at most ${MAX_REJUDGED_PULLS} are judged again for one deployment`);
+    budget.rejudges -= stale.length;
     for (const r of stale) {
       const pullNumber = r.agent_gate.pull_request;
       if (pullNumber === null) throw configStale(req, sha, [r], configDigest, "the record names no pull request");
-      signal.throwIfAborted();
+      budget.signal.throwIfAborted();
       try {
         await rejudge(github, { owner: req.owner, repo: req.repo, pullNumber, headSha: sha, installationId: req.installationId });
       } catch (err) {

@@ -20,6 +20,7 @@ export const ERROR_CODES = {
   DEPLOYMENT_PAYLOAD_INVALID: { kinds: ["invalid-input"], summary: "The deployment payload names an artifact that is not a sha256:<64 hex> digest; fix the workflow that creates the deployment." },
   PR_GATE_CONFIG_STALE: { kinds: ["invalid-input", "transient"], summary: "A pull request's recorded verdict on the deployed commit was made under another config (or revocation list) than the current one, and could not be judged again under the current one; the deployment is rejected until it is." },
   PR_REJUDGE_FAILED: { kinds: ["transient"], summary: "A pull request could not be judged again under the current config (GitHub failing, or its head moved); nothing was recorded." },
+  PR_GATE_MERGED_PULL_UNKNOWN: { kinds: ["transient", "invalid-input"], summary: "GitHub's pull requests of a deployed commit could not be read, so it is not known which pull request (maybe an agent's) was merged as it and must decide the deployment; the deployment is rejected and can be re-run." },
   PR_GATE_RECORDS_TOO_MANY: { kinds: ["invalid-input"], summary: "A deployed commit is the head of more pull requests with recorded decisions than the deployment gate reads; not all can be combined, so the deployment is rejected." },
   DEPLOYMENT_TIMEOUT: { kinds: ["transient"], summary: "The deployment protection rule did not finish within its deadline; the deployment is rejected and can be re-run." },
   FILES_UNBOUND: { kinds: ["invalid-input"], summary: "A pull request's changed files name no commit of its head (only removed files, or none), and GitHub's comparison of its base with its head cannot confirm them (it lists at most 300 files); it is never judged on a list bound to no head. Split the removals into smaller pull requests." },
@@ -141,7 +142,7 @@ export function describeError(err: unknown): string {
  * library's own words), so GitHub gets only its code and documented summary; the full message goes to the log.
  */
 const PUBLIC_MESSAGE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
-  "APPROVALS_UNAVAILABLE", "ATTESTATIONS_UNAVAILABLE", "DEPLOYMENT_PAYLOAD_INVALID", "PR_GATE_RECORDS_TOO_MANY", "PR_GATE_CONFIG_STALE", "DEPLOYMENT_TIMEOUT",
+  "APPROVALS_UNAVAILABLE", "ATTESTATIONS_UNAVAILABLE", "DEPLOYMENT_PAYLOAD_INVALID", "PR_GATE_RECORDS_TOO_MANY", "PR_GATE_CONFIG_STALE", "PR_GATE_MERGED_PULL_UNKNOWN", "DEPLOYMENT_TIMEOUT",
   "GITHUB_REQUEST_FAILED", "GITHUB_RESPONSE_INVALID", "GITHUB_UNAVAILABLE", "HEAD_MOVED", "TOO_MANY_ARTIFACTS", "TOO_MANY_ATTESTATIONS", "TOO_MANY_PULLS",
   "WEBHOOK_PAYLOAD_INVALID", "CONFIG_INVALID", "CONFIG_TOO_LARGE", "CONFIG_UNREADABLE", "ORG_REPO_UNCONFIRMED", "INPUT_INVALID", "POLICY_CONTRACT_VIOLATION",
   "POLICY_INPUT_TOO_LARGE", "POLICY_MEMORY_EXCEEDED", "POLICY_TIMEOUT",

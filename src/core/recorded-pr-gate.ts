@@ -31,7 +31,7 @@ const login = (v: unknown): string | undefined => (typeof v === "string" && v !=
 const id = (v: unknown): number | undefined => (typeof v === "number" && Number.isInteger(v) && v > 0 ? v : undefined);
 
 /** Conclusions from best to worst that the deployment policy reads: anything else is worse than all but failure. */
-function rank(conclusion: string): number {
+export function conclusionRank(conclusion: string): number {
   if (conclusion === "success") return 0;
   if (conclusion === "failure") return 3;
   return conclusion === "action_required" ? 2 : 1;
@@ -52,7 +52,7 @@ export function combinePrGateRecords(records: readonly AuditRecord[], mergedPull
   const chosen = [...latest.values()];
   if (chosen.length === 0) return undefined;
   if (mergedPull !== undefined && !chosen.some((r) => r.agent_gate.pull_request === mergedPull)) return undefined;
-  const worst = chosen.reduce((w, r) => (rank(r.agent_gate.conclusion) > rank(w.agent_gate.conclusion) ? r : w));
+  const worst = chosen.reduce((w, r) => (conclusionRank(r.agent_gate.conclusion) > conclusionRank(w.agent_gate.conclusion) ? r : w));
   // One entry per login (case-insensitive, as GitHub matches logins), with its account id once any record gives one.
   const prompters = new Map<string, { login: string; id?: number }>();
   const addPrompter = (l: string | undefined, i: number | undefined): void => {

@@ -154,3 +154,51 @@ test("without a recorded decision (a check run only, as for a merge-queue commit
   assert.equal(out.state, "rejected", out.comment);
   assert.match(out.comment, /the prompters are unknown \(no recorded pull-request decision for this commit\), so no approval counts/);
 });
+
+// A stranger's fork pull request whose head is exactly the squash commit S of an agent's pull request (against a base
+// without S) is judged as a human's change and recorded. The deployment of S must still be decided by the pull
+// request GitHub says was merged as S, the agent's: records on S of other pull requests only tighten its decision.
+
+/** Agent PR #1 (head c) squash-merged as S, which looks human; mallory's fork PR #3 has head S against an old base. */
+async function squashedWithForkOnIt(label: string): Promise<{ r: StandInRepo; c: StandInCommit; s: StandInCommit }> {
+  const c = plainCommit(label);
+  const s = plainCommit(`${label}-squash`);
+  const agents = agentPull(1, [c], `Adds validation.\n\n${await provenanceBlock({ commits: [c] })}`);
+  const fork: StandInPull = humanPull(3, [s], mallory, { title: "Fix typo", head: { ref: "patch-1", sha: s.sha, repo: { owner: "mallory", name: "widgets", id: 906666 } }, base: { ref: "release-1", sha: sha(`${label}-old-base`) } });
+  return { r: repo([agents, fork], DEPLOY_CONFIG), c, s };
+}
+const mergedAs = (squash: string) => (st: GitHubStandIn): void => {
+  st.pull("acme", "widgets", 1)!.merged = { commitSha: squash, at: "2026-11-21T07:00:00Z" };
+};
+
+test("control: the squash commit of an approved agent PR needs the production approval an agent's change needs", async () => {
+  const { r, c, s } = await squashedWithForkOnIt("m0");
+  const out = await run(r, [opened(r, 1), approved(r, 1, bob, c.sha)], { head: c.sha, target: s.sha, beforeDeploy: mergedAs(s.sha) });
+  assert.equal(out.checkRun, "success");
+  assert.equal(out.state, "rejected", out.comment);
+  assert.match(out.comment, /needs 1 human approval because the commit is agent-authored \(has 0\)/);
+});
+
+test("control: the squash commit of an agent PR merged while failing its gate is rejected", async () => {
+  const { r, c, s } = await squashedWithForkOnIt("m1");
+  const out = await run(r, [opened(r, 1)], { head: c.sha, target: s.sha, beforeDeploy: mergedAs(s.sha) });
+  assert.equal(out.checkRun, "failure");
+  assert.equal(out.state, "rejected", out.comment);
+  assert.match(out.comment, /has not passed the pull-request gate \(conclusion: failure\)/);
+});
+
+test("a stranger's fork PR whose head is the squash commit does not turn the failing agent PR's deployment into a success", async () => {
+  const { r, s } = await squashedWithForkOnIt("m2");
+  const out = await run(r, [opened(r, 1), { ...opened(r, 3), before: mergedAs(s.sha) }], { head: s.sha, target: s.sha });
+  assert.equal(out.checkRun, "success", "the fork PR on S is judged human and passes");
+  assert.equal(out.state, "rejected", out.comment);
+  assert.match(out.comment, /has not passed the pull-request gate \(conclusion: failure\)/);
+});
+
+test("a stranger's fork PR whose head is the squash commit does not drop the agent authorship of an approved agent PR", async () => {
+  const { r, c, s } = await squashedWithForkOnIt("m3");
+  const out = await run(r, [opened(r, 1), approved(r, 1, bob, c.sha), { ...opened(r, 3), before: mergedAs(s.sha) }], { head: s.sha, target: s.sha });
+  assert.equal(out.checkRun, "success");
+  assert.equal(out.state, "rejected", out.comment);
+  assert.match(out.comment, /needs 1 human approval because the commit is agent-authored \(has 0\)/);
+});

@@ -143,6 +143,24 @@ test("fake GitHub: a deployment without attestations is rejected through the por
   assert.ok(fake.methods().includes("attestations") && fake.methods().includes("checkRuns"));
 });
 
+test("fake GitHub: GitHub failing on which pull request was merged as the deployed commit rejects the deployment, naming it", async () => {
+  const fake = fakeOf(structuredClone(human.repos));
+  fake.state.files = { ".github/agent-gate.yml": "deployments:\n  default:\n    require_artifacts: false\n    predicate_types: []\n" };
+  fake.state.failing = { pullMergedAs: Object.assign(new Error("Bad Gateway"), { status: 502, request: { method: "GET", url: "https://api.github.com/repos/acme/widgets/commits/x/pulls" } }) };
+  const payload = {
+    action: "requested",
+    environment: "staging",
+    deployment_callback_url: "https://api.github.com/repos/acme/widgets/actions/runs/77/deployment_protection_rule",
+    deployment: { id: 5, sha: headOf(fake), ref: "main", environment: "staging", payload: {} },
+    repository: { id: 42, name: fake.state.repo, owner: { login: fake.state.owner }, default_branch: "main" },
+    installation: { id: 1 },
+  };
+  const r = await (await composeDeploymentGate({ trustedRoot })).handle(fake, payload, { deliveryId: "dep-2" });
+  assert.equal(r.state, "rejected");
+  assert.match(r.comment, /PR_GATE_MERGED_PULL_UNKNOWN: GitHub's pull requests of commit [0-9a-f]{12} of acme\/widgets could not be read/);
+  assert.deepEqual(fake.deploymentReviews.map((x) => x.state ?? "comment"), ["comment", "rejected"]);
+});
+
 test("fake GitHub: a merge group that queues a pull request no longer open fails, naming it, beside one that passes", async () => {
   const fake = fakeOf(structuredClone(human.repos));
   const open = fake.state.pulls[0]!;

@@ -37,6 +37,8 @@ function github(files: Record<string, string>): { octokit: Octokit; posts: Recor
         return Promise.resolve({ data: { type: "file", encoding: "base64", content: Buffer.from(text).toString("base64"), size: text.length }, headers: { etag: '"e"' } });
       }
       if (route.includes("/approvals")) return Promise.resolve({ data: [], headers: {} });
+      // Which pull request was merged as the deployed commit is always asked (deployment-gate.md): none here.
+      if (route === "GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls") return Promise.resolve({ data: [], headers: {} });
       if (route === "GET /installation/repositories") return Promise.resolve(INSTALLED_ON_ALL);
       return Promise.resolve({ data: { attestations: [] }, headers: {} });
     },
