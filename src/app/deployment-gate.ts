@@ -67,8 +67,8 @@ type EnvironmentSettings = RepoConfig["deployments"]["default"];
 interface PrGateFacts {
   readonly pr_gate: DeploymentInput["pr_gate"];
   readonly agentAuthored?: boolean;
-  /** Who may not approve; known only from a recorded decision (prompters_known false without one). */
-  readonly prompters: { login: string; id?: number }[];
+  /** Who may not approve; known only from recorded decisions that say (prompters_known false without them). */
+  readonly prompters: { login?: string; id?: number }[];
   readonly promptersKnown: boolean;
   /** The attestations the recorded pull-request decision carried (for the organisation's revocation list). */
   readonly evidence?: Record<string, unknown>[];
@@ -328,7 +328,7 @@ export class DeploymentGate {
         pr_gate: { conclusion: combined.conclusion, decision_id: combined.decisionId },
         ...(combined.agentAuthored !== undefined ? { agentAuthored: combined.agentAuthored } : {}),
         prompters: combined.prompters,
-        promptersKnown: true,
+        promptersKnown: combined.promptersKnown,
         evidence: combined.evidence,
         evidenceStatus: { state: combined.evidenceComplete ? "complete" : "incomplete", ...(combined.evidencePull !== undefined ? { pull_request: combined.evidencePull } : {}) },
       };
