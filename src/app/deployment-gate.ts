@@ -254,7 +254,7 @@ export class DeploymentGate {
         pr_gate: { conclusion: combined.conclusion, decision_id: combined.decisionId },
         ...(combined.agentAuthored !== undefined ? { agentAuthored: combined.agentAuthored } : {}),
         prompters: combined.prompters,
-        promptersKnown: true,
+        promptersKnown: combined.promptersKnown,
         evidence: combined.evidence,
         evidenceStatus: { state: combined.evidenceComplete ? "complete" : "incomplete", ...(combined.evidencePull !== undefined ? { pull_request: combined.evidencePull } : {}) },
       };

@@ -9,8 +9,8 @@ import type { DeploymentInput } from "../core/policy-input.js";
 export interface PrGateFacts {
   readonly pr_gate: DeploymentInput["pr_gate"];
   readonly agentAuthored?: boolean;
-  /** Who may not approve; known only from a recorded decision (prompters_known false without one). */
-  readonly prompters: { login: string; id?: number }[];
+  /** Who may not approve; known only from recorded decisions that say (prompters_known false without them). */
+  readonly prompters: { login?: string; id?: number }[];
   readonly promptersKnown: boolean;
   /** The attestations the recorded pull-request decision carried (for the organisation's revocation list). */
   readonly evidence?: Record<string, unknown>[];
@@ -31,10 +31,12 @@ export function strictestPrGate(merged: PrGateFacts & { agentAuthored: boolean }
   const agentAuthored = merged.agentAuthored || direct.agentAuthored;
   if (merged.pr_gate === null || direct.pr_gate === null) return { ...(merged.pr_gate === null ? merged : direct), agentAuthored };
   const worse = conclusionRank(direct.pr_gate.conclusion) > conclusionRank(merged.pr_gate.conclusion) ? direct : merged;
-  const prompters = new Map<string, { login: string; id?: number }>();
+  // Every entry of both, one per login (case-insensitive) or, named by id alone, per id: the policy matches either.
+  const prompters = new Map<string, { login?: string; id?: number }>();
   for (const p of [...merged.prompters, ...direct.prompters]) {
-    const known = prompters.get(p.login.toLowerCase());
-    if (!known || (known.id === undefined && p.id !== undefined)) prompters.set(p.login.toLowerCase(), p);
+    const key = p.login !== undefined ? `login:${p.login.toLowerCase()}` : `id:${p.id ?? ""}`;
+    const known = prompters.get(key);
+    if (!known || (known.id === undefined && p.id !== undefined)) prompters.set(key, p);
   }
   const all = [...(merged.evidence ?? []), ...(direct.evidence ?? [])];
   const evidence = all.slice(0, MAX_RECORDED_ATTESTATIONS);

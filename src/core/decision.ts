@@ -35,6 +35,12 @@ export const CommitEvidence = z.object({
 });
 export type CommitEvidence = z.infer<typeof CommitEvidence>;
 
+// Who the pull-request decision kept from approving the agent's work, as the policy matches them: account ids, and
+// lowercased logins. Recorded with the decision: a deployment of the commit keeps them from approving it too (the
+// prompters a verified statement names are known only from the policy's judgement of whose statements count).
+export const Excluded = z.object({ ids: z.array(z.number()), logins: z.array(z.string()) });
+export type Excluded = z.infer<typeof Excluded>;
+
 export const PolicyResult = z.object({
   deny: z.array(Finding),
   warn: z.array(Finding),
@@ -42,6 +48,7 @@ export const PolicyResult = z.object({
   would_deny: z.array(Finding).optional(),
   modes: RuleModes.optional(),
   evidence: z.array(CommitEvidence).optional(),
+  excluded: Excluded.optional(),
 });
 export type PolicyResult = z.infer<typeof PolicyResult>;
 
@@ -59,6 +66,8 @@ export interface Decision {
   readonly modes?: RuleModes;
   /** Per commit with verified attestations, which the rules counted (absent: a policy that does not say). */
   readonly evidence?: readonly CommitEvidence[];
+  /** Who the pull-request decision kept from approving (absent: a deployment decision, or an older policy). */
+  readonly excluded?: Excluded;
   readonly policy: PolicyRef;
   readonly entrypoint: string;
   readonly decisionId: string;
@@ -89,22 +98,26 @@ export function parseDecisionResult(raw: unknown): PolicyResult {
       `the policy result breaks the contract {deny: [{msg, rule, ...}], warn: [...]}: ${where}`,
     );
   }
-  const { would_deny, modes, evidence } = parsed.data;
+  const { would_deny, modes, evidence, excluded } = parsed.data;
   return {
     deny: [...parsed.data.deny].sort(byRuleThenMsg),
     warn: [...parsed.data.warn].sort(byRuleThenMsg),
     ...(would_deny ? { would_deny: [...would_deny].sort(byRuleThenMsg) } : {}),
     ...(modes ? { modes } : {}),
     ...(evidence ? { evidence } : {}),
+    ...(excluded ? { excluded } : {}),
   };
 }
 
-/** The mode fields and the judged evidence of a policy result as Decision fields (none when the policy reports none). */
-export function modeFields(r: Pick<PolicyResult, "would_deny" | "modes" | "evidence">): Pick<Decision, "wouldDeny" | "modes" | "evidence"> {
-  return { ...(r.would_deny ? { wouldDeny: r.would_deny } : {}), ...(r.modes ? { modes: r.modes } : {}), ...(r.evidence ? { evidence: r.evidence } : {}) };
+/** The mode fields, the judged evidence and the excluded of a policy result as Decision fields (none when the policy reports none). */
+export function modeFields(r: Pick<PolicyResult, "would_deny" | "modes" | "evidence" | "excluded">): Pick<Decision, "wouldDeny" | "modes" | "evidence" | "excluded"> {
+  return { ...(r.would_deny ? { wouldDeny: r.would_deny } : {}), ...(r.modes ? { modes: r.modes } : {}), ...(r.evidence ? { evidence: r.evidence } : {}), ...(r.excluded ? { excluded: r.excluded } : {}) };
 }
 
-/** A decision's result as recorded and replayed: allow, deny, warn, and the mode fields when present. */
-export function recordedResult(d: Pick<Decision, "allow" | "deny" | "warn" | "wouldDeny" | "modes">): Record<string, unknown> {
-  return { allow: d.allow, deny: d.deny, warn: d.warn, ...(d.wouldDeny ? { would_deny: d.wouldDeny } : {}), ...(d.modes ? { modes: d.modes } : {}) };
+/**
+ * A decision's result as recorded and replayed: allow, deny, warn, and the mode fields and excluded when present (a
+ * deployment of the commit reads excluded from the record: recorded-pr-gate.ts).
+ */
+export function recordedResult(d: Pick<Decision, "allow" | "deny" | "warn" | "wouldDeny" | "modes" | "excluded">): Record<string, unknown> {
+  return { allow: d.allow, deny: d.deny, warn: d.warn, ...(d.wouldDeny ? { would_deny: d.wouldDeny } : {}), ...(d.modes ? { modes: d.modes } : {}), ...(d.excluded ? { excluded: d.excluded } : {}) };
 }

@@ -276,13 +276,17 @@ export const DeploymentInput = z.object({
   agent_authored: z.boolean(),
   agent: AgentFacts.pick({ accounts: true }).prefault({}),
   prompters: z
-    .array(Prompter.pick({ login: true, id: true }))
+    .array(
+      z
+        .object({ login: z.string().min(1).optional(), id: z.number().int().positive().optional() })
+        .refine((p) => p.login !== undefined || p.id !== undefined, { error: "expected a login, an account id, or both" }),
+    )
     .default([])
-    .describe("who prompted or requested the agent's work, and the authors of agent commits, from the pull-request gate's recorded decisions (some by login alone): never approvers"),
+    .describe("who prompted or requested the agent's work (signed ones too), and the authors of agent commits, as the pull-request gate's recorded decisions kept them from approving (some by login alone, some by account id alone): never approvers"),
   prompters_known: z
     .boolean()
     .default(false)
-    .describe("whether prompters was read from a recorded pull-request decision; false (no record): an agent deployment's approvals cannot be told from its prompters' and do not count"),
+    .describe("whether prompters was read from recorded pull-request decisions that each say whom they kept from approving; false (no record, or one without `excluded`): an agent deployment's approvals cannot be told from its prompters' and do not count"),
   pr_evidence: z
     .array(z.looseObject({ tier: z.string().optional() }))
     .max(1000)

@@ -1,8 +1,10 @@
 // The pull-request gate's recorded decisions for one commit, combined for a deployment of it. One commit can be the
 // head of several pull requests, and the PR gate records one decision per pull request (the check run on the head
 // shows their combination): the deployment must be judged by all of them, never by whichever was written last. The
-// combination is strict: the worst conclusion, agent-authored if any says so, every prompter and every piece of
-// evidence of any, and evidence incomplete if any is.
+// combination is strict: the worst conclusion, agent-authored if any says so, everyone any kept from approving and
+// every piece of evidence of any, and evidence incomplete if any is. Who a decision kept from approving is read from
+// its recorded result (`excluded`, as the policy judged it: the prompter and requester of the statements it rests on
+// are named nowhere else); a record without it (an older policy, an evaluation error) leaves them unknown.
 import type { AuditRecord } from "./audit-record.js";
 import { recordedEvidence, MAX_RECORDED_ATTESTATIONS } from "./recorded-evidence.js";
 
@@ -16,8 +18,13 @@ export interface RecordedPrGate {
   readonly pullRequests: number[];
   /** True when any record says agent-authored; false when all say not; undefined when one does not say. */
   readonly agentAuthored: boolean | undefined;
-  /** Everyone any decision kept from approving: prompters (some by login alone) and the authors of agent commits. */
-  readonly prompters: { login: string; id?: number }[];
+  /**
+   * Everyone any decision kept from approving: the prompters and requesters it names (signed ones too, some by login
+   * alone, some by account id alone) and the authors of agent commits.
+   */
+  readonly prompters: { login?: string; id?: number }[];
+  /** False when a record does not say whom it kept from approving (no `excluded` in its result): then none counts. */
+  readonly promptersKnown: boolean;
   readonly evidence: Record<string, unknown>[];
   readonly evidenceComplete: boolean;
   /** The pull request whose evidence is cut short (or the first one), for the policy's message. */
@@ -53,13 +60,17 @@ export function combinePrGateRecords(records: readonly AuditRecord[], mergedPull
   if (chosen.length === 0) return undefined;
   if (mergedPull !== undefined && !chosen.some((r) => r.agent_gate.pull_request === mergedPull)) return undefined;
   const worst = chosen.reduce((w, r) => (conclusionRank(r.agent_gate.conclusion) > conclusionRank(w.agent_gate.conclusion) ? r : w));
-  // One entry per login (case-insensitive, as GitHub matches logins), with its account id once any record gives one.
+  // One entry per login (case-insensitive, as GitHub matches logins), with its account id once any record gives one;
+  // and each account id no login entry carries, on its own (the policy matches by id and by login alike).
   const prompters = new Map<string, { login: string; id?: number }>();
+  const ids = new Set<number>();
   const addPrompter = (l: string | undefined, i: number | undefined): void => {
+    if (i !== undefined) ids.add(i);
     if (l === undefined) return;
     const known = prompters.get(l.toLowerCase());
     if (!known || (known.id === undefined && i !== undefined)) prompters.set(l.toLowerCase(), { login: l, ...(i !== undefined ? { id: i } : {}) });
   };
+  let promptersKnown = true;
   let agentAuthored: boolean | undefined = false;
   const evidence: Obj[] = [];
   let evidenceComplete = true;
@@ -72,6 +83,12 @@ export function combinePrGateRecords(records: readonly AuditRecord[], mergedPull
     for (const p of arr(input["prompters"])) if (isObj(p)) addPrompter(login(p["login"]), id(p["id"]));
     // The PR gate keeps the authors of agent commits from approving too.
     for (const c of arr(input["commits"])) if (isObj(c) && c["is_agent"] === true && isObj(c["author"])) addPrompter(login(c["author"]["login"]), id(c["author"]["id"]));
+    // Whom the policy kept from approving: the signed prompters and requesters it judged are named only here.
+    const excluded = isObj(r.result) ? r.result["excluded"] : undefined;
+    if (isObj(excluded) && Array.isArray(excluded["ids"]) && Array.isArray(excluded["logins"])) {
+      for (const i of excluded["ids"]) addPrompter(undefined, id(i));
+      for (const l of excluded["logins"]) addPrompter(login(l), undefined);
+    } else promptersKnown = false;
     const recorded = recordedEvidence(r.input);
     const room = MAX_RECORDED_ATTESTATIONS - evidence.length;
     evidence.push(...recorded.attestations.slice(0, room));
@@ -80,6 +97,8 @@ export function combinePrGateRecords(records: readonly AuditRecord[], mergedPull
       evidenceComplete = false;
     }
   }
+  const byLogin = [...prompters.values()];
+  const withLogin = new Set(byLogin.flatMap((p) => (p.id !== undefined ? [p.id] : [])));
   const pullRequests = chosen.flatMap((r) => (r.agent_gate.pull_request !== null ? [r.agent_gate.pull_request] : []));
   const shown = evidencePull ?? mergedPull ?? pullRequests[0];
   return {
@@ -87,7 +106,8 @@ export function combinePrGateRecords(records: readonly AuditRecord[], mergedPull
     decisionId: worst.decision_id,
     pullRequests,
     agentAuthored,
-    prompters: [...prompters.values()],
+    prompters: [...byLogin, ...[...ids].filter((i) => !withLogin.has(i)).map((i) => ({ id: i }))],
+    promptersKnown,
     evidence,
     evidenceComplete,
     ...(shown !== undefined ? { evidencePull: shown } : {}),

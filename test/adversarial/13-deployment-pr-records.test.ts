@@ -21,6 +21,7 @@ import type { GitHubStandIn } from "../../src/demo/github/stand-in.js";
 import type { Account, StandInCommit, StandInPull, StandInRepo } from "../../src/demo/github/model.js";
 import { validatedGitHub } from "../support/github.js";
 import { startApp } from "../support/probot.js";
+import { agentCommitV01 } from "./agent-commit.js";
 import { agentPull, alice, bob, carol, CONFIG, commit, humanPull, INSTALLATION, mallory, payloadFor, provenanceBlock, repo, reviewPayload, sha, sigstore, type Delivery } from "./support.js";
 
 const require = createRequire(import.meta.url);
@@ -152,7 +153,33 @@ test("without a recorded decision (a check run only, as for a merge-queue commit
   const out = await run(r, [opened(r, 1), approved(r, 1, bob, c.sha)], { head: c.sha, approvers: [alice], record: false });
   assert.equal(out.checkRun, "success");
   assert.equal(out.state, "rejected", out.comment);
-  assert.match(out.comment, /the prompters are unknown \(no recorded pull-request decision for this commit\), so no approval counts/);
+  assert.match(out.comment, /the prompters are unknown \(no recorded pull-request decision for this commit says whom it kept from approving\), so no approval counts/);
+});
+
+// The human a verified statement names as the one who delegated or requested the agent's work (its `prompter`, its
+// `requested_by`) is named nowhere else: the PR gate learns it from the attestations alone, and the deployment from
+// the PR gate's recorded decision (its `excluded`), never by re-reading statements a stranger may have signed.
+async function signedPrompterDeploys(label: string, sign: { prompter?: Account; statement?: ReturnType<typeof agentCommitV01> }, approver: Account): Promise<void> {
+  const c = commit(label);
+  const r = repo([agentPull(1, [c], `Adds validation.\n\n${await provenanceBlock({ commits: [c], ...sign })}`)], DEPLOY_CONFIG);
+  const pr = await run(r, [opened(r, 1), approved(r, 1, approver, c.sha)], { head: c.sha });
+  assert.equal(pr.checkRun, "failure", "the PR gate does not count the signed prompter's approval of the PR");
+  const out = await run(r, [opened(r, 1), approved(r, 1, bob, c.sha)], { head: c.sha, approvers: [approver] });
+  assert.equal(out.checkRun, "success");
+  assert.equal(out.state, "rejected", `the signed prompter's own approval let the agent's deployment through: ${out.comment}`);
+  assert.match(out.comment, /needs 1 human approval because the commit is agent-authored \(has 0\)/);
+}
+
+test("the prompter a verified statement names (delegation principal) cannot approve the agent's deployment", async () => {
+  await signedPrompterDeploys("d5", { prompter: carol }, carol);
+});
+
+test("the requester a verified agent-commit statement names by login alone, in other letter case, cannot approve the agent's deployment", async () => {
+  await signedPrompterDeploys("d6", { statement: agentCommitV01({ external: { requestedBy: { login: "CAROL" } } }) }, carol);
+});
+
+test("a signed prompter named by account id under an old login cannot approve the agent's deployment under the new one", async () => {
+  await signedPrompterDeploys("d7", { prompter: { ...carol, login: "carol-before-rename" } }, carol);
 });
 
 // A stranger's fork pull request whose head is exactly the squash commit S of an agent's pull request (against a base

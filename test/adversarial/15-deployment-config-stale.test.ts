@@ -17,7 +17,7 @@ import type { StandInRepo } from "../../src/demo/github/model.js";
 import { sha256Hex } from "../../src/core/digest.js";
 import { validatedGitHub } from "../support/github.js";
 import { startApp } from "../support/probot.js";
-import { agentPull, alice, bob, CONFIG, commit, INSTALLATION, OWNER, REPO, payloadFor, provenanceBlock, repo, sigstore } from "./support.js";
+import { agentPull, bob, carol, CONFIG, commit, INSTALLATION, OWNER, REPO, payloadFor, provenanceBlock, repo, sigstore } from "./support.js";
 
 const require = createRequire(import.meta.url);
 const examples = require("@octokit/webhooks-examples/api.github.com/index.json") as { name: string; examples: Record<string, unknown>[] }[];
@@ -60,7 +60,8 @@ async function deployAfter(later: string, o: { rejudge: boolean }) {
       assert.equal(before.conclusion, "success", before.output.title ?? "");
       // Merged to the default branch without a push delivery reaching the gate (or before its sweep ran).
       gh.standIn.repo(OWNER, REPO)!.files[".github/agent-gate.yml"] = later;
-      gh.standIn.repo(OWNER, REPO)!.deploymentApprovals = [{ runId: RUN_ID, environment: "production", user: alice, state: "approved" }];
+      // carol approves the deployment: alice is the statement's prompter (provenanceBlock's default) and may not.
+      gh.standIn.repo(OWNER, REPO)!.deploymentApprovals = [{ runId: RUN_ID, environment: "production", user: carol, state: "approved" }];
       assert.equal((await app.deliver("deployment_protection_rule", deployment(r, c.sha))).status, 200);
     } finally {
       await app.close();

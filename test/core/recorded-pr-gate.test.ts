@@ -1,5 +1,6 @@
 // The pull-request gate's records for one commit, combined for a deployment: the latest of each pull request,
-// strictly (worst conclusion, agent-authored if any, every prompter and piece of evidence, incomplete if any is).
+// strictly (worst conclusion, agent-authored if any, everyone kept from approving and every piece of evidence,
+// incomplete if any is; whom a record kept from approving unknown if its result does not say).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { AuditRecord } from "../../src/core/audit-record.js";
@@ -7,9 +8,10 @@ import { combinePrGateRecords } from "../../src/core/recorded-pr-gate.js";
 import { MAX_RECORDED_ATTESTATIONS } from "../../src/core/recorded-evidence.js";
 
 let n = 0;
-function rec(pull: number | null, conclusion: string, input: Record<string, unknown>): AuditRecord {
+const NONE = { ids: [], logins: [] };
+function rec(pull: number | null, conclusion: string, input: Record<string, unknown>, result: Record<string, unknown> = { excluded: NONE }): AuditRecord {
   n++;
-  return { decision_id: `d-${n}`, agent_gate: { pull_request: pull, conclusion }, input: { kind: "pull_request", ...input } } as unknown as AuditRecord;
+  return { decision_id: `d-${n}`, agent_gate: { pull_request: pull, conclusion }, input: { kind: "pull_request", ...input }, result: { allow: true, deny: [], warn: [], ...result } } as unknown as AuditRecord;
 }
 const att = (id: string): Record<string, unknown> => ({ tier: "sigstore", signer: { identity: id } });
 
@@ -39,7 +41,24 @@ test("only each pull request's latest record counts: an older failure of the sam
 test("prompters are united: login-only ones kept, matched case-insensitively, and agent commits' authors added", () => {
   const a = rec(1, "success", { agent: { detected: true }, prompters: [{ login: "Carol" }], commits: [{ is_agent: true, author: { login: "dave", id: 7 } }, { is_agent: false, author: { login: "erin", id: 8 } }] });
   const b = rec(2, "success", { agent: { detected: false }, prompters: [{ login: "carol", id: 5003 }, { login: "" }, { id: 9 }] });
-  assert.deepEqual(combinePrGateRecords([a, b])!.prompters, [{ login: "carol", id: 5003 }, { login: "dave", id: 7 }]);
+  assert.deepEqual(combinePrGateRecords([a, b])!.prompters, [{ login: "carol", id: 5003 }, { login: "dave", id: 7 }, { id: 9 }]);
+});
+
+test("whom each decision kept from approving (its result's excluded) is added: signed prompters the input does not list, ids alone too", () => {
+  const a = rec(1, "success", { agent: { detected: true }, prompters: [] }, { excluded: { ids: [5003, 42], logins: ["carol"] } });
+  const b = rec(2, "success", { agent: { detected: false }, prompters: [{ login: "Erin", id: 8 }] }, { excluded: { ids: [8], logins: ["erin", "frank"] } });
+  const c = combinePrGateRecords([a, b])!;
+  assert.equal(c.promptersKnown, true);
+  assert.deepEqual(c.prompters, [{ login: "carol" }, { login: "Erin", id: 8 }, { login: "frank" }, { id: 5003 }, { id: 42 }]);
+});
+
+test("a record whose result does not say whom it kept from approving (older, or an error) leaves the prompters unknown", () => {
+  const now = rec(1, "success", { agent: { detected: true }, prompters: [{ login: "alice", id: 5001 }] });
+  const old = rec(2, "success", { agent: { detected: true }, prompters: [] }, {});
+  const failed = rec(3, "failure", { agent: { detected: true } }, { error: { code: "POLICY_EVAL_FAILED", message: "x" } });
+  const malformed = rec(4, "success", { agent: { detected: true } }, { excluded: { ids: [5003] } });
+  assert.equal(combinePrGateRecords([now])!.promptersKnown, true);
+  for (const r of [old, failed, malformed]) assert.equal(combinePrGateRecords([now, r])!.promptersKnown, false);
 });
 
 test("agent detection: false only when every record says false; unknown when one does not say", () => {

@@ -314,11 +314,19 @@ test("production: an agent-authored deployment needs an extra human approval; a 
   // Without a recorded pull-request decision the prompters are unknown: alice could be one, so her approval does not count.
   const unknown = await deploy({ attestations: [att], environment: "production", payload, approvals });
   assert.equal(unknown.state, "rejected", unknown.comment);
-  assert.match(unknown.comment, /the prompters are unknown \(no recorded pull-request decision for this commit\), so no approval counts/);
-  const recorded = [{ decision_id: "d-1", agent_gate: { conclusion: "success", pull_request: 1 }, input: { config_digest: CONFIG_DIGEST, agent: { detected: true }, prompters: [{ login: "carol" }] } }];
-  const onHead: AuditLog["onHead"] = () => Promise.resolve(recorded as unknown as Awaited<ReturnType<AuditLog["onHead"]>>);
-  const approved = await deploy({ attestations: [att], environment: "production", payload, approvals, auditLog: { onHead } });
+  assert.match(unknown.comment, /the prompters are unknown \(no recorded pull-request decision for this commit says whom it kept from approving\), so no approval counts/);
+  const record = (result: Record<string, unknown>) => [{ decision_id: "d-1", agent_gate: { conclusion: "success", pull_request: 1 }, input: { config_digest: CONFIG_DIGEST, agent: { detected: true }, prompters: [{ login: "carol" }] }, result }];
+  const onHead = (result: Record<string, unknown>): AuditLog["onHead"] => () => Promise.resolve(record(result) as unknown as Awaited<ReturnType<AuditLog["onHead"]>>);
+  const approved = await deploy({ attestations: [att], environment: "production", payload, approvals, auditLog: { onHead: onHead({ allow: true, deny: [], warn: [], excluded: { ids: [], logins: ["carol"] } }) } });
   assert.equal(approved.state, "approved", approved.comment);
+  // A record made before decisions said whom they kept from approving (no `excluded`): its prompters are unknown.
+  const older = await deploy({ attestations: [att], environment: "production", payload, approvals, auditLog: { onHead: onHead({ allow: true, deny: [], warn: [] }) } });
+  assert.equal(older.state, "rejected", older.comment);
+  assert.match(older.comment, /the prompters are unknown \(no recorded pull-request decision for this commit says whom it kept from approving\), so no approval counts/);
+  // The signed prompter the decision names (excluded by account id alone) does not count either.
+  const signed = await deploy({ attestations: [att], environment: "production", payload, approvals, auditLog: { onHead: onHead({ allow: true, deny: [], warn: [], excluded: { ids: [5001], logins: [] } }) } });
+  assert.equal(signed.state, "rejected", signed.comment);
+  assert.match(signed.comment, /needs 1 human approval because the commit is agent-authored \(has 0\)/);
 });
 
 test("a squash-merge commit is judged by the PR gate's decision on the head of the pull request merged as it", async () => {

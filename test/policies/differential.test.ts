@@ -66,7 +66,7 @@ describe("wasm engine vs opa eval", { skip: hasOpa ? false : "no .tools/bin/opa 
     const engine = await PolicyEngine.load(builtinBundle());
     const wasm = all.map((c) => {
       const d = engine.evaluate(entrypointName(c.entrypoint), c.input, { data: c.data });
-      return { deny: d.deny, warn: d.warn, ...(d.wouldDeny ? { would_deny: d.wouldDeny } : {}), ...(d.modes ? { modes: d.modes } : {}), ...(d.evidence ? { evidence: d.evidence } : {}) };
+      return { deny: d.deny, warn: d.warn, ...(d.wouldDeny ? { would_deny: d.wouldDeny } : {}), ...(d.modes ? { modes: d.modes } : {}), ...(d.evidence ? { evidence: d.evidence } : {}), ...(d.excluded ? { excluded: d.excluded } : {}) };
     });
 
     const dir = mkdtempSync(join(tmpdir(), "agent-gate-diff-"));

@@ -28,7 +28,7 @@ port.on("message", (req: PoolRequest) => {
   let reply: PoolReply;
   try {
     const d = engine.evaluateJson(req.entrypoint, req.json, { ...(dataJson === undefined ? {} : { dataJson }), decisionId: req.decisionId });
-    reply = { id: req.id, deny: d.deny, warn: d.warn, ...(d.wouldDeny ? { would_deny: d.wouldDeny } : {}), ...(d.modes ? { modes: d.modes } : {}), ...(d.evidence ? { evidence: d.evidence } : {}) };
+    reply = { id: req.id, deny: d.deny, warn: d.warn, ...(d.wouldDeny ? { would_deny: d.wouldDeny } : {}), ...(d.modes ? { modes: d.modes } : {}), ...(d.evidence ? { evidence: d.evidence } : {}), ...(d.excluded ? { excluded: d.excluded } : {}) };
   } catch (err) {
     const e = err instanceof AgentGateError ? err : new AgentGateError("POLICY_EVAL_FAILED", `evaluating ${req.entrypoint} failed: ${describeError(err)}`, "internal");
     reply = { id: req.id, error: { code: e.code, message: e.message, kind: e.kind, details: e.details } };

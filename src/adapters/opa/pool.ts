@@ -10,7 +10,7 @@
 // allow, and the job is retried) and is replaced too.
 import { randomUUID } from "node:crypto";
 import { Worker } from "node:worker_threads";
-import { modeFields, type CommitEvidence, type Decision, type Finding, type PolicyRef, type RuleModes } from "../../core/decision.js";
+import { modeFields, type CommitEvidence, type Decision, type Excluded, type Finding, type PolicyRef, type RuleModes } from "../../core/decision.js";
 import { AgentGateError, describeError, type ErrorCode, type ErrorKind } from "../../core/errors.js";
 import { siblingEntry } from "../entry.js";
 import { DEFAULT_MAX_INPUT_BYTES, DEFAULT_POLICY_DEADLINE_MS, bundleDigest, checkDeadline, policyInputJson, policyTimeout, type EngineOptions, type EvaluateOptions, type PolicyBundle } from "./engine.js";
@@ -47,7 +47,7 @@ export interface PoolRequest {
   readonly data?: string;
   readonly decisionId: string;
 }
-export type PoolReply = { readonly id: number; readonly deny: readonly Finding[]; readonly warn: readonly Finding[]; readonly would_deny?: readonly Finding[]; readonly modes?: RuleModes; readonly evidence?: readonly CommitEvidence[] } | { readonly id: number; readonly error: WireError };
+export type PoolReply = { readonly id: number; readonly deny: readonly Finding[]; readonly warn: readonly Finding[]; readonly would_deny?: readonly Finding[]; readonly modes?: RuleModes; readonly evidence?: readonly CommitEvidence[]; readonly excluded?: Excluded } | { readonly id: number; readonly error: WireError };
 
 // Node 20 does not apply a loader given with --import (tsx's) to a worker's entry module, so under tsx the thread starts
 // from a line of JavaScript that registers tsx in the worker and then imports the TypeScript thread.
@@ -227,7 +227,7 @@ export class PolicyPool implements PolicyEvaluator {
       if (this.threads[slot] !== thread || thread.job?.id !== reply.id) return;
       const job = thread.release()!;
       if ("error" in reply) job.reject(fromWire(reply.error));
-      else job.resolve({ allow: reply.deny.length === 0, deny: reply.deny, warn: reply.warn, ...modeFields({ would_deny: reply.would_deny ? [...reply.would_deny] : undefined, modes: reply.modes, evidence: reply.evidence ? [...reply.evidence] : undefined }), policy: this.policy, entrypoint: job.entrypoint, decisionId: job.decisionId });
+      else job.resolve({ allow: reply.deny.length === 0, deny: reply.deny, warn: reply.warn, ...modeFields({ would_deny: reply.would_deny ? [...reply.would_deny] : undefined, modes: reply.modes, evidence: reply.evidence ? [...reply.evidence] : undefined, excluded: reply.excluded }), policy: this.policy, entrypoint: job.entrypoint, decisionId: job.decisionId });
       this.dispatch();
     });
     const died = (why: string): void => {

@@ -52,7 +52,7 @@ describe("the engine's direct opa_eval path", async () => {
       reference.setData(c.data);
       const want = parseDecisionResult(reference.evaluate(c.input, c.entrypoint)[0]?.result);
       const got = engine.evaluate(c.entrypoint, c.input, { data: c.data });
-      assert.deepEqual({ deny: got.deny, warn: got.warn, ...(got.wouldDeny ? { would_deny: got.wouldDeny } : {}), ...(got.modes ? { modes: got.modes } : {}), ...(got.evidence ? { evidence: got.evidence } : {}) }, want);
+      assert.deepEqual({ deny: got.deny, warn: got.warn, ...(got.wouldDeny ? { would_deny: got.wouldDeny } : {}), ...(got.modes ? { modes: got.modes } : {}), ...(got.evidence ? { evidence: got.evidence } : {}), ...(got.excluded ? { excluded: got.excluded } : {}) }, want);
     }
   });
 

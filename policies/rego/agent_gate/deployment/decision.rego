@@ -274,8 +274,9 @@ _excluded(a) if _excluded_ids[a.id]
 
 _excluded(a) if _excluded_logins[lower(a.login)]
 
-# Without a recorded pull-request decision the prompters are unknown: any approver of an agent's deployment could be
-# one, so none counts (fail closed).
+# Without recorded pull-request decisions that each say whom they kept from approving (their `excluded`: an older
+# record does not) the prompters are unknown: any approver of an agent's deployment could be one, so none counts
+# (fail closed).
 _prompters_unknown if {
 	input.agent_authored == true
 	not input.prompters_known == true
@@ -312,7 +313,7 @@ _agent_note := " because the commit is agent-authored" if _extra > 0
 
 _agent_note := "" if _extra == 0
 
-_unknown_note := "; the prompters are unknown (no recorded pull-request decision for this commit), so no approval counts" if _prompters_unknown
+_unknown_note := "; the prompters are unknown (no recorded pull-request decision for this commit says whom it kept from approving), so no approval counts" if _prompters_unknown
 
 _unknown_note := "" if not _prompters_unknown
 

@@ -133,7 +133,7 @@ test_unknown_prompters_count_no_approval_of_agent_work if {
 	inp := object.union(prod, {"prompters": [], "prompters_known": false, "approvals": [{"login": "bob", "id": 1002, "type": "User"}]})
 	some f in decide(inp, fx.deploy_config).deny
 	f.rule == "deployment-approval"
-	f.msg == "the deployment to production needs 1 human approval because the commit is agent-authored (has 0); the prompters are unknown (no recorded pull-request decision for this commit), so no approval counts"
+	f.msg == "the deployment to production needs 1 human approval because the commit is agent-authored (has 0); the prompters are unknown (no recorded pull-request decision for this commit says whom it kept from approving), so no approval counts"
 	f.details.prompters_known == false
 	"deployment-approval" in denied(object.remove(inp, ["prompters_known"]), fx.deploy_config)
 }

@@ -5,8 +5,21 @@ package agent_gate.pull_request
 import data.agent_gate.lib
 
 # deny holds the enforced findings only; would_deny those of warn-mode rules and, under shadow, of every rule
-# (modes.rego), modes the mode each rule ran in, and evidence which verified attestations the rules counted.
-decision := {"deny": enforced_deny, "warn": warn, "would_deny": would_deny, "modes": modes, "evidence": evidence}
+# (modes.rego), modes the mode each rule ran in, evidence which verified attestations the rules counted, and
+# excluded who may not approve the agent's work (recorded with the decision: a deployment of the commit reads it).
+decision := {
+	"deny": enforced_deny,
+	"warn": warn,
+	"would_deny": would_deny,
+	"modes": modes,
+	"evidence": evidence,
+	"excluded": excluded,
+}
+
+# Everyone lib keeps from approving, as it matches them: account ids, and lowercased logins (some people are named
+# by login alone). The prompters and requesters of the attestations the decision rests on are named only here: a
+# deployment cannot tell them from a stranger's statement's without the policy's judgement.
+excluded := {"ids": sort(lib.excluded_ids), "logins": sort(lib.excluded_login_keys)}
 
 rules := lib.config.rules
 

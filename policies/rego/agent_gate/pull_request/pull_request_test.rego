@@ -294,6 +294,16 @@ test_prompter_from_provenance_only_does_not_count if {
 	"human-approval" in denied(inp, fx.config)
 }
 
+# The decision names whom it keeps from approving (a deployment of the commit reads it from the record): the prompter
+# of the statement it rests on, by id and lowercased login, with those the host lists by login alone.
+test_decision_names_the_excluded if {
+	inp := object.union(fx.pr, {"prompters": [{"login": "BOB", "source": "PR body"}]})
+	d := decide(inp, fx.config)
+	1001 in d.excluded.ids
+	"alice" in d.excluded.logins
+	"bob" in d.excluded.logins
+}
+
 test_bot_approval_does_not_count if {
 	r := object.union(fx.review("helper[bot]", 5, "APPROVED", fx.head, "2026-11-26T06:30:00Z"), {"user": {"login": "helper[bot]", "id": 5, "type": "Bot"}})
 	"human-approval" in denied(object.union(fx.pr, {"reviews": [r]}), fx.config)
