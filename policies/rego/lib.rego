@@ -116,16 +116,38 @@ excluded_ids contains id if {
 
 _state_changing := {"APPROVED", "CHANGES_REQUESTED", "DISMISSED"}
 
-# A review is superseded by a later state-changing review by the same user.
+# A review is superseded by a later state-changing review by the same user: submitted later, or in the same second
+# (GitHub's times have whole seconds) and later in GitHub's order, the `order` the host gives every review (its
+# database id, else its place in GitHub's chronological list). A tie nothing orders (either has no `order`, or both
+# the same) supersedes both ways, so the user's approval does not count: GitHub counts the latest, and which that is
+# cannot be told.
 _superseded(r) if {
 	some r2 in input.reviews
 	r2.user.id == r.user.id
 	_state_changing[r2.state]
-	r2.submitted_at > r.submitted_at
+	_later(r2, r)
 }
 
-# The latest state-changing reviews that approve the head commit (a user's two approvals of the same second are
-# both latest).
+_later(r2, r) if r2.submitted_at > r.submitted_at
+
+_later(r2, r) if {
+	r2.submitted_at == r.submitted_at
+	r2.order > r.order
+}
+
+_later(r2, r) if {
+	r2.submitted_at == r.submitted_at
+	r2 != r
+	not _ordered(r2, r)
+}
+
+_ordered(a, b) if {
+	is_number(a.order)
+	is_number(b.order)
+	a.order != b.order
+}
+
+# The latest state-changing reviews that approve the head commit.
 _head_approval contains r if {
 	some r in input.reviews
 	r.state == "APPROVED"

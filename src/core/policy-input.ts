@@ -137,6 +137,14 @@ export const Review = z.object({
   state: z.enum(["APPROVED", "CHANGES_REQUESTED", "COMMENTED", "DISMISSED", "PENDING"]),
   commit_id: Sha,
   submitted_at: PolicyTime,
+  order: z
+    .number()
+    .int()
+    .nonnegative()
+    .optional()
+    .describe(
+      "the review's place in GitHub's order (its database id, else its position in GitHub's chronological list; the same kind for every review): of one reviewer's reviews in the same second, the higher is the later; a tie it cannot break leaves that reviewer's approval uncounted",
+    ),
   permission: z
     .enum(REPO_PERMISSIONS)
     .optional()

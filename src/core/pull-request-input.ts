@@ -2,7 +2,7 @@
 // every commit, whether verified provenance covers it, who signed it and whether an agent or a human wrote it.
 import type { AgentDetection } from "./agents.js";
 import type { BindingResult, CoveringStatement } from "./binding.js";
-import type { CommitFacts, Facts, HeadChecks } from "./facts.js";
+import type { CommitFacts, Facts, HeadChecks, ReviewFacts } from "./facts.js";
 import { pullRequestInput, toPolicyTime, type CommitAttestationDraft, type PullRequestInput } from "./policy-input.js";
 import { signerFacts } from "./signer-facts.js";
 import type { TrailerClaim } from "./trailers.js";
@@ -161,21 +161,38 @@ export function buildPullRequestInput(parts: PullRequestInputParts): PullRequest
       binary: f.binary === true,
       submodule: f.submodule === true,
     })),
-    reviews: facts.reviews
-      .filter((r) => r.submittedAt !== undefined)
-      .map((r) => ({
-        user: { login: r.user.login, id: r.user.id, type: r.user.login.endsWith("[bot]") ? "Bot" : "User" },
-        state: r.state,
-        commit_id: r.commitId,
-        submitted_at: toPolicyTime(r.submittedAt!),
-        ...(r.permission ? { permission: r.permission } : {}),
-      })),
+    reviews: reviewsInput(facts.reviews),
     agent: { detected: facts.detection.isAgent || agentShas.size > 0, reasons: reasonText(facts.detection), accounts: [...parts.agentAccounts] },
     prompters: [...prompters.values()],
     completeness: facts.completeness,
     evidence_problems: facts.evidenceProblems.map((p) => ({ location: p.location, ...(p.commentId !== undefined ? { comment_id: p.commentId } : {}), ...(p.author ? { author: p.author } : {}), message: p.message })),
     ...(facts.checks ? { checks: headChecksInput(facts.checks) } : {}),
   });
+}
+
+/**
+ * The submitted reviews as the policy reads them, each with its place in GitHub's order, so that a reviewer's reviews
+ * of the same second (GitHub's times have whole seconds) are told apart: its database id when every review has a
+ * distinct one (ids grow as reviews are made, and a reviewer has one pending review at a time, so one reviewer's ids
+ * follow the order of submission), else its position in GitHub's list, which is chronological. Never the two mixed.
+ */
+export function reviewsInput(reviews: readonly ReviewFacts[]): Record<string, unknown>[] {
+  const ids = reviews.map((r) => r.id);
+  const byId = ids.every((id) => Number.isSafeInteger(id) && id > 0) && new Set(ids).size === ids.length;
+  return reviews.flatMap((r, i) =>
+    r.submittedAt === undefined
+      ? []
+      : [
+          {
+            user: { login: r.user.login, id: r.user.id, type: r.user.login.endsWith("[bot]") ? "Bot" : "User" },
+            state: r.state,
+            commit_id: r.commitId,
+            submitted_at: toPolicyTime(r.submittedAt),
+            order: byId ? r.id : i,
+            ...(r.permission ? { permission: r.permission } : {}),
+          },
+        ],
+  );
 }
 
 /** The head's check runs as the policy reads them, with whether the list is whole. */

@@ -107,6 +107,20 @@ test("a maintainer's change request pushed past 1,000 of a stranger's reviews ca
   assert.match(check.text, /too many reviews to evaluate: GitHub lists at most 1000 and this pull request has more/);
 });
 
+test("a maintainer's change request in the same second as his approval is his latest review: the approval is gone", async () => {
+  // GitHub's times have whole seconds; its list (and the reviews' ids) keep the order: the host passes it on.
+  const { pull, c } = await approvedAgentPull("n7b");
+  pull.reviews.push({ user: bob, state: "CHANGES_REQUESTED", commit_id: c.sha, submitted_at: "2026-11-20T11:00:00Z" });
+  assert.equal((await openOne(pull)).conclusion, "failure");
+});
+
+test("control: an approval in the same second as the same maintainer's change request, after it, counts", async () => {
+  const { pull, c } = await approvedAgentPull("n7c");
+  pull.reviews.unshift({ user: bob, state: "CHANGES_REQUESTED", commit_id: c.sha, submitted_at: "2026-11-20T11:00:00Z" });
+  const check = await openOne(pull);
+  assert.equal(check.conclusion, "success", check.title);
+});
+
 test("a stranger's 200 provenance blocks cannot use up the block budget the agent's own comment needs", async () => {
   const c = commit("n8");
   const junk = renderProvenanceBlock(JSON.stringify({ mediaType: "not a bundle" }));

@@ -4,6 +4,8 @@ import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { deploymentInput, entrypointFor, pullRequestInput, toPolicyTime } from "../../src/core/policy-input.js";
 import { AgentGateError } from "../../src/core/errors.js";
+import type { ReviewFacts } from "../../src/core/facts.js";
+import { reviewsInput } from "../../src/core/pull-request-input.js";
 import { generatedDocs } from "../../scripts/gen-docs.js";
 import { loadCases } from "../policies/support.js";
 
@@ -53,6 +55,15 @@ describe("policy input", () => {
     const draft = prDraft();
     draft.now = "2026-11-26T07:00:00.5Z";
     assert.throws(() => pullRequestInput(draft), /now: expected a UTC time/);
+  });
+
+  it("every submitted review carries its place in GitHub's order: its id, else its position, never the two mixed", () => {
+    const review = (id: number, state: ReviewFacts["state"], submittedAt?: string): ReviewFacts => ({ id, user: { login: "bob", id: 1002 }, state, commitId: "2".repeat(40), ...(submittedAt ? { submittedAt } : {}) });
+    const at = "2026-11-26T06:30:00Z";
+    const orders = (rs: ReviewFacts[]) => reviewsInput(rs).map((r) => [r.state, r.order]);
+    assert.deepEqual(orders([review(3001, "APPROVED", at), review(3000, "COMMENTED"), review(3002, "CHANGES_REQUESTED", at)]), [["APPROVED", 3001], ["CHANGES_REQUESTED", 3002]]);
+    assert.deepEqual(orders([review(3001, "APPROVED", at), review(3001, "CHANGES_REQUESTED", at)]), [["APPROVED", 0], ["CHANGES_REQUESTED", 1]], "ids that repeat: positions");
+    assert.deepEqual(orders([review(0, "APPROVED", at), review(3002, "CHANGES_REQUESTED", at)]), [["APPROVED", 0], ["CHANGES_REQUESTED", 1]], "an id missing: positions");
   });
 
   it("the generated schemas in docs/ and policies/rego/data.json are fresh (npm run docs:gen)", () => {

@@ -109,9 +109,9 @@ _glob_hits contains {"path": path, "pattern": p.pattern, "mode": p.mode} if {
 
 _hits contains h if some h in _glob_hits
 
-# A changed path may also be a directory the agent replaced (a submodule pointer, a file turned into a tree): it hits
-# every literal or "prefix/**" pattern that lies under it. Each such pattern's directories are indexed once, so a
-# path costs one lookup.
+# A changed path may also be a directory the agent replaced (a submodule pointer, a file or symlink where a tree was or
+# would be): it hits every pattern whose files could lie under it. Each pattern's fixed directories are indexed once,
+# so a path costs one lookup; a glob's directories that are not literal cost one glob.match per path of their depth.
 _fixed_dirs(p) := split(trim_suffix(p.prefix, "/"), "/") if p.kind == "subtree"
 
 _fixed_dirs(p) := array.slice(parts, 0, count(parts) - 1) if {
@@ -124,6 +124,56 @@ _pattern_dirs contains {"dir": concat("/", array.slice(dirs, 0, i)), "pattern": 
 	dirs := _fixed_dirs(p)
 	count(dirs) > 0
 	some i in numbers.range(1, count(dirs))
+}
+
+_pattern_dirs contains {"dir": x.dir, "pattern": x.pattern, "mode": x.mode} if {
+	some x in _glob_dirs
+	_is_literal(x.dir)
+}
+
+# A glob's directories: its first segments, as a path's segments would match them (deploy/*.yml: "deploy";
+# {a,b}/*/x.tf: "{a,b}" and "{a,b}/*"). Only those before its last segment (a file's name) and before the first that
+# holds "**": that one spans any depth, so every path would be a directory of "**/*.tf" (a submodule pointer hits it,
+# below). A segment ending in "\\" (an escaped "/"), or, where a bracket or brace spans a "/", the first holding one,
+# ends them too: the segments after it cannot be told apart.
+_glob_dirs contains {"dir": concat("/", array.slice(segs, 0, i)), "depth": i, "pattern": p.pattern, "mode": p.mode} if {
+	some p in _globs
+	segs := split(p.pattern, "/")
+	n := _glob_dir_count(p.pattern, segs)
+	n > 0
+	some i in numbers.range(1, n)
+}
+
+_glob_dir_count(pattern, segs) := min(array.concat([count(segs) - 1], [i | some i, s in segs; _ends_dirs(pattern, s)]))
+
+_ends_dirs(_, s) if contains(s, "**")
+
+_ends_dirs(_, s) if endswith(s, "\\")
+
+_ends_dirs(pattern, s) if {
+	some c in ["[", "{"]
+	contains(s, c)
+	regex.match(`[\[{][^\]}]*/`, pattern)
+}
+
+# The glob directories that are not literal, by depth: a path is matched only against those of its own depth.
+_glob_dirs_by_depth := {k: dirs |
+	some x in _glob_dirs
+	not _is_literal(x.dir)
+	k := x.depth
+	dirs := [{"dir": y.dir, "prefix": _literal_prefix(y.dir), "pattern": y.pattern, "mode": y.mode} |
+		some y in _glob_dirs
+		y.depth == k
+		not _is_literal(y.dir)
+	]
+}
+
+_hits contains {"path": path, "pattern": x.pattern, "mode": x.mode} if {
+	count(_glob_dirs_by_depth) > 0
+	some path in _judged_paths
+	some x in _glob_dirs_by_depth[count(split(path, "/"))]
+	startswith(path, x.prefix)
+	glob.match(x.dir, ["/"], path)
 }
 
 _dirs_index := {d: hits |

@@ -354,6 +354,32 @@ test_later_change_request_supersedes_approval if {
 	"human-approval" in denied(inp, fx.config)
 }
 
+# Reviews of the same second are ordered by the host's `order` (the review's database id, else its place in GitHub's
+# list): the later is the user's latest. A tie nothing orders (no order, or the same one) leaves the approval uncounted.
+_same_second(approve, change) := [
+	object.union(fx.review("bob", 1002, "APPROVED", fx.head, "2026-11-26T06:30:00Z"), approve),
+	object.union(fx.review("bob", 1002, "CHANGES_REQUESTED", fx.head, "2026-11-26T06:30:00Z"), change),
+]
+
+test_change_request_in_the_same_second_supersedes_approval if {
+	"human-approval" in denied(object.union(fx.pr, {"reviews": _same_second({"order": 7}, {"order": 8})}), fx.config)
+	not "human-approval" in denied(object.union(fx.pr, {"reviews": _same_second({"order": 8}, {"order": 7})}), fx.config)
+}
+
+test_unordered_tie_of_the_same_second_does_not_approve if {
+	"human-approval" in denied(object.union(fx.pr, {"reviews": _same_second({}, {})}), fx.config)
+	"human-approval" in denied(object.union(fx.pr, {"reviews": _same_second({"order": 8}, {})}), fx.config)
+	"human-approval" in denied(object.union(fx.pr, {"reviews": _same_second({"order": 7}, {"order": 7})}), fx.config)
+}
+
+test_comment_in_the_same_second_keeps_approval if {
+	inp := object.union(fx.pr, {"reviews": [
+		fx.review("bob", 1002, "APPROVED", fx.head, "2026-11-26T06:30:00Z"),
+		fx.review("bob", 1002, "COMMENTED", fx.head, "2026-11-26T06:30:00Z"),
+	]})
+	not "human-approval" in denied(inp, fx.config)
+}
+
 test_later_comment_keeps_approval if {
 	inp := object.union(fx.pr, {"reviews": [
 		fx.review("bob", 1002, "APPROVED", fx.head, "2026-11-26T06:30:00Z"),
@@ -475,6 +501,37 @@ test_directory_of_a_protected_path_is_protected if {
 	_dir_hit("**/*.tf", {"path": "vendor/mod", "submodule": true}) == {"**/*.tf"}
 	_dir_hit("infra/**/x.tf", {"path": "infra", "submodule": true}) == {"infra/**/x.tf"}
 	_dir_hit("infra/**/x.tf", {"path": "src", "submodule": true}) == set()
+}
+
+# Globs too: a changed path whose segments match a glob's first segments (those before a "**", which spans any
+# depth, and before its last) is a directory the glob's files could lie in, as a file or symlink replacing the tree.
+test_directory_of_a_protected_glob_is_protected if {
+	_dir_hit("deploy/*.yml", {"path": "deploy"}) == {"deploy/*.yml"}
+	_dir_hit("deploy/*/prod/*.yml", {"path": "deploy/eu"}) == {"deploy/*/prod/*.yml"}
+	_dir_hit("deploy/*/prod/*.yml", {"path": "deploy/eu/prod"}) == {"deploy/*/prod/*.yml"}
+	_dir_hit("deploy/*/prod/*.yml", {"path": "deploy/eu/staging"}) == set()
+	_dir_hit("[Dd]eploy/*.yml", {"path": "Deploy"}) == {"[Dd]eploy/*.yml"}
+	_dir_hit("{deploy,ops}/*.yml", {"path": "ops"}) == {"{deploy,ops}/*.yml"}
+	_dir_hit("src/**/*.ts", {"path": "src"}) == {"src/**/*.ts"}
+	_dir_hit("deploy/*.yml", {"path": "deployx"}) == set()
+	_dir_hit("deploy/*.yml", {"path": "deploy/x"}) == set()
+	_dir_hit("*.yml", {"path": "deploy"}) == set()
+	_dir_hit("src/**/*.ts", {"path": "src/lib"}) == set()
+	_dir_hit("**/*.tf", {"path": "vendor"}) == set()
+	_dir_hit("ops/{a,b/c}/*.yml", {"path": "ops"}) == {"ops/{a,b/c}/*.yml"}
+	_dir_hit("ops/{a,b/c}/*.yml", {"path": "ops/a"}) == set()
+	_dir_hit("ops/a\\/b/*.yml", {"path": "ops"}) == {"ops/a\\/b/*.yml"}
+}
+
+test_file_at_a_protected_glob_directory_denies if {
+	files := [
+		{"path": "deploy", "status": "added", "additions": 1, "deletions": 0, "agent_touched": true},
+		{"path": "staging-copy/prod.yml", "status": "added", "additions": 1, "deletions": 0, "agent_touched": true},
+	]
+	some f in decide(object.union(fx.pr, {"files": files}), fx.with_rules({"protected_paths": {"paths": ["deploy/*.yml"], "path_mode": "deny"}})).deny
+	f.rule == "protected-paths"
+	f.details.path == "deploy"
+	f.details.patterns == ["deploy/*.yml"]
 }
 
 test_binary_files_count_lines if {
