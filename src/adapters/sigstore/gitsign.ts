@@ -256,7 +256,9 @@ function verifySplit(split: { payload: Buffer; signature: string }, policy: Extr
   const id = certificateIdentity(leaf.cert);
   if ("problem" in id) throw new Fail("IDENTITY_MISMATCH", id.problem);
   const san = id.san;
-  const issuer = certificateIssuer(extensions);
+  const issuerOf = certificateIssuer(leaf.cert);
+  if ("problem" in issuerOf) throw new Fail("ISSUER_MISMATCH", issuerOf.problem);
+  const issuer = issuerOf.issuer;
   if (policy) {
     if (san === undefined || !policy.matches(san)) throw new Fail("IDENTITY_MISMATCH", `expected signer ${policy.describe}, got ${san ?? "<no SAN>"}`);
     if (issuer !== policy.issuer) throw new Fail("ISSUER_MISMATCH", `expected OIDC issuer ${policy.issuer}, got ${issuer ?? "<no issuer extension>"}`);
