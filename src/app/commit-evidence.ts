@@ -44,7 +44,7 @@ export interface PlatformSigner {
 
 export type CommitSignatureOutcome =
   | { readonly sha: string; readonly ok: true; readonly attestation: CommitSignatureAttestation }
-  | { readonly sha: string; readonly ok: false; readonly tier: "signed-commit"; readonly code: string; readonly message: string };
+  | { readonly sha: string; readonly ok: false; readonly tier: "signed-commit" | "platform"; readonly code: string; readonly message: string };
 
 /**
  * The bytes of gitsign-signed commits (payload and signature) one evaluation verifies: a commit is a few KB and its
@@ -75,6 +75,8 @@ export function commitSignatures(commits: readonly CommitFacts[], check: CommitS
     if (kind === "pgp") {
       const platform = platformAgent({ sha: c.sha, ...(c.author.user ? { author: c.author.user } : {}), gitSignature: sig }, agentAccounts, githubKeys);
       if ("agent" in platform) out.push({ sha: c.sha, ok: true, attestation: platformAttestation(platform) });
+      // GitHub's key on a commit it did not make itself (or its rotated key): the finding says why it is no evidence
+      else if (platform.byGitHub) out.push({ sha: c.sha, ok: false, tier: "platform", code: "PLATFORM_REFUSED", message: platform.reason });
       continue; // a person's verified key is no agent evidence, and no failure either
     }
     if (kind !== "gitsign") continue;

@@ -14,6 +14,8 @@ export interface GitHubSigningKey {
   readonly expires?: number; // seconds since the epoch
   readonly modulus: string; // RSA n, base64
   readonly exponent: string; // RSA e, base64
+  /** The day (YYYY-MM-DD) GitHub rotated the key: it is recognised only to say why its signatures give nothing. */
+  readonly rotated?: string;
 }
 
 /**
@@ -36,6 +38,9 @@ export const GITHUB_SIGNING_KEYS: readonly GitHubSigningKey[] = [
     fingerprint: "5de3e0509c47ea3cf04a42d34aee18f83afdeb23", // RSA 2048, 2017-08-16 to its expiry on 2024-01-16
     created: 1502898241,
     expires: 1705435200,
+    // GitHub rotated it as a precaution; the signature's creation time is the signer's to choose, so no date makes a
+    // signature by it count (every agent whose platform signature counts post-dates the rotation)
+    rotated: "2024-01-16",
     exponent: "AQAB",
     modulus:
       "s10w7emZ8mlbbnmQEgc4JwJitd6vVK4HIfrCmHiIXcpo7jELWsdeTpJXLZq2baq3uZMD1KLBt/wdv4pLj2BJXB4Bjy+Li+RJukuQv6KM35GM4cEa00kM72I7BOCN+E6OFHRPSgPe8K0IxqM9gce9lgy8lsHLQ9wykLWHh17MF17V8Cn40OxcuPgX+SD4e+nQPDSelLY4" +
@@ -205,7 +210,8 @@ export function pgpSignatureIssuer(armoured: string): { fingerprint?: string; ke
   }
 }
 
-export type GitHubSignatureVerdict = { readonly ok: true; readonly key: string; readonly signedAt: number } | { readonly ok: false; readonly reason: string };
+/** `rotated`: the signature names GitHub's rotated key, recognised only to say why it gives nothing. */
+export type GitHubSignatureVerdict = { readonly ok: true; readonly key: string; readonly signedAt: number } | { readonly ok: false; readonly reason: string; readonly rotated?: true };
 
 /**
  * Whether `armoured` is a signature by one of `keys` (GitHub's own, by default) over exactly `payload` (the commit
@@ -219,6 +225,7 @@ export function githubSignature(payload: string, armoured: string, keys: readonl
     const issuer = hashedIssuer(sig);
     const key = keys.find((k) => names(issuer, k.fingerprint));
     need(key !== undefined, "the signature is not GitHub's own key (web-flow)");
+    if (key.rotated !== undefined) return { ok: false, reason: `signed with GitHub's key rotated on ${key.rotated}: only GitHub's current key gives the platform tier`, rotated: true };
     need(sig.pubAlg === RSA && sig.mpis.length === 1, "expected an RSA signature, as GitHub's keys make");
     const hash = HASHES[sig.hashAlg];
     need(hash !== undefined, `expected SHA-256, SHA-384 or SHA-512, got hash algorithm ${sig.hashAlg}`);

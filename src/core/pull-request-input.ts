@@ -29,7 +29,7 @@ export interface PullRequestInputParts {
 /** A commit's own signature as evidence: an attestation of tier signed-commit or platform, or why it is none. */
 export type CommitSignatureOutcome =
   | { readonly sha: string; readonly ok: true; readonly attestation: CommitAttestationDraft }
-  | { readonly sha: string; readonly ok: false; readonly tier: "signed-commit"; readonly code: string; readonly message: string };
+  | { readonly sha: string; readonly ok: false; readonly tier: "signed-commit" | "platform"; readonly code: string; readonly message: string };
 
 /** Commits of an agent's pull request are the agent's unless shown otherwise (a known non-agent account). */
 export function commitIsAgent(c: CommitFacts, facts: Facts): boolean {
@@ -92,7 +92,7 @@ function provenanceOf(c: CommitFacts, parts: PullRequestInputParts): Record<stri
   const failed = parts.failed.find((f) => f.claimedCommits.includes(c.sha));
   if (failed) return { status: "invalid", failure_code: failed.failure.code, message: failed.failure.message };
   const signature = parts.commitSignatures?.find((x) => x.sha === c.sha);
-  if (signature && !signature.ok) return { status: "invalid", failure_code: signature.code, message: `the commit's signature (tier signed-commit): ${signature.message}` };
+  if (signature && !signature.ok) return { status: "invalid", failure_code: signature.code, message: `the commit's signature (tier ${signature.tier}): ${signature.message}` };
   return { status: "missing" };
 }
 

@@ -5,7 +5,7 @@ import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { sha256Hex } from "../../src/core/digest.js";
 import { MAX_COMMIT_SIGNATURE_BYTES, commitSignatures, type CommitSignatureCheck } from "../../src/app/commit-evidence.js";
-import { commitTrustMaterial, verifyGitsignPayload } from "../../src/adapters/sigstore/gitsign.js";
+import { commitTrustMaterial, verifyGitsignCommit, verifyGitsignPayload } from "../../src/adapters/sigstore/gitsign.js";
 import { DEFAULT_AGENT_ACCOUNTS } from "../../src/core/agents.js";
 import type { CommitFacts } from "../../src/core/facts.js";
 import { createTestSigstore, type TestSigstore } from "../support/sigstore/index.js";
@@ -77,8 +77,28 @@ describe("tier signed-commit", () => {
   });
 });
 
+describe("the gate and verify-commit agree on what a commit's signature covers", () => {
+  test("a gitsign signature over a payload holding another gpgsig* header (gpgsig-sha256, gpgsigx): CONTENT_MISMATCH in both, as git drops those headers", async () => {
+    const trust = commitTrustMaterial(world.trustedRoot);
+    const when = Math.floor(world.now.getTime() / 1000);
+    for (const extra of ["gpgsig-sha256 bogus\n continued\n", "gpgsigx whatever\n"]) {
+      const payload = `tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\nauthor Agent <agent@example.test> ${when} +0000\ncommitter Agent <agent@example.test> ${when} +0000\n${extra}\n${MESSAGE}`;
+      const s = await gitsignCommit(world, Buffer.from(payload, "utf8"));
+      assert.equal(commitObjectId(rebuildSignedCommit(payload, s.pem), 40), s.sha, "GitHub's payload and signature rebuild the commit's id");
+      const [gate] = commitSignatures([commitFacts(s.sha, { verified: false, reason: "unknown_signature_type", payload, signature: s.pem })], check, DEFAULT_AGENT_ACCOUNTS);
+      assert.ok(gate && !gate.ok, JSON.stringify(gate));
+      assert.equal(gate.code, "CONTENT_MISMATCH", gate.message);
+      const cli = verifyGitsignCommit({ commit: s.signedCommit, trust, signer: { kind: "certificate", identity: "agent@example.test", issuer: "https://accounts.google.com" } });
+      assert.ok(!cli.ok && cli.code === "CONTENT_MISMATCH", JSON.stringify(cli));
+    }
+  });
+});
+
 describe("tier platform", () => {
-  const payload = "tree x\nauthor Copilot <198982749+Copilot@users.noreply.github.com> 1767312000 +0000\n\nmsg\n";
+  const payload = "tree x\nauthor Copilot <198982749+Copilot@users.noreply.github.com> 1767312000 +0000\ncommitter GitHub <noreply@github.com> 1767312000 +0000\n\nmsg\n";
+  // a writer's commit made with the agent as author, signed by GitHub's key, but committed by the writer
+  const byWriter = payload.replace("committer GitHub <noreply@github.com>", "committer Mallory <1234+mallory@users.noreply.github.com>");
+  const writerSig = pgpSign(byWriter, DEMO_WEB_FLOW);
   const github = pgpSign(payload, DEMO_WEB_FLOW);
   const person = pgpSign(payload, newPgpKey());
   const idOf = (signature: string): string => commitObjectId(rebuildSignedCommit(payload, signature), 40);
@@ -106,6 +126,19 @@ describe("tier platform", () => {
     );
     assert.deepEqual(out, []);
     assert.deepEqual(commitSignatures([commitFacts(idOf(github), { verified: true, reason: "valid", signature: github, payload }, copilot)], check, DEFAULT_AGENT_ACCOUNTS), [], "by default only GitHub's pinned keys count");
+  });
+  test("GitHub's key on a commit a writer committed with Copilot as author: no attestation, a platform failure naming the committer", () => {
+    const sha = commitObjectId(rebuildSignedCommit(byWriter, writerSig), 40);
+    const out = commitSignatures([commitFacts(sha, { verified: true, reason: "valid", signature: writerSig, payload: byWriter }, copilot)], check, DEFAULT_AGENT_ACCOUNTS, DEMO_GITHUB_SIGNING_KEYS);
+    assert.deepEqual(out, [
+      {
+        sha,
+        ok: false,
+        tier: "platform",
+        code: "PLATFORM_REFUSED",
+        message: "GitHub signed it, but its committer is Mallory <1234+mallory@users.noreply.github.com>, not GitHub <noreply@github.com>: GitHub signs as committer only the commits it makes itself",
+      },
+    ]);
   });
 });
 

@@ -24,6 +24,14 @@ describe("pinned keys", () => {
     for (const k of [...GITHUB_SIGNING_KEYS, ...DEMO_GITHUB_SIGNING_KEYS, mallory]) assert.equal(rsaKeyFingerprint(k), k.fingerprint);
   });
 
+  test("the web-flow key GitHub rotated on 2024-01-16 is pinned only to say why it is refused", () => {
+    assert.deepEqual(GITHUB_SIGNING_KEYS.map((k) => k.rotated), [undefined, "2024-01-16"]);
+    const rotated = [{ ...DEMO_WEB_FLOW.pinned, rotated: "2024-01-16" }];
+    for (const at of [DEMO_WEB_FLOW.pinned.created + 1, DEMO_WEB_FLOW.pinned.created + 86_400 * 400]) {
+      assert.deepEqual(githubSignature(PAYLOAD, pgpSign(PAYLOAD, DEMO_WEB_FLOW, { at }), rotated), { ok: false, reason: "signed with GitHub's key rotated on 2024-01-16: only GitHub's current key gives the platform tier", rotated: true });
+    }
+  });
+
   test("a key whose values do not hash to its fingerprint verifies nothing", () => {
     const lying = { ...DEMO_WEB_FLOW.pinned, fingerprint: WEB_FLOW };
     const v = githubSignature(PAYLOAD, pgpSign(PAYLOAD, DEMO_WEB_FLOW, { hashed: { fingerprint: WEB_FLOW } }), [lying]);

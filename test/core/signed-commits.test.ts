@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { DEMO_WEB_FLOW, newPgpKey, pgpSign } from "../support/pgp-signature.js";
-import { agentTrailers, commitMessage, commitObjectId, payloadIsCommit, platformAgent, rebuildSignedCommit, signatureKind } from "../../src/core/signed-commits.js";
+import { agentTrailers, commitMessage, commitObjectId, payloadIsCommit, platformAgent, rebuildSignedCommit, signatureKind, splitSignedCommit } from "../../src/core/signed-commits.js";
 import { pgpSignatureIssuer } from "../../src/core/github-signature.js";
 import { DEMO_GITHUB_SIGNING_KEYS } from "../../src/demo/github/web-flow-key.js";
 
@@ -31,6 +31,14 @@ describe("payload and signature rebuild the commit", () => {
     assert.equal(payloadIsCommit("dc68e8ce155fe12ab8fd7c55de6ef336ce716ee8", payload.replace("\n\n", "\n\nx"), sig), false);
     assert.equal(payloadIsCommit("a283a6f3a15bb0f4544c36f1a6329c78f1403d45", payload, sig), false);
     assert.equal(payloadIsCommit("dc68e8c", payload, sig), false);
+  });
+  test("a payload holding another gpgsig* header is not what git signs: the rebuilt object has that id, yet not that payload", () => {
+    const sig = read("01-offline-google-2026", "signature.pem");
+    for (const extra of ["gpgsig-sha256 bogus\n continued\n", "gpgsigx whatever\n", "gpgsig\n"]) {
+      const payload = `tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\nauthor A <a@example.test> 1767312000 +0000\ncommitter A <a@example.test> 1767312000 +0000\n${extra}\nmsg\n`;
+      const id = commitObjectId(rebuildSignedCommit(payload, sig), 40);
+      assert.equal(payloadIsCommit(id, payload, sig), false, JSON.stringify(extra));
+    }
   });
   test("the message is what follows the headers", () => {
     assert.equal(commitMessage("tree 1\nauthor a\n\nsubject\n\nbody\n"), "subject\n\nbody\n");
@@ -82,6 +90,22 @@ test("the issuer of a real gpg signature is read from its hashed subpackets (its
   assert.equal(signatureKind(GPG_SIG), "pgp");
 });
 
+describe("the signed bytes of a commit object, split as git's parse_buffer_signed_by_header() does", () => {
+  const head = "tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\nauthor A <a@example.test> 1767312000 +0000\n";
+  const split = (raw: string) => splitSignedCommit(Buffer.from(raw, "utf8"));
+  test("the gpgsig header and its continuation lines are the signature; every other gpgsig* header is dropped with its continuation lines", () => {
+    const s = split(`${head}gpgsig-sha256 other\n other 2\ngpgsig SIG\n LINE 2\ngpgsigx whatever\n more\nmergetag object 1\n kept\n\ngpgsig in the message\n`);
+    assert.ok(!("error" in s), JSON.stringify(s));
+    assert.equal(s.payload.toString("utf8"), `${head}mergetag object 1\n kept\n\ngpgsig in the message\n`);
+    assert.equal(s.signature, "SIG\nLINE 2\n");
+  });
+  test("two gpgsig headers, no gpgsig header, or no tree header: refused with what was expected", () => {
+    assert.match((split(`${head}gpgsig A\ngpgsig B\n\nmsg\n`) as { error: string }).error, /more than one gpgsig header/);
+    assert.deepEqual(split(`${head}\nmsg\n`), { error: "the commit has no gpgsig header: it is not signed", unsigned: true });
+    assert.match((split(`author A\ngpgsig A\n\nmsg\n`) as { error: string }).error, /starting with a tree header/);
+  });
+});
+
 describe("platform tier", () => {
   const copilot = { login: "Copilot", id: 198982749, agent: "copilot" };
   const author = { login: "Copilot", id: 198982749 };
@@ -109,6 +133,23 @@ describe("platform tier", () => {
     assert.match((platformAgent({ author, ...signed(githubSig), sha: "1".repeat(40) }, [copilot], keys) as { reason: string }).reason, /are not commit 1111111/);
     assert.ok("reason" in platformAgent({ author, sha: "1".repeat(40) }, [copilot], keys));
     assert.match((platformAgent({ author, ...signed(githubSig) }, [copilot]) as { reason: string }).reason, /not GitHub's own key/, "GitHub's real keys do not trust the stand-in's");
+  });
+
+  test("GitHub's key on a commit whose committer is not GitHub (a writer's commit with the agent as author): not platform, the committer named", () => {
+    for (const committer of ["Mallory <1234+mallory@users.noreply.github.com>", "GitHub <noreply@github.com.evil>", "github <noreply@github.com>"]) {
+      const body = payload.replace("committer GitHub <noreply@github.com>", `committer ${committer}`);
+      const r = platformAgent({ author, ...signed(pgpSign(body, DEMO_WEB_FLOW), body) }, [copilot], keys);
+      assert.deepEqual(r, { reason: `GitHub signed it, but its committer is ${committer}, not GitHub <noreply@github.com>: GitHub signs as committer only the commits it makes itself`, byGitHub: true }, committer);
+    }
+    const none = payload.replace(/committer [^\n]*\n/, "");
+    assert.match((platformAgent({ author, ...signed(pgpSign(none, DEMO_WEB_FLOW), none) }, [copilot], keys) as { reason: string }).reason, /does not hold exactly one committer header; expected one: committer NAME <EMAIL> TIME ZONE/);
+    const twice = payload.replace(/(committer [^\n]*\n)/, "$1$1");
+    assert.match((platformAgent({ author, ...signed(pgpSign(twice, DEMO_WEB_FLOW), twice) }, [copilot], keys) as { reason: string }).reason, /does not hold exactly one committer header; expected one: committer NAME <EMAIL> TIME ZONE/);
+  });
+
+  test("GitHub's key rotated on 2024-01-16 never gives the tier, whenever its signature says it was made", () => {
+    const rotated = [{ ...DEMO_WEB_FLOW.pinned, rotated: "2024-01-16" }];
+    assert.deepEqual(platformAgent({ author, ...signed(githubSig) }, [copilot], rotated), { reason: "signed with GitHub's key rotated on 2024-01-16: only GitHub's current key gives the platform tier", byGitHub: true });
   });
 
   test("Mallory's signature naming GitHub's web-flow key only in its unhashed subpackets is not GitHub's", () => {

@@ -59,7 +59,9 @@ export function parseLeaf(der: Buffer, fp: string): Leaf {
   }
   const id = certificateIdentity(cert);
   if ("problem" in id) throw new Fail("IDENTITY_MISMATCH", id.problem);
-  const leaf: Leaf = { fp, tbsFp: bytes ? sha256Hex(bytes.tbs) : undefined, cert, der, bytes, key, san: id.san, extensions, issuer: certificateIssuer(extensions), byRoot: new Map() };
+  const issuer = certificateIssuer(cert);
+  if ("problem" in issuer) throw new Fail("ISSUER_MISMATCH", issuer.problem);
+  const leaf: Leaf = { fp, tbsFp: bytes ? sha256Hex(bytes.tbs) : undefined, cert, der, bytes, key, san: id.san, extensions, issuer: issuer.issuer, byRoot: new Map() };
   return leaf;
 }
 

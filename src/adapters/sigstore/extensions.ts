@@ -35,8 +35,8 @@ function decode(n: number, value: Buffer): string | undefined {
   return readDer(value).root.value.toString("utf8");
 }
 
-/** Fulcio extensions of a leaf certificate by name, in the order of their numbers; unparseable values are left out. Of repeats, the first counts. */
-export function fulcioExtensions(cert: X509Certificate): Record<string, string> {
+/** The raw value of each Fulcio extension the certificate carries, by number. Of repeats, the first counts. */
+function rawFulcioExtensions(cert: X509Certificate): Map<number, Buffer> {
   const found = new Map<number, Buffer>();
   // one pass over the extensions, each OID decoded once (a lookup per name would decode every OID per name)
   for (const ext of cert.extensions) {
@@ -48,6 +48,12 @@ export function fulcioExtensions(cert: X509Certificate): Record<string, string> 
     if (String(n) !== suffix || NAMES[n] === undefined || found.has(n)) continue;
     found.set(n, ext.subs[ext.subs.length - 1]!.value);
   }
+  return found;
+}
+
+/** Fulcio extensions of a leaf certificate by name, in the order of their numbers; unparseable values are left out. Of repeats, the first counts. */
+export function fulcioExtensions(cert: X509Certificate): Record<string, string> {
+  const found = rawFulcioExtensions(cert);
   const out: Record<string, string> = {};
   for (const n of Object.keys(NAMES).map(Number)) {
     const value = found.get(n);
@@ -56,15 +62,34 @@ export function fulcioExtensions(cert: X509Certificate): Record<string, string> 
       const v = decode(n, value);
       if (v !== undefined) out[NAMES[n]!] = v;
     } catch {
-      // a malformed extension value is simply not reported; the issuer check below fails closed
+      // a malformed extension value is simply not reported; a malformed issuer fails closed (certificateIssuer)
     }
   }
   return out;
 }
 
-/** The OIDC issuer: the v2 extension (DER) wins over the deprecated v1 one (raw). */
-export function certificateIssuer(ext: Readonly<Record<string, string>>): string | undefined {
-  return ext.issuer ?? ext.issuerV1;
+const ISSUER_V2 = 8;
+const DER_UTF8_STRING = 0x0c;
+
+/**
+ * The OIDC issuer: the v2 extension (1.3.6.1.4.1.57264.1.8, a DER UTF8String) wins over the deprecated v1 one (.1.1,
+ * raw); neither present: no issuer. A v2 extension that is present but not one DER UTF8String is a problem (the
+ * leaf is refused), never a fall back to the v1 value, which could name another issuer.
+ */
+export function certificateIssuer(cert: X509Certificate): { issuer: string | undefined } | { problem: string } {
+  const found = rawFulcioExtensions(cert);
+  const v2 = found.get(ISSUER_V2);
+  if (v2 !== undefined) {
+    try {
+      const root = readDer(v2).root;
+      if (root.tagByte === DER_UTF8_STRING) return { issuer: root.value.toString("utf8") };
+    } catch {
+      // malformed: refused below
+    }
+    return { problem: "the certificate's OIDC issuer extension (1.3.6.1.4.1.57264.1.8) is malformed: expected a DER UTF8String" };
+  }
+  const v1 = found.get(1);
+  return { issuer: v1 === undefined ? undefined : decode(1, v1) };
 }
 
 // GeneralName tags (RFC 5280 4.2.1.6) whose value names an identity: otherName [0], rfc822Name [1], dNSName [2], URI [6]

@@ -21,6 +21,7 @@ import { leafBytes, leafPath, verifiedSctLogs } from "./ca-path.js";
 import { checkEmbeddedEntry, decodeEmbeddedEntry, hashedRekordBody } from "./gitsign-rekor.js";
 import type { EmbeddedEntry } from "./gitsign-rekor.js";
 import { commitId, onlineSignedTime } from "./gitsign-online.js";
+import { splitSignedCommit } from "../../core/signed-commits.js";
 import type { OnlineEntry } from "./gitsign-online.js";
 
 /** A commit object is a few KB; a gitsign signature about 3 KB. Anything far larger is refused before parsing. */
@@ -76,38 +77,8 @@ class Fail extends Error {
   }
 }
 
-/** Splits a raw commit object as git's parse_buffer_signed_by_header() does: the signed payload and the gpgsig value. */
-export function splitSignedCommit(commit: Buffer): { payload: Buffer; signature: string } | { error: string; unsigned?: true } {
-  const parts: Buffer[] = [];
-  let signature: string | undefined;
-  let inSig: "gpgsig" | "other" | undefined;
-  let i = 0;
-  while (i < commit.length) {
-    const nl = commit.indexOf(0x0a, i);
-    const end = nl < 0 ? commit.length : nl + 1;
-    const line = commit.subarray(i, end);
-    if (line.length === 1 && line[0] === 0x0a) {
-      parts.push(commit.subarray(i)); // the blank line and the message, verbatim
-      break;
-    }
-    if (inSig !== undefined && line[0] === 0x20) {
-      if (inSig === "gpgsig") signature += line.subarray(1).toString("latin1");
-    } else if (line.subarray(0, 7).toString("latin1") === "gpgsig ") {
-      if (signature !== undefined) return { error: "the commit has more than one gpgsig header" };
-      signature = line.subarray(7).toString("latin1");
-      inSig = "gpgsig";
-    } else if (line.subarray(0, 14).toString("latin1") === "gpgsig-sha256 ") {
-      inSig = "other"; // the SHA-256 object format's signature: dropped from the payload, as git drops it
-    } else {
-      inSig = undefined;
-      parts.push(line);
-    }
-    i = end;
-  }
-  if (!commit.subarray(0, 5).equals(Buffer.from("tree "))) return { error: "expected a raw commit object starting with a tree header (git cat-file commit SHA)" };
-  if (signature === undefined) return { error: "the commit has no gpgsig header: it is not signed", unsigned: true };
-  return { payload: Buffer.concat(parts), signature };
-}
+/** The commit's signed payload and its gpgsig value, as git splits them (the gate's definition too: core/signed-commits.ts). */
+export { splitSignedCommit };
 
 function pemBody(pem: string): Buffer {
   const m = /^-----BEGIN SIGNED MESSAGE-----\r?\n([A-Za-z0-9+/=\r\n]+?)\r?\n?-----END SIGNED MESSAGE-----\r?\n?$/.exec(pem);
@@ -256,7 +227,9 @@ function verifySplit(split: { payload: Buffer; signature: string }, policy: Extr
   const id = certificateIdentity(leaf.cert);
   if ("problem" in id) throw new Fail("IDENTITY_MISMATCH", id.problem);
   const san = id.san;
-  const issuer = certificateIssuer(extensions);
+  const issuerOf = certificateIssuer(leaf.cert);
+  if ("problem" in issuerOf) throw new Fail("ISSUER_MISMATCH", issuerOf.problem);
+  const issuer = issuerOf.issuer;
   if (policy) {
     if (san === undefined || !policy.matches(san)) throw new Fail("IDENTITY_MISMATCH", `expected signer ${policy.describe}, got ${san ?? "<no SAN>"}`);
     if (issuer !== policy.issuer) throw new Fail("ISSUER_MISMATCH", `expected OIDC issuer ${policy.issuer}, got ${issuer ?? "<no issuer extension>"}`);

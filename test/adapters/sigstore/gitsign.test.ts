@@ -168,6 +168,11 @@ describe("the embedded Rekor entry of 01, edited field by field, fails with the 
     delete e.signedEntryTimestamp;
     assert.equal(code(e), "TLOG_SET_INVALID");
   });
+  test("no inclusion proof: the SET alone is accepted (Rekor's signed promise, as for bundles)", () => {
+    const e = fresh();
+    delete e.proof;
+    assert.equal(code(e), "ok");
+  });
   test("a proof hash changed", () => {
     const e = fresh();
     e.proof!.hashes[3] = Buffer.alloc(32, 1);
