@@ -27,8 +27,8 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
   "verify-bundle": { summary: "verify a Sigstore bundle (sigstore-conformance client protocol)", load: async () => ({ run: (await import("./verify-bundle.js")).verifyBundleCommand }) },
   "verify-commit": { summary: "verify a gitsign-signed commit offline (signature, Fulcio chain, SCT, embedded Rekor entry)", load: async () => ({ run: (await import("./verify-commit.js")).verifyCommitCommand }) },
   policy: { summary: "policy eval: evaluate a policy input with the built-in or a given policy bundle", load: () => group(import("./policy-eval.js")) },
-  config: { summary: "config validate: check a .github/agent-gate.yml and the bases it extends", load: () => group(import("./config.js")) },
-  audit: { summary: "verify, show, export and replay the decision audit log", load: () => group(import("./audit.js")) },
+  config: { summary: "config validate: check a .github/agent-gate.yml and the bases it extends; config impact: the recorded verdicts a new config would change", load: () => group(import("./config.js")) },
+  audit: { summary: "verify, show, export and replay the decision audit log; checkpoint and head: record and print its head", load: () => group(import("./audit.js")) },
   setup: { summary: "register the GitHub App from app.yml (manifest flow) and write its credentials to .env", load: async () => ({ run: (await import("./setup.js")).setupCommand }) },
   help: { summary: "show this message, or a command's usage (help COMMAND)", load: () => Promise.resolve({ run: help }) },
 };

@@ -265,5 +265,25 @@ export function loadEnvFile(env: NodeJS.ProcessEnv = process.env): { path?: stri
   }
   for (const [k, v] of Object.entries(values)) if (env[k] === undefined) env[k] = v;
   const open = process.platform !== "win32" && (statSync(path).mode & 0o077) !== 0;
-  return { path, ...(open ? { warning: `${path} holds the App's private key and may be read by other users: chmod 600 ${path}` } : {}) };
+  return { path, ...(open ? { warning: openEnvFileWarning(path, values) } : {}) };
+}
+
+/** What an env file others may read exposes, by name (never by value): the warning says what it found. */
+function openEnvFileWarning(path: string, values: Readonly<Record<string, string>>): string {
+  const withPassword = (url: string | undefined): boolean => {
+    try {
+      return url !== undefined && new URL(url).password !== "";
+    } catch {
+      return false;
+    }
+  };
+  const found = [
+    ...(values.PRIVATE_KEY ? ["the App's private key (PRIVATE_KEY)"] : []),
+    ...["WEBHOOK_SECRET", "AGENT_GATE_METRICS_TOKEN"].filter((k) => values[k]),
+    ...["DATABASE_URL", "REDIS_URL"].filter((k) => withPassword(values[k])).map((k) => `the password in ${k}`),
+  ];
+  if (found.length === 0)
+    return `${path} may be read by other users: chmod 600 ${path} before a secret is added (it holds none yet: no PRIVATE_KEY, WEBHOOK_SECRET, AGENT_GATE_METRICS_TOKEN, or password in DATABASE_URL or REDIS_URL)`;
+  const list = found.length === 1 ? found[0] : `${found.slice(0, -1).join(", ")} and ${found.at(-1)}`;
+  return `${path} holds ${list} and may be read by other users: chmod 600 ${path}`;
 }

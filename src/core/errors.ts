@@ -102,6 +102,10 @@ export const ERROR_CODES = {
   STORAGE_SCHEMA_NEWER: { kinds: ["internal"], summary: "The database schema is at a migration newer than this agent-gate knows; upgrade agent-gate." },
   STORAGE_UNAVAILABLE: { kinds: ["transient", "internal"], summary: "PostgreSQL could not be reached, or the embedded database could not be opened." },
   // demo and CLI
+  FILE_NOT_FOUND: { kinds: ["invalid-input"], summary: "A file named on the command line does not exist; the message names the flag, the path and what the file was to be." },
+  FILE_UNREADABLE: { kinds: ["invalid-input"], summary: "A file named on the command line could not be read (a directory, no permission); the message says why." },
+  JSON_INVALID: { kinds: ["invalid-input"], summary: "A file that should hold JSON does not parse; the message names the file, the line and column, and what it was to be (its content is not quoted)." },
+  POLICY_CASE_INVALID: { kinds: ["invalid-input"], summary: "A `policy eval --case` file is not a policy case (a JSON object with `input` and `config`, as in fixtures/policy), or its config or revocation list is invalid." },
   SCENARIO_INVALID: { kinds: ["invalid-input"], summary: "A scenario file or name is not a scenario agent-gate can replay (docs/scenarios.md)." },
   // not thrown: the code shown for a thrown value that is not an AgentGateError
   INTERNAL_ERROR: { kinds: ["internal"], summary: "An unexpected failure (a bug); the evaluation fails closed. Report it with the message from agent-gate's log (GitHub is shown only the code)." },

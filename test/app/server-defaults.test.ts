@@ -121,6 +121,26 @@ test("npm start reads the env file (variables already set win) and names every s
   }
 });
 
+test("the warning for an env file others may read says which secrets it found in it, not a private key it does not hold", () => {
+  const dir = mkdtempSync(join(tmpdir(), "agent-gate-envfile-"));
+  try {
+    const warn = (name: string, text: string): string => {
+      writeFileSync(join(dir, name), text, { mode: 0o644 });
+      return loadEnvFile({ AGENT_GATE_ENV_FILE: join(dir, name) }).warning ?? "";
+    };
+    const byPath = warn("path.env", "APP_ID=1\nPRIVATE_KEY_PATH=/etc/agent-gate/key.pem\nWEBHOOK_SECRET=s\n");
+    assert.doesNotMatch(byPath, /private key/, byPath);
+    assert.match(byPath, /path\.env holds WEBHOOK_SECRET and may be read by other users: chmod 600 /);
+    const inline = warn("inline.env", "APP_ID=1\nPRIVATE_KEY=pem\nWEBHOOK_SECRET=s\nAGENT_GATE_METRICS_TOKEN=t\n");
+    assert.match(inline, /inline\.env holds the App's private key \(PRIVATE_KEY\), WEBHOOK_SECRET and AGENT_GATE_METRICS_TOKEN and may be read by other users: chmod 600 /);
+    assert.match(warn("db.env", "DATABASE_URL=postgres://app:pw@db/agent_gate\n"), /holds the password in DATABASE_URL and may be read/);
+    const none = warn("none.env", "APP_ID=1\nPRIVATE_KEY_PATH=/k.pem\n");
+    assert.match(none, /none\.env may be read by other users: chmod 600 \S+ before a secret is added \(it holds none yet: no PRIVATE_KEY, WEBHOOK_SECRET, AGENT_GATE_METRICS_TOKEN, or password in DATABASE_URL or REDIS_URL\)/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test("a failed start's message is scrubbed as a log line is: no URL credentials, no signed query, no secret value", { timeout: 60_000 }, () => {
   const secretUrl = "https://reader:hunter2-password@127.0.0.1:9/bundle.tar.gz?sv=2024&sig=c2lnbmF0dXJlLXNlY3JldA%3D%3D";
   const r = spawnSync(process.execPath, ["--import", "tsx", "src/server.ts"], {

@@ -16,7 +16,7 @@ const CASES = join(ROOT, "fixtures/sigstore/cases");
 const IDENTITY = "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main";
 const ISSUER = "https://token.actions.githubusercontent.com";
 // What `npm pack` reads: the sources to build and what `files` ships (node_modules is linked, not copied).
-const COPIED = ["package.json", "package-lock.json", "tsconfig.json", "tsconfig.build.json", "README.md", "src", "bin", "trust", "app.yml", "policies/bundle.tar.gz", "fixtures/scenarios", "fixtures/deployments", "fixtures/github", "scripts/bundle-cli.mjs"];
+const COPIED = ["package.json", "package-lock.json", "tsconfig.json", "tsconfig.build.json", "README.md", "LICENSE", "src", "bin", "trust", "app.yml", "policies/bundle.tar.gz", "fixtures/scenarios", "fixtures/deployments", "fixtures/github", "scripts/bundle-cli.mjs"];
 const NPM_QUIET = ["--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error"];
 
 let dir = "";
@@ -56,7 +56,7 @@ test("npm pack builds dist/ in prepack (not prepare) and ships it, the policy bu
   assert.equal(PKG.scripts["prepare"], undefined, "prepare runs on every install, where the compiler is missing");
   assert.match(PKG.scripts["prepack"] ?? "", /npm run build/);
   const paths = new Set(packed.map((f) => f.path));
-  for (const p of ["package.json", "bin/agent-gate.js", "bin/code-cache.js", "dist/cli/main.js", "dist/bundle/agent-gate.js", "dist/bundle/verify-bundle.cjs", "dist/bundle/verify-commit.cjs", "dist/server.js", "dist/app-server.js", "policies/bundle.tar.gz", "trust/sigstore-production.json", "app.yml", "fixtures/scenarios/trusted_root.json", "fixtures/github/templates.json"])
+  for (const p of ["package.json", "LICENSE", "bin/agent-gate.js", "bin/code-cache.js", "dist/cli/main.js", "dist/bundle/agent-gate.js", "dist/bundle/verify-bundle.cjs", "dist/bundle/verify-commit.cjs", "dist/server.js", "dist/app-server.js", "policies/bundle.tar.gz", "trust/sigstore-production.json", "app.yml", "fixtures/scenarios/trusted_root.json", "fixtures/github/templates.json"])
     assert.ok(paths.has(p), `the tarball lacks ${p}`);
   const stray = [...paths].filter((p) => /^(src|test|bench|scripts|docs|node_modules)\/|\.map$|^package-lock\.json$|\.env$|\.pem$/.test(p));
   assert.deepEqual(stray, []);

@@ -4,37 +4,7 @@ import { describe, it } from "node:test";
 import { builtinBundle } from "../../src/adapters/opa/bundle-source.js";
 import { PolicyEngine } from "../../src/adapters/opa/engine.js";
 import { deploymentInput, pullRequestInput } from "../../src/core/policy-input.js";
-import { dataFor, entrypointName, loadCases } from "./support.js";
-
-const expected: Record<string, { deny: string[]; warn?: string[] }> = {
-  "pr-signed-agent-passes": { deny: [] },
-  "pr-unsigned-head": { deny: ["provenance-coverage"] },
-  "pr-replayed-provenance": { deny: ["provenance-coverage"] },
-  "pr-untrusted-signer": { deny: ["signers"] },
-  "pr-human": { deny: [] },
-  "pr-workflow-change-unapproved": { deny: ["human-approval", "protected-paths"] },
-  "pr-workflow-change-approved": { deny: [] },
-  "pr-prompter-self-approval": { deny: ["human-approval"] },
-  "pr-prompt-with-secret": { deny: ["prompt"] },
-  "pr-unlisted-model": { deny: ["model-governance"] },
-  "pr-too-large": { deny: ["size"] },
-  "pr-markup-in-facts": { deny: ["model-governance"] },
-  // Signers in warn mode hold back the signers finding, never the organisation's list; the commits rest on the
-  // revoked signer's statements, so the model rule judges them (the model's expiry warns).
-  "pr-revoked-signer-signers-warn": { deny: ["revoked"] },
-  // Signers in warn mode hold back the signers finding, never the enforced model rule.
-  "pr-unlisted-model-signers-warn": { deny: ["model-governance"], warn: [] },
-  "deploy-staging-passes": { deny: [] },
-  "deploy-production-agent-unapproved": { deny: ["deployment-approval"] },
-  "deploy-production-agent-approved": { deny: [] },
-  "deploy-unsigned-artifact": { deny: ["deployment-attestations"], warn: ["deployment-attestations"] },
-  "deploy-untrusted-builder": { deny: ["deployment-builders"] },
-  "deploy-failed-gate": { deny: ["pr-gate"] },
-  "deploy-never-gated": { deny: ["pr-gate"] },
-  "deploy-wrong-region": { deny: ["data-residency"] },
-  // Revoked by its TBS fingerprint: the DER fingerprint (another encoding of the same certificate) differs.
-  "deploy-revoked-certificate-reencoded": { deny: ["revoked"] },
-};
+import { EXPECTED as expected, dataFor, entrypointName, loadCases } from "./support.js";
 
 describe("fixtures/policy cases", async () => {
   const engine = await PolicyEngine.load(builtinBundle());

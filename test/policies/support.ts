@@ -18,6 +18,37 @@ export interface PolicyCase {
   input: Record<string, unknown>;
 }
 
+/** The rules each case in fixtures/policy denies (and warns, where not the default), as a reviewer expects them. */
+export const EXPECTED: Record<string, { deny: string[]; warn?: string[] }> = {
+  "pr-signed-agent-passes": { deny: [] },
+  "pr-unsigned-head": { deny: ["provenance-coverage"] },
+  "pr-replayed-provenance": { deny: ["provenance-coverage"] },
+  "pr-untrusted-signer": { deny: ["signers"] },
+  "pr-human": { deny: [] },
+  "pr-workflow-change-unapproved": { deny: ["human-approval", "protected-paths"] },
+  "pr-workflow-change-approved": { deny: [] },
+  "pr-prompter-self-approval": { deny: ["human-approval"] },
+  "pr-prompt-with-secret": { deny: ["prompt"] },
+  "pr-unlisted-model": { deny: ["model-governance"] },
+  "pr-too-large": { deny: ["size"] },
+  "pr-markup-in-facts": { deny: ["model-governance"] },
+  // Signers in warn mode hold back the signers finding, never the organisation's list; the commits rest on the
+  // revoked signer's statements, so the model rule judges them (the model's expiry warns).
+  "pr-revoked-signer-signers-warn": { deny: ["revoked"] },
+  // Signers in warn mode hold back the signers finding, never the enforced model rule.
+  "pr-unlisted-model-signers-warn": { deny: ["model-governance"], warn: [] },
+  "deploy-staging-passes": { deny: [] },
+  "deploy-production-agent-unapproved": { deny: ["deployment-approval"] },
+  "deploy-production-agent-approved": { deny: [] },
+  "deploy-unsigned-artifact": { deny: ["deployment-attestations"], warn: ["deployment-attestations"] },
+  "deploy-untrusted-builder": { deny: ["deployment-builders"] },
+  "deploy-failed-gate": { deny: ["pr-gate"] },
+  "deploy-never-gated": { deny: ["pr-gate"] },
+  "deploy-wrong-region": { deny: ["data-residency"] },
+  // Revoked by its TBS fingerprint: the DER fingerprint (another encoding of the same certificate) differs.
+  "deploy-revoked-certificate-reencoded": { deny: ["revoked"] },
+};
+
 export function loadCases(): PolicyCase[] {
   const dir = join(ROOT, "fixtures/policy");
   return readdirSync(dir)
