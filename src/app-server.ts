@@ -21,7 +21,7 @@ import { JobQueue } from "./adapters/queue/job-queue.js";
 import { budgetedOctokit, githubFetch } from "./adapters/github/octokit.js";
 import { describeError } from "./core/errors.js";
 import { createServer as createNetServer } from "node:net";
-import { Metrics, Readiness, guardWebhookIntake, healthHandler, octokitMetricsPlugin, redactingLogger } from "./observability/index.js";
+import { Metrics, Readiness, boundConnections, guardWebhookIntake, healthHandler, octokitMetricsPlugin, redactingLogger } from "./observability/index.js";
 
 export interface RunningServer {
   readonly port: number;
@@ -233,6 +233,8 @@ async function assemble({ env, settings, log, metrics, trustedRoot, additionalRo
   // Deliveries are signature-checked as they stream in, within a byte budget for all connections; only verified
   // bodies reach Probot, and a refused one is logged in one line without its payload.
   guardWebhookIntake(http, { secret: settings.WEBHOOK_SECRET, path: settings.WEBHOOK_PATH, log });
+  // Anyone may connect: headers within 10 s, a request within 30 s, at most 64 open connections per client address.
+  boundConnections(http, { log });
   const address = http.address();
   const port = typeof address === "object" && address ? address.port : settings.PORT;
   let stopping: Promise<void> | undefined;

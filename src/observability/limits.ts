@@ -18,6 +18,12 @@ export const DEFAULT_BODY_READ_TIMEOUT_MS = 10_000;
 export const DEFAULT_BODY_RATE_WINDOW_MS = 2_000;
 /** Default slowest rate a body may arrive at (GitHub sends up to 25 MB within its 10 s, so at megabytes a second). */
 export const DEFAULT_MIN_BODY_BYTES_PER_SECOND = 32 * 1024;
+/**
+ * The least a chunk of body costs in the budget, however few bytes it carries: a sender who splits a body into
+ * one-byte chunks (chunked transfer-encoding) makes node emit one Buffer and one event per chunk, so each chunk is
+ * charged as if it held this many bytes, and a stream of tiny chunks runs out of its share after a bounded count.
+ */
+export const MIN_CHUNK_CHARGE_BYTES = 1024;
 /** Seconds a sender refused for want of budget is told to wait (GitHub itself does not retry; reconciliation does). */
 export const RETRY_AFTER_SECONDS = 5;
 
@@ -47,6 +53,8 @@ export interface WebhookIntakeOptions {
    */
   readonly rateWindowMs?: number;
   readonly minBytesPerSecond?: number;
+  /** The least one chunk is charged to the budget; default MIN_CHUNK_CHARGE_BYTES. */
+  readonly minChunkChargeBytes?: number;
   readonly log?: IntakeLog;
 }
 
@@ -142,8 +150,9 @@ function header(req: IncomingMessage, name: string): string | undefined {
  * Wraps a node http handler (Probot's webhook middleware, or a server's request listeners) so that a POST to the
  * webhook path reaches it only with a body whose X-Hub-Signature-256 matches. Before any byte is read: a missing
  * header is 400, a malformed signature 400, a non-JSON content type 415, a declared length over the cap 413. While
- * reading, each chunk is taken from the shared budget (and its client address's share) as it arrives, so a declared
- * length holds nothing until its bytes come; the HMAC is updated per chunk, and a body is cut off with 413 as soon
+ * reading, each chunk is copied into the body's one buffer and that buffer taken from the shared budget (and its
+ * client address's share) as it grows, each chunk costing at least `minChunkChargeBytes`, so a declared length holds
+ * nothing until its bytes come; the HMAC is updated per chunk, and a body is cut off with 413 as soon
  * as it passes the cap, 429 with Retry-After when its next chunk does not fit the budget or the share, 408 when it
  * stops arriving at the minimum rate or is not whole by the read deadline. At the end a wrong signature is 401. A
  * verified body is handed on as `req.body` and `req.rawBody`; every other request passes straight through, its body
@@ -162,6 +171,8 @@ export function webhookIntake<A extends unknown[], R>(
   const rateWindowMs = options.rateWindowMs ?? DEFAULT_BODY_RATE_WINDOW_MS;
   const minBytesPerSecond = options.minBytesPerSecond ?? DEFAULT_MIN_BODY_BYTES_PER_SECOND;
   if (!(rateWindowMs > 0) || !(minBytesPerSecond >= 0)) throw new RangeError(`expected a positive rate window and a minimum rate, got ${rateWindowMs} ms and ${minBytesPerSecond} bytes/s`);
+  const chunkCharge = options.minChunkChargeBytes ?? MIN_CHUNK_CHARGE_BYTES;
+  if (!Number.isSafeInteger(chunkCharge) || chunkCharge < 0) throw new RangeError(`expected a byte count for the least a chunk is charged, got ${chunkCharge}`);
   const perWindow = Math.max(1, Math.ceil((minBytesPerSecond * rateWindowMs) / 1000));
   const webhookPath = trimSlashes(options.path ?? DEFAULT_PATH);
   const { secret, log } = options;
@@ -200,8 +211,11 @@ export function webhookIntake<A extends unknown[], R>(
 
     const outcome = await new Promise<{ body: Buffer } | { refusal: Refusal; read: number } | undefined>((resolve) => {
       const hmac = createHmac("sha256", secret);
-      const chunks: Buffer[] = [];
-      let size = 0; // bytes received, and held in the budget, until done() gives them back
+      // The body is copied into one buffer as it arrives, never kept as node's chunks: each of those is a view of the
+      // socket's read buffer, so keeping thousands of tiny ones would hold far more memory than their bytes.
+      let held = Buffer.alloc(0);
+      let size = 0; // bytes received (what the size cap and the minimum rate count)
+      let charged = 0; // what this body holds in the budget until done() gives it back: its buffer, its chunks' floor
       let settled = false;
       const done = (value: { body: Buffer } | { refusal: Refusal; read: number } | undefined): void => {
         if (settled) return;
@@ -209,25 +223,36 @@ export function webhookIntake<A extends unknown[], R>(
         clearTimeout(timer);
         clearInterval(pace);
         req.off("data", onData).off("end", onEnd).off("error", onGone).off("close", onGone);
-        chunks.length = 0;
-        budget.give(size, client);
+        held = Buffer.alloc(0);
+        budget.give(charged, client);
         resolve(value);
       };
       const onData = (chunk: Buffer): void => {
         if (size + chunk.length > maxBytes) return done({ refusal: { status: 413, reason: `request body is more than ${maxBytes} bytes; expected at most ${maxBytes} bytes` }, read: size + chunk.length });
-        const taken = budget.take(chunk.length, client);
+        const needed = size + chunk.length;
+        // Grown by doubling (so copying stays linear), never past the declared length or the cap, never on a
+        // declared length's say-so: at most twice what arrived, and the budget is charged for all of it.
+        const capacity = needed <= held.length ? held.length : Math.max(needed, Math.min(declared ?? maxBytes, Math.max(2 * held.length, chunkCharge)));
+        const cost = Math.max(charged + Math.max(chunk.length, chunkCharge), capacity) - charged;
+        const taken = budget.take(cost, client);
         if (taken !== "taken") {
           const reason = taken === "full" ? "too many unverified webhook bodies in flight; retry later" : "too many unverified webhook bytes in flight from this address; retry later";
-          return done({ refusal: { status: 429, reason }, read: size + chunk.length });
+          return done({ refusal: { status: 429, reason }, read: needed });
         }
-        size += chunk.length;
+        charged += cost;
+        if (capacity > held.length) {
+          const grown = Buffer.allocUnsafeSlow(capacity); // its own memory, not a slice of node's shared pool
+          held.copy(grown, 0, 0, size);
+          held = grown;
+        }
+        chunk.copy(held, size);
+        size = needed;
         hmac.update(chunk);
-        chunks.push(chunk);
       };
       const onEnd = (): void => {
         const expected = Buffer.from(signature.slice("sha256=".length), "hex");
         if (!timingSafeEqual(hmac.digest(), expected)) return done({ refusal: { status: 401, reason: "x-hub-signature-256 does not match the body and the webhook secret" }, read: size });
-        const body = Buffer.concat(chunks, size);
+        const body = size === held.length ? held : Buffer.from(held.subarray(0, size));
         done({ body });
       };
       const onGone = (): void => done(undefined); // the client went away before the end: nobody to answer

@@ -7,8 +7,11 @@ import { createServer, request } from "node:http";
 import type { ClientRequest, IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { PassThrough } from "node:stream";
+import { connect } from "node:net";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { createHmac, randomUUID } from "node:crypto";
-import { UnverifiedBudget, clientKey, webhookIntake } from "../../src/observability/limits.js";
+import { MIN_CHUNK_CHARGE_BYTES, UnverifiedBudget, clientKey, webhookIntake } from "../../src/observability/limits.js";
 import type { IntakeLog, WebhookIntakeOptions } from "../../src/observability/limits.js";
 
 const SECRET = "intake-budget-test-secret";
@@ -62,6 +65,22 @@ async function until(cond: () => boolean): Promise<void> {
 }
 
 const accept: Handler = (_req, res) => res.writeHead(200).end("ok");
+
+/** The collector, however the test runner started node. */
+function collector(): () => void {
+  setFlagsFromString("--expose-gc");
+  return runInNewContext("gc") as () => void;
+}
+
+/** A request the intake reads from a stream the test writes, as a socket's parser would feed it. */
+function fakeRequest(headers: Record<string, string>, remoteAddress = "10.0.0.9") {
+  return Object.assign(new PassThrough(), {
+    method: "POST",
+    url: "/hook",
+    headers: { "content-type": "application/json", "x-github-event": "push", "x-github-delivery": "d-chunks", "x-hub-signature-256": WRONG, ...headers },
+    socket: { remoteAddress },
+  });
+}
 const intake = (handler: Handler, opts: Partial<WebhookIntakeOptions>) => webhookIntake(handler, { secret: SECRET, path: "/hook", ...opts });
 
 describe("unverified budget: one client cannot hold it", () => {
@@ -87,14 +106,14 @@ describe("unverified budget: one client cannot hold it", () => {
 
   it("one address holds at most its share of the budget: its next chunk is 429, while a delivery from another address is taken", async () => {
     const log: IntakeLog & { lines: Record<string, unknown>[] } = { lines: [], warn: (f) => log.lines.push(f) };
-    const budget = new UnverifiedBudget(3000, 1500); // what a budget given as a size gets: half each, one whole body at least
-    const srv = await serve(intake(accept, { maxBytes: 1200, budget, readTimeoutMs: 60_000, rateWindowMs: 60_000, log }));
-    const held = [0, 1].map(() => open(srv.port, { length: 1200, from: "127.0.0.1" }));
+    const budget = new UnverifiedBudget(12_000, 6000); // what a budget given as a size gets: half each, one whole body at least
+    const srv = await serve(intake(accept, { maxBytes: 4800, budget, readTimeoutMs: 60_000, rateWindowMs: 60_000, log }));
+    const held = [0, 1].map(() => open(srv.port, { length: 4800, from: "127.0.0.1" }));
     try {
-      for (const h of held) h.req.write(Buffer.alloc(700, 0x20)); // 1400 bytes that really arrived, then nothing
-      await until(() => budget.held === 1400);
-      const third = open(srv.port, { length: 1200, from: "127.0.0.1" });
-      third.req.write(Buffer.alloc(200, 0x20));
+      for (const h of held) h.req.write(Buffer.alloc(2800, 0x20)); // 5600 bytes that really arrived, then nothing
+      await until(() => budget.held === 5600);
+      const third = open(srv.port, { length: 4800, from: "127.0.0.1" });
+      third.req.write(Buffer.alloc(200, 0x20)); // charged the 1 KiB a chunk costs at least: past the share
       const refused = await third.answer;
       third.req.destroy();
       assert.equal(refused.status, 429);
@@ -102,7 +121,7 @@ describe("unverified budget: one client cannot hold it", () => {
       assert.equal(log.lines[0]?.client, "127.0.0.1");
       const genuine = Buffer.from(JSON.stringify({ zen: "x".repeat(1000) }));
       assert.equal((await deliver(srv.port, genuine, "127.0.0.2")).status, 200, "another address still has room");
-      assert.equal(budget.heldBy("127.0.0.1"), 1400);
+      assert.equal(budget.heldBy("127.0.0.1"), 5600);
     } finally {
       for (const h of held) h.req.destroy();
       await srv.close();
@@ -134,9 +153,9 @@ describe("unverified budget: one client cannot hold it", () => {
   });
 
   it("bytes go back on every ending: 200, 401, 413, 429, abort, 408", async () => {
-    const budget = new UnverifiedBudget(1000);
-    const srv = await serve(intake(accept, { maxBytes: 800, budget, readTimeoutMs: 60_000, rateWindowMs: 60_000 }));
-    const slow = await serve(intake(accept, { maxBytes: 800, budget, readTimeoutMs: 100, rateWindowMs: 60_000 }));
+    const budget = new UnverifiedBudget(4000);
+    const srv = await serve(intake(accept, { maxBytes: 3200, budget, readTimeoutMs: 60_000, rateWindowMs: 60_000 }));
+    const slow = await serve(intake(accept, { maxBytes: 3200, budget, readTimeoutMs: 100, rateWindowMs: 60_000 }));
     const settle = async () => {
       await until(() => budget.held === 0);
       assert.equal(budget.held, 0);
@@ -150,23 +169,23 @@ describe("unverified budget: one client cannot hold it", () => {
       assert.equal((await wrong.answer).status, 401);
       await settle();
       const big = open(srv.port, {});
-      big.req.write(Buffer.alloc(500, 0x20));
-      big.req.write(Buffer.alloc(500, 0x20));
+      big.req.write(Buffer.alloc(2000, 0x20));
+      big.req.write(Buffer.alloc(2000, 0x20));
       assert.equal((await big.answer).status, 413);
       big.req.destroy();
       await settle();
-      const first = open(srv.port, { length: 800 });
-      first.req.write(Buffer.alloc(600, 0x20));
-      await until(() => budget.held === 600);
-      const second = open(srv.port, { length: 800, from: "127.0.0.3" });
-      second.req.write(Buffer.alloc(600, 0x20));
+      const first = open(srv.port, { length: 3200 });
+      first.req.write(Buffer.alloc(2400, 0x20));
+      await until(() => budget.held === 2400);
+      const second = open(srv.port, { length: 3200, from: "127.0.0.3" });
+      second.req.write(Buffer.alloc(2400, 0x20));
       assert.equal((await second.answer).status, 429);
       second.req.destroy();
-      assert.equal(budget.held, 600);
+      assert.equal(budget.held, 2400);
       first.req.destroy(); // the client goes away mid-body
       await settle();
-      const stalled = open(slow.port, { length: 800 });
-      stalled.req.write(Buffer.alloc(300, 0x20));
+      const stalled = open(slow.port, { length: 3200 });
+      stalled.req.write(Buffer.alloc(1200, 0x20));
       assert.equal((await stalled.answer).status, 408, "the whole-body deadline");
       await settle();
     } finally {
@@ -176,23 +195,80 @@ describe("unverified budget: one client cannot hold it", () => {
   });
 
   it("bytes go back when the request stream errs mid-body", async () => {
-    const budget = new UnverifiedBudget(1000);
+    const budget = new UnverifiedBudget(4000);
     const guarded = intake(() => assert.fail("handler ran"), { budget, readTimeoutMs: 60_000, rateWindowMs: 60_000 });
     const req = Object.assign(new PassThrough(), {
       method: "POST",
       url: "/hook",
-      headers: { "content-type": "application/json", "x-github-event": "ping", "x-github-delivery": "d-err", "x-hub-signature-256": WRONG, "content-length": "500" },
+      headers: { "content-type": "application/json", "x-github-event": "ping", "x-github-delivery": "d-err", "x-hub-signature-256": WRONG, "content-length": "2000" },
       socket: { remoteAddress: "::ffff:10.0.0.7" },
     });
     const res = { headersSent: false, writeHead: () => assert.fail("answered"), destroy: () => undefined };
     const done = guarded(req as unknown as IncomingMessage, res as unknown as ServerResponse);
-    req.write(Buffer.alloc(200, 0x20));
-    await until(() => budget.held === 200);
-    assert.equal(budget.heldBy("10.0.0.7"), 200);
+    req.write(Buffer.alloc(1200, 0x20));
+    await until(() => budget.held === 1200);
+    assert.equal(budget.heldBy("10.0.0.7"), 1200);
     req.emit("error", new Error("socket hang up"));
     assert.equal(await done, true);
     assert.equal(budget.held, 0);
     assert.equal(budget.clients, 0);
+  });
+
+  it("a body of one-byte chunks holds no chunk object and no more memory than the budget charges for it (the reviewer's amplification, in process)", async () => {
+    // As node's parser gives them: each one-byte chunk a view into a larger read buffer (here 4 KiB each, node's are
+    // 64 KiB). Kept as they came, 4,000 one-byte chunks would hold 16 MiB while the budget counted 4,000 bytes.
+    const gc = collector();
+    const budget = new UnverifiedBudget(64 << 20, 32 << 20);
+    const guarded = intake(() => assert.fail("handler ran"), { budget, readTimeoutMs: 60_000, rateWindowMs: 60_000 });
+    const req = fakeRequest({});
+    const res = { headersSent: false, writeHead: () => assert.fail("answered"), destroy: () => undefined };
+    const done = guarded(req as unknown as IncomingMessage, res as unknown as ServerResponse);
+    gc();
+    const before = process.memoryUsage().arrayBuffers;
+    const refs: WeakRef<Buffer>[] = [];
+    const n = 4000;
+    for (let i = 0; i < n; i++) {
+      const chunk = Buffer.alloc(4096, 0x20).subarray(0, 1);
+      refs.push(new WeakRef(chunk));
+      req.write(chunk);
+    }
+    await until(() => budget.held >= n * MIN_CHUNK_CHARGE_BYTES);
+    await new Promise((r) => setImmediate(r)); // WeakRefs read in an earlier turn no longer pin their targets
+    gc();
+    const retainedChunks = refs.filter((r) => r.deref() !== undefined).length;
+    const retainedBytes = process.memoryUsage().arrayBuffers - before;
+    const charged = budget.held;
+    req.emit("error", new Error("socket hang up"));
+    assert.equal(await done, true);
+    assert.ok(retainedChunks <= 1, `${retainedChunks} of ${n} chunk objects kept until the body ends (the stream may keep its last)`);
+    assert.equal(charged, n * MIN_CHUNK_CHARGE_BYTES, "each chunk is charged at least the floor");
+    assert.ok(retainedBytes <= 4 * charged + (1 << 20), `held ${retainedBytes} bytes of memory for ${charged} bytes charged`);
+    assert.deepEqual([budget.held, budget.clients], [0, 0]);
+  });
+
+  it("a stream of one-byte chunks runs out of its address's share after share / floor chunks: 429, bytes back", { timeout: 20_000 }, async () => {
+    const log: IntakeLog & { lines: Record<string, unknown>[] } = { lines: [], warn: (f) => log.lines.push(f) };
+    const budget = new UnverifiedBudget(1 << 20, 256 << 10); // a 256 KiB share: 256 chunks at the 1 KiB floor
+    const srv = await serve(intake(() => assert.fail("handler ran"), { budget, readTimeoutMs: 60_000, rateWindowMs: 60_000, log }));
+    const socket = connect(srv.port, "127.0.0.1");
+    socket.on("error", () => undefined);
+    let answer = "";
+    socket.on("data", (d: Buffer) => (answer += d.toString("latin1")));
+    const closed = new Promise((r) => socket.on("close", r));
+    try {
+      socket.write(`POST /hook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nX-GitHub-Event: push\r\nX-GitHub-Delivery: d1\r\nX-Hub-Signature-256: ${WRONG}\r\nTransfer-Encoding: chunked\r\n\r\n`);
+      socket.write(Buffer.from("1\r\nX\r\n".repeat(2000))); // 2,000 chunks, 2,000 bytes: far below any byte limit
+      await closed;
+      assert.match(answer, /^HTTP\/1\.1 429 /);
+      assert.equal(log.lines.length, 1);
+      assert.equal(log.lines[0]?.reason, "too many unverified webhook bytes in flight from this address; retry later");
+      assert.ok((log.lines[0]?.readBytes as number) <= 257, `read ${String(log.lines[0]?.readBytes)} one-byte chunks before the refusal`);
+      await until(() => budget.held === 0);
+      assert.deepEqual([budget.held, budget.clients], [0, 0]);
+    } finally {
+      socket.destroy();
+      await srv.close();
+    }
   });
 
   it("accounts per client: both the budget and the share must hold a chunk; giving back forgets an idle address", () => {

@@ -220,26 +220,26 @@ describe("webhookIntake", () => {
 
   it("the budget holds the bytes that arrived, not those declared: the chunk that does not fit is 429 with Retry-After, and room comes back", async () => {
     const log = recorder();
-    const budget = new UnverifiedBudget(3000);
+    const budget = new UnverifiedBudget(12_000);
     const seen: { body?: string }[] = [];
     const srv = await serve(intake(accepting(seen), { log, budget, rateWindowMs: 60_000 }));
     try {
-      const body = Buffer.alloc(1000, 0x20);
+      const body = Buffer.alloc(4000, 0x20);
       const wrong = sign(body, "not-the-webhook-secret");
-      // Three senders declare 1000 bytes each and send half: 1500 bytes nobody has verified.
+      // Three senders declare 4000 bytes each and send half: 6000 bytes nobody has verified.
       const held = [0, 1, 2].map(() => open(srv.port, hookHeaders(body, { signature: wrong })));
-      for (const h of held) h.req.write(body.subarray(0, 500));
-      for (let i = 0; i < 100 && budget.held < 1500; i++) await new Promise((r) => setTimeout(r, 10));
-      assert.equal(budget.held, 1500);
-      const fourth = open(srv.port, hookHeaders(undefined, { signature: wrong, length: 2000 }));
-      fourth.req.write(Buffer.alloc(1600, 0x20)); // past the budget: refused without the rest of the body
+      for (const h of held) h.req.write(body.subarray(0, 2000));
+      for (let i = 0; i < 100 && budget.held < 6000; i++) await new Promise((r) => setTimeout(r, 10));
+      assert.equal(budget.held, 6000);
+      const fourth = open(srv.port, hookHeaders(undefined, { signature: wrong, length: 8000 }));
+      fourth.req.write(Buffer.alloc(6400, 0x20)); // past the budget: refused without the rest of the body
       const refused = await fourth.answer;
       fourth.req.destroy();
       assert.equal(refused.status, 429);
       assert.equal(refused.headers["retry-after"], String(RETRY_AFTER_SECONDS));
       assert.deepEqual(JSON.parse(refused.body), { error: "too many unverified webhook bodies in flight; retry later" });
       assert.equal(log.lines.filter((l) => l.status === 429).length, 1);
-      for (const h of held) h.req.end(body.subarray(500));
+      for (const h of held) h.req.end(body.subarray(2000));
       assert.deepEqual((await Promise.all(held.map((h) => h.answer))).map((a) => a.status), [401, 401, 401]);
       assert.equal(budget.held, 0);
       assert.equal((await deliver(srv.port, body)).status, 200, "a signed delivery is taken once there is room");
@@ -269,9 +269,9 @@ describe("webhookIntake", () => {
     const srv = await serve(intake(() => assert.fail("handler ran"), { budget, rateWindowMs: 60_000 }));
     try {
       const { req } = open(srv.port, hookHeaders(undefined, { signature: `sha256=${"0".repeat(64)}`, length: 10_000 }));
-      req.write(Buffer.alloc(100, 0x61));
+      req.write(Buffer.alloc(2000, 0x61));
       for (let i = 0; i < 100 && budget.held === 0; i++) await new Promise((r) => setTimeout(r, 10));
-      assert.equal(budget.held, 100, "only the bytes that arrived are held");
+      assert.equal(budget.held, 2000, "only the bytes that arrived are held");
       req.destroy();
       const held = (): number => budget.held; // read afresh each turn
       for (let i = 0; i < 100 && held() !== 0; i++) await new Promise((r) => setTimeout(r, 10));
@@ -393,6 +393,7 @@ describe("webhookIntake", () => {
     assert.throws(() => intake(() => true, { maxBytes: -1 }), RangeError);
     assert.throws(() => intake(() => true, { maxBytes: 1.5 }), RangeError);
     assert.throws(() => new UnverifiedBudget(-1), RangeError);
+    assert.throws(() => intake(() => true, { minChunkChargeBytes: -1 }), RangeError);
     assert.throws(() => webhookIntake(() => true, { secret: "" }), TypeError);
   });
 });
