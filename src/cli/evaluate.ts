@@ -5,7 +5,6 @@
 import { existsSync } from "node:fs";
 import { Octokit } from "@octokit/rest";
 import { composeGate } from "../app/compose.js";
-import { readPull } from "../adapters/github/pull-request-source.js";
 import { secureUrlProblem } from "../core/secure-url.js";
 import { GitHubConnector } from "../adapters/github/octokit-github.js";
 import { OrgRepoScope, OWNERS_WITHOUT_ORG_REPO } from "../adapters/github/org-repo-scope.js";
@@ -41,11 +40,14 @@ export function evaluateCommand(argv: string[], io: Io = consoleIo()): Promise<n
     const orgRepoScope = new OrgRepoScope({ ownersWithout: declared.data });
     const github = new GitHubConnector({ orgRepoScope }).installation(new Octokit({ auth: token, ...(values["api-url"] ? { baseUrl: values["api-url"] } : {}) }));
     const gate = await composeGate({ ...(trustedRoot ? { trustedRoot } : {}) });
-    const { payload, headSha } = await readPull(github, owner, repo, number);
-    const ev = await gate.evaluate(github, owner, repo, payload, headSha);
-    if (json) emit({ head_sha: headSha, conclusion: ev.output.conclusion, title: ev.output.title, decision_id: ev.decisionId, decision: ev.decision ?? null, summary: ev.output.summary });
-    else io.out(`${owner}/${repo}#${number} at ${headSha.slice(0, 7)}: ${ev.output.conclusion}\n${ev.output.title}\n\n${ev.output.summary}`);
-    return ev.output.conclusion === "success" ? EXIT_OK : EXIT_FAILED;
+    // The App's check run on the pull request's head commit, as an event would write it now: the commit judged with
+    // every open pull request heading it (a fork sharing an agent's head gets the agent's verdict). Nothing written.
+    const ev = await gate.preview(github, owner, repo, number);
+    const { headSha, output } = ev;
+    const others = ev.pulls.filter((n) => n !== number);
+    if (json) emit({ head_sha: headSha, conclusion: output.conclusion, title: output.title, decision_id: ev.decisionId, decision: ev.decisions[ev.pulls.indexOf(number)] ?? null, pull_requests: ev.pulls, summary: output.summary });
+    else io.out(`${owner}/${repo}#${number} at ${headSha.slice(0, 7)}: ${output.conclusion}${others.length > 0 ? ` (the commit's check, judged with ${others.map((n) => `#${n}`).join(", ")} heading it too)` : ""}\n${output.title}\n\n${output.summary}`);
+    return output.conclusion === "success" ? EXIT_OK : EXIT_FAILED;
   });
 }
 
