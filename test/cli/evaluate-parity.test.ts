@@ -79,3 +79,23 @@ test("evaluate --pr of a pull request that is not open: refused (exit 2, PR_NOT_
   assert.equal(again.code, 2);
   assert.equal((JSON.parse(again.out.split("\n").filter((l) => !l.startsWith("agent-gate")).join("\n")) as { error: { code: string } }).error.code, "PR_NOT_OPEN");
 });
+
+test("require_valid_config_changes: a new config whose chain cannot load fails in the App without an audit log and in the CLI", async () => {
+  const s = structuredClone(scenario("config-change-invalid"));
+  (s as { audit?: boolean }).audit = false; // the App without an audit log
+  const pull = s.repos[0]!.pulls[0]! as unknown as { headFiles: Record<string, string> };
+  const config = s.repos[0]!.files[".github/agent-gate.yml"]!;
+  assert.match(config, /require_valid_config_changes: true/);
+  pull.headFiles[".github/agent-gate.yml"] = config.replace("version: 1\n", "version: 1\n_extends: no-such-base\n");
+  const { standIn, deliver } = await inProcessApp(s, trustedRoot);
+  for (const step of s.steps) {
+    applyMutation(standIn, s, step);
+    await deliver(step);
+  }
+  const run = standIn.checkRuns.filter((r) => r.name === "agent-gate").at(-1);
+  assert.equal(run?.conclusion, "failure");
+  assert.match(run?.output.summary ?? "", /with this change the config of acme\/gadgets is invalid/);
+  const { code, out } = await cli(finalState(s), "acme", "gadgets", s.repos[0]!.pulls[0]!.number);
+  assert.equal(code, 1, out);
+  assert.match(out, /with this change the config of acme\/gadgets is invalid/);
+});
