@@ -1,7 +1,8 @@
 // Config changes checked where they are made (issue 18 item 2). A pull request that changes this repository's
 // .github/agent-gate.yml, the organisation's (this is the owner's `.github` repository), or a file other
 // repositories' configs extend (known from the config files the audit log recorded with their decisions) gets:
-//   - the new files read from its head commit and validated, each problem with file, line and column;
+//   - the new files read from its head commit and validated, each problem with file, line and column, and this
+//     repository's own chain merged with them (always: it needs no history);
 //   - an impact analysis: the last N recorded decisions of every repository the changed file applies to, replayed
 //     under the config that repository would have with the new files (app/config-impact.ts). It reads other pull
 //     requests' recorded facts under a config the pull request chooses, so it runs only for a pull request from a
@@ -34,7 +35,7 @@ export const IMPACT_DEADLINE_MS = 10_000;
 const MAX_LOOKED_UP = 500;
 
 export interface ConfigChangeOptions {
-  /** The audit log and bundle store; without it only this repository's own config is validated, nothing replayed. */
+  /** The audit log and bundle store; without it only this repository's own config (files and chain) is validated, nothing replayed. */
   readonly history?: DecisionHistory & { readonly audit: Pick<AuditLog, "recent" | "configUsers"> };
   /** Decisions per repository (the default branch's config_changes.impact_last). */
   readonly last?: number;
@@ -182,16 +183,17 @@ export async function inspectConfigChange(reader: Reader, at: { owner: string; r
   } catch (err) {
     // Without the lookup only the repository's own config is known to be changed: say the analysis is incomplete.
     found = at.files.some((f) => f.filename === CONFIG_PATH || f.previous_filename === CONFIG_PATH) ? { paths: [CONFIG_PATH], repositories: [`${owner}/${repo}`] } : null;
-    if (found) return { files: found.paths, ...(await validate(github, at, found.paths, opts)), incomplete: `the audit log could not be read: ${messageOf(err, opts)}` };
+    if (found) return withOwnChain(github, at, found, { files: found.paths, ...(await validate(github, at, found.paths, opts)), incomplete: `the audit log could not be read: ${messageOf(err, opts)}` });
     return undefined;
   }
   if (!found) return undefined;
   const checked = await validate(github, at, found.paths, opts);
   const base = { files: found.paths, ...checked };
   if (!checked.valid) return { ...base, notRun: "the new config is invalid" };
-  if (!opts.history) return { ...base, notRun: "no audit log is configured, so there are no recorded decisions to replay" };
+  // No replay (no log, or a requester it must not run for): this repository's own chain is still merged, as it needs no history.
+  if (!opts.history) return withOwnChain(github, at, found, { ...base, notRun: "no audit log is configured, so there are no recorded decisions to replay" });
   const refused = await untrusted(github, owner, repo, at.requester);
-  if (refused) return { ...base, notRun: refused };
+  if (refused) return withOwnChain(github, at, found, { ...base, notRun: refused }, refused);
   const digests = await Promise.all(found.paths.map(async (p) => `${p}=${(await github.configFileAt(owner, repo, p, headSha))?.digest ?? "deleted"}`));
   const key = JSON.stringify([`${owner}/${repo}`.toLowerCase(), headSha, opts.last ?? DEFAULT_IMPACT_LAST, found.repositories, digests]);
   const cached = opts.cache?.get(key);
@@ -200,6 +202,27 @@ export async function inspectConfigChange(reader: Reader, at: { owner: string; r
   const report = { ...base, ...analysis };
   if (!failed) opts.cache?.set(key, report); // a read that failed is tried again with the next event
   return report;
+}
+
+/**
+ * The report with this repository's own chain merged with the new files (the replay's first step, which needs no
+ * recorded decisions): a chain that no longer loads (a base gone, bases that do not merge) makes the change invalid.
+ * Its errors name the bases it reads; for a requester the analysis must not run for (`untrustedWhy`), who chooses
+ * which of the owner's repositories the chain reads, only that it does not load is said. A read that failed throws:
+ * the evaluation fails, and validity is never assumed.
+ */
+async function withOwnChain(github: Reader, at: { owner: string; repo: string; headSha: string; requester: Requester }, found: { paths: string[]; repositories: string[] }, report: ConfigChangeReport, untrustedWhy?: string): Promise<ConfigChangeReport> {
+  const self = `${at.owner}/${at.repo}`;
+  if (!report.valid || !found.repositories.some((r) => r.toLowerCase() === self.toLowerCase())) return report;
+  const why = untrustedWhy ?? (await untrusted(github, at.owner, at.repo, at.requester));
+  try {
+    await loadRepoConfig(proposed(github, at.owner, at.repo, at.headSha, new Set(found.paths)), at.owner, at.repo);
+    return report;
+  } catch (err) {
+    if (!(err instanceof AgentGateError && err.code === "CONFIG_INVALID")) throw err;
+    const message = why === undefined ? `with this change the config of ${self} is invalid: ${err.message}` : `with this change the config of ${self} is invalid: its \`_extends\` chain does not load (the reason is not shown here, as ${why.split(";")[0]}; \`agent-gate config validate --repo\` with access says why)`;
+    return { ...report, valid: false, problems: [...report.problems, { file: found.paths.includes(CONFIG_PATH) ? CONFIG_PATH : found.paths[0]!, message }].slice(0, MAX_CONFIG_CHANGE_PROBLEMS) };
+  }
 }
 
 type Analysis = Pick<ConfigChangeReport, "valid" | "problems" | "impact" | "others" | "incomplete"> & { readonly failed: boolean };

@@ -28,6 +28,20 @@ export interface GateResult {
   readonly transient: boolean;
   /** The error's full message, for the log only: GitHub is shown what publicError allows. */
   readonly error?: string;
+  /** Dry runs only: the check run's output as it would have been written, and this pull request's own decision. */
+  readonly output?: CheckRunOutput;
+  readonly decision?: Decision | undefined;
+}
+
+/** The check run a pull request's head commit would get now (PullRequestGate.preview), written nowhere. */
+export interface Preview {
+  readonly headSha: string;
+  /** The commit's one verdict, combined over every open pull request heading it. */
+  readonly output: CheckRunOutput;
+  readonly decisionId: string;
+  /** The open pull requests judged at the commit, and each one's own decision (undefined: it could not be decided). */
+  readonly pulls: readonly number[];
+  readonly decisions: readonly (Decision | undefined)[];
 }
 
 /** What one evaluation produced, for the audit log (dry runs record nothing). */
@@ -83,7 +97,7 @@ export interface PullRequestGateOptions {
 export interface HandleContext {
   readonly deliveryId?: string;
   readonly pullPayload?: unknown;
-  /** Evaluate and return results without writing anything to GitHub (the `evaluate` command). */
+  /** Evaluate and return results (with their output) without writing anything to GitHub or the store (PullRequestGate.preview, the `evaluate` command). */
   readonly dryRun?: boolean;
   /** When the trigger was received: an evaluation for an older trigger never overwrites a newer result. */
   readonly receivedAt?: Date;

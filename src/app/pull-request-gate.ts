@@ -6,6 +6,7 @@ import { randomUUID } from "node:crypto";
 import type { GitHubFacts, GitHubWrites, InstallationGitHub } from "../adapters/github/facts-port.js";
 import { isOpen, openPullsWithHead, pullStanding, type PullRequestSnapshot } from "../adapters/github/pull-request-source.js";
 import type { PullRequestTrigger, Trigger } from "../adapters/github/triggers.js";
+import type { PolicyRef } from "../core/decision.js";
 import { CHECK_RUN_INTENT, evaluationKey, MemoryGateStore, type CoveredTrigger, type GateStore, type HeadCheckRun } from "../adapters/storage/gate-store.js";
 import type { CheckRunOutput } from "../render/check-run.js";
 import { renderMergeGroup, type QueuedResult } from "../render/merge-group.js";
@@ -14,13 +15,13 @@ import { withCommitEvidence } from "./commit-evidence.js";
 import { ImpactCache, inspectConfigChange, requesterOf } from "./config-change.js";
 import { EvidenceVerifier, verifyEvidence } from "./evidence.js";
 import { checkHead, evaluatePullRequest, explain, factsOf, type Decided } from "./evaluate-pull-request.js";
-import type { Evaluation, GateResult, HandleContext, PullRequestGateOptions } from "./gate-types.js";
+import type { Evaluation, GateResult, HandleContext, Preview, PullRequestGateOptions } from "./gate-types.js";
 import { loadRepoConfig, type LoadedConfig } from "./load-config.js";
 import { leftAfter, priorResult } from "./head-order.js";
 import { combinedOutput } from "./shared-head.js";
 import { waitsForCheck, withHeadChecks } from "./required-checks.js";
 
-export type { DecisionEvent, Evaluation, GateResult, HandleContext, PullRequestGateOptions } from "./gate-types.js";
+export type { DecisionEvent, Evaluation, GateResult, HandleContext, Preview, PullRequestGateOptions } from "./gate-types.js";
 
 /** The config digest of a verdict made when the config could not be read (it is part of the evaluation's key too). */
 export const UNAVAILABLE_CONFIG = "unavailable";
@@ -42,6 +43,32 @@ export class PullRequestGate {
     this.evidence = new EvidenceVerifier(opts.verifier);
     this.now = opts.now ?? (() => new Date());
     this.store = opts.store ?? new MemoryGateStore();
+  }
+
+  /** The policy bundle every verdict of this gate is made with (its digest is in each evaluation's key). */
+  get policy(): PolicyRef {
+    return this.opts.engine.policy;
+  }
+
+  /**
+   * The check run a pull request's head commit would get now, written nowhere and recorded nowhere (the `evaluate`
+   * command): the very judgement an event of that pull request makes (judgeHead, dry run), of the commit with every
+   * open pull request heading it, combined as app/shared-head.ts says. A pull request that is not open heads nothing
+   * and is judged nowhere: PR_NOT_OPEN, never a verdict.
+   */
+  async preview(github: InstallationGitHub, owner: string, repo: string, pullNumber: number): Promise<Preview> {
+    const payload = await github.pull(owner, repo, pullNumber);
+    if (!isOpen(payload)) {
+      const p = payload as { state?: unknown; merged?: unknown } | null;
+      const state = p?.merged === true ? "merged" : typeof p?.state === "string" ? p.state : "of no state";
+      throw new AgentGateError("PR_NOT_OPEN", `${owner}/${repo}#${pullNumber} is not open (it is ${state}): the App judges only the head commits of open pull requests, so there is no verdict to give; expected an open pull request`);
+    }
+    const headSha = headOf(payload);
+    const trigger: PullRequestTrigger = { kind: "pull_request", event: "evaluate", owner, repo, installationId: 0, headSha, pullNumbers: [pullNumber] };
+    const results = await this.judgeOnce(github, trigger, payload, headSha, new Set(), { dryRun: true, lookup: false });
+    const output = results[0]?.output;
+    if (output === undefined) throw new AgentGateError("PR_NOT_OPEN", `${owner}/${repo}#${pullNumber} no longer heads ${headSha.slice(0, 7)} open: there is no verdict to give; expected an open pull request`);
+    return { headSha, output, decisionId: results[0]!.decisionId, pulls: results.map((r) => r.pullNumber), decisions: results.map((r) => r.decision) };
   }
 
   /** Judges what a trigger names through one installation's GitHub (the port: src/adapters/github/facts-port.ts). */
@@ -183,9 +210,11 @@ export class PullRequestGate {
     const shown = "error" in pulls ? explain(pulls, randomUUID(), 0, this.opts.tlogEntryUrl) : combinedOutput(evaluations, standings);
     const transient = evaluations.some((e) => e.transient) || ("transient" in shown && shown.transient);
     if (!ctx.dryRun) await this.publish(github, trigger, headSha, checkRunId, shown, evaluations, payloads, ctx, { key, triggerName, receivedAt: left ?? receivedAt, transient, pulls: "error" in pulls ? undefined : payloads.length, configDigest, covered });
-    const results = evaluations.map((ev, i) => ({ ...base, pullNumber: numberOf(payloads[i]), conclusion: shown.output.conclusion, title: shown.output.title, decisionId: ev.decisionId, checkRunId, outcome: "evaluated" as const, transient, ...(ev.error !== undefined ? { error: ev.error } : {}) }));
+    // A dry run returns what it would have written: the output shown, and each pull request's own decision.
+    const dry = (ev?: Evaluation) => (ctx.dryRun ? { output: shown.output, decision: ev?.decision } : {});
+    const results = evaluations.map((ev, i) => ({ ...base, pullNumber: numberOf(payloads[i]), conclusion: shown.output.conclusion, title: shown.output.title, decisionId: ev.decisionId, checkRunId, outcome: "evaluated" as const, transient, ...(ev.error !== undefined ? { error: ev.error } : {}), ...dry(ev) }));
     // No pull request evaluated (who heads it could not be read): the head's verdict is that error, logged with it.
-    return results.length > 0 ? results : [{ ...base, conclusion: shown.output.conclusion, title: shown.output.title, decisionId: shown.decisionId, checkRunId, outcome: "evaluated", transient, ...("error" in shown && shown.error !== undefined ? { error: shown.error } : {}) }];
+    return results.length > 0 ? results : [{ ...base, conclusion: shown.output.conclusion, title: shown.output.title, decisionId: shown.decisionId, checkRunId, outcome: "evaluated", transient, ...("error" in shown && shown.error !== undefined ? { error: shown.error } : {}), ...dry() }];
   }
 
   /** Writes the check run, then one audit event per pull request judged, then remembers the evaluation. */

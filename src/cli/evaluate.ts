@@ -5,26 +5,35 @@
 import { existsSync } from "node:fs";
 import { Octokit } from "@octokit/rest";
 import { composeGate } from "../app/compose.js";
-import { readPull } from "../adapters/github/pull-request-source.js";
 import { secureUrlProblem } from "../core/secure-url.js";
 import { GitHubConnector } from "../adapters/github/octokit-github.js";
 import { OrgRepoScope, OWNERS_WITHOUT_ORG_REPO } from "../adapters/github/org-repo-scope.js";
 import { ownerList } from "../config/server-env.js";
-import { loadRootFile } from "../adapters/sigstore/trusted-root.js";
+import { loadRootFile, parseRootEntry } from "../adapters/sigstore/trusted-root.js";
+import { evaluateSettings } from "./evaluate-settings.js";
 import { loadScenarios } from "../demo/scenario.js";
 import { readScenarioFile, type ScenarioFile } from "../demo/scenario-file.js";
 import { runScenarioFile, type ScenarioReport } from "../demo/scenario-runner.js";
 import { AgentGateError } from "../core/errors.js";
 import { EXIT_FAILED, EXIT_OK, UsageError, consoleIo, runCommand, type Io } from "./args.js";
 
-const USAGE = "usage: agent-gate evaluate (--repo OWNER/REPO --pr N [--token TOKEN] [--api-url URL] | --scenario FILE.json|NAME) [--trusted-root FILE] [--json]\nexit codes: 0 every check run succeeded (every deployment approved), 1 one failed or is missing, 2 usage or error";
+const USAGE = `usage: agent-gate evaluate --repo OWNER/REPO --pr N [--token TOKEN] [--api-url URL] [--trusted-root [NAME=]FILE|github|public-good]... [--json]
+       agent-gate evaluate --scenario FILE.json|NAME [--trusted-root FILE] [--json]
+--repo --pr: the App's check run on the pull request's head commit (judged with every open pull request heading it),
+with the App's settings: AGENT_GATE_POLICY_BUNDLE / AGENT_GATE_POLICY_SHA256, AGENT_GATE_TRUSTED_ROOT(S),
+AGENT_GATE_TRUSTED_KEYS, AGENT_GATE_OWNERS_WITHOUT_ORG_REPO; --trusted-root flags replace the roots.
+exit codes: 0 the check run would succeed (every scenario step's did, every deployment approved), 1 one fails or is
+missing, 2 usage, a pull request that is not open (PR_NOT_OPEN), an invalid setting or another error`;
 
-const OPTIONS = { repo: { type: "string" }, pr: { type: "string" }, token: { type: "string" }, scenario: { type: "string" }, "trusted-root": { type: "string" }, "api-url": { type: "string" } } as const;
+const OPTIONS = { repo: { type: "string" }, pr: { type: "string" }, token: { type: "string" }, scenario: { type: "string" }, "trusted-root": { type: "string", multiple: true }, "api-url": { type: "string" } } as const;
 
 export function evaluateCommand(argv: string[], io: Io = consoleIo()): Promise<number> {
   return runCommand({ name: "evaluate", usage: USAGE, options: OPTIONS }, argv, io, async ({ values, json, emit }) => {
-    const trustedRoot: unknown = values["trusted-root"] ? loadRootFile(values["trusted-root"]) : undefined;
-    if (values.scenario !== undefined) return await scenarioCommand(values.scenario, trustedRoot, json, emit, io);
+    const roots = values["trusted-root"] ?? [];
+    if (values.scenario !== undefined) {
+      if (roots.length > 1) throw new UsageError("--scenario takes one --trusted-root FILE");
+      return await scenarioCommand(values.scenario, roots[0] !== undefined ? loadRootFile(parseRootEntry(roots[0], "").path) : undefined, json, emit, io);
+    }
     const m = /^([^/\s]+)\/([^/\s]+)$/.exec(values.repo ?? "");
     const number = Number(values.pr);
     if (!m || !Number.isInteger(number) || number < 1) throw new UsageError("expected --repo OWNER/REPO and --pr NUMBER, or --scenario FILE");
@@ -40,12 +49,18 @@ export function evaluateCommand(argv: string[], io: Io = consoleIo()): Promise<n
     if (!declared.success) throw new UsageError(`${OWNERS_WITHOUT_ORG_REPO}: ${declared.error.issues[0]?.message ?? "invalid"}`);
     const orgRepoScope = new OrgRepoScope({ ownersWithout: declared.data });
     const github = new GitHubConnector({ orgRepoScope }).installation(new Octokit({ auth: token, ...(values["api-url"] ? { baseUrl: values["api-url"] } : {}) }));
-    const gate = await composeGate({ ...(trustedRoot ? { trustedRoot } : {}) });
-    const { payload, headSha } = await readPull(github, owner, repo, number);
-    const ev = await gate.evaluate(github, owner, repo, payload, headSha);
-    if (json) emit({ head_sha: headSha, conclusion: ev.output.conclusion, title: ev.output.title, decision_id: ev.decisionId, decision: ev.decision ?? null, summary: ev.output.summary });
-    else io.out(`${owner}/${repo}#${number} at ${headSha.slice(0, 7)}: ${ev.output.conclusion}\n${ev.output.title}\n\n${ev.output.summary}`);
-    return ev.output.conclusion === "success" ? EXIT_OK : EXIT_FAILED;
+    // The App's policy, roots and keys, from the App's variables (evaluate-settings.ts): never a weaker default.
+    const { verifier, keyRing, bundle } = await evaluateSettings(roots);
+    const gate = await composeGate({ verifier, keyRing, bundle });
+    const policy = `policy ${gate.policy.revision || "(no revision)"} ${gate.policy.digest}${bundle.source === "builtin" ? " (built-in)" : ` (${bundle.source})`}`;
+    // The App's check run on the pull request's head commit, as an event would write it now: the commit judged with
+    // every open pull request heading it (a fork sharing an agent's head gets the agent's verdict). Nothing written.
+    const ev = await gate.preview(github, owner, repo, number);
+    const { headSha, output } = ev;
+    const others = ev.pulls.filter((n) => n !== number);
+    if (json) emit({ head_sha: headSha, conclusion: output.conclusion, title: output.title, decision_id: ev.decisionId, decision: ev.decisions[ev.pulls.indexOf(number)] ?? null, pull_requests: ev.pulls, policy: { ...gate.policy, source: bundle.source }, summary: output.summary });
+    else io.out(`${owner}/${repo}#${number} at ${headSha.slice(0, 7)}: ${output.conclusion}${others.length > 0 ? ` (the commit's check, judged with ${others.map((n) => `#${n}`).join(", ")} heading it too)` : ""}\n${output.title}\n${policy}\n\n${output.summary}`);
+    return output.conclusion === "success" ? EXIT_OK : EXIT_FAILED;
   });
 }
 

@@ -238,6 +238,29 @@ test("a base deleted while a repository still extends it: invalid, the other rep
   assert.match(own?.problems[0]?.message ?? "", /with this change the config of acme\/app is invalid: .*gone\.yml/);
 });
 
+test("this repository's own chain is merged without an audit log too, and when the log cannot be read: a base it cannot load is a problem", async () => {
+  const gone = reader(DEFAULTS, { repo: "app", files: { ".github/agent-gate.yml": "version: 1\n_extends: .github:gone.yml\n" } });
+  const at = { owner: "acme", repo: "app", headSha: HEAD, files: [{ filename: ".github/agent-gate.yml" }], requester: ALICE };
+  const failing = { audit: { recent: storage.audit.recent.bind(storage.audit), configUsers: () => Promise.reject(new Error("connection refused")) }, bundles: storage.bundles };
+  for (const opts of [{}, { history: failing }]) {
+    const report = await inspectConfigChange(gone, at, opts);
+    assert.equal(report?.valid, false, JSON.stringify(report));
+    assert.match(report.problems[0]?.message ?? "", /^with this change the config of acme\/app is invalid: .*gone\.yml/);
+  }
+  // For a requester the replay must not run for (a fork, no write access): invalid too, the bases it reads unnamed.
+  const BOB: Requester = { author: { login: "bob", id: 5002 }, fork: false };
+  for (const [who, history] of [[BOB, storage], [{ ...ALICE, fork: true }, undefined]] as const) {
+    const report = await inspectConfigChange(gone, { ...at, requester: who }, history ? { history } : {});
+    assert.equal(report?.valid, false);
+    assert.match(report.problems[0]?.message ?? "", /^with this change the config of acme\/app is invalid: its `_extends` chain does not load \(the reason is not shown here, as (bob has read access to acme\/app|this pull request comes from a fork);/);
+    assert.doesNotMatch(JSON.stringify(report), /gone\.yml/);
+  }
+  // A chain that merges is valid without a log; only the replay is not run.
+  const fine = await inspectConfigChange(reader(DEFAULTS, { repo: "app", files: { ".github/agent-gate.yml": yaml(2) } }), at);
+  assert.deepEqual([fine?.valid, fine?.problems], [true, []]);
+  assert.match(fine?.notRun ?? "", /no audit log is configured/);
+});
+
 test("bounds and failures are said: repositories capped, deadline, an unreadable log, no log; an unreadable new file", async () => {
   const change = { repo: ".github", files: { ".github/agent-gate.yml": yaml(3) } };
   const capped = await inspect(reader(DEFAULTS, change), ".github", [".github/agent-gate.yml"], { maxRepositories: 1 });
