@@ -307,17 +307,33 @@ const MergedPull = z.object({
 });
 export type MergedPullData = z.infer<typeof MergedPull>;
 
+const BaseRepo = z.object({ base: z.object({ repo: z.object({ id: z.number().int().optional(), full_name: z.string() }) }) });
+
 /**
- * The pull request GitHub says was merged (or squashed) as exactly commit `sha`, if any: from the first page of the
- * commit's pull requests, as the deployment gate has always read it.
+ * Whether a pull request GitHub lists for a commit is this repository's: its base repository is this one (by id when
+ * both are known, else by full name, case-insensitive). Forks share commits, and a commit's pull requests can be those
+ * of another repository of the fork network, whose numbers name other pull requests here. One without a base
+ * repository is an answer agent-gate cannot place: an error (GITHUB_RESPONSE_INVALID), never a guess.
  */
-export async function pullMergedAs(octokit: Api, owner: string, repo: string, sha: string): Promise<MergedPullData | undefined> {
+export function baseIsHere(p: unknown, owner: string, repo: string, repositoryId?: number): boolean {
+  const parsed = BaseRepo.safeParse(p);
+  if (!parsed.success) throw new AgentGateError("GITHUB_RESPONSE_INVALID", `a pull request GitHub lists for a commit of ${owner}/${repo} names no base repository (${parsed.error.issues[0]?.path.join(".") ?? ""}: ${parsed.error.issues[0]?.message ?? "invalid"}); expected base.repo with its full_name`, "transient");
+  const base = parsed.data.base.repo;
+  if (repositoryId !== undefined && base.id !== undefined) return base.id === repositoryId;
+  return base.full_name.toLowerCase() === `${owner}/${repo}`.toLowerCase();
+}
+
+/**
+ * The pull request of this repository (`repositoryId` when known) GitHub says was merged (or squashed) as exactly
+ * commit `sha`, if any: from the first page of the commit's pull requests, as the deployment gate has always read it.
+ */
+export async function pullMergedAs(octokit: Api, owner: string, repo: string, sha: string, repositoryId?: number): Promise<MergedPullData | undefined> {
   const res = await octokit.request("GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls", { owner, repo, commit_sha: sha });
   const pulls = z.array(z.unknown()).parse(res.data);
-  // Only the candidate is parsed in full: another PR's odd fields are no reason to refuse this one.
+  // Only a candidate is parsed in full: another PR's odd fields are no reason to refuse this one.
   const found = pulls.find((p) => {
     const m = z.object({ merged_at: z.string().nullable(), merge_commit_sha: z.string().nullable() }).safeParse(p);
-    return m.success && m.data.merged_at !== null && m.data.merge_commit_sha === sha;
+    return m.success && m.data.merged_at !== null && m.data.merge_commit_sha === sha && baseIsHere(p, owner, repo, repositoryId);
   });
   return found === undefined ? undefined : MergedPull.parse(found);
 }
@@ -333,8 +349,9 @@ export const PULLS_PER_COMMIT_MAX = 30;
 const GRAPH_CAPS = { commits: LIMITS.commits, reviews: LIMITS.reviews, comments: LIMITS.comments, pullsPerCommit: PULLS_PER_COMMIT_MAX };
 
 /**
- * Open PRs whose head is `sha`, forks included (fork PRs' check_suite events carry no pull_requests; one commit can
- * be the head of several). Read completely, or an error: a verdict for a commit must know every PR it shows on.
+ * Open PRs of this repository whose head is `sha`, forks included (fork PRs' check_suite events carry no
+ * pull_requests; one commit can be the head of several), never another repository's of the fork network (baseIsHere).
+ * Read completely, or an error: a verdict for a commit must know every PR it shows on.
  */
 export async function pullsForCommit(octokit: Api, owner: string, repo: string, sha: string, read?: PullRead): Promise<number[]> {
   const known = read?.pullsWithHead?.sha === sha ? read.pullsWithHead.numbers : undefined;
@@ -342,7 +359,7 @@ export async function pullsForCommit(octokit: Api, owner: string, repo: string, 
   if (known) return known;
   const { items, truncated } = await list(octokit, "GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls", { owner, repo, commit_sha: sha }, PULLS_PER_COMMIT_MAX);
   if (truncated) throw new AgentGateError("TOO_MANY_PULLS", `more than ${PULLS_PER_COMMIT_MAX} pull requests name commit ${sha.slice(0, 7)}; agent-gate cannot judge it for all of them`);
-  return (items as { number: number; state: string; head: { sha: string } }[]).filter((p) => p.state === "open" && p.head.sha === sha).map((p) => p.number);
+  return (items as { number: number; state: string; head: { sha: string } }[]).filter((p) => p.state === "open" && p.head.sha === sha && baseIsHere(p, owner, repo)).map((p) => p.number);
 }
 
 /** One person's permission on the repository (GitHub's base levels), through the same cache as approvers'. */
