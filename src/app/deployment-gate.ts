@@ -2,7 +2,8 @@
 // attestations (verified) -> the PR gate's decision for the commit -> policy -> callback. Every path answers:
 // any error, missing fact or timeout rejects with its reason; nothing approves on error (fail closed).
 import { detectPullRequestAgent } from "../core/agents.js";
-import { combinePrGateRecords, MAX_HEAD_RECORDS } from "../core/recorded-pr-gate.js";
+import { combinePrGateRecords } from "../core/recorded-pr-gate.js";
+import { HeadRecords, MAX_REJUDGED_PULLS, neverJudged, type Rejudge, type RejudgeBudget } from "./head-records.js";
 import { agentDetectionFor } from "./evaluate-pull-request.js";
 import { strictestPrGate, type PrGateFacts } from "./pr-gate-facts.js";
 import { randomUUID } from "node:crypto";
@@ -15,22 +16,22 @@ import type { PolicyEvaluator } from "../adapters/opa/pool.js";
 import type { BundleVerifier } from "../adapters/sigstore/verifier.js";
 import { commentWithWitness } from "../render/witness.js";
 import type { AuditLog } from "../adapters/storage/audit-log.js";
-import type { AuditRecord } from "../core/audit-record.js";
 import type { GateDecision } from "../adapters/storage/recorder.js";
 import { policyData, type RepoConfig } from "../config/repo-config.js";
 import type { Decision } from "../core/decision.js";
 import { AgentGateError, describeError, publicError } from "../core/errors.js";
 import { answerComment, progressComment } from "../render/deployment-comment.js";
 import { deploymentInput, toPolicyTime, type DeploymentInput } from "../core/policy-input.js";
-import { artifactDigests, attestationSigners, short, verifyArtifacts } from "./deployment-artifacts.js";
+import { artifactDigests, attestationSigners, verifyArtifacts } from "./deployment-artifacts.js";
 
+export { MAX_REJUDGED_PULLS, staleRecords } from "./head-records.js";
 export { GITHUB_ACTIONS_ISSUER, MAX_DEPLOYMENT_ARTIFACTS, MAX_DEPLOYMENT_ATTESTATIONS, artifactDigests, attestationSigners, builderId } from "./deployment-artifacts.js";
 
 export interface DeploymentGateOptions {
   readonly verifier: BundleVerifier;
   /** The policy, evaluated on the event loop (PolicyEngine) or on worker threads (PolicyPool). */
   readonly engine: PolicyEvaluator;
-  /** Where the PR gate's decisions are recorded; without it (or without a record) the check run is asked. */
+  /** Where the PR gate's decisions are recorded; only without it is the check run asked (no record: no decision). */
   readonly auditLog?: Pick<AuditLog, "onHead">;
   /** The plain fetch for bundle_url downloads (no token). */
   readonly bundleFetch?: typeof globalThis.fetch;
@@ -43,14 +44,12 @@ export interface DeploymentGateOptions {
   /** The audit log's head, read before answering: the comment's last line witnesses it (docs/audit.md). */
   readonly auditHead?: () => Promise<{ readonly seq: number; readonly hash: string }>;
   /**
-   * Judges a pull request at a commit again now, under the current config, and records the decision in the audit log
-   * (PullRequestGate.rejudge): for a recorded verdict made under another config. Without it such a verdict rejects.
+   * Judges a pull request at a commit now, under the current config, and records the decision in the audit log
+   * (PullRequestGate.rejudge): for a recorded verdict made under another config, and for the merged pull request
+   * without a recorded decision. Without it such a verdict rejects, and such a pull request has no decision.
    */
-  readonly rejudge?: (github: GitHubFacts, at: { owner: string; repo: string; pullNumber: number; headSha: string; installationId: number }) => Promise<unknown>;
+  readonly rejudge?: Rejudge;
 }
-
-/** Pull requests whose verdict on one commit one deployment judges again at most (each is a whole evaluation). */
-export const MAX_REJUDGED_PULLS = 5;
 
 export interface DeploymentResult {
   readonly state: "approved" | "rejected";
@@ -174,7 +173,7 @@ export class DeploymentGate {
     const digests = artifactDigests(req.payload, env);
     const { verifier, bundleFetch } = this.opts;
     const artifacts = await verifyArtifacts({ github, owner, repo, verifier, signers: attestationSigners(env), ...(bundleFetch ? { bundleFetch } : {}), signal, failures }, digests);
-    const gate = await this.prGate(github, req, config, configDigest, signal);
+    const gate = await this.prGate(github, req, config, configDigest, signal, failures);
     signal.throwIfAborted();
     const approvals = await github.deploymentApprovals(req);
     signal.throwIfAborted();
@@ -209,21 +208,21 @@ export class DeploymentGate {
   }
 
   /**
-   * agent-gate's own decision for the deployed commit: the audit log's records when it has them, else the check run.
-   * GitHub is always asked which pull request was merged (or squashed) as exactly that commit: when one was, its
-   * decision (on its head, with its own record among them) decides, and records on the commit itself from other pull
-   * requests (a fork pull request whose head is the squash commit) only tighten it (strictestPrGate).
+   * agent-gate's own decision for the deployed commit: the audit log's records (the check run only without an audit
+   * log). GitHub is always asked which pull request of this repository was merged (or squashed) as exactly that
+   * commit: when one was, its own decision on its head decides (judged now when none is recorded), and records on the
+   * commit itself from other pull requests (a fork pull request whose head is the squash commit) only tighten it.
    */
-  private async prGate(github: GitHubFacts, req: DeploymentRequest, config: RepoConfig, configDigest: string, signal: AbortSignal): Promise<PrGateFacts> {
+  private async prGate(github: GitHubFacts, req: DeploymentRequest, config: RepoConfig, configDigest: string, signal: AbortSignal, failures: string[]): Promise<PrGateFacts> {
     signal.throwIfAborted();
     const budget = { rejudges: MAX_REJUDGED_PULLS, signal };
-    const merged = await github.pullMergedAs(req.owner, req.repo, req.sha).catch((err: unknown) => {
+    const merged = await github.pullMergedAs(req.owner, req.repo, req.sha, req.repositoryId).catch((err: unknown) => {
       const shown = publicError(err);
       throw new AgentGateError("PR_GATE_MERGED_PULL_UNKNOWN", `GitHub's pull requests of commit ${req.sha.slice(0, 12)} of ${req.owner}/${req.repo} could not be read (${shown.code}: ${shown.message}), so it is not known whether an agent's pull request was merged as it: the deployment is rejected`, shown.transient ? "transient" : "invalid-input", { cause: err });
     });
     signal.throwIfAborted();
     if (!merged) return this.prGateOn(github, req, req.sha, configDigest, budget);
-    const facts = await this.prGateOn(github, req, merged.head.sha, configDigest, budget, merged.number);
+    const facts = await this.prGateOn(github, req, merged.head.sha, configDigest, budget, { number: merged.number, failures });
     const pull = { user: merged.user ? { login: merged.user.login, id: merged.user.id } : null, headRef: merged.head.ref, labels: merged.labels.map((l) => l.name) };
     const mergedFacts = { ...facts, agentAuthored: facts.agentAuthored ?? isAgentPull(config, pull) };
     if (merged.head.sha === req.sha) return mergedFacts;
@@ -234,80 +233,41 @@ export class DeploymentGate {
 
   /**
    * The decision on `sha`: every pull request whose head it is judged it, and each recorded its own decision; all of
-   * their latest records are combined (recorded-pr-gate.ts), never the newest alone. Without a record, the check run
-   * (the combined verdict) says the conclusion, and the prompters are unknown.
+   * their latest records are combined (recorded-pr-gate.ts), never the newest alone. `merged`: the pull request merged
+   * as the deployed commit, whose own record must be among them: without one it is judged now, else there is no
+   * decision (`failures` says why). With an audit log no record is no decision; without one (the demo, `evaluate`)
+   * the check run (the combined verdict) says the conclusion, and the prompters are unknown.
    */
-  private async prGateOn(github: GitHubFacts, req: DeploymentRequest, sha: string, configDigest: string, budget: { rejudges: number; readonly signal: AbortSignal }, mergedPull?: number): Promise<PrGateFacts> {
+  private async prGateOn(github: GitHubFacts, req: DeploymentRequest, sha: string, configDigest: string, budget: RejudgeBudget, merged?: { number: number; failures: string[] }): Promise<PrGateFacts> {
     budget.signal.throwIfAborted();
-    let records = await this.recordsOn(req, sha);
-    // A verdict made under another config (or revocation list) than the current one never approves: judged again now.
-    const stale = staleRecords(records, configDigest);
-    if (stale.length > 0) {
-      await this.rejudgeStale(github, req, sha, stale, configDigest, budget);
-      records = await this.recordsOn(req, sha);
-      const left = staleRecords(records, configDigest);
-      if (left.length > 0) throw configStale(req, sha, left, configDigest, "its decision under the current config was not recorded");
+    if (!this.opts.auditLog) return this.checkRunOn(github, req, sha);
+    const records = new HeadRecords(this.opts.auditLog, req, sha, configDigest, budget, this.opts.rejudge ? { rejudge: this.opts.rejudge, github } : undefined);
+    await records.read();
+    if (merged && !records.judged(merged.number)) {
+      const unjudged = await records.judgeNow(merged.number);
+      if (unjudged !== undefined) {
+        merged.failures.push(neverJudged(req, merged.number, sha, unjudged));
+        return { pr_gate: null, prompters: [], promptersKnown: false };
+      }
     }
-    const combined = combinePrGateRecords(records, mergedPull);
-    if (combined) {
-      return {
-        pr_gate: { conclusion: combined.conclusion, decision_id: combined.decisionId },
-        ...(combined.agentAuthored !== undefined ? { agentAuthored: combined.agentAuthored } : {}),
-        prompters: combined.prompters,
-        promptersKnown: combined.promptersKnown,
-        evidence: combined.evidence,
-        evidenceStatus: { state: combined.evidenceComplete ? "complete" : "incomplete", ...(combined.evidencePull !== undefined ? { pull_request: combined.evidencePull } : {}) },
-      };
-    }
-    // Without a record (no audit log: the demo, `evaluate`) the check run's config is not known: its conclusion is taken.
+    await records.refreshStale();
+    const combined = combinePrGateRecords(records.all, merged?.number);
+    if (!combined) return { pr_gate: null, prompters: [], promptersKnown: false };
+    return {
+      pr_gate: { conclusion: combined.conclusion, decision_id: combined.decisionId },
+      ...(combined.agentAuthored !== undefined ? { agentAuthored: combined.agentAuthored } : {}),
+      prompters: combined.prompters,
+      promptersKnown: combined.promptersKnown,
+      evidence: combined.evidence,
+      evidenceStatus: { state: combined.evidenceComplete ? "complete" : "incomplete", ...(combined.evidencePull !== undefined ? { pull_request: combined.evidencePull } : {}) },
+    };
+  }
+
+  /** Without an audit log the check run's config is not known: its conclusion is taken (written by this App). */
+  private async checkRunOn(github: GitHubFacts, req: DeploymentRequest, sha: string): Promise<PrGateFacts> {
     const runs = await github.checkRuns(req.owner, req.repo, sha, CHECK_NAME);
     const run = runs.find((r) => r.status === "completed" && (this.opts.appId === undefined || r.app?.id === this.opts.appId));
     if (!run) return { pr_gate: null, prompters: [], promptersKnown: false };
     return { pr_gate: { conclusion: run.conclusion ?? "none", ...(run.external_id ? { decision_id: run.external_id } : {}) }, prompters: [], promptersKnown: false };
   }
-
-  /** The latest recorded decision of each pull request `sha` heads (at most MAX_HEAD_RECORDS, else rejected). */
-  private async recordsOn(req: DeploymentRequest, sha: string): Promise<AuditRecord[]> {
-    const subject = { repository: `${req.owner}/${req.repo}`, headSha: sha, kind: "pull_request" as const };
-    const records = (await this.opts.auditLog?.onHead(subject, MAX_HEAD_RECORDS + 1)) ?? [];
-    if (records.length > MAX_HEAD_RECORDS) {
-      throw new AgentGateError("PR_GATE_RECORDS_TOO_MANY", `commit ${sha.slice(0, 12)} was judged as the head of more than ${MAX_HEAD_RECORDS} pull requests (each has a recorded decision); at most ${MAX_HEAD_RECORDS} are read and combined, so the deployment is rejected`);
-    }
-    return records;
-  }
-
-  /** Judges the pull requests of stale records again (recorded by `rejudge`), or rejects saying why it cannot. */
-  private async rejudgeStale(github: GitHubFacts, req: DeploymentRequest, sha: string, stale: readonly AuditRecord[], configDigest: string, budget: { rejudges: number; readonly signal: AbortSignal }): Promise<void> {
-    const rejudge = this.opts.rejudge;
-    if (!rejudge) throw configStale(req, sha, stale, configDigest, "this agent-gate cannot judge a pull request again while answering a deployment");
-    // The budget is the deployment's, shared by the deployed commit and the merged pull request's head.
-    if (stale.length > budget.rejudges) throw configStale(req, sha, stale, configDigest, `at most ${MAX_REJUDGED_PULLS} are judged again for one deployment`);
-    budget.rejudges -= stale.length;
-    for (const r of stale) {
-      const pullNumber = r.agent_gate.pull_request;
-      if (pullNumber === null) throw configStale(req, sha, [r], configDigest, "the record names no pull request");
-      budget.signal.throwIfAborted();
-      try {
-        await rejudge(github, { owner: req.owner, repo: req.repo, pullNumber, headSha: sha, installationId: req.installationId });
-      } catch (err) {
-        throw configStale(req, sha, [r], configDigest, `judging it again failed (${publicError(err).code})`, publicError(err).transient);
-      }
-    }
-  }
-}
-
-/** The records whose decision was made under another config digest than `configDigest` (or under none known). */
-export function staleRecords(records: readonly AuditRecord[], configDigest: string): AuditRecord[] {
-  const latest = new Map<string, AuditRecord>();
-  for (const r of records) if (!latest.has(String(r.agent_gate.pull_request))) latest.set(String(r.agent_gate.pull_request), r);
-  return [...latest.values()].filter((r) => (r.input as { config_digest?: unknown } | null | undefined)?.config_digest !== configDigest);
-}
-
-function configStale(req: DeploymentRequest, sha: string, stale: readonly AuditRecord[], configDigest: string, why: string, transient = false): AgentGateError {
-  const made = (r: AuditRecord): string => {
-    const d = (r.input as { config_digest?: unknown } | null | undefined)?.config_digest;
-    return `#${r.agent_gate.pull_request ?? "?"} (judged under ${typeof d === "string" ? short(d) : "no known config"})`;
-  };
-  const names = stale.slice(0, 10).map(made).join(", ") + (stale.length > 10 ? ` and ${stale.length - 10} more` : "");
-  return new AgentGateError("PR_GATE_CONFIG_STALE", `the verdict on commit ${sha.slice(0, 12)} of ${req.owner}/${req.repo} of pull request ${names} was made under another config than the current ${short(configDigest)}, and ${why}: rejected until it is judged under the current config (re-run the deployment; for an open pull request, Re-evaluate its agent-gate check first)`, transient ? "transient" : "invalid-input");
 }

@@ -31,8 +31,8 @@ const RUN_ID = 5150;
 // Nothing but the pull-request gate and the approvals stands in the way of a deployment here.
 const DEPLOY_CONFIG = `${CONFIG}deployments:\n  default:\n    require_artifacts: false\n    predicate_types: []\n`;
 
-function deployment(r: StandInRepo, target: string, environment = "production"): Record<string, unknown> {
-  const repository: Record<string, unknown> = { ...(structuredClone(deploymentExample.repository) as Record<string, unknown>), id: r.id, name: r.name, full_name: `${r.owner}/${r.name}`, default_branch: "main" };
+function deployment(r: StandInRepo, target: string, environment = "production", repositoryId = r.id): Record<string, unknown> {
+  const repository: Record<string, unknown> = { ...(structuredClone(deploymentExample.repository) as Record<string, unknown>), id: repositoryId, name: r.name, full_name: `${r.owner}/${r.name}`, default_branch: "main" };
   (repository.owner as Record<string, unknown>).login = r.owner;
   return {
     action: "requested",
@@ -56,8 +56,10 @@ interface Outcome {
 /**
  * Sends the pull-request deliveries, then a deployment of `target` approved by `approvers`. `record: false` runs the
  * App without an audit log: the check run is all the deployment gate can read (as for a merge-queue commit).
+ * `rejudge: true` lets the deployment gate judge a pull request now (as the App does); `repositoryId` is the
+ * deployment's repository id (another repository under the same name).
  */
-async function run(r: StandInRepo, deliveries: readonly Delivery[], o: { head: string; target?: string; approvers?: Account[]; record?: boolean; beforeDeploy?: (s: GitHubStandIn) => void }): Promise<Outcome> {
+async function run(r: StandInRepo, deliveries: readonly Delivery[], o: { head: string; target?: string; approvers?: Account[]; record?: boolean; rejudge?: boolean; repositoryId?: number; beforeDeploy?: (s: GitHubStandIn) => void }): Promise<Outcome> {
   const { trustedRoot } = await sigstore();
   const dir = mkdtempSync(join(tmpdir(), "agent-gate-deploy-records-"));
   const storage = await openStorage({ dataDir: join(dir, "data") });
@@ -66,7 +68,7 @@ async function run(r: StandInRepo, deliveries: readonly Delivery[], o: { head: s
     const recorder = o.record === false ? undefined : decisionRecorder(storage.audit, { policy: engine.policy });
     const gh = validatedGitHub([structuredClone(r)]);
     const gate = await composeGate({ trustedRoot, tlogEntryUrl: () => undefined, ...(recorder ? { onDecision: recorder } : {}) });
-    const deploymentGate = new DeploymentGate({ verifier: createVerifier({ trustedRoot }), engine, ...(recorder ? { auditLog: storage.audit, onDecision: recorder } : {}) });
+    const deploymentGate = new DeploymentGate({ verifier: createVerifier({ trustedRoot }), engine, ...(recorder ? { auditLog: storage.audit, onDecision: recorder } : {}), ...(o.rejudge ? { rejudge: (github, at) => gate.rejudge(github, at) } : {}) });
     const app = await startApp(agentGateApp({ gate, deploymentGate }), gh.fetch);
     try {
       for (const d of deliveries) {
@@ -77,7 +79,7 @@ async function run(r: StandInRepo, deliveries: readonly Delivery[], o: { head: s
       const repoState = gh.standIn.repo(r.owner, r.name)!;
       repoState.deploymentApprovals = (o.approvers ?? []).map((user) => ({ runId: RUN_ID, environment: "production", user, state: "approved" as const }));
       o.beforeDeploy?.(gh.standIn);
-      const res = await app.deliver("deployment_protection_rule", deployment(r, o.target ?? o.head));
+      const res = await app.deliver("deployment_protection_rule", deployment(r, o.target ?? o.head, "production", o.repositoryId));
       assert.equal(res.status, 200, res.body);
     } finally {
       await app.close();
@@ -228,4 +230,86 @@ test("a stranger's fork PR whose head is the squash commit does not drop the age
   assert.equal(out.checkRun, "success");
   assert.equal(out.state, "rejected", out.comment);
   assert.match(out.comment, /needs 1 human approval because the commit is agent-authored \(has 0\)/);
+});
+
+// GitHub says pull request #n was merged as the deployed commit, but the audit log holds no decision of #n itself:
+// its delivery was worked only after the merge (a closed pull request is not judged), while #1, sharing #n's head,
+// was judged and passed. The check run on that head shows #1's verdict, over other commits: it must not decide for #n.
+
+/**
+ * Commit A is the agent's (claude[bot] authors it, no provenance); alice's B is on top: head H = B. #1 alice/x ->
+ * claude/x (its base holds A) judges B alone, a human change: it passes. #2 alice/x -> main, the same head, holds A
+ * and B (`humanOnly`: B alone, a human change). #2 does not exist when #1 is judged.
+ */
+function laterPullOnSharedHead(label: string, o: { humanOnly?: boolean } = {}) {
+  const a = commit(`${label}-agent`);
+  const b = commit(`${label}-human`, "human-alice");
+  const p1 = humanPull(1, [b], alice, { head: { ref: "alice/x", sha: b.sha }, base: { ref: "claude/x", sha: a.sha } });
+  const p2 = humanPull(2, o.humanOnly ? [b] : [a, b], alice, { title: "Ship x", head: { ref: "alice/x", sha: b.sha } });
+  const early = repo([p1], DEPLOY_CONFIG);
+  const merge = sha(`${label}-merge`);
+  const open2 = (s: GitHubStandIn): void => {
+    s.repo("acme", "widgets")!.pulls.push(structuredClone(p2));
+  };
+  const merge2 = (s: GitHubStandIn): void => {
+    s.pull("acme", "widgets", 2)!.merged = { commitSha: merge, at: "2026-11-21T07:00:00Z" };
+  };
+  // #2 is opened and merged at once; its opened delivery is worked after the merge: it is never judged.
+  const unjudged: Delivery = { event: "pull_request.opened", payload: payloadFor("pull_request.opened", repo([p1, p2], DEPLOY_CONFIG), 2), before: (s) => (open2(s), merge2(s)) };
+  const judged: Delivery = { event: "pull_request.opened", payload: payloadFor("pull_request.opened", repo([p1, p2], DEPLOY_CONFIG), 2), before: open2 };
+  return { early, b, merge, merge2, unjudged, judged };
+}
+
+test("control: the merged PR judged while open (failure) rejects the deployment of its merge commit", async () => {
+  const { early, b, merge, merge2, judged } = laterPullOnSharedHead("u0");
+  const out = await run(early, [opened(early, 1), judged], { head: b.sha, target: merge, beforeDeploy: merge2 });
+  assert.equal(out.state, "rejected", out.comment);
+  assert.match(out.comment, /has not passed the pull-request gate \(conclusion: failure\)/);
+});
+
+test("a merged PR never judged is not approved on another PR's verdict on its head (the check run): rejected saying so", async () => {
+  const { early, b, merge, unjudged } = laterPullOnSharedHead("u1");
+  const out = await run(early, [opened(early, 1), unjudged], { head: b.sha, target: merge });
+  assert.equal(out.checkRun, "success", "the head's check run shows #1's verdict");
+  assert.equal(out.state, "rejected", `approved on #1's verdict although merged #2 was never judged: ${out.comment}`);
+  assert.match(out.comment, /conclusion: none/);
+  assert.match(out.comment, /pull request \S*2, merged as [0-9a-f]{12}, was never judged by agent-gate/);
+});
+
+test("with rejudge, a merged PR never judged is judged now at its head: its own failure rejects the deployment", async () => {
+  const { early, b, merge, unjudged } = laterPullOnSharedHead("u2");
+  const out = await run(early, [opened(early, 1), unjudged], { head: b.sha, target: merge, rejudge: true });
+  assert.equal(out.checkRun, "success");
+  assert.equal(out.state, "rejected", out.comment);
+  assert.match(out.comment, /has not passed the pull-request gate \(conclusion: failure\)/);
+});
+
+test("control: with rejudge, a merged human PR never judged is judged now and its success deploys", async () => {
+  const { early, b, merge, unjudged } = laterPullOnSharedHead("u3", { humanOnly: true });
+  const out = await run(early, [opened(early, 1), unjudged], { head: b.sha, target: merge, rejudge: true });
+  assert.equal(out.state, "approved", out.comment);
+});
+
+// Records are found by owner/name and head commit. A repository deleted and created again under the same name (or
+// renamed away and the name taken) is another repository: the old one's decisions say nothing about the new one's.
+const OTHER_REPOSITORY_ID = 7_777_001;
+const recreated = (st: GitHubStandIn): void => {
+  const r = st.repo("acme", "widgets")!;
+  r.pulls = [];
+  r.id = OTHER_REPOSITORY_ID;
+};
+
+test("control: a human PR's recorded success deploys its head", async () => {
+  const c = commit("r0", "human-alice");
+  const r = repo([humanPull(1, [c])], DEPLOY_CONFIG);
+  const out = await run(r, [opened(r, 1)], { head: c.sha });
+  assert.equal(out.state, "approved", out.comment);
+});
+
+test("the records of another repository once under the same name do not decide a deployment", async () => {
+  const c = commit("r1", "human-alice");
+  const r = repo([humanPull(1, [c])], DEPLOY_CONFIG);
+  const out = await run(r, [opened(r, 1)], { head: c.sha, repositoryId: OTHER_REPOSITORY_ID, beforeDeploy: recreated });
+  assert.equal(out.state, "rejected", `the old repository's record approved the new one's deployment: ${out.comment}`);
+  assert.match(out.comment, /conclusion: none/);
 });

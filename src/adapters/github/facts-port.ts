@@ -45,8 +45,8 @@ export interface GitHubFacts extends ConfigFiles, ProposedConfigFiles {
   checkRuns(owner: string, repo: string, sha: string, checkName?: string): Promise<CheckRunData[]>;
   /** Every check run on a commit, re-runs and every App's included (required checks): up to a limit, marked when cut short. */
   commitCheckRuns(owner: string, repo: string, sha: string): Promise<CommitCheckRuns>;
-  /** The pull request GitHub says was merged (or squashed) as exactly commit `sha`, if any. */
-  pullMergedAs(owner: string, repo: string, sha: string): Promise<MergedPullData | undefined>;
+  /** The pull request of this repository (by id when given) GitHub says was merged (or squashed) as exactly commit `sha`, if any. */
+  pullMergedAs(owner: string, repo: string, sha: string, repositoryId?: number): Promise<MergedPullData | undefined>;
   /** An artifact's attestations, each bundle read (bundle_url downloads go through `opts.fetch`, never with a token). */
   attestations(owner: string, repo: string, digest: string, opts?: AttestationSourceOptions): Promise<FetchedAttestation[]>;
   /** Who approved the deployment's workflow run for its environment (GitHub's required reviewers). */

@@ -40,7 +40,7 @@ export const PULL_QUERY = `query AgentGatePull($owner: String!, $name: String!, 
       commits(first: 100) { ${PAGE} ${NODES.commits} }
       reviews(first: 100) { ${PAGE} ${NODES.reviews} }
       comments(first: 100) { ${PAGE} ${NODES.comments} }
-      lastCommit: commits(last: 1) { nodes { commit { oid associatedPullRequests(first: ${ASSOCIATED}) { totalCount nodes { number state headRefOid } } } } }
+      lastCommit: commits(last: 1) { nodes { commit { oid associatedPullRequests(first: ${ASSOCIATED}) { totalCount nodes { number state headRefOid baseRepository { databaseId } } } } } }
     }
   }
   ${OWNER_FILES_QUERY}
@@ -92,7 +92,7 @@ const PullNode = z.object({
   reviews: LISTS.reviews,
   comments: LISTS.comments,
   lastCommit: z.object({
-    nodes: z.array(z.object({ commit: z.object({ oid: z.string(), associatedPullRequests: z.object({ totalCount: z.number().int(), nodes: z.array(z.object({ number: z.number().int(), state: z.string(), headRefOid: z.string() })) }) }) })),
+    nodes: z.array(z.object({ commit: z.object({ oid: z.string(), associatedPullRequests: z.object({ totalCount: z.number().int(), nodes: z.array(z.object({ number: z.number().int(), state: z.string(), headRefOid: z.string(), baseRepository: z.object({ databaseId: z.number().int() }).nullable() })) }) }) })),
   }),
 });
 const PullAnswer = z.object({
@@ -312,7 +312,7 @@ export async function readPullGraph(octokit: Api, owner: string, name: string, n
     },
     pullsWithHead:
       last && associated && last.oid === head
-        ? { sha: head, numbers: associated.totalCount > caps.pullsPerCommit || associated.totalCount > associated.nodes.length ? "too-many" : associated.nodes.filter((p) => p.state === "OPEN" && p.headRefOid === head).map((p) => p.number) }
+        ? { sha: head, numbers: associated.totalCount > caps.pullsPerCommit || associated.totalCount > associated.nodes.length ? "too-many" : associated.nodes.filter((p) => p.state === "OPEN" && p.headRefOid === head && p.baseRepository?.databaseId === repo.databaseId).map((p) => p.number) }
         : undefined,
     defaultBranchFiles: defaultBranchFiles(answer.data as Record<string, unknown>, owner, name, answer.accepted),
   };

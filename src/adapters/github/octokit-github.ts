@@ -136,8 +136,8 @@ class OctokitGitHub implements InstallationGitHub {
     return commitCheckRuns(this.octokit, owner, repo, sha);
   }
 
-  pullMergedAs(owner: string, repo: string, sha: string): Promise<MergedPullData | undefined> {
-    return pullMergedAs(this.octokit, owner, repo, sha);
+  pullMergedAs(owner: string, repo: string, sha: string, repositoryId?: number): Promise<MergedPullData | undefined> {
+    return pullMergedAs(this.octokit, owner, repo, sha, repositoryId);
   }
 
   attestations(owner: string, repo: string, digest: string, opts?: AttestationSourceOptions): Promise<FetchedAttestation[]> {

@@ -8,6 +8,9 @@ import { LruCache } from "../lru.js";
 import type { GitHubFacts } from "./facts-port.js";
 import { compareUnboundFiles, fileReadAt } from "./files-binding.js";
 import { readPullGraph, type PullRead } from "./graphql-pull.js";
+import { baseIsHere } from "./commit-pulls.js";
+
+export { baseIsHere, pullMergedAs, type MergedPullData } from "./commit-pulls.js";
 
 export { fileReadAt } from "./files-binding.js";
 
@@ -297,31 +300,6 @@ export async function readPull(github: Pick<GitHubFacts, "pull">, owner: string,
   return { payload, headSha: PullHead.parse(payload).head.sha };
 }
 
-const MergedPull = z.object({
-  merged_at: z.string().nullable(),
-  merge_commit_sha: z.string().nullable(),
-  number: z.number().int().positive(),
-  user: z.object({ login: z.string(), id: z.number() }).nullable(),
-  labels: z.array(z.object({ name: z.string() })),
-  head: z.object({ sha: z.string(), ref: z.string() }),
-});
-export type MergedPullData = z.infer<typeof MergedPull>;
-
-/**
- * The pull request GitHub says was merged (or squashed) as exactly commit `sha`, if any: from the first page of the
- * commit's pull requests, as the deployment gate has always read it.
- */
-export async function pullMergedAs(octokit: Api, owner: string, repo: string, sha: string): Promise<MergedPullData | undefined> {
-  const res = await octokit.request("GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls", { owner, repo, commit_sha: sha });
-  const pulls = z.array(z.unknown()).parse(res.data);
-  // Only the candidate is parsed in full: another PR's odd fields are no reason to refuse this one.
-  const found = pulls.find((p) => {
-    const m = z.object({ merged_at: z.string().nullable(), merge_commit_sha: z.string().nullable() }).safeParse(p);
-    return m.success && m.data.merged_at !== null && m.data.merge_commit_sha === sha;
-  });
-  return found === undefined ? undefined : MergedPull.parse(found);
-}
-
 /**
  * Most pull requests listed for one commit; past it the commit is not judged (TOO_MANY_PULLS, a failure). Each pull
  * request sharing a head costs a whole evaluation (its lists, its evidence, its decision) on every event of that
@@ -333,8 +311,9 @@ export const PULLS_PER_COMMIT_MAX = 30;
 const GRAPH_CAPS = { commits: LIMITS.commits, reviews: LIMITS.reviews, comments: LIMITS.comments, pullsPerCommit: PULLS_PER_COMMIT_MAX };
 
 /**
- * Open PRs whose head is `sha`, forks included (fork PRs' check_suite events carry no pull_requests; one commit can
- * be the head of several). Read completely, or an error: a verdict for a commit must know every PR it shows on.
+ * Open PRs of this repository whose head is `sha`, forks included (fork PRs' check_suite events carry no
+ * pull_requests; one commit can be the head of several), never another repository's of the fork network (baseIsHere).
+ * Read completely, or an error: a verdict for a commit must know every PR it shows on.
  */
 export async function pullsForCommit(octokit: Api, owner: string, repo: string, sha: string, read?: PullRead): Promise<number[]> {
   const known = read?.pullsWithHead?.sha === sha ? read.pullsWithHead.numbers : undefined;
@@ -342,7 +321,7 @@ export async function pullsForCommit(octokit: Api, owner: string, repo: string, 
   if (known) return known;
   const { items, truncated } = await list(octokit, "GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls", { owner, repo, commit_sha: sha }, PULLS_PER_COMMIT_MAX);
   if (truncated) throw new AgentGateError("TOO_MANY_PULLS", `more than ${PULLS_PER_COMMIT_MAX} pull requests name commit ${sha.slice(0, 7)}; agent-gate cannot judge it for all of them`);
-  return (items as { number: number; state: string; head: { sha: string } }[]).filter((p) => p.state === "open" && p.head.sha === sha).map((p) => p.number);
+  return (items as { number: number; state: string; head: { sha: string } }[]).filter((p) => p.state === "open" && p.head.sha === sha && baseIsHere(p, owner, repo)).map((p) => p.number);
 }
 
 /** One person's permission on the repository (GitHub's base levels), through the same cache as approvers'. */

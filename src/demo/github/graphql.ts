@@ -75,7 +75,7 @@ function pullNode(repo: StandInRepo, pull: StandInPull, op: string, after: unkno
     headRefName: pull.head.ref, headRefOid: pull.head.sha, headRepository: { nameWithOwner: `${headRepo.owner}/${headRepo.name}`, databaseId: headRepo.id },
     baseRefName: pull.base.ref, baseRefOid: pull.base.sha,
     commits: commits(undefined), reviews: reviews(undefined), comments: comments(undefined),
-    lastCommit: { nodes: last ? [{ commit: { oid: last.sha, associatedPullRequests: { totalCount: associated.length, nodes: associated.slice(0, 100).map((x) => ({ number: x.number, state: x.merged ? "MERGED" : (x.state ?? "open").toUpperCase(), headRefOid: x.head.sha })) } } }] : [] },
+    lastCommit: { nodes: last ? [{ commit: { oid: last.sha, associatedPullRequests: { totalCount: associated.length, nodes: associated.slice(0, 100).map((x) => ({ number: x.number, state: x.merged ? "MERGED" : (x.state ?? "open").toUpperCase(), headRefOid: x.head.sha, baseRepository: { databaseId: repo.id } })) } } }] : [] },
   };
 }
 

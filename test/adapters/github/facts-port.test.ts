@@ -67,14 +67,28 @@ test("a delivery history row without a status code is refused rather than counte
   await assert.rejects(hookDeliveriesPage(fake([{ id: 1, guid: "g", delivered_at: "x", event: "e", action: null }]).octokit, undefined));
 });
 
+const HERE = { repo: { id: 31, full_name: "o/r" } };
+
 test("the pull merged as a commit is found on the commit's pulls; an open one naming it is not", async () => {
-  const merged = { number: 2, merged_at: "2026-12-01T00:00:00Z", merge_commit_sha: SHA, user: { login: "bot", id: 8 }, labels: [{ name: "agent" }], head: { sha: "b".repeat(40), ref: "agent/x" } };
-  const open = { number: 3, merged_at: null, merge_commit_sha: "c".repeat(40), user: null, labels: [], head: { sha: SHA, ref: "y" } };
+  const merged = { number: 2, merged_at: "2026-12-01T00:00:00Z", merge_commit_sha: SHA, user: { login: "bot", id: 8 }, labels: [{ name: "agent" }], head: { sha: "b".repeat(40), ref: "agent/x" }, base: HERE };
+  const open = { number: 3, merged_at: null, merge_commit_sha: "c".repeat(40), user: null, labels: [], head: { sha: SHA, ref: "y" }, base: HERE };
   const { octokit, calls } = fake([open, merged]);
   const found = await pullMergedAs(octokit, "o", "r", SHA);
   assert.equal(found?.head.ref, "agent/x");
   assert.deepEqual(calls, [["GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls", { owner: "o", repo: "r", commit_sha: SHA }]]);
   assert.equal(await pullMergedAs(fake([open]).octokit, "o", "r", SHA), undefined);
+});
+
+test("a pull request of another repository of the fork network merged as the commit is not this repository's", async () => {
+  const pull = (number: number, base: unknown, ref: string) => ({ number, merged_at: "2026-12-01T00:00:00Z", merge_commit_sha: SHA, user: { login: "alice", id: 9 }, labels: [], head: { sha: "b".repeat(40), ref }, base });
+  // Upstream's #2 was merged as the commit, which this fork shares: #2 here is another pull request.
+  const upstream = pull(2, { repo: { id: 4_242, full_name: "upstream/r" } }, "upstream-x");
+  assert.equal(await pullMergedAs(fake([upstream]).octokit, "o", "r", SHA), undefined);
+  assert.equal((await pullMergedAs(fake([upstream, pull(5, { repo: { id: 31, full_name: "O/R" } }, "ours")]).octokit, "o", "r", SHA))?.number, 5, "by full name, any case");
+  // A repository created later under the old name is told apart by its id when the caller knows it.
+  assert.equal(await pullMergedAs(fake([pull(2, { repo: { id: 30, full_name: "o/r" } }, "old")]).octokit, "o", "r", SHA, 31), undefined);
+  assert.equal((await pullMergedAs(fake([pull(2, HERE, "ours")]).octokit, "o", "r", SHA, 31))?.number, 2);
+  await assert.rejects(pullMergedAs(fake([pull(2, null, "x")]).octokit, "o", "r", SHA), (e: unknown) => e instanceof AgentGateError && e.code === "GITHUB_RESPONSE_INVALID" && /names no base repository/.test(e.message));
 });
 
 test("a pull request read by number is one GraphQL query (issue 19); an answer without it is a named error", async () => {

@@ -129,6 +129,27 @@ test("more pull requests on one head than agent-gate judges: TOO_MANY_PULLS from
   assert.deepEqual(gh.problems, []);
 });
 
+test("a pull request of another repository of the fork network on the same head is not one of this repository's", async () => {
+  const r = repo();
+  r.pulls.push({ ...structuredClone(r.pulls[0]!), number: 8 });
+  const gh = validatedGitHub([r]);
+  const control = new GitHubConnector().installation(client(gh.fetch));
+  await control.pull("acme", "web", 7);
+  assert.deepEqual(await control.pullsForCommit("acme", "web", sha(3)), [7, 8]);
+  // GitHub lists #8 of the upstream repository (another id) for the shared commit: its number names another PR here.
+  const upstream = async (url: string | URL | Request, init?: RequestInit): Promise<Response> => {
+    const res = await gh.fetch(url, init);
+    if (!(url instanceof Request ? url.url : url.toString()).endsWith("/graphql")) return res;
+    const body = (await res.json()) as { data: { repository: { pullRequest: { lastCommit: { nodes: { commit: { associatedPullRequests: { nodes: { number: number; baseRepository: unknown }[] } } }[] } } } } };
+    for (const n of body.data.repository.pullRequest.lastCommit.nodes[0]!.commit.associatedPullRequests.nodes) if (n.number === 8) n.baseRepository = { databaseId: 4_242 };
+    return new Response(JSON.stringify(body), { status: res.status, headers: res.headers });
+  };
+  const github = new GitHubConnector().installation(client(upstream));
+  await github.pull("acme", "web", 7);
+  assert.deepEqual(await github.pullsForCommit("acme", "web", sha(3)), [7]);
+  assert.deepEqual(gh.problems, []);
+});
+
 test("a commit's git date with its committer's offset reads as REST gives it: UTC, whole seconds", async () => {
   const r = repo();
   const gh = validatedGitHub([r]);

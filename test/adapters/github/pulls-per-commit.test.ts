@@ -6,7 +6,9 @@ import { PULLS_PER_COMMIT_MAX, pullsForCommit } from "../../../src/adapters/gith
 import { AgentGateError } from "../../../src/core/errors.js";
 
 const SHA = "a".repeat(40);
-const pulls = (n: number): { number: number; state: string; head: { sha: string } }[] => Array.from({ length: n }, (_, i) => ({ number: i + 1, state: "open", head: { sha: SHA } }));
+const HERE = { id: 77, full_name: "acme/widgets" };
+const pulls = (n: number, base: { id?: number; full_name: string } = HERE): { number: number; state: string; head: { sha: string }; base: { repo: { id?: number; full_name: string } } }[] =>
+  Array.from({ length: n }, (_, i) => ({ number: i + 1, state: "open", head: { sha: SHA }, base: { repo: base } }));
 
 function api(items: unknown[]): Parameters<typeof pullsForCommit>[0] {
   return {
@@ -41,4 +43,13 @@ test("paging that makes no progress fails the read, never loops: empty pages, or
     }) as unknown as Parameters<typeof pullsForCommit>[0];
   await assert.rejects(pullsForCommit(endless(0), "acme", "widgets", SHA), (e: unknown) => e instanceof AgentGateError && e.code === "GITHUB_RESPONSE_INVALID" && /page 1 holds no items but links a next page/.test(e.message));
   await assert.rejects(pullsForCommit(endless(1), "acme", "widgets", SHA), (e: unknown) => e instanceof AgentGateError && e.code === "GITHUB_RESPONSE_INVALID" && /more than 2 pages for at most 30 items/.test(e.message));
+});
+
+test("a pull request of another repository of the fork network heading the commit is not listed; one without a base repository is an error", async () => {
+  // The same commit heads #1 here and #1 of the upstream repository: only this repository's counts (by full name, any case).
+  const upstream = pulls(1, { id: 4_242, full_name: "upstream/widgets" });
+  assert.deepEqual(await pullsForCommit(api([...upstream, ...pulls(1, { id: 77, full_name: "ACME/Widgets" })]), "acme", "widgets", SHA), [1]);
+  assert.deepEqual(await pullsForCommit(api(upstream), "acme", "widgets", SHA), []);
+  const placeless = [{ number: 1, state: "open", head: { sha: SHA }, base: {} }];
+  await assert.rejects(pullsForCommit(api(placeless), "acme", "widgets", SHA), (e: unknown) => e instanceof AgentGateError && e.code === "GITHUB_RESPONSE_INVALID" && /names no base repository/.test(e.message));
 });
