@@ -24,6 +24,9 @@ export interface WitnessReport {
   readonly repository: string;
   readonly commits: number; // head commits of the repository's pull-request records that were read back
   readonly skipped: number; // older head commits beyond MAX_WITNESS_COMMITS
+  /** The last pull-request page read was full: older pull requests' heads were not read. */
+  readonly morePulls: boolean;
+  readonly pullsRead: number; // pull requests listed (newest first)
   readonly runs: number; // agent-gate check runs read
   readonly checkpoints: SourcedCheckpoint[];
   /** A recorded head commit with no agent-gate check run on GitHub: the earliest such record. */
@@ -41,10 +44,28 @@ export function githubOf(src: WitnessSource, appId?: number): InstallationGitHub
   return new GitHubConnector({ appId }).installation(octokit);
 }
 
+/** How much is read per run: head commits of the log, and pages of pull requests. */
+export interface WitnessLimits {
+  readonly commits: number;
+  readonly pullPages: number;
+}
+export const WITNESS_LIMITS: WitnessLimits = { commits: MAX_WITNESS_COMMITS, pullPages: PULL_PAGES };
+
+/** Why a report is a partial check (older commits or pull requests not read), or undefined when it read everything. */
+export function partialReason(w: WitnessReport): string | undefined {
+  const parts = [
+    ...(w.skipped > 0 ? [`${w.skipped} older recorded head commit(s) of ${w.repository} not read (only the newest were)`] : []),
+    ...(w.morePulls ? [`pull requests of ${w.repository} older than the latest ${w.pullsRead} not read (the last page read was full)`] : []),
+  ];
+  return parts.length > 0 ? parts.join("; ") : undefined;
+}
+
 /**
  * Reads the witnesses of `repository`'s recorded decisions from GitHub: the footers of check runs that the App
- * `appId` created (no other).  Any failed read throws: no partial verdict. */
-export async function githubWitnesses(log: Pick<SqlAuditLog, "list">, repository: string, github: Pick<InstallationGitHub, "checkRuns" | "openPullsPage">, appId: number): Promise<WitnessReport> {
+ * `appId` created (no other).  Any failed read throws: no partial verdict. What was left unread past the limits is
+ * reported (`skipped`, `morePulls`): the caller decides that a partial check is not a pass.
+ */
+export async function githubWitnesses(log: Pick<SqlAuditLog, "list">, repository: string, github: Pick<InstallationGitHub, "checkRuns" | "openPullsPage">, appId: number, limits: WitnessLimits = WITNESS_LIMITS): Promise<WitnessReport> {
   const [owner, repo] = repository.split("/") as [string, string];
   const firstSeq = new Map<string, number>(); // head commit -> its first pull-request record
   for (let after = 0; ; ) {
@@ -57,21 +78,25 @@ export async function githubWitnesses(log: Pick<SqlAuditLog, "list">, repository
     after = page.at(-1)!.seq;
   }
   const heads = [...firstSeq.entries()].sort((x, y) => y[1] - x[1]);
-  const read: [string, number | undefined][] = heads.slice(0, MAX_WITNESS_COMMITS);
+  const read: [string, number | undefined][] = heads.slice(0, limits.commits);
   const known = new Set(read.map(([sha]) => sha));
-  for (let page = 1; page <= PULL_PAGES; page++) {
+  let morePulls = false;
+  let pullsRead = 0;
+  for (let page = 1; page <= limits.pullPages; page++) {
     let pulls;
     try {
       pulls = await github.openPullsPage(owner, repo, page, "all");
     } catch (err) {
       throw fromGitHubError(err) ?? new AgentGateError("GITHUB_UNAVAILABLE", `cannot list the pull requests of ${repository}: ${describeError(err)}`, "transient");
     }
+    pullsRead += pulls.length;
     for (const p of pulls) {
       if (known.has(p.headSha)) continue;
       known.add(p.headSha);
       read.push([p.headSha, undefined]);
     }
     if (pulls.length < 100) break;
+    if (page === limits.pullPages) morePulls = true;
   }
   const checkpoints: SourcedCheckpoint[] = [];
   let runs = 0;
@@ -93,5 +118,5 @@ export async function githubWitnesses(log: Pick<SqlAuditLog, "list">, repository
       if (w && w.seq > 0) checkpoints.push({ ...w, source: `the witness in check run ${run.id} on ${repository}@${sha.slice(0, 12)}` });
     }
   }
-  return { repository, commits: read.length, skipped: Math.max(0, heads.length - MAX_WITNESS_COMMITS), runs, checkpoints, ...(missing ? { missing } : {}) };
+  return { repository, commits: read.length, skipped: Math.max(0, heads.length - limits.commits), morePulls, pullsRead, runs, checkpoints, ...(missing ? { missing } : {}) };
 }

@@ -15,7 +15,7 @@ import type { Checkpoint, SourcedCheckpoint, VerifyResult } from "../core/audit.
 import { AgentGateError, describeError } from "../core/errors.js";
 import { scanSecrets } from "../core/secrets.js";
 import { apiUrlProblem } from "../adapters/github/commits.js";
-import { githubOf, githubWitnesses, type WitnessReport } from "./audit-witness.js";
+import { githubOf, githubWitnesses, partialReason, type WitnessLimits, type WitnessReport } from "./audit-witness.js";
 import { signCheckpoint, verifySignedCheckpoint } from "../core/audit-sign.js";
 import { CliFailure, EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, consoleIo, groupUsage, runCommand, runGroup, type Context, type Io, type Options } from "./args.js";
 
@@ -25,7 +25,7 @@ const DATABASE = `database (every command but verify --file):
   --schema NAME          schema (default agent_gate)`;
 
 const DB_OPTIONS = { "database-url": { type: "string" }, "data-dir": { type: "string" }, schema: { type: "string" } } as const;
-const VERIFY_OPTIONS = { ...DB_OPTIONS, from: { type: "string" }, checkpoint: { type: "string", multiple: true }, file: { type: "string" }, witness: { type: "string" }, repo: { type: "string" }, "api-url": { type: "string" }, "app-id": { type: "string" }, "checkpoint-key": { type: "string" } } as const;
+const VERIFY_OPTIONS = { ...DB_OPTIONS, from: { type: "string" }, checkpoint: { type: "string", multiple: true }, file: { type: "string" }, witness: { type: "string" }, repo: { type: "string" }, "api-url": { type: "string" }, "app-id": { type: "string" }, "checkpoint-key": { type: "string" }, "allow-partial": { type: "boolean" } } as const;
 const EXPORT_OPTIONS = { ...DB_OPTIONS, since: { type: "string" }, format: { type: "string" }, out: { type: "string" } } as const;
 const CHECKPOINT_OPTIONS = { ...DB_OPTIONS, note: { type: "string" }, "sign-key": { type: "string" } } as const;
 
@@ -63,6 +63,8 @@ async function withStorage<T>(v: DbValues, fn: (s: Storage) => Promise<T>): Prom
 export interface AuditIo extends Io {
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly fetch?: typeof globalThis.fetch;
+  /** How much `--witness github` reads (default WITNESS_LIMITS). */
+  readonly witnessLimits?: WitnessLimits;
 }
 
 function witnessSummary(w: WitnessReport): string {
@@ -70,17 +72,22 @@ function witnessSummary(w: WitnessReport): string {
   return `${w.checkpoints.length} witness${w.checkpoints.length === 1 ? "" : "es"} in ${w.runs} agent-gate check run${w.runs === 1 ? "" : "s"} on ${w.commits} commit${w.commits === 1 ? "" : "s"} of ${w.repository}${more}`;
 }
 
-const witnessJson = (w: WitnessReport): Record<string, unknown> => ({ repository: w.repository, commits: w.commits, skipped: w.skipped, runs: w.runs, witnesses: w.checkpoints.map(({ seq, hash, source }) => ({ seq, hash, source })) });
+const witnessJson = (w: WitnessReport): Record<string, unknown> => ({ repository: w.repository, commits: w.commits, skipped: w.skipped, partial: partialReason(w) ?? null, runs: w.runs, witnesses: w.checkpoints.map(({ seq, hash, source }) => ({ seq, hash, source })) });
 
-function report(r: VerifyResult, where: string, ctx: Context<Options>, w?: WitnessReport): number {
+function report(r: VerifyResult, where: string, ctx: Context<Options>, w?: WitnessReport, allowPartial = false): number {
   if (r.ok && w?.missing) {
     const reason = `record ${w.missing.seq} names ${w.repository}@${w.missing.headSha}, which has no agent-gate check run on GitHub: the App writes the check run before it records, so the record was forged or its commit rewritten`;
     r = { ok: false, seq: w.missing.seq, code: "WITNESS_MISSING", reason } as unknown as VerifyResult;
   }
+  // A check that left witnesses unread is not a pass (a finding above still is a finding): exit 2 unless asked for.
+  const partial = w ? partialReason(w) : undefined;
+  if (r.ok && partial !== undefined && !allowPartial) {
+    throw new CliFailure("WITNESS_INCOMPLETE", `the witness check is partial: ${partial}; the records read agree, but a partial check is not a pass (--allow-partial accepts it, and says so)`, EXIT_USAGE, { ok: false, where, witness: witnessJson(w!) });
+  }
   if (r.ok) {
     const range = r.checked === 0 ? "no records" : `${r.checked} record${r.checked === 1 ? "" : "s"} (${r.first}..${r.head.seq})`;
     if (ctx.json) ctx.emit({ ...r, where, ...(w ? { witness: witnessJson(w) } : {}) });
-    else ctx.io.out(`audit verify: ok: ${range} in ${where}; head ${r.head.seq}:${r.head.hash}${w ? `; against ${witnessSummary(w)}` : ""}`);
+    else ctx.io.out(`audit verify: ok: ${range} in ${where}; head ${r.head.seq}:${r.head.hash}${w ? `; against ${witnessSummary(w)}` : ""}${partial !== undefined ? `; PARTIAL (--allow-partial): ${partial}` : ""}`);
     return EXIT_OK;
   }
   if (ctx.json) ctx.emit({ ok: false, where, seq: r.seq, error: { code: r.code, message: r.reason }, ...(w ? { witness: witnessJson(w) } : {}) });
@@ -109,7 +116,7 @@ function verifyFile(path: string, from: Checkpoint | undefined, checkpoints: Sou
 const verify = command(
   "verify",
   usage(
-    "verify [--from SEQ:HASH] [--checkpoint CP]... [--file FILE] [--witness github --repo OWNER/REPO [--app-id ID] [--api-url URL]]",
+    "verify [--from SEQ:HASH] [--checkpoint CP]... [--file FILE] [--witness github --repo OWNER/REPO [--app-id ID] [--api-url URL] [--allow-partial]]",
     `verify the hash chain; reports the first broken link and why
   --from SEQ:HASH        start at this checkpoint (its own record is checked) instead of the first record
   --checkpoint CP        a checkpoint kept elsewhere (SEQ:HASH, JSON, or @FILE); repeatable
@@ -120,6 +127,9 @@ const verify = command(
   --app-id ID            the App whose check runs witness (default $APP_ID); runs by workflows or other Apps are
                          never witnesses: anyone who may run a workflow can create a check run of the same name
   --api-url URL          GitHub's API (default $GITHUB_API_URL, else https://api.github.com)
+  --allow-partial        accept a witness check that left older commits or pull requests unread (past the newest
+                         2,000 recorded head commits or 1,000 pull requests): without it that is exit 2,
+                         WITNESS_INCOMPLETE; with it the output says PARTIAL and why
   --checkpoint-key PEM   every --checkpoint must be signed (audit checkpoint --sign-key) by this key's owner:
                          the App's public key (openssl rsa -in app.pem -pubout), or an Ed25519 public key`,
   ),
@@ -144,15 +154,15 @@ const verify = command(
       return verifyFile(v.file, from, checkpoints, ctx);
     }
     return withStorage(v, async (s) => {
-      const w = witness ? await githubWitnesses(s.audit, witness.repository, githubOf(witness, witness.appId), witness.appId) : undefined;
-      return report(await s.audit.verify({ fromCheckpoint: from, checkpoints: [...checkpoints, ...(w?.checkpoints ?? [])] }), s.db.location, ctx, w);
+      const w = witness ? await githubWitnesses(s.audit, witness.repository, githubOf(witness, witness.appId), witness.appId, (ctx.io as AuditIo).witnessLimits) : undefined;
+      return report(await s.audit.verify({ fromCheckpoint: from, checkpoints: [...checkpoints, ...(w?.checkpoints ?? [])] }), s.db.location, ctx, w, v["allow-partial"] === true);
     });
   },
 );
 
-function witnessSource(v: { witness?: string | undefined; repo?: string | undefined; "api-url"?: string | undefined; "app-id"?: string | undefined }, io: AuditIo): ({ repository: string; appId: number } & Parameters<typeof githubOf>[0]) | undefined {
+function witnessSource(v: { witness?: string | undefined; repo?: string | undefined; "api-url"?: string | undefined; "app-id"?: string | undefined; "allow-partial"?: boolean | undefined }, io: AuditIo): ({ repository: string; appId: number } & Parameters<typeof githubOf>[0]) | undefined {
   if (v.witness === undefined) {
-    if (v.repo !== undefined || v["api-url"] !== undefined || v["app-id"] !== undefined) throw new UsageError("--repo, --app-id and --api-url: expected with --witness github");
+    if (v.repo !== undefined || v["api-url"] !== undefined || v["app-id"] !== undefined || v["allow-partial"] !== undefined) throw new UsageError("--repo, --app-id, --api-url and --allow-partial: expected with --witness github");
     return undefined;
   }
   if (v.witness !== "github") throw new UsageError(`--witness: expected github, got ${JSON.stringify(v.witness)}`);

@@ -15,6 +15,7 @@ import { redact } from "../core/secrets.js";
 import { secureUrlProblem } from "../core/secure-url.js";
 import { CliFailure, EXIT_FAILED, EXIT_OK, UsageError, consoleIo, groupUsage, runCommand, runGroup, type Io } from "./args.js";
 import { readConfigFile } from "./config-file.js";
+import { confirmReach } from "./config-reach.js";
 import { neverMatching } from "./config-lint.js";
 import { IMPACT_OPTIONS, configImpactCommand } from "./config-impact.js";
 import { isRevocationFile, validateRevocationFile, withOwnerRevocations } from "./config-revocations.js";
@@ -27,7 +28,10 @@ entries that can never match (a * or a regular expression in an identity compare
                     named agent-gate-revocations.yml is checked as the organisation's revocation list
   --repo OWNER/REPO the config on GitHub as the App reads it: the repository's default branch, else the
                     organisation's .github repository, and each base from its default branch; and the
-                    owner's revocation list (.github repository, .github/agent-gate-revocations.yml)
+                    owner's revocation list (.github repository, .github/agent-gate-revocations.yml).
+                    A repository the token cannot read is exit 2 (REPO_UNREADABLE), as is an owner's .github
+                    that reads as missing unless the token's installation covers all the owner's repositories
+                    or AGENT_GATE_OWNERS_WITHOUT_ORG_REPO names the owner (ORG_REPO_UNCONFIRMED), as in the App
   --root DIR        where FILE's bases are, offline: _extends REPO:PATH is read from DIR/REPO/PATH
                     (without it, bases are named but not checked)
   --token TOKEN     read access to private repositories (default: GITHUB_TOKEN)
@@ -198,6 +202,7 @@ export function configValidate(argv: string[], io: Io = consoleIo()): Promise<nu
       const apiProblem = values["api-url"] === undefined ? undefined : secureUrlProblem(values["api-url"], "GitHub API"); // the token is sent there
       if (apiProblem !== undefined) throw new UsageError(`--api-url: ${apiProblem}`);
       const octokit = new Octokit({ ...(token ? { auth: token } : {}), ...(values["api-url"] ? { baseUrl: values["api-url"] } : {}), retry: { enabled: false } });
+      await confirmReach(octokit, m[1]!, m[2]!, process.env, Boolean(token));
       const source = new ConfigSource();
       // The owner's revocation list applies to the repository too: checked beside its config.
       result = await withOwnerRevocations(await validateChain(source, octokit, { owner: m[1]!, repo: m[2]!, name: values.repo }, undefined), source, octokit, m[1]!);

@@ -5,6 +5,9 @@
 // Exit 0 when verified; 1 with a one-line reason on stderr when not; 2 for bad arguments, unreadable inputs or an
 // unusable trusted root (args.ts: the contract every command keeps).
 import { existsSync, readFileSync, statSync } from "node:fs";
+import { readFileAtMost } from "../adapters/bounded-read.js";
+import { DEFAULT_MAX_BUNDLE_BYTES } from "../adapters/sigstore/verifier-types.js";
+import { sha256Hex } from "../core/digest.js";
 import { describeError } from "../core/errors.js";
 import type { VerifiedBundle } from "../core/verification.js";
 import { CliFailure, EXIT_FAILED, EXIT_OK, UsageError, directIo, runCommand, type Io } from "./args.js";
@@ -17,9 +20,11 @@ const USAGE = `usage: agent-gate verify-bundle --bundle FILE
          (--certificate-identity ID | --certificate-identity-regexp ^RE$) (--certificate-oidc-issuer URL | --no-oidc-issuer)
          | --key PUBLIC_KEY.pem [--key-hint HINT]
          [--type PREDICATE_TYPE] [--trusted-root [NAME=]trusted_root.json | github | public-good]... [--json] FILE_OR_DIGEST
-FILE_OR_DIGEST is the artifact's path, or when it is not an existing path: sha256:HEX, sha384:HEX or sha512:HEX (a
-digest the bundle signs or its statement names), or gitCommit:HEX (40 or 64 hex digits: an in-toto statement
-subject naming that commit, as agent-gate attest writes).
+FILE_OR_DIGEST is sha256:HEX, sha384:HEX or sha512:HEX (a digest the bundle signs or its statement names), or
+gitCommit:HEX (40 or 64 hex digits: an in-toto statement subject naming that commit, as agent-gate attest writes);
+anything else is the artifact's path. ALG:... is never read as a file: give a file so named as ./NAME. The output
+(text and --json "subject") names what was verified: the digest, the commit, or the file and its sha256.
+--bundle FILE is read up to the verifier's cap of 8 MiB and refused past it (exit 1, BUNDLE_MALFORMED).
 --no-oidc-issuer: the certificate must carry no OIDC issuer extension (GitHub's own release attestations); only with
 an exact --certificate-identity.
 --type: the bundle must hold an in-toto statement of exactly this predicate type; any other is refused.
@@ -33,27 +38,52 @@ function readFile(what: string, path: string): Buffer {
   }
 }
 
+/** A bundle or key file, never read past `max` + 1 bytes: the bundle's cap is the verifier's own. */
+function readCapped(what: string, path: string, max: number, tooLarge: (bytes: number) => CliFailure | UsageError): Buffer {
+  let got;
+  try {
+    got = readFileAtMost(path, max);
+  } catch (e) {
+    throw new UsageError(`cannot read ${what} ${path}: ${describeError(e)}`);
+  }
+  if (!Buffer.isBuffer(got)) throw tooLarge(got.tooLarge);
+  return got;
+}
+
+const MAX_KEY_BYTES = 64 * 1024;
 const DIGEST_HEX: Readonly<Record<string, number>> = { sha256: 64, sha384: 96, sha512: 128 };
 const EXPECTED_SUBJECT = "an existing artifact file, sha256:HEX, sha384:HEX, sha512:HEX or gitCommit:HEX";
 
-/** The verifier's subject; a gitCommit is checked here against the statement the verifier returns. */
-function subjectOf(arg: string): { spec: SubjectSpec; commit?: string } {
-  if (existsSync(arg) && statSync(arg).isFile()) return { spec: { kind: "artifact", bytes: readFile("artifact", arg) } };
-  const m = /^([A-Za-z0-9]{1,16}):([0-9a-fA-F]+)$/.exec(arg);
-  if (!m) throw new UsageError(`expected ${EXPECTED_SUBJECT}, got ${JSON.stringify(arg.slice(0, 200))}`);
+/** What was verified, as the output names it. */
+type Subject = { spec: SubjectSpec; commit?: string; names: { kind: "digest" | "commit" | "file"; subject: string; file?: string } };
+
+/**
+ * The verifier's subject; a gitCommit is checked here against the statement the verifier returns. ALG:... always
+ * reads as a digest or commit, never as a file of that name (a checkout could hold one, signed over anything): a
+ * file so named is given as ./NAME (any path with a slash is a path).
+ */
+function subjectOf(arg: string): Subject {
+  const m = /^([A-Za-z0-9]{1,16}):([^/\\]*)$/s.exec(arg);
+  if (!m) {
+    if (!existsSync(arg) || !statSync(arg).isFile()) throw new UsageError(`expected ${EXPECTED_SUBJECT}, got ${JSON.stringify(arg.slice(0, 200))}`);
+    const bytes = readFile("artifact", arg);
+    return { spec: { kind: "artifact", bytes }, names: { kind: "file", subject: `sha256:${sha256Hex(bytes)}`, file: arg } };
+  }
   const alg = m[1]!.toLowerCase();
+  const asFile = existsSync(arg) ? `; ${JSON.stringify(arg.slice(0, 200))} is read as ALG:HEX, never as a file: for the file give ./${arg.slice(0, 200)}` : "";
+  if (!/^[0-9a-fA-F]+$/.test(m[2]!)) throw new UsageError(`expected ${EXPECTED_SUBJECT}: hex digits after ${m[1]}:${asFile}`);
   const hex = m[2]!.toLowerCase();
   const want = DIGEST_HEX[alg];
   if (want !== undefined) {
-    if (hex.length !== want) throw new UsageError(`expected ${want} hex digits after ${alg}:, got ${hex.length}`);
-    return { spec: { kind: "digest", algorithm: alg as "sha256" | "sha384" | "sha512", hex } };
+    if (hex.length !== want) throw new UsageError(`expected ${want} hex digits after ${alg}:, got ${hex.length}${asFile}`);
+    return { spec: { kind: "digest", algorithm: alg as "sha256" | "sha384" | "sha512", hex }, names: { kind: "digest", subject: `${alg}:${hex}` } };
   }
   if (alg === "gitcommit") {
-    if (hex.length !== 40 && hex.length !== 64) throw new UsageError(`expected 40 (SHA-1) or 64 (SHA-256) hex digits after gitCommit:, got ${hex.length}`);
-    return { spec: { kind: "in-toto-statement", subjectsBoundBy: "caller" }, commit: hex };
+    if (hex.length !== 40 && hex.length !== 64) throw new UsageError(`expected 40 (SHA-1) or 64 (SHA-256) hex digits after gitCommit:, got ${hex.length}${asFile}`);
+    return { spec: { kind: "in-toto-statement", subjectsBoundBy: "caller" }, commit: hex, names: { kind: "commit", subject: `gitCommit:${hex}` } };
   }
-  if (alg === "sha1") throw new UsageError("sha1 is not accepted as an artifact digest; for a git commit give gitCommit:HEX");
-  throw new UsageError(`expected ${EXPECTED_SUBJECT}; the digest algorithm ${JSON.stringify(m[1])} is not one of sha256, sha384, sha512, gitCommit`);
+  if (alg === "sha1") throw new UsageError(`sha1 is not accepted as an artifact digest; for a git commit give gitCommit:HEX${asFile}`);
+  throw new UsageError(`expected ${EXPECTED_SUBJECT}; the digest algorithm ${JSON.stringify(m[1])} is not one of sha256, sha384, sha512, gitCommit${asFile}`);
 }
 
 function signerOf(v: Record<string, string | boolean | string[] | undefined>): SignerPolicy {
@@ -68,7 +98,8 @@ function signerOf(v: Record<string, string | boolean | string[] | undefined>): S
       throw new UsageError("expected either --key or --certificate-identity/--certificate-oidc-issuer, not both");
     }
     const hint = str("key-hint");
-    return { kind: "key", publicKeyPem: readFile("public key", key).toString("utf8"), ...(hint !== undefined ? { keyHint: hint } : {}) };
+    const pem = readCapped("public key", key, MAX_KEY_BYTES, (n) => new UsageError(`public key ${key} is ${n} bytes or more; expected a PEM public key of at most ${MAX_KEY_BYTES} bytes`));
+    return { kind: "key", publicKeyPem: pem.toString("utf8"), ...(hint !== undefined ? { keyHint: hint } : {}) };
   }
   if (str("key-hint") !== undefined) throw new UsageError("--key-hint names a key: give it with --key");
   if (identity !== undefined && pattern !== undefined) throw new UsageError("expected one of --certificate-identity and --certificate-identity-regexp, not both");
@@ -129,7 +160,10 @@ export function verifyBundleCommand(args: string[], io: Io = directIo(), store?:
     const subject = subjectOf(positionals[0]!);
     const type = values.type;
     if (type !== undefined && type.trim() === "") throw new UsageError("expected --type PREDICATE_TYPE, got an empty string");
-    const bundle = readFile("bundle", values.bundle);
+    const bundlePath = values.bundle;
+    const bundle = readCapped("bundle", bundlePath, DEFAULT_MAX_BUNDLE_BYTES, (n) =>
+      new CliFailure("BUNDLE_MALFORMED", `the bundle ${bundlePath} is ${n} bytes or more; expected at most ${DEFAULT_MAX_BUNDLE_BYTES} bytes (8 MiB) of JSON, the verifier's cap (no more of it was read)`, EXIT_FAILED, { verified: false }),
+    );
     const facts = new RootFacts(store);
     const outcome = verifierForRoots(values["trusted-root"] ?? [], facts, ONCE).verify({ bundle, subject: subject.spec, signer });
     facts.save();
@@ -137,9 +171,10 @@ export function verifyBundleCommand(args: string[], io: Io = directIo(), store?:
     checkStatement(outcome, subject.commit, type);
     if (json) {
       const { signer: s, tlogEntries, timestamps, statement, mediaType, contentKind, bundleDigest, dssePayload } = outcome;
-      emit({ verified: true, mediaType, contentKind, bundleDigest, signer: s, tlogEntries, timestamps, statement, dssePayload });
+      emit({ verified: true, subject: subject.names, mediaType, contentKind, bundleDigest, signer: s, tlogEntries, timestamps, statement, dssePayload });
     } else {
-      io.out(`OK: ${outcome.signer.identity ?? `key ${outcome.signer.keyHint ?? ""}`.trim()} (trusted root ${outcome.signer.root ?? "public-good"})`);
+      const what = subject.names.file !== undefined ? `file ${subject.names.file} (${subject.names.subject})` : subject.names.subject;
+      io.out(`OK: ${what} signed by ${outcome.signer.identity ?? `key ${outcome.signer.keyHint ?? ""}`.trim()} (trusted root ${outcome.signer.root ?? "public-good"})`);
     }
     return EXIT_OK;
   });

@@ -16,6 +16,7 @@ import { GitHubStandIn } from "../../src/demo/github/stand-in.js";
 import type { StandInCheckRun } from "../../src/demo/github/model.js";
 import { parseWitness } from "../../src/render/witness.js";
 import { tempDir } from "../adapters/storage/support.js";
+import { githubWitnesses, partialReason } from "../../src/cli/audit-witness.js";
 
 const cli = (fetch: typeof globalThis.fetch, ...args: string[]): Promise<CliRun> => runCli(args, { fetch, env: {} });
 
@@ -110,6 +111,39 @@ describe("audit verify --witness github", () => {
     const other = await cli(fetch, "audit", "verify", "--data-dir", dataDir, "--witness", "github", "--repo", "acme/widgets", "--app-id", "2", "--json");
     assert.notEqual(other.code, 0, other.out + other.err);
     assert.doesNotMatch(other.out, /"witnesses":\s*\[\s*\{/, "another App's check runs (the stand-in's are App 1's) are never witnesses");
+  });
+
+  test("a partial check (older commits or pull requests unread) is not a pass: exit 2 unless --allow-partial, which the output states", async () => {
+    const few = (...args: string[]): Promise<CliRun> => runCli(args, { fetch, env: {}, witnessLimits: { commits: 2, pullPages: 10 } });
+    const args = ["audit", "verify", "--data-dir", dataDir, "--witness", "github", "--repo", "acme/widgets", "--app-id", "1"];
+    const r = await few(...args);
+    assert.equal(r.code, 2, r.out + r.err);
+    assert.match(r.err, /the witness check is partial: 2 older recorded head commit\(s\) of acme\/widgets not read/);
+    assert.doesNotMatch(r.out, /ok:/);
+    const j = await few(...args, "--json");
+    assert.equal(j.code, 2);
+    const doc = JSON.parse(j.out) as { ok: boolean; error: { code: string }; witness: { skipped: number; partial: string } };
+    assert.deepEqual([doc.ok, doc.error.code, doc.witness.skipped], [false, "WITNESS_INCOMPLETE", 2]);
+    const allowed = await few(...args, "--allow-partial");
+    assert.equal(allowed.code, 0, allowed.out + allowed.err);
+    assert.match(allowed.out, /^audit verify: ok: .*; PARTIAL \(--allow-partial\): 2 older recorded head commit\(s\) of acme\/widgets not read/);
+    const allowedJson = JSON.parse((await few(...args, "--allow-partial", "--json")).out) as { ok: boolean; witness: { partial: string | null } };
+    assert.equal(allowedJson.ok, true);
+    assert.match(allowedJson.witness.partial ?? "", /2 older recorded head commit/);
+    // the complete check says so
+    const full = JSON.parse((await cli(fetch, ...args, "--json")).out) as { witness: { partial: string | null } };
+    assert.equal(full.witness.partial, null);
+    assert.equal((await cli(fetch, "audit", "verify", "--data-dir", dataDir, "--allow-partial")).code, 2, "--allow-partial goes with --witness github");
+  });
+
+  test("a full last page of pull requests leaves older ones unread: the report says so", async () => {
+    const pulls = Array.from({ length: 100 }, (_, i) => ({ headSha: i.toString(16).padStart(40, "0") }));
+    const fake = { openPullsPage: () => Promise.resolve(pulls), checkRuns: () => Promise.resolve([]) } as never;
+    const w = await githubWitnesses({ list: () => Promise.resolve([]) }, "acme/widgets", fake, 1, { commits: 10, pullPages: 2 });
+    assert.deepEqual([w.morePulls, w.pullsRead], [true, 200]);
+    assert.match(partialReason(w) ?? "", /pull requests of acme\/widgets older than the latest 200 not read/);
+    const fewer = { openPullsPage: () => Promise.resolve(pulls.slice(0, 99)), checkRuns: () => Promise.resolve([]) } as never;
+    assert.equal(partialReason(await githubWitnesses({ list: () => Promise.resolve([]) }, "acme/widgets", fewer, 1)), undefined);
   });
 
   test("GitHub unreachable: an error (exit 2), never ok", async () => {

@@ -44,6 +44,22 @@ describe("config impact", () => {
     assert.match(text.out, /1 verdict\(s\) would change among 1 recorded decision\(s\)[^]*PR #6 at [0-9a-f]{7}: success -> failure \(\+human-approval\)/);
   });
 
+  test("the repository's name is compared case-insensitively, as GitHub's are; one with no recorded decision is exit 2, named", async () => {
+    const exact = await cli("config", "impact", same, "--repo", "acme/widgets", "--data-dir", dataDir, "--json");
+    const upper = await cli("config", "impact", same, "--repo", "ACME/Widgets", "--data-dir", dataDir, "--json");
+    assert.equal(upper.code, 0, upper.out + upper.err);
+    const replayed = (r: CliRun): number => (JSON.parse(r.out) as { replayed: number }).replayed;
+    assert.ok(replayed(exact) > 0);
+    assert.equal(replayed(upper), replayed(exact));
+    const typo = await cli("config", "impact", same, "--repo", "acme/widgetz", "--data-dir", dataDir);
+    assert.equal(typo.code, 2, typo.out + typo.err);
+    assert.match(typo.err, /no decision of acme\/widgetz is recorded in .*\(names compared case-insensitively\); expected the repository's recorded pull-request decisions/);
+    assert.doesNotMatch(typo.out, /no verdict would change/);
+    const doc = await cli("config", "impact", same, "--repo", "acme/widgetz", "--data-dir", dataDir, "--json");
+    assert.equal(doc.code, 2);
+    assert.equal((JSON.parse(doc.out) as { error: { code: string } }).error.code, "NOTHING_RECORDED");
+  });
+
   test("errors are exit 2 and say what was expected", async () => {
     const bad = join(dir.path, "bad.yml");
     writeFileSync(bad, "rules:\n  human_approval:\n    count: many\n");

@@ -169,6 +169,58 @@ describe("--repo: the chain on GitHub as the App reads it", () => {
   });
 });
 
+describe("--repo: a repository or organisation config it cannot see is never \"every default applies\"", () => {
+  let standIn: GitHubStandIn;
+  let api = "";
+  before(async () => {
+    standIn = new GitHubStandIn(
+      [
+        { owner: "solo", name: "app", id: 11, defaultBranch: "main", files: {}, pulls: [] },
+        { owner: "solo", name: "secret", id: 12, defaultBranch: "main", files: { ".github/agent-gate.yml": "rules:\n  size:\n    max_files: ten\n" }, pulls: [], private: true, installed: false },
+      ],
+      { repositorySelection: { solo: "selected" } },
+    );
+    api = await standIn.listen();
+  });
+  after(() => standIn.close());
+  const declared = async <T>(owners: string | undefined, body: () => Promise<T>): Promise<T> => {
+    const before = process.env["AGENT_GATE_OWNERS_WITHOUT_ORG_REPO"];
+    if (owners === undefined) delete process.env["AGENT_GATE_OWNERS_WITHOUT_ORG_REPO"];
+    else process.env["AGENT_GATE_OWNERS_WITHOUT_ORG_REPO"] = owners;
+    try {
+      return await body();
+    } finally {
+      if (before === undefined) delete process.env["AGENT_GATE_OWNERS_WITHOUT_ORG_REPO"];
+      else process.env["AGENT_GATE_OWNERS_WITHOUT_ORG_REPO"] = before;
+    }
+  };
+  const run = async (...args: string[]): Promise<{ code: number; out: string; err: string; doc: { error?: { code: string; message: string } } }> => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await main(["config", "validate", ...args, "--api-url", api, "--token", "t", "--json"], { out: (t) => out.push(t), err: (t) => err.push(t) });
+    return { code, out: out.join("\n"), err: err.join("\n"), doc: JSON.parse(out.join("\n")) as never };
+  };
+
+  test("a repository the token cannot read (404: missing or private) is exit 2, REPO_UNREADABLE, not valid", async () => {
+    const r = await declared("solo", () => run("--repo", "solo/secret"));
+    assert.equal(r.code, 2, r.out + r.err);
+    assert.equal(r.doc.error?.code, "REPO_UNREADABLE");
+    assert.match(r.doc.error?.message ?? "", /solo\/secret cannot be read: GitHub answers 404 alike .*; expected a repository readable with the token given/);
+  });
+
+  test("an owner's .github that reads as missing counts as missing only as the App counts it: else ORG_REPO_UNCONFIRMED (exit 2)", async () => {
+    const r = await declared(undefined, () => run("--repo", "solo/app"));
+    assert.equal(r.code, 2, r.out + r.err);
+    assert.equal(r.doc.error?.code, "ORG_REPO_UNCONFIRMED");
+    assert.match(r.doc.error?.message ?? "", /solo\/\.github .* AGENT_GATE_OWNERS_WITHOUT_ORG_REPO=solo/);
+    const ok = await declared("solo", () => run("--repo", "solo/app"));
+    assert.equal(ok.code, 0, ok.out + ok.err);
+    const text: string[] = [];
+    await declared("solo", () => main(["config", "validate", "--repo", "solo/app", "--api-url", api, "--token", "t"], { out: (t) => text.push(t), err: (t) => text.push(t) }));
+    assert.match(text.join("\n"), /solo\/app has no \.github\/agent-gate\.yml on its default branch, nor solo\/\.github: every default applies/);
+  });
+});
+
 describe("entries that can never match", () => {
   const lint = (config: unknown): string[] => neverMatching(config, "2026-06-01").map((l) => `${l.path.join(".")}: ${l.message}`);
 

@@ -66,7 +66,7 @@ const own = (...extra: string[]): string[] => ["--bundle", join(dir, "attest.jso
 test("gitCommit:HEX verifies agent-gate's own provenance against the commit it names, and no other", async () => {
   const ok = await cli(...own(`gitCommit:${commits[1]!.toUpperCase()}`));
   assert.equal(ok.code, 0, ok.err);
-  assert.match(ok.out, /^OK: key [0-9a-f]{64} \(trusted root custom\)$/);
+  assert.match(ok.out, /^OK: gitCommit:[0-9a-f]{40} signed by key [0-9a-f]{64} \(trusted root custom\)$/);
   const other = await cli(...own("--json", `gitCommit:${commits[0]}`));
   assert.equal(other.code, 1, other.err);
   const doc = JSON.parse(other.out) as { verified: boolean; error: { code: string; message: string } };
@@ -109,7 +109,7 @@ test("--no-oidc-issuer verifies GitHub's release attestation (no issuer extensio
   const base = ["--bundle", `${d}/bundle.sigstore.json`, "--trusted-root", `${d}/trusted_root.json`, "--certificate-identity", "https://dotcom.releases.github.com"];
   const r = await cli(...base, "--no-oidc-issuer", `sha256:${hex}`);
   assert.equal(r.code, 0, r.err);
-  assert.equal(r.out, "OK: https://dotcom.releases.github.com (trusted root github)");
+  assert.equal(r.out, `OK: sha256:${hex} signed by https://dotcom.releases.github.com (trusted root github)`);
   const issuer = await cli(...base, "--certificate-oidc-issuer", "https://token.actions.githubusercontent.com", `sha256:${hex}`);
   assert.equal(issuer.code, 1);
   assert.match(issuer.err, /ISSUER_MISMATCH/);
@@ -140,4 +140,58 @@ test("a subject that is neither a file nor ALG:HEX of a supported algorithm is a
   const hint = await cli("--bundle", join(dir, "attest.json"), "--certificate-identity", "x", "--certificate-oidc-issuer", "https://i", "--key-hint", "h", `gitCommit:${commits[1]}`);
   assert.equal(hint.code, 2);
   assert.match(hint.err, /--key-hint names a key: give it with --key/);
+});
+
+test("ALG:HEX always names a digest or commit, never a file of that name (a checkout may hold one); the output names the subject", async () => {
+  const c = join(process.cwd(), "fixtures/sigstore/cases/c04-msg-v0.3-happy");
+  const msg = (...extra: string[]): string[] => ["--bundle", join(c, "bundle.sigstore.json"), "--certificate-identity", "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main", "--certificate-oidc-issuer", "https://token.actions.githubusercontent.com", ...extra];
+  const zero = `sha256:${"0".repeat(64)}`;
+  const commit = `gitCommit:${"1234".repeat(10)}`;
+  const artifact = readFileSync(`${c}/artifact`);
+  const hex = createHash("sha256").update(artifact).digest("hex");
+  const here = process.cwd();
+  const work = mkdtempSync(join(tmpdir(), "agent-gate-verify-checkout-"));
+  try {
+    // files named like the subjects, each holding the artifact the signer signed
+    writeFileSync(join(work, zero), artifact);
+    writeFileSync(join(work, commit), artifact);
+    process.chdir(work);
+    const digest = await cli(...msg(zero));
+    assert.equal(digest.code, 1, digest.err);
+    assert.match(digest.err, /ARTIFACT_MISMATCH/);
+    const named = await cli(...msg("--json", commit));
+    assert.equal(named.code, 1, named.out);
+    assert.equal((JSON.parse(named.out) as { verified: boolean }).verified, false);
+    // the file itself, given as a path
+    const file = await cli(...msg(`./${zero}`));
+    assert.equal(file.code, 0, file.err);
+    assert.match(file.out, new RegExp(`^OK: file \\./${zero} \\(sha256:${hex}\\) signed by https://github\\.com/sigstore-conformance/`));
+    const json = await cli(...msg("--json", `./${zero}`));
+    assert.deepEqual((JSON.parse(json.out) as { subject: unknown }).subject, { kind: "file", subject: `sha256:${hex}`, file: `./${zero}` });
+    const bad = await cli(...msg(`sha256:${"0".repeat(63)}`));
+    assert.equal(bad.code, 2);
+    assert.match(bad.err, /expected 64 hex digits after sha256:, got 63/);
+  } finally {
+    process.chdir(here);
+    rmSync(work, { recursive: true, force: true });
+  }
+  const byDigest = await cli(...msg("--json", `sha256:${hex}`));
+  assert.equal(byDigest.code, 0, byDigest.err);
+  assert.deepEqual((JSON.parse(byDigest.out) as { subject: unknown }).subject, { kind: "digest", subject: `sha256:${hex}` });
+  const byCommit = await cli(...own(`gitCommit:${commits[1]}`));
+  assert.match(byCommit.out, new RegExp(`^OK: gitCommit:${commits[1]} signed by key [0-9a-f]{64} \\(trusted root custom\\)$`));
+});
+
+test("a bundle or key file past its cap is refused after reading at most one byte beyond it, naming the cap", async () => {
+  const big = join(dir, "big.json");
+  writeFileSync(big, Buffer.alloc(8 * 1024 * 1024 + 10, 0x20));
+  const r = await cli("--bundle", big, "--key", join(dir, "key.pub"), "--json", `gitCommit:${commits[1]}`);
+  assert.equal(r.code, 1, r.err);
+  const doc = JSON.parse(r.out) as { verified: boolean; error: { code: string; message: string } };
+  assert.equal(doc.verified, false);
+  assert.equal(doc.error.code, "BUNDLE_MALFORMED");
+  assert.match(doc.error.message, /big\.json is \d+ bytes or more; expected at most 8388608 bytes \(8 MiB\)/);
+  const key = await cli("--bundle", join(dir, "attest.json"), "--key", big, `gitCommit:${commits[1]}`);
+  assert.equal(key.code, 2);
+  assert.match(key.err, /public key .*big\.json is \d+ bytes or more; expected a PEM public key of at most 65536 bytes/);
 });

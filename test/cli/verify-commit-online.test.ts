@@ -103,3 +103,30 @@ test("Rekor failing is an operational error (exit 2); an offline-mode commit nev
   assert.equal(r.code, 0, JSON.stringify(r.doc));
   assert.deepEqual(asked, []);
 });
+
+test("a Rekor answer past 64 KiB is refused after reading at most one byte beyond the cap (REKOR_FAILED names it)", async () => {
+  const c = await online("Oversized\n");
+  let pulled = 0;
+  const huge = (): Response =>
+    new Response(
+      new ReadableStream<Uint8Array>({
+        pull(ctrl) {
+          // a 4 MiB answer, 16 KiB at a time
+          if (pulled >= 4 * 1024 * 1024) return ctrl.close();
+          pulled += 16 * 1024;
+          ctrl.enqueue(new Uint8Array(16 * 1024).fill(0x20));
+        },
+      }),
+      { status: 200 },
+    );
+  const out: string[] = [];
+  const code = await verifyCommitCommand(["--commit-file", c.file, "--certificate-identity", IDENTITY, "--certificate-oidc-issuer", ISSUER, "--trusted-root", join(dir, "trusted_root.json"), "--rekor-url", REKOR, "--json"], { out: (t) => out.push(t), err: () => undefined, env: {}, fetch: () => Promise.resolve(huge()) });
+  assert.equal(code, 2);
+  const doc = JSON.parse(out.join("\n")) as { error: { code: string; message: string } };
+  assert.equal(doc.error.code, "REKOR_FAILED");
+  assert.match(doc.error.message, /answered more than 65536 bytes \(64 KiB\)/);
+  // the stream is cancelled once past the cap (a chunk or two of read-ahead, never the whole answer)
+  assert.ok(pulled <= 64 * 1024 + 3 * 16 * 1024, `read ${pulled} bytes`);
+  const declared = await verifyCommitCommand(["--commit-file", c.file, "--certificate-identity", IDENTITY, "--certificate-oidc-issuer", ISSUER, "--trusted-root", join(dir, "trusted_root.json"), "--rekor-url", REKOR, "--json"], { out: () => undefined, err: () => undefined, env: {}, fetch: () => Promise.resolve(new Response("[]", { status: 200, headers: { "content-length": String(10 * 1024 * 1024) } })) });
+  assert.equal(declared, 2);
+});

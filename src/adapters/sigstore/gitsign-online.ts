@@ -11,6 +11,7 @@ import { sha256Hex } from "../../core/digest.js";
 import type { TrustMaterial } from "@sigstore/verify";
 import * as z from "zod";
 import { AgentGateError, describeError } from "../../core/errors.js";
+import { readBodyAtMost } from "../bounded-read.js";
 import { checkEmbeddedEntry } from "./gitsign-rekor.js";
 import type { EmbeddedEntry, RekorFailure } from "./gitsign-rekor.js";
 
@@ -40,19 +41,22 @@ const logEntrySchema = (hex = z.string().regex(/^[0-9a-f]{1,128}$/)) => z.object
 export const commitId = (raw: Buffer): string => createHash("sha1").update(`commit ${raw.length}\0`).update(raw).digest("hex");
 
 async function ask(url: string, init: RequestInit, fetchImpl: typeof fetch, timeoutMs: number): Promise<unknown> {
+  const what = `${init.method ?? "GET"} ${url}`;
   let res: Response;
-  let text: string;
+  let body: Buffer | undefined;
   try {
     res = await fetchImpl(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
-    text = await res.text();
+    if (res.status !== 200) await res.body?.cancel().catch(() => undefined);
+    // at most the cap and one byte are read: the rest of an oversized answer is never taken in
+    else body = await readBodyAtMost(res, MAX_ANSWER_BYTES);
   } catch (e) {
-    throw new AgentGateError("REKOR_UNREACHABLE", `${init.method ?? "GET"} ${url} failed: ${describeError(e)}`, "transient", { cause: e });
+    throw new AgentGateError("REKOR_UNREACHABLE", `${what} failed: ${describeError(e)}`, "transient", { cause: e });
   }
-  if (res.status >= 500) throw new AgentGateError("REKOR_UNREACHABLE", `${init.method ?? "GET"} ${url} answered HTTP ${res.status}`, "transient");
-  if (res.status !== 200) throw new AgentGateError("REKOR_FAILED", `${init.method ?? "GET"} ${url} answered HTTP ${res.status}`);
-  if (text.length > MAX_ANSWER_BYTES) throw new AgentGateError("REKOR_FAILED", `${url} answered more than ${MAX_ANSWER_BYTES} bytes`);
+  if (res.status >= 500) throw new AgentGateError("REKOR_UNREACHABLE", `${what} answered HTTP ${res.status}`, "transient");
+  if (res.status !== 200) throw new AgentGateError("REKOR_FAILED", `${what} answered HTTP ${res.status}`);
+  if (body === undefined) throw new AgentGateError("REKOR_FAILED", `${what} answered more than ${MAX_ANSWER_BYTES} bytes (64 KiB); expected one Rekor answer of at most that (no more of it was read)`);
   try {
-    return JSON.parse(text) as unknown;
+    return JSON.parse(body.toString("utf8")) as unknown;
   } catch {
     throw new AgentGateError("REKOR_FAILED", `${url} answered something that is not JSON`);
   }

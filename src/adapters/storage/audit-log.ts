@@ -53,6 +53,8 @@ export interface AuditLog {
   onHead(subject: { repository: string; headSha: string; kind: AuditRecord["agent_gate"]["kind"] }, limit: number): Promise<AuditRecord[]>;
   /** The last `limit` records of one kind of a repository, newest first (an index scan), each checked against its hash. */
   recent(repository: string, kind: AuditRecord["agent_gate"]["kind"], limit: number): Promise<AuditRecord[]>;
+  /** How `repository` is spelled in the log's records (GitHub's names are case-insensitive), up to `limit` spellings. */
+  spellings(repository: string, limit: number): Promise<string[]>;
   /** Up to `limit` (file, repository) pairs: which repositories' recorded decisions read which of `files` (owner/repo:path). */
   configUsers(files: readonly string[], limit: number): Promise<{ file: string; repository: string }[]>;
   verify(opts?: VerifyOptions): Promise<VerifyResult>;
@@ -260,6 +262,17 @@ export class SqlAuditLog implements AuditLog {
   async recent(repository: string, kind: AuditRecord["agent_gate"]["kind"], limit: number): Promise<AuditRecord[]> {
     const rows = await this.db.query<DbRow>(`SELECT ${ROW_COLUMNS} FROM audit_records WHERE repository = $1 AND kind = $2 ORDER BY seq DESC LIMIT $3`, [repository, kind, Math.max(0, Math.floor(limit))]);
     return rows.map((r) => checked(r, repository, kind));
+  }
+
+  async spellings(repository: string, limit: number): Promise<string[]> {
+    // A skip scan over the distinct names (the subject index leads with repository): one index probe per repository
+    // the log holds, never a read of every record.
+    const rows = await this.db.query<{ name: string }>(
+      `WITH RECURSIVE names(name) AS (SELECT min(repository) FROM audit_records UNION ALL SELECT (SELECT min(repository) FROM audit_records WHERE repository > names.name) FROM names WHERE names.name IS NOT NULL)
+       SELECT name FROM names WHERE name IS NOT NULL AND lower(name) = lower($1) LIMIT $2`,
+      [repository, Math.max(0, Math.floor(limit))],
+    );
+    return rows.map((r) => r.name);
   }
 
   async configUsers(files: readonly string[], limit: number): Promise<{ file: string; repository: string }[]> {

@@ -3,7 +3,7 @@
 import snappy from "snappyjs";
 import type { Account, StandInCheckRun, StandInDeploymentReview, StandInFile, StandInPull, StandInRepo } from "./model.js";
 import templates from "./templates.js";
-import { association, commitBody, gitCommitBody, pullBody, pullSimpleBody, user } from "./bodies.js";
+import { association, commitBody, gitCommitBody, pullBody, pullSimpleBody, repositoryBody, user } from "./bodies.js";
 import { createCheckRun, listCheckRuns, updateCheckRun } from "./check-runs.js";
 import { API, clone, json, notFound, paginated, type StandInRequest, type StandInResponse } from "./http.js";
 
@@ -24,6 +24,7 @@ export interface RepoRouteContext {
 
 /** A request under /repos/{owner}/{repo}/ (`rest`: the path after it, decoded), for a repository that exists. */
 export function routeRepo(ctx: RepoRouteContext, repo: StandInRepo, req: StandInRequest, m: string, rest: string[], url: URL): StandInResponse {
+  if (m === "GET" && rest.length === 0) return json(200, repositoryBody(repo));
   if (m === "GET" && rest[0] === "contents") return contents(ctx, repo, rest.slice(1).join("/"), url, req);
   if (m === "GET" && rest[0] === "pulls" && rest.length === 1) return listPulls(repo, url, ctx.linkBase);
   if (rest[0] === "pulls" && rest[1]) {
