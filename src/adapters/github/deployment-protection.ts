@@ -4,6 +4,7 @@ import type { Octokit } from "@octokit/rest";
 import snappy from "snappyjs";
 import { z } from "zod";
 import { AgentGateError, describeError } from "../../core/errors.js";
+import { readBodyAtMost } from "../bounded-read.js";
 import { DEPLOYMENT_COMMENT_MAX } from "../../render/deployment-comment.js";
 import { nextCursor } from "./app-api.js";
 import type { GitHubWrites } from "./facts-port.js";
@@ -273,7 +274,7 @@ async function downloadBundle(url: string, opts: AttestationSourceOptions): Prom
     const res = await (opts.fetch ?? globalThis.fetch)(parsed, { signal: opts.signal ? AbortSignal.any([deadline, opts.signal]) : deadline, redirect: "follow" });
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
     // Snappy's worst case for MAX_BUNDLE_BYTES of input: n + n/6 + 32 bytes.
-    const read = await readAtMost(res, MAX_BUNDLE_BYTES + Math.ceil(MAX_BUNDLE_BYTES / 6) + 32);
+    const read = await readBodyAtMost(res, MAX_BUNDLE_BYTES + Math.ceil(MAX_BUNDLE_BYTES / 6) + 32);
     if (read === undefined) return { problem: `the bundle at bundle_url is larger than a compressed ${MAX_BUNDLE_BYTES}-byte bundle can be` };
     bytes = read;
   } catch (err) {
@@ -291,28 +292,4 @@ async function downloadBundle(url: string, opts: AttestationSourceOptions): Prom
   } catch {
     return { problem: "the bundle at bundle_url is not JSON" };
   }
-}
-
-/** The body, read as it streams, or undefined once it passes `max` bytes (the rest is never read into memory). */
-async function readAtMost(res: Response, max: number): Promise<Uint8Array | undefined> {
-  const declared = Number(res.headers.get("content-length") ?? NaN);
-  if (Number.isFinite(declared) && declared > max) {
-    await res.body?.cancel().catch(() => undefined);
-    return undefined;
-  }
-  if (!res.body) return new Uint8Array(await res.arrayBuffer());
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > max) {
-      await reader.cancel().catch(() => undefined);
-      return undefined;
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks);
 }
