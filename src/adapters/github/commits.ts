@@ -6,6 +6,7 @@
 // the payload and signature must rebuild exactly the asked commit id, so a verdict is bound to that commit.
 import * as z from "zod";
 import { AgentGateError, describeError } from "../../core/errors.js";
+import { readBodyAtMost } from "../bounded-read.js";
 import { payloadIsCommit, rebuildSignedCommit } from "../../core/signed-commits.js";
 import { secureUrlProblem } from "../../core/secure-url.js";
 
@@ -45,19 +46,11 @@ export function apiUrlProblem(api: string): string | undefined {
   return secureUrlProblem(api, "GitHub API");
 }
 
+// leaving the read early cancels the stream: no more of an oversized answer is read (bounded-read.ts)
 async function readCapped(res: Response, url: string): Promise<string> {
-  const declared = Number(res.headers.get("content-length") ?? "0");
-  if (declared > MAX_COMMIT_RESPONSE_BYTES) throw tooLarge(url);
-  if (!res.body) return "";
-  const chunks: Uint8Array[] = [];
-  let n = 0;
-  // leaving the loop early cancels the stream: no more of an oversized answer is read
-  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-    n += chunk.byteLength;
-    if (n > MAX_COMMIT_RESPONSE_BYTES) throw tooLarge(url);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString("utf8");
+  const body = await readBodyAtMost(res, MAX_COMMIT_RESPONSE_BYTES);
+  if (body === undefined) throw tooLarge(url);
+  return body.toString("utf8");
 }
 const tooLarge = (url: string): AgentGateError => new AgentGateError("GITHUB_RESPONSE_INVALID", `GET ${url} answered more than ${MAX_COMMIT_RESPONSE_BYTES} bytes; expected one commit object`);
 
