@@ -99,6 +99,19 @@ export function startCommand(script: string = (JSON.parse(readFileSync(join(ROOT
   return { env, nodeFlags: words.slice(0, -1), script };
 }
 
+let appNodeFound: { path: string; version: string } | undefined;
+/**
+ * The Node the App's processes run on (this benchmark's and the load benchmark's): this process's own, or the
+ * binary at LOAD_APP_NODE, to compare Node lines with everything else equal; e.g.
+ * `LOAD_APP_NODE=$(npx -y -p node@$(cat .ci/node-version) node -p process.execPath) npm run bench -- load`.
+ */
+export function appNode(): { path: string; version: string } {
+  if (appNodeFound) return appNodeFound;
+  const path = process.env["LOAD_APP_NODE"] || process.execPath;
+  const version = path === process.execPath ? process.version : execFileSync(path, ["--version"], { encoding: "utf8" }).trim();
+  return (appNodeFound = { path, version });
+}
+
 /** Compiles src/ to dist/ (`npm run build`) when any source is newer than the build. */
 export function ensureBuilt(): void {
   const newest = (dir: string, ext: string): number => {
@@ -187,7 +200,7 @@ export async function measureAppMemory(opts: AppMemoryOptions): Promise<AppMemor
     ...(opts.databaseUrl ? { DATABASE_URL: opts.databaseUrl, AGENT_GATE_DB_SCHEMA: schema } : { AGENT_GATE_DATA_DIR: join(dir, "data") }),
   };
   const args = [...command.nodeFlags, "--expose-gc", "--import", PROBE, "dist/server.js"];
-  const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ["ignore", "ignore", "pipe", "ipc"] });
+  const child = spawn(appNode().path, args, { cwd: ROOT, env, stdio: ["ignore", "ignore", "pipe", "ipc"] });
   let stderr = "";
   child.stderr!.on("data", (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000)));
   const probe = new Probe(child);

@@ -17,7 +17,7 @@ import type { Pool } from "pg";
 import { GitHubStandIn } from "../src/demo/github/stand-in.js";
 import type { StandInRepo } from "../src/demo/github/model.js";
 import { freePort } from "../test/support/net.js";
-import { appEnv, ensureBuilt, startCommand } from "./app-memory.js";
+import { appEnv, appNode, ensureBuilt, startCommand } from "./app-memory.js";
 import { DEFAULT_WORKERS } from "../src/config/server-env.js";
 import { CpuCapGroup, throttledSince, type CgroupKind, type ThrottleStat } from "./load-cgroup.js";
 
@@ -202,7 +202,7 @@ export async function runDurable(opts: DurableRunOptions): Promise<DurableRunRes
       if (group) groups.push(group);
       // As deployed: the build's dist/server.js with the start script's node flags (not tsx, whose source maps make
       // every Error's stack dearer), plus the benchmark's probes and any flags of the run's own.
-      const child = spawn(process.execPath, [...command.nodeFlags, ...(opts.nodeArgs ?? []), "--import", PROBE, "--import", STATEMENTS, "dist/server.js"], { cwd: ROOT, env, stdio: ["ignore", process.env["LOAD_APP_LOG"] ? openSync(`${process.env["LOAD_APP_LOG"]}-${i}.log`, "w") : "ignore", "pipe", "ipc"] });
+      const child = spawn(appNode().path, [...command.nodeFlags, ...(opts.nodeArgs ?? []), "--import", PROBE, "--import", STATEMENTS, "dist/server.js"], { cwd: ROOT, env, stdio: ["ignore", process.env["LOAD_APP_LOG"] ? openSync(`${process.env["LOAD_APP_LOG"]}-${i}.log`, "w") : "ignore", "pipe", "ipc"] });
       if (group) {
         // Into its group right away, before it serves: every thread it has and starts later runs on the budget.
         try {

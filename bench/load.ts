@@ -4,6 +4,7 @@
 // App, of its PostgreSQL backends and of this process (the GitHub stand-in), database rows per event.
 // Knobs: LOAD_ACTIONS (the pull_request actions cycled, default "synchronize,labeled"), LOAD_EVENTS (burst, default 500), LOAD_WARMUP (a burst before it, not counted: the JIT's warm-up, default 1500), LOAD_PACED (default 50), LOAD_PROCESSES (default "1,2"),
 // LOAD_DATABASES (default "postgres,embedded"), LOAD_WORKERS (per process, default the App's own), LOAD_NODE_ARGS (the App's node flags).
+// LOAD_APP_NODE: a node binary for the App's processes (default this process's; bench/app-memory.ts appNode()).
 // LOAD_HARNESS=1 adds the load run of issue #8 (the fault harness's workload through a round-robin balancer).
 // LOAD_CPU_CAP (a fraction of one core, e.g. 0.5; unset: none) adds, after the other runs, PostgreSQL with 1 and with 2
 // App processes each held to that CPU budget (a cgroup of its own with a CFS quota, bench/load-cgroup.ts; Linux, as
@@ -22,6 +23,7 @@ import type { Row } from "./table.js";
 import { printTable } from "./table.js";
 import { DEFAULT_WORKERS } from "../src/config/server-env.js";
 import { percentile, runHarness } from "../test/fault/harness.js";
+import { appNode } from "./app-memory.js";
 import { durableFixture, runDurable, type DurableRunResult } from "./load-durable.js";
 import { cgroupSupport } from "./load-cgroup.js";
 import { HOST_REFERENCE_VERSION, hostReference } from "./host-reference.js";
@@ -93,6 +95,7 @@ export async function benchLoad(): Promise<Row[]> {
     ...metric("deliveries unanswered within GitHub's 10 s", (x) => x.r.timedOut, () => "0"),
     ...metric("load average (1 min) during the run", (x) => x.load.toFixed(1), () => "< 2 for a fair wall-clock figure"),
     ...Object.entries({ before: hostBefore, after: hostAfter }).map(([when, h]) => ({ metric: `host reference v${HOST_REFERENCE_VERSION}, ms (fixed CPU work in a child, median of 3; lower is faster): ${when} the runs`, measured: `${ms(h.ms)} (runs: ${h.runs.map(ms).join(", ")})`, target: "" })),
+    { metric: "Node of the App's processes (LOAD_APP_NODE, default this benchmark's)", measured: appNode().version, target: "" },
   ];
   // Where one event's time goes at low load (PostgreSQL, 1 process): each gap of its timeline, p50.
   for (const { step, p50Ms } of one?.r.pacedSteps ?? []) rows.push({ metric: `  p50 ms, one event at a time: ${step} (${one!.name})`, measured: ms(p50Ms), target: "" });
@@ -171,7 +174,7 @@ async function cappedRuns(cap: number, opts: Omit<Parameters<typeof runDurable>[
 function saveResults(results: object): void {
   const file = process.env.LOAD_RESULTS ?? LOAD_RESULTS;
   mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, `${JSON.stringify({ measuredAt: new Date().toISOString(), cores: availableParallelism(), node: process.version, command: "npm run bench -- load", env: knobs(), ...results }, null, 2)}\n`);
+  writeFileSync(file, `${JSON.stringify({ measuredAt: new Date().toISOString(), cores: availableParallelism(), node: process.version, appNode: appNode().version, command: "npm run bench -- load", env: knobs(), ...results }, null, 2)}\n`);
   console.log(`measured figures written to ${file}`);
 }
 
