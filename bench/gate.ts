@@ -17,7 +17,7 @@ import { buildAgentStatement } from "../src/core/provenance.js";
 import { renderProvenanceBlock } from "../src/core/provenance-block.js";
 import { createTestSigstore, DEFAULT_IDENTITY, DEFAULT_ISSUER } from "../test/support/sigstore/index.js";
 import { printTable, type Row } from "./table.js";
-import { measureAppMemory, startCommand, type AppMemoryResult } from "./app-memory.js";
+import { appNode, measureAppMemory, startCommand, type AppMemoryResult } from "./app-memory.js";
 
 const sha = (s: string): string => createHash("sha1").update(s).digest("hex");
 const claude: Account = { login: "claude[bot]", id: 209825114, type: "Bot" };
@@ -199,7 +199,7 @@ async function benchGateMemory(repo: StandInRepo, trustedRoot: unknown, events: 
   });
   const shown = runs.find((r) => r.result)?.result?.command ?? command.script;
   const how = process.env.BENCH_GATE_START ? `started with BENCH_GATE_START: ${shown}` : `started as \`npm start\` starts it: ${shown}`;
-  printTable(`PR gate memory (MB): the App alone in its own process (${how}); ${events.toLocaleString("en-US")} events as signed webhooks; GitHub stand-in on loopback`, rows);
+  printTable(`PR gate memory (MB): the App alone in its own process (${how}; Node ${appNode().version}, LOAD_APP_NODE); ${events.toLocaleString("en-US")} events as signed webhooks; GitHub stand-in on loopback`, rows);
 }
 
 async function postgresAnswers(url: string): Promise<boolean> {
