@@ -108,7 +108,15 @@ let appNodeFound: { path: string; version: string } | undefined;
 export function appNode(): { path: string; version: string } {
   if (appNodeFound) return appNodeFound;
   const path = process.env["LOAD_APP_NODE"] || process.execPath;
-  const version = path === process.execPath ? process.version : execFileSync(path, ["--version"], { encoding: "utf8" }).trim();
+  let version = process.version;
+  if (path !== process.execPath) {
+    try {
+      version = execFileSync(path, ["--version"], { encoding: "utf8", timeout: 30_000 }).trim();
+    } catch (err) {
+      throw new Error(`LOAD_APP_NODE: ${path} did not run as \`node --version\`; expected the path of a node binary (${(err as Error).message})`);
+    }
+    if (!/^v\d+\.\d+\.\d+/.test(version)) throw new Error(`LOAD_APP_NODE: ${path} printed "${version.slice(0, 80)}" for --version; expected a node binary (vX.Y.Z)`);
+  }
   return (appNodeFound = { path, version });
 }
 
