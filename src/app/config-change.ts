@@ -214,12 +214,13 @@ export async function inspectConfigChange(reader: Reader, at: { owner: string; r
 async function withOwnChain(github: Reader, at: { owner: string; repo: string; headSha: string; requester: Requester }, found: { paths: string[]; repositories: string[] }, report: ConfigChangeReport, untrustedWhy?: string): Promise<ConfigChangeReport> {
   const self = `${at.owner}/${at.repo}`;
   if (!report.valid || !found.repositories.some((r) => r.toLowerCase() === self.toLowerCase())) return report;
-  const why = untrustedWhy ?? (await untrusted(github, at.owner, at.repo, at.requester));
   try {
     await loadRepoConfig(proposed(github, at.owner, at.repo, at.headSha, new Set(found.paths)), at.owner, at.repo);
     return report;
   } catch (err) {
     if (!(err instanceof AgentGateError && err.code === "CONFIG_INVALID")) throw err;
+    // Who asked matters only for what a failure may show: GitHub is asked only then, never for a chain that loads.
+    const why = untrustedWhy ?? (await untrusted(github, at.owner, at.repo, at.requester));
     const message = why === undefined ? `with this change the config of ${self} is invalid: ${err.message}` : `with this change the config of ${self} is invalid: its \`_extends\` chain does not load (the reason is not shown here, as ${why.split(";")[0]}; \`agent-gate config validate --repo\` with access says why)`;
     return { ...report, valid: false, problems: [...report.problems, { file: found.paths.includes(CONFIG_PATH) ? CONFIG_PATH : found.paths[0]!, message }].slice(0, MAX_CONFIG_CHANGE_PROBLEMS) };
   }

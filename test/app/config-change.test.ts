@@ -256,9 +256,12 @@ test("this repository's own chain is merged without an audit log too, and when t
     assert.doesNotMatch(JSON.stringify(report), /gone\.yml/);
   }
   // A chain that merges is valid without a log; only the replay is not run.
-  const fine = await inspectConfigChange(reader(DEFAULTS, { repo: "app", files: { ".github/agent-gate.yml": yaml(2) } }), at);
+  const fineReader = reader(DEFAULTS, { repo: "app", files: { ".github/agent-gate.yml": yaml(2) } });
+  const fine = await inspectConfigChange(fineReader, at);
   assert.deepEqual([fine?.valid, fine?.problems], [true, []]);
   assert.match(fine?.notRun ?? "", /no audit log is configured/);
+  // Who asked is read only when the chain fails (it decides what the failure may show): none for a chain that loads.
+  assert.deepEqual(fineReader.reads.filter((x) => x.startsWith("permission")), []);
 });
 
 test("bounds and failures are said: repositories capped, deadline, an unreadable log, no log; an unreadable new file", async () => {
