@@ -100,7 +100,7 @@ export class HeadRecords {
   private configStale(stale: readonly AuditRecord[], why: string, transient = false): AgentGateError {
     const { req, sha, configDigest } = this;
     const made = (r: AuditRecord): string => {
-      const d = (r.input as { config_digest?: unknown } | null | undefined)?.config_digest;
+      const d = configDigestOf(r);
       return `#${r.agent_gate.pull_request ?? "?"} (judged under ${typeof d === "string" ? short(d) : "no known config"})`;
     };
     const names = stale.slice(0, 10).map(made).join(", ") + (stale.length > 10 ? ` and ${stale.length - 10} more` : "");
@@ -112,8 +112,11 @@ export class HeadRecords {
 export function staleRecords(records: readonly AuditRecord[], configDigest: string): AuditRecord[] {
   const latest = new Map<string, AuditRecord>();
   for (const r of records) if (!latest.has(String(r.agent_gate.pull_request))) latest.set(String(r.agent_gate.pull_request), r);
-  return [...latest.values()].filter((r) => (r.input as { config_digest?: unknown } | null | undefined)?.config_digest !== configDigest);
+  return [...latest.values()].filter((r) => configDigestOf(r) !== configDigest);
 }
+
+/** The config digest a record's decision was made under, as its input says (anything but a string: none known). */
+const configDigestOf = (r: AuditRecord): unknown => (r.input as { config_digest?: unknown } | null | undefined)?.config_digest;
 
 /** A record of this repository: one whose input names another repository id is another repository's (same name, later). */
 export function sameRepository(record: AuditRecord, repositoryId: number): boolean {
