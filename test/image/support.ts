@@ -1,6 +1,6 @@
-// The image test's machinery: the container tools, a Node 20 base assembled from Debian packages (no registry is
-// reachable here; see base.Containerfile), cached in podman's store under a tag keyed by its inputs, and the
-// commands of docs/deploy.md read from its fenced blocks.
+// The image test's machinery: the container tools, a base with the image's Node assembled from Debian packages (no
+// registry is reachable here; see base.Containerfile), cached in podman's store under a tag keyed by its inputs, and
+// the commands of docs/deploy.md read from its fenced blocks.
 import { spawnSync, type SpawnSyncReturns } from "node:child_process";
 import { createHash } from "node:crypto";
 import { copyFileSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -33,12 +33,29 @@ export function missingTools(): string | undefined {
   return missing.length ? `${missing.join(", ")} missing: \`npm run tools\` installs them as root with apt-get` : undefined;
 }
 
-/** A Node 20 binary of this machine (the official image's major), and the npm beside it. */
-function hostNode(): { node: string; npm: string } {
-  const candidates = [process.execPath, "/usr/local/bin/node", "/usr/bin/node"];
-  const node = candidates.find((p) => existsSync(p) && run(p, ["--version"]).stdout.startsWith("v20.")) ?? process.execPath;
-  const npm = [join(dirname(node), "../lib/node_modules/npm"), "/usr/lib/node_modules/npm", "/usr/local/lib/node_modules/npm"].find((p) => existsSync(join(p, "package.json")));
-  if (!npm) throw new Error(`no npm found beside ${node}`);
+/** The Node version the image's official base runs (the Dockerfile pins its digest), e.g. "22.23.1". */
+export function imageNodeVersion(): string {
+  const file = new URL("../../.ci/image-node-version", import.meta.url).pathname;
+  const version = readFileSync(file, "utf8").trim();
+  if (!/^\d+\.\d+\.\d+$/.test(version)) throw new Error(`${file}: expected one Node version such as 22.23.1, found "${version}"`);
+  return version;
+}
+
+/**
+ * The image's Node (imageNodeVersion): this process's own when it is that version, else that release from the
+ * package registry (the npm package `node`, through npx, as .ci/run gets its other Node), and this machine's npm.
+ */
+function imageNode(): { node: string; npm: string } {
+  const version = imageNodeVersion();
+  let node = process.execPath;
+  if (process.version !== `v${version}`) {
+    const found = run("npx", ["-y", "-p", `node@${version}`, "node", "-p", "process.execPath"], { cwd: tmpdir(), timeoutMs: 600_000 });
+    node = must(found, `getting Node ${version} (npx -y -p node@${version})`).trim().split("\n").at(-1)!;
+    const shown = run(node, ["--version"]).stdout.trim();
+    if (shown !== `v${version}`) throw new Error(`npx gave ${node}, which is ${shown || "not a node binary"}; expected Node v${version}`);
+  }
+  const npm = [join(dirname(process.execPath), "../lib/node_modules/npm"), "/usr/lib/node_modules/npm", "/usr/local/lib/node_modules/npm"].find((p) => existsSync(join(p, "package.json")));
+  if (!npm) throw new Error(`no npm found beside ${process.execPath}`);
   return { node, npm };
 }
 
@@ -46,11 +63,11 @@ const sha256 = (bytes: Buffer | string): string => createHash("sha256").update(b
 
 /**
  * The base image's tag, built when missing: Debian bookworm minbase from this machine's apt sources (mmdebstrap,
- * about a minute, once), then this machine's Node, npm and CA bundle on top. The tag is keyed by those inputs, so
- * a new Node or a changed Containerfile builds a new base and an unchanged one costs nothing.
+ * about a minute, once), then the image's Node (imageNode), this machine's npm and CA bundle on top. The tag is
+ * keyed by those inputs, so a new Node or a changed Containerfile builds a new base and an unchanged one costs nothing.
  */
 export function ensureBase(log: (msg: string) => void): string {
-  const { node, npm } = hostNode();
+  const { node, npm } = imageNode();
   const containerfile = new URL("./base.Containerfile", import.meta.url).pathname;
   const ca = process.env["NODE_EXTRA_CA_CERTS"] && existsSync(process.env["NODE_EXTRA_CA_CERTS"]) ? process.env["NODE_EXTRA_CA_CERTS"] : "/etc/ssl/certs/ca-certificates.crt";
   const key = sha256([MMDEBSTRAP.join(" "), readFileSync(containerfile, "utf8"), sha256(readFileSync(node)), readFileSync(join(npm, "package.json"), "utf8"), existsSync(ca) ? sha256(readFileSync(ca)) : ""].join("\n")).slice(0, 16);
