@@ -1,6 +1,13 @@
 // Bytes from outside read with a cap: at most cap + 1 bytes are ever read, whatever a file's or an answer's size, so
 // an oversized input costs the cap and no more. Each caller names what it read and the cap in its own error.
+// test/architecture/bounded-answers.test.ts keeps every HTTP answer in src/ read through here.
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+
+/**
+ * How long one request to an outside service may take, its answer's body included (the CLI's Rekor, timestamp
+ * authority, Actions OIDC and pull-request requests): a service that never answers fails the command, named.
+ */
+export const ANSWER_DEADLINE_MS = 30_000;
 
 /**
  * A file's bytes, or `{ tooLarge }` (the bytes it holds, at least max + 1) when it holds more than `max`. The stat'ed
@@ -53,4 +60,18 @@ export async function readBodyAtMost(res: Response, max: number): Promise<Buffer
     chunks.push(value);
   }
   return Buffer.concat(chunks);
+}
+
+/**
+ * An HTTP answer's body parsed as JSON, or `{ tooLarge: true }` past `max` bytes, or `{ notJson: why }`. JSON.parse is
+ * linear in the text, and the text is at most `max` bytes.
+ */
+export async function readJsonAtMost(res: Response, max: number): Promise<{ readonly value: unknown } | { readonly tooLarge: true } | { readonly notJson: string }> {
+  const bytes = await readBodyAtMost(res, max);
+  if (bytes === undefined) return { tooLarge: true };
+  try {
+    return { value: JSON.parse(bytes.toString("utf8")) as unknown };
+  } catch (e) {
+    return { notJson: e instanceof Error ? e.name : "not JSON" };
+  }
 }

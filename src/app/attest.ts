@@ -10,6 +10,7 @@ import type { SerializedBundle } from "@sigstore/bundle";
 import { DEFAULT_FULCIO_URL, DEFAULT_REKOR_URL, DSSEBundleBuilder, FulcioSigner, InternalError } from "@sigstore/sign";
 import type { Signature, Signer as BundleSigner, Witness } from "@sigstore/sign";
 import { AgentGateError } from "../core/errors.js";
+import { ANSWER_DEADLINE_MS, readJsonAtMost } from "../adapters/bounded-read.js";
 import { AgentGateStatement, buildAgentStatement, sha256Hex } from "../core/provenance.js";
 import type { AgentStatementInput } from "../core/provenance.js";
 import { scanSecrets } from "../core/secrets.js";
@@ -105,6 +106,8 @@ async function build(statement: AgentGateStatement, signer: BundleSigner, witnes
 
 export const PUBLIC_GOOD = { fulcio: DEFAULT_FULCIO_URL, rekor: DEFAULT_REKOR_URL } as const;
 
+const OIDC_ANSWER_MAX_BYTES = 64 * 1024;
+
 /** The Actions OIDC token for Sigstore; NO_OIDC_PERMISSION when the job lacks `id-token: write`. */
 export async function actionsIdToken(env: Readonly<Record<string, string | undefined>>, fetchImpl: typeof fetch = fetch): Promise<string> {
   const url = env.ACTIONS_ID_TOKEN_REQUEST_URL;
@@ -117,11 +120,23 @@ export async function actionsIdToken(env: Readonly<Record<string, string | undef
   }
   const u = new URL(url);
   u.searchParams.set("audience", "sigstore");
-  const res = await fetchImpl(u, { headers: { authorization: `Bearer ${token}`, accept: "application/json" } }).catch((e: unknown) => {
-    throw new AgentGateError("OIDC_UNREACHABLE", `the Actions OIDC endpoint did not answer: ${e instanceof Error ? e.message : String(e)}`, "transient");
+  const unreachable = (e: unknown): AgentGateError => {
+    const late = e instanceof Error && (e.name === "TimeoutError" || e.name === "AbortError");
+    return new AgentGateError("OIDC_UNREACHABLE", late ? `the Actions OIDC endpoint did not answer within ${ANSWER_DEADLINE_MS / 1000} s` : `the Actions OIDC endpoint did not answer: ${e instanceof Error ? e.message : String(e)}`, "transient");
+  };
+  const res = await fetchImpl(u, { headers: { authorization: `Bearer ${token}`, accept: "application/json" }, signal: AbortSignal.timeout(ANSWER_DEADLINE_MS) }).catch((e: unknown) => {
+    throw unreachable(e);
   });
-  if (!res.ok) throw new AgentGateError("OIDC_FAILED", `the Actions OIDC endpoint answered HTTP ${res.status}`, "transient");
-  const { value } = (await res.json()) as { value?: unknown };
+  if (!res.ok) {
+    await res.body?.cancel().catch(() => undefined);
+    throw new AgentGateError("OIDC_FAILED", `the Actions OIDC endpoint answered HTTP ${res.status}`, "transient");
+  }
+  // A token answer is a few KiB: {"value": "<JWT>"}.
+  const read = await readJsonAtMost(res, OIDC_ANSWER_MAX_BYTES).catch((e: unknown) => {
+    throw unreachable(e);
+  });
+  if (!("value" in read)) throw new AgentGateError("OIDC_FAILED", `the Actions OIDC endpoint answered ${"tooLarge" in read ? `more than ${OIDC_ANSWER_MAX_BYTES} bytes` : "something that is not JSON"}; expected {"value": "<token>"}`);
+  const { value } = (read.value !== null && typeof read.value === "object" ? read.value : {}) as { value?: unknown };
   if (typeof value !== "string" || value.split(".").length !== 3) throw new AgentGateError("OIDC_FAILED", "the Actions OIDC endpoint answered without a token");
   return value;
 }
@@ -133,7 +148,7 @@ export async function actionsIdToken(env: Readonly<Record<string, string | undef
 export function fulcioSigner(fulcioUrl: string, idToken: string, keyHolder: Signer): BundleSigner {
   const endpoint = `${fulcioUrl.replace(/\/+$/, "")}/api/v2/signingCert`;
   const holder: BundleSigner = { sign: (data) => Promise.resolve({ signature: keyHolder.sign(data), key: { $case: "publicKey", publicKey: keyHolder.publicKeyPem } }) };
-  const fulcio = new FulcioSigner({ fulcioBaseURL: fulcioUrl.replace(/\/+$/, ""), identityProvider: { getToken: () => Promise.resolve(idToken) }, keyHolder: holder });
+  const fulcio = new FulcioSigner({ fulcioBaseURL: fulcioUrl.replace(/\/+$/, ""), identityProvider: { getToken: () => Promise.resolve(idToken) }, keyHolder: holder, timeout: ANSWER_DEADLINE_MS });
   return {
     sign: async (data) => {
       const signature = await fulcio.sign(data).catch((e: unknown) => {

@@ -4,6 +4,10 @@
 import { z } from "zod";
 import { describeError } from "../../core/errors.js";
 import { secureUrlProblem } from "../../core/secure-url.js";
+import { readBodyAtMost } from "../bounded-read.js";
+
+/** The conversion's answer (the App's ids, key and secrets) is a few KiB; more is not GitHub's answer to keep. */
+const CONVERSION_ANSWER_MAX_BYTES = 1024 * 1024;
 
 export const MANIFEST_EXCHANGE_TIMEOUT_MS = 30_000;
 
@@ -37,7 +41,14 @@ export async function convertManifest(apiUrl: string, code: string, fetchFn: typ
   } catch (e) {
     return { ok: false, code: "GITHUB_UNREACHABLE", message: `cannot reach ${apiUrl}: ${describeError(e)}` };
   }
-  const text = await res.text();
+  let bytes: Buffer | undefined;
+  try {
+    bytes = await readBodyAtMost(res, CONVERSION_ANSWER_MAX_BYTES);
+  } catch (e) {
+    return { ok: false, code: "GITHUB_UNREACHABLE", message: `${apiUrl} did not finish its answer to the code exchange: ${describeError(e)}` };
+  }
+  if (bytes === undefined) return failed(`GitHub's answer to the code exchange is over ${CONVERSION_ANSWER_MAX_BYTES} bytes; expected the new App's settings (a few KiB)`);
+  const text = bytes.toString("utf8");
   if (res.status !== 201) {
     let message = text.slice(0, 300);
     try {

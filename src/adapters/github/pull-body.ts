@@ -1,7 +1,8 @@
 // A pull request's body, read and written with a workflow's token (the CLI's `attest --publish pr`): plain fetch,
 // as the CLI runs in a workflow with no App and no Octokit.
 import { z } from "zod";
-import { AgentGateError } from "../../core/errors.js";
+import { AgentGateError, describeError } from "../../core/errors.js";
+import { ANSWER_DEADLINE_MS, readBodyAtMost, readJsonAtMost } from "../bounded-read.js";
 
 export interface PullBodyTarget {
   /** GitHub's REST root, e.g. the workflow's GITHUB_API_URL. */
@@ -24,7 +25,9 @@ const GithubError = z.object({
   message: z.string().optional(),
   errors: z.array(z.union([z.string(), z.object({ field: z.string().optional(), code: z.string().optional(), message: z.string().optional() })])).optional(),
 });
-const ERROR_TEXT_MAX = 4096; // bytes of an error answer read
+const ERROR_TEXT_MAX = 4096; // bytes of an error answer read (a longer one is not shown)
+// A pull request's JSON: a body of at most 65,536 characters and the repository objects; 4 MiB is far past it.
+const PULL_ANSWER_MAX_BYTES = 4 * 1024 * 1024;
 const SHOWN_MAX = 300; // characters of GitHub's words shown
 
 /**
@@ -34,7 +37,9 @@ const SHOWN_MAX = 300; // characters of GitHub's words shown
 async function githubSays(res: Response, token: string): Promise<string> {
   let text: string;
   try {
-    text = (await res.text()).slice(0, ERROR_TEXT_MAX);
+    const bytes = await readBodyAtMost(res, ERROR_TEXT_MAX);
+    if (bytes === undefined) return "";
+    text = bytes.toString("utf8");
   } catch {
     return "";
   }
@@ -62,9 +67,11 @@ async function refused(method: string, url: string, res: Response, token: string
 /** The pull request's body ("" when it has none) and head commit, if GitHub names one. */
 export async function readPullBody(t: PullBodyTarget): Promise<{ body: string; headSha: string | undefined }> {
   const url = urlOf(t);
-  const got = await t.fetch(url, { headers: headers(t.token) });
+  const got = await within("GET", url, () => t.fetch(url, { headers: headers(t.token), signal: AbortSignal.timeout(ANSWER_DEADLINE_MS) }));
   if (!got.ok) throw await refused("GET", url, got, t.token);
-  const parsed = PullBody.safeParse(await got.json());
+  const read = await within("GET", url, () => readJsonAtMost(got, PULL_ANSWER_MAX_BYTES));
+  if (!("value" in read)) throw new AgentGateError("PUBLISH_FAILED", `GET ${url} answered ${"tooLarge" in read ? `more than ${PULL_ANSWER_MAX_BYTES} bytes` : "something that is not JSON"}; expected a pull request`);
+  const parsed = PullBody.safeParse(read.value);
   if (!parsed.success) throw new AgentGateError("PUBLISH_FAILED", `GET ${url} answered something other than a pull request: expected an object with a string "body" and "head.sha"`);
   return { body: parsed.data.body ?? "", headSha: parsed.data.head?.sha };
 }
@@ -72,6 +79,18 @@ export async function readPullBody(t: PullBodyTarget): Promise<{ body: string; h
 /** Replaces the pull request's body. */
 export async function writePullBody(t: PullBodyTarget, body: string): Promise<void> {
   const url = urlOf(t);
-  const put = await t.fetch(url, { method: "PATCH", headers: headers(t.token), body: JSON.stringify({ body }) });
+  const put = await within("PATCH", url, () => t.fetch(url, { method: "PATCH", headers: headers(t.token), body: JSON.stringify({ body }), signal: AbortSignal.timeout(ANSWER_DEADLINE_MS) }));
   if (!put.ok) throw await refused("PATCH", url, put, t.token);
+  await put.body?.cancel().catch(() => undefined); // the updated pull request: not needed
+}
+
+/** `step` (a request to GitHub or the read of its answer), its failures named: unreachable, or past the deadline. */
+async function within<T>(method: string, url: string, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (e) {
+    if (e instanceof AgentGateError) throw e;
+    const late = e instanceof Error && (e.name === "TimeoutError" || e.name === "AbortError");
+    throw new AgentGateError("PUBLISH_FAILED", late ? `${method} ${url} did not answer within ${ANSWER_DEADLINE_MS / 1000} s` : `${method} ${url} did not answer: ${describeError(e)}`, "transient");
+  }
 }

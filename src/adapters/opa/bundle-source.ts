@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { gunzipSync } from "node:zlib";
 import { AgentGateError, describeError } from "../../core/errors.js";
 import { redactUrl, redactUrls } from "../../core/secure-url.js";
+import { readBodyAtMost } from "../bounded-read.js";
 import type { PolicyBundle } from "./engine.js";
 
 export const BUILTIN_BUNDLE_PATH = fileURLToPath(new URL("../../../policies/bundle.tar.gz", import.meta.url));
@@ -148,7 +149,10 @@ export async function fetchBundle(url: string, sha256: string, options: FetchBun
     if (!res.ok) throw new AgentGateError("POLICY_BUNDLE_FETCH_FAILED", `${shown}: HTTP ${res.status}`, "transient");
     const length = Number(res.headers.get("content-length") ?? 0);
     if (length > MAX_BUNDLE_BYTES) throw new AgentGateError("POLICY_BUNDLE_INVALID", `${shown}: ${length} bytes, larger than ${MAX_BUNDLE_BYTES}`);
-    bytes = new Uint8Array(await res.arrayBuffer());
+    // Streamed and cut off one byte past the cap: an answer without a length (or lying about it) costs the cap, no more.
+    const body = await readBodyAtMost(res, MAX_BUNDLE_BYTES);
+    if (body === undefined) throw new AgentGateError("POLICY_BUNDLE_INVALID", `${shown}: larger than ${MAX_BUNDLE_BYTES} bytes`);
+    bytes = new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
   } catch (err) {
     if (err instanceof AgentGateError) throw err;
     const timedOut = err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError");

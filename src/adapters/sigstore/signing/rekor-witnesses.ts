@@ -11,6 +11,10 @@ import { RekorWitness } from "@sigstore/sign";
 import type { Witness } from "@sigstore/sign";
 import { AgentGateError } from "../../../core/errors.js";
 import { serviceError } from "./service-error.js";
+import { ANSWER_DEADLINE_MS, readJsonAtMost } from "../../bounded-read.js";
+
+/** A Rekor v2 entry with its inclusion proof and checkpoint is a few KiB; more is not an answer to keep. */
+export const REKOR_ANSWER_MAX_BYTES = 1024 * 1024;
 
 /** Rekor v1 entry kinds for a DSSE envelope: dsse/0.0.1 (the default), or intoto/0.0.2 (what sigstore-js logs with legacyCompatibility, as npm provenance does). */
 export type RekorV1DsseKind = "dsse" | "intoto";
@@ -22,7 +26,7 @@ const trimmed = (url: string): string => url.replace(/\/+$/, "");
  * the v1 and v2 uploaders interchangeable for the CLI).
  */
 export function httpRekorV1Uploader(url: string, _fetch?: typeof fetch, kind: RekorV1DsseKind = "dsse"): Witness {
-  const witness = new RekorWitness({ rekorBaseURL: trimmed(url), entryType: kind, majorApiVersion: 1 });
+  const witness = new RekorWitness({ rekorBaseURL: trimmed(url), entryType: kind, majorApiVersion: 1, timeout: ANSWER_DEADLINE_MS });
   const endpoint = `${trimmed(url)}/api/v1/log/entries`;
   return {
     testify: (content, publicKey) => witness.testify(content, publicKey).catch((e: unknown) => {
@@ -56,11 +60,22 @@ export function httpRekorV2Uploader(url: string, fetchImpl: typeof fetch = fetch
         method: "POST",
         headers: { "content-type": "application/json", accept: "application/json" },
         body: JSON.stringify(rekorV2EntryRequest(digest, signature, publicKey)),
+        signal: AbortSignal.timeout(ANSWER_DEADLINE_MS),
       }).catch((e: unknown) => {
         throw serviceError(e, `transparency log ${endpoint}`, "REKOR_UNREACHABLE", "REKOR_FAILED");
       });
-      if (res.status !== 201 && res.status !== 200) throw new AgentGateError("REKOR_FAILED", `transparency log ${endpoint} answered HTTP ${res.status}`, "transient");
-      const answer = (await res.json()) as { canonicalizedBody?: unknown; inclusionProof?: unknown };
+      if (res.status !== 201 && res.status !== 200) {
+        await res.body?.cancel().catch(() => undefined);
+        throw new AgentGateError("REKOR_FAILED", `transparency log ${endpoint} answered HTTP ${res.status}`, "transient");
+      }
+      const read = await readJsonAtMost(res, REKOR_ANSWER_MAX_BYTES).catch((e: unknown) => {
+        throw serviceError(e, `transparency log ${endpoint}`, "REKOR_UNREACHABLE", "REKOR_FAILED");
+      });
+      if (!("value" in read)) {
+        const what = "tooLarge" in read ? `more than ${REKOR_ANSWER_MAX_BYTES} bytes` : `something that is not JSON (${read.notJson})`;
+        throw new AgentGateError("REKOR_FAILED", `transparency log ${endpoint} answered ${what}; expected its log entry as JSON (a few KiB)`, "transient");
+      }
+      const answer = (read.value !== null && typeof read.value === "object" ? read.value : {}) as { canonicalizedBody?: unknown; inclusionProof?: unknown };
       const entry = typeof answer.canonicalizedBody === "string" && answer.inclusionProof !== undefined ? TransparencyLogEntry.fromJSON(answer) : undefined;
       if (entry?.logId === undefined || entry.kindVersion === undefined) {
         throw new AgentGateError("REKOR_FAILED", `transparency log ${endpoint} answered without an entry and its inclusion proof`, "transient");

@@ -3,6 +3,7 @@
 // and fetch's own.
 import { InternalError } from "@sigstore/sign";
 import { AgentGateError, describeError } from "../../../core/errors.js";
+import { ANSWER_DEADLINE_MS } from "../../bounded-read.js";
 
 type Code = ConstructorParameters<typeof AgentGateError>[0];
 
@@ -15,6 +16,10 @@ export function serviceError(e: unknown, service: string, unreachable: Code, fai
   const name = (cause as { name?: unknown } | undefined)?.name;
   if (name === "FetchError" || (cause instanceof TypeError && /fetch failed/i.test(cause.message))) {
     return new AgentGateError(unreachable, `${service} did not answer: ${describeError(cause)}`, "transient");
+  }
+  // AbortSignal.timeout's deadline passed (before the answer, or while its body streamed)
+  if (name === "TimeoutError" || name === "AbortError") {
+    return new AgentGateError(unreachable, `${service} did not answer in time (a request and its answer may take ${ANSWER_DEADLINE_MS / 1000} s)`, "transient");
   }
   return new AgentGateError(failed, `${service} answered with something unexpected: ${describeError(cause)}`, "transient");
 }

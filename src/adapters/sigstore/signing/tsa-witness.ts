@@ -10,6 +10,10 @@ import { sha256Bytes } from "../../../core/digest.js";
 import { AgentGateError } from "../../../core/errors.js";
 import { serviceError } from "./service-error.js";
 import { parseTimestamp } from "../der.js";
+import { ANSWER_DEADLINE_MS, readBodyAtMost } from "../../bounded-read.js";
+
+/** A TimeStampResp is a few KiB (a signed TSTInfo and the TSA's certificates); more is not an answer to keep. */
+export const TSA_ANSWER_MAX_BYTES = 256 * 1024;
 
 const SHA256_OID_DER = Buffer.from("0609608648016503040201", "hex");
 
@@ -32,11 +36,18 @@ export function timeStampRequest(digest: Buffer, nonce: Buffer = randomBytes(8))
 /** The TSA's TimeStampResp (DER) over `signature`, checked with checkTimestampAnswer. */
 export async function requestTimestamp(url: string, signature: Buffer, fetchImpl: typeof fetch = fetch): Promise<Uint8Array> {
   const body = timeStampRequest(sha256Bytes(signature));
-  const res = await fetchImpl(url, { method: "POST", headers: { "content-type": "application/timestamp-query" }, body }).catch((e: unknown) => {
+  const res = await fetchImpl(url, { method: "POST", headers: { "content-type": "application/timestamp-query" }, body, signal: AbortSignal.timeout(ANSWER_DEADLINE_MS) }).catch((e: unknown) => {
     throw serviceError(e, `timestamp authority ${url}`, "TSA_UNREACHABLE", "TSA_FAILED");
   });
-  if (!res.ok) throw new AgentGateError("TSA_FAILED", `timestamp authority ${url} answered HTTP ${res.status}`, "transient");
-  const answer = new Uint8Array(await res.arrayBuffer());
+  if (!res.ok) {
+    await res.body?.cancel().catch(() => undefined);
+    throw new AgentGateError("TSA_FAILED", `timestamp authority ${url} answered HTTP ${res.status}`, "transient");
+  }
+  const bytes = await readBodyAtMost(res, TSA_ANSWER_MAX_BYTES).catch((e: unknown) => {
+    throw serviceError(e, `timestamp authority ${url}`, "TSA_UNREACHABLE", "TSA_FAILED");
+  });
+  if (bytes === undefined) throw new AgentGateError("TSA_FAILED", `timestamp authority ${url} answered more than ${TSA_ANSWER_MAX_BYTES} bytes; expected an RFC 3161 timestamp response (a few KiB)`, "transient");
+  const answer = new Uint8Array(bytes);
   checkTimestampAnswer(url, answer, signature);
   return answer;
 }
