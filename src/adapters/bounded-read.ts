@@ -1,6 +1,6 @@
 // Bytes from outside read with a cap: at most cap + 1 bytes are ever read, whatever a file's or an answer's size, so
 // an oversized input costs the cap and no more. Each caller names what it read and the cap in its own error.
-// test/architecture/bounded-answers.test.ts keeps every HTTP answer in src/ read through here.
+// test/architecture/answer-reads.test.ts keeps every HTTP answer in src/ read through here.
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 
 /**
