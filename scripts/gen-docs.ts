@@ -7,6 +7,9 @@ import { RepoConfig, defaultRepoConfig, policyData } from "../src/config/repo-co
 import { canonicalize as canonicalJson } from "../src/core/digest.js";
 import { ERROR_CODES, type ErrorEntry, type ErrorKind } from "../src/core/errors.js";
 import { DEFAULT_AGENT_ACCOUNTS } from "../src/core/agents.js";
+import { VERIFICATION_CODES } from "../src/core/verification.js";
+import { COMMIT_VERIFICATION_CODES } from "../src/adapters/sigstore/gitsign.js";
+import { CLI_CODES, type CliCodeEntry } from "../src/cli/codes.js";
 
 export function generatedDocs(): Record<string, string> {
   const schema = (s: z.ZodType, io: "input" | "output", title: string, id: string) =>
@@ -45,8 +48,17 @@ const KIND_MEANING: Record<ErrorKind, string> = {
   internal: "a bug or a broken invariant (tampering, a misbehaving dependency); the evaluation fails closed",
 };
 
-/** docs/errors.md: one row per code of the catalogue in src/core/errors.ts, sorted by code. */
-export function errorsDoc(codes: Record<string, ErrorEntry>): string {
+/** The codes reported beside the error catalogue's: the command line's own and the verifiers' outcomes. */
+export interface OtherCodes {
+  readonly cli: Readonly<Record<string, CliCodeEntry>>;
+  readonly verification: Readonly<Record<string, string>>;
+  readonly commit: Readonly<Record<string, string>>;
+}
+
+const OTHER_CODES: OtherCodes = { cli: CLI_CODES, verification: VERIFICATION_CODES, commit: COMMIT_VERIFICATION_CODES };
+
+/** docs/errors.md: one row per code of the catalogue in src/core/errors.ts, then the other codes' tables, sorted by code. */
+export function errorsDoc(codes: Record<string, ErrorEntry>, other: OtherCodes = OTHER_CODES): string {
   const cell = (s: string) => s.replace(/\|/g, "\\|");
   const rows = Object.entries(codes)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
@@ -56,9 +68,9 @@ export function errorsDoc(codes: Record<string, ErrorEntry>): string {
     "",
     "<!-- Generated from ERROR_CODES in src/core/errors.ts by `npm run docs:gen`; do not edit by hand. -->",
     "",
-    "Every refusal and failure agent-gate reports carries one of these codes: in the check run (`error CODE`), the",
-    "deployment comment, and the CLI's `--json` output. Any error fails closed: it is never a pass. The kind says",
-    "whether retrying can help:",
+    "Every refusal and failure agent-gate reports carries one of the codes of this page: in the check run (`error",
+    "CODE`), the deployment comment, and the CLI's `--json` output. Any error fails closed: it is never a pass. The",
+    "kind says whether retrying can help:",
     "",
     ...Object.entries(KIND_MEANING).map(([k, m]) => `- **${k}**: ${m}.`),
     "",
@@ -71,7 +83,36 @@ export function errorsDoc(codes: Record<string, ErrorEntry>): string {
     "| --- | --- | --- |",
     ...rows,
     "",
+    "## The command line's own codes",
+    "",
+    "<!-- From CLI_CODES in src/cli/codes.ts. -->",
+    "",
+    "Beside the codes above, the CLI reports these (`--json`: `error.code`). Exit 1: what was checked failed; exit 2:",
+    "the command could not do its work.",
+    "",
+    "| Code | Exit | What it means and what to do |",
+    "| --- | --- | --- |",
+    ...sorted(other.cli).map(([code, e]) => `| \`${code}\` | ${e.exit} | ${cell(e.summary)} |`),
+    "",
+    "## Verification outcomes",
+    "",
+    "<!-- From VERIFICATION_CODES in src/core/verification.ts and COMMIT_VERIFICATION_CODES in src/adapters/sigstore/gitsign.ts. -->",
+    "",
+    "A bundle or a signed commit that does not verify is an outcome, not an error: its code is in the check run's",
+    "evidence, the audit record and `verify-bundle` / `verify-commit` (exit 1); see docs/verifier.md and",
+    "docs/verify-commit.md for what each check does.",
+    "",
+    "| Code | Bundles (verify-bundle, the PR gate's evidence) | Signed commits (verify-commit, gitsign) |",
+    "| --- | --- | --- |",
+    ...[...new Set([...Object.keys(other.verification), ...Object.keys(other.commit)])]
+      .sort()
+      .map((code) => `| \`${code}\` | ${cell(other.verification[code] ?? "")} | ${cell(other.commit[code] ?? "")} |`),
+    "",
   ].join("\n");
+}
+
+function sorted<T>(record: Readonly<Record<string, T>>): [string, T][] {
+  return Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
 function main(check: boolean): number {

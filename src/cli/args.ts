@@ -6,6 +6,7 @@
 import { writeSync } from "node:fs";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { AgentGateError, describeError } from "../core/errors.js";
+import type { CliFailureCode } from "./codes.js";
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
@@ -45,7 +46,8 @@ export class UsageError extends Error {}
 /** An outcome that is not a success, with the code a script reads and the exit code (1 failed, 2 operational). */
 export class CliFailure extends Error {
   constructor(
-    readonly code: string,
+    /** One of ERROR_CODES, CLI_CODES (src/cli/codes.ts) or a verifier's outcome codes: each is in docs/errors.md. */
+    readonly code: CliFailureCode,
     message: string,
     readonly exit: 1 | 2 = EXIT_USAGE,
     /** More fields of the --json document, beside `error`. */

@@ -1,30 +1,34 @@
 // The outcome of verifying one piece of evidence: data, never a thrown exception.
 // Codes are stable (tests, policy and audit records depend on them); messages are for humans.
 
-export type VerificationCode =
-  | "BUNDLE_MALFORMED" // not JSON, not a Sigstore bundle, unknown media type, missing fields
-  | "SIGNATURE_INVALID" // the signature does not verify over the artifact / DSSE PAE
-  | "ARTIFACT_MISMATCH" // the artifact (or digest) is not the one signed
-  | "CERTIFICATE_CHAIN_INVALID" // leaf does not chain to a trusted Fulcio CA
-  | "CERTIFICATE_NOT_VALID_AT_TIME" // no signed time falls inside the leaf's validity
-  | "IDENTITY_MISMATCH" // SAN differs from the expected identity
-  | "ISSUER_MISMATCH" // OIDC issuer extension differs from the expected issuer
-  | "KEY_MISMATCH" // the caller's key did not make the signature
-  | "TLOG_INCLUSION_PROOF_INVALID"
-  | "TLOG_CHECKPOINT_INVALID"
-  | "TLOG_SET_INVALID"
-  | "TLOG_ENTRY_INCONSISTENT" // the log entry body does not match the bundle
-  | "TLOG_UNTRUSTED_LOG" // log id not in the trusted root (or key not valid then)
-  | "TLOG_THRESHOLD_NOT_MET"
-  | "TIMESTAMP_INVALID" // RFC 3161 timestamp fails to verify
-  | "NO_SIGNED_TIME" // neither SET/integrated time nor a verified timestamp
-  | "DSSE_INVALID" // envelope malformed, wrong payload type, not exactly one signature
-  | "STATEMENT_INVALID" // in-toto statement malformed or of an unexpected type
-  | "SUBJECT_MISMATCH" // no statement subject carries the expected digest
-  | "TRUSTED_ROOT_INVALID" // the trusted root failed linting
-  | "POLICY_INVALID" // the caller asked for something unverifiable (e.g. unanchored pattern)
-  | "VERIFICATION_BUDGET_EXCEEDED" // more bundles, timestamps or log entries than one evaluation verifies
-  | "INTERNAL_ERROR"; // a bug or an unexpected library throw; never a pass
+/** The bundle verifier's outcome codes, each with what it means (docs/errors.md is generated from it). */
+export const VERIFICATION_CODES = {
+  BUNDLE_MALFORMED: "Not JSON, not a Sigstore bundle, unknown media type, missing fields.",
+  SIGNATURE_INVALID: "The signature does not verify over the artifact / DSSE PAE.",
+  ARTIFACT_MISMATCH: "The artifact (or digest) is not the one signed.",
+  CERTIFICATE_CHAIN_INVALID: "The leaf certificate does not chain to a trusted Fulcio CA.",
+  CERTIFICATE_NOT_VALID_AT_TIME: "No signed time falls inside the leaf certificate's validity.",
+  IDENTITY_MISMATCH: "The certificate's identity (SAN) differs from the expected one.",
+  ISSUER_MISMATCH: "The certificate's OIDC issuer differs from the expected one.",
+  KEY_MISMATCH: "The caller's key did not make the signature.",
+  TLOG_INCLUSION_PROOF_INVALID: "The log entry's inclusion proof does not verify against its checkpoint.",
+  TLOG_CHECKPOINT_INVALID: "The log's checkpoint (signed tree head) is malformed or not signed by the log.",
+  TLOG_SET_INVALID: "The signed entry timestamp (SET) does not verify with the log's key.",
+  TLOG_ENTRY_INCONSISTENT: "The log entry body does not match the bundle.",
+  TLOG_UNTRUSTED_LOG: "The log id is not in the trusted root (or its key was not valid then).",
+  TLOG_THRESHOLD_NOT_MET: "Fewer verified log entries than the verifier requires (tlogThreshold).",
+  TIMESTAMP_INVALID: "RFC 3161 timestamp fails to verify.",
+  NO_SIGNED_TIME: "Neither SET/integrated time nor a verified timestamp.",
+  DSSE_INVALID: "Envelope malformed, wrong payload type, not exactly one signature.",
+  STATEMENT_INVALID: "In-toto statement malformed or of an unexpected type.",
+  SUBJECT_MISMATCH: "No statement subject carries the expected digest.",
+  TRUSTED_ROOT_INVALID: "The trusted root failed linting.",
+  POLICY_INVALID: "The caller asked for something unverifiable (e.g. an unanchored identity pattern).",
+  VERIFICATION_BUDGET_EXCEEDED: "More bundles, timestamps or log entries than one evaluation verifies.",
+  INTERNAL_ERROR: "A bug or an unexpected library throw; never a pass.",
+} as const satisfies Record<string, string>;
+
+export type VerificationCode = keyof typeof VERIFICATION_CODES;
 
 export interface VerificationFailure {
   readonly ok: false;

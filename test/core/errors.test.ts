@@ -7,6 +7,10 @@ import { describe, it } from "node:test";
 import ts from "typescript";
 import { AgentGateError, ERROR_CODES, type ErrorCode, type ErrorKind } from "../../src/core/errors.js";
 import { errorsDoc, generatedDocs } from "../../scripts/gen-docs.js";
+import { CLI_CODES } from "../../src/cli/codes.js";
+import { CliFailure } from "../../src/cli/args.js";
+import { VERIFICATION_CODES } from "../../src/core/verification.js";
+import { COMMIT_VERIFICATION_CODES } from "../../src/adapters/sigstore/gitsign.js";
 
 interface Use {
   readonly code: string;
@@ -108,5 +112,18 @@ describe("error catalogue", () => {
     assert.equal(generatedDocs()["docs/errors.md"], doc);
     assert.equal(readFileSync("docs/errors.md", "utf8"), doc, "docs/errors.md is stale: run npm run docs:gen");
     for (const [code, entry] of Object.entries(ERROR_CODES)) assert.ok(doc.includes(`| \`${code}\` | ${entry.kinds.join(", ")} | ${entry.summary.replace(/\|/g, "\\|")} |`), code);
+  });
+
+  it("documents the command line's own codes and the verifiers' outcomes too, each once", () => {
+    const doc = readFileSync("docs/errors.md", "utf8");
+    for (const [code, entry] of Object.entries(CLI_CODES)) assert.ok(doc.includes(`| \`${code}\` | ${entry.exit} | `), code);
+    for (const code of [...Object.keys(VERIFICATION_CODES), ...Object.keys(COMMIT_VERIFICATION_CODES)]) assert.match(doc, new RegExp(`^\\| \`${code}\` \\| `, "m"), code);
+    // A CLI code is the CLI's alone: one with the catalogue's or a verifier's name would be two meanings for one code.
+    const elsewhere = new Set([...Object.keys(ERROR_CODES), ...Object.keys(VERIFICATION_CODES), ...Object.keys(COMMIT_VERIFICATION_CODES)]);
+    assert.deepEqual(Object.keys(CLI_CODES).filter((c) => elsewhere.has(c)), []);
+    // CliFailure takes only a documented code (a type check: a misspelt literal does not compile).
+    // @ts-expect-error -- not a code of any registry
+    const misspelt = new CliFailure("NOT_A_CODE", "x");
+    assert.equal(misspelt.code, "NOT_A_CODE");
   });
 });

@@ -10,6 +10,7 @@ import { toTrustMaterial } from "@sigstore/verify";
 import type { TrustMaterial } from "@sigstore/verify";
 import { sha256Bytes, sha256Hex } from "../../core/digest.js";
 import { AgentGateError, describeError } from "../../core/errors.js";
+import { VERIFICATION_CODES } from "../../core/verification.js";
 import type { SignerPolicy } from "./verifier.js";
 import { compileSigner } from "./signer-policy.js";
 import type { CompiledSigner } from "./signer-policy.js";
@@ -39,24 +40,31 @@ const OID = {
   rekorArc: "1.3.6.1.4.1.57264.3.",
 } as const;
 
-export type CommitVerificationCode =
-  | "COMMIT_MALFORMED" // not a commit object, or a gpgsig header that is not one PEM SIGNED MESSAGE
-  | "COMMIT_UNSIGNED" // no gpgsig header
-  | "SIGNATURE_MALFORMED" // the CMS does not parse, or is not the SignedData gitsign writes
-  | "CONTENT_MISMATCH" // messageDigest is not sha256 of this commit (an edited or moved signature)
-  | "SIGNATURE_INVALID" // the CMS signature does not verify over the signed attributes
-  | "CERTIFICATE_CHAIN_INVALID"
-  | "CERTIFICATE_NOT_VALID_AT_TIME"
-  | "SCT_INVALID" // no embedded SCT verifies against the trusted CT logs
-  | "IDENTITY_MISMATCH"
-  | "ISSUER_MISMATCH"
-  | "POLICY_INVALID"
-  | "NO_SIGNED_TIME" // no embedded Rekor entry (gitsign's online mode, or the unsupported pre-release layout)
-  | "TLOG_UNTRUSTED_LOG"
-  | "TLOG_SET_INVALID"
-  | "TLOG_CHECKPOINT_INVALID"
-  | "TLOG_INCLUSION_PROOF_INVALID"
-  | "TLOG_ENTRY_INCONSISTENT";
+/**
+ * The signed-commit verifier's outcome codes, each with what it means (docs/errors.md is generated from it); those it
+ * shares with the bundle verifier mean the same.
+ */
+export const COMMIT_VERIFICATION_CODES = {
+  COMMIT_MALFORMED: "Not a commit object, or a gpgsig header that is not one PEM SIGNED MESSAGE.",
+  COMMIT_UNSIGNED: "No gpgsig header.",
+  SIGNATURE_MALFORMED: "The CMS does not parse, or is not the SignedData gitsign writes.",
+  CONTENT_MISMATCH: "The signed messageDigest is not sha256 of this commit (an edited or moved signature).",
+  SIGNATURE_INVALID: "The CMS signature does not verify over the signed attributes.",
+  CERTIFICATE_CHAIN_INVALID: VERIFICATION_CODES.CERTIFICATE_CHAIN_INVALID,
+  CERTIFICATE_NOT_VALID_AT_TIME: VERIFICATION_CODES.CERTIFICATE_NOT_VALID_AT_TIME,
+  SCT_INVALID: "No embedded SCT verifies against the trusted CT logs.",
+  IDENTITY_MISMATCH: VERIFICATION_CODES.IDENTITY_MISMATCH,
+  ISSUER_MISMATCH: VERIFICATION_CODES.ISSUER_MISMATCH,
+  POLICY_INVALID: VERIFICATION_CODES.POLICY_INVALID,
+  NO_SIGNED_TIME: "No embedded Rekor entry (gitsign's online mode, or the unsupported pre-release layout).",
+  TLOG_UNTRUSTED_LOG: VERIFICATION_CODES.TLOG_UNTRUSTED_LOG,
+  TLOG_SET_INVALID: VERIFICATION_CODES.TLOG_SET_INVALID,
+  TLOG_CHECKPOINT_INVALID: VERIFICATION_CODES.TLOG_CHECKPOINT_INVALID,
+  TLOG_INCLUSION_PROOF_INVALID: VERIFICATION_CODES.TLOG_INCLUSION_PROOF_INVALID,
+  TLOG_ENTRY_INCONSISTENT: "The log entry's body does not match the commit's signature.",
+} as const satisfies Record<string, string>;
+
+export type CommitVerificationCode = keyof typeof COMMIT_VERIFICATION_CODES;
 
 export interface VerifiedCommit {
   readonly ok: true;
