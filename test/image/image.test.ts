@@ -1,10 +1,10 @@
-// The container image, built and run as docs/deploy.md says (its build and run commands are read from the page),
-// on a base with the image's Node (.ci/image-node-version) assembled from Debian packages: no registry is reachable
-// here, so the Dockerfile's default base (the official image, by digest) is swapped through its BASE argument only. The container runs read-only as
-// non-root on the host network against this machine's PostgreSQL and a GitHub stand-in; it answers /healthz and
-// /readyz, decides a signed delivery and records it in PostgreSQL, and the documented backup restores and verifies.
-// Skipped (failed under CI=true) without podman, mmdebstrap and runc (`npm run tools` installs them as root) or
-// PostgreSQL. No container, volume, schema or database outlives the file.
+// The container image, built and run as docs/deploy.md says (its build and run commands are read from the page), on a
+// base with the image's Node (.ci/image-node-version) assembled from Debian packages: no registry is reachable here, so
+// the Dockerfile's default base (the official image, by digest) is swapped through its BASE argument only. The
+// container runs read-only as non-root on the host network against this machine's PostgreSQL and a GitHub stand-in; it
+// answers /healthz and /readyz, decides a signed delivery and records it in PostgreSQL, and the documented backup
+// restores and verifies. Skipped (failed under CI=true) without podman, mmdebstrap and runc (`npm run tools` installs
+// them as root) or PostgreSQL. No container, volume, schema or database outlives the file.
 import { after, before, describe, it, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { generateKeyPairSync, randomBytes } from "node:crypto";
