@@ -60,9 +60,7 @@ const OTHER_CODES: OtherCodes = { cli: CLI_CODES, verification: VERIFICATION_COD
 /** docs/errors.md: one row per code of the catalogue in src/core/errors.ts, then the other codes' tables, sorted by code. */
 export function errorsDoc(codes: Record<string, ErrorEntry>, other: OtherCodes = OTHER_CODES): string {
   const cell = (s: string) => s.replace(/\|/g, "\\|");
-  const rows = Object.entries(codes)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([code, e]) => `| \`${code}\` | ${e.kinds.join(", ")} | ${cell(e.summary)} |`);
+  const rows = sorted(codes).map(([code, e]) => `| \`${code}\` | ${e.kinds.join(", ")} | ${cell(e.summary)} |`);
   return [
     "# Error codes",
     "",

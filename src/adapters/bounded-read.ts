@@ -2,10 +2,12 @@
 // an oversized input costs the cap and no more. Each caller names what it read and the cap in its own error.
 // test/architecture/answer-reads.test.ts keeps every HTTP answer in src/ read through here.
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { positionIn } from "../core/json-error.js";
 
 /**
  * How long one request to an outside service may take, its answer's body included (the CLI's Rekor, timestamp
- * authority, Actions OIDC and pull-request requests): a service that never answers fails the command, named.
+ * authority, Actions OIDC and pull-request requests, each through fetchWithTimeout): a service that never answers
+ * fails the command, named.
  */
 export const ANSWER_DEADLINE_MS = 30_000;
 
@@ -63,15 +65,18 @@ export async function readBodyAtMost(res: Response, max: number): Promise<Buffer
 }
 
 /**
- * An HTTP answer's body parsed as JSON, or `{ tooLarge: true }` past `max` bytes, or `{ notJson: why }`. JSON.parse is
- * linear in the text, and the text is at most `max` bytes.
+ * An HTTP answer's body parsed as JSON, or what it was instead, for the caller's "X answered {problem}; expected Y":
+ * "more than N bytes", or "text that is not JSON (at line L, column C)" (never the text: it may hold a secret).
+ * JSON.parse is linear in the text, and the text is at most `max` bytes.
  */
-export async function readJsonAtMost(res: Response, max: number): Promise<{ readonly value: unknown } | { readonly tooLarge: true } | { readonly notJson: string }> {
+export async function readJsonAtMost(res: Response, max: number): Promise<{ readonly value: unknown } | { readonly problem: string }> {
   const bytes = await readBodyAtMost(res, max);
-  if (bytes === undefined) return { tooLarge: true };
+  if (bytes === undefined) return { problem: `more than ${max} bytes` };
+  const text = bytes.toString("utf8");
   try {
-    return { value: JSON.parse(bytes.toString("utf8")) as unknown };
+    return { value: JSON.parse(text) as unknown };
   } catch (e) {
-    return { notJson: e instanceof Error ? e.name : "not JSON" };
+    const where = positionIn(text, e);
+    return { problem: `text that is not JSON${where ? ` (${where})` : ""}` };
   }
 }

@@ -11,6 +11,7 @@ import { DEFAULT_FULCIO_URL, DEFAULT_REKOR_URL, DSSEBundleBuilder, FulcioSigner,
 import type { Signature, Signer as BundleSigner, Witness } from "@sigstore/sign";
 import { AgentGateError } from "../core/errors.js";
 import { ANSWER_DEADLINE_MS, readJsonAtMost } from "../adapters/bounded-read.js";
+import { fetchWithTimeout } from "../adapters/github/http.js";
 import { AgentGateStatement, buildAgentStatement, sha256Hex } from "../core/provenance.js";
 import type { AgentStatementInput } from "../core/provenance.js";
 import { scanSecrets } from "../core/secrets.js";
@@ -120,11 +121,9 @@ export async function actionsIdToken(env: Readonly<Record<string, string | undef
   }
   const u = new URL(url);
   u.searchParams.set("audience", "sigstore");
-  const unreachable = (e: unknown): AgentGateError => {
-    const late = e instanceof Error && (e.name === "TimeoutError" || e.name === "AbortError");
-    return new AgentGateError("OIDC_UNREACHABLE", late ? `the Actions OIDC endpoint did not answer within ${ANSWER_DEADLINE_MS / 1000} s` : `the Actions OIDC endpoint did not answer: ${e instanceof Error ? e.message : String(e)}`, "transient");
-  };
-  const res = await fetchImpl(u, { headers: { authorization: `Bearer ${token}`, accept: "application/json" }, signal: AbortSignal.timeout(ANSWER_DEADLINE_MS) }).catch((e: unknown) => {
+  // a deadline passed (fetchWithTimeout: the message names the request and the deadline) or the network failed
+  const unreachable = (e: unknown): AgentGateError => new AgentGateError("OIDC_UNREACHABLE", `the Actions OIDC endpoint did not answer: ${e instanceof Error ? e.message : String(e)}`, "transient");
+  const res = await fetchWithTimeout(ANSWER_DEADLINE_MS, fetchImpl)(u, { headers: { authorization: `Bearer ${token}`, accept: "application/json" } }).catch((e: unknown) => {
     throw unreachable(e);
   });
   if (!res.ok) {
@@ -135,7 +134,7 @@ export async function actionsIdToken(env: Readonly<Record<string, string | undef
   const read = await readJsonAtMost(res, OIDC_ANSWER_MAX_BYTES).catch((e: unknown) => {
     throw unreachable(e);
   });
-  if (!("value" in read)) throw new AgentGateError("OIDC_FAILED", `the Actions OIDC endpoint answered ${"tooLarge" in read ? `more than ${OIDC_ANSWER_MAX_BYTES} bytes` : "something that is not JSON"}; expected {"value": "<token>"}`);
+  if ("problem" in read) throw new AgentGateError("OIDC_FAILED", `the Actions OIDC endpoint answered ${read.problem}; expected {"value": "<token>"}`);
   const { value } = (read.value !== null && typeof read.value === "object" ? read.value : {}) as { value?: unknown };
   if (typeof value !== "string" || value.split(".").length !== 3) throw new AgentGateError("OIDC_FAILED", "the Actions OIDC endpoint answered without a token");
   return value;

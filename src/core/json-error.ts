@@ -2,7 +2,7 @@
 // `Unexpected token 'g', "ghs_abc…" is not valid JSON`), and the text may be a key or a token given by mistake.
 
 /** "at line L, column C" (1-based) of `text`, or "" when the parser named no position. */
-function positionIn(text: string, err: unknown): string {
+export function positionIn(text: string, err: unknown): string {
   const msg = err instanceof Error ? err.message : "";
   if (/end of JSON input|Unterminated/i.test(msg)) return "it ends too early";
   const lc = /line (\d+) column (\d+)/.exec(msg);

@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { AgentGateError, describeError } from "../../core/errors.js";
 import { ANSWER_DEADLINE_MS, readBodyAtMost, readJsonAtMost } from "../bounded-read.js";
+import { fetchWithTimeout, HttpTimeoutError } from "./http.js";
 
 export interface PullBodyTarget {
   /** GitHub's REST root, e.g. the workflow's GITHUB_API_URL. */
@@ -67,10 +68,10 @@ async function refused(method: string, url: string, res: Response, token: string
 /** The pull request's body ("" when it has none) and head commit, if GitHub names one. */
 export async function readPullBody(t: PullBodyTarget): Promise<{ body: string; headSha: string | undefined }> {
   const url = urlOf(t);
-  const got = await within("GET", url, () => t.fetch(url, { headers: headers(t.token), signal: AbortSignal.timeout(ANSWER_DEADLINE_MS) }));
+  const got = await within("GET", url, () => fetchWithTimeout(ANSWER_DEADLINE_MS, t.fetch)(url, { headers: headers(t.token) }));
   if (!got.ok) throw await refused("GET", url, got, t.token);
   const read = await within("GET", url, () => readJsonAtMost(got, PULL_ANSWER_MAX_BYTES));
-  if (!("value" in read)) throw new AgentGateError("PUBLISH_FAILED", `GET ${url} answered ${"tooLarge" in read ? `more than ${PULL_ANSWER_MAX_BYTES} bytes` : "something that is not JSON"}; expected a pull request`);
+  if ("problem" in read) throw new AgentGateError("PUBLISH_FAILED", `GET ${url} answered ${read.problem}; expected a pull request`);
   const parsed = PullBody.safeParse(read.value);
   if (!parsed.success) throw new AgentGateError("PUBLISH_FAILED", `GET ${url} answered something other than a pull request: expected an object with a string "body" and "head.sha"`);
   return { body: parsed.data.body ?? "", headSha: parsed.data.head?.sha };
@@ -79,18 +80,19 @@ export async function readPullBody(t: PullBodyTarget): Promise<{ body: string; h
 /** Replaces the pull request's body. */
 export async function writePullBody(t: PullBodyTarget, body: string): Promise<void> {
   const url = urlOf(t);
-  const put = await within("PATCH", url, () => t.fetch(url, { method: "PATCH", headers: headers(t.token), body: JSON.stringify({ body }), signal: AbortSignal.timeout(ANSWER_DEADLINE_MS) }));
+  const put = await within("PATCH", url, () => fetchWithTimeout(ANSWER_DEADLINE_MS, t.fetch)(url, { method: "PATCH", headers: headers(t.token), body: JSON.stringify({ body }) }));
   if (!put.ok) throw await refused("PATCH", url, put, t.token);
   await put.body?.cancel().catch(() => undefined); // the updated pull request: not needed
 }
 
-/** `step` (a request to GitHub or the read of its answer), its failures named: unreachable, or past the deadline. */
+/**
+ * `step` (a request to GitHub or the read of its answer) with its failures as PUBLISH_FAILED: past the deadline
+ * (fetchWithTimeout's HttpTimeoutError names the request and the deadline) or unreachable.
+ */
 async function within<T>(method: string, url: string, step: () => Promise<T>): Promise<T> {
   try {
     return await step();
   } catch (e) {
-    if (e instanceof AgentGateError) throw e;
-    const late = e instanceof Error && (e.name === "TimeoutError" || e.name === "AbortError");
-    throw new AgentGateError("PUBLISH_FAILED", late ? `${method} ${url} did not answer within ${ANSWER_DEADLINE_MS / 1000} s` : `${method} ${url} did not answer: ${describeError(e)}`, "transient");
+    throw new AgentGateError("PUBLISH_FAILED", e instanceof HttpTimeoutError ? e.message : `${method} ${url} did not answer: ${describeError(e)}`, "transient");
   }
 }

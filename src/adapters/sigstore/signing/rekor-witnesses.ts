@@ -12,6 +12,7 @@ import type { Witness } from "@sigstore/sign";
 import { AgentGateError } from "../../../core/errors.js";
 import { serviceError } from "./service-error.js";
 import { ANSWER_DEADLINE_MS, readJsonAtMost } from "../../bounded-read.js";
+import { fetchWithTimeout } from "../../github/http.js";
 
 /** A Rekor v2 entry with its inclusion proof and checkpoint is a few KiB; more is not an answer to keep. */
 export const REKOR_ANSWER_MAX_BYTES = 1024 * 1024;
@@ -56,11 +57,10 @@ export function httpRekorV2Uploader(url: string, fetchImpl: typeof fetch = fetch
       const digest = env ? score.digest("sha256", dsse.preAuthEncoding(env.payloadType, env.payload)) : content.$case === "messageSignature" ? content.messageSignature.messageDigest.digest : Buffer.alloc(0);
       const signature = env ? env.signatures[0]?.sig : content.$case === "messageSignature" ? content.messageSignature.signature : undefined;
       if (signature === undefined) throw new AgentGateError("REKOR_FAILED", "there is no signature to log");
-      const res = await fetchImpl(endpoint, {
+      const res = await fetchWithTimeout(ANSWER_DEADLINE_MS, fetchImpl)(endpoint, {
         method: "POST",
         headers: { "content-type": "application/json", accept: "application/json" },
         body: JSON.stringify(rekorV2EntryRequest(digest, signature, publicKey)),
-        signal: AbortSignal.timeout(ANSWER_DEADLINE_MS),
       }).catch((e: unknown) => {
         throw serviceError(e, `transparency log ${endpoint}`, "REKOR_UNREACHABLE", "REKOR_FAILED");
       });
@@ -71,10 +71,7 @@ export function httpRekorV2Uploader(url: string, fetchImpl: typeof fetch = fetch
       const read = await readJsonAtMost(res, REKOR_ANSWER_MAX_BYTES).catch((e: unknown) => {
         throw serviceError(e, `transparency log ${endpoint}`, "REKOR_UNREACHABLE", "REKOR_FAILED");
       });
-      if (!("value" in read)) {
-        const what = "tooLarge" in read ? `more than ${REKOR_ANSWER_MAX_BYTES} bytes` : `something that is not JSON (${read.notJson})`;
-        throw new AgentGateError("REKOR_FAILED", `transparency log ${endpoint} answered ${what}; expected its log entry as JSON (a few KiB)`, "transient");
-      }
+      if ("problem" in read) throw new AgentGateError("REKOR_FAILED", `transparency log ${endpoint} answered ${read.problem}; expected its log entry as JSON (a few KiB)`, "transient");
       const answer = (read.value !== null && typeof read.value === "object" ? read.value : {}) as { canonicalizedBody?: unknown; inclusionProof?: unknown };
       const entry = typeof answer.canonicalizedBody === "string" && answer.inclusionProof !== undefined ? TransparencyLogEntry.fromJSON(answer) : undefined;
       if (entry?.logId === undefined || entry.kindVersion === undefined) {

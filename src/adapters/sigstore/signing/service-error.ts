@@ -3,11 +3,13 @@
 // and fetch's own.
 import { InternalError } from "@sigstore/sign";
 import { AgentGateError, describeError } from "../../../core/errors.js";
-import { ANSWER_DEADLINE_MS } from "../../bounded-read.js";
+import { HttpTimeoutError } from "../../github/http.js";
 
 type Code = ConstructorParameters<typeof AgentGateError>[0];
 
 export function serviceError(e: unknown, service: string, unreachable: Code, failed: Code): AgentGateError {
+  // fetchWithTimeout's deadline (before the answer, or while its body streamed): the service did not answer
+  if (e instanceof HttpTimeoutError) return new AgentGateError(unreachable, `${service} did not answer: ${e.message}`, "transient");
   if (e instanceof AgentGateError) return e;
   const cause: unknown = e instanceof InternalError && e.cause !== undefined ? (e.cause as unknown) : e;
   const status = (cause as { statusCode?: unknown } | undefined)?.statusCode;
@@ -16,10 +18,6 @@ export function serviceError(e: unknown, service: string, unreachable: Code, fai
   const name = (cause as { name?: unknown } | undefined)?.name;
   if (name === "FetchError" || (cause instanceof TypeError && /fetch failed/i.test(cause.message))) {
     return new AgentGateError(unreachable, `${service} did not answer: ${describeError(cause)}`, "transient");
-  }
-  // AbortSignal.timeout's deadline passed (before the answer, or while its body streamed)
-  if (name === "TimeoutError" || name === "AbortError") {
-    return new AgentGateError(unreachable, `${service} did not answer in time (a request and its answer may take ${ANSWER_DEADLINE_MS / 1000} s)`, "transient");
   }
   return new AgentGateError(failed, `${service} answered with something unexpected: ${describeError(cause)}`, "transient");
 }

@@ -11,6 +11,7 @@ import { AgentGateError } from "../../../core/errors.js";
 import { serviceError } from "./service-error.js";
 import { parseTimestamp } from "../der.js";
 import { ANSWER_DEADLINE_MS, readBodyAtMost } from "../../bounded-read.js";
+import { fetchWithTimeout } from "../../github/http.js";
 
 /** A TimeStampResp is a few KiB (a signed TSTInfo and the TSA's certificates); more is not an answer to keep. */
 export const TSA_ANSWER_MAX_BYTES = 256 * 1024;
@@ -36,7 +37,7 @@ export function timeStampRequest(digest: Buffer, nonce: Buffer = randomBytes(8))
 /** The TSA's TimeStampResp (DER) over `signature`, checked with checkTimestampAnswer. */
 export async function requestTimestamp(url: string, signature: Buffer, fetchImpl: typeof fetch = fetch): Promise<Uint8Array> {
   const body = timeStampRequest(sha256Bytes(signature));
-  const res = await fetchImpl(url, { method: "POST", headers: { "content-type": "application/timestamp-query" }, body, signal: AbortSignal.timeout(ANSWER_DEADLINE_MS) }).catch((e: unknown) => {
+  const res = await fetchWithTimeout(ANSWER_DEADLINE_MS, fetchImpl)(url, { method: "POST", headers: { "content-type": "application/timestamp-query" }, body }).catch((e: unknown) => {
     throw serviceError(e, `timestamp authority ${url}`, "TSA_UNREACHABLE", "TSA_FAILED");
   });
   if (!res.ok) {
