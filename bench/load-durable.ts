@@ -86,8 +86,13 @@ export interface DurableRunResult {
    * the events after the warm-up added, per event, by part (PostgreSQL only).
    */
   readonly rows?: { written: Record<string, number>; kept: Record<string, number>; bytesKept: Record<string, number> };
-  /** SQL statements the App processes sent per event of the burst, by kind (PostgreSQL only). */
+  /**
+   * SQL statements the App processes ran per event of the burst, by kind: sent through `pg` (PostgreSQL), or calls
+   * into PGlite's backend (embedded; bench/load-statements.mjs).
+   */
   readonly statements?: Record<string, number>;
+  /** Embedded: the App thread's milliseconds in PGlite's backend per event of the burst, by kind. */
+  readonly statementMs?: Record<string, number>;
   readonly notConcluded: number;
   /** Events of the whole run that ended superseded by a newer trigger of their head, or as duplicates (no write). */
   readonly superseded: number;
@@ -106,7 +111,13 @@ interface Proc {
   port: number;
   cpu(): Promise<number>;
   peakRss(): Promise<number | undefined>;
-  statements(): Promise<Record<string, number>>;
+  statements(): Promise<StatementCounts>;
+}
+
+/** What bench/load-statements.mjs answers: statements by kind, and (embedded) their milliseconds by kind. */
+interface StatementCounts {
+  readonly counts: Record<string, number>;
+  readonly ms: Record<string, number>;
 }
 
 export async function runDurable(opts: DurableRunOptions): Promise<DurableRunResult> {
@@ -218,10 +229,10 @@ export async function runDurable(opts: DurableRunOptions): Promise<DurableRunRes
       child.stderr!.on("data", (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000)));
       let next = 1;
       const asked = new Map<number, (m: { cpuMs?: number; hwm?: number }) => void>();
-      const counted = new Map<number, (counts: Record<string, number>) => void>();
-      child.on("message", (m: { probe?: number; cpuMs?: number; hwm?: number; statements?: number; counts?: Record<string, number> }) => {
+      const counted = new Map<number, (counts: StatementCounts) => void>();
+      child.on("message", (m: { probe?: number; cpuMs?: number; hwm?: number; statements?: number; counts?: Record<string, number>; ms?: Record<string, number> }) => {
         if (m.probe !== undefined) asked.get(m.probe)?.(m);
-        if (m.statements !== undefined) counted.get(m.statements)?.(m.counts ?? {});
+        if (m.statements !== undefined) counted.get(m.statements)?.({ counts: m.counts ?? {}, ms: m.ms ?? {} });
       });
       const probe = (): Promise<{ cpuMs?: number; hwm?: number }> => new Promise((resolve) => {
         const id = next++;
@@ -230,7 +241,7 @@ export async function runDurable(opts: DurableRunOptions): Promise<DurableRunRes
       });
       const cpu = async (): Promise<number> => (await probe()).cpuMs ?? 0;
       const peakRss = async (): Promise<number | undefined> => (await probe()).hwm;
-      const statements = (): Promise<Record<string, number>> => new Promise((resolve) => {
+      const statements = (): Promise<StatementCounts> => new Promise((resolve) => {
         const id = next++;
         counted.set(id, resolve);
         child.send({ statements: id });
@@ -316,10 +327,16 @@ export async function runDurable(opts: DurableRunOptions): Promise<DurableRunRes
     expected = done();
     const cpu1 = await Promise.all(procs.map((p) => p.cpu()));
     const sql1 = await Promise.all(procs.map((p) => p.statements()));
-    const statements: Record<string, number> = {};
-    sql1.forEach((counts, i) => {
-      for (const [k, n] of Object.entries(counts)) statements[k] = (statements[k] ?? 0) + (n - (sql0[i]![k] ?? 0)) / burstDone;
-    });
+    // Per event of the burst, summed over the processes.
+    const perEvent = (field: keyof StatementCounts): Record<string, number> => {
+      const out: Record<string, number> = {};
+      sql1.forEach((after, i) => {
+        for (const [k, n] of Object.entries(after[field])) out[k] = (out[k] ?? 0) + (n - (sql0[i]![field][k] ?? 0)) / burstDone;
+      });
+      return out;
+    };
+    const statements = perEvent("counts");
+    const statementMs = perEvent("ms");
     const db1 = await dbCpu?.total();
     const bench = process.cpuUsage(bench0);
     const burstRequests = standIn.requests.slice(requests0);
@@ -368,7 +385,8 @@ export async function runDurable(opts: DurableRunOptions): Promise<DurableRunRes
       githubRequests,
       githubSplit,
       ...(rows ? { rows } : {}),
-      ...(opts.databaseUrl ? { statements } : {}),
+      statements,
+      ...(opts.databaseUrl ? {} : { statementMs }),
       notConcluded,
       superseded: ended,
       foldedShare: folded / burstDone,

@@ -119,6 +119,15 @@ export async function benchLoad(): Promise<Row[]> {
     const pruned: Record<string, string> = { queue: "job queue (completed jobs deleted after 7 days)", "gate state": "gate state (pruned after AGENT_GATE_STATE_RETENTION_DAYS)", "audit log": "audit log (never pruned)", other: "other (no growth per event)" };
     for (const [part, bytes] of Object.entries(bytesKept)) rows.push({ metric: `database bytes added/event after the warm-up, ${pruned[part] ?? part}, indexes included (${pgRun.name})`, measured: Math.round(bytes), target: "" });
   }
+  // The embedded database runs in the App's thread: where that share of the App's CPU goes, by statement.
+  const embeddedRun = runs.find((x) => x.r.statementMs && x.processes === 1);
+  if (embeddedRun?.r.statementMs) {
+    const counts = embeddedRun.r.statements ?? {};
+    const msOf = embeddedRun.r.statementMs;
+    const total = Object.values(msOf).reduce((a, b) => a + b, 0);
+    rows.push({ metric: `App CPU ms/event in PGlite's backend, calls/event (${embeddedRun.name})`, measured: `${total.toFixed(2)} ms, ${Object.values(counts).reduce((a, b) => a + b, 0).toFixed(1)} calls`, target: "" });
+    for (const [k, v] of Object.entries(msOf).filter(([, v]) => v >= 0.02).sort((a, b) => b[1] - a[1])) rows.push({ metric: `  ${k}`, measured: `${v.toFixed(2)} ms, ${(counts[k] ?? 0).toFixed(2)} calls`, target: "" });
+  }
   saveResults({ burstEvents, pacedEvents, workers, hostReference: { version: HOST_REFERENCE_VERSION, before: hostBefore, after: hostAfter }, ...(pacing ? { defaultPacing: { eventsPerSecond: pacing.eventsPerSecond, p50Ms: percentile(pacing.pacedMs, 50), githubSplit: pacing.githubSplit } } : {}), runs: [...runs, ...(capped?.runs ?? [])].map((x) => ({ name: x.name, processes: x.processes, load: x.load, ...x.r, pacedMs: undefined, p50Ms: percentile(x.r.pacedMs, 50), p99Ms: percentile(x.r.pacedMs, 99) })) });
   printTable(`Durable path: ${burstEvents} events at once (at most 32 deliveries open), then ${pacedEvents} one at a time; ${workers} workers per process; 20 PRs of 3 signed bundles`, rows);
   if (process.env.LOAD_HARNESS === "1") return await harnessRows(databaseUrl, redisUrl);
