@@ -106,10 +106,10 @@ export async function benchLoad(): Promise<Row[]> {
     );
   }
   rows.push(...(capped?.rows ?? []));
+  const sum = (o: Record<string, number>): number => Object.values(o).reduce((a, b) => a + b, 0);
   const pgRun = runs.find((x) => x.r.rows && x.processes === 1) ?? runs.find((x) => x.r.rows);
   if (pgRun?.r.rows) {
     const { written, kept, bytesKept } = pgRun.r.rows;
-    const sum = (o: Record<string, number>): number => Object.values(o).reduce((a, b) => a + b, 0);
     rows.push({ metric: `database rows written/event (${pgRun.name})`, measured: sum(written).toFixed(1), target: "" });
     for (const [k, v] of Object.entries(written).filter(([, v]) => v >= 0.1).sort((a, b) => b[1] - a[1])) rows.push({ metric: `  ${k.replace(/\.j[0-9a-f]{40,}$/, ".job (partition)")}`, measured: v.toFixed(2), target: "" });
     const statements = pgRun.r.statements ?? {};
@@ -124,8 +124,7 @@ export async function benchLoad(): Promise<Row[]> {
   if (embeddedRun?.r.statementMs) {
     const counts = embeddedRun.r.statements ?? {};
     const msOf = embeddedRun.r.statementMs;
-    const total = Object.values(msOf).reduce((a, b) => a + b, 0);
-    rows.push({ metric: `App CPU ms/event in PGlite's backend, calls/event (${embeddedRun.name})`, measured: `${total.toFixed(2)} ms, ${Object.values(counts).reduce((a, b) => a + b, 0).toFixed(1)} calls`, target: "" });
+    rows.push({ metric: `App CPU ms/event in PGlite's backend, calls/event (${embeddedRun.name})`, measured: `${sum(msOf).toFixed(2)} ms, ${sum(counts).toFixed(1)} calls`, target: "" });
     for (const [k, v] of Object.entries(msOf).filter(([, v]) => v >= 0.02).sort((a, b) => b[1] - a[1])) rows.push({ metric: `  ${k}`, measured: `${v.toFixed(2)} ms, ${(counts[k] ?? 0).toFixed(2)} calls`, target: "" });
   }
   saveResults({ burstEvents, pacedEvents, workers, hostReference: { version: HOST_REFERENCE_VERSION, before: hostBefore, after: hostAfter }, ...(pacing ? { defaultPacing: { eventsPerSecond: pacing.eventsPerSecond, p50Ms: percentile(pacing.pacedMs, 50), githubSplit: pacing.githubSplit } } : {}), runs: [...runs, ...(capped?.runs ?? [])].map((x) => ({ name: x.name, processes: x.processes, load: x.load, ...x.r, pacedMs: undefined, p50Ms: percentile(x.r.pacedMs, 50), p99Ms: percentile(x.r.pacedMs, 99) })) });

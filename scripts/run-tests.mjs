@@ -50,9 +50,11 @@ function run(list) {
       if (V8_JIT_PAGE_ABORT.test(line)) jitAbortSeen = true;
       read(line);
     });
-    // A file that ended by a signal right after V8's abort message: its name, for the rerun.
+    // A file that ended by a signal right after V8's abort message: its name, for the rerun. Either way the message
+    // was this file's, and the next file starts without one.
     const fileResult = (failure) => {
-      if (failure && jitAbortSeen && list.includes(failure.path) && failure.detail.some((d) => /signal: '(SIGTRAP|SIGABRT|SIGILL)'/.test(d))) aborted.add(failure.path);
+      if (jitAbortSeen && list.includes(failure.path) && failure.detail.some((d) => /signal: '(SIGTRAP|SIGABRT|SIGILL)'/.test(d))) aborted.add(failure.path);
+      jitAbortSeen = false;
     };
     const read = (line) => {
       const depth = Math.floor((line.length - line.trimStart().length) / 4);
