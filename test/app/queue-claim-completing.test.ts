@@ -90,3 +90,52 @@ test("pg-boss's claim is spliced as it is shaped, and any other shape is refused
   assert.deepEqual(values, ["evaluate", 2, ["00000000-0000-0000-0000-000000000001"]]);
   assert.throws(() => withCompletions("SELECT 1", [], "q", ["x"]), /expected pg-boss's claim to begin with "WITH next as \(" once; this version of pg-boss differs, so no job was claimed or completed/);
 });
+
+for (const database of ["embedded", "postgres"] as const) {
+  test(`${database}: behind a backlog a claim takes several jobs, and a completion kept for it lands, also when the queue stops first`, { timeout: 60_000 }, async (t) => {
+    const url = database === "postgres" ? await requirePostgres(t) : undefined;
+    if (database === "postgres" && !url) return;
+    const schema = uniqueSchema("agt_claimb");
+    const db = await openDatabase(url ? { databaseUrl: url, schema } : { dataDir: "memory://", schema });
+    const rec = recording(db);
+    const errors: unknown[] = [];
+    // A gathering that outlasts the test: only finished jobs end it, or the stop.
+    const queue = await JobQueue.open(rec.db, { schema: `${schema}_jobs`, pollingIntervalSeconds: 60, claimGatherMs: 60_000, onError: (e) => errors.push(e) });
+    const ids: string[] = [];
+    try {
+      for (let n = 0; n < 12; n++) ids.push((await queue.send("evaluate", { n }))!);
+      const release = new Map<number, () => void>();
+      const started: number[] = [];
+      await queue.work<{ n: number }>("evaluate", 4, ({ data }) => {
+        started.push(data.n);
+        return new Promise<void>((r) => release.set(data.n, r));
+      });
+      const claims = (): string[] => rec.texts.filter((t) => /^WITH (done AS|next as)/.test(t));
+      while (started.length < 4) await new Promise((r) => setTimeout(r, 5));
+      // Two of four workers free: one claim for both (with the two finished jobs' completions).
+      release.get(started[0]!)!();
+      release.get(started[1]!)!();
+      while (started.length < 6) await new Promise((r) => setTimeout(r, 5));
+      assert.equal(claims().length, 2, "expected the second claim to take two jobs at once");
+      // One worker free behind the backlog: it waits for a second, and its job's completion waits with it.
+      release.get(started[2]!)!();
+      await new Promise((r) => setTimeout(r, 50));
+      assert.equal(claims().length, 2, "expected no claim for a single free worker behind a backlog");
+      assert.equal(completesAlone(rec.texts), 0, "expected the completion kept for the coming claim");
+      const stopped = queue.stop();
+      for (const n of started.slice(3)) release.get(n)!();
+      await stopped;
+    } finally {
+      await queue.stop();
+    }
+    try {
+      const rows = await db.query<{ id: string; state: string }>(`SELECT id, state::text AS state FROM ${schema}_jobs.job WHERE name = 'evaluate'`);
+      const state = new Map(rows.map((r) => [r.id, r.state]));
+      const finished = ids.filter((id) => state.get(id) === "completed").length;
+      assert.equal(finished, 6, "expected every finished job completed: the six that ran, the one kept for a claim included");
+      assert.deepEqual(errors, []);
+    } finally {
+      await db.close();
+    }
+  });
+}

@@ -24,6 +24,8 @@ export interface JobQueueOptions {
   readonly maintenanceIntervalSeconds?: number; // how often expired jobs are swept (seconds)
   /** How often a queue with a free worker polls (seconds, at least 0.5); a job sent by this process wakes it at once. */
   readonly pollingIntervalSeconds?: number;
+  /** Behind a backlog, how long a freed worker waits for half of them, to claim together (ms, default 100). */
+  readonly claimGatherMs?: number;
   /**
    * Seconds one attempt of a job may run: its signal aborts then (the GitHub calls with it) and the attempt fails,
    * to be retried. Default: three quarters of expireInSeconds, at most 30, so an attempt ends before it expires.
@@ -98,6 +100,7 @@ export class JobQueue {
       retryDelayMaxSeconds: options.retryDelayMaxSeconds ?? 300,
       maintenanceIntervalSeconds: options.maintenanceIntervalSeconds ?? 30,
       pollingIntervalSeconds: options.pollingIntervalSeconds ?? 0.5,
+      claimGatherMs: options.claimGatherMs ?? 100,
       attemptSeconds: options.attemptSeconds ?? Math.min(30, Math.max(1, Math.floor(expireInSeconds * 0.75))),
     };
     if (!(opts.attemptSeconds > 0 && opts.attemptSeconds < expireInSeconds)) {
@@ -212,6 +215,9 @@ export class JobQueue {
     const loop = new FetchLoop<PgBoss.JobWithMetadata<unknown>>({
       concurrency,
       pollingMs: Math.max(0.5, this.opts.pollingIntervalSeconds) * 1000,
+      // Behind a backlog a claim waits for half of the workers' slots (fetch-loop.ts): 4 of 8, a quarter of the claims.
+      batch: Math.floor(concurrency / 2),
+      gatherMs: this.opts.claimGatherMs,
       claim: (n) => this.claim(name, n),
       run: (job) => this.run(name, job as PgBoss.JobWithMetadata<T>, handler),
     });
@@ -220,7 +226,9 @@ export class JobQueue {
 
   /** Claims up to `n` jobs, completing in the same statement this queue's jobs that finished since (completeSoon). */
   private claim(name: string, n: number): Promise<Array<PgBoss.JobWithMetadata<unknown>>> {
-    return claimCompleting(this.boss, name, n, this.completions.get(name)?.splice(0) ?? [], { schema: this.schema, counted: this.counted, onError: this.onError });
+    const ids = this.completions.get(name) ?? [];
+    this.completions.delete(name);
+    return claimCompleting(this.boss, name, n, ids, { schema: this.schema, counted: this.counted, onError: this.onError });
   }
 
   /** One claimed job: its attempt, then its outcome written (completed, or failed for retry). Never rejects. */
@@ -249,24 +257,28 @@ export class JobQueue {
 
   /**
    * Completes a job with the others that finished in this turn of the event loop: in the fetch loop's next claim if it
-   * claims in this turn (a busy queue), else in a statement of its own. Not awaited (as pg-boss did not): a completion
-   * lost with the database leaves its job active until it expires and runs again, idempotently. A stop waits for it
-   * (the statement is counted, and the batch counts as handling until issued).
+   * claims in this turn (a busy queue) or gathers free slots for one (a backlog: it claims within its gatherMs), else
+   * in a statement of its own. Not awaited (as pg-boss did not): a completion lost with the database leaves its job
+   * active until it expires and runs again, idempotently. A stop waits for it (the statement is counted, the batch
+   * counts as handling until issued, and a stop issues what a gathering loop had kept).
    */
   private completeSoon(name: string, id: string): void {
     const batch = this.completions.get(name);
-    if (batch) {
-      batch.push(id);
-      return;
-    }
+    if (batch) return void batch.push(id);
     this.completions.set(name, [id]);
     this.handling++;
     setImmediate(() => {
-      const ids = this.completions.get(name) ?? [];
-      this.completions.delete(name);
       this.handling--;
-      if (ids.length > 0) void this.boss.complete(name, ids).catch((e: unknown) => this.onError(e));
+      if (!this.stopped && this.loops.some((l) => l.name === name && l.loop.gathering)) return; // its claim takes them
+      this.flushCompletions(name);
     });
+  }
+
+  /** Completes, in a statement of their own, `name`'s finished jobs that no claim took. */
+  private flushCompletions(name: string): void {
+    const ids = this.completions.get(name) ?? [];
+    this.completions.delete(name);
+    if (ids.length > 0) void this.boss.complete(name, ids).catch((e: unknown) => this.onError(e));
   }
 
   /**
@@ -362,6 +374,7 @@ export class JobQueue {
         // The fetch loops claim no more (a claim under way hands its jobs over, failed for retry in their place); running
         // attempts end by themselves, at the drain deadline or a grace period after it. Then pg-boss stops its maintenance.
         await Promise.all(this.loops.map(({ loop }) => loop.stop()));
+        for (const name of [...this.completions.keys()]) this.flushCompletions(name);
         await this.boss.stop({ graceful: true, wait: true, close: false, timeout: drainMs + 2 * ABORT_GRACE_MS });
         // Settled when no attempt runs, no outcome is unwritten and no statement is under way (completions are not
         // awaited), looked at again after a turn of the event loop, in which such a completion would be issued.
