@@ -1,4 +1,5 @@
-// The errors of a job's attempt: its deadline passed, its process is stopping, or its handler asks to be retried later.
+// A job's attempt under its deadline, and its errors: its deadline passed, its process is stopping, or its handler asks
+// to be retried later.
 import { AgentGateError } from "../../core/errors.js";
 
 /** An attempt that ran past its deadline (the reason of its aborted signal). */
@@ -34,4 +35,35 @@ export function markDeadline(signal: AbortSignal, at: number): void {
 /** The deadline recorded for `signal`, if any. */
 export function deadlineOf(signal: AbortSignal): number | undefined {
   return deadlines.get(signal);
+}
+
+/** After the deadline aborted an attempt's signal, how long it may take to wind down before its worker moves on. */
+export const ABORT_GRACE_MS = 2_000;
+
+/**
+ * One attempt of a job of `queue` under its deadline of `seconds`: the signal aborts at the deadline (or when a stop
+ * drains past its own, through the controller kept in `running` while the attempt runs), and an attempt that does not
+ * wind down within a grace period after that is failed anyway, freeing its worker.
+ */
+export async function runAttempt(running: Map<Promise<unknown>, AbortController>, queue: string, seconds: number, run: (signal: AbortSignal) => Promise<void>): Promise<void> {
+  const control = new AbortController();
+  const deadline = setTimeout(() => control.abort(new AttemptDeadline(queue, seconds)), seconds * 1000);
+  markDeadline(control.signal, Date.now() + seconds * 1000);
+  let grace: NodeJS.Timeout | undefined;
+  const cutOff = new Promise<never>((_, reject) => {
+    control.signal.addEventListener("abort", () => (grace = setTimeout(() => reject(control.signal.reason as Error), ABORT_GRACE_MS)), { once: true });
+  });
+  const attempt = run(control.signal);
+  const settled = Promise.race([attempt, cutOff]);
+  const tracked = settled.then(() => undefined, () => undefined);
+  running.set(tracked, control);
+  try {
+    await settled;
+  } finally {
+    clearTimeout(deadline);
+    clearTimeout(grace);
+    running.delete(tracked);
+    // A handler cut off still finishes in the background: its rejection is the attempt's, already reported.
+    attempt.catch(() => undefined);
+  }
 }

@@ -6,7 +6,7 @@ import { AgentGateError, describeError } from "../../core/errors.js";
 import { FetchLoop } from "./fetch-loop.js";
 import { placeInLine, retryDelay, sendOptions } from "./line.js";
 import { claimCompleting, dueFromItsStart, foldStatement, withAlong, type Along, type Fold } from "./along.js";
-import { AttemptDeadline, markDeadline, RetryLater, ShuttingDown } from "./attempts.js";
+import { ABORT_GRACE_MS, AttemptDeadline, RetryLater, runAttempt, ShuttingDown } from "./attempts.js";
 import { laneIndexes, withLane, withoutLane } from "./lanes.js";
 import type { Db, Queryable, Row } from "../storage/db.js";
 
@@ -64,9 +64,6 @@ export interface SendOptions {
   /** Whose job it is (an installation): claims go round-robin over lanes (lanes.ts); none: the lane ''. */
   readonly lane?: string | number;
 }
-
-/** After the deadline aborted an attempt's signal, how long it may take to wind down before its worker moves on. */
-const ABORT_GRACE_MS = 2_000;
 
 export class JobQueue {
   private readonly loops: Array<{ name: string; loop: FetchLoop<PgBoss.JobWithMetadata<unknown>> }> = [];
@@ -240,7 +237,7 @@ export class JobQueue {
       const createdOn = new Date(job.createdOn);
       if (Number.isNaN(createdOn.getTime())) throw new Error(`job ${job.id} of ${name} came without its creation time (pg-boss's createdOn)`);
       try {
-        await this.attempt(name, (signal) => handler({ id: job.id, name: job.name, data: withoutLane(job.data), retryCount: job.retryCount, createdOn, signal }));
+        await runAttempt(this.attempts, name, this.opts.attemptSeconds, (signal) => handler({ id: job.id, name: job.name, data: withoutLane(job.data), retryCount: job.retryCount, createdOn, signal }));
       } catch (err) {
         // Cut short by a stop: it keeps its place. Failed by itself: it rejoins at the back (a stop waits for this write).
         if (!(err instanceof ShuttingDown)) await this.requeue(name, job.id, job.retryCount);
@@ -279,33 +276,6 @@ export class JobQueue {
     const ids = this.completions.get(name) ?? [];
     this.completions.delete(name);
     if (ids.length > 0) void this.boss.complete(name, ids).catch((e: unknown) => this.onError(e));
-  }
-
-  /**
-   * One attempt under its deadline: the signal aborts at the deadline (or when a stop drains past its own), and an
-   * attempt that does not wind down within a grace period after that is failed anyway, freeing its worker.
-   */
-  private async attempt(name: string, run: (signal: AbortSignal) => Promise<void>): Promise<void> {
-    const control = new AbortController();
-    const deadline = setTimeout(() => control.abort(new AttemptDeadline(name, this.opts.attemptSeconds)), this.opts.attemptSeconds * 1000);
-    markDeadline(control.signal, Date.now() + this.opts.attemptSeconds * 1000);
-    let grace: NodeJS.Timeout | undefined;
-    const cutOff = new Promise<never>((_, reject) => {
-      control.signal.addEventListener("abort", () => (grace = setTimeout(() => reject(control.signal.reason as Error), ABORT_GRACE_MS)), { once: true });
-    });
-    const running = run(control.signal);
-    const settled = Promise.race([running, cutOff]);
-    const tracked = settled.then(() => undefined, () => undefined);
-    this.attempts.set(tracked, control);
-    try {
-      await settled;
-    } finally {
-      clearTimeout(deadline);
-      clearTimeout(grace);
-      this.attempts.delete(tracked);
-      // A handler cut off still finishes in the background: its rejection is the attempt's, already reported.
-      running.catch(() => undefined);
-    }
   }
 
   /**
