@@ -70,9 +70,9 @@ export class JobQueue {
   private readonly created = new Set<string>();
   /** Attempts running in this process, with the controller that cuts them short. */
   private readonly attempts = new Map<Promise<unknown>, AbortController>();
-  /** Claimed jobs whose outcome is not yet written (or handed to a completion batch not yet issued). */
+  /** Claimed jobs whose outcome is not yet written (or handed to a completion batch this turn has not yet issued). */
   private handling = 0;
-  /** Completions waiting for this turn of the event loop to end: one statement per queue for all of them. */
+  /** Completions waiting for this turn of the event loop to end, or for a gathering loop's claim (completeSoon). */
   private readonly completions = new Map<string, string[]>();
   private stopped = false;
   private stopping: Promise<void> | undefined;
