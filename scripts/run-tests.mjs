@@ -3,12 +3,14 @@
 // The TAP stream (asked for: Node 24 would print its spec form) passes through unchanged; at its end every failed
 // test is printed again, with its path and the start of its error, so a log cut to its last lines (a CI excerpt)
 // still names what failed.
-// One failure is run again, once: a test file whose process V8 itself aborted with the check of its JIT page
-// registry ("Check failed: jit_page..."), a known V8 fault that WebAssembly code freed and made in one process (PGlite
-// instances, made and closed test after test) trips now and then on Node 24 and before (nodejs/node#64500). No test
-// can cause or pass it; the file is run again alone and its second result is the one that counts. Only when it was
-// the run's only kind of failure; the rerun is announced with the file's name. RUN_TESTS_ROOT: the directory walked
-// (default test; the runner's own test uses another).
+// One failure is run again, once: a test file whose process the runtime itself aborted. V8 with the check of its JIT
+// page registry ("Check failed: jit_page..."), a known V8 fault that WebAssembly code freed and made in one process
+// (PGlite instances, made and closed test after test) trips now and then on Node 24 and before (nodejs/node#64500);
+// or glibc with a check of its heap ("corrupted size vs. prev_size", seen once on Node 24.21 in the same kind of
+// file): no native code of ours or of a dependency runs in a test process, so only the runtime can corrupt its C
+// heap. No test can cause or pass either; the file is run again alone and its second result is the one that counts.
+// Only when it was the run's only kind of failure; the rerun is announced with the file's name and the abort's kind.
+// RUN_TESTS_ROOT: the directory walked (default test; the runner's own test uses another).
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { spawn } from "node:child_process";
@@ -30,31 +32,35 @@ if (files.length === 0) {
 
 const MAX_FAILURES = 20;
 const MAX_DETAIL_LINES = 30;
-/** V8's abort on its JIT page registry (nodejs/node#64500), as the test runner passes a file's stderr on. */
-const V8_JIT_PAGE_ABORT = /Check failed: jit_page/;
+/** The runtime's aborts, as the test runner passes a file's stderr on: what each is, for the rerun's announcement. */
+const RUNTIME_ABORTS = [
+  [/Check failed: jit_page/, "V8 on its JIT page check (nodejs/node#64500)"],
+  // glibc's malloc_printerr messages: its heap's own consistency checks.
+  [/corrupted size vs\. prev_size|corrupted double-linked list|double free or corruption|(malloc|free|realloc|malloc_consolidate)\(\): (invalid|corrupted|unaligned)/, "glibc on its heap check (the runtime's C heap corrupted)"],
+];
 
-/** Runs `list` once; resolves with its exit code, its failures, and the files V8 aborted as above. */
+/** Runs `list` once; resolves with its exit code, its failures, and the files the runtime aborted as above (with why). */
 function run(list) {
   return new Promise((resolve) => {
     const failures = [];
     const names = []; // names[depth]: the subtest open at that depth
     let open = null; // the failure whose YAML block is being read
-    let jitAbortSeen = false; // since the last file's result
-    const aborted = new Set();
+    let abortSeen; // what aborted, since the last file's result
+    const aborted = new Map();
     const child = spawn(process.execPath, ["--import", "tsx", "--test", "--test-reporter=tap", "--test-concurrency=2", ...list], {
       stdio: ["inherit", "pipe", "inherit"],
     });
     const lines = createInterface({ input: child.stdout, crlfDelay: Infinity });
     lines.on("line", (line) => {
       process.stdout.write(line + "\n");
-      if (V8_JIT_PAGE_ABORT.test(line)) jitAbortSeen = true;
+      for (const [pattern, what] of RUNTIME_ABORTS) if (pattern.test(line)) abortSeen = what;
       read(line);
     });
-    // A file that ended by a signal right after V8's abort message: its name, for the rerun. Either way the message
-    // was this file's, and the next file starts without one.
+    // A file that ended by a signal right after the runtime's abort message: its name, for the rerun. Either way the
+    // message was this file's, and the next file starts without one.
     const fileResult = (failure) => {
-      if (jitAbortSeen && list.includes(failure.path) && failure.detail.some((d) => /signal: '(SIGTRAP|SIGABRT|SIGILL)'/.test(d))) aborted.add(failure.path);
-      jitAbortSeen = false;
+      if (abortSeen && list.includes(failure.path) && failure.detail.some((d) => /signal: '(SIGTRAP|SIGABRT|SIGILL)'/.test(d))) aborted.set(failure.path, abortSeen);
+      abortSeen = undefined;
     };
     const read = (line) => {
       const depth = Math.floor((line.length - line.trimStart().length) / 4);
@@ -72,7 +78,7 @@ function run(list) {
         names.length = depth + 1;
         return;
       }
-      if (depth === 0 && /^ok \d+ - /.test(text)) jitAbortSeen = false;
+      if (depth === 0 && /^ok \d+ - /.test(text)) abortSeen = undefined;
       const bad = /^not ok \d+ - (.*)$/.exec(text);
       if (bad) {
         const path = [...names.slice(0, depth), bad[1]].join(" > ");
@@ -102,9 +108,9 @@ if (!onlyAborts) {
   report(first.failures);
   process.exit(first.code);
 }
-const again = [...first.aborted];
-console.log(`\n== V8 aborted ${again.join(", ")} on its JIT page check (nodejs/node#64500, not a test's doing): run once more, alone`);
+const again = [...first.aborted.keys()];
+for (const [file, what] of first.aborted) console.log(`\n== ${file}: aborted by ${what}, not a test's doing: run once more, alone`);
 const second = await run(again);
 report(second.failures);
-if (second.code === 0) console.log(`== ${again.join(", ")}: passed when run again; the first run's abort was V8's`);
+if (second.code === 0) console.log(`== ${again.join(", ")}: passed when run again; the first run's abort was the runtime's`);
 process.exit(second.code);

@@ -1,7 +1,7 @@
-// scripts/run-tests.mjs, the runner `npm test` and CI use: a test file whose process V8 aborts on its JIT page check
-// (nodejs/node#64500) is run once more, alone, and its second result counts; any other failure, and a file aborted
-// so twice, fail the run. The files here stand in for test files: they print what V8 prints and end by the signal
-// V8's abort ends a process with.
+// scripts/run-tests.mjs, the runner `npm test` and CI use: a test file whose process the runtime aborts (V8 on its JIT
+// page check, nodejs/node#64500; glibc on its heap check) is run once more, alone, and its second result counts; any
+// other failure, and a file aborted so twice, fail the run. The files here stand in for test files: they print what
+// V8 or glibc prints and end by the signal their abort ends a process with.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -11,6 +11,7 @@ import { join } from "node:path";
 
 const RUNNER = join(import.meta.dirname, "../../scripts/run-tests.mjs");
 const ABORT = `process.stderr.write("#\\n# Fatal error in , line 0\\n# Check failed: jit_page_->allocations_.erase(addr) == 1.\\n#\\n"); process.kill(process.pid, "SIGTRAP");`;
+const HEAP_ABORT = `process.stderr.write("corrupted size vs. prev_size\\n"); process.kill(process.pid, "SIGABRT");`;
 
 function runIn(files: Record<string, string>): { status: number | null; out: string } {
   const dir = mkdtempSync(join(tmpdir(), "agt-runner-"));
@@ -33,7 +34,16 @@ test("aborted by V8 the first time", () => { if (!existsSync(mark)) { writeFileS
 test("a file V8 aborted on its JIT page check is run once more, and passing then, the run passes", { timeout: 150_000 }, () => {
   const r = runIn({ "a.test.ts": PASSES, "b.test.ts": ABORTS_ONCE });
   assert.equal(r.status, 0, r.out);
-  assert.match(r.out, /== V8 aborted \S*b\.test\.ts on its JIT page check \(nodejs\/node#64500, not a test's doing\): run once more, alone/);
+  assert.match(r.out, /== \S*b\.test\.ts: aborted by V8 on its JIT page check \(nodejs\/node#64500\), not a test's doing: run once more, alone/);
+  assert.match(r.out, /b\.test\.ts: passed when run again/);
+});
+
+test("a file glibc aborted on its heap check is run once more, and passing then, the run passes", { timeout: 150_000 }, () => {
+  const once = `import { test } from "node:test"; import { existsSync, writeFileSync } from "node:fs"; const mark = DIR + "/aborted";
+test("aborted by glibc the first time", () => { if (!existsSync(mark)) { writeFileSync(mark, ""); ${HEAP_ABORT} } });`;
+  const r = runIn({ "a.test.ts": PASSES, "b.test.ts": once });
+  assert.equal(r.status, 0, r.out);
+  assert.match(r.out, /== \S*b\.test\.ts: aborted by glibc on its heap check \(the runtime's C heap corrupted\), not a test's doing: run once more, alone/);
   assert.match(r.out, /b\.test\.ts: passed when run again/);
 });
 
