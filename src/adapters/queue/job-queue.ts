@@ -223,9 +223,7 @@ export class JobQueue {
 
   /** Claims up to `n` jobs, completing in the same statement this queue's jobs that finished since (completeSoon). */
   private claim(name: string, n: number): Promise<Array<PgBoss.JobWithMetadata<unknown>>> {
-    const ids = this.completions.get(name) ?? [];
-    this.completions.delete(name);
-    return claimCompleting(this.boss, name, n, ids, { schema: this.schema, counted: this.counted, onError: this.onError });
+    return claimCompleting(this.boss, name, n, this.takeCompletions(name), { schema: this.schema, counted: this.counted, onError: this.onError });
   }
 
   /** One claimed job: its attempt, then its outcome written (completed, or failed for retry). Never rejects. */
@@ -273,9 +271,15 @@ export class JobQueue {
 
   /** Completes, in a statement of their own, `name`'s finished jobs that no claim took. */
   private flushCompletions(name: string): void {
+    const ids = this.takeCompletions(name);
+    if (ids.length > 0) void this.boss.complete(name, ids).catch((e: unknown) => this.onError(e));
+  }
+
+  /** `name`'s finished jobs not yet completed, taken from the batch (by a claim or a statement of their own). */
+  private takeCompletions(name: string): string[] {
     const ids = this.completions.get(name) ?? [];
     this.completions.delete(name);
-    if (ids.length > 0) void this.boss.complete(name, ids).catch((e: unknown) => this.onError(e));
+    return ids;
   }
 
   /**
